@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AuditService } from '#domain';
+import { Roles } from '../http/auth';
+import { ZodPipe } from '../http/zod-pipe';
+
+const verifyQuery = z.object({ patientId: z.uuid().optional() }).strict();
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  /** Walks the hash chain of one patient (or all) and names the first broken entry. */
+  @Get('verify')
+  @Roles('monitor')
+  verify(@Query(new ZodPipe(verifyQuery, 'query')) query: z.infer<typeof verifyQuery>) {
+    return this.audit.verify(query.patientId);
+  }
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { InjectQueue } from '@nestjs/bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import type { Response } from 'express';
+import { TIMER_QUEUE } from '#domain';
+import { Public } from '../http/auth';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(TIMER_QUEUE) private readonly timers: Queue,
+  ) {}
+
+  /** Liveness and readiness: 200 when the database and Redis answer, 503 otherwise. */
+  @Public()
+  @Get()
+  async health(@Res() response: Response) {
+    const [database, redis] = await Promise.all([
+      this.check(() => this.dataSource.query('SELECT 1')),
+      this.check(() => this.timers.count()),
+    ]);
+    const ok = database === 'up' && redis === 'up';
+    response.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, redis, databaseType: this.dataSource.options.type });
+  }
+
+  private async check(probe: () => Promise<unknown>): Promise<'up' | 'down'> {
+    try {
+      await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+      return 'up';
+    } catch {
+      return 'down';
+    }
+  }
+}

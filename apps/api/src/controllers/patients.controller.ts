@@ -1,0 +1,98 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { type Actor, canSeeSite, ForbiddenError, NotFoundError, PatientService, WorkflowEngine } from '#domain';
+import { CurrentActor, Roles } from '../http/auth';
+import { assertMayPost } from '../http/event-permissions';
+import { ZodPipe } from '../http/zod-pipe';
+import {
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  listEventsQuery,
+  listPatientsQuery,
+  openApi,
+  postEventSchema,
+  registerPatientSchema,
+  type PostEventBody,
+  type RegisterPatientBody,
+} from '../http/schemas';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A patient id that is not even a UUID names no patient: 404, like any unknown one. */
+const patientId = {
+  transform(id: string) {
+    if (!UUID.test(id)) throw new NotFoundError(`Patient ${id} does not exist.`);
+    return id.toLowerCase();
+  },
+};
+
+@ApiTags('patients')
+@ApiBearerAuth()
+@Controller('patients')
+export class PatientsController {
+  constructor(
+    private readonly engine: WorkflowEngine,
+    private readonly patients: PatientService,
+  ) {}
+
+  /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
+  @Post()
+  @Roles('coordinator', 'investigator')
+  @ApiBody({ schema: openApi(registerPatientSchema) })
+  async register(@Body(new ZodPipe(registerPatientSchema)) body: RegisterPatientBody, @CurrentActor() actor: Actor) {
+    if (!canSeeSite(actor, body.siteId)) throw new ForbiddenError(`You are not assigned to site ${body.siteId}.`);
+    const { subjectId, siteId, protocolId, protocolVersion, ...patient } = body;
+    const registered = await this.engine.register({ protocolId, protocolVersion, subjectId, siteId, patient }, actor);
+    return registered.patient;
+  }
+
+  @Get()
+  list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentActor() actor: Actor) {
+    return this.patients.list(query, actor);
+  }
+
+  @Get(':id')
+  get(@Param('id', patientId) id: string, @CurrentActor() actor: Actor) {
+    return this.patients.get(id, actor);
+  }
+
+  /** Applies one event: 200 with the patient after it, the event's `seq` and what the protocol computed. */
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiBody({ schema: openApi(postEventSchema) })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key and body → the first answer again, nothing new written' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the patient version the caller last saw; a stale one is a 409' })
+  async postEvent(
+    @Param('id', patientId) id: string,
+    @Body(new ZodPipe(postEventSchema)) body: PostEventBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    assertMayPost(actor, body.type);
+    const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);
+    const expectedVersion = new ZodPipe(ifMatchHeader, 'If-Match header').transform(headers['if-match']);
+    const applied = await this.engine.apply(id, { ...body, idempotencyKey, expectedVersion }, actor);
+    if (applied.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    response.setHeader('ETag', `"${applied.patient.version}"`);
+    const { replayed: _replayed, ...answer } = applied;
+    return answer;
+  }
+
+  /** The patient's event log in recording order, with its hash chain. */
+  @Get(':id/events')
+  events(
+    @Param('id', patientId) id: string,
+    @Query(new ZodPipe(listEventsQuery, 'query')) query: ReturnType<typeof listEventsQuery.parse>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.patients.events(id, actor, query);
+  }
+
+  /** Visits anchored at Day 0: target date, window, status. */
+  @Get(':id/schedule')
+  schedule(@Param('id', patientId) id: string, @CurrentActor() actor: Actor) {
+    return this.patients.schedule(id, actor);
+  }
+}

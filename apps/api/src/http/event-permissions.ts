@@ -1,0 +1,35 @@
+import type { UserEventType } from '#protocols';
+import { type Actor, ForbiddenError, type Role } from '#domain';
+
+const CLINICAL: Role[] = ['coordinator', 'investigator'];
+
+/** Who may post each event (design.md, "Who may do what"); admins may post any. */
+export const EVENT_ROLES: Record<UserEventType, Role[]> = {
+  SCREENING_DATA_RECORDED: CLINICAL,
+  CONSENT_SIGNED: CLINICAL,
+  ELIGIBILITY_CONFIRMED: ['investigator'],
+  SCREEN_FAILED: CLINICAL,
+  ENROLLED: CLINICAL,
+  LEUKAPHERESIS_COMPLETED: CLINICAL,
+  PRODUCT_RELEASED: CLINICAL,
+  MANUFACTURING_FAILED: CLINICAL,
+  LYMPHODEPLETION_STARTED: CLINICAL,
+  LYMPHODEPLETION_COMPLETED: CLINICAL,
+  INFUSION_COMPLETED: CLINICAL,
+  ADVERSE_EVENT_REPORTED: CLINICAL,
+  LAB_RESULT_RECORDED: ['lab', ...CLINICAL],
+  RESPONSE_ASSESSED: CLINICAL,
+  VISIT_COMPLETED: CLINICAL,
+  PROGRESSION_OR_RELAPSE: CLINICAL,
+  DEATH: CLINICAL,
+  WITHDRAWN: CLINICAL,
+  LOST_TO_FOLLOW_UP: CLINICAL,
+};
+
+export function assertMayPost(actor: Actor, type: string): void {
+  if (actor.role === 'admin') return;
+  const roles = EVENT_ROLES[type as UserEventType];
+  if (roles && !roles.includes(actor.role as Role)) {
+    throw new ForbiddenError(`The ${actor.role} role may not post ${type}; it needs one of: ${roles.join(', ')}.`);
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ROLES } from '#domain';
+
+const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
+
+export const registerPatientSchema = z
+  .object({
+    protocolId: z.string().min(1).max(60),
+    protocolVersion: z.number().int().positive().optional(),
+    subjectId: code(60),
+    siteId: code(60),
+    sex: z.enum(['female', 'male', 'other', 'unknown']),
+    birthDate: z.iso.date(),
+    weightKg: z.number().positive().max(400),
+    heightCm: z.number().min(30).max(260),
+  })
+  .strict();
+export type RegisterPatientBody = z.infer<typeof registerPatientSchema>;
+
+export const postEventSchema = z
+  .object({
+    type: z.string().min(1).max(60),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    reason: z.string().trim().min(1).max(2000).optional(),
+  })
+  .strict();
+export type PostEventBody = z.infer<typeof postEventSchema>;
+
+const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
+
+export const listPatientsQuery = z
+  .object({
+    protocolId: z.string().max(60).optional(),
+    state: z.string().max(60).optional(),
+    siteId: z.string().max(60).optional(),
+    status: z.enum(['active', 'offStudy']).optional(),
+    ...page,
+  })
+  .strict();
+
+export const listEventsQuery = z
+  .object({ afterSeq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) })
+  .strict();
+
+export const protocolQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
+
+export const createUserSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    siteIds: z.array(code(60)).max(100).default([]),
+  })
+  .strict()
+  .refine((u) => u.role === 'admin' || u.siteIds.length > 0, { message: 'a non-admin user needs at least one site', path: ['siteIds'] });
+
+export const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces').optional();
+
+/** `If-Match: 7`, `"7"` or `W/"7"`. */
+export const ifMatchHeader = z
+  .string()
+  .regex(/^(W\/)?"?\d{1,9}"?$/, 'must be the patient version, e.g. 7')
+  .transform((v) => Number(v.replace(/\D/g, '')))
+  .optional();
+
+export const openApi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Record<string, unknown>;

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { ConfigurationError, loadConfig } from '#domain';
+import { createApp } from './bootstrap';
+
+async function main() {
+  const config = loadConfig();
+  const withWorker = process.argv.includes('--with-worker');
+  const app = await createApp(config, { withWorker });
+  await app.listen(config.port);
+  const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
+  console.log(`CAR-T trial engine listening on http://localhost:${config.port} (${where}${withWorker ? ', with worker' : ''}); API docs at /docs`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { type AppConfig, ConfigurationError, DomainModule, loadConfig } from '#domain';
+import { WorkerModule } from './worker.module';
+
+@Module({})
+class WorkerRootModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerRootModule,
+      imports: [LoggerModule.forRoot({ pinoHttp: { level: config.logLevel } }), DomainModule.forRoot(config), WorkerModule],
+    };
+  }
+}
+
+async function main() {
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(WorkerRootModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError ? error.message : error);
+  process.exit(1);
+});

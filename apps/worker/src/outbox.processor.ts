@@ -1,0 +1,16 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { OUTBOX_QUEUE, OutboxRelay, type OutboxJob } from '#domain';
+
+/** Relays outbox rows (notifications) once each. */
+@Processor(OUTBOX_QUEUE, { concurrency: 4 })
+export class OutboxProcessor extends WorkerHost {
+  constructor(private readonly relay: OutboxRelay) {
+    super();
+  }
+
+  async process(job: Job<OutboxJob>) {
+    if (job.name !== 'deliver') throw new UnrecoverableError(`no handler for ${OUTBOX_QUEUE} job "${job.name}"`);
+    return { delivered: await this.relay.deliver(job.data.outboxId) };
+  }
+}

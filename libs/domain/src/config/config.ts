@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded SQLite file)')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
+    .default('cart'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TIME_SCALE: z.coerce.number().positive().max(10_000_000).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
+  /** Timers due within this many days sit in Redis; later ones wait in the database for the reconciler. */
+  TIMER_HORIZON_DAYS: z.coerce.number().positive().default(7),
+  /** How often the reconciler re-enqueues pending timers and outbox rows. */
+  RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(30_000),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+export interface AppConfig {
+  port: number;
+  database: Database;
+  redisUrl: string;
+  queuePrefix: string;
+  adminToken?: string;
+  timeScale: number;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  bodyLimit: string;
+  timerHorizonMs: number;
+  reconcileEveryMs: number;
+  dbPoolSize: number;
+}
+
+export class ConfigurationError extends Error {}
+
+/** The one validated configuration, built from the environment at start-up. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigurationError(`Configuration error: ${issue.path.join('.')} ${issue.message}.`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    database: c.DATABASE_URL
+      ? { type: 'postgres', url: c.DATABASE_URL }
+      : { type: 'sqlite', path: join(c.DATA_DIR, 'trials.sqlite') },
+    redisUrl: c.REDIS_URL,
+    queuePrefix: c.QUEUE_PREFIX,
+    adminToken: c.ADMIN_TOKEN,
+    timeScale: c.TIME_SCALE,
+    logLevel: c.LOG_LEVEL,
+    bodyLimit: c.BODY_LIMIT,
+    timerHorizonMs: c.TIMER_HORIZON_DAYS * 24 * 3600 * 1000,
+    reconcileEveryMs: c.RECONCILE_EVERY_MS,
+    dbPoolSize: c.DB_POOL_SIZE,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

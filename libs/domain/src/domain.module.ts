@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BullModule } from '@nestjs/bullmq';
+import { APP_CONFIG, type AppConfig } from './config/config';
+import { redisOptions } from './config/redis';
+import { dataSourceOptions } from './persistence/data-source-options';
+import { TransactionRunner } from './persistence/transaction-runner';
+import { Clock, SystemClock } from './engine/clock';
+import { WorkflowEngine } from './engine/workflow-engine';
+import { JobDispatcher } from './scheduling/job-dispatcher';
+import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE } from './scheduling/queues';
+import { TimerService } from './scheduling/timer-service';
+import { Reconciler } from './scheduling/reconciler';
+import { OutboxRelay } from './scheduling/outbox-relay';
+import { PatientService } from './patients/patient-service';
+import { UserService } from './users/user-service';
+import { AuditService } from './audit/audit-service';
+
+const SERVICES = [TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
+
+/** Persistence, the engine, scheduling and read services: what both apps import. */
+@Module({})
+export class DomainModule {
+  static forRoot(config: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return {
+      module: DomainModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(config)),
+        BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
+        BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: MAINTENANCE_QUEUE }),
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        ...SERVICES,
+      ],
+      exports: [APP_CONFIG, Clock, BullModule, ...SERVICES],
+    };
+  }
+}

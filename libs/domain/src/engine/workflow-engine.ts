@@ -1,0 +1,416 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { insertRows } from '../persistence/insert-rows';
+import { In } from 'typeorm';
+import stableStringify from 'fast-json-stable-stringify';
+import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
+import { findProtocol, isSchedulerEventType, isUserEventType } from '#protocols';
+import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { GENESIS_HASH, entryHash } from '../audit/hash-chain';
+import {
+  AlreadyExistsError,
+  EventNotAcceptedError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+  RefusedError,
+  VersionConflictError,
+} from '../errors';
+import { type Actor, canSeeSite, SCHEDULER } from './actor';
+import { Clock } from './clock';
+import * as machine from './machine-boundary';
+import type { MachineAction } from './machine-boundary';
+import { JobDispatcher } from '../scheduling/job-dispatcher';
+import { zodIssues } from './zod-issues';
+import { type PatientView, toPatientView } from '../patients/patient-view';
+
+export interface RegisterPatientCommand {
+  protocolId: string;
+  protocolVersion?: number;
+  subjectId: string;
+  siteId: string;
+  patient: Omit<PatientDemographics, 'subjectId'>;
+}
+
+export interface ApplyEventCommand {
+  type: string;
+  data?: unknown;
+  occurredAt?: string;
+  reason?: string;
+  idempotencyKey?: string;
+  /** The version the caller last saw (`If-Match`); a stale one is a conflict. */
+  expectedVersion?: number;
+}
+
+export interface AppliedEvent {
+  patient: PatientView;
+  seq: number;
+  result?: Record<string, unknown>;
+  /** True when this answer is the replay of an earlier request with the same idempotency key. */
+  replayed: boolean;
+}
+
+/** What the post-commit step hands to BullMQ. */
+interface Effects {
+  timers: TimerEntity[];
+  cancelledTimerIds: string[];
+  outbox: OutboxEntity[];
+}
+
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
+/**
+ * Applies one event to one patient (design.md, "The path of one event"): validate, lock and load,
+ * compute the pure transition, then in the same transaction save the snapshot under optimistic
+ * concurrency, append the hash-chained log entry, and write timer and outbox rows. Jobs are handed
+ * to BullMQ only after commit.
+ */
+@Injectable()
+export class WorkflowEngine {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly dispatcher: JobDispatcher,
+    private readonly clock: Clock,
+  ) {}
+
+  protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion'>): Protocol {
+    const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
+    if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
+    return protocol;
+  }
+
+  async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
+    const protocol = findProtocol(command.protocolId, command.protocolVersion);
+    if (!protocol) {
+      const which = command.protocolVersion ? `${command.protocolId} version ${command.protocolVersion}` : command.protocolId;
+      throw new NotFoundError(`Protocol ${which} does not exist.`);
+    }
+    const demographics: PatientDemographics = { subjectId: command.subjectId, ...command.patient };
+    const { snapshot, actions } = machine.startMachine(protocol, { patient: demographics });
+    const now = this.clock.now().toISOString();
+    const patientId = randomUUID();
+
+    const { patient, effects } = await this.tx.run(async (manager) => {
+      const taken = await manager.existsBy(PatientEntity, { protocolId: protocol.id, subjectId: command.subjectId });
+      if (taken) throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
+      const patient = manager.create(PatientEntity, {
+        id: patientId,
+        subjectId: command.subjectId,
+        siteId: command.siteId,
+        protocolId: protocol.id,
+        protocolVersion: protocol.version,
+        state: machine.stateName(snapshot),
+        status: 'active',
+        snapshot: machine.persistSnapshot(protocol, snapshot),
+        version: 1,
+        lastSeq: 0,
+        lastHash: GENESIS_HASH,
+        day0: null,
+        doseLevel: null,
+        registeredAt: now,
+        updatedAt: now,
+      });
+      const entry = this.logEntry(patient, {
+        type: 'PATIENT_REGISTERED',
+        data: { protocol: `${protocol.id}@${protocol.version}`, siteId: command.siteId, ...demographics },
+        occurredAt: now,
+        reason: null,
+        idempotencyKey: null,
+        actor,
+        recordedAt: now,
+      });
+      await insertRows(manager, PatientEntity, patient);
+      await insertRows(manager, PatientEventEntity, entry);
+      const effects = await this.writeEffects(manager, patient, entry, actions, snapshot.status === 'done');
+      return { patient, effects };
+    }).catch((error: unknown) => {
+      if (isUniqueViolation(error)) {
+        throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
+      }
+      throw error;
+    });
+    await this.dispatcher.afterCommit(effects);
+    return { patient: toPatientView(patient, protocol, new Date(now)), seq: 1, replayed: false };
+  }
+
+  async apply(patientId: string, command: ApplyEventCommand, actor: Actor): Promise<AppliedEvent> {
+    if (isSchedulerEventType(command.type)) {
+      throw new InvalidInputError(`${command.type} is raised by the engine's scheduler and cannot be posted.`, [
+        `type ${command.type} is reserved for the scheduler`,
+      ]);
+    }
+    if (!isUserEventType(command.type)) {
+      throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
+    }
+    const now = this.clock.now();
+    const occurredAt = this.occurredAt(command.occurredAt, now);
+    const outcome = await this.tx.run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now));
+    if (!outcome.replayed) await this.dispatcher.afterCommit(outcome.effects);
+    return outcome.answer;
+  }
+
+  /**
+   * Fires a due timer as `system:scheduler`, if it is still pending and its event is still handled;
+   * otherwise marks it skipped. The timer is settled in the same transaction as the event.
+   */
+  async fireTimer(timerId: string): Promise<'fired' | 'skipped' | 'stale'> {
+    const now = this.clock.now();
+    const outcome = await this.tx.run(async (manager) => {
+      const pending = await manager.findOneBy(TimerEntity, { id: timerId });
+      if (!pending || pending.status !== 'pending') return { kind: 'stale' as const };
+      const patient = await this.lockPatient(manager, pending.patientId, SCHEDULER);
+      const timer = await manager.findOneBy(TimerEntity, { id: timerId });
+      if (!timer || timer.status !== 'pending') return { kind: 'stale' as const };
+      const protocol = this.protocolOf(patient);
+      const snapshot = machine.restoreMachine(protocol, patient.snapshot);
+      const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
+      const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType)
+        ? machine.stepMachine(protocol, snapshot, event)
+        : undefined;
+      if (!step?.changed) {
+        await manager.update(TimerEntity, { id: timer.id }, { status: 'skipped', settledAt: now.toISOString() });
+        return { kind: 'skipped' as const };
+      }
+      const seq = patient.lastSeq + 1;
+      await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: seq, settledAt: now.toISOString() });
+      const saved = await this.save(manager, patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
+      return { kind: 'fired' as const, effects: saved.effects };
+    });
+    if (outcome.kind === 'fired') await this.dispatcher.afterCommit(outcome.effects);
+    return outcome.kind;
+  }
+
+  private async applyInTransaction(
+    manager: EntityManager,
+    patientId: string,
+    command: ApplyEventCommand,
+    occurredAt: string,
+    actor: Actor,
+    now: Date,
+  ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
+    const patient = await this.lockPatient(manager, patientId, actor);
+    const requestHash = hashRequest(command);
+    if (command.idempotencyKey) {
+      const earlier = await manager.findOneBy(IdempotencyKeyEntity, { patientId, key: command.idempotencyKey });
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) throw new IdempotencyKeyReusedError(command.idempotencyKey);
+        const answer = { ...(earlier.response as unknown as Omit<AppliedEvent, 'replayed'>), replayed: true };
+        return { answer, effects: noEffects(), replayed: true };
+      }
+    }
+    if (command.expectedVersion !== undefined && command.expectedVersion !== patient.version) {
+      throw new VersionConflictError(command.expectedVersion, patient.version);
+    }
+    const protocol = this.protocolOf(patient);
+    const type = command.type as ClinicalEventType;
+    const parsed = protocol.eventDataSchemas[type].safeParse(command.data ?? {});
+    if (!parsed.success) {
+      throw new InvalidInputError(`The data of ${type} is not valid.`, zodIssues(parsed.error, 'data'));
+    }
+    const event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
+    const snapshot = machine.restoreMachine(protocol, patient.snapshot);
+    const handled = machine.handledEvents(snapshot).posted;
+    if (!handled.includes(type)) throw new EventNotAcceptedError(type, patient.state, handled);
+    const context = machine.contextOf(snapshot);
+    const reasons = protocol.refusals(context, event);
+    if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
+    const step = machine.stepMachine(protocol, snapshot, event);
+    if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
+    const result = protocol.answer(context, event);
+    const saved = await this.save(
+      manager,
+      patient,
+      protocol,
+      step,
+      event,
+      { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null },
+      now,
+    );
+    const answer: AppliedEvent = { patient: toPatientView(saved.patient, protocol, now), seq: saved.seq, ...(result ? { result } : {}), replayed: false };
+    if (command.idempotencyKey) {
+      const { replayed: _replayed, ...response } = answer;
+      await insertRows(manager, IdempotencyKeyEntity, {
+        patientId,
+        key: command.idempotencyKey,
+        requestHash,
+        response: response as unknown as Record<string, unknown>,
+        seq: saved.seq,
+        createdAt: now.toISOString(),
+      });
+    }
+    return { answer, effects: saved.effects, replayed: false };
+  }
+
+  private async lockPatient(manager: EntityManager, patientId: string, actor: Actor): Promise<PatientEntity> {
+    const patient = await manager.findOne(PatientEntity, { where: { id: patientId }, lock: this.tx.rowLock });
+    if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
+    return patient;
+  }
+
+  private async save(
+    manager: EntityManager,
+    patient: PatientEntity,
+    protocol: Protocol,
+    step: ReturnType<typeof machine.stepMachine>,
+    event: ClinicalEvent,
+    by: { actor: Actor; reason: string | null; idempotencyKey: string | null },
+    now: Date,
+  ) {
+    const recordedAt = now.toISOString();
+    const context = machine.contextOf(step.next);
+    const entry = this.logEntry(patient, { ...by, type: event.type, data: event.data, occurredAt: event.occurredAt, recordedAt });
+    const updated: PatientEntity = {
+      ...patient,
+      state: machine.stateName(step.next),
+      status: step.next.status === 'done' ? 'offStudy' : 'active',
+      snapshot: machine.persistSnapshot(protocol, step.next),
+      version: patient.version + 1,
+      lastSeq: entry.seq,
+      lastHash: entry.hash,
+      day0: context.infusion?.infusedAt ?? null,
+      doseLevel: context.enrollment?.doseLevel ?? null,
+      updatedAt: recordedAt,
+    };
+    const { affected } = await manager.update(
+      PatientEntity,
+      { id: patient.id, version: patient.version },
+      {
+        state: updated.state,
+        status: updated.status,
+        snapshot: updated.snapshot as never,
+        version: updated.version,
+        lastSeq: updated.lastSeq,
+        lastHash: updated.lastHash,
+        day0: updated.day0,
+        doseLevel: updated.doseLevel,
+        updatedAt: updated.updatedAt,
+      },
+    );
+    if (affected !== 1) {
+      const current = await manager.findOneBy(PatientEntity, { id: patient.id });
+      throw new VersionConflictError(patient.version, current?.version ?? patient.version);
+    }
+    await insertRows(manager, PatientEventEntity, entry);
+    const effects = await this.writeEffects(manager, updated, entry, step.actions, step.next.status === 'done');
+    return { patient: updated, seq: entry.seq, effects };
+  }
+
+  /** Turns the machine's actions into rows: delayed raises → timers, cancels → cancelled timers, notify → outbox. */
+  private async writeEffects(
+    manager: EntityManager,
+    patient: PatientEntity,
+    entry: PatientEventEntity,
+    actions: MachineAction[],
+    offStudy: boolean,
+  ): Promise<Effects> {
+    const cancelSendIds = new Set<string>();
+    const timers = new Map<string, TimerEntity>();
+    const outbox: OutboxEntity[] = [];
+    for (const action of actions) {
+      const params = action.params ?? {};
+      if (action.type === 'xstate.cancel') {
+        const sendId = String(params.sendId);
+        // A cancel of a timer raised by this very event (exit then re-entry) only drops that one.
+        const earlier = [...timers.values()].find((t) => t.sendId === sendId);
+        if (earlier) timers.delete(earlier.id);
+        else cancelSendIds.add(sendId);
+      } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
+        const raised = params.event as { type: string; data?: Record<string, unknown> };
+        const sendId = String(params.id);
+        const id = `${patient.id}.${entry.seq}.${sendId}`;
+        timers.set(id, {
+          id,
+          patientId: patient.id,
+          sendId,
+          eventType: raised.type,
+          eventData: raised.data ?? {},
+          dueAt: new Date(Date.parse(entry.occurredAt) + params.delay).toISOString(),
+          status: 'pending',
+          createdSeq: entry.seq,
+          settledSeq: null,
+          settledAt: null,
+        });
+      } else if (action.type === 'notify') {
+        outbox.push({
+          id: `${patient.id}.${entry.seq}.${outbox.length}`,
+          patientId: patient.id,
+          seq: entry.seq,
+          kind: String(params.kind),
+          payload: { ...params, patientId: patient.id, subjectId: patient.subjectId, siteId: patient.siteId, protocol: `${patient.protocolId}@${patient.protocolVersion}` },
+          status: 'pending',
+          attempts: 0,
+          createdAt: entry.recordedAt,
+          deliveredAt: null,
+        });
+      }
+    }
+    const cancelledTimerIds = await this.cancelTimers(manager, patient.id, entry, offStudy ? 'all' : [...cancelSendIds]);
+    if (timers.size) await insertRows(manager, TimerEntity, [...timers.values()]);
+    if (outbox.length) await insertRows(manager, OutboxEntity, outbox);
+    return { timers: [...timers.values()], cancelledTimerIds, outbox };
+  }
+
+  private async cancelTimers(manager: EntityManager, patientId: string, entry: PatientEventEntity, sendIds: string[] | 'all') {
+    if (sendIds !== 'all' && sendIds.length === 0) return [];
+    const where = { patientId, status: 'pending' as const, ...(sendIds === 'all' ? {} : { sendId: In(sendIds) }) };
+    const pending = await manager.find(TimerEntity, { where, select: { id: true } });
+    if (!pending.length) return [];
+    const ids = pending.map((t) => t.id);
+    await manager.update(TimerEntity, { id: In(ids) }, { status: 'cancelled', settledSeq: entry.seq, settledAt: entry.recordedAt });
+    return ids;
+  }
+
+  private logEntry(
+    patient: PatientEntity,
+    e: {
+      type: string;
+      data: Record<string, unknown>;
+      occurredAt: string;
+      recordedAt: string;
+      reason: string | null;
+      idempotencyKey: string | null;
+      actor: Actor;
+    },
+  ): PatientEventEntity {
+    const seq = patient.lastSeq + 1;
+    const sealed = {
+      patientId: patient.id,
+      seq,
+      type: e.type,
+      data: e.data,
+      actor: e.actor.id,
+      actorName: e.actor.name,
+      reason: e.reason,
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+    };
+    return { ...sealed, idempotencyKey: e.idempotencyKey, prevHash: patient.lastHash, hash: entryHash(patient.lastHash, sealed) };
+  }
+
+  private occurredAt(given: string | undefined, now: Date): string {
+    if (given === undefined) return now.toISOString();
+    const at = Date.parse(given);
+    if (Number.isNaN(at)) throw new InvalidInputError('occurredAt is not a date-time.', ['occurredAt must be ISO 8601 with an offset']);
+    if (at - now.getTime() > FUTURE_TOLERANCE_MS) {
+      throw new RefusedError('occurredAt refused', [`occurredAt ${given} is more than 5 minutes in the future`]);
+    }
+    return new Date(at).toISOString();
+  }
+}
+
+function hashRequest(command: ApplyEventCommand): string {
+  const { type, data, occurredAt, reason } = command;
+  return createHash('sha256').update(stableStringify({ type, data: data ?? {}, occurredAt, reason })).digest('hex');
+}
+
+function noEffects(): Effects {
+  return { timers: [], cancelledTimerIds: [], outbox: [] };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,83 @@
+/**
+ * Domain errors: each names what was wrong in words a coordinator understands and carries a code;
+ * the API maps codes to HTTP statuses in one exception filter. None is thrown after a write.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export type DomainErrorCode =
+  | 'invalid_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'event_not_accepted'
+  | 'version_conflict'
+  | 'already_exists'
+  | 'refused'
+  | 'idempotency_key_reused';
+
+export class InvalidInputError extends DomainError {
+  readonly code = 'invalid_input';
+  constructor(message: string, issues: string[]) {
+    super(message, { issues });
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated';
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+}
+
+export class AlreadyExistsError extends DomainError {
+  readonly code = 'already_exists';
+}
+
+export class EventNotAcceptedError extends DomainError {
+  readonly code = 'event_not_accepted';
+  constructor(type: string, state: string, acceptedEvents: string[]) {
+    super(
+      `${type} is not accepted while the patient is in ${state}; accepted now: ${acceptedEvents.join(', ') || 'none (off study)'}.`,
+      { state, acceptedEvents },
+    );
+  }
+}
+
+export class VersionConflictError extends DomainError {
+  readonly code = 'version_conflict';
+  constructor(expected: number, current: number) {
+    super(`The patient changed since version ${expected}; it is now at version ${current}. Reload and try again.`, {
+      currentVersion: current,
+    });
+  }
+}
+
+export class RefusedError extends DomainError {
+  readonly code = 'refused';
+  constructor(summary: string, reasons: string[]) {
+    super(`${summary}: ${reasons.join('; ')}.`, { reasons });
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'idempotency_key_reused';
+  constructor(key: string) {
+    super(`Idempotency-Key "${key}" was already used for a different request on this patient.`, {
+      reasons: [`the key "${key}" was first used with another body`],
+    });
+  }
+}

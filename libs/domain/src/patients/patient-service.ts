@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { type Actor, canSeeSite } from '../engine/actor';
+import { Clock } from '../engine/clock';
+import { WorkflowEngine } from '../engine/workflow-engine';
+import * as machine from '../engine/machine-boundary';
+import { NotFoundError } from '../errors';
+import { toPatientView } from './patient-view';
+
+export interface PatientFilter {
+  protocolId?: string;
+  state?: string;
+  siteId?: string;
+  status?: 'active' | 'offStudy';
+  limit: number;
+  offset: number;
+}
+
+/** Reads of patients, always within the actor's sites: a patient of another site does not exist. */
+@Injectable()
+export class PatientService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly engine: WorkflowEngine,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(patientId: string, actor: Actor) {
+    const patient = await this.visible(patientId, actor);
+    return toPatientView(patient, this.engine.protocolOf(patient), this.clock.now());
+  }
+
+  async list(filter: PatientFilter, actor: Actor) {
+    if (filter.siteId && !canSeeSite(actor, filter.siteId)) return { items: [], total: 0, limit: filter.limit, offset: filter.offset };
+    const where: FindOptionsWhere<PatientEntity> = {
+      ...(filter.protocolId ? { protocolId: filter.protocolId } : {}),
+      ...(filter.state ? { state: filter.state } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.siteId ? { siteId: filter.siteId } : actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
+    };
+    const [rows, total] = await this.dataSource.getRepository(PatientEntity).findAndCount({
+      where,
+      order: { registeredAt: 'ASC', id: 'ASC' },
+      take: filter.limit,
+      skip: filter.offset,
+    });
+    const now = this.clock.now();
+    return {
+      items: rows.map((p) => toPatientView(p, this.engine.protocolOf(p), now)),
+      total,
+      limit: filter.limit,
+      offset: filter.offset,
+    };
+  }
+
+  async events(patientId: string, actor: Actor, page: { afterSeq: number; limit: number }) {
+    await this.visible(patientId, actor);
+    const rows = await this.dataSource.getRepository(PatientEventEntity).find({
+      where: { patientId },
+      order: { seq: 'ASC' },
+      skip: page.afterSeq,
+      take: page.limit,
+    });
+    return rows.map(({ patientId: _p, ...entry }) => entry);
+  }
+
+  async schedule(patientId: string, actor: Actor) {
+    const patient = await this.visible(patientId, actor);
+    const protocol = this.engine.protocolOf(patient);
+    const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
+    return {
+      patientId,
+      day0: patient.day0,
+      visits: protocol.schedule(context, this.clock.now().toISOString()),
+    };
+  }
+
+  async visible(patientId: string, actor: Actor): Promise<PatientEntity> {
+    const patient = await this.dataSource.getRepository(PatientEntity).findOneBy({ id: patientId });
+    if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
+    return patient;
+  }
+}

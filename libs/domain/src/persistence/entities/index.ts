@@ -1,0 +1,14 @@
+import { UserEntity } from './user.entity';
+import { PatientEntity } from './patient.entity';
+import { PatientEventEntity } from './patient-event.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { TimerEntity } from './timer.entity';
+import { OutboxEntity } from './outbox.entity';
+
+export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity };
+export type { Role } from './user.entity';
+export { ROLES } from './user.entity';
+export type { TimerStatus } from './timer.entity';
+export type { OutboxStatus } from './outbox.entity';
+
+export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity];

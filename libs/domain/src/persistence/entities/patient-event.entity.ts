@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One entry of a patient's append-only, hash-chained event log. Never updated, never deleted. */
+@Entity('patient_events')
+export class PatientEventEntity {
+  @PrimaryColumn({ name: 'patient_id', type: 'varchar', length: 36 })
+  patientId!: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  seq!: number;
+
+  @Column({ type: 'varchar', length: 40 })
+  type!: string;
+
+  @Column({ type: 'simple-json' })
+  data!: Record<string, unknown>;
+
+  /** `user:<id>` or `system:scheduler`. */
+  @Column({ type: 'varchar', length: 60 })
+  actor!: string;
+
+  @Column({ name: 'actor_name', type: 'varchar', length: 200 })
+  actorName!: string;
+
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
+
+  @Column({ name: 'occurred_at', type: 'varchar', length: 30 })
+  occurredAt!: string;
+
+  @Column({ name: 'recorded_at', type: 'varchar', length: 30 })
+  recordedAt!: string;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
+  prevHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
+}

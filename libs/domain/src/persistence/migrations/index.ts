@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+
+/** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
+export const MIGRATIONS = [InitialSchema1764000000000];

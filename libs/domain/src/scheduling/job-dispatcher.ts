@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../engine/clock';
+import { OUTBOX_QUEUE, TIMER_QUEUE, outboxJobId, timerJobId, type OutboxJob, type TimerJob } from './queues';
+
+const JOB_OPTIONS = {
+  removeOnComplete: true,
+  removeOnFail: { count: 10_000 },
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+} as const;
+
+/**
+ * Hands committed timer and outbox rows to BullMQ with `jobId` = row id, so a repeat is a no-op.
+ * A failure here loses nothing: the rows stay pending and the reconciler enqueues them again.
+ */
+@Injectable()
+export class JobDispatcher {
+  private readonly logger = new Logger(JobDispatcher.name);
+
+  constructor(
+    @InjectQueue(TIMER_QUEUE) private readonly timers: Queue<TimerJob>,
+    @InjectQueue(OUTBOX_QUEUE) private readonly outbox: Queue<OutboxJob>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async afterCommit(effects: {
+    timers: Array<{ id: string; dueAt: string }>;
+    cancelledTimerIds: string[];
+    outbox: Array<{ id: string }>;
+  }): Promise<void> {
+    try {
+      await Promise.all([
+        this.enqueueTimers(effects.timers),
+        this.enqueueOutbox(effects.outbox),
+        this.removeTimerJobs(effects.cancelledTimerIds),
+      ]);
+    } catch (error) {
+      this.logger.warn(`Jobs not enqueued after commit; the reconciler will retry: ${(error as Error).message}`);
+    }
+  }
+
+  /** Enqueues timers due within the horizon as delayed jobs; later ones wait in the database. */
+  async enqueueTimers(timers: Array<{ id: string; dueAt: string }>): Promise<number> {
+    const now = this.clock.now().getTime();
+    const jobs = timers
+      .map((t) => ({ t, waitMs: Math.max(0, Date.parse(t.dueAt) - now) / this.config.timeScale }))
+      .filter(({ waitMs }) => waitMs <= this.config.timerHorizonMs)
+      .map(({ t, waitMs }) => ({
+        name: 'fire',
+        data: { timerId: t.id },
+        opts: { ...JOB_OPTIONS, jobId: timerJobId(t.id), delay: Math.round(waitMs) },
+      }));
+    if (jobs.length) await this.timers.addBulk(jobs);
+    return jobs.length;
+  }
+
+  async enqueueOutbox(rows: Array<{ id: string }>): Promise<number> {
+    if (!rows.length) return 0;
+    await this.outbox.addBulk(
+      rows.map((row) => ({ name: 'deliver', data: { outboxId: row.id }, opts: { ...JOB_OPTIONS, jobId: outboxJobId(row.id) } })),
+    );
+    return rows.length;
+  }
+
+  private async removeTimerJobs(timerIds: string[]): Promise<void> {
+    await Promise.all(timerIds.map((id) => this.timers.remove(timerJobId(id))));
+  }
+}

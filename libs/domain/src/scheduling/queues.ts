@@ -1,0 +1,19 @@
+/** BullMQ queues. Jobs carry row ids only; the worker reloads everything from the database. */
+export const TIMER_QUEUE = 'timers';
+export const OUTBOX_QUEUE = 'outbox';
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+export const RECONCILE_JOB = 'reconcile';
+export const RECONCILER_SCHEDULER_ID = 'reconciler';
+
+/** Job ids: the row id behind a prefix, never a bare integer, never a `:`. */
+export const timerJobId = (timerId: string) => `timer-${timerId}`;
+export const outboxJobId = (outboxId: string) => `outbox-${outboxId}`;
+
+export interface TimerJob {
+  timerId: string;
+}
+
+export interface OutboxJob {
+  outboxId: string;
+}

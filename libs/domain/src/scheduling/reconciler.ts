@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../engine/clock';
+import { OutboxEntity, TimerEntity } from '../persistence/entities';
+import { JobDispatcher } from './job-dispatcher';
+
+const PAGE = 2000;
+
+/**
+ * Re-enqueues every pending timer due within the horizon and every undelivered outbox row. The
+ * database is the source of truth; a Redis that lost everything loses nothing once this has run.
+ */
+@Injectable()
+export class Reconciler {
+  private readonly logger = new Logger(Reconciler.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly dispatcher: JobDispatcher,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(): Promise<{ timers: number; outbox: number }> {
+    const now = this.clock.now().getTime();
+    const horizon = new Date(now + this.config.timerHorizonMs * this.config.timeScale).toISOString();
+    let timers = 0;
+    let afterId = '';
+    for (;;) {
+      const page = await this.dataSource.getRepository(TimerEntity).find({
+        where: { status: 'pending', dueAt: LessThanOrEqual(horizon), id: MoreThan(afterId) },
+        order: { id: 'ASC' },
+        take: PAGE,
+        select: { id: true, dueAt: true },
+      });
+      if (!page.length) break;
+      timers += await this.dispatcher.enqueueTimers(page);
+      afterId = page[page.length - 1].id;
+    }
+    const pendingOutbox = await this.dataSource.getRepository(OutboxEntity).find({
+      where: { status: 'pending' },
+      select: { id: true },
+      order: { createdAt: 'ASC' },
+      take: 10_000,
+    });
+    const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
+    if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers and ${outbox} undelivered notifications`);
+    return { timers, outbox };
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { type Role, UserEntity } from '../persistence/entities';
+import type { Actor } from '../engine/actor';
+import { Clock } from '../engine/clock';
+import { NotFoundError, UnauthenticatedError } from '../errors';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export interface CreateUserCommand {
+  name: string;
+  role: Role;
+  siteIds: string[];
+}
+
+/** Users and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes. */
+@Injectable()
+export class UserService {
+  private readonly logger = new Logger(UserService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get users() {
+    return this.dataSource.getRepository(UserEntity);
+  }
+
+  async create(command: CreateUserCommand, token = `ct_${randomBytes(24).toString('base64url')}`) {
+    const user = this.users.create({
+      id: randomUUID(),
+      name: command.name,
+      role: command.role,
+      siteIds: command.role === 'admin' ? [] : [...new Set(command.siteIds)],
+      tokenHash: hashToken(token),
+      createdAt: this.clock.now().toISOString(),
+      revokedAt: null,
+    });
+    await this.users.insert(user);
+    return { user: toUserView(user), token };
+  }
+
+  async list() {
+    const users = await this.users.find({ order: { createdAt: 'ASC' } });
+    return users.map(toUserView);
+  }
+
+  async revoke(id: string) {
+    const { affected } = await this.users.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now().toISOString() });
+    if (!affected) throw new NotFoundError(`User ${id} does not exist or is already revoked.`);
+  }
+
+  async authenticate(token: string | undefined): Promise<Actor> {
+    if (!token) throw new UnauthenticatedError('Sign in with "Authorization: Bearer <token>".');
+    const user = await this.users.findOneBy({ tokenHash: hashToken(token) });
+    if (!user || user.revokedAt) throw new UnauthenticatedError('The bearer token is unknown or revoked.');
+    return { id: `user:${user.id}`, name: user.name, role: user.role, siteIds: user.role === 'admin' ? 'all' : user.siteIds };
+  }
+
+  /**
+   * At start: with `ADMIN_TOKEN`, an admin holding that token exists; with no users at all and no
+   * `ADMIN_TOKEN`, an admin is created and its token printed once.
+   */
+  async ensureAdmin(): Promise<void> {
+    if (this.config.adminToken) {
+      const exists = await this.users.existsBy({ tokenHash: hashToken(this.config.adminToken) });
+      if (!exists) await this.create({ name: 'Administrator', role: 'admin', siteIds: [] }, this.config.adminToken);
+      return;
+    }
+    if ((await this.users.count()) > 0) return;
+    const { token } = await this.create({ name: 'Administrator', role: 'admin', siteIds: [] });
+    this.logger.warn(`Created the first admin. Its token is shown this once: ${token}`);
+  }
+}
+
+function toUserView(user: UserEntity) {
+  return { id: user.id, name: user.name, role: user.role, siteIds: user.siteIds, createdAt: user.createdAt, revokedAt: user.revokedAt };
+}

@@ -1,0 +1,54 @@
+import { mergeScreeningData } from '../rules/screening-data';
+import type { ScreeningData } from '../rules/screening-data';
+import type { EligibilityInput } from '../rules/eligibility';
+import { cd19AttestationIds } from './eligibility';
+
+export interface Cd19ScreeningOverrides {
+  /** Merged into the eligible record key by key (`{ labs: { creatinineMgDl: 1.8 } }` keeps the other labs). */
+  screening?: ScreeningData;
+  /** Replaces the attestations (all of the protocol's, by default). */
+  attestations?: string[];
+}
+
+/** Screening data and attestations of a patient who meets every CD19 R/R ALL criterion. */
+export function eligibleCd19Screening(overrides: Cd19ScreeningOverrides = {}): {
+  screening: ScreeningData;
+  attestations: string[];
+} {
+  const screening: ScreeningData = {
+    diagnosis: 'B-ALL',
+    markers: { CD19: 'positive' },
+    ecog: 1,
+    karnofsky: 80,
+    lifeExpectancyWeeks: 26,
+    remissionAchieved: false,
+    mrdPositive: true,
+    consolidationCycles: 2,
+    contraceptionAgreed: true,
+    labs: { creatinineMgDl: 0.9, bilirubinMgDl: 0.8, astXUln: 1.2, altXUln: 1.1, lvef: 0.62 },
+    conditions: {
+      activeInfection: false,
+      seizureHistory: false,
+      hepatitisB: false,
+      hepatitisC: false,
+      hiv: false,
+      pregnant: false,
+      lactating: false,
+    },
+  };
+  return {
+    screening: mergeScreeningData(screening, overrides.screening ?? {}),
+    attestations: overrides.attestations ?? Object.keys(cd19AttestationIds),
+  };
+}
+
+/** A whole eligibility input for that patient: a 34-year-old woman, assessed on 2026-03-02. */
+export function eligibleCd19Input(
+  overrides: Cd19ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {},
+): EligibilityInput {
+  return {
+    ...eligibleCd19Screening(overrides),
+    patient: { birthDate: '1991-07-14', sex: 'female', ...overrides.patient },
+    asOf: overrides.asOf ?? '2026-03-02T09:30:00+01:00',
+  };
+}

@@ -1,0 +1,174 @@
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { cd19RrAll } from './protocol';
+import { eligibleCd19Screening } from './eligibility.factory';
+import type { ClinicalEvent, ClinicalEventType } from '../events';
+import type { PatientContext } from '../lifecycle/context';
+import { addDays } from '../lifecycle/clinical-time';
+
+const protocol = cd19RrAll[0];
+const T0 = '2026-03-01T08:00:00.000Z';
+const at = (days: number) => addDays(T0, days);
+
+type Action = { type: string; params?: Record<string, any> };
+
+function start() {
+  const [snapshot] = initialTransition(protocol.machine, {
+    patient: { subjectId: 'S-001', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 },
+  });
+  return snapshot as AnyMachineSnapshot;
+}
+
+function send(snapshot: AnyMachineSnapshot, type: ClinicalEventType, occurredAt: string, data: Record<string, unknown> = {}) {
+  const event: ClinicalEvent = { type, occurredAt, data };
+  const [next, actions] = transition(protocol.machine, snapshot as never, event as never);
+  return { next: next as AnyMachineSnapshot, actions: actions as Action[], refusals: protocol.refusals(snapshot.context, event) };
+}
+
+/** Walks a patient from registration to Day 0 at T0. */
+function infused() {
+  const { screening, attestations } = eligibleCd19Screening();
+  let s = start();
+  s = send(s, 'CONSENT_SIGNED', at(-30), { consentVersion: 'v1' }).next;
+  s = send(s, 'SCREENING_DATA_RECORDED', at(-29), screening).next;
+  s = send(s, 'ELIGIBILITY_CONFIRMED', at(-28), { attestations }).next;
+  s = send(s, 'ENROLLED', at(-27)).next;
+  s = send(s, 'LEUKAPHERESIS_COMPLETED', at(-26)).next;
+  s = send(s, 'PRODUCT_RELEASED', at(-8), { lot: 'L1' }).next;
+  s = send(s, 'LYMPHODEPLETION_STARTED', at(-5)).next;
+  s = send(s, 'LYMPHODEPLETION_COMPLETED', at(-3)).next;
+  return send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 });
+}
+
+const raises = (actions: Action[]) => actions.filter((a) => a.type === 'xstate.raise' && typeof a.params?.delay === 'number');
+const cancels = (actions: Action[]) => actions.filter((a) => a.type === 'xstate.cancel').map((a) => a.params!.sendId as string);
+const ctx = (s: AnyMachineSnapshot) => s.context as PatientContext;
+
+describe('CD19 R/R ALL lifecycle', () => {
+  it('starts in screening and refuses eligibility without consent, naming every unmet criterion', () => {
+    const s = start();
+    expect(s.value).toBe('screening');
+    const { refusals } = send(s, 'ELIGIBILITY_CONFIRMED', at(-28), { attestations: [] });
+    expect(refusals).toContain('informed consent has not been signed');
+    expect(refusals.length).toBeGreaterThan(5);
+  });
+
+  it('computes the Flu/Cy doses from Mosteller BSA at lymphodepletion', () => {
+    const { next } = infused();
+    const plan = ctx(next).lymphodepletion!.plan;
+    expect(plan.bsaM2).toBe(1.82);
+    expect(plan.agents.map((a) => [a.agent, a.dailyMg])).toEqual([
+      ['fludarabine', 54.6],
+      ['cyclophosphamide', 546],
+    ]);
+  });
+
+  it('refuses an infusion outside 5–10 ×10⁶/kg', () => {
+    const { next } = infused();
+    expect(next.value).toMatchObject({ postInfusion: { course: 'dltWindow' } });
+    const before = infused();
+    expect(before.refusals).toEqual([]);
+    // Re-run the last step with a low dose on the pre-infusion snapshot.
+    const { screening, attestations } = eligibleCd19Screening();
+    let s = start();
+    for (const [type, day, data] of [
+      ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
+      ['SCREENING_DATA_RECORDED', -29, screening],
+      ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
+      ['ENROLLED', -27, {}],
+      ['LEUKAPHERESIS_COMPLETED', -26, {}],
+      ['PRODUCT_RELEASED', -8, {}],
+      ['LYMPHODEPLETION_STARTED', -5, {}],
+      ['LYMPHODEPLETION_COMPLETED', -3, {}],
+    ] as const) s = send(s, type, at(day), data as Record<string, unknown>).next;
+    expect(send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 4.9e6 }).refusals).toEqual([
+      expect.stringMatching(/below the assigned dose level 1 range of 5–10/),
+    ]);
+    expect(send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10e6 }).refusals).toEqual([]);
+  });
+
+  it('schedules the DLT window, every visit reminder and window close, and the end of follow-up at Day 0', () => {
+    const { actions } = infused();
+    const timers = raises(actions);
+    const byId = Object.fromEntries(timers.map((a) => [a.params!.id, a.params!]));
+    const DAY = 86_400_000;
+    expect(byId['dlt-window']).toMatchObject({ delay: 28 * DAY, event: { type: 'DLT_WINDOW_CLOSED' } });
+    expect(byId['visit-missed.D28']).toMatchObject({ delay: 31 * DAY, event: { type: 'VISIT_MISSED', data: { visit: 'D28' } } });
+    expect(byId['visit-reminder.D28']).toMatchObject({ delay: 23 * DAY });
+    expect(byId['follow-up-end']).toMatchObject({ delay: 760 * DAY });
+    expect(timers).toHaveLength(2 + 2 * protocol.spec.schedule.length);
+  });
+
+  it('closes the DLT window on its timer and moves to response assessment, then to follow-up at the D28 response', () => {
+    let { next: s } = infused();
+    const closed = send(s, 'DLT_WINDOW_CLOSED', at(28));
+    expect(closed.next.value).toMatchObject({ postInfusion: { course: 'responseAssessment' } });
+    expect(ctx(closed.next).dltWindow!.closedAt).toBe(at(28));
+    expect(closed.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'dlt-window-closed' });
+    s = closed.next;
+    const assessed = send(s, 'RESPONSE_ASSESSED', at(29), {
+      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.2, platelets: 110, mrdPct: 0.001,
+    });
+    expect(assessed.next.value).toMatchObject({ postInfusion: { course: 'followUp' } });
+    expect(ctx(assessed.next).responses).toEqual([{ visit: 'D28', assessedAt: at(29), response: 'CR', mrdNegative: true }]);
+    const ended = send(assessed.next, 'FOLLOW_UP_ENDED', at(760));
+    expect(ended.next.value).toBe('completed');
+    expect(ended.next.status).toBe('done');
+  });
+
+  it('counts a related grade 3 toxicity in the window as a DLT and notifies', () => {
+    const { next: s } = infused();
+    const ae = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { term: 'Encephalopathy', grade: 3, onset: at(4), related: true, serious: true });
+    expect(ctx(ae.next).dlts).toEqual([{ term: 'Encephalopathy', grade: 3, onset: at(4) }]);
+    expect(ae.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'dose-limiting-toxicity' });
+    const mild = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { term: 'Fatigue', grade: 1, onset: at(4), related: true, serious: false });
+    expect(ctx(mild.next).dlts).toEqual([]);
+    expect(mild.actions.filter((a) => a.type === 'notify')).toEqual([]);
+  });
+
+  it('marks a completed visit done and cancels its two timers; a later VISIT_MISSED for it changes nothing', () => {
+    const { next: s } = infused();
+    const done = send(s, 'VISIT_COMPLETED', at(7), { visit: 'D7' });
+    expect(ctx(done.next).visits.D7).toEqual({ status: 'done', completedAt: at(7) });
+    expect(cancels(done.actions).sort()).toEqual(['visit-missed.D7', 'visit-reminder.D7']);
+    const late = send(done.next, 'VISIT_MISSED', at(8), { visit: 'D7' });
+    expect(late.next).toBe(done.next);
+  });
+
+  it('marks a visit missed when its window closes unmet, with a notification', () => {
+    const { next: s } = infused();
+    const missed = send(s, 'VISIT_MISSED', at(8), { visit: 'D7' });
+    expect(ctx(missed.next).visits.D7.status).toBe('missed');
+    expect(missed.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'visit-missed', visit: 'D7' });
+  });
+
+  it('cancels every pending timer on withdrawal and ends off study', () => {
+    const { next: s } = infused();
+    const withdrawn = send(s, 'WITHDRAWN', at(3), { reason: 'patient decision' });
+    expect(withdrawn.next.value).toBe('withdrawn');
+    expect(withdrawn.next.status).toBe('done');
+    const cancelled = cancels(withdrawn.actions);
+    expect(cancelled).toEqual(expect.arrayContaining(['dlt-window', 'follow-up-end', 'visit-missed.M24', 'visit-reminder.D7']));
+    expect(cancelled).toHaveLength(2 + 2 * protocol.spec.schedule.length);
+    expect(ctx(withdrawn.next).offStudy).toEqual({ at: at(3), reason: 'withdrawn', detail: 'patient decision' });
+  });
+
+  it('ignores events a state does not accept (same snapshot, no actions)', () => {
+    const s = start();
+    const [next, actions] = transition(protocol.machine, s as never, { type: 'INFUSION_COMPLETED', occurredAt: T0, data: { cellsPerKg: 7e6 } } as never);
+    expect(next).toBe(s);
+    expect(actions).toEqual([]);
+  });
+
+  it('has exits for screen failure and manufacturing failure', () => {
+    const sf = send(start(), 'SCREEN_FAILED', at(-20), { reason: 'CD19 negative' });
+    expect(sf.next.value).toBe('screenFailed');
+    const { screening, attestations } = eligibleCd19Screening();
+    let s = start();
+    s = send(s, 'CONSENT_SIGNED', at(-30), { consentVersion: 'v1' }).next;
+    s = send(s, 'SCREENING_DATA_RECORDED', at(-29), screening).next;
+    s = send(s, 'ELIGIBILITY_CONFIRMED', at(-28), { attestations }).next;
+    s = send(s, 'ENROLLED', at(-27)).next;
+    s = send(s, 'LEUKAPHERESIS_COMPLETED', at(-26)).next;
+    expect(send(s, 'MANUFACTURING_FAILED', at(-10), { reason: 'insufficient expansion' }).next.value).toBe('manufacturingFailed');
+  });
+});

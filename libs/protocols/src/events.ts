@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** Events a person or an integration may post (api.md, "The event vocabulary"). */
+export const USER_EVENT_TYPES = [
+  'SCREENING_DATA_RECORDED',
+  'CONSENT_SIGNED',
+  'ELIGIBILITY_CONFIRMED',
+  'SCREEN_FAILED',
+  'ENROLLED',
+  'LEUKAPHERESIS_COMPLETED',
+  'PRODUCT_RELEASED',
+  'MANUFACTURING_FAILED',
+  'LYMPHODEPLETION_STARTED',
+  'LYMPHODEPLETION_COMPLETED',
+  'INFUSION_COMPLETED',
+  'ADVERSE_EVENT_REPORTED',
+  'LAB_RESULT_RECORDED',
+  'RESPONSE_ASSESSED',
+  'VISIT_COMPLETED',
+  'PROGRESSION_OR_RELAPSE',
+  'DEATH',
+  'WITHDRAWN',
+  'LOST_TO_FOLLOW_UP',
+] as const;
+
+/** Events only the engine's scheduler raises, when a durable timer falls due (actor `system:scheduler`). */
+export const SCHEDULER_EVENT_TYPES = ['VISIT_REMINDER', 'VISIT_MISSED', 'DLT_WINDOW_CLOSED', 'FOLLOW_UP_ENDED'] as const;
+
+export type UserEventType = (typeof USER_EVENT_TYPES)[number];
+export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];
+export type ClinicalEventType = UserEventType | SchedulerEventType;
+
+export function isSchedulerEventType(type: string): type is SchedulerEventType {
+  return (SCHEDULER_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+export function isUserEventType(type: string): type is UserEventType {
+  return (USER_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * The event a patient machine receives. `occurredAt` is clinical time (ISO 8601), given by the
+ * caller or, for a timer, the moment it fell due; machines never read a clock.
+ */
+export interface ClinicalEvent<TData = Record<string, unknown>> {
+  type: ClinicalEventType;
+  occurredAt: string;
+  data: TData;
+}
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+const shortText = z.string().trim().min(1).max(500);
+
+export const adverseEventDataSchema = z
+  .object({
+    term: z.string().trim().min(1).max(200),
+    grade: z.number().int().min(1).max(5),
+    onset: z.union([isoDateTime, isoDate]),
+    related: z.boolean(),
+    serious: z.boolean(),
+    resolvedAt: z.union([isoDateTime, isoDate]).optional(),
+  })
+  .strict();
+
+export const labResultDataSchema = z
+  .object({
+    code: z.string().trim().min(1).max(40),
+    compartment: z.enum(['PB', 'BM', 'LN', 'CSF']).optional(),
+    value: z.number().finite(),
+    unit: z.string().trim().min(1).max(40),
+    collectedAt: z.union([isoDateTime, isoDate]),
+  })
+  .strict();
+
+export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
+export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
+
+export const responseAssessedDataSchema = z
+  .object({
+    visit: z.string().trim().min(1).max(20),
+    response: z.enum(['CR', 'CRi', 'PR', 'SD', 'PD', 'NR']).optional(),
+    marrowBlastsPct: z.number().min(0).max(100).optional(),
+    circulatingBlasts: z.boolean().optional(),
+    extramedullary: z.boolean().optional(),
+    anc: z.number().min(0).max(1000).optional(),
+    platelets: z.number().min(0).max(5000).optional(),
+    mrdPct: z.number().min(0).max(100).optional(),
+  })
+  .strict();
+
+const empty = z.object({}).strict();
+
+/** Payload schemas every protocol starts from (api.md); a protocol may tighten or extend them. */
+export const baseEventDataSchemas = {
+  CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
+  ELIGIBILITY_CONFIRMED: z.object({ attestations: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
+  SCREEN_FAILED: z.object({ reason: shortText }).strict(),
+  ENROLLED: empty,
+  LEUKAPHERESIS_COMPLETED: empty,
+  PRODUCT_RELEASED: z.object({ lot: z.string().trim().min(1).max(60).optional() }).strict(),
+  MANUFACTURING_FAILED: z.object({ reason: shortText }).strict(),
+  LYMPHODEPLETION_STARTED: z
+    .object({ weightKg: z.number().positive().max(400).optional(), heightCm: z.number().positive().max(260).optional() })
+    .strict(),
+  LYMPHODEPLETION_COMPLETED: empty,
+  INFUSION_COMPLETED: z
+    .object({ cellsPerKg: z.number().positive().finite(), weightKg: z.number().positive().max(400).optional() })
+    .strict(),
+  ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
+  LAB_RESULT_RECORDED: labResultDataSchema,
+  RESPONSE_ASSESSED: responseAssessedDataSchema,
+  VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20) }).strict(),
+  PROGRESSION_OR_RELAPSE: z
+    .object({
+      kind: z.enum(['morphologic', 'mrd', 'extramedullary', 'progression']),
+      antigenNegative: z.boolean().optional(),
+    })
+    .strict(),
+  DEATH: z.object({ cause: shortText }).strict(),
+  WITHDRAWN: z.object({ reason: shortText }).strict(),
+  LOST_TO_FOLLOW_UP: empty,
+  VISIT_REMINDER: z.object({ visit: z.string() }).strict(),
+  VISIT_MISSED: z.object({ visit: z.string() }).strict(),
+  DLT_WINDOW_CLOSED: empty,
+  FOLLOW_UP_ENDED: empty,
+} satisfies Record<Exclude<ClinicalEventType, 'SCREENING_DATA_RECORDED'>, z.ZodType>;

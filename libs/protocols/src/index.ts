@@ -1,0 +1,12 @@
+export * from './events';
+export * from './lifecycle/spec';
+export * from './lifecycle/context';
+export * from './lifecycle/clinical-time';
+export * from './lifecycle/machine';
+export * from './lifecycle/protocol';
+export * from './lifecycle/schedule';
+export * from './lifecycle/states';
+export * from './registry';
+export * from './rules';
+export { cd19RrAllV1 } from './cd19-rr-all/protocol';
+export { eligibleCd19Screening } from './cd19-rr-all/eligibility.factory';

@@ -1,0 +1,16 @@
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `at` plus a number of days (may be fractional or negative), as ISO 8601 UTC. */
+export function addDays(at: string, days: number): string {
+  return new Date(Date.parse(at) + days * DAY_MS).toISOString();
+}
+
+/** Milliseconds from `from` to `to`, never negative: a moment already past is due at once. */
+export function msUntil(from: string, to: string): number {
+  return Math.max(0, Date.parse(to) - Date.parse(from));
+}
+
+/** Whole study day of `at` counted from Day 0 (the infusion); Day 0 is the day of infusion. */
+export function studyDay(infusedAt: string, at: string): number {
+  return Math.floor((Date.parse(at) - Date.parse(infusedAt)) / DAY_MS);
+}

@@ -1,0 +1,344 @@
+import { assign, cancel, enqueueActions, raise, setup } from 'xstate';
+import type { ClinicalEvent } from '../events';
+import type { PatientContext, PatientInput } from './context';
+import type { LifecycleSpec } from './spec';
+import * as record from './record';
+import { visitWindow } from './schedule';
+import { addDays, msUntil } from './clinical-time';
+
+/** A protocol action the engine turns into an outbox row (a reminder, an alert). */
+export interface Notification {
+  kind:
+    | 'visit-reminder'
+    | 'visit-missed'
+    | 'dlt-window-closed'
+    | 'dose-limiting-toxicity'
+    | 'severe-adverse-event'
+    | 'death'
+    | 'withdrawal';
+  message: string;
+  visit?: string;
+}
+
+// Machine events carry data of the event's own schema, validated before the machine sees it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type MachineEvent = ClinicalEvent<any>;
+
+export const timerIds = {
+  dltWindow: 'dlt-window',
+  followUpEnd: 'follow-up-end',
+  visitReminder: (visit: string) => `visit-reminder.${visit}`,
+  visitMissed: (visit: string) => `visit-missed.${visit}`,
+};
+
+/**
+ * The common CAR-T lifecycle (design.md, "Protocols"), built from a protocol's declarative spec:
+ * screening → eligibility → enrollment → leukapheresis / manufacturing → lymphodepletion →
+ * infusion (Day 0) → DLT window → response assessment → follow-up → off study, with the exits
+ * for screen failure, manufacturing failure, withdrawal, death and loss to follow-up, and safety
+ * monitoring and the visit schedule running in parallel from infusion on.
+ *
+ * The machine never reads a clock: every delay is the distance from the current event's
+ * `occurredAt` to a moment fixed by the record (Day 0 plus an offset).
+ */
+export function buildLifecycleMachine(spec: LifecycleSpec) {
+  const infusedAt = (context: PatientContext) => context.infusion!.infusedAt;
+  const visitTimers = spec.schedule.flatMap((v) => [timerIds.visitReminder(v.name), timerIds.visitMissed(v.name)]);
+  const notify = (build: (args: { context: PatientContext; event: MachineEvent }) => Notification) => ({
+    type: 'notify' as const,
+    params: build,
+  });
+
+  const closeDltWindow = [
+    assign<PatientContext, MachineEvent, undefined, MachineEvent, never>(({ context, event }) => ({
+      dltWindow: { ...context.dltWindow!, closedAt: event.occurredAt },
+    })),
+    notify(({ context }) => ({
+      kind: 'dlt-window-closed',
+      message:
+        context.dlts.length === 0
+          ? `The ${spec.dlt.windowDays}-day DLT window closed with no dose-limiting toxicity`
+          : `The ${spec.dlt.windowDays}-day DLT window closed with ${context.dlts.length} dose-limiting toxicit${context.dlts.length === 1 ? 'y' : 'ies'}`,
+    })),
+  ];
+
+  return setup({
+    types: {} as { context: PatientContext; events: MachineEvent; input: PatientInput },
+    actions: {
+      // Performed by the engine, which writes an outbox row for it in the event's transaction.
+      notify: (_args, _notification: Notification) => undefined,
+      recordVisitCompleted: assign(({ context, event }) => {
+        const visit = spec.schedule.find((v) => v.name === event.data.visit)!;
+        const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+        const outOfWindow = event.occurredAt < window.windowStart || event.occurredAt > window.windowEnd;
+        return record.recordVisit(context, visit.name, {
+          status: 'done',
+          completedAt: event.occurredAt,
+          ...(outOfWindow ? { outOfWindow } : {}),
+        });
+      }),
+      cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
+      cancelVisitMissed: cancel(({ event }) => timerIds.visitMissed(event.data.visit)),
+    },
+    delays: {
+      DltWindow: ({ context, event }) => msUntil(event.occurredAt, context.dltWindow!.closesAt),
+      FollowUpEnd: ({ context, event }) => msUntil(event.occurredAt, addDays(infusedAt(context), spec.followUpDays)),
+    },
+    guards: {
+      isPrimaryResponse: ({ event }) => event.data.visit === spec.primaryResponseVisit,
+      primaryResponseRecorded: ({ context }) => context.responses.some((r) => r.visit === spec.primaryResponseVisit),
+      visitStillPlanned: ({ context, event }) => context.visits[event.data.visit]?.status === 'planned',
+      isDlt: ({ context, event }) => record.adverseEventAssessment(spec, context, event).dlt,
+      isSevere: ({ event }) => event.data.grade >= 3,
+    },
+  }).createMachine({
+    id: 'patient',
+    context: ({ input }) => record.initialContext(input),
+    initial: 'screening',
+    on: {
+      WITHDRAWN: {
+        target: '.withdrawn',
+        actions: [
+          assign(({ context, event }) => record.recordOffStudy('withdrawn')(context, event)),
+          notify(({ event }) => ({ kind: 'withdrawal', message: `Withdrawn from the study: ${event.data.reason}` })),
+        ],
+      },
+      DEATH: {
+        target: '.died',
+        actions: [
+          assign(({ context, event }) => record.recordOffStudy('death')(context, event)),
+          notify(({ event }) => ({ kind: 'death', message: `Death reported: ${event.data.cause}` })),
+        ],
+      },
+    },
+    states: {
+      screening: {
+        on: {
+          SCREENING_DATA_RECORDED: { actions: assign(({ context, event }) => record.recordScreening(context, event)) },
+          CONSENT_SIGNED: { actions: assign(({ context, event }) => record.recordConsent(context, event)) },
+          ELIGIBILITY_CONFIRMED: {
+            target: 'eligible',
+            actions: assign(({ context, event }) => record.recordEligibility(context, event)),
+          },
+          SCREEN_FAILED: {
+            target: 'screenFailed',
+            actions: assign(({ context, event }) => record.recordOffStudy('screen failure')(context, event)),
+          },
+        },
+      },
+      eligible: {
+        on: {
+          ENROLLED: {
+            target: 'enrolled',
+            actions: assign(({ context, event }) => record.recordEnrollment(spec, context, event)),
+          },
+          SCREEN_FAILED: {
+            target: 'screenFailed',
+            actions: assign(({ context, event }) => record.recordOffStudy('screen failure')(context, event)),
+          },
+        },
+      },
+      enrolled: {
+        on: {
+          LEUKAPHERESIS_COMPLETED: {
+            target: 'manufacturing',
+            actions: assign(({ event }) => ({ leukapheresisAt: event.occurredAt })),
+          },
+        },
+      },
+      manufacturing: {
+        on: {
+          PRODUCT_RELEASED: {
+            target: 'productReleased',
+            actions: assign(({ event }) => ({ product: { releasedAt: event.occurredAt, lot: event.data.lot } })),
+          },
+          MANUFACTURING_FAILED: {
+            target: 'manufacturingFailed',
+            actions: assign(({ context, event }) => record.recordOffStudy('manufacturing failure')(context, event)),
+          },
+        },
+      },
+      productReleased: {
+        on: {
+          LYMPHODEPLETION_STARTED: {
+            target: 'lymphodepletion',
+            actions: assign(({ context, event }) => record.recordLymphodepletionStart(spec, context, event)),
+          },
+        },
+      },
+      lymphodepletion: {
+        on: {
+          LYMPHODEPLETION_COMPLETED: {
+            target: 'readyForInfusion',
+            actions: assign(({ context, event }) => ({
+              lymphodepletion: { ...context.lymphodepletion!, completedAt: event.occurredAt },
+            })),
+          },
+        },
+      },
+      readyForInfusion: {
+        on: {
+          INFUSION_COMPLETED: {
+            target: 'postInfusion',
+            actions: assign(({ context, event }) => record.recordInfusion(spec, context, event)),
+          },
+        },
+      },
+      postInfusion: {
+        type: 'parallel',
+        entry: [
+          raise({ type: 'FOLLOW_UP_ENDED', data: {} } as MachineEvent, { delay: 'FollowUpEnd', id: timerIds.followUpEnd }),
+          enqueueActions(({ context, event, enqueue }) => {
+            for (const visit of spec.schedule) {
+              const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+              enqueue.raise({ type: 'VISIT_REMINDER', data: { visit: visit.name } } as MachineEvent, {
+                id: timerIds.visitReminder(visit.name),
+                delay: msUntil(event.occurredAt, window.remindAt),
+              });
+              enqueue.raise({ type: 'VISIT_MISSED', data: { visit: visit.name } } as MachineEvent, {
+                id: timerIds.visitMissed(visit.name),
+                delay: msUntil(event.occurredAt, window.windowEnd),
+              });
+            }
+          }),
+        ],
+        exit: enqueueActions(({ enqueue }) => {
+          enqueue.cancel(timerIds.followUpEnd);
+          for (const id of visitTimers) enqueue.cancel(id);
+        }),
+        on: {
+          FOLLOW_UP_ENDED: {
+            target: 'completed',
+            actions: assign(({ context, event }) => record.recordOffStudy('follow-up completed')(context, event)),
+          },
+          LOST_TO_FOLLOW_UP: {
+            target: 'lostToFollowUp',
+            actions: assign(({ context, event }) => record.recordOffStudy('lost to follow-up')(context, event)),
+          },
+          PROGRESSION_OR_RELAPSE: {
+            actions: assign(({ event }) => ({
+              progression: { at: event.occurredAt, kind: event.data.kind, antigenNegative: event.data.antigenNegative },
+            })),
+          },
+        },
+        states: {
+          course: {
+            initial: 'dltWindow',
+            states: {
+              dltWindow: {
+                entry: raise({ type: 'DLT_WINDOW_CLOSED', data: {} } as MachineEvent, {
+                  delay: 'DltWindow',
+                  id: timerIds.dltWindow,
+                }),
+                exit: cancel(timerIds.dltWindow),
+                on: {
+                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                  DLT_WINDOW_CLOSED: [
+                    { guard: 'primaryResponseRecorded', target: 'followUp', actions: closeDltWindow },
+                    { target: 'responseAssessment', actions: closeDltWindow },
+                  ],
+                },
+              },
+              responseAssessment: {
+                on: {
+                  RESPONSE_ASSESSED: [
+                    {
+                      guard: 'isPrimaryResponse',
+                      target: 'followUp',
+                      actions: assign(({ context, event }) => record.recordResponse(context, event)),
+                    },
+                    { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                  ],
+                },
+              },
+              followUp: {
+                on: {
+                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                },
+              },
+            },
+          },
+          safety: {
+            initial: 'monitoring',
+            states: {
+              monitoring: {
+                on: {
+                  ADVERSE_EVENT_REPORTED: [
+                    {
+                      guard: 'isDlt',
+                      actions: [
+                        assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
+                        notify(({ event }) => ({
+                          kind: 'dose-limiting-toxicity',
+                          message: `Dose-limiting toxicity: grade ${event.data.grade} ${event.data.term}`,
+                        })),
+                      ],
+                    },
+                    {
+                      guard: 'isSevere',
+                      actions: [
+                        assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
+                        notify(({ event }) => ({
+                          kind: 'severe-adverse-event',
+                          message: `Grade ${event.data.grade} adverse event: ${event.data.term}`,
+                        })),
+                      ],
+                    },
+                    { actions: assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)) },
+                  ],
+                  LAB_RESULT_RECORDED: {
+                    actions: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
+                  },
+                },
+              },
+            },
+          },
+          visits: {
+            initial: 'tracking',
+            states: {
+              tracking: {
+                on: {
+                  VISIT_COMPLETED: { actions: ['recordVisitCompleted', 'cancelVisitReminder', 'cancelVisitMissed'] },
+                  VISIT_REMINDER: {
+                    guard: 'visitStillPlanned',
+                    actions: [
+                      assign(({ context, event }) => record.recordVisit(context, event.data.visit, { remindedAt: event.occurredAt })),
+                      notify(({ context, event }) => {
+                        const visit = spec.schedule.find((v) => v.name === event.data.visit)!;
+                        const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+                        return {
+                          kind: 'visit-reminder',
+                          visit: visit.name,
+                          message: `Visit ${visit.name} (day ${visit.day}) is due ${window.windowStart.slice(0, 10)} to ${window.windowEnd.slice(0, 10)}`,
+                        };
+                      }),
+                    ],
+                  },
+                  VISIT_MISSED: {
+                    guard: 'visitStillPlanned',
+                    actions: [
+                      assign(({ context, event }) => record.recordVisit(context, event.data.visit, { status: 'missed', missedAt: event.occurredAt })),
+                      notify(({ event }) => ({
+                        kind: 'visit-missed',
+                        visit: event.data.visit,
+                        message: `Visit ${event.data.visit} was not completed within its window`,
+                      })),
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      screenFailed: { type: 'final' },
+      manufacturingFailed: { type: 'final' },
+      withdrawn: { type: 'final' },
+      died: { type: 'final' },
+      lostToFollowUp: { type: 'final' },
+      completed: { type: 'final' },
+    },
+  });
+}
+
+export type PatientMachine = ReturnType<typeof buildLifecycleMachine>;

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { ClinicalEvent, ClinicalEventType } from '../events';
+import { baseEventDataSchemas } from '../events';
+import { screeningDataSchema } from '../rules/screening-data';
+import { describeCriteria } from '../rules/eligibility';
+import type { PatientContext } from './context';
+import type { LifecycleSpec } from './spec';
+import { buildLifecycleMachine, type PatientMachine } from './machine';
+import { refusalsFor } from './refusals';
+import * as record from './record';
+import { patientSchedule, type ScheduledVisit } from './schedule';
+
+export interface Protocol {
+  readonly spec: LifecycleSpec;
+  readonly id: string;
+  readonly version: number;
+  readonly machine: PatientMachine;
+  /** The zod schema of each event's `data`. */
+  readonly eventDataSchemas: Record<ClinicalEventType, z.ZodType>;
+  /** Why a well-formed event the state accepts is refused (one sentence each); empty when it is not. */
+  refusals(context: PatientContext, event: ClinicalEvent): string[];
+  /** What the caller is told besides the patient: BSA and doses, the AE's grade and DLT call, the response. */
+  answer(context: PatientContext, event: ClinicalEvent): Record<string, unknown> | undefined;
+  schedule(context: PatientContext, now: string): ScheduledVisit[];
+}
+
+/** Builds a runnable protocol from its declarative spec. */
+export function buildProtocol(spec: LifecycleSpec): Protocol {
+  const machine = buildLifecycleMachine(spec);
+  const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<
+    ClinicalEventType,
+    z.ZodType
+  >;
+
+  return {
+    spec,
+    id: spec.id,
+    version: spec.version,
+    machine,
+    eventDataSchemas,
+    refusals: (context, event) => refusalsFor(spec, context, event),
+    answer: (context, event) => answerFor(spec, context, event),
+    schedule: (context, now) => patientSchedule(spec, context, now),
+  };
+}
+
+function answerFor(spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>) {
+  switch (event.type) {
+    case 'LYMPHODEPLETION_STARTED': {
+      const { lymphodepletion } = record.recordLymphodepletionStart(spec, context, event);
+      return { lymphodepletion: lymphodepletion!.plan };
+    }
+    case 'INFUSION_COMPLETED': {
+      const dose = record.infusionCellDose(spec, context, event);
+      return {
+        day0: event.occurredAt,
+        doseLevel: record.assignedDoseLevel(spec, context).level,
+        cellsPerKg: event.data.cellsPerKg,
+        weightKg: dose.weightKg,
+        totalCells: dose.totalCells,
+      };
+    }
+    case 'ADVERSE_EVENT_REPORTED': {
+      const { grade, dlt, dltReason } = record.adverseEventAssessment(spec, context, event);
+      return { grade, dlt, dltReason };
+    }
+    case 'RESPONSE_ASSESSED':
+      return record.assessedResponse(event);
+    case 'ENROLLED':
+      return { doseLevel: record.assignedDoseLevel(spec, context) };
+    default:
+      return undefined;
+  }
+}
+
+/** The protocol as a document: everything a site, a monitor or a client needs to know about it. */
+export function protocolDefinition(protocol: Protocol) {
+  const { spec } = protocol;
+  return {
+    id: spec.id,
+    version: spec.version,
+    title: spec.title,
+    officialTitle: spec.officialTitle,
+    registryId: spec.registryId,
+    phase: spec.phase,
+    product: spec.product,
+    disease: spec.disease,
+    targetEnrollment: spec.targetEnrollment,
+    eligibility: describeCriteria(spec.eligibility),
+    attestations: spec.attestations,
+    doseLevels: spec.doseLevels,
+    lymphodepletion: spec.lymphodepletion,
+    dlt: spec.dlt,
+    responseCriteria: spec.responseCriteria,
+    primaryResponseVisit: spec.primaryResponseVisit,
+    schedule: spec.schedule,
+    reminderLeadDays: spec.reminderLeadDays,
+    followUpDays: spec.followUpDays,
+    assumptions: spec.assumptions,
+    eventData: Object.fromEntries(
+      Object.entries(protocol.eventDataSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema, { io: 'input' })]),
+    ),
+  };
+}

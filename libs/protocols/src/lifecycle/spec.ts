@@ -1,0 +1,64 @@
+import type { Criterion } from '../rules/eligibility';
+import type { DoseLevel } from '../rules/cell-dose';
+import type { LymphodepletionRegimen } from '../rules/chemotherapy-dose';
+
+/** One visit of the schedule of assessments, anchored at Day 0 (the infusion). */
+export interface VisitSpec {
+  /** The visit's name as sites say it: `D7`, `D28`, `M3`. */
+  name: string;
+  /** Target day after infusion. */
+  day: number;
+  /** Window around the target, in days. */
+  windowBeforeDays: number;
+  windowAfterDays: number;
+  /** What is done at the visit (shown to the site, used by exports). */
+  assessments: string[];
+}
+
+/** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
+export interface DltRule {
+  /** Days from infusion during which a toxicity can be dose-limiting. */
+  windowDays: number;
+  /** Lowest CTCAE grade that counts. */
+  minGrade: number;
+  /** Only toxicities attributed to the product count. */
+  requiresRelated: boolean;
+  /** Terms that never count (expected infusion reactions, haematological toxicity …), lower case. */
+  excludedTerms: string[];
+  /** The rule in words, for the protocol definition. */
+  description: string;
+}
+
+export type ResponseCriteria = 'ALL' | 'LUGANO_2014';
+
+/**
+ * The declarative description of a trial protocol. The common CAR-T lifecycle is built from it;
+ * a trial differs from another by this data.
+ */
+export interface LifecycleSpec {
+  id: string;
+  version: number;
+  title: string;
+  officialTitle: string;
+  registryId: string | null;
+  phase: string;
+  product: string;
+  disease: string;
+  targetEnrollment: number;
+  eligibility: Criterion[];
+  /** Investigator attestations the eligibility sign-off may carry: id → statement. */
+  attestations: Record<string, string>;
+  doseLevels: DoseLevel[];
+  lymphodepletion: LymphodepletionRegimen;
+  dlt: DltRule;
+  responseCriteria: ResponseCriteria;
+  /** The assessment whose response moves the patient from response assessment to follow-up. */
+  primaryResponseVisit: string;
+  schedule: VisitSpec[];
+  /** How many days before a visit's window opens the site is reminded. */
+  reminderLeadDays: number;
+  /** Days from infusion to the end of follow-up. */
+  followUpDays: number;
+  /** Values the trial record leaves open that this protocol had to choose, stated as assumptions. */
+  assumptions: string[];
+}

@@ -1,0 +1,31 @@
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { isSchedulerEventType } from '../events';
+
+export interface StateDescription {
+  id: string;
+  type: string;
+  /** Events a person or an integration may post in this state (inherited ones included). */
+  accepts: string[];
+  /** Events the scheduler raises in this state. */
+  scheduled: string[];
+}
+
+/** Every state of a machine with the events it accepts, for the protocol definition. */
+export function describeStates(machine: AnyStateMachine): StateDescription[] {
+  const out: StateDescription[] = [];
+  const visit = (node: AnyStateNode, inherited: string[]) => {
+    const own = node.ownEvents.filter((e: string) => !e.startsWith('xstate.'));
+    const events = [...new Set([...inherited, ...own])];
+    if (node !== machine.root) {
+      out.push({
+        id: node.path.join('.'),
+        type: node.type,
+        accepts: node.type === 'final' ? [] : events.filter((e) => !isSchedulerEventType(e)),
+        scheduled: node.type === 'final' ? [] : events.filter((e) => isSchedulerEventType(e)),
+      });
+    }
+    for (const child of Object.values(node.states) as AnyStateNode[]) visit(child, events);
+  };
+  visit(machine.root, []);
+  return out;
+}

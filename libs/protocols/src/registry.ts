@@ -1,0 +1,18 @@
+import type { Protocol } from './lifecycle/protocol';
+import { cd19RrAll } from './cd19-rr-all/protocol';
+
+/** Every protocol version the engine runs. */
+export const PROTOCOLS: readonly Protocol[] = [...cd19RrAll];
+
+/** The named version of a protocol, or its newest when no version is named. */
+export function findProtocol(id: string, version?: number): Protocol | undefined {
+  const versions = PROTOCOLS.filter((p) => p.id === id);
+  if (version !== undefined) return versions.find((p) => p.version === version);
+  return versions.reduce<Protocol | undefined>((newest, p) => (!newest || p.version > newest.version ? p : newest), undefined);
+}
+
+/** The newest version of each protocol. */
+export function latestProtocols(): Protocol[] {
+  const ids = [...new Set(PROTOCOLS.map((p) => p.id))];
+  return ids.map((id) => findProtocol(id)!);
+}

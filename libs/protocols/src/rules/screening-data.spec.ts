@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { mergeScreeningData, screeningDataSchema } from './screening-data';
+
+describe('screening data schema', () => {
+  it('accepts a piecemeal record', () => {
+    const recorded = {
+      diagnosis: 'B-ALL',
+      markers: { CD19: 'positive' },
+      ecog: 1,
+      contraceptionAgreed: true,
+      labs: { creatinineMgDl: 0.9 },
+      conditions: { pregnant: false, lactating: false },
+    };
+    expect(screeningDataSchema.parse(recorded)).toEqual(recorded);
+    expect(screeningDataSchema.parse({})).toEqual({});
+  });
+
+  it('refuses unknown fields, out-of-range values and non-boolean conditions', () => {
+    expect(screeningDataSchema.safeParse({ weight: 70 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ labs: { sodium: 140 } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ labs: { lvef: 55 } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ karnofsky: 65 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ ecog: 6 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ conditions: { pregnant: 'no' } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ contraceptionAgreed: 'yes' }).success).toBe(false);
+  });
+
+  it('documents itself as JSON Schema for the protocol definition', () => {
+    const documented = z.toJSONSchema(screeningDataSchema, { io: 'input' });
+    expect(documented).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(Object.keys(documented.properties ?? {})).toEqual(expect.arrayContaining(['contraceptionAgreed', 'conditions']));
+  });
+});
+
+describe('merging screening records', () => {
+  it('lets later values win', () => {
+    expect(mergeScreeningData({ ecog: 1, diagnosis: 'B-ALL' }, { ecog: 2 })).toEqual({ ecog: 2, diagnosis: 'B-ALL' });
+  });
+
+  it('merges labs, markers and conditions key by key', () => {
+    const previous = {
+      labs: { creatinineMgDl: 1.2, bilirubinMgDl: 0.8 },
+      markers: { CD19: 'positive' as const },
+      conditions: { hiv: false, pregnant: false },
+    };
+    const next = {
+      labs: { creatinineMgDl: 1.4 },
+      markers: { CD22: 'dim' as const },
+      conditions: { pregnant: true },
+    };
+    expect(mergeScreeningData(previous, next)).toEqual({
+      labs: { creatinineMgDl: 1.4, bilirubinMgDl: 0.8 },
+      markers: { CD19: 'positive', CD22: 'dim' },
+      conditions: { hiv: false, pregnant: true },
+    });
+  });
+
+  it('keeps what is known when a field is given as undefined, and changes neither input', () => {
+    const previous = { ecog: 1, labs: { lvef: 0.6 } };
+    const next = { ecog: undefined, labs: { lvef: undefined, altXUln: 1 } };
+    expect(mergeScreeningData(previous, next)).toEqual({ ecog: 1, labs: { lvef: 0.6, altXUln: 1 } });
+    expect(previous).toEqual({ ecog: 1, labs: { lvef: 0.6 } });
+  });
+
+  it('starts from nothing', () => {
+    expect(mergeScreeningData({}, { labs: { lvef: 0.55 } })).toEqual({ labs: { lvef: 0.55 } });
+    expect(mergeScreeningData({}, {})).toEqual({});
+  });
+});
