@@ -11,8 +11,12 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
+// Nest 12 and a few of its dependencies ship ES modules only; Node 20 loads them natively, Jest's
+// module runtime does not, so swc compiles them to CommonJS for the tests (and caches the result).
+const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit'];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^#protocols$': '<rootDir>/libs/protocols/src/index.ts',

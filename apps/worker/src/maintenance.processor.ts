@@ -1,12 +1,17 @@
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig, MAINTENANCE_QUEUE, RECONCILE_JOB, RECONCILER_SCHEDULER_ID, Reconciler } from '#domain';
 
-/** Runs the reconciler on a BullMQ job scheduler, and once at start so a restart catches up at once. */
+/**
+ * Runs the reconciler on a BullMQ job scheduler, and once at start so a restart catches up at once.
+ * A Redis that lost its keys lost the scheduler too, so the worker re-asserts it on every period
+ * (an idempotent upsert).
+ */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MaintenanceProcessor.name);
+  private watchdog?: NodeJS.Timeout;
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -17,9 +22,21 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async onApplicationBootstrap() {
-    await this.queue.upsertJobScheduler(RECONCILER_SCHEDULER_ID, { every: this.config.reconcileEveryMs }, { name: RECONCILE_JOB });
+    await this.assertScheduler();
+    this.watchdog = setInterval(() => {
+      this.assertScheduler().catch((error: Error) => this.logger.warn(`Reconciler scheduler not asserted: ${error.message}`));
+    }, this.config.reconcileEveryMs);
+    this.watchdog.unref();
     const restored = await this.reconciler.run();
     this.logger.log(`Worker started; reconciled ${restored.timers} timers and ${restored.outbox} notifications`);
+  }
+
+  onApplicationShutdown() {
+    clearInterval(this.watchdog);
+  }
+
+  private assertScheduler() {
+    return this.queue.upsertJobScheduler(RECONCILER_SCHEDULER_ID, { every: this.config.reconcileEveryMs }, { name: RECONCILE_JOB });
   }
 
   async process(job: Job) {

@@ -10,7 +10,8 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.in
   ) {}
 
   transform(value: unknown): z.infer<T> {
-    const parsed = this.schema.safeParse(value ?? {});
+    // A request without a body reaches the pipe as undefined: validate it as an empty object.
+    const parsed = this.schema.safeParse(value === undefined && this.what === 'request body' ? {} : value);
     if (!parsed.success) throw new InvalidInputError(`The ${this.what} is not valid.`, zodIssues(parsed.error));
     return parsed.data;
   }

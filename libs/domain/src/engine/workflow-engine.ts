@@ -121,6 +121,8 @@ export class WorkflowEngine {
         actor,
         recordedAt: now,
       });
+      patient.lastSeq = entry.seq;
+      patient.lastHash = entry.hash;
       await insertRows(manager, PatientEntity, patient);
       await insertRows(manager, PatientEventEntity, entry);
       const effects = await this.writeEffects(manager, patient, entry, actions, snapshot.status === 'done');

@@ -58,6 +58,22 @@ export class JobDispatcher {
     return jobs.length;
   }
 
+  /**
+   * Timers already due whose job still waits as delayed (the clock jumped, or a job was enqueued
+   * with a stale delay) are promoted so they run now.
+   */
+  async promoteDue(timerIds: string[]): Promise<number> {
+    let promoted = 0;
+    for (const id of timerIds) {
+      const job = await this.timers.getJob(timerJobId(id));
+      if (job && (await job.isDelayed())) {
+        await job.promote();
+        promoted += 1;
+      }
+    }
+    return promoted;
+  }
+
   async enqueueOutbox(rows: Array<{ id: string }>): Promise<number> {
     if (!rows.length) return 0;
     await this.outbox.addBulk(

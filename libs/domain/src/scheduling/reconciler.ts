@@ -23,8 +23,10 @@ export class Reconciler {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async run(): Promise<{ timers: number; outbox: number }> {
+  async run(): Promise<{ timers: number; outbox: number; promoted: number }> {
     const now = this.clock.now().getTime();
+    const nowIso = new Date(now).toISOString();
+    let promoted = 0;
     const horizon = new Date(now + this.config.timerHorizonMs * this.config.timeScale).toISOString();
     let timers = 0;
     let afterId = '';
@@ -37,6 +39,7 @@ export class Reconciler {
       });
       if (!page.length) break;
       timers += await this.dispatcher.enqueueTimers(page);
+      promoted += await this.dispatcher.promoteDue(page.filter((t) => t.dueAt <= nowIso).map((t) => t.id));
       afterId = page[page.length - 1].id;
     }
     const pendingOutbox = await this.dataSource.getRepository(OutboxEntity).find({
@@ -46,7 +49,7 @@ export class Reconciler {
       take: 10_000,
     });
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
-    if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers and ${outbox} undelivered notifications`);
-    return { timers, outbox };
+    if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
+    return { timers, outbox, promoted };
   }
 }

@@ -94,7 +94,7 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(byId['dlt-window']).toMatchObject({ delay: 28 * DAY, event: { type: 'DLT_WINDOW_CLOSED' } });
     expect(byId['visit-missed.D28']).toMatchObject({ delay: 31 * DAY, event: { type: 'VISIT_MISSED', data: { visit: 'D28' } } });
     expect(byId['visit-reminder.D28']).toMatchObject({ delay: 23 * DAY });
-    expect(byId['follow-up-end']).toMatchObject({ delay: 760 * DAY });
+    expect(byId['follow-up-end']).toMatchObject({ delay: 761 * DAY });
     expect(timers).toHaveLength(2 + 2 * protocol.spec.schedule.length);
   });
 
@@ -110,7 +110,7 @@ describe('CD19 R/R ALL lifecycle', () => {
     });
     expect(assessed.next.value).toMatchObject({ postInfusion: { course: 'followUp' } });
     expect(ctx(assessed.next).responses).toEqual([{ visit: 'D28', assessedAt: at(29), response: 'CR', mrdNegative: true }]);
-    const ended = send(assessed.next, 'FOLLOW_UP_ENDED', at(760));
+    const ended = send(assessed.next, 'FOLLOW_UP_ENDED', at(761));
     expect(ended.next.value).toBe('completed');
     expect(ended.next.status).toBe('done');
   });

@@ -62,11 +62,11 @@ export const cd19RrAllV1: LifecycleSpec = {
     { name: 'M24', day: 730, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['MRD by flow', 'survival status'] },
   ],
   reminderLeadDays: 2,
-  followUpDays: 760,
+  followUpDays: 761,
   assumptions: [
     'The trial record gives no DLT definition; the DLT rule is the common one: a grade ≥3 non-haematological toxicity related to the product within 28 days of infusion.',
     'The trial record gives no schedule of assessments; visits at D7, D14, D28, M2, M3, M6, M9, M12, M18 and M24 with the stated windows are assumed, with the primary response assessment at D28.',
-    'Follow-up is assumed to last 24 months after infusion and to end when the M24 window closes (day 760).',
+    'Follow-up is assumed to last 24 months after infusion and to end the day after the M24 window closes (day 761).',
     'Reminders are sent 2 days before a visit window opens.',
   ],
 };

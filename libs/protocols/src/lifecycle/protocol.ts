@@ -26,6 +26,7 @@ export interface Protocol {
 
 /** Builds a runnable protocol from its declarative spec. */
 export function buildProtocol(spec: LifecycleSpec): Protocol {
+  assertCoherent(spec);
   const machine = buildLifecycleMachine(spec);
   const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<
     ClinicalEventType,
@@ -42,6 +43,20 @@ export function buildProtocol(spec: LifecycleSpec): Protocol {
     answer: (context, event) => answerFor(spec, context, event),
     schedule: (context, now) => patientSchedule(spec, context, now),
   };
+}
+
+/** A spec that cannot run as written fails when the protocol is built, not on a patient. */
+function assertCoherent(spec: LifecycleSpec): void {
+  const problems: string[] = [];
+  const lastWindowEnd = Math.max(...spec.schedule.map((v) => v.day + v.windowAfterDays));
+  if (spec.followUpDays <= lastWindowEnd) {
+    problems.push(`follow-up (day ${spec.followUpDays}) must end after the last visit window closes (day ${lastWindowEnd})`);
+  }
+  const names = spec.schedule.map((v) => v.name);
+  if (new Set(names).size !== names.length) problems.push('visit names must be unique');
+  if (!names.includes(spec.primaryResponseVisit)) problems.push(`primary response visit ${spec.primaryResponseVisit} is not in the schedule`);
+  if (!spec.doseLevels.length) problems.push('at least one dose level is needed');
+  if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 
 function answerFor(spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>) {

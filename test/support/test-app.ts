@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import IORedis from 'ioredis';
+import { loadConfig, Reconciler, type AppConfig } from '#domain';
+import { createApp } from '../../apps/api/src/bootstrap';
+import { createTestDatabase, type DatabaseKind } from './database';
+import { TestClock } from './test-clock';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: ReturnType<typeof request>;
+  config: AppConfig;
+  clock: TestClock;
+  adminToken: string;
+  redis: IORedis;
+  /** Deletes every Redis key of this app's queues: what a Redis restart does to a deployment. */
+  wipeRedis(): Promise<number>;
+  reconcile(): ReturnType<Reconciler['run']>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API and worker in one process, on a database of their own and a Redis key prefix of
+ * their own, so test files run side by side and twice without meeting.
+ */
+export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(kind);
+  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `e2e-${randomBytes(5).toString('hex')}`,
+    ADMIN_TOKEN: adminToken,
+    RECONCILE_EVERY_MS: '600000',
+    ...database.env,
+    ...env,
+  });
+  const clock = new TestClock();
+  const app = await createApp(config, { withWorker: true, clock });
+  await app.init();
+  const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
+
+  const wipeRedis = async () => {
+    const keys = await scanKeys(redis, `${config.queuePrefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    return keys.length;
+  };
+
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    config,
+    clock,
+    adminToken,
+    redis,
+    wipeRedis,
+    reconcile: () => app.get(Reconciler).run(),
+    close: async () => {
+      await app.close();
+      await wipeRedis();
+      await redis.quit();
+      await database.drop();
+    },
+  };
+}
+
+async function scanKeys(redis: IORedis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,85 @@
+import { eligibleCd19Screening } from '#protocols';
+import type { TestApp } from './test-app';
+
+type Role = 'coordinator' | 'investigator' | 'lab' | 'monitor' | 'admin';
+
+let subjects = 0;
+
+/** The people of a trial site and the calls they make, against a running test app. */
+export class TrialSite {
+  private constructor(
+    private readonly t: TestApp,
+    readonly siteId: string,
+    readonly coordinator: string,
+    readonly investigator: string,
+  ) {}
+
+  static async open(t: TestApp, siteId: string): Promise<TrialSite> {
+    return new TrialSite(t, siteId, await createUser(t, 'coordinator', [siteId]), await createUser(t, 'investigator', [siteId]));
+  }
+
+  async register(overrides: Record<string, unknown> = {}): Promise<string> {
+    subjects += 1;
+    const res = await this.t.http
+      .post('/patients')
+      .set('Authorization', `Bearer ${this.coordinator}`)
+      .send({
+        protocolId: 'cd19-rr-all',
+        subjectId: `${this.siteId}-S${String(subjects).padStart(3, '0')}`,
+        siteId: this.siteId,
+        sex: 'female',
+        birthDate: '1991-07-14',
+        weightKg: 70,
+        heightCm: 170,
+        ...overrides,
+      });
+    if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  }
+
+  post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
+    const req = this.t.http.post(`/patients/${patientId}/events`).set('Authorization', `Bearer ${token}`);
+    for (const [k, v] of Object.entries(headers)) req.set(k, v);
+    return req.send(body);
+  }
+
+  /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */
+  async record(patientId: string, type: string, data: Record<string, unknown> = {}, token = this.coordinator) {
+    const res = await this.post(patientId, { type, data }, token);
+    if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  get(path: string, token = this.coordinator) {
+    return this.t.http.get(path).set('Authorization', `Bearer ${token}`);
+  }
+
+  /** Screening through lymphodepletion: the patient is ready for infusion. */
+  async readyForInfusion(patientId: string) {
+    const { screening, attestations } = eligibleCd19Screening();
+    await this.record(patientId, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
+    await this.record(patientId, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
+    await this.record(patientId, 'ELIGIBILITY_CONFIRMED', { attestations }, this.investigator);
+    await this.record(patientId, 'ENROLLED');
+    await this.record(patientId, 'LEUKAPHERESIS_COMPLETED');
+    await this.record(patientId, 'PRODUCT_RELEASED', { lot: 'LOT-1' });
+    await this.record(patientId, 'LYMPHODEPLETION_STARTED');
+    await this.record(patientId, 'LYMPHODEPLETION_COMPLETED');
+  }
+
+  async infused(overrides: Record<string, unknown> = {}): Promise<string> {
+    const id = await this.register(overrides);
+    await this.readyForInfusion(id);
+    await this.record(id, 'INFUSION_COMPLETED', { cellsPerKg: 7e6 });
+    return id;
+  }
+}
+
+export async function createUser(t: TestApp, role: Role, siteIds: string[]): Promise<string> {
+  const res = await t.http
+    .post('/users')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: `${role} of ${siteIds.join(',') || 'all'}`, role, siteIds });
+  if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
