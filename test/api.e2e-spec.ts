@@ -1,0 +1,152 @@
+import { startTestApp, type TestApp } from './support/test-app';
+import { createUser, TrialSite } from './support/trial-site';
+
+/** The HTTP contract's edges: authentication, roles, bad input, body limits, OpenAPI. */
+describe('the HTTP API', () => {
+  let t: TestApp;
+  let site: TrialSite;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres', { BODY_LIMIT: '20kb' });
+    site = await TrialSite.open(t, 'site-a');
+  });
+  afterAll(() => t.close());
+
+  const log = async (patientId: string) => (await site.get(`/patients/${patientId}/events`)).body as unknown[];
+
+  it('answers health without a token, naming the database and Redis', async () => {
+    const res = await t.http.get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', database: 'up', redis: 'up' });
+  });
+
+  it('serves the OpenAPI document with the contract routes', async () => {
+    const res = await t.http.get('/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/patients', '/patients/{id}', '/patients/{id}/events', '/patients/{id}/schedule', '/protocols/{id}', '/users']),
+    );
+    expect((await t.http.get('/docs')).status).toBe(200);
+  });
+
+  it('refuses a request without a valid token with 401, and a revoked token at once', async () => {
+    expect((await t.http.get('/patients')).status).toBe(401);
+    const bad = await t.http.get('/patients').set('Authorization', 'Bearer nope');
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({ error: 'unauthenticated', message: 'The bearer token is unknown or revoked.' });
+    const token = await createUser(t, 'monitor', ['site-a']);
+    const users = (await t.http.get('/users').set('Authorization', `Bearer ${t.adminToken}`)).body as Array<{ id: string; role: string }>;
+    const monitor = users.filter((u) => u.role === 'monitor').at(-1)!;
+    expect((await t.http.get('/patients').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await t.http.delete(`/users/${monitor.id}`).set('Authorization', `Bearer ${t.adminToken}`)).status).toBe(204);
+    expect((await t.http.get('/patients').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  it('keeps each role to what it may do (403), writing nothing', async () => {
+    const id = await site.register();
+    const monitor = await createUser(t, 'monitor', ['site-a']);
+    const lab = await createUser(t, 'lab', ['site-a']);
+    const asMonitor = await site.post(id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1' } }, monitor);
+    expect(asMonitor.status).toBe(403);
+    expect(asMonitor.body.message).toMatch(/monitor role may not post CONSENT_SIGNED/);
+    expect((await site.post(id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1' } }, lab)).status).toBe(403);
+    const coordinatorSignsOff = await site.post(id, { type: 'ELIGIBILITY_CONFIRMED', data: {} });
+    expect(coordinatorSignsOff.status).toBe(403);
+    expect((await t.http.post('/users').set('Authorization', `Bearer ${site.coordinator}`).send({ name: 'x', role: 'admin' })).status).toBe(403);
+    expect((await t.http.post('/patients').set('Authorization', `Bearer ${monitor}`).send({})).status).toBe(403);
+    expect(await log(id)).toHaveLength(1);
+  });
+
+  it('answers malformed JSON with 400 and an oversized body with 413, writing nothing', async () => {
+    const id = await site.register();
+    const malformed = await t.http
+      .post(`/patients/${id}/events`)
+      .set('Authorization', `Bearer ${site.coordinator}`)
+      .set('Content-Type', 'application/json')
+      .send('{"type": "CONSENT_SIGNED", ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toBe('invalid_input');
+    const huge = await site.post(id, { type: 'SCREENING_DATA_RECORDED', data: { diagnosis: 'x'.repeat(30_000) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toBe('body_too_large');
+    expect(await log(id)).toHaveLength(1);
+  });
+
+  it('names every wrong field of a bad body with 400, writing nothing', async () => {
+    const id = await site.register();
+    const wrongTypes = await site.post(id, { type: 'SCREENING_DATA_RECORDED', data: { ecog: 'one', labs: { creatinineMgDl: -1 }, shoeSize: 42 } });
+    expect(wrongTypes.status).toBe(400);
+    expect(wrongTypes.body.issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^data\.ecog: /), expect.stringMatching(/^data\.labs\.creatinineMgDl: /), expect.stringMatching(/shoeSize/)]),
+    );
+    const unknownEvent = await site.post(id, { type: 'TELEPORTED' });
+    expect(unknownEvent.status).toBe(400);
+    expect(unknownEvent.body.message).toMatch(/Unknown event type "TELEPORTED"/);
+    const schedulerOnly = await site.post(id, { type: 'DLT_WINDOW_CLOSED' });
+    expect(schedulerOnly.status).toBe(400);
+    expect(schedulerOnly.body.message).toMatch(/raised by the engine's scheduler/);
+    const extraField = await site.post(id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1' }, patientId: 'x' });
+    expect(extraField.status).toBe(400);
+    const badRegistration = await t.http
+      .post('/patients')
+      .set('Authorization', `Bearer ${site.coordinator}`)
+      .send({ protocolId: 'cd19-rr-all', subjectId: 'S 1', siteId: 'site-a', sex: 'f', birthDate: '1990-13-40', weightKg: '70' });
+    expect(badRegistration.status).toBe(400);
+    expect(badRegistration.body.issues.length).toBeGreaterThanOrEqual(5);
+    expect(await log(id)).toHaveLength(1);
+  });
+
+  it('refuses an occurredAt more than five minutes ahead with 422, and takes a late entry in recording order', async () => {
+    const id = await site.register();
+    const future = new Date(t.clock.now().getTime() + 6 * 60_000).toISOString();
+    const ahead = await site.post(id, { type: 'CONSENT_SIGNED', occurredAt: future, data: { consentVersion: 'v1' } });
+    expect(ahead.status).toBe(422);
+    expect(ahead.body.reasons[0]).toMatch(/more than 5 minutes in the future/);
+    const lastWeek = new Date(t.clock.now().getTime() - 7 * 86_400_000).toISOString();
+    const late = await site.post(id, { type: 'CONSENT_SIGNED', occurredAt: lastWeek, data: { consentVersion: 'v1' } });
+    expect(late.status).toBe(200);
+    const entries = (await log(id)) as Array<{ seq: number; occurredAt: string; recordedAt: string; actor: string; actorName: string }>;
+    expect(entries[1]).toMatchObject({ seq: 2, occurredAt: lastWeek, actor: expect.stringMatching(/^user:/), actorName: 'coordinator of site-a' });
+    expect(entries[1].recordedAt > entries[1].occurredAt).toBe(true);
+  });
+
+  it('answers 404 for an unknown patient, protocol or route, and 409 for a subject registered twice', async () => {
+    expect((await site.get('/patients/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await site.get('/patients/not-a-uuid')).body).toMatchObject({ error: 'not_found' });
+    expect((await site.get('/protocols/nope')).status).toBe(404);
+    expect((await site.get('/protocols/cd19-rr-all?version=9')).status).toBe(404);
+    expect((await site.get('/nowhere')).status).toBe(404);
+    const body = { protocolId: 'cd19-rr-all', subjectId: 'DUP-1', siteId: 'site-a', sex: 'male', birthDate: '1980-01-01', weightKg: 80, heightCm: 180 };
+    const first = await t.http.post('/patients').set('Authorization', `Bearer ${site.coordinator}`).send(body);
+    const second = await t.http.post('/patients').set('Authorization', `Bearer ${site.coordinator}`).send(body);
+    expect([first.status, second.status]).toEqual([201, 409]);
+    expect(second.body.message).toMatch(/DUP-1 is already registered/);
+  });
+
+  it('returns the whole protocol definition with the events each state accepts', async () => {
+    const res = await site.get('/protocols/cd19-rr-all');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: 'cd19-rr-all', version: 1, targetEnrollment: 50, responseCriteria: 'ALL' });
+    expect(res.body.eligibility.length).toBeGreaterThanOrEqual(14);
+    expect(res.body.lymphodepletion.agents).toEqual([
+      expect.objectContaining({ agent: 'fludarabine', mgPerM2: 30, days: [-5, -4, -3] }),
+      expect.objectContaining({ agent: 'cyclophosphamide', mgPerM2: 300, days: [-5, -4, -3] }),
+    ]);
+    const screening = res.body.states.find((s: { id: string }) => s.id === 'screening');
+    expect(screening.accepts).toEqual(expect.arrayContaining(['CONSENT_SIGNED', 'ELIGIBILITY_CONFIRMED', 'WITHDRAWN', 'DEATH']));
+    const dltWindow = res.body.states.find((s: { id: string }) => s.id === 'postInfusion.course.dltWindow');
+    expect(dltWindow.scheduled).toEqual(expect.arrayContaining(['DLT_WINDOW_CLOSED', 'FOLLOW_UP_ENDED']));
+    expect(res.body.eventData.INFUSION_COMPLETED.required).toEqual(['cellsPerKg']);
+  });
+
+  it("lists patients of the caller's sites, filtered and paginated", async () => {
+    const other = await TrialSite.open(t, 'site-z');
+    await other.register();
+    const list = (await site.get('/patients?protocolId=cd19-rr-all&state=screening&limit=2')).body;
+    expect(list.items).toHaveLength(2);
+    expect(list.total).toBeGreaterThan(2);
+    expect(list.items.every((p: { siteId: string; state: string }) => p.siteId === 'site-a' && p.state === 'screening')).toBe(true);
+    expect((await site.get('/patients?siteId=site-z')).body.items).toEqual([]);
+    expect((await site.get('/patients?limit=0')).status).toBe(400);
+  });
+});

@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, loadConfig } from '#domain';
+import { createTestDatabase, type DatabaseKind } from './support/database';
+
+const TABLES = ['idempotency_keys', 'outbox', 'patient_events', 'patients', 'timers', 'users'];
+
+describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) => {
+  it('create every table, revert cleanly and apply again', async () => {
+    const database = await createTestDatabase(kind);
+    const dataSource = new DataSource({ ...dataSourceOptions(loadConfig(database.env)), migrationsRun: false });
+    try {
+      await dataSource.initialize();
+      await dataSource.runMigrations();
+      const tables = async () => {
+        const runner = dataSource.createQueryRunner();
+        try {
+          return (await runner.getTables(TABLES)).map((t) => t.name.replace(/^public\./, '')).sort();
+        } finally {
+          await runner.release();
+        }
+      };
+      expect(await tables()).toEqual(TABLES);
+      await dataSource.undoLastMigration();
+      expect(await tables()).toEqual([]);
+      await dataSource.runMigrations();
+      expect(await tables()).toEqual(TABLES);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.drop();
+    }
+  });
+});
