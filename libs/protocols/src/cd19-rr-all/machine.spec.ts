@@ -24,20 +24,30 @@ function send(snapshot: AnyMachineSnapshot, type: ClinicalEventType, occurredAt:
   return { next: next as AnyMachineSnapshot, actions: actions as Action[], refusals: protocol.refusals(snapshot.context, event) };
 }
 
-/** Walks a patient from registration to Day 0 at T0. */
-function infused() {
-  const { screening, attestations } = eligibleCd19Screening();
+const { screening, attestations } = eligibleCd19Screening();
+const STEPS: Array<[ClinicalEventType, number, Record<string, unknown>]> = [
+  ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
+  ['SCREENING_DATA_RECORDED', -29, screening as Record<string, unknown>],
+  ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
+  ['ENROLLED', -27, {}],
+  ['LEUKAPHERESIS_COMPLETED', -26, {}],
+  ['PRODUCT_RELEASED', -8, { lot: 'L1' }],
+  ['LYMPHODEPLETION_STARTED', -5, {}],
+  ['LYMPHODEPLETION_COMPLETED', -3, {}],
+];
+
+/** Walks a patient through the standard steps, stopping before `until` (or after the last). */
+function walk(until?: ClinicalEventType) {
   let s = start();
-  s = send(s, 'CONSENT_SIGNED', at(-30), { consentVersion: 'v1' }).next;
-  s = send(s, 'SCREENING_DATA_RECORDED', at(-29), screening).next;
-  s = send(s, 'ELIGIBILITY_CONFIRMED', at(-28), { attestations }).next;
-  s = send(s, 'ENROLLED', at(-27)).next;
-  s = send(s, 'LEUKAPHERESIS_COMPLETED', at(-26)).next;
-  s = send(s, 'PRODUCT_RELEASED', at(-8), { lot: 'L1' }).next;
-  s = send(s, 'LYMPHODEPLETION_STARTED', at(-5)).next;
-  s = send(s, 'LYMPHODEPLETION_COMPLETED', at(-3)).next;
-  return send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 });
+  for (const [type, day, data] of STEPS) {
+    if (type === until) break;
+    s = send(s, type, at(day), data).next;
+  }
+  return s;
 }
+
+/** A patient infused at T0 with 7 ×10⁶ cells/kg. */
+const infused = () => send(walk(), 'INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 });
 
 const raises = (actions: Action[]) => actions.filter((a) => a.type === 'xstate.raise' && typeof a.params?.delay === 'number');
 const cancels = (actions: Action[]) => actions.filter((a) => a.type === 'xstate.cancel').map((a) => a.params!.sendId as string);
@@ -62,28 +72,15 @@ describe('CD19 R/R ALL lifecycle', () => {
     ]);
   });
 
-  it('refuses an infusion outside 5–10 ×10⁶/kg', () => {
-    const { next } = infused();
-    expect(next.value).toMatchObject({ postInfusion: { course: 'dltWindow' } });
-    const before = infused();
-    expect(before.refusals).toEqual([]);
-    // Re-run the last step with a low dose on the pre-infusion snapshot.
-    const { screening, attestations } = eligibleCd19Screening();
-    let s = start();
-    for (const [type, day, data] of [
-      ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
-      ['SCREENING_DATA_RECORDED', -29, screening],
-      ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
-      ['ENROLLED', -27, {}],
-      ['LEUKAPHERESIS_COMPLETED', -26, {}],
-      ['PRODUCT_RELEASED', -8, {}],
-      ['LYMPHODEPLETION_STARTED', -5, {}],
-      ['LYMPHODEPLETION_COMPLETED', -3, {}],
-    ] as const) s = send(s, type, at(day), data as Record<string, unknown>).next;
-    expect(send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 4.9e6 }).refusals).toEqual([
+  it('refuses an infusion outside 5–10 ×10⁶/kg, bounds included', () => {
+    const ready = walk();
+    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 4.9e6 }).refusals).toEqual([
       expect.stringMatching(/below the assigned dose level 1 range of 5–10/),
     ]);
-    expect(send(s, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10e6 }).refusals).toEqual([]);
+    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10.1e6 }).refusals).toEqual([expect.stringMatching(/above/)]);
+    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 5e6 }).refusals).toEqual([]);
+    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10e6 }).refusals).toEqual([]);
+    expect(infused().next.value).toMatchObject({ postInfusion: { course: 'dltWindow' } });
   });
 
   it('schedules the DLT window, every visit reminder and window close, and the end of follow-up at Day 0', () => {
@@ -162,13 +159,7 @@ describe('CD19 R/R ALL lifecycle', () => {
   it('has exits for screen failure and manufacturing failure', () => {
     const sf = send(start(), 'SCREEN_FAILED', at(-20), { reason: 'CD19 negative' });
     expect(sf.next.value).toBe('screenFailed');
-    const { screening, attestations } = eligibleCd19Screening();
-    let s = start();
-    s = send(s, 'CONSENT_SIGNED', at(-30), { consentVersion: 'v1' }).next;
-    s = send(s, 'SCREENING_DATA_RECORDED', at(-29), screening).next;
-    s = send(s, 'ELIGIBILITY_CONFIRMED', at(-28), { attestations }).next;
-    s = send(s, 'ENROLLED', at(-27)).next;
-    s = send(s, 'LEUKAPHERESIS_COMPLETED', at(-26)).next;
+    const s = walk('PRODUCT_RELEASED');
     expect(send(s, 'MANUFACTURING_FAILED', at(-10), { reason: 'insufficient expansion' }).next.value).toBe('manufacturingFailed');
   });
 });
