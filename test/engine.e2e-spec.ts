@@ -93,6 +93,22 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     t.clock.advanceDays(-28);
   });
 
+  it('fires at once, in the order they fell due, the timers of an infusion entered late', async () => {
+    const id = await site.register();
+    t.clock.advanceDays(-40);
+    await site.readyForInfusion(id);
+    t.clock.advanceDays(40);
+    const occurredAt = new Date(t.clock.now().getTime() - 29 * 86_400_000).toISOString();
+    expect((await site.post(id, { type: 'INFUSION_COMPLETED', occurredAt, data: { cellsPerKg: 7e6 } })).status).toBe(200);
+    // No reconciler run and no clock move: the past-due jobs were enqueued with no delay at commit.
+    await eventually(async () => (await patient(id)).state === 'responseAssessment', 10_000, 'the past-due DLT timer');
+    const scheduled = (await log(id)).filter((e) => e.actor === 'system:scheduler');
+    expect(scheduled.map((e) => `${e.type}${e.data.visit ? ` ${e.data.visit}` : ''}`)).toEqual([
+      'VISIT_REMINDER D7', 'VISIT_MISSED D7', 'VISIT_REMINDER D14', 'VISIT_MISSED D14', 'VISIT_REMINDER D28', 'DLT_WINDOW_CLOSED',
+    ]);
+    expect((await timers(id)).filter((tm) => tm.status === 'fired')).toHaveLength(6);
+  });
+
   it('cancels every pending timer, in the database and in Redis, on withdrawal', async () => {
     const id = await site.infused();
     const pending = (await timers(id)).filter((tm) => tm.status === 'pending');

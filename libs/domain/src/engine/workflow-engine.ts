@@ -134,7 +134,7 @@ export class WorkflowEngine {
       throw error;
     });
     await this.dispatcher.afterCommit(effects);
-    return { patient: toPatientView(patient, protocol, new Date(now)), seq: 1, replayed: false };
+    return { patient: toPatientView(patient, protocol, new Date(now), snapshot), seq: 1, replayed: false };
   }
 
   async apply(patientId: string, command: ApplyEventCommand, actor: Actor): Promise<AppliedEvent> {
@@ -230,7 +230,7 @@ export class WorkflowEngine {
       { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null },
       now,
     );
-    const answer: AppliedEvent = { patient: toPatientView(saved.patient, protocol, now), seq: saved.seq, ...(result ? { result } : {}), replayed: false };
+    const answer: AppliedEvent = { patient: toPatientView(saved.patient, protocol, now, step.next), seq: saved.seq, ...(result ? { result } : {}), replayed: false };
     if (command.idempotencyKey) {
       const { replayed: _replayed, ...response } = answer;
       await insertRows(manager, IdempotencyKeyEntity, {

@@ -1,10 +1,15 @@
+import type { AnyMachineSnapshot } from 'xstate';
 import type { Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../engine/machine-boundary';
 
 /** The patient as the API shows it (api.md, `GET /patients/:id`). */
-export function toPatientView(patient: PatientEntity, protocol: Protocol, now: Date) {
-  const snapshot = machine.restoreMachine(protocol, patient.snapshot);
+export function toPatientView(
+  patient: PatientEntity,
+  protocol: Protocol,
+  now: Date,
+  snapshot: AnyMachineSnapshot = machine.restoreMachine(protocol, patient.snapshot),
+) {
   const context = machine.contextOf(snapshot);
   const schedule = protocol.schedule(context, now.toISOString());
   return {
