@@ -20,6 +20,17 @@ describe('the HTTP API', () => {
     expect(res.body).toMatchObject({ status: 'ok', database: 'up', redis: 'up' });
   });
 
+  it('serves Prometheus metrics to the host, counting applied and refused events', async () => {
+    const id = await site.register();
+    await site.post(id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6 } });
+    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1' });
+    const res = await t.http.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/cart_events_applied_total\{type="CONSENT_SIGNED",actor="user"\} [1-9]/);
+    expect(res.text).toMatch(/cart_events_refused_total\{code="event_not_accepted"\} [1-9]/);
+    expect(res.text).toMatch(/cart_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/patients\/:id\/events"/);
+  });
+
   it('serves the OpenAPI document with the contract routes', async () => {
     const res = await t.http.get('/docs-json');
     expect(res.status).toBe(200);

@@ -11,6 +11,7 @@ import { ProtocolsController } from './controllers/protocols.controller';
 import { PatientsController } from './controllers/patients.controller';
 import { UsersController } from './controllers/users.controller';
 import { AuditController } from './controllers/audit.controller';
+import { MetricsController } from './controllers/metrics.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -40,7 +41,7 @@ export class AppModule {
         DomainModule.forRoot(config, { clock: options.clock }),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, ProtocolsController, PatientsController, UsersController, AuditController],
+      controllers: [HealthController, MetricsController, ProtocolsController, PatientsController, UsersController, AuditController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

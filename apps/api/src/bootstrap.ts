@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { type AppConfig, UserService } from '#domain';
+import { type AppConfig, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
 import { toBody } from './http/error-filter';
 
@@ -15,6 +15,12 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  const metrics = app.get(Metrics);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Body-parser errors (too large, malformed JSON) happen before any route: answer them in the API's shape.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

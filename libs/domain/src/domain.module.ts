@@ -15,8 +15,9 @@ import { OutboxRelay } from './scheduling/outbox-relay';
 import { PatientService } from './patients/patient-service';
 import { UserService } from './users/user-service';
 import { AuditService } from './audit/audit-service';
+import { Metrics } from './metrics';
 
-const SERVICES = [TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
+const SERVICES = [Metrics, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

@@ -19,3 +19,4 @@ export * from './users/user-service';
 export * from './audit/audit-service';
 export * from './audit/hash-chain';
 export * from './domain.module';
+export * from './metrics';

@@ -24,6 +24,8 @@ import * as machine from './machine-boundary';
 import type { MachineAction } from './machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
+import { Metrics } from '../metrics';
+import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 
 export interface RegisterPatientCommand {
@@ -73,6 +75,7 @@ export class WorkflowEngine {
     private readonly tx: TransactionRunner,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion'>): Protocol {
@@ -148,8 +151,16 @@ export class WorkflowEngine {
     }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
-    const outcome = await this.tx.run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now));
-    if (!outcome.replayed) await this.dispatcher.afterCommit(outcome.effects);
+    const outcome = await this.tx
+      .run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now))
+      .catch((error: unknown) => {
+        if (error instanceof DomainError) this.metrics.eventsRefused.inc({ code: error.code });
+        throw error;
+      });
+    if (!outcome.replayed) {
+      this.metrics.eventsApplied.inc({ type: command.type, actor: 'user' });
+      await this.dispatcher.afterCommit(outcome.effects);
+    }
     return outcome.answer;
   }
 
@@ -178,9 +189,13 @@ export class WorkflowEngine {
       const seq = patient.lastSeq + 1;
       await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: seq, settledAt: now.toISOString() });
       const saved = await this.save(manager, patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
-      return { kind: 'fired' as const, effects: saved.effects };
+      return { kind: 'fired' as const, effects: saved.effects, type: timer.eventType };
     });
-    if (outcome.kind === 'fired') await this.dispatcher.afterCommit(outcome.effects);
+    this.metrics.timersSettled.inc({ outcome: outcome.kind });
+    if (outcome.kind === 'fired') {
+      this.metrics.eventsApplied.inc({ type: outcome.type, actor: 'scheduler' });
+      await this.dispatcher.afterCommit(outcome.effects);
+    }
     return outcome.kind;
   }
 
