@@ -1,6 +1,9 @@
 import type { Criterion } from '../rules/eligibility';
 import type { DoseLevel } from '../rules/cell-dose';
 import type { LymphodepletionRegimen } from '../rules/chemotherapy-dose';
+import type { DltRule } from '../rules/dlt';
+
+export type { DltRule };
 
 /** One visit of the schedule of assessments, anchored at Day 0 (the infusion). */
 export interface VisitSpec {
@@ -13,20 +16,6 @@ export interface VisitSpec {
   windowAfterDays: number;
   /** What is done at the visit (shown to the site, used by exports). */
   assessments: string[];
-}
-
-/** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
-export interface DltRule {
-  /** Days from infusion during which a toxicity can be dose-limiting. */
-  windowDays: number;
-  /** Lowest CTCAE grade that counts. */
-  minGrade: number;
-  /** Only toxicities attributed to the product count. */
-  requiresRelated: boolean;
-  /** Terms that never count (expected infusion reactions, haematological toxicity …), lower case. */
-  excludedTerms: string[];
-  /** The rule in words, for the protocol definition. */
-  description: string;
 }
 
 export type ResponseCriteria = 'ALL' | 'LUGANO_2014';

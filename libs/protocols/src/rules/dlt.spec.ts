@@ -1,5 +1,4 @@
-import { assessDlt } from './dlt';
-import type { DltRule } from '../lifecycle/spec';
+import { assessDlt, type DltRule } from './dlt';
 
 const rule: DltRule = {
   windowDays: 28,

@@ -1,5 +1,18 @@
-import type { DltRule } from '../lifecycle/spec';
 import { DAY_MS } from '../lifecycle/clinical-time';
+
+/** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
+export interface DltRule {
+  /** Days from infusion during which a toxicity can be dose-limiting. */
+  windowDays: number;
+  /** Lowest CTCAE grade that counts. */
+  minGrade: number;
+  /** Only toxicities attributed to the product count. */
+  requiresRelated: boolean;
+  /** Terms that never count (expected infusion reactions, haematological toxicity …), lower case. */
+  excludedTerms: string[];
+  /** The rule in words, for the protocol definition. */
+  description: string;
+}
 
 export interface ToxicityReport {
   term: string;
