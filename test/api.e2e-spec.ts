@@ -150,6 +150,15 @@ describe('the HTTP API', () => {
     expect(res.body.eventData.INFUSION_COMPLETED.required).toEqual(['cellsPerKg']);
   });
 
+  it('returns the state machine as Mermaid text', async () => {
+    const res = await site.get('/protocols/cd19-rr-all/diagram');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text.startsWith('stateDiagram-v2\n')).toBe(true);
+    expect(res.text).toContain('readyForInfusion --> postInfusion : INFUSION_COMPLETED');
+    expect((await site.get('/protocols/cd19-rr-all/diagram?format=svg')).status).toBe(400);
+  });
+
   it("lists patients of the caller's sites, filtered and paginated", async () => {
     const other = await TrialSite.open(t, 'site-z');
     await other.register();

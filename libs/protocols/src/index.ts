@@ -6,6 +6,7 @@ export * from './lifecycle/machine';
 export * from './lifecycle/protocol';
 export * from './lifecycle/schedule';
 export * from './lifecycle/states';
+export * from './lifecycle/diagram';
 export * from './registry';
 export * from './rules';
 export { cd19RrAllV1 } from './cd19-rr-all/protocol';

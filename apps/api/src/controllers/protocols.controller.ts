@@ -1,9 +1,12 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { findProtocol, latestProtocols, PROTOCOLS, describeStates, protocolDefinition } from '#protocols';
-import { NotFoundError } from '#domain';
+import { findProtocol, latestProtocols, mermaidDiagram, PROTOCOLS, describeStates, protocolDefinition } from '#protocols';
+import { InvalidInputError, NotFoundError } from '#domain';
+import { z } from 'zod';
 import { ZodPipe } from '../http/zod-pipe';
 import { protocolQuery } from '../http/schemas';
+
+const diagramQuery = protocolQuery.extend({ format: z.enum(['mermaid', 'svg']).default('mermaid') });
 
 @ApiTags('protocols')
 @ApiBearerAuth()
@@ -26,8 +29,23 @@ export class ProtocolsController {
   /** The whole definition of a protocol version (the newest unless `?version=`). */
   @Get(':id')
   get(@Param('id') id: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }) {
-    const protocol = findProtocol(id, query.version);
-    if (!protocol) throw new NotFoundError(`Protocol ${id}${query.version ? ` version ${query.version}` : ''} does not exist.`);
+    const protocol = this.find(id, query.version);
     return { ...protocolDefinition(protocol), states: describeStates(protocol.machine) };
+  }
+
+  /** The state machine as Mermaid text, generated from the machine itself. */
+  @Get(':id/diagram')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  diagram(@Param('id') id: string, @Query(new ZodPipe(diagramQuery, 'query')) query: z.infer<typeof diagramQuery>) {
+    if (query.format === 'svg') {
+      throw new InvalidInputError('Only Mermaid text is offered; render it with any Mermaid renderer.', ['format: svg is not offered']);
+    }
+    return mermaidDiagram(this.find(id, query.version).machine);
+  }
+
+  private find(id: string, version?: number) {
+    const protocol = findProtocol(id, version);
+    if (!protocol) throw new NotFoundError(`Protocol ${id}${version ? ` version ${version}` : ''} does not exist.`);
+    return protocol;
   }
 }
