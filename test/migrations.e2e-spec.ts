@@ -21,6 +21,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
       };
       expect(await tables()).toEqual(TABLES);
       await dataSource.undoLastMigration();
+      await dataSource.undoLastMigration();
       expect(await tables()).toEqual([]);
       await dataSource.runMigrations();
       expect(await tables()).toEqual(TABLES);

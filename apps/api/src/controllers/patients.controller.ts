@@ -42,8 +42,8 @@ export class PatientsController {
   @ApiBody({ schema: openApi(registerPatientSchema) })
   async register(@Body(new ZodPipe(registerPatientSchema)) body: RegisterPatientBody, @CurrentActor() actor: Actor) {
     if (!canSeeSite(actor, body.siteId)) throw new ForbiddenError(`You are not assigned to site ${body.siteId}.`);
-    const { subjectId, siteId, protocolId, protocolVersion, ...patient } = body;
-    const registered = await this.engine.register({ protocolId, protocolVersion, subjectId, siteId, patient }, actor);
+    const { subjectId, siteId, protocolId, protocolVersion, cohort, ...patient } = body;
+    const registered = await this.engine.register({ protocolId, protocolVersion, cohort, subjectId, siteId, patient }, actor);
     return registered.patient;
   }
 

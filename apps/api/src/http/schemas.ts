@@ -7,6 +7,7 @@ export const registerPatientSchema = z
   .object({
     protocolId: z.string().min(1).max(60),
     protocolVersion: z.number().int().positive().optional(),
+    cohort: z.string().min(1).max(20).optional(),
     subjectId: code(60),
     siteId: code(60),
     sex: z.enum(['female', 'male', 'other', 'unknown']),
@@ -32,6 +33,7 @@ const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offse
 export const listPatientsQuery = z
   .object({
     protocolId: z.string().max(60).optional(),
+    cohort: z.string().max(20).optional(),
     state: z.string().max(60).optional(),
     siteId: z.string().max(60).optional(),
     status: z.enum(['active', 'offStudy']).optional(),

@@ -31,6 +31,7 @@ import { type PatientView, toPatientView } from '../patients/patient-view';
 export interface RegisterPatientCommand {
   protocolId: string;
   protocolVersion?: number;
+  cohort?: string;
   subjectId: string;
   siteId: string;
   patient: Omit<PatientDemographics, 'subjectId'>;
@@ -78,18 +79,29 @@ export class WorkflowEngine {
     private readonly metrics: Metrics,
   ) {}
 
-  protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion'>): Protocol {
+  /** The protocol version (and cohort variant) the patient is pinned to. */
+  protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion' | 'cohort'>): Protocol {
     const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
     if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
-    return protocol;
+    return protocol.forCohort(patient.cohort);
   }
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
-    const protocol = findProtocol(command.protocolId, command.protocolVersion);
-    if (!protocol) {
+    const trial = findProtocol(command.protocolId, command.protocolVersion);
+    if (!trial) {
       const which = command.protocolVersion ? `${command.protocolId} version ${command.protocolVersion}` : command.protocolId;
       throw new NotFoundError(`Protocol ${which} does not exist.`);
     }
+    const cohort = command.cohort ?? null;
+    if (trial.cohorts.length && (cohort === null || !trial.cohorts.includes(cohort))) {
+      throw new RefusedError('Registration refused', [
+        `${trial.id} registers patients into a cohort: give cohort ${trial.cohorts.join(' or ')}${cohort ? ` (not ${cohort})` : ''}`,
+      ]);
+    }
+    if (!trial.cohorts.length && cohort !== null) {
+      throw new RefusedError('Registration refused', [`${trial.id} has no cohorts; leave cohort out`]);
+    }
+    const protocol = trial.forCohort(cohort);
     const demographics: PatientDemographics = { subjectId: command.subjectId, ...command.patient };
     const { snapshot, actions } = machine.startMachine(protocol, { patient: demographics });
     const now = this.clock.now().toISOString();
@@ -104,6 +116,7 @@ export class WorkflowEngine {
         siteId: command.siteId,
         protocolId: protocol.id,
         protocolVersion: protocol.version,
+        cohort,
         state: machine.stateName(snapshot),
         status: 'active',
         snapshot: machine.persistSnapshot(protocol, snapshot),
@@ -117,7 +130,7 @@ export class WorkflowEngine {
       });
       const entry = this.logEntry(patient, {
         type: 'PATIENT_REGISTERED',
-        data: { protocol: `${protocol.id}@${protocol.version}`, siteId: command.siteId, ...demographics },
+        data: { protocol: `${protocol.id}@${protocol.version}`, ...(cohort ? { cohort } : {}), siteId: command.siteId, ...demographics },
         occurredAt: now,
         reason: null,
         idempotencyKey: null,

@@ -11,6 +11,7 @@ import { toPatientView } from './patient-view';
 
 export interface PatientFilter {
   protocolId?: string;
+  cohort?: string;
   state?: string;
   siteId?: string;
   status?: 'active' | 'offStudy';
@@ -36,6 +37,7 @@ export class PatientService {
     if (filter.siteId && !canSeeSite(actor, filter.siteId)) return { items: [], total: 0, limit: filter.limit, offset: filter.offset };
     const where: FindOptionsWhere<PatientEntity> = {
       ...(filter.protocolId ? { protocolId: filter.protocolId } : {}),
+      ...(filter.cohort ? { cohort: filter.cohort } : {}),
       ...(filter.state ? { state: filter.state } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.siteId ? { siteId: filter.siteId } : actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),

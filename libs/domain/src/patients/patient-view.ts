@@ -17,6 +17,7 @@ export function toPatientView(
     subjectId: patient.subjectId,
     siteId: patient.siteId,
     protocol: `${patient.protocolId}@${patient.protocolVersion}`,
+    cohort: patient.cohort,
     state: patient.state,
     stateValue: snapshot.value,
     status: patient.status,

@@ -61,6 +61,11 @@ export const cd19RrAllV1: LifecycleSpec = {
     { name: 'M18', day: 545, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['MRD by flow', 'survival status'] },
     { name: 'M24', day: 730, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['MRD by flow', 'survival status'] },
   ],
+  outcomeMeasures: [
+    { kind: 'primary', title: 'Remission rate (CR, CRi) and MRD-negative remission at day 28 (assumed; the record lists no outcome measures)', timeFrame: '28 days' },
+    { kind: 'primary', title: 'Incidence and severity of adverse events (assumed)', timeFrame: '28 days' },
+    { kind: 'secondary', title: 'Overall and event-free survival (assumed)', timeFrame: '24 months' },
+  ],
   reminderLeadDays: 2,
   followUpDays: 761,
   assumptions: [
@@ -68,6 +73,7 @@ export const cd19RrAllV1: LifecycleSpec = {
     'The trial record gives no schedule of assessments; visits at D7, D14, D28, M2, M3, M6, M9, M12, M18 and M24 with the stated windows are assumed, with the primary response assessment at D28.',
     'Follow-up is assumed to last 24 months after infusion and to end the day after the M24 window closes (day 761).',
     'Reminders are sent 2 days before a visit window opens.',
+    'The trial record lists no outcome measures; remission at day 28, adverse events and survival are assumed.',
   ],
 };
 

@@ -14,6 +14,12 @@ export interface Protocol {
   readonly spec: LifecycleSpec;
   readonly id: string;
   readonly version: number;
+  /** The cohort this variant runs, or null for a protocol without cohorts (and for the whole trial). */
+  readonly cohort: string | null;
+  /** The cohorts a patient registers into; empty when the trial has none. */
+  readonly cohorts: string[];
+  /** The variant that runs a patient of this cohort (the protocol itself when it has no cohorts). */
+  forCohort(cohort: string | null): Protocol;
   readonly machine: PatientMachine;
   /** The zod schema of each event's `data`. */
   readonly eventDataSchemas: Record<ClinicalEventType, z.ZodType>;
@@ -24,8 +30,17 @@ export interface Protocol {
   schedule(context: PatientContext, now: string): ScheduledVisit[];
 }
 
-/** Builds a runnable protocol from its declarative spec. */
+/** Builds a runnable protocol from its declarative spec: one variant per cohort where it has cohorts. */
 export function buildProtocol(spec: LifecycleSpec): Protocol {
+  const cohorts = spec.cohorts ?? [];
+  const variants = new Map(
+    cohorts.map(({ id, title: _title, diagnoses: _diagnoses, ...overrides }) => [id, buildVariant({ ...spec, ...overrides }, id)]),
+  );
+  if (!variants.size) return buildVariant(spec, null);
+  return buildVariant(spec, null, (cohort) => variants.get(cohort ?? '') ?? missingCohort(spec, cohort));
+}
+
+function buildVariant(spec: LifecycleSpec, cohort: string | null, forCohort?: (cohort: string | null) => Protocol): Protocol {
   assertCoherent(spec);
   const machine = buildLifecycleMachine(spec);
   const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<
@@ -33,16 +48,24 @@ export function buildProtocol(spec: LifecycleSpec): Protocol {
     z.ZodType
   >;
 
-  return {
+  const protocol: Protocol = {
     spec,
     id: spec.id,
     version: spec.version,
+    cohort,
+    cohorts: (spec.cohorts ?? []).map((c) => c.id),
+    forCohort: (c) => (forCohort ? forCohort(c) : c === null || c === cohort ? protocol : missingCohort(spec, c)),
     machine,
     eventDataSchemas,
-    refusals: (context, event) => refusalsFor(spec, context, event),
+    refusals: (context, event) => refusalsFor(spec, cohort, context, event),
     answer: (context, event) => answerFor(spec, context, event),
     schedule: (context, now) => patientSchedule(spec, context, now),
   };
+  return protocol;
+}
+
+function missingCohort(spec: LifecycleSpec, cohort: string | null): never {
+  throw new Error(`protocol ${spec.id} v${spec.version} has no cohort ${cohort}`);
 }
 
 /** A spec that cannot run as written fails when the protocol is built, not on a patient. */
@@ -111,6 +134,9 @@ export function protocolDefinition(protocol: Protocol) {
     schedule: spec.schedule,
     reminderLeadDays: spec.reminderLeadDays,
     followUpDays: spec.followUpDays,
+    outcomeMeasures: spec.outcomeMeasures,
+    cohorts: spec.cohorts ?? [],
+    amendment: spec.amendment ?? null,
     assumptions: spec.assumptions,
     eventData: Object.fromEntries(
       Object.entries(protocol.eventDataSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema, { io: 'input' })]),

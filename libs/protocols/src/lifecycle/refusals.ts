@@ -4,7 +4,7 @@ import type { LifecycleSpec } from './spec';
 import { evaluateEligibility } from '../rules/eligibility';
 import * as record from './record';
 
-type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>) => string[];
+type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
 
 const knownVisit = (spec: LifecycleSpec, visit: string): string[] =>
   spec.schedule.some((v) => v.name === visit)
@@ -22,7 +22,7 @@ const RESPONSES_BY_CRITERIA = { ALL: ['CR', 'CRi', 'NR', 'PD'], LUGANO_2014: ['C
  * sentence per unmet rule; an empty list lets the event through.
  */
 const refusals: Partial<Record<string, Refusal>> = {
-  ELIGIBILITY_CONFIRMED: (spec, context, event) => {
+  ELIGIBILITY_CONFIRMED: (spec, context, event, cohort) => {
     const attestations: string[] = event.data.attestations ?? [];
     const unknown = attestations
       .filter((a) => !(a in spec.attestations))
@@ -34,7 +34,13 @@ const refusals: Partial<Record<string, Refusal>> = {
       attestations,
       asOf: event.occurredAt,
     });
-    return [...consent, ...unknown, ...eligibility.reasons];
+    const diagnoses = spec.cohorts?.find((c) => c.id === cohort)?.diagnoses;
+    const diagnosis = context.screening.diagnosis;
+    const wrongCohort =
+      diagnoses && diagnosis && !diagnoses.includes(diagnosis)
+        ? [`diagnosis ${diagnosis} does not belong to the ${cohort} cohort (${diagnoses.join(', ')})`]
+        : [];
+    return [...consent, ...unknown, ...wrongCohort, ...eligibility.reasons];
   },
   LYMPHODEPLETION_STARTED: (_spec, context, event) =>
     notBefore('product release', context.product?.releasedAt, event, 'lymphodepletion start'),
@@ -52,7 +58,7 @@ const refusals: Partial<Record<string, Refusal>> = {
   },
   RESPONSE_ASSESSED: (spec, context, event) => {
     const reasons = knownVisit(spec, event.data.visit);
-    const allowed = RESPONSES_BY_CRITERIA[spec.responseCriteria];
+    const allowed = [...RESPONSES_BY_CRITERIA[spec.responseCriteria], ...(spec.extraResponses ?? [])];
     if (event.data.response && !allowed.includes(event.data.response)) {
       reasons.push(`response ${event.data.response} is not a ${spec.responseCriteria} response (${allowed.join(', ')})`);
     }
@@ -75,6 +81,6 @@ const refusals: Partial<Record<string, Refusal>> = {
   },
 };
 
-export function refusalsFor(spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent): string[] {
-  return refusals[event.type]?.(spec, context, event) ?? [];
+export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context: PatientContext, event: ClinicalEvent): string[] {
+  return refusals[event.type]?.(spec, context, event, cohort) ?? [];
 }

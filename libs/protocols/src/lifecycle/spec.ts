@@ -20,6 +20,31 @@ export interface VisitSpec {
 
 export type ResponseCriteria = 'ALL' | 'LUGANO_2014';
 
+/** An outcome measure of the trial record, with the time frame the record gives. */
+export interface OutcomeMeasure {
+  kind: 'primary' | 'secondary';
+  title: string;
+  timeFrame: string;
+}
+
+/** What a cohort changes: the parts of the spec that differ between, say, B-ALL and B-NHL patients. */
+export type CohortOverrides = Partial<
+  Pick<LifecycleSpec, 'responseCriteria' | 'primaryResponseVisit' | 'schedule' | 'followUpDays' | 'outcomeMeasures' | 'dlt'>
+>;
+
+export interface CohortSpec extends CohortOverrides {
+  id: string;
+  title: string;
+  /** Screening diagnoses that belong to the cohort. */
+  diagnoses: string[];
+}
+
+/** What an amendment changed, in words, for the protocol definition. */
+export interface Amendment {
+  effective: string;
+  summary: string;
+}
+
 /**
  * The declarative description of a trial protocol. The common CAR-T lifecycle is built from it;
  * a trial differs from another by this data.
@@ -48,6 +73,13 @@ export interface LifecycleSpec {
   reminderLeadDays: number;
   /** Days from infusion to the end of follow-up. */
   followUpDays: number;
+  outcomeMeasures: OutcomeMeasure[];
+  /** Responses an investigator may record besides the criteria's own (e.g. a PR the record counts in ALL). */
+  extraResponses?: string[];
+  /** Cohorts that differ in response criteria, endpoints or schedule; a patient registers into one. */
+  cohorts?: CohortSpec[];
+  /** Set on a version that amends an earlier one. */
+  amendment?: Amendment;
   /** Values the trial record leaves open that this protocol had to choose, stated as assumptions. */
   assumptions: string[];
 }

@@ -20,6 +20,10 @@ export class PatientEntity {
   @Column({ name: 'protocol_version', type: 'integer' })
   protocolVersion!: number;
 
+  /** The cohort on trials that have them; null otherwise. */
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  cohort!: string | null;
+
   /** The state a site names the patient by (`screening`, `dltWindow`, `withdrawn` …), for filtering. */
   @Column({ type: 'varchar', length: 60 })
   state!: string;
