@@ -1,5 +1,6 @@
-import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig, MAINTENANCE_QUEUE, RECONCILE_JOB, RECONCILER_SCHEDULER_ID, Reconciler } from '#domain';
 
@@ -9,8 +10,7 @@ import { APP_CONFIG, type AppConfig, MAINTENANCE_QUEUE, RECONCILE_JOB, RECONCILE
  * (an idempotent upsert).
  */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(MaintenanceProcessor.name);
+export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private watchdog?: NodeJS.Timeout;
 
   constructor(

@@ -1,10 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { OUTBOX_QUEUE, OutboxRelay, type OutboxJob } from '#domain';
 
 /** Relays outbox rows (notifications) once each. */
 @Processor(OUTBOX_QUEUE, { concurrency: 4 })
-export class OutboxProcessor extends WorkerHost {
+export class OutboxProcessor extends LoggedWorkerHost {
   constructor(private readonly relay: OutboxRelay) {
     super();
   }

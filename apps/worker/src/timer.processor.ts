@@ -1,13 +1,11 @@
-import { Logger } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { TIMER_QUEUE, TimerService, type TimerJob } from '#domain';
 
 /** Fires due timers through the engine as `system:scheduler`. */
 @Processor(TIMER_QUEUE, { concurrency: 4 })
-export class TimerProcessor extends WorkerHost {
-  private readonly logger = new Logger(TimerProcessor.name);
-
+export class TimerProcessor extends LoggedWorkerHost {
   constructor(private readonly timers: TimerService) {
     super();
   }

@@ -9,5 +9,6 @@ export * from './lifecycle/states';
 export * from './lifecycle/diagram';
 export * from './registry';
 export * from './rules';
-export { cd19RrAllV1 } from './cd19-rr-all/protocol';
+export { cd19RrAllV1, cd19RrAllV2 } from './cd19-rr-all/protocol';
+export * from './lifecycle/amend';
 export { eligibleCd19Screening } from './cd19-rr-all/eligibility.factory';

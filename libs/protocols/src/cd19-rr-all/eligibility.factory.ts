@@ -24,6 +24,7 @@ export function eligibleCd19Screening(overrides: Cd19ScreeningOverrides = {}): {
     remissionAchieved: false,
     mrdPositive: true,
     consolidationCycles: 2,
+    priorCd19CarT: false,
     contraceptionAgreed: true,
     labs: { creatinineMgDl: 0.9, bilirubinMgDl: 0.8, astXUln: 1.2, altXUln: 1.1, lvef: 0.62 },
     conditions: {

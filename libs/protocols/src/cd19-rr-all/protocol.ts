@@ -1,5 +1,7 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { buildProtocol } from '../lifecycle/protocol';
+import { amend } from '../lifecycle/amend';
+import { exclusion, flagIs } from '../rules/eligibility';
 import { cd19Eligibility, cd19AttestationIds } from './eligibility';
 
 const HAEMATOLOGICAL_TERMS = [
@@ -77,4 +79,33 @@ export const cd19RrAllV1: LifecycleSpec = {
   ],
 };
 
-export const cd19RrAll = [buildProtocol(cd19RrAllV1)];
+/**
+ * Amendment 1: patients already treated with a CD19-directed CAR-T product are excluded, so that the
+ * trial's efficacy read-out is on CAR-T-naive patients. Everything else is unchanged.
+ */
+export const cd19RrAllV2 = amend(
+  cd19RrAllV1,
+  { effective: '2017-06-01', summary: 'Adds the exclusion of patients previously treated with a CD19-directed CAR-T product.' },
+  {
+    eligibility: [
+      ...cd19RrAllV1.eligibility,
+      exclusion(
+        'prior-cd19-car-t',
+        'Prior treatment with a CD19-directed CAR-T cell product (amendment 1)',
+        flagIs({
+          path: 'priorCd19CarT',
+          expected: true,
+          label: 'prior CD19 CAR-T therapy',
+          whenTrue: 'the patient has received a CD19-directed CAR-T product',
+          whenFalse: 'the patient has not received a CD19-directed CAR-T product',
+        }),
+      ),
+    ],
+    assumptions: [
+      ...cd19RrAllV1.assumptions,
+      'Amendment 1 is illustrative: the trial record shows one version; v2 shows how an amended protocol runs beside the original.',
+    ],
+  },
+);
+
+export const cd19RrAll = [buildProtocol(cd19RrAllV1), buildProtocol(cd19RrAllV2)];
