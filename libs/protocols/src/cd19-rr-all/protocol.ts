@@ -3,18 +3,9 @@ import { buildProtocol } from '../lifecycle/protocol';
 import { amend } from '../lifecycle/amend';
 import { exclusion, flagIs } from '../rules/eligibility';
 import { cd19Eligibility, cd19AttestationIds } from './eligibility';
-
-const HAEMATOLOGICAL_TERMS = [
-  'anemia',
-  'neutropenia',
-  'febrile neutropenia',
-  'thrombocytopenia',
-  'lymphopenia',
-  'neutrophil count decreased',
-  'platelet count decreased',
-  'white blood cell decreased',
-  'lymphocyte count decreased',
-];
+import { FLU_CY_30_300 } from '../common/regimens';
+import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
+import { ASSESS, visit } from '../common/visits';
 
 /**
  * CD19-targeting CAR T-cell therapy for refractory and relapsed B-ALL (seed 002), Phase 1/2, 50
@@ -35,12 +26,7 @@ export const cd19RrAllV1: LifecycleSpec = {
   eligibility: cd19Eligibility,
   attestations: cd19AttestationIds,
   doseLevels: [{ level: 1, label: '5–10 ×10⁶/kg', minCellsPerKg: 5e6, maxCellsPerKg: 10e6 }],
-  lymphodepletion: {
-    agents: [
-      { agent: 'fludarabine', mgPerM2: 30, days: [-5, -4, -3] },
-      { agent: 'cyclophosphamide', mgPerM2: 300, days: [-5, -4, -3] },
-    ],
-  },
+  lymphodepletion: FLU_CY_30_300,
   dlt: {
     windowDays: 28,
     minGrade: 3,
@@ -52,16 +38,16 @@ export const cd19RrAllV1: LifecycleSpec = {
   responseCriteria: 'ALL',
   primaryResponseVisit: 'D28',
   schedule: [
-    { name: 'D7', day: 7, windowBeforeDays: 1, windowAfterDays: 1, assessments: ['CRS and ICANS assessment', 'blood counts', 'cytokines', 'CAR copies (PB)'] },
-    { name: 'D14', day: 14, windowBeforeDays: 2, windowAfterDays: 2, assessments: ['CRS and ICANS assessment', 'blood counts', 'CAR copies (PB)'] },
-    { name: 'D28', day: 28, windowBeforeDays: 3, windowAfterDays: 3, assessments: ['bone marrow morphology', 'MRD by flow', 'CAR copies (PB, BM)'] },
-    { name: 'M2', day: 60, windowBeforeDays: 7, windowAfterDays: 7, assessments: ['blood counts', 'CAR copies (PB)'] },
-    { name: 'M3', day: 90, windowBeforeDays: 7, windowAfterDays: 7, assessments: ['bone marrow morphology', 'MRD by flow', 'CAR copies (PB, BM)'] },
-    { name: 'M6', day: 180, windowBeforeDays: 14, windowAfterDays: 14, assessments: ['bone marrow morphology', 'MRD by flow', 'B-cell aplasia'] },
-    { name: 'M9', day: 270, windowBeforeDays: 14, windowAfterDays: 14, assessments: ['blood counts', 'MRD by flow'] },
-    { name: 'M12', day: 365, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['bone marrow morphology', 'MRD by flow', 'survival status'] },
-    { name: 'M18', day: 545, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['MRD by flow', 'survival status'] },
-    { name: 'M24', day: 730, windowBeforeDays: 30, windowAfterDays: 30, assessments: ['MRD by flow', 'survival status'] },
+    visit('D7', 7, 1, [ASSESS.toxicity, ASSESS.counts, ASSESS.cytokines, ASSESS.carCopiesPb]),
+    visit('D14', 14, 2, [ASSESS.toxicity, ASSESS.counts, ASSESS.carCopiesPb]),
+    visit('D28', 28, 3, [ASSESS.marrow, ASSESS.mrd, ASSESS.carCopiesPb, ASSESS.carCopiesBm]),
+    visit('M2', 60, 7, [ASSESS.counts, ASSESS.carCopiesPb]),
+    visit('M3', 90, 7, [ASSESS.marrow, ASSESS.mrd, ASSESS.carCopiesPb, ASSESS.carCopiesBm]),
+    visit('M6', 180, 14, [ASSESS.marrow, ASSESS.mrd, 'B-cell aplasia']),
+    visit('M9', 270, 14, [ASSESS.counts, ASSESS.mrd]),
+    visit('M12', 365, 30, [ASSESS.marrow, ASSESS.mrd, ASSESS.survival]),
+    visit('M18', 545, 30, [ASSESS.mrd, ASSESS.survival]),
+    visit('M24', 730, 30, [ASSESS.mrd, ASSESS.survival]),
   ],
   outcomeMeasures: [
     { kind: 'primary', title: 'Remission rate (CR, CRi) and MRD-negative remission at day 28 (assumed; the record lists no outcome measures)', timeFrame: '28 days' },
