@@ -1,6 +1,9 @@
 import { eligibleCd19Screening } from '#protocols';
 import type { TestApp } from './test-app';
 
+/** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */
+export type EligibleScreening = () => { screening: object; attestations: string[] };
+
 type Role = 'coordinator' | 'investigator' | 'lab' | 'monitor' | 'admin';
 
 let subjects = 0;
@@ -55,8 +58,8 @@ export class TrialSite {
   }
 
   /** Screening through lymphodepletion: the patient is ready for infusion. */
-  async readyForInfusion(patientId: string) {
-    const { screening, attestations } = eligibleCd19Screening();
+  async readyForInfusion(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
+    const { screening, attestations } = eligible();
     await this.record(patientId, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await this.record(patientId, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     await this.record(patientId, 'ELIGIBILITY_CONFIRMED', { attestations }, this.investigator);
