@@ -170,3 +170,44 @@ describe('the HTTP API', () => {
     expect((await site.get('/patients?limit=0')).status).toBe(400);
   });
 });
+
+describe('the report routes', () => {
+  let t: TestApp;
+  let site: TrialSite;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    site = await TrialSite.open(t, 'site-a');
+  });
+  afterAll(() => t.close());
+
+  it('records a lab result from the lab role as LAB_RESULT_RECORDED', async () => {
+    const id = await site.infused();
+    const lab = await createUser(t, 'lab', ['site-a']);
+    const res = await t.http
+      .post(`/patients/${id}/observations`)
+      .set('Authorization', `Bearer ${lab}`)
+      .send({ code: 'CAR_COPIES', compartment: 'PB', value: 12_500, unit: 'copies/µg gDNA', collectedAt: t.clock.now().toISOString() });
+    expect(res.status).toBe(200);
+    const log = (await site.get(`/patients/${id}/events`)).body as Array<{ seq: number; type: string; data: Record<string, unknown>; actorName: string }>;
+    expect(log.at(-1)).toMatchObject({ seq: res.body.seq, type: 'LAB_RESULT_RECORDED', data: { code: 'CAR_COPIES', value: 12_500 }, actorName: 'lab of site-a' });
+    const bad = await t.http.post(`/patients/${id}/observations`).set('Authorization', `Bearer ${lab}`).send({ code: 'IL6', value: 'high', unit: 'pg/mL', collectedAt: 'x' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers an adverse event with its grade and whether it is a DLT; a lab may not report one', async () => {
+    const id = await site.infused();
+    const ae = await t.http
+      .post(`/patients/${id}/adverse-events`)
+      .set('Authorization', `Bearer ${site.coordinator}`)
+      .send({ term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true });
+    expect(ae.status).toBe(200);
+    expect(ae.body.result).toMatchObject({ grade: 3, dlt: true });
+    const lab = await createUser(t, 'lab', ['site-a']);
+    const refused = await t.http
+      .post(`/patients/${id}/adverse-events`)
+      .set('Authorization', `Bearer ${lab}`)
+      .send({ term: 'Fatigue', grade: 1, onset: t.clock.now().toISOString(), related: false, serious: false });
+    expect(refused.status).toBe(403);
+  });
+});

@@ -13,6 +13,9 @@ import {
   openApi,
   postEventSchema,
   registerPatientSchema,
+  adverseEventSchema,
+  observationSchema,
+  type ClinicalReportBody,
   type PostEventBody,
   type RegisterPatientBody,
 } from '../http/schemas';
@@ -63,12 +66,52 @@ export class PatientsController {
   @ApiBody({ schema: openApi(postEventSchema) })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key and body → the first answer again, nothing new written' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the patient version the caller last saw; a stale one is a 409' })
-  async postEvent(
+  postEvent(
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(postEventSchema)) body: PostEventBody,
     @Headers() headers: Record<string, string | undefined>,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) response: Response,
+  ) {
+    return this.apply(id, body, headers, actor, response);
+  }
+
+  /** A lab or device result, recorded as `LAB_RESULT_RECORDED`. */
+  @Post(':id/observations')
+  @HttpCode(200)
+  @ApiBody({ schema: openApi(observationSchema) })
+  postObservation(
+    @Param('id', patientId) id: string,
+    @Body(new ZodPipe(observationSchema)) body: ClinicalReportBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { occurredAt, reason, ...data } = body;
+    return this.apply(id, { type: 'LAB_RESULT_RECORDED', occurredAt, reason, data }, headers, actor, response);
+  }
+
+  /** An adverse event, recorded as `ADVERSE_EVENT_REPORTED`; the answer carries its grade and whether it is a DLT. */
+  @Post(':id/adverse-events')
+  @HttpCode(200)
+  @ApiBody({ schema: openApi(adverseEventSchema) })
+  postAdverseEvent(
+    @Param('id', patientId) id: string,
+    @Body(new ZodPipe(adverseEventSchema)) body: ClinicalReportBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { occurredAt, reason, ...data } = body;
+    return this.apply(id, { type: 'ADVERSE_EVENT_REPORTED', occurredAt, reason, data }, headers, actor, response);
+  }
+
+  private async apply(
+    id: string,
+    body: PostEventBody,
+    headers: Record<string, string | undefined>,
+    actor: Actor,
+    response: Response,
   ) {
     assertMayPost(actor, body.type);
     const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);

@@ -28,6 +28,15 @@ export const postEventSchema = z
   .strict();
 export type PostEventBody = z.infer<typeof postEventSchema>;
 
+/**
+ * The bodies of the report routes: the event's data at the top level, plus the event's own
+ * `occurredAt` and `reason`. The data itself is validated by the patient's protocol, like any event.
+ */
+const reportEnvelope = { occurredAt: z.iso.datetime({ offset: true }).optional(), reason: z.string().trim().min(1).max(2000).optional() };
+export const observationSchema = z.looseObject({ ...reportEnvelope, code: z.string(), value: z.number(), unit: z.string(), collectedAt: z.string() });
+export const adverseEventSchema = z.looseObject({ ...reportEnvelope, term: z.string(), onset: z.string() });
+export type ClinicalReportBody = { occurredAt?: string; reason?: string } & Record<string, unknown>;
+
 const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
 
 export const listPatientsQuery = z
