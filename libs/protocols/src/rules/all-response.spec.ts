@@ -1,4 +1,4 @@
-import { allResponse } from './all-response';
+import { allResponse, allResponseInputsSchema, objectiveAllResponse } from './all-response';
 
 const remission = { marrowBlastsPct: 2, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 150 };
 
@@ -25,4 +25,26 @@ describe('ALL response', () => {
     expect(allResponse({ ...remission, mrdPct: 0.01 }).mrdNegative).toBe(false);
     expect(allResponse({ ...remission, marrowBlastsPct: 30, mrdPct: 0 }).mrdNegative).toBe(false);
   });
+});
+
+describe('ALL objective response', () => {
+  it('counts CR and CRi, not NR', () => {
+    expect(objectiveAllResponse('CR')).toBe(true);
+    expect(objectiveAllResponse('CRi')).toBe(true);
+    expect(objectiveAllResponse('NR')).toBe(false);
+  });
+});
+
+describe('ALL response findings schema', () => {
+  it('accepts a marrow assessment with or without MRD', () => {
+    expect(allResponseInputsSchema.parse(remission)).toEqual(remission);
+    expect(allResponseInputsSchema.safeParse({ ...remission, mrdPct: 0.005 }).success).toBe(true);
+  });
+
+  it.each([{ marrowBlastsPct: 101 }, { anc: -1 }, { platelets: undefined }, { mrdPct: -0.1 }, { flowBlasts: 3 }])(
+    'refuses %p',
+    (change) => {
+      expect(allResponseInputsSchema.safeParse({ ...remission, ...change }).success).toBe(false);
+    },
+  );
 });

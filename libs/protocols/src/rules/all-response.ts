@@ -1,15 +1,21 @@
+import { z } from 'zod';
+
 /** Bone-marrow and blood findings of an ALL response assessment (clinical.md, "Response"). */
-export interface AllResponseInputs {
-  marrowBlastsPct: number;
-  circulatingBlasts: boolean;
-  extramedullary: boolean;
-  /** Absolute neutrophil count, ×10⁹/L. */
-  anc: number;
-  /** Platelets, ×10⁹/L. */
-  platelets: number;
-  /** Minimal residual disease by flow, percent of nucleated cells. */
-  mrdPct?: number;
-}
+export const allResponseInputsSchema = z
+  .object({
+    marrowBlastsPct: z.number().min(0).max(100),
+    circulatingBlasts: z.boolean(),
+    extramedullary: z.boolean(),
+    /** Absolute neutrophil count, ×10⁹/L. */
+    anc: z.number().min(0).max(1000),
+    /** Platelets, ×10⁹/L. */
+    platelets: z.number().min(0).max(5000),
+    /** Minimal residual disease by flow, percent of nucleated cells. */
+    mrdPct: z.number().min(0).max(100).optional(),
+  })
+  .strict();
+
+export type AllResponseInputs = z.infer<typeof allResponseInputsSchema>;
 
 export type AllResponse = 'CR' | 'CRi' | 'NR';
 
@@ -32,4 +38,9 @@ export function allResponse(inputs: AllResponseInputs): AllResponseResult {
   const response: AllResponse = !morphologicRemission ? 'NR' : countsRecovered ? 'CR' : 'CRi';
   if (inputs.mrdPct === undefined) return { response };
   return { response, mrdNegative: response !== 'NR' && inputs.mrdPct < MRD_NEGATIVE_BELOW_PCT };
+}
+
+/** Counts toward the ALL objective response rate (ORR = CR + CRi, as in the CD20/CD22 trial). */
+export function objectiveAllResponse(response: AllResponse): boolean {
+  return response === 'CR' || response === 'CRi';
 }

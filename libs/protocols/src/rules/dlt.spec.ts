@@ -12,7 +12,11 @@ const report = { term: 'Hepatic failure', grade: 3, onset: '2026-01-10T00:00:00.
 
 describe('DLT rule', () => {
   it('counts a related grade 3 toxicity inside the window', () => {
-    expect(assessDlt(rule, report, infusedAt).dlt).toBe(true);
+    expect(assessDlt(rule, report, infusedAt)).toEqual({
+      dlt: true,
+      provisional: false,
+      reason: 'grade 3 Hepatic failure related to the product within the 28-day DLT window',
+    });
   });
 
   it('does not count grade 2, unrelated, excepted terms or onsets outside the window', () => {
@@ -24,7 +28,83 @@ describe('DLT rule', () => {
     expect(assessDlt(rule, { ...report, onset: '2026-01-29T10:00:01.000Z' }, infusedAt).dlt).toBe(false);
   });
 
+  it('counts unrelated toxicity when the rule does not ask for attribution', () => {
+    expect(assessDlt({ ...rule, requiresRelated: false }, { ...report, related: false }, infusedAt).dlt).toBe(true);
+  });
+
   it('has no window before infusion', () => {
-    expect(assessDlt(rule, report, undefined)).toEqual({ dlt: false, reason: expect.stringMatching(/not been infused/) });
+    expect(assessDlt(rule, report, undefined)).toEqual({
+      dlt: false,
+      provisional: false,
+      reason: expect.stringMatching(/not been infused/),
+    });
+  });
+});
+
+describe('DLT rule with expected events', () => {
+  const crsAllowance: DltRule = {
+    ...rule,
+    expectedEvents: [
+      {
+        term: 'Cytokine release syndrome',
+        maxGrade: 3,
+        resolvesWithinDays: 7,
+        description: 'grade 3 CRS that resolves to grade ≤2 within 7 days',
+      },
+      { term: 'Fever', description: 'fever is expected after CAR-T infusion' },
+    ],
+  };
+  const crs = { term: 'cytokine release syndrome ', grade: 3, onset: '2026-01-10T14:00:00.000Z', related: true };
+
+  it('does not count an expected event without a resolution allowance, at any grade', () => {
+    expect(assessDlt(crsAllowance, { ...report, term: 'Fever', grade: 4 }, infusedAt)).toEqual({
+      dlt: false,
+      provisional: false,
+      reason: 'Fever is expected by the protocol: fever is expected after CAR-T infusion',
+    });
+  });
+
+  it('counts an expected event above its highest expected grade, resolved or not', () => {
+    expect(assessDlt(crsAllowance, { ...crs, grade: 4, resolvedAt: '2026-01-11' }, infusedAt)).toEqual({
+      dlt: true,
+      provisional: false,
+      reason:
+        'grade 4 cytokine release syndrome related to the product within the 28-day DLT window, above the grade 3 the protocol expects',
+    });
+  });
+
+  it('counts an unresolved expected event provisionally, naming the date it must resolve by', () => {
+    expect(assessDlt(crsAllowance, crs, infusedAt)).toEqual({
+      dlt: true,
+      provisional: true,
+      reason: expect.stringMatching(/not yet resolved: it counts unless it resolves by 2026-01-17 \(7 days after onset\)$/),
+    });
+  });
+
+  it('does not count it when it resolved on day 7 of its allowance, and counts it from day 8', () => {
+    expect(assessDlt(crsAllowance, { ...crs, resolvedAt: '2026-01-17T23:59:00.000Z' }, infusedAt)).toEqual({
+      dlt: false,
+      provisional: false,
+      reason: 'cytokine release syndrome resolved 7 days after onset, within the 7 days the protocol allows',
+    });
+    expect(assessDlt(crsAllowance, { ...crs, resolvedAt: '2026-01-17' }, infusedAt).dlt).toBe(false);
+    expect(assessDlt(crsAllowance, { ...crs, resolvedAt: '2026-01-18T00:30:00.000Z' }, infusedAt)).toEqual({
+      dlt: true,
+      provisional: false,
+      reason: expect.stringMatching(/, resolved 8 days after onset, beyond the 7 days the protocol allows$/),
+    });
+    expect(assessDlt(crsAllowance, { ...crs, resolvedAt: '2026-01-18' }, infusedAt).dlt).toBe(true);
+  });
+
+  it('applies the window, grade, attribution and excepted terms before the allowance', () => {
+    expect(assessDlt(crsAllowance, { ...crs, grade: 2 }, infusedAt)).toMatchObject({ dlt: false, provisional: false });
+    expect(assessDlt(crsAllowance, { ...crs, related: false }, infusedAt)).toMatchObject({ dlt: false, provisional: false });
+    expect(assessDlt(crsAllowance, { ...crs, onset: '2026-02-10' }, infusedAt)).toMatchObject({ dlt: false, provisional: false });
+    const alsoExcluded = { ...crsAllowance, excludedTerms: ['cytokine release syndrome'] };
+    expect(assessDlt(alsoExcluded, crs, infusedAt)).toMatchObject({ dlt: false, provisional: false });
+  });
+
+  it('counts other terms as before', () => {
+    expect(assessDlt(crsAllowance, report, infusedAt)).toMatchObject({ dlt: true, provisional: false });
   });
 });

@@ -1,5 +1,24 @@
 import { DAY_MS } from '../lifecycle/clinical-time';
 
+/**
+ * An adverse event the protocol expects and does not count as dose-limiting (an infusion reaction;
+ * CRS or ICANS that resolves in time), within the limits given.
+ */
+export interface ExpectedEvent {
+  /** The CTCAE term, matched without regard to case. */
+  term: string;
+  /** Highest grade still expected; a worse grade counts. Any grade when not given. */
+  maxGrade?: number;
+  /**
+   * Expected only when it resolves within this many days of onset, counted in calendar days (UTC):
+   * onset on the 10th and resolved on the 17th is 7 days. Until it has resolved, it counts
+   * provisionally.
+   */
+  resolvesWithinDays?: number;
+  /** The exception in the protocol's words. */
+  description: string;
+}
+
 /** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
 export interface DltRule {
   /** Days from infusion during which a toxicity can be dose-limiting. */
@@ -10,6 +29,8 @@ export interface DltRule {
   requiresRelated: boolean;
   /** Terms that never count (expected infusion reactions, haematological toxicity …), lower case. */
   excludedTerms: string[];
+  /** Events that do not count within limits of grade and time to resolve. */
+  expectedEvents?: ExpectedEvent[];
   /** The rule in words, for the protocol definition. */
   description: string;
 }
@@ -19,32 +40,72 @@ export interface ToxicityReport {
   grade: number;
   onset: string;
   related: boolean;
+  /** When the event resolved (ISO date or date-time), once it has. */
+  resolvedAt?: string;
 }
 
 export interface DltAssessment {
   dlt: boolean;
+  /**
+   * The event counts as a DLT only for now: it is an expected event that has not yet resolved and
+   * would not count if it resolves in time. Assess it again when it resolves.
+   */
+  provisional: boolean;
   /** Why it does or does not count, in one sentence. */
   reason: string;
 }
 
 /**
  * Whether a toxicity is dose-limiting under a protocol's rule: grade at or above the threshold,
- * attributed to the product when the rule asks for it, not an excepted term, and with onset inside
- * the DLT window that opens at infusion.
+ * attributed to the product when the rule asks for it, not an excepted term, not an expected event
+ * within its limits, and with onset inside the DLT window that opens at infusion. An expected event
+ * that must resolve in time counts (provisionally) until it has: a DLT is never missed by waiting.
  */
 export function assessDlt(rule: DltRule, report: ToxicityReport, infusedAt: string | undefined): DltAssessment {
-  if (!infusedAt) return { dlt: false, reason: 'the patient has not been infused, so no DLT window is open' };
+  const final = (dlt: boolean, reason: string): DltAssessment => ({ dlt, provisional: false, reason });
+  if (!infusedAt) return final(false, 'the patient has not been infused, so no DLT window is open');
   const daysFromInfusion = (Date.parse(report.onset) - Date.parse(infusedAt)) / DAY_MS;
-  if (daysFromInfusion < 0) return { dlt: false, reason: 'onset is before the infusion' };
-  if (daysFromInfusion > rule.windowDays) {
-    return { dlt: false, reason: `onset is after the ${rule.windowDays}-day DLT window` };
+  if (daysFromInfusion < 0) return final(false, 'onset is before the infusion');
+  if (daysFromInfusion > rule.windowDays) return final(false, `onset is after the ${rule.windowDays}-day DLT window`);
+  if (report.grade < rule.minGrade) return final(false, `grade ${report.grade} is below grade ${rule.minGrade}`);
+  if (rule.requiresRelated && !report.related) return final(false, 'not attributed to the product');
+  const reported = { ...report, term: report.term.trim() };
+  const term = reported.term.toLowerCase();
+  if (rule.excludedTerms.includes(term)) return final(false, `${reported.term} is excepted by the protocol`);
+  const counts = `grade ${report.grade} ${reported.term} related to the product within the ${rule.windowDays}-day DLT window`;
+  const expected = rule.expectedEvents?.find((event) => event.term.trim().toLowerCase() === term);
+  return expected ? assessExpectedEvent(expected, reported, counts) : final(true, counts);
+}
+
+function assessExpectedEvent(expected: ExpectedEvent, report: ToxicityReport, counts: string): DltAssessment {
+  const { maxGrade, resolvesWithinDays: allowedDays } = expected;
+  if (maxGrade !== undefined && report.grade > maxGrade) {
+    return { dlt: true, provisional: false, reason: `${counts}, above the grade ${maxGrade} the protocol expects` };
   }
-  if (report.grade < rule.minGrade) return { dlt: false, reason: `grade ${report.grade} is below grade ${rule.minGrade}` };
-  if (rule.requiresRelated && !report.related) return { dlt: false, reason: 'not attributed to the product' };
-  const term = report.term.trim().toLowerCase();
-  if (rule.excludedTerms.includes(term)) return { dlt: false, reason: `${report.term} is excepted by the protocol` };
-  return {
-    dlt: true,
-    reason: `grade ${report.grade} ${report.term} related to the product within the ${rule.windowDays}-day DLT window`,
-  };
+  if (allowedDays === undefined) {
+    return { dlt: false, provisional: false, reason: `${report.term} is expected by the protocol: ${expected.description}` };
+  }
+  if (report.resolvedAt === undefined) {
+    const deadline = new Date((utcDay(report.onset) + allowedDays) * DAY_MS).toISOString().slice(0, 10);
+    return {
+      dlt: true,
+      provisional: true,
+      reason: `${counts}, not yet resolved: it counts unless it resolves by ${deadline} (${allowedDays} days after onset)`,
+    };
+  }
+  const days = utcDay(report.resolvedAt) - utcDay(report.onset);
+  if (days <= allowedDays) {
+    return {
+      dlt: false,
+      provisional: false,
+      reason: `${report.term} resolved ${days} days after onset, within the ${allowedDays} days the protocol allows`,
+    };
+  }
+  const late = `resolved ${days} days after onset, beyond the ${allowedDays} days the protocol allows`;
+  return { dlt: true, provisional: false, reason: `${counts}, ${late}` };
+}
+
+/** Whole days since the epoch of the UTC calendar date of an ISO date or date-time. */
+function utcDay(at: string): number {
+  return Math.floor(Date.parse(at) / DAY_MS);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mergeScreeningData, screeningDataSchema } from './screening-data';
+import { mergeScreeningData, screeningConditions, screeningDataSchema } from './screening-data';
 
 describe('screening data schema', () => {
   it('accepts a piecemeal record', () => {
@@ -23,6 +23,38 @@ describe('screening data schema', () => {
     expect(screeningDataSchema.safeParse({ ecog: 6 }).success).toBe(false);
     expect(screeningDataSchema.safeParse({ conditions: { pregnant: 'no' } }).success).toBe(false);
     expect(screeningDataSchema.safeParse({ contraceptionAgreed: 'yes' }).success).toBe(false);
+  });
+
+  it('accepts the disease history, prior therapy and GVHD fields', () => {
+    const recorded = {
+      relapsed: true,
+      refractory: false,
+      chemotherapyCourses: 3,
+      extramedullaryOnly: true,
+      assessableLesions: 2,
+      priorCd19CarT: true,
+      priorGeneOrCellTherapyOtherThanCd19CarT: false,
+      priorInvestigationalProduct: true,
+      daysSinceInvestigationalProduct: 45,
+      gvhd: { acuteGlucksbergGrade: 1, acuteIbmtrIndex: 'A', chronic: 'limited' },
+      conditions: { severeActiveInfection: false, priorMalignancyOnlyCuredInSituSkinOrCervix: true },
+    };
+    expect(screeningDataSchema.parse(recorded)).toEqual(recorded);
+  });
+
+  it('refuses out-of-range counts and GVHD grades outside their scales', () => {
+    expect(screeningDataSchema.safeParse({ chemotherapyCourses: 1.5 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ assessableLesions: -1 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ daysSinceInvestigationalProduct: -3 }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ gvhd: { acuteGlucksbergGrade: 5 } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ gvhd: { acuteIbmtrIndex: 'E' } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ gvhd: { chronic: 'severe' } }).success).toBe(false);
+    expect(screeningDataSchema.safeParse({ gvhd: { grade: 2 } }).success).toBe(false);
+  });
+
+  it('lists the conditions the shipped protocols ask about, once each', () => {
+    expect(new Set(screeningConditions).size).toBe(screeningConditions.length);
+    expect(screeningConditions).toEqual(expect.arrayContaining(['priorMalignancy', 'severeActiveInfection', 'syphilis']));
   });
 
   it('documents itself as JSON Schema for the protocol definition', () => {
@@ -53,6 +85,14 @@ describe('merging screening records', () => {
       markers: { CD19: 'positive', CD22: 'dim' },
       conditions: { hiv: false, pregnant: true },
     });
+  });
+
+  it('merges the GVHD grading key by key', () => {
+    const previous = { gvhd: { acuteGlucksbergGrade: 1, chronic: 'none' as const } };
+    expect(mergeScreeningData(previous, { gvhd: { chronic: 'limited' } })).toEqual({
+      gvhd: { acuteGlucksbergGrade: 1, chronic: 'limited' },
+    });
+    expect(mergeScreeningData({}, { gvhd: { acuteIbmtrIndex: 'B' } })).toEqual({ gvhd: { acuteIbmtrIndex: 'B' } });
   });
 
   it('keeps what is known when a field is given as undefined, and changes neither input', () => {

@@ -7,14 +7,61 @@ import { z } from 'zod';
 export const screeningConditions = [
   'activeGvhd',
   'activeInfection',
+  /** Active hepatitis B (HBV DNA positive). */
   'hepatitisB',
+  /** Active hepatitis C (HCV RNA positive). */
   'hepatitisC',
   'hiv',
   'pregnant',
+  /** Lactating (nursing). */
   'lactating',
   'seizureHistory',
+  /** Concurrent systemic steroids; inhaled or topical steroids do not count. */
   'systemicSteroids',
+  /** Any malignancy other than the one under study, past or present. */
   'priorMalignancy',
+  /**
+   * Every prior malignancy is a carcinoma in situ of the skin or cervix treated with curative intent
+   * and with no evidence of active disease (asked only when `priorMalignancy` is present).
+   */
+  'priorMalignancyOnlyCuredInSituSkinOrCervix',
+  /** Burkitt's leukemia/lymphoma by the WHO classification. */
+  'burkittLeukemiaLymphoma',
+  /** Chronic myelogenous leukemia in lymphoid blast crisis. */
+  'cmlLymphoidBlastCrisis',
+  /** Richter's syndrome (transformation of CLL). */
+  'richterSyndrome',
+  /** Any autoimmune disease. */
+  'autoimmuneDisease',
+  /** The autoimmune disease is severe (asked only when `autoimmuneDisease` is present). */
+  'severeAutoimmuneDisease',
+  /** An immune deficiency disease, congenital or acquired. */
+  'immunodeficiency',
+  /** A disease (other than the malignancy) that needs immunosuppressive therapy. */
+  'immunosuppressiveTherapyNeeded',
+  /**
+   * A severe active infection. An uncomplicated urinary tract infection or bacterial pharyngitis is
+   * not counted, nor is prophylactic antibiotic, antiviral or antifungal treatment on its own.
+   */
+  'severeActiveInfection',
+  /** A serious or persistent infection that cannot be effectively controlled. */
+  'uncontrolledInfection',
+  /** Serious cardiac insufficiency (heart failure). */
+  'severeCardiacInsufficiency',
+  /** A history of severe damage to pulmonary function. */
+  'severePulmonaryDysfunctionHistory',
+  /** Syphilis infection. */
+  'syphilis',
+  /** A history of serious allergy to biological products, antibiotics included. */
+  'seriousAllergyToBiologicals',
+  /** A pregnancy planned within the next 12 months. */
+  'pregnancyPlannedWithin12Months',
+  /** A history of serious mental illness. */
+  'seriousMentalIllnessHistory',
+  /** Substance abuse or addiction. */
+  'substanceAbuse',
+  /** High-risk disease by the site's risk stratification at diagnosis. */
+  'highRiskDisease',
 ] as const;
 
 export type ScreeningCondition = (typeof screeningConditions)[number];
@@ -38,6 +85,42 @@ export const screeningDataSchema = z
     mrdPositive: z.boolean(),
     /** The patient agrees to take effective contraception for the trial's duration. */
     contraceptionAgreed: z.boolean(),
+    /**
+     * The disease came back after a remission. In leukaemia: a morphological (marrow or blood),
+     * extramedullary or minimal residual disease (MRD, molecular) relapse; in lymphoma: disease
+     * recurring after a complete response.
+     */
+    relapsed: z.boolean(),
+    /** The disease did not respond to its last line of therapy (primary or secondary refractory). */
+    refractory: z.boolean(),
+    /** Courses of chemotherapy given so far to bring the disease into remission (induction and re-induction). */
+    chemotherapyCourses: z.number().int().min(0).max(50),
+    /** The disease is extramedullary only: no involvement of the bone marrow or the blood. */
+    extramedullaryOnly: z.boolean(),
+    /** How many assessable (measurable) lesions the extramedullary disease has. */
+    assessableLesions: z.number().int().min(0).max(100),
+    /**
+     * The patient has received an investigational gene or cell therapy product other than the CD19
+     * CAR-T recorded in `priorCd19CarT` (for example another CAR-T, TCR-T or gene-modified cells).
+     * Stem cell transplantation and donor lymphocyte infusion are not counted.
+     */
+    priorGeneOrCellTherapyOtherThanCd19CarT: z.boolean(),
+    /** The patient has ever received an investigational medicinal product (a CAR-T given in a trial included). */
+    priorInvestigationalProduct: z.boolean(),
+    /** Days from the last dose of an investigational medicinal product to screening. */
+    daysSinceInvestigationalProduct: z.number().int().min(0).max(36500),
+    /** Graft-versus-host disease at screening; record `0` / `'none'` for a patient without GVHD. */
+    gvhd: z
+      .object({
+        /** Acute GVHD grade by Glucksberg: 0 (none) to 4 (IV). */
+        acuteGlucksbergGrade: z.number().int().min(0).max(4),
+        /** Acute GVHD severity index by IBMTR: none, or A to D. */
+        acuteIbmtrIndex: z.enum(['none', 'A', 'B', 'C', 'D']),
+        /** Chronic GVHD: none, limited or extensive. */
+        chronic: z.enum(['none', 'limited', 'extensive']),
+      })
+      .partial()
+      .strict(),
     labs: z
       .object({
         creatinineMgDl: z.number().min(0).max(50),
@@ -60,7 +143,7 @@ export type ScreeningData = z.infer<typeof screeningDataSchema>;
 
 /**
  * Folds one more screening record into what is already known: later values win, and `labs`,
- * `markers` and `conditions` are merged key by key (recording creatinine keeps the bilirubin).
+ * `markers`, `conditions` and `gvhd` are merged key by key (recording creatinine keeps the bilirubin).
  * A field given as `undefined` is treated as not given.
  */
 export function mergeScreeningData(previous: ScreeningData, next: ScreeningData): ScreeningData {
@@ -70,6 +153,7 @@ export function mergeScreeningData(previous: ScreeningData, next: ScreeningData)
   if (previous.conditions || next.conditions) {
     merged.conditions = { ...previous.conditions, ...definedOnly(next.conditions ?? {}) };
   }
+  if (previous.gvhd || next.gvhd) merged.gvhd = { ...previous.gvhd, ...definedOnly(next.gvhd ?? {}) };
   return merged;
 }
 

@@ -1,0 +1,141 @@
+import {
+  CTCAE_GRADES,
+  adverseEventGrade,
+  adverseEventRefusals,
+  adverseEventReportSchema,
+  describeCtcaeGrade,
+  type AdverseEventReport,
+} from './ctcae';
+import type { CrsInput } from './crs-grade';
+import type { IcansInput } from './icans-grade';
+
+const hepatitis: AdverseEventReport = {
+  term: 'Hepatic failure',
+  grade: 3,
+  onset: '2026-01-10',
+  related: true,
+  serious: true,
+};
+const fever: CrsInput = { temperatureC: 39.1, hypotension: true, vasopressors: 1, oxygen: 'none' };
+const crsReport: AdverseEventReport = { ...hepatitis, term: 'Cytokine release syndrome', grade: undefined, crs: fever };
+const confusion: IcansInput = { ice: 5, consciousness: 'awake', seizure: 'none', motor: 'none', edema: 'none' };
+const icansReport: AdverseEventReport = { ...hepatitis, term: 'ICANS', grade: undefined, icans: confusion };
+
+describe('CTCAE v5.0 grades', () => {
+  it('describes grades 1 to 5 in the v5.0 general words', () => {
+    expect(Object.keys(CTCAE_GRADES)).toEqual(['1', '2', '3', '4', '5']);
+    expect(describeCtcaeGrade(1)).toMatch(/^Mild/);
+    expect(describeCtcaeGrade(2)).toMatch(/^Moderate/);
+    expect(describeCtcaeGrade(3)).toMatch(/^Severe or medically significant but not immediately life-threatening; hospitalization/);
+    expect(describeCtcaeGrade(4)).toBe('Life-threatening consequences; urgent intervention indicated');
+    expect(describeCtcaeGrade(5)).toBe('Death related to AE');
+  });
+
+  it.each([0, 6, 2.5, Number.NaN])('refuses grade %p', (grade) => {
+    expect(() => describeCtcaeGrade(grade)).toThrow(RangeError);
+  });
+});
+
+describe('adverse event grade', () => {
+  it('takes a CTCAE grade as reported', () => {
+    expect(adverseEventGrade(hepatitis)).toEqual({
+      grade: 3,
+      scale: 'CTCAE v5.0',
+      reason: expect.stringMatching(/^Hepatic failure, CTCAE v5.0 grade 3: Severe/),
+    });
+  });
+
+  it('grades CRS findings by ASTCT', () => {
+    expect(adverseEventGrade(crsReport)).toEqual({
+      grade: 3,
+      scale: 'ASTCT CRS',
+      reason: 'fever 39.1 °C with hypotension needing one vasopressor',
+    });
+  });
+
+  it("grades ICANS findings by ASTCT with the patient's age", () => {
+    expect(adverseEventGrade(icansReport, 40)).toEqual({ grade: 2, scale: 'ASTCT ICANS', reason: 'grade 2 by ICE 5' });
+  });
+
+  it('throws for a report it would refuse for its form', () => {
+    expect(() => adverseEventGrade(icansReport)).toThrow(RangeError);
+    expect(() => adverseEventGrade({ ...hepatitis, crs: fever })).toThrow(RangeError);
+  });
+});
+
+describe('adverse event refusals', () => {
+  it('accepts a graded CTCAE, CRS or ICANS report', () => {
+    expect(adverseEventRefusals(hepatitis, undefined)).toEqual([]);
+    expect(adverseEventRefusals(crsReport, undefined)).toEqual([]);
+    expect(adverseEventRefusals(icansReport, 40)).toEqual([]);
+  });
+
+  it('refuses CRS findings without fever: not CRS by ASTCT criteria', () => {
+    expect(adverseEventRefusals({ ...crsReport, crs: { ...fever, temperatureC: 37.5 } }, 40)).toEqual([
+      'Cytokine release syndrome: no fever (37.5 °C is below 38.0 °C) and no tocilizumab or steroids: not CRS by ASTCT criteria; CRS findings that grade 0 by ASTCT criteria cannot be recorded as CRS, report them under their own CTCAE terms',
+    ]);
+  });
+
+  it('refuses ICANS findings that grade 0', () => {
+    expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, ice: 10 } }, 40)).toEqual([
+      expect.stringMatching(/^ICANS: ICE 10, awake, .*: no ICANS; ICANS findings that grade 0 .* cannot be recorded as ICANS/),
+    ]);
+  });
+
+  it('refuses ICANS without an age, or by ICE in a child aged 12 or under', () => {
+    expect(adverseEventRefusals(icansReport, undefined)).toEqual([expect.stringMatching(/age is not known/)]);
+    expect(adverseEventRefusals(icansReport, 12)).toEqual([expect.stringMatching(/CAPD/)]);
+    expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, ice: undefined, capd: 10 } }, 12)).toEqual([]);
+  });
+
+  it('refuses a report with no grading or more than one', () => {
+    const none = { ...hepatitis, grade: undefined };
+    expect(adverseEventRefusals(none, 40)).toEqual([expect.stringMatching(/exactly one/)]);
+    expect(adverseEventRefusals({ ...crsReport, grade: 3 }, 40)).toEqual([expect.stringMatching(/exactly one/)]);
+  });
+});
+
+describe('adverse event report schema', () => {
+  it('accepts a report graded one way, with dates or date-times', () => {
+    expect(adverseEventReportSchema.parse(hepatitis)).toEqual(hepatitis);
+    expect(adverseEventReportSchema.safeParse(crsReport).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...icansReport, onset: '2026-01-10T08:30:00Z' }).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, resolvedAt: '2026-01-14T10:00:00+01:00' }).success).toBe(true);
+  });
+
+  it('refuses no grading or two at once, with one clear message', () => {
+    const twice = adverseEventReportSchema.safeParse({ ...hepatitis, crs: fever });
+    expect(twice.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['grade'],
+        message: 'give exactly one of: a CTCAE grade, the CRS findings (crs) or the ICANS findings (icans)',
+      }),
+    ]);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, grade: undefined }).success).toBe(false);
+  });
+
+  it('checks the nested CRS and ICANS findings', () => {
+    expect(adverseEventReportSchema.safeParse({ ...crsReport, crs: { ...fever, hypotension: false } }).success).toBe(false);
+    expect(adverseEventReportSchema.safeParse({ ...icansReport, icans: { ...confusion, ice: 12 } }).success).toBe(false);
+  });
+
+  it('refuses a resolution before onset, counting a bare date as the whole day', () => {
+    const sameDay = { ...hepatitis, onset: '2026-01-10T15:00:00Z', resolvedAt: '2026-01-10' };
+    expect(adverseEventReportSchema.safeParse(sameDay).success).toBe(true);
+    const before = adverseEventReportSchema.safeParse({ ...hepatitis, resolvedAt: '2026-01-09' });
+    expect(before.error?.issues[0]).toMatchObject({ path: ['resolvedAt'], message: 'the event cannot resolve before its onset' });
+  });
+
+  it.each([
+    { grade: 0 },
+    { grade: 6 },
+    { grade: 2.5 },
+    { term: ' ' },
+    { onset: '10/01/2026' },
+    { onset: '2026-01-10T08:30:00' },
+    { serious: undefined },
+    { outcome: 'recovered' },
+  ])('refuses %p', (change) => {
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, ...change }).success).toBe(false);
+  });
+});
