@@ -211,3 +211,26 @@ describe('the report routes', () => {
     expect(refused.status).toBe(403);
   });
 });
+
+describe('the audit chain', () => {
+  let t: TestApp;
+  let site: TrialSite;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    site = await TrialSite.open(t, 'site-a');
+  });
+  afterAll(() => t.close());
+
+  it("verifies the chains of the monitor's own sites only; another site's patient is a 404", async () => {
+    const id = await site.register();
+    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1' });
+    const monitorA = await createUser(t, 'monitor', ['site-a']);
+    const monitorB = await createUser(t, 'monitor', ['site-b']);
+    const own = await t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitorA}`);
+    expect(own.body).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 2, firstBroken: null });
+    expect((await t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitorB}`)).status).toBe(404);
+    expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${monitorB}`)).body).toMatchObject({ ok: true, patientsChecked: 0 });
+    expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${site.coordinator}`)).status).toBe(403);
+  });
+});

@@ -5,6 +5,9 @@ import { createApp } from './bootstrap';
 async function main() {
   const config = loadConfig();
   const withWorker = process.argv.includes('--with-worker');
+  if (!withWorker && config.database.type === 'sqlite') {
+    console.warn('Warning: the SQLite file takes writes from one process only; run the API with the worker (npm start) or use PostgreSQL.');
+  }
   const app = await createApp(config, { withWorker });
   await app.listen(config.port);
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';

@@ -17,6 +17,9 @@ class WorkerRootModule {
 
 async function main() {
   const config = loadConfig();
+  if (config.database.type === 'sqlite') {
+    console.warn('Warning: the SQLite file takes writes from one process only; run the worker inside the API (npm start) or use PostgreSQL.');
+  }
   const app = await NestFactory.createApplicationContext(WorkerRootModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

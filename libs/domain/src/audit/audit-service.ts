@@ -3,16 +3,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { verifyChain } from './hash-chain';
+import { type Actor, canSeeSite } from '../engine/actor';
+import { NotFoundError } from '../errors';
 
-/** Walks patients' hash chains and names the first broken entry. */
+/** Walks the hash chains of the patients the caller may see and names the first broken entry. */
 @Injectable()
 export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async verify(patientId?: string) {
-    const patients = patientId
-      ? await this.dataSource.getRepository(PatientEntity).find({ where: { id: patientId }, select: { id: true } })
-      : await this.dataSource.getRepository(PatientEntity).find({ select: { id: true }, order: { id: 'ASC' } });
+  async verify(actor: Actor, patientId?: string) {
+    const all = await this.dataSource.getRepository(PatientEntity).find({
+      where: patientId ? { id: patientId } : {},
+      select: { id: true, siteId: true },
+      order: { id: 'ASC' },
+    });
+    const patients = all.filter((p) => canSeeSite(actor, p.siteId));
+    if (patientId && !patients.length) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     let entries = 0;
     for (const { id } of patients) {
       const log = await this.dataSource.getRepository(PatientEventEntity).find({ where: { patientId: id }, order: { seq: 'ASC' } });
