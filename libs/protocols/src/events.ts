@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adverseEventReportSchema } from './rules/ctcae';
 
 /** Events a person or an integration may post (api.md, "The event vocabulary"). */
 export const USER_EVENT_TYPES = [
@@ -52,16 +53,8 @@ const isoDateTime = z.iso.datetime({ offset: true });
 const isoDate = z.iso.date();
 const shortText = z.string().trim().min(1).max(500);
 
-export const adverseEventDataSchema = z
-  .object({
-    term: z.string().trim().min(1).max(200),
-    grade: z.number().int().min(1).max(5),
-    onset: z.union([isoDateTime, isoDate]),
-    related: z.boolean(),
-    serious: z.boolean(),
-    resolvedAt: z.union([isoDateTime, isoDate]).optional(),
-  })
-  .strict();
+/** An AE report: a CTCAE grade, or the CRS or ICANS findings the grade is computed from (rules/ctcae.ts). */
+export const adverseEventDataSchema = adverseEventReportSchema;
 
 export const labResultDataSchema = z
   .object({
@@ -86,6 +79,13 @@ export const responseAssessedDataSchema = z
     anc: z.number().min(0).max(1000).optional(),
     platelets: z.number().min(0).max(5000).optional(),
     mrdPct: z.number().min(0).max(100).optional(),
+    // Lugano 2014 findings (B-NHL): api.md's `spdChangePct` is the SPD change from baseline.
+    deauville: z.number().int().min(1).max(5).optional(),
+    spdChangePct: z.number().min(-100).max(10_000).optional(),
+    spdChangeFromNadirPct: z.number().min(-100).max(10_000).optional(),
+    newLesion: z.boolean().optional(),
+    uptakeReducedFromBaseline: z.boolean().optional(),
+    uptakeIncreasedFromBaseline: z.boolean().optional(),
   })
   .strict();
 

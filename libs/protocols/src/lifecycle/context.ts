@@ -30,6 +30,8 @@ export interface DltRecord {
   term: string;
   grade: number;
   onset: string;
+  /** An expected event that counts as a DLT unless it resolves within the protocol's allowance. */
+  provisional?: boolean;
 }
 
 /**

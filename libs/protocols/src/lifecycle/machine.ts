@@ -89,7 +89,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       primaryResponseRecorded: ({ context }) => context.responses.some((r) => r.visit === spec.primaryResponseVisit),
       visitStillPlanned: ({ context, event }) => context.visits[event.data.visit]?.status === 'planned',
       isDlt: ({ context, event }) => record.adverseEventAssessment(spec, context, event).dlt,
-      isSevere: ({ event }) => event.data.grade >= 3,
+      isSevere: ({ context, event }) => record.adverseEventAssessment(spec, context, event).grade >= 3,
     },
   }).createMachine({
     id: 'patient',
@@ -232,7 +232,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                 }),
                 exit: cancel(timerIds.dltWindow),
                 on: {
-                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
                   DLT_WINDOW_CLOSED: [
                     { guard: 'primaryResponseRecorded', target: 'followUp', actions: closeDltWindow },
                     { target: 'responseAssessment', actions: closeDltWindow },
@@ -245,15 +245,15 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                     {
                       guard: 'isPrimaryResponse',
                       target: 'followUp',
-                      actions: assign(({ context, event }) => record.recordResponse(context, event)),
+                      actions: assign(({ context, event }) => record.recordResponse(spec, context, event)),
                     },
-                    { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                    { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
                   ],
                 },
               },
               followUp: {
                 on: {
-                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(context, event)) },
+                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
                 },
               },
             },
@@ -268,20 +268,23 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                       guard: 'isDlt',
                       actions: [
                         assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
-                        notify(({ event }) => ({
-                          kind: 'dose-limiting-toxicity',
-                          message: `Dose-limiting toxicity: grade ${event.data.grade} ${event.data.term}`,
-                        })),
+                        notify(({ context, event }) => {
+                          const ae = record.adverseEventAssessment(spec, context, event);
+                          return {
+                            kind: 'dose-limiting-toxicity',
+                            message: `${ae.provisional ? 'Provisional dose-limiting' : 'Dose-limiting'} toxicity: grade ${ae.grade} ${ae.term} (${ae.scale})`,
+                          };
+                        }),
                       ],
                     },
                     {
                       guard: 'isSevere',
                       actions: [
                         assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
-                        notify(({ event }) => ({
-                          kind: 'severe-adverse-event',
-                          message: `Grade ${event.data.grade} adverse event: ${event.data.term}`,
-                        })),
+                        notify(({ context, event }) => {
+                          const ae = record.adverseEventAssessment(spec, context, event);
+                          return { kind: 'severe-adverse-event', message: `Grade ${ae.grade} adverse event: ${ae.term} (${ae.scale})` };
+                        }),
                       ],
                     },
                     { actions: assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)) },

@@ -99,11 +99,11 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       };
     }
     case 'ADVERSE_EVENT_REPORTED': {
-      const { grade, dlt, dltReason } = record.adverseEventAssessment(spec, context, event);
-      return { grade, dlt, dltReason };
+      const { grade, scale, gradeReason, dlt, provisional, dltReason } = record.adverseEventAssessment(spec, context, event);
+      return { grade, scale, gradeReason, dlt, provisional, dltReason };
     }
     case 'RESPONSE_ASSESSED':
-      return record.assessedResponse(event);
+      return record.assessedResponse(spec, event);
     case 'ENROLLED':
       return { doseLevel: record.assignedDoseLevel(spec, context) };
     default:

@@ -1,4 +1,4 @@
-import type { PatientContext, PatientInput } from './context';
+import type { DltRecord, PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
 import type { ClinicalEvent } from '../events';
 import { mergeScreeningData } from '../rules/screening-data';
@@ -7,6 +7,9 @@ import { lymphodepletionPlan } from '../rules/chemotherapy-dose';
 import { checkCellDose } from '../rules/cell-dose';
 import { assessDlt } from '../rules/dlt';
 import { allResponse } from '../rules/all-response';
+import { luganoInputSchema, luganoResponse, type LuganoInput } from '../rules/lugano-response';
+import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
+import { ageOn } from '../rules/eligibility';
 import { addDays } from './clinical-time';
 
 /**
@@ -85,27 +88,46 @@ export function recordInfusion(
   };
 }
 
-export interface AdverseEventData {
-  term: string;
-  grade: number;
-  onset: string;
-  related: boolean;
-  serious: boolean;
-  resolvedAt?: string;
-}
+export type AdverseEventData = AdverseEventReport;
 
+const asInstant = (at: string) => (at.length === 10 ? `${at}T00:00:00.000Z` : new Date(at).toISOString());
+
+/** The patient's age on a date (ICANS is graded with CAPD up to 12 years). */
+export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDate, at);
+
+/** An AE's grade (given, or computed from CRS / ICANS findings) and whether the protocol counts it as a DLT. */
 export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>) {
-  const onset = e.data.onset.length === 10 ? `${e.data.onset}T00:00:00.000Z` : new Date(e.data.onset).toISOString();
-  const dlt = assessDlt(spec.dlt, { ...e.data, onset }, c.infusion?.infusedAt);
-  return { term: e.data.term, grade: e.data.grade, onset, dlt: dlt.dlt, dltReason: dlt.reason };
+  const onset = asInstant(e.data.onset);
+  const graded = adverseEventGrade(e.data, ageAt(c, onset));
+  const dlt = assessDlt(
+    spec.dlt,
+    { term: e.data.term, grade: graded.grade, onset, related: e.data.related, resolvedAt: e.data.resolvedAt },
+    c.infusion?.infusedAt,
+  );
+  return {
+    term: e.data.term,
+    grade: graded.grade,
+    scale: graded.scale,
+    gradeReason: graded.reason,
+    onset,
+    dlt: dlt.dlt,
+    provisional: dlt.provisional,
+    dltReason: dlt.reason,
+  };
 }
 
+/**
+ * Counts the AE and keeps the DLT list current. A later report of the same AE (same term and onset)
+ * replaces the earlier call: an expected event that resolved in time stops being a provisional DLT.
+ */
 export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>): Partial<PatientContext> {
-  const assessment = adverseEventAssessment(spec, c, e);
+  const a = adverseEventAssessment(spec, c, e);
+  const sameEvent = (d: DltRecord) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
+  const others = c.dlts.filter((d) => !sameEvent(d));
   return {
     adverseEventCount: c.adverseEventCount + 1,
-    worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, assessment.grade),
-    dlts: assessment.dlt ? [...c.dlts, { term: assessment.term, grade: assessment.grade, onset: assessment.onset }] : c.dlts,
+    worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
+    dlts: a.dlt ? [...others, { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}) }] : others,
   };
 }
 
@@ -118,12 +140,37 @@ export interface ResponseData {
   anc?: number;
   platelets?: number;
   mrdPct?: number;
+  deauville?: number;
+  spdChangePct?: number;
+  spdChangeFromNadirPct?: number;
+  newLesion?: boolean;
+  uptakeReducedFromBaseline?: boolean;
+  uptakeIncreasedFromBaseline?: boolean;
+}
+
+/** The Lugano 2014 findings of an assessment, named as the rule names them. */
+export function luganoFindings(d: ResponseData): LuganoInput {
+  return {
+    newLesion: d.newLesion ?? false,
+    ...(d.deauville !== undefined ? { deauville: d.deauville } : {}),
+    ...(d.spdChangePct !== undefined ? { spdChangeFromBaselinePct: d.spdChangePct } : {}),
+    ...(d.spdChangeFromNadirPct !== undefined ? { spdChangeFromNadirPct: d.spdChangeFromNadirPct } : {}),
+    ...(d.uptakeReducedFromBaseline !== undefined ? { uptakeReducedFromBaseline: d.uptakeReducedFromBaseline } : {}),
+    ...(d.uptakeIncreasedFromBaseline !== undefined ? { uptakeIncreasedFromBaseline: d.uptakeIncreasedFromBaseline } : {}),
+  };
+}
+
+/** Lugano findings that cannot be assessed, as sentences; empty when they can. */
+export function luganoProblems(d: ResponseData): string[] {
+  const parsed = luganoInputSchema.safeParse(luganoFindings(d));
+  return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
 }
 
 /** The response an assessment records: the investigator's call when given, else computed from the findings. */
-export function assessedResponse(e: Event<ResponseData>): { response: string; mrdNegative?: boolean } {
+export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>): { response: string; mrdNegative?: boolean } {
   const d = e.data;
   if (d.response) return { response: d.response };
+  if (spec.responseCriteria === 'LUGANO_2014') return { response: luganoResponse(luganoFindings(d)).response };
   return allResponse({
     marrowBlastsPct: d.marrowBlastsPct ?? 100,
     circulatingBlasts: d.circulatingBlasts ?? false,
@@ -134,8 +181,8 @@ export function assessedResponse(e: Event<ResponseData>): { response: string; mr
   });
 }
 
-export const recordResponse = (c: PatientContext, e: Event<ResponseData>): Partial<PatientContext> => ({
-  responses: [...c.responses, { visit: e.data.visit, assessedAt: e.occurredAt, ...assessedResponse(e) }],
+export const recordResponse = (spec: LifecycleSpec, c: PatientContext, e: Event<ResponseData>): Partial<PatientContext> => ({
+  responses: [...c.responses, { visit: e.data.visit, assessedAt: e.occurredAt, ...assessedResponse(spec, e) }],
 });
 
 export function recordVisit(c: PatientContext, visit: string, change: Partial<PatientContext['visits'][string]>) {

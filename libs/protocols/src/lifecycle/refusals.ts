@@ -3,6 +3,7 @@ import type { PatientContext } from './context';
 import type { LifecycleSpec } from './spec';
 import { evaluateEligibility } from '../rules/eligibility';
 import * as record from './record';
+import { adverseEventRefusals } from '../rules/ctcae';
 
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
 
@@ -68,15 +69,12 @@ const refusals: Partial<Record<string, Refusal>> = {
         reasons.push(`give the investigator's response, or all of the ALL findings (missing: ${missing.join(', ')})`);
       }
     }
-    if (!event.data.response && spec.responseCriteria === 'LUGANO_2014') {
-      reasons.push('give the investigator\'s Lugano 2014 response');
-    }
+    if (!event.data.response && spec.responseCriteria === 'LUGANO_2014') reasons.push(...record.luganoProblems(event.data));
     return [...reasons, ...notBefore('infusion', context.infusion?.infusedAt, event, 'response assessment')];
   },
-  ADVERSE_EVENT_REPORTED: (_spec, _context, event) => {
-    const reasons: string[] = [];
+  ADVERSE_EVENT_REPORTED: (_spec, context, event) => {
+    const reasons = adverseEventRefusals(event.data, record.ageAt(context, event.data.onset));
     if (event.data.onset.slice(0, 10) > event.occurredAt.slice(0, 10)) reasons.push('onset is after the date of the report');
-    if (event.data.resolvedAt && event.data.resolvedAt < event.data.onset) reasons.push('resolution is before onset');
     return reasons;
   },
 };
