@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening } from '#protocols';
+import { eligibleCd19Screening, eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#protocols';
 import { TimerEntity } from '#domain';
 import { startTestApp, type TestApp } from './support/test-app';
 import { type EligibleScreening, TrialSite } from './support/trial-site';
@@ -17,8 +17,28 @@ interface TrialCase {
 
 const ALL_CR = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, mrdPct: 0.001 };
 
+const LUGANO_CR = { deauville: 2, newLesion: false };
+
 const TRIALS: TrialCase[] = [
+  { name: 'NCT03754764 (CD38)', protocolId: 'NCT03754764', eligible: eligibleCd38Screening, cellsPerKg: 1e6, response: ALL_CR },
   { name: 'CD19 R/R ALL', protocolId: 'cd19-rr-all', eligible: eligibleCd19Screening, cellsPerKg: 7e6, response: ALL_CR },
+  { name: 'NCT04546906 (CD22)', protocolId: 'NCT04546906', eligible: eligibleCd22Screening, cellsPerKg: 1e6, response: ALL_CR },
+  {
+    name: 'CD20/CD22, B-ALL cohort',
+    protocolId: 'cd20-cd22',
+    cohort: 'B-ALL',
+    eligible: () => eligibleCd20Cd22Screening('B-ALL'),
+    cellsPerKg: 2e6,
+    response: ALL_CR,
+  },
+  {
+    name: 'CD20/CD22, B-NHL cohort',
+    protocolId: 'cd20-cd22',
+    cohort: 'B-NHL',
+    eligible: () => eligibleCd20Cd22Screening('B-NHL'),
+    cellsPerKg: 2e6,
+    response: LUGANO_CR,
+  },
 ];
 
 const DAY = 86_400_000;
@@ -107,5 +127,73 @@ describe.each(TRIALS)('$name', (trial) => {
     const p = await state(id);
     expect([p.state, p.status, p.acceptedEvents]).toEqual([expected, 'offStudy', []]);
     expect(await pendingTimers(id)).toBe(0);
+  });
+});
+
+describe('trial-specific rules through the API', () => {
+  let t: TestApp;
+  let site: TrialSite;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    site = await TrialSite.open(t, 'site-a');
+  });
+  afterAll(() => t.close());
+
+  it('registers CD20/CD22 patients into a cohort, and refuses a diagnosis outside it', async () => {
+    const missing = await t.http
+      .post('/patients')
+      .set('Authorization', `Bearer ${site.coordinator}`)
+      .send({ protocolId: 'cd20-cd22', subjectId: 'C-1', siteId: 'site-a', sex: 'male', birthDate: '1970-05-05', weightKg: 75, heightCm: 175 });
+    expect(missing.status).toBe(422);
+    expect(missing.body.reasons[0]).toMatch(/give cohort B-ALL or B-NHL/);
+    const id = await site.register({ protocolId: 'cd20-cd22', cohort: 'B-NHL' });
+    expect((await site.get(`/patients/${id}`)).body).toMatchObject({ protocol: 'cd20-cd22@1', cohort: 'B-NHL' });
+    const { screening, attestations } = eligibleCd20Cd22Screening('B-ALL');
+    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
+    await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
+    const refused = await site.post(id, { type: 'ELIGIBILITY_CONFIRMED', data: { attestations } }, site.investigator);
+    expect(refused.status).toBe(422);
+    expect(refused.body.reasons).toEqual(['diagnosis B-ALL does not belong to the B-NHL cohort (B-NHL)']);
+  });
+
+  it('grades CRS from its findings and holds an expected CRS as a provisional DLT until it resolves in time', async () => {
+    const id = await site.register({ protocolId: 'NCT04546906' });
+    await site.readyForInfusion(id, eligibleCd22Screening);
+    await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: 1e6 });
+    const onset = t.clock.now().toISOString();
+    const crs = { temperatureC: 39.2, hypotension: true, vasopressors: 1, oxygen: 'nasal-cannula', oxygenLitresPerMinute: 4 };
+    const report = { term: 'Cytokine release syndrome', crs, onset, related: true, serious: true };
+    const first = await site.record(id, 'ADVERSE_EVENT_REPORTED', report);
+    expect(first.result).toMatchObject({ grade: 3, scale: 'ASTCT CRS', dlt: true, provisional: true });
+    expect(first.patient.record.dlts).toEqual([expect.objectContaining({ term: 'Cytokine release syndrome', grade: 3, provisional: true })]);
+    const resolvedAt = new Date(Date.parse(onset) + 5 * DAY).toISOString().slice(0, 10);
+    const resolved = await site.record(id, 'ADVERSE_EVENT_REPORTED', { ...report, resolvedAt });
+    expect(resolved.result).toMatchObject({ grade: 3, dlt: false });
+    expect(resolved.patient.record.dlts).toEqual([]);
+    const noFever = await site.post(id, { type: 'ADVERSE_EVENT_REPORTED', data: { ...report, crs: { ...crs, temperatureC: 37.2 } } });
+    expect(noFever.status).toBe(422);
+    expect(noFever.body.reasons[0]).toMatch(/not CRS/);
+  });
+
+  it('computes a Lugano 2014 response for a B-NHL patient', async () => {
+    const id = await site.register({ protocolId: 'cd20-cd22', cohort: 'B-NHL' });
+    await site.readyForInfusion(id, () => eligibleCd20Cd22Screening('B-NHL'));
+    await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: 2e6 });
+    const pr = await site.record(id, 'RESPONSE_ASSESSED', { visit: 'W4', deauville: 4, spdChangePct: -60, newLesion: false, uptakeReducedFromBaseline: true });
+    expect(pr.result).toEqual({ response: 'PR' });
+    const pd = await site.record(id, 'RESPONSE_ASSESSED', { visit: 'W12', deauville: 2, newLesion: true });
+    expect(pd.result).toEqual({ response: 'PD' });
+    const allFindings = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'M6', response: 'CRi' } });
+    expect(allFindings.status).toBe(422);
+    expect(allFindings.body.reasons[0]).toMatch(/not a LUGANO_2014 response/);
+  });
+
+  it('refuses a CD38 infusion outside the assigned dose level', async () => {
+    const id = await site.register({ protocolId: 'NCT03754764' });
+    await site.readyForInfusion(id, eligibleCd38Screening);
+    const high = await site.post(id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 5e6 } });
+    expect(high.status).toBe(422);
+    expect(high.body.reasons[0]).toMatch(/above the assigned dose level 1 range/);
   });
 });
