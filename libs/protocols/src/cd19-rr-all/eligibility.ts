@@ -13,6 +13,7 @@ import {
   numberAtMost,
   numberBelow,
   onlyForSex,
+  attestationStatements,
 } from '../rules/eligibility';
 import type { Attestation, Criterion } from '../rules/eligibility';
 
@@ -40,12 +41,12 @@ const noOtherContraindications: Attestation = {
 };
 
 /** The attestations this protocol's eligibility sign-off may carry: id → what the investigator attests. */
-export const cd19AttestationIds: Record<string, string> = Object.fromEntries(
-  [survivalOver3Months, toleratesChemotherapy, noUncontrolledComplications, noOtherContraindications].map((a) => [
-    a.id,
-    a.statement,
-  ]),
-);
+export const cd19AttestationIds: Record<string, string> = attestationStatements([
+  survivalOver3Months,
+  toleratesChemotherapy,
+  noUncontrolledComplications,
+  noOtherContraindications,
+]);
 
 export const cd19Eligibility: Criterion[] = [
   // ---- Inclusion -----------------------------------------------------------------------------

@@ -1,4 +1,13 @@
-import { allOf, anyOf, attestation, diagnosisIs, flagIs, inclusion, markerPositive } from '../rules/eligibility';
+import {
+  allOf,
+  anyOf,
+  attestation,
+  attestationStatements,
+  diagnosisIs,
+  flagIs,
+  inclusion,
+  markerPositive,
+} from '../rules/eligibility';
 import type { Attestation, Criterion } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
 
@@ -34,9 +43,7 @@ const survivalAndFitness: Attestation = {
 };
 
 /** The attestations this protocol's eligibility sign-off may carry: id → what the investigator attests. */
-export const cd20Cd22AttestationIds: Record<string, string> = Object.fromEntries(
-  [survivalAndFitness].map((a) => [a.id, a.statement]),
-);
+export const cd20Cd22AttestationIds: Record<string, string> = attestationStatements([survivalAndFitness]);
 
 export const cd20Cd22Eligibility: Criterion[] = [
   inclusion(

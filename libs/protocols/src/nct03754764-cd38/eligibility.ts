@@ -13,6 +13,8 @@ import {
   numberAtMost,
   numberBelow,
   onlyForSex,
+  andThen,
+  attestationStatements,
 } from '../rules/eligibility';
 import type { Attestation, Condition, Criterion, Finding } from '../rules/eligibility';
 import type { ScreeningCondition } from '../rules/screening-data';
@@ -51,9 +53,7 @@ const adequateOrganFunction: Attestation = {
 };
 
 /** The attestations this protocol's eligibility sign-off may carry: id → what the investigator attests. */
-export const cd38AttestationIds: Record<string, string> = Object.fromEntries(
-  [lifeExpectancy12Weeks, adequateOrganFunction].map((a) => [a.id, a.statement]),
-);
+export const cd38AttestationIds: Record<string, string> = attestationStatements([lifeExpectancy12Weeks, adequateOrganFunction]);
 
 // ---------------------------------------------------------------------------------------------
 // Conditions this trial needs beyond the shared builder
@@ -83,21 +83,6 @@ function conditionIs(spec: {
       if (value === undefined) return { status: 'unknown', missing: [`${spec.label} has not been recorded`], failing: [] };
       const statement = value ? spec.whenTrue : spec.whenFalse;
       return { status: value === spec.expected ? 'holds' : 'fails', statement };
-    },
-  };
-}
-
-/**
- * `first`, and then `then`, which is asked only once `first` holds: a follow-up question ("is it only
- * a carcinoma in situ?") is not asked of a patient for whom the first answer is no or not yet known.
- */
-function andThen(first: Condition, then: Condition): Condition {
-  const both = allOf([first, then]);
-  return {
-    rule: both.rule,
-    find: (input) => {
-      const found = first.find(input);
-      return found.status === 'holds' ? both.find(input) : found;
     },
   };
 }

@@ -12,6 +12,8 @@ import {
   numberAtLeast,
   numberAtMost,
   onlyForSex,
+  andThen,
+  attestationStatements,
 } from '../rules/eligibility';
 import type { Attestation, Condition, Criterion } from '../rules/eligibility';
 
@@ -61,12 +63,7 @@ const noSituationIncreasingRisk: Attestation = {
 };
 
 /** The attestations this protocol's eligibility sign-off may carry: id → what the investigator attests. */
-export const cd22AttestationIds: Record<string, string> = Object.fromEntries(
-  [unsuitableForReintensification, survivalOver3Months, consentSigned, noSituationIncreasingRisk].map((a) => [
-    a.id,
-    a.statement,
-  ]),
-);
+export const cd22AttestationIds: Record<string, string> = attestationStatements([unsuitableForReintensification, survivalOver3Months, consentSigned, noSituationIncreasingRisk]);
 
 // ---------------------------------------------------------------------------------------------
 // Conditions this trial needs beyond the shared builder
@@ -81,21 +78,6 @@ function attestedBy(attested: Attestation): Condition {
       attestations.includes(attested.id)
         ? { status: 'holds', statement: `the investigator attests that ${clause}` }
         : { status: 'unknown', missing: [`the investigator has not attested that ${clause}`], failing: [] },
-  };
-}
-
-/**
- * `first`, and then `then`, which is asked only once `first` holds: a follow-up question ("is it
- * severe?") is not asked of a patient for whom the first answer is no or not yet known.
- */
-function andThen(first: Condition, then: Condition): Condition {
-  const both = allOf([first, then]);
-  return {
-    rule: both.rule,
-    find: (input) => {
-      const found = first.find(input);
-      return found.status === 'holds' ? both.find(input) : found;
-    },
   };
 }
 

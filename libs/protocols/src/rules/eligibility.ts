@@ -366,3 +366,23 @@ function asClause(statement: string): string {
   const trimmed = statement.trim().replace(/\.$/, '');
   return /^[A-Z][a-z]/.test(trimmed) ? trimmed[0].toLowerCase() + trimmed.slice(1) : trimmed;
 }
+
+/**
+ * `first`, then — only once `first` holds — `then`: a follow-up question asked only when the first
+ * answer is yes (e.g. the exception to a prior malignancy, asked only when one is recorded).
+ */
+export function andThen(first: Condition, then: Condition): Condition {
+  const both = allOf([first, then]);
+  return {
+    rule: both.rule,
+    find: (input) => {
+      const found = first.find(input);
+      return found.status === 'holds' ? both.find(input) : found;
+    },
+  };
+}
+
+/** A protocol's attestations as id → statement, for the protocol definition and the sign-off form. */
+export function attestationStatements(attestations: readonly Attestation[]): Record<string, string> {
+  return Object.fromEntries(attestations.map((a) => [a.id, a.statement]));
+}
