@@ -112,6 +112,17 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(ended.next.status).toBe('done');
   });
 
+  it('names a relapse after remission in the answer: morphologic, or molecular after MRD negativity', () => {
+    const { next: s } = infused();
+    const findings = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.2, platelets: 110 };
+    const cr = send(s, 'RESPONSE_ASSESSED', at(28), { visit: 'D28', ...findings, mrdPct: 0.001 }).next;
+    const event = (data: Record<string, unknown>) => ({ type: 'RESPONSE_ASSESSED' as const, occurredAt: at(90), data: { visit: 'M3', ...data } });
+    expect(protocol.answer(ctx(cr), event({ ...findings, marrowBlastsPct: 12 }))).toMatchObject({ response: 'NR', relapse: { kind: 'morphologic' } });
+    expect(protocol.answer(ctx(cr), event({ ...findings, mrdPct: 0.5 }))).toMatchObject({ response: 'CR', relapse: { kind: 'mrd' } });
+    expect(protocol.answer(ctx(cr), event({ ...findings, mrdPct: 0.001 }))).toEqual({ response: 'CR', mrdNegative: true });
+    expect(protocol.answer(ctx(s), event({ ...findings, marrowBlastsPct: 12 }))).toEqual({ response: 'NR' });
+  });
+
   it('counts a related grade 3 toxicity in the window as a DLT and notifies', () => {
     const { next: s } = infused();
     const ae = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { term: 'Encephalopathy', grade: 3, onset: at(4), related: true, serious: true });

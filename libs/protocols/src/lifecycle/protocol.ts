@@ -102,8 +102,10 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       const { grade, scale, gradeReason, dlt, provisional, dltReason } = record.adverseEventAssessment(spec, context, event);
       return { grade, scale, gradeReason, dlt, provisional, dltReason };
     }
-    case 'RESPONSE_ASSESSED':
-      return record.assessedResponse(spec, event);
+    case 'RESPONSE_ASSESSED': {
+      const relapse = record.relapseAfterRemission(spec, context, event);
+      return { ...record.assessedResponse(spec, event), ...(relapse ? { relapse } : {}) };
+    }
     case 'ENROLLED':
       return { doseLevel: record.assignedDoseLevel(spec, context) };
     default:

@@ -9,6 +9,7 @@ import { assessDlt } from '../rules/dlt';
 import { allResponse } from '../rules/all-response';
 import { luganoInputSchema, luganoResponse, type LuganoInput } from '../rules/lugano-response';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
+import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
 import { addDays } from './clinical-time';
 
@@ -179,6 +180,25 @@ export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>): {
     platelets: d.platelets ?? 0,
     mrdPct: d.mrdPct,
   });
+}
+
+/**
+ * After a remission (CR or CRi) on record, ALL findings that show disease again are a relapse; the
+ * answer names its kind so the site can record PROGRESSION_OR_RELAPSE.
+ */
+export function relapseAfterRemission(spec: LifecycleSpec, c: PatientContext, e: Event<ResponseData>) {
+  const d = e.data;
+  const remissions = c.responses.filter((r) => r.response === 'CR' || r.response === 'CRi');
+  if (spec.responseCriteria !== 'ALL' || d.response || !remissions.length || d.marrowBlastsPct === undefined) return undefined;
+  const result = classifyAllRelapse({
+    marrowBlastsPct: d.marrowBlastsPct,
+    circulatingBlasts: d.circulatingBlasts ?? false,
+    extramedullary: d.extramedullary ?? false,
+    ...(d.mrdPct !== undefined ? { mrdPct: d.mrdPct } : {}),
+    previousBestResponse: remissions.some((r) => r.response === 'CR') ? 'CR' : 'CRi',
+    previousMrdNegative: remissions.some((r) => r.mrdNegative === true),
+  });
+  return result.relapse ? { kind: result.kind, reason: result.reason } : undefined;
 }
 
 export const recordResponse = (spec: LifecycleSpec, c: PatientContext, e: Event<ResponseData>): Partial<PatientContext> => ({
