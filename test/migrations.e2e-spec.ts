@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, loadConfig } from '#domain';
 import { createTestDatabase, type DatabaseKind } from './support/database';
 
-const TABLES = ['idempotency_keys', 'outbox', 'patient_events', 'patients', 'timers', 'users'];
+const TABLES = ['idempotency_keys', 'outbox', 'patient_events', 'patients', 'timers', 'trials', 'users'];
 
 describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) => {
   it('create every table, revert cleanly and apply again', async () => {
@@ -20,8 +20,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
         }
       };
       expect(await tables()).toEqual(TABLES);
-      await dataSource.undoLastMigration();
-      await dataSource.undoLastMigration();
+      for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration();
       expect(await tables()).toEqual([]);
       await dataSource.runMigrations();
       expect(await tables()).toEqual(TABLES);

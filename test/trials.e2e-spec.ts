@@ -68,6 +68,8 @@ describe.each(TRIALS)('$name', (trial) => {
   async function infused() {
     const id = await register();
     await site.readyForInfusion(id, trial.eligible);
+    // Dose-finding trials stagger infusions (NCT03754764: 7 days); each infusion here comes after the last one's stagger.
+    t.clock.advanceDays(8);
     const infusion = await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: trial.cellsPerKg });
     return { id, infusedAt: Date.parse(infusion.patient.day0) };
   }

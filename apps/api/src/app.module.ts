@@ -12,6 +12,7 @@ import { PatientsController } from './controllers/patients.controller';
 import { UsersController } from './controllers/users.controller';
 import { AuditController } from './controllers/audit.controller';
 import { MetricsController } from './controllers/metrics.controller';
+import { TrialsController } from './controllers/trials.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -41,7 +42,7 @@ export class AppModule {
         DomainModule.forRoot(config, { clock: options.clock }),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, MetricsController, ProtocolsController, PatientsController, UsersController, AuditController],
+      controllers: [HealthController, MetricsController, TrialsController, ProtocolsController, PatientsController, UsersController, AuditController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -16,8 +16,10 @@ import { PatientService } from './patients/patient-service';
 import { UserService } from './users/user-service';
 import { AuditService } from './audit/audit-service';
 import { Metrics } from './metrics';
+import { TrialLedger } from './trials/trial-ledger';
+import { TrialService } from './trials/trial-service';
 
-const SERVICES = [Metrics, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

@@ -20,3 +20,5 @@ export * from './audit/audit-service';
 export * from './audit/hash-chain';
 export * from './domain.module';
 export * from './metrics';
+export * from './trials/trial-ledger';
+export * from './trials/trial-service';

@@ -18,3 +18,4 @@ export { cd20Cd22V1 } from './cd20-cd22/protocol';
 export { eligibleCd38Screening } from './nct03754764-cd38/eligibility.factory';
 export { eligibleCd22Screening } from './nct04546906-cd22/eligibility.factory';
 export { eligibleCd20Cd22Screening } from './cd20-cd22/eligibility.factory';
+export * from './trial';

@@ -28,7 +28,7 @@ export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot)
 /** One pure step. `changed` is false when no transition was enabled (the same snapshot came back). */
 export function stepMachine(protocol: Protocol, snapshot: AnyMachineSnapshot, event: ClinicalEvent) {
   const [next, actions] = transition(protocol.machine, snapshot as never, event as never);
-  return { next: next as AnyMachineSnapshot, actions: actions as MachineAction[], changed: next !== snapshot };
+  return { previous: snapshot, next: next as AnyMachineSnapshot, actions: actions as MachineAction[], changed: next !== snapshot };
 }
 
 export function persistSnapshot(protocol: Protocol, snapshot: AnyMachineSnapshot): PersistedSnapshot {

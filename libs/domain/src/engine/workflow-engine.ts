@@ -5,7 +5,7 @@ import { insertRows } from '../persistence/insert-rows';
 import { In } from 'typeorm';
 import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
-import { findProtocol, isSchedulerEventType, isUserEventType } from '#protocols';
+import { doseLevelForNextPatient, findProtocol, isSchedulerEventType, isUserEventType, movesTrial, nextTrialState, trialRefusals } from '#protocols';
 import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { GENESIS_HASH, entryHash } from '../audit/hash-chain';
@@ -25,6 +25,7 @@ import type { MachineAction } from './machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
 import { Metrics } from '../metrics';
+import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 
@@ -77,6 +78,7 @@ export class WorkflowEngine {
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly trials: TrialLedger,
   ) {}
 
   /** The protocol version (and cohort variant) the patient is pinned to. */
@@ -201,7 +203,8 @@ export class WorkflowEngine {
       }
       const seq = patient.lastSeq + 1;
       await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: seq, settledAt: now.toISOString() });
-      const saved = await this.save(manager, patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
+      const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
+      const saved = await this.save(manager, patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now, trial);
       return { kind: 'fired' as const, effects: saved.effects, type: timer.eventType };
     });
     this.metrics.timersSettled.inc({ outcome: outcome.kind });
@@ -239,13 +242,17 @@ export class WorkflowEngine {
     if (!parsed.success) {
       throw new InvalidInputError(`The data of ${type} is not valid.`, zodIssues(parsed.error, 'data'));
     }
-    const event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
+    let event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
     const snapshot = machine.restoreMachine(protocol, patient.snapshot);
     const handled = machine.handledEvents(snapshot).posted;
     if (!handled.includes(type)) throw new EventNotAcceptedError(type, patient.state, handled);
     const context = machine.contextOf(snapshot);
     const reasons = protocol.refusals(context, event);
+    // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
+    const trial = movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
+    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event));
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
+    if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
     const step = machine.stepMachine(protocol, snapshot, event);
     if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
     const result = protocol.answer(context, event);
@@ -257,6 +264,7 @@ export class WorkflowEngine {
       event,
       { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null },
       now,
+      trial,
     );
     const answer: AppliedEvent = { patient: toPatientView(saved.patient, protocol, now, step.next), seq: saved.seq, ...(result ? { result } : {}), replayed: false };
     if (command.idempotencyKey) {
@@ -287,6 +295,7 @@ export class WorkflowEngine {
     event: ClinicalEvent,
     by: { actor: Actor; reason: string | null; idempotencyKey: string | null },
     now: Date,
+    trial?: LockedTrial,
   ) {
     const recordedAt = now.toISOString();
     const context = machine.contextOf(step.next);
@@ -324,6 +333,11 @@ export class WorkflowEngine {
     }
     await insertRows(manager, PatientEventEntity, entry);
     const effects = await this.writeEffects(manager, updated, entry, step.actions, step.next.status === 'done');
+    if (trial) {
+      const before = machine.contextOf(step.previous);
+      const next = nextTrialState(protocol.spec, trial.state, { patientId: patient.id, seq: entry.seq, event, before, after: context });
+      await this.trials.save(manager, trial, next, recordedAt);
+    }
     return { patient: updated, seq: entry.seq, effects };
   }
 

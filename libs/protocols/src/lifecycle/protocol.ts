@@ -107,7 +107,7 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       return { ...record.assessedResponse(spec, event), ...(relapse ? { relapse } : {}) };
     }
     case 'ENROLLED':
-      return { doseLevel: record.assignedDoseLevel(spec, context) };
+      return { doseLevel: record.assignedDoseLevel(spec, { ...context, ...record.recordEnrollment(spec, context, event) }) };
     default:
       return undefined;
   }

@@ -45,8 +45,9 @@ export const recordEligibility = (_c: PatientContext, e: Event<{ attestations?: 
   eligibility: { confirmedAt: e.occurredAt, attestations: e.data.attestations ?? [] },
 });
 
-export const recordEnrollment = (spec: LifecycleSpec, _c: PatientContext, e: Event<unknown>): Partial<PatientContext> => ({
-  enrollment: { enrolledAt: e.occurredAt, doseLevel: spec.doseLevels[0].level },
+/** The trial assigns the dose level (the engine puts it on the event); a single-level protocol has only one. */
+export const recordEnrollment = (spec: LifecycleSpec, _c: PatientContext, e: Event<{ doseLevel?: number }>): Partial<PatientContext> => ({
+  enrollment: { enrolledAt: e.occurredAt, doseLevel: e.data.doseLevel ?? spec.doseLevels[0].level },
 });
 
 export function recordLymphodepletionStart(

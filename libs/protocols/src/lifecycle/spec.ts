@@ -39,6 +39,18 @@ export interface CohortSpec extends CohortOverrides {
   diagnoses: string[];
 }
 
+/** How the trial moves between dose levels toward the MTD (clinical.md, "Dose escalation"). */
+export interface DoseEscalationSpec {
+  design: '3+3' | 'BOIN';
+  cohortSize: number;
+  /** BOIN target DLT rate φ. */
+  targetDltRate?: number;
+  /** BOIN: the trial ends and the MTD is selected once this many patients are evaluable. */
+  maxSampleSize?: number;
+  /** Days that must pass after one infusion before the next (a staggered start); none when absent. */
+  staggerDays?: number;
+}
+
 /** What an amendment changed, in words, for the protocol definition. */
 export interface Amendment {
   effective: string;
@@ -63,6 +75,8 @@ export interface LifecycleSpec {
   /** Investigator attestations the eligibility sign-off may carry: id → statement. */
   attestations: Record<string, string>;
   doseLevels: DoseLevel[];
+  /** Present on a dose-finding trial; a single-level trial has none. */
+  doseEscalation?: DoseEscalationSpec;
   lymphodepletion: LymphodepletionRegimen;
   dlt: DltRule;
   responseCriteria: ResponseCriteria;

@@ -32,6 +32,7 @@ export const nct03754764V1: LifecycleSpec = {
     { level: 2, label: '2.5 ×10⁶/kg', minCellsPerKg: 2e6, maxCellsPerKg: 3e6 },
     { level: 3, label: '5 ×10⁶/kg', minCellsPerKg: 4e6, maxCellsPerKg: 5e6 },
   ],
+  doseEscalation: { design: '3+3', cohortSize: 3, staggerDays: 7 },
   lymphodepletion: FLU_CY_30_300,
   dlt: {
     windowDays: 28,
@@ -69,6 +70,7 @@ export const nct03754764V1: LifecycleSpec = {
     ...cd38EligibilityAssumptions,
     'Seed 000 calls the study phase 1/2 and seed 001 lists Phase 1; the trial is taken as Phase 1/Phase 2 as clinical.md has it.',
     'The record gives the total dose range 1–5 ×10⁶ cells/kg for an MTD study; three dose levels are assumed (1, 2.5 and 5 ×10⁶/kg, each accepting the range shown).',
+    'The record names the MTD as an objective but not the design; a 3+3 design in cohorts of 3 is assumed, with infusions staggered by at least 7 days, and patients enrolled after the MTD is found are treated at the MTD (expansion).',
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',
     "The 'expected' AEs of the infusion are not listed; infusion reactions ≤ grade 2, fever resolving within 3 days and CRS ≤ grade 3 resolving within 7 days are assumed.",
     'The record counts partial remission in the ORR; a PR has no standard ALL definition, so an investigator records it directly.',

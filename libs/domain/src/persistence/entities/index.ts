@@ -4,11 +4,12 @@ import { PatientEventEntity } from './patient-event.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { TimerEntity } from './timer.entity';
 import { OutboxEntity } from './outbox.entity';
+import { TrialEntity } from './trial.entity';
 
-export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity };
+export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity };
 export type { Role } from './user.entity';
 export { ROLES } from './user.entity';
 export type { TimerStatus } from './timer.entity';
 export type { OutboxStatus } from './outbox.entity';
 
-export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity];
+export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity];

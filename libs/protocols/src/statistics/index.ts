@@ -1,0 +1,11 @@
+export type { EscalationAction, EscalationDecision, LevelTally } from './dose-escalation';
+export { threePlusThree } from './three-plus-three';
+export { isotonicRegression } from './isotonic';
+export { boinBoundaries, boinDecision, boinEliminated, overdoseProbability, selectMtd } from './boin';
+export type { BoinBoundaries, BoinOptions, MtdSelection } from './boin';
+export { kaplanMeier } from './kaplan-meier';
+export type { KaplanMeierEstimate, KaplanMeierOptions, SurvivalObservation, SurvivalPoint } from './kaplan-meier';
+export { carTKinetics } from './pharmacokinetics';
+export type { CarTKinetics, KineticsSample } from './pharmacokinetics';
+export { proportion } from './proportion';
+export type { Proportion } from './proportion';

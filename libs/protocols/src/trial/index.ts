@@ -1,0 +1,2 @@
+export * from './trial-state';
+export * from './trial-rules';

@@ -1,0 +1,155 @@
+import type { ClinicalEvent } from '../events';
+import type { PatientContext } from '../lifecycle/context';
+import type { LifecycleSpec } from '../lifecycle/spec';
+import { addDays } from '../lifecycle/clinical-time';
+import { boinDecision, threePlusThree, type EscalationDecision, type LevelTally } from '../statistics';
+import { initialTrialState, levelRecord, type TrialState } from './trial-state';
+
+/** Events that change the trial row, in the same transaction as the patient's event. */
+export const TRIAL_EVENT_TYPES = [
+  'ENROLLED',
+  'INFUSION_COMPLETED',
+  'DLT_WINDOW_CLOSED',
+  'WITHDRAWN',
+  'DEATH',
+  'LOST_TO_FOLLOW_UP',
+  'MANUFACTURING_FAILED',
+] as const;
+
+export function movesTrial(type: string): boolean {
+  return (TRIAL_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+export const newTrialState = (spec: LifecycleSpec) => initialTrialState(spec.doseLevels[0].level);
+
+/** The dose level the next enrolled patient receives: the MTD once found (expansion), else the current level. */
+export function doseLevelForNextPatient(state: TrialState): number {
+  return state.mtd ?? state.currentDoseLevel;
+}
+
+const fmtDate = (at: string) => at.slice(0, 10);
+
+/** Why the trial refuses this patient's event (HTTP 422): enrollment closed, no slot open, a staggered start. */
+export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: ClinicalEvent): string[] {
+  if (event.type === 'ENROLLED') {
+    if (state.status === 'stopped') return [`enrollment is closed: dose escalation stopped (${state.decisions.at(-1)?.reason ?? 'no tolerable dose'})`];
+    if (state.enrolled >= spec.targetEnrollment) {
+      return [`enrollment is complete: ${state.enrolled} of ${spec.targetEnrollment} participants are enrolled`];
+    }
+    const escalation = spec.doseEscalation;
+    if (escalation && state.status === 'open') {
+      const level = state.currentDoseLevel;
+      const waiting = state.pending.filter((p) => p.level === level);
+      if (waiting.length >= escalation.cohortSize) {
+        const closes = waiting.map((p) => p.closesAt).filter((at): at is string => at !== null).sort();
+        const when =
+          closes.length === waiting.length
+            ? `the slot opens when their DLT windows have closed, on ${fmtDate(closes.at(-1)!)}`
+            : `the slot opens once they are infused and their DLT windows have closed (${closes.length} of ${waiting.length} infused)`;
+        return [`the cohort of ${escalation.cohortSize} at dose level ${level} is full and awaiting DLT evaluation; ${when}`];
+      }
+    }
+  }
+  if (event.type === 'INFUSION_COMPLETED' && spec.doseEscalation?.staggerDays && state.lastInfusionAt) {
+    const opens = addDays(state.lastInfusionAt, spec.doseEscalation.staggerDays);
+    if (event.occurredAt < opens) {
+      return [
+        `infusions are staggered by ${spec.doseEscalation.staggerDays} days: the next infusion may take place from ${fmtDate(opens)} (the previous was on ${fmtDate(state.lastInfusionAt)})`,
+      ];
+    }
+  }
+  return [];
+}
+
+export interface TrialStep {
+  patientId: string;
+  seq: number;
+  event: ClinicalEvent;
+  before: PatientContext;
+  after: PatientContext;
+}
+
+/** The trial after one patient's event: a pure function of the trial, the event and the patient's record. */
+export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: TrialStep): TrialState {
+  const { event, before, after, patientId } = step;
+  const level = after.enrollment?.doseLevel;
+  const bump = (s: TrialState, l: number, change: Partial<Record<'enrolled' | 'evaluable' | 'dlts', number>>) => {
+    const current = levelRecord(s, l);
+    const next = { ...current };
+    for (const [key, by] of Object.entries(change) as Array<['enrolled' | 'evaluable' | 'dlts', number]>) next[key] += by;
+    return { ...s.levels, [String(l)]: next };
+  };
+
+  switch (event.type) {
+    case 'ENROLLED': {
+      if (level === undefined) return state;
+      return {
+        ...state,
+        enrolled: state.enrolled + 1,
+        levels: bump(state, level, { enrolled: 1 }),
+        pending: [...state.pending, { patientId, level, closesAt: null }],
+      };
+    }
+    case 'INFUSION_COMPLETED':
+      return {
+        ...state,
+        lastInfusionAt: state.lastInfusionAt && state.lastInfusionAt > event.occurredAt ? state.lastInfusionAt : event.occurredAt,
+        pending: state.pending.map((p) => (p.patientId === patientId ? { ...p, closesAt: after.dltWindow?.closesAt ?? null } : p)),
+      };
+    case 'DLT_WINDOW_CLOSED': {
+      if (level === undefined) return state;
+      const hadDlt = after.dlts.length > 0;
+      const evaluated: TrialState = {
+        ...state,
+        levels: bump(state, level, { evaluable: 1, dlts: hadDlt ? 1 : 0 }),
+        pending: state.pending.filter((p) => p.patientId !== patientId),
+      };
+      return decideEscalation(spec, evaluated, step);
+    }
+    default: {
+      // Off study before the DLT window closed: not evaluable, and the slot is freed for a replacement.
+      const held = state.pending.find((p) => p.patientId === patientId);
+      if (!held || before.dltWindow?.closedAt) return state;
+      return { ...state, levels: bump(state, held.level, { enrolled: -1 }), pending: state.pending.filter((p) => p !== held) };
+    }
+  }
+}
+
+/** When the current level's cohort is fully evaluated, the protocol's design decides where the next cohort goes. */
+function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialStep): TrialState {
+  const design = spec.doseEscalation;
+  if (!design || state.status !== 'open') return state;
+  const current = levelRecord(state, state.currentDoseLevel);
+  const waiting = state.pending.some((p) => p.level === state.currentDoseLevel);
+  if (waiting || current.evaluable === 0 || current.evaluable % design.cohortSize !== 0) return state;
+
+  const levels = spec.doseLevels.map((d) => d.level);
+  const tallies: LevelTally[] = levels.map((l) => ({ level: l, treated: levelRecord(state, l).evaluable, dlts: levelRecord(state, l).dlts }));
+  const decision: EscalationDecision =
+    design.design === 'BOIN'
+      ? boinDecision(tallies, state.currentDoseLevel, levels, {
+          target: design.targetDltRate ?? 0.3,
+          cohortSize: design.cohortSize,
+          maxSampleSize: design.maxSampleSize,
+        })
+      : threePlusThree(tallies, state.currentDoseLevel, levels);
+
+  return {
+    ...state,
+    currentDoseLevel: decision.nextLevel ?? state.currentDoseLevel,
+    mtd: decision.mtd ?? state.mtd,
+    status: decision.action === 'stop' ? 'stopped' : decision.action === 'mtd-found' ? 'mtd-found' : 'open',
+    decisions: [
+      ...state.decisions,
+      {
+        at: step.event.occurredAt,
+        patientId: step.patientId,
+        seq: step.seq,
+        action: decision.action,
+        fromLevel: state.currentDoseLevel,
+        toLevel: decision.nextLevel,
+        reason: decision.reason,
+      },
+    ],
+  };
+}
