@@ -18,8 +18,9 @@ import { AuditService } from './audit/audit-service';
 import { Metrics } from './metrics';
 import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
+import { OutcomesService } from './trials/outcomes-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

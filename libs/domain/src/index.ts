@@ -22,3 +22,4 @@ export * from './domain.module';
 export * from './metrics';
 export * from './trials/trial-ledger';
 export * from './trials/trial-service';
+export * from './trials/outcomes-service';

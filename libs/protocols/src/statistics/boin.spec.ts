@@ -144,7 +144,11 @@ describe('BOIN decision', () => {
       reason:
         '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
     });
-    expect(boinDecision([], 1, levels, options)).toMatchObject({ action: 'stay', nextLevel: 1 });
+    expect(boinDecision([], 1, levels, options)).toMatchObject({
+      action: 'stay',
+      nextLevel: 1,
+      reason: 'no patient at level 1 is evaluable yet: wait for the first cohort of 3',
+    });
     // cohorts of 1: every evaluable patient completes a cohort; 1 of 2 = 0.5 ≥ 0.359
     expect(boinDecision([t(1, 3, 0), t(2, 2, 1)], 2, levels, { target, cohortSize: 1 })).toMatchObject({ action: 'de-escalate', nextLevel: 1 });
   });
@@ -231,8 +235,9 @@ describe('BOIN MTD selection (select.mtd)', () => {
     // (y + 0.05) / (n + 0.1): 0.016, 2.05/6.1 = 0.336, 1.05/6.1 = 0.172, 2.05/3.1 = 0.661.
     // Levels 2 and 3 pool with weights (6.1² · 7.1) / ((y + 0.05)(n − y + 0.05)) = 31.82 and 49.82:
     // (0.336 · 31.82 + 0.172 · 49.82) / 81.64 = 0.2360 for both; tied below 0.30, so level 3.
-    const { mtd, estimates } = selectMtd([t(1, 3, 0), t(2, 6, 2), t(3, 6, 1), t(4, 3, 2)], target);
+    const { mtd, mtdEstimate, estimates } = selectMtd([t(1, 3, 0), t(2, 6, 2), t(3, 6, 1), t(4, 3, 2)], target);
     expect(estimates[1]!.rate).toBeCloseTo(0.236, 3);
+    expect(mtdEstimate).toBe(estimates[2]!.rate);
     expect(estimates[2]!.rate).toBe(estimates[1]!.rate);
     expect(mtd).toBe(3);
   });
@@ -253,12 +258,13 @@ describe('BOIN MTD selection (select.mtd)', () => {
     expect(selectMtd([t(1, 3, 0), t(2, 3, 1), t(3, 3, 3), t(4, 0, 0)], target).mtd).toBe(2);
     expect(selectMtd([t(1, 3, 3), t(2, 3, 1)], target)).toEqual({
       mtd: null,
+      mtdEstimate: null,
       estimates: [
         { level: 1, rate: expect.any(Number) },
         { level: 2, rate: expect.any(Number) },
       ],
     });
-    expect(selectMtd([], target)).toEqual({ mtd: null, estimates: [] });
+    expect(selectMtd([], target)).toEqual({ mtd: null, mtdEstimate: null, estimates: [] });
   });
 });
 

@@ -97,7 +97,9 @@ export function boinDecision(
   checkEscalationInput(tallies, current, levels);
   const { target, cohortSize = 3, maxSampleSize, eliminationCutoff = 0.95 } = options;
   const { lambdaE, lambdaD } = boinBoundaries(target, options.phi1, options.phi2);
-  if (!Number.isInteger(cohortSize) || cohortSize < 1) throw new RangeError(`cohort size must be a whole number of patients, got ${cohortSize}`);
+  if (!Number.isInteger(cohortSize) || cohortSize < 1) {
+    throw new RangeError(`cohort size must be a whole number of patients, got ${cohortSize}`);
+  }
   if (maxSampleSize !== undefined && (!Number.isInteger(maxSampleSize) || maxSampleSize < 1)) {
     throw new RangeError(`maximum sample size must be a whole number of patients, got ${maxSampleSize}`);
   }
@@ -117,16 +119,11 @@ export function boinDecision(
 
   const total = tallies.reduce((sum, tally) => sum + tally.treated, 0);
   if (maxSampleSize !== undefined && total >= maxSampleSize) {
-    const { mtd, estimates } = selectMtd(tallies, target, eliminationCutoff);
+    const { mtd, mtdEstimate } = selectMtd(tallies, target, eliminationCutoff);
     const reached = `${total} evaluable patients reach the maximum sample size of ${maxSampleSize}`;
     if (mtd === null) return decide('stop', null, null, `${reached} and no level can be selected: no MTD`);
-    const estimate = estimates.find((entry) => entry.level === mtd)!.rate!;
-    return decide(
-      'mtd-found',
-      null,
-      mtd,
-      `${reached}: level ${mtd} is the MTD, its isotonic DLT estimate ${percent(estimate)} being closest to the ${percent(target)} target`,
-    );
+    const closest = `its isotonic DLT estimate ${percent(mtdEstimate!)} being closest to the ${percent(target)} target`;
+    return decide('mtd-found', null, mtd, `${reached}: level ${mtd} is the MTD, ${closest}`);
   }
 
   if (eliminated.includes(current)) {
@@ -136,12 +133,16 @@ export function boinDecision(
   }
 
   const here = tallyAt(tallies, current);
-  if (here.treated === 0 || here.treated % cohortSize !== 0) {
+  if (here.treated === 0) {
+    return decide('stay', current, null, `no patient at level ${current} is evaluable yet: wait for the first cohort of ${cohortSize}`);
+  }
+  if (here.treated % cohortSize !== 0) {
     return decide(
       'stay',
       current,
       null,
-      `${here.treated} ${here.treated === 1 ? 'patient' : 'patients'} at level ${current} evaluable so far (${here.dlts} with a DLT), not a whole number of cohorts of ${cohortSize}: wait for the rest of the cohort before deciding`,
+      `${patients(here.treated)} at level ${current} evaluable so far (${here.dlts} with a DLT), ` +
+        `not a whole number of cohorts of ${cohortSize}: wait for the rest of the cohort before deciding`,
     );
   }
 
@@ -163,13 +164,16 @@ export function boinDecision(
     if (below === undefined) return decide('stay', current, null, `${atOrAbove}, but it is the lowest level: stay at level ${current}`);
     return decide('de-escalate', below, null, `${atOrAbove}: de-escalate to level ${below}`);
   }
-  return decide('stay', current, null, `${observed}, between the boundaries of ${percent(lambdaE)} and ${percent(lambdaD)}: stay at level ${current}`);
+  const between = `between the boundaries of ${percent(lambdaE)} and ${percent(lambdaD)}`;
+  return decide('stay', current, null, `${observed}, ${between}: stay at level ${current}`);
 }
 
 export interface MtdSelection {
   /** The selected MTD, null when the lowest level is eliminated or no open level has patients. */
   mtd: number | null;
-  /** Isotonic DLT rate estimates of the treated levels (as `select.mtd` prints them), null for a level without patients. */
+  /** The isotonic estimate the choice was made on (over the levels still open), null without an MTD. */
+  mtdEstimate: number | null;
+  /** Isotonic DLT rate estimates of all treated levels (as `select.mtd` prints them), null for a level without patients. */
   estimates: Array<{ level: number; rate: number | null }>;
 }
 
@@ -194,18 +198,18 @@ export function selectMtd(tallies: readonly LevelTally[], target: number, cutoff
   const tooToxic = lowestTooToxic(sorted, target, cutoff);
   const open = treated.filter((tally) => tooToxic === undefined || tally.level < tooToxic.level);
   const openEstimates = isotonicEstimates(open);
-  let mtd: number | null = null;
+  let chosen: { mtd: number | null; mtdEstimate: number | null } = { mtd: null, mtdEstimate: null };
   let bestDistance = Number.POSITIVE_INFINITY;
   open.forEach(({ level }, index) => {
     const estimate = openEstimates[index]!;
     const distance = Math.abs(estimate - target);
     const tied = Math.abs(distance - bestDistance) <= TIE_TOLERANCE;
     if ((!tied && distance < bestDistance) || (tied && estimate < target)) {
-      mtd = level;
+      chosen = { mtd: level, mtdEstimate: estimate };
       bestDistance = distance;
     }
   });
-  return { mtd, estimates };
+  return { ...chosen, estimates };
 }
 
 /** Estimates this close count as tied (`select.mtd` separates ties by adding 1e-10 per level). */
@@ -224,15 +228,24 @@ function lowestTooToxic(tallies: readonly LevelTally[], target: number, cutoff: 
     .find((tally) => tally.treated >= 3 && overdoseProbability(tally, target) > cutoff);
 }
 
-/** "3 of 3 patients at level 1 had a DLT: the probability that its DLT rate exceeds the 30% target is 0.973, above 0.95, so level 1 and all above are eliminated". */
+/**
+ * "3 of 3 patients at level 1 had a DLT: the probability that its DLT rate exceeds the 30% target
+ * is 0.992, above 0.95, so level 1 and all above are eliminated".
+ */
 function eliminationSentence(tallies: readonly LevelTally[], target: number, cutoff: number): string {
   const tooToxic = lowestTooToxic(tallies, target, cutoff)!;
   const probability = overdoseProbability(tooToxic, target);
-  return `${describeDlts(tooToxic)}: the probability that its DLT rate exceeds the ${percent(target)} target is ${probability.toFixed(3)}, above ${cutoff}, so level ${tooToxic.level} and all above are eliminated`;
+  const exceeds = `the probability that its DLT rate exceeds the ${percent(target)} target is ${probability.toFixed(3)}, above ${cutoff}`;
+  return `${describeDlts(tooToxic)}: ${exceeds}, so level ${tooToxic.level} and all above are eliminated`;
 }
 
 function checkTarget(target: number): void {
   if (!(target > 0 && target < 1)) throw new RangeError(`the target DLT rate must be between 0 and 1, got ${target}`);
+}
+
+/** "1 patient", "3 patients". */
+function patients(count: number): string {
+  return `${count} ${count === 1 ? 'patient' : 'patients'}`;
 }
 
 /** 0.2365 → "23.6%", 0 → "0%". */

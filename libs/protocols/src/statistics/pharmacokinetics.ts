@@ -28,10 +28,14 @@ export interface CarTKinetics {
  * two on the same day are refused, as the area between them would be undefined.
  */
 export function carTKinetics(samples: readonly KineticsSample[], windowDays = 28): CarTKinetics {
-  if (!Number.isFinite(windowDays) || windowDays <= 0) throw new RangeError(`the window must be a positive number of days, got ${windowDays}`);
+  if (!Number.isFinite(windowDays) || windowDays <= 0) {
+    throw new RangeError(`the window must be a positive number of days, got ${windowDays}`);
+  }
   for (const { day, value } of samples) {
     if (!Number.isFinite(day)) throw new RangeError(`a sample day must be a number, got ${day}`);
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`a sample value must be a non-negative number, got ${value} on day ${day}`);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`a sample value must be a non-negative number, got ${value} on day ${day}`);
+    }
   }
   const inWindow = samples.filter(({ day }) => day >= 0 && day <= windowDays).sort((a, b) => a.day - b.day);
   inWindow.forEach((sample, index) => {

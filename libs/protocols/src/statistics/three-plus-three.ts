@@ -59,7 +59,8 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
       'de-escalate',
       lower,
       null,
-      `${exceeds}: de-escalate to level ${lower} and treat ${more} more ${more === 1 ? 'patient' : 'patients'} there (it has ${below.treated} evaluable of the ${EXPANDED_SIZE} an MTD needs)`,
+      `${exceeds}: de-escalate to level ${lower} and treat ${more} more ${more === 1 ? 'patient' : 'patients'} there ` +
+        `(it has ${below.treated} evaluable of the ${EXPANDED_SIZE} an MTD needs)`,
     );
   }
 
@@ -70,7 +71,8 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
       'stay',
       current,
       null,
-      `${here.treated} of the ${awaited} patients at level ${current} are evaluable so far (${here.dlts} with a DLT): wait for the rest of the cohort before deciding`,
+      `${here.treated} of the ${awaited} patients at level ${current} are evaluable so far (${here.dlts} with a DLT): ` +
+        'wait for the rest of the cohort before deciding',
     );
   }
 

@@ -1,2 +1,4 @@
 export * from './trial-state';
 export * from './trial-rules';
+export * from './patient-facts';
+export * from './outcomes';

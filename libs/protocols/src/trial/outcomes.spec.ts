@@ -1,0 +1,100 @@
+import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
+import { addDays } from '../lifecycle/clinical-time';
+import type { LoggedEvent, PatientLog } from './patient-facts';
+import { trialOutcomes } from './outcomes';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const day = (d: number) => addDays(T0, d);
+const ev = (type: string, d: number, data: Record<string, unknown> = {}): LoggedEvent => ({ type, occurredAt: day(d), data });
+const log = (patientId: string, events: LoggedEvent[]): PatientLog => ({ patientId, cohort: null, birthDate: '1990-01-01', events });
+const findings = { circulatingBlasts: false, extramedullary: false };
+const lab = (code: string, d: number, value: number, compartment = 'PB') =>
+  ev('LAB_RESULT_RECORDED', d, { code, compartment, value, unit: 'u', collectedAt: day(d) });
+const ae = (d: number, data: Record<string, unknown>) => ev('ADVERSE_EVENT_REPORTED', d, { onset: day(d), related: true, serious: false, ...data });
+
+// Four infused patients whose outcomes are worked out by hand below.
+const logs = [
+  log('p1', [
+    ev('INFUSION_COMPLETED', 0),
+    ae(2, { term: 'Cytokine release syndrome', crs: { temperatureC: 39, hypotension: true, vasopressors: 0, oxygen: 'none' } }),
+    lab('IL6', 3, 50), lab('IL6', 7, 200), lab('CAR_COPIES', 7, 1000), lab('CAR_COPIES', 14, 3000), lab('CAR_COPIES', 28, 500),
+    lab('CAR_COPIES', 28, 500),
+    ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 }),
+    ev('VISIT_COMPLETED', 180, { visit: 'M6' }),
+  ]),
+  log('p2', [
+    ev('INFUSION_COMPLETED', 0),
+    ae(10, { term: 'Hepatic failure', grade: 3 }),
+    ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 2, anc: 0.5, platelets: 40 }),
+    ev('PROGRESSION_OR_RELAPSE', 90, { kind: 'morphologic' }),
+    ev('DEATH', 150, { cause: 'disease' }),
+  ]),
+  log('p3', [
+    ev('INFUSION_COMPLETED', 0),
+    ae(5, { term: 'Hepatic failure', grade: 2 }),
+    ae(6, { term: 'hepatic failure', grade: 4 }),
+    ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 40, anc: 0.2, platelets: 20 }),
+    ev('DEATH', 60, { cause: 'disease' }),
+  ]),
+  log('p4', [ev('INFUSION_COMPLETED', 0), ev('WITHDRAWN', 20, { reason: 'patient decision' })]),
+];
+
+describe('trial outcomes', () => {
+  const outcomes = trialOutcomes(cd19RrAllV1, logs, day(365));
+
+  it('counts responses: ORR 2/4 (CR + CRi), MRD-negative ORR 1/4, and the best-response table', () => {
+    expect(outcomes.response.orr).toMatchObject({ successes: 2, n: 4, rate: 0.5 });
+    expect(outcomes.response.mrdNegativeOrr).toMatchObject({ successes: 1, n: 4, rate: 0.25 });
+    expect(outcomes.response.bestResponse).toEqual(
+      expect.arrayContaining([
+        { response: 'CR', patients: 1 },
+        { response: 'CRi', patients: 1 },
+        { response: 'NR', patients: 1 },
+        { response: 'not assessed', patients: 1 },
+      ]),
+    );
+  });
+
+  it('estimates OS by Kaplan–Meier with censoring at the last contact: 2/3 after day 60, 1/3 after day 150, median 150', () => {
+    // At risk at day 60: p1, p2, p3 (p4 censored at day 20) → 2/3; at day 150: p1, p2 → 2/3 × 1/2.
+    const os = outcomes.survival.os!;
+    expect(os.points.filter((pt) => pt.events > 0).map((pt) => [pt.time, pt.atRisk, Number(pt.survival.toFixed(4))])).toEqual([
+      [60, 3, 0.6667],
+      [150, 2, 0.3333],
+    ]);
+    expect(os.median).toBe(150);
+  });
+
+  it('counts relapse as a PFS and EFS event: median 90', () => {
+    expect(outcomes.survival.pfs!.median).toBe(90);
+    expect(outcomes.survival.efs!.median).toBe(90);
+  });
+
+  it('times duration of response from the first response to relapse or death', () => {
+    // p1 responds at day 28, censored at day 180 (152 days); p2 responds at day 28, relapses at day 90 (62 days).
+    const dor = outcomes.survival.dor!;
+    expect(dor.points.filter((pt) => pt.events > 0).map((pt) => pt.time)).toEqual([62]);
+    expect(dor.n).toBe(2);
+  });
+
+  it('tables AEs by term and worst grade per participant, and CRS by ASTCT grade', () => {
+    const hepatic = outcomes.safety.adverseEventsByTerm.find((t) => t.term === 'hepatic failure')!;
+    expect(hepatic.byWorstGrade.filter((g) => g.patients > 0)).toEqual([
+      { grade: 3, patients: 1 },
+      { grade: 4, patients: 1 },
+    ]);
+    expect(outcomes.safety.participantsWithGrade3OrWorse).toBe(2);
+    expect(outcomes.safety.crsByGrade.find((g) => g.grade === 2)).toEqual({ grade: 2, patients: 1 });
+  });
+
+  it('computes CAR-T kinetics by the trapezoid rule, counting a duplicated result once, and cytokine peaks', () => {
+    // (1000 + 3000) / 2 × 7 + (3000 + 500) / 2 × 14 = 14 000 + 24 500 = 38 500 copies × days.
+    expect(outcomes.kinetics.perPatient).toEqual([{ patientId: 'p1', compartment: 'PB', cmax: 3000, tmax: 14, auc: 38_500, samples: 3 }]);
+    expect(outcomes.kinetics.cytokinePeaks.find((c) => c.code === 'IL6')).toMatchObject({ patients: 1, medianPeak: 200 });
+  });
+
+  it('reads the log as of a date: before day 60 nobody has died', () => {
+    const early = trialOutcomes(cd19RrAllV1, logs, day(59));
+    expect(early.survival.os!.points.filter((pt) => pt.events > 0)).toEqual([]);
+  });
+});

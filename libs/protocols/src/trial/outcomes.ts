@@ -1,0 +1,145 @@
+import type { LifecycleSpec } from '../lifecycle/spec';
+import { carTKinetics, kaplanMeier, proportion, type SurvivalObservation } from '../statistics';
+import { bestResponse, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
+
+const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
+const OBJECTIVE = { ALL: ['CR', 'CRi', 'PR'], LUGANO_2014: ['CR', 'PR'] };
+
+/** Median of numbers (null for none). */
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Time to an event from infusion, censored at the last contact when the event has not happened. */
+function timeToEvent(p: PatientFacts, eventAt: string | null, from = p.infusedAt): SurvivalObservation | null {
+  if (!from) return null;
+  return eventAt ? { time: daysBetween(from, eventAt), event: true } : { time: daysBetween(from, p.lastContactAt), event: false };
+}
+
+/** A result posted twice for the same collection time counts once: the later recording wins. */
+function onePerTimePoint(labs: Array<{ day: number; value: number }>) {
+  return [...new Map(labs.map((l) => [l.day, { day: l.day, value: l.value }])).values()];
+}
+
+const firstOf = (...ats: Array<string | null>) => ats.filter((a): a is string => a !== null).sort()[0] ?? null;
+
+function survival(observations: Array<SurvivalObservation | null>) {
+  const data = observations.filter((o): o is SurvivalObservation => o !== null);
+  return data.length ? kaplanMeier(data) : null;
+}
+
+/** The trial's efficacy, safety and kinetics outcomes for a group of patients (days from infusion). */
+export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
+  const infused = facts.filter((p) => p.infusedAt);
+  const best = infused.map((p) => ({ p, best: bestResponse(p) }));
+  const objective = OBJECTIVE[spec.responseCriteria];
+  const responders = best.filter((b) => b.best && objective.includes(b.best));
+  const responseTable = Object.entries(
+    best.reduce<Record<string, number>>((table, b) => ({ ...table, [b.best ?? 'not assessed']: (table[b.best ?? 'not assessed'] ?? 0) + 1 }), {}),
+  ).map(([response, patients]) => ({ response, patients }));
+
+  const worstByTerm = new Map<string, Map<string, number>>();
+  for (const p of facts) {
+    for (const ae of p.adverseEvents) {
+      const term = ae.term.toLowerCase();
+      const byPatient = worstByTerm.get(term) ?? new Map<string, number>();
+      byPatient.set(p.patientId, Math.max(byPatient.get(p.patientId) ?? 0, ae.grade));
+      worstByTerm.set(term, byPatient);
+    }
+  }
+  const gradeCounts = (byPatient: Map<string, number>) =>
+    [1, 2, 3, 4, 5].map((grade) => ({ grade, patients: [...byPatient.values()].filter((g) => g === grade).length }));
+  const syndrome = (scale: string) => {
+    const worst = new Map<string, number>();
+    for (const p of facts) for (const ae of p.adverseEvents) if (ae.scale === scale) worst.set(p.patientId, Math.max(worst.get(p.patientId) ?? 0, ae.grade));
+    return gradeCounts(worst);
+  };
+
+  const kinetics = infused.flatMap((p) => {
+    const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
+    return compartments.map((compartment) => ({
+      patientId: p.patientId,
+      compartment,
+      ...carTKinetics(onePerTimePoint(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment))),
+    }));
+  });
+  const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
+    const of = kinetics.filter((k) => k.compartment === compartment);
+    return {
+      compartment,
+      patients: of.length,
+      medianCmax: median(of.map((k) => k.cmax).filter((v): v is number => v !== null)),
+      medianTmax: median(of.map((k) => k.tmax).filter((v): v is number => v !== null)),
+      medianAuc0to28: median(of.map((k) => k.auc)),
+    };
+  });
+  const cytokinePeaks = CYTOKINES.map((code) => {
+    const peaks = infused
+      .map((p) => {
+        const firstMonth = p.labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
+        if (!firstMonth.length) return null;
+        const peak = firstMonth.reduce((a, b) => (b.value > a.value ? b : a));
+        return { patientId: p.patientId, peak: peak.value, day: peak.day, unit: peak.unit };
+      })
+      .filter((x): x is NonNullable<typeof x> => x !== null);
+    return { code, patients: peaks.length, medianPeak: median(peaks.map((x) => x.peak)), peaks };
+  });
+
+  return {
+    participants: facts.length,
+    infused: infused.length,
+    response: {
+      criteria: spec.responseCriteria,
+      objectiveResponses: objective,
+      orr: proportion(responders.length, infused.length),
+      mrdNegativeOrr: proportion(infused.filter((p) => p.responses.some((r) => r.mrdNegative)).length, infused.length),
+      ...(spec.responseCriteria === 'LUGANO_2014'
+        ? { dcr: proportion(best.filter((b) => b.best && ['CR', 'PR', 'SD'].includes(b.best)).length, infused.length) }
+        : {}),
+      bestResponse: responseTable,
+    },
+    survival: {
+      unit: 'days from infusion',
+      os: survival(infused.map((p) => timeToEvent(p, p.deathAt))),
+      pfs: survival(infused.map((p) => timeToEvent(p, firstOf(p.progressionAt, p.deathAt)))),
+      efs: survival(infused.map((p) => timeToEvent(p, firstOf(p.relapseAt, p.progressionAt, p.deathAt)))),
+      dor: survival(
+        responders.map(({ p }) => {
+          const firstResponse = p.responses.filter((r) => objective.includes(r.response)).map((r) => r.at).sort()[0];
+          return timeToEvent(p, firstOf(p.progressionAt, p.deathAt), firstResponse);
+        }),
+      ),
+    },
+    safety: {
+      participantsWithGrade3OrWorse: facts.filter((p) => p.adverseEvents.some((ae) => ae.grade >= 3)).length,
+      adverseEventsByTerm: [...worstByTerm.entries()].map(([term, byPatient]) => ({ term, byWorstGrade: gradeCounts(byPatient) })),
+      crsByGrade: syndrome('ASTCT CRS'),
+      icansByGrade: syndrome('ASTCT ICANS'),
+    },
+    kinetics: { perPatient: kinetics, summary: kineticsSummary, cytokinePeaks },
+  };
+}
+
+/** Outcomes of the whole trial and, where it has cohorts, of each cohort, as of a date. */
+export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: string) {
+  const cohorts = spec.cohorts ?? [];
+  const cohortSpec = (cohort: string | null): LifecycleSpec => {
+    const found = cohorts.find((c) => c.id === cohort);
+    if (!found) return spec;
+    const { id: _id, title: _title, diagnoses: _diagnoses, ...overrides } = found;
+    return { ...spec, ...overrides };
+  };
+  const facts = logs.map((log) => patientFacts(cohortSpec(log.cohort), log, asOf));
+  return {
+    protocol: `${spec.id}@${spec.version}`,
+    asOf,
+    ...outcomesOf(spec, facts),
+    cohorts: cohorts.map((c) => ({
+      cohort: c.id,
+      ...outcomesOf(cohortSpec(c.id), facts.filter((p) => p.cohort === c.id)),
+    })),
+  };
+}
