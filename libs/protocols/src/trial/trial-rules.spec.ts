@@ -44,3 +44,34 @@ describe('trial rules', () => {
     expect(state.decisions).toEqual([]);
   });
 });
+
+describe('a protocol that chooses BOIN', () => {
+  const boinSpec = { ...nct03754764V1, doseEscalation: { design: 'BOIN' as const, cohortSize: 3, targetDltRate: 0.3 } };
+
+  /** Enrols and evaluates one cohort at the trial's current level with the given DLTs. */
+  function cohort(state: TrialState, dlts: boolean[], start: number): TrialState {
+    const level = state.mtd ?? state.currentDoseLevel;
+    dlts.forEach((_dlt, i) => {
+      const enrolled = context({ enrollment: { enrolledAt: at, doseLevel: level } });
+      state = nextTrialState(boinSpec, state, { patientId: `p${start + i}`, seq: 5, event: event('ENROLLED'), before: context(), after: enrolled });
+    });
+    dlts.forEach((dlt, i) => {
+      const enrolled = context({ enrollment: { enrolledAt: at, doseLevel: level } });
+      const closed = context({ enrollment: { enrolledAt: at, doseLevel: level }, dlts: dlt ? [{ term: 'x', grade: 3, onset: at }] : [] });
+      state = nextTrialState(boinSpec, state, { patientId: `p${start + i}`, seq: 9, event: event('DLT_WINDOW_CLOSED'), before: enrolled, after: closed });
+    });
+    return state;
+  }
+
+  it('escalates at 0/3 (≤ λe 0.236), stays at 1/3 (between), de-escalates at 2/3 (≥ λd 0.359)', () => {
+    let state = newTrialState(boinSpec);
+    state = cohort(state, [false, false, false], 0);
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'escalate', fromLevel: 1, toLevel: 2 });
+    state = cohort(state, [true, false, false], 3);
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'stay', fromLevel: 2, toLevel: 2 });
+    state = cohort(state, [true, true, false], 6);
+    // Level 2 now has 3 of 6 (0.5 ≥ 0.359): de-escalate to level 1.
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'de-escalate', fromLevel: 2, toLevel: 1 });
+    expect(state.levels['2']).toEqual({ enrolled: 6, evaluable: 6, dlts: 3 });
+  });
+});
