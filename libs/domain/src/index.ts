@@ -23,3 +23,4 @@ export * from './metrics';
 export * from './trials/trial-ledger';
 export * from './trials/trial-service';
 export * from './trials/outcomes-service';
+export * from './exports';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type Actor, canSeeSite, ForbiddenError, NotFoundError, PatientService, WorkflowEngine } from '#domain';
+import { type Actor, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, WorkflowEngine } from '#domain';
 import { CurrentActor, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
 import { ZodPipe } from '../http/zod-pipe';
@@ -37,6 +37,7 @@ export class PatientsController {
   constructor(
     private readonly engine: WorkflowEngine,
     private readonly patients: PatientService,
+    private readonly exports: ExportService,
   ) {}
 
   /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
@@ -131,6 +132,13 @@ export class PatientsController {
     @CurrentActor() actor: Actor,
   ) {
     return this.patients.events(id, actor, query);
+  }
+
+  /** A FHIR R4 Bundle: ResearchStudy, ResearchSubject, a pseudonymous Patient, AdverseEvents, Observations. */
+  @Get(':id/fhir')
+  async fhir(@Param('id', patientId) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response) {
+    response.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+    return this.exports.fhir(id, actor);
   }
 
   /** Visits anchored at Day 0: target date, window, status. */

@@ -1,9 +1,16 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { OutcomesService, TrialService } from '#domain';
+import { ExportService, OutcomesService, TrialService } from '#domain';
+import { Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { protocolQuery } from '../http/schemas';
+
+const exportQuery = protocolQuery.extend({
+  format: z.literal('sdtm', { error: 'format must be sdtm' }),
+  domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB']).optional(),
+});
 
 const outcomesQuery = protocolQuery.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
 
@@ -14,6 +21,7 @@ export class TrialsController {
   constructor(
     private readonly trials: TrialService,
     private readonly outcomes: OutcomesService,
+    private readonly exports: ExportService,
   ) {}
 
   /** Enrollment against the target, the dose level now, per-level counts, escalation decisions with reasons, the MTD. */
@@ -27,6 +35,20 @@ export class TrialsController {
    * censored at the last contact, Greenwood log-log 95 % CI); AEs by term and worst grade; CRS and
    * ICANS by grade; CAR-T kinetics and cytokine peaks — for the trial and per cohort, as of `asOf`.
    */
+  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV: one `domain=`, or all in a zip. */
+  @Get(':protocolId/export')
+  @Roles('monitor')
+  async export(
+    @Param('protocolId') protocolId: string,
+    @Query(new ZodPipe(exportQuery, 'query')) query: z.infer<typeof exportQuery>,
+    @Res() response: Response,
+  ) {
+    const file = await this.exports.sdtm(protocolId, query);
+    response.setHeader('Content-Type', file.contentType);
+    response.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
+    response.send(file.body);
+  }
+
   @Get(':protocolId/outcomes')
   getOutcomes(@Param('protocolId') protocolId: string, @Query(new ZodPipe(outcomesQuery, 'query')) query: z.infer<typeof outcomesQuery>) {
     return this.outcomes.outcomes(protocolId, query);

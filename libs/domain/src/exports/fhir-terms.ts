@@ -1,0 +1,137 @@
+import type { AdverseEvent, CodeableConcept, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
+
+/**
+ * The systems, extensions and value mappings of the FHIR export. What FHIR R4 has no element or
+ * code for (the toxicity grade and its scale, the DLT call, the date an AE resolved, the trial's own
+ * assessment and lab codes) is defined under the engine's own base URL.
+ */
+export const EXPORT_BASE_URL = 'https://cart-trial-engine.example/fhir';
+
+export const EXPORT_URLS = {
+  /** Complex extension on AdverseEvent: `grade` (valueInteger 1–5) and `scale` (valueString: CTCAE v5.0, ASTCT CRS, ASTCT ICANS). */
+  toxicityGrade: `${EXPORT_BASE_URL}/StructureDefinition/toxicity-grade`,
+  /** Complex extension on AdverseEvent: `dlt` (valueBoolean), `provisional` (valueBoolean), `reason` (valueString). */
+  doseLimitingToxicity: `${EXPORT_BASE_URL}/StructureDefinition/dose-limiting-toxicity`,
+  /** Extension on AdverseEvent: when the event resolved (valueDateTime); R4 has no element for it. */
+  adverseEventResolved: `${EXPORT_BASE_URL}/StructureDefinition/adverse-event-resolved`,
+  protocolIdentifier: `${EXPORT_BASE_URL}/sid/protocol`,
+  /** Assessments the engine records (CRS grade, ICANS grade, ICE score, overall response …). */
+  assessmentCodes: `${EXPORT_BASE_URL}/CodeSystem/cart-assessment`,
+  /** The lab codes of the event vocabulary (CAR_COPIES, IL6, MRD …). */
+  labTestCodes: `${EXPORT_BASE_URL}/CodeSystem/lab-test`,
+  /** CR, CRi, PR, SD, PD, NR. */
+  responseCodes: `${EXPORT_BASE_URL}/CodeSystem/overall-response`,
+} as const;
+
+/** The system of a protocol's subject ids (the study pseudonyms). */
+export function subjectIdSystem(protocolId: string): string {
+  return `${EXPORT_BASE_URL}/sid/${encodeURIComponent(protocolId)}/subject`;
+}
+
+export const HL7_SYSTEMS = {
+  clinicalTrialsGov: 'https://clinicaltrials.gov',
+  studyPhase: 'http://terminology.hl7.org/CodeSystem/research-study-phase',
+  aeSeriousness: 'http://terminology.hl7.org/CodeSystem/adverse-event-seriousness',
+  aeSeverity: 'http://terminology.hl7.org/CodeSystem/adverse-event-severity',
+  aeOutcome: 'http://terminology.hl7.org/CodeSystem/adverse-event-outcome',
+  observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
+  securityLabel: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  ucum: 'http://unitsofmeasure.org',
+} as const;
+
+type SubjectStatus = ResearchSubject['status'];
+
+/**
+ * The R4 ResearchSubject.status of each state a site names a patient by (clinical.md,
+ * "Interoperability"). Manufacturing through the DLT window is the treatment phase; the response
+ * assessment and follow-up come after it; every final state but withdrawal and screen failure is off study.
+ */
+export const RESEARCH_SUBJECT_STATUS: Readonly<Record<string, SubjectStatus>> = {
+  screening: 'screening',
+  eligible: 'eligible',
+  enrolled: 'on-study',
+  manufacturing: 'on-study-intervention',
+  productReleased: 'on-study-intervention',
+  lymphodepletion: 'on-study-intervention',
+  readyForInfusion: 'on-study-intervention',
+  dltWindow: 'on-study-intervention',
+  responseAssessment: 'follow-up',
+  followUp: 'follow-up',
+  completed: 'off-study',
+  withdrawn: 'withdrawn',
+  screenFailed: 'ineligible',
+  died: 'off-study',
+  lostToFollowUp: 'off-study',
+  manufacturingFailed: 'off-study',
+};
+
+export function researchSubjectStatus(state: string): SubjectStatus {
+  const status = RESEARCH_SUBJECT_STATUS[state];
+  if (!status) throw new RangeError(`no ResearchSubject status is mapped for the patient state "${state}"`);
+  return status;
+}
+
+const STUDY_PHASES: Record<string, { code: string; display: string }> = {
+  'not applicable': { code: 'n-a', display: 'N/A' },
+  'n/a': { code: 'n-a', display: 'N/A' },
+  'early phase 1': { code: 'early-phase-1', display: 'Early Phase 1' },
+  'phase 1': { code: 'phase-1', display: 'Phase 1' },
+  'phase 1/phase 2': { code: 'phase-1-phase-2', display: 'Phase 1/Phase 2' },
+  'phase 1/2': { code: 'phase-1-phase-2', display: 'Phase 1/Phase 2' },
+  'phase 2': { code: 'phase-2', display: 'Phase 2' },
+  'phase 2/phase 3': { code: 'phase-2-phase-3', display: 'Phase 2/Phase 3' },
+  'phase 2/3': { code: 'phase-2-phase-3', display: 'Phase 2/Phase 3' },
+  'phase 3': { code: 'phase-3', display: 'Phase 3' },
+  'phase 4': { code: 'phase-4', display: 'Phase 4' },
+};
+
+/**
+ * The protocol's phase, coded in `research-study-phase` when it is one of ClinicalTrials.gov's phase
+ * names; a phase the record does not state ("single arm, phase not stated") keeps its words only.
+ */
+export function researchStudyPhase(phase: string): NonNullable<ResearchStudy['phase']> {
+  const known = STUDY_PHASES[phase.trim().toLowerCase().replace(/\s+/g, ' ')];
+  return known ? { coding: [{ system: HL7_SYSTEMS.studyPhase, ...known }], text: phase } : { text: phase };
+}
+
+/** R4 AdverseEvent.severity has three levels: CTCAE grade 1 is mild, 2 moderate, 3 and above severe. */
+export function adverseEventSeverity(grade: number): NonNullable<AdverseEvent['severity']> {
+  const [code, display] = grade <= 1 ? ['mild', 'Mild'] : grade === 2 ? ['moderate', 'Moderate'] : ['severe', 'Severe'];
+  return { coding: [{ system: HL7_SYSTEMS.aeSeverity, code, display }] };
+}
+
+export function adverseEventSeriousness(serious: boolean): NonNullable<AdverseEvent['seriousness']> {
+  const [code, display] = serious ? ['Serious', 'Serious'] : ['Non-serious', 'Non-serious'];
+  return { coding: [{ system: HL7_SYSTEMS.aeSeriousness, code, display }] };
+}
+
+export function observationCategory(code: 'laboratory' | 'exam'): CodeableConcept {
+  const display = code === 'laboratory' ? 'Laboratory' : 'Exam';
+  return { coding: [{ system: HL7_SYSTEMS.observationCategory, code, display }] };
+}
+
+const RESPONSE_NAMES: Record<string, string> = {
+  CR: 'Complete response',
+  CRi: 'Complete response with incomplete count recovery',
+  PR: 'Partial response',
+  SD: 'Stable disease',
+  PD: 'Progressive disease',
+  NR: 'No response',
+};
+
+export function overallResponse(response: string): CodeableConcept {
+  const display = RESPONSE_NAMES[response] ?? response;
+  return { coding: [{ system: EXPORT_URLS.responseCodes, code: response, display }], text: display };
+}
+
+export function assessmentCode(code: string, display: string): CodeableConcept {
+  return { coding: [{ system: EXPORT_URLS.assessmentCodes, code, display }], text: display };
+}
+
+/** UCUM codes of the units sites use most; any other unit is exported as written, without a code. */
+const UCUM_CODES: Record<string, string> = { '%': '%', 'pg/mL': 'pg/mL', 'ng/mL': 'ng/mL', '°C': 'Cel', Cel: 'Cel' };
+
+export function quantity(value: number, unit: string) {
+  const code = UCUM_CODES[unit];
+  return code ? { value, unit, system: HL7_SYSTEMS.ucum, code } : { value, unit };
+}

@@ -1,0 +1,273 @@
+import { ageOn } from '#protocols';
+import { adverseEventFacts, labResultFacts, responseFacts } from './clinical-facts';
+import type { ExportTable } from './csv';
+import type { PatientExportInput } from './export-input';
+import { COMPARTMENTS, labTestName } from './lab-tests';
+
+/** The SDTM domains of the export (api.md, `GET /trials/:protocolId/export?format=sdtm`). */
+export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB';
+
+export interface SdtmProtocol {
+  id: string;
+  version: number;
+  title: string;
+  /** The CAR-T product's name (EXTRT of the infusion); `CAR-T CELLS` unless given. */
+  product?: string;
+}
+
+export interface SdtmInput {
+  protocol: SdtmProtocol;
+  patients: readonly PatientExportInput[];
+}
+
+type Row = ExportTable['rows'][number];
+
+/** The variables of each domain, in the order SDTMIG lists them. */
+export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
+  DM: [
+    'STUDYID', 'DOMAIN', 'USUBJID', 'SUBJID', 'RFSTDTC', 'RFENDTC', 'RFXSTDTC', 'RFXENDTC', 'RFICDTC', 'RFPENDTC',
+    'DTHDTC', 'DTHFL', 'SITEID', 'AGE', 'AGEU', 'SEX', 'ARMCD', 'ARM', 'ACTARMCD', 'ACTARM',
+  ],
+  EX: ['STUDYID', 'DOMAIN', 'USUBJID', 'EXSEQ', 'EXTRT', 'EXCAT', 'EXDOSE', 'EXDOSU', 'EXDOSFRM', 'EXDOSFRQ', 'EXROUTE', 'EXSTDTC', 'EXENDTC'],
+  AE: ['STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AEDECOD', 'AESER', 'AEREL', 'AEOUT', 'AETOXGR', 'AESTDTC', 'AEENDTC'],
+  SUPPAE: ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'],
+  RS: ['STUDYID', 'DOMAIN', 'USUBJID', 'RSSEQ', 'RSTESTCD', 'RSTEST', 'RSCAT', 'RSORRES', 'RSSTRESC', 'VISIT', 'RSDTC'],
+  LB: [
+    'STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU',
+    'LBSPEC', 'LBDTC',
+  ],
+};
+
+/**
+ * The trial's patients as SDTM-style tables (clinical.md, "Interoperability"): one DM row per
+ * registered patient, EX for the lymphodepletion agents and the CAR-T infusion, AE with the
+ * CTCAE/ASTCT grade, SUPPAE for the DLT call and the grading scale (non-standard qualifiers), RS for
+ * each overall response and LB for each lab result. Dates are ISO 8601 in UTC.
+ */
+export function sdtmTables(input: SdtmInput): Record<SdtmDomain, ExportTable> {
+  const rows: Record<SdtmDomain, Row[]> = { DM: [], EX: [], AE: [], SUPPAE: [], RS: [], LB: [] };
+  const patients = [...input.patients].sort((a, b) => compare(usubjid(input.protocol, a), usubjid(input.protocol, b)));
+  for (const patient of patients) {
+    const keys = { STUDYID: input.protocol.id, USUBJID: usubjid(input.protocol, patient) };
+    rows.DM.push({ ...keys, DOMAIN: 'DM', ...demographics(input.protocol, patient) });
+    rows.EX.push(...numbered('EXSEQ', exposure(input.protocol, patient)).map((row) => ({ ...keys, DOMAIN: 'EX', ...row })));
+    const { ae, suppae } = adverseEvents(patient);
+    rows.AE.push(...ae.map((row) => ({ ...keys, DOMAIN: 'AE', ...row })));
+    rows.SUPPAE.push(...suppae.map((row) => ({ STUDYID: keys.STUDYID, RDOMAIN: 'AE', USUBJID: keys.USUBJID, ...row })));
+    rows.RS.push(...numbered('RSSEQ', responses(patient)).map((row) => ({ ...keys, DOMAIN: 'RS', ...row })));
+    rows.LB.push(...numbered('LBSEQ', labResults(patient)).map((row) => ({ ...keys, DOMAIN: 'LB', ...row })));
+  }
+  const table = (domain: SdtmDomain): ExportTable => ({
+    columns: [...SDTM_COLUMNS[domain]],
+    rows: rows[domain].map((row) => Object.fromEntries(SDTM_COLUMNS[domain].map((column) => [column, row[column] ?? null]))),
+  });
+  return { DM: table('DM'), EX: table('EX'), AE: table('AE'), SUPPAE: table('SUPPAE'), RS: table('RS'), LB: table('LB') };
+}
+
+function usubjid(protocol: SdtmProtocol, { patient }: PatientExportInput): string {
+  return `${protocol.id}-${patient.subjectId}`;
+}
+
+/**
+ * DM. The first dose (RFSTDTC) is the start of lymphodepletion, or the infusion without it; the
+ * study treatment (RFXSTDTC, RFXENDTC, RFENDTC) is the CAR-T infusion. AGE is at the first dose, or
+ * at consent for a patient never dosed. The birth date itself is not exported.
+ */
+function demographics(protocol: SdtmProtocol, { patient, record }: PatientExportInput): Row {
+  const infusedAt = record.infusion?.infusedAt ?? null;
+  const firstDose = record.lymphodepletion?.startedAt ?? infusedAt;
+  const consentAt = record.consent?.signedAt ?? null;
+  const ageAt = firstDose ?? consentAt;
+  const age = ageAt ? (ageOn(record.demographics.birthDate, ageAt) ?? null) : null;
+  const died = patient.state === 'died';
+  const arm = armOf(protocol, patient.cohort);
+  const planned = patient.state === 'screenFailed' ? SCREEN_FAILURE : record.enrollment ? arm : NOT_ASSIGNED;
+  const actual = planned === arm && !infusedAt ? NOT_TREATED : planned;
+  return {
+    SUBJID: patient.subjectId,
+    RFSTDTC: dateTime(firstDose),
+    RFENDTC: dateTime(infusedAt),
+    RFXSTDTC: dateTime(infusedAt),
+    RFXENDTC: dateTime(infusedAt),
+    RFICDTC: dateTime(consentAt),
+    RFPENDTC: dateTime(record.offStudy?.at ?? null),
+    DTHDTC: died ? dateTime(record.offStudy?.at ?? null) : null,
+    DTHFL: died ? 'Y' : null,
+    SITEID: patient.siteId,
+    AGE: age,
+    AGEU: age === null ? null : 'YEARS',
+    SEX: SEX[record.demographics.sex] ?? 'U',
+    ARMCD: planned.code,
+    ARM: planned.name,
+    ACTARMCD: actual.code,
+    ACTARM: actual.name,
+  };
+}
+
+interface Arm {
+  code: string;
+  name: string;
+}
+
+const SCREEN_FAILURE: Arm = { code: 'SCRNFAIL', name: 'Screen Failure' };
+const NOT_ASSIGNED: Arm = { code: 'NOTASSGN', name: 'Not Assigned' };
+const NOT_TREATED: Arm = { code: 'NOTTRT', name: 'Not Treated' };
+
+/** The single arm of the trial, or the cohort on trials that have them. ARMCD is at most 20 characters. */
+function armOf(protocol: SdtmProtocol, cohort: string | null): Arm {
+  return {
+    code: (cohort ?? protocol.id).toUpperCase().slice(0, 20),
+    name: cohort ? `${protocol.title}, cohort ${cohort}` : protocol.title,
+  };
+}
+
+/** SDTM SEX (CDISC codelist C66731); `other` is taken as UNDIFFERENTIATED. */
+const SEX: Record<string, string> = { female: 'F', male: 'M', unknown: 'U', other: 'UNDIFFERENTIATED' };
+
+/**
+ * EX. Each lymphodepletion agent is one row per run of consecutive dosing days at its daily dose
+ * (EXDOSFRQ QD), dated from the day lymphodepletion started; until lymphodepletion is recorded as
+ * completed only the runs that began that day are shown, without an end. The infusion is one row.
+ */
+function exposure(protocol: SdtmProtocol, { record }: PatientExportInput): Row[] {
+  const rows: Row[] = [];
+  const lymphodepletion = record.lymphodepletion;
+  if (lymphodepletion) {
+    const firstDay = Math.min(...lymphodepletion.plan.agents.flatMap((agent) => agent.days));
+    const startDate = date(lymphodepletion.startedAt)!;
+    for (const agent of lymphodepletion.plan.agents) {
+      for (const run of consecutiveRuns(agent.days)) {
+        if (!lymphodepletion.completedAt && run.first !== firstDay) continue;
+        rows.push({
+          EXTRT: agent.agent.toUpperCase(),
+          EXCAT: 'LYMPHODEPLETION',
+          EXDOSE: agent.dailyMg,
+          EXDOSU: 'mg',
+          EXDOSFRM: 'INJECTION',
+          EXDOSFRQ: 'QD',
+          EXROUTE: 'INTRAVENOUS',
+          EXSTDTC: addDays(startDate, run.first - firstDay),
+          EXENDTC: lymphodepletion.completedAt ? addDays(startDate, run.last - firstDay) : null,
+        });
+      }
+    }
+  }
+  if (record.infusion) {
+    rows.push({
+      EXTRT: (protocol.product ?? 'CAR-T cells').toUpperCase(),
+      EXCAT: 'CAR-T CELL INFUSION',
+      EXDOSE: record.infusion.cellsPerKg,
+      EXDOSU: 'cells/kg',
+      EXDOSFRM: 'INJECTION, SUSPENSION',
+      EXDOSFRQ: 'ONCE',
+      EXROUTE: 'INTRAVENOUS',
+      EXSTDTC: dateTime(record.infusion.infusedAt),
+      EXENDTC: dateTime(record.infusion.infusedAt),
+    });
+  }
+  return rows;
+}
+
+/**
+ * AE, with SUPPAE for what SDTM has no AE variable for: the DLT call (QNAM AEDLT, and AEDLTPRV while
+ * it is provisional) and the grading scale (AETOXSCL: CTCAE v5.0, ASTCT CRS or ASTCT ICANS). AEDECOD
+ * repeats the reported term: the engine does not code terms to MedDRA.
+ */
+function adverseEvents({ events, computed }: PatientExportInput): { ae: Row[]; suppae: Row[] } {
+  const ae: Row[] = [];
+  const suppae: Row[] = [];
+  adverseEventFacts(events, computed).forEach((fact, index) => {
+    const seq = index + 1;
+    ae.push({
+      AESEQ: seq,
+      AESPID: String(fact.firstSeq),
+      AETERM: fact.term,
+      AEDECOD: fact.term,
+      AESER: fact.serious ? 'Y' : 'N',
+      AEREL: fact.related ? 'RELATED' : 'NOT RELATED',
+      AEOUT: fact.grade === 5 ? 'FATAL' : fact.resolvedAt ? 'RECOVERED/RESOLVED' : null,
+      AETOXGR: fact.grade === null ? null : String(fact.grade),
+      AESTDTC: dateTime(fact.onset),
+      AEENDTC: dateTime(fact.resolvedAt),
+    });
+    const qualifier = (QNAM: string, QLABEL: string, QVAL: string): Row => ({
+      IDVAR: 'AESEQ',
+      IDVARVAL: String(seq),
+      QNAM,
+      QLABEL,
+      QVAL,
+      QORIG: 'DERIVED',
+      QEVAL: null,
+    });
+    if (fact.dlt) {
+      suppae.push(qualifier('AEDLT', 'Dose-Limiting Toxicity', fact.dlt.dlt ? 'Y' : 'N'));
+      if (fact.dlt.provisional) suppae.push(qualifier('AEDLTPRV', 'DLT Provisional Pending Resolution', 'Y'));
+    }
+    if (fact.scale) suppae.push(qualifier('AETOXSCL', 'Toxicity Grading Scale', fact.scale));
+  });
+  return { ae, suppae };
+}
+
+function responses({ events, computed, responseCriteria }: PatientExportInput): Row[] {
+  const category = responseCriteria === 'LUGANO_2014' ? 'LUGANO 2014' : 'ALL RESPONSE CRITERIA';
+  return responseFacts(events, computed).map((assessed) => ({
+    RSTESTCD: 'OVRLRESP',
+    RSTEST: 'Overall Response',
+    RSCAT: category,
+    RSORRES: assessed.response,
+    RSSTRESC: assessed.response,
+    VISIT: assessed.visit,
+    RSDTC: dateTime(assessed.assessedAt),
+  }));
+}
+
+function labResults({ events }: PatientExportInput): Row[] {
+  return labResultFacts(events).map((lab) => {
+    const test = labTestName(lab.code);
+    return {
+      LBTESTCD: test.testCode,
+      LBTEST: test.test,
+      LBORRES: String(lab.value),
+      LBORRESU: lab.unit,
+      LBSTRESC: String(lab.value),
+      LBSTRESN: lab.value,
+      LBSTRESU: lab.unit,
+      LBSPEC: lab.compartment ? COMPARTMENTS[lab.compartment].specimen : null,
+      LBDTC: dateTime(lab.collectedAt),
+    };
+  });
+}
+
+function numbered(seqColumn: string, rows: Row[]): Row[] {
+  return rows.map((row, index) => ({ [seqColumn]: index + 1, ...row }));
+}
+
+function consecutiveRuns(days: number[]): Array<{ first: number; last: number }> {
+  const runs: Array<{ first: number; last: number }> = [];
+  for (const day of [...days].sort((a, b) => a - b)) {
+    const run = runs[runs.length - 1];
+    if (run && day === run.last + 1) run.last = day;
+    else runs.push({ first: day, last: day });
+  }
+  return runs;
+}
+
+/** An ISO 8601 date-time in UTC to the second (`2026-03-16T10:00:00`); a date stays a date. */
+function dateTime(at: string | null): string | null {
+  if (at === null) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return at;
+  return new Date(at).toISOString().slice(0, 19);
+}
+
+function date(at: string | null): string | null {
+  return dateTime(at)?.slice(0, 10) ?? null;
+}
+
+function addDays(isoDate: string, days: number): string {
+  const [year, month, day] = isoDate.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

