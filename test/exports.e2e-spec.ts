@@ -39,7 +39,7 @@ describe('exports', () => {
     for (const resource of resources) expect(() => validateResource(resource)).not.toThrow();
     const types = resources.map((r) => r.resourceType);
     expect(types).toEqual(expect.arrayContaining(['ResearchStudy', 'ResearchSubject', 'Patient', 'AdverseEvent', 'Observation']));
-    const patient = resources.find((r) => r.resourceType === 'Patient') as Record<string, unknown>;
+    const patient = resources.find((r) => r.resourceType === 'Patient') as unknown as Record<string, unknown>;
     expect(patient.name).toBeUndefined();
     expect(String(patient.birthDate)).toMatch(/^\d{4}$/);
     const subject = resources.find((r) => r.resourceType === 'ResearchSubject') as { status: string };
