@@ -24,3 +24,4 @@ export * from './trials/trial-ledger';
 export * from './trials/trial-service';
 export * from './trials/outcomes-service';
 export * from './exports';
+export * from './audit/replay';

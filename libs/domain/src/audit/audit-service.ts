@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import stableStringify from 'fast-json-stable-stringify';
+import { findProtocol } from '#protocols';
 import { verifyChain } from './hash-chain';
+import { replayLog } from './replay';
 import { type Actor, canSeeSite } from '../engine/actor';
 import { NotFoundError } from '../errors';
 
@@ -14,7 +17,7 @@ export class AuditService {
   async verify(actor: Actor, patientId?: string) {
     const all = await this.dataSource.getRepository(PatientEntity).find({
       where: patientId ? { id: patientId } : {},
-      select: { id: true, siteId: true },
+      select: { id: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, snapshot: true },
       order: { id: 'ASC' },
     });
     const patients = all.filter((p) => canSeeSite(actor, p.siteId));
@@ -25,6 +28,19 @@ export class AuditService {
       entries += log.length;
       const broken = verifyChain(log);
       if (broken) return { ok: false, patientsChecked: patients.length, entriesChecked: entries, firstBroken: { patientId: id, ...broken } };
+      // The stored snapshot must be what replaying the log from registration gives.
+      const patient = patients.find((p) => p.id === id)!;
+      const protocol = findProtocol(patient.protocolId, patient.protocolVersion)!.forCohort(patient.cohort);
+      const replayed = replayLog(protocol, log).snapshot;
+      if (stableStringify(replayed) !== stableStringify(patient.snapshot)) {
+        const last = log.at(-1)?.seq ?? 0;
+        return {
+          ok: false,
+          patientsChecked: patients.length,
+          entriesChecked: entries,
+          firstBroken: { patientId: id, seq: last, problem: 'the stored snapshot differs from replaying the log' },
+        };
+      }
     }
     return { ok: true, patientsChecked: patients.length, entriesChecked: entries, firstBroken: null };
   }

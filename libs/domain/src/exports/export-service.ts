@@ -2,40 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { zipSync, strToU8 } from 'fflate';
-import { findProtocol, type ClinicalEvent, type ClinicalEventType, type PatientDemographics, type Protocol } from '#protocols';
+import { findProtocol } from '#protocols';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { NotFoundError } from '../errors';
 import type { Actor } from '../engine/actor';
 import { Clock } from '../engine/clock';
 import { WorkflowEngine } from '../engine/workflow-engine';
-import * as machine from '../engine/machine-boundary';
+import { replayLog } from '../audit/replay';
 import { PatientService } from '../patients/patient-service';
 import { toPatientView } from '../patients/patient-view';
 import { patientFhirBundle } from './fhir-bundle';
 import { sdtmTables, type SdtmDomain } from './sdtm';
 import { toCsv } from './csv';
-import type { EngineAnswer, PatientExportInput } from './export-input';
-
-/**
- * The engine's answer to every logged event, by replaying the patient's machine over its log from
- * registration: each event is answered with the record as it stood just before it.
- */
-function replayAnswers(protocol: Protocol, events: PatientEventEntity[]): EngineAnswer {
-  const answers = new Map<number, Record<string, unknown> | undefined>();
-  const registration = events.find((e) => e.type === 'PATIENT_REGISTERED');
-  if (!registration) return () => undefined;
-  const patient = registration.data as unknown as PatientDemographics;
-  let { snapshot } = machine.startMachine(protocol, {
-    patient: { subjectId: patient.subjectId, sex: patient.sex, birthDate: patient.birthDate, weightKg: patient.weightKg, heightCm: patient.heightCm },
-  });
-  for (const e of events) {
-    if (e.type === 'PATIENT_REGISTERED') continue;
-    const event: ClinicalEvent = { type: e.type as ClinicalEventType, occurredAt: e.occurredAt, data: e.data };
-    answers.set(e.seq, protocol.answer(machine.contextOf(snapshot), event));
-    snapshot = machine.stepMachine(protocol, snapshot, event).next;
-  }
-  return (event) => answers.get(event.seq);
-}
+import type { PatientExportInput } from './export-input';
 
 /** FHIR R4 and CDISC SDTM exports of the event log. */
 @Injectable()
@@ -85,7 +64,7 @@ export class ExportService {
         patient,
         record: toPatientView(patient, protocol, now).record,
         events: log,
-        computed: replayAnswers(protocol, log),
+        computed: ((answers) => (event: { seq: number }) => answers.get(event.seq))(replayLog(protocol, log).answers),
         responseCriteria: protocol.spec.responseCriteria,
       };
     });
