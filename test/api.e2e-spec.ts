@@ -14,10 +14,13 @@ describe('the HTTP API', () => {
 
   const log = async (patientId: string) => (await site.get(`/patients/${patientId}/events`)).body as unknown[];
 
-  it('answers health without a token, naming the database and Redis', async () => {
+  it('answers health without a token, naming the database and Redis, with security headers', async () => {
     const res = await t.http.get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', database: 'up', redis: 'up' });
+    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN' });
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
   it('serves Prometheus metrics to the host, counting applied and refused events', async () => {
@@ -232,5 +235,24 @@ describe('the audit chain', () => {
     expect((await t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitorB}`)).status).toBe(404);
     expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${monitorB}`)).body).toMatchObject({ ok: true, patientsChecked: 0 });
     expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${site.coordinator}`)).status).toBe(403);
+  });
+});
+
+describe('rate limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { RATE_LIMIT_PER_MINUTE: '5' });
+  });
+  afterAll(() => t.close());
+
+  it("answers 429 in the API's shape once a caller passes its limit, counting per token", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await t.http.get('/protocols').set('Authorization', `Bearer ${t.adminToken}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await t.http.get('/protocols').set('Authorization', `Bearer ${t.adminToken}`);
+    expect(limited.body).toEqual({ error: 'too_many_requests', message: 'Too many requests: at most 5 a minute per caller. Wait and try again.' });
+    const other = await createUser(t, 'monitor', ['site-a']).catch(() => undefined);
+    expect(other).toBeUndefined(); // the admin is limited on every route, user creation included
   });
 });

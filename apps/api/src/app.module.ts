@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { type AppConfig, type Clock, DomainModule } from '#domain';
 import { WorkerModule } from '../../worker/src/worker.module';
@@ -40,10 +42,23 @@ export class AppModule {
           },
         }),
         DomainModule.forRoot(config, { clock: options.clock }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'per-minute', ttl: 60_000, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],
+          skipIf: () => config.rateLimitPerMinute === 0,
+          // A caller is its token (hashed, never kept in clear), else its address.
+          getTracker: (req: Record<string, any>) => {
+            const auth = req.headers?.authorization as string | undefined;
+            return auth ? createHash('sha256').update(auth).digest('hex') : String(req.ip);
+          },
+          // One budget per caller across all routes (the default key would give a budget per route).
+          generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
+          errorMessage: `Too many requests: at most ${config.rateLimitPerMinute} a minute per caller. Wait and try again.`,
+        }),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController, MetricsController, TrialsController, ProtocolsController, PatientsController, UsersController, AuditController],
       providers: [
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import helmet from 'helmet';
 import { type AppConfig, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
 import { toBody } from './http/error-filter';
@@ -15,6 +16,12 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Security headers on every answer; the OpenAPI page needs its inline script and styles.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+    }),
+  );
   const metrics = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });

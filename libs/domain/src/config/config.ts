@@ -22,6 +22,8 @@ const schema = z.object({
   /** How often the reconciler re-enqueues pending timers and outbox rows. */
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(30_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
 });
 
 export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -38,6 +40,7 @@ export interface AppConfig {
   timerHorizonMs: number;
   reconcileEveryMs: number;
   dbPoolSize: number;
+  rateLimitPerMinute: number;
 }
 
 export class ConfigurationError extends Error {}
@@ -64,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timerHorizonMs: c.TIMER_HORIZON_DAYS * 24 * 3600 * 1000,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
   };
 }
 
