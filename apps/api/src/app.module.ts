@@ -15,6 +15,7 @@ import { UsersController } from './controllers/users.controller';
 import { AuditController } from './controllers/audit.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { TrialsController } from './controllers/trials.controller';
+import { NotificationsController } from './controllers/notifications.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -56,7 +57,7 @@ export class AppModule {
         }),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, MetricsController, TrialsController, ProtocolsController, PatientsController, UsersController, AuditController],
+      controllers: [HealthController, MetricsController, TrialsController, NotificationsController, ProtocolsController, PatientsController, UsersController, AuditController],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },

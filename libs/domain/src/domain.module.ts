@@ -8,10 +8,12 @@ import { TransactionRunner } from './persistence/transaction-runner';
 import { Clock, SystemClock } from './engine/clock';
 import { WorkflowEngine } from './engine/workflow-engine';
 import { JobDispatcher } from './scheduling/job-dispatcher';
-import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE } from './scheduling/queues';
+import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE } from './scheduling/queues';
 import { TimerService } from './scheduling/timer-service';
 import { Reconciler } from './scheduling/reconciler';
 import { OutboxRelay } from './scheduling/outbox-relay';
+import { WebhookSender } from './scheduling/webhook-sender';
+import { NotificationService } from './notifications/notification-service';
 import { PatientService } from './patients/patient-service';
 import { UserService } from './users/user-service';
 import { AuditService } from './audit/audit-service';
@@ -21,7 +23,7 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, PatientService, UserService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, UserService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})
@@ -33,7 +35,7 @@ export class DomainModule {
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(config)),
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
-        BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: MAINTENANCE_QUEUE }),
+        BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -23,6 +23,10 @@ const schema = z.object({
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(30_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
+  /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
 });
 
@@ -41,6 +45,7 @@ export interface AppConfig {
   reconcileEveryMs: number;
   dbPoolSize: number;
   rateLimitPerMinute: number;
+  webhook: { maxAttempts: number; backoffMs: number; timeoutMs: number };
 }
 
 export class ConfigurationError extends Error {}
@@ -68,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    webhook: { maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffMs: c.WEBHOOK_BACKOFF_MS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
   };
 }
 

@@ -10,8 +10,9 @@ const clock: Clock = { now: () => new Date(NOW) };
 function build(env: Record<string, string> = {}) {
   const timers = { addBulk: jest.fn().mockResolvedValue([]), remove: jest.fn().mockResolvedValue(1) };
   const outbox = { addBulk: jest.fn().mockResolvedValue([]) };
-  const sut = new JobDispatcher(timers as unknown as Queue, outbox as unknown as Queue, loadConfig(env), clock);
-  return { sut, mocks: { timers, outbox } };
+  const webhooks = { addBulk: jest.fn().mockResolvedValue([]) };
+  const sut = new JobDispatcher(timers as unknown as Queue, outbox as unknown as Queue, webhooks as unknown as Queue, loadConfig(env), clock);
+  return { sut, mocks: { timers, outbox, webhooks } };
 }
 
 const at = (ms: number) => new Date(NOW + ms).toISOString();
@@ -37,6 +38,12 @@ describe('JobDispatcher', () => {
     const { sut, mocks } = build({ TIME_SCALE: '86400' });
     await sut.enqueueTimers([{ id: 'p.1.d28', dueAt: at(28 * DAY) }]);
     expect(mocks.timers.addBulk.mock.calls[0][0][0].opts.delay).toBe(28_000);
+  });
+
+  it('enqueues webhook deliveries with the configured attempts and exponential backoff', async () => {
+    const { sut, mocks } = build({ WEBHOOK_MAX_ATTEMPTS: '4', WEBHOOK_BACKOFF_MS: '100' });
+    await sut.enqueueWebhookDeliveries(['o.1.w']);
+    expect(mocks.webhooks.addBulk.mock.calls[0][0][0].opts).toMatchObject({ jobId: 'webhook-o.1.w', attempts: 4, backoff: { type: 'exponential', delay: 100 } });
   });
 
   it('never fails the caller when Redis is down: the rows stay pending for the reconciler', async () => {

@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Clock } from '../engine/clock';
-import { OUTBOX_QUEUE, TIMER_QUEUE, outboxJobId, timerJobId, type OutboxJob, type TimerJob } from './queues';
+import { OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE, outboxJobId, timerJobId, webhookJobId, type OutboxJob, type TimerJob, type WebhookJob } from './queues';
 
 const JOB_OPTIONS = {
   removeOnComplete: true,
@@ -23,6 +23,7 @@ export class JobDispatcher {
   constructor(
     @InjectQueue(TIMER_QUEUE) private readonly timers: Queue<TimerJob>,
     @InjectQueue(OUTBOX_QUEUE) private readonly outbox: Queue<OutboxJob>,
+    @InjectQueue(WEBHOOK_QUEUE) private readonly webhooks: Queue<WebhookJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -80,6 +81,26 @@ export class JobDispatcher {
       rows.map((row) => ({ name: 'deliver', data: { outboxId: row.id }, opts: { ...JOB_OPTIONS, jobId: outboxJobId(row.id) } })),
     );
     return rows.length;
+  }
+
+  /** Webhook deliveries: BullMQ retries a failed attempt with exponential backoff up to the configured attempts. */
+  async enqueueWebhookDeliveries(deliveryIds: string[]): Promise<number> {
+    if (!deliveryIds.length) return 0;
+    const { maxAttempts, backoffMs } = this.config.webhook;
+    await this.webhooks.addBulk(
+      deliveryIds.map((id) => ({
+        name: 'deliver',
+        data: { deliveryId: id },
+        opts: { ...JOB_OPTIONS, jobId: webhookJobId(id), attempts: maxAttempts, backoff: { type: 'exponential', delay: backoffMs } },
+      })),
+    );
+    return deliveryIds.length;
+  }
+
+  /** Queues a delivery again after a resend: a finished or failed job of that id would make a plain add a no-op. */
+  async requeueWebhookDelivery(deliveryId: string): Promise<void> {
+    await this.webhooks.remove(webhookJobId(deliveryId));
+    await this.enqueueWebhookDeliveries([deliveryId]);
   }
 
   private async removeTimerJobs(timerIds: string[]): Promise<void> {

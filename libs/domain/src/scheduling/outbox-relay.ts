@@ -1,13 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { OutboxEntity } from '../persistence/entities';
+import { type DataSource, IsNull } from 'typeorm';
+import { NotificationEntity, OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { insertRows } from '../persistence/insert-rows';
 import { Clock } from '../engine/clock';
+import { JobDispatcher } from './job-dispatcher';
+
+/** Who sees a site's notifications in the app: its coordinators and investigators. */
+const INBOX_ROLES = new Set(['coordinator', 'investigator']);
 
 /**
- * Relays an outbox row. The row's status, changed only from `pending`, makes a delivery happen once
- * however often its job runs. The channel today is the structured notification log; webhooks and
- * the per-user inbox plug in here.
+ * Relays an outbox row (one occurrence) to its channels in one transaction: an inbox row per
+ * recipient and a delivery row per matching webhook, each keyed by the occurrence, and the outbox row
+ * marked delivered. A repeated or re-enqueued job finds the row delivered and does nothing, so an
+ * occurrence reaches each inbox and each webhook's queue once.
  */
 @Injectable()
 export class OutboxRelay {
@@ -15,20 +22,66 @@ export class OutboxRelay {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
   ) {}
 
   async deliver(outboxId: string): Promise<boolean> {
-    const repo = this.dataSource.getRepository(OutboxEntity);
-    const row = await repo.findOneBy({ id: outboxId });
-    if (!row || row.status !== 'pending') return false;
-    const { affected } = await repo.update(
-      { id: outboxId, status: 'pending' },
-      { status: 'delivered', deliveredAt: this.clock.now().toISOString(), attempts: row.attempts + 1 },
+    const now = this.clock.now().toISOString();
+    const fanned = await this.tx.run(async (manager) => {
+      const row = await manager.findOne(OutboxEntity, { where: { id: outboxId }, lock: this.tx.rowLock });
+      if (!row || row.status !== 'pending') return undefined;
+      const { message, siteId } = row.payload as { message?: string; siteId?: string };
+      const users = await manager.find(UserEntity, { where: { revokedAt: IsNull() } });
+      const recipients = users.filter((u) => INBOX_ROLES.has(u.role) && siteId !== undefined && u.siteIds.includes(siteId));
+      if (recipients.length) {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(NotificationEntity)
+          .values(
+            recipients.map((u) => ({
+              id: `${row.id}.${u.id}`,
+              outboxId: row.id,
+              userId: u.id,
+              patientId: row.patientId,
+              kind: row.kind,
+              message: message ?? row.kind,
+              payload: row.payload as never,
+              createdAt: now,
+              readAt: null,
+            })),
+          )
+          .orIgnore()
+          .execute();
+      }
+      const webhooks = (await manager.find(WebhookEntity, { where: { revokedAt: IsNull() } })).filter(
+        (w) => (!w.siteIds.length || (siteId !== undefined && w.siteIds.includes(siteId))) && (!w.kinds.length || w.kinds.includes(row.kind)),
+      );
+      const deliveries = webhooks.map((w) => ({
+        id: `${row.id}.${w.id}`,
+        outboxId: row.id,
+        webhookId: w.id,
+        status: 'pending' as const,
+        attempts: 0,
+        lastError: null,
+        createdAt: now,
+        updatedAt: now,
+        deliveredAt: null,
+      }));
+      if (deliveries.length) await insertRows(manager, WebhookDeliveryEntity, deliveries);
+      await manager.update(OutboxEntity, { id: row.id }, { status: 'delivered', deliveredAt: now, attempts: row.attempts + 1 });
+      return { row, recipients: recipients.length, deliveries: deliveries.map((d) => d.id) };
+    });
+    if (!fanned) return false;
+    this.logger.log(
+      { notification: fanned.row.kind, outboxId: fanned.row.id, inbox: fanned.recipients, webhooks: fanned.deliveries.length },
+      `${fanned.row.kind} to ${fanned.recipients} inboxes and ${fanned.deliveries.length} webhooks`,
     );
-    if (affected !== 1) return false;
-    const { message, ...rest } = row.payload as { message?: string };
-    this.logger.log({ notification: row.kind, outboxId: row.id, ...rest, message }, `${row.kind}: ${message}`);
+    await this.dispatcher.enqueueWebhookDeliveries(fanned.deliveries).catch((error: Error) => {
+      this.logger.warn(`Webhook deliveries not enqueued; the reconciler will retry: ${error.message}`);
+    });
     return true;
   }
 }

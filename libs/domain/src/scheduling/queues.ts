@@ -2,6 +2,7 @@
 export const TIMER_QUEUE = 'timers';
 export const OUTBOX_QUEUE = 'outbox';
 export const MAINTENANCE_QUEUE = 'maintenance';
+export const WEBHOOK_QUEUE = 'webhooks';
 
 export const RECONCILE_JOB = 'reconcile';
 export const RECONCILER_SCHEDULER_ID = 'reconciler';
@@ -9,6 +10,7 @@ export const RECONCILER_SCHEDULER_ID = 'reconciler';
 /** Job ids: the row id behind a prefix, never a bare integer, never a `:`. */
 export const timerJobId = (timerId: string) => `timer-${timerId}`;
 export const outboxJobId = (outboxId: string) => `outbox-${outboxId}`;
+export const webhookJobId = (deliveryId: string) => `webhook-${deliveryId}`;
 
 export interface TimerJob {
   timerId: string;
@@ -16,4 +18,8 @@ export interface TimerJob {
 
 export interface OutboxJob {
   outboxId: string;
+}
+
+export interface WebhookJob {
+  deliveryId: string;
 }

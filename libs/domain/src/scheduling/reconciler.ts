@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Clock } from '../engine/clock';
-import { OutboxEntity, TimerEntity } from '../persistence/entities';
+import { OutboxEntity, TimerEntity, WebhookDeliveryEntity } from '../persistence/entities';
 import { JobDispatcher } from './job-dispatcher';
 
 const PAGE = 2000;
@@ -49,6 +49,12 @@ export class Reconciler {
       take: 10_000,
     });
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
+    const pendingDeliveries = await this.dataSource.getRepository(WebhookDeliveryEntity).find({
+      where: { status: 'pending' },
+      select: { id: true },
+      take: 10_000,
+    });
+    await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries.map((d) => d.id));
     if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
     return { timers, outbox, promoted };
   }

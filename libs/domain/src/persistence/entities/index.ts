@@ -5,11 +5,14 @@ import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { TimerEntity } from './timer.entity';
 import { OutboxEntity } from './outbox.entity';
 import { TrialEntity } from './trial.entity';
+import { NotificationEntity } from './notification.entity';
+import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 
-export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity };
+export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity, NotificationEntity, WebhookEntity, WebhookDeliveryEntity };
 export type { Role } from './user.entity';
 export { ROLES } from './user.entity';
 export type { TimerStatus } from './timer.entity';
 export type { OutboxStatus } from './outbox.entity';
+export type { WebhookDeliveryStatus } from './webhook.entity';
 
-export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity];
+export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity, NotificationEntity, WebhookEntity, WebhookDeliveryEntity];

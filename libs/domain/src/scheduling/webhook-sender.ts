@@ -1,0 +1,81 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { OutboxEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
+import { Clock } from '../engine/clock';
+
+/** The signature a receiver checks: HMAC-SHA256 of the exact body with the webhook's secret, hex. */
+export function webhookSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export class WebhookAttemptFailed extends Error {}
+
+/**
+ * Sends one webhook delivery. A 2xx marks it delivered; a failure counts an attempt and throws so
+ * BullMQ retries with backoff, until the last attempt dead-letters it. A delivery already settled is
+ * not sent again, and every attempt carries the same `X-Webhook-Id` for a receiver to drop a repeat.
+ */
+@Injectable()
+export class WebhookSender {
+  private readonly logger = new Logger(WebhookSender.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(deliveryId: string): Promise<'delivered' | 'dead' | 'skipped'> {
+    const deliveries = this.dataSource.getRepository(WebhookDeliveryEntity);
+    const delivery = await deliveries.findOneBy({ id: deliveryId });
+    if (!delivery || delivery.status !== 'pending') return 'skipped';
+    const webhook = await this.dataSource.getRepository(WebhookEntity).findOneBy({ id: delivery.webhookId });
+    const occurrence = await this.dataSource.getRepository(OutboxEntity).findOneBy({ id: delivery.outboxId });
+    const now = () => this.clock.now().toISOString();
+    if (!webhook || webhook.revokedAt || !occurrence) {
+      await deliveries.update({ id: deliveryId, status: 'pending' }, { status: 'dead', lastError: 'the webhook was revoked', updatedAt: now() });
+      return 'dead';
+    }
+    const body = JSON.stringify({
+      id: delivery.id,
+      occurrence: occurrence.id,
+      kind: occurrence.kind,
+      createdAt: occurrence.createdAt,
+      ...occurrence.payload,
+    });
+    let problem: string | undefined;
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Webhook-Id': delivery.id,
+          'X-Webhook-Signature': webhookSignature(webhook.secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(this.config.webhook.timeoutMs),
+      });
+      if (!response.ok) problem = `the endpoint answered ${response.status}`;
+    } catch (error) {
+      problem = `the endpoint could not be reached: ${(error as Error).message}`;
+    }
+    const attempts = delivery.attempts + 1;
+    if (!problem) {
+      await deliveries.update({ id: deliveryId, status: 'pending' }, { status: 'delivered', attempts, lastError: null, deliveredAt: now(), updatedAt: now() });
+      return 'delivered';
+    }
+    const dead = attempts >= this.config.webhook.maxAttempts;
+    await deliveries.update(
+      { id: deliveryId, status: 'pending' },
+      { status: dead ? 'dead' : 'pending', attempts, lastError: problem, updatedAt: now() },
+    );
+    if (dead) {
+      this.logger.warn(`Webhook delivery ${deliveryId} dead after ${attempts} attempts: ${problem}`);
+      return 'dead';
+    }
+    throw new WebhookAttemptFailed(`attempt ${attempts} of ${this.config.webhook.maxAttempts}: ${problem}`);
+  }
+}
