@@ -256,3 +256,95 @@ describe('rate limits', () => {
     expect(other).toBeUndefined(); // the admin is limited on every route, user creation included
   });
 });
+
+describe('electronic signatures', () => {
+  let t: TestApp;
+  let site: TrialSite;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    site = await TrialSite.open(t, 'site-a');
+  });
+  afterAll(() => t.close());
+
+  async function screened() {
+    const id = await site.register();
+    const { screening } = (await import('#protocols')).eligibleCd19Screening();
+    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
+    await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
+    return id;
+  }
+  const attestations = () => (import('#protocols')).then((p) => p.eligibleCd19Screening().attestations);
+  const log = async (id: string) => (await site.get(`/patients/${id}/events`)).body as Array<Record<string, any>>;
+
+  it('refuses an eligibility sign-off without a signature, or with a wrong password, writing nothing', async () => {
+    const id = await screened();
+    // The test site signs for its investigator; post without a signature directly.
+    const bare = await t.http
+      .post(`/patients/${id}/events`)
+      .set('Authorization', `Bearer ${site.investigator}`)
+      .send({ type: 'ELIGIBILITY_CONFIRMED', data: { attestations: await attestations() } });
+    expect(bare.status).toBe(422);
+    expect(bare.body.reasons[0]).toMatch(/electronic signature: re-enter your signing password/);
+    expect(await log(id)).toHaveLength(3);
+    const second = await screened();
+    const wrong = await site.post(
+      second,
+      { type: 'ELIGIBILITY_CONFIRMED', data: { attestations: await attestations() }, signature: { password: 'not-my-password', meaning: 'I confirm eligibility' } },
+      site.investigator,
+    );
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.message).toMatch(/signing password is not correct; nothing was signed/);
+    expect(await log(second)).toHaveLength(3);
+  });
+
+  it('asks a signer without a signing password to set one', async () => {
+    const id = await screened();
+    const newcomer = await createUser(t, 'investigator', ['site-a']);
+    const res = await site.post(
+      id,
+      { type: 'ELIGIBILITY_CONFIRMED', data: { attestations: await attestations() }, signature: { password: 'whatever-1234', meaning: 'I confirm eligibility' } },
+      newcomer,
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(/set one with POST \/users\/me\/signing-password/);
+  });
+
+  it("records the signer's name, time and meaning in the sealed log entry, never the password", async () => {
+    const id = await screened();
+    const signed = await site.post(
+      id,
+      { type: 'ELIGIBILITY_CONFIRMED', data: { attestations: await attestations() }, signature: { password: 'sign-here-1234', meaning: 'I confirm the patient meets every criterion' } },
+      site.investigator,
+    );
+    expect(signed.status).toBe(200);
+    const entry = (await log(id)).at(-1)!;
+    expect(entry.signature).toEqual({
+      signerId: expect.stringMatching(/^user:/),
+      signerName: 'investigator of site-a',
+      signedAt: entry.recordedAt,
+      meaning: 'I confirm the patient meets every criterion',
+    });
+    expect(JSON.stringify(await log(id))).not.toContain('sign-here-1234');
+    const monitor = await createUser(t, 'monitor', ['site-a']);
+    const verify = () => t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitor}`);
+    expect((await verify()).body.ok).toBe(true);
+    // A signature altered afterwards breaks the chain at that entry.
+    const { DataSource } = await import('typeorm');
+    await t.app.get(DataSource).query(`UPDATE patient_events SET signature = $1 WHERE patient_id = $2 AND seq = $3`, [
+      JSON.stringify({ ...entry.signature, meaning: 'I approve nothing' }),
+      id,
+      entry.seq,
+    ]);
+    expect((await verify()).body).toMatchObject({ ok: false, firstBroken: { seq: entry.seq, problem: 'hash does not match the entry' } });
+  });
+
+  it('lets only an investigator give a response directly (an adjudication), signed', async () => {
+    const id = await site.infused();
+    const byCoordinator = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'D28', response: 'CR' } });
+    expect(byCoordinator.status).toBe(403);
+    const byInvestigator = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'D28', response: 'CR' } }, site.investigator);
+    expect(byInvestigator.status).toBe(200);
+    expect((await log(id)).at(-1)!.signature.meaning).toBe('I sign off RESPONSE_ASSESSED');
+  });
+});

@@ -186,7 +186,7 @@ describe('trial-specific rules through the API', () => {
     expect(pr.result).toEqual({ response: 'PR' });
     const pd = await site.record(id, 'RESPONSE_ASSESSED', { visit: 'W12', deauville: 2, newLesion: true });
     expect(pd.result).toEqual({ response: 'PD' });
-    const allFindings = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'M6', response: 'CRi' } });
+    const allFindings = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'M6', response: 'CRi' } }, site.investigator);
     expect(allFindings.status).toBe(422);
     expect(allFindings.body.reasons[0]).toMatch(/not a LUGANO_2014 response/);
   });

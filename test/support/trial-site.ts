@@ -1,5 +1,9 @@
 import { eligibleCd19Screening } from '#protocols';
 import type { TestApp } from './test-app';
+import { requiresSignature } from '#domain';
+
+/** The signing password every investigator of a test site sets. */
+export const SIGNING_PASSWORD = 'sign-here-1234';
 
 /** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */
 export type EligibleScreening = () => { screening: object; attestations: string[] };
@@ -18,7 +22,10 @@ export class TrialSite {
   ) {}
 
   static async open(t: TestApp, siteId: string): Promise<TrialSite> {
-    return new TrialSite(t, siteId, await createUser(t, 'coordinator', [siteId]), await createUser(t, 'investigator', [siteId]));
+    const investigator = await createUser(t, 'investigator', [siteId]);
+    const res = await t.http.post('/users/me/signing-password').set('Authorization', `Bearer ${investigator}`).send({ password: SIGNING_PASSWORD });
+    if (res.status !== 204) throw new Error(`signing password not set: ${res.status} ${JSON.stringify(res.body)}`);
+    return new TrialSite(t, siteId, await createUser(t, 'coordinator', [siteId]), investigator);
   }
 
   async register(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -40,10 +47,12 @@ export class TrialSite {
     return res.body.id;
   }
 
+  /** Posts an event; the site's investigator signs a sign-off (re-entering the signing password) unless the body says otherwise. */
   post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
     const req = this.t.http.post(`/patients/${patientId}/events`).set('Authorization', `Bearer ${token}`);
     for (const [k, v] of Object.entries(headers)) req.set(k, v);
-    return req.send(body);
+    const signs = token === this.investigator && body.signature === undefined && requiresSignature(String(body.type), body.data);
+    return req.send(signs ? { ...body, signature: { password: SIGNING_PASSWORD, meaning: `I sign off ${String(body.type)}` } } : body);
   }
 
   /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */

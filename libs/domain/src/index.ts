@@ -17,6 +17,7 @@ export * from './scheduling/webhook-sender';
 export * from './patients/patient-service';
 export * from './patients/patient-view';
 export * from './users/user-service';
+export * from './users/signature-service';
 export * from './audit/audit-service';
 export * from './audit/hash-chain';
 export * from './domain.module';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type Actor, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, WorkflowEngine } from '#domain';
+import { type Actor, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
 import { CurrentActor, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
 import { ZodPipe } from '../http/zod-pipe';
@@ -38,6 +38,7 @@ export class PatientsController {
     private readonly engine: WorkflowEngine,
     private readonly patients: PatientService,
     private readonly exports: ExportService,
+    private readonly signatures: SignatureService,
   ) {}
 
   /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
@@ -114,10 +115,12 @@ export class PatientsController {
     actor: Actor,
     response: Response,
   ) {
-    assertMayPost(actor, body.type);
+    assertMayPost(actor, body.type, body.data);
+    const { signature: given, ...event } = body;
+    const signature = given ? await this.signatures.authenticate(actor, given) : undefined;
     const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);
     const expectedVersion = new ZodPipe(ifMatchHeader, 'If-Match header').transform(headers['if-match']);
-    const applied = await this.engine.apply(id, { ...body, idempotencyKey, expectedVersion }, actor);
+    const applied = await this.engine.apply(id, { ...event, idempotencyKey, expectedVersion, signature }, actor);
     if (applied.replayed) response.setHeader('Idempotent-Replayed', 'true');
     response.setHeader('ETag', `"${applied.patient.version}"`);
     const { replayed: _replayed, ...answer } = applied;

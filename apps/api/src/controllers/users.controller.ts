@@ -1,20 +1,31 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { UserService } from '#domain';
-import { Roles } from '../http/auth';
+import { type Actor, SignatureService, UserService } from '#domain';
+import { CurrentActor, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
-import { createUserSchema, openApi } from '../http/schemas';
+import { createUserSchema, openApi, signingPasswordSchema } from '../http/schemas';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('users')
-@Roles('admin')
 export class UsersController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly signatures: SignatureService,
+  ) {}
+
+  /** Sets the caller's signing password: re-entered for each electronic signature, stored only as a scrypt hash. */
+  @Post('me/signing-password')
+  @HttpCode(204)
+  @ApiBody({ schema: openApi(signingPasswordSchema) })
+  async setSigningPassword(@Body(new ZodPipe(signingPasswordSchema)) body: z.infer<typeof signingPasswordSchema>, @CurrentActor() actor: Actor) {
+    await this.signatures.setSigningPassword(actor, body.password);
+  }
 
   /** Creates a user; the token is in this answer only. */
   @Post()
+  @Roles('admin')
   @ApiBody({ schema: openApi(createUserSchema) })
   async create(@Body(new ZodPipe(createUserSchema)) body: z.infer<typeof createUserSchema>) {
     const { user, token } = await this.users.create(body);
@@ -22,12 +33,14 @@ export class UsersController {
   }
 
   @Get()
+  @Roles('admin')
   list() {
     return this.users.list();
   }
 
   /** Revokes a user and its token at once. */
   @Delete(':id')
+  @Roles('admin')
   @HttpCode(204)
   async revoke(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
     await this.users.revoke(id);

@@ -26,9 +26,11 @@ export const EVENT_ROLES: Record<UserEventType, Role[]> = {
   LOST_TO_FOLLOW_UP: CLINICAL,
 };
 
-export function assertMayPost(actor: Actor, type: string): void {
+export function assertMayPost(actor: Actor, type: string, data?: unknown): void {
   if (actor.role === 'admin') return;
-  const roles = EVENT_ROLES[type as UserEventType];
+  // A response given directly (not computed from findings) is the investigator's adjudication.
+  const adjudication = type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
+  const roles: Role[] | undefined = adjudication ? ['investigator'] : EVENT_ROLES[type as UserEventType];
   if (roles && !roles.includes(actor.role as Role)) {
     throw new ForbiddenError(`The ${actor.role} role may not post ${type}; it needs one of: ${roles.join(', ')}.`);
   }

@@ -24,6 +24,8 @@ export const postEventSchema = z
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     data: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().trim().min(1).max(2000).optional(),
+    /** An electronic signature: the signer's signing password, re-entered, and what the signature means. */
+    signature: z.object({ password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500) }).strict().optional(),
   })
   .strict();
 export type PostEventBody = z.infer<typeof postEventSchema>;
@@ -33,6 +35,7 @@ export type PostEventBody = z.infer<typeof postEventSchema>;
  * `occurredAt` and `reason`. The data itself is validated by the patient's protocol, like any event.
  */
 const reportEnvelope = { occurredAt: z.iso.datetime({ offset: true }).optional(), reason: z.string().trim().min(1).max(2000).optional() };
+export type ClinicalReportEnvelope = keyof typeof reportEnvelope;
 export const observationSchema = z.looseObject({ ...reportEnvelope, code: z.string(), value: z.number(), unit: z.string(), collectedAt: z.string() });
 export const adverseEventSchema = z.looseObject({ ...reportEnvelope, term: z.string(), onset: z.string() });
 export type ClinicalReportBody = { occurredAt?: string; reason?: string } & Record<string, unknown>;
@@ -64,6 +67,8 @@ export const createUserSchema = z
   })
   .strict()
   .refine((u) => u.role === 'admin' || u.siteIds.length > 0, { message: 'a non-admin user needs at least one site', path: ['siteIds'] });
+
+export const signingPasswordSchema = z.object({ password: z.string().min(12, 'at least 12 characters').max(200) }).strict();
 
 export const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces').optional();
 

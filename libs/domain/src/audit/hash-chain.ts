@@ -14,6 +14,8 @@ export interface ChainedEntry {
   reason: string | null;
   occurredAt: string;
   recordedAt: string;
+  /** Present on a signed entry; sealed with the rest. */
+  signature?: { signerId: string; signerName: string; signedAt: string; meaning: string } | null;
 }
 
 /** SHA-256 over the previous entry's hash and this entry's canonical JSON. */
@@ -28,6 +30,7 @@ export function entryHash(prevHash: string, entry: ChainedEntry): string {
     reason: entry.reason,
     occurredAt: entry.occurredAt,
     recordedAt: entry.recordedAt,
+    ...(entry.signature ? { signature: entry.signature } : {}),
   });
   return createHash('sha256').update(prevHash).update('\n').update(sealed).digest('hex');
 }

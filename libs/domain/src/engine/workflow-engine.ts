@@ -25,6 +25,7 @@ import type { MachineAction } from './machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
 import { Metrics } from '../metrics';
+import { type AuthenticatedSignature, requiresSignature } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
@@ -46,6 +47,8 @@ export interface ApplyEventCommand {
   idempotencyKey?: string;
   /** The version the caller last saw (`If-Match`); a stale one is a conflict. */
   expectedVersion?: number;
+  /** An electronic signature the signer has just authenticated (required on sign-offs). */
+  signature?: AuthenticatedSignature;
 }
 
 export interface AppliedEvent {
@@ -164,6 +167,11 @@ export class WorkflowEngine {
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
     }
+    if (requiresSignature(command.type, command.data) && !command.signature) {
+      throw new RefusedError(`${command.type} refused`, [
+        `${command.type} is an electronic signature: re-enter your signing password and state its meaning (signature.password, signature.meaning)`,
+      ]);
+    }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
     const outcome = await this.tx
@@ -262,7 +270,7 @@ export class WorkflowEngine {
       protocol,
       step,
       event,
-      { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null },
+      { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature: command.signature },
       now,
       trial,
     );
@@ -293,7 +301,7 @@ export class WorkflowEngine {
     protocol: Protocol,
     step: ReturnType<typeof machine.stepMachine>,
     event: ClinicalEvent,
-    by: { actor: Actor; reason: string | null; idempotencyKey: string | null },
+    by: { actor: Actor; reason: string | null; idempotencyKey: string | null; signature?: AuthenticatedSignature },
     now: Date,
     trial?: LockedTrial,
   ) {
@@ -416,9 +424,11 @@ export class WorkflowEngine {
       reason: string | null;
       idempotencyKey: string | null;
       actor: Actor;
+      signature?: AuthenticatedSignature;
     },
   ): PatientEventEntity {
     const seq = patient.lastSeq + 1;
+    const signature = e.signature ? { ...e.signature, signedAt: e.recordedAt } : null;
     const sealed = {
       patientId: patient.id,
       seq,
@@ -429,6 +439,7 @@ export class WorkflowEngine {
       reason: e.reason,
       occurredAt: e.occurredAt,
       recordedAt: e.recordedAt,
+      signature,
     };
     return { ...sealed, idempotencyKey: e.idempotencyKey, prevHash: patient.lastHash, hash: entryHash(patient.lastHash, sealed) };
   }
@@ -446,7 +457,8 @@ export class WorkflowEngine {
 
 function hashRequest(command: ApplyEventCommand): string {
   const { type, data, occurredAt, reason } = command;
-  return createHash('sha256').update(stableStringify({ type, data: data ?? {}, occurredAt, reason })).digest('hex');
+  const meaning = command.signature?.meaning;
+  return createHash('sha256').update(stableStringify({ type, data: data ?? {}, occurredAt, reason, meaning })).digest('hex');
 }
 
 function noEffects(): Effects {

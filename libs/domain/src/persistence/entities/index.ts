@@ -14,5 +14,6 @@ export { ROLES } from './user.entity';
 export type { TimerStatus } from './timer.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { WebhookDeliveryStatus } from './webhook.entity';
+export type { ElectronicSignature } from './patient-event.entity';
 
 export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity, NotificationEntity, WebhookEntity, WebhookDeliveryEntity];

@@ -1,5 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** What a signed log entry records of its signature (21 CFR Part 11 §11.50). */
+export interface ElectronicSignature {
+  signerId: string;
+  signerName: string;
+  signedAt: string;
+  meaning: string;
+}
+
 /** One entry of a patient's append-only, hash-chained event log. Never updated, never deleted. */
 @Entity('patient_events')
 export class PatientEventEntity {
@@ -33,6 +41,10 @@ export class PatientEventEntity {
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
   idempotencyKey!: string | null;
+
+  /** The electronic signature of a sign-off: signer, name, time and meaning; sealed by the hash. */
+  @Column({ type: 'simple-json', nullable: true })
+  signature!: ElectronicSignature | null;
 
   @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
   prevHash!: string;

@@ -21,6 +21,10 @@ export class UserEntity {
   @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true })
   tokenHash!: string;
 
+  /** scrypt hash of the password the user re-enters to sign (21 CFR Part 11); null until set. */
+  @Column({ name: 'signing_secret_hash', type: 'varchar', length: 200, nullable: true })
+  signingSecretHash!: string | null;
+
   @Column({ name: 'created_at', type: 'varchar', length: 30 })
   createdAt!: string;
 
