@@ -104,20 +104,22 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     await eventually(async () => (await patient(id)).state === 'responseAssessment', 10_000, 'the past-due DLT timer');
     const scheduled = (await log(id)).filter((e) => e.actor === 'system:scheduler');
     expect(scheduled.map((e) => `${e.type}${e.data.visit ? ` ${e.data.visit}` : ''}`)).toEqual([
-      'VISIT_REMINDER D7', 'VISIT_MISSED D7', 'VISIT_REMINDER D14', 'VISIT_MISSED D14', 'VISIT_REMINDER D28', 'DLT_WINDOW_CLOSED',
+      'VISIT_REMINDER D7', 'VISIT_WINDOW_CLOSING D7', 'VISIT_MISSED D7',
+      'VISIT_REMINDER D14', 'VISIT_WINDOW_CLOSING D14', 'VISIT_MISSED D14',
+      'VISIT_REMINDER D28', 'DLT_WINDOW_ENDING', 'DLT_WINDOW_CLOSED',
     ]);
-    expect((await timers(id)).filter((tm) => tm.status === 'fired')).toHaveLength(6);
+    expect((await timers(id)).filter((tm) => tm.status === 'fired')).toHaveLength(9);
   });
 
   it('cancels every pending timer, in the database and in Redis, on withdrawal', async () => {
     const id = await site.infused();
     const pending = (await timers(id)).filter((tm) => tm.status === 'pending');
-    expect(pending.length).toBe(22);
+    expect(pending.length).toBe(33);
     expect((await delayedJobIds()).some((job) => job.includes(id))).toBe(true);
     await site.record(id, 'WITHDRAWN', { reason: 'patient decision' });
     const after = await timers(id);
     expect(after.filter((tm) => tm.status === 'pending')).toEqual([]);
-    expect(after.filter((tm) => tm.status === 'cancelled')).toHaveLength(22);
+    expect(after.filter((tm) => tm.status === 'cancelled')).toHaveLength(33);
     expect((await delayedJobIds()).some((job) => job.includes(id))).toBe(false);
     const p = await patient(id);
     expect([p.state, p.status]).toEqual(['withdrawn', 'offStudy']);

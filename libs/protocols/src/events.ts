@@ -25,7 +25,14 @@ export const USER_EVENT_TYPES = [
 ] as const;
 
 /** Events only the engine's scheduler raises, when a durable timer falls due (actor `system:scheduler`). */
-export const SCHEDULER_EVENT_TYPES = ['VISIT_REMINDER', 'VISIT_MISSED', 'DLT_WINDOW_CLOSED', 'FOLLOW_UP_ENDED'] as const;
+export const SCHEDULER_EVENT_TYPES = [
+  'VISIT_REMINDER',
+  'VISIT_WINDOW_CLOSING',
+  'VISIT_MISSED',
+  'DLT_WINDOW_ENDING',
+  'DLT_WINDOW_CLOSED',
+  'FOLLOW_UP_ENDED',
+] as const;
 
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];
@@ -121,7 +128,9 @@ export const baseEventDataSchemas = {
   WITHDRAWN: z.object({ reason: shortText }).strict(),
   LOST_TO_FOLLOW_UP: empty,
   VISIT_REMINDER: z.object({ visit: z.string() }).strict(),
+  VISIT_WINDOW_CLOSING: z.object({ visit: z.string() }).strict(),
   VISIT_MISSED: z.object({ visit: z.string() }).strict(),
+  DLT_WINDOW_ENDING: empty,
   DLT_WINDOW_CLOSED: empty,
   FOLLOW_UP_ENDED: empty,
 } satisfies Record<Exclude<ClinicalEventType, 'SCREENING_DATA_RECORDED'>, z.ZodType>;

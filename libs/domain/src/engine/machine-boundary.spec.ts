@@ -30,6 +30,22 @@ describe('the XState boundary', () => {
     expect(resumed.next.value).toEqual({ treatment: 'observing' });
   });
 
+  it('counts a transition that only acts (a notice) as handled, though the snapshot is the same', () => {
+    const protocol = findProtocol('cd19-rr-all')!;
+    let { snapshot } = startMachine(protocol, {
+      patient: { subjectId: 'S', sex: 'male', birthDate: '1980-01-01', weightKg: 80, heightCm: 180 },
+    });
+    const at = '2026-01-01T00:00:00.000Z';
+    for (const type of ['CONSENT_SIGNED', 'SCREENING_DATA_RECORDED', 'ELIGIBILITY_CONFIRMED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) {
+      snapshot = stepMachine(protocol, snapshot, { type, occurredAt: at, data: type === 'CONSENT_SIGNED' ? { consentVersion: 'v1' } : {} } as never).next;
+    }
+    snapshot = stepMachine(protocol, snapshot, { type: 'INFUSION_COMPLETED', occurredAt: at, data: { cellsPerKg: 7e6 } } as never).next;
+    const notice = stepMachine(protocol, snapshot, { type: 'DLT_WINDOW_ENDING', occurredAt: at, data: {} } as never);
+    expect(notice.next).toBe(snapshot);
+    expect(notice.changed).toBe(true);
+    expect(notice.actions.map((a) => a.type)).toEqual(['notify']);
+  });
+
   it('reports no change for an event no state handles', () => {
     const { snapshot } = startMachine(historyProtocol, undefined as never);
     expect(stepMachine(historyProtocol, snapshot, event('NOPE')).changed).toBe(false);

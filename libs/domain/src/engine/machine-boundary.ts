@@ -25,10 +25,18 @@ export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot)
   return createActor(protocol.machine, { snapshot: persisted } as never).getSnapshot() as AnyMachineSnapshot;
 }
 
-/** One pure step. `changed` is false when no transition was enabled (the same snapshot came back). */
+/**
+ * One pure step. `changed` is false when no transition was enabled: the same snapshot came back and
+ * no action. (A transition that only acts, e.g. a notice, returns the same snapshot with its actions.)
+ */
 export function stepMachine(protocol: Protocol, snapshot: AnyMachineSnapshot, event: ClinicalEvent) {
   const [next, actions] = transition(protocol.machine, snapshot as never, event as never);
-  return { previous: snapshot, next: next as AnyMachineSnapshot, actions: actions as MachineAction[], changed: next !== snapshot };
+  return {
+    previous: snapshot,
+    next: next as AnyMachineSnapshot,
+    actions: actions as MachineAction[],
+    changed: next !== snapshot || actions.length > 0,
+  };
 }
 
 export function persistSnapshot(protocol: Protocol, snapshot: AnyMachineSnapshot): PersistedSnapshot {

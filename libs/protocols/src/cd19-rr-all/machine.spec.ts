@@ -92,7 +92,10 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(byId['visit-missed.D28']).toMatchObject({ delay: 31 * DAY, event: { type: 'VISIT_MISSED', data: { visit: 'D28' } } });
     expect(byId['visit-reminder.D28']).toMatchObject({ delay: 23 * DAY });
     expect(byId['follow-up-end']).toMatchObject({ delay: 761 * DAY });
-    expect(timers).toHaveLength(2 + 2 * protocol.spec.schedule.length);
+    expect(byId['visit-closing.D28']).toMatchObject({ delay: 30 * DAY, event: { type: 'VISIT_WINDOW_CLOSING', data: { visit: 'D28' } } });
+    expect(byId['dlt-window-ending']).toMatchObject({ delay: 26 * DAY, event: { type: 'DLT_WINDOW_ENDING' } });
+    // The DLT window's end and its warning, the end of follow-up, and per visit a reminder, a closing notice and the miss.
+    expect(timers).toHaveLength(3 + 3 * protocol.spec.schedule.length);
   });
 
   it('closes the DLT window on its timer and moves to response assessment, then to follow-up at the D28 response', () => {
@@ -133,13 +136,24 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(mild.actions.filter((a) => a.type === 'notify')).toEqual([]);
   });
 
-  it('marks a completed visit done and cancels its two timers; a later VISIT_MISSED for it changes nothing', () => {
+  it('marks a completed visit done and cancels its three timers; a later VISIT_MISSED for it changes nothing', () => {
     const { next: s } = infused();
     const done = send(s, 'VISIT_COMPLETED', at(7), { visit: 'D7' });
     expect(ctx(done.next).visits.D7).toEqual({ status: 'done', completedAt: at(7) });
-    expect(cancels(done.actions).sort()).toEqual(['visit-missed.D7', 'visit-reminder.D7']);
+    expect(cancels(done.actions).sort()).toEqual(['visit-closing.D7', 'visit-missed.D7', 'visit-reminder.D7']);
     const late = send(done.next, 'VISIT_MISSED', at(8), { visit: 'D7' });
     expect(late.next).toBe(done.next);
+  });
+
+  it('warns a day before an unmet window closes, and two days before the DLT window ends', () => {
+    const { next: s } = infused();
+    const closing = send(s, 'VISIT_WINDOW_CLOSING', at(7), { visit: 'D7' });
+    expect(closing.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'visit-window-closing', visit: 'D7' });
+    const done = send(s, 'VISIT_COMPLETED', at(7), { visit: 'D7' }).next;
+    expect(send(done, 'VISIT_WINDOW_CLOSING', at(7), { visit: 'D7' }).next).toBe(done);
+    const ending = send(s, 'DLT_WINDOW_ENDING', at(26));
+    expect(ending.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'dlt-window-ending', message: expect.stringMatching(/ends on \d{4}-\d{2}-\d{2} \(0 DLTs so far\)/) });
+    expect(ending.next.value).toMatchObject({ postInfusion: { course: 'dltWindow' } });
   });
 
   it('marks a visit missed when its window closes unmet, with a notification', () => {
@@ -156,7 +170,7 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(withdrawn.next.status).toBe('done');
     const cancelled = cancels(withdrawn.actions);
     expect(cancelled).toEqual(expect.arrayContaining(['dlt-window', 'follow-up-end', 'visit-missed.M24', 'visit-reminder.D7']));
-    expect(cancelled).toHaveLength(2 + 2 * protocol.spec.schedule.length);
+    expect(cancelled).toHaveLength(3 + 3 * protocol.spec.schedule.length);
     expect(ctx(withdrawn.next).offStudy).toEqual({ at: at(3), reason: 'withdrawn', detail: 'patient decision' });
   });
 

@@ -10,7 +10,9 @@ import { addDays, msUntil } from './clinical-time';
 export interface Notification {
   kind:
     | 'visit-reminder'
+    | 'visit-window-closing'
     | 'visit-missed'
+    | 'dlt-window-ending'
     | 'dlt-window-closed'
     | 'dose-limiting-toxicity'
     | 'severe-adverse-event'
@@ -26,6 +28,8 @@ type MachineEvent = ClinicalEvent<any>;
 
 export const timerIds = {
   dltWindow: 'dlt-window',
+  dltWindowEnding: 'dlt-window-ending',
+  visitClosing: (visit: string) => `visit-closing.${visit}`,
   followUpEnd: 'follow-up-end',
   visitReminder: (visit: string) => `visit-reminder.${visit}`,
   visitMissed: (visit: string) => `visit-missed.${visit}`,
@@ -43,7 +47,11 @@ export const timerIds = {
  */
 export function buildLifecycleMachine(spec: LifecycleSpec) {
   const infusedAt = (context: PatientContext) => context.infusion!.infusedAt;
-  const visitTimers = spec.schedule.flatMap((v) => [timerIds.visitReminder(v.name), timerIds.visitMissed(v.name)]);
+  const visitTimers = spec.schedule.flatMap((v) => [timerIds.visitReminder(v.name), timerIds.visitClosing(v.name), timerIds.visitMissed(v.name)]);
+  const closingNoticeDays = spec.closingNoticeDays ?? 1;
+  const dltEndingNoticeDays = spec.dltEndingNoticeDays ?? 2;
+  const windowOf = (visit: (typeof spec.schedule)[number], context: PatientContext) =>
+    visitWindow(visit, infusedAt(context), spec.reminderLeadDays, closingNoticeDays);
   const notify = (build: (args: { context: PatientContext; event: MachineEvent }) => Notification) => ({
     type: 'notify' as const,
     params: build,
@@ -69,7 +77,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       notify: (_args, _notification: Notification) => undefined,
       recordVisitCompleted: assign(({ context, event }) => {
         const visit = spec.schedule.find((v) => v.name === event.data.visit)!;
-        const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+        const window = windowOf(visit, context);
         const outOfWindow = event.occurredAt < window.windowStart || event.occurredAt > window.windowEnd;
         return record.recordVisit(context, visit.name, {
           status: 'done',
@@ -78,10 +86,12 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         });
       }),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
+      cancelVisitClosing: cancel(({ event }) => timerIds.visitClosing(event.data.visit)),
       cancelVisitMissed: cancel(({ event }) => timerIds.visitMissed(event.data.visit)),
     },
     delays: {
       DltWindow: ({ context, event }) => msUntil(event.occurredAt, context.dltWindow!.closesAt),
+      DltWindowEnding: ({ context, event }) => msUntil(event.occurredAt, addDays(context.dltWindow!.closesAt, -dltEndingNoticeDays)),
       FollowUpEnd: ({ context, event }) => msUntil(event.occurredAt, addDays(infusedAt(context), spec.followUpDays)),
     },
     guards: {
@@ -190,10 +200,14 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           raise({ type: 'FOLLOW_UP_ENDED', data: {} } as MachineEvent, { delay: 'FollowUpEnd', id: timerIds.followUpEnd }),
           enqueueActions(({ context, event, enqueue }) => {
             for (const visit of spec.schedule) {
-              const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+              const window = windowOf(visit, context);
               enqueue.raise({ type: 'VISIT_REMINDER', data: { visit: visit.name } } as MachineEvent, {
                 id: timerIds.visitReminder(visit.name),
                 delay: msUntil(event.occurredAt, window.remindAt),
+              });
+              enqueue.raise({ type: 'VISIT_WINDOW_CLOSING', data: { visit: visit.name } } as MachineEvent, {
+                id: timerIds.visitClosing(visit.name),
+                delay: msUntil(event.occurredAt, window.closingNoticeAt),
               });
               enqueue.raise({ type: 'VISIT_MISSED', data: { visit: visit.name } } as MachineEvent, {
                 id: timerIds.visitMissed(visit.name),
@@ -226,12 +240,18 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
             initial: 'dltWindow',
             states: {
               dltWindow: {
-                entry: raise({ type: 'DLT_WINDOW_CLOSED', data: {} } as MachineEvent, {
-                  delay: 'DltWindow',
-                  id: timerIds.dltWindow,
-                }),
-                exit: cancel(timerIds.dltWindow),
+                entry: [
+                  raise({ type: 'DLT_WINDOW_ENDING', data: {} } as MachineEvent, { delay: 'DltWindowEnding', id: timerIds.dltWindowEnding }),
+                  raise({ type: 'DLT_WINDOW_CLOSED', data: {} } as MachineEvent, { delay: 'DltWindow', id: timerIds.dltWindow }),
+                ],
+                exit: [cancel(timerIds.dltWindowEnding), cancel(timerIds.dltWindow)],
                 on: {
+                  DLT_WINDOW_ENDING: {
+                    actions: notify(({ context }) => ({
+                      kind: 'dlt-window-ending',
+                      message: `The ${spec.dlt.windowDays}-day DLT window ends on ${context.dltWindow!.closesAt.slice(0, 10)} (${context.dlts.length} DLT${context.dlts.length === 1 ? '' : 's'} so far)`,
+                    })),
+                  },
                   RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
                   DLT_WINDOW_CLOSED: [
                     { guard: 'primaryResponseRecorded', target: 'followUp', actions: closeDltWindow },
@@ -301,14 +321,25 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
             states: {
               tracking: {
                 on: {
-                  VISIT_COMPLETED: { actions: ['recordVisitCompleted', 'cancelVisitReminder', 'cancelVisitMissed'] },
+                  VISIT_COMPLETED: { actions: ['recordVisitCompleted', 'cancelVisitReminder', 'cancelVisitClosing', 'cancelVisitMissed'] },
+                  VISIT_WINDOW_CLOSING: {
+                    guard: 'visitStillPlanned',
+                    actions: notify(({ context, event }) => {
+                      const visit = spec.schedule.find((v) => v.name === event.data.visit)!;
+                      return {
+                        kind: 'visit-window-closing',
+                        visit: visit.name,
+                        message: `Visit ${visit.name} is not done yet and its window closes ${windowOf(visit, context).windowEnd.slice(0, 10)}`,
+                      };
+                    }),
+                  },
                   VISIT_REMINDER: {
                     guard: 'visitStillPlanned',
                     actions: [
                       assign(({ context, event }) => record.recordVisit(context, event.data.visit, { remindedAt: event.occurredAt })),
                       notify(({ context, event }) => {
                         const visit = spec.schedule.find((v) => v.name === event.data.visit)!;
-                        const window = visitWindow(visit, infusedAt(context), spec.reminderLeadDays);
+                        const window = windowOf(visit, context);
                         return {
                           kind: 'visit-reminder',
                           visit: visit.name,

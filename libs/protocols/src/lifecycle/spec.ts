@@ -85,6 +85,10 @@ export interface LifecycleSpec {
   schedule: VisitSpec[];
   /** How many days before a visit's window opens the site is reminded. */
   reminderLeadDays: number;
+  /** How many days before an open window closes, unmet, the site is warned (default 1). */
+  closingNoticeDays?: number;
+  /** How many days before the DLT window ends the investigator is warned (default 2). */
+  dltEndingNoticeDays?: number;
   /** Days from infusion to the end of follow-up. */
   followUpDays: number;
   outcomeMeasures: OutcomeMeasure[];
