@@ -33,7 +33,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = toBody(exception);
-    if (status >= 500) this.logger.error(exception);
+    if (status >= 500) this.logger.error(loggable(exception));
     response.status(status).json(body);
   }
 }
@@ -58,4 +58,13 @@ export function toBody(exception: unknown): [number, Record<string, unknown>] {
     return [bodyError.status, { error: HTTP_CODES[bodyError.status] ?? 'error', message: String((exception as Error).message) }];
   }
   return [500, { error: 'internal', message: 'Something went wrong on our side; nothing was written.' }];
+}
+
+/**
+ * What of an unexpected error may be logged: its name, message and stack. A database error also
+ * carries the query's parameters (a patient's record), which must never reach the logs.
+ */
+export function loggable(exception: unknown): { name: string; message: string; stack?: string } {
+  if (!(exception instanceof Error)) return { name: 'Error', message: String(exception) };
+  return { name: exception.name, message: exception.message, stack: exception.stack };
 }
