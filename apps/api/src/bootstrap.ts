@@ -28,7 +28,15 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  // A "__proto__" key would become an object's prototype once parsed by a schema, and what was sent
+  // under it would be silently lost: refuse such a body outright.
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    reviver: (key: string, value: unknown) => {
+      if (key === '__proto__') throw new SyntaxError('the key "__proto__" is not allowed');
+      return value;
+    },
+  });
   // Body-parser errors (too large, malformed JSON) happen before any route: answer them in the API's shape.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!error) return next();

@@ -52,7 +52,8 @@ export function toBody(exception: unknown): [number, Record<string, unknown>] {
     return [413, { error: 'body_too_large', message: `The request body is larger than the limit of ${bodyError.limit} bytes.` }];
   }
   if (bodyError?.type === 'entity.parse.failed') {
-    return [400, { error: 'invalid_input', message: 'The request body is not valid JSON.', issues: ['body: malformed JSON'] }];
+    const why = /not allowed/.test(String((exception as Error).message)) ? (exception as Error).message : 'malformed JSON';
+    return [400, { error: 'invalid_input', message: `The request body is not valid JSON: ${why}.`, issues: [`body: ${why}`] }];
   }
   if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
     return [bodyError.status, { error: HTTP_CODES[bodyError.status] ?? 'error', message: String((exception as Error).message) }];

@@ -30,7 +30,12 @@ export function assertMayPost(actor: Actor, type: string, data?: unknown): void 
   if (actor.role === 'admin') return;
   // A response given directly (not computed from findings) is the investigator's adjudication.
   const adjudication = type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
-  const roles: Role[] | undefined = adjudication ? ['investigator'] : EVENT_ROLES[type as UserEventType];
+  // Own keys only: a type named like an Object.prototype member ("constructor") names no event.
+  const roles: Role[] | undefined = adjudication
+    ? ['investigator']
+    : Object.hasOwn(EVENT_ROLES, type)
+      ? EVENT_ROLES[type as UserEventType]
+      : undefined;
   if (roles && !roles.includes(actor.role as Role)) {
     throw new ForbiddenError(`The ${actor.role} role may not post ${type}; it needs one of: ${roles.join(', ')}.`);
   }

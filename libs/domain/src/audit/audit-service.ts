@@ -17,7 +17,7 @@ export class AuditService {
   async verify(actor: Actor, patientId?: string) {
     const all = await this.dataSource.getRepository(PatientEntity).find({
       where: patientId ? { id: patientId } : {},
-      select: { id: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, snapshot: true },
+      select: { id: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, snapshot: true, lastSeq: true, lastHash: true },
       order: { id: 'ASC' },
     });
     const patients = all.filter((p) => canSeeSite(actor, p.siteId));
@@ -28,8 +28,22 @@ export class AuditService {
       entries += log.length;
       const broken = verifyChain(log);
       if (broken) return { ok: false, patientsChecked: patients.length, entriesChecked: entries, firstBroken: { patientId: id, ...broken } };
-      // The stored snapshot must be what replaying the log from registration gives.
       const patient = patients.find((p) => p.id === id)!;
+      // The patient row's head must be the log's last entry: a removed newest entry is caught here.
+      const last = log.at(-1);
+      if (!last || last.seq !== patient.lastSeq || last.hash !== patient.lastHash) {
+        return {
+          ok: false,
+          patientsChecked: patients.length,
+          entriesChecked: entries,
+          firstBroken: {
+            patientId: id,
+            seq: (last?.seq ?? 0) + 1,
+            problem: `the patient record ends at seq ${patient.lastSeq}, but the log ends at seq ${last?.seq ?? 0}`,
+          },
+        };
+      }
+      // The stored snapshot must be what replaying the log from registration gives.
       const protocol = findProtocol(patient.protocolId, patient.protocolVersion)!.forCohort(patient.cohort);
       const replayed = replayLog(protocol, log).snapshot;
       if (stableStringify(replayed) !== stableStringify(patient.snapshot)) {
