@@ -255,6 +255,13 @@ describe('rate limits', () => {
     const other = await createUser(t, 'monitor', ['site-a']).catch(() => undefined);
     expect(other).toBeUndefined(); // the admin is limited on every route, user creation included
   });
+
+  it('does not let an address dodge the limit with a new made-up token on each request', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await t.http.get('/protocols').set('Authorization', `Bearer made-up-${i}`)).status);
+    expect(statuses).toContain(429);
+    expect(statuses.slice(0, statuses.indexOf(429)).every((s) => s === 401)).toBe(true);
+  });
 });
 
 describe('electronic signatures', () => {

@@ -44,13 +44,26 @@ export class AppModule {
         }),
         DomainModule.forRoot(config, { clock: options.clock }),
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'per-minute', ttl: 60_000, limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER }],
+          throttlers: [
+            // A caller is its token (hashed, never kept in clear), else its address …
+            {
+              name: 'per-caller',
+              ttl: 60_000,
+              limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER,
+              getTracker: (req: Record<string, any>) => {
+                const auth = req.headers?.authorization as string | undefined;
+                return auth ? createHash('sha256').update(auth).digest('hex') : String(req.ip);
+              },
+            },
+            // … and an address may not dodge the limit by sending a new made-up token each time.
+            {
+              name: 'per-address',
+              ttl: 60_000,
+              limit: (config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER / 4) * 4,
+              getTracker: (req: Record<string, any>) => String(req.ip),
+            },
+          ],
           skipIf: () => config.rateLimitPerMinute === 0,
-          // A caller is its token (hashed, never kept in clear), else its address.
-          getTracker: (req: Record<string, any>) => {
-            const auth = req.headers?.authorization as string | undefined;
-            return auth ? createHash('sha256').update(auth).digest('hex') : String(req.ip);
-          },
           // One budget per caller across all routes (the default key would give a budget per route).
           generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
           errorMessage: `Too many requests: at most ${config.rateLimitPerMinute} a minute per caller. Wait and try again.`,

@@ -30,11 +30,6 @@ export class TrialsController {
     return this.trials.get(protocolId, query.version);
   }
 
-  /**
-   * ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR (days from infusion,
-   * censored at the last contact, Greenwood log-log 95 % CI); AEs by term and worst grade; CRS and
-   * ICANS by grade; CAR-T kinetics and cytokine peaks — for the trial and per cohort, as of `asOf`.
-   */
   /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV: one `domain=`, or all in a zip. */
   @Get(':protocolId/export')
   @Roles('monitor')
@@ -49,6 +44,11 @@ export class TrialsController {
     response.send(file.body);
   }
 
+  /**
+   * ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR (days from infusion,
+   * censored at the last contact, Greenwood log-log 95 % CI); AEs by term and worst grade; CRS and
+   * ICANS by grade; CAR-T kinetics and cytokine peaks — for the trial and per cohort, as of `asOf`.
+   */
   @Get(':protocolId/outcomes')
   getOutcomes(@Param('protocolId') protocolId: string, @Query(new ZodPipe(outcomesQuery, 'query')) query: z.infer<typeof outcomesQuery>) {
     return this.outcomes.outcomes(protocolId, query);

@@ -22,11 +22,11 @@ const schema = z.object({
   /** How often the reconciler re-enqueues pending timers and outbox rows. */
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(30_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
   /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
 });
 

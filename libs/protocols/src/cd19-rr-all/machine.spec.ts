@@ -126,6 +126,17 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(protocol.answer(ctx(s), event({ ...findings, marrowBlastsPct: 12 }))).toEqual({ response: 'NR' });
   });
 
+  it('takes an AE dated only by the infusion day as on Day 0, not before the infusion', () => {
+    const { next: s } = infused();
+    const report = { term: 'Encephalopathy', grade: 3, onset: T0.slice(0, 10), related: true, serious: true };
+    expect(protocol.answer(ctx(s), { type: 'ADVERSE_EVENT_REPORTED', occurredAt: at(1), data: report })).toMatchObject({ dlt: true });
+    const dayBefore = { ...report, onset: at(-1).slice(0, 10) };
+    expect(protocol.answer(ctx(s), { type: 'ADVERSE_EVENT_REPORTED', occurredAt: at(1), data: dayBefore })).toMatchObject({
+      dlt: false,
+      dltReason: 'onset is before the infusion',
+    });
+  });
+
   it('counts a related grade 3 toxicity in the window as a DLT and notifies', () => {
     const { next: s } = infused();
     const ae = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { term: 'Encephalopathy', grade: 3, onset: at(4), related: true, serious: true });

@@ -14,3 +14,14 @@ export function msUntil(from: string, to: string): number {
 export function studyDay(infusedAt: string, at: string): number {
   return Math.floor((Date.parse(at) - Date.parse(infusedAt)) / DAY_MS);
 }
+
+/**
+ * A clinical date or date-time as an instant. A date without a time ("2026-03-01") stands for that
+ * whole day: its start, except on the day of `anchor` (the infusion), where it is taken as the anchor
+ * itself, so a Day-0 event dated only by day is not "before the infusion".
+ */
+export function clinicalInstant(at: string, anchor?: string): string {
+  if (at.length !== 10) return new Date(at).toISOString();
+  const startOfDay = `${at}T00:00:00.000Z`;
+  return anchor && anchor.slice(0, 10) === at && anchor > startOfDay ? anchor : startOfDay;
+}

@@ -11,7 +11,7 @@ import { luganoInputSchema, luganoResponse, type LuganoInput } from '../rules/lu
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
-import { addDays } from './clinical-time';
+import { addDays, clinicalInstant } from './clinical-time';
 
 /**
  * How each event changes the patient's record: pure functions of (spec, context, event) that the
@@ -92,14 +92,13 @@ export function recordInfusion(
 
 export type AdverseEventData = AdverseEventReport;
 
-const asInstant = (at: string) => (at.length === 10 ? `${at}T00:00:00.000Z` : new Date(at).toISOString());
 
 /** The patient's age on a date (ICANS is graded with CAPD up to 12 years). */
 export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDate, at);
 
 /** An AE's grade (given, or computed from CRS / ICANS findings) and whether the protocol counts it as a DLT. */
 export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>) {
-  const onset = asInstant(e.data.onset);
+  const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
   const dlt = assessDlt(
     spec.dlt,

@@ -1,5 +1,5 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { DAY_MS } from '../lifecycle/clinical-time';
+import { clinicalInstant, DAY_MS } from '../lifecycle/clinical-time';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
 import { assessedResponse, type ResponseData } from '../lifecycle/record';
@@ -69,7 +69,8 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
           .filter((e) => e.type === 'LAB_RESULT_RECORDED')
           .map((e) => {
             const d = e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string };
-            return { code: d.code, compartment: d.compartment ?? null, day: daysBetween(infusedAt, d.collectedAt), value: d.value, unit: d.unit };
+            const collectedAt = clinicalInstant(d.collectedAt, infusedAt);
+            return { code: d.code, compartment: d.compartment ?? null, day: daysBetween(infusedAt, collectedAt), value: d.value, unit: d.unit };
           })
       : [],
   };
