@@ -346,6 +346,20 @@ describe('electronic signatures', () => {
     expect((await verify()).body).toMatchObject({ ok: false, firstBroken: { seq: entry.seq, problem: 'hash does not match the entry' } });
   });
 
+  it('takes a DLT adjudication from an investigator only, signed', async () => {
+    const id = await site.infused();
+    const onset = t.clock.now().toISOString();
+    await site.record(id, 'ADVERSE_EVENT_REPORTED', { term: 'Encephalopathy', grade: 3, onset, related: true, serious: true });
+    const adjudication = { type: 'DLT_ADJUDICATED', data: { term: 'Encephalopathy', onset, dlt: false, rationale: 'pre-existing leukoencephalopathy' } };
+    expect((await site.post(id, adjudication)).status).toBe(403);
+    const unsigned = await t.http.post(`/patients/${id}/events`).set('Authorization', `Bearer ${site.investigator}`).send(adjudication);
+    expect(unsigned.status).toBe(422);
+    const signed = await site.post(id, adjudication, site.investigator);
+    expect(signed.status).toBe(200);
+    expect(signed.body.patient.record.dlts).toEqual([]);
+    expect((await log(id)).at(-1)!.signature.meaning).toBe('I sign off DLT_ADJUDICATED');
+  });
+
   it('lets only an investigator give a response directly (an adjudication), signed', async () => {
     const id = await site.infused();
     const byCoordinator = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'D28', response: 'CR' } });

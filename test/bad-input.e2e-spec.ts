@@ -309,6 +309,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
         return v % 2 ? { weightKg: 60 + v } : {};
       case 'INFUSION_COMPLETED':
         return { cellsPerKg: cells * kind.minCells };
+      case 'DLT_ADJUDICATED':
+        return { term: 'Encephalopathy', onset: now, dlt: v % 2 === 0, rationale: 'investigator review of the case' };
       case 'ADVERSE_EVENT_REPORTED':
         if (v % 4 === 1) {
           return { term: 'Cytokine release syndrome', crs: { temperatureC: 39.2, hypotension: false, vasopressors: 0, oxygen: 'none' }, onset: now, related: true, serious: false };
@@ -558,7 +560,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
               // Built as text so that "__proto__" is an own key of the parsed body, as a client can send it.
               const fields = JSON.stringify(validData(cmd.type, m.kind, 0, 1)).slice(1, -1);
               const data = `{${JSON.stringify(cmd.field)}:1${fields ? `,${fields}` : ''}}`;
-              await run(`extraField ${cmd.type}.${cmd.field}`, { p: cmd.p, path: 'events', token: tokens.investigator, headers: {}, body: `{"type":${JSON.stringify(cmd.type)},"data":${data}${cmd.type === 'ELIGIBILITY_CONFIRMED' ? `,"signature":${JSON.stringify(signed(cmd.type, {}).signature)}` : ''}}`, expect: { status: 400, error: 'invalid_input' } });
+              await run(`extraField ${cmd.type}.${cmd.field}`, { p: cmd.p, path: 'events', token: tokens.investigator, headers: {}, body: `{"type":${JSON.stringify(cmd.type)},"data":${data}${requiresSignature(cmd.type, {}) ? `,"signature":${JSON.stringify(signed(cmd.type, {}).signature)}` : ''}}`, expect: { status: 400, error: 'invalid_input' } });
               break;
             }
             case 'envelope':

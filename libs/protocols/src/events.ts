@@ -15,6 +15,7 @@ export const USER_EVENT_TYPES = [
   'LYMPHODEPLETION_COMPLETED',
   'INFUSION_COMPLETED',
   'ADVERSE_EVENT_REPORTED',
+  'DLT_ADJUDICATED',
   'LAB_RESULT_RECORDED',
   'RESPONSE_ASSESSED',
   'VISIT_COMPLETED',
@@ -115,6 +116,15 @@ export const baseEventDataSchemas = {
     .object({ cellsPerKg: z.number().positive().finite(), weightKg: z.number().positive().max(400).optional() })
     .strict(),
   ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
+  /** The investigator's call on whether a reported AE (named by term and onset) is dose-limiting. */
+  DLT_ADJUDICATED: z
+    .object({
+      term: z.string().trim().min(1).max(200),
+      onset: z.union([isoDateTime, isoDate]),
+      dlt: z.boolean(),
+      rationale: shortText,
+    })
+    .strict(),
   LAB_RESULT_RECORDED: labResultDataSchema,
   RESPONSE_ASSESSED: responseAssessedDataSchema,
   VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20) }).strict(),

@@ -167,11 +167,6 @@ export class WorkflowEngine {
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
     }
-    if (requiresSignature(command.type, command.data) && !command.signature) {
-      throw new RefusedError(`${command.type} refused`, [
-        `${command.type} is an electronic signature: re-enter your signing password and state its meaning (signature.password, signature.meaning)`,
-      ]);
-    }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
     const outcome = await this.tx
@@ -249,6 +244,11 @@ export class WorkflowEngine {
     const parsed = protocol.eventDataSchemas[type].safeParse(command.data ?? {});
     if (!parsed.success) {
       throw new InvalidInputError(`The data of ${type} is not valid.`, zodIssues(parsed.error, 'data'));
+    }
+    if (requiresSignature(type, parsed.data) && !command.signature) {
+      throw new RefusedError(`${type} refused`, [
+        `${type} is an electronic signature: re-enter your signing password and state its meaning (signature.password, signature.meaning)`,
+      ]);
     }
     let event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
     const snapshot = machine.restoreMachine(protocol, patient.snapshot);

@@ -41,8 +41,8 @@ export class SignatureService {
   }
 }
 
-/** Sign-offs that are electronic signatures: eligibility, and a response the investigator gives directly. */
+/** Sign-offs that are electronic signatures: eligibility, DLT adjudication, and a response the investigator gives directly. */
 export function requiresSignature(type: string, data: unknown): boolean {
-  if (type === 'ELIGIBILITY_CONFIRMED') return true;
+  if (type === 'ELIGIBILITY_CONFIRMED' || type === 'DLT_ADJUDICATED') return true;
   return type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
 }

@@ -137,6 +137,26 @@ describe('CD19 R/R ALL lifecycle', () => {
     });
   });
 
+  it("lets the investigator's adjudication overturn or confirm a DLT call, and keeps it against later reports", () => {
+    const { next: s } = infused();
+    const report = { term: 'Encephalopathy', grade: 3, onset: at(4), related: true, serious: true };
+    const withDlt = send(s, 'ADVERSE_EVENT_REPORTED', at(5), report).next;
+    expect(ctx(withDlt).dlts).toHaveLength(1);
+    const overturned = send(withDlt, 'DLT_ADJUDICATED', at(6), { term: 'encephalopathy', onset: at(4), dlt: false, rationale: 'pre-existing condition' });
+    expect(ctx(overturned.next).dlts).toEqual([]);
+    expect(overturned.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ message: expect.stringMatching(/is not dose-limiting/) });
+    // A follow-up report of the same AE does not bring the overturned call back.
+    const followUp = send(overturned.next, 'ADVERSE_EVENT_REPORTED', at(8), { ...report, resolvedAt: at(8) }).next;
+    expect(ctx(followUp).dlts).toEqual([]);
+    // The overturned call can be confirmed again; an AE the rule never flagged cannot be made a DLT.
+    const reconfirmed = send(overturned.next, 'DLT_ADJUDICATED', at(9), { term: 'Encephalopathy', onset: at(4), dlt: true, rationale: 'new information' });
+    expect(ctx(reconfirmed.next).dlts).toEqual([{ term: 'Encephalopathy', grade: 3, onset: at(4), adjudicated: true }]);
+    const mild = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { ...report, term: 'Aphasia', grade: 2 }).next;
+    expect(protocol.refusals(ctx(mild), { type: 'DLT_ADJUDICATED', occurredAt: at(6), data: { term: 'Aphasia', onset: at(4), dlt: true, rationale: 'x' } })).toEqual([
+      expect.stringMatching(/"Aphasia" with onset .* is not a DLT candidate on record/),
+    ]);
+  });
+
   it('counts a related grade 3 toxicity in the window as a DLT and notifies', () => {
     const { next: s } = infused();
     const ae = send(s, 'ADVERSE_EVENT_REPORTED', at(5), { term: 'Encephalopathy', grade: 3, onset: at(4), related: true, serious: true });

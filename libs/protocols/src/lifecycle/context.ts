@@ -32,6 +32,8 @@ export interface DltRecord {
   onset: string;
   /** An expected event that counts as a DLT unless it resolves within the protocol's allowance. */
   provisional?: boolean;
+  /** Set once the investigator adjudicated the call. */
+  adjudicated?: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export interface PatientContext {
   infusion?: { infusedAt: string; cellsPerKg: number; weightKg: number; totalCells: number };
   dltWindow?: { closesAt: string; closedAt?: string };
   dlts: DltRecord[];
+  /** AEs the investigator adjudicated as not dose-limiting (term and onset), so a later report does not count them again. */
+  dltsOverturned?: Array<{ term: string; onset: string; grade: number }>;
   adverseEventCount: number;
   worstAdverseEventGrade: number;
   labResultCount: number;

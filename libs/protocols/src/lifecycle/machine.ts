@@ -246,6 +246,15 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                 ],
                 exit: [cancel(timerIds.dltWindowEnding), cancel(timerIds.dltWindow)],
                 on: {
+                  DLT_ADJUDICATED: {
+                    actions: [
+                      assign(({ context, event }) => record.recordDltAdjudication(context, event)),
+                      notify(({ event }) => ({
+                        kind: 'dose-limiting-toxicity',
+                        message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
+                      })),
+                    ],
+                  },
                   DLT_WINDOW_ENDING: {
                     actions: notify(({ context }) => ({
                       kind: 'dlt-window-ending',

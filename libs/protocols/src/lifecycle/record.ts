@@ -123,13 +123,34 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
  */
 export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>): Partial<PatientContext> {
   const a = adverseEventAssessment(spec, c, e);
-  const sameEvent = (d: DltRecord) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
+  const sameEvent = (d: { term: string; onset: string }) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
   const others = c.dlts.filter((d) => !sameEvent(d));
+  const overturned = (c.dltsOverturned ?? []).some(sameEvent);
   return {
     adverseEventCount: c.adverseEventCount + 1,
     worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
-    dlts: a.dlt ? [...others, { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}) }] : others,
+    dlts:
+      a.dlt && !overturned ? [...others, { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}) }] : others,
   };
+}
+
+export interface DltAdjudicationData {
+  term: string;
+  onset: string;
+  dlt: boolean;
+  rationale: string;
+}
+
+/** The investigator's call replaces the computed one for that AE (same term and onset). */
+export function recordDltAdjudication(c: PatientContext, e: Event<DltAdjudicationData>): Partial<PatientContext> {
+  const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
+  const same = (d: { term: string; onset: string }) => d.term.toLowerCase() === e.data.term.toLowerCase() && d.onset === onset;
+  const others = c.dlts.filter((d) => !same(d));
+  const overturned = c.dltsOverturned ?? [];
+  const grade = c.dlts.find(same)?.grade ?? overturned.find(same)?.grade ?? 0;
+  return e.data.dlt
+    ? { dlts: [...others, { term: e.data.term, grade, onset, adjudicated: true }], dltsOverturned: overturned.filter((d) => !same(d)) }
+    : { dlts: others, dltsOverturned: [...overturned.filter((d) => !same(d)), { term: e.data.term, onset, grade }] };
 }
 
 export interface ResponseData {

@@ -3,6 +3,7 @@ import type { PatientContext } from './context';
 import type { LifecycleSpec } from './spec';
 import { evaluateEligibility } from '../rules/eligibility';
 import * as record from './record';
+import { clinicalInstant } from './clinical-time';
 import { adverseEventRefusals } from '../rules/ctcae';
 
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
@@ -71,6 +72,17 @@ const refusals: Partial<Record<string, Refusal>> = {
     }
     if (!event.data.response && spec.responseCriteria === 'LUGANO_2014') reasons.push(...record.luganoProblems(event.data));
     return [...reasons, ...notBefore('infusion', context.infusion?.infusedAt, event, 'response assessment')];
+  },
+  DLT_ADJUDICATED: (_spec, context, event) => {
+    const onset = clinicalInstant(event.data.onset, context.infusion?.infusedAt);
+    const term = String(event.data.term).toLowerCase();
+    const reported = context.dlts.some((d) => d.term.toLowerCase() === term && d.onset === onset) ||
+      (context.dltsOverturned ?? []).some((d) => d.term.toLowerCase() === term && d.onset === onset);
+    return reported || !event.data.dlt
+      ? []
+      : [
+          `"${event.data.term}" with onset ${onset} is not a DLT candidate on record: only an adverse event the protocol's DLT rule flagged, or one overturned before, can be adjudicated dose-limiting`,
+        ];
   },
   ADVERSE_EVENT_REPORTED: (_spec, context, event) => {
     const reasons = adverseEventRefusals(event.data, record.ageAt(context, event.data.onset));
