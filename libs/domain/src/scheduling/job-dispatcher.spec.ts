@@ -8,11 +8,21 @@ const DAY = 86_400_000;
 const clock: Clock = { now: () => new Date(NOW) };
 
 function build(env: Record<string, string> = {}) {
-  const timers = { addBulk: jest.fn().mockResolvedValue([]), remove: jest.fn().mockResolvedValue(1) };
+  const jobs = new Map<string, { getState: jest.Mock; retry: jest.Mock; promote: jest.Mock }>();
+  const timers = {
+    addBulk: jest.fn().mockResolvedValue([]),
+    remove: jest.fn().mockResolvedValue(1),
+    getJob: jest.fn(async (id: string) => jobs.get(id)),
+  };
   const outbox = { addBulk: jest.fn().mockResolvedValue([]) };
   const webhooks = { addBulk: jest.fn().mockResolvedValue([]) };
   const sut = new JobDispatcher(timers as unknown as Queue, outbox as unknown as Queue, webhooks as unknown as Queue, loadConfig(env), clock);
-  return { sut, mocks: { timers, outbox, webhooks } };
+  const job = (id: string, state: string) => {
+    const j = { getState: jest.fn().mockResolvedValue(state), retry: jest.fn(), promote: jest.fn() };
+    jobs.set(id, j);
+    return j;
+  };
+  return { sut, mocks: { timers, outbox, webhooks, job } };
 }
 
 const at = (ms: number) => new Date(NOW + ms).toISOString();
@@ -44,6 +54,18 @@ describe('JobDispatcher', () => {
     const { sut, mocks } = build({ WEBHOOK_MAX_ATTEMPTS: '4', WEBHOOK_BACKOFF_MS: '100' });
     await sut.enqueueWebhookDeliveries(['o.1.w']);
     expect(mocks.webhooks.addBulk.mock.calls[0][0][0].opts).toMatchObject({ jobId: 'webhook-o.1.w', attempts: 4, backoff: { type: 'exponential', delay: 100 } });
+  });
+
+  it('revives jobs that will not run by themselves: failed ones are retried, due delayed ones promoted', async () => {
+    const { sut, mocks } = build();
+    const failed = mocks.job('timer-p.1.a', 'failed');
+    const delayed = mocks.job('timer-p.1.b', 'delayed');
+    const waiting = mocks.job('timer-p.1.c', 'waiting');
+    expect(await sut.revive('timers', ['p.1.a', 'p.1.b', 'p.1.c', 'p.1.gone'], { promoteDelayed: true })).toBe(2);
+    expect(failed.retry).toHaveBeenCalledWith('failed');
+    expect(delayed.promote).toHaveBeenCalled();
+    expect(waiting.retry).not.toHaveBeenCalled();
+    expect(waiting.promote).not.toHaveBeenCalled();
   });
 
   it('never fails the caller when Redis is down: the rows stay pending for the reconciler', async () => {

@@ -60,19 +60,27 @@ export class JobDispatcher {
   }
 
   /**
-   * Timers already due whose job still waits as delayed (the clock jumped, or a job was enqueued
-   * with a stale delay) are promoted so they run now.
+   * Jobs of rows still pending that will not run by themselves: a due timer whose job waits as
+   * delayed (the clock jumped) is promoted; a job that failed for good (its retries ran out while the
+   * database was unreachable) is retried. A plain re-add would be a no-op: the job id still exists.
    */
-  async promoteDue(timerIds: string[]): Promise<number> {
-    let promoted = 0;
-    for (const id of timerIds) {
-      const job = await this.timers.getJob(timerJobId(id));
-      if (job && (await job.isDelayed())) {
+  async revive(queue: 'timers' | 'outbox' | 'webhooks', ids: string[], options: { promoteDelayed: boolean }): Promise<number> {
+    const [target, jobId] =
+      queue === 'timers' ? [this.timers, timerJobId] : queue === 'outbox' ? [this.outbox, outboxJobId] : [this.webhooks, webhookJobId];
+    let revived = 0;
+    for (const id of ids) {
+      const job = await (target as Queue).getJob(jobId(id));
+      if (!job) continue;
+      const state = await job.getState();
+      if (state === 'failed') {
+        await job.retry('failed');
+        revived += 1;
+      } else if (options.promoteDelayed && state === 'delayed') {
         await job.promote();
-        promoted += 1;
+        revived += 1;
       }
     }
-    return promoted;
+    return revived;
   }
 
   async enqueueOutbox(rows: Array<{ id: string }>): Promise<number> {

@@ -39,7 +39,7 @@ export class Reconciler {
       });
       if (!page.length) break;
       timers += await this.dispatcher.enqueueTimers(page);
-      promoted += await this.dispatcher.promoteDue(page.filter((t) => t.dueAt <= nowIso).map((t) => t.id));
+      promoted += await this.dispatcher.revive('timers', page.filter((t) => t.dueAt <= nowIso).map((t) => t.id), { promoteDelayed: true });
       afterId = page[page.length - 1].id;
     }
     const pendingOutbox = await this.dataSource.getRepository(OutboxEntity).find({
@@ -49,12 +49,14 @@ export class Reconciler {
       take: 10_000,
     });
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
+    await this.dispatcher.revive('outbox', pendingOutbox.map((o) => o.id), { promoteDelayed: false });
     const pendingDeliveries = await this.dataSource.getRepository(WebhookDeliveryEntity).find({
       where: { status: 'pending' },
       select: { id: true },
       take: 10_000,
     });
     await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries.map((d) => d.id));
+    await this.dispatcher.revive('webhooks', pendingDeliveries.map((d) => d.id), { promoteDelayed: false });
     if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
     return { timers, outbox, promoted };
   }
