@@ -58,7 +58,13 @@ export function toBody(exception: unknown): [number, Record<string, unknown>] {
   if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
     return [bodyError.status, { error: HTTP_CODES[bodyError.status] ?? 'error', message: String((exception as Error).message) }];
   }
-  return [500, { error: 'internal', message: 'Something went wrong on our side; nothing was written.' }];
+  return [
+    500,
+    {
+      error: 'internal',
+      message: 'Something went wrong on our side. Retry with the same Idempotency-Key, so the event cannot be recorded twice.',
+    },
+  ];
 }
 
 /**
