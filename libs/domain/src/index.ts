@@ -5,6 +5,7 @@ export * from './engine/actor';
 export * from './engine/clock';
 export * from './engine/workflow-engine';
 export * from './engine/zod-issues';
+export * from './engine/require-protocol';
 export * from './persistence/entities';
 export * from './persistence/data-source-options';
 export * from './persistence/transaction-runner';

@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { type Actor, NotificationService } from '#domain';
 import { CurrentActor, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
-import { openApi } from '../http/schemas';
+import { openApi, page } from '../http/schemas';
 
-const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
 const inboxQuery = z.object({ unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), ...page }).strict();
 const deliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'dead']).optional(), ...page }).strict();
 const createWebhookSchema = z

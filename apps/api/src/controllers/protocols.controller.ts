@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { findProtocol, latestProtocols, mermaidDiagram, PROTOCOLS, describeStates, protocolDefinition } from '#protocols';
-import { InvalidInputError, NotFoundError } from '#domain';
+import { latestProtocols, mermaidDiagram, PROTOCOLS, describeStates, protocolDefinition } from '#protocols';
+import { InvalidInputError, requireProtocol } from '#domain';
 import { z } from 'zod';
 import { ZodPipe } from '../http/zod-pipe';
 import { protocolQuery } from '../http/schemas';
@@ -44,8 +44,6 @@ export class ProtocolsController {
   }
 
   private find(id: string, version?: number) {
-    const protocol = findProtocol(id, version);
-    if (!protocol) throw new NotFoundError(`Protocol ${id}${version ? ` version ${version}` : ''} does not exist.`);
-    return protocol;
+    return requireProtocol(id, version);
   }
 }

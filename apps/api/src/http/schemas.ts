@@ -40,7 +40,8 @@ export const observationSchema = z.looseObject({ ...reportEnvelope, code: z.stri
 export const adverseEventSchema = z.looseObject({ ...reportEnvelope, term: z.string(), onset: z.string() });
 export type ClinicalReportBody = { occurredAt?: string; reason?: string } & Record<string, unknown>;
 
-const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
+/** Pagination of a list route. */
+export const page = { limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) };
 
 export const listPatientsQuery = z
   .object({

@@ -15,3 +15,6 @@ export const SCHEDULER: Actor = { id: 'system:scheduler', name: 'Scheduler', rol
 export function canSeeSite(actor: Actor, siteId: string): boolean {
   return actor.siteIds === 'all' || actor.siteIds.includes(siteId);
 }
+
+/** The user id behind a `user:<id>` actor. */
+export const userIdOf = (actor: Actor) => actor.id.replace(/^user:/, '');

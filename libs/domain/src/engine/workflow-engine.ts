@@ -24,6 +24,7 @@ import * as machine from './machine-boundary';
 import type { MachineAction } from './machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
+import { requireProtocol } from './require-protocol';
 import { Metrics } from '../metrics';
 import { type AuthenticatedSignature, requiresSignature } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
@@ -92,11 +93,7 @@ export class WorkflowEngine {
   }
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
-    const trial = findProtocol(command.protocolId, command.protocolVersion);
-    if (!trial) {
-      const which = command.protocolVersion ? `${command.protocolId} version ${command.protocolVersion}` : command.protocolId;
-      throw new NotFoundError(`Protocol ${which} does not exist.`);
-    }
+    const trial = requireProtocol(command.protocolId, command.protocolVersion);
     const cohort = command.cohort ?? null;
     if (trial.cohorts.length && (cohort === null || !trial.cohorts.includes(cohort))) {
       throw new RefusedError('Registration refused', [

@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { zipSync, strToU8 } from 'fflate';
-import { findProtocol } from '#protocols';
+import { requireProtocol } from '../engine/require-protocol';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
-import { NotFoundError } from '../errors';
 import type { Actor } from '../engine/actor';
 import { Clock } from '../engine/clock';
 import { WorkflowEngine } from '../engine/workflow-engine';
@@ -35,8 +34,7 @@ export class ExportService {
 
   /** SDTM domains of a protocol version: one CSV, or all of them in a zip. */
   async sdtm(protocolId: string, options: { version?: number; domain?: SdtmDomain }) {
-    const protocol = findProtocol(protocolId, options.version);
-    if (!protocol) throw new NotFoundError(`Protocol ${protocolId}${options.version ? ` version ${options.version}` : ''} does not exist.`);
+    const protocol = requireProtocol(protocolId, options.version);
     const patients = await this.dataSource.getRepository(PatientEntity).find({
       where: { protocolId: protocol.id, protocolVersion: protocol.version },
       order: { registeredAt: 'ASC', id: 'ASC' },

@@ -3,12 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, IsNull } from 'typeorm';
 import { NotificationEntity, WebhookDeliveryEntity, WebhookEntity, type WebhookDeliveryStatus } from '../persistence/entities';
-import type { Actor } from '../engine/actor';
+import { type Actor, userIdOf } from '../engine/actor';
 import { Clock } from '../engine/clock';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { NotFoundError } from '../errors';
-
-const userIdOf = (actor: Actor) => actor.id.replace(/^user:/, '');
 
 /** The in-app inbox of each user, and the webhooks an admin registers. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, IsNull } from 'typeorm';
+import { type DataSource, In, IsNull } from 'typeorm';
 import { NotificationEntity, OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
@@ -8,7 +8,7 @@ import { Clock } from '../engine/clock';
 import { JobDispatcher } from './job-dispatcher';
 
 /** Who sees a site's notifications in the app: its coordinators and investigators. */
-const INBOX_ROLES = new Set(['coordinator', 'investigator']);
+const INBOX_ROLES = ['coordinator', 'investigator'] as const;
 
 /**
  * Relays an outbox row (one occurrence) to its channels in one transaction: an inbox row per
@@ -33,8 +33,8 @@ export class OutboxRelay {
       const row = await manager.findOne(OutboxEntity, { where: { id: outboxId }, lock: this.tx.rowLock });
       if (!row || row.status !== 'pending') return undefined;
       const { message, siteId } = row.payload as { message?: string; siteId?: string };
-      const users = await manager.find(UserEntity, { where: { revokedAt: IsNull() } });
-      const recipients = users.filter((u) => INBOX_ROLES.has(u.role) && siteId !== undefined && u.siteIds.includes(siteId));
+      const users = await manager.find(UserEntity, { where: { revokedAt: IsNull(), role: In([...INBOX_ROLES]) } });
+      const recipients = users.filter((u) => siteId !== undefined && u.siteIds.includes(siteId));
       if (recipients.length) {
         await manager
           .createQueryBuilder()

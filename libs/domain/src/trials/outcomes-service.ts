@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { findProtocol, trialOutcomes, type PatientLog } from '#protocols';
+import { trialOutcomes, type PatientLog } from '#protocols';
+import { requireProtocol } from '../engine/require-protocol';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
-import { NotFoundError } from '../errors';
 import { Clock } from '../engine/clock';
 
 const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_OR_RELAPSE', 'DEATH', 'ADVERSE_EVENT_REPORTED', 'LAB_RESULT_RECORDED'];
@@ -17,8 +17,7 @@ export class OutcomesService {
   ) {}
 
   async outcomes(protocolId: string, options: { version?: number; asOf?: string }) {
-    const protocol = findProtocol(protocolId, options.version);
-    if (!protocol) throw new NotFoundError(`Protocol ${protocolId}${options.version ? ` version ${options.version}` : ''} does not exist.`);
+    const protocol = requireProtocol(protocolId, options.version);
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
     const patients = await this.dataSource.getRepository(PatientEntity).find({
       where: { protocolId: protocol.id, protocolVersion: protocol.version },

@@ -1,7 +1,8 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { findProtocol, levelRecord, type TrialState } from '#protocols';
+import { levelRecord, type TrialState } from '#protocols';
+import { requireProtocol } from '../engine/require-protocol';
 import { TrialEntity } from '../persistence/entities';
 import { NotFoundError } from '../errors';
 import { Clock } from '../engine/clock';
@@ -21,8 +22,7 @@ export class TrialService implements OnApplicationBootstrap {
   }
 
   async get(protocolId: string, version?: number) {
-    const protocol = findProtocol(protocolId, version);
-    if (!protocol) throw new NotFoundError(`Protocol ${protocolId}${version ? ` version ${version}` : ''} does not exist.`);
+    const protocol = requireProtocol(protocolId, version);
     const row = await this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
     if (!row) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has not started.`);
     const state = row.state as unknown as TrialState;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { UserEntity } from '../persistence/entities';
-import type { Actor } from '../engine/actor';
+import { type Actor, userIdOf } from '../engine/actor';
 import { ForbiddenError, InvalidInputError } from '../errors';
 import { hashSigningPassword, signingPasswordMatches } from './signing';
 
@@ -12,8 +12,6 @@ export interface AuthenticatedSignature {
   signerName: string;
   meaning: string;
 }
-
-const userIdOf = (actor: Actor) => actor.id.replace(/^user:/, '');
 
 /**
  * Electronic signatures in the 21 CFR Part 11 sense: the signer re-enters a signing password of

@@ -10,10 +10,6 @@ export function msUntil(from: string, to: string): number {
   return Math.max(0, Date.parse(to) - Date.parse(from));
 }
 
-/** Whole study day of `at` counted from Day 0 (the infusion); Day 0 is the day of infusion. */
-export function studyDay(infusedAt: string, at: string): number {
-  return Math.floor((Date.parse(at) - Date.parse(infusedAt)) / DAY_MS);
-}
 
 /**
  * A clinical date or date-time as an instant. A date without a time ("2026-03-01") stands for that
