@@ -1,4 +1,3 @@
-import { eligibleCd19Screening } from '#protocols';
 import {
   buildServices,
   clockControl,
@@ -9,6 +8,7 @@ import {
   until,
   withStack,
 } from './support/processes';
+import { call, Site } from './support/process-site';
 
 /**
  * Faults injected for real into the real services: the API and the worker run as separate OS
@@ -18,7 +18,6 @@ import {
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const SIGNING_PASSWORD = 'sign-here-1234';
 
 let outage: Promise<Outage> | undefined;
 const background = new AbortController();
@@ -42,128 +41,6 @@ afterAll(async () => {
 /** Measurements of each fault (how many requests failed, how long recovery took), printed with FAULTS_VERBOSE=1. */
 const facts: string[] = [];
 const note = (fact: string) => facts.push(fact);
-
-// ---------------------------------------------------------------------------------------------
-// HTTP against the spawned processes
-
-interface Answer {
-  status: number;
-  body: any;
-  headers: Record<string, string>;
-  ms: number;
-}
-
-/** One HTTP call; a network error or a timeout is status 0 (a hang), never a thrown error. */
-async function call(
-  base: string,
-  method: 'GET' | 'POST',
-  path: string,
-  token: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<Answer> {
-  const started = Date.now();
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text, which the tests treat as a failure where JSON is required
-    }
-    return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()), ms: Date.now() - started };
-  } catch (error) {
-    return { status: 0, body: { transportError: (error as Error).message }, headers: {}, ms: Date.now() - started };
-  }
-}
-
-let subjects = 0;
-
-/** A site's coordinator and investigator, and the calls they make against one API process. */
-class Site {
-  private constructor(
-    readonly stack: ServiceStack,
-    readonly siteId: string,
-    readonly coordinator: string,
-    readonly investigator: string,
-  ) {}
-
-  static async open(stack: ServiceStack, api: ServiceProcess, siteId = 'site-f'): Promise<Site> {
-    const user = async (role: string) => {
-      const res = await call(api.url!, 'POST', '/users', stack.adminToken, { name: `${role} of ${siteId}`, role, siteIds: [siteId] });
-      if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body.token as string;
-    };
-    const investigator = await user('investigator');
-    const signing = await call(api.url!, 'POST', '/users/me/signing-password', investigator, { password: SIGNING_PASSWORD });
-    if (signing.status !== 204) throw new Error(`signing password not set: ${signing.status} ${JSON.stringify(signing.body)}`);
-    return new Site(stack, siteId, await user('coordinator'), investigator);
-  }
-
-  async register(api: ServiceProcess): Promise<string> {
-    subjects += 1;
-    const res = await call(api.url!, 'POST', '/patients', this.coordinator, {
-      protocolId: 'cd19-rr-all',
-      subjectId: `${this.siteId}-F${String(subjects).padStart(4, '0')}`,
-      siteId: this.siteId,
-      sex: 'female',
-      birthDate: '1991-07-14',
-      weightKg: 70,
-      heightCm: 170,
-    });
-    if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.id;
-  }
-
-  async record(api: ServiceProcess, patientId: string, type: string, data: Record<string, unknown>, occurredAt: Date, token = this.coordinator) {
-    // The eligibility sign-off is an electronic signature: the investigator re-enters the signing password.
-    const signature = type === 'ELIGIBILITY_CONFIRMED' ? { signature: { password: SIGNING_PASSWORD, meaning: 'I confirm eligibility' } } : {};
-    const res = await call(api.url!, 'POST', `/patients/${patientId}/events`, token, { type, data, occurredAt: occurredAt.toISOString(), ...signature });
-    if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
-
-  /** Registers a patient and walks it to Day 0, the infusion dated `infusedAt`; earlier steps are dated hours before. */
-  async infused(api: ServiceProcess, infusedAt: Date): Promise<string> {
-    const id = await this.register(api);
-    const { screening, attestations } = eligibleCd19Screening();
-    const steps: Array<[string, Record<string, unknown>, string?]> = [
-      ['CONSENT_SIGNED', { consentVersion: 'v1.0' }],
-      ['SCREENING_DATA_RECORDED', screening as unknown as Record<string, unknown>],
-      ['ELIGIBILITY_CONFIRMED', { attestations }, this.investigator],
-      ['ENROLLED', {}],
-      ['LEUKAPHERESIS_COMPLETED', {}],
-      ['PRODUCT_RELEASED', { lot: 'LOT-F' }],
-      ['LYMPHODEPLETION_STARTED', {}],
-      ['LYMPHODEPLETION_COMPLETED', {}],
-    ];
-    const start = infusedAt.getTime() - 10 * DAY;
-    for (const [i, [type, data, token]] of steps.entries()) {
-      await this.record(api, id, type, data, new Date(start + i * HOUR), token ?? this.coordinator);
-    }
-    await this.record(api, id, 'INFUSION_COMPLETED', { cellsPerKg: 7e6 }, infusedAt);
-    return id;
-  }
-
-  /** A lab result; the same `i` and `at` give the same body (a retry). */
-  labResult(api: ServiceProcess, patientId: string, i: number, headers: Record<string, string> = {}, at = new Date(Date.now() - 60_000).toISOString()) {
-    return call(
-      api.url!,
-      'POST',
-      `/patients/${patientId}/events`,
-      this.coordinator,
-      { type: 'LAB_RESULT_RECORDED', occurredAt: at, data: { code: 'IL6', compartment: 'PB', value: 10 + i, unit: 'pg/mL', collectedAt: at } },
-      headers,
-    );
-  }
-}
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -15,7 +15,10 @@ import { createTestDatabase } from './database';
  * SIGKILL. Every process spawned here is also killed when the test run exits, whatever happened.
  */
 
-const ROOT = resolve(__dirname, '..', '..');
+/** The project's root: the nearest folder up with a package.json (from test/support, or dist/test/support when compiled for the benchmark). */
+const ROOT = (function root(dir: string): string {
+  return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : root(dirname(dir));
+})(__dirname);
 const ENTRY = {
   api: join(ROOT, 'dist/apps/api/src/main.js'),
   worker: join(ROOT, 'dist/apps/worker/src/main.js'),
@@ -223,6 +226,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Node flags for every process (e.g. a clock preload). */
   nodeArgs?: string[];
+  /** The start of the Redis key prefix (a random suffix is added). */
+  prefix?: string;
 }
 
 /**
@@ -253,7 +258,7 @@ export class ServiceStack {
 
   static async create(name: string, options: StackOptions = {}): Promise<ServiceStack> {
     const database = await createTestDatabase('postgres');
-    const prefix = `e2e-faults-${randomBytes(4).toString('hex')}`;
+    const prefix = `${options.prefix ?? 'e2e-faults'}-${randomBytes(4).toString('hex')}`;
     const adminToken = `admin-${randomBytes(12).toString('hex')}`;
     const env: Record<string, string> = {
       DATABASE_URL: database.env.DATABASE_URL,
@@ -275,9 +280,13 @@ export class ServiceStack {
   }
 
   /** Starts an API process on a free port and waits until `/health` answers 200. */
-  async startApi(label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  async startApi(
+    label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`,
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+  ): Promise<ServiceProcess> {
     const port = await freePort();
-    const api = spawnService('api', `${this.name}/${label}`, { ...this.env, PORT: String(port), ...env }, this.options.nodeArgs);
+    const api = spawnService('api', `${this.name}/${label}`, { ...this.env, PORT: String(port), ...env }, [...(this.options.nodeArgs ?? []), ...nodeArgs]);
     this.processes.push(api);
     await waitForHealth(api);
     return api;

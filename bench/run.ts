@@ -1,0 +1,289 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ServiceStack, sleep } from '../test/support/processes';
+import { Site } from '../test/support/process-site';
+import { historyLatency, type HistoryResult } from './history';
+import { PgBench } from './pgbench';
+import { Progress } from './progress';
+import { redisFill, type RedisBoundResult, seedLongSchedules } from './redis-bound';
+import { markdownTable, type Row, spread, textTable } from './report';
+import { clonePatients } from './seed';
+import { loadEvents, type LoadResult, RssSampler } from './throughput';
+import { timerFiring, type TimerResult } from './timers';
+
+/** How big each part of a run is: the full benchmark, or the smoke version `npm test` runs. */
+export interface Sizes {
+  patients: number;
+  clients: number[];
+  seconds: number;
+  warmupSeconds: number;
+  historyEvents: number;
+  historySamples: number;
+  timers: number;
+  timerLeadMs: number;
+  timerSpreadMs: number;
+  redisPatients: number;
+}
+
+export const FULL: Sizes = {
+  patients: 2000,
+  clients: [1, 4, 16, 64],
+  seconds: 10,
+  warmupSeconds: 5,
+  historyEvents: 10_000,
+  historySamples: 300,
+  timers: 10_000,
+  timerLeadMs: 10_000,
+  timerSpreadMs: 60_000,
+  redisPatients: 100_000,
+};
+
+export const SMOKE: Sizes = {
+  patients: 40,
+  clients: [1, 4],
+  seconds: 1,
+  warmupSeconds: 1,
+  historyEvents: 60,
+  historySamples: 10,
+  timers: 100,
+  timerLeadMs: 2500,
+  timerSpreadMs: 2000,
+  redisPatients: 300,
+};
+
+const HORIZON_DAYS = 7;
+/** The id prefixes of each scenario's copied patients (ids are UUIDs). */
+const THROUGHPUT_IDS = '70000000';
+const HOUR = 3_600_000;
+
+export interface RunResult {
+  load: Array<LoadResult & { pgbenchTps: number; ratio: number }>;
+  rss: { peakMiB: number; afterMiB: number };
+  history: HistoryResult;
+  timers: TimerResult;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: Record<string, string | number>;
+  sizes: Sizes;
+  runs: RunResult[];
+  redis: RedisBoundResult[];
+  rows: Row[];
+  /** What a correct engine never does, whatever its speed: a failed request, a lost or doubled timer, a job beyond the horizon. */
+  violations: string[];
+}
+
+/**
+ * The whole benchmark on a PostgreSQL database and Redis prefix of its own, against the API and
+ * worker as separate processes from the compiled code. Each measure is taken `runs` times; the
+ * table gives the median and the range.
+ */
+export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; apiNodeArgs?: string[] }): Promise<BenchResult> {
+  const { sizes, progress } = options;
+  const stack = await ServiceStack.create('bench', { prefix: 'bench', env: process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {} });
+  try {
+    const api = await stack.startApi('api', {}, options.apiNodeArgs);
+    await stack.startWorker();
+    const site = await Site.open(stack, api, 'site-b');
+    const url = api.url!;
+    const token = site.coordinator;
+
+    let phase = progress.phase('seed patients through the API', 4, 'patients');
+    const infusedAt = new Date(Date.now() - HOUR);
+    const throughputTemplate = await site.infused(api, infusedAt);
+    phase.update(1);
+    const timerTemplate = await site.infused(api, infusedAt);
+    phase.update(2);
+    const short = await site.infused(api, infusedAt);
+    phase.update(3);
+    const long = await site.infused(api, infusedAt);
+    phase.done('4 patients walked to Day 0 (10 events each)');
+    const patients = await clonePatients(stack, throughputTemplate, THROUGHPUT_IDS, sizes.patients);
+    const pgbench = await PgBench.prepare(stack, THROUGHPUT_IDS);
+
+    const longEvents = sizes.historyEvents - 10;
+    await progress.timed(
+      `history: ${longEvents} events on one patient`,
+      longEvents / 400,
+      () => loadEvents({ url, token, patients: [long], clients: 4, seconds: 0, amount: longEvents }),
+      (r) => `${r.ok} events${failed(r)}`,
+    );
+
+    await progress.timed('warm-up', sizes.warmupSeconds, () => loadEvents({ url, token, patients, clients: 16, seconds: sizes.warmupSeconds }), (r) => `${r.ok} events${failed(r)}`);
+
+    const runs: RunResult[] = [];
+    const rss = new RssSampler(api.pid);
+    for (let run = 1; run <= options.runs; run++) {
+      const load: RunResult['load'] = [];
+      rss.start();
+      for (const clients of sizes.clients) {
+        const engine = await progress.timed(
+          `run ${run}: engine, ${clients} clients`,
+          sizes.seconds,
+          () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds }),
+          (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms${failed(r)}`,
+        );
+        const db = await progress.timed(`run ${run}: pgbench, ${clients} clients`, sizes.seconds, () => pgbench.measure(clients, sizes.seconds), (r) => `${Math.round(r.tps)} tps`);
+        load.push({ ...engine, pgbenchTps: db.tps, ratio: engine.eventsPerSecond / db.tps });
+      }
+      const { peakMiB } = rss.stop();
+      await sleep(3000);
+      const afterMiB = rss.now();
+
+      phase = progress.phase(`run ${run}: history`, sizes.historySamples, 'samples');
+      const history = await historyLatency({
+        url,
+        token,
+        short: { id: short, events: 10 + (run - 1) * sizes.historySamples },
+        long: { id: long, events: sizes.historyEvents + (run - 1) * sizes.historySamples },
+        samples: sizes.historySamples,
+        onSample: (n) => phase.update(n),
+      });
+      phase.done(`p50 ${history.shortMs.p50.toFixed(2)} ms (short) vs ${history.longMs.p50.toFixed(2)} ms (long)`);
+
+      phase = progress.phase(`run ${run}: timers`, sizes.timers, 'fired');
+      const timers = await timerFiring({
+        stack,
+        templateId: timerTemplate,
+        idPrefix: `7100000${run}`,
+        count: sizes.timers,
+        leadMs: sizes.timerLeadMs,
+        spreadMs: sizes.timerSpreadMs,
+        phase,
+      });
+      phase.done(`${timers.fired} fired, lateness p99 ${timers.latenessMs.p99.toFixed(0)} ms`);
+      runs.push({ load, rss: { peakMiB, afterMiB }, history, timers });
+    }
+    pgbench.close();
+
+    phase = progress.phase('redis: seed 24-month schedules', 1, '');
+    const redisTemplate = await site.infused(api, infusedAt, 'NCT04546906');
+    const seed = await seedLongSchedules(stack, redisTemplate, '72000000', sizes.redisPatients);
+    phase.done(`${seed.patients} patients, ${seed.pendingTimers} pending timers`);
+    const redis: RedisBoundResult[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      phase = progress.phase(`run ${run}: redis fill`, seed.pendingTimers, 'jobs');
+      const fill = await redisFill({ stack, seed, horizonDays: HORIZON_DAYS, phase });
+      phase.done(`${fill.jobs} jobs of ${fill.pendingTimers} timers, ${fill.redisMiB.toFixed(1)} MiB`);
+      redis.push(fill);
+    }
+
+    return {
+      date: new Date().toISOString(),
+      machine: await machine(stack),
+      sizes,
+      runs,
+      redis,
+      rows: rows(sizes, runs, redis),
+      violations: violations(runs, redis),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** The answers other than 200 of a load, for the progress line. */
+const failed = (r: LoadResult) => (Object.keys(r.failures).length ? `; NOT 200: ${JSON.stringify(r.failures)}` : '');
+
+function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[] {
+  const at = (clients: number) => runs.map((r) => r.load.find((l) => l.clients === clients)!);
+  const out: Row[] = [];
+  const target16 = sizes.clients.includes(16);
+  for (const clients of sizes.clients) {
+    const load = at(clients);
+    const label = `${clients} client${clients > 1 ? 's' : ''}`;
+    out.push({ metric: `${label}: engine events/s`, value: spread(load.map((l) => l.eventsPerSecond)), unit: '/s' });
+    out.push({ metric: `${label}: pgbench TPS (same transaction)`, value: spread(load.map((l) => l.pgbenchTps)), unit: '/s' });
+    const ratio = spread(load.map((l) => l.ratio));
+    out.push({ metric: `${label}: engine / pgbench`, value: ratio, unit: '', ...(clients === 16 && target16 ? { target: { text: '≥ 0.5', met: ratio.median >= 0.5 } } : {}) });
+    out.push({ metric: `${label}: latency p50`, value: spread(load.map((l) => l.latencyMs.p50)), unit: 'ms' });
+    out.push({ metric: `${label}: latency p95`, value: spread(load.map((l) => l.latencyMs.p95)), unit: 'ms' });
+    const p99 = spread(load.map((l) => l.latencyMs.p99));
+    out.push({ metric: `${label}: latency p99`, value: p99, unit: 'ms', ...(clients === 16 && target16 ? { target: { text: '≤ 25 ms', met: p99.median <= 25 } } : {}) });
+  }
+  out.push({ metric: 'API RSS under load (peak)', value: spread(runs.map((r) => r.rss.peakMiB)), unit: 'MiB' });
+  out.push({ metric: 'API RSS 3 s after each run', value: spread(runs.map((r) => r.rss.afterMiB)), unit: 'MiB' });
+  out.push({ metric: 'API RSS growth, first to last run', value: spread([runs[runs.length - 1].rss.afterMiB - runs[0].rss.afterMiB]), unit: 'MiB' });
+  const h = runs.map((r) => r.history);
+  out.push({ metric: `apply p50, patient with ${h[0].shortEvents} events`, value: spread(h.map((x) => x.shortMs.p50)), unit: 'ms' });
+  out.push({ metric: `apply p50, patient with ${h[0].longEvents.toLocaleString('en-US')} events`, value: spread(h.map((x) => x.longMs.p50)), unit: 'ms' });
+  const ratio = spread(h.map((x) => x.ratio));
+  out.push({ metric: 'long / short history', value: ratio, unit: '', target: { text: '≤ 1.10', met: ratio.median <= 1.1 } });
+  const t = runs.map((r) => r.timers);
+  out.push({ metric: `timers fired (of ${t[0].timers.toLocaleString('en-US')} due within ${sizes.timerSpreadMs / 1000} s)`, value: spread(t.map((x) => x.fired)), unit: '' });
+  out.push({ metric: 'timer lateness p50', value: spread(t.map((x) => x.latenessMs.p50)), unit: 'ms' });
+  const late = spread(t.map((x) => x.latenessMs.p99));
+  out.push({ metric: 'timer lateness p99', value: late, unit: 'ms', target: { text: '≤ 250 ms', met: late.median <= 250 } });
+  out.push({ metric: 'timer lateness max', value: spread(t.map((x) => x.latenessMs.max)), unit: 'ms' });
+  out.push({ metric: 'timers fired per second (busiest second)', value: spread(t.map((x) => x.peakPerSecond)), unit: '/s' });
+  out.push({ metric: 'timers lost / fired twice', value: spread(t.map((x) => x.lost + x.firedTwice)), unit: '', target: { text: '= 0', met: t.every((x) => x.lost + x.firedTwice === 0) } });
+  out.push({ metric: `Redis: pending timers of ${redis[0].patients.toLocaleString('en-US')} patients`, value: spread(redis.map((r) => r.pendingTimers)), unit: '' });
+  out.push({ metric: `Redis: timers due within ${HORIZON_DAYS} days`, value: spread(redis.map((r) => r.withinHorizon)), unit: '' });
+  out.push({ metric: 'Redis: timer jobs', value: spread(redis.map((r) => r.jobs)), unit: '' });
+  out.push({ metric: 'Redis: jobs beyond the horizon', value: spread(redis.map((r) => r.beyondHorizon)), unit: '', target: { text: '= 0', met: redis.every((r) => r.beyondHorizon === 0) } });
+  out.push({ metric: 'Redis: memory of the timer jobs', value: spread(redis.map((r) => r.redisMiB)), unit: 'MiB' });
+  out.push({ metric: 'Redis: bytes per job', value: spread(redis.map((r) => r.bytesPerJob)), unit: 'B' });
+  out.push({ metric: 'Redis: reconciler fill time', value: spread(redis.map((r) => r.fillSeconds)), unit: 's' });
+  return out;
+}
+
+function violations(runs: RunResult[], redis: RedisBoundResult[]): string[] {
+  const found: string[] = [];
+  runs.forEach((r, i) => {
+    for (const l of r.load) if (Object.keys(l.failures).length) found.push(`run ${i + 1}, ${l.clients} clients: answers other than 200: ${JSON.stringify(l.failures)}`);
+    if (r.timers.lost) found.push(`run ${i + 1}: ${r.timers.lost} timers never fired`);
+    if (r.timers.firedTwice) found.push(`run ${i + 1}: ${r.timers.firedTwice} timers fired more than once`);
+    if (r.timers.skipped) found.push(`run ${i + 1}: ${r.timers.skipped} timers skipped`);
+  });
+  redis.forEach((r, i) => {
+    if (r.beyondHorizon) found.push(`redis run ${i + 1}: ${r.beyondHorizon} jobs due beyond the horizon`);
+    if (r.jobs < r.withinHorizon) found.push(`redis run ${i + 1}: ${r.withinHorizon - r.jobs} timers within the horizon not enqueued`);
+  });
+  return found;
+}
+
+async function machine(stack: ServiceStack): Promise<Record<string, string | number>> {
+  const [{ server_version: version }] = await stack.query<{ server_version: string }>('SHOW server_version');
+  const redis = (await stack.redis.info('server')).match(/^redis_version:(\S+)/m)?.[1] ?? '?';
+  return { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: version, redis };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      out: { type: 'string', default: 'bench/results' },
+      profile: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const sizes = values.smoke ? SMOKE : FULL;
+  const runs = Number(values.runs ?? (values.smoke ? 1 : 3));
+  const out = resolve(values.out!);
+  mkdirSync(out, { recursive: true });
+  const apiNodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : [];
+  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), apiNodeArgs });
+  const stamp = result.date.replace(/[:.]/g, '-');
+  writeFileSync(join(out, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.md'), `${markdownTable(result.rows)}\n`);
+  const m = result.machine;
+  console.log(`\n${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}; ${runs} run(s), ${result.date}\n`);
+  console.log(textTable(result.rows));
+  console.log(`\nJSON: ${join(out, `bench-${stamp}.json`)}`);
+  if (result.violations.length) {
+    console.error(`\nNot correct:\n- ${result.violations.join('\n- ')}`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,102 @@
+import type { ServiceStack } from '../test/support/processes';
+import { sleep } from '../test/support/processes';
+import type { Phase } from './progress';
+import { Latency } from './report';
+import { clonePatients } from './seed';
+
+export interface TimerResult {
+  timers: number;
+  fired: number;
+  /** Timers still pending when the wait ended. */
+  lost: number;
+  /** Scheduler events logged beyond one per timer. */
+  firedTwice: number;
+  skipped: number;
+  latenessMs: { p50: number; p99: number; max: number };
+  /** Timers fired over the span from the first to the last firing, and the busiest second. */
+  firedPerSecond: number;
+  peakPerSecond: number;
+}
+
+/**
+ * `count` patients (copies of an infused template) each get one visit-reminder timer row, due at
+ * evenly spread moments within `spreadMs`, starting `leadMs` from now. The worker's reconciler
+ * hands them to BullMQ as delayed jobs; the worker fires each through the engine. Lateness is the
+ * fired event's recordedAt (when the worker took the job) minus the timer's due time.
+ */
+export async function timerFiring(options: {
+  stack: ServiceStack;
+  templateId: string;
+  idPrefix: string;
+  count: number;
+  leadMs: number;
+  spreadMs: number;
+  phase: Phase;
+}): Promise<TimerResult> {
+  const { stack, count } = options;
+  const [template] = await stack.query<{ send_id: string; event_data: string }>(
+    `SELECT send_id, event_data FROM timers WHERE patient_id = $1 AND event_type = 'VISIT_REMINDER' AND status = 'pending' ORDER BY due_at LIMIT 1`,
+    [options.templateId],
+  );
+  if (!template) throw new Error('the timer template patient has no pending visit reminder');
+  await clonePatients(stack, options.templateId, options.idPrefix, count);
+  const start = Date.now() + options.leadMs;
+  await stack.query(
+    `INSERT INTO timers (id, patient_id, send_id, event_type, event_data, due_at, status, created_seq, settled_seq, settled_at)
+     SELECT p.id || '.' || p.last_seq || '.bench.' || $2, p.id, $2, 'VISIT_REMINDER', $3,
+            to_char((to_timestamp($4::double precision / 1000) + (p.n - 1) * ($5::double precision / $6) * interval '1 millisecond')
+                    AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'pending', p.last_seq, NULL, NULL
+       FROM (SELECT id, last_seq, row_number() OVER (ORDER BY id) AS n FROM patients WHERE id LIKE $1 || '%') p`,
+    [options.idPrefix, template.send_id, template.event_data, start, options.spreadMs, count],
+  );
+  const deadline = start + options.spreadMs + 60_000;
+  let settled = 0;
+  while (Date.now() < deadline) {
+    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM timers WHERE patient_id LIKE $1 || '%' AND status <> 'pending'`, [
+      options.idPrefix,
+    ]);
+    settled = Number(n);
+    options.phase.update(settled);
+    if (settled >= count) break;
+    await sleep(250);
+  }
+  const rows = await stack.query<{ status: string; late_ms: string | null; settled_ms: string | null }>(
+    `SELECT status,
+            extract(epoch FROM (settled_at::timestamptz - due_at::timestamptz)) * 1000 AS late_ms,
+            extract(epoch FROM settled_at::timestamptz) * 1000 AS settled_ms
+       FROM timers WHERE patient_id LIKE $1 || '%'`,
+    [options.idPrefix],
+  );
+  const lateness = new Latency();
+  const perSecond = new Map<number, number>();
+  let fired = 0;
+  let skipped = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const row of rows) {
+    if (row.status === 'skipped') skipped += 1;
+    if (row.status !== 'fired') continue;
+    fired += 1;
+    lateness.record(Math.max(0, Number(row.late_ms)));
+    const at = Number(row.settled_ms);
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+    perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+  }
+  const [{ logged, patients }] = await stack.query<{ logged: string; patients: string }>(
+    `SELECT count(*) AS logged, count(DISTINCT patient_id) AS patients FROM patient_events WHERE patient_id LIKE $1 || '%' AND type = 'VISIT_REMINDER'`,
+    [options.idPrefix],
+  );
+  const l = lateness.summary();
+  return {
+    timers: count,
+    fired,
+    lost: rows.filter((r) => r.status === 'pending').length,
+    firedTwice: Number(logged) - Number(patients),
+    skipped,
+    latenessMs: { p50: l.p50, p99: l.p99, max: l.max },
+    firedPerSecond: fired > 1 ? fired / ((last - first) / 1000) : fired,
+    peakPerSecond: Math.max(0, ...perSecond.values()),
+  };
+}
