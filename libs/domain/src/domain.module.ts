@@ -7,6 +7,7 @@ import { dataSourceOptions } from './persistence/data-source-options';
 import { TransactionRunner } from './persistence/transaction-runner';
 import { Clock, SystemClock } from './engine/clock';
 import { WorkflowEngine } from './engine/workflow-engine';
+import { EventWriter } from './engine/event-writer';
 import { JobDispatcher } from './scheduling/job-dispatcher';
 import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE } from './scheduling/queues';
 import { TimerService } from './scheduling/timer-service';
@@ -24,7 +25,7 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, UserService, SignatureService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, UserService, SignatureService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

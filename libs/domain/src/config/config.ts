@@ -28,6 +28,8 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** How long an API process trusts a token it has looked up; a revocation made through another process takes up to this long. 0: look up every request. */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 });
 
 export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -45,6 +47,7 @@ export interface AppConfig {
   reconcileEveryMs: number;
   dbPoolSize: number;
   rateLimitPerMinute: number;
+  authCacheMs: number;
   webhook: { maxAttempts: number; backoffMs: number; timeoutMs: number };
 }
 
@@ -73,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    authCacheMs: c.AUTH_CACHE_MS,
     webhook: { maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffMs: c.WEBHOOK_BACKOFF_MS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
   };
 }

@@ -1,5 +1,5 @@
-import { createActor, initialTransition, transition } from 'xstate';
-import type { AnyMachineSnapshot } from 'xstate';
+import { createActor, initialTransition } from 'xstate';
+import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { ClinicalEvent, PatientContext, PatientInput, Protocol } from '#protocols';
 import { isSchedulerEventType } from '#protocols';
 
@@ -20,9 +20,40 @@ export function startMachine(protocol: Protocol, input: PatientInput) {
   return { snapshot: snapshot as AnyMachineSnapshot, actions: actions as MachineAction[] };
 }
 
-/** Restores with the machine's own restore (not `resolveState`), so history states survive. */
+/**
+ * An inert actor scope per machine: what XState's `transition` builds on every call (its
+ * `createInertActorScope`: an actor that is never started, no-op effects), built here once. Building
+ * it creates an actor, which computes the machine's initial snapshot: on every event that cost more
+ * than the transition itself. Machines here spawn no children, so one scope can serve every step;
+ * steps are synchronous, so the action collector set for one step is never seen by another.
+ */
+const scopes = new WeakMap<AnyStateMachine, { scope: AnyActorScope; collect(into: unknown[]): void }>();
+
+function inertScope(logic: AnyStateMachine) {
+  let cached = scopes.get(logic);
+  if (!cached) {
+    const self = createActor(logic);
+    let collected: unknown[] = [];
+    const scope = {
+      self,
+      system: self.system,
+      id: '',
+      sessionId: '',
+      defer: () => undefined,
+      emit: () => undefined,
+      logger: () => undefined,
+      stopChild: () => undefined,
+      actionExecutor: (action: unknown) => collected.push(action),
+    } as unknown as AnyActorScope;
+    cached = { scope, collect: (into) => (collected = into) };
+    scopes.set(logic, cached);
+  }
+  return cached;
+}
+
+/** Restores with the machine's own restore (what `createActor(machine, { snapshot })` does, not `resolveState`), so history states survive. */
 export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSnapshot {
-  return createActor(protocol.machine, { snapshot: persisted } as never).getSnapshot() as AnyMachineSnapshot;
+  return protocol.machine.restoreSnapshot(persisted as never, inertScope(protocol.machine).scope) as AnyMachineSnapshot;
 }
 
 /**
@@ -30,7 +61,11 @@ export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot)
  * no action. (A transition that only acts, e.g. a notice, returns the same snapshot with its actions.)
  */
 export function stepMachine(protocol: Protocol, snapshot: AnyMachineSnapshot, event: ClinicalEvent) {
-  const [next, actions] = transition(protocol.machine, snapshot as never, event as never);
+  const actions: MachineAction[] = [];
+  const { scope, collect } = inertScope(protocol.machine);
+  collect(actions);
+  const next = protocol.machine.transition(snapshot as never, event as never, scope);
+  collect([]);
   return {
     previous: snapshot,
     next: next as AnyMachineSnapshot,

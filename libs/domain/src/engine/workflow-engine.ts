@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { insertRows } from '../persistence/insert-rows';
-import { In } from 'typeorm';
 import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
 import { doseLevelForNextPatient, findProtocol, isSchedulerEventType, isUserEventType, movesTrial, nextTrialState, trialRefusals } from '#protocols';
@@ -30,6 +29,7 @@ import { type AuthenticatedSignature, requiresSignature } from '../users/signatu
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
+import { type EventWrite, EventWriter } from './event-writer';
 
 export interface RegisterPatientCommand {
   protocolId: string;
@@ -83,6 +83,7 @@ export class WorkflowEngine {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly trials: TrialLedger,
+    private readonly writer: EventWriter,
   ) {}
 
   /** The protocol version (and cohort variant) the patient is pinned to. */
@@ -143,8 +144,10 @@ export class WorkflowEngine {
       patient.lastHash = entry.hash;
       await insertRows(manager, PatientEntity, patient);
       await insertRows(manager, PatientEventEntity, entry);
-      const effects = await this.writeEffects(manager, patient, entry, actions, snapshot.status === 'done');
-      return { patient, effects };
+      const { timers, outbox } = planEffects(patient, entry, actions);
+      if (timers.length) await insertRows(manager, TimerEntity, timers);
+      if (outbox.length) await insertRows(manager, OutboxEntity, outbox);
+      return { patient, effects: { timers, outbox, cancelledTimerIds: [] } };
     }).catch((error: unknown) => {
       if (isUniqueViolation(error)) {
         throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
@@ -261,37 +264,27 @@ export class WorkflowEngine {
     const step = machine.stepMachine(protocol, snapshot, event);
     if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
     const result = protocol.answer(context, event);
-    const saved = await this.save(
-      manager,
-      patient,
-      protocol,
-      step,
-      event,
-      { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature: command.signature },
-      now,
-      trial,
-    );
-    const answer: AppliedEvent = { patient: toPatientView(saved.patient, protocol, now, step.next), seq: saved.seq, ...(result ? { result } : {}), replayed: false };
-    if (command.idempotencyKey) {
+    const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature: command.signature };
+    let answer: AppliedEvent | undefined;
+    const saved = await this.save(manager, patient, protocol, step, event, by, now, trial, (updated, seq) => {
+      answer = { patient: toPatientView(updated, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
+      if (!command.idempotencyKey) return undefined;
       const { replayed: _replayed, ...response } = answer;
-      await insertRows(manager, IdempotencyKeyEntity, {
-        patientId,
-        key: command.idempotencyKey,
-        requestHash,
-        response: response as unknown as Record<string, unknown>,
-        seq: saved.seq,
-        createdAt: now.toISOString(),
-      });
-    }
-    return { answer, effects: saved.effects, replayed: false };
+      return { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
+    });
+    return { answer: answer!, effects: saved.effects, replayed: false };
   }
 
   private async lockPatient(manager: EntityManager, patientId: string, actor: Actor): Promise<PatientEntity> {
-    const patient = await manager.findOne(PatientEntity, { where: { id: patientId }, lock: this.tx.rowLock });
+    const patient = await this.writer.lockPatient(manager, patientId);
     if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     return patient;
   }
 
+  /**
+   * Writes the event: the patient row under its version, the log entry, the machine's effects and,
+   * when given, the idempotency key holding the answer (built from the row as it will be).
+   */
   private async save(
     manager: EntityManager,
     patient: PatientEntity,
@@ -301,6 +294,7 @@ export class WorkflowEngine {
     by: { actor: Actor; reason: string | null; idempotencyKey: string | null; signature?: AuthenticatedSignature },
     now: Date,
     trial?: LockedTrial,
+    keyFor?: (updated: PatientEntity, seq: number) => IdempotencyKeyEntity | undefined,
   ) {
     const recordedAt = now.toISOString();
     const context = machine.contextOf(step.next);
@@ -317,98 +311,29 @@ export class WorkflowEngine {
       doseLevel: context.enrollment?.doseLevel ?? null,
       updatedAt: recordedAt,
     };
-    const { affected } = await manager.update(
-      PatientEntity,
-      { id: patient.id, version: patient.version },
-      {
-        state: updated.state,
-        status: updated.status,
-        snapshot: updated.snapshot as never,
-        version: updated.version,
-        lastSeq: updated.lastSeq,
-        lastHash: updated.lastHash,
-        day0: updated.day0,
-        doseLevel: updated.doseLevel,
-        updatedAt: updated.updatedAt,
-      },
-    );
-    if (affected !== 1) {
+    const { timers, outbox, cancelSendIds } = planEffects(updated, entry, step.actions);
+    const write: EventWrite = {
+      expectedVersion: patient.version,
+      patient: updated,
+      entry,
+      timers,
+      outbox,
+      // Leaving the study (a final state) ends every pending timer.
+      cancel: step.next.status === 'done' ? 'all' : cancelSendIds,
+      idempotencyKey: keyFor?.(updated, entry.seq),
+    };
+    const { written, cancelledTimerIds } = await this.writer.write(manager, write);
+    if (!written) {
       const current = await manager.findOneBy(PatientEntity, { id: patient.id });
       throw new VersionConflictError(patient.version, current?.version ?? patient.version);
     }
-    await insertRows(manager, PatientEventEntity, entry);
-    const effects = await this.writeEffects(manager, updated, entry, step.actions, step.next.status === 'done');
     if (trial) {
       const before = machine.contextOf(step.previous);
       const next = nextTrialState(protocol.spec, trial.state, { patientId: patient.id, seq: entry.seq, event, before, after: context });
       await this.trials.save(manager, trial, next, recordedAt);
     }
+    const effects: Effects = { timers, cancelledTimerIds, outbox };
     return { patient: updated, seq: entry.seq, effects };
-  }
-
-  /** Turns the machine's actions into rows: delayed raises → timers, cancels → cancelled timers, notify → outbox. */
-  private async writeEffects(
-    manager: EntityManager,
-    patient: PatientEntity,
-    entry: PatientEventEntity,
-    actions: MachineAction[],
-    offStudy: boolean,
-  ): Promise<Effects> {
-    const cancelSendIds = new Set<string>();
-    const timers = new Map<string, TimerEntity>();
-    const outbox: OutboxEntity[] = [];
-    for (const action of actions) {
-      const params = action.params ?? {};
-      if (action.type === 'xstate.cancel') {
-        const sendId = String(params.sendId);
-        // A cancel of a timer raised by this very event (exit then re-entry) only drops that one.
-        const earlier = [...timers.values()].find((t) => t.sendId === sendId);
-        if (earlier) timers.delete(earlier.id);
-        else cancelSendIds.add(sendId);
-      } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
-        const raised = params.event as { type: string; data?: Record<string, unknown> };
-        const sendId = String(params.id);
-        const id = `${patient.id}.${entry.seq}.${sendId}`;
-        timers.set(id, {
-          id,
-          patientId: patient.id,
-          sendId,
-          eventType: raised.type,
-          eventData: raised.data ?? {},
-          dueAt: new Date(Date.parse(entry.occurredAt) + params.delay).toISOString(),
-          status: 'pending',
-          createdSeq: entry.seq,
-          settledSeq: null,
-          settledAt: null,
-        });
-      } else if (action.type === 'notify') {
-        outbox.push({
-          id: `${patient.id}.${entry.seq}.${outbox.length}`,
-          patientId: patient.id,
-          seq: entry.seq,
-          kind: String(params.kind),
-          payload: { ...params, patientId: patient.id, subjectId: patient.subjectId, siteId: patient.siteId, protocol: `${patient.protocolId}@${patient.protocolVersion}` },
-          status: 'pending',
-          attempts: 0,
-          createdAt: entry.recordedAt,
-          deliveredAt: null,
-        });
-      }
-    }
-    const cancelledTimerIds = await this.cancelTimers(manager, patient.id, entry, offStudy ? 'all' : [...cancelSendIds]);
-    if (timers.size) await insertRows(manager, TimerEntity, [...timers.values()]);
-    if (outbox.length) await insertRows(manager, OutboxEntity, outbox);
-    return { timers: [...timers.values()], cancelledTimerIds, outbox };
-  }
-
-  private async cancelTimers(manager: EntityManager, patientId: string, entry: PatientEventEntity, sendIds: string[] | 'all') {
-    if (sendIds !== 'all' && sendIds.length === 0) return [];
-    const where = { patientId, status: 'pending' as const, ...(sendIds === 'all' ? {} : { sendId: In(sendIds) }) };
-    const pending = await manager.find(TimerEntity, { where, select: { id: true } });
-    if (!pending.length) return [];
-    const ids = pending.map((t) => t.id);
-    await manager.update(TimerEntity, { id: In(ids) }, { status: 'cancelled', settledSeq: entry.seq, settledAt: entry.recordedAt });
-    return ids;
   }
 
   private logEntry(
@@ -456,6 +381,55 @@ function hashRequest(command: ApplyEventCommand): string {
   const { type, data, occurredAt, reason } = command;
   const meaning = command.signature?.meaning;
   return createHash('sha256').update(stableStringify({ type, data: data ?? {}, occurredAt, reason, meaning })).digest('hex');
+}
+
+/**
+ * Turns the machine's actions into rows: delayed raises → timers, cancels → send ids of pending
+ * timers to cancel, notify → outbox rows. Pure: the writer writes them.
+ */
+function planEffects(patient: PatientEntity, entry: PatientEventEntity, actions: MachineAction[]) {
+  const cancelSendIds = new Set<string>();
+  const timers = new Map<string, TimerEntity>();
+  const outbox: OutboxEntity[] = [];
+  for (const action of actions) {
+    const params = action.params ?? {};
+    if (action.type === 'xstate.cancel') {
+      const sendId = String(params.sendId);
+      // A cancel of a timer raised by this very event (exit then re-entry) only drops that one.
+      const earlier = [...timers.values()].find((t) => t.sendId === sendId);
+      if (earlier) timers.delete(earlier.id);
+      else cancelSendIds.add(sendId);
+    } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
+      const raised = params.event as { type: string; data?: Record<string, unknown> };
+      const sendId = String(params.id);
+      const id = `${patient.id}.${entry.seq}.${sendId}`;
+      timers.set(id, {
+        id,
+        patientId: patient.id,
+        sendId,
+        eventType: raised.type,
+        eventData: raised.data ?? {},
+        dueAt: new Date(Date.parse(entry.occurredAt) + params.delay).toISOString(),
+        status: 'pending',
+        createdSeq: entry.seq,
+        settledSeq: null,
+        settledAt: null,
+      });
+    } else if (action.type === 'notify') {
+      outbox.push({
+        id: `${patient.id}.${entry.seq}.${outbox.length}`,
+        patientId: patient.id,
+        seq: entry.seq,
+        kind: String(params.kind),
+        payload: { ...params, patientId: patient.id, subjectId: patient.subjectId, siteId: patient.siteId, protocol: `${patient.protocolId}@${patient.protocolVersion}` },
+        status: 'pending',
+        attempts: 0,
+        createdAt: entry.recordedAt,
+        deliveredAt: null,
+      });
+    }
+  }
+  return { timers: [...timers.values()], outbox, cancelSendIds: [...cancelSendIds] };
 }
 
 function noEffects(): Effects {

@@ -16,10 +16,15 @@ export interface CreateUserCommand {
   siteIds: string[];
 }
 
+/** Token lookups held at most; past this the cache starts over. */
+const CACHED_TOKENS_MAX = 10_000;
+
 /** Users and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes. */
 @Injectable()
 export class UserService {
   private readonly logger = new Logger(UserService.name);
+  /** Token hash → the actor it resolved to, for `AUTH_CACHE_MS` (one query less per request). */
+  private readonly tokens = new Map<string, { actor: Actor; userId: string; until: number }>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,15 +56,29 @@ export class UserService {
   }
 
   async revoke(id: string) {
+    for (const [hash, cached] of this.tokens) if (cached.userId === id) this.tokens.delete(hash);
     const { affected } = await this.users.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now().toISOString() });
     if (!affected) throw new NotFoundError(`User ${id} does not exist or is already revoked.`);
   }
 
+  /** The actor a bearer token stands for. Only valid tokens are cached; an unknown one is looked up every time. */
   async authenticate(token: string | undefined): Promise<Actor> {
     if (!token) throw new UnauthenticatedError('Sign in with "Authorization: Bearer <token>".');
-    const user = await this.users.findOneBy({ tokenHash: hashToken(token) });
-    if (!user || user.revokedAt) throw new UnauthenticatedError('The bearer token is unknown or revoked.');
-    return { id: `user:${user.id}`, name: user.name, role: user.role, siteIds: user.role === 'admin' ? 'all' : user.siteIds };
+    const tokenHash = hashToken(token);
+    const now = Date.now();
+    const cached = this.tokens.get(tokenHash);
+    if (cached && cached.until > now) return cached.actor;
+    const user = await this.users.findOneBy({ tokenHash });
+    if (!user || user.revokedAt) {
+      this.tokens.delete(tokenHash);
+      throw new UnauthenticatedError('The bearer token is unknown or revoked.');
+    }
+    const actor: Actor = { id: `user:${user.id}`, name: user.name, role: user.role, siteIds: user.role === 'admin' ? 'all' : user.siteIds };
+    if (this.config.authCacheMs > 0) {
+      if (this.tokens.size >= CACHED_TOKENS_MAX) this.tokens.clear();
+      this.tokens.set(tokenHash, { actor, userId: user.id, until: now + this.config.authCacheMs });
+    }
+    return actor;
   }
 
   /**

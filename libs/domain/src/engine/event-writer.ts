@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { type EntityManager, In } from 'typeorm';
+import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
+import { insertRows } from '../persistence/insert-rows';
+import { TransactionRunner } from '../persistence/transaction-runner';
+
+/** Everything one applied event writes, computed before anything is written. */
+export interface EventWrite {
+  /** The version read under the row lock; the update applies only if it is still current. */
+  expectedVersion: number;
+  /** The patient row as it is after the event. */
+  patient: PatientEntity;
+  entry: PatientEventEntity;
+  timers: TimerEntity[];
+  outbox: OutboxEntity[];
+  /** Pending timers to cancel: by the machine's send id, or all of them (the patient left the study). */
+  cancel: string[] | 'all';
+  idempotencyKey?: IdempotencyKeyEntity;
+}
+
+export interface WriteOutcome {
+  /** False when the version had moved on: nothing was written. */
+  written: boolean;
+  cancelledTimerIds: string[];
+}
+
+/** The pg client under a TypeORM transaction (PostgresQueryRunner.connect() answers it). */
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+const PATIENT_COLUMNS = `id, subject_id, site_id, protocol_id, protocol_version, cohort, state, status, snapshot, version, last_seq,
+  last_hash, day0, dose_level, registered_at, updated_at`;
+
+/**
+ * The engine's two statements per event on PostgreSQL: the patient row read `FOR UPDATE`, then one
+ * statement that writes everything else (data-modifying CTEs: the row's conditional update, the log
+ * entry, cancelled and new timers, outbox rows, the idempotency key) – one round trip where there
+ * were up to seven, as named prepared statements, parsed and planned once per connection. Every
+ * insert joins the row's update, so a version that moved on writes nothing at all.
+ *
+ * On SQLite (one connection, one writer, no round trips to save) the same writes are TypeORM
+ * statements in sequence.
+ */
+@Injectable()
+export class EventWriter {
+  constructor(private readonly tx: TransactionRunner) {}
+
+  async lockPatient(manager: EntityManager, patientId: string): Promise<PatientEntity | null> {
+    if (!this.tx.isPostgres) return manager.findOne(PatientEntity, { where: { id: patientId } });
+    const client = await pgClient(manager);
+    const { rows } = await client.query({
+      name: 'cart_lock_patient',
+      text: `SELECT ${PATIENT_COLUMNS} FROM patients WHERE id = $1 FOR UPDATE`,
+      values: [patientId],
+    });
+    return rows.length ? toPatient(rows[0]) : null;
+  }
+
+  async write(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
+    return this.tx.isPostgres ? this.writePostgres(manager, w) : this.writeInSequence(manager, w);
+  }
+
+  private async writePostgres(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
+    const { patient: p, entry: e } = w;
+    const values: unknown[] = [
+      p.id, w.expectedVersion, p.state, p.status, JSON.stringify(p.snapshot), p.version, p.lastSeq, p.lastHash, p.day0, p.doseLevel, p.updatedAt,
+      e.type, JSON.stringify(e.data), e.actor, e.actorName, e.reason, e.occurredAt, e.recordedAt, e.idempotencyKey,
+      e.signature === null ? null : JSON.stringify(e.signature), e.prevHash,
+    ];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const parts: string[] = [];
+    let name = 'cart_write_event';
+    if (w.cancel === 'all' || w.cancel.length) {
+      const which = w.cancel === 'all' ? '' : ` AND send_id = ANY(${param(w.cancel)}::text[])`;
+      name += w.cancel === 'all' ? '_ca' : '_c';
+      parts.push(`cancelled AS (
+        UPDATE timers SET status = 'cancelled', settled_seq = $7, settled_at = $18
+         WHERE patient_id = $1 AND status = 'pending'${which} AND EXISTS (SELECT 1 FROM updated) RETURNING id)`);
+    }
+    if (w.timers.length) {
+      name += '_t';
+      const t = w.timers;
+      parts.push(`new_timers AS (
+        INSERT INTO timers (id, patient_id, send_id, event_type, event_data, due_at, status, created_seq, settled_seq, settled_at)
+        SELECT t.id, $1, t.send_id, t.event_type, t.event_data, t.due_at, 'pending', $7, NULL, NULL
+          FROM updated, unnest(${param(t.map((x) => x.id))}::text[], ${param(t.map((x) => x.sendId))}::text[], ${param(t.map((x) => x.eventType))}::text[],
+                               ${param(t.map((x) => JSON.stringify(x.eventData)))}::text[], ${param(t.map((x) => x.dueAt))}::text[])
+               AS t(id, send_id, event_type, event_data, due_at))`);
+    }
+    if (w.outbox.length) {
+      name += '_o';
+      const o = w.outbox;
+      parts.push(`new_outbox AS (
+        INSERT INTO outbox (id, patient_id, seq, kind, payload, status, attempts, created_at, delivered_at)
+        SELECT o.id, $1, $7, o.kind, o.payload, 'pending', 0, $18, NULL
+          FROM updated, unnest(${param(o.map((x) => x.id))}::text[], ${param(o.map((x) => x.kind))}::text[], ${param(o.map((x) => JSON.stringify(x.payload)))}::text[])
+               AS o(id, kind, payload))`);
+    }
+    if (w.idempotencyKey) {
+      name += '_k';
+      const k = w.idempotencyKey;
+      parts.push(`new_key AS (
+        INSERT INTO idempotency_keys (patient_id, key, request_hash, response, seq, created_at)
+        SELECT $1, ${param(k.key)}, ${param(k.requestHash)}, ${param(JSON.stringify(k.response))}, $7, $18 FROM updated)`);
+    }
+    const client = await pgClient(manager);
+    const { rows } = await client.query({
+      name,
+      text: `WITH updated AS (
+          UPDATE patients SET state = $3, status = $4, snapshot = $5, version = $6, last_seq = $7, last_hash = $8, day0 = $9, dose_level = $10,
+                 updated_at = $11
+           WHERE id = $1 AND version = $2 RETURNING id),
+        logged AS (
+          INSERT INTO patient_events (patient_id, seq, type, data, actor, actor_name, reason, occurred_at, recorded_at, idempotency_key, signature,
+                                      prev_hash, hash)
+          SELECT $1, $7, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $8 FROM updated)${parts.map((part) => `,\n        ${part}`).join('')}
+        SELECT (SELECT count(*) FROM updated)::int AS written,
+               ${parts.some((part) => part.startsWith('cancelled')) ? 'ARRAY(SELECT id FROM cancelled)' : `'{}'::text[]`} AS cancelled`,
+      values,
+    });
+    return { written: rows[0].written === 1, cancelledTimerIds: rows[0].cancelled as string[] };
+  }
+
+  private async writeInSequence(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
+    const p = w.patient;
+    const { affected } = await manager.update(
+      PatientEntity,
+      { id: p.id, version: w.expectedVersion },
+      {
+        state: p.state,
+        status: p.status,
+        snapshot: p.snapshot as never,
+        version: p.version,
+        lastSeq: p.lastSeq,
+        lastHash: p.lastHash,
+        day0: p.day0,
+        doseLevel: p.doseLevel,
+        updatedAt: p.updatedAt,
+      },
+    );
+    if (affected !== 1) return { written: false, cancelledTimerIds: [] };
+    await insertRows(manager, PatientEventEntity, w.entry);
+    let cancelledTimerIds: string[] = [];
+    if (w.cancel === 'all' || w.cancel.length) {
+      const where = { patientId: p.id, status: 'pending' as const, ...(w.cancel === 'all' ? {} : { sendId: In(w.cancel) }) };
+      cancelledTimerIds = (await manager.find(TimerEntity, { where, select: { id: true } })).map((t) => t.id);
+      if (cancelledTimerIds.length) {
+        await manager.update(TimerEntity, { id: In(cancelledTimerIds) }, { status: 'cancelled', settledSeq: w.entry.seq, settledAt: w.entry.recordedAt });
+      }
+    }
+    if (w.timers.length) await insertRows(manager, TimerEntity, w.timers);
+    if (w.outbox.length) await insertRows(manager, OutboxEntity, w.outbox);
+    if (w.idempotencyKey) await insertRows(manager, IdempotencyKeyEntity, w.idempotencyKey);
+    return { written: true, cancelledTimerIds };
+  }
+}
+
+async function pgClient(manager: EntityManager): Promise<PgClient> {
+  if (!manager.queryRunner) throw new Error('EventWriter runs inside a transaction');
+  return (await manager.queryRunner.connect()) as PgClient;
+}
+
+function toPatient(row: Record<string, unknown>): PatientEntity {
+  return {
+    id: row.id as string,
+    subjectId: row.subject_id as string,
+    siteId: row.site_id as string,
+    protocolId: row.protocol_id as string,
+    protocolVersion: row.protocol_version as number,
+    cohort: row.cohort as string | null,
+    state: row.state as string,
+    status: row.status as PatientEntity['status'],
+    snapshot: JSON.parse(row.snapshot as string) as Record<string, unknown>,
+    version: row.version as number,
+    lastSeq: row.last_seq as number,
+    lastHash: row.last_hash as string,
+    day0: row.day0 as string | null,
+    doseLevel: row.dose_level as number | null,
+    registeredAt: row.registered_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
