@@ -31,6 +31,31 @@ export function visitWindow(visit: VisitSpec, infusedAt: string, reminderLeadDay
   };
 }
 
+/** Windows computed per protocol and Day 0, kept at most this many Day 0s per protocol. */
+const WINDOWS_CACHED_MAX = 5000;
+const windowCache = new WeakMap<LifecycleSpec, Map<string, ReadonlyArray<Readonly<Omit<VisitWindow, 'remindAt' | 'closingNoticeAt'>>>>>();
+
+/**
+ * Every visit's window for a Day 0. A pure function of the protocol and Day 0, asked for on every
+ * answer that shows a patient, so it is computed once per Day 0 (frozen: callers copy, never change).
+ */
+function scheduleWindows(spec: LifecycleSpec, infusedAt: string) {
+  let byDay0 = windowCache.get(spec);
+  if (!byDay0) windowCache.set(spec, (byDay0 = new Map()));
+  let windows = byDay0.get(infusedAt);
+  if (!windows) {
+    windows = Object.freeze(
+      spec.schedule.map((visit) => {
+        const { remindAt: _remindAt, closingNoticeAt: _closing, ...window } = visitWindow(visit, infusedAt, spec.reminderLeadDays);
+        return Object.freeze(window);
+      }),
+    );
+    if (byDay0.size >= WINDOWS_CACHED_MAX) byDay0.clear();
+    byDay0.set(infusedAt, windows);
+  }
+  return windows;
+}
+
 export type ScheduledVisitStatus = VisitStatus | 'due';
 
 export interface ScheduledVisit extends Omit<VisitWindow, 'remindAt' | 'closingNoticeAt'> {
@@ -47,9 +72,8 @@ export interface ScheduledVisit extends Omit<VisitWindow, 'remindAt' | 'closingN
 export function patientSchedule(spec: LifecycleSpec, context: PatientContext, now: string): ScheduledVisit[] {
   const infusedAt = context.infusion?.infusedAt;
   if (!infusedAt) return [];
-  return spec.schedule.map((visit) => {
-    const { remindAt: _remindAt, closingNoticeAt: _closing, ...window } = visitWindow(visit, infusedAt, spec.reminderLeadDays);
-    const record = context.visits[visit.name];
+  return scheduleWindows(spec, infusedAt).map((window) => {
+    const record = context.visits[window.name];
     let status: ScheduledVisitStatus = record?.status ?? 'planned';
     if (status === 'planned' && now >= window.windowStart && now <= window.windowEnd) status = 'due';
     return {
