@@ -61,6 +61,13 @@ export async function timerFiring(options: {
     if (settled >= count) break;
     await sleep(250);
   }
+  // The reminders' notifications are still being fanned out: let the worker finish before the next measure.
+  for (const until = Date.now() + 120_000; Date.now() < until; await sleep(250)) {
+    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE patient_id LIKE $1 || '%' AND status = 'pending'`, [
+      options.idPrefix,
+    ]);
+    if (Number(n) === 0) break;
+  }
   const rows = await stack.query<{ status: string; late_ms: string | null; settled_ms: string | null }>(
     `SELECT status,
             extract(epoch FROM (settled_at::timestamptz - due_at::timestamptz)) * 1000 AS late_ms,

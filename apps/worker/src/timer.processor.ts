@@ -1,13 +1,21 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { TIMER_QUEUE, TimerService, type TimerJob } from '#domain';
+import { APP_CONFIG, type AppConfig, TIMER_QUEUE, TimerService, type TimerJob } from '#domain';
 
-/** Fires due timers through the engine as `system:scheduler`. */
-@Processor(TIMER_QUEUE, { concurrency: 4 })
-export class TimerProcessor extends LoggedWorkerHost {
-  constructor(private readonly timers: TimerService) {
+/** Fires due timers through the engine as `system:scheduler`, `TIMER_CONCURRENCY` at a time. */
+@Processor(TIMER_QUEUE)
+export class TimerProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly timers: TimerService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.timerConcurrency;
   }
 
   async process(job: Job<TimerJob>) {

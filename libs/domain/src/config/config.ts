@@ -22,6 +22,8 @@ const schema = z.object({
   /** How often the reconciler re-enqueues pending timers and outbox rows. */
   RECONCILE_EVERY_MS: z.coerce.number().int().min(100).default(30_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Timers a worker process fires at once (each on its own patient row and connection). */
+  TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
@@ -46,6 +48,7 @@ export interface AppConfig {
   timerHorizonMs: number;
   reconcileEveryMs: number;
   dbPoolSize: number;
+  timerConcurrency: number;
   rateLimitPerMinute: number;
   authCacheMs: number;
   webhook: { maxAttempts: number; backoffMs: number; timeoutMs: number };
@@ -75,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timerHorizonMs: c.TIMER_HORIZON_DAYS * 24 * 3600 * 1000,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
+    timerConcurrency: c.TIMER_CONCURRENCY,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     authCacheMs: c.AUTH_CACHE_MS,
     webhook: { maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffMs: c.WEBHOOK_BACKOFF_MS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },

@@ -1,0 +1,48 @@
+import { Progress } from '../bench/progress';
+import { markdownTable } from '../bench/report';
+import { runBench, SMOKE } from '../bench/run';
+import { buildServices, stopAllStacks } from './support/processes';
+
+/**
+ * The benchmark's smoke version (`npm run bench -- --smoke`): every part of `npm run bench` at a
+ * few seconds' size, against the real API and worker processes, PostgreSQL, Redis and pgbench, so
+ * the benchmark cannot rot. Speed is not judged here (docs/benchmarks.md is); correctness is.
+ */
+
+beforeAll(() => buildServices(), 180_000);
+afterAll(() => stopAllStacks(), 60_000);
+
+test('the smoke benchmark measures every part and finds nothing lost, doubled or refused', async () => {
+  const result = await runBench({ sizes: SMOKE, runs: 1, progress: new Progress(true) });
+  expect(result.violations).toEqual([]);
+
+  const [run] = result.runs;
+  expect(run.load.map((l) => l.clients)).toEqual(SMOKE.clients);
+  for (const load of run.load) {
+    expect(load.ok).toBeGreaterThan(0);
+    expect(load.failures).toEqual({});
+    expect(load.pgbenchTps).toBeGreaterThan(0);
+    expect(load.ratio).toBeCloseTo(load.eventsPerSecond / load.pgbenchTps, 6);
+    expect(load.latencyMs.p99).toBeGreaterThanOrEqual(load.latencyMs.p50);
+  }
+  expect(run.rss.peakMiB).toBeGreaterThan(20);
+
+  expect(run.history.longEvents).toBe(SMOKE.historyEvents);
+  expect(run.history.ratio).toBeGreaterThan(0);
+
+  expect(run.timers).toMatchObject({ timers: SMOKE.timers, fired: SMOKE.timers, lost: 0, firedTwice: 0, skipped: 0 });
+  expect(run.timers.latenessMs.p99).toBeGreaterThanOrEqual(0);
+
+  const [redis] = result.redis;
+  expect(redis.patients).toBe(SMOKE.redisPatients);
+  // Only what falls due within the horizon is in Redis, and all of it is.
+  expect(redis.withinHorizon).toBeGreaterThan(0);
+  expect(redis.withinHorizon).toBeLessThan(redis.pendingTimers);
+  expect(redis.jobs).toBe(redis.withinHorizon);
+  expect(redis.beyondHorizon).toBe(0);
+
+  const table = markdownTable(result.rows);
+  for (const measure of ['engine / pgbench', 'long / short history', 'timer lateness p99', 'Redis: jobs beyond the horizon']) {
+    expect(table).toContain(measure);
+  }
+}, 240_000);
