@@ -29,18 +29,3 @@ export function labResult(i: number): { type: string; data: Record<string, unkno
     data: { code: 'IL6', compartment: 'PB', value: 10 + (i % 500), unit: 'pg/mL', collectedAt: new Date().toISOString().slice(0, 10) },
   };
 }
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-export async function inBatches<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i], i);
-      }
-    }),
-  );
-  return results;
-}
