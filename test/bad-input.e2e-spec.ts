@@ -422,6 +422,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
           const earlier = storeKey ? stored.get(storeKey) : undefined;
           if (req.headers['If-Match'] === 'CURRENT') req.headers['If-Match'] = String(rowBefore.version);
           let expected = req.expect;
+          // A role that may not post the event is refused (403) before the engine looks the key up.
+          const mayBeForbidden = Boolean(earlier) && (expected === 'any' || expected.status === 403);
           if (earlier) {
             expected = canonicalOf(earlier.request) === canonicalOf(req) ? { status: 200 } : { status: 422, error: 'idempotency_key_reused' };
           }
@@ -440,7 +442,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
           if (res.status >= 500) throw new Error(`5xx: ${where()}`);
           if (res.status < 200 || (res.status >= 300 && res.status < 400)) throw new Error(`unexpected status: ${where()}`);
           if (expected !== 'any') {
-            if (res.status !== expected.status || (expected.error && res.body?.error !== expected.error)) {
+            const forbidden = mayBeForbidden && res.status === 403 && res.body?.error === 'forbidden';
+            if (!forbidden && (res.status !== expected.status || (expected.error && res.body?.error !== expected.error))) {
               throw new Error(`expected ${expected.status}${expected.error ? ` ${expected.error}` : ''}: ${where()}`);
             }
           }
