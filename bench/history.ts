@@ -1,7 +1,8 @@
+import { call, labResultEvent } from '../test/support/process-site';
 import { Latency } from './report';
-import { labResult } from './seed';
 
 export interface HistoryResult {
+  /** The two patients' log lengths (their last seq) when the samples began. */
   shortEvents: number;
   longEvents: number;
   shortMs: { p50: number; p99: number };
@@ -26,14 +27,10 @@ export async function historyLatency(options: {
   const long = new Latency();
   const post = async (patientId: string, into: Latency, i: number) => {
     const started = performance.now();
-    const res = await fetch(`${options.url}/patients/${patientId}/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(labResult(i)),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`history sample on ${patientId} answered ${res.status}`);
-    into.record(performance.now() - started);
+    const res = await call(options.url, 'POST', `/patients/${patientId}/events`, options.token, labResultEvent(i));
+    const ms = performance.now() - started;
+    if (res.status !== 200) throw new Error(`history sample on ${patientId} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    into.record(ms);
   };
   for (let i = 0; i < options.samples; i++) {
     if (i % 2) {

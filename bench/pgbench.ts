@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { labResultEvent } from '../test/support/process-site';
 import type { ServiceStack } from '../test/support/processes';
-import { labResult } from './seed';
 
 const run = promisify(execFile);
 
@@ -49,7 +49,7 @@ export class PgBench {
     );
     const [{ snapshot }] = await stack.query<{ snapshot: string }>(`SELECT snapshot FROM patients WHERE id LIKE $1 || '%' LIMIT 1`, [idPrefix]);
     const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
-    const event = JSON.stringify(labResult(1).data);
+    const event = JSON.stringify(labResultEvent(1).data);
     const script = `\\set pid random(1, ${copied[0].n})
 BEGIN;
 SELECT version, last_seq, last_hash FROM pgb_patients WHERE id = 'p' || lpad(:pid::text, 8, '0') FOR UPDATE \\gset

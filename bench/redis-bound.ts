@@ -1,5 +1,5 @@
+import { sleep } from '../test/support/polling';
 import type { ServiceStack } from '../test/support/processes';
-import { sleep } from '../test/support/processes';
 import type { Phase } from './progress';
 import { clonePatients } from './seed';
 

@@ -2,16 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServiceStack, sleep } from '../test/support/processes';
+import { sleep } from '../test/support/polling';
 import { Site } from '../test/support/process-site';
+import { ServiceStack } from '../test/support/processes';
 import { historyLatency, type HistoryResult } from './history';
+import { lastSeqSum, logGrowthProblem, withLogGrowth } from './log-growth';
 import { PgBench } from './pgbench';
 import { Progress } from './progress';
 import { redisFill, type RedisBoundResult, seedLongSchedules } from './redis-bound';
 import { markdownTable, type Row, spread, textTable } from './report';
 import { clonePatients } from './seed';
 import { loadEvents, type LoadResult, RssSampler } from './throughput';
-import { timerFiring, type TimerResult } from './timers';
+import { EARLY_SLACK_MS, timerFiring, type TimerResult } from './timers';
 
 /** How big each part of a run is: the full benchmark, or the smoke version `npm test` runs. */
 export interface Sizes {
@@ -53,13 +55,15 @@ export const SMOKE: Sizes = {
   redisPatients: 300,
 };
 
+/** The worker's TIMER_HORIZON_DAYS: the stack is started with it, and the Redis measure checks against it. */
 const HORIZON_DAYS = 7;
 /** The id prefixes of each scenario's copied patients (ids are UUIDs). */
 const THROUGHPUT_IDS = '70000000';
 const HOUR = 3_600_000;
 
 export interface RunResult {
-  load: Array<LoadResult & { pgbenchTps: number; ratio: number }>;
+  /** `logged`: how much the throughput patients' logs grew during the load (log-growth.ts). */
+  load: Array<LoadResult & { pgbenchTps: number; ratio: number; logged: number }>;
   rss: { peakMiB: number; afterMiB: number };
   history: HistoryResult;
   timers: TimerResult;
@@ -69,11 +73,20 @@ export interface BenchResult {
   date: string;
   machine: Record<string, string | number>;
   sizes: Sizes;
+  /** The loads before the measures: the long patient's history, and the warm-up. */
+  preparation: Preparation[];
   runs: RunResult[];
   redis: RedisBoundResult[];
   rows: Row[];
-  /** What a correct engine never does, whatever its speed: a failed request, a lost or doubled timer, a job beyond the horizon. */
+  /** What a correct engine never does, whatever its speed: a failed or unlogged request, a lost, doubled or early timer, a job beyond the horizon. */
   violations: string[];
+}
+
+export interface Preparation {
+  what: string;
+  load: LoadResult;
+  /** How much the loaded patients' logs grew. */
+  logged: number;
 }
 
 /**
@@ -83,7 +96,10 @@ export interface BenchResult {
  */
 export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; apiNodeArgs?: string[] }): Promise<BenchResult> {
   const { sizes, progress } = options;
-  const stack = await ServiceStack.create('bench', { prefix: 'bench', env: process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {} });
+  const stack = await ServiceStack.create('bench', {
+    prefix: 'bench',
+    env: { TIMER_HORIZON_DAYS: String(HORIZON_DAYS), ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}) },
+  });
   try {
     const api = await stack.startApi('api', {}, options.apiNodeArgs);
     await stack.startWorker();
@@ -103,16 +119,18 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
     phase.done('4 patients walked to Day 0 (10 events each)');
     const patients = await clonePatients(stack, throughputTemplate, THROUGHPUT_IDS, sizes.patients);
     const pgbench = await PgBench.prepare(stack, THROUGHPUT_IDS);
+    const throughputLogs = `${THROUGHPUT_IDS}%`;
 
-    const longEvents = sizes.historyEvents - 10;
-    await progress.timed(
-      `history: ${longEvents} events on one patient`,
-      longEvents / 400,
-      () => loadEvents({ url, token, patients: [long], clients: 4, seconds: 0, amount: longEvents }),
-      (r) => `${r.ok} events${failed(r)}`,
+    const preparation: Preparation[] = [];
+    const prepare = async (what: string, seconds: number, idPattern: string, load: () => Promise<LoadResult>) => {
+      const { logged, ...result } = await progress.timed(what, seconds, () => withLogGrowth(stack, idPattern, load), (r) => `${r.ok} events${failed(r)}`);
+      preparation.push({ what, load: result, logged });
+    };
+    const longEvents = sizes.historyEvents - (await lastSeqSum(stack, long));
+    await prepare(`history: ${longEvents} events on one patient`, longEvents / 400, long, () =>
+      loadEvents({ url, token, patients: [long], clients: 4, seconds: 0, amount: longEvents }),
     );
-
-    await progress.timed('warm-up', sizes.warmupSeconds, () => loadEvents({ url, token, patients, clients: 16, seconds: sizes.warmupSeconds }), (r) => `${r.ok} events${failed(r)}`);
+    await prepare('warm-up', sizes.warmupSeconds, throughputLogs, () => loadEvents({ url, token, patients, clients: 16, seconds: sizes.warmupSeconds }));
 
     const runs: RunResult[] = [];
     const rss = new RssSampler(api.pid);
@@ -123,7 +141,7 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
         const engine = await progress.timed(
           `run ${run}: engine, ${clients} clients`,
           sizes.seconds,
-          () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds }),
+          () => withLogGrowth(stack, throughputLogs, () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds })),
           (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms${failed(r)}`,
         );
         const db = await progress.timed(`run ${run}: pgbench, ${clients} clients`, sizes.seconds, () => pgbench.measure(clients, sizes.seconds), (r) => `${Math.round(r.tps)} tps`);
@@ -137,8 +155,8 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
       const history = await historyLatency({
         url,
         token,
-        short: { id: short, events: 10 + (run - 1) * sizes.historySamples },
-        long: { id: long, events: sizes.historyEvents + (run - 1) * sizes.historySamples },
+        short: { id: short, events: await lastSeqSum(stack, short) },
+        long: { id: long, events: await lastSeqSum(stack, long) },
         samples: sizes.historySamples,
         onSample: (n) => phase.update(n),
       });
@@ -175,10 +193,11 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
       date: new Date().toISOString(),
       machine: await machine(stack),
       sizes,
+      preparation,
       runs,
       redis,
       rows: rows(sizes, runs, redis),
-      violations: violations(runs, redis),
+      violations: violations(preparation, runs, redis),
     };
   } finally {
     await stack.stop();
@@ -230,13 +249,20 @@ function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[]
   return out;
 }
 
-function violations(runs: RunResult[], redis: RedisBoundResult[]): string[] {
+function violations(preparation: Preparation[], runs: RunResult[], redis: RedisBoundResult[]): string[] {
   const found: string[] = [];
+  const load = (what: string, l: LoadResult, logged: number) => {
+    if (Object.keys(l.failures).length) found.push(`${what}: answers other than 200: ${JSON.stringify(l.failures)}`);
+    const problem = logGrowthProblem(l, logged);
+    if (problem) found.push(`${what}: ${problem}`);
+  };
+  for (const p of preparation) load(p.what, p.load, p.logged);
   runs.forEach((r, i) => {
-    for (const l of r.load) if (Object.keys(l.failures).length) found.push(`run ${i + 1}, ${l.clients} clients: answers other than 200: ${JSON.stringify(l.failures)}`);
+    for (const l of r.load) load(`run ${i + 1}, ${l.clients} clients`, l, l.logged);
     if (r.timers.lost) found.push(`run ${i + 1}: ${r.timers.lost} timers never fired`);
     if (r.timers.firedTwice) found.push(`run ${i + 1}: ${r.timers.firedTwice} timers fired more than once`);
     if (r.timers.skipped) found.push(`run ${i + 1}: ${r.timers.skipped} timers skipped`);
+    if (r.timers.early) found.push(`run ${i + 1}: ${r.timers.early} timers fired more than ${EARLY_SLACK_MS} ms before they were due`);
   });
   redis.forEach((r, i) => {
     if (r.beyondHorizon) found.push(`redis run ${i + 1}: ${r.beyondHorizon} jobs due beyond the horizon`);

@@ -21,11 +21,3 @@ export async function clonePatients(stack: ServiceStack, templateId: string, idP
   );
   return Array.from({ length: count }, (_, i) => `${idPrefix}-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
 }
-
-/** A lab result body (the event lab systems post most): it changes a counter, not the size of the record. */
-export function labResult(i: number): { type: string; data: Record<string, unknown> } {
-  return {
-    type: 'LAB_RESULT_RECORDED',
-    data: { code: 'IL6', compartment: 'PB', value: 10 + (i % 500), unit: 'pg/mL', collectedAt: new Date().toISOString().slice(0, 10) },
-  };
-}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { labResultEvent } from '../test/support/process-site';
 import { Latency } from './report';
-import { labResult } from './seed';
 
 export interface LoadResult {
   clients: number;
@@ -50,7 +50,7 @@ export async function loadEvents(options: {
           setupRequest: (request) => {
             n += 1;
             const patient = options.patients[Math.floor(Math.random() * options.patients.length)];
-            return { ...request, path: `/patients/${patient}/events`, body: JSON.stringify(labResult(n)) };
+            return { ...request, path: `/patients/${patient}/events`, body: JSON.stringify(labResultEvent(n)) };
           },
         },
       ],
@@ -71,10 +71,10 @@ export async function loadEvents(options: {
   return { clients: options.clients, seconds: result.duration, ok, eventsPerSecond: ok / result.duration, latencyMs: ms, failures };
 }
 
-/** Samples a process's resident set size (VmRSS, MiB) every `everyMs` while started. */
+/** Samples a process's resident set size (VmRSS, MiB) every `everyMs` from start() to stop(); each start begins a new peak. */
 export class RssSampler {
   private timer?: NodeJS.Timeout;
-  readonly samples: number[] = [];
+  private samples: number[] = [];
 
   constructor(private readonly pid: number) {}
 
@@ -85,6 +85,7 @@ export class RssSampler {
   }
 
   start(everyMs = 200): void {
+    this.samples = [];
     this.timer = setInterval(() => this.samples.push(this.now()), everyMs);
   }
 

@@ -1,5 +1,5 @@
+import { sleep } from '../test/support/polling';
 import type { ServiceStack } from '../test/support/processes';
-import { sleep } from '../test/support/processes';
 import type { Phase } from './progress';
 import { Latency } from './report';
 import { clonePatients } from './seed';
@@ -12,11 +12,17 @@ export interface TimerResult {
   /** Scheduler events logged beyond one per timer. */
   firedTwice: number;
   skipped: number;
+  /** Timers fired before they were due (beyond EARLY_SLACK_MS): a correct scheduler never does. */
+  early: number;
+  /** From due to fired; a timer fired early (or within the slack) counts as 0 here and in `early` when beyond the slack. */
   latenessMs: { p50: number; p99: number; max: number };
   /** Timers fired over the span from the first to the last firing, and the busiest second. */
   firedPerSecond: number;
   peakPerSecond: number;
 }
+
+/** How far before its due time a timer may seem to fire and still count as on time: rounding of the stored milliseconds, clock reads. */
+export const EARLY_SLACK_MS = 5;
 
 /**
  * `count` patients (copies of an infused template) each get one visit-reminder timer row, due at
@@ -79,13 +85,16 @@ export async function timerFiring(options: {
   const perSecond = new Map<number, number>();
   let fired = 0;
   let skipped = 0;
+  let early = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const row of rows) {
     if (row.status === 'skipped') skipped += 1;
     if (row.status !== 'fired') continue;
     fired += 1;
-    lateness.record(Math.max(0, Number(row.late_ms)));
+    const lateMs = Number(row.late_ms);
+    if (lateMs < -EARLY_SLACK_MS) early += 1;
+    lateness.record(Math.max(0, lateMs));
     const at = Number(row.settled_ms);
     first = Math.min(first, at);
     last = Math.max(last, at);
@@ -102,6 +111,7 @@ export async function timerFiring(options: {
     lost: rows.filter((r) => r.status === 'pending').length,
     firedTwice: Number(logged) - Number(patients),
     skipped,
+    early,
     latenessMs: { p50: l.p50, p99: l.p99, max: l.max },
     firedPerSecond: fired > 1 ? fired / ((last - first) / 1000) : fired,
     peakPerSecond: Math.max(0, ...perSecond.values()),

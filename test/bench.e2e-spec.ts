@@ -12,9 +12,21 @@ import { buildServices, stopAllStacks } from './support/processes';
 beforeAll(() => buildServices(), 180_000);
 afterAll(() => stopAllStacks(), 60_000);
 
+/** Every 200 is in the log; beyond them, at most the requests in flight when the load stopped (one per client). */
+function expectLogged(ok: number, clients: number, logged: number): void {
+  expect(logged).toBeGreaterThanOrEqual(ok);
+  expect(logged).toBeLessThanOrEqual(ok + clients);
+}
+
 test('the smoke benchmark measures every part and finds nothing lost, doubled or refused', async () => {
   const result = await runBench({ sizes: SMOKE, runs: 1, progress: new Progress(true) });
   expect(result.violations).toEqual([]);
+
+  // The loads before the measures (the long history, the warm-up) too: all 200, all logged.
+  for (const { load, logged } of result.preparation) {
+    expect(load.failures).toEqual({});
+    expectLogged(load.ok, load.clients, logged);
+  }
 
   const [run] = result.runs;
   expect(run.load.map((l) => l.clients)).toEqual(SMOKE.clients);
@@ -22,16 +34,15 @@ test('the smoke benchmark measures every part and finds nothing lost, doubled or
     expect(load.ok).toBeGreaterThan(0);
     expect(load.failures).toEqual({});
     expect(load.pgbenchTps).toBeGreaterThan(0);
-    expect(load.ratio).toBeCloseTo(load.eventsPerSecond / load.pgbenchTps, 6);
-    expect(load.latencyMs.p99).toBeGreaterThanOrEqual(load.latencyMs.p50);
+    expectLogged(load.ok, load.clients, load.logged);
   }
   expect(run.rss.peakMiB).toBeGreaterThan(20);
 
+  // The long patient's log, counted in the database (last seq), reached the size asked for.
   expect(run.history.longEvents).toBe(SMOKE.historyEvents);
   expect(run.history.ratio).toBeGreaterThan(0);
 
-  expect(run.timers).toMatchObject({ timers: SMOKE.timers, fired: SMOKE.timers, lost: 0, firedTwice: 0, skipped: 0 });
-  expect(run.timers.latenessMs.p99).toBeGreaterThanOrEqual(0);
+  expect(run.timers).toMatchObject({ timers: SMOKE.timers, fired: SMOKE.timers, lost: 0, firedTwice: 0, skipped: 0, early: 0 });
 
   const [redis] = result.redis;
   expect(redis.patients).toBe(SMOKE.redisPatients);

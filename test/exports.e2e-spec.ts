@@ -43,7 +43,8 @@ describe('exports', () => {
     expect(patient.name).toBeUndefined();
     expect(String(patient.birthDate)).toMatch(/^\d{4}$/);
     const subject = resources.find((r) => r.resourceType === 'ResearchSubject') as { status: string };
-    expect(subject.status).toBe('on-study-intervention'); // still inside the DLT window
+    expect(subject.status).toBe('on-study-observation'); // infused, still inside the DLT window
+    expect((resources.find((r) => r.resourceType === 'ResearchStudy') as { status: string }).status).toBe('active');
     expect(JSON.stringify(bundle)).toContain('ASTCT CRS');
     // The validator is not vacuous: a broken resource is refused.
     expect(() => validateResource({ resourceType: 'Observation', status: 'final' } as Resource)).toThrow();
@@ -81,5 +82,19 @@ describe('exports', () => {
     expect(dm.text.split('\n')[0]).toMatch(/^STUDYID,DOMAIN,USUBJID/);
     expect((await site.get('/trials/cd19-rr-all/export?format=sdtm')).status).toBe(403);
     expect((await t.http.get('/trials/cd19-rr-all/export?format=csv').set('Authorization', `Bearer ${monitor}`)).status).toBe(400);
+  });
+
+  it("keeps the SDTM export to the caller's sites: a monitor of another site gets the header and no rows", async () => {
+    const sdtm = (token: string, domain: string) =>
+      t.http.get(`/trials/cd19-rr-all/export?format=sdtm&domain=${domain}`).set('Authorization', `Bearer ${token}`);
+    const otherMonitor = await createUser(t, 'monitor', ['site-z']);
+    for (const domain of ['DM', 'AE', 'LB']) {
+      const res = await sdtm(otherMonitor, domain);
+      expect(res.status).toBe(200);
+      expect(res.text.trim().split('\n')).toHaveLength(1);
+    }
+    const ownMonitor = await createUser(t, 'monitor', ['site-a', 'site-z']);
+    expect((await sdtm(ownMonitor, 'DM')).text).toContain('site-a');
+    expect((await sdtm(t.adminToken, 'DM')).text).toContain('site-a');
   });
 });

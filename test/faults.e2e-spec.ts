@@ -3,11 +3,10 @@ import {
   clockControl,
   type ServiceProcess,
   ServiceStack,
-  sleep,
   stopAllStacks,
-  until,
   withStack,
 } from './support/processes';
+import { eventually, sleep } from './support/polling';
 import { call, Site } from './support/process-site';
 
 /**
@@ -189,7 +188,7 @@ async function databaseOutage(): Promise<Outage> {
     await stack.startWorker();
     const site = await Site.open(stack, api);
     const patientId = await site.infused(api, new Date(Date.now() - 28 * DAY + 6_000));
-    await until(async () => (await pendingDue(stack, new Date().toISOString())) === 0, 20_000, 'the past-due timers to fire');
+    await eventually(async () => (await pendingDue(stack, new Date().toISOString())) === 0, 20_000, 'the past-due timers to fire');
     const timer = (await timersOf(stack, patientId)).find((t) => t.send_id === 'dlt-window')!;
     const logLengthBefore = (await logOf(stack, patientId)).length;
     const [{ datname }] = await stack.query<{ datname: string }>('SELECT current_database() AS datname');
@@ -204,7 +203,7 @@ async function databaseOutage(): Promise<Outage> {
       if (!pendingWhenDown) throw new Error('the DLT timer fell due before the database went down: the set-up was too slow');
       const jobId = `timer-${timer.id}`;
       const startedAt = Date.now();
-      const job = await until(
+      const job = await eventually(
         async () => {
           if (background.signal.aborted) throw new Error('the outage was stopped: the test run is over');
           return (await stack.queue('timers').getFailed()).find((j) => j.id === jobId);
@@ -272,7 +271,7 @@ describe('faults injected into the real processes', () => {
       let killedAt: number;
       try {
         const first = await stack.startWorker('worker-1', false);
-        activeAtKill = await until(
+        activeAtKill = await eventually(
           async () => {
             const active = (await stack.queue('timers').getActive()).map((j) => j.id!);
             const allHeld = active.length > 0 && active.every((job) => heldJobs.includes(job));
@@ -301,7 +300,7 @@ describe('faults injected into the real processes', () => {
       // stalledInterval are 30 s) and the reconciler cannot re-add a job id that exists; the held
       // patient's later job fires its earlier pending timers first, in due order.
       await stack.startWorker('worker-2');
-      await until(async () => (await pendingDue(stack, now)) === 0, 60_000, 'every due timer to fire after the restart', 100);
+      await eventually(async () => (await pendingDue(stack, now)) === 0, 60_000, 'every due timer to fire after the restart', 100);
       note(
         `worker killed: ${due} due timers, ${due - pendingAtKill} fired before the SIGKILL, ${activeAtKill.length} jobs left active ` +
           `by the dead worker; every due timer fired ${Date.now() - killedAt} ms after the kill`,
@@ -413,7 +412,7 @@ describe('faults injected into the real processes', () => {
       const writtenThoughFailed = (
         await stack.query<{ key: string }>('SELECT idempotency_key AS key FROM patient_events WHERE idempotency_key = ANY($1)', [failed.map((r) => r.key)])
       ).length;
-      await until(async () => (await fetch(`${api.url}/health`)).status === 200, 10_000, 'the API to be healthy again');
+      await eventually(async () => (await fetch(`${api.url}/health`)).status === 200, 10_000, 'the API to be healthy again');
       let replayed = 0;
       for (const r of failed) {
         const retry = await site.labResult(api, r.patientId, r.i, { 'Idempotency-Key': r.key }, at);
@@ -444,7 +443,7 @@ describe('faults injected into the real processes', () => {
       const infusedAt = new Date(Date.now() - 28 * DAY + 10_000);
       const id = await site.infused(api, infusedAt);
       const dltDue = new Date(infusedAt.getTime() + 28 * DAY).toISOString();
-      await until(async () => (await pendingDue(stack, new Date().toISOString())) === 0, 15_000, 'the past-due timers to fire');
+      await eventually(async () => (await pendingDue(stack, new Date().toISOString())) === 0, 15_000, 'the past-due timers to fire');
       const dlt = (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!;
       expect([dlt.status, dlt.due_at]).toEqual(['pending', dltDue]);
       const delayed = async () => (await stack.queue('timers').getDelayed()).map((j) => j.id);
@@ -462,11 +461,11 @@ describe('faults injected into the real processes', () => {
 
       // The worker re-asserts its scheduler every RECONCILE_EVERY_MS (1 s); the reconciler then
       // re-enqueues the pending timer, which fires at its time.
-      await until(async () => (await delayed()).includes(`timer-${dlt.id}`), 10_000, 'the reconciler to re-enqueue the DLT timer');
+      await eventually(async () => (await delayed()).includes(`timer-${dlt.id}`), 10_000, 'the reconciler to re-enqueue the DLT timer');
       expect(await reconcilerScheduler()).toBeTruthy();
       note(`redis wiped: ${wiped} keys deleted, the DLT timer's job back ${Date.now() - wipedAt} ms later`);
       expect((await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status).toBe('pending');
-      await until(
+      await eventually(
         async () => (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status === 'fired',
         30_000,
         'the restored DLT timer to fire',
@@ -478,7 +477,7 @@ describe('faults injected into the real processes', () => {
       const [state] = await stack.query<{ state: string }>('SELECT state FROM patients WHERE id = $1', [id]);
       expect(state.state).toBe('responseAssessment');
       // The notifications written with the fired events (after the wipe too) are relayed.
-      await until(
+      await eventually(
         async () => Number((await stack.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE status = 'pending'"))[0].n) === 0,
         10_000,
         'the outbox to be relayed',
@@ -509,7 +508,7 @@ describe('faults injected into the real processes', () => {
         clock.set(jump);
         const jumpedAt = Date.now();
         const jumpedNow = () => new Date(Date.now() + jump).toISOString();
-        await until(async () => (await pendingDue(stack, jumpedNow())) === 0, 30_000, 'the timers made due by the jump to fire', 250);
+        await eventually(async () => (await pendingDue(stack, jumpedNow())) === 0, 30_000, 'the timers made due by the jump to fire', 250);
         note(`clock jump: ${delayedBefore} delayed jobs before the jump, every timer due by the new clock fired ${Date.now() - jumpedAt} ms after it`);
         await sleep(2500);
 
@@ -545,13 +544,13 @@ describe('faults injected into the real processes', () => {
   it('fires, once, the timer whose job failed during the outage, once the database is back; the API answers again', async () => {
     const o = await outage!;
     try {
-      await until(
+      await eventually(
         async () => (await timersOf(o.stack, o.patientId)).find((t) => t.id === o.timerId)!.status === 'fired',
         15_000,
         'the reconciler to retry the failed job of the pending timer',
       );
       note(`database back: the timer whose job had failed fired ${Date.now() - o.restoredAt} ms after the database accepted connections again`);
-      await until(async () => (await fetch(`${o.api.url}/health`)).status === 200, 15_000, 'the API to be healthy again');
+      await eventually(async () => (await fetch(`${o.api.url}/health`)).status === 200, 15_000, 'the API to be healthy again');
       expect((await o.site.labResult(o.api, o.patientId, 1)).status).toBe(200);
       await sleep(2000); // two more reconciler rounds: none may fire it again
       await expectWholeLog(o.stack, o.api, o.patientId);

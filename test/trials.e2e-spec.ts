@@ -198,4 +198,24 @@ describe('trial-specific rules through the API', () => {
     expect(high.status).toBe(422);
     expect(high.body.reasons[0]).toMatch(/above the assigned dose level 1 range/);
   });
+
+  it('shows CD38 enrollment closed while a full cohort awaits DLT evaluation, with the reason ENROLLED is refused for', async () => {
+    const trial = async () => (await site.get('/trials/NCT03754764')).body;
+    const eligible = async () => {
+      const id = await site.register({ protocolId: 'NCT03754764' });
+      const { screening, attestations } = eligibleCd38Screening();
+      await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
+      await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
+      await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
+      return id;
+    };
+    expect(await trial()).toMatchObject({ enrollmentClosedReasons: [], nextPatientDoseLevel: 1 });
+    // The 3+3 cohort is 3: enroll until it is full (an earlier case may have enrolled one already).
+    for (let enrolled = (await trial()).levels[0].enrolled; enrolled < 3; enrolled += 1) await site.record(await eligible(), 'ENROLLED');
+    const full = await trial();
+    expect(full).toMatchObject({ enrollmentOpen: false, enrollmentClosedReasons: [expect.stringMatching(/cohort of 3 at dose level 1 is full and awaiting DLT evaluation/)] });
+    const refused = await site.post(await eligible(), { type: 'ENROLLED', data: {} });
+    expect(refused.status).toBe(422);
+    expect(refused.body.reasons).toEqual(full.enrollmentClosedReasons);
+  });
 });

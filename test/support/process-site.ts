@@ -1,5 +1,6 @@
 import { eligibleCd19Screening, eligibleCd22Screening } from '#protocols';
 import type { ServiceProcess, ServiceStack } from './processes';
+import { SIGNING_PASSWORD, signOff } from './signing';
 
 /**
  * A trial site's people and their calls against API processes spawned from the compiled code
@@ -15,7 +16,6 @@ const WALKS = {
 } as const;
 export type WalkedProtocol = keyof typeof WALKS;
 const HOUR = 3_600_000;
-export const SIGNING_PASSWORD = 'sign-here-1234';
 
 export interface Answer {
   status: number;
@@ -94,9 +94,8 @@ export class Site {
   }
 
   async record(api: ServiceProcess, patientId: string, type: string, data: Record<string, unknown>, occurredAt: Date, token = this.coordinator) {
-    // The eligibility sign-off is an electronic signature: the investigator re-enters the signing password.
-    const signature = type === 'ELIGIBILITY_CONFIRMED' ? { signature: { password: SIGNING_PASSWORD, meaning: 'I confirm eligibility' } } : {};
-    const res = await call(api.url!, 'POST', `/patients/${patientId}/events`, token, { type, data, occurredAt: occurredAt.toISOString(), ...signature });
+    // A sign-off is an electronic signature: the investigator re-enters the signing password.
+    const res = await call(api.url!, 'POST', `/patients/${patientId}/events`, token, { type, data, occurredAt: occurredAt.toISOString(), ...signOff(type, data) });
     if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }
@@ -124,16 +123,21 @@ export class Site {
     return id;
   }
 
-  /** A lab result; the same `i` and `at` give the same body (a retry). */
+  /** A lab result dated `at`; the same `i` and `at` give the same body (a retry). */
   labResult(api: ServiceProcess, patientId: string, i: number, headers: Record<string, string> = {}, at = new Date(Date.now() - 60_000).toISOString()) {
-    return call(
-      api.url!,
-      'POST',
-      `/patients/${patientId}/events`,
-      this.coordinator,
-      { type: 'LAB_RESULT_RECORDED', occurredAt: at, data: { code: 'IL6', compartment: 'PB', value: 10 + i, unit: 'pg/mL', collectedAt: at } },
-      headers,
-    );
+    return call(api.url!, 'POST', `/patients/${patientId}/events`, this.coordinator, labResultEvent(i, at), headers);
   }
 }
 
+/**
+ * A lab result, the event lab systems post most: it changes a counter, not the size of the record.
+ * Dated `at` (occurred and collected) when given, else when the API receives it (collected today);
+ * the same `i` and `at` give the same body.
+ */
+export function labResultEvent(i: number, at?: string): { type: string; occurredAt?: string; data: Record<string, unknown> } {
+  return {
+    type: 'LAB_RESULT_RECORDED',
+    ...(at === undefined ? {} : { occurredAt: at }),
+    data: { code: 'IL6', compartment: 'PB', value: 10 + (i % 500), unit: 'pg/mL', collectedAt: at ?? new Date().toISOString().slice(0, 10) },
+  };
+}

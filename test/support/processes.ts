@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createTestDatabase } from './database';
+import { eventually, sleep } from './polling';
 
 /**
  * The real services as separate OS processes, from the compiled code (`npm run build`), for the
@@ -153,19 +154,6 @@ export async function waitForHealth(api: ServiceProcess, timeoutMs = 30_000): Pr
   throw new Error(`${api.name} not healthy after ${timeoutMs} ms (last: ${last}):\n${api.output()}`);
 }
 
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | undefined | false | null | 0>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /**
  * A Node preload that shifts this process's wall clock (`Date.now()`, `new Date()`) by the number of
  * milliseconds written in `CLOCK_OFFSET_FILE`, re-read every 50 ms: a clock jump injected into a
@@ -298,7 +286,7 @@ export class ServiceStack {
     const worker = spawnService('worker', `${this.name}/${label}`, { ...this.env }, this.options.nodeArgs);
     this.processes.push(worker);
     if (ready) {
-      await until(
+      await eventually(
         async () => {
           if (!worker.isRunning()) throw new Error(`${worker.name} exited at start:\n${worker.output()}`);
           return (await this.workerConnections()) > before;

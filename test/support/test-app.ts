@@ -7,6 +7,8 @@ import { createApp } from '../../apps/api/src/bootstrap';
 import { createTestDatabase, type DatabaseKind } from './database';
 import { TestClock } from './test-clock';
 
+export { eventually } from './polling';
+
 export interface TestApp {
   app: NestExpressApplication;
   http: ReturnType<typeof request>;
@@ -74,15 +76,4 @@ async function scanKeys(redis: IORedis, pattern: string): Promise<string[]> {
     keys.push(...batch);
   } while (cursor !== '0');
   return keys;
-}
-
-/** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,9 +1,6 @@
 import { eligibleCd19Screening } from '#protocols';
+import { SIGNING_PASSWORD, signOff } from './signing';
 import type { TestApp } from './test-app';
-import { requiresSignature } from '#domain';
-
-/** The signing password every investigator of a test site sets. */
-export const SIGNING_PASSWORD = 'sign-here-1234';
 
 /** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */
 export type EligibleScreening = () => { screening: object; attestations: string[] };
@@ -51,8 +48,8 @@ export class TrialSite {
   post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
     const req = this.t.http.post(`/patients/${patientId}/events`).set('Authorization', `Bearer ${token}`);
     for (const [k, v] of Object.entries(headers)) req.set(k, v);
-    const signs = token === this.investigator && body.signature === undefined && requiresSignature(String(body.type), body.data);
-    return req.send(signs ? { ...body, signature: { password: SIGNING_PASSWORD, meaning: `I sign off ${String(body.type)}` } } : body);
+    const signs = token === this.investigator && body.signature === undefined;
+    return req.send(signs ? { ...body, ...signOff(String(body.type), body.data) } : body);
   }
 
   /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */

@@ -2,8 +2,8 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ExportService, OutcomesService, TrialService } from '#domain';
-import { Roles } from '../http/auth';
+import { type Actor, ExportService, OutcomesService, TrialService } from '#domain';
+import { CurrentActor, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { protocolQuery } from '../http/schemas';
 
@@ -30,15 +30,16 @@ export class TrialsController {
     return this.trials.get(protocolId, query.version);
   }
 
-  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV: one `domain=`, or all in a zip. */
+  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */
   @Get(':protocolId/export')
   @Roles('monitor')
   async export(
     @Param('protocolId') protocolId: string,
     @Query(new ZodPipe(exportQuery, 'query')) query: z.infer<typeof exportQuery>,
+    @CurrentActor() actor: Actor,
     @Res() response: Response,
   ) {
-    const file = await this.exports.sdtm(protocolId, query);
+    const file = await this.exports.sdtm(protocolId, query, actor);
     response.setHeader('Content-Type', file.contentType);
     response.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
     response.send(file.body);

@@ -1,5 +1,5 @@
 import type { UserEventType } from '#protocols';
-import { type Actor, ForbiddenError, type Role } from '#domain';
+import { type Actor, ForbiddenError, isDirectResponse, type Role } from '#domain';
 
 const CLINICAL: Role[] = ['coordinator', 'investigator'];
 
@@ -30,7 +30,7 @@ export const EVENT_ROLES: Record<UserEventType, Role[]> = {
 export function assertMayPost(actor: Actor, type: string, data?: unknown): void {
   if (actor.role === 'admin') return;
   // A response given directly (not computed from findings) is the investigator's adjudication.
-  const adjudication = type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
+  const adjudication = isDirectResponse(type, data);
   // Own keys only: a type named like an Object.prototype member ("constructor") names no event.
   const roles: Role[] | undefined = adjudication
     ? ['investigator']

@@ -35,7 +35,6 @@ export type PostEventBody = z.infer<typeof postEventSchema>;
  * `occurredAt` and `reason`. The data itself is validated by the patient's protocol, like any event.
  */
 const reportEnvelope = { occurredAt: z.iso.datetime({ offset: true }).optional(), reason: z.string().trim().min(1).max(2000).optional() };
-export type ClinicalReportEnvelope = keyof typeof reportEnvelope;
 export const observationSchema = z.looseObject({ ...reportEnvelope, code: z.string(), value: z.number(), unit: z.string(), collectedAt: z.string() });
 export const adverseEventSchema = z.looseObject({ ...reportEnvelope, term: z.string(), onset: z.string() });
 export type ClinicalReportBody = { occurredAt?: string; reason?: string } & Record<string, unknown>;

@@ -9,14 +9,24 @@ export interface LogEntry {
   occurredAt: string;
 }
 
+/** The engine's answer to each logged event (by seq), with the record as it stood just before it. */
+export type ReplayedAnswers = Map<number, Record<string, unknown> | undefined>;
+
+export interface Replay {
+  /** The machine snapshot the log ends in (its context is the patient's record); undefined without a registration. */
+  final: AnyMachineSnapshot | undefined;
+}
+
 /**
  * Replays a patient's log from registration through the protocol's machine: the snapshot it ends
- * in, and the engine's answer to each event with the record as it stood just before it.
+ * in and, when asked for (the exports read them, the audit does not), the engine's answer to each event.
  */
-export function replayLog(protocol: Protocol, log: readonly LogEntry[]) {
-  const answers = new Map<number, Record<string, unknown> | undefined>();
+export function replayLog(protocol: Protocol, log: readonly LogEntry[]): Replay;
+export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: { answers: true }): Replay & { answers: ReplayedAnswers };
+export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: { answers?: boolean } = {}): Replay & { answers?: ReplayedAnswers } {
+  const answers: ReplayedAnswers | undefined = options.answers ? new Map() : undefined;
   const registration = log.find((e) => e.type === 'PATIENT_REGISTERED');
-  if (!registration) return { snapshot: undefined, answers };
+  if (!registration) return { final: undefined, ...(answers ? { answers } : {}) };
   const p = registration.data as unknown as PatientDemographics;
   let snapshot: AnyMachineSnapshot = machine.startMachine(protocol, {
     patient: { subjectId: p.subjectId, sex: p.sex, birthDate: p.birthDate, weightKg: p.weightKg, heightCm: p.heightCm },
@@ -24,8 +34,8 @@ export function replayLog(protocol: Protocol, log: readonly LogEntry[]) {
   for (const entry of log) {
     if (entry === registration) continue;
     const event: ClinicalEvent = { type: entry.type as ClinicalEventType, occurredAt: entry.occurredAt, data: entry.data };
-    answers.set(entry.seq, protocol.answer(machine.contextOf(snapshot), event));
+    answers?.set(entry.seq, protocol.answer(machine.contextOf(snapshot), event));
     snapshot = machine.stepMachine(protocol, snapshot, event).next;
   }
-  return { snapshot: machine.persistSnapshot(protocol, snapshot), answers };
+  return { final: snapshot, ...(answers ? { answers } : {}) };
 }

@@ -29,9 +29,6 @@ interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
-const PATIENT_COLUMNS = `id, subject_id, site_id, protocol_id, protocol_version, cohort, state, status, snapshot, version, last_seq,
-  last_hash, day0, dose_level, registered_at, updated_at`;
-
 /**
  * The engine's two statements per event on PostgreSQL: the patient row read `FOR UPDATE`, then one
  * statement that writes everything else (data-modifying CTEs: the row's conditional update, the log
@@ -44,17 +41,21 @@ const PATIENT_COLUMNS = `id, subject_id, site_id, protocol_id, protocol_version,
  */
 @Injectable()
 export class EventWriter {
+  /** The patient row's columns as TypeORM maps them, read once from the entity's metadata. */
+  private patientColumns?: { select: string; toEntity(row: Record<string, unknown>): PatientEntity };
+
   constructor(private readonly tx: TransactionRunner) {}
 
   async lockPatient(manager: EntityManager, patientId: string): Promise<PatientEntity | null> {
     if (!this.tx.isPostgres) return manager.findOne(PatientEntity, { where: { id: patientId } });
+    const columns = (this.patientColumns ??= patientColumns(manager));
     const client = await pgClient(manager);
     const { rows } = await client.query({
       name: 'cart_lock_patient',
-      text: `SELECT ${PATIENT_COLUMNS} FROM patients WHERE id = $1 FOR UPDATE`,
+      text: `SELECT ${columns.select} FROM patients WHERE id = $1 FOR UPDATE`,
       values: [patientId],
     });
-    return rows.length ? toPatient(rows[0]) : null;
+    return rows.length ? columns.toEntity(rows[0]) : null;
   }
 
   async write(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
@@ -161,23 +162,19 @@ async function pgClient(manager: EntityManager): Promise<PgClient> {
   return (await manager.queryRunner.connect()) as PgClient;
 }
 
-function toPatient(row: Record<string, unknown>): PatientEntity {
+/** The patient entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */
+function patientColumns(manager: EntityManager) {
+  const columns = manager.connection.getMetadata(PatientEntity).columns.map((c) => ({
+    column: c.databaseName,
+    property: c.propertyName,
+    json: c.type === 'simple-json',
+  }));
   return {
-    id: row.id as string,
-    subjectId: row.subject_id as string,
-    siteId: row.site_id as string,
-    protocolId: row.protocol_id as string,
-    protocolVersion: row.protocol_version as number,
-    cohort: row.cohort as string | null,
-    state: row.state as string,
-    status: row.status as PatientEntity['status'],
-    snapshot: JSON.parse(row.snapshot as string) as Record<string, unknown>,
-    version: row.version as number,
-    lastSeq: row.last_seq as number,
-    lastHash: row.last_hash as string,
-    day0: row.day0 as string | null,
-    doseLevel: row.dose_level as number | null,
-    registeredAt: row.registered_at as string,
-    updatedAt: row.updated_at as string,
+    select: columns.map((c) => `"${c.column}"`).join(', '),
+    toEntity(row: Record<string, unknown>): PatientEntity {
+      const entity: Record<string, unknown> = {};
+      for (const c of columns) entity[c.property] = c.json && row[c.column] !== null ? JSON.parse(row[c.column] as string) : row[c.column];
+      return entity as unknown as PatientEntity;
+    },
   };
 }

@@ -1,6 +1,6 @@
-import { setup } from 'xstate';
+import { type AnyStateNode, setup } from 'xstate';
 import type { Protocol } from '#protocols';
-import { findProtocol } from '#protocols';
+import { findProtocol, PROTOCOLS } from '#protocols';
 import { handledEvents, persistSnapshot, restoreMachine, startMachine, stateName, stepMachine } from './machine-boundary';
 
 // A machine with a history state: a paused treatment resumes where it was.
@@ -59,5 +59,32 @@ describe('the XState boundary', () => {
     expect(handledEvents(snapshot).posted).toContain('CONSENT_SIGNED');
     expect(handledEvents(snapshot).scheduled).toEqual([]);
     expect(stateName(snapshot)).toBe('screening');
+  });
+
+  it('serves machines that invoke no actors: one inert scope per machine holds no children', () => {
+    const invoking = (node: AnyStateNode): string[] => [
+      ...(node.invoke.length ? [node.id] : []),
+      ...Object.values(node.states).flatMap((child) => invoking(child as AnyStateNode)),
+    ];
+    for (const protocol of PROTOCOLS) {
+      for (const cohort of protocol.cohorts.length ? protocol.cohorts : [null]) {
+        expect({ protocol: `${protocol.id}@${protocol.version}`, cohort, invoking: invoking(protocol.forCohort(cohort).machine.root) }).toEqual({
+          protocol: `${protocol.id}@${protocol.version}`,
+          cohort,
+          invoking: [],
+        });
+      }
+    }
+  });
+
+  it('refuses a step that starts a child actor rather than sharing one scope across patients', () => {
+    const child = setup({}).createMachine({ initial: 'x', states: { x: {} } });
+    const withChild = setup({ actors: { child } }).createMachine({
+      initial: 'a',
+      states: { a: { on: { GO: 'b' } }, b: { invoke: { src: 'child' } } },
+    });
+    const protocol = { machine: withChild } as unknown as Protocol;
+    const { snapshot } = startMachine(protocol, undefined as never);
+    expect(() => stepMachine(protocol, snapshot, event('GO'))).toThrow(/child actor/);
   });
 });

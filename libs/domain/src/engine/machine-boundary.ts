@@ -64,8 +64,9 @@ export function stepMachine(protocol: Protocol, snapshot: AnyMachineSnapshot, ev
   const actions: MachineAction[] = [];
   const { scope, collect } = inertScope(protocol.machine);
   collect(actions);
-  const next = protocol.machine.transition(snapshot as never, event as never, scope);
+  const next = protocol.machine.transition(snapshot as never, event as never, scope) as AnyMachineSnapshot;
   collect([]);
+  if (Object.keys(next.children).length) throw new Error(`${protocol.machine.id}: a patient machine may not start a child actor (the inert scope is shared)`);
   return {
     previous: snapshot,
     next: next as AnyMachineSnapshot,

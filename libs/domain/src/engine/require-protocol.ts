@@ -1,9 +1,17 @@
 import { findProtocol, type Protocol } from '#protocols';
 import { NotFoundError } from '../errors';
+import type { PatientEntity } from '../persistence/entities';
 
 /** The named version of a protocol (the newest when none is named), or a 404 naming what was asked for. */
 export function requireProtocol(id: string, version?: number): Protocol {
   const protocol = findProtocol(id, version);
   if (!protocol) throw new NotFoundError(`Protocol ${id}${version ? ` version ${version}` : ''} does not exist.`);
   return protocol;
+}
+
+/** The protocol version (and cohort variant) a patient is pinned to; a patient's protocol is always loaded. */
+export function protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion' | 'cohort'>): Protocol {
+  const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
+  if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
+  return protocol.forCohort(patient.cohort);
 }

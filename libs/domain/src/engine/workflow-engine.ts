@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { insertRows } from '../persistence/insert-rows';
 import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
-import { doseLevelForNextPatient, findProtocol, isSchedulerEventType, isUserEventType, movesTrial, nextTrialState, trialRefusals } from '#protocols';
+import { doseLevelForNextPatient, isSchedulerEventType, isUserEventType, movesTrial, nextTrialState, trialRefusals } from '#protocols';
 import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { GENESIS_HASH, entryHash } from '../audit/hash-chain';
@@ -23,7 +23,7 @@ import * as machine from './machine-boundary';
 import type { MachineAction } from './machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
-import { requireProtocol } from './require-protocol';
+import { protocolOf, requireProtocol } from './require-protocol';
 import { Metrics } from '../metrics';
 import { type AuthenticatedSignature, requiresSignature } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
@@ -85,13 +85,6 @@ export class WorkflowEngine {
     private readonly trials: TrialLedger,
     private readonly writer: EventWriter,
   ) {}
-
-  /** The protocol version (and cohort variant) the patient is pinned to. */
-  protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion' | 'cohort'>): Protocol {
-    const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
-    if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
-    return protocol.forCohort(patient.cohort);
-  }
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
     const trial = requireProtocol(command.protocolId, command.protocolVersion);
@@ -194,7 +187,7 @@ export class WorkflowEngine {
       const patient = await this.lockPatient(manager, pending.patientId, SCHEDULER);
       const timer = await manager.findOneBy(TimerEntity, { id: timerId });
       if (!timer || timer.status !== 'pending') return { kind: 'stale' as const };
-      const protocol = this.protocolOf(patient);
+      const protocol = protocolOf(patient);
       const snapshot = machine.restoreMachine(protocol, patient.snapshot);
       const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
       const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType)
@@ -204,11 +197,11 @@ export class WorkflowEngine {
         await manager.update(TimerEntity, { id: timer.id }, { status: 'skipped', settledAt: now.toISOString() });
         return { kind: 'skipped' as const };
       }
-      const seq = patient.lastSeq + 1;
-      await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: seq, settledAt: now.toISOString() });
+      const planned = this.plan(patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
+      await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: planned.entry.seq, settledAt: now.toISOString() });
       const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
-      const saved = await this.save(manager, patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now, trial);
-      return { kind: 'fired' as const, effects: saved.effects, type: timer.eventType };
+      const effects = await this.commit(manager, planned, protocol, step, event, trial);
+      return { kind: 'fired' as const, effects, type: timer.eventType };
     });
     this.metrics.timersSettled.inc({ outcome: outcome.kind });
     if (outcome.kind === 'fired') {
@@ -227,7 +220,7 @@ export class WorkflowEngine {
     now: Date,
   ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
     const patient = await this.lockPatient(manager, patientId, actor);
-    const requestHash = hashRequest(command);
+    const requestHash = command.idempotencyKey ? hashRequest(command) : '';
     if (command.idempotencyKey) {
       const earlier = await manager.findOneBy(IdempotencyKeyEntity, { patientId, key: command.idempotencyKey });
       if (earlier) {
@@ -239,7 +232,7 @@ export class WorkflowEngine {
     if (command.expectedVersion !== undefined && command.expectedVersion !== patient.version) {
       throw new VersionConflictError(command.expectedVersion, patient.version);
     }
-    const protocol = this.protocolOf(patient);
+    const protocol = protocolOf(patient);
     const type = command.type as ClinicalEventType;
     const parsed = protocol.eventDataSchemas[type].safeParse(command.data ?? {});
     if (!parsed.success) {
@@ -265,14 +258,16 @@ export class WorkflowEngine {
     if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
     const result = protocol.answer(context, event);
     const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature: command.signature };
-    let answer: AppliedEvent | undefined;
-    const saved = await this.save(manager, patient, protocol, step, event, by, now, trial, (updated, seq) => {
-      answer = { patient: toPatientView(updated, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
-      if (!command.idempotencyKey) return undefined;
+    const planned = this.plan(patient, protocol, step, event, by, now);
+    const seq = planned.entry.seq;
+    const answer: AppliedEvent = { patient: toPatientView(planned.write.patient, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
+    if (command.idempotencyKey) {
+      // The key keeps the answer, written in the same statement as the event.
       const { replayed: _replayed, ...response } = answer;
-      return { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
-    });
-    return { answer: answer!, effects: saved.effects, replayed: false };
+      planned.write.idempotencyKey = { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
+    }
+    const effects = await this.commit(manager, planned, protocol, step, event, trial);
+    return { answer, effects, replayed: false };
   }
 
   private async lockPatient(manager: EntityManager, patientId: string, actor: Actor): Promise<PatientEntity> {
@@ -281,21 +276,15 @@ export class WorkflowEngine {
     return patient;
   }
 
-  /**
-   * Writes the event: the patient row under its version, the log entry, the machine's effects and,
-   * when given, the idempotency key holding the answer (built from the row as it will be).
-   */
-  private async save(
-    manager: EntityManager,
+  /** What the event writes, computed before anything is written: the log entry, the row as it will be, the machine's effects. */
+  private plan(
     patient: PatientEntity,
     protocol: Protocol,
     step: ReturnType<typeof machine.stepMachine>,
     event: ClinicalEvent,
     by: { actor: Actor; reason: string | null; idempotencyKey: string | null; signature?: AuthenticatedSignature },
     now: Date,
-    trial?: LockedTrial,
-    keyFor?: (updated: PatientEntity, seq: number) => IdempotencyKeyEntity | undefined,
-  ) {
+  ): { entry: PatientEventEntity; write: EventWrite } {
     const recordedAt = now.toISOString();
     const context = machine.contextOf(step.next);
     const entry = this.logEntry(patient, { ...by, type: event.type, data: event.data, occurredAt: event.occurredAt, recordedAt });
@@ -312,28 +301,31 @@ export class WorkflowEngine {
       updatedAt: recordedAt,
     };
     const { timers, outbox, cancelSendIds } = planEffects(updated, entry, step.actions);
-    const write: EventWrite = {
-      expectedVersion: patient.version,
-      patient: updated,
-      entry,
-      timers,
-      outbox,
-      // Leaving the study (a final state) ends every pending timer.
-      cancel: step.next.status === 'done' ? 'all' : cancelSendIds,
-      idempotencyKey: keyFor?.(updated, entry.seq),
-    };
+    // Leaving the study (a final state) ends every pending timer.
+    const cancel = step.next.status === 'done' ? 'all' : cancelSendIds;
+    return { entry, write: { expectedVersion: patient.version, patient: updated, entry, timers, outbox, cancel } };
+  }
+
+  /** Writes a planned event (the row under its version, the log entry, its effects) and moves the trial when it is locked. */
+  private async commit(
+    manager: EntityManager,
+    planned: { entry: PatientEventEntity; write: EventWrite },
+    protocol: Protocol,
+    step: ReturnType<typeof machine.stepMachine>,
+    event: ClinicalEvent,
+    trial?: LockedTrial,
+  ): Promise<Effects> {
+    const { write, entry } = planned;
     const { written, cancelledTimerIds } = await this.writer.write(manager, write);
     if (!written) {
-      const current = await manager.findOneBy(PatientEntity, { id: patient.id });
-      throw new VersionConflictError(patient.version, current?.version ?? patient.version);
+      const current = await manager.findOneBy(PatientEntity, { id: write.patient.id });
+      throw new VersionConflictError(write.expectedVersion, current?.version ?? write.expectedVersion);
     }
     if (trial) {
-      const before = machine.contextOf(step.previous);
-      const next = nextTrialState(protocol.spec, trial.state, { patientId: patient.id, seq: entry.seq, event, before, after: context });
-      await this.trials.save(manager, trial, next, recordedAt);
+      const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
+      await this.trials.save(manager, trial, nextTrialState(protocol.spec, trial.state, change), entry.recordedAt);
     }
-    const effects: Effects = { timers, cancelledTimerIds, outbox };
-    return { patient: updated, seq: entry.seq, effects };
+    return { timers: write.timers, cancelledTimerIds, outbox: write.outbox };
   }
 
   private logEntry(

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { AdverseEventReport, CrsInput, IcansInput, labResultDataSchema, responseAssessedDataSchema } from '#protocols';
-import type { EngineAnswer, LoggedEvent } from './export-input';
+import { clinicalInstant, type AdverseEventReport, type CrsInput, type IcansInput, type labResultDataSchema, type responseAssessedDataSchema } from '#protocols';
+import type { EngineAnswer, LoggedEvent, PatientExportInput } from './export-input';
 
 /**
  * The clinical facts both exports (FHIR, SDTM) read from a patient's log: adverse events, lab
@@ -56,17 +56,26 @@ export interface ResponseFact {
 /**
  * One fact per adverse event. A later report of the same event (same term, same onset) replaces the
  * earlier one, as it does in the engine's record: it carries the resolution date and the final DLT call.
+ * The investigator's adjudication (DLT_ADJUDICATED) replaces the call as it does in the record, so
+ * the exports show the call the trial counts.
  */
-export function adverseEventFacts(events: readonly LoggedEvent[], computed: EngineAnswer): AdverseEventFact[] {
+export function adverseEventFacts({ events, computed, record }: Pick<PatientExportInput, 'events' | 'computed' | 'record'>): AdverseEventFact[] {
   const byEvent = new Map<string, AdverseEventFact>();
-  for (const event of inLogOrder(events, 'ADVERSE_EVENT_REPORTED')) {
-    const report = event.data as AdverseEventReport;
-    const key = `${report.term.toLowerCase()}|${asInstant(report.onset)}`;
-    const earlier = byEvent.get(key);
+  const keyOf = (term: string, onset: string) => `${term.toLowerCase()}|${onset}`;
+  for (const event of inLogOrder(events, 'ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED')) {
     const answer = computed(event) ?? {};
+    if (event.type === 'DLT_ADJUDICATED') {
+      const key = keyOf(stringIn(answer, 'term') ?? '', stringIn(answer, 'onset') ?? '');
+      const adjudicated = byEvent.get(key);
+      if (adjudicated) byEvent.set(key, { ...adjudicated, dlt: dltCall(answer) ?? adjudicated.dlt });
+      continue;
+    }
+    const report = event.data as AdverseEventReport;
+    // As the engine reads an onset: a date alone is the start of its day, or the infusion on Day 0.
+    const key = keyOf(report.term, clinicalInstant(report.onset, record.infusion?.infusedAt));
+    const earlier = byEvent.get(key);
     const computedGrade = numberIn(answer, 'grade');
     const grade = computedGrade !== undefined && computedGrade > 0 ? computedGrade : (report.grade ?? null);
-    const dlt = booleanIn(answer, 'dlt');
     byEvent.set(key, {
       firstSeq: earlier?.firstSeq ?? event.seq,
       seq: event.seq,
@@ -77,16 +86,20 @@ export function adverseEventFacts(events: readonly LoggedEvent[], computed: Engi
       serious: report.serious,
       grade,
       scale: stringIn(answer, 'scale') ?? (report.grade !== undefined ? 'CTCAE v5.0' : null),
-      dlt:
-        dlt === undefined
-          ? null
-          : { dlt, provisional: booleanIn(answer, 'provisional') ?? false, reason: stringIn(answer, 'dltReason') ?? null },
+      dlt: dltCall(answer) ?? null,
       crs: report.crs ?? null,
       icans: report.icans ?? null,
       firstRecordedAt: earlier?.firstRecordedAt ?? event.recordedAt,
     });
   }
   return [...byEvent.values()].sort((a, b) => a.firstSeq - b.firstSeq);
+}
+
+/** The DLT call of an engine answer (to a report, or to an adjudication). */
+function dltCall(answer: Record<string, unknown>): AdverseEventFact['dlt'] | undefined {
+  const dlt = booleanIn(answer, 'dlt');
+  if (dlt === undefined) return undefined;
+  return { dlt, provisional: booleanIn(answer, 'provisional') ?? false, reason: stringIn(answer, 'dltReason') ?? null };
 }
 
 export function labResultFacts(events: readonly LoggedEvent[]): LabResultFact[] {
@@ -120,13 +133,8 @@ export function responseFacts(events: readonly LoggedEvent[], computed: EngineAn
   });
 }
 
-function inLogOrder(events: readonly LoggedEvent[], type: string): LoggedEvent[] {
-  return events.filter((e) => e.type === type).sort((a, b) => a.seq - b.seq);
-}
-
-/** A date is the start of its day (UTC), as the engine reads an AE's onset. */
-function asInstant(at: string): string {
-  return at.length === 10 ? `${at}T00:00:00.000Z` : new Date(at).toISOString();
+function inLogOrder(events: readonly LoggedEvent[], ...types: string[]): LoggedEvent[] {
+  return events.filter((e) => types.includes(e.type)).sort((a, b) => a.seq - b.seq);
 }
 
 function numberIn(answer: Record<string, unknown>, key: string): number | undefined {

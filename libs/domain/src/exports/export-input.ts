@@ -16,7 +16,7 @@ export type LoggedEvent = Pick<PatientEventEntity, 'seq' | 'type' | 'data' | 'ac
 
 /**
  * The engine's answer to a logged event (`Protocol.answer` with the record as it was before the
- * event): an AE's grade, scale and DLT call, a response … undefined for events it does not answer.
+ * event): an AE's grade, scale and DLT call, an adjudicated DLT call, a response … undefined for events it does not answer.
  */
 export type EngineAnswer = (event: LoggedEvent) => Record<string, unknown> | undefined;
 

@@ -11,9 +11,9 @@ import type {
   Resource,
   Specimen,
 } from '@medplum/fhirtypes';
-import { describeStates, findProtocol, PROTOCOLS } from '#protocols';
+import { describeStates, findProtocol, newTrialState, PROTOCOLS, type TrialState } from '#protocols';
 import { patientFhirBundle, type PatientFhirBundleInput } from './fhir-bundle';
-import { EXPORT_URLS, researchStudyPhase, researchSubjectStatus } from './fhir-terms';
+import { EXPORT_URLS, researchStudyPhase, researchStudyStatus, researchSubjectStatus } from './fhir-terms';
 import type { PatientExportInput } from './export-input';
 import {
   CD19_PATIENT,
@@ -258,6 +258,20 @@ describe('patientFhirBundle', () => {
       expect(study.identifier).toEqual([expect.objectContaining({ system: EXPORT_URLS.protocolIdentifier, value: 'cd19-rr-all' })]);
     });
 
+    it('gives the study the R4 status of the trial row: active, closed to accrual for now or for good', () => {
+      const cd38 = findProtocol('NCT03754764')!.spec;
+      const now = '2026-05-01T09:00:00.000Z';
+      const open = newTrialState(cd38);
+      const status = (trial: Partial<TrialState>) => researchStudyStatus(cd38, { ...open, ...trial }, now);
+      expect(status({})).toBe('active');
+      const waiting = [1, 2, 3].map((n) => ({ patientId: `p${n}`, level: 1, closesAt: null }));
+      expect(status({ enrolled: 3, pending: waiting })).toBe('temporarily-closed-to-accrual');
+      expect(status({ status: 'stopped' })).toBe('closed-to-accrual');
+      expect(status({ enrolled: cd38.targetEnrollment })).toBe('closed-to-accrual');
+      const closed = one<ResearchStudy>(bundleOf(log, { ...cd19.spec, status: 'closed-to-accrual' }), 'ResearchStudy');
+      expect(closed.status).toBe('closed-to-accrual');
+    });
+
     it('identifies a registered trial by its NCT id, and codes each protocol phase it can', () => {
       const nct = findProtocol('NCT04546906')!.spec;
       const study = one<ResearchStudy>(bundleOf(log, nct), 'ResearchStudy');
@@ -278,7 +292,7 @@ describe('patientFhirBundle', () => {
       expect(subject.individual.reference).toBe(bundle.entry![1].fullUrl);
     });
 
-    it('maps the states before and after treatment: screening, withdrawn, ineligible, on-study-intervention, off-study after death', () => {
+    it('maps the states before and after treatment: screening, withdrawn, ineligible, on-study-observation after the infusion, off-study after death', () => {
       const subjectOf = (input: PatientExportInput) => one<ResearchSubject>(bundleOf(input), 'ResearchSubject');
       expect(subjectOf(cd19PatientInScreening().build()).status).toBe('screening');
 
@@ -290,7 +304,13 @@ describe('patientFhirBundle', () => {
 
       const infused = cd19PatientInfused().build();
       expect(infused.patient.state).toBe('dltWindow');
-      expect(subjectOf(infused).status).toBe('on-study-intervention');
+      expect(subjectOf(infused).status).toBe('on-study-observation');
+      expect(['lymphodepletion', 'readyForInfusion', 'responseAssessment', 'followUp'].map(researchSubjectStatus)).toEqual([
+        'on-study-intervention',
+        'on-study-intervention',
+        'on-study-observation',
+        'follow-up',
+      ]);
 
       const died = cd19PatientInfused().post('DEATH', '2026-03-30T03:00:00.000Z', { cause: 'sepsis' }).build();
       const diedBundle = bundleOf(died);

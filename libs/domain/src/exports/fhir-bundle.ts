@@ -67,7 +67,7 @@ export function patientFhirBundle(input: PatientFhirBundleInput): Bundle {
     entry(urls.patient, pseudonymousPatient(input)),
     entry(urls.subject, researchSubject(input, urls)),
   ];
-  for (const ae of adverseEventFacts(events, computed)) {
+  for (const ae of adverseEventFacts(input)) {
     const aeUrl = urnUuid(`adverse-event/${patient.id}/${ae.firstSeq}`);
     entries.push(entry(aeUrl, adverseEvent(ae, input.protocol, urls)));
     const grade = syndromeGrade(ae, urls.patient, aeUrl);

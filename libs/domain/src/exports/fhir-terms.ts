@@ -1,4 +1,5 @@
 import type { AdverseEvent, CodeableConcept, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
+import { trialRefusals, type LifecycleSpec, type TrialState } from '#protocols';
 
 /**
  * The systems, extensions and value mappings of the FHIR export. What FHIR R4 has no element or
@@ -43,8 +44,10 @@ type SubjectStatus = ResearchSubject['status'];
 
 /**
  * The R4 ResearchSubject.status of each state a site names a patient by (clinical.md,
- * "Interoperability"). Manufacturing through the DLT window is the treatment phase; the response
- * assessment and follow-up come after it; every final state but withdrawal and screen failure is off study.
+ * "Interoperability"). Manufacturing through the infusion is the intervention; after the single
+ * infusion the patient is observed by the study's assessments (`on-study-observation`: the DLT window
+ * and the wait for the primary response assessment), then followed up; every final state but
+ * withdrawal and screen failure is off study.
  */
 export const RESEARCH_SUBJECT_STATUS: Readonly<Record<string, SubjectStatus>> = {
   screening: 'screening',
@@ -54,8 +57,8 @@ export const RESEARCH_SUBJECT_STATUS: Readonly<Record<string, SubjectStatus>> = 
   productReleased: 'on-study-intervention',
   lymphodepletion: 'on-study-intervention',
   readyForInfusion: 'on-study-intervention',
-  dltWindow: 'on-study-intervention',
-  responseAssessment: 'follow-up',
+  dltWindow: 'on-study-observation',
+  responseAssessment: 'on-study-observation',
   followUp: 'follow-up',
   completed: 'off-study',
   withdrawn: 'withdrawn',
@@ -69,6 +72,16 @@ export function researchSubjectStatus(state: string): SubjectStatus {
   const status = RESEARCH_SUBJECT_STATUS[state];
   if (!status) throw new RangeError(`no ResearchSubject status is mapped for the patient state "${state}"`);
   return status;
+}
+
+/**
+ * The R4 ResearchStudy.status of the trial row: closed to accrual for good once dose escalation
+ * stopped or the target is enrolled, for now while the trial refuses enrollment otherwise (a full
+ * cohort awaiting DLT evaluation), else active.
+ */
+export function researchStudyStatus(spec: LifecycleSpec, trial: TrialState, now: string): NonNullable<ResearchStudy['status']> {
+  if (trial.status === 'stopped' || trial.enrolled >= spec.targetEnrollment) return 'closed-to-accrual';
+  return trialRefusals(spec, trial, { type: 'ENROLLED', occurredAt: now, data: {} }).length ? 'temporarily-closed-to-accrual' : 'active';
 }
 
 const STUDY_PHASES: Record<string, { code: string; display: string }> = {

@@ -2,13 +2,15 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
 import { eligibleCd19Screening, eligibleCd20Cd22Screening, findProtocol } from '#protocols';
 import * as machine from '../engine/machine-boundary';
+import { replayLog } from '../audit/replay';
 import type { PatientEntity } from '../persistence/entities';
 import { toPatientView } from '../patients/patient-view';
 import type { LoggedEvent, PatientExportInput } from './export-input';
 
 /**
  * Patient logs for the export specs, made by running the real protocol machine event by event (as
- * the engine does: validate, refuse, step, answer) so the log, the record and the answers agree.
+ * the engine does: validate, refuse, step) and read back as the export service reads them: the
+ * record and the answers come from replaying the log (`replayLog`).
  */
 
 export interface PatientLogStart {
@@ -28,7 +30,6 @@ export class PatientLogBuilder {
   readonly protocol: Protocol;
   private snapshot: AnyMachineSnapshot;
   private readonly events: LoggedEvent[] = [];
-  private readonly answers = new Map<number, Record<string, unknown>>();
 
   constructor(private readonly start: PatientLogStart) {
     this.protocol = start.protocol.forCohort(start.cohort ?? null);
@@ -51,15 +52,17 @@ export class PatientLogBuilder {
     if (refusals.length) throw new Error(`${type} refused: ${refusals.join('; ')}`);
     const step = machine.stepMachine(this.protocol, this.snapshot, event);
     if (!step.changed) throw new Error(`${type} is not accepted in ${machine.stateName(this.snapshot)}`);
-    const answer = this.protocol.answer(context, event);
     this.snapshot = step.next;
-    const seq = this.log(type, occurredAt, recordedAt, type === 'DLT_WINDOW_CLOSED' ? SCHEDULER : COORDINATOR, parsed);
-    if (answer) this.answers.set(seq, answer);
+    this.log(type, occurredAt, recordedAt, type === 'DLT_WINDOW_CLOSED' ? SCHEDULER : COORDINATOR, parsed);
     return this;
   }
 
+  /** The patient as the export service reads it: its log, replayed from registration. */
   build(): PatientExportInput {
-    const context = machine.contextOf(this.snapshot);
+    const events = this.events.map((e) => ({ ...e }));
+    const { final, answers } = replayLog(this.protocol, events, { answers: true });
+    if (!final) throw new Error('the log has no registration'); // never: the constructor logs it first
+    const context = machine.contextOf(final);
     const last = this.events[this.events.length - 1];
     const row: PatientEntity = {
       id: this.start.id,
@@ -68,9 +71,9 @@ export class PatientLogBuilder {
       protocolId: this.protocol.id,
       protocolVersion: this.protocol.version,
       cohort: this.start.cohort ?? null,
-      state: machine.stateName(this.snapshot),
-      status: this.snapshot.status === 'done' ? 'offStudy' : 'active',
-      snapshot: machine.persistSnapshot(this.protocol, this.snapshot),
+      state: machine.stateName(final),
+      status: final.status === 'done' ? 'offStudy' : 'active',
+      snapshot: machine.persistSnapshot(this.protocol, final),
       version: this.events.length,
       lastSeq: last.seq,
       lastHash: '0'.repeat(64),
@@ -79,22 +82,19 @@ export class PatientLogBuilder {
       registeredAt: this.start.registeredAt,
       updatedAt: last.recordedAt,
     };
-    const view = toPatientView(row, this.protocol, new Date(last.recordedAt), this.snapshot);
-    const answers = new Map(this.answers);
+    const view = toPatientView(row, this.protocol, new Date(last.recordedAt), final);
     const { id, subjectId, siteId, protocolId, protocolVersion, cohort, state, status, day0 } = row;
     return {
       patient: { id, subjectId, siteId, protocolId, protocolVersion, cohort, state, status, day0 },
       record: view.record,
-      events: this.events.map((e) => ({ ...e })),
+      events,
       computed: (event) => answers.get(event.seq),
       responseCriteria: this.protocol.spec.responseCriteria,
     };
   }
 
-  private log(type: string, occurredAt: string, recordedAt: string, by: typeof COORDINATOR, data: Record<string, unknown>): number {
-    const seq = this.events.length + 1;
-    this.events.push({ seq, type, data, ...by, occurredAt, recordedAt });
-    return seq;
+  private log(type: string, occurredAt: string, recordedAt: string, by: typeof COORDINATOR, data: Record<string, unknown>): void {
+    this.events.push({ seq: this.events.length + 1, type, data, ...by, occurredAt, recordedAt });
   }
 }
 

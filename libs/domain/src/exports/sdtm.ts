@@ -173,10 +173,10 @@ function exposure(protocol: SdtmProtocol, { record }: PatientExportInput): Row[]
  * it is provisional) and the grading scale (AETOXSCL: CTCAE v5.0, ASTCT CRS or ASTCT ICANS). AEDECOD
  * repeats the reported term: the engine does not code terms to MedDRA.
  */
-function adverseEvents({ events, computed }: PatientExportInput): { ae: Row[]; suppae: Row[] } {
+function adverseEvents(patient: PatientExportInput): { ae: Row[]; suppae: Row[] } {
   const ae: Row[] = [];
   const suppae: Row[] = [];
-  adverseEventFacts(events, computed).forEach((fact, index) => {
+  adverseEventFacts(patient).forEach((fact, index) => {
     const seq = index + 1;
     ae.push({
       AESEQ: seq,

@@ -4,7 +4,7 @@ import { DataSource, In, type FindOptionsWhere } from 'typeorm';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { type Actor, canSeeSite } from '../engine/actor';
 import { Clock } from '../engine/clock';
-import { WorkflowEngine } from '../engine/workflow-engine';
+import { protocolOf } from '../engine/require-protocol';
 import * as machine from '../engine/machine-boundary';
 import { NotFoundError } from '../errors';
 import { toPatientView } from './patient-view';
@@ -24,13 +24,12 @@ export interface PatientFilter {
 export class PatientService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly engine: WorkflowEngine,
     private readonly clock: Clock,
   ) {}
 
   async get(patientId: string, actor: Actor) {
     const patient = await this.visible(patientId, actor);
-    return toPatientView(patient, this.engine.protocolOf(patient), this.clock.now());
+    return toPatientView(patient, protocolOf(patient), this.clock.now());
   }
 
   async list(filter: PatientFilter, actor: Actor) {
@@ -50,7 +49,7 @@ export class PatientService {
     });
     const now = this.clock.now();
     return {
-      items: rows.map((p) => toPatientView(p, this.engine.protocolOf(p), now)),
+      items: rows.map((p) => toPatientView(p, protocolOf(p), now)),
       total,
       limit: filter.limit,
       offset: filter.offset,
@@ -70,7 +69,7 @@ export class PatientService {
 
   async schedule(patientId: string, actor: Actor) {
     const patient = await this.visible(patientId, actor);
-    const protocol = this.engine.protocolOf(patient);
+    const protocol = protocolOf(patient);
     const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
     return {
       patientId,

@@ -8,17 +8,20 @@ const DAY = 86_400_000;
 const clock: Clock = { now: () => new Date(NOW) };
 
 function build(env: Record<string, string> = {}) {
-  const jobs = new Map<string, { getState: jest.Mock; retry: jest.Mock; promote: jest.Mock }>();
+  const jobs = new Map<string, { id: string; state: string; isDelayed: jest.Mock; retry: jest.Mock; promote: jest.Mock }>();
+  const failed = () => [...jobs.values()].filter((j) => j.state === 'failed');
   const timers = {
     addBulk: jest.fn().mockResolvedValue([]),
     remove: jest.fn().mockResolvedValue(1),
     getJob: jest.fn(async (id: string) => jobs.get(id)),
+    getFailedCount: jest.fn(async () => failed().length),
+    getFailed: jest.fn(async () => failed()),
   };
   const outbox = { addBulk: jest.fn().mockResolvedValue([]) };
   const webhooks = { addBulk: jest.fn().mockResolvedValue([]) };
   const sut = new JobDispatcher(timers as unknown as Queue, outbox as unknown as Queue, webhooks as unknown as Queue, loadConfig(env), clock);
   const job = (id: string, state: string) => {
-    const j = { getState: jest.fn().mockResolvedValue(state), retry: jest.fn(), promote: jest.fn() };
+    const j = { id, state, isDelayed: jest.fn().mockResolvedValue(state === 'delayed'), retry: jest.fn(), promote: jest.fn() };
     jobs.set(id, j);
     return j;
   };
@@ -61,8 +64,11 @@ describe('JobDispatcher', () => {
     const failed = mocks.job('timer-p.1.a', 'failed');
     const delayed = mocks.job('timer-p.1.b', 'delayed');
     const waiting = mocks.job('timer-p.1.c', 'waiting');
+    const failedElsewhere = mocks.job('timer-q.1.a', 'failed');
     expect(await sut.revive('timers', ['p.1.a', 'p.1.b', 'p.1.c', 'p.1.gone'], { promoteDelayed: true })).toBe(2);
     expect(failed.retry).toHaveBeenCalledWith('failed');
+    // A failed job whose row the caller did not name (settled, or not pending) is left alone.
+    expect(failedElsewhere.retry).not.toHaveBeenCalled();
     expect(delayed.promote).toHaveBeenCalled();
     expect(waiting.retry).not.toHaveBeenCalled();
     expect(waiting.promote).not.toHaveBeenCalled();

@@ -65,19 +65,27 @@ export class JobDispatcher {
    * database was unreachable) is retried. A plain re-add would be a no-op: the job id still exists.
    */
   async revive(queue: 'timers' | 'outbox' | 'webhooks', ids: string[], options: { promoteDelayed: boolean }): Promise<number> {
+    if (!ids.length) return 0;
     const [target, jobId] =
       queue === 'timers' ? [this.timers, timerJobId] : queue === 'outbox' ? [this.outbox, outboxJobId] : [this.webhooks, webhookJobId];
+    const wanted = new Set(ids.map(jobId));
     let revived = 0;
-    for (const id of ids) {
-      const job = await (target as Queue).getJob(jobId(id));
-      if (!job) continue;
-      const state = await job.getState();
-      if (state === 'failed') {
-        await job.retry('failed');
-        revived += 1;
-      } else if (options.promoteDelayed && state === 'delayed') {
-        await job.promote();
-        revived += 1;
+    // Failed jobs are rare and kept at most 10,000 (removeOnFail): one read of the failed set, not a lookup per pending row.
+    if ((await (target as Queue).getFailedCount()) > 0) {
+      for (const job of await (target as Queue).getFailed()) {
+        if (job.id && wanted.has(job.id)) {
+          await job.retry('failed');
+          revived += 1;
+        }
+      }
+    }
+    if (options.promoteDelayed) {
+      for (const id of wanted) {
+        const job = await (target as Queue).getJob(id);
+        if (job && (await job.isDelayed())) {
+          await job.promote();
+          revived += 1;
+        }
       }
     }
     return revived;

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { levelRecord, type TrialState } from '#protocols';
+import { doseLevelForNextPatient, levelRecord, trialRefusals, type TrialState } from '#protocols';
 import { requireProtocol } from '../engine/require-protocol';
 import { TrialEntity } from '../persistence/entities';
 import { NotFoundError } from '../errors';
@@ -27,16 +27,19 @@ export class TrialService implements OnApplicationBootstrap {
     if (!row) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has not started.`);
     const state = row.state as unknown as TrialState;
     const { spec } = protocol;
+    // Enrollment is open exactly when the engine would take an ENROLLED now; the reasons say why not.
+    const enrollmentClosedReasons = trialRefusals(spec, state, { type: 'ENROLLED', occurredAt: this.clock.now().toISOString(), data: {} });
     return {
       protocol: `${spec.id}@${spec.version}`,
       title: spec.title,
       status: state.status,
       enrolled: state.enrolled,
       target: spec.targetEnrollment,
-      enrollmentOpen: state.status !== 'stopped' && state.enrolled < spec.targetEnrollment,
+      enrollmentOpen: enrollmentClosedReasons.length === 0,
+      enrollmentClosedReasons,
       doseEscalation: spec.doseEscalation ?? null,
       currentDoseLevel: state.currentDoseLevel,
-      nextPatientDoseLevel: state.mtd ?? state.currentDoseLevel,
+      nextPatientDoseLevel: doseLevelForNextPatient(state),
       levels: spec.doseLevels.map((d) => ({ ...d, ...levelRecord(state, d.level) })),
       pending: state.pending,
       decisions: state.decisions,

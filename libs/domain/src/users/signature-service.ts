@@ -24,7 +24,7 @@ export class SignatureService {
   async setSigningPassword(actor: Actor, password: string): Promise<void> {
     if (!actor.id.startsWith('user:')) throw new ForbiddenError('Only a user can set a signing password.');
     if (password.length < 12) throw new InvalidInputError('The signing password is too short.', ['password: at least 12 characters']);
-    await this.dataSource.getRepository(UserEntity).update({ id: userIdOf(actor) }, { signingSecretHash: hashSigningPassword(password) });
+    await this.dataSource.getRepository(UserEntity).update({ id: userIdOf(actor) }, { signingSecretHash: await hashSigningPassword(password) });
   }
 
   async authenticate(actor: Actor, signature: { password: string; meaning: string }): Promise<AuthenticatedSignature> {
@@ -32,15 +32,19 @@ export class SignatureService {
     if (!user?.signingSecretHash) {
       throw new ForbiddenError('You have no signing password yet: set one with POST /users/me/signing-password before signing.');
     }
-    if (!signingPasswordMatches(signature.password, user.signingSecretHash)) {
+    if (!(await signingPasswordMatches(signature.password, user.signingSecretHash))) {
       throw new ForbiddenError('The signing password is not correct; nothing was signed.');
     }
     return { signerId: actor.id, signerName: user.name, meaning: signature.meaning };
   }
 }
 
+/** A response the investigator gives directly (not computed from findings): an adjudication, the investigator's alone. */
+export function isDirectResponse(type: string, data: unknown): boolean {
+  return type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
+}
+
 /** Sign-offs that are electronic signatures: eligibility, DLT adjudication, and a response the investigator gives directly. */
 export function requiresSignature(type: string, data: unknown): boolean {
-  if (type === 'ELIGIBILITY_CONFIRMED' || type === 'DLT_ADJUDICATED') return true;
-  return type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
+  return type === 'ELIGIBILITY_CONFIRMED' || type === 'DLT_ADJUDICATED' || isDirectResponse(type, data);
 }

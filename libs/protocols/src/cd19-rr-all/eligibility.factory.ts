@@ -1,3 +1,4 @@
+import type { ClinicalEventType } from '../events';
 import { mergeScreeningData } from '../rules/screening-data';
 import type { ScreeningData } from '../rules/screening-data';
 import type { EligibilityInput } from '../rules/eligibility';
@@ -52,4 +53,22 @@ export function eligibleCd19Input(
     patient: { birthDate: '1991-07-14', sex: 'female', ...overrides.patient },
     asOf: overrides.asOf ?? '2026-03-02T09:30:00+01:00',
   };
+}
+
+/**
+ * The events that take an eligible CD19 patient from screening to ready for infusion, each with its
+ * study day (relative to a Day 0 the caller picks) and data: for machine and record specs.
+ */
+export function cd19StepsToInfusion(): Array<[ClinicalEventType, number, Record<string, unknown>]> {
+  const { screening, attestations } = eligibleCd19Screening();
+  return [
+    ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
+    ['SCREENING_DATA_RECORDED', -29, screening as Record<string, unknown>],
+    ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
+    ['ENROLLED', -27, {}],
+    ['LEUKAPHERESIS_COMPLETED', -26, {}],
+    ['PRODUCT_RELEASED', -8, { lot: 'L1' }],
+    ['LYMPHODEPLETION_STARTED', -5, {}],
+    ['LYMPHODEPLETION_COMPLETED', -3, {}],
+  ];
 }

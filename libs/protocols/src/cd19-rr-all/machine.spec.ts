@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { cd19RrAll } from './protocol';
-import { eligibleCd19Screening } from './eligibility.factory';
+import { cd19StepsToInfusion } from './eligibility.factory';
 import type { ClinicalEvent, ClinicalEventType } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import { addDays } from '../lifecycle/clinical-time';
@@ -24,17 +24,7 @@ function send(snapshot: AnyMachineSnapshot, type: ClinicalEventType, occurredAt:
   return { next: next as AnyMachineSnapshot, actions: actions as Action[], refusals: protocol.refusals(snapshot.context, event) };
 }
 
-const { screening, attestations } = eligibleCd19Screening();
-const STEPS: Array<[ClinicalEventType, number, Record<string, unknown>]> = [
-  ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
-  ['SCREENING_DATA_RECORDED', -29, screening as Record<string, unknown>],
-  ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
-  ['ENROLLED', -27, {}],
-  ['LEUKAPHERESIS_COMPLETED', -26, {}],
-  ['PRODUCT_RELEASED', -8, { lot: 'L1' }],
-  ['LYMPHODEPLETION_STARTED', -5, {}],
-  ['LYMPHODEPLETION_COMPLETED', -3, {}],
-];
+const STEPS = cd19StepsToInfusion();
 
 /** Walks a patient through the standard steps, stopping before `until` (or after the last). */
 function walk(until?: ClinicalEventType) {

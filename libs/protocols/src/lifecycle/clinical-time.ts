@@ -10,6 +10,15 @@ export function msUntil(from: string, to: string): number {
   return Math.max(0, Date.parse(to) - Date.parse(from));
 }
 
+/**
+ * The study day of `at`: whole UTC calendar days from the calendar day of `day0` (the infusion),
+ * which is Day 0. A sample drawn on the 28th day after the infusion is Day 28 whatever the hour of
+ * either, and one drawn the day before the infusion is Day −1.
+ */
+export function studyDay(at: string, day0: string): number {
+  const calendarDay = (instant: string) => Math.floor(Date.parse(instant) / DAY_MS);
+  return calendarDay(at) - calendarDay(day0);
+}
 
 /**
  * A clinical date or date-time as an instant. A date without a time ("2026-03-01") stands for that

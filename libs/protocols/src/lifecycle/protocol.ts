@@ -25,7 +25,7 @@ export interface Protocol {
   readonly eventDataSchemas: Record<ClinicalEventType, z.ZodType>;
   /** Why a well-formed event the state accepts is refused (one sentence each); empty when it is not. */
   refusals(context: PatientContext, event: ClinicalEvent): string[];
-  /** What the caller is told besides the patient: BSA and doses, the AE's grade and DLT call, the response. */
+  /** What the caller is told besides the patient: BSA and doses, the AE's grade and DLT call (or the adjudicated one), the response. */
   answer(context: PatientContext, event: ClinicalEvent): Record<string, unknown> | undefined;
   schedule(context: PatientContext, now: string): ScheduledVisit[];
 }
@@ -102,6 +102,8 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       const { grade, scale, gradeReason, dlt, provisional, dltReason } = record.adverseEventAssessment(spec, context, event);
       return { grade, scale, gradeReason, dlt, provisional, dltReason };
     }
+    case 'DLT_ADJUDICATED':
+      return record.dltAdjudication(context, event);
     case 'RESPONSE_ASSESSED': {
       const relapse = record.relapseAfterRemission(spec, context, event);
       return { ...record.assessedResponse(spec, event), ...(relapse ? { relapse } : {}) };

@@ -96,15 +96,17 @@ export type AdverseEventData = AdverseEventReport;
 /** The patient's age on a date (ICANS is graded with CAPD up to 12 years). */
 export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDate, at);
 
-/** An AE's grade (given, or computed from CRS / ICANS findings) and whether the protocol counts it as a DLT. */
+/** An AE's grade (given, or computed from CRS / ICANS findings) and whether it is a DLT: the protocol's rule, unless the investigator adjudicated it. */
 export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>) {
   const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
-  const dlt = assessDlt(
+  const computed = assessDlt(
     spec.dlt,
     { term: e.data.term, grade: graded.grade, onset, related: e.data.related, resolvedAt: e.data.resolvedAt },
     c.infusion?.infusedAt,
   );
+  const adjudicated = adjudicatedDlt(c, e.data.term, onset);
+  const dlt = adjudicated === undefined ? computed : { dlt: adjudicated, provisional: false, reason: adjudicationReason(adjudicated) };
   return {
     term: e.data.term,
     grade: graded.grade,
@@ -114,23 +116,39 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
     dlt: dlt.dlt,
     provisional: dlt.provisional,
     dltReason: dlt.reason,
+    adjudicated: adjudicated !== undefined,
   };
 }
 
 /**
+ * The investigator's call on an AE (same term, case aside, and onset) when there is one on record:
+ * false once overturned, true once confirmed; undefined while the protocol's rule decides.
+ */
+export function adjudicatedDlt(c: PatientContext, term: string, onset: string): boolean | undefined {
+  const same = (d: { term: string; onset: string }) => d.term.toLowerCase() === term.toLowerCase() && d.onset === onset;
+  if ((c.dltsOverturned ?? []).some(same)) return false;
+  if (c.dlts.some((d) => d.adjudicated && same(d))) return true;
+  return undefined;
+}
+
+function adjudicationReason(dlt: boolean, rationale?: string): string {
+  return `the investigator adjudicated it ${dlt ? 'dose-limiting' : 'not dose-limiting'}${rationale ? `: ${rationale}` : ''}`;
+}
+
+/**
  * Counts the AE and keeps the DLT list current. A later report of the same AE (same term and onset)
- * replaces the earlier call: an expected event that resolved in time stops being a provisional DLT.
+ * replaces the earlier call: an expected event that resolved in time stops being a provisional DLT;
+ * an adjudicated call stands.
  */
 export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>): Partial<PatientContext> {
   const a = adverseEventAssessment(spec, c, e);
   const sameEvent = (d: { term: string; onset: string }) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
   const others = c.dlts.filter((d) => !sameEvent(d));
-  const overturned = (c.dltsOverturned ?? []).some(sameEvent);
+  const call = { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}), ...(a.adjudicated ? { adjudicated: true } : {}) };
   return {
     adverseEventCount: c.adverseEventCount + 1,
     worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
-    dlts:
-      a.dlt && !overturned ? [...others, { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}) }] : others,
+    dlts: a.dlt ? [...others, call] : others,
   };
 }
 
@@ -141,9 +159,15 @@ export interface DltAdjudicationData {
   rationale: string;
 }
 
+/** The investigator's call on an AE's DLT status, as the engine answers it: the AE (onset as an instant) and the call. */
+export function dltAdjudication(c: PatientContext, e: Event<DltAdjudicationData>) {
+  const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
+  return { term: e.data.term, onset, dlt: e.data.dlt, provisional: false, dltReason: adjudicationReason(e.data.dlt, e.data.rationale) };
+}
+
 /** The investigator's call replaces the computed one for that AE (same term and onset). */
 export function recordDltAdjudication(c: PatientContext, e: Event<DltAdjudicationData>): Partial<PatientContext> {
-  const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
+  const { onset } = dltAdjudication(c, e);
   const same = (d: { term: string; onset: string }) => d.term.toLowerCase() === e.data.term.toLowerCase() && d.onset === onset;
   const others = c.dlts.filter((d) => !same(d));
   const overturned = c.dltsOverturned ?? [];

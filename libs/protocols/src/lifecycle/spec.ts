@@ -39,16 +39,26 @@ export interface CohortSpec extends CohortOverrides {
   diagnoses: string[];
 }
 
-/** How the trial moves between dose levels toward the MTD (clinical.md, "Dose escalation"). */
-export interface DoseEscalationSpec {
-  design: '3+3' | 'BOIN';
+/** How the trial moves between dose levels toward the MTD (clinical.md, "Dose escalation"): 3+3 or BOIN. */
+export type DoseEscalationSpec = ThreePlusThreeEscalation | BoinEscalation;
+
+interface EscalationCommon {
   cohortSize: number;
-  /** BOIN target DLT rate φ. */
-  targetDltRate?: number;
-  /** BOIN: the trial ends and the MTD is selected once this many patients are evaluable. */
-  maxSampleSize?: number;
   /** Days that must pass after one infusion before the next (a staggered start); none when absent. */
   staggerDays?: number;
+}
+
+export interface ThreePlusThreeEscalation extends EscalationCommon {
+  design: '3+3';
+}
+
+/** BOIN needs its target and its end: without a maximum sample size it would never select an MTD. */
+export interface BoinEscalation extends EscalationCommon {
+  design: 'BOIN';
+  /** The target DLT rate φ. */
+  targetDltRate: number;
+  /** The trial ends and the MTD is selected once this many patients are evaluable. */
+  maxSampleSize: number;
 }
 
 /** What an amendment changed, in words, for the protocol definition. */

@@ -143,12 +143,16 @@ describe('BOIN decision', () => {
       nextLevel: 2,
       reason:
         '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
+      awaiting: true,
     });
     expect(boinDecision([], 1, levels, options)).toMatchObject({
       action: 'stay',
       nextLevel: 1,
       reason: 'no patient at level 1 is evaluable yet: wait for the first cohort of 3',
+      awaiting: true,
     });
+    // a stay between the boundaries decides, it does not wait
+    expect(boinDecision([t(1, 3, 0), t(2, 3, 1)], 2, levels, options)).not.toHaveProperty('awaiting');
     // cohorts of 1: every evaluable patient completes a cohort; 1 of 2 = 0.5 ≥ 0.359
     expect(boinDecision([t(1, 3, 0), t(2, 2, 1)], 2, levels, { target, cohortSize: 1 })).toMatchObject({ action: 'de-escalate', nextLevel: 1 });
   });

@@ -84,7 +84,7 @@ export interface BoinOptions {
  * 1. the lowest level eliminated: stop, no MTD;
  * 2. the maximum sample size reached: the MTD is selected (`selectMtd`);
  * 3. the current level eliminated: de-escalate to the highest level still open;
- * 4. fewer than a whole cohort evaluable at the current level: stay and wait;
+ * 4. fewer than a whole cohort evaluable at the current level: stay and wait (`awaiting`);
  * 5. observed rate ≤ λe: escalate (stay at the highest level or below an eliminated one); rate ≥ λd:
  *    de-escalate (stay at the lowest level); otherwise stay.
  */
@@ -111,6 +111,7 @@ export function boinDecision(
     eliminated,
     reason,
   });
+  const wait = (reason: string): EscalationDecision => ({ ...decide('stay', current, null, reason), awaiting: true });
 
   const lowest = levels[0]!;
   if (eliminated.includes(lowest)) {
@@ -134,13 +135,10 @@ export function boinDecision(
 
   const here = tallyAt(tallies, current);
   if (here.treated === 0) {
-    return decide('stay', current, null, `no patient at level ${current} is evaluable yet: wait for the first cohort of ${cohortSize}`);
+    return wait(`no patient at level ${current} is evaluable yet: wait for the first cohort of ${cohortSize}`);
   }
   if (here.treated % cohortSize !== 0) {
-    return decide(
-      'stay',
-      current,
-      null,
+    return wait(
       `${patients(here.treated)} at level ${current} evaluable so far (${here.dlts} with a DLT), ` +
         `not a whole number of cohorts of ${cohortSize}: wait for the rest of the cohort before deciding`,
     );

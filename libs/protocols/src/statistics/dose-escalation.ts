@@ -25,6 +25,11 @@ export interface EscalationDecision {
   eliminated: number[];
   /** One plain sentence with the counts: "0 of 3 patients at level 2 had a DLT: escalate to level 3". */
   reason: string;
+  /**
+   * Set on a stay that only waits: the current level's cohort is not yet evaluable, so nothing is
+   * decided. A trial records every other answer as a decision.
+   */
+  awaiting?: true;
 }
 
 /** The tally of a level, zero patients when it has none. */

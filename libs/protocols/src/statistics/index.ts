@@ -1,8 +1,7 @@
 export type { EscalationAction, EscalationDecision, LevelTally } from './dose-escalation';
 export { threePlusThree } from './three-plus-three';
-export { isotonicRegression } from './isotonic';
-export { boinBoundaries, boinDecision, boinEliminated, overdoseProbability, selectMtd } from './boin';
-export type { BoinBoundaries, BoinOptions, MtdSelection } from './boin';
+export { boinDecision } from './boin';
+export type { BoinOptions } from './boin';
 export { kaplanMeier } from './kaplan-meier';
 export type { KaplanMeierEstimate, KaplanMeierOptions, SurvivalObservation, SurvivalPoint } from './kaplan-meier';
 export { carTKinetics } from './pharmacokinetics';

@@ -111,6 +111,22 @@ describe('Kaplan–Meier', () => {
     expect(estimate.median).toBe(3);
   });
 
+  it('takes a curve at 0.5 up to floating-point error as at 0.5', () => {
+    // 22 at risk, 7 events at time 1; 15 at risk, 4 events at time 2: S(2) = 15/22 · 11/15 = 1/2 exactly,
+    // but (1 − 7/22) · (1 − 4/15) is 0.5000000000000001 in floating point. The other 11 are censored at 5.
+    const observations: SurvivalObservation[] = [
+      ...Array.from({ length: 7 }, () => ({ time: 1, event: true })),
+      ...Array.from({ length: 4 }, () => ({ time: 2, event: true })),
+      ...Array.from({ length: 11 }, () => ({ time: 5, event: false })),
+    ];
+    const estimate = kaplanMeier(observations);
+    expect(estimate.points[1]).toMatchObject({ time: 2, atRisk: 15, events: 4 });
+    expect(estimate.points[1]!.survival).toBeGreaterThan(0.5);
+    expect(estimate.points[1]!.survival).toBeCloseTo(0.5, 12);
+    // R's survfit would report 3.5 (midway between 2 and the end of follow-up at 5); see the header
+    expect(estimate.median).toBe(2);
+  });
+
   it('has no median while the curve stays above 0.5, nor without patients', () => {
     expect(kaplanMeier([{ time: 3, event: false }])).toEqual({
       points: [{ time: 3, atRisk: 1, events: 0, censored: 1, survival: 1, standardError: 0, lower: 1, upper: 1 }],

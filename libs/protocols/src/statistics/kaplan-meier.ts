@@ -2,6 +2,13 @@
  * Kaplan–Meier estimate of a time-to-event endpoint (OS, PFS, EFS, DOR; clinical.md, "Endpoints"),
  * with Greenwood's variance and the log-log confidence interval, as R's
  * `survfit(Surv(time, event) ~ 1, conf.type = 'log-log')` computes them.
+ *
+ * The median (and its confidence limits) is taken differently from R on purpose: it is the first
+ * observed time at which the curve is at or below 0.5, with a tolerance of 1e-9 so that a product
+ * that is 0.5 in exact arithmetic (15/22 · 11/15) but 0.5000000000000001 in floating point counts
+ * as 0.5. Where the curve sits exactly at 0.5 R's `survfit` reports the midpoint between that time
+ * and the next event time; this estimate keeps the observed time, so a median is always a time a
+ * patient was seen at.
  */
 
 /** One patient: time from infusion (any unit, used as given) to the event, or to the last contact when censored. */
@@ -34,13 +41,16 @@ export interface KaplanMeierOptions {
 
 export interface KaplanMeierEstimate {
   points: SurvivalPoint[];
-  /** The first time S(t) ≤ 0.5; null when the curve stays above 0.5 ("not reached"). */
+  /** The first time S(t) ≤ 0.5 (within 1e-9); null when the curve stays above 0.5 ("not reached"). */
   median: number | null;
-  /** The first times the lower and the upper confidence curves reach ≤ 0.5; null when they do not. */
+  /** The first times the lower and the upper confidence curves reach ≤ 0.5 (within 1e-9); null when they do not. */
   medianCi: { lower: number | null; upper: number | null };
   n: number;
   events: number;
 }
+
+/** A survival this close above 0.5 is taken as 0.5 when finding the median: floating-point error, not a step. */
+const MEDIAN_TOLERANCE = 1e-9;
 
 /** Standard normal quantiles for the supported confidence levels (qnorm(1 − α/2) in R). */
 const Z: Record<NonNullable<KaplanMeierOptions['confidence']>, number> = {
@@ -81,7 +91,7 @@ export function kaplanMeier(observations: readonly SurvivalObservation[], option
   const firstAtOrBelowHalf = (value: (point: SurvivalPoint) => number | null): number | null =>
     points.find((point) => {
       const at = value(point);
-      return at !== null && at <= 0.5;
+      return at !== null && at <= 0.5 + MEDIAN_TOLERANCE;
     })?.time ?? null;
   return {
     points,

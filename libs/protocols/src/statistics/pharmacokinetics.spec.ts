@@ -26,22 +26,42 @@ describe('CAR-T kinetics', () => {
     expect(carTKinetics(samples)).toEqual({ cmax: 5000, tmax: 14, auc: 65_100, samples: 4 });
   });
 
-  it('does not extrapolate to day 0 or to the end of the window', () => {
-    // days 4 and 10 only: (200 + 600)/2 · 6 = 2 400
+  // Worked by hand: each trapezoid is (value before + value after)/2 × days between; without a day-0
+  // sample the first one starts at (day 0, 0), and the value at day 28 between the last sample in the
+  // window (d1, v1) and the first after it (d2, v2) is v1 + (v2 − v1) · (28 − d1)/(d2 − d1).
+  it('anchors the area at (day 0, 0) without a day-0 sample, and does not extrapolate past the last sample', () => {
+    // days 4 and 10 only: (0 + 200)/2 · 4 + (200 + 600)/2 · 6 = 400 + 2 400
     expect(carTKinetics([
       { day: 4, value: 200 },
       { day: 10, value: 600 },
-    ])).toEqual({ cmax: 600, tmax: 10, auc: 2400, samples: 2 });
-    expect(carTKinetics([{ day: 10, value: 600 }])).toEqual({ cmax: 600, tmax: 10, auc: 0, samples: 1 });
+    ])).toEqual({ cmax: 600, tmax: 10, auc: 2800, samples: 2 });
+    // day 10 only: (0 + 600)/2 · 10 = 3 000
+    expect(carTKinetics([{ day: 10, value: 600 }])).toEqual({ cmax: 600, tmax: 10, auc: 3000, samples: 1 });
+  });
+
+  it('interpolates to the end of the window towards the first later sample', () => {
+    // days 7, 21 and 35: (0 + 1000)/2 · 7 = 3 500; (1000 + 3000)/2 · 14 = 28 000; at day 28
+    // 3000 + (500 − 3000) · 7/14 = 1 750, so (3000 + 1750)/2 · 7 = 16 625 → 48 125
+    const samples = [
+      { day: 35, value: 500 },
+      { day: 7, value: 1000 },
+      { day: 21, value: 3000 },
+      { day: 42, value: 100 },
+    ];
+    expect(carTKinetics(samples)).toEqual({ cmax: 3000, tmax: 21, auc: 48_125, samples: 2 });
+    // with a day-0 sample there is no anchor: (50 + 1000)/2 · 7 = 3 675 instead of 3 500
+    expect(carTKinetics([{ day: 0, value: 50 }, ...samples]).auc).toBe(48_300);
+    // no area from the anchor and a later sample alone
+    expect(carTKinetics([{ day: 35, value: 500 }])).toEqual({ cmax: null, tmax: null, auc: 0, samples: 0 });
   });
 
   it('takes the earliest day when the peak is reached twice', () => {
-    // (300 + 300)/2 · 5 + (300 + 100)/2 · 5 = 1 500 + 1 000
+    // (0 + 300)/2 · 4 + (300 + 300)/2 · 5 + (300 + 100)/2 · 5 = 600 + 1 500 + 1 000
     expect(carTKinetics([
       { day: 9, value: 300 },
       { day: 4, value: 300 },
       { day: 14, value: 100 },
-    ])).toEqual({ cmax: 300, tmax: 4, auc: 2500, samples: 3 });
+    ])).toEqual({ cmax: 300, tmax: 4, auc: 3100, samples: 3 });
   });
 
   it('takes another window and fractional days', () => {
@@ -68,9 +88,14 @@ describe('CAR-T kinetics', () => {
     expect(() => carTKinetics([{ day: 7, value: -1 }])).toThrow(/non-negative/);
     expect(() => carTKinetics([{ day: Number.NaN, value: 1 }])).toThrow(RangeError);
     expect(() => carTKinetics([], 0)).toThrow(/positive number of days/);
+    expect(() => carTKinetics([
+      { day: 7, value: 1 },
+      { day: 35, value: 1 },
+      { day: 35, value: 2 },
+    ])).toThrow(/two samples on day 35/);
   });
 
-  it('keeps the AUC between the lowest and the highest value times the days sampled', () => {
+  it('keeps the AUC between the lowest value times the days sampled and the highest value times the window', () => {
     const sample = fc.record({ day: fc.integer({ min: -5, max: 40 }), value: fc.double({ min: 0, max: 1e6, noNaN: true }) });
     const distinctDays = fc.uniqueArray(sample, { selector: (s) => s.day, maxLength: 20 });
     fc.assert(
@@ -78,13 +103,18 @@ describe('CAR-T kinetics', () => {
         const result = carTKinetics(samples);
         const used = samples.filter(({ day }) => day >= 0 && day <= 28);
         expect(result.samples).toBe(used.length);
-        if (used.length === 0) return;
+        if (used.length === 0) {
+          expect(result.auc).toBe(0);
+          return;
+        }
         const days = used.map(({ day }) => day);
         const span = Math.max(...days) - Math.min(...days);
         const values = used.map(({ value }) => value);
         expect(result.cmax).toBe(Math.max(...values));
         expect(result.auc).toBeGreaterThanOrEqual(Math.min(...values) * span * (1 - 1e-12));
-        expect(result.auc).toBeLessThanOrEqual(Math.max(...values) * span * (1 + 1e-12));
+        // the anchor is 0 and the interpolated end lies between two samples, one of them after the window
+        const highest = Math.max(...samples.filter(({ day }) => day >= 0).map(({ value }) => value));
+        expect(result.auc).toBeLessThanOrEqual(highest * 28 * (1 + 1e-12));
       }),
     );
   });

@@ -141,6 +141,7 @@ describe('3+3 decision table', () => {
       mtd: null,
       eliminated: [],
       reason: '0 of the 3 patients at level 1 are evaluable so far (0 with a DLT): wait for the rest of the cohort before deciding',
+      awaiting: true,
     });
     expect(threePlusThree([t(1, 2, 1)], 1, levels).reason).toBe(
       '2 of the 3 patients at level 1 are evaluable so far (1 with a DLT): wait for the rest of the cohort before deciding',
@@ -149,12 +150,16 @@ describe('3+3 decision table', () => {
       action: 'stay',
       nextLevel: 1,
       reason: expect.stringMatching(/^4 of the 6 patients at level 1 are evaluable so far/),
+      awaiting: true,
     });
+    // a stay that decides (1 of 3: treat 3 more) is not a wait
+    expect(threePlusThree([t(1, 3, 1)], 1, levels)).not.toHaveProperty('awaiting');
   });
 
   it('does not wait for the rest of a cohort once a level has 2 DLTs', () => {
     expect(threePlusThree([t(1, 3, 0), t(2, 2, 2)], 2, levels)).toMatchObject({ action: 'de-escalate', nextLevel: 1 });
     expect(threePlusThree([t(1, 5, 2)], 1, levels)).toMatchObject({ action: 'stop' });
+    expect(threePlusThree([t(1, 3, 0), t(2, 2, 2)], 2, levels)).not.toHaveProperty('awaiting');
   });
 
   it('never recommends a level above one that exceeds the MTD, whatever the current level', () => {

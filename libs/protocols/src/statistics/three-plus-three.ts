@@ -44,6 +44,7 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
     eliminated,
     reason,
   });
+  const wait = (reason: string): EscalationDecision => ({ ...decide('stay', current, null, reason), awaiting: true });
 
   if (overMtd !== undefined && current >= overMtd) {
     const toxic = tallyAt(tallies, overMtd);
@@ -67,10 +68,7 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
   const here = tallyAt(tallies, current);
   if (here.treated !== COHORT_SIZE && here.treated !== EXPANDED_SIZE) {
     const awaited = here.treated < COHORT_SIZE ? COHORT_SIZE : EXPANDED_SIZE;
-    return decide(
-      'stay',
-      current,
-      null,
+    return wait(
       `${here.treated} of the ${awaited} patients at level ${current} are evaluable so far (${here.dlts} with a DLT): ` +
         'wait for the rest of the cohort before deciding',
     );

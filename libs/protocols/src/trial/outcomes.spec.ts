@@ -1,7 +1,9 @@
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
+import { cd20Cd22V1 } from '../cd20-cd22/protocol';
+import { nct03754764V1 } from '../nct03754764-cd38/protocol';
 import { addDays } from '../lifecycle/clinical-time';
-import type { LoggedEvent, PatientLog } from './patient-facts';
-import { trialOutcomes } from './outcomes';
+import type { LoggedEvent, PatientFacts, PatientLog } from './patient-facts';
+import { outcomesOf, trialOutcomes } from './outcomes';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const day = (d: number) => addDays(T0, d);
@@ -17,9 +19,14 @@ const logs = [
   log('p1', [
     ev('INFUSION_COMPLETED', 0),
     ae(2, { term: 'Cytokine release syndrome', crs: { temperatureC: 39, hypotension: true, vasopressors: 0, oxygen: 'none' } }),
+    // reported as grade 3, corrected the next day to grade 1 (same term and onset): the last report counts
+    ae(3, { term: 'Hypotension', grade: 3 }),
+    ae(4, { term: 'hypotension', grade: 1, onset: day(3) }),
     lab('IL6', 3, 50), lab('IL6', 7, 200), lab('CAR_COPIES', 7, 1000), lab('CAR_COPIES', 14, 3000), lab('CAR_COPIES', 28, 500),
     lab('CAR_COPIES', 28, 500),
     ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 }),
+    // a molecular relapse: an EFS event, not progression (PFS, DOR)
+    ev('PROGRESSION_OR_RELAPSE', 120, { kind: 'mrd' }),
     ev('VISIT_COMPLETED', 180, { visit: 'M6' }),
   ]),
   log('p2', [
@@ -65,13 +72,27 @@ describe('trial outcomes', () => {
     expect(os.median).toBe(150);
   });
 
-  it('counts relapse as a PFS and EFS event: median 90', () => {
+  it('counts a morphologic relapse as a PFS and EFS event (median 90), an MRD relapse as an EFS event only', () => {
     expect(outcomes.survival.pfs!.median).toBe(90);
     expect(outcomes.survival.efs!.median).toBe(90);
+    // PFS: p3 dies at day 60 (3 at risk), p2 relapses at day 90 (p1, p2 at risk); p1 is censored at day 180.
+    const events = (estimate: typeof outcomes.survival.pfs) =>
+      estimate!.points.filter((pt) => pt.events > 0).map((pt) => [pt.time, pt.atRisk, Number(pt.survival.toFixed(4))]);
+    expect(events(outcomes.survival.pfs)).toEqual([
+      [60, 3, 0.6667],
+      [90, 2, 0.3333],
+    ]);
+    // EFS adds p1's MRD relapse at day 120, the last patient at risk.
+    expect(events(outcomes.survival.efs)).toEqual([
+      [60, 3, 0.6667],
+      [90, 2, 0.3333],
+      [120, 1, 0],
+    ]);
   });
 
-  it('times duration of response from the first response to relapse or death', () => {
-    // p1 responds at day 28, censored at day 180 (152 days); p2 responds at day 28, relapses at day 90 (62 days).
+  it('times duration of response from the first response to progression or death', () => {
+    // p1 responds at day 28, censored at day 180 (152 days: its MRD relapse is not progression); p2 responds
+    // at day 28, relapses at day 90 (62 days).
     const dor = outcomes.survival.dor!;
     expect(dor.points.filter((pt) => pt.events > 0).map((pt) => pt.time)).toEqual([62]);
     expect(dor.n).toBe(2);
@@ -84,17 +105,53 @@ describe('trial outcomes', () => {
       { grade: 4, patients: 1 },
     ]);
     expect(outcomes.safety.participantsWithGrade3OrWorse).toBe(2);
+    const hypotension = outcomes.safety.adverseEventsByTerm.find((t) => t.term === 'hypotension')!;
+    expect(hypotension.byWorstGrade.filter((g) => g.patients > 0)).toEqual([{ grade: 1, patients: 1 }]);
     expect(outcomes.safety.crsByGrade.find((g) => g.grade === 2)).toEqual({ grade: 2, patients: 1 });
   });
 
   it('computes CAR-T kinetics by the trapezoid rule, counting a duplicated result once, and cytokine peaks', () => {
-    // (1000 + 3000) / 2 × 7 + (3000 + 500) / 2 × 14 = 14 000 + 24 500 = 38 500 copies × days.
-    expect(outcomes.kinetics.perPatient).toEqual([{ patientId: 'p1', compartment: 'PB', cmax: 3000, tmax: 14, auc: 38_500, samples: 3 }]);
+    // From (day 0, 0): (0 + 1000) / 2 × 7 + (1000 + 3000) / 2 × 7 + (3000 + 500) / 2 × 14 = 3 500 + 14 000 + 24 500 = 42 000 copies × days.
+    expect(outcomes.kinetics.perPatient).toEqual([{ patientId: 'p1', compartment: 'PB', cmax: 3000, tmax: 14, auc: 42_000, samples: 3 }]);
     expect(outcomes.kinetics.cytokinePeaks.find((c) => c.code === 'IL6')).toMatchObject({ patients: 1, medianPeak: 200 });
   });
 
   it('reads the log as of a date: before day 60 nobody has died', () => {
     const early = trialOutcomes(cd19RrAllV1, logs, day(59));
     expect(early.survival.os!.points.filter((pt) => pt.events > 0)).toEqual([]);
+  });
+});
+
+describe('objective responses', () => {
+  const facts = (patientId: string, responses: PatientFacts['responses']): PatientFacts => ({
+    patientId,
+    cohort: null,
+    infusedAt: T0,
+    responses,
+    progressionAt: null,
+    relapseAt: null,
+    deathAt: null,
+    lastContactAt: day(90),
+    adverseEvents: [],
+    labs: [],
+  });
+  const group = [
+    facts('cr', [{ at: day(28), response: 'CR', mrdNegative: true }]),
+    facts('cri', [{ at: day(28), response: 'CRi', mrdNegative: false }]),
+    facts('pr', [{ at: day(28), response: 'PR', mrdNegative: true }]),
+    // MRD-negative only on an assessment without remission
+    facts('nr', [
+      { at: day(28), response: 'CRi', mrdNegative: false },
+      { at: day(90), response: 'NR', mrdNegative: true },
+    ]),
+  ];
+
+  it('counts CR + CRi as the ALL ORR where the record says so (CD20/CD22), CR + CRi + PR where the protocol records a PR (NCT03754764)', () => {
+    expect(outcomesOf(cd20Cd22V1, group).response).toMatchObject({ objectiveResponses: ['CR', 'CRi'], orr: { successes: 3, n: 4 } });
+    expect(outcomesOf(nct03754764V1, group).response).toMatchObject({ objectiveResponses: ['CR', 'CRi', 'PR'], orr: { successes: 4, n: 4 } });
+  });
+
+  it('counts only an MRD-negative CR or CRi as an MRD-negative response', () => {
+    expect(outcomesOf(cd20Cd22V1, group).response.mrdNegativeOrr).toMatchObject({ successes: 1, n: 4 });
   });
 });

@@ -3,7 +3,18 @@ import { carTKinetics, kaplanMeier, proportion, type SurvivalObservation } from 
 import { bestResponse, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
 
 const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
-const OBJECTIVE = { ALL: ['CR', 'CRi', 'PR'], LUGANO_2014: ['CR', 'PR'] };
+/** An ALL remission (clinical.md, "Response"): the responses an MRD-negative response must be. */
+const ALL_REMISSION = ['CR', 'CRi'];
+
+/**
+ * The responses the trial's ORR counts (clinical.md, "Endpoints"): CR + PR by Lugano 2014; in ALL,
+ * CR + CRi (the CD20/CD22 record: "ORR = CR + CRi"), with PR added only where the protocol records a
+ * PR in ALL as its own response (`extraResponses`, NCT03754764: "complete remission and partial remission").
+ */
+function objectiveResponses(spec: LifecycleSpec): string[] {
+  if (spec.responseCriteria === 'LUGANO_2014') return ['CR', 'PR'];
+  return spec.extraResponses?.includes('PR') ? [...ALL_REMISSION, 'PR'] : ALL_REMISSION;
+}
 
 /** Median of numbers (null for none). */
 function median(values: number[]): number | null {
@@ -19,8 +30,12 @@ function timeToEvent(p: PatientFacts, eventAt: string | null, from = p.infusedAt
   return eventAt ? { time: daysBetween(from, eventAt), event: true } : { time: daysBetween(from, p.lastContactAt), event: false };
 }
 
-/** A result posted twice for the same collection time counts once: the later recording wins. */
-function onePerTimePoint(labs: Array<{ day: number; value: number }>) {
+/**
+ * One value per study day, as the trapezoid needs: of several results on one day (a result posted
+ * twice, or two samples drawn that day) the last collected counts, of two collected at the same time
+ * the later recording (the facts list them in that order).
+ */
+function onePerStudyDay(labs: Array<{ day: number; value: number }>) {
   return [...new Map(labs.map((l) => [l.day, { day: l.day, value: l.value }])).values()];
 }
 
@@ -35,7 +50,7 @@ function survival(observations: Array<SurvivalObservation | null>) {
 export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
   const infused = facts.filter((p) => p.infusedAt);
   const best = infused.map((p) => ({ p, best: bestResponse(p) }));
-  const objective = OBJECTIVE[spec.responseCriteria];
+  const objective = objectiveResponses(spec);
   const responders = best.filter((b) => b.best && objective.includes(b.best));
   const responseTable = Object.entries(
     best.reduce<Record<string, number>>((table, b) => ({ ...table, [b.best ?? 'not assessed']: (table[b.best ?? 'not assessed'] ?? 0) + 1 }), {}),
@@ -63,7 +78,7 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
     return compartments.map((compartment) => ({
       patientId: p.patientId,
       compartment,
-      ...carTKinetics(onePerTimePoint(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment))),
+      ...carTKinetics(onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment))),
     }));
   });
   const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
@@ -95,7 +110,11 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
       criteria: spec.responseCriteria,
       objectiveResponses: objective,
       orr: proportion(responders.length, infused.length),
-      mrdNegativeOrr: proportion(infused.filter((p) => p.responses.some((r) => r.mrdNegative)).length, infused.length),
+      // an MRD-negative CR or CRi on the same assessment; an MRD reading alone is not a response
+      mrdNegativeOrr: proportion(
+        infused.filter((p) => p.responses.some((r) => r.mrdNegative === true && ALL_REMISSION.includes(r.response))).length,
+        infused.length,
+      ),
       ...(spec.responseCriteria === 'LUGANO_2014'
         ? { dcr: proportion(best.filter((b) => b.best && ['CR', 'PR', 'SD'].includes(b.best)).length, infused.length) }
         : {}),
@@ -104,6 +123,7 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
     survival: {
       unit: 'days from infusion',
       os: survival(infused.map((p) => timeToEvent(p, p.deathAt))),
+      // PFS: progression, clinical relapse or death; EFS adds a molecular (MRD) relapse (clinical.md, "Endpoints")
       pfs: survival(infused.map((p) => timeToEvent(p, firstOf(p.progressionAt, p.deathAt)))),
       efs: survival(infused.map((p) => timeToEvent(p, firstOf(p.relapseAt, p.progressionAt, p.deathAt)))),
       dor: survival(

@@ -1,7 +1,8 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { clinicalInstant, DAY_MS } from '../lifecycle/clinical-time';
+import { clinicalInstant, DAY_MS, studyDay } from '../lifecycle/clinical-time';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
+import type { RelapseKind } from '../rules/relapse';
 import { assessedResponse, type ResponseData } from '../lifecycle/record';
 
 /** One logged event, as the outcomes read it. */
@@ -24,15 +25,22 @@ export interface PatientFacts {
   cohort: string | null;
   infusedAt: string | null;
   responses: Array<{ at: string; response: string; mrdNegative?: boolean }>;
+  /** The first progression or clinical relapse (morphologic, extramedullary, lymphoma progression): the PFS and DOR event. */
   progressionAt: string | null;
+  /** The first relapse of any kind, a molecular (MRD) relapse included: with death, the EFS event. */
   relapseAt: string | null;
   deathAt: string | null;
   lastContactAt: string;
+  /** One entry per AE (same term and onset), graded from its last report. */
   adverseEvents: Array<{ term: string; grade: number; scale: string }>;
+  /** Lab results by study day (Day 0 = the infusion day), in order of collection. */
   labs: Array<{ code: string; compartment: string | null; day: number; value: number; unit: string }>;
 }
 
 const RANK: Record<string, number> = { CR: 5, CRi: 4, PR: 3, SD: 2, NR: 1, PD: 0 };
+
+/** A molecular (MRD) relapse is an EFS event but not progression (clinical.md, "Response" and "Endpoints"). */
+const MOLECULAR_RELAPSE: RelapseKind = 'mrd';
 
 export const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;
 
@@ -45,7 +53,7 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
   const events = log.events.filter((e) => e.occurredAt <= asOf);
   const first = (type: string, where: (e: LoggedEvent) => boolean = () => true) => events.find((e) => e.type === type && where(e))?.occurredAt ?? null;
   const infusedAt = first('INFUSION_COMPLETED');
-  const relapses = events.filter((e) => e.type === 'PROGRESSION_OR_RELAPSE');
+  const isMolecular = (e: LoggedEvent) => (e.data as { kind?: string }).kind === MOLECULAR_RELAPSE;
   return {
     patientId: log.patientId,
     cohort: log.cohort,
@@ -53,25 +61,49 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     responses: events
       .filter((e) => e.type === 'RESPONSE_ASSESSED')
       .map((e) => ({ at: e.occurredAt, ...assessedResponse(spec, { type: 'RESPONSE_ASSESSED', occurredAt: e.occurredAt, data: e.data as unknown as ResponseData }) })),
-    progressionAt: relapses[0]?.occurredAt ?? null,
-    relapseAt: relapses[0]?.occurredAt ?? null,
+    progressionAt: first('PROGRESSION_OR_RELAPSE', (e) => !isMolecular(e)),
+    relapseAt: first('PROGRESSION_OR_RELAPSE'),
     deathAt: first('DEATH'),
     lastContactAt: events.reduce((last, e) => (e.occurredAt > last ? e.occurredAt : last), events[0]?.occurredAt ?? asOf),
-    adverseEvents: events
-      .filter((e) => e.type === 'ADVERSE_EVENT_REPORTED')
-      .map((e) => {
-        const report = e.data as unknown as AdverseEventReport;
-        const graded = adverseEventGrade(report, ageOn(log.birthDate, report.onset));
-        return { term: report.term, grade: graded.grade, scale: graded.scale };
-      }),
-    labs: infusedAt
-      ? events
-          .filter((e) => e.type === 'LAB_RESULT_RECORDED')
-          .map((e) => {
-            const d = e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string };
-            const collectedAt = clinicalInstant(d.collectedAt, infusedAt);
-            return { code: d.code, compartment: d.compartment ?? null, day: daysBetween(infusedAt, collectedAt), value: d.value, unit: d.unit };
-          })
-      : [],
+    adverseEvents: adverseEvents(events, log.birthDate, infusedAt),
+    labs: infusedAt ? labsByStudyDay(events, infusedAt) : [],
   };
+}
+
+/**
+ * Each AE graded once, from its last report: a later report of the same AE (same term, any case,
+ * and same onset) replaces the earlier one, a corrected downgrade included, as the engine's
+ * `recordAdverseEvent` does. The onset is read as the engine reads it, against the infusion when
+ * the report came after it (`clinicalInstant`).
+ */
+function adverseEvents(events: LoggedEvent[], birthDate: string, infusedAt: string | null): PatientFacts['adverseEvents'] {
+  const byEvent = new Map<string, PatientFacts['adverseEvents'][number]>();
+  for (const e of events) {
+    if (e.type !== 'ADVERSE_EVENT_REPORTED') continue;
+    const report = e.data as unknown as AdverseEventReport;
+    const onset = clinicalInstant(report.onset, infusedAt !== null && infusedAt <= e.occurredAt ? infusedAt : undefined);
+    const graded = adverseEventGrade(report, ageOn(birthDate, onset));
+    const key = `${report.term.toLowerCase()}|${onset}`;
+    byEvent.delete(key);
+    byEvent.set(key, { term: report.term, grade: graded.grade, scale: graded.scale });
+  }
+  return [...byEvent.values()];
+}
+
+/** Lab results on their study day, sorted by collection time (ties in the order recorded). */
+function labsByStudyDay(events: LoggedEvent[], infusedAt: string): PatientFacts['labs'] {
+  return events
+    .filter((e) => e.type === 'LAB_RESULT_RECORDED')
+    .map((e) => {
+      const d = e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string };
+      return { collectedAt: clinicalInstant(d.collectedAt, infusedAt), lab: d };
+    })
+    .sort((a, b) => (a.collectedAt < b.collectedAt ? -1 : a.collectedAt > b.collectedAt ? 1 : 0))
+    .map(({ collectedAt, lab }) => ({
+      code: lab.code,
+      compartment: lab.compartment ?? null,
+      day: studyDay(collectedAt, infusedAt),
+      value: lab.value,
+      unit: lab.unit,
+    }));
 }

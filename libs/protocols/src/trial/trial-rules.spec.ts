@@ -1,8 +1,8 @@
 import { nct03754764V1 } from '../nct03754764-cd38/protocol';
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import type { ClinicalEvent } from '../events';
-import type { PatientContext } from '../lifecycle/context';
-import { newTrialState, nextTrialState, trialRefusals } from './trial-rules';
+import type { DltRecord, PatientContext } from '../lifecycle/context';
+import { doseLevelForNextPatient, newTrialState, nextTrialState, trialRefusals } from './trial-rules';
 import type { TrialState } from './trial-state';
 
 const at = '2026-03-01T00:00:00.000Z';
@@ -45,8 +45,76 @@ describe('trial rules', () => {
   });
 });
 
+describe('3+3 on NCT03754764 when patients leave during the DLT window', () => {
+  const spec = nct03754764V1;
+  const dlt = { term: 'Hepatic failure', grade: 5, onset: at };
+  const onStudy = (level: number, dlts: DltRecord[] = []) =>
+    context({ enrollment: { enrolledAt: at, doseLevel: level }, dltWindow: { closesAt: '2026-03-29T00:00:00.000Z' }, dlts });
+  let seq = 0;
+  const enrol = (state: TrialState, patientId: string, level: number) =>
+    nextTrialState(spec, state, { patientId, seq: ++seq, event: event('ENROLLED'), before: context(), after: onStudy(level) });
+  const close = (state: TrialState, patientId: string, level: number, hadDlt: boolean) => {
+    const closed = context({ ...onStudy(level, hadDlt ? [dlt] : []), dltWindow: { closesAt: at, closedAt: at } });
+    return nextTrialState(spec, state, { patientId, seq: ++seq, event: event('DLT_WINDOW_CLOSED'), before: onStudy(level, hadDlt ? [dlt] : []), after: closed });
+  };
+  const leave = (state: TrialState, patientId: string, level: number, type: 'DEATH' | 'WITHDRAWN', dlts: DltRecord[]) =>
+    nextTrialState(spec, state, { patientId, seq: ++seq, event: event(type), before: onStudy(level, dlts), after: onStudy(level, dlts) });
+
+  it('counts a patient who dies of a DLT inside the window as evaluable with it, and decides', () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id, 1);
+    state = close(state, 'p1', 1, false);
+    state = close(state, 'p2', 1, false);
+    // p3's grade-5 toxicity was recorded as a DLT; the death ends the window, which never closes.
+    state = leave(state, 'p3', 1, 'DEATH', [dlt]);
+    expect(state.levels['1']).toEqual({ enrolled: 3, evaluable: 3, dlts: 1 });
+    expect(state.pending).toEqual([]);
+    expect(state.decisions).toEqual([
+      expect.objectContaining({ patientId: 'p3', action: 'stay', fromLevel: 1, toLevel: 1, reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1' }),
+    ]);
+  });
+
+  it('de-escalates at the second DLT of a level without waiting for the third patient, so no slot opens there again', () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id, 1);
+    for (const id of ['p1', 'p2', 'p3']) state = close(state, id, 1, false);
+    expect(state.currentDoseLevel).toBe(2);
+    for (const id of ['p4', 'p5', 'p6']) state = enrol(state, id, 2);
+    state = leave(state, 'p4', 2, 'WITHDRAWN', [dlt]);
+    expect(state.decisions).toHaveLength(1);
+    state = close(state, 'p5', 2, true);
+    // 2 of 2 at level 2 with p6 still in the window: level 2 exceeds the MTD, 3 more at level 1.
+    expect(state.decisions.at(-1)).toMatchObject({
+      patientId: 'p5',
+      action: 'de-escalate',
+      fromLevel: 2,
+      toLevel: 1,
+      reason: '2 of 2 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 3 more patients there (it has 3 evaluable of the 6 an MTD needs)',
+    });
+    expect(state).toMatchObject({ currentDoseLevel: 1, status: 'open', pending: [{ patientId: 'p6', level: 2 }] });
+    // p6 withdrawing frees no slot at level 2: the next patient goes to level 1.
+    state = leave(state, 'p6', 2, 'WITHDRAWN', []);
+    expect(state.levels['2']).toEqual({ enrolled: 2, evaluable: 2, dlts: 2 });
+    expect(doseLevelForNextPatient(state)).toBe(1);
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([]);
+    expect(state.decisions).toHaveLength(2);
+  });
+
+  it('tallies a late evaluation at a level the trial has left without deciding again', () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id, 1);
+    for (const id of ['p1', 'p2', 'p3']) state = close(state, id, 1, false);
+    for (const id of ['p4', 'p5', 'p6']) state = enrol(state, id, 2);
+    state = close(state, 'p4', 2, true);
+    state = close(state, 'p5', 2, true);
+    state = close(state, 'p6', 2, false);
+    expect(state.levels['2']).toEqual({ enrolled: 3, evaluable: 3, dlts: 2 });
+    expect(state.decisions.map((d) => d.action)).toEqual(['escalate', 'de-escalate']);
+  });
+});
+
 describe('a protocol that chooses BOIN', () => {
-  const boinSpec = { ...nct03754764V1, doseEscalation: { design: 'BOIN' as const, cohortSize: 3, targetDltRate: 0.3 } };
+  const boinSpec = { ...nct03754764V1, doseEscalation: { design: 'BOIN' as const, cohortSize: 3, targetDltRate: 0.3, maxSampleSize: 12 } };
 
   /** Enrols and evaluates one cohort at the trial's current level with the given DLTs. */
   function cohort(state: TrialState, dlts: boolean[], start: number): TrialState {
@@ -73,5 +141,17 @@ describe('a protocol that chooses BOIN', () => {
     // Level 2 now has 3 of 6 (0.5 ≥ 0.359): de-escalate to level 1.
     expect(state.decisions.at(-1)).toMatchObject({ action: 'de-escalate', fromLevel: 2, toLevel: 1 });
     expect(state.levels['2']).toEqual({ enrolled: 6, evaluable: 6, dlts: 3 });
+  });
+
+  it('selects the MTD once the maximum sample size is evaluable', () => {
+    let state = newTrialState(boinSpec);
+    state = cohort(state, [false, false, false], 0);
+    state = cohort(state, [true, false, false], 3);
+    state = cohort(state, [true, true, false], 6);
+    state = cohort(state, [false, false, false], 9);
+    // 12 evaluable, 0 of 6 at level 1 and 3 of 6 at level 2: estimates 0.05/6.1 = 0.8% and 3.05/6.1 = 50%
+    // (already non-decreasing); level 2 is 20 points from the 30% target, level 1 29 points.
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'mtd-found', fromLevel: 1, toLevel: null });
+    expect(state).toMatchObject({ status: 'mtd-found', mtd: 2 });
   });
 });

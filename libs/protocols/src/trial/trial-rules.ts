@@ -104,35 +104,45 @@ export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: Tri
         levels: bump(state, level, { evaluable: 1, dlts: hadDlt ? 1 : 0 }),
         pending: state.pending.filter((p) => p.patientId !== patientId),
       };
-      return decideEscalation(spec, evaluated, step);
+      return decideEscalation(spec, evaluated, step, level);
     }
     default: {
-      // Off study before the DLT window closed: not evaluable, and the slot is freed for a replacement.
       const held = state.pending.find((p) => p.patientId === patientId);
       if (!held || before.dltWindow?.closedAt) return state;
-      return { ...state, levels: bump(state, held.level, { enrolled: -1 }), pending: state.pending.filter((p) => p !== held) };
+      const pending = state.pending.filter((p) => p !== held);
+      // Off study during the DLT window after a DLT (a grade-5 toxicity, a withdrawal after one): the
+      // window never closes, but the DLT is known, so the patient is evaluable with it.
+      if (before.dlts.length > 0) {
+        const evaluated: TrialState = { ...state, levels: bump(state, held.level, { evaluable: 1, dlts: 1 }), pending };
+        return decideEscalation(spec, evaluated, step, held.level);
+      }
+      // Off study before evaluation without a DLT: not evaluable, and the slot is freed for a replacement.
+      return { ...state, levels: bump(state, held.level, { enrolled: -1 }), pending };
     }
   }
 }
 
-/** When the current level's cohort is fully evaluated, the protocol's design decides where the next cohort goes. */
-function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialStep): TrialState {
+/**
+ * After a patient at the current level is evaluated, the protocol's design decides where the next
+ * cohort goes, unless it answers that it waits for the rest of the cohort. The design knows when it
+ * may decide early (3+3: a second DLT at a level settles it). An evaluation at a level the trial
+ * has already left adds to that level's tally for the next decision but takes none itself.
+ */
+function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialStep, evaluatedLevel: number): TrialState {
   const design = spec.doseEscalation;
-  if (!design || state.status !== 'open') return state;
-  const current = levelRecord(state, state.currentDoseLevel);
-  const waiting = state.pending.some((p) => p.level === state.currentDoseLevel);
-  if (waiting || current.evaluable === 0 || current.evaluable % design.cohortSize !== 0) return state;
+  if (!design || state.status !== 'open' || evaluatedLevel !== state.currentDoseLevel) return state;
 
   const levels = spec.doseLevels.map((d) => d.level);
   const tallies: LevelTally[] = levels.map((l) => ({ level: l, treated: levelRecord(state, l).evaluable, dlts: levelRecord(state, l).dlts }));
   const decision: EscalationDecision =
     design.design === 'BOIN'
       ? boinDecision(tallies, state.currentDoseLevel, levels, {
-          target: design.targetDltRate ?? 0.3,
+          target: design.targetDltRate,
           cohortSize: design.cohortSize,
           maxSampleSize: design.maxSampleSize,
         })
       : threePlusThree(tallies, state.currentDoseLevel, levels);
+  if (decision.awaiting) return state;
 
   return {
     ...state,

@@ -1,3 +1,5 @@
+import type { EscalationAction } from '../statistics';
+
 /** One dose level's tally: who was assigned it, whose DLT window has closed, and how many had a DLT. */
 export interface LevelRecord {
   enrolled: number;
@@ -5,14 +7,14 @@ export interface LevelRecord {
   dlts: number;
 }
 
-export type TrialStatus = 'open' | 'enrollment-complete' | 'mtd-found' | 'stopped';
+export type TrialStatus = 'open' | 'mtd-found' | 'stopped';
 
 /** A dose-escalation decision, with the counts that led to it. */
 export interface TrialDecision {
   at: string;
   patientId: string;
   seq: number;
-  action: 'escalate' | 'stay' | 'de-escalate' | 'mtd-found' | 'stop';
+  action: EscalationAction;
   fromLevel: number;
   toLevel: number | null;
   reason: string;

@@ -1,0 +1,49 @@
+import type { DataSource } from 'typeorm';
+import { addDays } from '#protocols';
+import type { Clock } from '../engine/clock';
+import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { OutcomesService } from './outcomes-service';
+
+const DAY0 = '2026-03-16T10:00:00.000Z';
+const on = (day: number) => addDays(DAY0, day);
+
+/** The service on mocked repositories: one CD19 patient whose log is given (after registration and the infusion). */
+function outcomesOf(after: Array<[type: string, day: number]>) {
+  const patients = [{ id: 'p-1', cohort: null }];
+  const log = [
+    ['PATIENT_REGISTERED', -30, { subjectId: 'S-1', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 }] as const,
+    ['INFUSION_COMPLETED', 0, { cellsPerKg: 7e6 }] as const,
+    ...after.map(([type, day]) => [type, day, {}] as const),
+  ].map(([type, day, data], index) => ({ patientId: 'p-1', seq: index + 1, type, data, occurredAt: on(day) }));
+  const rows = new Map<unknown, unknown[]>([
+    [PatientEntity, patients],
+    [PatientEventEntity, log],
+  ]);
+  const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity) }) } as unknown as DataSource;
+  const clock = { now: () => new Date(on(200)) } as Clock;
+  return new OutcomesService(dataSource, clock).outcomes('cd19-rr-all', { version: 1 });
+}
+
+describe('OutcomesService', () => {
+  it('censors survival at the last contact a person recorded, not at what the scheduler raised after it', async () => {
+    const outcomes = await outcomesOf([
+      ['VISIT_COMPLETED', 7],
+      ['VISIT_REMINDER', 12],
+      ['VISIT_WINDOW_CLOSING', 15],
+      ['VISIT_MISSED', 17],
+      ['DLT_WINDOW_ENDING', 25],
+      ['DLT_WINDOW_CLOSED', 28],
+      ['FOLLOW_UP_ENDED', 180],
+    ]);
+    expect(outcomes.survival.os?.points).toEqual([expect.objectContaining({ time: 7, events: 0, censored: 1 })]);
+  });
+
+  it('counts a visit a person recorded after a missed one as the last contact', async () => {
+    const outcomes = await outcomesOf([
+      ['VISIT_COMPLETED', 7],
+      ['VISIT_MISSED', 17],
+      ['VISIT_COMPLETED', 21],
+    ]);
+    expect(outcomes.survival.os?.points).toEqual([expect.objectContaining({ time: 21, censored: 1 })]);
+  });
+});
