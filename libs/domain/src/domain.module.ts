@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from './config/config';
 import { redisOptions } from './config/redis';
 import { dataSourceOptions } from './persistence/data-source-options';
 import { TransactionRunner } from './persistence/transaction-runner';
-import { Clock, SystemClock } from './engine/clock';
+import { Clock, clockFor } from './engine/clock';
 import { WorkflowEngine } from './engine/workflow-engine';
 import { EventWriter } from './engine/event-writer';
 import { JobDispatcher } from './scheduling/job-dispatcher';
@@ -41,7 +41,7 @@ export class DomainModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        { provide: Clock, useValue: options.clock ?? clockFor(config) },
         ...SERVICES,
       ],
       exports: [APP_CONFIG, Clock, BullModule, ...SERVICES],

@@ -15,6 +15,8 @@ const schema = z.object({
     .default('cart'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TIME_SCALE: z.coerce.number().positive().max(10_000_000).default(1),
+  /** With it, the server clock itself runs TIME_SCALE times as fast from this instant (simulations). */
+  CLOCK_ORIGIN: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with Z or an offset' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
   /** Timers due within this many days sit in Redis; later ones wait in the database for the reconciler. */
@@ -43,6 +45,8 @@ export interface AppConfig {
   queuePrefix: string;
   adminToken?: string;
   timeScale: number;
+  /** Set: the clock runs `timeScale` times as fast from this instant (ms since the epoch). */
+  clockOrigin?: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   bodyLimit: string;
   timerHorizonMs: number;
@@ -73,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefix: c.QUEUE_PREFIX,
     adminToken: c.ADMIN_TOKEN,
     timeScale: c.TIME_SCALE,
+    clockOrigin: c.CLOCK_ORIGIN === undefined ? undefined : Date.parse(c.CLOCK_ORIGIN),
     logLevel: c.LOG_LEVEL,
     bodyLimit: c.BODY_LIMIT,
     timerHorizonMs: c.TIMER_HORIZON_DAYS * 24 * 3600 * 1000,
