@@ -56,17 +56,17 @@ process.once('exit', () => {
 });
 
 /**
- * Compiles the services (`npm run build`), once per test file. tsc still emits JavaScript when it
- * reports type errors; those are the typecheck's business (`npm test` runs it first), so a build
+ * Compiles the services (`npm run build:server`: they do not need the console's bundle), once per
+ * test file. tsc still emits JavaScript when it reports type errors; those are the typecheck's business (`npm test` runs it first), so a build
  * whose only complaints are type errors is used with a warning. Any other failure stops the file.
  */
 export async function buildServices(timeoutMs = 120_000): Promise<void> {
   await new Promise<void>((done, fail) => {
-    execFile('npm', ['run', 'build'], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile('npm', ['run', 'build:server'], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return done();
       const typeErrorsOnly = !error.killed && /error TS\d+/.test(stdout) && Object.values(ENTRY).every((entry) => existsSync(entry));
-      if (!typeErrorsOnly) return fail(new Error(`npm run build failed: ${error.message}\n${stdout}\n${stderr}`));
-      console.warn(`npm run build reported type errors; testing the JavaScript it emitted:\n${stdout.split('\n').filter((l) => /error TS/.test(l)).join('\n')}`);
+      if (!typeErrorsOnly) return fail(new Error(`npm run build:server failed: ${error.message}\n${stdout}\n${stderr}`));
+      console.warn(`npm run build:server reported type errors; testing the JavaScript it emitted:\n${stdout.split('\n').filter((l) => /error TS/.test(l)).join('\n')}`);
       done();
     });
   });
