@@ -15,6 +15,7 @@ import { AuditController } from './controllers/audit.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { TrialsController } from './controllers/trials.controller';
 import { NotificationsController } from './controllers/notifications.controller';
+import { WorklistController } from './controllers/worklist.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -69,7 +70,7 @@ export class AppModule {
         }),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, MetricsController, TrialsController, NotificationsController, ProtocolsController, PatientsController, UsersController, AuditController],
+      controllers: [HealthController, MetricsController, TrialsController, NotificationsController, ProtocolsController, PatientsController, WorklistController, UsersController, AuditController],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -44,6 +46,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     res.status(status).json(body);
   });
   app.enableShutdownHooks();
+  serveConsole(app);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -58,6 +61,28 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
 
   await app.get(UserService).ensureAdmin();
   return app;
+}
+
+/** Where `npm run build:web` puts the console's bundle: dist/web, from this file compiled (dist/apps/api/src) or not. */
+const CONSOLE_DIR = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ? ['..', '..', '..'] : ['..', '..', '..', 'dist']), 'web');
+
+/**
+ * The web console's static files at /app (hash-routed, so index.html is the only page). Without a
+ * bundle, /app says how to build one instead of a bare 404.
+ */
+function serveConsole(app: NestExpressApplication): void {
+  if (existsSync(join(CONSOLE_DIR, 'index.html'))) {
+    app.useStaticAssets(CONSOLE_DIR, { prefix: '/app', index: 'index.html', maxAge: '1h', setHeaders: noCacheForIndex });
+    return;
+  }
+  app.use('/app', (_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', message: 'The web console is not built: run npm run build (or npm run build:web) and restart.' });
+  });
+}
+
+/** The bundle's files carry content hashes and may be cached; index.html names them, so it must not be. */
+function noCacheForIndex(res: Response, path: string): void {
+  if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
 export type { AppOptions };

@@ -16,6 +16,7 @@ import { OutboxRelay } from './scheduling/outbox-relay';
 import { WebhookSender } from './scheduling/webhook-sender';
 import { NotificationService } from './notifications/notification-service';
 import { PatientService } from './patients/patient-service';
+import { WorklistService } from './patients/worklist-service';
 import { UserService } from './users/user-service';
 import { SignatureService } from './users/signature-service';
 import { AuditService } from './audit/audit-service';
@@ -25,7 +26,7 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, UserService, SignatureService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

@@ -16,6 +16,7 @@ export * from './scheduling/reconciler';
 export * from './scheduling/outbox-relay';
 export * from './scheduling/webhook-sender';
 export * from './patients/patient-service';
+export * from './patients/worklist-service';
 export * from './patients/patient-view';
 export * from './users/user-service';
 export * from './users/signature-service';

@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { PatientEntity } from '../persistence/entities';
+import { type Actor, userIdOf } from '../engine/actor';
+import { Clock } from '../engine/clock';
+import { protocolOf, requireProtocol } from '../engine/require-protocol';
+import * as machine from '../engine/machine-boundary';
+import { NotificationService } from '../notifications/notification-service';
+
+const DAY_MS = 86_400_000;
+/** The most patients a worklist lists (most recently changed first); counts and visits cover them all. */
+const LISTED_PATIENTS = 500;
+/** Active patients whose schedules a worklist walks; beyond it the answer says it is truncated. */
+const WALKED_PATIENTS = 5000;
+const UNREAD_SHOWN = 10;
+
+export interface WorklistVisit {
+  patientId: string;
+  subjectId: string;
+  protocolId: string;
+  visit: string;
+  day: number;
+  targetDate: string;
+  windowStart: string;
+  windowEnd: string;
+}
+
+export interface WorklistDltWindow {
+  patientId: string;
+  subjectId: string;
+  protocolId: string;
+  doseLevel: number | null;
+  infusedAt: string | null;
+  closesAt: string;
+  daysLeft: number;
+}
+
+/**
+ * A site's day on one page: its patients by trial and state, the visits to do today and those past
+ * their target, the DLT windows still open and the inbox's unread notices. Only the caller's sites.
+ */
+@Injectable()
+export class WorklistService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly notifications: NotificationService,
+  ) {}
+
+  async forActor(actor: Actor) {
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    const today = nowIso.slice(0, 10);
+    const repo = this.dataSource.getRepository(PatientEntity);
+    const where: FindOptionsWhere<PatientEntity> = actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) };
+
+    const patients = await repo.find({ where, order: { updatedAt: 'DESC', id: 'ASC' }, take: LISTED_PATIENTS });
+    const counts: Array<{ protocolId: string; state: string; status: string; n: string | number }> = await repo
+      .createQueryBuilder('p')
+      .select(['p.protocolId AS "protocolId"', 'p.state AS "state"', 'p.status AS "status"', 'COUNT(*) AS "n"'])
+      .where(actor.siteIds === 'all' ? '1 = 1' : 'p.siteId IN (:...sites)', { sites: actor.siteIds })
+      .groupBy('p.protocolId')
+      .addGroupBy('p.state')
+      .addGroupBy('p.status')
+      .getRawMany();
+
+    // Only patients past Day 0 have visits and DLT windows.
+    const walked = await repo.find({
+      where: { ...where, status: 'active' },
+      order: { day0: 'ASC', id: 'ASC' },
+      take: WALKED_PATIENTS + 1,
+    });
+    const truncated = walked.length > WALKED_PATIENTS;
+    const dueToday: WorklistVisit[] = [];
+    const overdue: Array<WorklistVisit & { daysOverdue: number }> = [];
+    const dltWindows: WorklistDltWindow[] = [];
+    for (const patient of walked.slice(0, WALKED_PATIENTS)) {
+      if (!patient.day0) continue;
+      const protocol = protocolOf(patient);
+      const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
+      const who = { patientId: patient.id, subjectId: patient.subjectId, protocolId: patient.protocolId };
+      for (const v of protocol.schedule(context, nowIso)) {
+        if (v.status === 'done' || v.status === 'missed') continue;
+        const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
+        const targetDay = v.targetDate.slice(0, 10);
+        if (targetDay < today) overdue.push({ ...visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });
+        else if (v.status === 'due') dueToday.push(visit);
+      }
+      const window = context.dltWindow;
+      if (window && !window.closedAt) {
+        dltWindows.push({
+          ...who,
+          doseLevel: patient.doseLevel,
+          infusedAt: context.infusion?.infusedAt ?? null,
+          closesAt: window.closesAt,
+          daysLeft: Math.max(0, Math.ceil((Date.parse(window.closesAt) - now.getTime()) / DAY_MS)),
+        });
+      }
+    }
+    overdue.sort((a, b) => b.daysOverdue - a.daysOverdue || a.subjectId.localeCompare(b.subjectId));
+    dueToday.sort((a, b) => a.windowEnd.localeCompare(b.windowEnd) || a.subjectId.localeCompare(b.subjectId));
+    dltWindows.sort((a, b) => a.closesAt.localeCompare(b.closesAt));
+
+    const inbox = await this.notifications.inbox(actor, { unread: true, limit: UNREAD_SHOWN, offset: 0 });
+    return {
+      now: nowIso,
+      user: { id: userIdOf(actor), name: actor.name, role: actor.role, siteIds: actor.siteIds },
+      trials: trialsOf(counts),
+      patients: patients.map((p) => ({
+        id: p.id,
+        subjectId: p.subjectId,
+        siteId: p.siteId,
+        protocolId: p.protocolId,
+        protocolVersion: p.protocolVersion,
+        cohort: p.cohort,
+        state: p.state,
+        status: p.status,
+        doseLevel: p.doseLevel,
+        day0: p.day0,
+        updatedAt: p.updatedAt,
+      })),
+      visits: { dueToday, overdue },
+      dltWindows,
+      notifications: { unread: inbox.unread, items: inbox.items },
+      ...(truncated ? { truncated: true } : {}),
+    };
+  }
+}
+
+/** Patient counts per trial and state, from the grouped rows. */
+function trialsOf(rows: Array<{ protocolId: string; state: string; status: string; n: string | number }>) {
+  const trials = new Map<string, { protocolId: string; title: string; patients: number; active: number; byState: Record<string, number> }>();
+  for (const row of rows) {
+    const n = Number(row.n);
+    let trial = trials.get(row.protocolId);
+    if (!trial) {
+      trial = { protocolId: row.protocolId, title: requireProtocol(row.protocolId).spec.title, patients: 0, active: 0, byState: {} };
+      trials.set(row.protocolId, trial);
+    }
+    trial.patients += n;
+    if (row.status === 'active') trial.active += n;
+    trial.byState[row.state] = (trial.byState[row.state] ?? 0) + n;
+  }
+  return [...trials.values()].sort((a, b) => a.protocolId.localeCompare(b.protocolId));
+}

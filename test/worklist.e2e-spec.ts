@@ -1,0 +1,74 @@
+import { startTestApp, type TestApp } from './support/test-app';
+import { createUser, TrialSite } from './support/trial-site';
+
+/**
+ * The worklist a coordinator opens first: their own sites' patients by trial and state, the visits
+ * due today and overdue, the DLT windows still open, the unread notices.
+ */
+describe.each(['postgres', 'sqlite'] as const)('GET /worklist on %s', (kind) => {
+  let t: TestApp;
+  let siteA: TrialSite;
+  let siteB: TrialSite;
+  let infused: string;
+  let screening: string;
+  let elsewhere: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    siteA = await TrialSite.open(t, 'site-a');
+    siteB = await TrialSite.open(t, 'site-b');
+    infused = await siteA.infused();
+    screening = await siteA.register();
+    elsewhere = await siteB.infused();
+    // Day 13 after the infusions: D7 (day 7 ± 1) is 6 days past its target and not yet settled as
+    // missed (no timer has fired); D14 (day 14 ± 2) is open; the DLT window (28 days) has 15 left.
+    t.clock.advanceDays(13);
+  });
+
+  afterAll(() => t?.close());
+
+  const worklist = async (token: string) => {
+    const res = await t.http.get('/worklist').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+
+  it('shows only the caller\'s sites: their patients, by trial and state', async () => {
+    const list = await worklist(siteA.coordinator);
+    expect(list.user).toMatchObject({ role: 'coordinator', siteIds: ['site-a'] });
+    expect(list.patients.map((p: { id: string }) => p.id).sort()).toEqual([infused, screening].sort());
+    expect(list.trials).toEqual([
+      expect.objectContaining({ protocolId: 'cd19-rr-all', patients: 2, active: 2, byState: { dltWindow: 1, screening: 1 } }),
+    ]);
+    expect(JSON.stringify(list)).not.toContain(elsewhere);
+  });
+
+  it('lists the overdue visit, the visit due now and the open DLT window with the days left', async () => {
+    const list = await worklist(siteA.coordinator);
+    expect(list.visits.overdue).toEqual([expect.objectContaining({ patientId: infused, visit: 'D7', day: 7, daysOverdue: 6 })]);
+    expect(list.visits.dueToday).toEqual([expect.objectContaining({ patientId: infused, visit: 'D14', day: 14 })]);
+    expect(list.dltWindows).toEqual([expect.objectContaining({ patientId: infused, protocolId: 'cd19-rr-all', doseLevel: 1, daysLeft: 15 })]);
+    expect(Date.parse(list.now)).toBeGreaterThan(Date.now() + 12 * 86_400_000);
+  });
+
+  it('drops a visit from the overdue list once it is done (late, out of window)', async () => {
+    await siteA.record(infused, 'VISIT_COMPLETED', { visit: 'D7' });
+    const list = await worklist(siteA.coordinator);
+    expect(list.visits.overdue).toEqual([]);
+    expect(list.visits.dueToday.map((v: { visit: string }) => v.visit)).toEqual(['D14']);
+  });
+
+  it('gives a monitor of both sites both sites\' patients, and counts unread notices as the inbox does', async () => {
+    const monitor = await createUser(t, 'monitor', ['site-a', 'site-b']);
+    const list = await worklist(monitor);
+    expect(list.patients).toHaveLength(3);
+    expect(list.dltWindows.map((w: { patientId: string }) => w.patientId).sort()).toEqual([infused, elsewhere].sort());
+    const inbox = await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${siteA.coordinator}`);
+    expect((await worklist(siteA.coordinator)).notifications.unread).toBe(inbox.body.unread);
+  });
+
+  it('is refused without a token', async () => {
+    const res = await t.http.get('/worklist');
+    expect(res.status).toBe(401);
+  });
+});
