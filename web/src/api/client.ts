@@ -1,0 +1,128 @@
+import { currentSession, endSession } from './session';
+import type {
+  ApiErrorBody,
+  EventAnswer,
+  EventBody,
+  LogEntry,
+  Notification,
+  Outcomes,
+  Page,
+  Patient,
+  ProtocolDefinition,
+  ProtocolSummary,
+  Schedule,
+  Trial,
+  Worklist,
+} from './types';
+
+/** An answer other than 2xx, or no answer at all (`status` 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message);
+    this.name = 'ApiError';
+  }
+}
+
+export const SESSION_ENDED = 'Your session has ended or the token is no longer valid. Sign in again.';
+
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Use this token instead of the session's (signing in). */
+  token?: string;
+  /** A 401 is the caller's to handle (signing in), not a reason to end the session. */
+  keepSessionOn401?: boolean;
+  as?: 'json' | 'text';
+}
+
+async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const token = options.token ?? currentSession()?.token;
+  const headers: Record<string, string> = { Accept: options.as === 'text' ? 'text/plain' : 'application/json', ...options.headers };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, { error: 'unreachable', message: 'The server could not be reached. Check the connection and try again.' });
+  }
+  if (response.ok) {
+    if (response.status === 204) return undefined as T;
+    return (options.as === 'text' ? await response.text() : await response.json()) as T;
+  }
+  const body = await errorBody(response);
+  if (response.status === 401 && !options.keepSessionOn401) endSession(SESSION_ENDED);
+  throw new ApiError(response.status, body);
+}
+
+async function errorBody(response: Response): Promise<ApiErrorBody> {
+  try {
+    const body = (await response.json()) as Partial<ApiErrorBody>;
+    if (body && typeof body.message === 'string') return { error: body.error ?? 'error', ...body } as ApiErrorBody;
+  } catch {
+    // not JSON: fall through
+  }
+  return { error: `http_${response.status}`, message: `The server answered ${response.status} ${response.statusText}.` };
+}
+
+const q = (params: Record<string, string | number | undefined>) => {
+  const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+};
+const seg = encodeURIComponent;
+
+/** Every page of a paginated list. */
+async function allPages<T>(path: (limit: number, offset: number) => string, limit = 500): Promise<T[]> {
+  const items: T[] = [];
+  for (let offset = 0; ; offset += limit) {
+    const page = await request<Page<T>>(path(limit, offset));
+    items.push(...page.items);
+    if (page.items.length < limit || items.length >= page.total) return items;
+  }
+}
+
+/** The one client of the HTTP API: same origin, bearer token from the session. */
+export const api = {
+  /** Checks a token by reading the caller's worklist with it; a 401 here does not touch the session. */
+  worklistWith: (token: string) => request<Worklist>('/worklist', { token, keepSessionOn401: true }),
+  worklist: () => request<Worklist>('/worklist'),
+  markRead: (id: string) => request<Pick<Notification, 'id' | 'readAt'>>(`/notifications/${seg(id)}/read`, { method: 'POST', body: {} }),
+
+  protocols: () => request<ProtocolSummary[]>('/protocols'),
+  protocol: (id: string, version?: number) => request<ProtocolDefinition>(`/protocols/${seg(id)}${q({ version })}`),
+  diagram: (id: string, version?: number) => request<string>(`/protocols/${seg(id)}/diagram${q({ version })}`, { as: 'text' }),
+
+  patient: (id: string) => request<Patient>(`/patients/${seg(id)}`),
+  schedule: (id: string) => request<Schedule>(`/patients/${seg(id)}/schedule`),
+  /** The whole log, in `seq` order. */
+  async events(id: string): Promise<LogEntry[]> {
+    const entries: LogEntry[] = [];
+    const limit = 1000;
+    for (;;) {
+      const batch = await request<LogEntry[]>(`/patients/${seg(id)}/events${q({ afterSeq: entries.at(-1)?.seq ?? 0, limit })}`);
+      entries.push(...batch);
+      if (batch.length < limit) return entries;
+    }
+  },
+  /** Posts one event; `ifMatch` makes it a 409 if the patient changed since that version was read. */
+  postEvent: (id: string, body: EventBody, ifMatch?: number) =>
+    request<EventAnswer>(`/patients/${seg(id)}/events`, {
+      method: 'POST',
+      body,
+      headers: ifMatch === undefined ? {} : { 'If-Match': String(ifMatch) },
+    }),
+  /** Every patient of a protocol the caller may see. */
+  patientsOf: (protocolId: string) => allPages<Patient>((limit, offset) => `/patients${q({ protocolId, limit, offset })}`),
+
+  trial: (protocolId: string, version?: number) => request<Trial>(`/trials/${seg(protocolId)}${q({ version })}`),
+  outcomes: (protocolId: string, version?: number) => request<Outcomes>(`/trials/${seg(protocolId)}/outcomes${q({ version })}`),
+};

@@ -1,0 +1,208 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import { Alert, Button, Group, PasswordInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { generateForm } from '@rjsf/mantine';
+import type { IChangeEvent } from '@rjsf/core';
+import type { RJSFSchema } from '@rjsf/utils';
+import { api } from '../api/client';
+import type { EventAnswer, EventBody, User } from '../api/types';
+import { ExplanationAlert } from '../components/Feedback';
+import { explain } from '../lib/errors';
+import { humanizeEvent } from '../lib/format';
+import type { Explanation } from '../lib/refusal';
+import { defaultMeaning, requiresSignature } from '../lib/signature';
+import { eventFormSpec, prune, type EventFormContext } from './event-schema';
+import { UtcDateTimeInput } from './UtcDateTimeInput';
+import { schemaValidator } from './validator';
+import { templates, widgets } from './widgets';
+
+type Data = Record<string, unknown>;
+
+const Form = generateForm<Data, RJSFSchema>();
+
+/** The submit button says what it does. */
+const ACTIONS: Record<string, string> = {
+  SCREENING_DATA_RECORDED: 'Record screening data',
+  CONSENT_SIGNED: 'Record consent',
+  ELIGIBILITY_CONFIRMED: 'Sign off eligibility',
+  SCREEN_FAILED: 'Record screen failure',
+  ENROLLED: 'Enroll',
+  LEUKAPHERESIS_COMPLETED: 'Record leukapheresis',
+  PRODUCT_RELEASED: 'Record product release',
+  MANUFACTURING_FAILED: 'Record manufacturing failure',
+  LYMPHODEPLETION_STARTED: 'Start lymphodepletion',
+  LYMPHODEPLETION_COMPLETED: 'Complete lymphodepletion',
+  INFUSION_COMPLETED: 'Record infusion',
+  ADVERSE_EVENT_REPORTED: 'Report adverse event',
+  DLT_ADJUDICATED: 'Sign off DLT adjudication',
+  LAB_RESULT_RECORDED: 'Record lab result',
+  RESPONSE_ASSESSED: 'Record response assessment',
+  VISIT_COMPLETED: 'Record visit',
+  PROGRESSION_OR_RELAPSE: 'Record progression or relapse',
+  LOST_TO_FOLLOW_UP: 'Record loss to follow-up',
+  WITHDRAWN: 'Record withdrawal',
+  DEATH: 'Record death',
+};
+
+export interface EventFormProps {
+  type: string;
+  context: EventFormContext;
+  user: User;
+  onRecorded: (type: string, answer: EventAnswer) => void;
+  onReload: () => void;
+}
+
+/**
+ * The form of one event the patient's state accepts: fields generated from the protocol's JSON
+ * Schema of the event's data, then when it happened (clinical time), a reason, and the signature
+ * when the event is an electronic signature. Posted with If-Match, so a form left open while the
+ * patient changed is refused rather than applied to a state it was not meant for.
+ */
+export function EventForm({ type, context, user, onRecorded, onReload }: EventFormProps) {
+  const spec = useMemo(() => eventFormSpec(type, context), [type, context]);
+  const [data, setData] = useState<Data>({});
+  const [occurredAt, setOccurredAt] = useState<string | undefined>();
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [meaning, setMeaning] = useState(defaultMeaning(type));
+  const [problem, setProblem] = useState<Explanation | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const signs = requiresSignature(type, (prune(data) ?? {}) as Data);
+
+  async function submit(formData: Data | undefined) {
+    const sent = (prune(formData ?? data) ?? {}) as Data;
+    const body: EventBody = {
+      type,
+      data: sent,
+      ...(occurredAt ? { occurredAt } : {}),
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+      ...(requiresSignature(type, sent) ? { signature: { password, meaning: meaning.trim() } } : {}),
+    };
+    setBusy(true);
+    setProblem(null);
+    try {
+      const answer = await api.postEvent(context.patient.id, body, context.patient.version);
+      setData({});
+      setOccurredAt(undefined);
+      setReason('');
+      setPassword('');
+      onRecorded(type, answer);
+    } catch (error) {
+      setProblem(explain(error, type));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const common = (
+    <Stack gap="sm" mt={spec.hasFields ? 'sm' : 0}>
+      <Group align="flex-start" gap="md" wrap="wrap">
+        <UtcDateTimeInput
+          label="When it happened"
+          description="Clinical time; leave empty for now. May be earlier than entries already recorded."
+          value={occurredAt}
+          onChange={setOccurredAt}
+          testId="occurred-at"
+        />
+        <TextInput
+          label="Reason or note"
+          description="Optional: why, for a correction or a late entry."
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+          style={{ flex: 1, minWidth: 220 }}
+          maxLength={500}
+        />
+      </Group>
+      {signs && <SignatureFields type={type} user={user} password={password} meaning={meaning} onPassword={setPassword} onMeaning={setMeaning} />}
+      {problem && <ExplanationAlert explanation={problem} onReload={onReload} onClose={() => setProblem(null)} />}
+      <Group>
+        <Button type="submit" loading={busy} data-testid="submit-event">
+          {ACTIONS[type] ?? `Record ${humanizeEvent(type).toLowerCase()}`}
+        </Button>
+      </Group>
+    </Stack>
+  );
+
+  return (
+    <div data-testid={`event-form-${type}`} data-event-type={type}>
+      {spec.hasFields ? (
+        <Form
+          className="rjsf"
+          schema={spec.schema}
+          uiSchema={spec.uiSchema}
+          formData={data}
+          validator={schemaValidator}
+          widgets={widgets}
+          templates={templates}
+          showErrorList={false}
+          noHtml5Validate
+          experimental_defaultFormStateBehavior={{ emptyObjectFields: 'populateRequiredDefaults', constAsDefaults: 'never' }}
+          onChange={(e: IChangeEvent<Data>) => setData(e.formData ?? {})}
+          onSubmit={(e: IChangeEvent<Data>) => void submit(e.formData)}
+          disabled={busy}
+        >
+          {common}
+        </Form>
+      ) : (
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit({});
+          }}
+        >
+          <Text size="sm" c="dimmed">
+            This event carries no data.
+          </Text>
+          {common}
+        </form>
+      )}
+    </div>
+  );
+}
+
+function SignatureFields(props: {
+  type: string;
+  user: User;
+  password: string;
+  meaning: string;
+  onPassword: (v: string) => void;
+  onMeaning: (v: string) => void;
+}): ReactNode {
+  const mayNotSign = props.user.role !== 'investigator' && props.user.role !== 'admin';
+  return (
+    <Alert color="gray" variant="light" title="Electronic signature" p="sm">
+      <Stack gap="xs">
+        <Text size="sm">
+          {humanizeEvent(props.type)} is an investigator's sign-off. Your name, the time and the meaning below are sealed into the record.
+        </Text>
+        {mayNotSign && (
+          <Text size="sm" c="red.8">
+            Only an investigator may sign this; as a {props.user.role} the server will refuse it.
+          </Text>
+        )}
+        <Group align="flex-start" gap="md" wrap="wrap">
+          <PasswordInput
+            label="Signing password"
+            description="Your signing password, not your access token."
+            value={props.password}
+            onChange={(e) => props.onPassword(e.currentTarget.value)}
+            required
+            w={260}
+            autoComplete="off"
+            data-testid="signing-password"
+          />
+          <Textarea
+            label="Meaning of this signature"
+            value={props.meaning}
+            onChange={(e) => props.onMeaning(e.currentTarget.value)}
+            required
+            autosize
+            minRows={1}
+            style={{ flex: 1, minWidth: 260 }}
+          />
+        </Group>
+      </Stack>
+    </Alert>
+  );
+}

@@ -1,0 +1,63 @@
+import { Group, NativeSelect, Text } from '@mantine/core';
+import { deepEquals, type TitleFieldProps, type WidgetProps } from '@rjsf/utils';
+import { UtcDateTimeInput } from './UtcDateTimeInput';
+
+/** rjsf widget for clinical times (onset, collected, resolved): a UTC date-time input. */
+export function ClinicalDateTimeWidget(props: WidgetProps) {
+  return (
+    <UtcDateTimeInput
+      id={props.id}
+      label={props.label}
+      description={props.schema.description}
+      value={typeof props.value === 'string' ? props.value : undefined}
+      onChange={(iso) => props.onChange(iso)}
+      required={props.required}
+      disabled={props.disabled || props.readonly}
+      error={props.rawErrors?.length ? props.rawErrors.join(' ') : undefined}
+    />
+  );
+}
+
+/**
+ * A single choice (visit, compartment, oxygen support …) as a native select: the same for mouse,
+ * keyboard and screen readers, and it cannot lose a pick to a closing dropdown.
+ */
+export function NativeSelectWidget(props: WidgetProps) {
+  const options = props.options.enumOptions ?? [];
+  const selected = options.findIndex((o) => deepEquals(o.value, props.value));
+  return (
+    <NativeSelect
+      id={props.id}
+      label={props.label}
+      description={props.schema.description}
+      required={props.required}
+      disabled={props.disabled || props.readonly}
+      error={props.rawErrors?.length ? props.rawErrors.join(' ') : undefined}
+      data={[{ value: '', label: props.placeholder || 'Choose…' }, ...options.map((o, i) => ({ value: String(i), label: o.label }))]}
+      value={selected >= 0 ? String(selected) : ''}
+      onChange={(e) => {
+        const v = e.currentTarget.value;
+        props.onChange(v === '' ? props.options.emptyValue : options[Number(v)]?.value);
+      }}
+      onBlur={() => props.onBlur(props.id, props.value)}
+      onFocus={() => props.onFocus(props.id, props.value)}
+    />
+  );
+}
+
+export const widgets = { clinicalDateTime: ClinicalDateTimeWidget, SelectWidget: NativeSelectWidget };
+
+/** A group's title (CRS findings, Labs …) at the size of a field label, with its add/remove control. */
+export function GroupTitle({ id, title, optionalDataControl }: TitleFieldProps) {
+  if (!title && !optionalDataControl) return null;
+  return (
+    <Group justify="space-between" wrap="nowrap" mt={4}>
+      <Text id={id} fw={600} size="sm">
+        {title}
+      </Text>
+      {optionalDataControl}
+    </Group>
+  );
+}
+
+export const templates = { TitleFieldTemplate: GroupTitle };

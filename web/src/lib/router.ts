@@ -1,0 +1,47 @@
+import { useEffect, useState } from 'react';
+
+/** The console's pages, hash-routed so the server serves one index.html. */
+export type Route =
+  | { page: 'worklist' }
+  | { page: 'patient'; id: string }
+  | { page: 'trials' }
+  | { page: 'trial'; protocolId: string; version?: number }
+  | { page: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  if (parts.length === 0) return { page: 'worklist' };
+  if (parts[0] === 'patients' && parts.length === 2) return { page: 'patient', id: parts[1]! };
+  if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
+  if (parts[0] === 'trials' && parts.length === 2) {
+    const version = Number(params.get('version'));
+    return { page: 'trial', protocolId: parts[1]!, ...(Number.isInteger(version) && version > 0 ? { version } : {}) };
+  }
+  return { page: 'not-found', path };
+}
+
+export const href = {
+  worklist: () => '#/',
+  patient: (id: string) => `#/patients/${encodeURIComponent(id)}`,
+  trials: () => '#/trials',
+  trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
+};
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const update = () => {
+      setRoute(parseRoute(window.location.hash));
+      window.scrollTo(0, 0);
+    };
+    window.addEventListener('hashchange', update);
+    return () => window.removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}
+
+export function navigate(to: string): void {
+  window.location.hash = to;
+}

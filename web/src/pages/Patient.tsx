@@ -1,0 +1,74 @@
+import { useMemo } from 'react';
+import { Grid, Group, Stack, Text } from '@mantine/core';
+import { api } from '../api/client';
+import { protocolDefinition, splitProtocol } from '../api/cache';
+import type { User } from '../api/types';
+import { LoadError, Loading } from '../components/Feedback';
+import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
+import { href } from '../lib/router';
+import { useResource } from '../lib/use-resource';
+import { EventPanel } from './patient/EventPanel';
+import { Facts } from './patient/Facts';
+import { ScheduleTable } from './patient/ScheduleTable';
+import { Timeline } from './patient/Timeline';
+
+async function loadPatient(id: string) {
+  const [patient, schedule, events] = await Promise.all([api.patient(id), api.schedule(id), api.events(id)]);
+  const [protocolId, version] = splitProtocol(patient.protocol);
+  const protocol = await protocolDefinition(protocolId, version);
+  return { patient, schedule, events, protocol };
+}
+
+/** One patient: state, Day 0, dose, schedule, the event log, and a form for each event the state accepts. */
+export default function PatientPage({ patientId, user }: { patientId: string; user: User }) {
+  const page = useResource(() => loadPatient(patientId), patientId);
+  // One context object per answer, so the forms regenerate their schemas only when the patient changed.
+  const context = useMemo(() => page.data && { protocol: page.data.protocol, patient: page.data.patient, visits: page.data.schedule.visits }, [page.data]);
+  if (!page.data || !context) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the patient…" />;
+  const { patient, schedule, events, protocol } = page.data;
+
+  return (
+    <Stack gap="lg">
+      <PageHeader
+        crumbs={[{ label: 'Worklist', href: href.worklist() }, { label: protocol.title, href: href.trial(protocol.id, protocol.version) }, { label: patient.subjectId }]}
+        title={<span data-testid="patient-subject">{patient.subjectId}</span>}
+        subtitle={
+          <Group gap="xs" component="span">
+            <Text span>
+              {protocol.id} v{protocol.version}
+            </Text>
+            <Text span c="dimmed">
+              · site {patient.siteId}
+              {patient.cohort ? ` · cohort ${patient.cohort}` : ''} · record version {patient.version}
+            </Text>
+          </Group>
+        }
+      />
+      <Facts patient={patient} protocol={protocol} />
+      <Grid gap="lg">
+        <Grid.Col span={{ base: 12, lg: 7 }}>
+          <Section
+            title="Record an event"
+            description={`Forms for the ${patient.acceptedEvents.length} event${patient.acceptedEvents.length === 1 ? '' : 's'} this state accepts, generated from the protocol.`}
+            testId="record-event"
+          >
+            <EventPanel context={context} user={user} onRecorded={page.reload} onReload={() => void page.reload()} />
+          </Section>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 5 }}>
+          <Section title="Schedule" description="Visits from Day 0 with their windows." testId="schedule-section">
+            <ScheduleTable visits={schedule.visits} day0={schedule.day0} />
+          </Section>
+        </Grid.Col>
+      </Grid>
+      <Section
+        title="Timeline"
+        description={`${events.length} entries, newest first. “When it happened” is clinical time; “Recorded” is when the server wrote the entry.`}
+        testId="timeline-section"
+      >
+        <Timeline entries={events} day0={patient.day0} />
+      </Section>
+    </Stack>
+  );
+}

@@ -1,0 +1,186 @@
+import { useState } from 'react';
+import { Badge, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
+import { api } from '../api/client';
+import { protocolDefinition } from '../api/cache';
+import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
+import { LoadError, Loading, NoData } from '../components/Feedback';
+import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
+import { Stat } from '../components/Stat';
+import { formatDateTime, formatPercent, sentence } from '../lib/format';
+import { href, navigate } from '../lib/router';
+import { useResource } from '../lib/use-resource';
+import { EscalationChart } from './trial/EscalationChart';
+import { DecisionsTable, LevelsTable } from './trial/EscalationTables';
+import { carCopySeries } from './trial/kinetics-data';
+import { KineticsChart } from './trial/KineticsChart';
+import { AeTable, CytokineTable, KineticsTable, ResponseTables } from './trial/OutcomeTables';
+import { StateDiagram } from './trial/StateDiagram';
+import { SurvivalChart } from './trial/SurvivalChart';
+
+interface TrialData {
+  protocol: ProtocolDefinition;
+  versions: number[];
+  trial: Trial;
+  outcomes: Outcomes;
+  patients: Patient[];
+}
+
+async function loadTrial(protocolId: string, version?: number): Promise<TrialData> {
+  const [protocol, summaries, trial, outcomes, everyVersion] = await Promise.all([
+    protocolDefinition(protocolId, version),
+    api.protocols(),
+    api.trial(protocolId, version),
+    api.outcomes(protocolId, version),
+    api.patientsOf(protocolId),
+  ]);
+  const versions = summaries.find((s) => s.id === protocolId)?.versions ?? [protocol.version];
+  const patients = everyVersion.filter((p) => p.protocol === `${protocol.id}@${protocol.version}`);
+  return { protocol, versions, trial, outcomes, patients };
+}
+
+const STATUS: Record<string, { label: string; color: string }> = {
+  open: { label: 'Open', color: 'teal' },
+  'mtd-found': { label: 'MTD found', color: 'blue' },
+  stopped: { label: 'Stopped', color: 'red' },
+  complete: { label: 'Enrollment complete', color: 'gray' },
+};
+
+/** A trial at a glance: enrollment, dose escalation, efficacy, survival, safety, kinetics, the state machine. */
+export default function TrialPage({ protocolId, version }: { protocolId: string; version?: number }) {
+  const page = useResource(() => loadTrial(protocolId, version), `${protocolId}@${version ?? ''}`);
+  const [cohort, setCohort] = useState('all');
+  if (!page.data) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the trial…" />;
+  const { protocol, versions, trial, outcomes, patients } = page.data;
+  const cohorts = outcomes.cohorts;
+  const group: OutcomeGroup = cohorts.find((c) => c.cohort === cohort) ?? outcomes;
+  const status = STATUS[trial.status] ?? { label: sentence(trial.status), color: 'gray' };
+  const subjects = new Map(patients.map((p) => [p.id, p.subjectId]));
+  const level = (n: number | null) => (n === null ? '—' : `L${n}`);
+  const levelLabel = (n: number | null) => trial.levels.find((l) => l.level === n)?.label;
+
+  return (
+    <Stack gap="lg">
+      <PageHeader
+        crumbs={[{ label: 'Trials', href: href.trials() }, { label: protocol.id }]}
+        title={<span data-testid="trial-title">{protocol.title}</span>}
+        badges={
+          <Badge color={status.color} variant="light" radius="sm" tt="none" data-testid="trial-status">
+            {status.label}
+          </Badge>
+        }
+        subtitle={[protocol.registryId, protocol.phase, protocol.product].filter(Boolean).join(' · ')}
+        actions={
+          versions.length > 1 ? (
+            <SegmentedControl
+              size="xs"
+              value={String(protocol.version)}
+              data={versions.map((v) => ({ value: String(v), label: `Version ${v}` }))}
+              onChange={(v) => navigate(href.trial(protocol.id, Number(v)))}
+            />
+          ) : undefined
+        }
+      />
+
+      <SimpleGrid cols={{ base: 2, md: 3, lg: 6 }}>
+        <div>
+          <Stat label="Enrolled" value={`${trial.enrolled} / ${trial.target}`} testId="stat-enrolled" />
+          <Progress value={trial.target ? (100 * trial.enrolled) / trial.target : 0} size="sm" mt={4} aria-label="enrollment against target" />
+        </div>
+        <Stat label="Infused" value={outcomes.infused} hint={`${outcomes.participants} registered`} />
+        <Stat label="Dose level now" value={level(trial.currentDoseLevel)} hint={levelLabel(trial.currentDoseLevel)} testId="stat-level" />
+        <Stat label="MTD" value={trial.mtd === null ? 'not yet' : `L${trial.mtd}`} hint={trial.mtd === null ? undefined : levelLabel(trial.mtd)} testId="stat-mtd" />
+        <Stat label="ORR" value={formatPercent(outcomes.response.orr.rate, 0)} hint={`${outcomes.response.orr.successes} of ${outcomes.response.orr.n} infused`} />
+        <Stat label="Grade ≥ 3 AEs" value={outcomes.safety.participantsWithGrade3OrWorse} hint="participants" />
+      </SimpleGrid>
+
+      {!trial.enrollmentOpen && trial.enrollmentClosedReasons.length > 0 && (
+        <Text size="sm" c="orange.8">
+          Enrollment is closed: {trial.enrollmentClosedReasons.map(sentence).join('; ')}.
+        </Text>
+      )}
+
+      <Section
+        title="Dose escalation"
+        description={
+          trial.doseEscalation
+            ? `${trial.doseEscalation.design} design${trial.doseEscalation.cohortSize ? `, cohorts of ${trial.doseEscalation.cohortSize}` : ''}${
+                trial.doseEscalation.staggerDays ? `, infusions at least ${trial.doseEscalation.staggerDays} days apart` : ''
+              }. ${trial.pending.length} patient${trial.pending.length === 1 ? '' : 's'} awaiting DLT evaluation.`
+            : `Single dose level. ${trial.pending.length} patient${trial.pending.length === 1 ? '' : 's'} awaiting DLT evaluation.`
+        }
+        testId="escalation-section"
+      >
+        <Grid gap="lg">
+          <Grid.Col span={{ base: 12, lg: 5 }}>
+            <LevelsTable trial={trial} />
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, lg: 7 }}>
+            <EscalationChart patients={patients} levels={protocol.doseLevels} mtd={trial.mtd} />
+          </Grid.Col>
+        </Grid>
+        <DecisionsTable trial={trial} />
+      </Section>
+
+      {cohorts.length > 0 && (
+        <Group gap="sm">
+          <Text size="sm" fw={600}>
+            Outcomes for
+          </Text>
+          <SegmentedControl
+            size="xs"
+            value={cohort}
+            onChange={setCohort}
+            data={[{ value: 'all', label: 'All patients' }, ...cohorts.map((c) => ({ value: c.cohort, label: `Cohort ${c.cohort}` }))]}
+          />
+        </Group>
+      )}
+
+      <Section title="Survival" description={`Kaplan–Meier estimates in days from infusion, as of ${formatDateTime(outcomes.asOf)}; + marks a censored patient, shading the 95% CI.`} testId="survival-section">
+        <SimpleGrid cols={{ base: 1, md: 3 }}>
+          <SurvivalChart title="Overall survival" km={group.survival.os} testId="km-os" />
+          <SurvivalChart title="Progression-free survival" km={group.survival.pfs} testId="km-pfs" />
+          <SurvivalChart title="Event-free survival" km={group.survival.efs} testId="km-efs" />
+        </SimpleGrid>
+      </Section>
+
+      <Grid gap="lg">
+        <Grid.Col span={{ base: 12, lg: 5 }}>
+          <Section title="Response" description={`${group.response.criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'} criteria; best response per infused patient.`} testId="response-section">
+            <ResponseTables group={group} />
+          </Section>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 7 }}>
+          <Section title="Adverse events by grade" description={`${group.safety.participantsWithGrade3OrWorse} participant(s) with a grade ≥ 3 event.`} testId="safety-section">
+            <AeTable group={group} />
+          </Section>
+        </Grid.Col>
+      </Grid>
+
+      <Section title="CAR-T kinetics" description="CAR copies in blood by study day (Day 0 = infusion); Cmax, Tmax and AUC 0–28 by the trapezoid rule." testId="kinetics-section">
+        <KineticsPanel patients={patients} group={group} cohortPatients={cohort === 'all' ? null : new Set(patients.filter((p) => p.cohort === cohort).map((p) => p.id))} />
+        <Grid gap="lg">
+          <Grid.Col span={{ base: 12, lg: 7 }}>
+            <KineticsTable group={group} subjects={subjects} />
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, lg: 5 }}>
+            <CytokineTable group={group} />
+          </Grid.Col>
+        </Grid>
+      </Section>
+
+      <Section title="Protocol state machine" description="Generated from the machine the engine runs; events label the transitions." testId="diagram-section">
+        <StateDiagram protocolId={protocol.id} version={protocol.version} />
+      </Section>
+    </Stack>
+  );
+}
+
+function KineticsPanel({ patients, group, cohortPatients }: { patients: Patient[]; group: OutcomeGroup; cohortPatients: Set<string> | null }) {
+  const shown = cohortPatients ? patients.filter((p) => cohortPatients.has(p.id)) : patients;
+  // Read again only when the set of patients or one of their logs changed.
+  const series = useResource(() => carCopySeries(shown), shown.map((p) => `${p.id}:${p.lastSeq}`).join(','));
+  if (!group.kinetics.perPatient.length) return <NoData>No CAR copy results yet.</NoData>;
+  if (!series.data) return series.error ? <LoadError error={series.error} onRetry={series.reload} /> : <Loading label="Reading the lab results…" />;
+  return <KineticsChart series={series.data} />;
+}

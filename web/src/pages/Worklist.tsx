@@ -1,0 +1,295 @@
+import { useState } from 'react';
+import { Anchor, Badge, Button, Grid, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { api } from '../api/client';
+import type { Notification, Worklist as WorklistAnswer, WorklistDltWindow, WorklistPatient, WorklistTrial, WorklistVisit } from '../api/types';
+import { StateBadge } from '../components/Badges';
+import { ClinicalDate } from '../components/Dates';
+import { LoadError, Loading, NoData } from '../components/Feedback';
+import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
+import { Stat } from '../components/Stat';
+import { formatDateTime, formatRange, formatStudyDay, humanizeState, studyDay } from '../lib/format';
+import { href } from '../lib/router';
+import { useResource } from '../lib/use-resource';
+
+/** Home: the caller's patients by trial, visits due and overdue, open DLT windows, unread notifications. */
+export function Worklist() {
+  const worklist = useResource(api.worklist, 'worklist');
+  if (!worklist.data) return worklist.error ? <LoadError error={worklist.error} onRetry={worklist.reload} /> : <Loading label="Loading your worklist…" />;
+  const w = worklist.data;
+  const titles = new Map(w.trials.map((t) => [t.protocolId, t.title]));
+  const active = w.trials.reduce((n, t) => n + t.active, 0);
+
+  return (
+    <Stack gap="lg">
+      <PageHeader title="Worklist" subtitle={`${w.user.name} · as of ${formatDateTime(w.now)}`} />
+      <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
+        <Stat label="Active patients" value={active} hint={`${w.patients.length} on ${w.trials.length} trial${w.trials.length === 1 ? '' : 's'}`} testId="stat-active" />
+        <Stat label="Visits due today" value={w.visits.dueToday.length} testId="stat-due" />
+        <Stat label="Overdue visits" value={w.visits.overdue.length} color={w.visits.overdue.length ? 'orange.8' : undefined} testId="stat-overdue" />
+        <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
+        <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
+      </SimpleGrid>
+
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, lg: 7 }}>
+          <Stack gap="md">
+            <Section title="Overdue visits" description="Not done, target date passed, window not yet closed." testId="overdue-visits">
+              <VisitTable visits={w.visits.overdue} titles={titles} overdue />
+            </Section>
+            <Section title="Visits due today" description="Window open now." testId="due-visits">
+              <VisitTable visits={w.visits.dueToday} titles={titles} />
+            </Section>
+            <Section title="Open DLT windows" description="Patients still inside the dose-limiting toxicity window." testId="dlt-windows">
+              <DltWindowTable windows={w.dltWindows} />
+            </Section>
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 5 }}>
+          <Notifications worklist={w} onChange={worklist.reload} />
+        </Grid.Col>
+      </Grid>
+
+      <Section title="My patients" description="By trial and state; most recently changed first." testId="my-patients">
+        {w.trials.length === 0 ? (
+          <NoData>No patients are registered at your sites yet.</NoData>
+        ) : (
+          <Stack gap="lg">
+            {w.trials.map((trial) => (
+              <TrialPatients key={trial.protocolId} trial={trial} patients={w.patients.filter((p) => p.protocolId === trial.protocolId)} now={w.now} />
+            ))}
+          </Stack>
+        )}
+      </Section>
+    </Stack>
+  );
+}
+
+function PatientLink({ id, subjectId }: { id: string; subjectId: string }) {
+  return (
+    <Anchor href={href.patient(id)} fw={600} className="nowrap">
+      {subjectId}
+    </Anchor>
+  );
+}
+
+function VisitTable({ visits, titles, overdue = false }: { visits: WorklistVisit[]; titles: Map<string, string>; overdue?: boolean }) {
+  if (!visits.length) return <NoData>{overdue ? 'No overdue visits.' : 'No visits due today.'}</NoData>;
+  return (
+    <Table.ScrollContainer minWidth={480}>
+      <Table verticalSpacing={6} highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Subject</Table.Th>
+            <Table.Th>Trial</Table.Th>
+            <Table.Th>Visit</Table.Th>
+            <Table.Th>Target</Table.Th>
+            <Table.Th>Window</Table.Th>
+            {overdue && <Table.Th className="num">Overdue</Table.Th>}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {visits.map((v) => (
+            <Table.Tr key={`${v.patientId}-${v.visit}`} data-subject={v.subjectId}>
+              <Table.Td>
+                <PatientLink id={v.patientId} subjectId={v.subjectId} />
+              </Table.Td>
+              <Table.Td title={titles.get(v.protocolId)} className="nowrap">
+                {v.protocolId}
+              </Table.Td>
+              <Table.Td className="nowrap">
+                <Text size="sm" fw={600} span>
+                  {v.visit}
+                </Text>
+                <Text size="xs" c="dimmed" span ml={6} className="nowrap">
+                  {formatStudyDay(v.day)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <ClinicalDate iso={v.targetDate} />
+              </Table.Td>
+              <Table.Td className="nowrap">{formatRange(v.windowStart, v.windowEnd)}</Table.Td>
+              {overdue && (
+                <Table.Td className="num">
+                  <Text span inherit c="orange.8" fw={700}>
+                    {v.daysOverdue}
+                  </Text>
+                </Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+function DltWindowTable({ windows }: { windows: WorklistDltWindow[] }) {
+  if (!windows.length) return <NoData>No DLT window is open.</NoData>;
+  return (
+    <Table.ScrollContainer minWidth={480}>
+      <Table verticalSpacing={6} highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Subject</Table.Th>
+            <Table.Th>Trial</Table.Th>
+            <Table.Th className="num">Dose level</Table.Th>
+            <Table.Th className="nowrap">Day 0</Table.Th>
+            <Table.Th>Window closes</Table.Th>
+            <Table.Th className="num">Days left</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {windows.map((d) => (
+            <Table.Tr key={d.patientId} data-subject={d.subjectId}>
+              <Table.Td>
+                <PatientLink id={d.patientId} subjectId={d.subjectId} />
+              </Table.Td>
+              <Table.Td className="nowrap">{d.protocolId}</Table.Td>
+              <Table.Td className="num">{d.doseLevel ?? '—'}</Table.Td>
+              <Table.Td>
+                <ClinicalDate iso={d.infusedAt} />
+              </Table.Td>
+              <Table.Td>
+                <ClinicalDate iso={d.closesAt} />
+              </Table.Td>
+              <Table.Td className="num">{d.daysLeft}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+const KIND_LABEL: Record<string, { label: string; color: string }> = {
+  'visit-reminder': { label: 'Visit reminder', color: 'gray' },
+  'visit-window-closing': { label: 'Window closing', color: 'orange' },
+  'visit-missed': { label: 'Visit missed', color: 'orange' },
+  'dlt-window-ending': { label: 'DLT window ending', color: 'gray' },
+  'dlt-window-closed': { label: 'DLT window closed', color: 'gray' },
+  'dose-limiting-toxicity': { label: 'DLT', color: 'red' },
+  'severe-adverse-event': { label: 'Severe AE', color: 'red' },
+  withdrawal: { label: 'Withdrawal', color: 'gray' },
+  death: { label: 'Death', color: 'dark' },
+};
+
+function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onChange: () => Promise<void> }) {
+  const [marking, setMarking] = useState<string | null>(null);
+  const { unread, items } = worklist.notifications;
+  const subjects = new Map(worklist.patients.map((p) => [p.id, p.subjectId]));
+
+  async function markRead(n: Notification) {
+    setMarking(n.id);
+    try {
+      await api.markRead(n.id);
+      await onChange();
+    } finally {
+      setMarking(null);
+    }
+  }
+
+  return (
+    <Section
+      title="Unread notifications"
+      description={unread > items.length ? `The ${items.length} newest of ${unread} unread.` : 'Newest first.'}
+      testId="notifications"
+    >
+      {!items.length ? (
+        <NoData>Nothing unread.</NoData>
+      ) : (
+        <Stack gap={0}>
+          {items.map((n) => {
+            const kind = KIND_LABEL[n.kind] ?? { label: n.kind, color: 'gray' };
+            const subject = n.payload?.subjectId ?? (n.patientId ? subjects.get(n.patientId) : undefined);
+            return (
+              <Group key={n.id} justify="space-between" wrap="nowrap" py={6} style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }} data-testid="notification">
+                <Stack gap={2} style={{ minWidth: 0 }}>
+                  <Group gap={6} wrap="nowrap">
+                    <Badge size="sm" radius="sm" variant="light" color={kind.color} tt="none">
+                      {kind.label}
+                    </Badge>
+                    {subject && n.patientId && <PatientLink id={n.patientId} subjectId={subject} />}
+                  </Group>
+                  <Text size="sm">{n.message}</Text>
+                  <Text size="xs" c="dimmed">
+                    {formatDateTime(n.createdAt)}
+                  </Text>
+                </Stack>
+                <Button size="compact-xs" variant="subtle" loading={marking === n.id} onClick={() => void markRead(n)} style={{ flexShrink: 0 }}>
+                  Mark read
+                </Button>
+              </Group>
+            );
+          })}
+        </Stack>
+      )}
+    </Section>
+  );
+}
+
+function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patients: WorklistPatient[]; now: string }) {
+  const states = Object.entries(trial.byState).sort((a, b) => b[1] - a[1]);
+  return (
+    <Stack gap={6} data-testid="trial-patients" data-protocol={trial.protocolId}>
+      <Group justify="space-between" align="baseline">
+        <div>
+          <Anchor href={href.trial(trial.protocolId)} fw={700}>
+            {trial.title}
+          </Anchor>
+          <Text size="xs" c="dimmed">
+            {trial.protocolId} · {trial.patients} patient{trial.patients === 1 ? '' : 's'}, {trial.active} active
+          </Text>
+        </div>
+        <Group gap={4}>
+          {states.map(([state, n]) => (
+            <Badge key={state} variant="default" radius="sm" tt="none" fw={500}>
+              {humanizeState(state)}: {n}
+            </Badge>
+          ))}
+        </Group>
+      </Group>
+      <Table.ScrollContainer minWidth={640}>
+        <Table verticalSpacing={4} striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Subject</Table.Th>
+              <Table.Th>Site</Table.Th>
+              <Table.Th>State</Table.Th>
+              <Table.Th className="num">Dose level</Table.Th>
+              <Table.Th>Day 0</Table.Th>
+              <Table.Th className="num">Study day</Table.Th>
+              <Table.Th>Last change</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {patients.map((p) => (
+              <Table.Tr key={p.id}>
+                <Table.Td>
+                  <PatientLink id={p.id} subjectId={p.subjectId} />
+                  {p.cohort && (
+                    <Text span size="xs" c="dimmed" ml={6}>
+                      {p.cohort}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>{p.siteId}</Table.Td>
+                <Table.Td>
+                  <StateBadge state={p.state} />
+                </Table.Td>
+                <Table.Td className="num">{p.doseLevel ?? '—'}</Table.Td>
+                <Table.Td>
+                  <ClinicalDate iso={p.day0} />
+                </Table.Td>
+                <Table.Td className="num">{p.day0 && p.status === 'active' ? studyDay(now, p.day0) : '—'}</Table.Td>
+                <Table.Td>
+                  <ClinicalDate iso={p.updatedAt} withTime />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
+  );
+}

@@ -1,0 +1,136 @@
+import type { ReactNode } from 'react';
+import { Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import type { Patient, ProtocolDefinition } from '../../api/types';
+import { DltBadge, StateBadge } from '../../components/Badges';
+import { ClinicalDate } from '../../components/Dates';
+import { formatStudyDay, humanizeState, scientific, studyDay } from '../../lib/format';
+import { DoseTable } from './ResultSummary';
+
+function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <Stack gap={2} data-testid={testId}>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600} lts={0.3}>
+        {label}
+      </Text>
+      <div>{children}</div>
+    </Stack>
+  );
+}
+
+/** The patient at a glance: where they are, Day 0, the dose, safety so far. */
+export function Facts({ patient, protocol }: { patient: Patient; protocol: ProtocolDefinition }) {
+  const { record } = patient;
+  const level = protocol.doseLevels.find((d) => d.level === patient.doseLevel);
+  const today = new Date().toISOString();
+  const lastResponse = record.responses.at(-1);
+  return (
+    <Paper withBorder p="md" radius="sm">
+      <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="md" verticalSpacing="md">
+        <Fact label="State" testId="fact-state">
+          <Group gap={6}>
+            <StateBadge state={patient.state} />
+            {patient.status === 'offStudy' && (
+              <Text size="xs" c="dimmed">
+                off study
+              </Text>
+            )}
+          </Group>
+        </Fact>
+        <Fact label="Day 0 (infusion)" testId="fact-day0">
+          {patient.day0 ? (
+            <Stack gap={0}>
+              <Text size="sm" fw={600}>
+                <ClinicalDate iso={patient.day0} withTime />
+              </Text>
+              {patient.status === 'active' && (
+                <Text size="xs" c="dimmed">
+                  today is {formatStudyDay(studyDay(today, patient.day0))}
+                </Text>
+              )}
+            </Stack>
+          ) : (
+            <Text size="sm" c="dimmed">
+              not infused yet
+            </Text>
+          )}
+        </Fact>
+        <Fact label="Dose level" testId="fact-dose">
+          {patient.doseLevel ? (
+            <Stack gap={0}>
+              <Text size="sm" fw={600}>
+                Level {patient.doseLevel}
+                {level ? ` · ${level.label}` : ''}
+              </Text>
+              {record.infusion && (
+                <Text size="xs" c="dimmed">
+                  given {scientific(record.infusion.cellsPerKg)}/kg · {scientific(record.infusion.totalCells)} cells
+                </Text>
+              )}
+            </Stack>
+          ) : (
+            <Text size="sm" c="dimmed">
+              assigned at enrollment
+            </Text>
+          )}
+        </Fact>
+        <Fact label="DLT window">
+          {record.dltWindow ? (
+            <Stack gap={0}>
+              <Text size="sm">
+                {record.dltWindow.closedAt ? 'closed ' : 'closes '}
+                <ClinicalDate iso={record.dltWindow.closedAt ?? record.dltWindow.closesAt} />
+              </Text>
+            </Stack>
+          ) : (
+            <Text size="sm" c="dimmed">
+              opens at infusion
+            </Text>
+          )}
+        </Fact>
+        <Fact label="Safety" testId="fact-safety">
+          <Stack gap={2}>
+            <Text size="sm">
+              {record.adverseEventCount} AE{record.adverseEventCount === 1 ? '' : 's'}
+              {record.worstAdverseEventGrade ? `, worst grade ${record.worstAdverseEventGrade}` : ''}
+            </Text>
+            {record.dlts.map((d) => (
+              <Group key={`${d.term}-${d.onset}`} gap={4} wrap="nowrap">
+                <DltBadge provisional={d.provisional} />
+                <Text size="xs">
+                  {d.term}, grade {d.grade}
+                  {d.adjudicated ? ' · adjudicated' : ''}
+                </Text>
+              </Group>
+            ))}
+          </Stack>
+        </Fact>
+        <Fact label="Response">
+          {lastResponse ? (
+            <Text size="sm">
+              <b>{lastResponse.response}</b> at {lastResponse.visit}
+              {record.progression ? ' · progressed' : ''}
+            </Text>
+          ) : (
+            <Text size="sm" c="dimmed">
+              {record.progression ? 'progressed' : 'not assessed'}
+            </Text>
+          )}
+        </Fact>
+      </SimpleGrid>
+      {record.lymphodepletion && (
+        <Stack gap={4} mt="md">
+          <Text size="xs" c="dimmed" tt="uppercase" fw={600} lts={0.3}>
+            Lymphodepletion · BSA {record.lymphodepletion.plan.bsaM2} m² · started <ClinicalDate iso={record.lymphodepletion.startedAt} />
+          </Text>
+          <DoseTable plan={record.lymphodepletion.plan} />
+        </Stack>
+      )}
+      {record.offStudy && (
+        <Text size="sm" mt="sm" c="dimmed">
+          Off study: {humanizeState(patient.state)}
+          {record.offStudy.reason ? ` (${record.offStudy.reason})` : ''}.
+        </Text>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,57 @@
+import { Group, Table, Text, Tooltip } from '@mantine/core';
+import type { Visit } from '../../api/types';
+import { VisitBadge, type VisitDisplayStatus } from '../../components/Badges';
+import { ClinicalDate } from '../../components/Dates';
+import { NoData } from '../../components/Feedback';
+import { formatRange, formatStudyDay } from '../../lib/format';
+
+/** Overdue: not done, not settled as missed, and its target date is before today (UTC). */
+export function visitDisplayStatus(visit: Visit, now: Date): VisitDisplayStatus {
+  if (visit.status === 'done' || visit.status === 'missed') return visit.status;
+  return visit.targetDate.slice(0, 10) < now.toISOString().slice(0, 10) ? 'overdue' : visit.status;
+}
+
+/** The patient's visits from Day 0: target date, window, status. */
+export function ScheduleTable({ visits, day0 }: { visits: Visit[]; day0: string | null }) {
+  if (!day0) return <NoData>The schedule starts at the infusion (Day 0).</NoData>;
+  if (!visits.length) return <NoData>The protocol schedules no visits.</NoData>;
+  const now = new Date();
+  return (
+    <Table.ScrollContainer minWidth={420}>
+      <Table verticalSpacing={5} highlightOnHover data-testid="schedule">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Visit</Table.Th>
+            <Table.Th className="num">Day</Table.Th>
+            <Table.Th>Target</Table.Th>
+            <Table.Th>Window</Table.Th>
+            <Table.Th>Status</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {visits.map((v) => (
+            <Table.Tr key={v.name} data-visit={v.name}>
+              <Table.Td>
+                <Tooltip label={v.assessments?.join(' · ') || 'No assessments listed'} multiline w={280} openDelay={300}>
+                  <Text size="sm" fw={600} span>
+                    {v.name}
+                  </Text>
+                </Tooltip>
+              </Table.Td>
+              <Table.Td className="num">{formatStudyDay(v.day).replace('Day ', '')}</Table.Td>
+              <Table.Td>
+                <ClinicalDate iso={v.targetDate} />
+              </Table.Td>
+              <Table.Td className="nowrap">{formatRange(v.windowStart, v.windowEnd, false)}</Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  <VisitBadge status={visitDisplayStatus(v, now)} />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,96 @@
+import { Badge, Table, Text } from '@mantine/core';
+import type { Trial } from '../../api/types';
+import { ClinicalDate } from '../../components/Dates';
+import { NoData } from '../../components/Feedback';
+import { formatPercent, sentence } from '../../lib/format';
+
+/** Per dose level: enrolled, evaluable (DLT window closed), DLTs, the observed DLT rate. */
+export function LevelsTable({ trial }: { trial: Trial }) {
+  return (
+    <Table verticalSpacing={5} data-testid="levels-table">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Level</Table.Th>
+          <Table.Th>Dose</Table.Th>
+          <Table.Th className="num">Enrolled</Table.Th>
+          <Table.Th className="num">Evaluable</Table.Th>
+          <Table.Th className="num">DLTs</Table.Th>
+          <Table.Th className="num">DLT rate</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {trial.levels.map((l) => (
+          <Table.Tr key={l.level} fw={l.level === trial.currentDoseLevel ? 600 : undefined}>
+            <Table.Td className="nowrap">
+              {l.level}
+              {l.level === trial.currentDoseLevel && (
+                <Badge size="xs" variant="light" radius="sm" ml={6} tt="none" style={{ minWidth: 'max-content' }}>
+                  current
+                </Badge>
+              )}
+              {l.level === trial.mtd && (
+                <Badge size="xs" variant="outline" color="dark" radius="sm" ml={6} tt="none" style={{ minWidth: 'max-content' }}>
+                  MTD
+                </Badge>
+              )}
+            </Table.Td>
+            <Table.Td className="nowrap">{l.label}</Table.Td>
+            <Table.Td className="num">{l.enrolled}</Table.Td>
+            <Table.Td className="num">{l.evaluable}</Table.Td>
+            <Table.Td className="num">
+              <Text span inherit c={l.dlts > 0 ? 'red.8' : undefined} fw={l.dlts > 0 ? 700 : undefined}>
+                {l.dlts}
+              </Text>
+            </Table.Td>
+            <Table.Td className="num">{l.evaluable ? formatPercent(l.dlts / l.evaluable, 0) : '—'}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+const ACTION: Record<string, string> = {
+  escalate: 'Escalate',
+  stay: 'Stay',
+  'de-escalate': 'De-escalate',
+  'mtd-found': 'MTD found',
+  stop: 'Stop',
+};
+
+/** Every escalation decision the design made, with its reason. */
+export function DecisionsTable({ trial }: { trial: Trial }) {
+  if (!trial.decisions.length) {
+    return <NoData>{trial.doseEscalation ? 'No decision yet: the first cohort has not been evaluated.' : 'This protocol has a single dose level and no escalation design.'}</NoData>;
+  }
+  return (
+    <Table verticalSpacing={5} data-testid="decisions-table">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Date</Table.Th>
+          <Table.Th>Decision</Table.Th>
+          <Table.Th className="num">From</Table.Th>
+          <Table.Th className="num">To</Table.Th>
+          <Table.Th>Reason</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {trial.decisions.map((d, i) => (
+          <Table.Tr key={`${d.at}-${i}`}>
+            <Table.Td>
+              <ClinicalDate iso={d.at} />
+            </Table.Td>
+            <Table.Td className="nowrap">
+              <Text span inherit fw={600} c={d.action === 'stop' ? 'red.8' : undefined}>
+                {ACTION[d.action] ?? d.action}
+              </Text>
+            </Table.Td>
+            <Table.Td className="num">L{d.fromLevel}</Table.Td>
+            <Table.Td className="num">{d.toLevel === null ? '—' : `L${d.toLevel}`}</Table.Td>
+            <Table.Td>{sentence(d.reason)}.</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
