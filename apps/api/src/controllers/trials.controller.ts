@@ -51,7 +51,11 @@ export class TrialsController {
    * ICANS by grade; CAR-T kinetics and cytokine peaks — for the trial and per cohort, as of `asOf`.
    */
   @Get(':protocolId/outcomes')
-  getOutcomes(@Param('protocolId') protocolId: string, @Query(new ZodPipe(outcomesQuery, 'query')) query: z.infer<typeof outcomesQuery>) {
-    return this.outcomes.outcomes(protocolId, query);
+  getOutcomes(
+    @Param('protocolId') protocolId: string,
+    @Query(new ZodPipe(outcomesQuery, 'query')) query: z.infer<typeof outcomesQuery>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.outcomes.outcomes(protocolId, query, actor);
   }
 }

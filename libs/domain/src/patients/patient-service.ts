@@ -71,11 +71,9 @@ export class PatientService {
     const patient = await this.visible(patientId, actor);
     const protocol = protocolOf(patient);
     const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
-    return {
-      patientId,
-      day0: patient.day0,
-      visits: protocol.schedule(context, this.clock.now().toISOString()),
-    };
+    const now = this.clock.now().toISOString();
+    // `now` is the clock the statuses were read against (a client's own clock may differ).
+    return { patientId, day0: patient.day0, now, visits: protocol.schedule(context, now) };
   }
 
   async visible(patientId: string, actor: Actor): Promise<PatientEntity> {

@@ -5,6 +5,7 @@ import { isSchedulerEventType, trialOutcomes, type PatientLog } from '#protocols
 import { requireProtocol } from '../engine/require-protocol';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { Clock } from '../engine/clock';
+import { type Actor, canSeeSite } from '../engine/actor';
 
 const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_OR_RELAPSE', 'DEATH', 'ADVERSE_EVENT_REPORTED', 'LAB_RESULT_RECORDED'];
 
@@ -18,12 +19,16 @@ export class OutcomesService {
     private readonly clock: Clock,
   ) {}
 
-  async outcomes(protocolId: string, options: { version?: number; asOf?: string }) {
+  /**
+   * The measures count every patient of the trial; the rows that name a patient (kinetics, cytokine
+   * peaks) name only the caller's own sites' patients, by id and subject id, and leave the others anonymous.
+   */
+  async outcomes(protocolId: string, options: { version?: number; asOf?: string }, actor: Actor) {
     const protocol = requireProtocol(protocolId, options.version);
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
     const patients = await this.dataSource.getRepository(PatientEntity).find({
       where: { protocolId: protocol.id, protocolVersion: protocol.version },
-      select: { id: true, cohort: true },
+      select: { id: true, cohort: true, siteId: true, subjectId: true },
       order: { registeredAt: 'ASC' },
     });
     const events: LoggedEvent[] = patients.length
@@ -40,7 +45,20 @@ export class OutcomesService {
       else logs.set(event.patientId, [event]);
     }
     const patientLogs: PatientLog[] = patients.map((p) => outcomeLog(p, logs.get(p.id) ?? []));
-    return trialOutcomes(protocol.spec, patientLogs, asOf);
+    const outcomes = trialOutcomes(protocol.spec, patientLogs, asOf);
+    const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
+    const named = <T extends { patientId: string }>(row: T) => {
+      const subjectId = subjects.get(row.patientId);
+      return subjectId === undefined ? { ...row, patientId: null, subjectId: null } : { ...row, subjectId };
+    };
+    return {
+      ...outcomes,
+      kinetics: {
+        ...outcomes.kinetics,
+        perPatient: outcomes.kinetics.perPatient.map(named),
+        cytokinePeaks: outcomes.kinetics.cytokinePeaks.map((c) => ({ ...c, peaks: c.peaks.map(named) })),
+      },
+    };
   }
 }
 

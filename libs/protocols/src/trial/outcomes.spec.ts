@@ -112,7 +112,22 @@ describe('trial outcomes', () => {
 
   it('computes CAR-T kinetics by the trapezoid rule, counting a duplicated result once, and cytokine peaks', () => {
     // From (day 0, 0): (0 + 1000) / 2 × 7 + (1000 + 3000) / 2 × 7 + (3000 + 500) / 2 × 14 = 3 500 + 14 000 + 24 500 = 42 000 copies × days.
-    expect(outcomes.kinetics.perPatient).toEqual([{ patientId: 'p1', compartment: 'PB', cmax: 3000, tmax: 14, auc: 42_000, samples: 3 }]);
+    expect(outcomes.kinetics.perPatient).toEqual([
+      {
+        patientId: 'p1',
+        compartment: 'PB',
+        cmax: 3000,
+        tmax: 14,
+        auc: 42_000,
+        samples: 3,
+        // The curve a plot draws: one value per study day, in day order.
+        curve: [
+          { day: 7, value: 1000 },
+          { day: 14, value: 3000 },
+          { day: 28, value: 500 },
+        ],
+      },
+    ]);
     expect(outcomes.kinetics.cytokinePeaks.find((c) => c.code === 'IL6')).toMatchObject({ patients: 1, medianPeak: 200 });
   });
 

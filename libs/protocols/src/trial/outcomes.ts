@@ -75,11 +75,10 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
 
   const kinetics = infused.flatMap((p) => {
     const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
-    return compartments.map((compartment) => ({
-      patientId: p.patientId,
-      compartment,
-      ...carTKinetics(onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment))),
-    }));
+    return compartments.map((compartment) => {
+      const curve = onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
+      return { patientId: p.patientId, compartment, ...carTKinetics(curve), curve: [...curve].sort((a, b) => a.day - b.day) };
+    });
   });
   const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
     const of = kinetics.filter((k) => k.compartment === compartment);
