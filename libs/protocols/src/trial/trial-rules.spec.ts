@@ -100,6 +100,34 @@ describe('3+3 on NCT03754764 when patients leave during the DLT window', () => {
     expect(state.decisions).toHaveLength(2);
   });
 
+  it("keeps a cohort's slots taken until the cohort is decided, not just until each patient's window closes", () => {
+    const refused = (state: TrialState) => trialRefusals(spec, state, event('ENROLLED'));
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id, 1);
+    expect(refused(state)[0]).toMatch(/cohort of 3 at dose level 1 is full and awaiting DLT evaluation/);
+    // p1 with a DLT and p2 without are evaluated; p3 is still in its window: 1 of 2, undecided.
+    state = close(state, 'p1', 1, true);
+    state = close(state, 'p2', 1, false);
+    expect(state.decisions).toEqual([]);
+    expect(refused(state)).toHaveLength(1);
+    // 1 of 3: treat 3 more at level 1, so three slots open there, and no fourth.
+    state = close(state, 'p3', 1, false);
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'stay', toLevel: 1 });
+    expect(refused(state)).toEqual([]);
+    for (const id of ['p4', 'p5', 'p6']) state = enrol(state, id, 1);
+    expect(refused(state)[0]).toMatch(/is full and awaiting DLT evaluation/);
+    // A patient who leaves before evaluation without a DLT gives the slot back for a replacement.
+    state = leave(state, 'p6', 1, 'WITHDRAWN', []);
+    expect(refused(state)).toEqual([]);
+    state = enrol(state, 'p7', 1);
+    for (const id of ['p4', 'p5']) state = close(state, id, 1, false);
+    expect(refused(state)).toHaveLength(1);
+    // 1 of 6 at level 1: escalate; level 2 opens with one cohort, and level 1 never exceeds 6 evaluable.
+    state = close(state, 'p7', 1, false);
+    expect(state).toMatchObject({ currentDoseLevel: 2, levels: { '1': { enrolled: 6, evaluable: 6, dlts: 1 } } });
+    expect(refused(state)).toEqual([]);
+  });
+
   it('tallies a late evaluation at a level the trial has left without deciding again', () => {
     let state = newTrialState(spec);
     for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id, 1);

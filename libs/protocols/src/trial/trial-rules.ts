@@ -40,10 +40,11 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
     if (escalation && state.status === 'open') {
       const level = state.currentDoseLevel;
       const waiting = state.pending.filter((p) => p.level === level);
-      if (waiting.length >= escalation.cohortSize) {
+      if (levelRecord(state, level).enrolled >= escalation.cohortSize * cohortsAssigned(spec, state, level)) {
         const closes = waiting.map((p) => p.closesAt).filter((at): at is string => at !== null).sort();
-        const when =
-          closes.length === waiting.length
+        const when = !waiting.length
+          ? 'the slot opens when the cohort is decided'
+          : closes.length === waiting.length
             ? `the slot opens when their DLT windows have closed, on ${fmtDate(closes.at(-1)!)}`
             : `the slot opens once they are infused and their DLT windows have closed (${closes.length} of ${waiting.length} infused)`;
         return [`the cohort of ${escalation.cohortSize} at dose level ${level} is full and awaiting DLT evaluation; ${when}`];
@@ -59,6 +60,18 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
     }
   }
   return [];
+}
+
+/**
+ * How many cohorts the design has sent to a level: the first level's opening cohort, and one for each
+ * decision that named it (escalate or de-escalate to it, or stay and treat more there). A level's
+ * slots are that many cohorts; a slot stays taken until its cohort is decided, not just until the
+ * patient's own DLT window closes, so no patient joins a cohort whose decision is still open. A
+ * patient off study before evaluation without a DLT gives the slot back (`enrolled` drops).
+ */
+function cohortsAssigned(spec: LifecycleSpec, state: TrialState, level: number): number {
+  const opening = spec.doseLevels[0].level === level ? 1 : 0;
+  return opening + state.decisions.filter((d) => d.toLevel === level && d.action !== 'mtd-found' && d.action !== 'stop').length;
 }
 
 export interface TrialStep {

@@ -1,0 +1,33 @@
+/** One thing a site does for a patient at a simulated instant. */
+export interface Step {
+  at: number;
+  what: string;
+  run(): Promise<void>;
+}
+
+/** A patient's steps in time order; a step may add later ones (a DLT to adjudicate, a relapse to record). */
+export class Agenda {
+  private readonly steps: Step[] = [];
+
+  add(at: number, what: string, run: () => Promise<void>): void {
+    const index = this.steps.findIndex((s) => s.at > at);
+    const step = { at, what, run };
+    if (index === -1) this.steps.push(step);
+    else this.steps.splice(index, 0, step);
+  }
+
+  /** Takes the earliest step. */
+  next(): Step | undefined {
+    return this.steps.shift();
+  }
+
+  get size(): number {
+    return this.steps.length;
+  }
+
+  /** Drops every step after an instant (the patient left the study then). */
+  dropAfter(at: number): void {
+    const keep = this.steps.filter((s) => s.at <= at);
+    this.steps.splice(0, this.steps.length, ...keep);
+  }
+}

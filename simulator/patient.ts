@@ -1,0 +1,312 @@
+import { requiresSignature } from '#domain';
+import { type ApiAnswer, type ExpectedRefusal, isOk } from './api';
+import { DAY_MS, iso } from './clock';
+import { cellDoseWithin } from './clinical/dose';
+import { drawCandidate, type ScreeningCandidate, screeningParts } from './clinical/screening';
+import { cohortPlan, type DoseLevelDefinition, type SimulationContext } from './context';
+import { FollowUp } from './follow-up';
+import type { Random } from './random';
+import type { SiteStaff } from './staff';
+
+/** The patient as the API answers it (the fields the simulator reads). */
+export interface PatientView {
+  id: string;
+  state: string;
+  status: 'active' | 'offStudy';
+  doseLevel: number | null;
+  day0: string | null;
+  acceptedEvents: string[];
+}
+
+/** How one simulated patient ended, for the report. */
+export interface PatientSummary {
+  subjectId: string;
+  siteId: string;
+  cohort: string | null;
+  patientId?: string;
+  finalState: string;
+  /** Set when the patient failed screening: the finding the generator made, and the reasons the engine gave. */
+  screenFailure?: { finding?: string; reasons: string[] };
+  doseLevel?: number;
+  infusedAt?: string;
+  /** An unexpected answer stopped this patient's simulation. */
+  stoppedByError: boolean;
+}
+
+export type Role = 'coordinator' | 'investigator' | 'lab';
+
+export interface PostOptions {
+  as?: Role;
+  /** When it happened (simulated ms); omitted: the engine's now. */
+  occurredAt?: number;
+  expect?: ExpectedRefusal[];
+}
+
+/** An answer no step was ready for: this patient stops (the error is already recorded). */
+export class StopPatient extends Error {}
+
+/** Real time the engine has to end a follow-up (FOLLOW_UP_ENDED) after it fell due; its reconciler runs every second. */
+const FOLLOW_UP_END_GRACE_MS = 20_000;
+
+/** Days an eligible patient waits for a dose-escalation slot before the site gives up. */
+export const MAX_SLOT_WAIT_DAYS = 120;
+
+const MANUFACTURING_FAILURES = [
+  'insufficient T-cell expansion',
+  'CAR transduction efficiency below the release specification',
+  'failed sterility testing of the final product',
+];
+
+const SIGNATURE_MEANINGS: Record<string, string> = {
+  ELIGIBILITY_CONFIRMED: 'I confirm that the patient meets every eligibility criterion',
+  DLT_ADJUDICATED: "I adjudicate whether this adverse event is dose-limiting",
+  RESPONSE_ASSESSED: 'I assess the response on the findings of this visit',
+};
+
+/**
+ * One synthetic patient, driven through the trial by its site's staff over the HTTP API: screening,
+ * eligibility, enrollment (waiting for a slot where the dose escalation asks), manufacturing,
+ * lymphodepletion and infusion, then the follow-up (follow-up.ts) until the engine ends it.
+ */
+export class SimulatedPatient {
+  private current: PatientView | undefined;
+  readonly summary: PatientSummary;
+
+  constructor(
+    readonly ctx: SimulationContext,
+    readonly site: SiteStaff,
+    readonly subjectId: string,
+    readonly cohort: string | null,
+    private readonly arrivalAt: number,
+    readonly rng: Random,
+  ) {
+    this.summary = { subjectId, siteId: site.siteId, cohort, finalState: 'not registered', stoppedByError: false };
+  }
+
+  get view(): PatientView | undefined {
+    return this.current;
+  }
+
+  async run(): Promise<PatientSummary> {
+    try {
+      await this.ctx.clock.until(this.arrivalAt);
+      const dose = await this.screenAndEnroll();
+      if (dose) {
+        const t0 = await this.prepareAndInfuse(dose);
+        if (t0 !== undefined) await this.followUp(t0, dose);
+      }
+    } catch (error) {
+      if (!(error instanceof StopPatient)) {
+        this.ctx.api.stats.errors.push({ method: '-', path: this.subjectId, status: null, message: `simulator: ${(error as Error).stack ?? error}` });
+      }
+      this.summary.stoppedByError = true;
+      if (this.current) await this.reload().catch(() => undefined);
+    }
+    this.summary.finalState = this.current?.state ?? 'not registered';
+    return this.summary;
+  }
+
+  // ---- Screening and enrollment ---------------------------------------------------------------
+
+  private async screenAndEnroll(): Promise<DoseLevelDefinition | undefined> {
+    const { definition, profile } = this.ctx.trial;
+    const candidate = drawCandidate(profile.screening, this.rng, this.cohort, this.ctx.clock.now());
+    const registered = await this.ctx.api.post('/patients', this.site.coordinator, {
+      protocolId: definition.id,
+      ...(this.cohort ? { cohort: this.cohort } : {}),
+      subjectId: this.subjectId,
+      siteId: this.site.siteId,
+      ...candidate.demographics,
+    });
+    if (registered.status !== 201) throw new StopPatient();
+    this.current = registered.body as PatientView;
+    this.summary.patientId = this.current.id;
+
+    await this.days(0.05, 0.4);
+    await this.post('CONSENT_SIGNED', { consentVersion: 'v1.0' });
+    for (const part of screeningParts(candidate.screening)) {
+      await this.days(0.5, 3);
+      await this.post('SCREENING_DATA_RECORDED', part as Record<string, unknown>);
+    }
+    await this.days(1, 3);
+    if (!(await this.confirmEligibility(candidate))) return undefined;
+    return this.enroll();
+  }
+
+  /** The investigator's signed sign-off; a 422 (expected only for a candidate made ineligible) ends in a screen failure. */
+  private async confirmEligibility(candidate: ScreeningCandidate): Promise<boolean> {
+    const expect = candidate.ineligibility ? [{ status: 422, error: 'refused' }] : [];
+    const answer = await this.post('ELIGIBILITY_CONFIRMED', { attestations: candidate.attestations }, { as: 'investigator', expect });
+    if (!answer.refusal) return true;
+    const reasons: string[] = answer.body.reasons ?? [];
+    await this.days(0.1, 1);
+    await this.screenFail(`not eligible: ${reasons.join('; ')}`, { finding: candidate.ineligibility, reasons });
+    return false;
+  }
+
+  /**
+   * ENROLLED; while the dose-escalation cohort awaits its DLT evaluation the engine refuses it (422)
+   * and says when the slot opens: wait until then and ask again, for up to MAX_SLOT_WAIT_DAYS.
+   */
+  private async enroll(): Promise<DoseLevelDefinition | undefined> {
+    const eligibleAt = this.ctx.clock.now();
+    let waiting = false;
+    for (;;) {
+      await this.days(0.3, 2);
+      const answer = await this.post('ENROLLED', {}, {
+        expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)/ }],
+      });
+      if (!answer.refusal) {
+        const dose = answer.body.result.doseLevel as DoseLevelDefinition;
+        this.summary.doseLevel = dose.level;
+        return dose;
+      }
+      const reasons: string[] = answer.body.reasons ?? [];
+      const slotFull = reasons.some((r) => /awaiting DLT evaluation/.test(r));
+      if (!slotFull || this.ctx.clock.now() - eligibleAt > MAX_SLOT_WAIT_DAYS * DAY_MS) {
+        const reason = slotFull
+          ? `no enrollment slot opened within ${MAX_SLOT_WAIT_DAYS} days: the dose-escalation cohort was awaiting its DLT evaluation`
+          : `enrollment closed: ${reasons[0]}`;
+        await this.screenFail(reason, { reasons: [reason] });
+        return undefined;
+      }
+      if (!waiting) this.milestone(`waits for a dose-escalation slot (${reasons[0].replace(/^the /, '')})`);
+      waiting = true;
+      const trial = await this.get(`/trials/${this.ctx.trial.definition.id}`);
+      const closes = (trial.pending as Array<{ level: number; closesAt: string | null }>)
+        .filter((p) => p.level === trial.currentDoseLevel)
+        .map((p) => p.closesAt);
+      const retryAt =
+        closes.length && closes.every((c) => c !== null)
+          ? Math.max(...closes.map((c) => Date.parse(c!))) + this.rng.between(0.2, 1.5) * DAY_MS
+          : this.ctx.clock.now() + this.rng.between(4, 8) * DAY_MS;
+      await this.ctx.clock.until(retryAt);
+    }
+  }
+
+  private async screenFail(reason: string, failure: PatientSummary['screenFailure']): Promise<void> {
+    await this.post('SCREEN_FAILED', { reason: reason.length > 500 ? `${reason.slice(0, 497)}...` : reason });
+    this.summary.screenFailure = failure;
+    this.milestone(`screen failure: ${reason}`);
+  }
+
+  // ---- Manufacturing, lymphodepletion, infusion -----------------------------------------------
+
+  /** From leukapheresis to Day 0; the infusion instant, or undefined when the patient left before it. */
+  private async prepareAndInfuse(dose: DoseLevelDefinition): Promise<number | undefined> {
+    await this.days(2, 7);
+    await this.post('LEUKAPHERESIS_COMPLETED', {});
+    await this.days(10, 18);
+    if (this.rng.chance(0.05)) {
+      const reason = this.rng.pick(MANUFACTURING_FAILURES);
+      await this.post('MANUFACTURING_FAILED', { reason });
+      this.milestone(`manufacturing failed: ${reason}`);
+      return undefined;
+    }
+    if (this.rng.chance(0.02)) {
+      await this.post('DEATH', { cause: 'rapidly progressive disease before the infusion' });
+      this.milestone('died before the infusion');
+      return undefined;
+    }
+    await this.post('PRODUCT_RELEASED', { lot: `LOT-${this.subjectId}` });
+
+    const earliest = this.ctx.clock.now() + (this.rng.between(1, 4) + 5) * DAY_MS;
+    const infusionAt = this.ctx.calendar.book(earliest, await this.lastInfusion());
+    // Fludarabine and cyclophosphamide on days −5 to −3, two days' rest, the cells on day 0.
+    await this.ctx.clock.until(infusionAt - 5 * DAY_MS);
+    await this.post('LYMPHODEPLETION_STARTED', {});
+    await this.ctx.clock.until(infusionAt - 2.6 * DAY_MS);
+    await this.post('LYMPHODEPLETION_COMPLETED', {});
+    await this.ctx.clock.until(infusionAt);
+
+    const cellsPerKg = cellDoseWithin(this.rng, dose);
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.post('INFUSION_COMPLETED', { cellsPerKg }, { expect: attempt < 5 ? [{ status: 422, error: 'refused', reason: /staggered/ }] : [] });
+      if (!answer.refusal) break;
+      // Another site's infusion came first: wait out the stagger.
+      await this.ctx.clock.until((await this.lastInfusion())! + ((this.ctx.trial.escalation?.staggerDays ?? 0) + 0.3) * DAY_MS);
+    }
+    const t0 = Date.parse(this.current!.day0!);
+    this.summary.infusedAt = this.current!.day0!;
+    this.milestone(`infused at dose level ${dose.level} (${(cellsPerKg / 1e6).toFixed(2)} ×10⁶ cells/kg)`);
+    return t0;
+  }
+
+  /** The trial's last infusion as the engine knows it, on a protocol that staggers infusions. */
+  private async lastInfusion(): Promise<number | undefined> {
+    if (!this.ctx.trial.escalation?.staggerDays) return undefined;
+    const trial = await this.get(`/trials/${this.ctx.trial.definition.id}`);
+    return trial.lastInfusionAt ? Date.parse(trial.lastInfusionAt) : undefined;
+  }
+
+  // ---- After the infusion ---------------------------------------------------------------------
+
+  private async followUp(t0: number, dose: DoseLevelDefinition): Promise<void> {
+    const plan = cohortPlan(this.ctx.trial.definition, this.cohort);
+    const levelIndex = this.ctx.trial.definition.doseLevels.findIndex((d) => d.level === dose.level);
+    await new FollowUp(this, t0, levelIndex, plan).run();
+    if (this.current!.status === 'offStudy') return;
+    // The engine ends follow-up itself (FOLLOW_UP_ENDED): wait for its timer.
+    await this.ctx.clock.until(t0 + (plan.followUpDays + 0.05) * DAY_MS);
+    const deadline = Date.now() + FOLLOW_UP_END_GRACE_MS;
+    while (this.current!.status !== 'offStudy') {
+      if (Date.now() > deadline) {
+        const message = `${this.subjectId} is still in ${this.current!.state} ${FOLLOW_UP_END_GRACE_MS / 1000} s after its follow-up should have ended (day ${plan.followUpDays}): the engine's timers did not fire`;
+        this.ctx.api.stats.errors.push({ method: 'GET', path: `/patients/${this.current!.id}`, status: 200, message });
+        throw new StopPatient();
+      }
+      await new Promise((done) => setTimeout(done, 100));
+      this.current = await this.get(`/patients/${this.current!.id}`);
+    }
+    this.milestone(`follow-up ended (${this.current!.state})`);
+  }
+
+  // ---- Talking to the API ---------------------------------------------------------------------
+
+  /** Posts an event on the patient; an investigator's sign-off carries the electronic signature. */
+  async post(type: string, data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer> {
+    const role = options.as ?? 'coordinator';
+    const signature = requiresSignature(type, data)
+      ? { signature: { password: this.ctx.staff.signingPassword, meaning: SIGNATURE_MEANINGS[type] ?? `I sign ${type}` } }
+      : {};
+    const body = { type, data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }), ...signature };
+    return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/events`, this.site[role], body, options.expect));
+  }
+
+  /** A lab result (POST /observations, by the site's lab) or an adverse event (POST /adverse-events). */
+  async report(route: 'observations' | 'adverse-events', data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer> {
+    const role = options.as ?? (route === 'observations' ? 'lab' : 'coordinator');
+    const body = { ...data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }) };
+    return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/${route}`, this.site[role], body, options.expect));
+  }
+
+  async get(path: string): Promise<any> {
+    const answer = await this.ctx.api.get(path, this.site.coordinator);
+    if (!isOk(answer)) throw new StopPatient();
+    return answer.body;
+  }
+
+  /** Reloads the patient (after a refusal that may have raced a timer). */
+  async reload(): Promise<PatientView> {
+    this.current = await this.get(`/patients/${this.current!.id}`);
+    return this.current!;
+  }
+
+  private settle(answer: ApiAnswer): ApiAnswer {
+    if (isOk(answer)) {
+      this.current = answer.body.patient as PatientView;
+      return answer;
+    }
+    if (answer.refusal) return answer;
+    throw new StopPatient();
+  }
+
+  /** Waits a random number of simulated days between `min` and `max`. */
+  days(min: number, max: number): Promise<void> {
+    return this.ctx.clock.days(this.rng.between(min, max));
+  }
+
+  milestone(text: string): void {
+    this.ctx.milestone({ at: this.ctx.clock.now(), subjectId: this.subjectId, text });
+  }
+}
