@@ -94,6 +94,8 @@ interface Seeded {
   focus: { id: string; subjectId: string };
   /** Ready for infusion: the target of the refused infusion. */
   ready: { id: string; subjectId: string };
+  /** Site B's patient of the NCT03754764 cohort at level 2, with CAR copies: anonymous to site A. */
+  elsewhere: { id: string; subjectId: string };
 }
 
 /**
@@ -105,21 +107,25 @@ interface Seeded {
 describe('web console', () => {
   let t: TestApp;
   let site: TrialSite;
+  let siteB: TrialSite;
   let coordinatorToken: string;
   let seeded: Seeded;
   let base: string;
   let launched: LaunchedBrowser;
   let page: Page;
   const problems: string[] = [];
+  /** Every URL the page requested, in order. */
+  const requested: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
     t = await startTestApp('postgres');
     site = await TrialSite.open(t, 'site-a');
+    siteB = await TrialSite.open(t, 'site-b');
     // The console's user, created before any notification is written, so her inbox gets them.
     const created = await t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'Carla Coordinator', role: 'coordinator', siteIds: ['site-a'] });
     coordinatorToken = created.body.token;
-    seeded = await seed(t, site);
+    seeded = await seed(t, site, siteB);
     // The worker relays notifications to the inboxes on its own time: wait until hers has them.
     await eventually(async () => (await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${coordinatorToken}`)).body.unread > 0, 20_000, 'notifications in the inbox');
     await t.app.listen(0, '127.0.0.1');
@@ -127,6 +133,7 @@ describe('web console', () => {
     launched = await launchBrowser();
     page = await launched.context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => requested.push(r.url()));
     page.on('console', async (m) => {
       if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) {
         const args = await Promise.all(m.args().map((a) => a.jsonValue().catch(() => '?')));
@@ -134,8 +141,8 @@ describe('web console', () => {
       }
     });
     await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`);
-    // The browser's clock shows the server's (test) clock, so "today" and "overdue" agree with the engine.
-    await page.clock.setFixedTime(t.clock.now());
+    // The browser's clock is left at real time, 90 days behind the server's (test) clock: the pages must
+    // take "today" and "overdue" from the server's answers (the worklist's and the schedule's `now`).
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
 
@@ -196,6 +203,7 @@ describe('web console', () => {
     await page.getByTestId('patient-subject').filter({ hasText: seeded.focus.subjectId }).waitFor();
     expect(await page.getByTestId('fact-state').textContent()).toContain('DLT window');
     expect(await page.locator('[data-testid="schedule"] tr[data-visit="D14"] [data-status]').getAttribute('data-status')).toBe('overdue');
+    expect(await page.getByTestId('fact-day0').textContent()).toContain('today is Day 15');
     const timeline = page.getByTestId('timeline');
     const before = await rows(timeline).count();
     expect(before).toBe(await logLength(seeded.focus.id));
@@ -259,15 +267,16 @@ describe('web console', () => {
   });
 
   it('draws the trial: escalation history, Kaplan–Meier curves, AE table, kinetics and the state diagram', async () => {
+    const from = requested.length;
     await page.goto(`${base}/app/#/trials/NCT03754764`);
     await page.getByTestId('trial-title').waitFor();
     expect(await page.getByTestId('stat-enrolled').textContent()).toContain('6 / 80');
     expect(await page.getByTestId('stat-level').textContent()).toContain('L2');
 
-    // Escalation: six infused patients in order, one DLT marked, both decisions with their reasons.
+    // Escalation: the five infused patients of her site in order (site B's sixth is not hers to see), one DLT marked, both decisions with their reasons.
     const escalation = page.getByTestId('escalation-chart');
     await escalation.locator('svg .recharts-scatter-symbol').first().waitFor();
-    expect(await escalation.locator('.recharts-scatter-symbol').count()).toBe(6);
+    expect(await escalation.locator('.recharts-scatter-symbol').count()).toBe(5);
     expect(await escalation.locator('.dlt-marks .recharts-scatter-symbol').count()).toBe(1);
     const decisions = await page.getByTestId('decisions-table').textContent();
     expect(decisions).toMatch(/Escalate.*0 of 3 patients at level 1 had a DLT/);
@@ -281,15 +290,27 @@ describe('web console', () => {
     expect(await page.getByTestId('km-os').textContent()).toContain('n = 6, 2 events');
 
     expect(await page.getByTestId('ae-table').textContent()).toContain('Hepatic failure');
+    // Kinetics: six curves from the outcomes answer, site B's patient drawn and listed anonymous, without a link.
     const kinetics = page.getByTestId('kinetics-chart');
     await kinetics.locator('svg path.recharts-curve').first().waitFor();
     expect(await kinetics.locator('path.recharts-curve').count()).toBe(6);
-    expect(await rows(page.getByTestId('kinetics-table')).count()).toBe(6 + 1);
+    expect(await kinetics.locator('.kinetics-anonymous path.recharts-curve').count()).toBe(1);
+    const kineticsTable = page.getByTestId('kinetics-table');
+    expect(await rows(kineticsTable).count()).toBe(6 + 1);
+    expect(await rows(kineticsTable).filter({ hasText: 'another site' }).count()).toBe(1);
+    expect(await rows(kineticsTable).filter({ hasText: 'another site' }).locator('a').count()).toBe(0);
+    expect(await kineticsTable.locator('tbody a[href^="#/patients/"]').count()).toBe(5);
+    expect(await page.getByTestId('kinetics-section').textContent()).not.toContain(seeded.elsewhere.subjectId);
 
     const diagram = page.locator('[data-testid="state-diagram"][data-rendered="true"] svg');
     await diagram.waitFor({ timeout: 30_000 });
     expect(await diagram.textContent()).toContain('readyForInfusion');
     await shot('trial');
+
+    // The curves came with the outcomes: no patient's log was read, nothing asked about the anonymous patient.
+    const paths = requested.slice(from).map((url) => new URL(url).pathname);
+    expect(paths).toContain('/trials/NCT03754764/outcomes');
+    expect(paths.filter((path) => /^\/patients\/[^/]+\/events/.test(path) || path.startsWith('/patients/null') || path.includes(seeded.elsewhere.id))).toEqual([]);
   });
 
   it('shows "no data" for a trial without infused patients rather than empty charts', async () => {
@@ -357,11 +378,11 @@ describe('web console', () => {
 
 /**
  * The site's history, written through the API with the test clock moving forward: a 3+3 trial on
- * NCT03754764 (a cohort at level 1, escalation, a cohort at level 2 with one DLT, responses, a
- * relapse, two deaths, CAR copies), a CD19 patient 15 days after infusion with D14 overdue, one ready
+ * NCT03754764 (a cohort at level 1, escalation, a cohort at level 2 with one DLT and one patient of
+ * site B, responses, a relapse, two deaths, CAR copies), a CD19 patient 15 days after infusion with D14 overdue, one ready
  * for infusion, and patients in screening on the two other trials.
  */
-async function seed(t: TestApp, site: TrialSite): Promise<Seeded> {
+async function seed(t: TestApp, site: TrialSite, siteB: TrialSite): Promise<Seeded> {
   const start = t.clock.now().getTime();
   const at = async (day: number) => {
     t.clock.advanceMs(start + day * DAY - t.clock.now().getTime());
@@ -370,29 +391,29 @@ async function seed(t: TestApp, site: TrialSite): Promise<Seeded> {
   const subject = async (id: string) => (await site.get(`/patients/${id}`)).body.subjectId as string;
   const levels = (await site.get('/trials/NCT03754764')).body.levels as Array<{ level: number; minCellsPerKg: number }>;
 
-  async function treatCd38(dlt: boolean) {
-    const id = await site.register({ protocolId: 'NCT03754764' });
-    await site.readyForInfusion(id, eligibleCd38Screening);
-    const level = (await site.get(`/patients/${id}`)).body.doseLevel as number;
-    const infusion = await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: levels.find((l) => l.level === level)!.minCellsPerKg });
+  async function treatCd38(dlt: boolean, by = site) {
+    const id = await by.register({ protocolId: 'NCT03754764' });
+    await by.readyForInfusion(id, eligibleCd38Screening);
+    const level = (await by.get(`/patients/${id}`)).body.doseLevel as number;
+    const infusion = await by.record(id, 'INFUSION_COMPLETED', { cellsPerKg: levels.find((l) => l.level === level)!.minCellsPerKg });
     if (dlt) {
-      await site.record(id, 'ADVERSE_EVENT_REPORTED', { term: 'Hepatic failure', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true });
+      await by.record(id, 'ADVERSE_EVENT_REPORTED', { term: 'Hepatic failure', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true });
     }
-    return { id, day0: Date.parse(infusion.patient.day0) };
+    return { id, day0: Date.parse(infusion.patient.day0), by };
   }
 
   /** CAR copies on days 0–28: expansion to a peak around day 7–14, then contraction. */
-  async function carCopies(p: { id: string; day0: number }, scale: number) {
+  async function carCopies(p: { id: string; day0: number; by: TrialSite }, scale: number) {
     const curve: Array<[number, number]> = [[0, 40], [4, 9_000], [7, 60_000], [10, 48_000], [14, 21_000], [21, 6_500], [28, 2_400]];
     for (const [day, copies] of curve) {
-      await site.record(p.id, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: Math.round(copies * scale), unit: 'copies/µg gDNA', collectedAt: iso(p.day0 + day * DAY + 3_600_000) });
+      await p.by.record(p.id, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: Math.round(copies * scale), unit: 'copies/µg gDNA', collectedAt: iso(p.day0 + day * DAY + 3_600_000) });
     }
   }
 
   const complete = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, mrdPct: 0.001 };
   const noResponse = { marrowBlastsPct: 42, circulatingBlasts: true, extramedullary: false, anc: 0.4, platelets: 30 };
-  const respond = (p: { id: string; day0: number }, findings: object) =>
-    site.post(p.id, { type: 'RESPONSE_ASSESSED', occurredAt: iso(p.day0 + 28 * DAY), data: { visit: 'D28', ...findings } }).then((r) => {
+  const respond = (p: { id: string; day0: number; by: TrialSite }, findings: object) =>
+    p.by.post(p.id, { type: 'RESPONSE_ASSESSED', occurredAt: iso(p.day0 + 28 * DAY), data: { visit: 'D28', ...findings } }).then((r) => {
       if (r.status !== 200) throw new Error(`response failed: ${r.status} ${JSON.stringify(r.body)}`);
     });
 
@@ -411,10 +432,10 @@ async function seed(t: TestApp, site: TrialSite): Promise<Seeded> {
   await respond(p2, complete);
   await respond(p3, noResponse);
 
-  // Cohort 2 at level 2: one DLT → stay at level 2 (three more) when their windows close.
+  // Cohort 2 at level 2, its second patient at site B: one DLT → stay at level 2 (three more) when their windows close.
   const p4 = await treatCd38(true);
   await at(53);
-  const p5 = await treatCd38(false);
+  const p5 = await treatCd38(false, siteB);
   await site.record(p2.id, 'PROGRESSION_OR_RELAPSE', { kind: 'morphologic' });
   await at(61);
   const p6 = await treatCd38(false);
@@ -459,5 +480,6 @@ async function seed(t: TestApp, site: TrialSite): Promise<Seeded> {
   return {
     focus: { id: focus, subjectId: await subject(focus) },
     ready: { id: ready, subjectId: await subject(ready) },
+    elsewhere: { id: p5.id, subjectId: (await siteB.get(`/patients/${p5.id}`)).body.subjectId as string },
   };
 }

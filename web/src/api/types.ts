@@ -115,6 +115,8 @@ export interface Visit {
 export interface Schedule {
   patientId: string;
   day0: string | null;
+  /** The server's clock the visit statuses were read against (the browser's may differ). */
+  now: string;
   visits: Visit[];
 }
 
@@ -341,12 +343,16 @@ export interface GradeCount {
 }
 
 export interface KineticsRow {
-  patientId: string;
+  /** Null (with `subjectId`) for a patient at a site the caller cannot see. */
+  patientId: string | null;
+  subjectId: string | null;
   compartment: string;
   cmax: number | null;
   tmax: number | null;
   auc: number;
   samples: number;
+  /** One CAR_COPIES value per study day, in day order. */
+  curve: Array<{ day: number; value: number }>;
 }
 
 export interface OutcomeGroup {
@@ -370,7 +376,7 @@ export interface OutcomeGroup {
   kinetics: {
     perPatient: KineticsRow[];
     summary: Array<{ compartment: string; patients: number; medianCmax: number | null; medianTmax: number | null; medianAuc0to28: number | null }>;
-    cytokinePeaks: Array<{ code: string; patients: number; medianPeak: number | null; peaks: Array<{ patientId: string; peak: number; day: number; unit: string }> }>;
+    cytokinePeaks: Array<{ code: string; patients: number; medianPeak: number | null; peaks: Array<{ patientId: string | null; subjectId: string | null; peak: number; day: number; unit: string }> }>;
   };
 }
 

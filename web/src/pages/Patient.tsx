@@ -45,7 +45,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
           </Group>
         }
       />
-      <Facts patient={patient} protocol={protocol} />
+      <Facts patient={patient} protocol={protocol} now={schedule.now} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Section
@@ -58,7 +58,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>
           <Section title="Schedule" description="Visits from Day 0 with their windows." testId="schedule-section">
-            <ScheduleTable visits={schedule.visits} day0={schedule.day0} />
+            <ScheduleTable visits={schedule.visits} day0={schedule.day0} now={schedule.now} />
           </Section>
         </Grid.Col>
       </Grid>

@@ -3,7 +3,7 @@ import { Badge, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text
 import { api } from '../api/client';
 import { protocolDefinition } from '../api/cache';
 import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
-import { LoadError, Loading, NoData } from '../components/Feedback';
+import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { Section } from '../components/Section';
 import { Stat } from '../components/Stat';
@@ -12,7 +12,6 @@ import { href, navigate } from '../lib/router';
 import { useResource } from '../lib/use-resource';
 import { EscalationChart } from './trial/EscalationChart';
 import { DecisionsTable, LevelsTable } from './trial/EscalationTables';
-import { carCopySeries } from './trial/kinetics-data';
 import { KineticsChart } from './trial/KineticsChart';
 import { AeTable, CytokineTable, KineticsTable, ResponseTables } from './trial/OutcomeTables';
 import { StateDiagram } from './trial/StateDiagram';
@@ -55,7 +54,6 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
   const cohorts = outcomes.cohorts;
   const group: OutcomeGroup = cohorts.find((c) => c.cohort === cohort) ?? outcomes;
   const status = STATUS[trial.status] ?? { label: sentence(trial.status), color: 'gray' };
-  const subjects = new Map(patients.map((p) => [p.id, p.subjectId]));
   const level = (n: number | null) => (n === null ? '—' : `L${n}`);
   const levelLabel = (n: number | null) => trial.levels.find((l) => l.level === n)?.label;
 
@@ -158,10 +156,10 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
       </Grid>
 
       <Section title="CAR-T kinetics" description="CAR copies in blood by study day (Day 0 = infusion); Cmax, Tmax and AUC 0–28 by the trapezoid rule." testId="kinetics-section">
-        <KineticsPanel patients={patients} group={group} cohortPatients={cohort === 'all' ? null : new Set(patients.filter((p) => p.cohort === cohort).map((p) => p.id))} />
+        <KineticsChart rows={group.kinetics.perPatient} />
         <Grid gap="lg">
           <Grid.Col span={{ base: 12, lg: 7 }}>
-            <KineticsTable group={group} subjects={subjects} />
+            <KineticsTable group={group} />
           </Grid.Col>
           <Grid.Col span={{ base: 12, lg: 5 }}>
             <CytokineTable group={group} />
@@ -174,13 +172,4 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
       </Section>
     </Stack>
   );
-}
-
-function KineticsPanel({ patients, group, cohortPatients }: { patients: Patient[]; group: OutcomeGroup; cohortPatients: Set<string> | null }) {
-  const shown = cohortPatients ? patients.filter((p) => cohortPatients.has(p.id)) : patients;
-  // Read again only when the set of patients or one of their logs changed.
-  const series = useResource(() => carCopySeries(shown), shown.map((p) => `${p.id}:${p.lastSeq}`).join(','));
-  if (!group.kinetics.perPatient.length) return <NoData>No CAR copy results yet.</NoData>;
-  if (!series.data) return series.error ? <LoadError error={series.error} onRetry={series.reload} /> : <Loading label="Reading the lab results…" />;
-  return <KineticsChart series={series.data} />;
 }

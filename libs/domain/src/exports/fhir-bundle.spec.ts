@@ -265,7 +265,7 @@ describe('patientFhirBundle', () => {
       const status = (trial: Partial<TrialState>) => researchStudyStatus(cd38, { ...open, ...trial }, now);
       expect(status({})).toBe('active');
       const waiting = [1, 2, 3].map((n) => ({ patientId: `p${n}`, level: 1, closesAt: null }));
-      expect(status({ enrolled: 3, pending: waiting })).toBe('temporarily-closed-to-accrual');
+      expect(status({ enrolled: 3, levels: { '1': { enrolled: 3, evaluable: 0, dlts: 0 } }, pending: waiting })).toBe('temporarily-closed-to-accrual');
       expect(status({ status: 'stopped' })).toBe('closed-to-accrual');
       expect(status({ enrolled: cd38.targetEnrollment })).toBe('closed-to-accrual');
       const closed = one<ResearchStudy>(bundleOf(log, { ...cd19.spec, status: 'closed-to-accrual' }), 'ResearchStudy');

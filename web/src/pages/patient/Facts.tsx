@@ -17,11 +17,10 @@ function Fact({ label, children, testId }: { label: string; children: ReactNode;
   );
 }
 
-/** The patient at a glance: where they are, Day 0, the dose, safety so far. */
-export function Facts({ patient, protocol }: { patient: Patient; protocol: ProtocolDefinition }) {
+/** The patient at a glance: where they are, Day 0 (and the study day at the server's `now`), the dose, safety so far. */
+export function Facts({ patient, protocol, now }: { patient: Patient; protocol: ProtocolDefinition; now: string }) {
   const { record } = patient;
   const level = protocol.doseLevels.find((d) => d.level === patient.doseLevel);
-  const today = new Date().toISOString();
   const lastResponse = record.responses.at(-1);
   return (
     <Paper withBorder p="md" radius="sm">
@@ -44,7 +43,7 @@ export function Facts({ patient, protocol }: { patient: Patient; protocol: Proto
               </Text>
               {patient.status === 'active' && (
                 <Text size="xs" c="dimmed">
-                  today is {formatStudyDay(studyDay(today, patient.day0))}
+                  today is {formatStudyDay(studyDay(now, patient.day0))}
                 </Text>
               )}
             </Stack>

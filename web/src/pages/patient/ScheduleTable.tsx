@@ -5,17 +5,16 @@ import { ClinicalDate } from '../../components/Dates';
 import { NoData } from '../../components/Feedback';
 import { formatRange, formatStudyDay } from '../../lib/format';
 
-/** Overdue: not done, not settled as missed, and its target date is before today (UTC). */
-export function visitDisplayStatus(visit: Visit, now: Date): VisitDisplayStatus {
+/** Overdue: not done, not settled as missed, and its target date is before today (UTC) by the server's clock `now`. */
+export function visitDisplayStatus(visit: Visit, now: string): VisitDisplayStatus {
   if (visit.status === 'done' || visit.status === 'missed') return visit.status;
-  return visit.targetDate.slice(0, 10) < now.toISOString().slice(0, 10) ? 'overdue' : visit.status;
+  return visit.targetDate.slice(0, 10) < new Date(now).toISOString().slice(0, 10) ? 'overdue' : visit.status;
 }
 
-/** The patient's visits from Day 0: target date, window, status. */
-export function ScheduleTable({ visits, day0 }: { visits: Visit[]; day0: string | null }) {
+/** The patient's visits from Day 0: target date, window, status, as of the server's `now` the schedule was read at. */
+export function ScheduleTable({ visits, day0, now }: { visits: Visit[]; day0: string | null; now: string }) {
   if (!day0) return <NoData>The schedule starts at the infusion (Day 0).</NoData>;
   if (!visits.length) return <NoData>The protocol schedules no visits.</NoData>;
-  const now = new Date();
   return (
     <Table.ScrollContainer minWidth={420}>
       <Table verticalSpacing={5} highlightOnHover data-testid="schedule">

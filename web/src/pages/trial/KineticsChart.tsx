@@ -1,19 +1,28 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Text } from '@mantine/core';
+import type { KineticsRow } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import { scientific } from '../../lib/format';
 import { AXIS, GRID, MUTED, SERIES } from './chart-style';
-import type { KineticsSeries } from './kinetics-data';
 
 const compact = new Intl.NumberFormat('en-GB', { notation: 'compact', maximumFractionDigits: 1 });
 
-/** CAR copies over study day, one line per patient and compartment, on a log axis. */
-export function KineticsChart({ series }: { series: KineticsSeries[] }) {
+/** What a row of another site (no patient id, no subject id) is called. */
+export const ANOTHER_SITE = 'another site';
+
+/**
+ * CAR copies over study day, one line per patient and compartment, on a log axis, drawn from the
+ * curves of the outcomes answer. Patients of sites the caller cannot see are drawn anonymous, in grey.
+ */
+export function KineticsChart({ rows }: { rows: KineticsRow[] }) {
   // A log axis has no place for zero: a sample below detection is left out of the curve (it still counts in the AUC).
-  const plotted = series.map((s) => ({ ...s, points: s.points.filter((p) => p.value > 0) })).filter((s) => s.points.length > 0);
+  const plotted = rows.map((r) => ({ ...r, points: r.curve.filter((p) => p.value > 0) })).filter((r) => r.points.length > 0);
   if (!plotted.length) return <NoData>No CAR copy results yet.</NoData>;
-  const maxDay = Math.max(28, ...plotted.flatMap((s) => s.points.map((p) => p.day)));
-  const unit = plotted[0]!.unit;
+  const maxDay = Math.max(28, ...plotted.flatMap((r) => r.points.map((p) => p.day)));
+  const compartments = plotted.some((o) => o.compartment !== 'PB');
+  // The other sites' curves share one legend entry (per compartment), however many they are.
+  const firstAnonymous = new Set(plotted.flatMap((r, i) => (r.subjectId === null && plotted.findIndex((o) => o.subjectId === null && o.compartment === r.compartment) === i ? [i] : [])));
+  let colour = 0;
   return (
     <div data-testid="kinetics-chart">
       <div style={{ width: '100%', height: 280 }}>
@@ -32,23 +41,30 @@ export function KineticsChart({ series }: { series: KineticsSeries[] }) {
             <YAxis type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow tickFormatter={(v: number) => compact.format(v)} tick={AXIS} stroke={AXIS.stroke} width={48} />
             <Tooltip formatter={(value) => (typeof value === 'number' ? scientific(value) : String(value))} labelFormatter={(d) => `Day ${String(d)}`} />
             <Legend verticalAlign="top" height={28} iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-            {plotted.map((s, i) => (
-              <Line
-                key={`${s.patientId}-${s.compartment}`}
-                data={s.points}
-                dataKey="value"
-                name={plotted.some((o) => o.compartment !== 'PB') ? `${s.subjectId} (${s.compartment})` : s.subjectId}
-                stroke={SERIES[i % SERIES.length]}
-                strokeWidth={1.75}
-                dot={{ r: 2.5 }}
-                isAnimationActive={false}
-              />
-            ))}
+            {plotted.map((r, i) => {
+              const name = r.subjectId ?? ANOTHER_SITE;
+              const anonymous = r.subjectId === null;
+              return (
+                <Line
+                  key={`${r.patientId ?? `anonymous-${i}`}-${r.compartment}`}
+                  className={anonymous ? 'kinetics-anonymous' : 'kinetics-own'}
+                  data={r.points}
+                  dataKey="value"
+                  name={compartments ? `${name} (${r.compartment})` : name}
+                  legendType={anonymous && !firstAnonymous.has(i) ? 'none' : 'plainline'}
+                  stroke={anonymous ? MUTED : SERIES[colour++ % SERIES.length]}
+                  strokeDasharray={anonymous ? '4 3' : undefined}
+                  strokeWidth={1.75}
+                  dot={{ r: 2.5 }}
+                  isAnimationActive={false}
+                />
+              );
+            })}
           </LineChart>
         </ResponsiveContainer>
       </div>
       <Text size="xs" c="dimmed" ta="center">
-        CAR copies{unit ? ` (${unit})` : ''}, logarithmic scale
+        CAR copies, logarithmic scale
       </Text>
     </div>
   );

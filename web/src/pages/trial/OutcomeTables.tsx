@@ -1,7 +1,9 @@
-import { Table, Text } from '@mantine/core';
+import { Anchor, Table, Text } from '@mantine/core';
 import type { GradeCount, KineticsRow, OutcomeGroup, Proportion } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import { formatDays, formatNumber, formatPercent, scientific, sentence } from '../../lib/format';
+import { href } from '../../lib/router';
+import { ANOTHER_SITE } from './KineticsChart';
 
 const GRADES = [1, 2, 3, 4, 5];
 
@@ -129,8 +131,8 @@ export function AeTable({ group }: { group: OutcomeGroup }) {
   );
 }
 
-/** Cmax, Tmax and AUC0–28 per patient and compartment, and the medians. */
-export function KineticsTable({ group, subjects }: { group: OutcomeGroup; subjects: Map<string, string> }) {
+/** Cmax, Tmax and AUC0–28 per patient and compartment, and the medians; another site's patients unnamed. */
+export function KineticsTable({ group }: { group: OutcomeGroup }) {
   const k = group.kinetics;
   if (!k.perPatient.length) return <NoData>No CAR copy results yet.</NoData>;
   return (
@@ -147,12 +149,16 @@ export function KineticsTable({ group, subjects }: { group: OutcomeGroup; subjec
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {k.perPatient.map((row: KineticsRow) => (
-            <Table.Tr key={`${row.patientId}-${row.compartment}`}>
+          {k.perPatient.map((row: KineticsRow, i) => (
+            <Table.Tr key={`${row.patientId ?? `anonymous-${i}`}-${row.compartment}`} data-subject={row.subjectId ?? undefined}>
               <Table.Td className="nowrap">
-                {subjects.get(row.patientId) ?? (
+                {row.patientId !== null && row.subjectId !== null ? (
+                  <Anchor href={href.patient(row.patientId)} inherit>
+                    {row.subjectId}
+                  </Anchor>
+                ) : (
                   <Text span inherit c="dimmed">
-                    another site
+                    {ANOTHER_SITE}
                   </Text>
                 )}
               </Table.Td>
