@@ -157,20 +157,9 @@ export class EventWriter {
   }
 }
 
-/** pg clients this process has given a standing error listener. */
-const guarded = new WeakSet<object>();
-
 async function pgClient(manager: EntityManager): Promise<PgClient> {
   if (!manager.queryRunner) throw new Error('EventWriter runs inside a transaction');
-  const client = (await manager.queryRunner.connect()) as PgClient & { on(event: 'error', listener: (error: Error) => void): unknown };
-  // When the server ends a connection mid-transaction, TypeORM releases the query runner and drops
-  // its listener, and a second 'error' the client emits would have none and end the process. The
-  // query in flight still fails (a 500, nothing written); this listener only keeps the process up.
-  if (!guarded.has(client)) {
-    guarded.add(client);
-    client.on('error', () => undefined);
-  }
-  return client;
+  return (await manager.queryRunner.connect()) as PgClient;
 }
 
 /** The patient entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */
