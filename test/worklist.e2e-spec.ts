@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './support/test-app';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 
 /**
@@ -58,13 +58,27 @@ describe.each(['postgres', 'sqlite'] as const)('GET /worklist on %s', (kind) => 
     expect(list.visits.dueToday.map((v: { visit: string }) => v.visit)).toEqual(['D14']);
   });
 
-  it('gives a monitor of both sites both sites\' patients, and counts unread notices as the inbox does', async () => {
+  it("gives a monitor of both sites both sites' patients", async () => {
     const monitor = await createUser(t, 'monitor', ['site-a', 'site-b']);
     const list = await worklist(monitor);
     expect(list.patients).toHaveLength(3);
     expect(list.dltWindows.map((w: { patientId: string }) => w.patientId).sort()).toEqual([infused, elsewhere].sort());
+  });
+
+  it("shows a site's unread notices as its inbox counts them, and not another site's", async () => {
+    await siteA.record(infused, 'ADVERSE_EVENT_REPORTED', {
+      term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
+    });
+    const list = await eventually(async () => {
+      const l = await worklist(siteA.coordinator);
+      return l.notifications.items.some((n: { kind: string }) => n.kind === 'dose-limiting-toxicity') && l;
+    }, 10_000, 'the DLT notice on the worklist');
     const inbox = await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${siteA.coordinator}`);
-    expect((await worklist(siteA.coordinator)).notifications.unread).toBe(inbox.body.unread);
+    expect(list.notifications.unread).toBeGreaterThan(0);
+    expect(list.notifications.unread).toBe(inbox.body.unread);
+    expect(list.notifications.items.every((n: { readAt: string | null }) => n.readAt === null)).toBe(true);
+    const other = await worklist(siteB.coordinator);
+    expect(other.notifications.items.filter((n: { patientId: string }) => n.patientId === infused)).toEqual([]);
   });
 
   it('is refused without a token', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, IsNull, Not, type FindOptionsWhere } from 'typeorm';
 import { PatientEntity } from '../persistence/entities';
 import { type Actor, userIdOf } from '../engine/actor';
 import { Clock } from '../engine/clock';
@@ -55,7 +55,13 @@ export class WorklistService {
     const repo = this.dataSource.getRepository(PatientEntity);
     const where: FindOptionsWhere<PatientEntity> = actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) };
 
-    const patients = await repo.find({ where, order: { updatedAt: 'DESC', id: 'ASC' }, take: LISTED_PATIENTS });
+    // The listed rows need no snapshot; only the walked ones are restored.
+    const patients = await repo.find({
+      where,
+      order: { updatedAt: 'DESC', id: 'ASC' },
+      take: LISTED_PATIENTS,
+      select: { id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true, doseLevel: true, day0: true, updatedAt: true },
+    });
     const counts: Array<{ protocolId: string; state: string; status: string; n: string | number }> = await repo
       .createQueryBuilder('p')
       .select(['p.protocolId AS "protocolId"', 'p.state AS "state"', 'p.status AS "status"', 'COUNT(*) AS "n"'])
@@ -67,7 +73,7 @@ export class WorklistService {
 
     // Only patients past Day 0 have visits and DLT windows.
     const walked = await repo.find({
-      where: { ...where, status: 'active' },
+      where: { ...where, status: 'active', day0: Not(IsNull()) },
       order: { day0: 'ASC', id: 'ASC' },
       take: WALKED_PATIENTS + 1,
     });
@@ -76,7 +82,6 @@ export class WorklistService {
     const overdue: Array<WorklistVisit & { daysOverdue: number }> = [];
     const dltWindows: WorklistDltWindow[] = [];
     for (const patient of walked.slice(0, WALKED_PATIENTS)) {
-      if (!patient.day0) continue;
       const protocol = protocolOf(patient);
       const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
       const who = { patientId: patient.id, subjectId: patient.subjectId, protocolId: patient.protocolId };
@@ -107,19 +112,7 @@ export class WorklistService {
       now: nowIso,
       user: { id: userIdOf(actor), name: actor.name, role: actor.role, siteIds: actor.siteIds },
       trials: trialsOf(counts),
-      patients: patients.map((p) => ({
-        id: p.id,
-        subjectId: p.subjectId,
-        siteId: p.siteId,
-        protocolId: p.protocolId,
-        protocolVersion: p.protocolVersion,
-        cohort: p.cohort,
-        state: p.state,
-        status: p.status,
-        doseLevel: p.doseLevel,
-        day0: p.day0,
-        updatedAt: p.updatedAt,
-      })),
+      patients,
       visits: { dueToday, overdue },
       dltWindows,
       notifications: { unread: inbox.unread, items: inbox.items },

@@ -71,7 +71,8 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
  */
 function cohortsAssigned(spec: LifecycleSpec, state: TrialState, level: number): number {
   const opening = spec.doseLevels[0].level === level ? 1 : 0;
-  return opening + state.decisions.filter((d) => d.toLevel === level && d.action !== 'mtd-found' && d.action !== 'stop').length;
+  // An MTD found or a stop names no level (`toLevel` null): it opens no slot.
+  return opening + state.decisions.filter((d) => d.toLevel === level).length;
 }
 
 export interface TrialStep {
