@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import { OutboxEntity } from '#domain';
 import { eligibleCd38Screening, eligibleCd20Cd22Screening } from '#protocols';
 import { checkSchema } from '../web/src/forms/json-schema';
-import { formatRange, humanizeEvent, humanizeState, scientific, studyDay } from '../web/src/lib/format';
+import { formatDay, formatLevel, formatRange, formatStudyDay, humanizeEvent, humanizeState, scientific, studyDay } from '../web/src/lib/format';
 import { explainError, readableIssue } from '../web/src/lib/refusal';
 import { launchBrowser, type LaunchedBrowser } from './support/browser';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
@@ -35,7 +37,7 @@ describe('refusal explanations', () => {
 
   it('lists every reason of a 422, one sentence each', () => {
     const e = explainError(422, { error: 'refused', reasons: ['informed consent has not been signed', 'creatinine has not been recorded'] }, 'ELIGIBILITY_CONFIRMED');
-    expect(e).toMatchObject({ kind: 'refused', title: 'Refused by the protocol', nothingWritten: true });
+    expect(e).toMatchObject({ kind: 'refused', title: 'Refused by the protocol', reload: false });
     expect(e.summary).toBe('Eligibility confirmed was refused for 2 reasons; nothing was recorded.');
     expect(e.details).toEqual(['Informed consent has not been signed.', 'Creatinine has not been recorded.']);
   });
@@ -49,7 +51,14 @@ describe('refusal explanations', () => {
     const invalid = explainError(400, { error: 'invalid_input', message: 'The data of INFUSION_COMPLETED is not valid.', issues: ['data.cellsPerKg: Too small: expected number to be >0'] });
     expect(invalid.details).toEqual(['Cell dose (cells/kg): too small: expected number to be >0']);
     expect(readableIssue('data: Unrecognized key: "extra"')).toBe('The event data: unrecognized key: "extra"');
-    expect(explainError(0, { message: 'The server could not be reached.' }).kind).toBe('unavailable');
+    expect(explainError(0, { message: 'The server could not be reached.' })).toMatchObject({ kind: 'unavailable', reload: false, details: [] });
+  });
+
+  it('does not say "nothing was recorded" when no answer came: the event may have been applied', () => {
+    const e = explainError(0, { message: 'The server could not be reached.' }, 'INFUSION_COMPLETED');
+    expect(e).toMatchObject({ kind: 'unavailable', reload: true });
+    expect(e.details).toEqual(['Infusion completed may have been recorded before the connection failed: reload the patient before recording it again.']);
+    expect(JSON.stringify(e)).not.toMatch(/nothing was recorded/i);
   });
 });
 
@@ -63,6 +72,8 @@ describe('console helpers', () => {
     expect(formatRange('2027-10-21T00:00:00Z', '2027-11-18T00:00:00Z', false)).toBe('21 Oct – 18 Nov');
     expect(studyDay('2027-02-22T01:00:00Z', '2027-02-07T23:00:00Z')).toBe(15);
     expect(scientific(4e6)).toBe('4.0 ×10⁶');
+    expect([formatDay(-3), formatDay(14), formatStudyDay(-5)]).toEqual(['−3', '14', 'Day −5']);
+    expect([formatLevel(2), formatLevel(null)]).toEqual(['L2', '—']);
   });
 
   it('checks event data against the protocol schema keywords the forms meet', () => {
@@ -114,7 +125,7 @@ describe('web console', () => {
   let launched: LaunchedBrowser;
   let page: Page;
   const problems: string[] = [];
-  /** Every URL the page requested, in order. */
+  /** Every URL the page read (GET), in order. */
   const requested: string[] = [];
 
   beforeAll(async () => {
@@ -126,14 +137,19 @@ describe('web console', () => {
     const created = await t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'Carla Coordinator', role: 'coordinator', siteIds: ['site-a'] });
     coordinatorToken = created.body.token;
     seeded = await seed(t, site, siteB);
-    // The worker relays notifications to the inboxes on its own time: wait until hers has them.
+    // The worker relays notifications to the inboxes on its own time: wait until it has relayed them all, so the
+    // worklist the page shows and the one the test reads agree.
+    const outbox = t.app.get(DataSource).getRepository(OutboxEntity);
+    await eventually(async () => (await outbox.countBy({ status: 'pending' })) === 0, 20_000, 'the outbox relayed');
     await eventually(async () => (await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${coordinatorToken}`)).body.unread > 0, 20_000, 'notifications in the inbox');
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     launched = await launchBrowser();
     page = await launched.context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (r) => requested.push(r.url()));
+    page.on('request', (r) => {
+      if (r.method() === 'GET') requested.push(r.url());
+    });
     page.on('console', async (m) => {
       if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) {
         const args = await Promise.all(m.args().map((a) => a.jsonValue().catch(() => '?')));
@@ -161,6 +177,18 @@ describe('web console', () => {
   const stored = (key: string) => page.evaluate((k) => (globalThis as unknown as { sessionStorage: SessionStore }).sessionStorage.getItem(k), key);
   const timelineRows = (n: number) => eventually(async () => (await rows(page.getByTestId('timeline')).count()) === n, 10_000, `${n} timeline rows`);
   const logLength = async (id: string) => ((await site.get(`/patients/${id}/events?limit=1000`)).body as unknown[]).length;
+  /** The API paths (with their queries) the page requested since `from`, in order. */
+  const requestedSince = (from: number) =>
+    requested.slice(from).map((url) => {
+      const { pathname, search } = new URL(url);
+      return `${pathname}${search}`;
+    });
+  const stat = async (testId: string) => Number(await page.getByTestId(testId).locator('.num').textContent());
+  const apiWorklist = async () => (await t.http.get('/worklist').set('Authorization', `Bearer ${coordinatorToken}`)).body as {
+    visits: { overdue: unknown[]; dueToday: unknown[] };
+    dltWindows: unknown[];
+    notifications: { unread: number; items: Array<{ id: string; message: string }> };
+  };
 
   it('serves the console at /app', async () => {
     const res = await fetch(`${base}/app`);
@@ -175,11 +203,14 @@ describe('web console', () => {
     await page.getByTestId('token-input').fill('ct_not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('This token was not accepted').waitFor();
+    const from = requested.length;
     await page.getByTestId('token-input').fill(coordinatorToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Worklist' }).waitFor();
     expect(await page.getByTestId('user-name').textContent()).toBe('Carla Coordinator');
     expect(await stored('cart.token')).toBe(coordinatorToken);
+    // The worklist read to check the token is the one the worklist page shows: not read a second time.
+    expect(requestedSince(from).filter((path) => path === '/worklist')).toHaveLength(1);
   });
 
   it('shows the overdue visit, the open DLT windows, the patients by trial and unread notifications', async () => {
@@ -188,17 +219,30 @@ describe('web console', () => {
     expect(await overdue.textContent()).toContain('D14');
     await page.getByTestId('dlt-windows').locator(`tr[data-subject="${seeded.focus.subjectId}"]`).waitFor();
     expect(await page.getByTestId('trial-patients').count()).toBe(4);
-    expect(Number(await page.getByTestId('stat-overdue').locator('.num').textContent())).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('notification').count()).toBeGreaterThan(0);
+    // The figures are the API's, not counts of what happened to be drawn.
+    const answer = await apiWorklist();
+    expect(answer.visits.overdue.length).toBeGreaterThanOrEqual(1);
+    expect(answer.notifications.unread).toBeGreaterThan(0);
+    expect(await stat('stat-overdue')).toBe(answer.visits.overdue.length);
+    expect(await stat('stat-due')).toBe(answer.visits.dueToday.length);
+    expect(await stat('stat-dlt')).toBe(answer.dltWindows.length);
+    expect(await stat('stat-unread')).toBe(answer.notifications.unread);
+    expect(await rows(page.getByTestId('overdue-visits').locator('table')).count()).toBe(answer.visits.overdue.length);
+    expect(await page.getByTestId('notification').allTextContents()).toEqual(answer.notifications.items.map((n) => expect.stringContaining(n.message)));
     await shot('worklist');
 
-    // Marking a notification read takes it off the list.
-    const unread = Number(await page.getByTestId('stat-unread').locator('.num').textContent());
+    // Marking a notification read takes it off the list, and off the server's unread.
+    const unread = answer.notifications.unread;
+    const marked = answer.notifications.items[0]!;
     await page.getByTestId('notification').first().getByRole('button', { name: 'Mark read' }).click();
-    await eventually(async () => Number(await page.getByTestId('stat-unread').locator('.num').textContent()) === unread - 1, 10_000, 'one notification fewer');
+    await eventually(async () => (await stat('stat-unread')) === unread - 1, 10_000, 'one notification fewer');
+    const after = await apiWorklist();
+    expect(after.notifications.unread).toBe(unread - 1);
+    expect(after.notifications.items.map((n) => n.id)).not.toContain(marked.id);
   });
 
   it('records an event through the form generated from the protocol, and the timeline grows', async () => {
+    const from = requested.length;
     await page.getByTestId('overdue-visits').locator(`tr[data-subject="${seeded.focus.subjectId}"] a`).click();
     await page.getByTestId('patient-subject').filter({ hasText: seeded.focus.subjectId }).waitFor();
     expect(await page.getByTestId('fact-state').textContent()).toContain('DLT window');
@@ -217,6 +261,9 @@ describe('web console', () => {
     await timelineRows(before + 1);
     expect(await page.locator('[data-testid="schedule"] tr[data-visit="D14"] [data-status]').getAttribute('data-status')).toBe('done');
     expect(await rows(timeline).first().getAttribute('data-type')).toBe('VISIT_COMPLETED');
+    // The page read the log once, then only the entry past the ones it showed.
+    const logReads = requestedSince(from).filter((path) => path.startsWith(`/patients/${seeded.focus.id}/events`));
+    expect(logReads.map((path) => new URL(path, base).searchParams.get('afterSeq'))).toEqual(['0', String(before)]);
 
     // An adverse event with a CTCAE grade: the answer's grade and DLT call are shown.
     await page.getByTestId('event-item-ADVERSE_EVENT_REPORTED').getByRole('button').first().click();
@@ -225,6 +272,13 @@ describe('web console', () => {
     await aeForm.locator('#root_grade').fill('2');
     await aeForm.locator('#root_onset').fill(new Date(t.clock.now().getTime() - 3_600_000).toISOString().slice(0, 16));
     await aeForm.locator('#root_related').check();
+    // Dated a day ahead of the server's clock: a 422, its reason shown, nothing written; the form keeps what was typed.
+    await aeForm.getByTestId('occurred-at').fill(new Date(t.clock.now().getTime() + DAY).toISOString().slice(0, 16));
+    await aeForm.getByTestId('submit-event').click();
+    await aeForm.locator('[data-testid="explanation"][data-kind="refused"]').waitFor();
+    expect(await aeForm.getByTestId('explanation').textContent()).toMatch(/Adverse event reported was refused for this reason; nothing was recorded\..*is more than 5 minutes in the future\./);
+    expect(await logLength(seeded.focus.id)).toBe(before + 1);
+    await aeForm.getByTestId('occurred-at').fill('');
     await aeForm.getByTestId('submit-event').click();
     const result = page.getByTestId('event-result').filter({ hasText: 'Adverse event reported recorded as entry' });
     await result.waitFor();
@@ -311,9 +365,22 @@ describe('web console', () => {
     const paths = requested.slice(from).map((url) => new URL(url).pathname);
     expect(paths).toContain('/trials/NCT03754764/outcomes');
     expect(paths.filter((path) => /^\/patients\/[^/]+\/events/.test(path) || path.startsWith('/patients/null') || path.includes(seeded.elsewhere.id))).toEqual([]);
+    // Each answer the page needs was read once.
+    const api = requestedSince(from).filter((path) => /^\/(trials|protocols|patients)\b/.test(path));
+    expect(api.sort()).toEqual(
+      [
+        '/patients?protocolId=NCT03754764&limit=500&offset=0',
+        '/protocols',
+        '/protocols/NCT03754764',
+        '/protocols/NCT03754764/diagram?version=1',
+        '/trials/NCT03754764',
+        '/trials/NCT03754764/outcomes',
+      ].sort(),
+    );
   });
 
   it('shows "no data" for a trial without infused patients rather than empty charts', async () => {
+    const from = requested.length;
     await page.goto(`${base}/app/#/trials/NCT04546906`);
     await page.getByTestId('trial-title').waitFor();
     expect(await page.getByTestId('km-os').getByTestId('no-data').textContent()).toBe('No infused patients yet.');
@@ -321,6 +388,8 @@ describe('web console', () => {
     expect(await page.getByTestId('kinetics-section').getByTestId('no-data').first().textContent()).toBe('No CAR copy results yet.');
     expect(await page.locator('[data-testid="km-os"] svg').count()).toBe(0);
     await page.locator('[data-testid="state-diagram"][data-rendered="true"] svg').waitFor({ timeout: 30_000 });
+    // The list of protocols (their versions) was read once, for the trial before.
+    expect(requestedSince(from)).not.toContain('/protocols');
   });
 
   it('sends a 401 back to sign-in with a message, and signing out forgets the token', async () => {
@@ -362,13 +431,22 @@ describe('web console', () => {
 
     await form.getByTestId('signing-password').fill(SIGNING_PASSWORD);
     await form.getByTestId('submit-event').click();
-    const result = page.getByTestId('event-result').filter({ hasText: 'DLT adjudicated recorded as entry' });
+    const result = page.getByTestId('event-result').filter({ hasText: `DLT adjudicated recorded as entry #${entries + 1}` });
     await result.waitFor();
-    expect(await result.getByTestId('computed').textContent()).toContain('Encephalopathy');
+    // The engine's call, confirmed: the DLT mark, not "Not a DLT".
+    const computed = await result.getByTestId('computed').textContent();
+    expect(computed).toMatch(/^DLTEncephalopathy, onset /);
+    expect(computed).not.toContain('Not a DLT');
     await timelineRows(entries + 1);
     const signed = rows(page.getByTestId('timeline')).first();
     expect(await signed.getAttribute('data-type')).toBe('DLT_ADJUDICATED');
     expect(await signed.textContent()).toContain('Signed');
+    expect(await page.getByTestId('fact-safety').textContent()).toContain('Encephalopathy, grade 3 · adjudicated');
+    // Sealed into the log: the signer and the meaning the form proposed.
+    const log = (await site.get(`/patients/${seeded.focus.id}/events?afterSeq=${entries}`)).body as Array<{ type: string; signature: { signerName: string; meaning: string } | null }>;
+    expect(log.map((e) => [e.type, e.signature?.signerName, e.signature?.meaning])).toEqual([
+      ['DLT_ADJUDICATED', 'investigator of site-a', 'I adjudicate the dose-limiting toxicity call for this adverse event'],
+    ]);
   });
 
   it('met no script error and no content-security-policy violation', () => {

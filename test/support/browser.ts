@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's Chromium, driven by playwright-core (which ships no browser of its own). */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',
@@ -17,7 +17,7 @@ const ARGS = [
 ];
 
 /** Installs Debian's chromium package when it is missing (needs root; takes a few minutes the first time). */
-export function ensureChromium(): void {
+function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error(
@@ -32,7 +32,6 @@ export function ensureChromium(): void {
 }
 
 export interface LaunchedBrowser {
-  browser: Browser;
   context: BrowserContext;
   close(): Promise<void>;
 }
@@ -46,7 +45,6 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'UTC' });
   return {
-    browser,
     context,
     close: async () => {
       await context.close().catch(() => undefined);

@@ -17,7 +17,7 @@ export function App() {
   const route = useRoute();
   useEffect(() => onSessionChange(setSession), []);
 
-  if (!session) return <SignIn />;
+  if (!session) return <SignIn opensOnWorklist={route.page === 'worklist'} />;
   return (
     <Shell user={session.user} route={route} onSignOut={() => endSession()}>
       <Suspense fallback={<Loading />}>

@@ -1,3 +1,4 @@
+import { SESSION_ENDED } from '../lib/refusal';
 import { currentSession, endSession } from './session';
 import type {
   ApiErrorBody,
@@ -25,8 +26,6 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-export const SESSION_ENDED = 'Your session has ended or the token is no longer valid. Sign in again.';
 
 interface RequestOptions {
   method?: 'GET' | 'POST';
@@ -103,12 +102,12 @@ export const api = {
 
   patient: (id: string) => request<Patient>(`/patients/${seg(id)}`),
   schedule: (id: string) => request<Schedule>(`/patients/${seg(id)}/schedule`),
-  /** The whole log, in `seq` order. */
-  async events(id: string): Promise<LogEntry[]> {
+  /** The log after entry `afterSeq` (the whole log from 0), in `seq` order. */
+  async events(id: string, afterSeq = 0): Promise<LogEntry[]> {
     const entries: LogEntry[] = [];
     const limit = 1000;
     for (;;) {
-      const batch = await request<LogEntry[]>(`/patients/${seg(id)}/events${q({ afterSeq: entries.at(-1)?.seq ?? 0, limit })}`);
+      const batch = await request<LogEntry[]>(`/patients/${seg(id)}/events${q({ afterSeq: entries.at(-1)?.seq ?? afterSeq, limit })}`);
       entries.push(...batch);
       if (batch.length < limit) return entries;
     }

@@ -2,16 +2,10 @@ import { Badge } from '@mantine/core';
 import type { VisitStatus } from '../api/types';
 import { humanizeState } from '../lib/format';
 
-/** A badge in a narrow table cell keeps its whole label rather than an ellipsis. */
-const FULL_WIDTH = { minWidth: 'max-content' } as const;
-
-const OFF_STUDY = new Set(['screenFailed', 'manufacturingFailed', 'withdrawn', 'died', 'lostToFollowUp', 'completed']);
-
-/** A patient's state in words; off-study states in grey. */
-export function StateBadge({ state }: { state: string }) {
-  const off = OFF_STUDY.has(state);
+/** A patient's state in words; off study (the answer's `status`, set when the machine reached a final state) in grey. */
+export function StateBadge({ state, offStudy }: { state: string; offStudy: boolean }) {
   return (
-    <Badge variant={off ? 'outline' : 'light'} color={off ? 'gray' : 'blue'} radius="sm" tt="none" data-state={state} style={FULL_WIDTH}>
+    <Badge variant={offStudy ? 'outline' : 'light'} color={offStudy ? 'gray' : 'blue'} data-state={state}>
       {humanizeState(state)}
     </Badge>
   );
@@ -30,7 +24,7 @@ const VISIT_LOOK: Record<VisitDisplayStatus, { color: string; label: string; var
 export function VisitBadge({ status }: { status: VisitDisplayStatus }) {
   const look = VISIT_LOOK[status];
   return (
-    <Badge color={look.color} variant={look.variant} radius="sm" tt="none" data-status={status} style={FULL_WIDTH}>
+    <Badge color={look.color} variant={look.variant} data-status={status}>
       {look.label}
     </Badge>
   );
@@ -38,7 +32,7 @@ export function VisitBadge({ status }: { status: VisitDisplayStatus }) {
 
 export function DltBadge({ provisional }: { provisional?: boolean }) {
   return (
-    <Badge color="red" variant={provisional ? 'outline' : 'filled'} radius="sm" tt="none" style={FULL_WIDTH}>
+    <Badge color="red" variant={provisional ? 'outline' : 'filled'}>
       {provisional ? 'DLT (provisional)' : 'DLT'}
     </Badge>
   );

@@ -14,11 +14,11 @@ export function ClinicalDate({ iso, withTime = false }: { iso: string | null | u
 }
 
 /** A recorded time: when the server wrote the entry; shown small and grey beside the clinical time. */
-export function RecordedTime({ iso, prefix = 'recorded' }: { iso: string | null | undefined; prefix?: string }) {
+export function RecordedTime({ iso }: { iso: string | null | undefined }) {
   if (!iso) return null;
   return (
     <Text component="span" className="recorded">
-      {prefix} <time dateTime={iso}>{formatRecorded(iso)}</time>
+      <time dateTime={iso}>{formatRecorded(iso)}</time>
     </Text>
   );
 }

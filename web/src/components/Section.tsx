@@ -2,9 +2,9 @@ import type { ReactNode } from 'react';
 import { Group, Paper, Stack, Text, Title } from '@mantine/core';
 
 /** A titled panel of a page: heading, an optional line under it, actions on the right. */
-export function Section(props: { title: ReactNode; description?: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string; id?: string }) {
+export function Section(props: { title: ReactNode; description?: ReactNode; actions?: ReactNode; children: ReactNode; testId?: string }) {
   return (
-    <Paper withBorder radius="sm" p="md" data-testid={props.testId} id={props.id} component="section">
+    <Paper withBorder p="md" data-testid={props.testId} component="section">
       <Stack gap="sm">
         <Group justify="space-between" align="flex-start" wrap="nowrap">
           <div>

@@ -35,7 +35,7 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
                   {siteList(user)}
                 </Text>
               </div>
-              <Badge variant="light" color="gray" radius="sm" tt="none">
+              <Badge variant="light" color="gray">
                 {user.role}
               </Badge>
               <Button variant="default" size="xs" onClick={onSignOut}>

@@ -1,8 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { Alert, Button, Group, PasswordInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
-import { generateForm } from '@rjsf/mantine';
 import type { IChangeEvent } from '@rjsf/core';
-import type { RJSFSchema } from '@rjsf/utils';
 import { api } from '../api/client';
 import type { EventAnswer, EventBody, User } from '../api/types';
 import { ExplanationAlert } from '../components/Feedback';
@@ -13,11 +11,9 @@ import { defaultMeaning, requiresSignature } from '../lib/signature';
 import { eventFormSpec, prune, type EventFormContext } from './event-schema';
 import { UtcDateTimeInput } from './UtcDateTimeInput';
 import { schemaValidator } from './validator';
-import { templates, widgets } from './widgets';
+import { EventDataForm } from './widgets';
 
 type Data = Record<string, unknown>;
-
-const Form = generateForm<Data, RJSFSchema>();
 
 /** The submit button says what it does. */
 const ACTIONS: Record<string, string> = {
@@ -43,7 +39,7 @@ const ACTIONS: Record<string, string> = {
   DEATH: 'Record death',
 };
 
-export interface EventFormProps {
+interface EventFormProps {
   type: string;
   context: EventFormContext;
   user: User;
@@ -126,14 +122,12 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
   return (
     <div data-testid={`event-form-${type}`} data-event-type={type}>
       {spec.hasFields ? (
-        <Form
+        <EventDataForm
           className="rjsf"
           schema={spec.schema}
           uiSchema={spec.uiSchema}
           formData={data}
           validator={schemaValidator}
-          widgets={widgets}
-          templates={templates}
           showErrorList={false}
           noHtml5Validate
           experimental_defaultFormStateBehavior={{ emptyObjectFields: 'populateRequiredDefaults', constAsDefaults: 'never' }}
@@ -142,7 +136,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
           disabled={busy}
         >
           {common}
-        </Form>
+        </EventDataForm>
       ) : (
         <form
           noValidate

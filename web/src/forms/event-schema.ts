@@ -1,6 +1,7 @@
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import type { Patient, ProtocolDefinition, Visit } from '../api/types';
 import { formatDateTime, formatNumber, formatRange, formatStudyDay, humanizeKey } from '../lib/format';
+import { isObject, type Schema } from './json-schema';
 
 /** What a form needs to know besides the protocol's schema: the patient, its schedule. */
 export interface EventFormContext {
@@ -16,8 +17,6 @@ export interface EventFormSpec {
   hasFields: boolean;
 }
 
-type Schema = Record<string, unknown>;
-const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A date or date-time (zod writes `anyOf: [date-time, date]`): one UTC date-time field. */
 function isClinicalTime(schema: Schema): boolean {

@@ -1,9 +1,17 @@
 import { Group, NativeSelect, Text } from '@mantine/core';
-import { deepEquals, type TitleFieldProps, type WidgetProps } from '@rjsf/utils';
+import { withTheme } from '@rjsf/core';
+import { deepEquals, type RJSFSchema, type TitleFieldProps, type WidgetProps } from '@rjsf/utils';
+// The Mantine theme's parts, not its index: that one also brings every date widget (@mantine/dates, dayjs),
+// and the forms' clinical times use the UTC input below instead.
+import { generateTemplates } from '@rjsf/mantine/lib/templates/index.js';
+import CheckboxesWidget from '@rjsf/mantine/lib/widgets/CheckboxesWidget.js';
+import CheckboxWidget from '@rjsf/mantine/lib/widgets/CheckboxWidget.js';
+import RadioWidget from '@rjsf/mantine/lib/widgets/RadioWidget.js';
+import TextareaWidget from '@rjsf/mantine/lib/widgets/TextareaWidget.js';
 import { UtcDateTimeInput } from './UtcDateTimeInput';
 
 /** rjsf widget for clinical times (onset, collected, resolved): a UTC date-time input. */
-export function ClinicalDateTimeWidget(props: WidgetProps) {
+function ClinicalDateTimeWidget(props: WidgetProps) {
   return (
     <UtcDateTimeInput
       id={props.id}
@@ -22,7 +30,7 @@ export function ClinicalDateTimeWidget(props: WidgetProps) {
  * A single choice (visit, compartment, oxygen support …) as a native select: the same for mouse,
  * keyboard and screen readers, and it cannot lose a pick to a closing dropdown.
  */
-export function NativeSelectWidget(props: WidgetProps) {
+function NativeSelectWidget(props: WidgetProps) {
   const options = props.options.enumOptions ?? [];
   const selected = options.findIndex((o) => deepEquals(o.value, props.value));
   return (
@@ -45,10 +53,8 @@ export function NativeSelectWidget(props: WidgetProps) {
   );
 }
 
-export const widgets = { clinicalDateTime: ClinicalDateTimeWidget, SelectWidget: NativeSelectWidget };
-
 /** A group's title (CRS findings, Labs …) at the size of a field label, with its add/remove control. */
-export function GroupTitle({ id, title, optionalDataControl }: TitleFieldProps) {
+function GroupTitle({ id, title, optionalDataControl }: TitleFieldProps) {
   if (!title && !optionalDataControl) return null;
   return (
     <Group justify="space-between" wrap="nowrap" mt={4}>
@@ -60,4 +66,19 @@ export function GroupTitle({ id, title, optionalDataControl }: TitleFieldProps) 
   );
 }
 
-export const templates = { TitleFieldTemplate: GroupTitle };
+/**
+ * The event forms: rjsf with Mantine's templates and the widgets the protocols' schemas meet (yes/no,
+ * a set of statements, long text, a choice, a clinical time). Text and numbers go through Mantine's
+ * input template.
+ */
+export const EventDataForm = withTheme<Record<string, unknown>, RJSFSchema>({
+  templates: { ...generateTemplates<Record<string, unknown>, RJSFSchema>(), TitleFieldTemplate: GroupTitle },
+  widgets: {
+    CheckboxWidget,
+    CheckboxesWidget,
+    RadioWidget,
+    TextareaWidget,
+    SelectWidget: NativeSelectWidget,
+    clinicalDateTime: ClinicalDateTimeWidget,
+  },
+});

@@ -46,9 +46,19 @@ export function studyDay(at: string, day0: string): number {
   return calendarDay(at) - calendarDay(day0);
 }
 
+/** A study day as a signed number with a true minus sign: 14 → "14", -3 → "−3". */
+export function formatDay(day: number): string {
+  return day < 0 ? `−${-day}` : String(day);
+}
+
 /** "Day 14", "Day −3". */
 export function formatStudyDay(day: number): string {
-  return `Day ${day < 0 ? `−${-day}` : day}`;
+  return `Day ${formatDay(day)}`;
+}
+
+/** A dose level as the trial tables and charts name it: 2 → "L2"; none → "—". */
+export function formatLevel(level: number | null | undefined): string {
+  return level === null || level === undefined ? '—' : `L${level}`;
 }
 
 const STATE_NAMES: Record<string, string> = {
@@ -77,7 +87,12 @@ const STATE_NAMES: Record<string, string> = {
 export function humanizeState(state: string | null | undefined): string {
   if (!state) return '—';
   const last = state.split('.').at(-1) ?? state;
-  return STATE_NAMES[last] ?? sentence(last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
+  return STATE_NAMES[last] ?? sentence(camelWords(last));
+}
+
+/** "lostToFollowUp" → "lost to follow up". */
+function camelWords(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
 }
 
 /** Words kept in capitals when an event name is written as a sentence. */
@@ -132,7 +147,7 @@ const FIELD_LABELS: Record<string, string> = {
 
 /** A data field's label: "temperatureC" → "Temperature (°C)", "remissionAchieved" → "Remission achieved". */
 export function humanizeKey(key: string): string {
-  return FIELD_LABELS[key] ?? sentence(key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase().replace(/\b(cd\d+|car t|gvhd|hiv|mrd|ecog|ast|alt|uln|icp)\b/g, (w) => w.toUpperCase()));
+  return FIELD_LABELS[key] ?? sentence(camelWords(key).replace(/\b(cd\d+|car t|gvhd|hiv|mrd|ecog|ast|alt|uln|icp)\b/g, (w) => w.toUpperCase()));
 }
 
 /** "cell dose 4.0 ×10⁶/kg is below …" → "Cell dose 4.0 ×10⁶/kg is below ….": a sentence with its capital and full stop. */

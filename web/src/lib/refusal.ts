@@ -1,17 +1,10 @@
+import type { ApiErrorBody } from '../api/types';
 import { asSentence, humanizeEvent, humanizeKey, humanizeState, listInWords } from './format';
 
-/** What an error answer of the API carries (a subset of ApiErrorBody, so this module stays standalone). */
-export interface ErrorAnswer {
-  error?: string;
-  message?: string;
-  issues?: string[];
-  reasons?: string[];
-  state?: string;
-  acceptedEvents?: string[];
-  currentVersion?: number;
-}
+/** The sign-in page's notice after a 401, and the explanation of one. */
+export const SESSION_ENDED = 'Your session has ended or the token is no longer valid. Sign in again.';
 
-export type ExplanationKind = 'refused' | 'not-accepted' | 'conflict' | 'forbidden' | 'invalid' | 'signed-out' | 'not-found' | 'unavailable' | 'error';
+type ExplanationKind = 'refused' | 'not-accepted' | 'conflict' | 'forbidden' | 'invalid' | 'signed-out' | 'not-found' | 'unavailable' | 'error';
 
 /** An error written for the person at the screen: a title, one plain sentence, and the details, one per line. */
 export interface Explanation {
@@ -19,9 +12,7 @@ export interface Explanation {
   title: string;
   summary: string;
   details: string[];
-  /** True when nothing was written (every error of the API writes nothing). */
-  nothingWritten: boolean;
-  /** True when reloading the page is the way forward (the patient changed meanwhile). */
+  /** True when reloading the page is the way forward (the patient changed meanwhile, or may have). */
   reload: boolean;
 }
 
@@ -30,10 +21,10 @@ export interface Explanation {
  * recorded, if any. Every status the console can meet has its own wording; anything else falls back
  * to the server's own message.
  */
-export function explainError(status: number, body: ErrorAnswer | null | undefined, eventType?: string): Explanation {
+export function explainError(status: number, body: Partial<ApiErrorBody> | null | undefined, eventType?: string): Explanation {
   const answer = body ?? {};
   const what = eventType ? humanizeEvent(eventType) : 'This request';
-  const base = { nothingWritten: true, reload: false, details: [] as string[] };
+  const base = { reload: false, details: [] as string[] };
 
   if (status === 409 && answer.error === 'event_not_accepted') {
     const accepted = (answer.acceptedEvents ?? []).map(humanizeEvent);
@@ -90,7 +81,7 @@ export function explainError(status: number, body: ErrorAnswer | null | undefine
     };
   }
   if (status === 401) {
-    return { ...base, kind: 'signed-out', title: 'Signed out', summary: 'Your session has ended or the token is no longer valid. Sign in again.' };
+    return { ...base, kind: 'signed-out', title: 'Signed out', summary: SESSION_ENDED };
   }
   if (status === 404) {
     return { ...base, kind: 'not-found', title: 'Not found', summary: asSentence(answer.message ?? 'It does not exist, or it belongs to a site you are not assigned to.') };
@@ -102,7 +93,14 @@ export function explainError(status: number, body: ErrorAnswer | null | undefine
     return { ...base, kind: 'invalid', title: 'Too large', summary: 'What was sent is larger than the server accepts.' };
   }
   if (status === 0) {
-    return { ...base, kind: 'unavailable', title: 'No connection', summary: asSentence(answer.message ?? 'The server could not be reached.'), nothingWritten: false };
+    // No answer: unlike every error answer, this one cannot say that nothing was written.
+    return {
+      ...base,
+      kind: 'unavailable',
+      title: 'No connection',
+      summary: asSentence(answer.message ?? 'The server could not be reached.'),
+      ...(eventType ? { details: [`${what} may have been recorded before the connection failed: reload the patient before recording it again.`], reload: true } : {}),
+    };
   }
   return {
     ...base,
@@ -110,7 +108,6 @@ export function explainError(status: number, body: ErrorAnswer | null | undefine
     title: status >= 500 ? 'The server could not complete this' : `Unexpected answer (${status})`,
     summary: asSentence(answer.message ?? 'Something went wrong.'),
     details: status >= 500 ? ['It has been logged. Try again; if it persists, tell the system administrator.'] : [],
-    nothingWritten: status < 500,
   };
 }
 

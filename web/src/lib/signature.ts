@@ -2,6 +2,11 @@
  * Electronic signatures, as the engine asks for them: eligibility, DLT adjudication and a response
  * the investigator gives directly (not computed from findings) need `signature: { password, meaning }`.
  * These are also the sign-offs only an investigator may post.
+ *
+ * A copy of `requiresSignature` in libs/domain/src/users/signature-service.ts (the console cannot
+ * import server code), applied to the data as sent. The protocol definition does not carry the rule,
+ * so a change there must be made here too: the server would answer 422 "… is an electronic
+ * signature" to a form that never showed the signature fields.
  */
 export function requiresSignature(type: string, data: Record<string, unknown> | undefined): boolean {
   return type === 'ELIGIBILITY_CONFIRMED' || type === 'DLT_ADJUDICATED' || (type === 'RESPONSE_ASSESSED' && typeof data?.response === 'string');

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { Grid, Group, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
 import { protocolDefinition, splitProtocol } from '../api/cache';
-import type { User } from '../api/types';
+import type { LogEntry, Patient, ProtocolDefinition, Schedule, User } from '../api/types';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { Section } from '../components/Section';
@@ -13,16 +13,25 @@ import { Facts } from './patient/Facts';
 import { ScheduleTable } from './patient/ScheduleTable';
 import { Timeline } from './patient/Timeline';
 
-async function loadPatient(id: string) {
-  const [patient, schedule, events] = await Promise.all([api.patient(id), api.schedule(id), api.events(id)]);
+interface PatientData {
+  patient: Patient;
+  schedule: Schedule;
+  events: LogEntry[];
+  protocol: ProtocolDefinition;
+}
+
+/** The patient, its schedule and log; on a reload (after an event) only the log entries past the ones `shown`, since the log only grows. */
+async function loadPatient(id: string, shown: PatientData | undefined): Promise<PatientData> {
+  const [patient, schedule, newer] = await Promise.all([api.patient(id), api.schedule(id), api.events(id, shown?.events.at(-1)?.seq ?? 0)]);
   const [protocolId, version] = splitProtocol(patient.protocol);
   const protocol = await protocolDefinition(protocolId, version);
-  return { patient, schedule, events, protocol };
+  return { patient, schedule, events: shown ? [...shown.events, ...newer] : newer, protocol };
 }
 
 /** One patient: state, Day 0, dose, schedule, the event log, and a form for each event the state accepts. */
 export default function PatientPage({ patientId, user }: { patientId: string; user: User }) {
-  const page = useResource(() => loadPatient(patientId), patientId);
+  // The loader runs after this render, so `page.data` is what the page shows when it reloads.
+  const page = useResource((): Promise<PatientData> => loadPatient(patientId, page.data), patientId);
   // One context object per answer, so the forms regenerate their schemas only when the patient changed.
   const context = useMemo(() => page.data && { protocol: page.data.protocol, patient: page.data.patient, visits: page.data.schedule.visits }, [page.data]);
   if (!page.data || !context) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the patient…" />;

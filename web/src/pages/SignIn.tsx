@@ -1,11 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { ApiError, api } from '../api/client';
+import { keepSignInWorklist } from '../api/cache';
 import { signInNotice, startSession } from '../api/session';
 import { explain } from '../lib/errors';
 
-/** Sign-in with a bearer token; the token is checked by reading the caller's worklist with it. */
-export function SignIn() {
+/**
+ * Sign-in with a bearer token; the token is checked by reading the caller's worklist with it, which the
+ * worklist page then shows when the console opens on it (`opensOnWorklist`).
+ */
+export function SignIn({ opensOnWorklist }: { opensOnWorklist: boolean }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -22,6 +26,7 @@ export function SignIn() {
     setError(null);
     try {
       const worklist = await api.worklistWith(candidate);
+      if (opensOnWorklist) keepSignInWorklist(worklist);
       startSession({ token: candidate, user: worklist.user });
     } catch (e) {
       setError(

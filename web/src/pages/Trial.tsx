@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { Badge, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
-import { protocolDefinition } from '../api/cache';
+import { protocolDefinition, protocolSummaries } from '../api/cache';
 import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { Section } from '../components/Section';
 import { Stat } from '../components/Stat';
-import { formatDateTime, formatPercent, sentence } from '../lib/format';
+import { formatDateTime, formatLevel, formatPercent, sentence } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { useResource } from '../lib/use-resource';
 import { EscalationChart } from './trial/EscalationChart';
@@ -28,7 +28,7 @@ interface TrialData {
 async function loadTrial(protocolId: string, version?: number): Promise<TrialData> {
   const [protocol, summaries, trial, outcomes, everyVersion] = await Promise.all([
     protocolDefinition(protocolId, version),
-    api.protocols(),
+    protocolSummaries(),
     api.trial(protocolId, version),
     api.outcomes(protocolId, version),
     api.patientsOf(protocolId),
@@ -42,7 +42,6 @@ const STATUS: Record<string, { label: string; color: string }> = {
   open: { label: 'Open', color: 'teal' },
   'mtd-found': { label: 'MTD found', color: 'blue' },
   stopped: { label: 'Stopped', color: 'red' },
-  complete: { label: 'Enrollment complete', color: 'gray' },
 };
 
 /** A trial at a glance: enrollment, dose escalation, efficacy, survival, safety, kinetics, the state machine. */
@@ -54,7 +53,6 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
   const cohorts = outcomes.cohorts;
   const group: OutcomeGroup = cohorts.find((c) => c.cohort === cohort) ?? outcomes;
   const status = STATUS[trial.status] ?? { label: sentence(trial.status), color: 'gray' };
-  const level = (n: number | null) => (n === null ? '—' : `L${n}`);
   const levelLabel = (n: number | null) => trial.levels.find((l) => l.level === n)?.label;
 
   return (
@@ -63,7 +61,7 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
         crumbs={[{ label: 'Trials', href: href.trials() }, { label: protocol.id }]}
         title={<span data-testid="trial-title">{protocol.title}</span>}
         badges={
-          <Badge color={status.color} variant="light" radius="sm" tt="none" data-testid="trial-status">
+          <Badge color={status.color} variant="light" data-testid="trial-status">
             {status.label}
           </Badge>
         }
@@ -86,8 +84,8 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
           <Progress value={trial.target ? (100 * trial.enrolled) / trial.target : 0} size="sm" mt={4} aria-label="enrollment against target" />
         </div>
         <Stat label="Infused" value={outcomes.infused} hint={`${outcomes.participants} registered`} />
-        <Stat label="Dose level now" value={level(trial.currentDoseLevel)} hint={levelLabel(trial.currentDoseLevel)} testId="stat-level" />
-        <Stat label="MTD" value={trial.mtd === null ? 'not yet' : `L${trial.mtd}`} hint={trial.mtd === null ? undefined : levelLabel(trial.mtd)} testId="stat-mtd" />
+        <Stat label="Dose level now" value={formatLevel(trial.currentDoseLevel)} hint={levelLabel(trial.currentDoseLevel)} testId="stat-level" />
+        <Stat label="MTD" value={trial.mtd === null ? 'not yet' : formatLevel(trial.mtd)} hint={trial.mtd === null ? undefined : levelLabel(trial.mtd)} testId="stat-mtd" />
         <Stat label="ORR" value={formatPercent(outcomes.response.orr.rate, 0)} hint={`${outcomes.response.orr.successes} of ${outcomes.response.orr.n} infused`} />
         <Stat label="Grade ≥ 3 AEs" value={outcomes.safety.participantsWithGrade3OrWorse} hint="participants" />
       </SimpleGrid>

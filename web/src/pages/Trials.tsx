@@ -1,5 +1,5 @@
 import { Anchor, Stack, Table, Text } from '@mantine/core';
-import { api } from '../api/client';
+import { protocolSummaries } from '../api/cache';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { Section } from '../components/Section';
@@ -8,7 +8,7 @@ import { useResource } from '../lib/use-resource';
 
 /** Every protocol this build runs, each a link to its trial page. */
 export function Trials() {
-  const protocols = useResource(api.protocols, 'protocols');
+  const protocols = useResource(protocolSummaries, 'protocols');
   if (!protocols.data) return protocols.error ? <LoadError error={protocols.error} onRetry={protocols.reload} /> : <Loading />;
   return (
     <Stack gap="lg">

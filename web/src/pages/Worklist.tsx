@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Anchor, Badge, Button, Grid, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { worklist as readWorklist } from '../api/cache';
 import { api } from '../api/client';
 import type { Notification, Worklist as WorklistAnswer, WorklistDltWindow, WorklistPatient, WorklistTrial, WorklistVisit } from '../api/types';
 import { StateBadge } from '../components/Badges';
@@ -14,22 +15,29 @@ import { useResource } from '../lib/use-resource';
 
 /** Home: the caller's patients by trial, visits due and overdue, open DLT windows, unread notifications. */
 export function Worklist() {
-  const worklist = useResource(api.worklist, 'worklist');
+  const worklist = useResource(readWorklist, 'worklist');
   if (!worklist.data) return worklist.error ? <LoadError error={worklist.error} onRetry={worklist.reload} /> : <Loading label="Loading your worklist…" />;
   const w = worklist.data;
   const titles = new Map(w.trials.map((t) => [t.protocolId, t.title]));
   const active = w.trials.reduce((n, t) => n + t.active, 0);
+  // The counts are per trial; the rows are the most recently changed patients only (the answer lists at most 500).
+  const registered = w.trials.reduce((n, t) => n + t.patients, 0);
 
   return (
     <Stack gap="lg">
       <PageHeader title="Worklist" subtitle={`${w.user.name} · as of ${formatDateTime(w.now)}`} />
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
-        <Stat label="Active patients" value={active} hint={`${w.patients.length} on ${w.trials.length} trial${w.trials.length === 1 ? '' : 's'}`} testId="stat-active" />
+        <Stat label="Active patients" value={active} hint={`${registered} on ${w.trials.length} trial${w.trials.length === 1 ? '' : 's'}`} testId="stat-active" />
         <Stat label="Visits due today" value={w.visits.dueToday.length} testId="stat-due" />
         <Stat label="Overdue visits" value={w.visits.overdue.length} color={w.visits.overdue.length ? 'orange.8' : undefined} testId="stat-overdue" />
         <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
         <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
       </SimpleGrid>
+      {w.truncated && (
+        <Text size="sm" c="orange.8" data-testid="worklist-truncated">
+          Your sites have more active patients past Day 0 than the worklist walks: the visits and DLT windows of some are not listed.
+        </Text>
+      )}
 
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 7 }}>
@@ -50,7 +58,11 @@ export function Worklist() {
         </Grid.Col>
       </Grid>
 
-      <Section title="My patients" description="By trial and state; most recently changed first." testId="my-patients">
+      <Section
+        title="My patients"
+        description={`By trial and state; ${registered > w.patients.length ? `the ${w.patients.length} most recently changed of ${registered}` : 'most recently changed first'}.`}
+        testId="my-patients"
+      >
         {w.trials.length === 0 ? (
           <NoData>No patients are registered at your sites yet.</NoData>
         ) : (
@@ -206,7 +218,7 @@ function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onCha
               <Group key={n.id} justify="space-between" wrap="nowrap" py={6} style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }} data-testid="notification">
                 <Stack gap={2} style={{ minWidth: 0 }}>
                   <Group gap={6} wrap="nowrap">
-                    <Badge size="sm" radius="sm" variant="light" color={kind.color} tt="none">
+                    <Badge size="sm" variant="light" color={kind.color}>
                       {kind.label}
                     </Badge>
                     {subject && n.patientId && <PatientLink id={n.patientId} subjectId={subject} />}
@@ -243,7 +255,7 @@ function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patient
         </div>
         <Group gap={4}>
           {states.map(([state, n]) => (
-            <Badge key={state} variant="default" radius="sm" tt="none" fw={500}>
+            <Badge key={state} variant="default" fw={500}>
               {humanizeState(state)}: {n}
             </Badge>
           ))}
@@ -275,7 +287,7 @@ function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patient
                 </Table.Td>
                 <Table.Td>{p.siteId}</Table.Td>
                 <Table.Td>
-                  <StateBadge state={p.state} />
+                  <StateBadge state={p.state} offStudy={p.status === 'offStudy'} />
                 </Table.Td>
                 <Table.Td className="num">{p.doseLevel ?? '—'}</Table.Td>
                 <Table.Td>

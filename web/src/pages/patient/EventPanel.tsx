@@ -31,7 +31,7 @@ const HINTS: Record<string, string> = {
   VISIT_COMPLETED: 'Marks a scheduled visit as done.',
 };
 
-export function sortEvents(types: string[]): string[] {
+function sortEvents(types: string[]): string[] {
   const rank = (t: string) => (ORDER.includes(t) ? ORDER.indexOf(t) : ORDER.length);
   return [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
@@ -51,7 +51,7 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
       {accepted.length === 0 ? (
         <NoData>The patient is {humanizeState(patient.state).toLowerCase()} and off study: no further events are accepted.</NoData>
       ) : (
-        <Accordion variant="separated" radius="sm" value={open} onChange={setOpen} transitionDuration={0} data-testid="event-forms">
+        <Accordion variant="separated" value={open} onChange={setOpen} transitionDuration={0} data-testid="event-forms">
           {accepted.map((type) => (
             <Accordion.Item key={type} value={type} data-testid={`event-item-${type}`}>
               <Accordion.Control>
@@ -60,12 +60,12 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
                     {humanizeEvent(type)}
                   </Text>
                   {requiresSignature(type, undefined) && (
-                    <Badge size="xs" variant="outline" color="dark" radius="sm" tt="none">
+                    <Badge size="xs" variant="outline" color="dark">
                       Investigator e-signature
                     </Badge>
                   )}
                   {ENDS_STUDY.has(type) && (
-                    <Badge size="xs" variant="outline" color="gray" radius="sm" tt="none">
+                    <Badge size="xs" variant="outline" color="gray">
                       Ends participation
                     </Badge>
                   )}

@@ -3,15 +3,14 @@ import { Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import type { Patient, ProtocolDefinition } from '../../api/types';
 import { DltBadge, StateBadge } from '../../components/Badges';
 import { ClinicalDate } from '../../components/Dates';
+import { Caption } from '../../components/Stat';
 import { formatStudyDay, humanizeState, scientific, studyDay } from '../../lib/format';
 import { DoseTable } from './ResultSummary';
 
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
     <Stack gap={2} data-testid={testId}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600} lts={0.3}>
-        {label}
-      </Text>
+      <Caption>{label}</Caption>
       <div>{children}</div>
     </Stack>
   );
@@ -23,11 +22,11 @@ export function Facts({ patient, protocol, now }: { patient: Patient; protocol: 
   const level = protocol.doseLevels.find((d) => d.level === patient.doseLevel);
   const lastResponse = record.responses.at(-1);
   return (
-    <Paper withBorder p="md" radius="sm">
+    <Paper withBorder p="md">
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="md" verticalSpacing="md">
         <Fact label="State" testId="fact-state">
           <Group gap={6}>
-            <StateBadge state={patient.state} />
+            <StateBadge state={patient.state} offStudy={patient.status === 'offStudy'} />
             {patient.status === 'offStudy' && (
               <Text size="xs" c="dimmed">
                 off study
@@ -118,9 +117,9 @@ export function Facts({ patient, protocol, now }: { patient: Patient; protocol: 
       </SimpleGrid>
       {record.lymphodepletion && (
         <Stack gap={4} mt="md">
-          <Text size="xs" c="dimmed" tt="uppercase" fw={600} lts={0.3}>
+          <Caption>
             Lymphodepletion · BSA {record.lymphodepletion.plan.bsaM2} m² · started <ClinicalDate iso={record.lymphodepletion.startedAt} />
-          </Text>
+          </Caption>
           <DoseTable plan={record.lymphodepletion.plan} />
         </Stack>
       )}

@@ -1,7 +1,7 @@
 import { Alert, Group, Stack, Table, Text } from '@mantine/core';
-import type { EventAnswer, LymphodepletionPlan } from '../../api/types';
+import type { DoseLevel, EventAnswer, LymphodepletionPlan } from '../../api/types';
 import { DltBadge } from '../../components/Badges';
-import { formatDateTime, formatNumber, humanizeEvent, humanizeKey, humanizeState, scientific, sentence } from '../../lib/format';
+import { formatDateTime, formatDay, formatNumber, humanizeEvent, humanizeKey, humanizeState, scientific, sentence } from '../../lib/format';
 
 type Result = Record<string, unknown>;
 
@@ -39,7 +39,7 @@ function Computed({ type, result }: { type: string; result: Result }) {
         </Text>
       );
     case 'ENROLLED': {
-      const level = result.doseLevel as { level: number; label: string } | undefined;
+      const level = result.doseLevel as DoseLevel | undefined;
       return level ? (
         <Text size="sm" data-testid="computed">
           The trial assigned <b>dose level {level.level}</b> ({level.label}).
@@ -128,7 +128,7 @@ export function DoseTable({ plan }: { plan: LymphodepletionPlan }) {
           <Table.Tr key={a.agent}>
             <Table.Td tt="capitalize">{a.agent}</Table.Td>
             <Table.Td className="num">{formatNumber(a.mgPerM2)}</Table.Td>
-            <Table.Td className="nowrap">{a.days.map((d) => (d < 0 ? `−${-d}` : String(d))).join(', ')}</Table.Td>
+            <Table.Td className="nowrap">{a.days.map(formatDay).join(', ')}</Table.Td>
             <Table.Td className="num">
               {formatNumber(a.dailyMg)}
               {a.capped ? ' (capped)' : ''}

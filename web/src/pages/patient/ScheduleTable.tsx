@@ -3,10 +3,14 @@ import type { Visit } from '../../api/types';
 import { VisitBadge, type VisitDisplayStatus } from '../../components/Badges';
 import { ClinicalDate } from '../../components/Dates';
 import { NoData } from '../../components/Feedback';
-import { formatRange, formatStudyDay } from '../../lib/format';
+import { formatDay, formatRange } from '../../lib/format';
 
-/** Overdue: not done, not settled as missed, and its target date is before today (UTC) by the server's clock `now`. */
-export function visitDisplayStatus(visit: Visit, now: string): VisitDisplayStatus {
+/**
+ * Overdue: not done, not settled as missed, and its target date is before today (UTC) by the server's clock `now`.
+ * The schedule's statuses have no "overdue": this is the worklist's rule (libs/domain/src/patients/worklist-service.ts),
+ * repeated here so the patient page and the worklist agree.
+ */
+function visitDisplayStatus(visit: Visit, now: string): VisitDisplayStatus {
   if (visit.status === 'done' || visit.status === 'missed') return visit.status;
   return visit.targetDate.slice(0, 10) < new Date(now).toISOString().slice(0, 10) ? 'overdue' : visit.status;
 }
@@ -37,7 +41,7 @@ export function ScheduleTable({ visits, day0, now }: { visits: Visit[]; day0: st
                   </Text>
                 </Tooltip>
               </Table.Td>
-              <Table.Td className="num">{formatStudyDay(v.day).replace('Day ', '')}</Table.Td>
+              <Table.Td className="num">{formatDay(v.day)}</Table.Td>
               <Table.Td>
                 <ClinicalDate iso={v.targetDate} />
               </Table.Td>

@@ -36,7 +36,7 @@ export function Timeline({ entries, day0 }: { entries: LogEntry[]; day0: string 
                     </Text>
                     {e.signature && (
                       <Tooltip label={`${e.signature.signerName}: “${e.signature.meaning}”`} multiline w={300}>
-                        <Badge size="xs" variant="outline" color="dark" radius="sm" tt="none" w="fit-content">
+                        <Badge size="xs" variant="outline" color="dark" w="fit-content">
                           Signed
                         </Badge>
                       </Tooltip>
@@ -55,7 +55,7 @@ export function Timeline({ entries, day0 }: { entries: LogEntry[]; day0: string 
                 </Table.Td>
                 <Table.Td>
                   <Stack gap={0}>
-                    <RecordedTime iso={e.recordedAt} prefix="" />
+                    <RecordedTime iso={e.recordedAt} />
                     {late && (
                       <Text size="xs" c="dimmed" fs="italic">
                         late entry

@@ -2,10 +2,10 @@ import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChar
 import { Group, Text } from '@mantine/core';
 import type { DoseLevel, Patient } from '../../api/types';
 import { NoData } from '../../components/Feedback';
-import { formatDate } from '../../lib/format';
+import { formatDate, formatLevel } from '../../lib/format';
 import { AXIS, DLT_RED, GRID, MUTED } from './chart-style';
 
-export interface TreatedPatient {
+interface TreatedPatient {
   order: number;
   subjectId: string;
   level: number;
@@ -14,7 +14,7 @@ export interface TreatedPatient {
 }
 
 /** Infused patients in infusion order with their dose level and whether they had a DLT. */
-export function treatedInOrder(patients: Patient[]): TreatedPatient[] {
+function treatedInOrder(patients: Patient[]): TreatedPatient[] {
   return patients
     .filter((p) => p.record.infusion && p.doseLevel !== null)
     .sort((a, b) => a.record.infusion!.infusedAt.localeCompare(b.record.infusion!.infusedAt))
@@ -48,7 +48,7 @@ export function EscalationChart({ patients, levels, mtd }: { patients: Patient[]
               dataKey="level"
               domain={[0.5, maxLevel + 0.5]}
               ticks={levels.map((l) => l.level)}
-              tickFormatter={(v: number) => `L${v}`}
+              tickFormatter={formatLevel}
               tick={AXIS}
               stroke={AXIS.stroke}
               width={36}

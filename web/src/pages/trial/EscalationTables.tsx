@@ -2,7 +2,7 @@ import { Badge, Table, Text } from '@mantine/core';
 import type { Trial } from '../../api/types';
 import { ClinicalDate } from '../../components/Dates';
 import { NoData } from '../../components/Feedback';
-import { formatPercent, sentence } from '../../lib/format';
+import { formatLevel, formatPercent, sentence } from '../../lib/format';
 
 /** Per dose level: enrolled, evaluable (DLT window closed), DLTs, the observed DLT rate. */
 export function LevelsTable({ trial }: { trial: Trial }) {
@@ -24,12 +24,12 @@ export function LevelsTable({ trial }: { trial: Trial }) {
             <Table.Td className="nowrap">
               {l.level}
               {l.level === trial.currentDoseLevel && (
-                <Badge size="xs" variant="light" radius="sm" ml={6} tt="none" style={{ minWidth: 'max-content' }}>
+                <Badge size="xs" variant="light" ml={6}>
                   current
                 </Badge>
               )}
               {l.level === trial.mtd && (
-                <Badge size="xs" variant="outline" color="dark" radius="sm" ml={6} tt="none" style={{ minWidth: 'max-content' }}>
+                <Badge size="xs" variant="outline" color="dark" ml={6}>
                   MTD
                 </Badge>
               )}
@@ -85,8 +85,8 @@ export function DecisionsTable({ trial }: { trial: Trial }) {
                 {ACTION[d.action] ?? d.action}
               </Text>
             </Table.Td>
-            <Table.Td className="num">L{d.fromLevel}</Table.Td>
-            <Table.Td className="num">{d.toLevel === null ? '—' : `L${d.toLevel}`}</Table.Td>
+            <Table.Td className="num">{formatLevel(d.fromLevel)}</Table.Td>
+            <Table.Td className="num">{formatLevel(d.toLevel)}</Table.Td>
             <Table.Td>{sentence(d.reason)}.</Table.Td>
           </Table.Tr>
         ))}

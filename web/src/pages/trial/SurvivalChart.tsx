@@ -16,7 +16,7 @@ interface StepPoint {
  * band is undefined once S reaches 0; that last point repeats the band before it, so the band's last
  * step is drawn up to it (a step curve holds each value until the next time).
  */
-export function stepData(km: KaplanMeier): StepPoint[] {
+function stepData(km: KaplanMeier): StepPoint[] {
   const points: StepPoint[] = [{ time: 0, survival: 1, band: [1, 1] }];
   for (const p of km.points) {
     const previous = points[points.length - 1]!.band;
@@ -28,7 +28,7 @@ export function stepData(km: KaplanMeier): StepPoint[] {
 }
 
 /** "58 days (95% CI 30–not reached)", or "not reached". */
-export function medianInWords(km: KaplanMeier): string {
+function medianInWords(km: KaplanMeier): string {
   if (km.median === null) return 'not reached';
   const ci = (v: number | null) => (v === null ? 'not reached' : formatDays(v));
   return `${formatDays(km.median)} days (95% CI ${ci(km.medianCi.lower)}–${ci(km.medianCi.upper)})`;
@@ -37,7 +37,7 @@ export function medianInWords(km: KaplanMeier): string {
 /** A Kaplan–Meier curve: the step estimate, its 95% band, censor marks (+), the median. */
 export function SurvivalChart({ title, km, testId }: { title: string; km: KaplanMeier | null; testId: string }) {
   return (
-    <Paper withBorder p="sm" radius="sm" data-testid={testId}>
+    <Paper withBorder p="sm" data-testid={testId}>
       <Stack gap={4}>
         <Text fw={600} size="sm">
           {title}
