@@ -20,14 +20,4 @@ export class Agenda {
   next(): Step | undefined {
     return this.steps.shift();
   }
-
-  get size(): number {
-    return this.steps.length;
-  }
-
-  /** Drops every step after an instant (the patient left the study then). */
-  dropAfter(at: number): void {
-    const keep = this.steps.filter((s) => s.at <= at);
-    this.steps.splice(0, this.steps.length, ...keep);
-  }
 }

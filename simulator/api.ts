@@ -1,3 +1,5 @@
+import { call } from '../test/support/http';
+
 /**
  * The simulator's HTTP client. Every answer is counted: events written, refusals the simulator
  * expected (a 422 for an ineligible patient, a cohort awaiting its DLT evaluation …) by status and
@@ -28,7 +30,6 @@ export interface ApiError {
 }
 
 export class ApiStats {
-  requests = 0;
   /** Events the engine wrote for the simulator (200 on the event, observation and adverse-event routes). */
   eventsPosted = 0;
   readonly eventsByType = new Map<string, number>();
@@ -71,22 +72,11 @@ export class ApiClient {
    * One request. A 2xx is returned; so is an expected refusal, counted as one; anything else is
    * recorded as an error and returned too, so the caller can stop that patient and go on with the rest.
    */
-  async request<T = any>(method: string, path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
-    this.stats.requests += 1;
+  async request<T = any>(method: 'GET' | 'POST', path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
     const event = eventType(path, body);
-    let status: number;
-    let answer: any;
-    try {
-      const res = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      status = res.status;
-      const text = await res.text();
-      answer = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
-    } catch (error) {
-      this.stats.errors.push({ method, path, status: null, event, message: (error as Error).message });
+    const { status, body: answer } = await call(this.baseUrl, method, path, token, body);
+    if (status === 0) {
+      this.stats.errors.push({ method, path, status: null, event, message: answer.transportError });
       return { status: 0, body: undefined as T };
     }
     if (status >= 200 && status < 300) {

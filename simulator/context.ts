@@ -1,78 +1,15 @@
+import { DAY_MS, type Protocol } from '#protocols';
 import type { ApiClient } from './api';
-import { DAY_MS, type SimClock } from './clock';
+import type { SimClock } from './clock';
 import type { Staff } from './staff';
 import type { TrialProfile } from './trials';
 
-/** A visit of the schedule, as GET /protocols/:id gives it. */
-export interface VisitDefinition {
-  name: string;
-  day: number;
-  windowBeforeDays: number;
-  windowAfterDays: number;
-  assessments: string[];
-}
-
-export interface DoseLevelDefinition {
-  level: number;
-  label: string;
-  minCellsPerKg: number;
-  maxCellsPerKg: number;
-}
-
-/** What a cohort changes (GET /protocols/:id, `cohorts`). */
-export interface CohortDefinition {
-  id: string;
-  title: string;
-  diagnoses: string[];
-  responseCriteria?: 'ALL' | 'LUGANO_2014';
-  primaryResponseVisit?: string;
-  schedule?: VisitDefinition[];
-  followUpDays?: number;
-}
-
-/** The parts of the protocol definition (GET /protocols/:id) the simulator works from. */
-export interface ProtocolDefinition {
-  id: string;
-  version: number;
-  title: string;
-  targetEnrollment: number;
-  doseLevels: DoseLevelDefinition[];
-  dlt: { windowDays: number };
-  responseCriteria: 'ALL' | 'LUGANO_2014';
-  primaryResponseVisit: string;
-  schedule: VisitDefinition[];
-  followUpDays: number;
-  cohorts: CohortDefinition[];
-}
-
-/** The schedule, response criteria and follow-up a patient of a cohort runs. */
-export interface CohortPlan {
-  responseCriteria: 'ALL' | 'LUGANO_2014';
-  primaryResponseVisit: string;
-  schedule: VisitDefinition[];
-  followUpDays: number;
-}
-
-export function cohortPlan(definition: ProtocolDefinition, cohort: string | null): CohortPlan {
-  const own = definition.cohorts.find((c) => c.id === cohort);
-  return {
-    responseCriteria: own?.responseCriteria ?? definition.responseCriteria,
-    primaryResponseVisit: own?.primaryResponseVisit ?? definition.primaryResponseVisit,
-    schedule: own?.schedule ?? definition.schedule,
-    followUpDays: own?.followUpDays ?? definition.followUpDays,
-  };
-}
-
-/** The dose-escalation design of the trial (GET /trials/:id, `doseEscalation`), or null on a single-level trial. */
-export interface EscalationDefinition {
-  design: string;
-  cohortSize: number;
-  staggerDays?: number;
-}
-
 export interface TrialSetup {
-  definition: ProtocolDefinition;
-  escalation: EscalationDefinition | null;
+  /**
+   * The protocol the engine runs (this build's registry: the engine runs in this process), whose
+   * `forCohort(cohort).spec` gives a patient's schedule, response criteria, DLT window and follow-up.
+   */
+  protocol: Protocol;
   profile: TrialProfile;
   /** The cohort asked for, or null to draw each patient into one. */
   cohort: string | null;

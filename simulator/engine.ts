@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { type AppConfig, loadConfig } from '#domain';
 import { createApp } from '../apps/api/src/bootstrap';
+import { deleteKeysUnder } from '../test/support/redis-keys';
 
 export interface EngineOptions {
   /** The instant the scaled clock starts from (ms since the epoch). */
@@ -21,7 +22,6 @@ export interface EngineOptions {
 /** The API and the worker running in this process, on a Redis key prefix of their own. */
 export interface Engine {
   url: string;
-  port: number;
   adminToken: string;
   config: AppConfig;
   /** Where the data lives, in words ("a temporary SQLite file", "PostgreSQL"). */
@@ -66,7 +66,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let stopped: Promise<number> | undefined;
   return {
     url: `http://localhost:${port}`,
-    port,
     adminToken,
     config,
     storage,
@@ -82,19 +81,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
 }
 
-/** Deletes every Redis key under the engine's queue prefix (SCAN, then DEL in batches). */
-export async function deleteKeys(config: Pick<AppConfig, 'redisUrl' | 'queuePrefix'>): Promise<number> {
+/** Deletes every Redis key under the engine's queue prefix. */
+async function deleteKeys(config: Pick<AppConfig, 'redisUrl' | 'queuePrefix'>): Promise<number> {
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
   try {
     await redis.connect();
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
+    return await deleteKeysUnder(redis, config.queuePrefix);
   } finally {
     redis.disconnect();
   }

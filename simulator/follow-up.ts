@@ -1,7 +1,8 @@
+import { DAY_MS, type LifecycleSpec, type RelapseKind, type VisitSpec } from '#protocols';
 import { Agenda } from './agenda';
 import type { ApiAnswer } from './api';
-import { DAY_MS, iso } from './clock';
-import { assessmentOn, type DiseaseCourse, drawCourse, type Progression, type ProgressionKind } from './clinical/course';
+import { iso } from './clock';
+import { assessmentOn, type DiseaseCourse, drawCourse, type Progression, responded } from './clinical/course';
 import {
   CAR_COPIES_UNIT,
   type CarKinetics,
@@ -12,9 +13,14 @@ import {
   drawKinetics,
 } from './clinical/kinetics';
 import { CRS_TERM, drawAdverseEvents, type PlannedAdverseEvent } from './clinical/toxicity';
-import type { CohortPlan, VisitDefinition } from './context';
 import { type PostOptions, type SimulatedPatient, StopPatient } from './patient';
 import { atLevel } from './trials';
+
+/** The investigator's review of an AE the protocol's rule calls a DLT: how long after the report, and whether it is confirmed. */
+interface DltReview {
+  afterDays: number;
+  confirmed: boolean;
+}
 
 /** Extra blood draws for CAR-T expansion in the first month, on days without a visit. */
 const KINETICS_DRAW_DAYS = [4, 10, 21];
@@ -41,7 +47,7 @@ export class FollowUp {
   private readonly kinetics: CarKinetics;
   private readonly cytokines: Array<{ code: string; baseline: number; peak: number; peakDay: number }>;
   /** Progression kinds already recorded with PROGRESSION_OR_RELAPSE. */
-  private readonly recorded = new Set<ProgressionKind>();
+  private readonly recorded = new Set<RelapseKind>();
   private readonly adjudicated = new Set<string>();
   private readonly dltClosesAt: number;
 
@@ -49,7 +55,8 @@ export class FollowUp {
     private readonly patient: SimulatedPatient,
     private readonly t0: number,
     levelIndex: number,
-    private readonly plan: CohortPlan,
+    /** The protocol as it runs the patient's cohort. */
+    private readonly plan: LifecycleSpec,
   ) {
     const { rng, ctx } = patient;
     const intensity = atLevel(ctx.trial.profile.toxicityByLevel, levelIndex);
@@ -63,8 +70,7 @@ export class FollowUp {
       followUpDays: plan.followUpDays,
       severeToxicity: severe,
     });
-    const responder = this.course.remission !== undefined || ['CR', 'PR'].includes(this.course.lugano?.first ?? '');
-    this.kinetics = drawKinetics(rng, { responder, intensity });
+    this.kinetics = drawKinetics(rng, { responder: responded(this.course), intensity });
     const crs = this.adverseEvents.find((ae) => ae.term === CRS_TERM);
     this.cytokines = CYTOKINES.map((c) => ({
       code: c.code,
@@ -72,7 +78,7 @@ export class FollowUp {
       peak: c.peakByCrsGrade[this.crsGrade()] * rng.logNormal(1, 0.4),
       peakDay: (crs?.onsetDay ?? rng.between(2, 6)) + 0.5,
     }));
-    this.dltClosesAt = t0 + ctx.trial.definition.dlt.windowDays * DAY_MS;
+    this.dltClosesAt = t0 + plan.dlt.windowDays * DAY_MS;
   }
 
   async run(): Promise<void> {
@@ -134,7 +140,7 @@ export class FollowUp {
     }
   }
 
-  private async visit(visit: VisitDefinition, at: number): Promise<void> {
+  private async visit(visit: VisitSpec, at: number): Promise<void> {
     const { rng } = this.patient;
     if (!(await this.post('VISIT_COMPLETED', { visit: visit.name }))) return;
     const has = (pattern: RegExp) => visit.assessments.some((a) => pattern.test(a));
@@ -180,14 +186,14 @@ export class FollowUp {
     });
   }
 
-  private async assess(visit: VisitDefinition, at: number, assessment: ReturnType<typeof assessmentOn>): Promise<void> {
+  private async assess(visit: VisitSpec, at: number, assessment: ReturnType<typeof assessmentOn>): Promise<void> {
     const direct = 'response' in assessment;
     const data = direct ? { visit: visit.name, response: assessment.response } : { visit: visit.name, ...assessment.findings };
     const answer = await this.post('RESPONSE_ASSESSED', data, { as: direct ? 'investigator' : 'coordinator', occurredAt: at });
     if (!answer) return;
-    const result = answer.body.result as { response: string; relapse?: { kind: ProgressionKind } };
+    const result = answer.body.result as { response: string; relapse?: { kind: RelapseKind } };
     // The engine names a relapse after a remission; a PET-CT progression is the site's call.
-    const found: ProgressionKind | undefined = result.relapse?.kind ?? (result.response === 'PD' && this.course.criteria === 'LUGANO_2014' ? 'progression' : undefined);
+    const found: RelapseKind | undefined = result.relapse?.kind ?? (result.response === 'PD' && this.course.criteria === 'LUGANO_2014' ? 'progression' : undefined);
     if (found) await this.recordProgression(this.course.progressions.find((p) => p.kind === found) ?? { day: this.day(at), kind: found, clinical: false });
   }
 
@@ -197,17 +203,22 @@ export class FollowUp {
     const { rng } = this.patient;
     for (const ae of this.adverseEvents) {
       const onsetAt = this.t0 + ae.onsetDay * DAY_MS;
-      this.agenda.add(onsetAt + ae.reportAfterDays * DAY_MS, `AE ${ae.term}`, () => this.reportAdverseEvent(ae, onsetAt));
+      // The investigator's review should a report of this AE be a DLT: drawn now, whatever the engine
+      // answers and whenever the report runs, so that it does not shift the patient's other draws.
+      const review: DltReview = { afterDays: rng.between(0.5, 2), confirmed: rng.chance(0.85) };
+      const reportAt = onsetAt + ae.reportAfterDays * DAY_MS;
+      this.agenda.add(reportAt, `AE ${ae.term}`, () => this.reportAdverseEvent(ae, onsetAt, reportAt, review));
       if (ae.resolvedAfterDays !== undefined) {
         const resolvedAt = onsetAt + ae.resolvedAfterDays * DAY_MS;
-        const reportAt = Math.max(resolvedAt, onsetAt + ae.reportAfterDays * DAY_MS) + rng.between(0.2, 1) * DAY_MS;
-        this.agenda.add(reportAt, `AE ${ae.term} resolved`, () => this.reportAdverseEvent(ae, onsetAt, resolvedAt));
+        const resolutionAt = Math.max(resolvedAt, reportAt) + rng.between(0.2, 1) * DAY_MS;
+        this.agenda.add(resolutionAt, `AE ${ae.term} resolved`, () => this.reportAdverseEvent(ae, onsetAt, resolutionAt, review, resolvedAt));
       }
       if (ae.term === CRS_TERM) this.sample(onsetAt + 0.5 * DAY_MS, this.cytokines.map((c) => [c.code, 'PB'] as [string, 'PB']));
     }
   }
 
-  private async reportAdverseEvent(ae: PlannedAdverseEvent, onsetAt: number, resolvedAt?: number): Promise<void> {
+  /** Reports an AE (planned at `reportAt`); a DLT the protocol's rule calls goes to the investigator's review. */
+  private async reportAdverseEvent(ae: PlannedAdverseEvent, onsetAt: number, reportAt: number, review: DltReview, resolvedAt?: number): Promise<void> {
     const answer = await this.report('adverse-events', {
       term: ae.term,
       onset: iso(onsetAt),
@@ -221,14 +232,13 @@ export class FollowUp {
     const key = `${ae.term}|${onsetAt}`;
     if (!result.dlt || result.provisional || this.adjudicated.has(key)) return;
     // The investigator reviews every DLT the protocol's rule calls, while the DLT window is open.
-    const at = this.patient.ctx.clock.now() + this.patient.rng.between(0.5, 2) * DAY_MS;
+    const at = reportAt + review.afterDays * DAY_MS;
     if (at > this.dltClosesAt - 0.5 * DAY_MS) return;
     this.adjudicated.add(key);
-    this.agenda.add(at, `DLT call ${ae.term}`, () => this.adjudicate(ae, onsetAt, result.grade));
+    this.agenda.add(at, `DLT call ${ae.term}`, () => this.adjudicate(ae, onsetAt, result.grade, review.confirmed));
   }
 
-  private async adjudicate(ae: PlannedAdverseEvent, onsetAt: number, grade: number): Promise<void> {
-    const confirm = this.patient.rng.chance(0.85);
+  private async adjudicate(ae: PlannedAdverseEvent, onsetAt: number, grade: number, confirm: boolean): Promise<void> {
     const rationale = confirm
       ? `grade ${grade} ${ae.term.toLowerCase()} attributable to the CAR-T cells on review`
       : `on review attributable to disease progression and concurrent infection, not to the CAR-T cells`;

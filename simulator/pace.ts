@@ -1,4 +1,5 @@
 import type { LifecycleSpec } from '#protocols';
+import { MAX_DAYS_PER_SECOND } from './options';
 import { round } from './random';
 
 /** Simulated days from registration to infusion, with some waiting: screening, enrollment, manufacturing, lymphodepletion. */
@@ -22,6 +23,6 @@ export function expectedStudyDays(spec: LifecycleSpec, patients: number, cohort:
 
 /** The default speed: the expected study days in about TARGET_SECONDS. */
 export function defaultDaysPerSecond(studyDays: number): number {
-  return Math.min(100, Math.max(1, round(studyDays / TARGET_SECONDS, 1)));
+  return Math.min(MAX_DAYS_PER_SECOND, Math.max(1, round(studyDays / TARGET_SECONDS, 1)));
 }
 

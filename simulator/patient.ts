@@ -1,9 +1,10 @@
-import { requiresSignature } from '#domain';
+import { DAY_MS, type DoseLevel } from '#protocols';
+import { signOff } from '../test/support/signing';
 import { type ApiAnswer, type ExpectedRefusal, isOk } from './api';
-import { DAY_MS, iso } from './clock';
+import { iso } from './clock';
 import { cellDoseWithin } from './clinical/dose';
 import { drawCandidate, type ScreeningCandidate, screeningParts } from './clinical/screening';
-import { cohortPlan, type DoseLevelDefinition, type SimulationContext } from './context';
+import type { SimulationContext } from './context';
 import { FollowUp } from './follow-up';
 import type { Random } from './random';
 import type { SiteStaff } from './staff';
@@ -13,9 +14,7 @@ export interface PatientView {
   id: string;
   state: string;
   status: 'active' | 'offStudy';
-  doseLevel: number | null;
   day0: string | null;
-  acceptedEvents: string[];
 }
 
 /** How one simulated patient ended, for the report. */
@@ -49,7 +48,7 @@ export class StopPatient extends Error {}
 const FOLLOW_UP_END_GRACE_MS = 20_000;
 
 /** Days an eligible patient waits for a dose-escalation slot before the site gives up. */
-export const MAX_SLOT_WAIT_DAYS = 120;
+const MAX_SLOT_WAIT_DAYS = 120;
 
 const MANUFACTURING_FAILURES = [
   'insufficient T-cell expansion',
@@ -78,7 +77,14 @@ export class SimulatedPatient {
     readonly subjectId: string,
     readonly cohort: string | null,
     private readonly arrivalAt: number,
+    /** Who the patient is and how they fare: screening, manufacturing, dose, toxicity, disease course, and the site's steps after Day 0 (planned then). */
     readonly rng: Random,
+    /**
+     * When the site takes its steps before Day 0. How many waits there are depends on the trial's
+     * timing (a patient may ask for an enrollment slot several times), so they draw from a stream
+     * of their own and leave the patient's clinical draws alone: the same seed gives the same patients.
+     */
+    private readonly timing: Random,
   ) {
     this.summary = { subjectId, siteId: site.siteId, cohort, finalState: 'not registered', stoppedByError: false };
   }
@@ -108,11 +114,11 @@ export class SimulatedPatient {
 
   // ---- Screening and enrollment ---------------------------------------------------------------
 
-  private async screenAndEnroll(): Promise<DoseLevelDefinition | undefined> {
-    const { definition, profile } = this.ctx.trial;
+  private async screenAndEnroll(): Promise<DoseLevel | undefined> {
+    const { protocol, profile } = this.ctx.trial;
     const candidate = drawCandidate(profile.screening, this.rng, this.cohort, this.ctx.clock.now());
     const registered = await this.ctx.api.post('/patients', this.site.coordinator, {
-      protocolId: definition.id,
+      protocolId: protocol.id,
       ...(this.cohort ? { cohort: this.cohort } : {}),
       subjectId: this.subjectId,
       siteId: this.site.siteId,
@@ -148,7 +154,7 @@ export class SimulatedPatient {
    * ENROLLED; while the dose-escalation cohort awaits its DLT evaluation the engine refuses it (422)
    * and says when the slot opens: wait until then and ask again, for up to MAX_SLOT_WAIT_DAYS.
    */
-  private async enroll(): Promise<DoseLevelDefinition | undefined> {
+  private async enroll(): Promise<DoseLevel | undefined> {
     const eligibleAt = this.ctx.clock.now();
     let waiting = false;
     for (;;) {
@@ -157,7 +163,7 @@ export class SimulatedPatient {
         expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)/ }],
       });
       if (!answer.refusal) {
-        const dose = answer.body.result.doseLevel as DoseLevelDefinition;
+        const dose = answer.body.result.doseLevel as DoseLevel;
         this.summary.doseLevel = dose.level;
         return dose;
       }
@@ -172,14 +178,14 @@ export class SimulatedPatient {
       }
       if (!waiting) this.milestone(`waits for a dose-escalation slot (${reasons[0].replace(/^the /, '')})`);
       waiting = true;
-      const trial = await this.get(`/trials/${this.ctx.trial.definition.id}`);
+      const trial = await this.get(`/trials/${this.ctx.trial.protocol.id}`);
       const closes = (trial.pending as Array<{ level: number; closesAt: string | null }>)
         .filter((p) => p.level === trial.currentDoseLevel)
         .map((p) => p.closesAt);
       const retryAt =
         closes.length && closes.every((c) => c !== null)
-          ? Math.max(...closes.map((c) => Date.parse(c!))) + this.rng.between(0.2, 1.5) * DAY_MS
-          : this.ctx.clock.now() + this.rng.between(4, 8) * DAY_MS;
+          ? Math.max(...closes.map((c) => Date.parse(c!))) + this.timing.between(0.2, 1.5) * DAY_MS
+          : this.ctx.clock.now() + this.timing.between(4, 8) * DAY_MS;
       await this.ctx.clock.until(retryAt);
     }
   }
@@ -193,7 +199,7 @@ export class SimulatedPatient {
   // ---- Manufacturing, lymphodepletion, infusion -----------------------------------------------
 
   /** From leukapheresis to Day 0; the infusion instant, or undefined when the patient left before it. */
-  private async prepareAndInfuse(dose: DoseLevelDefinition): Promise<number | undefined> {
+  private async prepareAndInfuse(dose: DoseLevel): Promise<number | undefined> {
     await this.days(2, 7);
     await this.post('LEUKAPHERESIS_COMPLETED', {});
     await this.days(10, 18);
@@ -210,7 +216,7 @@ export class SimulatedPatient {
     }
     await this.post('PRODUCT_RELEASED', { lot: `LOT-${this.subjectId}` });
 
-    const earliest = this.ctx.clock.now() + (this.rng.between(1, 4) + 5) * DAY_MS;
+    const earliest = this.ctx.clock.now() + (this.timing.between(1, 4) + 5) * DAY_MS;
     const infusionAt = this.ctx.calendar.book(earliest, await this.lastInfusion());
     // Fludarabine and cyclophosphamide on days −5 to −3, two days' rest, the cells on day 0.
     await this.ctx.clock.until(infusionAt - 5 * DAY_MS);
@@ -224,7 +230,7 @@ export class SimulatedPatient {
       const answer = await this.post('INFUSION_COMPLETED', { cellsPerKg }, { expect: attempt < 5 ? [{ status: 422, error: 'refused', reason: /staggered/ }] : [] });
       if (!answer.refusal) break;
       // Another site's infusion came first: wait out the stagger.
-      await this.ctx.clock.until((await this.lastInfusion())! + ((this.ctx.trial.escalation?.staggerDays ?? 0) + 0.3) * DAY_MS);
+      await this.ctx.clock.until((await this.lastInfusion())! + (this.staggerDays() + 0.3) * DAY_MS);
     }
     const t0 = Date.parse(this.current!.day0!);
     this.summary.infusedAt = this.current!.day0!;
@@ -232,18 +238,23 @@ export class SimulatedPatient {
     return t0;
   }
 
+  private staggerDays(): number {
+    return this.ctx.trial.protocol.spec.doseEscalation?.staggerDays ?? 0;
+  }
+
   /** The trial's last infusion as the engine knows it, on a protocol that staggers infusions. */
   private async lastInfusion(): Promise<number | undefined> {
-    if (!this.ctx.trial.escalation?.staggerDays) return undefined;
-    const trial = await this.get(`/trials/${this.ctx.trial.definition.id}`);
+    if (!this.staggerDays()) return undefined;
+    const trial = await this.get(`/trials/${this.ctx.trial.protocol.id}`);
     return trial.lastInfusionAt ? Date.parse(trial.lastInfusionAt) : undefined;
   }
 
   // ---- After the infusion ---------------------------------------------------------------------
 
-  private async followUp(t0: number, dose: DoseLevelDefinition): Promise<void> {
-    const plan = cohortPlan(this.ctx.trial.definition, this.cohort);
-    const levelIndex = this.ctx.trial.definition.doseLevels.findIndex((d) => d.level === dose.level);
+  private async followUp(t0: number, dose: DoseLevel): Promise<void> {
+    // The schedule, response criteria, DLT window and follow-up of the patient's cohort.
+    const plan = this.ctx.trial.protocol.forCohort(this.cohort).spec;
+    const levelIndex = plan.doseLevels.findIndex((d) => d.level === dose.level);
     await new FollowUp(this, t0, levelIndex, plan).run();
     if (this.current!.status === 'offStudy') return;
     // The engine ends follow-up itself (FOLLOW_UP_ENDED): wait for its timer.
@@ -266,9 +277,7 @@ export class SimulatedPatient {
   /** Posts an event on the patient; an investigator's sign-off carries the electronic signature. */
   async post(type: string, data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer> {
     const role = options.as ?? 'coordinator';
-    const signature = requiresSignature(type, data)
-      ? { signature: { password: this.ctx.staff.signingPassword, meaning: SIGNATURE_MEANINGS[type] ?? `I sign ${type}` } }
-      : {};
+    const signature = signOff(type, data, { password: this.ctx.staff.signingPassword, meaning: SIGNATURE_MEANINGS[type] });
     const body = { type, data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }), ...signature };
     return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/events`, this.site[role], body, options.expect));
   }
@@ -302,8 +311,8 @@ export class SimulatedPatient {
   }
 
   /** Waits a random number of simulated days between `min` and `max`. */
-  days(min: number, max: number): Promise<void> {
-    return this.ctx.clock.days(this.rng.between(min, max));
+  private days(min: number, max: number): Promise<void> {
+    return this.ctx.clock.days(this.timing.between(min, max));
   }
 
   milestone(text: string): void {

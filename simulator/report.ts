@@ -1,5 +1,5 @@
 import type { ApiError } from './api';
-import { DAY_MS } from './clock';
+import { DAY_MS } from '#protocols';
 import type { PatientSummary } from './patient';
 
 export interface TrialDecision {

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { findProtocol } from '#protocols';
+import { DAY_MS, findProtocol, type Protocol } from '#protocols';
 import { arrivalIntervalDays, defaultDaysPerSecond, expectedStudyDays } from './pace';
 import { ApiClient, isOk } from './api';
-import { DAY_MS, SimClock, scaleFor } from './clock';
-import { InfusionCalendar, type Milestone, type ProtocolDefinition, type SimulationContext } from './context';
+import { SimClock, scaleFor } from './clock';
+import { InfusionCalendar, type Milestone, type SimulationContext, type TrialSetup } from './context';
 import { type Engine, startEngine } from './engine';
 import { type SimulationOptions, USAGE } from './options';
 import { SimulatedPatient, type PatientSummary } from './patient';
@@ -16,8 +16,6 @@ import { profileFor } from './trials';
 export interface SimulationResult {
   exitCode: 0 | 1 | 2;
   report?: SimulationReport;
-  /** The study day 0 of the report (simulated ms). */
-  studyStart?: number;
   /** With `serve`: the engine, still running, and the staff's tokens; call `engine.stop()` when done. */
   served?: { engine: Engine; staff: Staff };
 }
@@ -41,9 +39,8 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
   const local = options.trial ? findProtocol(options.trial) : undefined;
   const cohort = options.cohort ?? null;
   const patients = options.patients ?? (local?.spec.doseEscalation ? DOSE_FINDING_PATIENTS : DEFAULT_PATIENTS);
-  const daysPerSecond = options.daysPerSecond ?? (local ? defaultDaysPerSecond(expectedStudyDays(local.spec, patients, cohort)) : 1);
   // The engine needs its scale at start, so the pace is worked out from this build's own protocol registry.
-  const arrivalInterval = local ? arrivalIntervalDays(local.spec) : 7;
+  const daysPerSecond = options.daysPerSecond ?? (local ? defaultDaysPerSecond(expectedStudyDays(local.spec, patients, cohort)) : 1);
   const origin = Date.now();
   const clock = new SimClock(origin, scaleFor(daysPerSecond));
   const engine = await startEngine({ origin, scale: clock.scale, port: options.port, databaseUrl: options.databaseUrl, dataDir: options.dataDir });
@@ -51,8 +48,9 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
   let keepRunning = false;
   try {
     const api = new ApiClient(engine.url);
-    const trial = await openTrial(api, engine.adminToken, options, io);
+    const trial = await openTrial(api, engine.adminToken, options, local, io);
     if (!trial) return { exitCode: 2 };
+    const { protocol } = trial;
     const staff = await createStaff(api, engine.adminToken, SITES);
     const studyStart = clock.now();
     const progress = new Progress(io, patients, options.quiet);
@@ -62,16 +60,15 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
       trial,
       staff,
       studyStart,
-      calendar: new InfusionCalendar(trial.escalation?.staggerDays ?? 0),
+      calendar: new InfusionCalendar(protocol.spec.doseEscalation?.staggerDays ?? 0),
       milestone: (m: Milestone) => progress.milestone(studyDayOf(m.at, studyStart), m),
     };
-    const { definition } = trial;
     io.err(
-      `Simulating ${patients} patients on ${definition.id}@${definition.version}${cohort ? ` (cohort ${cohort})` : ''}: seed ${options.seed}, ` +
+      `Simulating ${patients} patients on ${protocol.id}@${protocol.version}${cohort ? ` (cohort ${cohort})` : ''}: seed ${options.seed}, ` +
         `${daysPerSecond} study days per second, ${engine.storage}, engine at ${engine.url}\n`,
     );
 
-    const arrivals = enrolPatients(context, Random.seeded(options.seed), patients, arrivalInterval);
+    const arrivals = enrolPatients(context, Random.seeded(options.seed), patients, arrivalIntervalDays(protocol.spec));
     const summaries = await drivePatients(context, engine.adminToken, progress, arrivals);
     const report = await collectReport(context, engine.adminToken, summaries, {
       options,
@@ -87,42 +84,40 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
     if (options.serve) {
       keepRunning = true;
       printServing(io, engine, staff);
-      return { exitCode, report, studyStart, served: { engine, staff } };
+      return { exitCode, report, served: { engine, staff } };
     }
-    return { exitCode, report, studyStart };
+    return { exitCode, report };
   } finally {
     if (!keepRunning) await engine.stop();
   }
 }
 
 /**
- * The protocol as the engine serves it, checked against the command line: an unknown protocol or
- * cohort, or a database that already holds patients of it, is said in words (and the run stops, 2).
+ * The trial, checked against the command line and the engine: an unknown protocol or cohort, or a
+ * database that already holds patients of it, is said in words (and the run stops, 2). The engine
+ * runs this build's protocol registry, so `local` is the protocol it serves.
  */
-async function openTrial(api: ApiClient, admin: string, options: SimulationOptions, io: Io): Promise<SimulationContext['trial'] | undefined> {
+async function openTrial(api: ApiClient, admin: string, options: SimulationOptions, local: Protocol | undefined, io: Io): Promise<TrialSetup | undefined> {
   const listed = await api.get<Array<{ id: string; title: string }>>('/protocols', admin);
   if (!isOk(listed)) throw new Error(`GET /protocols answered ${listed.status}`);
   const profile = options.trial ? profileFor(options.trial) : undefined;
-  if (!options.trial || !profile || !listed.body.some((p) => p.id === options.trial)) {
+  if (!local || !profile || !listed.body.some((p) => p.id === local.id)) {
     io.err(`${options.trial ? `There is no protocol "${options.trial}".` : 'Name the protocol with --trial <id>.'} The engine runs:\n`);
     for (const p of listed.body) io.err(`  ${p.id.padEnd(14)} ${p.title}\n`);
     return undefined;
   }
-  const definition = (await api.get<ProtocolDefinition>(`/protocols/${options.trial}`, admin)).body;
   const cohort = options.cohort ?? null;
-  const cohortProblem = checkCohort(definition, cohort);
+  const cohortProblem = checkCohort(local, cohort);
   if (cohortProblem) {
     io.err(`${cohortProblem}\n`);
     return undefined;
   }
-  const existing = await api.get<{ total: number }>(`/patients?protocolId=${encodeURIComponent(definition.id)}&limit=1`, admin);
+  const existing = await api.get<{ total: number }>(`/patients?protocolId=${encodeURIComponent(local.id)}&limit=1`, admin);
   if (isOk(existing) && existing.body.total > 0) {
-    io.err(`The database already holds ${existing.body.total} patients of ${definition.id}: a simulation needs a trial of its own. Use an empty database.\n`);
+    io.err(`The database already holds ${existing.body.total} patients of ${local.id}: a simulation needs a trial of its own. Use an empty database.\n`);
     return undefined;
   }
-  const trial = await api.get<TrialView>(`/trials/${definition.id}`, admin);
-  if (!isOk(trial)) throw new Error(`GET /trials/${definition.id} answered ${trial.status}`);
-  return { definition, escalation: trial.body.doseEscalation, profile, cohort };
+  return { protocol: local, profile, cohort };
 }
 
 /** Runs every patient to the end, with the progress display and the watch on the trial's decisions. */
@@ -144,28 +139,31 @@ async function drivePatients(context: SimulationContext, admin: string, progress
   }
 }
 
-function checkCohort(definition: ProtocolDefinition, cohort: string | null): string | undefined {
-  const ids = definition.cohorts.map((c) => c.id);
+function checkCohort(protocol: Protocol, cohort: string | null): string | undefined {
+  const ids = protocol.cohorts;
   if (cohort === null || ids.includes(cohort)) return undefined;
   return ids.length
-    ? `${definition.id} has no cohort "${cohort}"; its cohorts: ${ids.join(', ')}.`
-    : `${definition.id} has no cohorts; run it without --cohort.`;
+    ? `${protocol.id} has no cohort "${cohort}"; its cohorts: ${ids.join(', ')}.`
+    : `${protocol.id} has no cohorts; run it without --cohort.`;
 }
+
+/** The first of the patients' timing streams: past the streams of the most patients a run takes (--patients ≤ 500). */
+const TIMING_STREAMS = 1000;
 
 /**
  * The patients of the run, arriving one after another (every week or so; on a dose-finding trial at
- * the pace of its cohorts), alternating between the sites, each with a random stream of its own.
+ * the pace of its cohorts), alternating between the sites, each with random streams of its own.
  */
 function enrolPatients(context: SimulationContext, master: Random, count: number, interval: number): SimulatedPatient[] {
   const arrivals = master.stream(0);
-  const cohorts = context.trial.definition.cohorts.map((c) => c.id);
+  const cohorts = context.trial.protocol.cohorts;
   let at = context.studyStart + arrivals.between(0, 2) * DAY_MS;
   return Array.from({ length: count }, (_, i) => {
     const site = context.staff.sites[i % context.staff.sites.length];
     const subjectId = `${site.siteId.slice(-1).toUpperCase()}-${String(i + 1).padStart(3, '0')}`;
     const rng = master.stream(i + 1);
     const cohort = context.trial.cohort ?? (cohorts.length ? rng.pick(cohorts) : null);
-    const patient = new SimulatedPatient(context, site, subjectId, cohort, at, rng);
+    const patient = new SimulatedPatient(context, site, subjectId, cohort, at, rng, master.stream(TIMING_STREAMS + i));
     at += interval * arrivals.between(0.5, 1.5) * DAY_MS;
     return patient;
   });
@@ -175,8 +173,9 @@ function enrolPatients(context: SimulationContext, master: Random, count: number
 function watchTrial(context: SimulationContext, token: string): { stop(): Promise<void> } {
   let seen = 0;
   let stopped = false;
+  const escalates = context.trial.protocol.spec.doseEscalation !== undefined;
   const poll = async () => {
-    const answer = await context.api.get<TrialView>(`/trials/${context.trial.definition.id}`, token);
+    const answer = await context.api.get<TrialView>(`/trials/${context.trial.protocol.id}`, token);
     if (!isOk(answer)) return;
     for (const d of answer.body.decisions.slice(seen)) context.milestone({ at: Date.parse(d.at), text: `dose escalation: ${d.reason}` });
     seen = answer.body.decisions.length;
@@ -184,14 +183,14 @@ function watchTrial(context: SimulationContext, token: string): { stop(): Promis
   const loop = (async () => {
     while (!stopped) {
       await new Promise((done) => setTimeout(done, 500));
-      if (context.trial.escalation) await poll();
+      if (escalates) await poll();
     }
   })();
   return {
     stop: async () => {
       stopped = true;
       await loop;
-      if (context.trial.escalation) await poll();
+      if (escalates) await poll();
     },
   };
 }
@@ -203,7 +202,7 @@ async function collectReport(
   run: { options: SimulationOptions; patients: number; daysPerSecond: number; storage: string; wallSeconds: number; studyDays: number },
 ): Promise<SimulationReport> {
   const { api, trial } = context;
-  const id = trial.definition.id;
+  const id = trial.protocol.id;
   const trialView = await api.get<TrialView>(`/trials/${id}`, admin);
   const outcomes = await api.get(`/trials/${id}/outcomes`, admin);
   const audit = await api.get(`/audit/verify`, context.staff.monitor);

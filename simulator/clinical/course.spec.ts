@@ -1,34 +1,50 @@
-import { allResponse, classifyAllRelapse, luganoResponse } from '#protocols';
+import { findProtocol, type PatientContext } from '#protocols';
 import { Random } from '../random';
 import { assessmentOn, drawCourse, type DiseaseCourse } from './course';
-import { allExtramedullaryFindings, allMarrowDiseaseFindings, allRemissionFindings, drawMrdPct, luganoFindings } from './response';
+import { allExtramedullaryFindings, allMarrowDiseaseFindings, allRemissionFindings, drawMrdPct, luganoFindings, type ResponseFindings } from './response';
 
 const rng = () => Random.seeded(17);
-type AllInputs = Parameters<typeof allResponse>[0];
+
+/**
+ * What the engine answers to a RESPONSE_ASSESSED with these findings, as the simulator posts it: its
+ * data must pass the protocol's own (strict) schema, and the response (and any relapse after an
+ * earlier remission) is the protocol's answer.
+ */
+function engineAnswer(
+  findings: ResponseFindings,
+  o: { protocol?: string; cohort?: string; after?: PatientContext['responses'] } = {},
+): { response: string; mrdNegative?: boolean; relapse?: { kind: string } } {
+  const protocol = findProtocol(o.protocol ?? 'cd19-rr-all')!.forCohort(o.cohort ?? null);
+  const data = { visit: 'M3', ...findings };
+  expect(protocol.eventDataSchemas.RESPONSE_ASSESSED.safeParse(data).error).toBeUndefined();
+  const context = { responses: o.after ?? [], dlts: [], visits: {} } as unknown as PatientContext;
+  return protocol.answer(context, { type: 'RESPONSE_ASSESSED', occurredAt: '2026-06-01T10:00:00.000Z', data }) as never;
+}
 
 describe('response findings', () => {
   it('give CR with recovered counts, CRi without, and NR with marrow disease (ALL)', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const r = Random.seeded(seed);
-      expect(allResponse(allRemissionFindings(r, { countsRecovered: true, mrdPct: 0.001 }) as AllInputs)).toEqual({ response: 'CR', mrdNegative: true });
-      expect(allResponse(allRemissionFindings(r, { countsRecovered: false, mrdPct: 0.5 }) as AllInputs)).toEqual({ response: 'CRi', mrdNegative: false });
-      expect(allResponse(allMarrowDiseaseFindings(r) as AllInputs).response).toBe('NR');
+      expect(engineAnswer(allRemissionFindings(r, { countsRecovered: true, mrdPct: 0.001 }))).toEqual({ response: 'CR', mrdNegative: true });
+      expect(engineAnswer(allRemissionFindings(r, { countsRecovered: false, mrdPct: 0.5 }))).toEqual({ response: 'CRi', mrdNegative: false });
+      expect(engineAnswer(allMarrowDiseaseFindings(r)).response).toBe('NR');
+      expect(engineAnswer(allRemissionFindings(r, { countsRecovered: true, mrdPct: drawMrdPct(r, true) })).mrdNegative).toBe(true);
+      expect(engineAnswer(allRemissionFindings(r, { countsRecovered: true, mrdPct: drawMrdPct(r, false) })).mrdNegative).toBe(false);
     }
   });
 
   it('show the relapse kinds the engine names after a remission', () => {
-    const after = { previousBestResponse: 'CR' as const, previousMrdNegative: true };
+    const after = [{ visit: 'D28', response: 'CR', assessedAt: '2026-04-01T10:00:00.000Z', mrdNegative: true }];
     const r = rng();
-    expect(classifyAllRelapse({ ...(allMarrowDiseaseFindings(r) as AllInputs), ...after }).kind).toBe('morphologic');
-    expect(classifyAllRelapse({ ...(allExtramedullaryFindings(r, 0.001) as AllInputs), ...after }).kind).toBe('extramedullary');
-    expect(classifyAllRelapse({ ...(allRemissionFindings(r, { countsRecovered: true, mrdPct: drawMrdPct(r, false) }) as AllInputs), ...after }).kind).toBe('mrd');
+    expect(engineAnswer(allMarrowDiseaseFindings(r), { after }).relapse?.kind).toBe('morphologic');
+    expect(engineAnswer(allExtramedullaryFindings(r, 0.001), { after }).relapse?.kind).toBe('extramedullary');
+    expect(engineAnswer(allRemissionFindings(r, { countsRecovered: true, mrdPct: drawMrdPct(r, false) }), { after }).relapse?.kind).toBe('mrd');
   });
 
   it.each(['CR', 'PR', 'SD', 'PD'] as const)('give a Lugano 2014 %s', (category) => {
     for (let seed = 1; seed <= 100; seed++) {
       const f = luganoFindings(Random.seeded(seed), category);
-      const input = { newLesion: f.newLesion as boolean, deauville: f.deauville as number, spdChangeFromBaselinePct: f.spdChangePct as number | undefined, spdChangeFromNadirPct: f.spdChangeFromNadirPct as number | undefined, uptakeReducedFromBaseline: f.uptakeReducedFromBaseline as boolean | undefined, uptakeIncreasedFromBaseline: f.uptakeIncreasedFromBaseline as boolean | undefined };
-      expect(luganoResponse(JSON.parse(JSON.stringify(input))).response).toBe(category);
+      expect(engineAnswer(f, { protocol: 'cd20-cd22', cohort: 'B-NHL' }).response).toBe(category);
     }
   });
 });
@@ -45,7 +61,7 @@ describe('disease course', () => {
     };
     const response = (day: number) => {
       const a = assessmentOn(rng(), course, day);
-      return 'findings' in a ? allResponse(a.findings as AllInputs).response : a.response;
+      return 'findings' in a ? engineAnswer(a.findings).response : a.response;
     };
     expect([response(28), response(90), response(270)]).toEqual(['CRi', 'CR', 'NR']);
   });

@@ -1,3 +1,4 @@
+import type { RelapseKind, ResponseCriteria } from '#protocols';
 import type { Random } from '../random';
 import {
   allExtramedullaryFindings,
@@ -9,13 +10,10 @@ import {
   type ResponseFindings,
 } from './response';
 
-export type ResponseCriteria = 'ALL' | 'LUGANO_2014';
-export type ProgressionKind = 'morphologic' | 'mrd' | 'extramedullary' | 'progression';
-
 /** A progression or relapse: when it happens, its kind, and whether the site finds it between assessments. */
 export interface Progression {
   day: number;
-  kind: ProgressionKind;
+  kind: RelapseKind;
   antigenNegative?: boolean;
   /**
    * Found clinically (blood counts, symptoms, a scan) within days, and recorded then; otherwise only
@@ -71,8 +69,7 @@ export function drawCourse(rng: Random, o: CourseInputs): DiseaseCourse {
   if (rng.chance(0.05 + (o.severeToxicity ? 0.08 : 0))) {
     candidates.push({ day: rng.between(10, 300), event: 'DEATH', detail: rng.pick(NON_RELAPSE_DEATHS) });
   }
-  const responded = course.remission !== undefined || course.lugano?.first === 'CR' || course.lugano?.first === 'PR';
-  if (responded && rng.chance(o.transplantShare)) {
+  if (responded(course) && rng.chance(o.transplantShare)) {
     const day = rng.between(45, 120);
     if (!firstClinical || day < firstClinical.day) {
       candidates.push({ day, event: 'WITHDRAWN', detail: 'proceeding to a consolidative allogeneic stem cell transplant' });
@@ -98,7 +95,7 @@ function drawAllCourse(rng: Random, o: CourseInputs): DiseaseCourse {
   const progressions: Progression[] = [];
   if (rng.chance(0.35)) {
     const day = 60 + rng.exponential(200);
-    const kind = rng.weighted<ProgressionKind>(
+    const kind = rng.weighted<RelapseKind>(
       mrdNegative
         ? [
             ['morphologic', 0.6],
@@ -131,8 +128,13 @@ function drawLuganoCourse(rng: Random, o: CourseInputs): DiseaseCourse {
   return { criteria: 'LUGANO_2014', investigatorPr: false, lugano: { first, ...(crFromDay ? { crFromDay } : {}) }, progressions };
 }
 
+/** A remission (ALL) or an objective response at the first PET-CT (Lugano). */
+export function responded(course: DiseaseCourse): boolean {
+  return course.remission !== undefined || course.lugano?.first === 'CR' || course.lugano?.first === 'PR';
+}
+
 /** The progression in force on a day (the latest one that has happened), if any. */
-export function progressionOn(course: DiseaseCourse, day: number): Progression | undefined {
+function progressionOn(course: DiseaseCourse, day: number): Progression | undefined {
   return course.progressions.filter((p) => p.day <= day).at(-1);
 }
 

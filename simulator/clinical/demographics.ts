@@ -1,4 +1,4 @@
-import { DAY_MS } from '../clock';
+import { DAY_MS } from '#protocols';
 import { type Random, round } from '../random';
 
 export type Sex = 'female' | 'male';

@@ -60,10 +60,10 @@ export function carCopiesIn(k: CarKinetics, compartment: 'PB' | 'BM' | 'LN', day
   return Math.max(CAR_COPIES_LLOQ, Math.round(blood * ratio));
 }
 
-/** CAR-T cells as a percentage of blood T cells by flow, from the copies. */
+/** CAR-T cells as a percentage of blood T cells by flow, from the copies (saturating below 60 %). */
 export function carTPercentAt(k: CarKinetics, day: number): number {
   const copies = carCopiesAt(k, day);
-  return Number(Math.min(70, (60 * copies) / (copies + 40_000)).toFixed(2));
+  return Number(((60 * copies) / (copies + 40_000)).toFixed(2));
 }
 
 /** A cytokine in blood (pg/mL): its baseline, rising to a peak at `peakDay` and back within a few days. */

@@ -1,8 +1,9 @@
-import type { Random } from '../random';
-import { round } from '../random';
+import type { responseAssessedDataSchema } from '#protocols';
+import type { z } from 'zod';
+import { type Random, round } from '../random';
 
-/** The findings of a RESPONSE_ASSESSED (without the visit), from which the engine computes the response. */
-export type ResponseFindings = Record<string, number | boolean>;
+/** The findings of a RESPONSE_ASSESSED (its data without the visit), from which the engine computes the response. */
+export type ResponseFindings = Omit<z.input<typeof responseAssessedDataSchema>, 'visit' | 'response'>;
 
 /** ALL in morphologic remission: < 5 % marrow blasts, none in blood or elsewhere; counts recovered or not (CR / CRi). */
 export function allRemissionFindings(rng: Random, o: { countsRecovered: boolean; mrdPct: number }): ResponseFindings {
@@ -21,9 +22,8 @@ export function allRemissionFindings(rng: Random, o: { countsRecovered: boolean;
 }
 
 /** Active leukaemia in marrow (no remission, or a morphologic relapse). */
-export function allMarrowDiseaseFindings(rng: Random, o: { marrowBlastsPct?: [number, number] } = {}): ResponseFindings {
-  const [low, high] = o.marrowBlastsPct ?? [8, 85];
-  const blasts = round(rng.between(low, high), 1);
+export function allMarrowDiseaseFindings(rng: Random): ResponseFindings {
+  const blasts = round(rng.between(8, 85), 1);
   return {
     marrowBlastsPct: blasts,
     circulatingBlasts: blasts > 25 ? rng.chance(0.7) : rng.chance(0.2),

@@ -15,8 +15,6 @@ export interface ScreeningCandidate {
 /** A realistic way to fail a trial's screening: a finding that changes the candidate. */
 export interface Ineligibility {
   finding: string;
-  /** Only for some cohorts (all when absent). */
-  cohorts?: string[];
   apply(candidate: ScreeningCandidate, rng: Random, asOf: number): void;
 }
 
@@ -25,7 +23,7 @@ export interface ScreeningProfile {
   /** Whole years at screening of an eligible patient, by cohort. */
   ages(cohort: string | null): readonly [number, number];
   /** Screening data and attestations of an eligible patient, with plausible variation. */
-  eligible(rng: Random, cohort: string | null, demographics: Demographics): { screening: ScreeningData; attestations: string[] };
+  eligible(rng: Random, cohort: string | null): { screening: ScreeningData; attestations: string[] };
   ineligibilities: Ineligibility[];
 }
 
@@ -44,15 +42,14 @@ export function drawCandidate(
   ineligibleShare = INELIGIBLE_SHARE,
 ): ScreeningCandidate {
   const demographics = drawDemographics(rng, profile.ages(cohort), asOf);
-  const candidate: ScreeningCandidate = { cohort, demographics, ...profile.eligible(rng, cohort, demographics) };
+  const candidate: ScreeningCandidate = { cohort, demographics, ...profile.eligible(rng, cohort) };
   if (rng.chance(ineligibleShare)) makeIneligible(profile, candidate, rng, asOf);
   return candidate;
 }
 
-/** Applies one of the trial's ineligibilities that fits the candidate's cohort. */
+/** Applies one of the trial's ineligibilities. */
 export function makeIneligible(profile: ScreeningProfile, candidate: ScreeningCandidate, rng: Random, asOf: number): void {
-  const fitting = profile.ineligibilities.filter((i) => !i.cohorts || (candidate.cohort !== null && i.cohorts.includes(candidate.cohort)));
-  const chosen = rng.pick(fitting);
+  const chosen = rng.pick(profile.ineligibilities);
   chosen.apply(candidate, rng, asOf);
   candidate.ineligibility = chosen.finding;
 }
@@ -74,6 +71,15 @@ export function withoutAttestation(candidate: ScreeningCandidate, id: string): v
   candidate.attestations = candidate.attestations.filter((a) => a !== id);
 }
 
+/** A life expectancy of 3 months or less, which the investigator cannot attest as over 3 months. */
+export const shortSurvival: Ineligibility = {
+  finding: 'estimated survival of 3 months or less',
+  apply: (c, rng) => {
+    c.screening.lifeExpectancyWeeks = rng.int(6, 12);
+    withoutAttestation(c, 'estimated-survival-over-3-months');
+  },
+};
+
 /** ECOG and a Karnofsky score that agrees with it. */
 export function performanceStatus(rng: Random, maxEcog: number): { ecog: number; karnofsky: number } {
   const ecog = rng.weighted<number>(
@@ -86,7 +92,7 @@ export function performanceStatus(rng: Random, maxEcog: number): { ecog: number;
   return { ecog, karnofsky: karnofskyFor(rng, ecog) };
 }
 
-export function karnofskyFor(rng: Random, ecog: number): number {
+function karnofskyFor(rng: Random, ecog: number): number {
   const byEcog: Record<number, number[]> = { 0: [90, 100], 1: [70, 80], 2: [60, 70], 3: [40, 50], 4: [20, 30] };
   return rng.pick(byEcog[ecog] ?? [50]);
 }

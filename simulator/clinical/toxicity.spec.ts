@@ -1,4 +1,4 @@
-import { adverseEventGrade, adverseEventReportSchema, assessDlt, findProtocol, gradeCrs, gradeIcans } from '#protocols';
+import { adverseEventGrade, adverseEventReportSchema, assessDlt, crsInputSchema, findProtocol, gradeCrs, gradeIcans, icansInputSchema } from '#protocols';
 import { Random } from '../random';
 import { crsFindings, drawAdverseEvents, icansFindings } from './toxicity';
 
@@ -6,12 +6,20 @@ const DAY = 86_400_000;
 const infusedAt = '2026-03-02T10:00:00.000Z';
 
 describe('CRS and ICANS findings', () => {
-  it.each([1, 2, 3, 4])('CRS findings drawn for grade %i grade %i by ASTCT', (grade) => {
-    for (let seed = 1; seed <= 60; seed++) expect(gradeCrs(crsFindings(Random.seeded(seed), grade)).grade).toBe(grade);
+  it.each([1, 2, 3, 4])('CRS findings drawn for grade %i have that ASTCT grade, in a form the engine takes', (grade) => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const findings = crsFindings(Random.seeded(seed), grade);
+      expect(crsInputSchema.safeParse(findings).error).toBeUndefined();
+      expect(gradeCrs(findings).grade).toBe(grade);
+    }
   });
 
-  it.each([1, 2, 3, 4])('ICANS findings drawn for grade %i grade %i by ASTCT (ICE, over 12 years)', (grade) => {
-    for (let seed = 1; seed <= 60; seed++) expect(gradeIcans(icansFindings(Random.seeded(seed), grade), { ageYears: 40 }).grade).toBe(grade);
+  it.each([1, 2, 3, 4])('ICANS findings drawn for grade %i have that ASTCT grade (ICE, over 12 years), in a form the engine takes', (grade) => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const findings = icansFindings(Random.seeded(seed), grade);
+      expect(icansInputSchema.safeParse(findings).error).toBeUndefined();
+      expect(gradeIcans(findings, { ageYears: 40 }).grade).toBe(grade);
+    }
   });
 });
 

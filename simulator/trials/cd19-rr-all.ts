@@ -1,5 +1,5 @@
 import { eligibleCd19Screening, type ScreeningData } from '#protocols';
-import { normalLabs, performanceStatus, withoutAttestation, type ScreeningProfile } from '../clinical/screening';
+import { normalLabs, performanceStatus, shortSurvival, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 
 /** CD19 CAR-T for R/R B-ALL: adults with refractory disease or MRD persisting after consolidation. */
@@ -31,13 +31,7 @@ const screening: ScreeningProfile = {
       finding: 'MRD-negative remission: neither refractory nor with persistent residual disease',
       apply: (c) => void Object.assign(c.screening, { remissionAchieved: true, mrdPositive: false }),
     },
-    {
-      finding: 'estimated survival of 3 months or less',
-      apply: (c, rng) => {
-        c.screening.lifeExpectancyWeeks = rng.int(6, 12);
-        withoutAttestation(c, 'estimated-survival-over-3-months');
-      },
-    },
+    shortSurvival,
   ],
 };
 

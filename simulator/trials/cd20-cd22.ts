@@ -1,5 +1,5 @@
 import { eligibleCd20Cd22Screening } from '#protocols';
-import { karnofskyFor, withoutAttestation, type ScreeningProfile } from '../clinical/screening';
+import { performanceStatus, withoutAttestation, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 
 type Cohort = 'B-ALL' | 'B-NHL';
@@ -9,10 +9,10 @@ const cohortOf = (cohort: string | null): Cohort => (cohort === 'B-NHL' ? 'B-NHL
 const screening: ScreeningProfile = {
   ages: (cohort) => (cohortOf(cohort) === 'B-NHL' ? [30, 75] : [18, 65]),
   eligible(rng, cohort) {
-    const ecog = rng.weighted([[0, 0.3], [1, 0.55], [2, 0.15]] as const);
+    const performance = performanceStatus(rng, 2);
     const relapsed = rng.chance(cohortOf(cohort) === 'B-ALL' ? 0.7 : 0.4);
     return eligibleCd20Cd22Screening(cohortOf(cohort), {
-      screening: { relapsed, refractory: !relapsed, ecog, karnofsky: karnofskyFor(rng, ecog) },
+      screening: { relapsed, refractory: !relapsed, ...performance },
     });
   },
   ineligibilities: [

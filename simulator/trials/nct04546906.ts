@@ -1,5 +1,5 @@
 import { eligibleCd22Screening, type ScreeningData } from '#protocols';
-import { performanceStatus, withoutAttestation, type ScreeningProfile } from '../clinical/screening';
+import { performanceStatus, shortSurvival, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 
 /** NCT04546906: CD22+ B-ALL, relapsed (route 1) or not in remission after 3 or more courses (route 2). */
@@ -25,13 +25,7 @@ const screening: ScreeningProfile = {
     { finding: 'active hepatitis B (HBV DNA positive)', apply: (c) => void (c.screening.conditions!.hepatitisB = true) },
     { finding: 'another malignant tumour', apply: (c) => void (c.screening.conditions!.priorMalignancy = true) },
     { finding: 'serious cardiac insufficiency', apply: (c) => void (c.screening.conditions!.severeCardiacInsufficiency = true) },
-    {
-      finding: 'estimated survival of 3 months or less',
-      apply: (c, rng) => {
-        c.screening.lifeExpectancyWeeks = rng.int(6, 12);
-        withoutAttestation(c, 'estimated-survival-over-3-months');
-      },
-    },
+    shortSurvival,
   ],
 };
 

@@ -1,6 +1,9 @@
 import { eligibleCd19Screening, eligibleCd22Screening } from '#protocols';
 import type { ServiceProcess, ServiceStack } from './processes';
+import { call } from './http';
 import { SIGNING_PASSWORD, signOff } from './signing';
+
+export { type Answer, call } from './http';
 
 /**
  * A trial site's people and their calls against API processes spawned from the compiled code
@@ -16,44 +19,6 @@ const WALKS = {
 } as const;
 export type WalkedProtocol = keyof typeof WALKS;
 const HOUR = 3_600_000;
-
-export interface Answer {
-  status: number;
-  body: any;
-  headers: Record<string, string>;
-  ms: number;
-}
-
-/** One HTTP call; a network error or a timeout is status 0 (a hang), never a thrown error. */
-export async function call(
-  base: string,
-  method: 'GET' | 'POST',
-  path: string,
-  token: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<Answer> {
-  const started = Date.now();
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text, which the tests treat as a failure where JSON is required
-    }
-    return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers.entries()), ms: Date.now() - started };
-  } catch (error) {
-    return { status: 0, body: { transportError: (error as Error).message }, headers: {}, ms: Date.now() - started };
-  }
-}
 
 let subjects = 0;
 

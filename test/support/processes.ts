@@ -9,6 +9,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createTestDatabase } from './database';
 import { eventually, sleep } from './polling';
+import { deleteKeysUnder } from './redis-keys';
 
 /**
  * The real services as separate OS processes, from the compiled code (`npm run build`), for the
@@ -314,23 +315,9 @@ export class ServiceStack {
     return queue;
   }
 
-  /** Every Redis key of this stack's prefix (SCAN, never KEYS). */
-  async redisKeys(): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys;
-  }
-
   /** Deletes every key of this stack's prefix: what a restart does to a Redis that keeps nothing on disk. */
-  async wipeRedis(): Promise<number> {
-    const keys = await this.redisKeys();
-    for (let i = 0; i < keys.length; i += 500) await this.redis.del(...keys.slice(i, i + 500));
-    return keys.length;
+  wipeRedis(): Promise<number> {
+    return deleteKeysUnder(this.redis, this.prefix);
   }
 
   async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {

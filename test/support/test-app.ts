@@ -5,6 +5,7 @@ import IORedis from 'ioredis';
 import { loadConfig, Reconciler, type AppConfig } from '#domain';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { createTestDatabase, type DatabaseKind } from './database';
+import { deleteKeysUnder } from './redis-keys';
 import { TestClock } from './test-clock';
 
 export { eventually } from './polling';
@@ -43,11 +44,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   await app.init();
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
 
-  const wipeRedis = async () => {
-    const keys = await scanKeys(redis, `${config.queuePrefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    return keys.length;
-  };
+  const wipeRedis = () => deleteKeysUnder(redis, config.queuePrefix);
 
   return {
     app,
@@ -65,15 +62,4 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
       await database.drop();
     },
   };
-}
-
-async function scanKeys(redis: IORedis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
 }
