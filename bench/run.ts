@@ -94,7 +94,7 @@ export interface Preparation {
  * worker as separate processes from the compiled code. Each measure is taken `runs` times; the
  * table gives the median and the range.
  */
-export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; apiNodeArgs?: string[] }): Promise<BenchResult> {
+export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; apiNodeArgs?: string[]; loadOnly?: boolean }): Promise<BenchResult> {
   const { sizes, progress } = options;
   const stack = await ServiceStack.create('bench', {
     prefix: 'bench',
@@ -142,12 +142,16 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
           `run ${run}: engine, ${clients} clients`,
           sizes.seconds,
           () => withLogGrowth(stack, throughputLogs, () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds })),
-          (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms${failed(r)}`,
+          (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.answerBytes} B per answer${failed(r)}`,
         );
         const db = await progress.timed(`run ${run}: pgbench, ${clients} clients`, sizes.seconds, () => pgbench.measure(clients, sizes.seconds), (r) => `${Math.round(r.tps)} tps`);
         load.push({ ...engine, pgbenchTps: db.tps, ratio: engine.eventsPerSecond / db.tps });
       }
       const { peakMiB } = rss.stop();
+      if (options.loadOnly) {
+        runs.push({ load, rss: { peakMiB, afterMiB: rss.now() } } as RunResult);
+        continue;
+      }
       await sleep(3000);
       const afterMiB = rss.now();
 
@@ -176,6 +180,7 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
       runs.push({ load, rss: { peakMiB, afterMiB }, history, timers });
     }
     pgbench.close();
+    if (options.loadOnly) return loadOnlyResult(await machine(stack), sizes, preparation, runs);
 
     phase = progress.phase('redis: seed 24-month schedules', 1, '');
     const redisTemplate = await site.infused(api, infusedAt, 'NCT04546906');
@@ -204,6 +209,12 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
   }
 }
 
+/** `--load-only`: the throughput levels alone, for trying a change to the event path quickly. */
+function loadOnlyResult(machine: BenchResult['machine'], sizes: Sizes, preparation: Preparation[], runs: RunResult[]): BenchResult {
+  const all = rows(sizes, runs, []);
+  return { date: new Date().toISOString(), machine, sizes, preparation, runs, redis: [], rows: all.slice(0, sizes.clients.length * 6), violations: violations(preparation, runs, []) };
+}
+
 /** The answers other than 200 of a load, for the progress line. */
 const failed = (r: LoadResult) => (Object.keys(r.failures).length ? `; NOT 200: ${JSON.stringify(r.failures)}` : '');
 
@@ -226,6 +237,7 @@ function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[]
   out.push({ metric: 'API RSS under load (peak)', value: spread(runs.map((r) => r.rss.peakMiB)), unit: 'MiB' });
   out.push({ metric: 'API RSS 3 s after each run', value: spread(runs.map((r) => r.rss.afterMiB)), unit: 'MiB' });
   out.push({ metric: 'API RSS growth, first to last run', value: spread([runs[runs.length - 1].rss.afterMiB - runs[0].rss.afterMiB]), unit: 'MiB' });
+  if (!runs[0].history) return out;
   const h = runs.map((r) => r.history);
   out.push({ metric: `apply p50, patient with ${h[0].shortEvents} events`, value: spread(h.map((x) => x.shortMs.p50)), unit: 'ms' });
   out.push({ metric: `apply p50, patient with ${h[0].longEvents.toLocaleString('en-US')} events`, value: spread(h.map((x) => x.longMs.p50)), unit: 'ms' });
@@ -259,6 +271,7 @@ function violations(preparation: Preparation[], runs: RunResult[], redis: RedisB
   for (const p of preparation) load(p.what, p.load, p.logged);
   runs.forEach((r, i) => {
     for (const l of r.load) load(`run ${i + 1}, ${l.clients} clients`, l, l.logged);
+    if (!r.timers) return;
     if (r.timers.lost) found.push(`run ${i + 1}: ${r.timers.lost} timers never fired`);
     if (r.timers.firedTwice) found.push(`run ${i + 1}: ${r.timers.firedTwice} timers fired more than once`);
     if (r.timers.skipped) found.push(`run ${i + 1}: ${r.timers.skipped} timers skipped`);
@@ -284,15 +297,20 @@ async function main(): Promise<void> {
       runs: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
       profile: { type: 'boolean', default: false },
+      'load-only': { type: 'boolean', default: false },
+      clients: { type: 'string' },
+      seconds: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
   });
-  const sizes = values.smoke ? SMOKE : FULL;
+  const sizes = { ...(values.smoke ? SMOKE : FULL) };
+  if (values.clients) sizes.clients = values.clients.split(',').map(Number);
+  if (values.seconds) sizes.seconds = Number(values.seconds);
   const runs = Number(values.runs ?? (values.smoke ? 1 : 3));
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
   const apiNodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : [];
-  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), apiNodeArgs });
+  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), apiNodeArgs, loadOnly: values['load-only'] });
   const stamp = result.date.replace(/[:.]/g, '-');
   writeFileSync(join(out, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

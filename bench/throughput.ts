@@ -9,6 +9,8 @@ export interface LoadResult {
   ok: number;
   eventsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** The mean size of an answer, headers included. */
+  answerBytes: number;
   /** Answers other than 200 by status, and transport errors (status 0): a correct run has none. */
   failures: Record<string, number>;
 }
@@ -68,7 +70,7 @@ export async function loadEvents(options: {
   });
   const result = await finished;
   const { count: _count, ...ms } = latency.summary();
-  return { clients: options.clients, seconds: result.duration, ok, eventsPerSecond: ok / result.duration, latencyMs: ms, failures };
+  return { clients: options.clients, seconds: result.duration, ok, eventsPerSecond: ok / result.duration, latencyMs: ms, answerBytes: Math.round(result.throughput.total / Math.max(1, result.requests.total)), failures };
 }
 
 /** Samples a process's resident set size (VmRSS, MiB) every `everyMs` from start() to stop(); each start begins a new peak. */

@@ -20,6 +20,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsRetriedUnderLock = new Counter({
+    name: 'cart_events_retried_under_lock_total',
+    help: 'Events first tried without a transaction whose patient changed meanwhile, then applied under the row lock',
+    registers: [this.registry],
+  });
+
   readonly timersSettled = new Counter({
     name: 'cart_timers_settled_total',
     help: 'Timers taken by the worker, by outcome (fired, skipped, stale)',

@@ -46,23 +46,39 @@ export class EventWriter {
 
   constructor(private readonly tx: TransactionRunner) {}
 
-  async lockPatient(manager: EntityManager, patientId: string): Promise<PatientEntity | null> {
-    if (!this.tx.isPostgres) return manager.findOne(PatientEntity, { where: { id: patientId } });
-    const columns = (this.patientColumns ??= patientColumns(manager));
-    const client = await pgClient(manager);
-    const { rows } = await client.query({
-      name: 'cart_lock_patient',
-      text: `SELECT ${columns.select} FROM patients WHERE id = $1 FOR UPDATE`,
+  /**
+   * The patient row, locked `FOR UPDATE` inside a transaction (`manager`); without one (PostgreSQL
+   * only), read unlocked from the pool for a version-checked write that follows.
+   */
+  async lockPatient(manager: EntityManager | undefined, patientId: string): Promise<PatientEntity | null> {
+    if (!this.tx.isPostgres) return this.inTransaction(manager).findOne(PatientEntity, { where: { id: patientId } });
+    const columns = (this.patientColumns ??= patientColumns(this.tx.manager));
+    const { rows } = await (await this.pgClient(manager)).query({
+      name: manager ? 'cart_lock_patient' : 'cart_read_patient',
+      text: `SELECT ${columns.select} FROM patients WHERE id = $1${manager ? ' FOR UPDATE' : ''}`,
       values: [patientId],
     });
     return rows.length ? columns.toEntity(rows[0]) : null;
   }
 
-  async write(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
-    return this.tx.isPostgres ? this.writePostgres(manager, w) : this.writeInSequence(manager, w);
+  /** Writes the event; without `manager` (PostgreSQL only) as one statement outside any transaction. */
+  async write(manager: EntityManager | undefined, w: EventWrite): Promise<WriteOutcome> {
+    return this.tx.isPostgres ? this.writePostgres(manager, w) : this.writeInSequence(this.inTransaction(manager), w);
   }
 
-  private async writePostgres(manager: EntityManager, w: EventWrite): Promise<WriteOutcome> {
+  private inTransaction(manager: EntityManager | undefined): EntityManager {
+    if (!manager) throw new Error('On SQLite the EventWriter runs inside a transaction');
+    return manager;
+  }
+
+  /** The transaction's pg client, or the pool (which checks a client out per statement). */
+  private async pgClient(manager: EntityManager | undefined): Promise<PgClient> {
+    if (!manager) return this.tx.pgPool as PgClient;
+    if (!manager.queryRunner) throw new Error('EventWriter runs inside a transaction');
+    return (await manager.queryRunner.connect()) as PgClient;
+  }
+
+  private async writePostgres(manager: EntityManager | undefined, w: EventWrite): Promise<WriteOutcome> {
     const { patient: p, entry: e } = w;
     const values: unknown[] = [
       p.id, w.expectedVersion, p.state, p.status, JSON.stringify(p.snapshot), p.version, p.lastSeq, p.lastHash, p.day0, p.doseLevel, p.updatedAt,
@@ -105,8 +121,7 @@ export class EventWriter {
         INSERT INTO idempotency_keys (patient_id, key, request_hash, response, seq, created_at)
         SELECT $1, ${param(k.key)}, ${param(k.requestHash)}, ${param(JSON.stringify(k.response))}, $7, $18 FROM updated)`);
     }
-    const client = await pgClient(manager);
-    const { rows } = await client.query({
+    const { rows } = await (await this.pgClient(manager)).query({
       name,
       text: `WITH updated AS (
           UPDATE patients SET state = $3, status = $4, snapshot = $5, version = $6, last_seq = $7, last_hash = $8, day0 = $9, dose_level = $10,
@@ -155,11 +170,6 @@ export class EventWriter {
     if (w.idempotencyKey) await insertRows(manager, IdempotencyKeyEntity, w.idempotencyKey);
     return { written: true, cancelledTimerIds };
   }
-}
-
-async function pgClient(manager: EntityManager): Promise<PgClient> {
-  if (!manager.queryRunner) throw new Error('EventWriter runs inside a transaction');
-  return (await manager.queryRunner.connect()) as PgClient;
 }
 
 /** The patient entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */

@@ -162,12 +162,10 @@ export class WorkflowEngine {
     }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
-    const outcome = await this.tx
-      .run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now))
-      .catch((error: unknown) => {
-        if (error instanceof DomainError) this.metrics.eventsRefused.inc({ code: error.code });
-        throw error;
-      });
+    const outcome = await this.applyOnce(patientId, command, occurredAt, actor, now).catch((error: unknown) => {
+      if (error instanceof DomainError) this.metrics.eventsRefused.inc({ code: error.code });
+      throw error;
+    });
     if (!outcome.replayed) {
       this.metrics.eventsApplied.inc({ type: command.type, actor: 'user' });
       await this.dispatcher.afterCommit(outcome.effects);
@@ -211,8 +209,34 @@ export class WorkflowEngine {
     return outcome.kind;
   }
 
+  /**
+   * On PostgreSQL an event that neither moves the trial nor carries an idempotency key is first
+   * tried without a transaction: the row read unlocked, then the one version-checked write statement
+   * (atomic on its own), two round trips instead of four. If another event got there first, that
+   * write changes nothing and the event is applied again under the row lock, so a busy patient
+   * still sees its events applied in turn.
+   */
+  private async applyOnce(
+    patientId: string,
+    command: ApplyEventCommand,
+    occurredAt: string,
+    actor: Actor,
+    now: Date,
+  ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
+    if (this.tx.isPostgres && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
+      const outcome = await this.applyInTransaction(undefined, patientId, command, occurredAt, actor, now).catch((error: unknown) => {
+        if (!(error instanceof StaleReadError)) throw error;
+        this.metrics.eventsRetriedUnderLock.inc();
+        return undefined;
+      });
+      if (outcome) return outcome;
+    }
+    return this.tx.run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now));
+  }
+
+  /** Without `manager` (see applyOnce), the patient is read unlocked and a version that moved on is a StaleReadError. */
   private async applyInTransaction(
-    manager: EntityManager,
+    manager: EntityManager | undefined,
     patientId: string,
     command: ApplyEventCommand,
     occurredAt: string,
@@ -221,7 +245,7 @@ export class WorkflowEngine {
   ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
     const patient = await this.lockPatient(manager, patientId, actor);
     const requestHash = command.idempotencyKey ? hashRequest(command) : '';
-    if (command.idempotencyKey) {
+    if (command.idempotencyKey && manager) {
       const earlier = await manager.findOneBy(IdempotencyKeyEntity, { patientId, key: command.idempotencyKey });
       if (earlier) {
         if (earlier.requestHash !== requestHash) throw new IdempotencyKeyReusedError(command.idempotencyKey);
@@ -250,7 +274,7 @@ export class WorkflowEngine {
     const context = machine.contextOf(snapshot);
     const reasons = protocol.refusals(context, event);
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
-    const trial = movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
+    const trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
     if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event));
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
@@ -270,7 +294,7 @@ export class WorkflowEngine {
     return { answer, effects, replayed: false };
   }
 
-  private async lockPatient(manager: EntityManager, patientId: string, actor: Actor): Promise<PatientEntity> {
+  private async lockPatient(manager: EntityManager | undefined, patientId: string, actor: Actor): Promise<PatientEntity> {
     const patient = await this.writer.lockPatient(manager, patientId);
     if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     return patient;
@@ -308,7 +332,7 @@ export class WorkflowEngine {
 
   /** Writes a planned event (the row under its version, the log entry, its effects) and moves the trial when it is locked. */
   private async commit(
-    manager: EntityManager,
+    manager: EntityManager | undefined,
     planned: { entry: PatientEventEntity; write: EventWrite },
     protocol: Protocol,
     step: ReturnType<typeof machine.stepMachine>,
@@ -318,10 +342,11 @@ export class WorkflowEngine {
     const { write, entry } = planned;
     const { written, cancelledTimerIds } = await this.writer.write(manager, write);
     if (!written) {
+      if (!manager) throw new StaleReadError();
       const current = await manager.findOneBy(PatientEntity, { id: write.patient.id });
       throw new VersionConflictError(write.expectedVersion, current?.version ?? write.expectedVersion);
     }
-    if (trial) {
+    if (trial && manager) {
       const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
       await this.trials.save(manager, trial, nextTrialState(protocol.spec, trial.state, change), entry.recordedAt);
     }
@@ -433,3 +458,6 @@ function isUniqueViolation(error: unknown): boolean {
   const code = e?.driverError?.code ?? e?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** The unlocked read of applyOnce was overtaken by another event: nothing was written, apply again under the lock. */
+class StaleReadError extends Error {}

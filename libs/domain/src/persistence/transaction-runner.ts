@@ -22,6 +22,16 @@ export class TransactionRunner {
     return this.sqliteWriter.runExclusive(() => this.dataSource.transaction(work));
   }
 
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** PostgreSQL's connection pool (pg.Pool), for single statements outside any transaction. */
+  get pgPool(): unknown {
+    if (!this.isPostgres) throw new Error('pgPool is PostgreSQL only');
+    return (this.dataSource.driver as unknown as { master: unknown }).master;
+  }
+
   /** Row lock for read-then-update inside `run`; SQLite needs none (one writer at a time). */
   get rowLock(): { mode: 'pessimistic_write' } | undefined {
     return this.isPostgres ? { mode: 'pessimistic_write' } : undefined;
