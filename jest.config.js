@@ -13,7 +13,7 @@ const swc = [
 ];
 // Nest 12 and a few of its dependencies ship ES modules only; Node 20 loads them natively, Jest's
 // module runtime does not, so swc compiles them to CommonJS for the tests (and caches the result).
-const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit'];
+const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit', '@fastify/static', 'content-disposition'];
 const common = {
   transform: { '^.+\\.(ts|js|mjs)$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],

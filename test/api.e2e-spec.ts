@@ -22,6 +22,10 @@ describe('the HTTP API', () => {
     expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN' });
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['x-powered-by']).toBeUndefined();
+    // Every answer names its request: a new UUID, or the caller's own X-Request-Id (trimmed to 100 characters).
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const named = await t.http.get('/health').set('X-Request-Id', `trace-${'x'.repeat(200)}`);
+    expect(named.headers['x-request-id']).toBe(`trace-${'x'.repeat(94)}`);
   });
 
   it('serves Prometheus metrics to the host, counting applied and refused events', async () => {

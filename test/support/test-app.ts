@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import IORedis from 'ioredis';
 import { loadConfig, Reconciler, type AppConfig } from '#domain';
@@ -11,7 +11,7 @@ import { TestClock } from './test-clock';
 export { eventually } from './polling';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: ReturnType<typeof request>;
   config: AppConfig;
   clock: TestClock;
@@ -42,6 +42,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   const clock = new TestClock();
   const app = await createApp(config, { withWorker: true, clock });
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
 
   const wipeRedis = () => deleteKeysUnder(redis, config.queuePrefix);

@@ -1,8 +1,8 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type AppConfig, type Clock, DomainModule } from '#domain';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { AuthGuard } from './http/auth';
@@ -30,13 +30,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
+          // Every route: nestjs-pino's default pattern does not reach Fastify's middleware (@fastify/middie).
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (req, res) => {
-              const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID();
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
+            // The request id is Fastify's (X-Request-Id or a new UUID: bootstrap.ts), already on the request.
             // Never log bodies or credentials: patient data stays out of the logs.
             serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
             redact: ['req.headers.authorization'],

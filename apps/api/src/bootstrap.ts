@@ -1,52 +1,54 @@
-import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join, sep } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
-import helmet from 'helmet';
-import { type AppConfig, Metrics, UserService } from '#domain';
+import secureJson from 'secure-json-parse';
+import { type AppConfig, InvalidInputError, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
-import { toBody } from './http/error-filter';
 
-/** Builds the HTTP application (and, with `withWorker`, the worker in the same process). */
-export async function createApp(config: AppConfig, options: AppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    bodyParser: false,
-    bufferLogs: true,
+/**
+ * Builds the HTTP application (and, with `withWorker`, the worker in the same process) on Fastify
+ * (docs/adr/0002-fastify.md).
+ */
+export async function createApp(config: AppConfig, options: AppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // A caller's X-Request-Id (trimmed) or a new UUID: logged with the request and sent back.
+    genReqId: (request: IncomingMessage) => (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID(),
+    // Long ids and query strings stay within Node's own limits; the router's default is 100 characters.
+    routerOptions: { maxParamLength: 500 },
   });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body.toString('utf8')));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   // Security headers on every answer; the OpenAPI page needs its inline script and styles.
-  app.use(
-    helmet({
-      contentSecurityPolicy: { directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
-    }),
-  );
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+  });
   const metrics = app.get(Metrics);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? 'unmatched', status: String(res.statusCode) }));
-    next();
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    done();
   });
-  // A "__proto__" key would become an object's prototype once parsed by a schema, and what was sent
-  // under it would be silently lost: refuse such a body outright.
-  app.useBodyParser('json', {
-    limit: config.bodyLimit,
-    reviver: (key: string, value: unknown) => {
-      if (key === '__proto__') throw new SyntaxError('the key "__proto__" is not allowed');
-      return value;
-    },
-  });
-  // Body-parser errors (too large, malformed JSON) happen before any route: answer them in the API's shape.
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (!error) return next();
-    const [status, body] = toBody(error);
-    res.status(status).json(body);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.enableShutdownHooks();
-  serveConsole(app);
+  await serveConsole(app);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -63,6 +65,26 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   return app;
 }
 
+/**
+ * A JSON body. A "__proto__" key would become an object's prototype once parsed by a schema, and
+ * what was sent under it would be silently lost ("constructor.prototype" likewise): such a body is
+ * refused outright, and so is malformed JSON, each named.
+ */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    const why = /forbidden prototype/.test(String(error))
+      ? 'the key "__proto__" is not allowed'
+      : /forbidden constructor/.test(String(error))
+        ? 'the key "constructor" may not hold a "prototype"'
+        : text.trim() === ''
+          ? 'the body is empty'
+          : `malformed JSON (${(error as Error).message})`;
+    throw new InvalidInputError(`The request body is not valid JSON: ${why}.`, [`body: ${why}`]);
+  }
+}
+
 /** Where `npm run build:web` puts the console's bundle: dist/web, from this file compiled (dist/apps/api/src) or not. */
 const CONSOLE_DIR = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ? ['..', '..', '..'] : ['..', '..', '..', 'dist']), 'web');
 
@@ -70,19 +92,25 @@ const CONSOLE_DIR = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ?
  * The web console's static files at /app (hash-routed, so index.html is the only page). Without a
  * bundle, /app says how to build one instead of a bare 404.
  */
-function serveConsole(app: NestExpressApplication): void {
+async function serveConsole(app: NestFastifyApplication): Promise<void> {
   if (existsSync(join(CONSOLE_DIR, 'index.html'))) {
-    app.useStaticAssets(CONSOLE_DIR, { prefix: '/app', index: 'index.html', maxAge: '1h', setHeaders: noCacheForIndex });
+    app.useStaticAssets({ root: CONSOLE_DIR, prefix: '/app', index: 'index.html', redirect: true, maxAge: '1h', setHeaders: noCacheForIndex });
     return;
   }
-  app.use('/app', (_req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: 'The web console is not built: run npm run build (or npm run build:web) and restart.' });
-  });
+  const notBuilt = { error: 'not_found', message: 'The web console is not built: run npm run build (or npm run build:web) and restart.' };
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const url of ['/app', '/app/*']) fastify.get(url, (_request, reply) => reply.code(404).send(notBuilt));
 }
 
-/** The bundle's files carry content hashes and may be cached; index.html names them, so it must not be. */
-function noCacheForIndex(res: Response, path: string): void {
-  if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+/**
+ * The bundle's files carry content hashes and may be cached; index.html names them, so it must not be.
+ * @fastify/static types this argument as a raw response but passes the Fastify reply: either is taken.
+ */
+function noCacheForIndex(res: object, path: string): void {
+  if (!path.endsWith('index.html')) return;
+  const reply = res as { header?(name: string, value: string): unknown; setHeader?(name: string, value: string): unknown };
+  if (reply.header) reply.header('Cache-Control', 'no-cache');
+  else reply.setHeader?.('Cache-Control', 'no-cache');
 }
 
 export type { AppOptions };

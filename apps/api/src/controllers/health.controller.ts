@@ -4,7 +4,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TIMER_QUEUE } from '#domain';
 import { Public } from '../http/auth';
 
@@ -19,13 +19,13 @@ export class HealthController {
   /** Liveness and readiness: 200 when the database and Redis answer, 503 otherwise. */
   @Public()
   @Get()
-  async health(@Res() response: Response) {
+  async health(@Res() reply: FastifyReply) {
     const [database, redis] = await Promise.all([
       this.check(() => this.dataSource.query('SELECT 1')),
       this.check(() => this.timers.count()),
     ]);
     const ok = database === 'up' && redis === 'up';
-    response.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, redis, databaseType: this.dataSource.options.type });
+    reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, redis, databaseType: this.dataSource.options.type });
   }
 
   private async check(probe: () => Promise<unknown>): Promise<'up' | 'down'> {

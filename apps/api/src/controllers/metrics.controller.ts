@@ -1,6 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics, NotFoundError } from '#domain';
 import { Public } from '../http/auth';
 
@@ -14,9 +14,8 @@ export class MetricsController {
 
   @Public()
   @Get()
-  async scrape(@Req() request: Request, @Res() response: Response) {
+  async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (!LOOPBACK.test(request.socket.remoteAddress ?? '')) throw new NotFoundError('No such route: GET /metrics.');
-    response.setHeader('Content-Type', this.metrics.registry.contentType);
-    response.send(await this.metrics.registry.metrics());
+    reply.header('Content-Type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

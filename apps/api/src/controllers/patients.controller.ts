@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { type Actor, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
 import { CurrentActor, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
@@ -73,7 +73,7 @@ export class PatientsController {
     @Body(new ZodPipe(postEventSchema)) body: PostEventBody,
     @Headers() headers: Record<string, string | undefined>,
     @CurrentActor() actor: Actor,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     return this.apply(id, body, headers, actor, response);
   }
@@ -87,7 +87,7 @@ export class PatientsController {
     @Body(new ZodPipe(observationSchema)) body: ClinicalReportBody,
     @Headers() headers: Record<string, string | undefined>,
     @CurrentActor() actor: Actor,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const { occurredAt, reason, ...data } = body;
     return this.apply(id, { type: 'LAB_RESULT_RECORDED', occurredAt, reason, data }, headers, actor, response);
@@ -102,7 +102,7 @@ export class PatientsController {
     @Body(new ZodPipe(adverseEventSchema)) body: ClinicalReportBody,
     @Headers() headers: Record<string, string | undefined>,
     @CurrentActor() actor: Actor,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const { occurredAt, reason, ...data } = body;
     return this.apply(id, { type: 'ADVERSE_EVENT_REPORTED', occurredAt, reason, data }, headers, actor, response);
@@ -113,7 +113,7 @@ export class PatientsController {
     body: PostEventBody,
     headers: Record<string, string | undefined>,
     actor: Actor,
-    response: Response,
+    response: FastifyReply,
   ) {
     assertMayPost(actor, body.type, body.data);
     const { signature: given, ...event } = body;
@@ -121,8 +121,8 @@ export class PatientsController {
     const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);
     const expectedVersion = new ZodPipe(ifMatchHeader, 'If-Match header').transform(headers['if-match']);
     const applied = await this.engine.apply(id, { ...event, idempotencyKey, expectedVersion, signature }, actor);
-    if (applied.replayed) response.setHeader('Idempotent-Replayed', 'true');
-    response.setHeader('ETag', `"${applied.patient.version}"`);
+    if (applied.replayed) response.header('Idempotent-Replayed', 'true');
+    response.header('ETag', `"${applied.patient.version}"`);
     const { replayed: _replayed, ...answer } = applied;
     return answer;
   }
@@ -139,8 +139,8 @@ export class PatientsController {
 
   /** A FHIR R4 Bundle: ResearchStudy, ResearchSubject, a pseudonymous Patient, AdverseEvents, Observations. */
   @Get(':id/fhir')
-  async fhir(@Param('id', patientId) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: Response) {
-    response.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+  async fhir(@Param('id', patientId) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: FastifyReply) {
+    response.header('Content-Type', 'application/fhir+json; charset=utf-8');
     return this.exports.fhir(id, actor);
   }
 

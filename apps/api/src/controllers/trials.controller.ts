@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { type Actor, ExportService, OutcomesService, TrialService } from '#domain';
@@ -37,12 +37,10 @@ export class TrialsController {
     @Param('protocolId') protocolId: string,
     @Query(new ZodPipe(exportQuery, 'query')) query: z.infer<typeof exportQuery>,
     @CurrentActor() actor: Actor,
-    @Res() response: Response,
+    @Res() response: FastifyReply,
   ) {
     const file = await this.exports.sdtm(protocolId, query, actor);
-    response.setHeader('Content-Type', file.contentType);
-    response.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
-    response.send(file.body);
+    response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
   }
 
   /**

@@ -10,7 +10,7 @@ describe('error filter', () => {
   });
 
   it('answers an unexpected error with a plain 500 and no detail', () => {
-    const [status, body] = toBody(new Error('secret detail'));
+    const [status, body] = toBody(new Error('secret detail'), 1024);
     expect(status).toBe(500);
     expect(body).toEqual({ error: 'internal', message: expect.stringMatching(/Retry with the same Idempotency-Key/) });
     expect(JSON.stringify(body)).not.toContain('secret detail');

@@ -1,6 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
-import { DomainError, type DomainErrorCode } from '#domain';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { APP_CONFIG, type AppConfig, DomainError, type DomainErrorCode } from '#domain';
 
 const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 400,
@@ -30,33 +30,39 @@ const HTTP_CODES: Record<number, string> = {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const [status, body] = toBody(exception);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const [status, body] = toBody(exception, this.config.bodyLimitBytes);
     if (status >= 500) this.logger.error(loggable(exception));
-    response.status(status).json(body);
+    // A route may have set another type (text/plain, FHIR JSON) before it failed: an error is always the API's JSON.
+    reply.status(status).type('application/json; charset=utf-8').send(body);
   }
 }
 
-export function toBody(exception: unknown): [number, Record<string, unknown>] {
+/** The body errors Fastify raises before any route (fastify/lib/errors.js); the JSON itself is parsed by bootstrap's parseJsonBody. */
+const BODY_ERRORS: Record<string, (limit: number, error: Error) => [number, Record<string, unknown>]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (limit) => [413, { error: 'body_too_large', message: `The request body is larger than the limit of ${limit} bytes.` }],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_limit, error) => [415, { error: 'unsupported_media_type', message: `${error.message}; send application/json.` }],
+};
+
+export function toBody(exception: unknown, bodyLimitBytes: number): [number, Record<string, unknown>] {
   if (exception instanceof DomainError) {
     return [STATUS[exception.code], { error: exception.code, message: exception.message, ...exception.details }];
   }
+  // Nest hands Fastify's own 4xx errors over as an HttpException with the original as its cause.
+  const cause = exception instanceof HttpException ? exception.cause : exception;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && BODY_ERRORS[code]) return BODY_ERRORS[code](bodyLimitBytes, cause as Error);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const message = status === 404 && /^Cannot /.test(exception.message) ? `No such route: ${exception.message.slice(7)}.` : exception.message;
     return [status, { error: HTTP_CODES[status] ?? 'error', message }];
   }
-  const bodyError = exception as { type?: string; status?: number; limit?: number };
-  if (bodyError?.type === 'entity.too.large') {
-    return [413, { error: 'body_too_large', message: `The request body is larger than the limit of ${bodyError.limit} bytes.` }];
-  }
-  if (bodyError?.type === 'entity.parse.failed') {
-    const why = /not allowed/.test(String((exception as Error).message)) ? (exception as Error).message : 'malformed JSON';
-    return [400, { error: 'invalid_input', message: `The request body is not valid JSON: ${why}.`, issues: [`body: ${why}`] }];
-  }
-  if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
-    return [bodyError.status, { error: HTTP_CODES[bodyError.status] ?? 'error', message: String((exception as Error).message) }];
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return [status, { error: HTTP_CODES[status] ?? 'error', message: String((exception as Error).message) }];
   }
   return [
     500,

@@ -48,7 +48,8 @@ export interface AppConfig {
   /** Set: the clock runs `timeScale` times as fast from this instant (ms since the epoch). */
   clockOrigin?: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
-  bodyLimit: string;
+  /** The largest JSON body, in bytes (BODY_LIMIT, 1 kb = 1,024 bytes). */
+  bodyLimitBytes: number;
   timerHorizonMs: number;
   reconcileEveryMs: number;
   dbPoolSize: number;
@@ -79,7 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timeScale: c.TIME_SCALE,
     clockOrigin: c.CLOCK_ORIGIN === undefined ? undefined : Date.parse(c.CLOCK_ORIGIN),
     logLevel: c.LOG_LEVEL,
-    bodyLimit: c.BODY_LIMIT,
+    bodyLimitBytes: toBytes(c.BODY_LIMIT),
     timerHorizonMs: c.TIMER_HORIZON_DAYS * 24 * 3600 * 1000,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
@@ -91,3 +92,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** `<n>b`, `<n>kb` or `<n>mb` (the BODY_LIMIT pattern) in bytes. */
+function toBytes(size: string): number {
+  const [, n, unit] = /^(\d+)(b|kb|mb)$/.exec(size)!;
+  return Number(n) * { b: 1, kb: 1024, mb: 1024 ** 2 }[unit as 'b' | 'kb' | 'mb'];
+}
