@@ -5,7 +5,7 @@ import { join, sep } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import secureJson from 'secure-json-parse';
 import { type AppConfig, InvalidInputError, Metrics, UserService } from '#domain';
@@ -32,15 +32,16 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       done(error as Error, undefined);
     }
   });
-  // Security headers on every answer; the OpenAPI page needs its inline script and styles.
-  await app.register(helmet, {
+  // Security headers on every answer; the OpenAPI page needs its inline script and styles. Helmet's
+  // middleware is built once here (@fastify/helmet rebuilds it, CSP parsing included, per request).
+  const securityHeaders = helmet({
     contentSecurityPolicy: { directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
   });
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    done();
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -49,7 +49,7 @@ export class AlreadyExistsError extends DomainError {
 
 export class EventNotAcceptedError extends DomainError {
   readonly code = 'event_not_accepted';
-  constructor(type: string, state: string, acceptedEvents: string[]) {
+  constructor(type: string, state: string, acceptedEvents: readonly string[]) {
     super(
       `${type} is not accepted while the patient is in ${state}; accepted now: ${acceptedEvents.join(', ') || 'none (off study)'}.`,
       { state, acceptedEvents },

@@ -79,13 +79,27 @@ export function persistSnapshot(protocol: Protocol, snapshot: AnyMachineSnapshot
   return protocol.machine.getPersistedSnapshot(snapshot as never) as unknown as PersistedSnapshot;
 }
 
+type HandledEvents = { readonly posted: readonly string[]; readonly scheduled: readonly string[] };
+
+const NONE: HandledEvents = Object.freeze({ posted: Object.freeze([]), scheduled: Object.freeze([]) });
+/** Per machine, per set of active state nodes: what they handle depends on nothing else (guards are not consulted). */
+const handledByNodes = new WeakMap<object, Map<string, HandledEvents>>();
+
 /** Event types the active states handle, split into those people post and those the scheduler raises. */
-export function handledEvents(snapshot: AnyMachineSnapshot): { posted: string[]; scheduled: string[] } {
-  if (snapshot.status !== 'active') return { posted: [], scheduled: [] };
-  const all = new Set<string>();
-  for (const node of snapshot._nodes) for (const type of node.ownEvents) if (!type.startsWith('xstate.')) all.add(type);
-  const types = [...all].sort();
-  return { posted: types.filter((t) => !isSchedulerEventType(t)), scheduled: types.filter(isSchedulerEventType) };
+export function handledEvents(snapshot: AnyMachineSnapshot): HandledEvents {
+  if (snapshot.status !== 'active') return NONE;
+  let byNodes = handledByNodes.get(snapshot.machine);
+  if (!byNodes) handledByNodes.set(snapshot.machine, (byNodes = new Map()));
+  const key = snapshot._nodes.map((node) => node.id).join('\n');
+  let handled = byNodes.get(key);
+  if (!handled) {
+    const all = new Set<string>();
+    for (const node of snapshot._nodes) for (const type of node.ownEvents) if (!type.startsWith('xstate.')) all.add(type);
+    const types = [...all].sort();
+    handled = Object.freeze({ posted: Object.freeze(types.filter((t) => !isSchedulerEventType(t))), scheduled: Object.freeze(types.filter(isSchedulerEventType)) });
+    byNodes.set(key, handled);
+  }
+  return handled;
 }
 
 /**
