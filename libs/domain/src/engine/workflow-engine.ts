@@ -162,7 +162,7 @@ export class WorkflowEngine {
     }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
-    const outcome = await this.applyOnce(patientId, command, occurredAt, actor, now).catch((error: unknown) => {
+    const outcome = await this.applyOnce({ patientId, command, occurredAt, actor, now }).catch((error: unknown) => {
       if (error instanceof DomainError) this.metrics.eventsRefused.inc({ code: error.code });
       throw error;
     });
@@ -216,33 +216,22 @@ export class WorkflowEngine {
    * write changes nothing and the event is applied again under the row lock, so a busy patient
    * still sees its events applied in turn.
    */
-  private async applyOnce(
-    patientId: string,
-    command: ApplyEventCommand,
-    occurredAt: string,
-    actor: Actor,
-    now: Date,
-  ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
+  private async applyOnce(request: EventRequest): Promise<ApplyOutcome> {
+    const { command } = request;
     if (this.tx.isPostgres && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
-      const outcome = await this.applyInTransaction(undefined, patientId, command, occurredAt, actor, now).catch((error: unknown) => {
+      const outcome = await this.applyInTransaction(undefined, request).catch((error: unknown) => {
         if (!(error instanceof StaleReadError)) throw error;
         this.metrics.eventsRetriedUnderLock.inc();
         return undefined;
       });
       if (outcome) return outcome;
     }
-    return this.tx.run((manager) => this.applyInTransaction(manager, patientId, command, occurredAt, actor, now));
+    return this.tx.run((manager) => this.applyInTransaction(manager, request));
   }
 
   /** Without `manager` (see applyOnce), the patient is read unlocked and a version that moved on is a StaleReadError. */
-  private async applyInTransaction(
-    manager: EntityManager | undefined,
-    patientId: string,
-    command: ApplyEventCommand,
-    occurredAt: string,
-    actor: Actor,
-    now: Date,
-  ): Promise<{ answer: AppliedEvent; effects: Effects; replayed: boolean }> {
+  private async applyInTransaction(manager: EntityManager | undefined, request: EventRequest): Promise<ApplyOutcome> {
+    const { patientId, command, occurredAt, actor, now } = request;
     const patient = await this.lockPatient(manager, patientId, actor);
     const requestHash = command.idempotencyKey ? hashRequest(command) : '';
     if (command.idempotencyKey && manager) {
@@ -457,6 +446,21 @@ function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   const code = e?.driverError?.code ?? e?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** One posted event as the engine applies it. */
+interface EventRequest {
+  patientId: string;
+  command: ApplyEventCommand;
+  occurredAt: string;
+  actor: Actor;
+  now: Date;
+}
+
+interface ApplyOutcome {
+  answer: AppliedEvent;
+  effects: Effects;
+  replayed: boolean;
 }
 
 /** The unlocked read of applyOnce was overtaken by another event: nothing was written, apply again under the lock. */
