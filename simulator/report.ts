@@ -75,10 +75,10 @@ export function studyDayOf(at: string | number, studyStart: number): number {
 function responseLines(outcomes: any, label: string): string[] {
   const r = outcomes.response;
   const lines = [
-    `${label} (${r.criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'}; ORR counts ${r.objectiveResponses.join(' + ')}), of ${outcomes.infused} infused:`,
+    `${label} (${r.criteria === 'BY_COHORT' ? "each by its cohort's criteria" : r.criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'}; ORR counts ${r.objectiveResponses.join(' + ')}), of ${outcomes.infused} infused:`,
     `  ORR               ${proportion(r.orr)}`,
   ];
-  if (r.criteria === 'ALL') lines.push(`  MRD-negative ORR  ${proportion(r.mrdNegativeOrr)}`);
+  if (r.criteria !== 'LUGANO_2014') lines.push(`  MRD-negative ORR  ${proportion(r.mrdNegativeOrr)}${r.criteria === 'BY_COHORT' ? ' (of ALL-criteria patients)' : ''}`);
   if (r.dcr) lines.push(`  DCR               ${proportion(r.dcr)}`);
   const best = (r.bestResponse as Array<{ response: string; patients: number }>).map((b) => `${b.response} ${b.patients}`).join(' · ');
   lines.push(`  best response     ${best || 'none assessed'}`);

@@ -47,6 +47,14 @@ describe('trial outcomes on CD20/CD22', () => {
     expect(nhl.safety.participantsWithGrade3OrWorse).toBe(1);
     expect(bAll.response).toMatchObject({ criteria: 'ALL', orr: { successes: 1, n: 1 }, mrdNegativeOrr: { successes: 1, n: 1 } });
     expect(res.body).toMatchObject({ participants: 4, infused: 4 });
+    // The trial level counts each patient by its own cohort's criteria.
+    expect(res.body.response).toMatchObject({
+      criteria: 'BY_COHORT',
+      criteriaByCohort: { 'B-NHL': 'LUGANO_2014', 'B-ALL': 'ALL' },
+      orr: { successes: 2, n: 4 },
+      mrdNegativeOrr: { successes: 1, n: 1 },
+      dcr: { successes: 2, n: 3 },
+    });
 
     // As of the day before the assessments, nobody has responded yet.
     const before = (await site.get(`/trials/cd20-cd22/outcomes?asOf=${encodeURIComponent(start)}`)).body;

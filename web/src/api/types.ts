@@ -359,7 +359,9 @@ export interface OutcomeGroup {
   participants: number;
   infused: number;
   response: {
+    /** ALL, LUGANO_2014, or BY_COHORT where the group's cohorts differ (each patient counted by its own). */
     criteria: string;
+    criteriaByCohort?: Record<string, string>;
     objectiveResponses: string[];
     orr: Proportion;
     mrdNegativeOrr: Proportion;

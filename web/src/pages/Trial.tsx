@@ -142,7 +142,7 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
 
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 5 }}>
-          <Section title="Response" description={`${group.response.criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'} criteria; best response per infused patient.`} testId="response-section">
+          <Section title="Response" description={`${criteriaLabel(group.response.criteria)}; best response per infused patient.`} testId="response-section">
             <ResponseTables group={group} />
           </Section>
         </Grid.Col>
@@ -170,4 +170,9 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
       </Section>
     </Stack>
   );
+}
+
+function criteriaLabel(criteria: string): string {
+  if (criteria === 'BY_COHORT') return "Each patient by its cohort's criteria (ALL or Lugano 2014)";
+  return `${criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'} criteria`;
 }

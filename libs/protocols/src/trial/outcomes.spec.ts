@@ -170,3 +170,43 @@ describe('objective responses', () => {
     expect(outcomesOf(cd20Cd22V1, group).response.mrdNegativeOrr).toMatchObject({ successes: 1, n: 4 });
   });
 });
+
+describe('a trial whose cohorts differ in response criteria (CD20/CD22: B-ALL by ALL, B-NHL by Lugano)', () => {
+  const patient = (patientId: string, cohort: string, events: LoggedEvent[]): PatientLog => ({ ...log(patientId, events), cohort });
+  const lugano = (d: number, data: Record<string, unknown>) => ev('RESPONSE_ASSESSED', d, { visit: 'W4', newLesion: false, ...data });
+  const mixed = [
+    // B-NHL: a partial response (Deauville 4, SPD −60 %), stable disease, progression
+    patient('nhl-pr', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, spdChangePct: -60 })]),
+    patient('nhl-sd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, spdChangePct: -20 })]),
+    patient('nhl-pd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 5, newLesion: true })]),
+    // B-ALL: an MRD-negative CR, and no response
+    patient('all-cr', 'B-ALL', [ev('INFUSION_COMPLETED', 0), ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 })]),
+    patient('all-nr', 'B-ALL', [ev('INFUSION_COMPLETED', 0), ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 40, anc: 0.2, platelets: 20 })]),
+  ];
+  const outcomes = trialOutcomes(cd20Cd22V1, mixed, day(60));
+
+  it('counts each patient by its own cohort: the B-NHL PR is a response at trial level too', () => {
+    const nhl = outcomes.cohorts.find((c) => c.cohort === 'B-NHL')!;
+    expect(nhl.response).toMatchObject({ criteria: 'LUGANO_2014', orr: { successes: 1, n: 3 }, dcr: { successes: 2, n: 3 } });
+    // Before, the trial level applied ALL's CR + CRi to everyone: ORR 1/5, the PR lost.
+    expect(outcomes.response).toMatchObject({
+      criteria: 'BY_COHORT',
+      criteriaByCohort: { 'B-NHL': 'LUGANO_2014', 'B-ALL': 'ALL' },
+      objectiveResponses: ['CR', 'CRi', 'PR'],
+      orr: { successes: 2, n: 5 },
+    });
+    expect(outcomes.survival.dor!.points.length).toBeGreaterThan(0);
+  });
+
+  it('gives the MRD-negative ORR over the ALL-criteria patients and the DCR over the Lugano ones', () => {
+    expect(outcomes.response.mrdNegativeOrr).toMatchObject({ successes: 1, n: 2 });
+    expect(outcomes.response.dcr).toMatchObject({ successes: 2, n: 3 });
+  });
+
+  it('keeps a single-criteria trial as it was: no BY_COHORT, MRD-negative ORR over every infused patient', () => {
+    const single = trialOutcomes(cd19RrAllV1, logs, day(365)).response;
+    expect(single.criteria).toBe('ALL');
+    expect(single).not.toHaveProperty('criteriaByCohort');
+    expect(single).not.toHaveProperty('dcr');
+  });
+});

@@ -46,12 +46,26 @@ function survival(observations: Array<SurvivalObservation | null>) {
   return data.length ? kaplanMeier(data) : null;
 }
 
-/** The trial's efficacy, safety and kinetics outcomes for a group of patients (days from infusion). */
-export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
+const RESPONSE_ORDER = ['CR', 'CRi', 'PR'];
+
+/**
+ * The trial's efficacy, safety and kinetics outcomes for a group of patients (days from infusion).
+ * `specOf` gives each patient's own protocol (its cohort's, where cohorts differ in response
+ * criteria): a patient's response counts by its own criteria. Where the group mixes criteria,
+ * `criteria` is `BY_COHORT`, the MRD-negative ORR counts the patients assessed by ALL criteria and
+ * the DCR those assessed by Lugano.
+ */
+export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[], specOf: (p: PatientFacts) => LifecycleSpec = () => spec) {
   const infused = facts.filter((p) => p.infusedAt);
-  const best = infused.map((p) => ({ p, best: bestResponse(p) }));
-  const objective = objectiveResponses(spec);
-  const responders = best.filter((b) => b.best && objective.includes(b.best));
+  const best = infused.map((p) => ({ p, best: bestResponse(p), criteria: specOf(p).responseCriteria, objective: objectiveResponses(specOf(p)) }));
+  const criteriaSeen = [...new Set(best.map((b) => b.criteria))];
+  const mixed = criteriaSeen.length > 1;
+  const objective = mixed
+    ? RESPONSE_ORDER.filter((r) => best.some((b) => b.objective.includes(r)))
+    : objectiveResponses(infused.length ? specOf(infused[0]) : spec);
+  const responders = best.filter((b) => b.best && b.objective.includes(b.best));
+  const assessedBy = (criteria: string) => (mixed ? best.filter((b) => b.criteria === criteria) : best);
+  const lugano = assessedBy('LUGANO_2014');
   const responseTable = Object.entries(
     best.reduce<Record<string, number>>((table, b) => ({ ...table, [b.best ?? 'not assessed']: (table[b.best ?? 'not assessed'] ?? 0) + 1 }), {}),
   ).map(([response, patients]) => ({ response, patients }));
@@ -106,17 +120,18 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
     participants: facts.length,
     infused: infused.length,
     response: {
-      criteria: spec.responseCriteria,
+      criteria: mixed ? 'BY_COHORT' : (criteriaSeen[0] ?? spec.responseCriteria),
       objectiveResponses: objective,
       orr: proportion(responders.length, infused.length),
       // an MRD-negative CR or CRi on the same assessment; an MRD reading alone is not a response
-      mrdNegativeOrr: proportion(
-        infused.filter((p) => p.responses.some((r) => r.mrdNegative === true && ALL_REMISSION.includes(r.response))).length,
-        infused.length,
+      mrdNegativeOrr: ((group) =>
+        proportion(group.filter((b) => b.p.responses.some((r) => r.mrdNegative === true && ALL_REMISSION.includes(r.response))).length, group.length))(
+        assessedBy('ALL'),
       ),
-      ...(spec.responseCriteria === 'LUGANO_2014'
-        ? { dcr: proportion(best.filter((b) => b.best && ['CR', 'PR', 'SD'].includes(b.best)).length, infused.length) }
+      ...((mixed ? lugano.length : (criteriaSeen[0] ?? spec.responseCriteria) === 'LUGANO_2014')
+        ? { dcr: proportion(lugano.filter((b) => b.best && ['CR', 'PR', 'SD'].includes(b.best)).length, lugano.length) }
         : {}),
+      ...(mixed ? { criteriaByCohort: Object.fromEntries(best.map((b) => [b.p.cohort ?? 'none', b.criteria])) } : {}),
       bestResponse: responseTable,
     },
     survival: {
@@ -126,8 +141,8 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[]) {
       pfs: survival(infused.map((p) => timeToEvent(p, firstOf(p.progressionAt, p.deathAt)))),
       efs: survival(infused.map((p) => timeToEvent(p, firstOf(p.relapseAt, p.progressionAt, p.deathAt)))),
       dor: survival(
-        responders.map(({ p }) => {
-          const firstResponse = p.responses.filter((r) => objective.includes(r.response)).map((r) => r.at).sort()[0];
+        responders.map(({ p, objective: counted }) => {
+          const firstResponse = p.responses.filter((r) => counted.includes(r.response)).map((r) => r.at).sort()[0];
           return timeToEvent(p, firstOf(p.progressionAt, p.deathAt), firstResponse);
         }),
       ),
@@ -155,7 +170,7 @@ export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: str
   return {
     protocol: `${spec.id}@${spec.version}`,
     asOf,
-    ...outcomesOf(spec, facts),
+    ...outcomesOf(spec, facts, (p) => cohortSpec(p.cohort)),
     cohorts: cohorts.map((c) => ({
       cohort: c.id,
       ...outcomesOf(cohortSpec(c.id), facts.filter((p) => p.cohort === c.id)),

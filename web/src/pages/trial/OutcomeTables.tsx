@@ -46,8 +46,10 @@ export function ResponseTables({ group }: { group: OutcomeGroup }) {
         </Table.Thead>
         <Table.Tbody>
           <ProportionRow label="Objective response rate" note={r.objectiveResponses.join(' + ')} p={r.orr} />
-          {r.criteria !== 'LUGANO_2014' && <ProportionRow label="MRD-negative ORR" p={r.mrdNegativeOrr} />}
-          {r.dcr && <ProportionRow label="Disease control rate" note="CR + PR + SD" p={r.dcr} />}
+          {r.criteria !== 'LUGANO_2014' && (
+            <ProportionRow label="MRD-negative ORR" note={r.criteria === 'BY_COHORT' ? 'of patients assessed by ALL criteria' : undefined} p={r.mrdNegativeOrr} />
+          )}
+          {r.dcr && <ProportionRow label="Disease control rate" note={`CR + PR + SD${r.criteria === 'BY_COHORT' ? ', of patients assessed by Lugano' : ''}`} p={r.dcr} />}
         </Table.Tbody>
       </Table>
       <Table verticalSpacing={4} w="auto" miw={260}>
