@@ -41,8 +41,9 @@ interface PgClient {
  */
 @Injectable()
 export class EventWriter {
-  /** The patient row's columns as TypeORM maps them, read once from the entity's metadata. */
-  private patientColumns?: { select: string; toEntity(row: Record<string, unknown>): PatientEntity };
+  /** The patient and timer rows' columns as TypeORM maps them, read once from the entities' metadata. */
+  private patientColumns?: EntityColumns<PatientEntity>;
+  private timerColumns?: EntityColumns<TimerEntity>;
 
   constructor(private readonly tx: TransactionRunner) {}
 
@@ -52,13 +53,38 @@ export class EventWriter {
    */
   async lockPatient(manager: EntityManager | undefined, patientId: string): Promise<PatientEntity | null> {
     if (!this.tx.isPostgres) return this.inTransaction(manager).findOne(PatientEntity, { where: { id: patientId } });
-    const columns = (this.patientColumns ??= patientColumns(this.tx.manager));
+    const columns = (this.patientColumns ??= entityColumns(this.tx.manager, PatientEntity));
     const { rows } = await (await this.pgClient(manager)).query({
       name: manager ? 'cart_lock_patient' : 'cart_read_patient',
       text: `SELECT ${columns.select} FROM patients WHERE id = $1${manager ? ' FOR UPDATE' : ''}`,
       values: [patientId],
     });
     return rows.length ? columns.toEntity(rows[0]) : null;
+  }
+
+  /** A timer row inside the transaction (on PostgreSQL a prepared statement). */
+  async readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null> {
+    if (!this.tx.isPostgres) return manager.findOneBy(TimerEntity, { id: timerId });
+    const columns = (this.timerColumns ??= entityColumns(this.tx.manager, TimerEntity));
+    const { rows } = await (await this.pgClient(manager)).query({
+      name: 'cart_read_timer',
+      text: `SELECT ${columns.select} FROM timers WHERE id = $1`,
+      values: [timerId],
+    });
+    return rows.length ? columns.toEntity(rows[0]) : null;
+  }
+
+  /** Marks a timer fired or skipped inside the transaction (on PostgreSQL a prepared statement). */
+  async settleTimer(manager: EntityManager, timerId: string, settled: Pick<TimerEntity, 'status' | 'settledSeq' | 'settledAt'>): Promise<void> {
+    if (!this.tx.isPostgres) {
+      await manager.update(TimerEntity, { id: timerId }, settled);
+      return;
+    }
+    await (await this.pgClient(manager)).query({
+      name: 'cart_settle_timer',
+      text: 'UPDATE timers SET status = $2, settled_seq = $3, settled_at = $4 WHERE id = $1',
+      values: [timerId, settled.status, settled.settledSeq, settled.settledAt],
+    });
   }
 
   /** Writes the event; without `manager` (PostgreSQL only) as one statement outside any transaction. */
@@ -172,19 +198,24 @@ export class EventWriter {
   }
 }
 
-/** The patient entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */
-function patientColumns(manager: EntityManager) {
-  const columns = manager.connection.getMetadata(PatientEntity).columns.map((c) => ({
+interface EntityColumns<T> {
+  select: string;
+  toEntity(row: Record<string, unknown>): T;
+}
+
+/** An entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */
+function entityColumns<T>(manager: EntityManager, entity: new () => T): EntityColumns<T> {
+  const columns = manager.connection.getMetadata(entity).columns.map((c) => ({
     column: c.databaseName,
     property: c.propertyName,
     json: c.type === 'simple-json',
   }));
   return {
     select: columns.map((c) => `"${c.column}"`).join(', '),
-    toEntity(row: Record<string, unknown>): PatientEntity {
+    toEntity(row: Record<string, unknown>): T {
       const entity: Record<string, unknown> = {};
       for (const c of columns) entity[c.property] = c.json && row[c.column] !== null ? JSON.parse(row[c.column] as string) : row[c.column];
-      return entity as unknown as PatientEntity;
+      return entity as unknown as T;
     },
   };
 }

@@ -176,15 +176,17 @@ export class WorkflowEngine {
   /**
    * Fires a due timer as `system:scheduler`, if it is still pending and its event is still handled;
    * otherwise marks it skipped. The timer is settled in the same transaction as the event.
+   * `patientId`, when the caller has read it from the timer row, saves reading the row before the lock;
+   * the row is read again under the patient's lock either way, so a timer settled meanwhile is stale.
    */
-  async fireTimer(timerId: string): Promise<'fired' | 'skipped' | 'stale'> {
+  async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale'> {
     const now = this.clock.now();
     const outcome = await this.tx.run(async (manager) => {
-      const pending = await manager.findOneBy(TimerEntity, { id: timerId });
-      if (!pending || pending.status !== 'pending') return { kind: 'stale' as const };
-      const patient = await this.lockPatient(manager, pending.patientId, SCHEDULER);
-      const timer = await manager.findOneBy(TimerEntity, { id: timerId });
-      if (!timer || timer.status !== 'pending') return { kind: 'stale' as const };
+      const owner = patientId ?? (await this.writer.readTimer(manager, timerId))?.patientId;
+      if (!owner) return { kind: 'stale' as const };
+      const patient = await this.lockPatient(manager, owner, SCHEDULER);
+      const timer = await this.writer.readTimer(manager, timerId);
+      if (!timer || timer.status !== 'pending' || timer.patientId !== owner) return { kind: 'stale' as const };
       const protocol = protocolOf(patient);
       const snapshot = machine.restoreMachine(protocol, patient.snapshot);
       const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
@@ -192,11 +194,11 @@ export class WorkflowEngine {
         ? machine.stepMachine(protocol, snapshot, event)
         : undefined;
       if (!step?.changed) {
-        await manager.update(TimerEntity, { id: timer.id }, { status: 'skipped', settledAt: now.toISOString() });
+        await this.writer.settleTimer(manager, timer.id, { status: 'skipped', settledSeq: null, settledAt: now.toISOString() });
         return { kind: 'skipped' as const };
       }
       const planned = this.plan(patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
-      await manager.update(TimerEntity, { id: timer.id }, { status: 'fired', settledSeq: planned.entry.seq, settledAt: now.toISOString() });
+      await this.writer.settleTimer(manager, timer.id, { status: 'fired', settledSeq: planned.entry.seq, settledAt: now.toISOString() });
       const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
       const effects = await this.commit(manager, planned, protocol, step, event, trial);
       return { kind: 'fired' as const, effects, type: timer.eventType };

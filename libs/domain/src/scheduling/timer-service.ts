@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThanOrEqual } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { TimerEntity } from '../persistence/entities';
 import { WorkflowEngine } from '../engine/workflow-engine';
 
 /**
@@ -17,16 +16,19 @@ export class TimerService {
   ) {}
 
   async fire(timerId: string): Promise<{ fired: number; skipped: number }> {
-    const timer = await this.dataSource.getRepository(TimerEntity).findOneBy({ id: timerId });
-    if (!timer || timer.status !== 'pending') return { fired: 0, skipped: 0 };
-    const due = await this.dataSource.getRepository(TimerEntity).find({
-      where: { patientId: timer.patientId, status: 'pending', dueAt: LessThanOrEqual(timer.dueAt) },
-      order: { dueAt: 'ASC', createdSeq: 'ASC', id: 'ASC' },
-      select: { id: true },
-    });
+    // The timer asked for, if still pending, and every pending timer of its patient due at or before
+    // it, in due order: one read.
+    const p = this.dataSource.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
+    const due: Array<{ id: string; patient_id: string }> = await this.dataSource.query(
+      `SELECT t.id, t.patient_id FROM timers t
+         JOIN timers asked ON asked.id = ${p(1)} AND asked.status = 'pending'
+        WHERE t.patient_id = asked.patient_id AND t.status = 'pending' AND t.due_at <= asked.due_at
+        ORDER BY t.due_at, t.created_seq, t.id`,
+      [timerId],
+    );
     const counts = { fired: 0, skipped: 0 };
-    for (const { id } of due) {
-      const outcome = await this.engine.fireTimer(id);
+    for (const { id, patient_id: patientId } of due) {
+      const outcome = await this.engine.fireTimer(id, patientId);
       if (outcome === 'fired') counts.fired += 1;
       if (outcome === 'skipped') counts.skipped += 1;
     }
