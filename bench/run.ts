@@ -98,7 +98,11 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
   const { sizes, progress } = options;
   const stack = await ServiceStack.create('bench', {
     prefix: 'bench',
-    env: { TIMER_HORIZON_DAYS: String(HORIZON_DAYS), ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}) },
+    env: {
+      TIMER_HORIZON_DAYS: String(HORIZON_DAYS),
+      // Settings a run may try without a code change.
+      ...Object.fromEntries(['DB_POOL_SIZE', 'TIMER_CONCURRENCY'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
+    },
   });
   try {
     const api = await stack.startApi('api', {}, options.apiNodeArgs);
