@@ -192,6 +192,14 @@ describe.each([
       expect(await accessRecords(t, 'signing.lock', inv.id)).toEqual([]);
     });
 
+    it('lets a signer sign more patients at once than the lockout allows wrong passwords', async () => {
+      const inv = await investigator('the right password');
+      const patients = await Promise.all(Array.from({ length: maxFailures + 3 }, () => screened()));
+      const answers = await Promise.all(patients.map((patient) => signEligibility(patient, inv.token, 'the right password')));
+      expect(answers.map((a) => a.status)).toEqual(patients.map(() => 200));
+      expect(await accessRecords(t, 'signing.failure', inv.id)).toEqual([]);
+    });
+
     it('lets no burst of simultaneous guesses past the lockout', async () => {
       const inv = await investigator('the right password');
       const patient = await screened();

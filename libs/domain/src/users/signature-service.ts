@@ -17,6 +17,10 @@ export interface AuthenticatedSignature {
   meaning: string;
 }
 
+/** How long a try waits for the tries in flight to settle, and how often it looks. */
+const BUSY_WAIT_MS = 5_000;
+const BUSY_POLL_MS = 25;
+
 /**
  * A signature as the engine receives it: its meaning, and the check of the password, which the
  * engine runs only once everything else about the event has been accepted. So every refusal
@@ -135,21 +139,30 @@ export class SignatureService {
     });
   }
 
+  /**
+   * Opens a try. When the tries in flight already make up the rest of the allowance (someone
+   * signing several patients at once), it waits for them to settle: a right one gives the
+   * allowance back, a wrong one may lock signing. Only if they take longer than a few seconds is
+   * this try refused as `busy`.
+   */
   private async open(actor: Actor): Promise<Attempt> {
-    const user = await this.userOf(actor);
-    if (user.signingLockedAt) return { user, state: 'locked' };
-    if (!user.signingSecretHash) return { user, state: 'unset' };
-    const reserved = await this.write((manager) =>
-      manager
-        .createQueryBuilder()
-        .update(UserEntity)
-        .set({ signingFailures: () => 'signing_failures + 1' })
-        .where('id = :id AND signing_locked_at IS NULL AND signing_failures < :max', { id: user.id, max: this.config.signingMaxFailures })
-        .execute(),
-    );
-    if (reserved.affected) return { user, state: 'reserved' };
-    const now = await this.userOf(actor);
-    return { user: now, state: now.signingLockedAt ? 'locked' : 'busy' };
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      const user = await this.userOf(actor);
+      if (user.signingLockedAt) return { user, state: 'locked' };
+      if (!user.signingSecretHash) return { user, state: 'unset' };
+      const reserved = await this.write((manager) =>
+        manager
+          .createQueryBuilder()
+          .update(UserEntity)
+          .set({ signingFailures: () => 'signing_failures + 1' })
+          .where('id = :id AND signing_locked_at IS NULL AND signing_failures < :max', { id: user.id, max: this.config.signingMaxFailures })
+          .execute(),
+      );
+      if (reserved.affected) return { user, state: 'reserved' };
+      if (Date.now() > deadline) return { user, state: 'busy' };
+      await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
+    }
   }
 
   private async check(attempt: Attempt, password: string): Promise<void> {
@@ -160,7 +173,7 @@ export class SignatureService {
         throw new ForbiddenError('You have no signing password (none was set, or an admin reset it): set one with POST /users/me/signing-password before signing.');
       }
       if (attempt.state === 'busy') {
-        throw new SigningLockedError('Your last signing attempt before the lock is still being checked; try again in a moment. Nothing was signed.');
+        throw new SigningLockedError('Your other signing attempts are still being checked, and one more wrong password would lock signing; try again in a moment. Nothing was signed.');
       }
       throw new SigningLockedError(
         `Signing is locked for you after ${this.config.signingMaxFailures} wrong signing passwords in a row; an admin must unlock it (or reset your signing password). Nothing was signed.`,
