@@ -40,8 +40,9 @@ export interface GivenSignature {
 
 /**
  * One try of a user's signing password. `reserved`: counted as wrong in advance, so that
- * simultaneous tries (from any process) cannot pass the lockout; `locked`, `busy` (the last try
- * before the lock is being checked) and `unset` (no signing password) are refused without a check.
+ * simultaneous tries (from any process) cannot pass the lockout; `locked`, `busy` (the tries in
+ * flight did not settle within BUSY_WAIT_MS) and `unset` (no signing password) are refused
+ * without a check.
  */
 interface Attempt {
   user: UserEntity;
