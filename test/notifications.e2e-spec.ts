@@ -37,7 +37,8 @@ describe('notifications', () => {
   let hook: Awaited<ReturnType<typeof receiver>>;
 
   beforeAll(async () => {
-    t = await startTestApp('postgres', { WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_BACKOFF_MS: '50' });
+    // The receiver is a plain-http endpoint on the loopback: both must be allowed explicitly.
+    t = await startTestApp('postgres', { WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_BACKOFF_MS: '50', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1' });
     site = await TrialSite.open(t, 'site-a');
     hook = await receiver();
   });

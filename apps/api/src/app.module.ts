@@ -2,10 +2,10 @@ import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { createHash } from 'node:crypto';
 import { type AppConfig, type Clock, DomainModule } from '#domain';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { AuthGuard } from './http/auth';
+import { rateLimits } from './http/rate-limits';
 import { ErrorFilter } from './http/error-filter';
 import { HealthController } from './controllers/health.controller';
 import { ProtocolsController } from './controllers/protocols.controller';
@@ -39,33 +39,11 @@ export class AppModule {
             serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
             redact: ['req.headers.authorization'],
           },
+          // The actor the auth guard assigns (PinoLogger.assign) is on the "request completed" line too.
+          assignResponse: true,
         }),
         DomainModule.forRoot(config, { clock: options.clock }),
-        ThrottlerModule.forRoot({
-          throttlers: [
-            // A caller is its token (hashed, never kept in clear), else its address …
-            {
-              name: 'per-caller',
-              ttl: 60_000,
-              limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER,
-              getTracker: (req: Record<string, any>) => {
-                const auth = req.headers?.authorization as string | undefined;
-                return auth ? createHash('sha256').update(auth).digest('hex') : String(req.ip);
-              },
-            },
-            // … and an address may not dodge the limit by sending a new made-up token each time.
-            {
-              name: 'per-address',
-              ttl: 60_000,
-              limit: (config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER / 4) * 4,
-              getTracker: (req: Record<string, any>) => String(req.ip),
-            },
-          ],
-          skipIf: () => config.rateLimitPerMinute === 0,
-          // One budget per caller across all routes (the default key would give a budget per route).
-          generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
-          errorMessage: `Too many requests: at most ${config.rateLimitPerMinute} a minute per caller. Wait and try again.`,
-        }),
+        ThrottlerModule.forRoot(rateLimits(config)),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
       controllers: [HealthController, MetricsController, TrialsController, NotificationsController, ProtocolsController, PatientsController, WorklistController, UsersController, AuditController],

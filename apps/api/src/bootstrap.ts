@@ -18,6 +18,9 @@ import { AppModule, type AppOptions } from './app.module';
 export async function createApp(config: AppConfig, options: AppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    // `request.ip` (rate limits, access audit) is X-Forwarded-For's only when the socket is a trusted
+    // proxy (TRUST_PROXY); otherwise the header is ignored, so a client cannot pick its own address.
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     // A caller's X-Request-Id (trimmed) or a new UUID: logged with the request and sent back.
     genReqId: (request: IncomingMessage) => (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID(),
     // Long ids and query strings stay within Node's own limits; the router's default is 100 characters.
@@ -32,10 +35,13 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       done(error as Error, undefined);
     }
   });
-  // Security headers on every answer; the OpenAPI page needs its inline script and styles. Helmet's
-  // middleware is built once here (@fastify/helmet rebuilds it, CSP parsing included, per request).
+  // Security headers on every answer. Scripts only from this origin, never inline: the console's
+  // bundle and the OpenAPI page (Swagger UI loads its scripts as files, swagger-ui-init.js included)
+  // need nothing else. Inline styles stay allowed: Mantine and Mermaid set style attributes, and the
+  // OpenAPI page has a <style> block; a style cannot run code. Helmet's middleware is built once here
+  // (@fastify/helmet rebuilds it, CSP parsing included, per request).
   const securityHeaders = helmet({
-    contentSecurityPolicy: { directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+    contentSecurityPolicy: { directives: { scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
   });
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();

@@ -20,13 +20,14 @@ import { WorklistService } from './patients/worklist-service';
 import { UserService } from './users/user-service';
 import { SignatureService } from './users/signature-service';
 import { AuditService } from './audit/audit-service';
+import { AccessLog } from './audit/access-log';
 import { Metrics } from './metrics';
 import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

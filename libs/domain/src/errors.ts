@@ -17,6 +17,7 @@ export type DomainErrorCode =
   | 'invalid_input'
   | 'unauthenticated'
   | 'forbidden'
+  | 'signing_locked'
   | 'not_found'
   | 'event_not_accepted'
   | 'version_conflict'
@@ -37,6 +38,11 @@ export class UnauthenticatedError extends DomainError {
 
 export class ForbiddenError extends DomainError {
   readonly code = 'forbidden';
+}
+
+/** Signing is locked for the user after too many wrong signing passwords in a row; an admin unlocks it. */
+export class SigningLockedError extends DomainError {
+  readonly code = 'signing_locked';
 }
 
 export class NotFoundError extends DomainError {

@@ -22,6 +22,7 @@ export * from './users/user-service';
 export * from './users/signature-service';
 export * from './audit/audit-service';
 export * from './audit/hash-chain';
+export * from './audit/access-log';
 export * from './domain.module';
 export * from './metrics';
 export * from './trials/trial-ledger';

@@ -7,8 +7,11 @@ import type { DataSource } from 'typeorm';
 import type { FastifyReply } from 'fastify';
 import { TIMER_QUEUE } from '#domain';
 import { Public } from '../http/auth';
+import { OutsideRateLimits } from '../http/rate-limits';
 
 @ApiTags('health')
+// A load balancer's probe must not be refused because one client spent the address's budget.
+@OutsideRateLimits()
 @Controller('health')
 export class HealthController {
   constructor(

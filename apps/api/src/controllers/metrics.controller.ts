@@ -3,11 +3,13 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics, NotFoundError } from '#domain';
 import { Public } from '../http/auth';
+import { OutsideRateLimits } from '../http/rate-limits';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /** Prometheus text format, for a scraper on the same host only. */
 @ApiExcludeController()
+@OutsideRateLimits()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { type Actor, NotificationService } from '#domain';
-import { CurrentActor, Roles } from '../http/auth';
+import { type Actor, type Caller, NotificationService } from '#domain';
+import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { openApi, page } from '../http/schemas';
 
@@ -10,7 +10,8 @@ const inboxQuery = z.object({ unread: z.enum(['true', 'false']).transform((v) =>
 const deliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'dead']).optional(), ...page }).strict();
 const createWebhookSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(500),
+    // Any URL here; the destination rules (https, public addresses) are the service's, a 422 naming the rule.
+    url: z.url().max(500),
     siteIds: z.array(z.string().min(1).max(60)).max(100).default([]),
     kinds: z.array(z.string().min(1).max(40)).max(20).default([]),
   })
@@ -38,8 +39,8 @@ export class NotificationsController {
   @Post('webhooks')
   @Roles('admin')
   @ApiBody({ schema: openApi(createWebhookSchema) })
-  createWebhook(@Body(new ZodPipe(createWebhookSchema)) body: z.infer<typeof createWebhookSchema>) {
-    return this.notifications.createWebhook(body);
+  createWebhook(@Body(new ZodPipe(createWebhookSchema)) body: z.infer<typeof createWebhookSchema>, @CurrentCaller() caller: Caller) {
+    return this.notifications.createWebhook(caller, body);
   }
 
   @Get('webhooks')
@@ -51,8 +52,8 @@ export class NotificationsController {
   @Delete('webhooks/:id')
   @Roles('admin')
   @HttpCode(204)
-  async revokeWebhook(@Param('id') id: string) {
-    await this.notifications.revokeWebhook(id);
+  async revokeWebhook(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    await this.notifications.revokeWebhook(caller, id);
   }
 
   /** Deliveries by status: `dead` is the dead-letter list. */
@@ -65,7 +66,7 @@ export class NotificationsController {
   @Post('webhooks/deliveries/:id/resend')
   @Roles('admin')
   @HttpCode(200)
-  resend(@Param('id') id: string) {
-    return this.notifications.resend(id);
+  resend(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.notifications.resend(caller, id);
   }
 }

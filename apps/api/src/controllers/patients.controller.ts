@@ -1,8 +1,19 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { type Actor, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
-import { CurrentActor, Roles } from '../http/auth';
+import {
+  AccessLog,
+  type Actor,
+  type Caller,
+  canSeeSite,
+  ExportService,
+  ForbiddenError,
+  NotFoundError,
+  PatientService,
+  SignatureService,
+  WorkflowEngine,
+} from '#domain';
+import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
 import { ZodPipe } from '../http/zod-pipe';
 import {
@@ -39,6 +50,7 @@ export class PatientsController {
     private readonly patients: PatientService,
     private readonly exports: ExportService,
     private readonly signatures: SignatureService,
+    private readonly access: AccessLog,
   ) {}
 
   /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
@@ -52,14 +64,19 @@ export class PatientsController {
     return registered.patient;
   }
 
+  /** Reads below are in the access audit: one record per patient the answer holds. */
   @Get()
-  list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentActor() actor: Actor) {
-    return this.patients.list(query, actor);
+  async list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentCaller() caller: Caller) {
+    const page = await this.patients.list(query, caller.actor);
+    await this.access.record(caller, 'patients.list', page.items.map((patient) => ({ patientId: patient.id })));
+    return page;
   }
 
   @Get(':id')
-  get(@Param('id', patientId) id: string, @CurrentActor() actor: Actor) {
-    return this.patients.get(id, actor);
+  async get(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller) {
+    const patient = await this.patients.get(id, caller.actor);
+    await this.access.record(caller, 'patient.read', [{ patientId: id }]);
+    return patient;
   }
 
   /** Applies one event: 200 with the patient after it, the event's `seq` and what the protocol computed. */
@@ -72,10 +89,10 @@ export class PatientsController {
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(postEventSchema)) body: PostEventBody,
     @Headers() headers: Record<string, string | undefined>,
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: FastifyReply,
   ) {
-    return this.apply(id, body, headers, actor, response);
+    return this.apply(id, body, headers, caller, response);
   }
 
   /** A lab or device result, recorded as `LAB_RESULT_RECORDED`. */
@@ -86,11 +103,11 @@ export class PatientsController {
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(observationSchema)) body: ClinicalReportBody,
     @Headers() headers: Record<string, string | undefined>,
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const { occurredAt, reason, ...data } = body;
-    return this.apply(id, { type: 'LAB_RESULT_RECORDED', occurredAt, reason, data }, headers, actor, response);
+    return this.apply(id, { type: 'LAB_RESULT_RECORDED', occurredAt, reason, data }, headers, caller, response);
   }
 
   /** An adverse event, recorded as `ADVERSE_EVENT_REPORTED`; the answer carries its grade and whether it is a DLT. */
@@ -101,26 +118,30 @@ export class PatientsController {
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(adverseEventSchema)) body: ClinicalReportBody,
     @Headers() headers: Record<string, string | undefined>,
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const { occurredAt, reason, ...data } = body;
-    return this.apply(id, { type: 'ADVERSE_EVENT_REPORTED', occurredAt, reason, data }, headers, actor, response);
+    return this.apply(id, { type: 'ADVERSE_EVENT_REPORTED', occurredAt, reason, data }, headers, caller, response);
   }
 
+  /** Posting an event is not in the access audit (the log entry names its actor); a failed signature is. */
   private async apply(
     id: string,
     body: PostEventBody,
     headers: Record<string, string | undefined>,
-    actor: Actor,
+    caller: Caller,
     response: FastifyReply,
   ) {
+    const { actor } = caller;
     assertMayPost(actor, body.type, body.data);
     const { signature: given, ...event } = body;
-    const signature = given ? await this.signatures.authenticate(actor, given) : undefined;
     const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);
     const expectedVersion = new ZodPipe(ifMatchHeader, 'If-Match header').transform(headers['if-match']);
-    const applied = await this.engine.apply(id, { ...event, idempotencyKey, expectedVersion, signature }, actor);
+    const command = { ...event, idempotencyKey, expectedVersion };
+    const applied = given
+      ? await this.signatures.signing(caller, given, id, (signature) => this.engine.apply(id, { ...command, signature }, actor))
+      : await this.engine.apply(id, command, actor);
     if (applied.replayed) response.header('Idempotent-Replayed', 'true');
     response.header('ETag', `"${applied.patient.version}"`);
     const { replayed: _replayed, ...answer } = applied;
@@ -129,24 +150,30 @@ export class PatientsController {
 
   /** The patient's event log in recording order, with its hash chain. */
   @Get(':id/events')
-  events(
+  async events(
     @Param('id', patientId) id: string,
     @Query(new ZodPipe(listEventsQuery, 'query')) query: ReturnType<typeof listEventsQuery.parse>,
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
   ) {
-    return this.patients.events(id, actor, query);
+    const events = await this.patients.events(id, caller.actor, query);
+    await this.access.record(caller, 'patient.events.read', [{ patientId: id, details: { afterSeq: query.afterSeq, entries: events.length } }]);
+    return events;
   }
 
   /** A FHIR R4 Bundle: ResearchStudy, ResearchSubject, a pseudonymous Patient, AdverseEvents, Observations. */
   @Get(':id/fhir')
-  async fhir(@Param('id', patientId) id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) response: FastifyReply) {
+  async fhir(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) response: FastifyReply) {
+    const bundle = await this.exports.fhir(id, caller.actor);
+    await this.access.record(caller, 'export.fhir', [{ patientId: id }]);
     response.header('Content-Type', 'application/fhir+json; charset=utf-8');
-    return this.exports.fhir(id, actor);
+    return bundle;
   }
 
   /** Visits anchored at Day 0: target date, window, status. */
   @Get(':id/schedule')
-  schedule(@Param('id', patientId) id: string, @CurrentActor() actor: Actor) {
-    return this.patients.schedule(id, actor);
+  async schedule(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller) {
+    const schedule = await this.patients.schedule(id, caller.actor);
+    await this.access.record(caller, 'patient.schedule.read', [{ patientId: id }]);
+    return schedule;
   }
 }

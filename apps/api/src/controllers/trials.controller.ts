@@ -2,8 +2,8 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { type Actor, ExportService, OutcomesService, TrialService } from '#domain';
-import { CurrentActor, Roles } from '../http/auth';
+import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, TrialService } from '#domain';
+import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { protocolQuery } from '../http/schemas';
 
@@ -22,6 +22,7 @@ export class TrialsController {
     private readonly trials: TrialService,
     private readonly outcomes: OutcomesService,
     private readonly exports: ExportService,
+    private readonly access: AccessLog,
   ) {}
 
   /** Enrollment against the target, the dose level now, per-level counts, escalation decisions with reasons, the MTD. */
@@ -36,10 +37,13 @@ export class TrialsController {
   async export(
     @Param('protocolId') protocolId: string,
     @Query(new ZodPipe(exportQuery, 'query')) query: z.infer<typeof exportQuery>,
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
     @Res() response: FastifyReply,
   ) {
-    const file = await this.exports.sdtm(protocolId, query, actor);
+    const file = await this.exports.sdtm(protocolId, query, caller.actor);
+    // One record per patient exported (one without a patient when there were none), naming the file.
+    const exported: AccessEntry = { subject: file.fileName, details: { domain: query.domain ?? 'all' } };
+    await this.access.record(caller, 'export.sdtm', file.patientIds.length ? file.patientIds.map((patientId) => ({ ...exported, patientId })) : [exported]);
     response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
   }
 

@@ -1,10 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { type Actor, SignatureService, UserService } from '#domain';
-import { CurrentActor, Roles } from '../http/auth';
+import { type Actor, type Caller, SignatureService, UserService, userIdOf } from '#domain';
+import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { createUserSchema, openApi, signingPasswordSchema } from '../http/schemas';
+
+/** A user id in a path: not a UUID is a 404, like an unknown one. */
+const userId = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -15,20 +18,36 @@ export class UsersController {
     private readonly signatures: SignatureService,
   ) {}
 
-  /** Sets the caller's signing password: re-entered for each electronic signature, stored only as a scrypt hash. */
+  /** The caller: role, sites, when its token expires, whether it has a signing password and whether signing is locked. */
+  @Get('me')
+  me(@CurrentActor() actor: Actor) {
+    return this.users.me(actor);
+  }
+
+  /**
+   * Sets the caller's signing password (the first, or a new one after an admin reset), or changes
+   * it: a change needs `currentPassword`. Stored only as a scrypt hash.
+   */
   @Post('me/signing-password')
   @HttpCode(204)
   @ApiBody({ schema: openApi(signingPasswordSchema) })
-  async setSigningPassword(@Body(new ZodPipe(signingPasswordSchema)) body: z.infer<typeof signingPasswordSchema>, @CurrentActor() actor: Actor) {
-    await this.signatures.setSigningPassword(actor, body.password);
+  async setSigningPassword(@Body(new ZodPipe(signingPasswordSchema)) body: z.infer<typeof signingPasswordSchema>, @CurrentCaller() caller: Caller) {
+    await this.signatures.setSigningPassword(caller, body);
+  }
+
+  /** A new token for the caller; the old one stops working at once. */
+  @Post('me/token')
+  @HttpCode(200)
+  rotateOwnToken(@CurrentCaller() caller: Caller) {
+    return this.users.rotate(caller, userIdOf(caller.actor));
   }
 
   /** Creates a user; the token is in this answer only. */
   @Post()
   @Roles('admin')
   @ApiBody({ schema: openApi(createUserSchema) })
-  async create(@Body(new ZodPipe(createUserSchema)) body: z.infer<typeof createUserSchema>) {
-    const { user, token } = await this.users.create(body);
+  async create(@Body(new ZodPipe(createUserSchema)) body: z.infer<typeof createUserSchema>, @CurrentCaller() caller: Caller) {
+    const { user, token } = await this.users.create(caller, body);
     return { ...user, token };
   }
 
@@ -42,7 +61,31 @@ export class UsersController {
   @Delete(':id')
   @Roles('admin')
   @HttpCode(204)
-  async revoke(@Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string) {
-    await this.users.revoke(id);
+  async revoke(@Param('id', userId) id: string, @CurrentCaller() caller: Caller) {
+    await this.users.revoke(caller, id);
+  }
+
+  /** A new token for a user (to hand over in person); the old one stops working at once. */
+  @Post(':id/token')
+  @Roles('admin')
+  @HttpCode(200)
+  rotateToken(@Param('id', userId) id: string, @CurrentCaller() caller: Caller) {
+    return this.users.rotate(caller, id);
+  }
+
+  /** Removes a user's signing password (a forgotten one, or one that may be known to someone else): the user must set a new one. */
+  @Post(':id/signing-password/reset')
+  @Roles('admin')
+  @HttpCode(204)
+  async resetSigningPassword(@Param('id', userId) id: string, @CurrentCaller() caller: Caller) {
+    await this.signatures.reset(caller, id);
+  }
+
+  /** Unlocks signing for a user locked out by wrong signing passwords in a row. */
+  @Post(':id/signing-password/unlock')
+  @Roles('admin')
+  @HttpCode(204)
+  async unlockSigning(@Param('id', userId) id: string, @CurrentCaller() caller: Caller) {
+    await this.signatures.unlock(caller, id);
   }
 }

@@ -1,17 +1,27 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type Actor, WorklistService } from '#domain';
-import { CurrentActor } from '../http/auth';
+import { AccessLog, type Caller, WorklistService } from '#domain';
+import { CurrentCaller } from '../http/auth';
 
 @ApiTags('worklist')
 @ApiBearerAuth()
 @Controller('worklist')
 export class WorklistController {
-  constructor(private readonly worklist: WorklistService) {}
+  constructor(
+    private readonly worklist: WorklistService,
+    private readonly access: AccessLog,
+  ) {}
 
   /** The caller's day: patients by trial and state, visits due today and overdue, open DLT windows, unread notices. */
   @Get()
-  get(@CurrentActor() actor: Actor) {
-    return this.worklist.forActor(actor);
+  async get(@CurrentCaller() caller: Caller) {
+    const worklist = await this.worklist.forActor(caller.actor);
+    // In the access audit: one record per patient the worklist names.
+    const named = new Set([
+      ...worklist.patients.map((p) => p.id),
+      ...[...worklist.visits.overdue, ...worklist.visits.dueToday, ...worklist.dltWindows].map((row) => row.patientId),
+    ]);
+    await this.access.record(caller, 'worklist.read', [...named].map((patientId) => ({ patientId })));
+    return worklist;
   }
 }

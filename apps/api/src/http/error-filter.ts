@@ -6,6 +6,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 400,
   unauthenticated: 401,
   forbidden: 403,
+  signing_locked: 403,
   not_found: 404,
   event_not_accepted: 409,
   version_conflict: 409,

@@ -68,7 +68,10 @@ export const createUserSchema = z
   .strict()
   .refine((u) => u.role === 'admin' || u.siteIds.length > 0, { message: 'a non-admin user needs at least one site', path: ['siteIds'] });
 
-export const signingPasswordSchema = z.object({ password: z.string().min(12, 'at least 12 characters').max(200) }).strict();
+/** A new signing password; `currentPassword` is needed to change one that is set (21 CFR Part 11 §11.300). */
+export const signingPasswordSchema = z
+  .object({ password: z.string().min(12, 'at least 12 characters').max(200), currentPassword: z.string().min(1).max(200).optional() })
+  .strict();
 
 export const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces').optional();
 

@@ -33,4 +33,30 @@ describe('configuration', () => {
     expect(days).toBeGreaterThanOrEqual(2);
     expect(days).toBeLessThan(3);
   });
+
+  it('reads the token lifetime, the signing lockout, the trusted proxies and the webhook network rules', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ tokenTtlMs: 30 * 86_400_000, signingMaxFailures: 5, trustProxy: [] });
+    expect(defaults.webhook).toMatchObject({ allowHttp: false, allowedNetworks: [] });
+    expect(loadConfig({ TOKEN_TTL: '90s' }).tokenTtlMs).toBe(90_000);
+    expect(loadConfig({ TOKEN_TTL: '12h' }).tokenTtlMs).toBe(12 * 3_600_000);
+    expect(loadConfig({ TOKEN_TTL: '365d' }).tokenTtlMs).toBe(365 * 86_400_000);
+    expect(loadConfig({ SIGNING_MAX_FAILURES: '3' }).signingMaxFailures).toBe(3);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
+    const webhook = loadConfig({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1,192.168.1.0/24' }).webhook;
+    expect(webhook).toMatchObject({ allowHttp: true, allowedNetworks: ['127.0.0.1', '192.168.1.0/24'] });
+  });
+
+  it('refuses a token lifetime, lockout, proxy or network it cannot read, in one sentence', () => {
+    expect(() => loadConfig({ TOKEN_TTL: '30' })).toThrow(/^Configuration error: TOKEN_TTL must be a duration such as 12h or 30d/);
+    expect(() => loadConfig({ TOKEN_TTL: '0d' })).toThrow(/TOKEN_TTL must be a duration/);
+    expect(() => loadConfig({ TOKEN_TTL: '366d' })).toThrow(/TOKEN_TTL must be at most 365d/);
+    expect(() => loadConfig({ SIGNING_MAX_FAILURES: '0' })).toThrow(/SIGNING_MAX_FAILURES/);
+    expect(() => loadConfig({ SIGNING_MAX_FAILURES: '21' })).toThrow(/SIGNING_MAX_FAILURES/);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY must be a comma-separated list of addresses or CIDR blocks \(or loopback, linklocal, uniquelocal\)/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/WEBHOOK_ALLOW_HTTP must be true or false/);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: 'localhost' })).toThrow(/WEBHOOK_ALLOWED_NETWORKS must be a comma-separated list of addresses or CIDR blocks\./);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '::1/129' })).toThrow(/WEBHOOK_ALLOWED_NETWORKS/);
+  });
 });

@@ -1,5 +1,25 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** An address or a CIDR block, IPv4 or IPv6 (`10.0.0.0/8`, `::1`, `fd00::/8`). */
+function isNetwork(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** A comma-separated list, each entry an address or a CIDR block (or, where `names` allows, one of those names). */
+const networkList = (names: readonly string[] = []) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((entries) => entries.every((entry) => names.includes(entry) || isNetwork(entry)), {
+      message: `must be a comma-separated list of addresses or CIDR blocks${names.length ? ` (or ${names.join(', ')})` : ''}`,
+    });
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -34,6 +54,20 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** How long an API process trusts a token it has looked up; a revocation made through another process takes up to this long. 0: look up every request. */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** How long a bearer token is valid after it is issued or rotated: `<n>s`, `<n>m`, `<n>h` or `<n>d`, at most 365 days. */
+  TOKEN_TTL: z
+    .string()
+    .regex(/^[1-9]\d*(s|m|h|d)$/, { message: 'must be a duration such as 12h or 30d (s, m, h or d)', abort: true })
+    .refine((ttl) => toMs(ttl) <= 365 * DAY_MS, 'must be at most 365d')
+    .default('30d'),
+  /** Wrong signing passwords in a row after which signing is locked for that user until an admin unlocks it. */
+  SIGNING_MAX_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+  /** The proxies whose X-Forwarded-For is believed; unset: none, the socket's address is the caller's. */
+  TRUST_PROXY: networkList(['loopback', 'linklocal', 'uniquelocal']).optional(),
+  /** Webhook URLs may be plain http:// (else https:// only). */
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+  /** Networks a webhook may reach although they are loopback, private, link-local or otherwise not public. */
+  WEBHOOK_ALLOWED_NETWORKS: networkList().optional(),
 });
 
 export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -56,7 +90,20 @@ export interface AppConfig {
   timerConcurrency: number;
   rateLimitPerMinute: number;
   authCacheMs: number;
-  webhook: { maxAttempts: number; backoffMs: number; timeoutMs: number };
+  /** How long a bearer token is valid after it is issued or rotated. */
+  tokenTtlMs: number;
+  signingMaxFailures: number;
+  /** Addresses, CIDR blocks or proxy-addr names (`loopback` …) of trusted proxies; empty: trust none. */
+  trustProxy: string[];
+  webhook: {
+    maxAttempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+    /** http:// URLs accepted too. */
+    allowHttp: boolean;
+    /** Addresses or CIDR blocks a webhook may reach although they are not public. */
+    allowedNetworks: string[];
+  };
 }
 
 export class ConfigurationError extends Error {}
@@ -87,11 +134,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timerConcurrency: c.TIMER_CONCURRENCY,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     authCacheMs: c.AUTH_CACHE_MS,
-    webhook: { maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, backoffMs: c.WEBHOOK_BACKOFF_MS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
+    tokenTtlMs: toMs(c.TOKEN_TTL),
+    signingMaxFailures: c.SIGNING_MAX_FAILURES,
+    trustProxy: c.TRUST_PROXY ?? [],
+    webhook: {
+      maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: c.WEBHOOK_BACKOFF_MS,
+      timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+      allowHttp: c.WEBHOOK_ALLOW_HTTP === 'true',
+      allowedNetworks: c.WEBHOOK_ALLOWED_NETWORKS ?? [],
+    },
   };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** `<n>s`, `<n>m`, `<n>h` or `<n>d` (the TOKEN_TTL pattern) in milliseconds. */
+function toMs(duration: string): number {
+  const [, n, unit] = /^(\d+)(s|m|h|d)$/.exec(duration)!;
+  return Number(n) * { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS }[unit as 's' | 'm' | 'h' | 'd'];
+}
 
 /** `<n>b`, `<n>kb` or `<n>mb` (the BODY_LIMIT pattern) in bytes. */
 function toBytes(size: string): number {

@@ -25,7 +25,7 @@ import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
 import { protocolOf, requireProtocol } from './require-protocol';
 import { Metrics } from '../metrics';
-import { type AuthenticatedSignature, requiresSignature } from '../users/signature-service';
+import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
@@ -48,8 +48,13 @@ export interface ApplyEventCommand {
   idempotencyKey?: string;
   /** The version the caller last saw (`If-Match`); a stale one is a conflict. */
   expectedVersion?: number;
-  /** An electronic signature the signer has just authenticated (required on sign-offs). */
-  signature?: AuthenticatedSignature;
+  /**
+   * An electronic signature (required on sign-offs). Its password is checked only once the event
+   * would be applied, so a refusal answers the same whatever the password (21 CFR Part 11 §11.300).
+   * The check (scrypt, 40–80 ms) runs while the patient's row is locked: sign-offs are rare, and
+   * the lockout bounds how often a wrong one can hold the lock.
+   */
+  signature?: SignatureCheck;
 }
 
 export interface AppliedEvent {
@@ -272,7 +277,8 @@ export class WorkflowEngine {
     const step = machine.stepMachine(protocol, snapshot, event);
     if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
     const result = protocol.answer(context, event);
-    const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature: command.signature };
+    const signature = command.signature ? await command.signature.authenticate() : undefined;
+    const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature };
     const planned = this.plan(patient, protocol, step, event, by, now);
     const seq = planned.entry.seq;
     const answer: AppliedEvent = { patient: toPatientView(planned.write.patient, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };

@@ -54,11 +54,13 @@ export class ExportService {
     });
     const tables = sdtmTables({ protocol: protocol.spec, patients: await this.inputs(patients) });
     const name = `${protocol.id}-v${protocol.version}`;
+    // The patients exported, for the access audit.
+    const patientIds = patients.map((p) => p.id);
     if (options.domain) {
-      return { fileName: `${name}-${options.domain.toLowerCase()}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(toCsv(tables[options.domain])) };
+      return { fileName: `${name}-${options.domain.toLowerCase()}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(toCsv(tables[options.domain])), patientIds };
     }
     const files = Object.fromEntries(Object.entries(tables).map(([domain, table]) => [`${domain.toLowerCase()}.csv`, strToU8(toCsv(table))]));
-    return { fileName: `${name}-sdtm.zip`, contentType: 'application/zip', body: Buffer.from(zipSync(files)) };
+    return { fileName: `${name}-sdtm.zip`, contentType: 'application/zip', body: Buffer.from(zipSync(files)), patientIds };
   }
 
   /** The R4 status of the patient's study, from the trial row (none before the trial has one). */

@@ -1,21 +1,32 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, IsNull } from 'typeorm';
 import { NotificationEntity, WebhookDeliveryEntity, WebhookEntity, type WebhookDeliveryStatus } from '../persistence/entities';
 import { type Actor, userIdOf } from '../engine/actor';
 import { Clock } from '../engine/clock';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
-import { NotFoundError } from '../errors';
+import { NotFoundError, RefusedError } from '../errors';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { AccessLog, type Caller } from '../audit/access-log';
+import { WebhookDestinations } from './webhook-destination';
 
-/** The in-app inbox of each user, and the webhooks an admin registers. */
+/** The in-app inbox of each user, and the webhooks an admin registers (each change in the access audit). */
 @Injectable()
 export class NotificationService {
+  private readonly destinations: WebhookDestinations;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
-  ) {}
+    private readonly tx: TransactionRunner,
+    private readonly access: AccessLog,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.destinations = new WebhookDestinations(config.webhook);
+  }
 
   async inbox(actor: Actor, query: { unread?: boolean; limit: number; offset: number }) {
     const repo = this.dataSource.getRepository(NotificationEntity);
@@ -38,7 +49,10 @@ export class NotificationService {
     return { id, readAt };
   }
 
-  async createWebhook(input: { url: string; siteIds: string[]; kinds: string[] }) {
+  /** Registers a webhook whose URL passes the destination rules (https, a public address) with its host resolved now. */
+  async createWebhook(caller: Caller, input: { url: string; siteIds: string[]; kinds: string[] }) {
+    const problems = await this.destinations.problems(input.url);
+    if (problems.length) throw new RefusedError('Webhook refused', problems);
     const webhook: WebhookEntity = {
       id: randomUUID(),
       url: input.url,
@@ -48,7 +62,10 @@ export class NotificationService {
       createdAt: this.clock.now().toISOString(),
       revokedAt: null,
     };
-    await this.dataSource.getRepository(WebhookEntity).insert(webhook as never);
+    await this.tx.run(async (manager) => {
+      await manager.insert(WebhookEntity, webhook as never);
+      await this.access.record(caller, 'webhook.create', [{ subject: webhook.id, details: { url: webhook.url, siteIds: webhook.siteIds, kinds: webhook.kinds } }], manager);
+    });
     return webhook;
   }
 
@@ -57,11 +74,12 @@ export class NotificationService {
     return rows.map(({ secret: _secret, ...w }) => w);
   }
 
-  async revokeWebhook(id: string) {
-    const { affected } = await this.dataSource
-      .getRepository(WebhookEntity)
-      .update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now().toISOString() });
-    if (!affected) throw new NotFoundError(`Webhook ${id} does not exist or is already revoked.`);
+  async revokeWebhook(caller: Caller, id: string) {
+    await this.tx.run(async (manager) => {
+      const { affected } = await manager.update(WebhookEntity, { id, revokedAt: IsNull() }, { revokedAt: this.clock.now().toISOString() });
+      if (!affected) throw new NotFoundError(`Webhook ${id} does not exist or is already revoked.`);
+      await this.access.record(caller, 'webhook.revoke', [{ subject: id }], manager);
+    });
   }
 
   deliveries(query: { status?: WebhookDeliveryStatus; limit: number; offset: number }) {
@@ -74,11 +92,14 @@ export class NotificationService {
   }
 
   /** Sends a delivery again (a dead one, or one the receiver lost): back to pending with a fresh attempt count. */
-  async resend(id: string) {
+  async resend(caller: Caller, id: string) {
     const repo = this.dataSource.getRepository(WebhookDeliveryEntity);
     const delivery = await repo.findOneBy({ id });
     if (!delivery) throw new NotFoundError(`Webhook delivery ${id} does not exist.`);
-    await repo.update({ id }, { status: 'pending', attempts: 0, updatedAt: this.clock.now().toISOString() });
+    await this.tx.run(async (manager) => {
+      await manager.update(WebhookDeliveryEntity, { id }, { status: 'pending', attempts: 0, updatedAt: this.clock.now().toISOString() });
+      await this.access.record(caller, 'webhook.resend', [{ subject: id, details: { webhookId: delivery.webhookId, wasStatus: delivery.status } }], manager);
+    });
     await this.dispatcher.requeueWebhookDelivery(id);
     return repo.findOneByOrFail({ id });
   }

@@ -1,10 +1,13 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { OutboxEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
 import { Clock } from '../engine/clock';
+import { WebhookDestinations } from '../notifications/webhook-destination';
 
 /** The signature a receiver checks: HMAC-SHA256 of the exact body with the webhook's secret, hex. */
 export function webhookSignature(secret: string, body: string): string {
@@ -14,6 +17,22 @@ export function webhookSignature(secret: string, body: string): string {
 export class WebhookAttemptFailed extends Error {}
 
 /**
+ * One POST of a body, answered by its status. Node's own client: it follows no redirect, and its
+ * `lookup` is the one that checks every address the host resolves to before the socket connects.
+ */
+function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, lookup: WebhookDestinations['lookup']): Promise<number> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, lookup, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/**
  * Sends one webhook delivery. A 2xx marks it delivered; a failure counts an attempt and throws so
  * BullMQ retries with backoff, until the last attempt dead-letters it. A delivery already settled is
  * not sent again, and every attempt carries the same `X-Webhook-Id` for a receiver to drop a repeat.
@@ -21,12 +40,15 @@ export class WebhookAttemptFailed extends Error {}
 @Injectable()
 export class WebhookSender {
   private readonly logger = new Logger(WebhookSender.name);
+  private readonly destinations: WebhookDestinations;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.destinations = new WebhookDestinations(config.webhook);
+  }
 
   async send(deliveryId: string): Promise<'delivered' | 'dead' | 'skipped'> {
     const deliveries = this.dataSource.getRepository(WebhookDeliveryEntity);
@@ -46,21 +68,17 @@ export class WebhookSender {
       createdAt: occurrence.createdAt,
       ...occurrence.payload,
     });
-    let problem: string | undefined;
-    try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'X-Webhook-Id': delivery.id,
-          'X-Webhook-Signature': webhookSignature(webhook.secret, body),
-        },
-        body,
-        signal: AbortSignal.timeout(this.config.webhook.timeoutMs),
-      });
-      if (!response.ok) problem = `the endpoint answered ${response.status}`;
-    } catch (error) {
-      problem = `the endpoint could not be reached: ${(error as Error).message}`;
+    // The rules again at delivery: a webhook registered before them, or under settings since narrowed.
+    let problem = this.destinations.urlProblem(webhook.url);
+    if (!problem) {
+      try {
+        const headers = { 'Content-Type': 'application/json', 'X-Webhook-Id': delivery.id, 'X-Webhook-Signature': webhookSignature(webhook.secret, body) };
+        const status = await post(new URL(webhook.url), headers, body, this.config.webhook.timeoutMs, this.destinations.lookup);
+        if (status >= 300 && status < 400) problem = `the endpoint answered ${status}, a redirect (redirects are not followed)`;
+        else if (status < 200 || status >= 300) problem = `the endpoint answered ${status}`;
+      } catch (error) {
+        problem = `the endpoint could not be reached: ${(error as Error).message}`;
+      }
     }
     const attempts = delivery.attempts + 1;
     if (!problem) {

@@ -25,6 +25,18 @@ export class UserEntity {
   @Column({ name: 'signing_secret_hash', type: 'varchar', length: 200, nullable: true })
   signingSecretHash!: string | null;
 
+  /** Consecutive wrong signing passwords; a right one sets it back to 0 (21 CFR Part 11 §11.300(d)). */
+  @Column({ name: 'signing_failures', type: 'integer', default: 0 })
+  signingFailures!: number;
+
+  /** Set when `SIGNING_MAX_FAILURES` wrong signing passwords came in a row; signing waits for an admin to unlock it. */
+  @Column({ name: 'signing_locked_at', type: 'varchar', length: 30, nullable: true })
+  signingLockedAt!: string | null;
+
+  /** When the bearer token stops being accepted; null only for the admin whose token is ADMIN_TOKEN. */
+  @Column({ name: 'token_expires_at', type: 'varchar', length: 30, nullable: true })
+  tokenExpiresAt!: string | null;
+
   @Column({ name: 'created_at', type: 'varchar', length: 30 })
   createdAt!: string;
 
