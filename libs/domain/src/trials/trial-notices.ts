@@ -1,0 +1,33 @@
+import { trialNoticesFor, type Protocol, type TrialState } from '#protocols';
+import type { OutboxEntity, PatientEventEntity } from '../persistence/entities';
+
+/** What marks an outbox row as a notice to the whole trial rather than to one patient's site. */
+export const TRIAL_SCOPE = 'trial';
+
+/**
+ * The outbox rows of the trial-wide notices an event calls for (a revised escalation decision),
+ * written in the event's transaction after its own rows (`firstIndex` on). The payload names the
+ * trial, never the patient: every site's investigators read it.
+ */
+export function trialNotices(protocol: Protocol, before: TrialState, after: TrialState, entry: PatientEventEntity, firstIndex: number): OutboxEntity[] {
+  return trialNoticesFor(before, after).map((notice, i) => ({
+    id: `${entry.patientId}.${entry.seq}.${firstIndex + i}`,
+    patientId: entry.patientId,
+    seq: entry.seq,
+    kind: notice.kind,
+    payload: {
+      scope: TRIAL_SCOPE,
+      kind: notice.kind,
+      message: notice.message,
+      protocol: `${protocol.id}@${protocol.version}`,
+      protocolId: protocol.id,
+      protocolVersion: protocol.version,
+      decision: notice.decision,
+      hold: notice.hold,
+    },
+    status: 'pending',
+    attempts: 0,
+    createdAt: entry.recordedAt,
+    deliveredAt: null,
+  }));
+}
