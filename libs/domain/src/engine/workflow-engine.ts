@@ -357,7 +357,7 @@ export class WorkflowEngine {
     const { entry, write } = planned;
     const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
     const next = nextTrialState(protocol.spec, trial.state, change);
-    write.outbox.push(...trialNotices(protocol, trial.state, next, entry, write.outbox.length));
+    write.outbox.push(...trialNotices(protocol, trial.state, next, entry));
     return { trial, next };
   }
 

@@ -6,12 +6,13 @@ export const TRIAL_SCOPE = 'trial';
 
 /**
  * The outbox rows of the trial-wide notices an event calls for (a revised escalation decision),
- * written in the event's transaction after its own rows (`firstIndex` on). The payload names the
- * trial, never the patient: every site's investigators read it.
+ * written in the event's transaction. The row belongs to the event (patient and seq, never shown);
+ * its id and payload name the trial, never the patient: every site's investigators read them.
  */
-export function trialNotices(protocol: Protocol, before: TrialState, after: TrialState, entry: PatientEventEntity, firstIndex: number): OutboxEntity[] {
-  return trialNoticesFor(before, after).map((notice, i) => ({
-    id: `${entry.patientId}.${entry.seq}.${firstIndex + i}`,
+export function trialNotices(protocol: Protocol, before: TrialState, after: TrialState, entry: PatientEventEntity): OutboxEntity[] {
+  return trialNoticesFor(before, after).map((notice) => ({
+    // Its id, which the inboxes and webhooks see, names the trial and the hold, never the patient.
+    id: `${protocol.id}.v${protocol.version}.hold-${notice.hold}`,
     patientId: entry.patientId,
     seq: entry.seq,
     kind: notice.kind,
