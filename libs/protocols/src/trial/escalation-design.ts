@@ -12,6 +12,21 @@ export function designDecision(spec: LifecycleSpec, tallies: LevelTally[], curre
     : threePlusThree(tallies, current, levels);
 }
 
+/**
+ * The design's answer, or undefined when it refuses the tallies as ones its rule never produces: 3+3
+ * treats at most 6 at a level, yet a revision that withdraws an MTD reopens a trial whose MTD level may
+ * hold more (the expansion cohort). The trial then takes no automatic decision rather than failing the
+ * event that asked; the history and the tallies show why it waits.
+ */
+export function designAnswer(spec: LifecycleSpec, tallies: LevelTally[], current: number): EscalationDecision | undefined {
+  try {
+    return designDecision(spec, tallies, current);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
 /** Every level's evaluable patients and DLTs, as the design reads them. */
 export function levelTallies(spec: LifecycleSpec, state: TrialState): LevelTally[] {
   return spec.doseLevels.map(({ level }) => ({ level, treated: levelRecord(state, level).evaluable, dlts: levelRecord(state, level).dlts }));

@@ -200,3 +200,22 @@ describe('locking a level\'s DLT data', () => {
     expect(trialRefusals(spec, locked, event('DLT_ADJUDICATED'), 'someone-else')).toEqual([]);
   });
 });
+
+describe('a trial reopened by a revision after an expansion at the MTD', () => {
+  it('takes no automatic decision on tallies the 3+3 rule refuses (more than 6 at a level), instead of failing the event', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    state = cohort(state, ['p4', 'p5', 'p6'], [true, false, false]);
+    state = cohort(state, ['p7', 'p8', 'p9'], [false, false, false]);
+    state = cohort(state, ['p10', 'p11', 'p12'], [true, true, false]);
+    state = cohort(state, ['p13', 'p14', 'p15'], [false, false, false]);
+    expect(state).toMatchObject({ status: 'mtd-found', mtd: 2, levels: { '2': { evaluable: 9, dlts: 1 } } });
+    // A late DLT at level 1 withdraws everything after its escalation: back at level 1, open.
+    state = releaseHold(late(state, 'p1', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]), 1, signed('2026-05-01T00:00:00.000Z'));
+    expect(state).toMatchObject({ status: 'open', currentDoseLevel: 1 });
+    const decided = state.decisions.length;
+    // Level 1's second cohort: 1 of 6 would escalate to level 2, which has 9 evaluable: the rule refuses, nothing is decided.
+    state = cohort(state, ['p16', 'p17', 'p18'], [false, false, false]);
+    expect(state.levels['1']).toEqual({ enrolled: 6, evaluable: 6, dlts: 1 });
+    expect(state.decisions).toHaveLength(decided);
+  });
+});

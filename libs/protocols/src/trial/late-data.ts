@@ -2,7 +2,7 @@ import type { LifecycleSpec } from '../lifecycle/spec';
 import type { DltRecord } from '../lifecycle/context';
 import { studyDay } from '../lifecycle/clinical-time';
 import type { EscalationDecision, LevelTally } from '../statistics';
-import { adoptDecision, bumpLevel, designDecision } from './escalation-design';
+import { adoptDecision, bumpLevel, designAnswer } from './escalation-design';
 import { levelRecord, type PatientEvaluation, type TrialDecision, type TrialState } from './trial-state';
 import type { TrialStep } from './trial-rules';
 
@@ -30,8 +30,8 @@ export function reviseAfterLateData(spec: LifecycleSpec, state: TrialState, step
     const original = state.decisions[index]!;
     if (!original.tallies || (original.evaluationsCounted ?? 0) < evaluation.n) continue;
     const tallies: LevelTally[] = original.tallies.map((t) => (t.level === evaluation.level ? { ...t, dlts: t.dlts + change } : t));
-    const again = designDecision(spec, tallies, original.fromLevel);
-    if (sameCall(again, original)) continue;
+    const again = designAnswer(spec, tallies, original.fromLevel);
+    if (!again || sameCall(again, original)) continue;
     return revise(spec, corrected, step, { index, again, tallies, level: evaluation.level, cause: lateDataCause(step, evaluation.level, dlt) });
   }
   return corrected;

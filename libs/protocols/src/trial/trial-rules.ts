@@ -3,7 +3,7 @@ import type { PatientContext } from '../lifecycle/context';
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { addDays } from '../lifecycle/clinical-time';
 import { activeHolds, initialTrialState, levelRecord, type PatientEvaluation, type TrialState } from './trial-state';
-import { adoptDecision, bumpLevel, designDecision, evaluationsCounted, levelTallies } from './escalation-design';
+import { adoptDecision, bumpLevel, designAnswer, evaluationsCounted, levelTallies } from './escalation-design';
 import { reviseAfterLateData } from './late-data';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
@@ -188,8 +188,8 @@ function evaluate(state: TrialState, patientId: string, level: number, dlt: bool
 function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialStep, evaluatedLevel: number): TrialState {
   if (!spec.doseEscalation || state.status !== 'open' || evaluatedLevel !== state.currentDoseLevel) return state;
   const tallies = levelTallies(spec, state);
-  const decision = designDecision(spec, tallies, state.currentDoseLevel);
-  if (decision.awaiting) return state;
+  const decision = designAnswer(spec, tallies, state.currentDoseLevel);
+  if (!decision || decision.awaiting) return state;
   return adoptDecision(state, {
     at: step.event.occurredAt,
     patientId: step.patientId,
