@@ -152,7 +152,9 @@ export class SimulatedPatient {
 
   /**
    * ENROLLED; while the dose-escalation cohort awaits its DLT evaluation the engine refuses it (422)
-   * and says when the slot opens: wait until then and ask again, for up to MAX_SLOT_WAIT_DAYS.
+   * and says when the slot opens: wait until then and ask again, for up to MAX_SLOT_WAIT_DAYS. While
+   * enrollment is held after a revised escalation decision (a DLT reported late), the site's
+   * investigator reviews the revision and releases the hold, signing, then the site asks again.
    */
   private async enroll(): Promise<DoseLevel | undefined> {
     const eligibleAt = this.ctx.clock.now();
@@ -160,7 +162,7 @@ export class SimulatedPatient {
     for (;;) {
       await this.days(0.3, 2);
       const answer = await this.post('ENROLLED', {}, {
-        expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)/ }],
+        expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)|is held since/ }],
       });
       if (!answer.refusal) {
         const dose = answer.body.result.doseLevel as DoseLevel;
@@ -168,6 +170,11 @@ export class SimulatedPatient {
         return dose;
       }
       const reasons: string[] = answer.body.reasons ?? [];
+      const hold = reasons.map((r) => /release hold (\d+)$/.exec(r)?.[1]).find((id) => id !== undefined);
+      if (hold) {
+        await this.releaseHold(Number(hold));
+        continue;
+      }
       const slotFull = reasons.some((r) => /awaiting DLT evaluation/.test(r));
       if (!slotFull || this.ctx.clock.now() - eligibleAt > MAX_SLOT_WAIT_DAYS * DAY_MS) {
         const reason = slotFull
@@ -188,6 +195,16 @@ export class SimulatedPatient {
           : this.ctx.clock.now() + this.timing.between(4, 8) * DAY_MS;
       await this.ctx.clock.until(retryAt);
     }
+  }
+
+  /** The investigator's review of a revised escalation decision: a day or two, then the signed release (another patient's site may have released it first). */
+  private async releaseHold(hold: number): Promise<void> {
+    this.milestone(`waits while the investigator reviews a revised escalation decision (hold ${hold})`);
+    await this.days(1, 3);
+    const body = { signature: { password: this.ctx.staff.signingPassword, meaning: 'I reviewed the revised escalation decision: enrollment may resume' } };
+    await this.ctx.api.post(`/trials/${this.ctx.trial.protocol.id}/holds/${hold}/release`, this.site.investigator, body, [
+      { status: 422, error: 'refused', reason: /already released/ },
+    ]);
   }
 
   private async screenFail(reason: string, failure: PatientSummary['screenFailure']): Promise<void> {

@@ -107,6 +107,8 @@ interface Seeded {
   ready: { id: string; subjectId: string };
   /** Site B's patient of the NCT03754764 cohort at level 2, with CAR copies: anonymous to site A. */
   elsewhere: { id: string; subjectId: string };
+  /** Infused on day 16, died on day 61: M2 onwards were still to come. */
+  deceased: { id: string; subjectId: string };
 }
 
 /**
@@ -285,6 +287,25 @@ describe('web console', () => {
     expect(await result.getByTestId('computed').textContent()).toMatch(/Grade 2 \(CTCAE v5\.0\).*Not a dose-limiting toxicity/);
     await timelineRows(before + 2);
     expect(await logLength(seeded.focus.id)).toBe(before + 2);
+  });
+
+  it("shows a deceased patient's visits as cancelled, never overdue, and lists none of them on the worklist", async () => {
+    const visits = (await t.http.get(`/patients/${seeded.deceased.id}/schedule`).set('Authorization', `Bearer ${coordinatorToken}`)).body.visits as Array<{ name: string; status: string }>;
+    const cancelled = visits.filter((v) => v.status === 'cancelled').map((v) => v.name);
+    expect(cancelled.length).toBeGreaterThan(0);
+    await page.goto(`${base}/app/#/patients/${seeded.deceased.id}`);
+    await page.getByTestId('patient-subject').filter({ hasText: seeded.deceased.subjectId }).waitFor();
+    expect(await page.getByTestId('fact-state').textContent()).toContain('Died');
+    const shown = await page.locator('[data-testid="schedule"] [data-status]').evaluateAll((badges) => badges.map((b) => b.getAttribute('data-status')));
+    expect(shown).toHaveLength(visits.length);
+    expect(shown.filter((status) => status === 'overdue' || status === 'planned' || status === 'due')).toEqual([]);
+    expect(await page.locator(`[data-testid="schedule"] tr[data-visit="${cancelled[0]}"] [data-status]`).getAttribute('data-status')).toBe('cancelled');
+    expect(await page.locator(`[data-testid="schedule"] tr[data-visit="${cancelled[0]}"]`).textContent()).toContain('Cancelled (off study)');
+
+    await page.goto(`${base}/app/#/`);
+    await page.getByTestId('overdue-visits').waitFor();
+    await page.getByTestId('stat-overdue').waitFor();
+    expect(await page.locator(`[data-testid="overdue-visits"] tr[data-subject="${seeded.deceased.subjectId}"], [data-testid="due-visits"] tr[data-subject="${seeded.deceased.subjectId}"]`).count()).toBe(0);
   });
 
   it('explains a refused event in plain words, and the refusal writes nothing', async () => {
@@ -559,5 +580,6 @@ async function seed(t: TestApp, site: TrialSite, siteB: TrialSite): Promise<Seed
     focus: { id: focus, subjectId: await subject(focus) },
     ready: { id: ready, subjectId: await subject(ready) },
     elsewhere: { id: p5.id, subjectId: (await siteB.get(`/patients/${p5.id}`)).body.subjectId as string },
+    deceased: { id: p3.id, subjectId: await subject(p3.id) },
   };
 }

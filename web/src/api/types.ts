@@ -100,7 +100,8 @@ export interface Worklist {
 
 // ---------------------------------------------------------------- patients
 
-export type VisitStatus = 'planned' | 'due' | 'done' | 'missed';
+/** `cancelled`: the patient went off study before the visit was done or missed; it will not happen. */
+export type VisitStatus = 'planned' | 'due' | 'done' | 'missed' | 'cancelled';
 
 export interface Visit {
   name: string;
@@ -110,6 +111,7 @@ export interface Visit {
   windowEnd: string;
   assessments?: string[];
   status: VisitStatus;
+  cancelledAt?: string;
 }
 
 export interface Schedule {
@@ -284,13 +286,39 @@ export interface ProtocolDefinition {
 // ---------------------------------------------------------------- trials
 
 export interface EscalationDecisionRecord {
+  index: number;
   at: string;
-  patientId?: string;
-  seq?: number;
+  /** Null for another site's patient: counted, never named. */
+  patientId: string | null;
+  subjectId: string | null;
+  seq: number | null;
   action: 'escalate' | 'stay' | 'de-escalate' | 'mtd-found' | 'stop';
   fromLevel: number;
   toLevel: number | null;
+  mtd: number | null;
   reason: string;
+  /** On a revised decision: the index of the decision it replaces, and why. */
+  revises: number | null;
+  cause: string | null;
+  /** On a decision that was revised: the index of its revision. */
+  revisedBy: number | null;
+}
+
+export interface TrialSignature {
+  signerId: string;
+  signerName: string;
+  meaning: string;
+  signedAt: string;
+}
+
+export interface EnrollmentHold {
+  id: number;
+  levels: number[];
+  decision: number;
+  since: string;
+  reason: string;
+  active: boolean;
+  released: TrialSignature | null;
 }
 
 export interface Trial {
@@ -304,9 +332,12 @@ export interface Trial {
   doseEscalation: { design: string; cohortSize?: number; staggerDays?: number; targetDltRate?: number } | null;
   currentDoseLevel: number | null;
   nextPatientDoseLevel: number | null;
-  levels: Array<DoseLevel & { enrolled: number; evaluable: number; dlts: number }>;
-  pending: Array<{ patientId: string; level: number; closesAt: string }>;
+  levels: Array<DoseLevel & { enrolled: number; evaluable: number; dlts: number; dataLockedAt: string | null }>;
+  /** Another site's patient is counted with `patientId` null. */
+  pending: Array<{ patientId: string | null; subjectId: string | null; level: number; closesAt: string | null }>;
   decisions: EscalationDecisionRecord[];
+  holds: EnrollmentHold[];
+  dataLocks: Array<{ level: number; evaluations: number; dlts: number; signature: TrialSignature }>;
   mtd: number | null;
   lastInfusionAt: string | null;
 }

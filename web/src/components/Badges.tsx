@@ -19,6 +19,7 @@ const VISIT_LOOK: Record<VisitDisplayStatus, { color: string; label: string; var
   overdue: { color: 'orange', label: 'Overdue', variant: 'filled' },
   done: { color: 'teal', label: 'Done', variant: 'light' },
   missed: { color: 'red', label: 'Missed', variant: 'light' },
+  cancelled: { color: 'gray', label: 'Cancelled (off study)', variant: 'light' },
 };
 
 export function VisitBadge({ status }: { status: VisitDisplayStatus }) {

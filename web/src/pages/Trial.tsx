@@ -11,7 +11,7 @@ import { formatDateTime, formatLevel, formatPercent, sentence } from '../lib/for
 import { href, navigate } from '../lib/router';
 import { useResource } from '../lib/use-resource';
 import { EscalationChart } from './trial/EscalationChart';
-import { DecisionsTable, LevelsTable } from './trial/EscalationTables';
+import { DecisionsTable, HoldsList, LevelsTable } from './trial/EscalationTables';
 import { KineticsChart } from './trial/KineticsChart';
 import { AeTable, CytokineTable, KineticsTable, ResponseTables } from './trial/OutcomeTables';
 import { StateDiagram } from './trial/StateDiagram';
@@ -116,6 +116,7 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
           </Grid.Col>
         </Grid>
         <DecisionsTable trial={trial} />
+        <HoldsList trial={trial} />
       </Section>
 
       {cohorts.length > 0 && (

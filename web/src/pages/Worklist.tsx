@@ -183,6 +183,7 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'dose-limiting-toxicity': { label: 'DLT', color: 'red' },
   'severe-adverse-event': { label: 'Severe AE', color: 'red' },
   withdrawal: { label: 'Withdrawal', color: 'gray' },
+  'dose-escalation-revised': { label: 'Escalation revised', color: 'red' },
   death: { label: 'Death', color: 'dark' },
 };
 

@@ -1,11 +1,11 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, TrialService } from '#domain';
+import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, TrialService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
-import { protocolQuery } from '../http/schemas';
+import { openApi, protocolQuery, signedActSchema, type SignedActBody } from '../http/schemas';
 
 const exportQuery = protocolQuery.extend({
   format: z.literal('sdtm', { error: 'format must be sdtm' }),
@@ -13,6 +13,9 @@ const exportQuery = protocolQuery.extend({
 });
 
 const outcomesQuery = protocolQuery.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
+
+/** A dose level or a hold named in the path: a whole number from 1. */
+const ordinal = (what: string) => z.coerce.number({ error: `${what} must be a whole number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(1_000_000, `${what} is at most 1000000`);
 
 @ApiTags('trials')
 @ApiBearerAuth()
@@ -23,12 +26,50 @@ export class TrialsController {
     private readonly outcomes: OutcomesService,
     private readonly exports: ExportService,
     private readonly access: AccessLog,
+    private readonly signatures: SignatureService,
   ) {}
 
-  /** Enrollment against the target, the dose level now, per-level counts, escalation decisions with reasons, the MTD. */
+  /**
+   * Enrollment against the target, the dose level now, per-level counts, escalation decisions (and
+   * their revisions) with reasons, holds, data locks, the MTD. Another site's patients are counted, never named.
+   */
   @Get(':protocolId')
-  get(@Param('protocolId') protocolId: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }) {
-    return this.trials.get(protocolId, query.version);
+  get(@Param('protocolId') protocolId: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }, @CurrentActor() actor: Actor) {
+    return this.trials.get(protocolId, query.version, actor);
+  }
+
+  /** Locks the DLT data of a dose level (an electronic signature): adjudications there are refused, late DLTs no longer change the escalation. */
+  @Post(':protocolId/levels/:level/data-lock')
+  @Roles('investigator')
+  @HttpCode(200)
+  @ApiBody({ schema: openApi(signedActSchema) })
+  async lockLevel(
+    @Param('protocolId') protocolId: string,
+    @Param('level', new ZodPipe(ordinal('level'), 'level')) level: number,
+    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.signatures.signing(caller, body.signature, null, async (check) =>
+      this.trials.lockLevel(protocolId, query.version, level, caller.actor, await check.authenticate()),
+    );
+  }
+
+  /** Releases the enrollment hold a revised escalation decision put (an electronic signature). */
+  @Post(':protocolId/holds/:holdId/release')
+  @Roles('investigator')
+  @HttpCode(200)
+  @ApiBody({ schema: openApi(signedActSchema) })
+  async releaseHold(
+    @Param('protocolId') protocolId: string,
+    @Param('holdId', new ZodPipe(ordinal('hold id'), 'holdId')) holdId: number,
+    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
+    @CurrentCaller() caller: Caller,
+  ) {
+    return this.signatures.signing(caller, body.signature, null, async (check) =>
+      this.trials.releaseHold(protocolId, query.version, holdId, caller.actor, await check.authenticate()),
+    );
   }
 
   /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */

@@ -18,17 +18,23 @@ export const registerPatientSchema = z
   .strict();
 export type RegisterPatientBody = z.infer<typeof registerPatientSchema>;
 
+/** An electronic signature: the signer's signing password, re-entered, and what the signature means. */
+const signatureSchema = z.object({ password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500) }).strict();
+
 export const postEventSchema = z
   .object({
     type: z.string().min(1).max(60),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     data: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().trim().min(1).max(2000).optional(),
-    /** An electronic signature: the signer's signing password, re-entered, and what the signature means. */
-    signature: z.object({ password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500) }).strict().optional(),
+    signature: signatureSchema.optional(),
   })
   .strict();
 export type PostEventBody = z.infer<typeof postEventSchema>;
+
+/** The body of a signed act on a trial (a data lock, the release of a hold): the electronic signature alone. */
+export const signedActSchema = z.object({ signature: signatureSchema }).strict();
+export type SignedActBody = z.infer<typeof signedActSchema>;
 
 /**
  * The bodies of the report routes: the event's data at the top level, plus the event's own

@@ -3,8 +3,17 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { insertRows } from '../persistence/insert-rows';
 import stableStringify from 'fast-json-stable-stringify';
-import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
-import { doseLevelForNextPatient, isSchedulerEventType, isUserEventType, movesTrial, nextTrialState, trialRefusals } from '#protocols';
+import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol, TrialState } from '#protocols';
+import {
+  doseLevelForNextPatient,
+  escalationNote,
+  evaluationTouched,
+  isSchedulerEventType,
+  isUserEventType,
+  movesTrial,
+  nextTrialState,
+  trialRefusals,
+} from '#protocols';
 import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { GENESIS_HASH, entryHash } from '../audit/hash-chain';
@@ -27,6 +36,7 @@ import { protocolOf, requireProtocol } from './require-protocol';
 import { Metrics } from '../metrics';
 import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
+import { trialNotices } from '../trials/trial-notices';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 import { type EventWrite, EventWriter } from './event-writer';
@@ -205,7 +215,8 @@ export class WorkflowEngine {
       const planned = this.plan(patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
       await this.writer.settleTimer(manager, timer.id, { status: 'fired', settledSeq: planned.entry.seq, settledAt: now.toISOString() });
       const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
-      const effects = await this.commit(manager, planned, protocol, step, event, trial);
+      const moved = trial && this.moveTrial(protocol, trial, planned, step, event);
+      const effects = await this.commit(manager, planned, moved);
       return { kind: 'fired' as const, effects, type: timer.eventType };
     });
     this.metrics.timersSettled.inc({ outcome: outcome.kind });
@@ -227,6 +238,7 @@ export class WorkflowEngine {
     const { command } = request;
     if (this.tx.isPostgres && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
       const outcome = await this.applyInTransaction(undefined, request).catch((error: unknown) => {
+        if (error instanceof TrialRowNeeded) return undefined;
         if (!(error instanceof StaleReadError)) throw error;
         this.metrics.eventsRetriedUnderLock.inc();
         return undefined;
@@ -270,16 +282,27 @@ export class WorkflowEngine {
     const context = machine.contextOf(snapshot);
     const reasons = protocol.refusals(context, event);
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
-    const trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
-    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event));
+    let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
+    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event, patientId));
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
     const step = machine.stepMachine(protocol, snapshot, event);
     if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
-    const result = protocol.answer(context, event);
+    // Late data on a patient the escalation has already counted moves the trial too; any other AE stays off the trial row.
+    const lateData = evaluationTouched(event, context, machine.contextOf(step.next));
+    if (!trial && lateData) {
+      if (!manager) throw new TrialRowNeeded();
+      trial = await this.trials.lock(manager, protocol);
+      const refused = trialRefusals(protocol.spec, trial.state, event, patientId);
+      if (refused.length) throw new RefusedError(`${type} refused`, refused);
+    }
+    // The signing password is checked only now that every other refusal has had its say.
     const signature = command.signature ? await command.signature.authenticate() : undefined;
     const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature };
     const planned = this.plan(patient, protocol, step, event, by, now);
+    const moved = trial && this.moveTrial(protocol, trial, planned, step, event);
+    const note = lateData && moved ? escalationNote(moved.trial.state, moved.next, patientId) : undefined;
+    const result = withEscalation(protocol.answer(context, event), note);
     const seq = planned.entry.seq;
     const answer: AppliedEvent = { patient: toPatientView(planned.write.patient, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
     if (command.idempotencyKey) {
@@ -287,7 +310,7 @@ export class WorkflowEngine {
       const { replayed: _replayed, ...response } = answer;
       planned.write.idempotencyKey = { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
     }
-    const effects = await this.commit(manager, planned, protocol, step, event, trial);
+    const effects = await this.commit(manager, planned, moved);
     return { answer, effects, replayed: false };
   }
 
@@ -327,14 +350,29 @@ export class WorkflowEngine {
     return { entry, write: { expectedVersion: patient.version, patient: updated, entry, timers, outbox, cancel } };
   }
 
-  /** Writes a planned event (the row under its version, the log entry, its effects) and moves the trial when it is locked. */
+  /**
+   * The trial after the event (the pure reducer), and the trial-wide notices it calls for (a revised
+   * decision) added to the event's outbox rows, so they are written in its transaction.
+   */
+  private moveTrial(
+    protocol: Protocol,
+    trial: LockedTrial,
+    planned: { entry: PatientEventEntity; write: EventWrite },
+    step: ReturnType<typeof machine.stepMachine>,
+    event: ClinicalEvent,
+  ): MovedTrial {
+    const { entry, write } = planned;
+    const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
+    const next = nextTrialState(protocol.spec, trial.state, change);
+    write.outbox.push(...trialNotices(protocol, trial.state, next, entry));
+    return { trial, next };
+  }
+
+  /** Writes a planned event (the row under its version, the log entry, its effects) and the trial it moved, when it moved one. */
   private async commit(
     manager: EntityManager | undefined,
     planned: { entry: PatientEventEntity; write: EventWrite },
-    protocol: Protocol,
-    step: ReturnType<typeof machine.stepMachine>,
-    event: ClinicalEvent,
-    trial?: LockedTrial,
+    moved?: MovedTrial,
   ): Promise<Effects> {
     const { write, entry } = planned;
     const { written, cancelledTimerIds } = await this.writer.write(manager, write);
@@ -343,10 +381,7 @@ export class WorkflowEngine {
       const current = await manager.findOneBy(PatientEntity, { id: write.patient.id });
       throw new VersionConflictError(write.expectedVersion, current?.version ?? write.expectedVersion);
     }
-    if (trial && manager) {
-      const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
-      await this.trials.save(manager, trial, nextTrialState(protocol.spec, trial.state, change), entry.recordedAt);
-    }
+    if (moved && manager) await this.trials.save(manager, moved.trial, moved.next, entry.recordedAt);
     return { timers: write.timers, cancelledTimerIds, outbox: write.outbox };
   }
 
@@ -473,3 +508,17 @@ interface ApplyOutcome {
 
 /** The unlocked read of applyOnce was overtaken by another event: nothing was written, apply again under the lock. */
 class StaleReadError extends Error {}
+
+/** The lock-free attempt met late data that moves the trial: nothing was written, apply again in a transaction that locks the trial row. */
+class TrialRowNeeded extends Error {}
+
+/** The trial as it was locked and as the event leaves it. */
+interface MovedTrial {
+  trial: LockedTrial;
+  next: TrialState;
+}
+
+/** The protocol's answer, with what late data did to the escalation when it did something. */
+function withEscalation(result: Record<string, unknown> | undefined, note: ReturnType<typeof escalationNote>) {
+  return note ? { ...result, escalation: note } : result;
+}

@@ -86,7 +86,8 @@ export class WorklistService {
       const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
       const who = { patientId: patient.id, subjectId: patient.subjectId, protocolId: patient.protocolId };
       for (const v of protocol.schedule(context, nowIso)) {
-        if (v.status === 'done' || v.status === 'missed') continue;
+        // Only a visit still to do: not done, not missed, not cancelled because the patient left the study.
+        if (v.status !== 'planned' && v.status !== 'due') continue;
         const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
         const targetDay = v.targetDate.slice(0, 10);
         if (targetDay < today) overdue.push({ ...visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });

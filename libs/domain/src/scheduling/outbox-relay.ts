@@ -1,20 +1,25 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, In, IsNull } from 'typeorm';
+import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { NotificationEntity, OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
 import { Clock } from '../engine/clock';
 import { JobDispatcher } from './job-dispatcher';
+import { TRIAL_SCOPE } from '../trials/trial-notices';
+import { trialSiteIds } from '../trials/trial-sites';
 
 /** Who sees a site's notifications in the app: its coordinators and investigators. */
 const INBOX_ROLES = ['coordinator', 'investigator'] as const;
+/** Who sees a notice to the whole trial (a revised escalation decision): the investigators of every site of the trial. */
+const TRIAL_INBOX_ROLES = ['investigator'] as const;
 
 /**
  * Relays an outbox row (one occurrence) to its channels in one transaction: an inbox row per
  * recipient and a delivery row per matching webhook, each keyed by the occurrence, and the outbox row
  * marked delivered. A repeated or re-enqueued job finds the row delivered and does nothing, so an
- * occurrence reaches each inbox and each webhook's queue once.
+ * occurrence reaches each inbox and each webhook's queue once. A patient's notice goes to its site; a
+ * notice to the trial goes to every site that has patients on the trial, and names no patient.
  */
 @Injectable()
 export class OutboxRelay {
@@ -32,9 +37,12 @@ export class OutboxRelay {
     const fanned = await this.tx.run(async (manager) => {
       const row = await manager.findOne(OutboxEntity, { where: { id: outboxId }, lock: this.tx.rowLock });
       if (!row || row.status !== 'pending') return undefined;
-      const { message, siteId } = row.payload as { message?: string; siteId?: string };
-      const users = await manager.find(UserEntity, { where: { revokedAt: IsNull(), role: In([...INBOX_ROLES]) } });
-      const recipients = users.filter((u) => siteId !== undefined && u.siteIds.includes(siteId));
+      const { message } = row.payload as { message?: string };
+      const trialWide = row.payload.scope === TRIAL_SCOPE;
+      const sites = await this.sitesOf(manager, row);
+      const roles = trialWide ? TRIAL_INBOX_ROLES : INBOX_ROLES;
+      const users = await manager.find(UserEntity, { where: { revokedAt: IsNull(), role: In([...roles]) } });
+      const recipients = users.filter((u) => u.siteIds.some((s) => sites.includes(s)));
       if (recipients.length) {
         await manager
           .createQueryBuilder()
@@ -45,7 +53,7 @@ export class OutboxRelay {
               id: `${row.id}.${u.id}`,
               outboxId: row.id,
               userId: u.id,
-              patientId: row.patientId,
+              patientId: trialWide ? null : row.patientId,
               kind: row.kind,
               message: message ?? row.kind,
               payload: row.payload as never,
@@ -57,7 +65,7 @@ export class OutboxRelay {
           .execute();
       }
       const webhooks = (await manager.find(WebhookEntity, { where: { revokedAt: IsNull() } })).filter(
-        (w) => (!w.siteIds.length || (siteId !== undefined && w.siteIds.includes(siteId))) && (!w.kinds.length || w.kinds.includes(row.kind)),
+        (w) => (!w.siteIds.length || w.siteIds.some((s) => sites.includes(s))) && (!w.kinds.length || w.kinds.includes(row.kind)),
       );
       const deliveries = webhooks.map((w) => ({
         id: `${row.id}.${w.id}`,
@@ -83,5 +91,12 @@ export class OutboxRelay {
       this.logger.warn(`Webhook deliveries not enqueued; the reconciler will retry: ${error.message}`);
     });
     return true;
+  }
+
+  /** The sites an occurrence is for: the patient's, or for a notice to the trial, every site with a patient on it. */
+  private async sitesOf(manager: EntityManager, row: OutboxEntity): Promise<string[]> {
+    const { siteId, protocolId, protocolVersion } = row.payload as { siteId?: string; protocolId: string; protocolVersion: number };
+    if (row.payload.scope !== TRIAL_SCOPE) return siteId === undefined ? [] : [siteId];
+    return trialSiteIds(manager, protocolId, protocolVersion);
   }
 }

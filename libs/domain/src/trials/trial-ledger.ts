@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { newTrialState, PROTOCOLS, type Protocol, type TrialState } from '#protocols';
+import { newTrialState, PROTOCOLS, trialStateOf, type Protocol, type TrialState } from '#protocols';
 import { TrialEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { VersionConflictError } from '../errors';
@@ -37,7 +37,7 @@ export class TrialLedger {
       await this.ensureRows(manager, new Date(0).toISOString());
       row = await manager.findOneOrFail(TrialEntity, { where, lock: this.tx.rowLock });
     }
-    return { row, state: row.state as unknown as TrialState };
+    return { row, state: trialStateOf(row.state) };
   }
 
   async save(manager: EntityManager, trial: LockedTrial, next: TrialState, now: string): Promise<void> {

@@ -1,18 +1,24 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { doseLevelForNextPatient, levelRecord, trialRefusals, type TrialState } from '#protocols';
+import { type DataSource, type EntityManager, In } from 'typeorm';
+import { dataLockRefusals, lockLevelData, releaseHold, releaseRefusals, trialStateOf, type Protocol, type TrialState } from '#protocols';
 import { requireProtocol } from '../engine/require-protocol';
-import { TrialEntity } from '../persistence/entities';
-import { NotFoundError } from '../errors';
+import { PatientEntity, TrialEntity } from '../persistence/entities';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { ForbiddenError, NotFoundError, RefusedError } from '../errors';
 import { Clock } from '../engine/clock';
+import { type Actor, canSeeSite } from '../engine/actor';
+import type { AuthenticatedSignature } from '../users/signature-service';
 import { TrialLedger } from './trial-ledger';
+import { trialSiteIds } from './trial-sites';
+import { toTrialView } from './trial-view';
 
-/** The trial as sponsors and investigators read it (`GET /trials/:protocolId`). */
+/** The trial as sponsors and investigators read it (`GET /trials/:protocolId`), and the signed acts on it: data locks, releases of holds. */
 @Injectable()
 export class TrialService implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly ledger: TrialLedger,
     private readonly clock: Clock,
   ) {}
@@ -21,32 +27,70 @@ export class TrialService implements OnApplicationBootstrap {
     await this.ledger.ensureRows(this.dataSource.manager, this.clock.now().toISOString());
   }
 
-  async get(protocolId: string, version?: number) {
+  async get(protocolId: string, version: number | undefined, actor: Actor) {
     const protocol = requireProtocol(protocolId, version);
     const row = await this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
     if (!row) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has not started.`);
-    const state = row.state as unknown as TrialState;
-    const { spec } = protocol;
-    // Enrollment is open exactly when the engine would take an ENROLLED now; the reasons say why not.
-    const enrollmentClosedReasons = trialRefusals(spec, state, { type: 'ENROLLED', occurredAt: this.clock.now().toISOString(), data: {} });
-    return {
-      protocol: `${spec.id}@${spec.version}`,
-      title: spec.title,
-      status: state.status,
-      enrolled: state.enrolled,
-      target: spec.targetEnrollment,
-      enrollmentOpen: enrollmentClosedReasons.length === 0,
-      enrollmentClosedReasons,
-      doseEscalation: spec.doseEscalation ?? null,
-      currentDoseLevel: state.currentDoseLevel,
-      nextPatientDoseLevel: doseLevelForNextPatient(state),
-      levels: spec.doseLevels.map((d) => ({ ...d, ...levelRecord(state, d.level) })),
-      pending: state.pending,
-      decisions: state.decisions,
-      mtd: state.mtd,
-      lastInfusionAt: state.lastInfusionAt,
-      version: row.version,
-      updatedAt: row.updatedAt,
-    };
+    const state = trialStateOf(row.state);
+    return toTrialView(protocol, row, state, this.clock.now(), await this.ownPatients(state, actor));
+  }
+
+  /**
+   * Locks the DLT data of a dose level (an investigator of a site of the trial, or an admin, signing):
+   * the calls of every patient evaluated there are final from now on.
+   */
+  async lockLevel(protocolId: string, version: number | undefined, level: number, actor: Actor, signature: AuthenticatedSignature) {
+    const protocol = requireProtocol(protocolId, version);
+    if (!protocol.spec.doseLevels.some((d) => d.level === level)) {
+      throw new NotFoundError(`${protocol.id} v${protocol.version} has no dose level ${level} (levels: ${protocol.spec.doseLevels.map((d) => d.level).join(', ')}).`);
+    }
+    await this.signedAct(protocol, actor, (state) => {
+      const reasons = dataLockRefusals(protocol.spec, state, level);
+      if (reasons.length) throw new RefusedError(`The data of dose level ${level} cannot be locked`, reasons);
+      return (signedAt) => lockLevelData(state, level, { ...signature, signedAt });
+    });
+    return this.get(protocol.id, protocol.version, actor);
+  }
+
+  /** Releases an enrollment hold a revised decision put (an investigator of a site of the trial, or an admin, signing). */
+  async releaseHold(protocolId: string, version: number | undefined, holdId: number, actor: Actor, signature: AuthenticatedSignature) {
+    const protocol = requireProtocol(protocolId, version);
+    await this.signedAct(protocol, actor, (state) => {
+      if (!state.holds.some((h) => h.id === holdId)) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has no hold ${holdId}.`);
+      const reasons = releaseRefusals(state, holdId);
+      if (reasons.length) throw new RefusedError(`Hold ${holdId} cannot be released`, reasons);
+      return (signedAt) => releaseHold(state, holdId, { ...signature, signedAt });
+    });
+    return this.get(protocol.id, protocol.version, actor);
+  }
+
+  /**
+   * A signed act on the trial row: in one transaction, the caller checked (an admin, or an
+   * investigator of a site with patients on the trial), the row locked, the act checked against the
+   * state (`decide` throws a refusal, or answers the change), and the row saved under its version.
+   */
+  private async signedAct(protocol: Protocol, actor: Actor, decide: (state: TrialState) => (signedAt: string) => TrialState): Promise<void> {
+    const now = this.clock.now().toISOString();
+    await this.tx.run(async (manager) => {
+      await this.assertOfTrial(manager, protocol, actor);
+      const trial = await this.ledger.lock(manager, protocol);
+      await this.ledger.save(manager, trial, decide(trial.state)(now), now);
+    });
+  }
+
+  private async assertOfTrial(manager: EntityManager, protocol: Protocol, actor: Actor): Promise<void> {
+    if (actor.siteIds === 'all') return;
+    const sites = await trialSiteIds(manager, protocol.id, protocol.version);
+    if (!sites.some((site) => canSeeSite(actor, site))) {
+      throw new ForbiddenError(`You are not an investigator of a site of ${protocol.id} v${protocol.version}.`);
+    }
+  }
+
+  /** The subject ids of the patients the state names that the caller may see; the others stay anonymous. */
+  private async ownPatients(state: TrialState, actor: Actor): Promise<Map<string, string>> {
+    const ids = [...new Set([...state.pending.map((p) => p.patientId), ...state.decisions.map((d) => d.patientId)])];
+    if (!ids.length) return new Map();
+    const rows = await this.dataSource.getRepository(PatientEntity).find({ where: { id: In(ids) }, select: { id: true, siteId: true, subjectId: true } });
+    return new Map(rows.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
   }
 }

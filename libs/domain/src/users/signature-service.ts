@@ -74,7 +74,7 @@ export class SignatureService {
    * settles the try: a right password clears the count of wrong ones, a wrong one is recorded (and
    * locks signing when it is one too many), a try never checked is not counted.
    */
-  async signing<T>(caller: Caller, given: GivenSignature, patientId: string, apply: (signature: SignatureCheck) => Promise<T>): Promise<T> {
+  async signing<T>(caller: Caller, given: GivenSignature, patientId: string | null, apply: (signature: SignatureCheck) => Promise<T>): Promise<T> {
     const attempt = await this.open(caller.actor);
     const signature: SignatureCheck = {
       meaning: given.meaning,

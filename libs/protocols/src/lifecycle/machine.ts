@@ -246,15 +246,6 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                 ],
                 exit: [cancel(timerIds.dltWindowEnding), cancel(timerIds.dltWindow)],
                 on: {
-                  DLT_ADJUDICATED: {
-                    actions: [
-                      assign(({ context, event }) => record.recordDltAdjudication(context, event)),
-                      notify(({ event }) => ({
-                        kind: 'dose-limiting-toxicity',
-                        message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
-                      })),
-                    ],
-                  },
                   DLT_WINDOW_ENDING: {
                     actions: notify(({ context }) => ({
                       kind: 'dlt-window-ending',
@@ -320,6 +311,16 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                   ],
                   LAB_RESULT_RECORDED: {
                     actions: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
+                  },
+                  // In the window and after it: a call can be adjudicated until the level's data are locked (the trial refuses it then).
+                  DLT_ADJUDICATED: {
+                    actions: [
+                      assign(({ context, event }) => record.recordDltAdjudication(context, event)),
+                      notify(({ event }) => ({
+                        kind: 'dose-limiting-toxicity',
+                        message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
+                      })),
+                    ],
                   },
                 },
               },

@@ -56,31 +56,41 @@ function scheduleWindows(spec: LifecycleSpec, infusedAt: string) {
   return windows;
 }
 
-export type ScheduledVisitStatus = VisitStatus | 'due';
+/**
+ * `cancelled`: the patient left the study (withdrawn, died, lost to follow-up, follow-up completed)
+ * before the visit was done or settled as missed, so it will not happen.
+ */
+export type ScheduledVisitStatus = VisitStatus | 'due' | 'cancelled';
 
 export interface ScheduledVisit extends Omit<VisitWindow, 'remindAt' | 'closingNoticeAt'> {
   status: ScheduledVisitStatus;
   completedAt?: string;
   outOfWindow?: boolean;
+  /** When the patient went off study, for a cancelled visit. */
+  cancelledAt?: string;
 }
 
 /**
  * The patient's schedule of assessments as a site sees it on `now`: `planned` before the window
- * opens, `due` while it is open, `done` or `missed` once settled. Before infusion there is no
- * Day 0, so the visits have no dates yet.
+ * opens, `due` while it is open, `done` or `missed` once settled, `cancelled` once the patient is off
+ * study (nothing is planned, due or overdue for them any more). Before infusion there is no Day 0, so
+ * the visits have no dates yet.
  */
 export function patientSchedule(spec: LifecycleSpec, context: PatientContext, now: string): ScheduledVisit[] {
   const infusedAt = context.infusion?.infusedAt;
   if (!infusedAt) return [];
+  const offStudy = context.offStudy;
   return scheduleWindows(spec, infusedAt).map((window) => {
     const record = context.visits[window.name];
     let status: ScheduledVisitStatus = record?.status ?? 'planned';
-    if (status === 'planned' && now >= window.windowStart && now <= window.windowEnd) status = 'due';
+    if (status === 'planned' && offStudy) status = 'cancelled';
+    else if (status === 'planned' && now >= window.windowStart && now <= window.windowEnd) status = 'due';
     return {
       ...window,
       status,
       ...(record?.completedAt ? { completedAt: record.completedAt } : {}),
       ...(record?.outOfWindow ? { outOfWindow: true } : {}),
+      ...(status === 'cancelled' ? { cancelledAt: offStudy!.at } : {}),
     };
   });
 }

@@ -2,8 +2,9 @@ import type { ClinicalEvent } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { addDays } from '../lifecycle/clinical-time';
-import { boinDecision, threePlusThree, type EscalationDecision, type LevelTally } from '../statistics';
-import { initialTrialState, levelRecord, type TrialState } from './trial-state';
+import { activeHolds, initialTrialState, levelRecord, type PatientEvaluation, type TrialState } from './trial-state';
+import { adoptDecision, bumpLevel, designAnswer, evaluationsCounted, levelTallies } from './escalation-design';
+import { reviseAfterLateData } from './late-data';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
 export const TRIAL_EVENT_TYPES = [
@@ -20,6 +21,20 @@ export function movesTrial(type: string): boolean {
   return (TRIAL_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+const hasDlt = (context: PatientContext) => context.dlts.length > 0;
+
+/**
+ * Whether an event that does not always move the trial moves it for this patient: late data on a
+ * patient the escalation has already counted (DLT window closed) that changes whether they had a DLT
+ * (a DLT reported after the window, a call reversed, a provisional DLT that resolved in time), and
+ * any DLT adjudication after the window (refused once the level's data are locked). Every other AE,
+ * in the window or after it, leaves the trial as it is.
+ */
+export function evaluationTouched(event: ClinicalEvent, before: PatientContext, after: PatientContext): boolean {
+  if (!before.dltWindow?.closedAt) return false;
+  return event.type === 'DLT_ADJUDICATED' || hasDlt(before) !== hasDlt(after);
+}
+
 export const newTrialState = (spec: LifecycleSpec) => initialTrialState(spec.doseLevels[0].level);
 
 /** The dose level the next enrolled patient receives: the MTD once found (expansion), else the current level. */
@@ -29,12 +44,23 @@ export function doseLevelForNextPatient(state: TrialState): number {
 
 const fmtDate = (at: string) => at.slice(0, 10);
 
-/** Why the trial refuses this patient's event (HTTP 422): enrollment closed, no slot open, a staggered start. */
-export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: ClinicalEvent): string[] {
+/**
+ * Why the trial refuses this patient's event (HTTP 422): enrollment closed, held after a revised
+ * decision, no slot open, a staggered start, an adjudication on locked data.
+ */
+export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: ClinicalEvent, patientId?: string): string[] {
   if (event.type === 'ENROLLED') {
     if (state.status === 'stopped') return [`enrollment is closed: dose escalation stopped (${state.decisions.at(-1)?.reason ?? 'no tolerable dose'})`];
     if (state.enrolled >= spec.targetEnrollment) {
       return [`enrollment is complete: ${state.enrolled} of ${spec.targetEnrollment} participants are enrolled`];
+    }
+    const next = doseLevelForNextPatient(state);
+    const hold = activeHolds(state).find((h) => h.levels.includes(next));
+    if (hold) {
+      return [
+        `enrollment at dose level ${next} is held since ${fmtDate(hold.since)}: ${hold.reason}; ` +
+          `an investigator or admin must review the revised decision and release hold ${hold.id}`,
+      ];
     }
     const escalation = spec.doseEscalation;
     if (escalation && state.status === 'open') {
@@ -59,6 +85,10 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
       ];
     }
   }
+  const locked = patientId === undefined ? undefined : state.evaluations[patientId];
+  if (event.type === 'DLT_ADJUDICATED' && locked?.lockedAt) {
+    return [`the DLT data of dose level ${locked.level} were locked on ${fmtDate(locked.lockedAt)}: a DLT call at that level can no longer be adjudicated`];
+  }
   return [];
 }
 
@@ -71,8 +101,8 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
  */
 function cohortsAssigned(spec: LifecycleSpec, state: TrialState, level: number): number {
   const opening = spec.doseLevels[0].level === level ? 1 : 0;
-  // An MTD found or a stop names no level (`toLevel` null): it opens no slot.
-  return opening + state.decisions.filter((d) => d.toLevel === level).length;
+  // An MTD found or a stop names no level (`toLevel` null): it opens no slot; nor does a revision that only waits.
+  return opening + state.decisions.filter((d) => d.toLevel === level && !d.awaiting).length;
 }
 
 export interface TrialStep {
@@ -87,12 +117,6 @@ export interface TrialStep {
 export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: TrialStep): TrialState {
   const { event, before, after, patientId } = step;
   const level = after.enrollment?.doseLevel;
-  const bump = (s: TrialState, l: number, change: Partial<Record<'enrolled' | 'evaluable' | 'dlts', number>>) => {
-    const current = levelRecord(s, l);
-    const next = { ...current };
-    for (const [key, by] of Object.entries(change) as Array<['enrolled' | 'evaluable' | 'dlts', number]>) next[key] += by;
-    return { ...s.levels, [String(l)]: next };
-  };
 
   switch (event.type) {
     case 'ENROLLED': {
@@ -100,7 +124,7 @@ export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: Tri
       return {
         ...state,
         enrolled: state.enrolled + 1,
-        levels: bump(state, level, { enrolled: 1 }),
+        levels: bumpLevel(state, level, { enrolled: 1 }),
         pending: [...state.pending, { patientId, level, closesAt: null }],
       };
     }
@@ -112,28 +136,47 @@ export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: Tri
       };
     case 'DLT_WINDOW_CLOSED': {
       if (level === undefined) return state;
-      const hadDlt = after.dlts.length > 0;
-      const evaluated: TrialState = {
-        ...state,
-        levels: bump(state, level, { evaluable: 1, dlts: hadDlt ? 1 : 0 }),
-        pending: state.pending.filter((p) => p.patientId !== patientId),
-      };
+      const evaluated = evaluate({ ...state, pending: state.pending.filter((p) => p.patientId !== patientId) }, patientId, level, hasDlt(after));
       return decideEscalation(spec, evaluated, step, level);
     }
     default: {
+      const evaluation = evaluationOf(state, step);
+      if (evaluation) {
+        // Late data on a patient already counted: the tally follows the record until the level's data are locked.
+        if (evaluation.lockedAt || evaluation.dlt === hasDlt(after)) return state;
+        return reviseAfterLateData(spec, state, step, evaluation, hasDlt(after));
+      }
       const held = state.pending.find((p) => p.patientId === patientId);
       if (!held || before.dltWindow?.closedAt) return state;
       const pending = state.pending.filter((p) => p !== held);
       // Off study during the DLT window after a DLT (a grade-5 toxicity, a withdrawal after one): the
       // window never closes, but the DLT is known, so the patient is evaluable with it.
-      if (before.dlts.length > 0) {
-        const evaluated: TrialState = { ...state, levels: bump(state, held.level, { evaluable: 1, dlts: 1 }), pending };
-        return decideEscalation(spec, evaluated, step, held.level);
-      }
+      if (hasDlt(before)) return decideEscalation(spec, evaluate({ ...state, pending }, patientId, held.level, true), step, held.level);
       // Off study before evaluation without a DLT: not evaluable, and the slot is freed for a replacement.
-      return { ...state, levels: bump(state, held.level, { enrolled: -1 }), pending };
+      return { ...state, levels: bumpLevel(state, held.level, { enrolled: -1 }), pending };
     }
   }
+}
+
+/**
+ * How the escalation counted this patient, if it has: its evaluation, or for a patient evaluated
+ * before evaluations were kept (a trial row from an earlier version), one made from its record, counted
+ * by every decision since.
+ */
+function evaluationOf(state: TrialState, { patientId, before }: TrialStep): PatientEvaluation | undefined {
+  const kept = state.evaluations[patientId];
+  if (kept) return kept;
+  const level = before.enrollment?.doseLevel;
+  return before.dltWindow?.closedAt && level !== undefined ? { n: 0, level, dlt: hasDlt(before) } : undefined;
+}
+
+/** The patient becomes evaluable at a level, with or without a DLT, as the trial's next evaluation. */
+function evaluate(state: TrialState, patientId: string, level: number, dlt: boolean): TrialState {
+  return {
+    ...state,
+    levels: bumpLevel(state, level, { evaluable: 1, dlts: dlt ? 1 : 0 }),
+    evaluations: { ...state.evaluations, [patientId]: { n: evaluationsCounted(state) + 1, level, dlt } },
+  };
 }
 
 /**
@@ -143,37 +186,20 @@ export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: Tri
  * has already left adds to that level's tally for the next decision but takes none itself.
  */
 function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialStep, evaluatedLevel: number): TrialState {
-  const design = spec.doseEscalation;
-  if (!design || state.status !== 'open' || evaluatedLevel !== state.currentDoseLevel) return state;
-
-  const levels = spec.doseLevels.map((d) => d.level);
-  const tallies: LevelTally[] = levels.map((l) => ({ level: l, treated: levelRecord(state, l).evaluable, dlts: levelRecord(state, l).dlts }));
-  const decision: EscalationDecision =
-    design.design === 'BOIN'
-      ? boinDecision(tallies, state.currentDoseLevel, levels, {
-          target: design.targetDltRate,
-          cohortSize: design.cohortSize,
-          maxSampleSize: design.maxSampleSize,
-        })
-      : threePlusThree(tallies, state.currentDoseLevel, levels);
-  if (decision.awaiting) return state;
-
-  return {
-    ...state,
-    currentDoseLevel: decision.nextLevel ?? state.currentDoseLevel,
-    mtd: decision.mtd ?? state.mtd,
-    status: decision.action === 'stop' ? 'stopped' : decision.action === 'mtd-found' ? 'mtd-found' : 'open',
-    decisions: [
-      ...state.decisions,
-      {
-        at: step.event.occurredAt,
-        patientId: step.patientId,
-        seq: step.seq,
-        action: decision.action,
-        fromLevel: state.currentDoseLevel,
-        toLevel: decision.nextLevel,
-        reason: decision.reason,
-      },
-    ],
-  };
+  if (!spec.doseEscalation || state.status !== 'open' || evaluatedLevel !== state.currentDoseLevel) return state;
+  const tallies = levelTallies(spec, state);
+  const decision = designAnswer(spec, tallies, state.currentDoseLevel);
+  if (!decision || decision.awaiting) return state;
+  return adoptDecision(state, {
+    at: step.event.occurredAt,
+    patientId: step.patientId,
+    seq: step.seq,
+    action: decision.action,
+    fromLevel: state.currentDoseLevel,
+    toLevel: decision.nextLevel,
+    mtd: decision.mtd,
+    reason: decision.reason,
+    tallies,
+    evaluationsCounted: evaluationsCounted(state),
+  });
 }

@@ -6,12 +6,13 @@ import { NoData } from '../../components/Feedback';
 import { formatDay, formatRange } from '../../lib/format';
 
 /**
- * Overdue: not done, not settled as missed, and its target date is before today (UTC) by the server's clock `now`.
- * The schedule's statuses have no "overdue": this is the worklist's rule (libs/domain/src/patients/worklist-service.ts),
- * repeated here so the patient page and the worklist agree.
+ * Overdue: still to do (planned or due: not done, not settled as missed, not cancelled because the patient left
+ * the study) and its target date is before today (UTC) by the server's clock `now`. The schedule's statuses have no
+ * "overdue": this is the worklist's rule (libs/domain/src/patients/worklist-service.ts), repeated here so the patient
+ * page and the worklist agree.
  */
 function visitDisplayStatus(visit: Visit, now: string): VisitDisplayStatus {
-  if (visit.status === 'done' || visit.status === 'missed') return visit.status;
+  if (visit.status !== 'planned' && visit.status !== 'due') return visit.status;
   return visit.targetDate.slice(0, 10) < new Date(now).toISOString().slice(0, 10) ? 'overdue' : visit.status;
 }
 

@@ -1,4 +1,4 @@
-import { Badge, Table, Text } from '@mantine/core';
+import { Badge, Stack, Table, Text } from '@mantine/core';
 import type { Trial } from '../../api/types';
 import { ClinicalDate } from '../../components/Dates';
 import { NoData } from '../../components/Feedback';
@@ -33,6 +33,11 @@ export function LevelsTable({ trial }: { trial: Trial }) {
                   MTD
                 </Badge>
               )}
+              {l.dataLockedAt && (
+                <Badge size="xs" variant="light" color="gray" ml={6} title={`DLT data locked on ${l.dataLockedAt.slice(0, 10)}`}>
+                  locked
+                </Badge>
+              )}
             </Table.Td>
             <Table.Td className="nowrap">{l.label}</Table.Td>
             <Table.Td className="num">{l.enrolled}</Table.Td>
@@ -58,7 +63,10 @@ const ACTION: Record<string, string> = {
   stop: 'Stop',
 };
 
-/** Every escalation decision the design made, with its reason. */
+/**
+ * Every escalation decision the design made, with its reason. A decision revised after late data (a DLT reported
+ * after the window, a call reversed) stays in the history, marked, beside the revision that replaced it.
+ */
 export function DecisionsTable({ trial }: { trial: Trial }) {
   if (!trial.decisions.length) {
     return <NoData>{trial.doseEscalation ? 'No decision yet: the first cohort has not been evaluated.' : 'This protocol has a single dose level and no escalation design.'}</NoData>;
@@ -67,6 +75,7 @@ export function DecisionsTable({ trial }: { trial: Trial }) {
     <Table verticalSpacing={5} data-testid="decisions-table">
       <Table.Thead>
         <Table.Tr>
+          <Table.Th className="num">#</Table.Th>
           <Table.Th>Date</Table.Th>
           <Table.Th>Decision</Table.Th>
           <Table.Th className="num">From</Table.Th>
@@ -76,21 +85,57 @@ export function DecisionsTable({ trial }: { trial: Trial }) {
       </Table.Thead>
       <Table.Tbody>
         {trial.decisions.map((d, i) => (
-          <Table.Tr key={`${d.at}-${i}`}>
+          <Table.Tr key={`${d.at}-${i}`} data-revised={d.revisedBy !== null} data-revision={d.revises !== null} c={d.revisedBy !== null ? 'dimmed' : undefined}>
+            <Table.Td className="num">{i + 1}</Table.Td>
             <Table.Td>
               <ClinicalDate iso={d.at} />
             </Table.Td>
             <Table.Td className="nowrap">
-              <Text span inherit fw={600} c={d.action === 'stop' ? 'red.8' : undefined}>
+              <Text span inherit fw={600} c={d.action === 'stop' ? 'red.8' : undefined} td={d.revisedBy !== null ? 'line-through' : undefined}>
                 {ACTION[d.action] ?? d.action}
               </Text>
+              {d.revises !== null && (
+                <Badge size="xs" color="red" variant="light" ml={6}>
+                  revises #{d.revises + 1}
+                </Badge>
+              )}
+              {d.revisedBy !== null && (
+                <Badge size="xs" color="gray" variant="outline" ml={6}>
+                  revised by #{d.revisedBy + 1}
+                </Badge>
+              )}
             </Table.Td>
             <Table.Td className="num">{formatLevel(d.fromLevel)}</Table.Td>
             <Table.Td className="num">{formatLevel(d.toLevel)}</Table.Td>
-            <Table.Td>{sentence(d.reason)}.</Table.Td>
+            <Table.Td>
+              {sentence(d.reason)}.
+              {d.cause && (
+                <Text size="xs" c="red.8">
+                  Revised after {d.cause}.
+                </Text>
+              )}
+            </Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>
     </Table>
+  );
+}
+
+/** The enrollment holds revised decisions put, and who released them (an electronic signature). */
+export function HoldsList({ trial }: { trial: Trial }) {
+  if (!trial.holds.length) return null;
+  return (
+    <Stack gap={4} data-testid="holds">
+      {trial.holds.map((h) => (
+        <Text size="sm" key={h.id} data-hold={h.id} data-active={h.active} c={h.active ? 'red.8' : undefined}>
+          <Text span inherit fw={600}>
+            Hold {h.id}
+          </Text>{' '}
+          on dose level {h.levels.join(', ')} since <ClinicalDate iso={h.since} />:{' '}
+          {h.released ? `released on ${h.released.signedAt.slice(0, 10)} by ${h.released.signerName} (“${h.released.meaning}”).` : 'active until an investigator or admin releases it.'}
+        </Text>
+      ))}
+    </Stack>
   );
 }

@@ -14,8 +14,9 @@ export class NotificationEntity {
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId!: string;
 
-  @Column({ name: 'patient_id', type: 'varchar', length: 36 })
-  patientId!: string;
+  /** The patient the notice is about; null for a notice to the whole trial, which names none. */
+  @Column({ name: 'patient_id', type: 'varchar', length: 36, nullable: true })
+  patientId!: string | null;
 
   @Column({ type: 'varchar', length: 40 })
   kind!: string;

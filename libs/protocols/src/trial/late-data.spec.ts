@@ -1,0 +1,221 @@
+import { nct03754764V1 } from '../nct03754764-cd38/protocol';
+import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
+import type { ClinicalEvent } from '../events';
+import type { DltRecord, PatientContext } from '../lifecycle/context';
+import { doseLevelForNextPatient, evaluationTouched, newTrialState, nextTrialState, trialRefusals } from './trial-rules';
+import { escalationNote, trialNoticesFor } from './late-data';
+import { dataLockRefusals, lockLevelData, releaseHold } from './data-lock';
+import type { TrialState } from './trial-state';
+
+const spec = nct03754764V1;
+const day0 = '2026-03-01T00:00:00.000Z';
+const closed = '2026-03-29T00:00:00.000Z';
+const event = (type: string, occurredAt = '2026-04-10T00:00:00.000Z'): ClinicalEvent => ({ type: type as never, occurredAt, data: {} });
+const hepatic: DltRecord = { term: 'Hepatic failure', grade: 4, onset: '2026-03-06T00:00:00.000Z' };
+const signed = (signedAt: string) => ({ signerId: 'user:inv', signerName: 'Ivan Investigator', meaning: 'I lock the DLT data', signedAt });
+
+/** A patient's record at a level: infused on day0, window open or closed, with these DLTs. */
+const record = (level: number, dlts: DltRecord[] = [], windowClosed = false) =>
+  ({
+    dlts,
+    enrollment: { enrolledAt: day0, doseLevel: level },
+    infusion: { infusedAt: day0, cellsPerKg: 1e6, weightKg: 70, totalCells: 7e7 },
+    dltWindow: windowClosed ? { closesAt: closed, closedAt: closed } : { closesAt: closed },
+  }) as unknown as PatientContext;
+
+let seq = 0;
+function cohort(state: TrialState, ids: string[], dlts: boolean[]): TrialState {
+  const level = doseLevelForNextPatient(state);
+  for (const id of ids) state = nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('ENROLLED'), before: record(level), after: record(level) });
+  ids.forEach((id, i) => {
+    const had = dlts[i] ? [hepatic] : [];
+    state = nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DLT_WINDOW_CLOSED', closed), before: record(level, had), after: record(level, had, true) });
+  });
+  return state;
+}
+
+/** Late data on an evaluated patient: before and after the event, window closed. */
+const late = (state: TrialState, patientId: string, level: number, type: string, before: DltRecord[], after: DltRecord[]) =>
+  nextTrialState(spec, state, { patientId, seq: ++seq, event: event(type), before: record(level, before, true), after: record(level, after, true) });
+
+describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
+  it('counts a DLT reported after the window and revises the escalation that should have been an expansion, holding enrollment', () => {
+    const escalated = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    expect(escalated).toMatchObject({ currentDoseLevel: 2, decisions: [{ action: 'escalate', toLevel: 2, evaluationsCounted: 3 }] });
+
+    const revised = late(escalated, 'p2', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(revised.levels['1']).toEqual({ enrolled: 3, evaluable: 3, dlts: 1 });
+    expect(revised.decisions).toHaveLength(2);
+    expect(revised.decisions[0]).toEqual(escalated.decisions[0]);
+    expect(revised.decisions[1]).toMatchObject({
+      action: 'stay',
+      fromLevel: 1,
+      toLevel: 1,
+      mtd: null,
+      revises: 0,
+      reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1',
+      cause: 'a dose-limiting toxicity reported after the DLT window had closed at dose level 1 (grade 4 Hepatic failure, onset on study day 5)',
+      tallies: [{ level: 1, treated: 3, dlts: 1 }, { level: 2, treated: 0, dlts: 0 }, { level: 3, treated: 0, dlts: 0 }],
+    });
+    expect(revised).toMatchObject({ currentDoseLevel: 1, status: 'open', mtd: null });
+    expect(revised.holds).toEqual([
+      expect.objectContaining({ id: 1, levels: [1, 2, 3], decision: 1, reason: expect.stringMatching(/^the escalation decision of 2026-03-29 \(0 of 3 patients at level 1 had a DLT: escalate to level 2\) was revised after a dose-limiting toxicity/) }),
+    ]);
+    expect(trialRefusals(spec, revised, event('ENROLLED'))).toEqual([expect.stringMatching(/^enrollment at dose level 1 is held since 2026-04-10: the escalation decision of 2026-03-29 .* was revised .*: treat 3 more patients at level 1; an investigator or admin must review the revised decision and release hold 1$/)]);
+    expect(escalationNote(escalated, revised, 'p2')).toMatchObject({ level: 1, counted: true, evaluable: 3, dlts: 1, revisedDecision: 1, hold: 1 });
+    expect(trialNoticesFor(escalated, revised)).toEqual([
+      { kind: 'dose-escalation-revised', decision: 1, hold: 1, message: expect.stringMatching(/^Dose escalation decision revised: the escalation decision of .* Enrollment at dose level 1, 2, 3 is held until an investigator or admin releases hold 1\.$/) },
+    ]);
+    expect(JSON.stringify(trialNoticesFor(escalated, revised))).not.toMatch(/p2/);
+
+    // Released: the next patient goes to level 1, whose second cohort the revision opened.
+    const released = releaseHold(revised, 1, signed('2026-04-11T00:00:00.000Z'));
+    expect(trialRefusals(spec, released, event('ENROLLED'))).toEqual([]);
+    expect(doseLevelForNextPatient(released)).toBe(1);
+  });
+
+  it('revises the revision when the investigator overturns the late DLT, and holds again', () => {
+    const revised = late(cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]), 'p2', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    const overturned = late(releaseHold(revised, 1, signed('2026-04-11T00:00:00.000Z')), 'p2', 1, 'DLT_ADJUDICATED', [hepatic], []);
+    expect(overturned.levels['1']).toEqual({ enrolled: 3, evaluable: 3, dlts: 0 });
+    expect(overturned.decisions.map((d) => [d.action, d.toLevel, d.revises])).toEqual([
+      ['escalate', 2, undefined],
+      ['stay', 1, 0],
+      ['escalate', 2, 1],
+    ]);
+    expect(overturned.decisions[2]!.cause).toMatch(/^an investigator adjudicated a call not dose-limiting after the DLT window had closed at dose level 1/);
+    expect(overturned).toMatchObject({ currentDoseLevel: 2, holds: [{ id: 1, released: expect.anything() }, { id: 2, levels: [1, 2, 3], decision: 2 }] });
+    expect(trialRefusals(spec, overturned, event('ENROLLED'))[0]).toMatch(/^enrollment at dose level 2 is held/);
+  });
+
+  it('revises an MTD that a late DLT shows to be too high, and leaves the lower level open', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    state = cohort(state, ['p4', 'p5', 'p6'], [true, false, false]);
+    state = cohort(state, ['p7', 'p8', 'p9'], [false, false, false]);
+    state = cohort(state, ['p10', 'p11', 'p12'], [true, true, false]);
+    expect(state).toMatchObject({ status: 'mtd-found', mtd: 2 });
+    expect(state.decisions.map((d) => d.action)).toEqual(['escalate', 'stay', 'escalate', 'mtd-found']);
+
+    // p8 (level 2, second cohort) had a DLT after all: 2 of 6 at level 2, so level 2 exceeds the MTD.
+    const revised = late(state, 'p8', 2, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(revised.decisions.at(-1)).toMatchObject({
+      action: 'de-escalate',
+      fromLevel: 2,
+      toLevel: 1,
+      revises: 2,
+      reason: '2 of 6 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 3 more patients there (it has 3 evaluable of the 6 an MTD needs)',
+    });
+    expect(revised).toMatchObject({ status: 'open', mtd: null, currentDoseLevel: 1 });
+    expect(revised.holds).toEqual([expect.objectContaining({ levels: [2, 3] })]);
+    // Level 1 is below the level whose data changed: its three more patients may be enrolled at once.
+    expect(trialRefusals(spec, revised, event('ENROLLED'))).toEqual([]);
+  });
+
+  it('asks again only the decisions that counted the patient, and only those still standing', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    state = cohort(state, ['p4', 'p5', 'p6'], [false, false, false]);
+    expect(state.decisions.map((d) => [d.action, d.toLevel])).toEqual([['escalate', 2], ['escalate', 3]]);
+    // A late DLT at level 1 revises the first escalation; the second (at level 2) is replaced with it.
+    state = late(state, 'p1', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'stay', toLevel: 1, revises: 0 });
+    // A late DLT at level 2 then changes the tally only: no standing decision counted it.
+    const more = late(state, 'p5', 2, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(more.levels['2']).toEqual({ enrolled: 3, evaluable: 3, dlts: 1 });
+    expect(more.decisions).toHaveLength(state.decisions.length);
+    expect(more.currentDoseLevel).toBe(1);
+  });
+
+  it('only tallies a late DLT whose decisions would not change, or whose cohort is not decided yet', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [true, false, false]);
+    expect(state.decisions.map((d) => d.action)).toEqual(['stay']);
+    // Still 1 of 3 patients with a DLT: a second DLT of the same patient changes nothing.
+    expect(late(state, 'p1', 1, 'ADVERSE_EVENT_REPORTED', [hepatic], [hepatic, { ...hepatic, term: 'Renal failure' }])).toBe(state);
+    // Two of the second cohort evaluated, one pending: its late DLT is tallied for the decision still to come.
+    state = nextTrialState(spec, state, { patientId: 'p4', seq: ++seq, event: event('ENROLLED'), before: record(1), after: record(1) });
+    state = nextTrialState(spec, state, { patientId: 'p4', seq: ++seq, event: event('DLT_WINDOW_CLOSED', closed), before: record(1), after: record(1, [], true) });
+    const tallied = late(state, 'p4', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(tallied.levels['1']).toEqual({ enrolled: 4, evaluable: 4, dlts: 2 });
+    expect(tallied.decisions).toEqual(state.decisions);
+    expect(tallied.holds).toEqual([]);
+  });
+
+  it('counts late data on a single-level trial without any decision', () => {
+    const single = cd19RrAllV1;
+    let state = nextTrialState(single, newTrialState(single), { patientId: 'p1', seq: 1, event: event('ENROLLED'), before: record(1), after: record(1) });
+    state = nextTrialState(single, state, { patientId: 'p1', seq: 2, event: event('DLT_WINDOW_CLOSED', closed), before: record(1), after: record(1, [], true) });
+    state = nextTrialState(single, state, { patientId: 'p1', seq: 3, event: event('ADVERSE_EVENT_REPORTED'), before: record(1, [], true), after: record(1, [hepatic], true) });
+    expect(state).toMatchObject({ levels: { '1': { evaluable: 1, dlts: 1 } }, decisions: [], holds: [] });
+  });
+
+  it('counts late data on a patient evaluated before evaluations were kept, from its record', () => {
+    const legacy: TrialState = { ...newTrialState(spec), levels: { '1': { enrolled: 3, evaluable: 3, dlts: 0 } }, currentDoseLevel: 2 };
+    const next = late(legacy, 'old', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(next.levels['1']).toEqual({ enrolled: 3, evaluable: 3, dlts: 1 });
+    expect(next.evaluations.old).toEqual({ n: 0, level: 1, dlt: true });
+  });
+});
+
+describe('which events move the trial for late data', () => {
+  const ae = event('ADVERSE_EVENT_REPORTED');
+  it('is late data that changes whether an evaluated patient had a DLT, or any adjudication after the window', () => {
+    expect(evaluationTouched(ae, record(1, [], true), record(1, [hepatic], true))).toBe(true);
+    expect(evaluationTouched(ae, record(1, [hepatic], true), record(1, [], true))).toBe(true);
+    expect(evaluationTouched(event('DLT_ADJUDICATED'), record(1, [hepatic], true), record(1, [hepatic], true))).toBe(true);
+  });
+  it('is not an AE that changes nothing for the escalation, nor anything inside the window', () => {
+    expect(evaluationTouched(ae, record(1, [], true), record(1, [], true))).toBe(false);
+    expect(evaluationTouched(ae, record(1, [hepatic], true), record(1, [hepatic, { ...hepatic, term: 'Renal failure' }], true))).toBe(false);
+    expect(evaluationTouched(ae, record(1), record(1, [hepatic]))).toBe(false);
+    expect(evaluationTouched(event('DLT_ADJUDICATED'), record(1, [hepatic]), record(1))).toBe(false);
+  });
+});
+
+describe('locking a level\'s DLT data', () => {
+  const at = '2026-04-20T00:00:00.000Z';
+  it('refuses an unknown level, a level with patients still in their window, one without evaluations, and one already locked', () => {
+    let state = newTrialState(spec);
+    expect(dataLockRefusals(spec, state, 7)).toEqual(["dose level 7 is not one of this protocol's levels (1, 2, 3)"]);
+    expect(dataLockRefusals(spec, state, 1)).toEqual(['no patient at dose level 1 has been evaluated yet: there are no DLT data to lock']);
+    state = nextTrialState(spec, state, { patientId: 'p1', seq: 1, event: event('ENROLLED'), before: record(1), after: record(1) });
+    state = nextTrialState(spec, state, { patientId: 'p1', seq: 2, event: event('INFUSION_COMPLETED', day0), before: record(1), after: record(1) });
+    expect(dataLockRefusals(spec, state, 1)).toEqual([
+      "1 patient at dose level 1 still awaits DLT evaluation (the last DLT window there closes on 2026-03-29): lock the level's data once every DLT window there has closed",
+    ]);
+    state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    expect(dataLockRefusals(spec, state, 1)).toEqual([]);
+    const locked = lockLevelData(state, 1, signed(at));
+    expect(locked.locks).toEqual([{ level: 1, evaluations: 3, dlts: 0, signature: signed(at) }]);
+    expect(Object.values(locked.evaluations).map((e) => e.lockedAt)).toEqual([at, at, at]);
+    expect(dataLockRefusals(spec, locked, 1)).toEqual(['the DLT data of dose level 1 are already locked (on 2026-04-20 by Ivan Investigator)']);
+  });
+
+  it('freezes the calls: a late DLT changes nothing and an adjudication is refused', () => {
+    const locked = lockLevelData(cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]), 1, signed(at));
+    const after = late(locked, 'p2', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(after).toBe(locked);
+    expect(escalationNote(locked, after, 'p2')).toMatchObject({ counted: false, reason: expect.stringMatching(/^the DLT data of dose level 1 were locked on 2026-04-20/) });
+    expect(trialRefusals(spec, locked, event('DLT_ADJUDICATED'), 'p2')).toEqual([
+      'the DLT data of dose level 1 were locked on 2026-04-20: a DLT call at that level can no longer be adjudicated',
+    ]);
+    expect(trialRefusals(spec, locked, event('DLT_ADJUDICATED'), 'someone-else')).toEqual([]);
+  });
+});
+
+describe('a trial reopened by a revision after an expansion at the MTD', () => {
+  it('takes no automatic decision on tallies the 3+3 rule refuses (more than 6 at a level), instead of failing the event', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    state = cohort(state, ['p4', 'p5', 'p6'], [true, false, false]);
+    state = cohort(state, ['p7', 'p8', 'p9'], [false, false, false]);
+    state = cohort(state, ['p10', 'p11', 'p12'], [true, true, false]);
+    state = cohort(state, ['p13', 'p14', 'p15'], [false, false, false]);
+    expect(state).toMatchObject({ status: 'mtd-found', mtd: 2, levels: { '2': { evaluable: 9, dlts: 1 } } });
+    // A late DLT at level 1 withdraws everything after its escalation: back at level 1, open.
+    state = releaseHold(late(state, 'p1', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]), 1, signed('2026-05-01T00:00:00.000Z'));
+    expect(state).toMatchObject({ status: 'open', currentDoseLevel: 1 });
+    const decided = state.decisions.length;
+    // Level 1's second cohort: 1 of 6 would escalate to level 2, which has 9 evaluable: the rule refuses, nothing is decided.
+    state = cohort(state, ['p16', 'p17', 'p18'], [false, false, false]);
+    expect(state.levels['1']).toEqual({ enrolled: 6, evaluable: 6, dlts: 1 });
+    expect(state.decisions).toHaveLength(decided);
+  });
+});
