@@ -40,6 +40,8 @@ export class TrialsController {
     @Res() response: FastifyReply,
   ) {
     const file = await this.exports.sdtm(protocolId, query, actor);
+    // Stored entries left out of the tables: listed in the zip's data-issues.csv.
+    response.header('X-Data-Issues', String(file.dataIssues));
     response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
   }
 
