@@ -161,7 +161,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
   describe('body size and doses', () => {
     it('refuses lymphodepletion at 1 cm and 0.5 kg (a BSA of 0.01 m², fludarabine 0.3 mg), naming both bounds', async () => {
       const fresh = await site.register();
-      await walkToRelease(fresh);
+      await site.released(fresh);
       const issues = await refused(() => site.post(fresh, { type: 'LYMPHODEPLETION_STARTED', data: { heightCm: 1, weightKg: 0.5 } }), 400);
       expect(issues).toEqual(['data.weightKg: a weight is at least 2 kg (a newborn at term)', 'data.heightCm: a height is at least 40 cm (a newborn at term)']);
       expect(await refused(() => site.post(fresh, { type: 'LYMPHODEPLETION_STARTED', data: { weightKg: 1e-300 } }), 400)).toEqual([
@@ -264,15 +264,4 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
       expect(Number(row.bytes)).toBeLessThan(20_000);
     });
   });
-
-  /** Consent through product release, at the test clock's now. */
-  async function walkToRelease(id: string) {
-    const { screening, attestations } = eligibleCd19Screening();
-    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
-    await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
-    await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
-    await site.record(id, 'ENROLLED');
-    await site.record(id, 'LEUKAPHERESIS_COMPLETED');
-    await site.record(id, 'PRODUCT_RELEASED', { lot: 'LOT-1' });
-  }
 });

@@ -1,7 +1,7 @@
-import { Anchor, Table, Text } from '@mantine/core';
+import { Table } from '@mantine/core';
 import type { DataIssue } from '../api/types';
-import { href } from '../lib/router';
 import { Section } from './Section';
+import { SubjectName } from './SubjectName';
 
 /**
  * The stored records an answer left out because they could not be used as they stand, so a reader
@@ -30,15 +30,7 @@ export function DataIssues({ issues, leftOutOf }: { issues: DataIssue[]; leftOut
             {issues.map((issue, i) => (
               <Table.Tr key={`${issue.patientId ?? 'anonymous'}-${issue.seq ?? 'row'}-${issue.field}-${i}`}>
                 <Table.Td className="nowrap">
-                  {issue.patientId !== null && issue.subjectId !== null ? (
-                    <Anchor href={href.patient(issue.patientId)} inherit>
-                      {issue.subjectId}
-                    </Anchor>
-                  ) : (
-                    <Text span inherit c="dimmed">
-                      another site
-                    </Text>
-                  )}
+                  <SubjectName patientId={issue.patientId} subjectId={issue.subjectId} />
                 </Table.Td>
                 <Table.Td className="num">{issue.seq ?? '—'}</Table.Td>
                 <Table.Td>{issue.type ?? 'stored record'}</Table.Td>

@@ -18,16 +18,8 @@ export interface StoredLogEntry {
   actorName: string;
 }
 
-interface RawEntry {
-  patientId: string;
-  seq: number | string;
-  type: string;
-  data: unknown;
-  occurredAt: unknown;
-  recordedAt: string;
-  actor: string;
-  actorName: string;
-}
+/** A row as the driver returns it: the seq may come as text, the data as the stored JSON text. */
+type RawEntry = Omit<StoredLogEntry, 'seq'> & { patientId: string; seq: number | string };
 
 /** A JSON column's value: parsed when it is text (SQLite, and PostgreSQL's text columns), as is otherwise; undefined when unparseable. */
 export function parseStoredJson(value: unknown): unknown {
