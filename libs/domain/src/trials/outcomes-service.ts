@@ -57,7 +57,7 @@ export class OutcomesService {
  * missed visit, the DLT window or follow-up ending) is not. The outcome events feed the measures.
  */
 function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[]): PatientLog {
-  const { trusted, issues } = screenLog(patient.id, log);
+  const { trusted, issues } = screenLog(patient.id, log, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
   const registration = trusted.find((e) => e.type === 'PATIENT_REGISTERED');
   const dataIssues: DataIssue[] = registration
     ? issues

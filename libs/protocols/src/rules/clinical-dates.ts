@@ -18,7 +18,8 @@ const utcDay = (at: string): string | undefined => {
   const ms = Date.parse(at);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 10);
 };
-const onOrAfter1900 = (at: string) => (utcDay(at) ?? '') >= EARLIEST_CLINICAL_DATE;
+/** An unparseable value passes: the format check beside it says what is wrong with it, once. */
+const onOrAfter1900 = (at: string) => (utcDay(at) ?? EARLIEST_CLINICAL_DATE) >= EARLIEST_CLINICAL_DATE;
 
 /** A calendar date (`1991-07-14`), 1900 or later. */
 export const clinicalDate = z.iso.date().refine(onOrAfter1900, notBefore1900);

@@ -55,12 +55,13 @@ const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
  * What the current schemas find wrong with one stored entry: its type, its clinical time, its data.
  * Empty for an entry every read model can use.
  */
-export function storedEntryProblems(entry: Pick<StoredEntry, 'type' | 'data' | 'occurredAt'>): Array<{ field: string; problem: string }> {
+export function storedEntryProblems(entry: Pick<StoredEntry, 'type' | 'data' | 'occurredAt'>, readsData = true): Array<{ field: string; problem: string }> {
   const problems: Array<{ field: string; problem: string }> = [];
   const at = entry.occurredAt;
   if (typeof at !== 'string' || !ISO_INSTANT.test(at) || Number.isNaN(Date.parse(at))) {
     problems.push({ field: 'occurredAt', problem: 'is not an ISO 8601 date-time' });
   }
+  if (!readsData) return problems;
   const schema = storedSchema(entry.type);
   if (!schema) return [...problems, { field: 'type', problem: 'is not an event of the vocabulary' }];
   if (typeof entry.data !== 'object' || entry.data === null || Array.isArray(entry.data)) {
@@ -74,15 +75,21 @@ export function storedEntryProblems(entry: Pick<StoredEntry, 'type' | 'data' | '
 }
 
 /**
- * Splits a patient's log into the entries the read models can trust and an issue for each they
- * cannot. The registration is kept whatever its problems (without it there is no patient to read):
- * its issues are listed and the reader copes with what it holds.
+ * Splits a patient's log into the entries a read model can trust and an issue for each it cannot.
+ * `dataOf` names the event types whose data the read model reads (all when not given): of the others
+ * only the clinical time is checked, so a read model lists only what it could not use. The
+ * registration is kept whatever its problems (without it there is no patient to read): its issues are
+ * listed and the reader copes with what it holds.
  */
-export function screenLog<T extends StoredEntry>(patientId: string, log: readonly T[]): { trusted: T[]; issues: DataIssue[] } {
+export function screenLog<T extends StoredEntry>(
+  patientId: string,
+  log: readonly T[],
+  dataOf?: readonly string[],
+): { trusted: T[]; issues: DataIssue[] } {
   const trusted: T[] = [];
   const issues: DataIssue[] = [];
   for (const entry of log) {
-    const problems = storedEntryProblems(entry);
+    const problems = storedEntryProblems(entry, !dataOf || dataOf.includes(entry.type));
     issues.push(...problems.map((p) => ({ patientId, seq: entry.seq, type: entry.type, ...p })));
     if (!problems.length || entry.type === 'PATIENT_REGISTERED') trusted.push(entry);
   }
