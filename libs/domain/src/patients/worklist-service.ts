@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Not, type FindOptionsWhere } from 'typeorm';
-import type { DataIssue, PatientContext } from '#protocols';
+import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
 import { PatientEntity } from '../persistence/entities';
 import { parseStoredJson } from '../persistence/stored-rows';
 import { type Actor, userIdOf } from '../engine/actor';
 import { Clock } from '../engine/clock';
-import { findProtocol } from '#protocols';
 import { protocolOf } from '../engine/require-protocol';
 import * as machine from '../engine/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
