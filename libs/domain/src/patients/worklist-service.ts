@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, Not, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
 import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
 import { PatientEntity } from '../persistence/entities';
 import { parseStoredJson } from '../persistence/stored-rows';
