@@ -131,13 +131,16 @@ const WRONG_FIELDS: Array<{ type: UserEventType; field: string; value: fc.Arbitr
   { type: 'SCREENING_DATA_RECORDED', field: 'conditions', value: notAnObject },
   { type: 'ELIGIBILITY_CONFIRMED', field: 'attestations', value: fc.oneof(fc.string({ maxLength: 5 }), fc.constant({}), fc.constant([1]), fc.constant([''])) },
   { type: 'PRODUCT_RELEASED', field: 'lot', value: notAString },
-  { type: 'LYMPHODEPLETION_STARTED', field: 'weightKg', value: fc.oneof(notANumber, fc.constantFrom(0, -5, 401)) },
+  { type: 'LYMPHODEPLETION_STARTED', field: 'weightKg', value: fc.oneof(notANumber, fc.constantFrom(0, -5, 1e-300, 1.9, 636)) },
+  { type: 'LYMPHODEPLETION_STARTED', field: 'heightCm', value: fc.oneof(notANumber, fc.constantFrom(0, 1, 39.9, 273)) },
   { type: 'INFUSION_COMPLETED', field: 'cellsPerKg', value: fc.oneof(notANumber, fc.constantFrom(0, -7e6)) },
   { type: 'ADVERSE_EVENT_REPORTED', field: 'grade', value: fc.oneof(notANumber, fc.constantFrom(0, 6, 2.5, -1)) },
   { type: 'ADVERSE_EVENT_REPORTED', field: 'related', value: notABoolean },
-  { type: 'ADVERSE_EVENT_REPORTED', field: 'onset', value: notADateTime },
-  { type: 'LAB_RESULT_RECORDED', field: 'value', value: notANumber },
-  { type: 'LAB_RESULT_RECORDED', field: 'collectedAt', value: notADateTime },
+  { type: 'ADVERSE_EVENT_REPORTED', field: 'onset', value: fc.oneof(notADateTime, fc.constant('1800-01-01')) },
+  // validData(…, 0, …) is an IL6 result in pg/mL: a negative or an impossibly high concentration is no value
+  { type: 'LAB_RESULT_RECORDED', field: 'value', value: fc.oneof(notANumber, fc.constantFrom(-1, -0.001, 2e6)) },
+  { type: 'LAB_RESULT_RECORDED', field: 'unit', value: fc.oneof(notAString, fc.constantFrom('copies/µg gDNA', '%', 'ng/mL')) },
+  { type: 'LAB_RESULT_RECORDED', field: 'collectedAt', value: fc.oneof(notADateTime, fc.constantFrom('1899-12-31', '1800-01-01T00:00:00Z')) },
   { type: 'LAB_RESULT_RECORDED', field: 'compartment', value: fc.oneof(fc.constantFrom('XX', 'pb', ''), fc.integer()) },
   { type: 'RESPONSE_ASSESSED', field: 'visit', value: notAString },
   { type: 'RESPONSE_ASSESSED', field: 'marrowBlastsPct', value: fc.oneof(notANumber, fc.constantFrom(-1, 101)) },
@@ -325,7 +328,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
         }
         return { term: ['Fatigue', 'Encephalopathy', 'Nausea'][v % 3], grade: 1 + (v % 5), onset: now, related: v % 2 === 0, serious: v % 3 === 0 };
       case 'LAB_RESULT_RECORDED':
-        return { code: ['IL6', 'CAR_COPIES', 'MRD', 'IFNG'][v % 4], compartment: ['PB', 'BM'][v % 2], value: v * 1.5, unit: 'pg/mL', collectedAt: now };
+        return { code: ['IL6', 'CAR_COPIES', 'MRD', 'IFNG'][v % 4], compartment: ['PB', 'BM'][v % 2], value: v * 1.5, unit: ['pg/mL', 'copies/µg gDNA', '%', 'pg/mL'][v % 4], collectedAt: now };
       case 'RESPONSE_ASSESSED':
         if (v % 3 === 1) return { visit: kind.response.visit, response: 'CR' };
         if (v % 3 === 2) return { ...kind.response, visit: 'M99' };

@@ -69,7 +69,10 @@ describe('exports', () => {
     expect(zip.status).toBe(200);
     expect(zip.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(zip.body as Buffer));
-    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'dm.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
+    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'data-issues.csv', 'dm.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
+    // no stored record was left out: the list of data issues is its header alone
+    expect(strFromU8(files['data-issues.csv'])).toBe('SUBJID,SEQ,TYPE,FIELD,PROBLEM\r\n');
+    expect(zip.headers['x-data-issues']).toBe('0');
     const ae = strFromU8(files['ae.csv']);
     expect(ae.split('\n')[0]).toContain('AETOXGR');
     expect(ae).toContain('Cytokine release syndrome');

@@ -170,6 +170,8 @@ describe('trial-specific rules through the API', () => {
     expect(first.result).toMatchObject({ grade: 3, scale: 'ASTCT CRS', dlt: true, provisional: true });
     expect(first.patient.record.dlts).toEqual([expect.objectContaining({ term: 'Cytokine release syndrome', grade: 3, provisional: true })]);
     const resolvedAt = new Date(Date.parse(onset) + 5 * DAY).toISOString().slice(0, 10);
+    // reported on the day it resolved: a resolution is not recorded before it happens
+    t.clock.advanceDays(5);
     const resolved = await site.record(id, 'ADVERSE_EVENT_REPORTED', { ...report, resolvedAt });
     expect(resolved.result).toMatchObject({ grade: 3, dlt: false });
     expect(resolved.patient.record.dlts).toEqual([]);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { adverseEventReportSchema } from './rules/ctcae';
+import { clinicalDateOrDateTime } from './rules/clinical-dates';
+import { labResultProblems } from './rules/lab-results';
+import { bodySizePairProblem, heightCmSchema, weightKgSchema } from './rules/body-size';
 
 /** Events a person or an integration may post (api.md, "The event vocabulary"). */
 export const USER_EVENT_TYPES = [
@@ -57,22 +60,34 @@ export interface ClinicalEvent<TData = Record<string, unknown>> {
   data: TData;
 }
 
-const isoDateTime = z.iso.datetime({ offset: true });
-const isoDate = z.iso.date();
 const shortText = z.string().trim().min(1).max(500);
 
-/** An AE report: a CTCAE grade, or the CRS or ICANS findings the grade is computed from (rules/ctcae.ts). */
-export const adverseEventDataSchema = adverseEventReportSchema;
+/**
+ * An AE report: a CTCAE grade, or the CRS or ICANS findings the grade is computed from (rules/ctcae.ts),
+ * its onset and resolution dated 1900 or later.
+ */
+export const adverseEventDataSchema = adverseEventReportSchema.superRefine((report, ctx) => {
+  for (const field of ['onset', 'resolvedAt'] as const) {
+    const at = report[field];
+    if (at === undefined) continue;
+    const dated = clinicalDateOrDateTime.safeParse(at);
+    if (!dated.success) ctx.addIssue({ code: 'custom', path: [field], message: dated.error.issues[0]?.message ?? 'not a clinical date' });
+  }
+});
 
+/** A lab result: a listed code in one of its units and within its physical bounds (rules/lab-results.ts), or an unlisted code as sent. */
 export const labResultDataSchema = z
   .object({
     code: z.string().trim().min(1).max(40),
     compartment: z.enum(['PB', 'BM', 'LN', 'CSF']).optional(),
     value: z.number().finite(),
     unit: z.string().trim().min(1).max(40),
-    collectedAt: z.union([isoDateTime, isoDate]),
+    collectedAt: clinicalDateOrDateTime,
   })
-  .strict();
+  .strict()
+  .superRefine((result, ctx) => {
+    for (const problem of labResultProblems(result)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+  });
 
 export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
 export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
@@ -108,19 +123,24 @@ export const baseEventDataSchemas = {
   LEUKAPHERESIS_COMPLETED: empty,
   PRODUCT_RELEASED: z.object({ lot: z.string().trim().min(1).max(60).optional() }).strict(),
   MANUFACTURING_FAILED: z.object({ reason: shortText }).strict(),
+  /** Height and weight on the day (else the registered ones), each within a person's bounds (rules/body-size.ts). */
   LYMPHODEPLETION_STARTED: z
-    .object({ weightKg: z.number().positive().max(400).optional(), heightCm: z.number().positive().max(260).optional() })
-    .strict(),
+    .object({ weightKg: weightKgSchema.optional(), heightCm: heightCmSchema.optional() })
+    .strict()
+    .superRefine((body, ctx) => {
+      const problem = bodySizePairProblem(body.heightCm, body.weightKg);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['weightKg'], message: problem });
+    }),
   LYMPHODEPLETION_COMPLETED: empty,
   INFUSION_COMPLETED: z
-    .object({ cellsPerKg: z.number().positive().finite(), weightKg: z.number().positive().max(400).optional() })
+    .object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional() })
     .strict(),
   ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
   /** The investigator's call on whether a reported AE (named by term and onset) is dose-limiting. */
   DLT_ADJUDICATED: z
     .object({
       term: z.string().trim().min(1).max(200),
-      onset: z.union([isoDateTime, isoDate]),
+      onset: clinicalDateOrDateTime,
       dlt: z.boolean(),
       rationale: shortText,
     })

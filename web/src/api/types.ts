@@ -87,6 +87,20 @@ export interface Notification {
   readAt: string | null;
 }
 
+/**
+ * A stored record a read model left out because it could not use it (a value from before today's
+ * bounds, an unparseable date, a missing field): the patient (null for another site's), the log
+ * entry (null: the patient's stored row), the field and what is wrong.
+ */
+export interface DataIssue {
+  patientId: string | null;
+  subjectId: string | null;
+  seq: number | null;
+  type: string | null;
+  field: string;
+  problem: string;
+}
+
 export interface Worklist {
   now: string;
   user: User;
@@ -95,6 +109,7 @@ export interface Worklist {
   visits: { dueToday: WorklistVisit[]; overdue: WorklistVisit[] };
   dltWindows: WorklistDltWindow[];
   notifications: { unread: number; items: Notification[] };
+  dataIssues: DataIssue[];
   truncated?: boolean;
 }
 
@@ -417,4 +432,6 @@ export interface Outcomes extends OutcomeGroup {
   protocol: string;
   asOf: string;
   cohorts: Array<OutcomeGroup & { cohort: string }>;
+  /** Stored records left out of these outcomes. */
+  dataIssues: DataIssue[];
 }

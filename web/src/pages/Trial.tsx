@@ -5,6 +5,7 @@ import { protocolDefinition, protocolSummaries } from '../api/cache';
 import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
+import { DataIssues } from '../components/DataIssues';
 import { Section } from '../components/Section';
 import { Stat } from '../components/Stat';
 import { formatDateTime, formatLevel, formatPercent, sentence } from '../lib/format';
@@ -165,6 +166,8 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
           </Grid.Col>
         </Grid>
       </Section>
+
+      <DataIssues issues={outcomes.dataIssues ?? []} leftOutOf="the outcomes above" />
 
       <Section title="Protocol state machine" description="Generated from the machine the engine runs; events label the transitions." testId="diagram-section">
         <StateDiagram protocolId={protocol.id} version={protocol.version} />

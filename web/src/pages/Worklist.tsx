@@ -7,6 +7,7 @@ import { StateBadge } from '../components/Badges';
 import { ClinicalDate } from '../components/Dates';
 import { LoadError, Loading, NoData } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
+import { DataIssues } from '../components/DataIssues';
 import { Section } from '../components/Section';
 import { Stat } from '../components/Stat';
 import { formatDateTime, formatRange, formatStudyDay, humanizeState, studyDay } from '../lib/format';
@@ -38,6 +39,8 @@ export function Worklist() {
           Your sites have more active patients past Day 0 than the worklist walks: the visits and DLT windows of some are not listed.
         </Text>
       )}
+
+      <DataIssues issues={w.dataIssues ?? []} leftOutOf="the visits and DLT windows below" />
 
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 7 }}>

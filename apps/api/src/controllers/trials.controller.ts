@@ -85,6 +85,8 @@ export class TrialsController {
     // One record per patient exported (one without a patient when there were none), naming the file.
     const exported: AccessEntry = { subject: file.fileName, details: { domain: query.domain ?? 'all' } };
     await this.access.record(caller, 'export.sdtm', file.patientIds.length ? file.patientIds.map((patientId) => ({ ...exported, patientId })) : [exported]);
+    // Stored entries left out of the tables: listed in the zip's data-issues.csv.
+    response.header('X-Data-Issues', String(file.dataIssues));
     response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
   }
 

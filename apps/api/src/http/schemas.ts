@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '#domain';
+import { bodySizePairProblem, clinicalDate, clinicalDateTime, heightCmSchema, weightKgSchema } from '#protocols';
 
 const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
 
@@ -11,11 +12,15 @@ export const registerPatientSchema = z
     subjectId: code(60),
     siteId: code(60),
     sex: z.enum(['female', 'male', 'other', 'unknown']),
-    birthDate: z.iso.date(),
-    weightKg: z.number().positive().max(400),
-    heightCm: z.number().min(30).max(260),
+    birthDate: clinicalDate,
+    weightKg: weightKgSchema,
+    heightCm: heightCmSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    const problem = bodySizePairProblem(body.heightCm, body.weightKg);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['weightKg'], message: problem });
+  });
 export type RegisterPatientBody = z.infer<typeof registerPatientSchema>;
 
 /** An electronic signature: the signer's signing password, re-entered, and what the signature means. */
@@ -24,7 +29,7 @@ const signatureSchema = z.object({ password: z.string().min(1).max(200), meaning
 export const postEventSchema = z
   .object({
     type: z.string().min(1).max(60),
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    occurredAt: clinicalDateTime.optional(),
     data: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().trim().min(1).max(2000).optional(),
     signature: signatureSchema.optional(),
@@ -40,7 +45,7 @@ export type SignedActBody = z.infer<typeof signedActSchema>;
  * The bodies of the report routes: the event's data at the top level, plus the event's own
  * `occurredAt` and `reason`. The data itself is validated by the patient's protocol, like any event.
  */
-const reportEnvelope = { occurredAt: z.iso.datetime({ offset: true }).optional(), reason: z.string().trim().min(1).max(2000).optional() };
+const reportEnvelope = { occurredAt: clinicalDateTime.optional(), reason: z.string().trim().min(1).max(2000).optional() };
 export const observationSchema = z.looseObject({ ...reportEnvelope, code: z.string(), value: z.number(), unit: z.string(), collectedAt: z.string() });
 export const adverseEventSchema = z.looseObject({ ...reportEnvelope, term: z.string(), onset: z.string() });
 export type ClinicalReportBody = { occurredAt?: string; reason?: string } & Record<string, unknown>;

@@ -17,25 +17,41 @@ export interface Replay {
   final: AnyMachineSnapshot | undefined;
 }
 
+export interface ReplayOptions {
+  /** Keep the engine's answer to each event (the exports read them, the audit does not). */
+  answers?: boolean;
+  /**
+   * Called for an entry the machine or the protocol could not take (it threw): the entry is skipped
+   * and the replay goes on. Without it (the audit), the error propagates.
+   */
+  onUnreadable?: (entry: LogEntry, error: unknown) => void;
+}
+
 /**
  * Replays a patient's log from registration through the protocol's machine: the snapshot it ends
- * in and, when asked for (the exports read them, the audit does not), the engine's answer to each event.
+ * in and, when asked for, the engine's answer to each event.
  */
 export function replayLog(protocol: Protocol, log: readonly LogEntry[]): Replay;
-export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: { answers: true }): Replay & { answers: ReplayedAnswers };
-export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: { answers?: boolean } = {}): Replay & { answers?: ReplayedAnswers } {
+export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: ReplayOptions & { answers: true }): Replay & { answers: ReplayedAnswers };
+export function replayLog(protocol: Protocol, log: readonly LogEntry[], options: ReplayOptions = {}): Replay & { answers?: ReplayedAnswers } {
   const answers: ReplayedAnswers | undefined = options.answers ? new Map() : undefined;
   const registration = log.find((e) => e.type === 'PATIENT_REGISTERED');
   if (!registration) return { final: undefined, ...(answers ? { answers } : {}) };
-  const p = registration.data as unknown as PatientDemographics;
+  const p = (registration.data ?? {}) as unknown as PatientDemographics;
   let snapshot: AnyMachineSnapshot = machine.startMachine(protocol, {
     patient: { subjectId: p.subjectId, sex: p.sex, birthDate: p.birthDate, weightKg: p.weightKg, heightCm: p.heightCm },
   }).snapshot;
   for (const entry of log) {
     if (entry === registration) continue;
     const event: ClinicalEvent = { type: entry.type as ClinicalEventType, occurredAt: entry.occurredAt, data: entry.data };
-    answers?.set(entry.seq, protocol.answer(machine.contextOf(snapshot), event));
-    snapshot = machine.stepMachine(protocol, snapshot, event).next;
+    try {
+      const answer = answers ? protocol.answer(machine.contextOf(snapshot), event) : undefined;
+      snapshot = machine.stepMachine(protocol, snapshot, event).next;
+      answers?.set(entry.seq, answer);
+    } catch (error) {
+      if (!options.onUnreadable) throw error;
+      options.onUnreadable(entry, error);
+    }
   }
   return { final: snapshot, ...(answers ? { answers } : {}) };
 }

@@ -5,9 +5,13 @@ import { insertRows } from '../persistence/insert-rows';
 import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol, TrialState } from '#protocols';
 import {
+  birthDateRefusals,
   doseLevelForNextPatient,
   escalationNote,
   evaluationTouched,
+  FUTURE_TOLERANCE_MINUTES,
+  futureDateRefusals,
+  isInFuture,
   isSchedulerEventType,
   isUserEventType,
   movesTrial,
@@ -82,8 +86,6 @@ interface Effects {
   outbox: OutboxEntity[];
 }
 
-const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-
 /**
  * Applies one event to one patient (design.md, "The path of one event"): validate, lock and load,
  * compute the pure transition, then in the same transaction save the snapshot under optimistic
@@ -114,8 +116,10 @@ export class WorkflowEngine {
     }
     const protocol = trial.forCohort(cohort);
     const demographics: PatientDemographics = { subjectId: command.subjectId, ...command.patient };
-    const { snapshot, actions } = machine.startMachine(protocol, { patient: demographics });
     const now = this.clock.now().toISOString();
+    const implausibleBirth = birthDateRefusals(demographics.birthDate, now);
+    if (implausibleBirth.length) throw new RefusedError('Registration refused', implausibleBirth);
+    const { snapshot, actions } = machine.startMachine(protocol, { patient: demographics });
     const patientId = randomUUID();
 
     const { patient, effects } = await this.tx.run(async (manager) => {
@@ -280,7 +284,7 @@ export class WorkflowEngine {
     const handled = machine.handledEvents(snapshot).posted;
     if (!handled.includes(type)) throw new EventNotAcceptedError(type, patient.state, handled);
     const context = machine.contextOf(snapshot);
-    const reasons = protocol.refusals(context, event);
+    const reasons = [...futureDateRefusals(event, now.toISOString()), ...protocol.refusals(context, event)];
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
     let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
     if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event, patientId));
@@ -419,8 +423,8 @@ export class WorkflowEngine {
     if (given === undefined) return now.toISOString();
     const at = Date.parse(given);
     if (Number.isNaN(at)) throw new InvalidInputError('occurredAt is not a date-time.', ['occurredAt must be ISO 8601 with an offset']);
-    if (at - now.getTime() > FUTURE_TOLERANCE_MS) {
-      throw new RefusedError('occurredAt refused', [`occurredAt ${given} is more than 5 minutes in the future`]);
+    if (isInFuture(given, now.toISOString())) {
+      throw new RefusedError('occurredAt refused', [`occurredAt ${given} is more than ${FUTURE_TOLERANCE_MINUTES} minutes in the future`]);
     }
     return new Date(at).toISOString();
   }

@@ -1,4 +1,4 @@
-import type { ResponseCriteria } from '#protocols';
+import type { DataIssue, ResponseCriteria } from '#protocols';
 import type { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import type { PatientView } from '../patients/patient-view';
 
@@ -28,4 +28,6 @@ export interface PatientExportInput {
   computed: EngineAnswer;
   /** The response criteria of the patient's protocol (and cohort): ALL or Lugano 2014. */
   responseCriteria: ResponseCriteria;
+  /** Stored entries left out of `events` (and so of the export), and why. */
+  dataIssues: DataIssue[];
 }

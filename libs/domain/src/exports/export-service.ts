@@ -1,26 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { type DataIssue, screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
 import type { Protocol, TrialState } from '#protocols';
 import { protocolOf, requireProtocol } from '../engine/require-protocol';
-import { PatientEntity, PatientEventEntity, TrialEntity } from '../persistence/entities';
+import { PatientEntity, TrialEntity } from '../persistence/entities';
+import { PATIENT_ROW_COLUMNS, readStoredLogs } from '../persistence/stored-rows';
 import type { Actor } from '../engine/actor';
 import { Clock } from '../engine/clock';
 import { replayLog } from '../audit/replay';
 import { PatientService } from '../patients/patient-service';
 import { toPatientView } from '../patients/patient-view';
-import { patientFhirBundle } from './fhir-bundle';
+import { dataIssuesBundle, patientFhirBundle } from './fhir-bundle';
 import { researchStudyStatus } from './fhir-terms';
 import { sdtmTables, type SdtmDomain } from './sdtm';
-import { toCsv } from './csv';
+import { toCsv, type ExportTable } from './csv';
 import type { LoggedEvent, PatientExportInput } from './export-input';
-
-/** The columns of the patient row an export reads: everything but the stored snapshot (the replay gives the record). */
-const EXPORTED_PATIENT_COLUMNS = {
-  id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true,
-  version: true, lastSeq: true, lastHash: true, day0: true, doseLevel: true, registeredAt: true, updatedAt: true,
-} as const;
 
 /** FHIR R4 and CDISC SDTM exports of the event log. */
 @Injectable()
@@ -31,13 +27,24 @@ export class ExportService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The patient's FHIR bundle. Stored entries the current schemas refuse are left out and listed in
+   * an OperationOutcome of the bundle; a record that cannot be exported at all still answers, with
+   * the study and the OperationOutcome saying why.
+   */
   async fhir(patientId: string, actor: Actor) {
     const patient = await this.patients.visible(patientId, actor);
     const [input] = await this.inputs([patient]);
     const protocol = protocolOf(patient);
     const now = this.clock.now().toISOString();
     const status = await this.studyStatus(protocol, now);
-    return patientFhirBundle({ ...input, protocol: { ...protocol.spec, ...(status ? { status } : {}) }, generatedAt: now });
+    const bundleInput = { ...input, protocol: { ...protocol.spec, ...(status ? { status } : {}) }, generatedAt: now };
+    try {
+      return patientFhirBundle(bundleInput);
+    } catch (error) {
+      const issue = unreadableEntry(patient.id, { type: null }, error, 'record');
+      return dataIssuesBundle(bundleInput, [...input.dataIssues, { ...issue, problem: `could not be exported: ${issue.problem.replace(/^could not be read: /, '')}` }]);
+    }
   }
 
   /** SDTM domains of a protocol version, for the patients of the caller's sites: one CSV, or all of them in a zip. */
@@ -49,18 +56,28 @@ export class ExportService {
         protocolVersion: protocol.version,
         ...(actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
       },
-      select: EXPORTED_PATIENT_COLUMNS,
+      // everything but the stored snapshot: the replay gives the record
+      select: PATIENT_ROW_COLUMNS,
       order: { registeredAt: 'ASC', id: 'ASC' },
     });
-    const tables = sdtmTables({ protocol: protocol.spec, patients: await this.inputs(patients) });
+    const inputs = await this.inputs(patients);
+    const dataIssues = inputs.flatMap((input) => input.dataIssues);
+    const tables = sdtmTables({ protocol: protocol.spec, patients: inputs }, dataIssues);
     const name = `${protocol.id}-v${protocol.version}`;
     // The patients exported, for the access audit.
     const patientIds = patients.map((p) => p.id);
     if (options.domain) {
-      return { fileName: `${name}-${options.domain.toLowerCase()}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(toCsv(tables[options.domain])), patientIds };
+      return {
+        fileName: `${name}-${options.domain.toLowerCase()}.csv`,
+        contentType: 'text/csv; charset=utf-8',
+        body: Buffer.from(toCsv(tables[options.domain])),
+        dataIssues: dataIssues.length,
+        patientIds,
+      };
     }
     const files = Object.fromEntries(Object.entries(tables).map(([domain, table]) => [`${domain.toLowerCase()}.csv`, strToU8(toCsv(table))]));
-    return { fileName: `${name}-sdtm.zip`, contentType: 'application/zip', body: Buffer.from(zipSync(files)), patientIds };
+    files['data-issues.csv'] = strToU8(toCsv(dataIssuesTable(dataIssues, patients)));
+    return { fileName: `${name}-sdtm.zip`, contentType: 'application/zip', body: Buffer.from(zipSync(files)), dataIssues: dataIssues.length, patientIds };
   }
 
   /** The R4 status of the patient's study, from the trial row (none before the trial has one). */
@@ -69,38 +86,46 @@ export class ExportService {
     return trial ? researchStudyStatus(protocol.spec, trial.state as unknown as TrialState, now) : undefined;
   }
 
-  /** Each patient's log, replayed once: the record it ends in and the engine's answer to each event. */
+  /**
+   * Each patient's log, screened and replayed once: the record it ends in, the engine's answer to
+   * each event, and the stored entries left out (the schemas refuse them, or the replay could not
+   * take them).
+   */
   private async inputs(patients: PatientEntity[]): Promise<PatientExportInput[]> {
     if (!patients.length) return [];
-    const logs = await this.logsOf(patients.map((p) => p.id));
+    const logs = await readStoredLogs(this.dataSource, patients.map((p) => p.id));
     const now = this.clock.now();
     return patients.map((patient) => {
       const protocol = protocolOf(patient);
-      const log = logs.get(patient.id) ?? [];
-      const { final, answers } = replayLog(protocol, log, { answers: true });
-      if (!final) throw new Error(`the log of patient ${patient.id} has no registration to replay from`);
+      const { trusted, issues } = screenLog(patient.id, logs.get(patient.id) ?? []);
+      const log = trusted as LoggedEvent[];
+      const dataIssues: DataIssue[] = [...issues];
+      const { final, answers } = replayLog(protocol, log, {
+        answers: true,
+        onUnreadable: (entry, error) => dataIssues.push(unreadableEntry(patient.id, entry, error)),
+      });
+      if (!final) dataIssues.push({ patientId: patient.id, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration to replay from' });
+      const skipped = new Set(dataIssues.map((i) => i.seq));
       return {
         patient,
-        record: toPatientView(patient, protocol, now, final).record,
-        events: log,
+        record: toPatientView(patient, protocol, now, final ?? replayLog(protocol, [REGISTRATION_PLACEHOLDER]).final).record,
+        events: log.filter((e) => e.type === 'PATIENT_REGISTERED' || !skipped.has(e.seq)),
         computed: (event) => answers.get(event.seq),
         responseCriteria: protocol.spec.responseCriteria,
+        dataIssues,
       };
     });
   }
+}
 
-  private async logsOf(patientIds: string[]): Promise<Map<string, LoggedEvent[]>> {
-    const events = await this.dataSource.getRepository(PatientEventEntity).find({
-      where: { patientId: In(patientIds) },
-      select: { patientId: true, seq: true, type: true, data: true, actor: true, actorName: true, occurredAt: true, recordedAt: true },
-      order: { patientId: 'ASC', seq: 'ASC' },
-    });
-    const logs = new Map<string, LoggedEvent[]>();
-    for (const { patientId, ...event } of events) {
-      const log = logs.get(patientId);
-      if (log) log.push(event);
-      else logs.set(patientId, [event]);
-    }
-    return logs;
-  }
+/** A registration with no demographics: the replay of a log that has none starts from it. */
+const REGISTRATION_PLACEHOLDER = { seq: 0, type: 'PATIENT_REGISTERED', data: {}, occurredAt: '' };
+
+/** The stored entries an export left out, one row per problem, the patient named by its subject id. */
+function dataIssuesTable(issues: readonly DataIssue[], patients: readonly PatientEntity[]): ExportTable {
+  const subjects = new Map(patients.map((p) => [p.id, p.subjectId]));
+  return {
+    columns: ['SUBJID', 'SEQ', 'TYPE', 'FIELD', 'PROBLEM'],
+    rows: issues.map((i) => ({ SUBJID: subjects.get(i.patientId) ?? null, SEQ: i.seq, TYPE: i.type, FIELD: i.field, PROBLEM: i.problem })),
+  };
 }

@@ -5,6 +5,7 @@ import type {
   Extension,
   Observation,
   ObservationComponent,
+  OperationOutcome,
   Patient,
   ResearchStudy,
   ResearchSubject,
@@ -12,6 +13,7 @@ import type {
   Specimen,
 } from '@medplum/fhirtypes';
 import { type AdverseEventFact, adverseEventFacts, labResultFacts, type LabResultFact, type ResponseFact, responseFacts } from './clinical-facts';
+import type { DataIssue } from '#protocols';
 import type { PatientExportInput } from './export-input';
 import {
   EXPORT_URLS,
@@ -79,13 +81,42 @@ export function patientFhirBundle(input: PatientFhirBundleInput): Bundle {
   for (const assessed of responseFacts(events, computed)) {
     entries.push(entry(urnUuid(`response/${patient.id}/${assessed.seq}`), responseObservation(assessed, input, urls.patient)));
   }
+  if (input.dataIssues.length) entries.push(entry(urnUuid(`data-issues/${patient.id}`), dataIssuesOutcome(input.dataIssues)));
+  return bundleOf(input, entries);
+}
+
+/**
+ * What is left of the bundle when the record cannot be exported at all: the study, and an
+ * OperationOutcome naming what could not be read.
+ */
+export function dataIssuesBundle(input: PatientFhirBundleInput, issues: readonly DataIssue[]): Bundle {
+  const study = urnUuid(`research-study/${input.protocol.id}@${input.protocol.version}`);
+  return bundleOf(input, [entry(study, researchStudy(input)), entry(urnUuid(`data-issues/${input.patient.id}`), dataIssuesOutcome(issues))]);
+}
+
+function bundleOf({ patient, events, generatedAt }: PatientFhirBundleInput, entries: BundleEntry[]): Bundle {
   const lastSeq = Math.max(0, ...events.map((e) => e.seq));
   return {
     resourceType: 'Bundle',
     identifier: { system: 'urn:ietf:rfc:3986', value: urnUuid(`bundle/${patient.id}/${lastSeq}`) },
     type: 'collection',
-    timestamp: input.generatedAt,
+    timestamp: generatedAt,
     entry: entries,
+  };
+}
+
+/**
+ * The stored log entries the bundle leaves out, as warnings: each names the entry (its seq and
+ * type), the field and what is wrong, so the record can be corrected at the site.
+ */
+function dataIssuesOutcome(issues: readonly DataIssue[]): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((i) => ({
+      severity: 'warning',
+      code: 'invalid',
+      diagnostics: `${i.seq === null ? 'the patient record' : `log entry ${i.seq}${i.type ? ` (${i.type})` : ''}`}: ${i.field} ${i.problem}; left out of this export`,
+    })),
   };
 }
 

@@ -89,6 +89,7 @@ export class PatientLogBuilder {
       record: view.record,
       events,
       computed: (event) => answers.get(event.seq),
+      dataIssues: [],
       responseCriteria: this.protocol.spec.responseCriteria,
     };
   }

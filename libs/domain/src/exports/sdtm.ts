@@ -1,4 +1,4 @@
-import { ageOn } from '#protocols';
+import { ageOn, type DataIssue, unreadableEntry } from '#protocols';
 import { adverseEventFacts, labResultFacts, responseFacts } from './clinical-facts';
 import type { ExportTable } from './csv';
 import type { PatientExportInput } from './export-input';
@@ -44,24 +44,38 @@ export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
  * CTCAE/ASTCT grade, SUPPAE for the DLT call and the grading scale (non-standard qualifiers), RS for
  * each overall response and LB for each lab result. Dates are ISO 8601 in UTC.
  */
-export function sdtmTables(input: SdtmInput): Record<SdtmDomain, ExportTable> {
+export function sdtmTables(input: SdtmInput, dataIssues: DataIssue[] = []): Record<SdtmDomain, ExportTable> {
   const rows: Record<SdtmDomain, Row[]> = { DM: [], EX: [], AE: [], SUPPAE: [], RS: [], LB: [] };
   const patients = [...input.patients].sort((a, b) => compare(usubjid(input.protocol, a), usubjid(input.protocol, b)));
   for (const patient of patients) {
-    const keys = { STUDYID: input.protocol.id, USUBJID: usubjid(input.protocol, patient) };
-    rows.DM.push({ ...keys, DOMAIN: 'DM', ...demographics(input.protocol, patient) });
-    rows.EX.push(...numbered('EXSEQ', exposure(input.protocol, patient)).map((row) => ({ ...keys, DOMAIN: 'EX', ...row })));
-    const { ae, suppae } = adverseEvents(patient);
-    rows.AE.push(...ae.map((row) => ({ ...keys, DOMAIN: 'AE', ...row })));
-    rows.SUPPAE.push(...suppae.map((row) => ({ STUDYID: keys.STUDYID, RDOMAIN: 'AE', USUBJID: keys.USUBJID, ...row })));
-    rows.RS.push(...numbered('RSSEQ', responses(patient)).map((row) => ({ ...keys, DOMAIN: 'RS', ...row })));
-    rows.LB.push(...numbered('LBSEQ', labResults(patient)).map((row) => ({ ...keys, DOMAIN: 'LB', ...row })));
+    // A patient whose record cannot be exported is left out and listed; the others are exported.
+    try {
+      const own = patientRows(input.protocol, patient);
+      for (const domain of Object.keys(rows) as SdtmDomain[]) rows[domain].push(...own[domain]);
+    } catch (error) {
+      const issue = unreadableEntry(patient.patient.id, { type: null }, error, 'record');
+      dataIssues.push({ ...issue, problem: `could not be exported: ${issue.problem.replace(/^could not be read: /, '')}` });
+    }
   }
   const table = (domain: SdtmDomain): ExportTable => ({
     columns: [...SDTM_COLUMNS[domain]],
     rows: rows[domain].map((row) => Object.fromEntries(SDTM_COLUMNS[domain].map((column) => [column, row[column] ?? null]))),
   });
   return { DM: table('DM'), EX: table('EX'), AE: table('AE'), SUPPAE: table('SUPPAE'), RS: table('RS'), LB: table('LB') };
+}
+
+/** One patient's rows of every domain. */
+function patientRows(protocol: SdtmProtocol, patient: PatientExportInput): Record<SdtmDomain, Row[]> {
+  const keys = { STUDYID: protocol.id, USUBJID: usubjid(protocol, patient) };
+  const { ae, suppae } = adverseEvents(patient);
+  return {
+    DM: [{ ...keys, DOMAIN: 'DM', ...demographics(protocol, patient) }],
+    EX: numbered('EXSEQ', exposure(protocol, patient)).map((row) => ({ ...keys, DOMAIN: 'EX', ...row })),
+    AE: ae.map((row) => ({ ...keys, DOMAIN: 'AE', ...row })),
+    SUPPAE: suppae.map((row) => ({ STUDYID: keys.STUDYID, RDOMAIN: 'AE', USUBJID: keys.USUBJID, ...row })),
+    RS: numbered('RSSEQ', responses(patient)).map((row) => ({ ...keys, DOMAIN: 'RS', ...row })),
+    LB: numbered('LBSEQ', labResults(patient)).map((row) => ({ ...keys, DOMAIN: 'LB', ...row })),
+  };
 }
 
 function usubjid(protocol: SdtmProtocol, { patient }: PatientExportInput): string {

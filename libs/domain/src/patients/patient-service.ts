@@ -7,7 +7,8 @@ import { Clock } from '../engine/clock';
 import { protocolOf } from '../engine/require-protocol';
 import * as machine from '../engine/machine-boundary';
 import { NotFoundError } from '../errors';
-import { toPatientView } from './patient-view';
+import { readablePatientView } from './patient-view';
+import { readPatientRows } from '../persistence/stored-rows';
 
 export interface PatientFilter {
   protocolId?: string;
@@ -29,7 +30,7 @@ export class PatientService {
 
   async get(patientId: string, actor: Actor) {
     const patient = await this.visible(patientId, actor);
-    return toPatientView(patient, protocolOf(patient), this.clock.now());
+    return readablePatientView(patient, protocolOf(patient), this.clock.now());
   }
 
   async list(filter: PatientFilter, actor: Actor) {
@@ -41,15 +42,19 @@ export class PatientService {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.siteId ? { siteId: filter.siteId } : actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
     };
-    const [rows, total] = await this.dataSource.getRepository(PatientEntity).findAndCount({
+    const [listed, total] = await this.dataSource.getRepository(PatientEntity).findAndCount({
       where,
+      select: { id: true },
       order: { registeredAt: 'ASC', id: 'ASC' },
       take: filter.limit,
       skip: filter.offset,
     });
+    // Snapshots are parsed row by row: one that is not JSON is that patient's data issue, not a failed list.
+    const byId = new Map((await readPatientRows(this.dataSource, listed.map((p) => p.id))).map((p) => [p.id, p]));
+    const rows = listed.map((p) => byId.get(p.id)).filter((p): p is PatientEntity => p !== undefined);
     const now = this.clock.now();
     return {
-      items: rows.map((p) => toPatientView(p, protocolOf(p), now)),
+      items: rows.map((p) => readablePatientView(p, protocolOf(p), now)),
       total,
       limit: filter.limit,
       offset: filter.offset,
@@ -76,8 +81,12 @@ export class PatientService {
     return { patientId, day0: patient.day0, now, visits: protocol.schedule(context, now) };
   }
 
+  /**
+   * The patient row, if the actor may see it. Its snapshot is parsed on its own: one that is not
+   * JSON reads as undefined, which the patient view reports as a data issue.
+   */
   async visible(patientId: string, actor: Actor): Promise<PatientEntity> {
-    const patient = await this.dataSource.getRepository(PatientEntity).findOneBy({ id: patientId });
+    const [patient] = await readPatientRows(this.dataSource, [patientId]);
     if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     return patient;
   }

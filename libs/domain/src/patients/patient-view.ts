@@ -1,5 +1,5 @@
 import type { AnyMachineSnapshot } from 'xstate';
-import type { Protocol } from '#protocols';
+import type { DataIssue, PatientDemographics, Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../engine/machine-boundary';
 
@@ -52,3 +52,29 @@ export function toPatientView(
 }
 
 export type PatientView = ReturnType<typeof toPatientView>;
+
+/**
+ * The patient as far as its row can be read when its stored snapshot cannot (an odd stored
+ * record): the row's own columns, an empty record, nothing accepted or planned, and the data issue.
+ * A list of patients keeps answering for the others, and this one says what is wrong with it.
+ */
+export function unreadablePatientView(patient: PatientEntity, protocol: Protocol, now: Date, error: unknown) {
+  const blank = machine.startMachine(protocol, { patient: { subjectId: patient.subjectId } as PatientDemographics }).snapshot;
+  const issue: DataIssue = {
+    patientId: patient.id,
+    seq: patient.lastSeq,
+    type: null,
+    field: 'snapshot',
+    problem: `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+  };
+  return { ...toPatientView(patient, protocol, now, blank), stateValue: null, acceptedEvents: [], nextVisits: [], dataIssues: [issue] };
+}
+
+/** The patient view, or what its row says when the stored snapshot cannot be read. */
+export function readablePatientView(patient: PatientEntity, protocol: Protocol, now: Date) {
+  try {
+    return toPatientView(patient, protocol, now);
+  } catch (error) {
+    return unreadablePatientView(patient, protocol, now, error);
+  }
+}

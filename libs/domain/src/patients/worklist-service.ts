@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, Not, type FindOptionsWhere } from 'typeorm';
+import { DataSource, In, type FindOptionsWhere } from 'typeorm';
+import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
 import { PatientEntity } from '../persistence/entities';
+import { parseStoredJson } from '../persistence/stored-rows';
 import { type Actor, userIdOf } from '../engine/actor';
 import { Clock } from '../engine/clock';
-import { protocolOf, requireProtocol } from '../engine/require-protocol';
+import { protocolOf } from '../engine/require-protocol';
 import * as machine from '../engine/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
 
@@ -71,37 +73,65 @@ export class WorklistService {
       .addGroupBy('p.status')
       .getRawMany();
 
-    // Only patients past Day 0 have visits and DLT windows.
-    const walked = await repo.find({
-      where: { ...where, status: 'active', day0: Not(IsNull()) },
-      order: { day0: 'ASC', id: 'ASC' },
-      take: WALKED_PATIENTS + 1,
-    });
+    // Only patients past Day 0 have visits and DLT windows. The snapshot is read raw and parsed
+    // per row, so one row that is not JSON is one data issue, not a failed worklist.
+    const walked: WalkedRow[] = await repo
+      .createQueryBuilder('p')
+      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
+      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
+      .where(actor.siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: actor.siteIds })
+      .andWhere("p.status = 'active' AND p.day0 IS NOT NULL")
+      .orderBy('p.day0', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(WALKED_PATIENTS + 1)
+      .getRawMany();
     const truncated = walked.length > WALKED_PATIENTS;
     const dueToday: WorklistVisit[] = [];
     const overdue: Array<WorklistVisit & { daysOverdue: number }> = [];
     const dltWindows: WorklistDltWindow[] = [];
-    for (const patient of walked.slice(0, WALKED_PATIENTS)) {
-      const protocol = protocolOf(patient);
-      const context = machine.contextOf(machine.restoreMachine(protocol, patient.snapshot));
-      const who = { patientId: patient.id, subjectId: patient.subjectId, protocolId: patient.protocolId };
-      for (const v of protocol.schedule(context, nowIso)) {
-        // Only a visit still to do: not done, not missed, not cancelled because the patient left the study.
-        if (v.status !== 'planned' && v.status !== 'due') continue;
-        const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
-        const targetDay = v.targetDate.slice(0, 10);
-        if (targetDay < today) overdue.push({ ...visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });
-        else if (v.status === 'due') dueToday.push(visit);
-      }
-      const window = context.dltWindow;
-      if (window && !window.closedAt) {
-        dltWindows.push({
-          ...who,
-          doseLevel: patient.doseLevel,
-          infusedAt: context.infusion?.infusedAt ?? null,
-          closesAt: window.closesAt,
-          daysLeft: Math.max(0, Math.ceil((Date.parse(window.closesAt) - now.getTime()) / DAY_MS)),
-        });
+    const dataIssues: Array<DataIssue & { subjectId: string }> = [];
+    for (const row of walked.slice(0, WALKED_PATIENTS)) {
+      const who = { patientId: row.id, subjectId: row.subjectId, protocolId: row.protocolId };
+      const issue = (field: string, problem: string) => ({ ...who, seq: Number(row.lastSeq), type: null, field, problem });
+      try {
+        const protocol = protocolOf({ ...row, protocolVersion: Number(row.protocolVersion) });
+        const snapshot = parseStoredJson(row.snapshot);
+        if (typeof snapshot !== 'object' || snapshot === null) {
+          dataIssues.push(issue('snapshot', 'is not a JSON object'));
+          continue;
+        }
+        const context = machine.contextOf(machine.restoreMachine(protocol, snapshot as Record<string, unknown>));
+        const odd = oddDates(context);
+        if (odd.length) {
+          dataIssues.push(...odd.map((field) => issue(`snapshot.context.${field}`, 'is not an ISO 8601 date-time')));
+          continue;
+        }
+        const visits: Array<{ visit: WorklistVisit; daysOverdue?: number }> = [];
+        for (const v of protocol.schedule(context, nowIso)) {
+          // Only a visit still to do: not done, not missed, not cancelled because the patient left the study.
+          if (v.status !== 'planned' && v.status !== 'due') continue;
+          const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
+          const targetDay = v.targetDate.slice(0, 10);
+          if (targetDay < today) visits.push({ visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });
+          else if (v.status === 'due') visits.push({ visit });
+        }
+        const window = context.dltWindow;
+        // Everything of this patient is computed before anything is listed: an error leaves no half of it behind.
+        for (const { visit, daysOverdue } of visits) {
+          if (daysOverdue === undefined) dueToday.push(visit);
+          else overdue.push({ ...visit, daysOverdue });
+        }
+        if (window && !window.closedAt) {
+          dltWindows.push({
+            ...who,
+            doseLevel: row.doseLevel === null ? null : Number(row.doseLevel),
+            infusedAt: context.infusion?.infusedAt ?? null,
+            closesAt: window.closesAt,
+            daysLeft: Math.max(0, Math.ceil((Date.parse(window.closesAt) - now.getTime()) / DAY_MS)),
+          });
+        }
+      } catch (error) {
+        dataIssues.push(issue('snapshot', `could not be read: ${error instanceof Error ? error.message : String(error)}`));
       }
     }
     overdue.sort((a, b) => b.daysOverdue - a.daysOverdue || a.subjectId.localeCompare(b.subjectId));
@@ -117,9 +147,32 @@ export class WorklistService {
       visits: { dueToday, overdue },
       dltWindows,
       notifications: { unread: inbox.unread, items: inbox.items },
+      /** Patients whose stored row the worklist could not read: left out of visits and DLT windows. */
+      dataIssues,
       ...(truncated ? { truncated: true } : {}),
     };
   }
+}
+
+interface WalkedRow {
+  id: string;
+  subjectId: string;
+  protocolId: string;
+  protocolVersion: number | string;
+  cohort: string | null;
+  doseLevel: number | string | null;
+  lastSeq: number | string;
+  /** The stored JSON text (or, on a driver that parses it, the value). */
+  snapshot: unknown;
+}
+
+/** The dates of the record the worklist computes with that are not instants (an odd stored snapshot). */
+function oddDates(context: PatientContext): string[] {
+  const dates: Array<[string, unknown]> = [
+    ['infusion.infusedAt', context.infusion?.infusedAt],
+    ['dltWindow.closesAt', context.dltWindow?.closesAt],
+  ];
+  return dates.filter(([, at]) => at !== undefined && (typeof at !== 'string' || Number.isNaN(Date.parse(at)))).map(([field]) => field);
 }
 
 /** Patient counts per trial and state, from the grouped rows. */
@@ -129,7 +182,7 @@ function trialsOf(rows: Array<{ protocolId: string; state: string; status: strin
     const n = Number(row.n);
     let trial = trials.get(row.protocolId);
     if (!trial) {
-      trial = { protocolId: row.protocolId, title: requireProtocol(row.protocolId).spec.title, patients: 0, active: 0, byState: {} };
+      trial = { protocolId: row.protocolId, title: findProtocol(row.protocolId)?.spec.title ?? row.protocolId, patients: 0, active: 0, byState: {} };
       trials.set(row.protocolId, trial);
     }
     trial.patients += n;

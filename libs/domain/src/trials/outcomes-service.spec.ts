@@ -18,9 +18,14 @@ function outcomesOf(after: Array<[type: string, day: number, data?: Record<strin
   ].map(([type, day, data], index) => ({ patientId: 'p-1', seq: index + 1, type, data, occurredAt: on(day) }));
   const rows = new Map<unknown, unknown[]>([
     [PatientEntity, patients],
-    [PatientEventEntity, log],
+    // the log is read raw: its JSON column as text
+    [PatientEventEntity, log.map((e) => ({ ...e, data: JSON.stringify(e.data) }))],
   ]);
-  const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity) }) } as unknown as DataSource;
+  const queryOf = (entity: unknown) => {
+    const query = { select: () => query, where: () => query, orderBy: () => query, addOrderBy: () => query, getRawMany: async () => rows.get(entity) };
+    return query;
+  };
+  const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity), createQueryBuilder: () => queryOf(entity) }) } as unknown as DataSource;
   const clock = { now: () => new Date(on(200)) } as Clock;
   return new OutcomesService(dataSource, clock).outcomes('cd19-rr-all', { version: 1 }, actor);
 }
@@ -33,10 +38,10 @@ const carCopies = (value: number, day: number) =>
 describe('OutcomesService', () => {
   it('censors survival at the last contact a person recorded, not at what the scheduler raised after it', async () => {
     const outcomes = await outcomesOf([
-      ['VISIT_COMPLETED', 7],
-      ['VISIT_REMINDER', 12],
-      ['VISIT_WINDOW_CLOSING', 15],
-      ['VISIT_MISSED', 17],
+      ['VISIT_COMPLETED', 7, { visit: 'D7' }],
+      ['VISIT_REMINDER', 12, { visit: 'D14' }],
+      ['VISIT_WINDOW_CLOSING', 15, { visit: 'D14' }],
+      ['VISIT_MISSED', 17, { visit: 'D14' }],
       ['DLT_WINDOW_ENDING', 25],
       ['DLT_WINDOW_CLOSED', 28],
       ['FOLLOW_UP_ENDED', 180],
@@ -46,9 +51,9 @@ describe('OutcomesService', () => {
 
   it('counts a visit a person recorded after a missed one as the last contact', async () => {
     const outcomes = await outcomesOf([
-      ['VISIT_COMPLETED', 7],
-      ['VISIT_MISSED', 17],
-      ['VISIT_COMPLETED', 21],
+      ['VISIT_COMPLETED', 7, { visit: 'D7' }],
+      ['VISIT_MISSED', 17, { visit: 'D14' }],
+      ['VISIT_COMPLETED', 21, { visit: 'D28' }],
     ]);
     expect(outcomes.survival.os?.points).toEqual([expect.objectContaining({ time: 21, censored: 1 })]);
   });
@@ -62,5 +67,16 @@ describe('OutcomesService', () => {
     const other = await outcomesOf(labs, SITE_B);
     expect(other.kinetics.perPatient).toEqual([expect.objectContaining({ patientId: null, subjectId: null, cmax: 5000 })]);
     expect(JSON.stringify(other)).not.toContain('p-1');
+  });
+
+  it('leaves an odd stored result out of the kinetics and lists it as a data issue, named only for its own site', async () => {
+    const labs = [carCopies(1000, 7), carCopies(-1, 10), carCopies(5000, 14)];
+    const own = await outcomesOf(labs, SITE_A);
+    expect(own.kinetics.perPatient).toEqual([expect.objectContaining({ cmax: 5000, curve: [{ day: 7, value: 1000 }, { day: 14, value: 5000 }] })]);
+    expect(own.dataIssues).toEqual([
+      { patientId: 'p-1', subjectId: 'S-1', seq: 4, type: 'LAB_RESULT_RECORDED', field: 'data.value', problem: expect.stringMatching(/^CAR_COPIES is at least 0/) },
+    ]);
+    const other = await outcomesOf(labs, SITE_B);
+    expect(other.dataIssues).toEqual([expect.objectContaining({ patientId: null, subjectId: null, seq: 4, field: 'data.value' })]);
   });
 });

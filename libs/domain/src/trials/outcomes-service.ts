@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { isSchedulerEventType, trialOutcomes, type PatientLog } from '#protocols';
+import { DataSource } from 'typeorm';
+import { type DataIssue, isSchedulerEventType, screenLog, trialOutcomes, type PatientLog } from '#protocols';
 import { requireProtocol } from '../engine/require-protocol';
-import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { PatientEntity } from '../persistence/entities';
+import { readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
 import { Clock } from '../engine/clock';
 import { type Actor, canSeeSite } from '../engine/actor';
 
 const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_OR_RELAPSE', 'DEATH', 'ADVERSE_EVENT_REPORTED', 'LAB_RESULT_RECORDED'];
-
-type LoggedEvent = Pick<PatientEventEntity, 'patientId' | 'type' | 'data' | 'occurredAt'>;
 
 /** Trial outcomes (`GET /trials/:protocolId/outcomes`): a read model computed from the event log. */
 @Injectable()
@@ -31,19 +30,7 @@ export class OutcomesService {
       select: { id: true, cohort: true, siteId: true, subjectId: true },
       order: { registeredAt: 'ASC' },
     });
-    const events: LoggedEvent[] = patients.length
-      ? await this.dataSource.getRepository(PatientEventEntity).find({
-          where: { patientId: In(patients.map((p) => p.id)) },
-          select: { patientId: true, seq: true, type: true, data: true, occurredAt: true },
-          order: { patientId: 'ASC', seq: 'ASC' },
-        })
-      : [];
-    const logs = new Map<string, LoggedEvent[]>();
-    for (const event of events) {
-      const log = logs.get(event.patientId);
-      if (log) log.push(event);
-      else logs.set(event.patientId, [event]);
-    }
+    const logs = await readStoredLogs(this.dataSource, patients.map((p) => p.id));
     const patientLogs: PatientLog[] = patients.map((p) => outcomeLog(p, logs.get(p.id) ?? []));
     const outcomes = trialOutcomes(protocol.spec, patientLogs, asOf);
     const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
@@ -58,6 +45,8 @@ export class OutcomesService {
         perPatient: outcomes.kinetics.perPatient.map(named),
         cytokinePeaks: outcomes.kinetics.cytokinePeaks.map((c) => ({ ...c, peaks: c.peaks.map(named) })),
       },
+      // Another site's odd record is counted, never identified.
+      dataIssues: outcomes.dataIssues.map(named),
     };
   }
 }
@@ -67,15 +56,25 @@ export class OutcomesService {
  * (survival is censored at the last contact); what the scheduler raised on its own (a reminder, a
  * missed visit, the DLT window or follow-up ending) is not. The outcome events feed the measures.
  */
-function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: LoggedEvent[]): PatientLog {
-  const registration = log.find((e) => e.type === 'PATIENT_REGISTERED');
-  if (!registration) throw new Error(`the log of patient ${patient.id} has no registration`);
+function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[]): PatientLog {
+  const { trusted, issues } = screenLog(patient.id, log, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
+  const registration = trusted.find((e) => e.type === 'PATIENT_REGISTERED');
+  const dataIssues: DataIssue[] = registration
+    ? issues
+    : [...issues, { patientId: patient.id, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration: the age is unknown' }];
+  const birthDate = (registration?.data as { birthDate?: unknown } | undefined)?.birthDate;
   return {
     patientId: patient.id,
     cohort: patient.cohort,
-    birthDate: String(registration.data.birthDate),
-    events: log
+    birthDate: typeof birthDate === 'string' ? birthDate : '',
+    events: trusted
       .filter((e) => !isSchedulerEventType(e.type))
-      .map((e) => ({ type: OUTCOME_EVENTS.includes(e.type) ? e.type : 'CONTACT', data: e.data, occurredAt: e.occurredAt })),
+      .map((e) => ({
+        seq: e.seq,
+        type: OUTCOME_EVENTS.includes(e.type) ? e.type : 'CONTACT',
+        data: e.data as Record<string, unknown>,
+        occurredAt: e.occurredAt as string,
+      })),
+    dataIssues,
   };
 }

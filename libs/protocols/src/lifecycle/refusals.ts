@@ -5,6 +5,9 @@ import { evaluateEligibility } from '../rules/eligibility';
 import * as record from './record';
 import { clinicalInstant } from './clinical-time';
 import { adverseEventRefusals } from '../rules/ctcae';
+import { beforeBirthRefusals } from '../rules/clinical-dates';
+import { bodySizeProblem } from '../rules/body-size';
+import { screeningRecordRefusals } from '../rules/screening-data';
 
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
 
@@ -16,6 +19,38 @@ const knownVisit = (spec: LifecycleSpec, visit: string): string[] =>
 const notBefore = (label: string, at: string | undefined, event: ClinicalEvent, what: string): string[] =>
   at && event.occurredAt < at ? [`${what} at ${event.occurredAt} is before the ${label} at ${at}`] : [];
 
+/**
+ * The steps of the lifecycle on record, in the order they happen. Each step is dated no earlier than
+ * the one before it (consent and screening may precede registration: a site enters paper records
+ * later), and leaving the study is dated no earlier than the last step taken.
+ */
+const milestones = (context: PatientContext): Array<{ label: string; at: string | undefined }> => [
+  { label: 'consent', at: context.consent?.signedAt },
+  { label: 'eligibility sign-off', at: context.eligibility?.confirmedAt },
+  { label: 'enrollment', at: context.enrollment?.enrolledAt },
+  { label: 'leukapheresis', at: context.leukapheresisAt },
+  { label: 'product release', at: context.product?.releasedAt },
+  { label: 'lymphodepletion start', at: context.lymphodepletion?.startedAt },
+  { label: 'lymphodepletion completion', at: context.lymphodepletion?.completedAt },
+  { label: 'infusion', at: context.infusion?.infusedAt },
+];
+
+function notBeforeLastStep(context: PatientContext, event: ClinicalEvent, what: string): string[] {
+  const last = milestones(context).reduce<{ label: string; at: string } | undefined>(
+    (latest, m) => (m.at && (!latest || m.at > latest.at) ? { label: m.label, at: m.at } : latest),
+    undefined,
+  );
+  return last ? notBefore(last.label, last.at, event, what) : [];
+}
+
+/** A height and weight that cannot be one person's (rules/body-size.ts), the values on record filling in what the event leaves out. */
+function bodySize(context: PatientContext, given: { heightCm?: number; weightKg?: number }): string[] {
+  const heightCm = given.heightCm ?? context.patient.heightCm;
+  const weightKg = given.weightKg ?? context.patient.weightKg;
+  const problem = bodySizeProblem(heightCm, weightKg);
+  return problem ? [problem] : [];
+}
+
 const ALL_INPUTS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets'] as const;
 const RESPONSES_BY_CRITERIA = { ALL: ['CR', 'CRi', 'NR', 'PD'], LUGANO_2014: ['CR', 'PR', 'SD', 'PD'] };
 
@@ -24,6 +59,7 @@ const RESPONSES_BY_CRITERIA = { ALL: ['CR', 'CRi', 'NR', 'PD'], LUGANO_2014: ['C
  * sentence per unmet rule; an empty list lets the event through.
  */
 const refusals: Partial<Record<string, Refusal>> = {
+  SCREENING_DATA_RECORDED: (_spec, context, event) => screeningRecordRefusals(context.screening, event.data),
   ELIGIBILITY_CONFIRMED: (spec, context, event, cohort) => {
     const attestations: string[] = event.data.attestations ?? [];
     const unknown = attestations
@@ -42,19 +78,29 @@ const refusals: Partial<Record<string, Refusal>> = {
       diagnoses && diagnosis && !diagnoses.includes(diagnosis)
         ? [`diagnosis ${diagnosis} does not belong to the ${cohort} cohort (${diagnoses.join(', ')})`]
         : [];
-    return [...consent, ...unknown, ...wrongCohort, ...eligibility.reasons];
+    const afterConsent = notBefore('consent', context.consent?.signedAt, event, 'eligibility sign-off');
+    return [...consent, ...afterConsent, ...unknown, ...wrongCohort, ...eligibility.reasons];
   },
-  LYMPHODEPLETION_STARTED: (_spec, context, event) =>
-    notBefore('product release', context.product?.releasedAt, event, 'lymphodepletion start'),
+  ENROLLED: (_spec, context, event) => notBefore('eligibility sign-off', context.eligibility?.confirmedAt, event, 'enrollment'),
+  LEUKAPHERESIS_COMPLETED: (_spec, context, event) => notBefore('enrollment', context.enrollment?.enrolledAt, event, 'leukapheresis'),
+  PRODUCT_RELEASED: (_spec, context, event) => notBefore('leukapheresis', context.leukapheresisAt, event, 'product release'),
+  MANUFACTURING_FAILED: (_spec, context, event) => notBefore('leukapheresis', context.leukapheresisAt, event, 'manufacturing failure'),
+  LYMPHODEPLETION_STARTED: (_spec, context, event) => [
+    ...notBefore('product release', context.product?.releasedAt, event, 'lymphodepletion start'),
+    ...bodySize(context, event.data),
+  ],
   LYMPHODEPLETION_COMPLETED: (_spec, context, event) =>
     notBefore('lymphodepletion start', context.lymphodepletion?.startedAt, event, 'lymphodepletion completion'),
   INFUSION_COMPLETED: (spec, context, event) => [
     ...notBefore('lymphodepletion completion', context.lymphodepletion?.completedAt, event, 'infusion'),
+    ...bodySize(context, { weightKg: event.data.weightKg }),
     ...record.infusionCellDose(spec, context, event).reasons,
   ],
   VISIT_COMPLETED: (spec, context, event) => {
     const unknown = knownVisit(spec, event.data.visit);
     if (unknown.length) return unknown;
+    const early = notBefore('infusion', context.infusion?.infusedAt, event, `visit ${event.data.visit}`);
+    if (early.length) return early;
     const done = context.visits[event.data.visit];
     return done?.status === 'done' ? [`visit ${event.data.visit} was already completed at ${done.completedAt}`] : [];
   },
@@ -87,10 +133,20 @@ const refusals: Partial<Record<string, Refusal>> = {
   ADVERSE_EVENT_REPORTED: (_spec, context, event) => {
     const reasons = adverseEventRefusals(event.data, record.ageAt(context, event.data.onset));
     if (event.data.onset.slice(0, 10) > event.occurredAt.slice(0, 10)) reasons.push('onset is after the date of the report');
+    // An event before consent is the patient's history, not an adverse event of the trial.
+    const consentDay = context.consent?.signedAt.slice(0, 10);
+    if (consentDay && clinicalInstant(event.data.onset).slice(0, 10) < consentDay) {
+      reasons.push(`onset ${event.data.onset} is before the consent on ${consentDay}: an event before consent is medical history, not an adverse event of the trial`);
+    }
     return reasons;
   },
+  PROGRESSION_OR_RELAPSE: (_spec, context, event) => notBefore('infusion', context.infusion?.infusedAt, event, 'progression or relapse'),
+  WITHDRAWN: (_spec, context, event) => notBeforeLastStep(context, event, 'withdrawal'),
+  DEATH: (_spec, context, event) => notBeforeLastStep(context, event, 'death'),
+  LOST_TO_FOLLOW_UP: (_spec, context, event) => notBeforeLastStep(context, event, 'loss to follow-up'),
 };
 
+/** Every date of the event on or after the birth date, then the event's own rules. */
 export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context: PatientContext, event: ClinicalEvent): string[] {
-  return refusals[event.type]?.(spec, context, event, cohort) ?? [];
+  return [...beforeBirthRefusals(event, context.patient.birthDate), ...(refusals[event.type]?.(spec, context, event, cohort) ?? [])];
 }

@@ -10,3 +10,6 @@ export * from './icans-grade';
 export * from './ctcae';
 export * from './lugano-response';
 export * from './relapse';
+export * from './clinical-dates';
+export * from './body-size';
+export * from './lab-results';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mergeScreeningData, screeningConditions, screeningDataSchema } from './screening-data';
+import { mergeScreeningData, screeningConditions, screeningDataSchema, screeningRecordRefusals } from './screening-data';
 
 describe('screening data schema', () => {
   it('accepts a piecemeal record', () => {
@@ -105,5 +105,29 @@ describe('merging screening records', () => {
   it('starts from nothing', () => {
     expect(mergeScreeningData({}, { labs: { lvef: 0.55 } })).toEqual({ labs: { lvef: 0.55 } });
     expect(mergeScreeningData({}, {})).toEqual({});
+  });
+});
+
+describe('screening record limits', () => {
+  const many = <const T,>(n: number, value: T, prefix = 'K'): Record<string, T> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, value]));
+
+  it('takes up to 100 markers and 100 conditions in one event, not more', () => {
+    expect(screeningDataSchema.safeParse({ markers: many(100, 'positive') }).success).toBe(true);
+    expect(screeningDataSchema.safeParse({ conditions: many(100, false) }).success).toBe(true);
+    const markers = screeningDataSchema.safeParse({ markers: many(101, 'positive') });
+    expect(markers.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['markers: at most 100 markers']);
+    expect(screeningDataSchema.safeParse({ conditions: many(5000, true) }).success).toBe(false);
+  });
+
+  it('refuses an event that would take the merged record past the limit, counting a key recorded again once', () => {
+    const previous = { markers: many(60, 'positive') };
+    expect(screeningRecordRefusals(previous, { markers: many(40, 'negative', 'L') })).toEqual([]);
+    expect(screeningRecordRefusals(previous, { markers: many(60, 'negative') })).toEqual([]);
+    expect(screeningRecordRefusals(previous, { markers: many(41, 'negative', 'L') })).toEqual([
+      'data.markers: the screening record would hold 101 markers, more than the 100 it may hold',
+    ]);
+    expect(screeningRecordRefusals({ conditions: many(100, true) }, { conditions: { extra: false } })).toEqual([
+      'data.conditions: the screening record would hold 101 conditions, more than the 100 it may hold',
+    ]);
   });
 });

@@ -67,13 +67,28 @@ export const screeningConditions = [
 export type ScreeningCondition = (typeof screeningConditions)[number];
 
 /**
+ * The most markers and conditions a patient's screening record holds, over all its screening
+ * events together. The record is a summary a site fills in (a handful of markers such as CD19,
+ * CD20, CD22, CD38; the conditions the protocols ask about, 28 today), and it is stored in the
+ * patient's snapshot, read on every event and every view of the patient: thousands of keys would
+ * slow every one of them. One event beyond the limit is a 400; events that would take the record
+ * beyond it are refused (422).
+ */
+export const SCREENING_RECORD_LIMITS = { markers: 100, conditions: 100 } as const;
+
+const atMostKeys = (limit: number, what: string) =>
+  [(record: Record<string, unknown>) => Object.keys(record).length <= limit, `at most ${limit} ${what}`] as const;
+
+/**
  * What a site records at screening (event `SCREENING_DATA_RECORDED`).
  * Every field is optional in one event: screening is recorded piecemeal and later values win.
  */
 export const screeningDataSchema = z
   .object({
     diagnosis: z.string().min(1).max(100),
-    markers: z.record(z.string().min(1).max(40), z.enum(['positive', 'negative', 'dim', 'unknown'])),
+    markers: z
+      .record(z.string().min(1).max(40), z.enum(['positive', 'negative', 'dim', 'unknown']))
+      .refine(...atMostKeys(SCREENING_RECORD_LIMITS.markers, 'markers')),
     ecog: z.number().int().min(0).max(5),
     karnofsky: z.number().int().min(0).max(100).multipleOf(10),
     lifeExpectancyWeeks: z.number().min(0).max(5200),
@@ -134,6 +149,7 @@ export const screeningDataSchema = z
       .strict(),
     conditions: z
       .record(z.string().min(1).max(60), z.boolean())
+      .refine(...atMostKeys(SCREENING_RECORD_LIMITS.conditions, 'conditions'))
       .describe(`Present (true) or absent (false), e.g. ${screeningConditions.join(', ')}`),
   })
   .partial()
@@ -155,6 +171,19 @@ export function mergeScreeningData(previous: ScreeningData, next: ScreeningData)
   }
   if (previous.gvhd || next.gvhd) merged.gvhd = { ...previous.gvhd, ...definedOnly(next.gvhd ?? {}) };
   return merged;
+}
+
+/**
+ * Why one more screening record would take the patient's record past its limits (one sentence per
+ * object), or nothing: markers and conditions merge key by key, so the limit is on the merged record.
+ */
+export function screeningRecordRefusals(previous: ScreeningData, next: ScreeningData): string[] {
+  const merged = mergeScreeningData(previous, next);
+  return (['markers', 'conditions'] as const).flatMap((key) => {
+    const count = Object.keys(merged[key] ?? {}).length;
+    const limit = SCREENING_RECORD_LIMITS[key];
+    return count > limit ? [`data.${key}: the screening record would hold ${count} ${key}, more than the ${limit} it may hold`] : [];
+  });
 }
 
 function definedOnly<T extends object>(value: T): T {

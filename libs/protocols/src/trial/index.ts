@@ -5,3 +5,4 @@ export * from './late-data';
 export * from './data-lock';
 export * from './patient-facts';
 export * from './outcomes';
+export * from './data-issues';

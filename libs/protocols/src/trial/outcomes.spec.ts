@@ -149,6 +149,7 @@ describe('objective responses', () => {
     lastContactAt: day(90),
     adverseEvents: [],
     labs: [],
+    dataIssues: [],
   });
   const group = [
     facts('cr', [{ at: day(28), response: 'CR', mrdNegative: true }]),

@@ -1,6 +1,7 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { carTKinetics, kaplanMeier, proportion, type SurvivalObservation } from '../statistics';
 import { bestResponse, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
+import { type DataIssue, messageOf, unreadableEntry } from './data-issues';
 
 const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
 /** An ALL remission (clinical.md, "Response"): the responses an MRD-negative response must be. */
@@ -55,7 +56,13 @@ const RESPONSE_ORDER = ['CR', 'CRi', 'PR'];
  * `criteria` is `BY_COHORT`, the MRD-negative ORR counts the patients assessed by ALL criteria and
  * the DCR those assessed by Lugano.
  */
-export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[], specOf: (p: PatientFacts) => LifecycleSpec = () => spec) {
+export function outcomesOf(
+  spec: LifecycleSpec,
+  facts: PatientFacts[],
+  specOf: (p: PatientFacts) => LifecycleSpec = () => spec,
+  /** Where a curve the kinetics could not be computed from is reported. */
+  dataIssues: DataIssue[] = [],
+) {
   const infused = facts.filter((p) => p.infusedAt);
   const best = infused.map((p) => ({ p, best: bestResponse(p), criteria: specOf(p).responseCriteria, objective: objectiveResponses(specOf(p)) }));
   const criteriaSeen = [...new Set(best.map((b) => b.criteria))];
@@ -89,9 +96,16 @@ export function outcomesOf(spec: LifecycleSpec, facts: PatientFacts[], specOf: (
 
   const kinetics = infused.flatMap((p) => {
     const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
-    return compartments.map((compartment) => {
+    return compartments.flatMap((compartment) => {
       const curve = onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
-      return { patientId: p.patientId, compartment, ...carTKinetics(curve), curve: [...curve].sort((a, b) => a.day - b.day) };
+      // The statistics refuse what is not a curve (a negative value, two values on a day): one
+      // patient's odd curve is left out and listed, the others are still summarised.
+      try {
+        return [{ patientId: p.patientId, compartment, ...carTKinetics(curve), curve: [...curve].sort((a, b) => a.day - b.day) }];
+      } catch (error) {
+        dataIssues.push({ ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, error, `kinetics.${compartment}`), problem: `CAR copies could not be summarised: ${messageOf(error)}` });
+        return [];
+      }
     });
   });
   const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
@@ -166,14 +180,28 @@ export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: str
     const { id: _id, title: _title, diagnoses: _diagnoses, ...overrides } = found;
     return { ...spec, ...overrides };
   };
-  const facts = logs.map((log) => patientFacts(cohortSpec(log.cohort), log, asOf));
+  const dataIssues: DataIssue[] = logs.flatMap((log) => log.dataIssues ?? []);
+  const facts = logs.flatMap((log) => {
+    try {
+      const read = patientFacts(cohortSpec(log.cohort), log, asOf);
+      dataIssues.push(...read.dataIssues);
+      return [read];
+    } catch (error) {
+      // Nothing of this patient could be read: counted nowhere, and said so.
+      dataIssues.push({ patientId: log.patientId, seq: null, type: null, field: 'log', problem: `could not be read: ${messageOf(error)}` });
+      return [];
+    }
+  });
+  const trial = outcomesOf(spec, facts, (p) => cohortSpec(p.cohort), dataIssues);
   return {
     protocol: `${spec.id}@${spec.version}`,
     asOf,
-    ...outcomesOf(spec, facts, (p) => cohortSpec(p.cohort)),
+    ...trial,
     cohorts: cohorts.map((c) => ({
       cohort: c.id,
       ...outcomesOf(cohortSpec(c.id), facts.filter((p) => p.cohort === c.id)),
     })),
+    /** The stored records left out of these outcomes, one entry per problem. */
+    dataIssues,
   };
 }

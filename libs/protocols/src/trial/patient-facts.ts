@@ -4,9 +4,12 @@ import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
 import type { RelapseKind } from '../rules/relapse';
 import { assessedResponse, type ResponseData } from '../lifecycle/record';
+import { type DataIssue, unreadableEntry } from './data-issues';
 
 /** One logged event, as the outcomes read it. */
 export interface LoggedEvent {
+  /** The entry's place in the patient's log, when read from it (data issues name it). */
+  seq?: number;
   type: string;
   data: Record<string, unknown>;
   occurredAt: string;
@@ -16,7 +19,10 @@ export interface PatientLog {
   patientId: string;
   cohort: string | null;
   birthDate: string;
+  /** The entries the read model can trust (see `screenLog`). */
   events: LoggedEvent[];
+  /** What the screening of the stored log found and left out. */
+  dataIssues?: DataIssue[];
 }
 
 /** What one patient contributes to the trial's outcomes, read from its event log up to `asOf`. */
@@ -34,7 +40,9 @@ export interface PatientFacts {
   /** One entry per AE (same term and onset), graded from its last report. */
   adverseEvents: Array<{ term: string; grade: number; scale: string }>;
   /** Lab results by study day (Day 0 = the infusion day), in order of collection. */
-  labs: Array<{ code: string; compartment: string | null; day: number; value: number; unit: string }>;
+  labs: Array<{ seq?: number; code: string; compartment: string | null; day: number; value: number; unit: string }>;
+  /** Entries these facts could not be read from, left out of them. */
+  dataIssues: DataIssue[];
 }
 
 const RANK: Record<string, number> = { CR: 5, CRi: 4, PR: 3, SD: 2, NR: 1, PD: 0 };
@@ -54,21 +62,36 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
   const first = (type: string, where: (e: LoggedEvent) => boolean = () => true) => events.find((e) => e.type === type && where(e))?.occurredAt ?? null;
   const infusedAt = first('INFUSION_COMPLETED');
   const isMolecular = (e: LoggedEvent) => (e.data as { kind?: string }).kind === MOLECULAR_RELAPSE;
+  const dataIssues: DataIssue[] = [];
+  /** One unreadable entry is left out and listed; the others still count. */
+  const readable = <T>(e: LoggedEvent, read: () => T): T[] => {
+    try {
+      return [read()];
+    } catch (error) {
+      dataIssues.push(unreadableEntry(log.patientId, e, error));
+      return [];
+    }
+  };
   return {
     patientId: log.patientId,
     cohort: log.cohort,
     infusedAt,
     responses: events
       .filter((e) => e.type === 'RESPONSE_ASSESSED')
-      .map((e) => ({ at: e.occurredAt, ...assessedResponse(spec, { type: 'RESPONSE_ASSESSED', occurredAt: e.occurredAt, data: e.data as unknown as ResponseData }) })),
+      .flatMap((e) =>
+        readable(e, () => ({ at: e.occurredAt, ...assessedResponse(spec, { type: 'RESPONSE_ASSESSED', occurredAt: e.occurredAt, data: e.data as unknown as ResponseData }) })),
+      ),
     progressionAt: first('PROGRESSION_OR_RELAPSE', (e) => !isMolecular(e)),
     relapseAt: first('PROGRESSION_OR_RELAPSE'),
     deathAt: first('DEATH'),
     lastContactAt: events.reduce((last, e) => (e.occurredAt > last ? e.occurredAt : last), events[0]?.occurredAt ?? asOf),
-    adverseEvents: adverseEvents(events, log.birthDate, infusedAt),
+    adverseEvents: adverseEvents(events, log.birthDate, infusedAt, readable),
     labs: infusedAt ? labsByStudyDay(events, infusedAt) : [],
+    dataIssues,
   };
 }
+
+type Readable = <T>(e: LoggedEvent, read: () => T) => T[];
 
 /**
  * Each AE graded once, from its last report: a later report of the same AE (same term, any case,
@@ -76,16 +99,18 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
  * `recordAdverseEvent` does. The onset is read as the engine reads it, against the infusion when
  * the report came after it (`clinicalInstant`).
  */
-function adverseEvents(events: LoggedEvent[], birthDate: string, infusedAt: string | null): PatientFacts['adverseEvents'] {
+function adverseEvents(events: LoggedEvent[], birthDate: string, infusedAt: string | null, readable: Readable): PatientFacts['adverseEvents'] {
   const byEvent = new Map<string, PatientFacts['adverseEvents'][number]>();
   for (const e of events) {
     if (e.type !== 'ADVERSE_EVENT_REPORTED') continue;
-    const report = e.data as unknown as AdverseEventReport;
-    const onset = clinicalInstant(report.onset, infusedAt !== null && infusedAt <= e.occurredAt ? infusedAt : undefined);
-    const graded = adverseEventGrade(report, ageOn(birthDate, onset));
-    const key = `${report.term.toLowerCase()}|${onset}`;
-    byEvent.delete(key);
-    byEvent.set(key, { term: report.term, grade: graded.grade, scale: graded.scale });
+    for (const { key, graded } of readable(e, () => {
+      const report = e.data as unknown as AdverseEventReport;
+      const onset = clinicalInstant(report.onset, infusedAt !== null && infusedAt <= e.occurredAt ? infusedAt : undefined);
+      return { key: `${report.term.toLowerCase()}|${onset}`, graded: { term: report.term, ...adverseEventGrade(report, ageOn(birthDate, onset)) } };
+    })) {
+      byEvent.delete(key);
+      byEvent.set(key, { term: graded.term, grade: graded.grade, scale: graded.scale });
+    }
   }
   return [...byEvent.values()];
 }
@@ -96,10 +121,11 @@ function labsByStudyDay(events: LoggedEvent[], infusedAt: string): PatientFacts[
     .filter((e) => e.type === 'LAB_RESULT_RECORDED')
     .map((e) => {
       const d = e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string };
-      return { collectedAt: clinicalInstant(d.collectedAt, infusedAt), lab: d };
+      return { seq: e.seq, collectedAt: clinicalInstant(d.collectedAt, infusedAt), lab: d };
     })
     .sort((a, b) => (a.collectedAt < b.collectedAt ? -1 : a.collectedAt > b.collectedAt ? 1 : 0))
-    .map(({ collectedAt, lab }) => ({
+    .map(({ seq, collectedAt, lab }) => ({
+      ...(seq !== undefined ? { seq } : {}),
       code: lab.code,
       compartment: lab.compartment ?? null,
       day: studyDay(collectedAt, infusedAt),

@@ -4,11 +4,9 @@ import type { KineticsRow } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import { scientific } from '../../lib/format';
 import { AXIS, GRID, MUTED, SERIES } from './chart-style';
+import { ANOTHER_SITE } from '../../components/SubjectName';
 
 const compact = new Intl.NumberFormat('en-GB', { notation: 'compact', maximumFractionDigits: 1 });
-
-/** What a row of another site (no patient id, no subject id) is called. */
-export const ANOTHER_SITE = 'another site';
 
 /**
  * CAR copies over study day, one line per patient and compartment, on a log axis, drawn from the

@@ -1,9 +1,8 @@
-import { Anchor, Table, Text } from '@mantine/core';
+import { Table, Text } from '@mantine/core';
 import type { GradeCount, KineticsRow, OutcomeGroup, Proportion } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import { formatDays, formatNumber, formatPercent, scientific, sentence } from '../../lib/format';
-import { href } from '../../lib/router';
-import { ANOTHER_SITE } from './KineticsChart';
+import { SubjectName } from '../../components/SubjectName';
 
 const GRADES = [1, 2, 3, 4, 5];
 
@@ -154,15 +153,7 @@ export function KineticsTable({ group }: { group: OutcomeGroup }) {
           {k.perPatient.map((row: KineticsRow, i) => (
             <Table.Tr key={`${row.patientId ?? `anonymous-${i}`}-${row.compartment}`} data-subject={row.subjectId ?? undefined}>
               <Table.Td className="nowrap">
-                {row.patientId !== null && row.subjectId !== null ? (
-                  <Anchor href={href.patient(row.patientId)} inherit>
-                    {row.subjectId}
-                  </Anchor>
-                ) : (
-                  <Text span inherit c="dimmed">
-                    {ANOTHER_SITE}
-                  </Text>
-                )}
+                <SubjectName patientId={row.patientId} subjectId={row.subjectId} />
               </Table.Td>
               <Table.Td>{row.compartment}</Table.Td>
               <Table.Td className="num">{scientific(row.cmax)}</Table.Td>

@@ -1,0 +1,66 @@
+import { labResultDataSchema } from '../events';
+import { LAB_TESTS, labResultProblems, labTest } from './lab-results';
+
+const result = (code: string, value: number, unit: string) => ({ code, value, unit });
+
+describe('lab results within their physical bounds', () => {
+  it('lists a unit and bounds for every code of the vocabulary', () => {
+    expect(Object.keys(LAB_TESTS).sort()).toEqual(['CAR_COPIES', 'CAR_T_PERCENT', 'IFNG', 'IL10', 'IL6', 'MRD', 'TNFA']);
+    for (const test of Object.values(LAB_TESTS)) {
+      expect(test.units.length).toBeGreaterThan(0);
+      expect(test.min).toBeLessThan(test.max);
+      expect(test.bounds.length).toBeGreaterThan(10);
+    }
+  });
+
+  it.each([
+    ['CAR_COPIES', 0, 'copies/µg gDNA', true],
+    ['CAR_COPIES', 1e7, 'copies/ug gDNA', true],
+    ['CAR_COPIES', 12_500, 'copies/μg gDNA', true],
+    ['CAR_COPIES', -1, 'copies/µg gDNA', false],
+    ['CAR_COPIES', 1.0001e7, 'copies/µg gDNA', false],
+    ['CAR_T_PERCENT', 0, '%', true],
+    ['CAR_T_PERCENT', 100, '%', true],
+    ['CAR_T_PERCENT', 100.1, '%', false],
+    ['CAR_T_PERCENT', -0.1, '%', false],
+    ['MRD', 0.01, '%', true],
+    ['MRD', 101, '%', false],
+    ['IL6', 0, 'pg/mL', true],
+    ['IL6', 1e6, 'pg/ml', true],
+    ['IL6', 1.1e6, 'pg/mL', false],
+    ['IL10', -3, 'pg/mL', false],
+    ['IFNG', 5000, 'pg/mL', true],
+    ['TNFA', -0.5, 'pg/mL', false],
+  ])('%s %p %s is plausible: %p', (code, value, unit, ok) => {
+    expect(labResultProblems(result(code, value, unit)).length === 0).toBe(ok);
+  });
+
+  it('names the field and the bound', () => {
+    expect(labResultProblems(result('CAR_COPIES', -1, 'copies/µg gDNA'))).toEqual([
+      { field: 'value', message: expect.stringMatching(/^CAR_COPIES is at least 0 copies\/µg gDNA \(a count is not negative/) },
+    ]);
+    expect(labResultProblems(result('CAR_T_PERCENT', 140, '%'))).toEqual([
+      { field: 'value', message: 'CAR_T_PERCENT is at most 100 % (a share of the cells counted)' },
+    ]);
+  });
+
+  it('refuses a unit the code is not reported in, naming the accepted ones', () => {
+    expect(labResultProblems(result('CAR_COPIES', 5, 'pg/mL'))).toEqual([
+      { field: 'unit', message: 'CAR_COPIES is reported in "copies/µg gDNA" or "copies/μg gDNA" or "copies/ug gDNA", not "pg/mL"' },
+    ]);
+    expect(labResultProblems(result('IL6', 5, 'ng/mL'))[0].field).toBe('unit');
+  });
+
+  it('keeps an unlisted code as sent, and a prototype name is not a listed code', () => {
+    expect(labResultProblems(result('FERRITIN', -5, 'whatever'))).toEqual([]);
+    expect(labTest('constructor')).toBeUndefined();
+    expect(labTest('toString')).toBeUndefined();
+  });
+
+  it('is part of the event schema: 400 with the field named', () => {
+    const parsed = labResultDataSchema.safeParse({ code: 'CAR_COPIES', value: -1, unit: 'copies/µg gDNA', collectedAt: '2026-03-02' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['value']);
+    expect(labResultDataSchema.safeParse({ code: 'CAR_COPIES', value: 5, unit: 'copies/µg gDNA', collectedAt: '1899-01-01' }).success).toBe(false);
+  });
+});
