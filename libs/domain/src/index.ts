@@ -30,3 +30,4 @@ export * from './trials/outcomes-service';
 export * from './exports';
 export * from './audit/replay';
 export * from './notifications/notification-service';
+export * from './audit/record-text';
