@@ -3,6 +3,22 @@ import stableStringify from 'fast-json-stable-stringify';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * How an entry is sealed, recorded with it (`patient_events.seal_version`) so that every entry is
+ * checked the way it was written:
+ *
+ * - 1 (entries written before migration 1764510000000): patientId, seq, type, data, actor,
+ *   actorName, reason, occurredAt, recordedAt, and the signature when there is one;
+ * - 2: all of version 1, the signature (null when none), the idempotency key (null when none) and
+ *   the version itself, so every column of the entry that carries meaning is sealed.
+ *
+ * A chain may go from 1 to 2 once and never back (verifyChain), so an entry cannot be re-sealed the
+ * older, weaker way without that showing.
+ */
+export const SEAL_VERSIONS = [1, 2] as const;
+export type SealVersion = (typeof SEAL_VERSIONS)[number];
+export const CURRENT_SEAL_VERSION: SealVersion = 2;
+
 /** The fields of a log entry that its hash seals. */
 export interface ChainedEntry {
   patientId: string;
@@ -16,11 +32,17 @@ export interface ChainedEntry {
   recordedAt: string;
   /** Present on a signed entry; sealed with the rest. */
   signature?: { signerId: string; signerName: string; signedAt: string; meaning: string } | null;
+  /** The request's Idempotency-Key; sealed from version 2 on. */
+  idempotencyKey?: string | null;
+  sealVersion: number;
 }
 
-/** SHA-256 over the previous entry's hash and this entry's canonical JSON. */
+/**
+ * SHA-256 over the previous entry's hash, a newline and the canonical JSON of what this entry's
+ * seal version seals (keys sorted, no white space: fast-json-stable-stringify).
+ */
 export function entryHash(prevHash: string, entry: ChainedEntry): string {
-  const sealed = stableStringify({
+  const common = {
     patientId: entry.patientId,
     seq: entry.seq,
     type: entry.type,
@@ -30,9 +52,19 @@ export function entryHash(prevHash: string, entry: ChainedEntry): string {
     reason: entry.reason,
     occurredAt: entry.occurredAt,
     recordedAt: entry.recordedAt,
-    ...(entry.signature ? { signature: entry.signature } : {}),
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(sealed).digest('hex');
+  };
+  let sealed: Record<string, unknown>;
+  switch (entry.sealVersion) {
+    case 1:
+      sealed = { ...common, ...(entry.signature ? { signature: entry.signature } : {}) };
+      break;
+    case 2:
+      sealed = { ...common, signature: entry.signature ?? null, idempotencyKey: entry.idempotencyKey ?? null, sealVersion: 2 };
+      break;
+    default:
+      throw new Error(`unknown seal version ${entry.sealVersion}`);
+  }
+  return createHash('sha256').update(prevHash).update('\n').update(stableStringify(sealed)).digest('hex');
 }
 
 export interface ChainBreak {
@@ -44,11 +76,17 @@ export interface ChainBreak {
 export function verifyChain(entries: Array<ChainedEntry & { prevHash: string; hash: string }>): ChainBreak | null {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
+  let sealVersion = 1;
   for (const entry of entries) {
     if (entry.seq !== expectedSeq) return { seq: entry.seq, problem: `expected seq ${expectedSeq}, found ${entry.seq}` };
+    if (!(SEAL_VERSIONS as readonly number[]).includes(entry.sealVersion)) return { seq: entry.seq, problem: `unknown seal version ${entry.sealVersion}` };
+    if (entry.sealVersion < sealVersion) {
+      return { seq: entry.seq, problem: `sealed the version ${entry.sealVersion} way after an entry sealed the version ${sealVersion} way` };
+    }
     if (entry.prevHash !== prevHash) return { seq: entry.seq, problem: 'prevHash does not match the previous entry' };
     if (entryHash(prevHash, entry) !== entry.hash) return { seq: entry.seq, problem: 'hash does not match the entry' };
     prevHash = entry.hash;
+    sealVersion = entry.sealVersion;
     expectedSeq += 1;
   }
   return null;

@@ -3,6 +3,7 @@ import { PatientCohort1764100000000 } from './1764100000000-patient-cohort';
 import { Trials1764200000000 } from './1764200000000-trials';
 import { Notifications1764300000000 } from './1764300000000-notifications';
 import { ElectronicSignatures1764400000000 } from './1764400000000-electronic-signatures';
+import { SealVersion1764510000000 } from './1764510000000-seal-version';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
-export const MIGRATIONS = [InitialSchema1764000000000, PatientCohort1764100000000, Trials1764200000000, Notifications1764300000000, ElectronicSignatures1764400000000];
+export const MIGRATIONS = [InitialSchema1764000000000, PatientCohort1764100000000, Trials1764200000000, Notifications1764300000000, ElectronicSignatures1764400000000, SealVersion1764510000000];
