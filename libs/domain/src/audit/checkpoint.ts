@@ -107,8 +107,12 @@ export class CheckpointError extends Error {}
  */
 export class CheckpointLog {
   readonly checkpoints: CheckpointBody[] = [];
+  /** The signed note of each checkpoint, in order. */
+  readonly notes: string[] = [];
   /** Each sealed patient's latest head. */
   readonly heads = new Map<string, SealedHead>();
+  /** The checkpoint that sealed each patient's latest head. */
+  readonly sealedIn = new Map<string, number>();
   problem?: string;
   private frontier = new MerkleFrontier();
   private entries = 0;
@@ -163,8 +167,12 @@ export class CheckpointLog {
     }
     this.frontier = grown.frontier;
     this.entries = grown.body.entries;
-    for (const [id, head] of grown.moved) this.heads.set(id, head);
+    for (const [id, head] of grown.moved) {
+      this.heads.set(id, head);
+      this.sealedIn.set(id, body.number);
+    }
     this.checkpoints.push(body);
+    this.notes.push(record.note);
   }
 
   /** What appending these leaves gives, this log left as it is: the body, the new frontier, the heads that moved. */

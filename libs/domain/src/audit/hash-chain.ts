@@ -72,11 +72,24 @@ export interface ChainBreak {
   problem: string;
 }
 
-/** Walks a patient's entries in seq order; returns the first broken link, or null when the chain holds. */
-export function verifyChain(entries: Array<ChainedEntry & { prevHash: string; hash: string }>): ChainBreak | null {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let sealVersion = 1;
+/** Where a walk of a chain starts: before the first entry, or just after an entry already trusted. */
+export interface ChainStart {
+  seq: number;
+  hash: string;
+  sealVersion: number;
+}
+
+const GENESIS: ChainStart = { seq: 0, hash: GENESIS_HASH, sealVersion: 1 };
+
+/**
+ * Walks a patient's entries in seq order, from the start of the log or from an entry already
+ * trusted (`from`: the entries given follow it); returns the first broken link, or null when the
+ * chain holds.
+ */
+export function verifyChain(entries: Array<ChainedEntry & { prevHash: string; hash: string }>, from: ChainStart = GENESIS): ChainBreak | null {
+  let prevHash = from.hash;
+  let expectedSeq = from.seq + 1;
+  let sealVersion = from.sealVersion;
   for (const entry of entries) {
     if (entry.seq !== expectedSeq) return { seq: entry.seq, problem: `expected seq ${expectedSeq}, found ${entry.seq}` };
     if (!(SEAL_VERSIONS as readonly number[]).includes(entry.sealVersion)) return { seq: entry.seq, problem: `unknown seal version ${entry.sealVersion}` };
