@@ -28,6 +28,7 @@ export * from './audit/checkpoint-file';
 export * from './audit/checkpoint-service';
 export * from './audit/merkle';
 export * from './audit/signed-note';
+export * from './audit/record-verifier';
 export * from './domain.module';
 export * from './metrics';
 export * from './trials/trial-ledger';

@@ -10,6 +10,7 @@ import { type CheckpointBody, CheckpointLog, type SealedHead } from './checkpoin
 import { CheckpointFile } from './checkpoint-file';
 import { CheckpointKey } from './checkpoint-key';
 import { verifyChain } from './hash-chain';
+import { RefusedError } from '../errors';
 
 /** Patients whose new log entries are read in one query. */
 const PATIENTS_PER_QUERY = 100;
@@ -109,7 +110,7 @@ export class CheckpointService {
 
   private async make(manager: EntityManager): Promise<CheckpointOutcome> {
     const { log, problem } = this.state();
-    if (problem) throw new Error(`the checkpoint file ${this.file.path} does not hold, so no checkpoint is added to it: ${problem}`);
+    if (problem) throw new RefusedError('No checkpoint made', [`the checkpoint file ${this.file.path} does not hold, so nothing is added to it: ${problem}`]);
     const heads = await manager.getRepository(PatientEntity).find({ select: { id: true, siteId: true, lastSeq: true, lastHash: true }, order: { id: 'ASC' } });
     const held: HeldPatient[] = [];
     const present = new Set(heads.map((h) => h.id));
@@ -133,6 +134,9 @@ export class CheckpointService {
     if (!sealable.length) return { created: false, checkpoint: summaryOf(log), sealed: 0, held };
     const { line } = log.next(sealable, this.clock.now().toISOString(), this.key.signer);
     this.file.append(line);
+    // The cached log already holds the new line (next() applied it): the cache now stands for the file with it.
+    const text = this.file.read();
+    this.cache = { length: text.length, digest: digest(text), log };
     return { created: true, checkpoint: summaryOf(log), sealed: sealable.length, held };
   }
 
