@@ -49,14 +49,7 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
   /** Registration, consent, screening, the signed eligibility sign-off (seq 4), enrollment, leukapheresis, release: 7 entries. */
   async function walked(on = site): Promise<string> {
     const id = await on.register();
-    const { eligibleCd19Screening } = await import('#protocols');
-    const { screening, attestations } = eligibleCd19Screening();
-    await on.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
-    await on.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
-    await on.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, on.investigator);
-    await on.record(id, 'ENROLLED');
-    await on.record(id, 'LEUKAPHERESIS_COMPLETED');
-    await on.record(id, 'PRODUCT_RELEASED', { lot: 'LOT-7' });
+    await on.released(id);
     return id;
   }
 

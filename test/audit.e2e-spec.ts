@@ -28,14 +28,7 @@ describe('the audit trail', () => {
   /** Registration, consent (seq 2), screening, eligibility sign-off, enrollment, leukapheresis, release: 7 entries. */
   async function walked(): Promise<string> {
     const id = await site.register();
-    const { eligibleCd19Screening } = await import('#protocols');
-    const { screening, attestations } = eligibleCd19Screening();
-    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
-    await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
-    await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
-    await site.record(id, 'ENROLLED');
-    await site.record(id, 'LEUKAPHERESIS_COMPLETED');
-    await site.record(id, 'PRODUCT_RELEASED', { lot: 'LOT-7' });
+    await site.released(id);
     return id;
   }
 

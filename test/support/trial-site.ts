@@ -63,8 +63,8 @@ export class TrialSite {
     return this.t.http.get(path).set('Authorization', `Bearer ${token}`);
   }
 
-  /** Screening through lymphodepletion: the patient is ready for infusion. */
-  async readyForInfusion(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
+  /** Consent (seq 2) through product release (seq 7), the eligibility sign-off (seq 4) signed by the investigator. */
+  async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     const { screening, attestations } = eligible();
     await this.record(patientId, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await this.record(patientId, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
@@ -72,6 +72,11 @@ export class TrialSite {
     await this.record(patientId, 'ENROLLED');
     await this.record(patientId, 'LEUKAPHERESIS_COMPLETED');
     await this.record(patientId, 'PRODUCT_RELEASED', { lot: 'LOT-1' });
+  }
+
+  /** Screening through lymphodepletion: the patient is ready for infusion. */
+  async readyForInfusion(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
+    await this.released(patientId, eligible);
     await this.record(patientId, 'LYMPHODEPLETION_STARTED');
     await this.record(patientId, 'LYMPHODEPLETION_COMPLETED');
   }

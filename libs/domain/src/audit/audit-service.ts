@@ -11,6 +11,7 @@ import { type Actor, canSeeSite } from '../engine/actor';
 import { NotFoundError } from '../errors';
 import type { CheckpointBody, CheckpointLog, SealedHead } from './checkpoint';
 import { CheckpointService } from './checkpoint-service';
+import { readLogs } from './patient-logs';
 
 /** Patients whose logs are read in one query: bounds the memory a whole-trial check holds at once. */
 const PATIENTS_PER_QUERY = 200;
@@ -75,7 +76,7 @@ export class AuditService {
     let entries = 0;
     for (let from = 0; from < patients.length; from += PATIENTS_PER_QUERY) {
       const batch = patients.slice(from, from + PATIENTS_PER_QUERY);
-      const logs = await this.logsOf(batch);
+      const logs = await readLogs(this.dataSource.manager, { patientId: In(batch.map((p) => p.id)) });
       for (const patient of batch) {
         const entriesOf = logs.get(patient.id) ?? [];
         entries += entriesOf.length;
@@ -115,20 +116,6 @@ export class AuditService {
     }
   }
 
-  /** The logs of a batch of patients, in seq order, by patient. */
-  private async logsOf(patients: CheckedPatient[]): Promise<Map<string, PatientEventEntity[]>> {
-    const events = await this.dataSource.getRepository(PatientEventEntity).find({
-      where: { patientId: In(patients.map((p) => p.id)) },
-      order: { patientId: 'ASC', seq: 'ASC' },
-    });
-    const logs = new Map<string, PatientEventEntity[]>();
-    for (const event of events) {
-      const log = logs.get(event.patientId);
-      if (log) log.push(event);
-      else logs.set(event.patientId, [event]);
-    }
-    return logs;
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { type CheckpointBody, CheckpointLog, type SealedHead } from './checkpoin
 import { CheckpointFile } from './checkpoint-file';
 import { CheckpointKey } from './checkpoint-key';
 import { verifyChain } from './hash-chain';
+import { readLogs } from './patient-logs';
 import { RefusedError } from '../errors';
 
 /** Patients whose new log entries are read in one query. */
@@ -124,7 +125,8 @@ export class CheckpointService {
     const sealable: SealedHead[] = [];
     for (let i = 0; i < moved.length; i += PATIENTS_PER_QUERY) {
       const batch = moved.slice(i, i + PATIENTS_PER_QUERY);
-      const logs = await this.newEntries(manager, batch, log);
+      // Each patient's log from its sealed head on (from registration if it was never sealed).
+      const logs = await readLogs(manager, batch.map((h) => ({ patientId: h.id, seq: MoreThanOrEqual(log.heads.get(h.id)?.seq ?? 1) })));
       for (const head of batch) {
         const problem = extensionProblem(head, log.heads.get(head.id), logs.get(head.id) ?? []);
         if (problem) held.push({ patientId: head.id, siteId: head.siteId, problem });
@@ -138,21 +140,6 @@ export class CheckpointService {
     const text = this.file.read();
     this.cache = { length: text.length, digest: digest(text), log };
     return { created: true, checkpoint: summaryOf(log), sealed: sealable.length, held };
-  }
-
-  /** Each patient's log from its sealed head on (from registration if it was never sealed). */
-  private async newEntries(manager: EntityManager, heads: Head[], log: CheckpointLog): Promise<Map<string, PatientEventEntity[]>> {
-    const events = await manager.getRepository(PatientEventEntity).find({
-      where: heads.map((h) => ({ patientId: h.id, seq: MoreThanOrEqual(log.heads.get(h.id)?.seq ?? 1) })),
-      order: { patientId: 'ASC', seq: 'ASC' },
-    });
-    const byPatient = new Map<string, PatientEventEntity[]>();
-    for (const event of events) {
-      const list = byPatient.get(event.patientId);
-      if (list) list.push(event);
-      else byPatient.set(event.patientId, [event]);
-    }
-    return byPatient;
   }
 
   /**
