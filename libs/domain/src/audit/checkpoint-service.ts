@@ -17,6 +17,8 @@ import { RefusedError } from '../errors';
 const PATIENTS_PER_QUERY = 100;
 /** Checkpoints the webhook is sent per run at most (the rest go on the next run). */
 const DELIVERIES_PER_RUN = 50;
+/** Held patients named one by one in the log per run (the rest are counted). */
+const HELD_LOGGED = 20;
 /** Serialises checkpoint makers across processes on PostgreSQL (pg_advisory_lock's key: "cart-ckp"). */
 const ADVISORY_LOCK = 0x636b70;
 
@@ -103,7 +105,8 @@ export class CheckpointService {
   /** Seals every chain head that moved since the last checkpoint, if any did; then sends the webhook what it has not had. */
   async checkpoint(): Promise<CheckpointOutcome> {
     const outcome = await this.maker.runExclusive(() => this.withReadSnapshot((manager) => this.make(manager)));
-    for (const held of outcome.held) this.logger.error(`Patient ${held.patientId} is not sealed: ${held.problem}. Run /audit/verify.`);
+    for (const held of outcome.held.slice(0, HELD_LOGGED)) this.logger.error(`Patient ${held.patientId} is not sealed: ${held.problem}. Run /audit/verify.`);
+    if (outcome.held.length > HELD_LOGGED) this.logger.error(`${outcome.held.length - HELD_LOGGED} more patients are not sealed. Run /audit/verify.`);
     if (outcome.created) this.logger.log(`Checkpoint ${outcome.checkpoint!.number}: ${outcome.sealed} chain heads sealed, root ${outcome.checkpoint!.rootHash}`);
     await this.deliver();
     return outcome;

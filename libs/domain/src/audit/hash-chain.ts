@@ -42,29 +42,34 @@ export interface ChainedEntry {
  * seal version seals (keys sorted, no white space: fast-json-stable-stringify).
  */
 export function entryHash(prevHash: string, entry: ChainedEntry): string {
-  const common = {
-    patientId: entry.patientId,
-    seq: entry.seq,
-    type: entry.type,
-    data: entry.data,
-    actor: entry.actor,
-    actorName: entry.actorName,
-    reason: entry.reason,
-    occurredAt: entry.occurredAt,
-    recordedAt: entry.recordedAt,
-  };
-  let sealed: Record<string, unknown>;
-  switch (entry.sealVersion) {
+  return createHash('sha256').update(prevHash).update('\n').update(stableStringify(sealedFields(entry))).digest('hex');
+}
+
+/** What the entry's seal version seals; each version one object literal (the event path hashes one per event). */
+function sealedFields(e: ChainedEntry): Record<string, unknown> {
+  switch (e.sealVersion) {
     case 1:
-      sealed = { ...common, ...(entry.signature ? { signature: entry.signature } : {}) };
-      break;
+      return e.signature
+        ? { patientId: e.patientId, seq: e.seq, type: e.type, data: e.data, actor: e.actor, actorName: e.actorName, reason: e.reason, occurredAt: e.occurredAt, recordedAt: e.recordedAt, signature: e.signature }
+        : { patientId: e.patientId, seq: e.seq, type: e.type, data: e.data, actor: e.actor, actorName: e.actorName, reason: e.reason, occurredAt: e.occurredAt, recordedAt: e.recordedAt };
     case 2:
-      sealed = { ...common, signature: entry.signature ?? null, idempotencyKey: entry.idempotencyKey ?? null, sealVersion: 2 };
-      break;
+      return {
+        patientId: e.patientId,
+        seq: e.seq,
+        type: e.type,
+        data: e.data,
+        actor: e.actor,
+        actorName: e.actorName,
+        reason: e.reason,
+        occurredAt: e.occurredAt,
+        recordedAt: e.recordedAt,
+        signature: e.signature ?? null,
+        idempotencyKey: e.idempotencyKey ?? null,
+        sealVersion: 2,
+      };
     default:
-      throw new Error(`unknown seal version ${entry.sealVersion}`);
+      throw new Error(`unknown seal version ${e.sealVersion}`);
   }
-  return createHash('sha256').update(prevHash).update('\n').update(stableStringify(sealed)).digest('hex');
 }
 
 export interface ChainBreak {
