@@ -64,41 +64,6 @@ export class MerkleFrontier {
   }
 }
 
-/** The audit path of leaf `index` in a tree of these leaves (RFC 6962 §2.1.1, PATH(m, D[n])), leaf first. */
-export function inclusionProof(leafHashes: readonly Buffer[], index: number): Buffer[] {
-  if (index < 0 || index >= leafHashes.length) throw new RangeError(`leaf ${index} is not in a tree of ${leafHashes.length}`);
-  if (leafHashes.length === 1) return [];
-  const k = largestPowerOfTwoBelow(leafHashes.length);
-  return index < k
-    ? [...inclusionProof(leafHashes.slice(0, k), index), treeHash(leafHashes.slice(k))]
-    : [...inclusionProof(leafHashes.slice(k), index - k), treeHash(leafHashes.slice(0, k))];
-}
-
-/** Whether `proof` leads from a leaf at `index` to `root` in a tree of `size` leaves (RFC 9162 §2.1.3.2). */
-export function verifyInclusion(leaf: Buffer, index: number, size: number, proof: readonly Buffer[], root: Buffer): boolean {
-  if (index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
-  let hash = leaf;
-  for (const sibling of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      hash = nodeHash(sibling, hash);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      hash = nodeHash(hash, sibling);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && hash.equals(root);
-}
-
 function largestPowerOfTwoBelow(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
