@@ -35,13 +35,15 @@ export interface Engine {
  * rate limit, silent logs and a reconciler that runs every second, so a timer is never left behind.
  */
 export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const tempDir = options.databaseUrl || options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cart-sim-'));
+  // A DATA_DIR even on PostgreSQL: the checkpoint key and file of this run stay out of ./data.
+  const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cart-sim-'));
   const dataDir = options.dataDir ? resolve(options.dataDir) : tempDir;
   if (options.dataDir) mkdirSync(dataDir!, { recursive: true });
   const adminToken = `sim-admin-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
     PORT: String(options.port),
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATA_DIR: dataDir }),
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    DATA_DIR: dataDir,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `sim-${randomBytes(5).toString('hex')}`,
     ADMIN_TOKEN: adminToken,

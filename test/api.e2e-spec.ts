@@ -236,7 +236,7 @@ describe('the audit chain', () => {
     const monitorA = await createUser(t, 'monitor', ['site-a']);
     const monitorB = await createUser(t, 'monitor', ['site-b']);
     const own = await t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitorA}`);
-    expect(own.body).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 2, firstBroken: null });
+    expect(own.body).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 2, firstBroken: null, broken: [], checkpoint: null, checkpointProblem: null });
     expect((await t.http.get(`/audit/verify?patientId=${id}`).set('Authorization', `Bearer ${monitorB}`)).status).toBe(404);
     expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${monitorB}`)).body).toMatchObject({ ok: true, patientsChecked: 0 });
     expect((await t.http.get('/audit/verify').set('Authorization', `Bearer ${site.coordinator}`)).status).toBe(403);

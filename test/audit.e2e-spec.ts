@@ -28,14 +28,7 @@ describe('the audit trail', () => {
   /** Registration, consent (seq 2), screening, eligibility sign-off, enrollment, leukapheresis, release: 7 entries. */
   async function walked(): Promise<string> {
     const id = await site.register();
-    const { eligibleCd19Screening } = await import('#protocols');
-    const { screening, attestations } = eligibleCd19Screening();
-    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
-    await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
-    await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
-    await site.record(id, 'ENROLLED');
-    await site.record(id, 'LEUKAPHERESIS_COMPLETED');
-    await site.record(id, 'PRODUCT_RELEASED', { lot: 'LOT-7' });
+    await site.released(id);
     return id;
   }
 
@@ -59,7 +52,7 @@ describe('the audit trail', () => {
 
   it('verifies an untouched patient: every entry checked, nothing broken', async () => {
     const id = await walked();
-    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 7, firstBroken: null });
+    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 7, firstBroken: null, broken: [], checkpoint: null, checkpointProblem: null });
   });
 
   it('names a log entry changed in the database as the first broken one; other patients still verify', async () => {
@@ -73,14 +66,19 @@ describe('the audit trail', () => {
       patientsChecked: 1,
       entriesChecked: 7,
       firstBroken: { patientId: id, seq: 2, problem: 'hash does not match the entry' },
+      broken: [{ patientId: id, seq: 2, problem: 'hash does not match the entry' }],
+      checkpoint: null,
+      checkpointProblem: null,
     });
     // Through the API the log still shows the forged value: only the chain tells.
     expect((await readLog(t, id, site.coordinator))[1].data).toEqual({ consentVersion: 'forged' });
     expect(await verify(untouched)).toMatchObject({ ok: true, firstBroken: null });
-    // Verifying every patient of the site stops at a broken one.
+    // Verifying every patient of the site names each broken one, and only those.
     const all = await verify();
     expect(all.ok).toBe(false);
-    expect(all.firstBroken).toEqual(expect.objectContaining({ patientId: expect.any(String), seq: expect.any(Number), problem: expect.any(String) }));
+    expect(all.broken).toContainEqual({ patientId: id, seq: 2, problem: 'hash does not match the entry' });
+    expect(all.broken.map((b) => b.patientId)).not.toContain(untouched);
+    expect(all.firstBroken).toEqual(all.broken[0]);
   });
 
   it("names the next entry when a forger also recomputes the changed entry's own hash", async () => {
@@ -105,6 +103,9 @@ describe('the audit trail', () => {
       patientsChecked: 1,
       entriesChecked: 7,
       firstBroken: { patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
+      broken: [{ patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' }],
+      checkpoint: null,
+      checkpointProblem: null,
     });
   });
 
@@ -117,6 +118,9 @@ describe('the audit trail', () => {
       patientsChecked: 1,
       entriesChecked: 6,
       firstBroken: { patientId: id, seq: 4, problem: 'expected seq 3, found 4' },
+      broken: [{ patientId: id, seq: 4, problem: 'expected seq 3, found 4' }],
+      checkpoint: null,
+      checkpointProblem: null,
     });
   });
 
@@ -153,6 +157,9 @@ describe('the audit trail', () => {
       patientsChecked: 1,
       entriesChecked: 7,
       firstBroken: { patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
+      broken: [{ patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' }],
+      checkpoint: null,
+      checkpointProblem: null,
     });
   });
 
@@ -201,6 +208,6 @@ describe('the audit trail', () => {
     expect(new Set(scheduled.map((e) => e.actorName))).toEqual(new Set(['Scheduler']));
     expect(byActor(coordinatorActor).length + byActor(investigatorActor).length + scheduled.length).toBe(log.length);
     // The scheduler's entries are chained and replayed like anyone's.
-    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: log.length, firstBroken: null });
+    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: log.length, firstBroken: null, broken: [], checkpoint: null, checkpointProblem: null });
   });
 });

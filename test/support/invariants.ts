@@ -88,6 +88,9 @@ export interface VerifyAnswer {
   patientsChecked: number;
   entriesChecked: number;
   firstBroken: null | { patientId: string; seq: number; problem: string };
+  broken: Array<{ patientId: string; seq: number; problem: string }>;
+  checkpoint: null | { number: number; issuedAt: string; treeSize: number; rootHash: string; patients: number; entries: number; origin: string };
+  checkpointProblem: string | null;
 }
 
 export async function verifyAudit(t: TestApp, token: string, patientId?: string) {

@@ -249,8 +249,11 @@ export class ServiceStack {
     const database = await createTestDatabase('postgres');
     const prefix = `${options.prefix ?? 'e2e-faults'}-${randomBytes(4).toString('hex')}`;
     const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+    // The stack's own DATA_DIR: its processes share one checkpoint key and file there, and no other stack's.
+    const dataDir = mkdtempSync(join(tmpdir(), 'cart-stack-'));
     const env: Record<string, string> = {
       DATABASE_URL: database.env.DATABASE_URL,
+      DATA_DIR: dataDir,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: prefix,
       ADMIN_TOKEN: adminToken,
@@ -260,7 +263,11 @@ export class ServiceStack {
       RATE_LIMIT_PER_MINUTE: '0',
       ...options.env,
     };
-    const stack = new ServiceStack(name, env, database.env.DATABASE_URL, prefix, adminToken, database.drop, options);
+    const drop = async () => {
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    const stack = new ServiceStack(name, env, database.env.DATABASE_URL, prefix, adminToken, drop, options);
     stacks.add(stack);
     await stack.db.connect();
     // A terminated backend (the database fault) must not crash the test's own inspection client.

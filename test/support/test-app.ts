@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import IORedis from 'ioredis';
@@ -30,12 +33,17 @@ export interface TestApp {
 export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  // The checkpoint key and file live in DATA_DIR: a directory of this app's own (SQLite's brings one).
+  const dataDir = database.env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'cart-e2e-data-'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `e2e-${randomBytes(5).toString('hex')}`,
     ADMIN_TOKEN: adminToken,
     RECONCILE_EVERY_MS: '600000',
+    // Checkpoints only when a test asks for them (POST /audit/checkpoints, or its own CHECKPOINT_EVERY_MS).
+    CHECKPOINT_EVERY_MS: '0',
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...database.env,
     ...env,
   });
@@ -61,6 +69,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
       await wipeRedis();
       await redis.quit();
       await database.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

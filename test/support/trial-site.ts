@@ -63,7 +63,7 @@ export class TrialSite {
     return this.t.http.get(path).set('Authorization', `Bearer ${token}`);
   }
 
-  /** Screening through product release: lymphodepletion comes next. */
+  /** Consent (seq 2) through product release (seq 7), the eligibility sign-off (seq 4) signed by the investigator. */
   async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     const { screening, attestations } = eligible();
     await this.record(patientId, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });

@@ -8,8 +8,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import secureJson from 'secure-json-parse';
-import { type AppConfig, InvalidInputError, Metrics, UserService } from '#domain';
+import { type AppConfig, InvalidInputError, jsonTextProblems, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
+import { refuseUnfitText } from './http/request-text';
 
 /**
  * Builds the HTTP application (and, with `withWorker`, the worker in the same process) on Fastify
@@ -49,6 +50,16 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     reply.header('X-Request-Id', request.id);
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
+  // A NUL or a lone surrogate in a path id, the query or a kept header is a 400 before any route
+  // runs (the body's text is checked where it is parsed, in parseJsonBody).
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    try {
+      refuseUnfitText(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -75,11 +86,15 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
 /**
  * A JSON body. A "__proto__" key would become an object's prototype once parsed by a schema, and
  * what was sent under it would be silently lost ("constructor.prototype" likewise): such a body is
- * refused outright, and so is malformed JSON, each named.
+ * refused outright, and so is malformed JSON, each named. So is text the record cannot keep as it
+ * was hashed (a NUL, a lone surrogate, in a value or a key) and a body nested deeper than
+ * MAX_JSON_DEPTH, which nothing legitimate needs and which would exhaust the stack of any recursive
+ * walk after it (hashing the request for its Idempotency-Key was one).
  */
 export function parseJsonBody(text: string): unknown {
+  let body: unknown;
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     const why = /forbidden prototype/.test(String(error))
       ? 'the key "__proto__" is not allowed'
@@ -90,6 +105,9 @@ export function parseJsonBody(text: string): unknown {
           : `malformed JSON (${(error as Error).message})`;
     throw new InvalidInputError(`The request body is not valid JSON: ${why}.`, [`body: ${why}`]);
   }
+  const problems = jsonTextProblems(body);
+  if (problems.length) throw new InvalidInputError('The request body is not valid.', problems);
+  return body;
 }
 
 /** Where `npm run build:web` puts the console's bundle: dist/web, from this file compiled (dist/apps/api/src) or not. */

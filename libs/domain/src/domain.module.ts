@@ -21,13 +21,16 @@ import { UserService } from './users/user-service';
 import { SignatureService } from './users/signature-service';
 import { AuditService } from './audit/audit-service';
 import { AccessLog } from './audit/access-log';
+import { CheckpointKey } from './audit/checkpoint-key';
+import { CheckpointFile } from './audit/checkpoint-file';
+import { CheckpointService } from './audit/checkpoint-service';
 import { Metrics } from './metrics';
 import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

@@ -59,4 +59,34 @@ describe('configuration', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: 'localhost' })).toThrow(/WEBHOOK_ALLOWED_NETWORKS must be a comma-separated list of addresses or CIDR blocks\./);
     expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '::1/129' })).toThrow(/WEBHOOK_ALLOWED_NETWORKS/);
   });
+
+  it('keeps checkpoints in DATA_DIR by default, every 10 minutes, signed by a key file there', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/cart' }).checkpoint).toEqual({
+      keyFile: '/srv/cart/checkpoint-signing-key.pem',
+      keyFileNamed: false,
+      key: undefined,
+      everyMs: 600_000,
+      file: '/srv/cart/checkpoints.jsonl',
+      webhookUrl: undefined,
+      origin: 'cart-trial-engine',
+    });
+    const named = loadConfig({
+      CHECKPOINT_KEY_FILE: '/keys/cart.pem',
+      CHECKPOINT_EVERY_MS: '0',
+      CHECKPOINT_FILE: '/audit/site-a.jsonl',
+      CHECKPOINT_WEBHOOK_URL: 'https://sponsor.example/checkpoints',
+      CHECKPOINT_ORIGIN: 'site-a.example/cart',
+    }).checkpoint;
+    expect(named).toMatchObject({ keyFile: '/keys/cart.pem', keyFileNamed: true, everyMs: 0, file: '/audit/site-a.jsonl', webhookUrl: 'https://sponsor.example/checkpoints', origin: 'site-a.example/cart' });
+    expect(loadConfig({ CHECKPOINT_KEY: '-----BEGIN PRIVATE KEY-----' }).checkpoint.key).toBe('-----BEGIN PRIVATE KEY-----');
+  });
+
+  it('refuses checkpoint settings out of bounds, one sentence each', () => {
+    expect(() => loadConfig({ CHECKPOINT_EVERY_MS: '999' })).toThrow('Configuration error: CHECKPOINT_EVERY_MS must be 0 (no scheduled checkpoints) or at least 1000.');
+    expect(() => loadConfig({ CHECKPOINT_EVERY_MS: '-1' })).toThrow(/CHECKPOINT_EVERY_MS/);
+    expect(() => loadConfig({ CHECKPOINT_WEBHOOK_URL: 'ftp://sponsor.example/' })).toThrow('Configuration error: CHECKPOINT_WEBHOOK_URL must be an http:// or https:// URL.');
+    expect(() => loadConfig({ CHECKPOINT_ORIGIN: 'site a' })).toThrow(/CHECKPOINT_ORIGIN may hold only visible ASCII characters other than "\+"/);
+    expect(() => loadConfig({ CHECKPOINT_ORIGIN: 'a+b' })).toThrow(/CHECKPOINT_ORIGIN/);
+    expect(() => loadConfig({ CHECKPOINT_KEY: 'k', CHECKPOINT_KEY_FILE: '/k.pem' })).toThrow('Configuration error: CHECKPOINT_KEY and CHECKPOINT_KEY_FILE are both set; set one.');
+  });
 });

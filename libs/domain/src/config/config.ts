@@ -68,6 +68,28 @@ const schema = z.object({
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   /** Networks a webhook may reach although they are loopback, private, link-local or otherwise not public. */
   WEBHOOK_ALLOWED_NETWORKS: networkList().optional(),
+  /**
+   * Checkpoints of the audit chain, signed with an Ed25519 key kept outside the database: a PEM
+   * file (generated at the first start when CHECKPOINT_KEY_FILE is left unset), or the key itself.
+   */
+  CHECKPOINT_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_KEY: z.string().min(1).optional(),
+  /** How often the worker checkpoints the chain heads; 0: never on its own. */
+  CHECKPOINT_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (no scheduled checkpoints) or at least 1000')
+    .default(600_000),
+  /** The append-only file of signed checkpoints. */
+  CHECKPOINT_FILE: z.string().min(1).optional(),
+  /** Each new checkpoint is also POSTed here. */
+  CHECKPOINT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(500).optional(),
+  /** The checkpoints' origin (the log's name in each signed note): visible ASCII, no spaces, no "+". */
+  CHECKPOINT_ORIGIN: z
+    .string()
+    .regex(/^[\x21-\x2a\x2c-\x7e]{1,100}$/, 'may hold only visible ASCII characters other than "+" (no spaces), at most 100')
+    .default('cart-trial-engine'),
 });
 
 export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -104,6 +126,21 @@ export interface AppConfig {
     /** Addresses or CIDR blocks a webhook may reach although they are not public. */
     allowedNetworks: string[];
   };
+  checkpoint: CheckpointConfig;
+}
+
+export interface CheckpointConfig {
+  /** The signing key's PEM file (unless `key` is given). */
+  keyFile: string;
+  /** The file was named (CHECKPOINT_KEY_FILE): it must exist; the default one is generated when missing. */
+  keyFileNamed: boolean;
+  /** The private key itself (CHECKPOINT_KEY): PEM or base64 of its PKCS#8 DER. */
+  key?: string;
+  /** 0: no scheduled checkpoints. */
+  everyMs: number;
+  file: string;
+  webhookUrl?: string;
+  origin: string;
 }
 
 export class ConfigurationError extends Error {}
@@ -116,6 +153,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigurationError(`Configuration error: ${issue.path.join('.')} ${issue.message}.`);
   }
   const c = parsed.data;
+  if (c.CHECKPOINT_KEY && c.CHECKPOINT_KEY_FILE) {
+    throw new ConfigurationError('Configuration error: CHECKPOINT_KEY and CHECKPOINT_KEY_FILE are both set; set one.');
+  }
   return {
     port: c.PORT,
     database: c.DATABASE_URL
@@ -143,6 +183,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: c.WEBHOOK_TIMEOUT_MS,
       allowHttp: c.WEBHOOK_ALLOW_HTTP === 'true',
       allowedNetworks: c.WEBHOOK_ALLOWED_NETWORKS ?? [],
+    },
+    checkpoint: {
+      keyFile: c.CHECKPOINT_KEY_FILE ?? join(c.DATA_DIR, 'checkpoint-signing-key.pem'),
+      keyFileNamed: c.CHECKPOINT_KEY_FILE !== undefined,
+      key: c.CHECKPOINT_KEY,
+      everyMs: c.CHECKPOINT_EVERY_MS,
+      file: c.CHECKPOINT_FILE ?? join(c.DATA_DIR, 'checkpoints.jsonl'),
+      webhookUrl: c.CHECKPOINT_WEBHOOK_URL,
+      origin: c.CHECKPOINT_ORIGIN,
     },
   };
 }

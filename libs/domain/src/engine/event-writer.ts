@@ -109,7 +109,7 @@ export class EventWriter {
     const values: unknown[] = [
       p.id, w.expectedVersion, p.state, p.status, JSON.stringify(p.snapshot), p.version, p.lastSeq, p.lastHash, p.day0, p.doseLevel, p.updatedAt,
       e.type, JSON.stringify(e.data), e.actor, e.actorName, e.reason, e.occurredAt, e.recordedAt, e.idempotencyKey,
-      e.signature === null ? null : JSON.stringify(e.signature), e.prevHash,
+      e.signature === null ? null : JSON.stringify(e.signature), e.prevHash, e.sealVersion,
     ];
     const param = (value: unknown) => `$${values.push(value)}`;
     const parts: string[] = [];
@@ -155,8 +155,8 @@ export class EventWriter {
            WHERE id = $1 AND version = $2 RETURNING id),
         logged AS (
           INSERT INTO patient_events (patient_id, seq, type, data, actor, actor_name, reason, occurred_at, recorded_at, idempotency_key, signature,
-                                      prev_hash, hash)
-          SELECT $1, $7, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $8 FROM updated)${parts.map((part) => `,\n        ${part}`).join('')}
+                                      prev_hash, hash, seal_version)
+          SELECT $1, $7, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $8, $22 FROM updated)${parts.map((part) => `,\n        ${part}`).join('')}
         SELECT (SELECT count(*) FROM updated)::int AS written,
                ${parts.some((part) => part.startsWith('cancelled')) ? 'ARRAY(SELECT id FROM cancelled)' : `'{}'::text[]`} AS cancelled`,
       values,

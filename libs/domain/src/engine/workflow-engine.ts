@@ -20,7 +20,7 @@ import {
 } from '#protocols';
 import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
-import { GENESIS_HASH, entryHash } from '../audit/hash-chain';
+import { CURRENT_SEAL_VERSION, GENESIS_HASH, entryHash } from '../audit/hash-chain';
 import {
   AlreadyExistsError,
   EventNotAcceptedError,
@@ -415,8 +415,10 @@ export class WorkflowEngine {
       occurredAt: e.occurredAt,
       recordedAt: e.recordedAt,
       signature,
+      idempotencyKey: e.idempotencyKey,
+      sealVersion: CURRENT_SEAL_VERSION,
     };
-    return { ...sealed, idempotencyKey: e.idempotencyKey, prevHash: patient.lastHash, hash: entryHash(patient.lastHash, sealed) };
+    return { ...sealed, prevHash: patient.lastHash, hash: entryHash(patient.lastHash, sealed) };
   }
 
   private occurredAt(given: string | undefined, now: Date): string {

@@ -46,6 +46,10 @@ export class PatientEventEntity {
   @Column({ type: 'simple-json', nullable: true })
   signature!: ElectronicSignature | null;
 
+  /** How the hash seals the entry (hash-chain.ts, SEAL_VERSIONS): 1 before idempotency keys were sealed, 2 since. */
+  @Column({ name: 'seal_version', type: 'integer', default: 1 })
+  sealVersion!: number;
+
   @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
   prevHash!: string;
 

@@ -5,6 +5,7 @@ import { Notifications1764300000000 } from './1764300000000-notifications';
 import { ElectronicSignatures1764400000000 } from './1764400000000-electronic-signatures';
 import { TokenExpiryAndSigningLockout1764500000000 } from './1764500000000-token-expiry-and-signing-lockout';
 import { AccessAudit1764500100000 } from './1764500100000-access-audit';
+import { SealVersion1764510000000 } from './1764510000000-seal-version';
 import { TrialNotices1764520000000 } from './1764520000000-trial-notices';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   InitialSchema1764000000000, PatientCohort1764100000000, Trials1764200000000, Notifications1764300000000, ElectronicSignatures1764400000000,
   TokenExpiryAndSigningLockout1764500000000,
   AccessAudit1764500100000,
+  SealVersion1764510000000,
   TrialNotices1764520000000,
 ];

@@ -1,0 +1,59 @@
+import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig, CheckpointService } from '#domain';
+import { LoggedWorkerHost } from './logged-worker-host';
+
+/**
+ * The checkpoint queue, whole: its name, its one job and the scheduler that adds it every
+ * CHECKPOINT_EVERY_MS (a stable id, re-asserted on every period since a Redis that lost its keys
+ * lost the scheduler too; removed when the setting is 0), and the processor. A job carries nothing:
+ * the checkpoint reads the chain heads from the database and the last checkpoint from its file.
+ * One job runs at a time in a process; processes are kept apart by the checkpoint's own lock.
+ */
+export const CHECKPOINT_QUEUE = 'checkpoints';
+const CHECKPOINT_JOB = 'checkpoint';
+const CHECKPOINT_SCHEDULER_ID = 'checkpointer';
+/** Finished jobs kept in Redis, for looking back at the last runs. */
+const KEPT_JOBS = 50;
+
+@Processor(CHECKPOINT_QUEUE)
+export class CheckpointProcessor extends LoggedWorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private watchdog?: NodeJS.Timeout;
+
+  constructor(
+    private readonly checkpoints: CheckpointService,
+    @InjectQueue(CHECKPOINT_QUEUE) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap() {
+    const every = this.config.checkpoint.everyMs;
+    if (!every) {
+      await this.queue.removeJobScheduler(CHECKPOINT_SCHEDULER_ID);
+      return;
+    }
+    await this.assertScheduler(every);
+    this.watchdog = setInterval(() => {
+      this.assertScheduler(every).catch((error: Error) => this.logger.warn(`Checkpoint scheduler not asserted: ${error.message}`));
+    }, Math.max(every, 60_000));
+    this.watchdog.unref();
+  }
+
+  onApplicationShutdown() {
+    clearInterval(this.watchdog);
+  }
+
+  private assertScheduler(every: number) {
+    const kept = { count: KEPT_JOBS };
+    return this.queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, { every }, { name: CHECKPOINT_JOB, opts: { removeOnComplete: kept, removeOnFail: kept } });
+  }
+
+  async process(job: Job) {
+    if (job.name !== CHECKPOINT_JOB) throw new UnrecoverableError(`no handler for ${CHECKPOINT_QUEUE} job "${job.name}"`);
+    const { created, checkpoint, sealed, held } = await this.checkpoints.checkpoint();
+    return { created, checkpoint: checkpoint?.number ?? null, rootHash: checkpoint?.rootHash ?? null, sealed, held: held.length };
+  }
+}
