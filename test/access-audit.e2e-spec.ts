@@ -140,6 +140,18 @@ describe.each(['postgres', 'sqlite'] as const)('the access audit on %s', (kind) 
     expect(await byRequest('refused-user')).toEqual([]);
   });
 
+  it('records who made a checkpoint and who exported the whole log or the checkpoint file', async () => {
+    expect((await t.http.post('/audit/checkpoints').set(bearer(t.adminToken))).status).toBe(200);
+    expect((await t.http.get('/audit/log').set(bearer(t.adminToken))).status).toBe(200);
+    expect((await t.http.get('/audit/checkpoints').set(bearer(t.adminToken))).status).toBe(200);
+    // A monitor may not export the log: refused, and not recorded as an export.
+    expect((await t.http.get('/audit/log').set(bearer(monitorA))).status).toBe(403);
+    const made = await records('action=checkpoint.create');
+    expect(made).toEqual([expect.objectContaining({ actorRole: 'admin', details: { created: expect.any(Boolean), number: expect.any(Number) } })]);
+    expect(await records('action=export.audit-log')).toEqual([expect.objectContaining({ actorRole: 'admin', subject: 'audit-log.jsonl', patientId: null })]);
+    expect(await records('action=export.checkpoints')).toEqual([expect.objectContaining({ actorRole: 'admin', subject: 'checkpoints.jsonl' })]);
+  });
+
   it('writes nothing for an event posted (the log entry names its actor)', async () => {
     const patient = await siteA.infused();
     const before = await rowCount();

@@ -176,6 +176,11 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
       released: { signerName: 'investigator of site-b', meaning: 'I reviewed the revised decision: enrollment may resume at level 1', signedAt: expect.any(String) },
     });
     expect(released.body.enrollmentOpen).toBe(true);
+    // The signed release is in the append-only access audit too; the refused tries are not.
+    const releases = await t.http.get('/audit/access?action=trial.hold-release').set('Authorization', `Bearer ${t.adminToken}`);
+    expect(releases.body.items).toEqual([
+      expect.objectContaining({ action: 'trial.hold-release', subject: `${TRIAL}@1`, details: { holdId: 1, meaning: 'I reviewed the revised decision: enrollment may resume at level 1' } }),
+    ]);
     const again = await release(siteB.investigator, signature('I release the hold'));
     expect(again.status).toBe(422);
     expect(again.body.reasons[0]).toMatch(/^hold 1 was already released on \d{4}-\d\d-\d\d by investigator of site-b$/);
@@ -221,6 +226,8 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
       { level: 1, evaluations: 3, dlts: 0, signature: expect.objectContaining({ signerName: 'investigator of site-a', meaning: 'I lock the DLT data of dose level 1' }) },
     ]);
     expect(locked.body.levels[0].dataLockedAt).toBe(locked.body.dataLocks[0].signature.signedAt);
+    const locks = await t.http.get('/audit/access?action=trial.data-lock').set('Authorization', `Bearer ${t.adminToken}`);
+    expect(locks.body.items).toEqual([expect.objectContaining({ subject: `${TRIAL}@1`, details: { level: 1, meaning: 'I lock the DLT data of dose level 1' } })]);
     expect((await lock(siteA.investigator, 1)).body.reasons[0]).toMatch(/^the DLT data of dose level 1 are already locked \(on \d{4}-\d\d-\d\d by investigator of site-a\)$/);
 
     // Locked: no further adjudication at level 1, nothing written.

@@ -3,8 +3,8 @@ import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ACCESS_ACTIONS, AccessLog, type Actor, AuditService, CheckpointKey, CheckpointService, NotFoundError } from '#domain';
-import { CurrentActor, Roles } from '../http/auth';
+import { ACCESS_ACTIONS, AccessLog, type Actor, AuditService, type Caller, CheckpointKey, CheckpointService, NotFoundError } from '#domain';
+import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 
 const verifyQuery = z.object({ patientId: z.uuid().optional() }).strict();
@@ -57,14 +57,17 @@ export class AuditController {
   @Post('checkpoints')
   @HttpCode(200)
   @Roles('admin')
-  checkpoint() {
-    return this.checkpoints.checkpoint();
+  async checkpoint(@CurrentCaller() caller: Caller) {
+    const made = await this.checkpoints.checkpoint();
+    await this.access.record(caller, 'checkpoint.create', [{ details: { created: made.created, number: made.checkpoint?.number ?? null } }]);
+    return made;
   }
 
   /** The checkpoint file, as it is: one JSON line per checkpoint (signed note and leaves). */
   @Get('checkpoints')
   @Roles('admin')
-  exportCheckpoints(@Res() response: FastifyReply) {
+  async exportCheckpoints(@CurrentCaller() caller: Caller, @Res() response: FastifyReply) {
+    await this.access.record(caller, 'export.checkpoints', [{ subject: 'checkpoints.jsonl' }]);
     response
       .header('Content-Type', 'application/x-ndjson; charset=utf-8')
       .header('Content-Disposition', 'attachment; filename="checkpoints.jsonl"')
@@ -90,7 +93,9 @@ export class AuditController {
   /** Every log entry, as JSON lines: what the hash chain seals, for a sponsor to check against the checkpoints. */
   @Get('log')
   @Roles('admin')
-  exportLog(@Res() response: FastifyReply) {
+  async exportLog(@CurrentCaller() caller: Caller, @Res() response: FastifyReply) {
+    // The whole log of every patient: one record for the export, not one per patient.
+    await this.access.record(caller, 'export.audit-log', [{ subject: 'audit-log.jsonl' }]);
     response
       .header('Content-Type', 'application/x-ndjson; charset=utf-8')
       .header('Content-Disposition', 'attachment; filename="audit-log.jsonl"')

@@ -51,7 +51,7 @@ export class TrialsController {
     @CurrentCaller() caller: Caller,
   ) {
     return this.signatures.signing(caller, body.signature, null, async (check) =>
-      this.trials.lockLevel(protocolId, query.version, level, caller.actor, await check.authenticate()),
+      this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()),
     );
   }
 
@@ -68,7 +68,7 @@ export class TrialsController {
     @CurrentCaller() caller: Caller,
   ) {
     return this.signatures.signing(caller, body.signature, null, async (check) =>
-      this.trials.releaseHold(protocolId, query.version, holdId, caller.actor, await check.authenticate()),
+      this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()),
     );
   }
 

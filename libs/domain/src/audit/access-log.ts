@@ -43,6 +43,11 @@ export const ACCESS_ACTIONS = [
   'signing.failure',
   'signing.lock',
   'signing.unlock',
+  'trial.data-lock',
+  'trial.hold-release',
+  'export.audit-log',
+  'export.checkpoints',
+  'checkpoint.create',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

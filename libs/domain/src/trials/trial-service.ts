@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError, RefusedError } from '../errors';
 import { Clock } from '../engine/clock';
 import { type Actor, canSeeSite } from '../engine/actor';
 import type { AuthenticatedSignature } from '../users/signature-service';
+import { AccessLog, type AccessAction, type Caller } from '../audit/access-log';
 import { TrialLedger } from './trial-ledger';
 import { trialSiteIds } from './trial-sites';
 import { toTrialView } from './trial-view';
@@ -21,6 +22,7 @@ export class TrialService implements OnApplicationBootstrap {
     private readonly tx: TransactionRunner,
     private readonly ledger: TrialLedger,
     private readonly clock: Clock,
+    private readonly access: AccessLog,
   ) {}
 
   async onApplicationBootstrap() {
@@ -39,12 +41,13 @@ export class TrialService implements OnApplicationBootstrap {
    * Locks the DLT data of a dose level (an investigator of a site of the trial, or an admin, signing):
    * the calls of every patient evaluated there are final from now on.
    */
-  async lockLevel(protocolId: string, version: number | undefined, level: number, actor: Actor, signature: AuthenticatedSignature) {
+  async lockLevel(protocolId: string, version: number | undefined, level: number, caller: Caller, signature: AuthenticatedSignature) {
+    const { actor } = caller;
     const protocol = requireProtocol(protocolId, version);
     if (!protocol.spec.doseLevels.some((d) => d.level === level)) {
       throw new NotFoundError(`${protocol.id} v${protocol.version} has no dose level ${level} (levels: ${protocol.spec.doseLevels.map((d) => d.level).join(', ')}).`);
     }
-    await this.signedAct(protocol, actor, (state) => {
+    await this.signedAct(protocol, caller, { action: 'trial.data-lock', details: { level, meaning: signature.meaning } }, (state) => {
       const reasons = dataLockRefusals(protocol.spec, state, level);
       if (reasons.length) throw new RefusedError(`The data of dose level ${level} cannot be locked`, reasons);
       return (signedAt) => lockLevelData(state, level, { ...signature, signedAt });
@@ -53,9 +56,10 @@ export class TrialService implements OnApplicationBootstrap {
   }
 
   /** Releases an enrollment hold a revised decision put (an investigator of a site of the trial, or an admin, signing). */
-  async releaseHold(protocolId: string, version: number | undefined, holdId: number, actor: Actor, signature: AuthenticatedSignature) {
+  async releaseHold(protocolId: string, version: number | undefined, holdId: number, caller: Caller, signature: AuthenticatedSignature) {
+    const { actor } = caller;
     const protocol = requireProtocol(protocolId, version);
-    await this.signedAct(protocol, actor, (state) => {
+    await this.signedAct(protocol, caller, { action: 'trial.hold-release', details: { holdId, meaning: signature.meaning } }, (state) => {
       if (!state.holds.some((h) => h.id === holdId)) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has no hold ${holdId}.`);
       const reasons = releaseRefusals(state, holdId);
       if (reasons.length) throw new RefusedError(`Hold ${holdId} cannot be released`, reasons);
@@ -67,14 +71,21 @@ export class TrialService implements OnApplicationBootstrap {
   /**
    * A signed act on the trial row: in one transaction, the caller checked (an admin, or an
    * investigator of a site with patients on the trial), the row locked, the act checked against the
-   * state (`decide` throws a refusal, or answers the change), and the row saved under its version.
+   * state (`decide` throws a refusal, or answers the change), the row saved under its version, and
+   * the act written to the access audit (append-only) in the same transaction.
    */
-  private async signedAct(protocol: Protocol, actor: Actor, decide: (state: TrialState) => (signedAt: string) => TrialState): Promise<void> {
+  private async signedAct(
+    protocol: Protocol,
+    caller: Caller,
+    audit: { action: AccessAction; details: Record<string, unknown> },
+    decide: (state: TrialState) => (signedAt: string) => TrialState,
+  ): Promise<void> {
     const now = this.clock.now().toISOString();
     await this.tx.run(async (manager) => {
-      await this.assertOfTrial(manager, protocol, actor);
+      await this.assertOfTrial(manager, protocol, caller.actor);
       const trial = await this.ledger.lock(manager, protocol);
       await this.ledger.save(manager, trial, decide(trial.state)(now), now);
+      await this.access.record(caller, audit.action, [{ subject: `${protocol.id}@${protocol.version}`, details: audit.details }], manager);
     });
   }
 
