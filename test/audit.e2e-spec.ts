@@ -163,6 +163,24 @@ describe('the audit trail', () => {
     });
   });
 
+  it('names a patient whose entry data or snapshot was changed into text that is not JSON, and still checks the others', async () => {
+    const untouched = await walked();
+    const dataChanged = await walked();
+    const snapshotChanged = await walked();
+    await db().query(`UPDATE patient_events SET data = '{"consentVersion": ' WHERE patient_id = $1 AND seq = 2`, [dataChanged]);
+    await db().query(`UPDATE patients SET snapshot = 'not json' WHERE id = $1`, [snapshotChanged]);
+    const all = await verify();
+    expect(all.ok).toBe(false);
+    expect(all.broken).toEqual(
+      expect.arrayContaining([
+        { patientId: dataChanged, seq: 2, problem: 'hash does not match the entry' },
+        { patientId: snapshotChanged, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
+      ]),
+    );
+    expect(all.broken.map((b: { patientId: string }) => b.patientId)).not.toContain(untouched);
+    expect(await verify(untouched)).toMatchObject({ ok: true, broken: [] });
+  });
+
   it('lets monitors and admins verify, within their own sites: a coordinator gets 403, another site 404', async () => {
     const id = await walked();
     const coordinator = await verifyAudit(t, site.coordinator, id);

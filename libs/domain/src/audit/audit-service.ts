@@ -11,7 +11,7 @@ import { type Actor, canSeeSite } from '../engine/actor';
 import { NotFoundError } from '../errors';
 import type { CheckpointBody, CheckpointLog, SealedHead } from './checkpoint';
 import { CheckpointService } from './checkpoint-service';
-import { readLogs } from './patient-logs';
+import { readLogs, readPatientsTolerantly } from './patient-logs';
 
 /** Patients whose logs are read in one query: bounds the memory a whole-trial check holds at once. */
 const PATIENTS_PER_QUERY = 200;
@@ -58,13 +58,9 @@ export class AuditService {
 
   async verify(actor: Actor, patientId?: string): Promise<AuditAnswer> {
     const { log, problem: checkpointProblem } = this.checkpoints.state();
-    const patients: CheckedPatient[] = await this.dataSource.getRepository(PatientEntity).find({
-      where: { ...(patientId ? { id: patientId } : {}), ...(actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }) },
-      select: {
-        id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true,
-        snapshot: true, version: true, lastSeq: true, lastHash: true, day0: true, doseLevel: true,
-      },
-      order: { id: 'ASC' },
+    const patients: CheckedPatient[] = await readPatientsTolerantly(this.dataSource.manager, {
+      ...(patientId ? { id: patientId } : {}),
+      ...(actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
     });
     // Patients a checkpoint sealed at the caller's sites that the database no longer has there.
     const found = new Set(patients.map((p) => p.id));
@@ -136,15 +132,20 @@ function brokenEntry(patient: CheckedPatient, log: PatientEventEntity[], checkpo
   if (!last || last.seq !== patient.lastSeq || last.hash !== patient.lastHash) {
     return { seq: (last?.seq ?? 0) + 1, problem: `the patient record ends at seq ${patient.lastSeq}, but the log ends at seq ${last?.seq ?? 0}` };
   }
-  // The stored snapshot must be what replaying the log from registration gives.
-  const protocol = protocolOf(patient);
-  const { final } = replayLog(protocol, log);
-  const replayed = final && machine.persistSnapshot(protocol, final);
-  if (stableStringify(replayed) !== stableStringify(patient.snapshot)) {
-    return { seq: last.seq, problem: 'the stored snapshot differs from replaying the log' };
+  // The stored snapshot must be what replaying the log from registration gives. A record changed into
+  // something the protocol cannot replay (an unknown protocol, data that is no object) is named, not a 500.
+  try {
+    const protocol = protocolOf(patient);
+    const { final } = replayLog(protocol, log);
+    const replayed = final && machine.persistSnapshot(protocol, final);
+    if (stableStringify(replayed) !== stableStringify(patient.snapshot)) {
+      return { seq: last.seq, problem: 'the stored snapshot differs from replaying the log' };
+    }
+    const column = columnProblem(patient, log, final!);
+    return column ? { seq: last.seq, problem: column } : null;
+  } catch (error) {
+    return { seq: last.seq, problem: `the log cannot be replayed: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const column = columnProblem(patient, log, final!);
-  return column ? { seq: last.seq, problem: column } : null;
 }
 
 /** Whether the log still holds the head the latest checkpoint sealed for the patient, at the same site. */
