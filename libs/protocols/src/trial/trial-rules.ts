@@ -1,8 +1,8 @@
 import type { ClinicalEvent } from '../events';
 import type { PatientContext } from '../lifecycle/context';
-import type { LifecycleSpec } from '../lifecycle/spec';
+import type { BoinEscalation, LifecycleSpec } from '../lifecycle/spec';
 import { addDays } from '../lifecycle/clinical-time';
-import { boinDecision, threePlusThree, type EscalationDecision, type LevelTally } from '../statistics';
+import { boinDecision, boinDesignProblems, threePlusThree, type BoinOptions, type EscalationDecision, type LevelTally } from '../statistics';
 import { initialTrialState, levelRecord, type TrialState } from './trial-state';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
@@ -21,6 +21,33 @@ export function movesTrial(type: string): boolean {
 }
 
 export const newTrialState = (spec: LifecycleSpec) => initialTrialState(spec.doseLevels[0].level);
+
+/**
+ * Why a protocol's dose-escalation design cannot run, one sentence each (empty when it can): checked
+ * when the protocol is built, so a design its source refuses never reaches a patient. 3+3 treats
+ * cohorts of 3; BOIN takes the designs the BOIN package's `get.boundary` takes, with a maximum sample
+ * size that is a whole number of cohorts (`ncohort × cohortsize`) within the trial's enrollment.
+ */
+export function escalationDesignProblems(spec: LifecycleSpec): string[] {
+  const design = spec.doseEscalation;
+  if (!design) return [];
+  const { cohortSize } = design;
+  if (!Number.isInteger(cohortSize) || cohortSize < 1) return [`the cohort size must be a whole number of patients, got ${cohortSize}`];
+  if (design.design === '3+3') return cohortSize === 3 ? [] : [`3+3 treats cohorts of 3 patients, got a cohort size of ${cohortSize}`];
+  const problems = boinDesignProblems(boinOptions(design));
+  const { maxSampleSize } = design;
+  if (!Number.isInteger(maxSampleSize) || maxSampleSize < cohortSize || maxSampleSize % cohortSize !== 0) {
+    problems.push(`the maximum sample size must be a whole number of cohorts of ${cohortSize}, got ${maxSampleSize}`);
+  } else if (maxSampleSize > spec.targetEnrollment) {
+    problems.push(`the maximum sample size of ${maxSampleSize} exceeds the target enrollment of ${spec.targetEnrollment}`);
+  }
+  return problems;
+}
+
+function boinOptions(design: BoinEscalation): BoinOptions {
+  const { targetDltRate, cohortSize, maxSampleSize, phi1, phi2, eliminationCutoff, extraSafe, offset } = design;
+  return { target: targetDltRate, cohortSize, maxSampleSize, phi1, phi2, eliminationCutoff, extraSafe, offset };
+}
 
 /** The dose level the next enrolled patient receives: the MTD once found (expansion), else the current level. */
 export function doseLevelForNextPatient(state: TrialState): number {
@@ -150,11 +177,7 @@ function decideEscalation(spec: LifecycleSpec, state: TrialState, step: TrialSte
   const tallies: LevelTally[] = levels.map((l) => ({ level: l, treated: levelRecord(state, l).evaluable, dlts: levelRecord(state, l).dlts }));
   const decision: EscalationDecision =
     design.design === 'BOIN'
-      ? boinDecision(tallies, state.currentDoseLevel, levels, {
-          target: design.targetDltRate,
-          cohortSize: design.cohortSize,
-          maxSampleSize: design.maxSampleSize,
-        })
+      ? boinDecision(tallies, state.currentDoseLevel, levels, boinOptions(design))
       : threePlusThree(tallies, state.currentDoseLevel, levels);
   if (decision.awaiting) return state;
 
