@@ -129,17 +129,28 @@ const WHOLE_TOLERANCE = 1e-12;
  * the elimination count when that is lower.
  */
 export function boinBoundaryRow(design: BoinDesign, treated: number): BoinBoundaryRow {
+  const { escalateAtMost, deEscalateFrom } = boinDecisionCounts(design, treated);
+  const eliminateFrom = eliminationCount(design, treated);
+  return {
+    treated,
+    escalateAtMost,
+    deEscalateFrom: eliminateFrom === null ? deEscalateFrom : Math.min(deEscalateFrom, eliminateFrom),
+    eliminateFrom,
+  };
+}
+
+/**
+ * The escalation and de-escalation counts of the table without the elimination cap: what decides
+ * at a level that is not eliminated (an eliminated one is left whatever its count).
+ */
+export function boinDecisionCounts(design: BoinDesign, treated: number): Pick<BoinBoundaryRow, 'escalateAtMost' | 'deEscalateFrom'> {
   if (!Number.isInteger(treated) || treated < 1) throw new RangeError(`a boundary needs at least 1 patient, got ${treated}`);
   const { lambdaE, lambdaD } = boinBoundaries(design);
   const deEscalate = lambdaD * treated;
   const nearest = Math.round(deEscalate);
-  const deEscalateFrom = Math.abs(nearest - deEscalate) < WHOLE_TOLERANCE ? nearest + 1 : Math.ceil(deEscalate);
-  const eliminateFrom = eliminationCount(design, treated);
   return {
-    treated,
     escalateAtMost: Math.floor(lambdaE * treated),
-    deEscalateFrom: eliminateFrom === null ? deEscalateFrom : Math.min(deEscalateFrom, eliminateFrom),
-    eliminateFrom,
+    deEscalateFrom: Math.abs(nearest - deEscalate) < WHOLE_TOLERANCE ? nearest + 1 : Math.ceil(deEscalate),
   };
 }
 

@@ -7,7 +7,7 @@ import {
   type LevelTally,
 } from './dose-escalation';
 import { isotonicRegression } from './isotonic';
-import { boinBoundaries, boinBoundaryRow, boinElimination, checkedBoinDesign, type BoinDesign, type BoinElimination } from './boin-design';
+import { boinBoundaries, boinDecisionCounts, boinElimination, checkedBoinDesign, type BoinDesign, type BoinElimination } from './boin-design';
 
 /**
  * The Bayesian optimal interval design (Liu & Yuan 2015), as the BOIN R package runs it
@@ -95,7 +95,7 @@ export function boinDecision(
 
   const index = levels.indexOf(current);
   const { lambdaE, lambdaD } = boinBoundaries(design);
-  const { escalateAtMost, deEscalateFrom } = boinBoundaryRow(design, here.treated);
+  const { escalateAtMost, deEscalateFrom } = boinDecisionCounts(design, here.treated);
   const observed = `${describeDlts(here)}, a DLT rate of ${percent(here.dlts / here.treated)}`;
   if (here.dlts <= escalateAtMost) {
     const atOrBelow = `${observed}, at or below the escalation boundary of ${percent(lambdaE)}`;
