@@ -206,6 +206,14 @@ describe('3+3 against its source, every count (clinical.md; Storer 1989, Le Tour
     expect(said(threePlusThree([t(1, 6, 1), t(2, treated, dlts)], 2, levels))).toBe(belowSix);
   });
 
+  it('says how many more the level below needs when it has fewer than 3 left to treat', () => {
+    expect(threePlusThree([t(1, 5, 0), t(2, 3, 2)], 2, levels).reason).toBe(
+      '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 1 more patient there ' +
+        '(it has 5 evaluable of the 6 an MTD needs)',
+    );
+    expect(threePlusThree([t(1, 4, 0), t(2, 3, 2)], 2, levels).reason).toMatch(/and treat 2 more patients there \(it has 4 evaluable/);
+  });
+
   // At the lowest level, 2 or more DLTs leave no lower level to be the MTD: the trial stops.
   it.each([
     [2, 2],
