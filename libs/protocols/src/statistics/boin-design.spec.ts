@@ -173,6 +173,9 @@ describe('BOIN elimination (P(p > φ | data) > cutoff under Beta(1, 1), n ≥ 3)
     expect(boinEliminated([t(1, 3, 2)], design, [1, 2])).toEqual([1, 2]);
     expect(boinEliminated([t(1, 3, 2)], { target: 0.3 }, [1, 2])).toEqual([]);
     expect(boinEliminated([t(1, 2, 2)], design, [1, 2])).toEqual([]);
+    // nobody at the lowest level: the extra rule has nothing to read, the standard one still applies
+    expect(boinEliminated([t(2, 3, 2)], design, [1, 2])).toEqual([]);
+    expect(boinEliminated([t(2, 3, 3)], design, [1, 2])).toEqual([2]);
     // the extra rule reads only the lowest level; the offset can be tightened
     expect(boinEliminated([t(1, 3, 0), t(2, 3, 2)], design, [1, 2])).toEqual([]);
     expect(boinEliminated([t(1, 3, 2)], { ...design, offset: 0.01 }, [1, 2])).toEqual([]);

@@ -139,10 +139,38 @@ describe('BOIN decision', () => {
     expect(boinDecision(tallies, 4, levels, { target, maxSampleSize: 33 }).action).toBe('de-escalate');
   });
 
+  it('stops at the maximum sample size when no level given is admissible (select.mtd answers 99)', () => {
+    // started above an untried level 1: level 2 at 3 of 3 is eliminated, and nobody received level 1
+    expect(boinDecision([t(2, 3, 3)], 2, levels, { target, maxSampleSize: 3 })).toEqual({
+      action: 'stop',
+      nextLevel: null,
+      mtd: null,
+      eliminated: [2, 3, 4, 5],
+      reason: '3 evaluable patients reach the maximum sample size of 3, and no level given is below the eliminated ones: no dose is tolerable, stop the trial, no MTD',
+    });
+    // one patient short of it, the same tallies de-escalate to level 1
+    expect(boinDecision([t(2, 3, 3)], 2, levels, { target, maxSampleSize: 4 })).toMatchObject({ action: 'de-escalate', nextLevel: 1 });
+  });
+
+  it('names the extra safety rule when it stops the trial', () => {
+    expect(boinDecision([t(1, 3, 2)], 1, levels, { target, extraSafe: true })).toEqual({
+      action: 'stop',
+      nextLevel: null,
+      mtd: null,
+      eliminated: levels,
+      reason:
+        '2 of 3 patients at level 1 had a DLT: the probability that its DLT rate exceeds the 30% target is 0.916, above 0.9 ' +
+        '(the extra safety rule for the lowest level), so level 1 and all above are eliminated: stop the trial, no MTD',
+    });
+  });
+
   it('refuses a cohort size or sample size that is not a whole number of patients', () => {
     expect(() => boinDecision([], 1, levels, { target, cohortSize: 0 })).toThrow(/cohort size/);
     expect(() => boinDecision([], 1, levels, { target, maxSampleSize: 2.5 })).toThrow(/maximum sample size/);
     expect(() => boinDecision([], 1, levels, { target: 0.3, eliminationCutoff: 1 })).toThrow(/elimination cutoff/);
+    expect(() => boinDecision([], 1, levels, { target, maxSampleSize: 0 })).toThrow('maximum sample size must be a whole number of patients, got 0');
+    expect(() => boinDecision([], 1, levels, { target, cohortSize: 1.5 })).toThrow('cohort size must be a whole number of patients, got 1.5');
+    expect(boinDecision([t(1, 1, 0)], 1, levels, { target, cohortSize: 1, maxSampleSize: 1 })).toMatchObject({ action: 'mtd-found', mtd: 1 });
   });
 
   it('runs a whole trial step by step (target 0.30, cohorts of 3, at most 30 patients)', () => {
@@ -214,6 +242,17 @@ describe('BOIN MTD selection (select.mtd)', () => {
     expect(mtdEstimate).toBe(estimates[2]!.rate);
     expect(estimates[2]!.rate).toBe(estimates[1]!.rate);
     expect(mtd).toBe(3);
+  });
+
+  it('weights the pooled levels by the inverse Beta variance, not by their patients (unequal counts)', () => {
+    // 1.05/3.1 = 0.3387 and 1.05/9.1 = 0.1154 pool with weights (n + 0.1)²(n + 1.1) / ((y + 0.05)(n − y + 0.05)):
+    // 9.61·4.1/(1.05·2.05) = 18.3048 and 82.81·10.1/(1.05·8.05) = 98.9507 → 0.15025 (by patients it would be 0.171).
+    // select.mtd(0.3, c(3, 9, 3), c(1, 1, 3)) prints 0.15 0.15 0.98 and selects level 2.
+    const { mtd, mtdEstimate, estimates } = selectMtd([t(1, 3, 1), t(2, 9, 1), t(3, 3, 3)], { target });
+    expect(estimates[0]!.rate).toBeCloseTo(0.150248, 6);
+    expect(estimates[1]!.rate).toBe(estimates[0]!.rate);
+    expect(mtd).toBe(2);
+    expect(mtdEstimate).toBeCloseTo(0.150248, 6);
   });
 
   it('of tied levels above the target takes the lowest', () => {
