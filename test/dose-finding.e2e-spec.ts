@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 import type { DatabaseKind } from './support/database';
 import { TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
+import { Cd38Trial } from './support/cd38-trial';
 
 /**
  * The 3+3 rule of NCT03754764 as its source words it (clinical.md, "Dose escalation"), through the
@@ -24,42 +25,20 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('3+3 dose finding on NCT0375
   async function openTrial() {
     const t = await startTestApp(kind);
     const site = await TrialSite.open(t, 'site-a');
-    const trial = async () => {
-      const res = await site.get('/trials/NCT03754764');
-      expect(res.status).toBe(200);
-      return res.body;
-    };
-    const stagger = async () => (await trial()).doseEscalation.staggerDays as number;
+    const cd38 = new Cd38Trial(t, site);
+    const trial = () => cd38.row();
+    const treat = (withDlt: boolean) => cd38.treat(withDlt);
+    const infuseCohort = (dlts: boolean[]) => cd38.infuseCohort(dlts);
 
-    /** Enrols a patient at the level the trial assigns, infuses it, and reports a related grade 3 DLT if asked. */
-    async function treat(withDlt: boolean): Promise<{ id: string; level: number }> {
-      const id = await site.register({ protocolId: 'NCT03754764' });
-      await site.readyForInfusion(id, eligibleCd38Screening);
-      const patient = (await site.get(`/patients/${id}`)).body;
-      const level = (await trial()).levels.find((l: { level: number }) => l.level === patient.doseLevel);
-      await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: level.minCellsPerKg });
-      if (withDlt) {
-        await site.record(id, 'ADVERSE_EVENT_REPORTED', {
-          term: 'Hepatic failure', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
-        });
-      }
-      return { id, level: patient.doseLevel };
-    }
-
-    /** Treats a cohort one stagger apart; the DLT windows are left open. */
-    async function infuseCohort(dlts: boolean[]) {
-      const treated = [];
-      for (const [i, withDlt] of dlts.entries()) {
-        if (i > 0) t.clock.advanceDays(await stagger());
-        treated.push(await treat(withDlt));
-      }
-      return treated;
-    }
-
-    /** Moves the clock on and fires the timers that fall due (DLT windows closing). */
+    /**
+     * Moves the clock on a day at a time, firing the timers that fall due each day (DLT windows
+     * closing), so windows close in the order of their dates as they would on a running server.
+     */
     async function after(days: number) {
-      t.clock.advanceDays(days);
-      await settleDueTimers(t);
+      for (let day = 0; day < days; day += 1) {
+        t.clock.advanceDays(1);
+        await settleDueTimers(t);
+      }
     }
 
     return { t, site, trial, treat, infuseCohort, after };
