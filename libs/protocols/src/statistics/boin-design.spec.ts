@@ -84,6 +84,18 @@ describe('BOIN designs get.boundary refuses, each named with its bound', () => {
     expect(boinDesignProblems({ target: 0.3, phi1: 0.001 })).toEqual([]);
   });
 
+  it('φ1 and φ2 exactly a tenth of the target away are accepted, as get.boundary refuses only "<"', () => {
+    // values whose differences are exactly 0.1 × target in floating point (get.boundary accepts them:
+    // λe 0.5303101080023227, λd 0.58624708122512847)
+    const target = 0.55815461585445592;
+    const design = { target, phi1: 0.50233915426901032, phi2: 0.61397007743990151 };
+    expect(target - design.phi1).toBe(0.1 * target);
+    expect(design.phi2 - target).toBe(0.1 * target);
+    expect(boinDesignProblems(design)).toEqual([]);
+    expect(boinBoundaries(design).lambdaE).toBeCloseTo(0.5303101080023227, 14);
+    expect(boinBoundaries(design).lambdaD).toBeCloseTo(0.58624708122512847, 14);
+  });
+
   it('an elimination cutoff outside 0–1 and an offset outside 0–0.5 or not below the cutoff are refused', () => {
     const cutoff = (value: number) => `the elimination cutoff must be a probability between 0 and 1, got ${value}`;
     const offset = (value: number) => `the extra safety offset must be from 0 to below 0.5 and below the elimination cutoff, got ${value}`;
@@ -158,6 +170,12 @@ describe('BOIN elimination (P(p > φ | data) > cutoff under Beta(1, 1), n ≥ 3)
       extraSafe: false,
     });
     expect(boinElimination([t(1, 3, 0)], { target: 0.3 }, [1, 2])).toBeUndefined();
+  });
+
+  it('eliminates only above the cutoff, not at it', () => {
+    const atCutoff = overdoseProbability(t(1, 3, 3), 0.3);
+    expect(boinEliminated([t(1, 3, 3)], { target: 0.3, eliminationCutoff: atCutoff }, [1, 2])).toEqual([]);
+    expect(boinEliminated([t(1, 3, 3)], { target: 0.3, eliminationCutoff: atCutoff - 1e-12 }, [1, 2])).toEqual([1, 2]);
   });
 
   it('with the extra safety rule, stops on the lowest level above cutoff − offset (3 or more patients)', () => {

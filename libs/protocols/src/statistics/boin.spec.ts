@@ -115,6 +115,9 @@ describe('BOIN decision', () => {
         '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
       awaiting: true,
     });
+    expect(boinDecision([t(1, 3, 0), t(2, 1, 0)], 2, levels, options).reason).toBe(
+      '1 patient at level 2 evaluable so far (0 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
+    );
     expect(boinDecision([], 1, levels, options)).toMatchObject({
       action: 'stay',
       nextLevel: 1,
@@ -253,6 +256,14 @@ describe('BOIN MTD selection (select.mtd)', () => {
     expect(estimates[1]!.rate).toBe(estimates[0]!.rate);
     expect(mtd).toBe(2);
     expect(mtdEstimate).toBeCloseTo(0.150248, 6);
+  });
+
+  it('reads the levels lowest first whatever the order of the tallies', () => {
+    // level 1 at 3 of 6 above level 2 at 1 of 6: pooled (both 0.336); out of order they would not be
+    const inOrder = selectMtd([t(1, 6, 3), t(2, 6, 1)], { target });
+    expect(selectMtd([t(2, 6, 1), t(1, 6, 3)], { target })).toEqual(inOrder);
+    expect(inOrder.estimates.map(({ level }) => level)).toEqual([1, 2]);
+    expect(inOrder.estimates[0]!.rate).toBe(inOrder.estimates[1]!.rate);
   });
 
   it('of tied levels above the target takes the lowest', () => {
