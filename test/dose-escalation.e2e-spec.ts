@@ -2,6 +2,7 @@ import { eligibleCd38Screening } from '#protocols';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
+import { Cd38Trial } from './support/cd38-trial';
 
 const DAY = 86_400_000;
 
@@ -12,38 +13,22 @@ const DAY = 86_400_000;
 describe('dose escalation on NCT03754764 (3+3)', () => {
   let t: TestApp;
   let site: TrialSite;
+  let cd38: Cd38Trial;
 
   beforeAll(async () => {
     t = await startTestApp('postgres');
     site = await TrialSite.open(t, 'site-a');
+    cd38 = new Cd38Trial(t, site);
   });
   afterAll(() => t.close());
 
-  const trial = async () => (await site.get('/trials/NCT03754764')).body;
-  const stagger = async () => (await trial()).doseEscalation.staggerDays as number;
-
-  /** Enrols a patient (the trial assigns the level), infuses the level's dose, and reports a DLT if asked. */
-  async function treat(withDlt: boolean): Promise<{ id: string; level: number }> {
-    const id = await site.register({ protocolId: 'NCT03754764' });
-    await site.readyForInfusion(id, eligibleCd38Screening);
-    const patient = (await site.get(`/patients/${id}`)).body;
-    const level = (await trial()).levels.find((l: { level: number }) => l.level === patient.doseLevel);
-    await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: level.minCellsPerKg });
-    if (withDlt) {
-      await site.record(id, 'ADVERSE_EVENT_REPORTED', {
-        term: 'Hepatic failure', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
-      });
-    }
-    return { id, level: patient.doseLevel };
-  }
+  const trial = () => cd38.row();
+  const stagger = () => cd38.staggerDays();
+  const treat = (withDlt: boolean) => cd38.treat(withDlt);
 
   /** Treats a cohort one stagger apart, then lets every DLT window close. */
   async function cohort(dlts: boolean[]) {
-    const treated = [];
-    for (const [i, withDlt] of dlts.entries()) {
-      if (i > 0) t.clock.advanceDays(await stagger());
-      treated.push(await treat(withDlt));
-    }
+    const treated = await cd38.infuseCohort(dlts);
     t.clock.advanceDays(29);
     await settleDueTimers(t);
     return treated;

@@ -9,6 +9,7 @@ import { buildLifecycleMachine, type PatientMachine } from './machine';
 import { refusalsFor } from './refusals';
 import * as record from './record';
 import { patientSchedule, type ScheduledVisit } from './schedule';
+import { escalationDesignProblems } from '../trial/trial-rules';
 
 export interface Protocol {
   readonly spec: LifecycleSpec;
@@ -79,6 +80,7 @@ function assertCoherent(spec: LifecycleSpec): void {
   if (new Set(names).size !== names.length) problems.push('visit names must be unique');
   if (!names.includes(spec.primaryResponseVisit)) problems.push(`primary response visit ${spec.primaryResponseVisit} is not in the schedule`);
   if (!spec.doseLevels.length) problems.push('at least one dose level is needed');
+  problems.push(...escalationDesignProblems(spec).map((problem) => `dose escalation (${spec.doseEscalation!.design}): ${problem}`));
   if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 

@@ -52,13 +52,27 @@ export interface ThreePlusThreeEscalation extends EscalationCommon {
   design: '3+3';
 }
 
-/** BOIN needs its target and its end: without a maximum sample size it would never select an MTD. */
+/**
+ * BOIN needs its target and its end: without a maximum sample size it would never select an MTD.
+ * The rest are the BOIN R package's `get.boundary` parameters, with its defaults when absent; a
+ * design the package refuses is refused when the protocol is built (`boinDesignProblems`).
+ */
 export interface BoinEscalation extends EscalationCommon {
   design: 'BOIN';
-  /** The target DLT rate φ. */
+  /** The target DLT rate φ (`target`), from 0.05 to 0.6. */
   targetDltRate: number;
-  /** The trial ends and the MTD is selected once this many patients are evaluable. */
+  /** The trial ends and the MTD is selected once this many patients are evaluable: a whole number of cohorts. */
   maxSampleSize: number;
+  /** φ1 (`p.saf`), default 0.6φ: at least a tenth of φ below it. */
+  phi1?: number;
+  /** φ2 (`p.tox`), default 1.4φ: at least a tenth of φ above it. */
+  phi2?: number;
+  /** `cutoff.eli`, default 0.95. */
+  eliminationCutoff?: number;
+  /** `extrasafe`, default false: the stricter stopping rule on the lowest level. */
+  extraSafe?: boolean;
+  /** `offset` of the extra safety rule, default 0.05. */
+  offset?: number;
 }
 
 /** What an amendment changed, in words, for the protocol definition. */

@@ -1,41 +1,11 @@
 import fc from 'fast-check';
-import { boinBoundaries, boinDecision, boinEliminated, overdoseProbability, selectMtd } from './boin';
+import { boinDecision, selectMtd } from './boin';
+import { boinEliminated, overdoseProbability } from './boin-design';
 import type { EscalationAction, EscalationDecision, LevelTally } from './dose-escalation';
 
 const levels = [1, 2, 3, 4, 5];
 const t = (level: number, treated: number, dlts: number): LevelTally => ({ level, treated, dlts });
 const target = 0.3;
-
-describe('BOIN boundaries', () => {
-  // Liu & Yuan (2015) with φ1 = 0.6φ and φ2 = 1.4φ; the closed forms rounded to 3 decimals.
-  it.each([
-    [0.15, 0.118, 0.179],
-    [0.2, 0.157, 0.238],
-    [0.25, 0.197, 0.298],
-    [0.3, 0.236, 0.359],
-    [0.35, 0.276, 0.419],
-    [0.4, 0.316, 0.48],
-  ])('target %p: escalate at or below %p, de-escalate at or above %p', (phi, lambdaE, lambdaD) => {
-    const boundaries = boinBoundaries(phi);
-    expect(boundaries.lambdaE).toBeCloseTo(lambdaE, 3);
-    expect(boundaries.lambdaD).toBeCloseTo(lambdaD, 3);
-  });
-
-  it('takes other φ1 and φ2', () => {
-    // φ = 0.25, φ1 = 0.15, φ2 = 0.35: λe = log(0.85/0.75) / log(0.25·0.85 / (0.15·0.75)) = 0.12516 / 0.63599
-    const { lambdaE, lambdaD } = boinBoundaries(0.25, 0.15, 0.35);
-    expect(lambdaE).toBeCloseTo(0.1968, 4);
-    // λd = log(0.75/0.65) / log(0.35·0.75 / (0.25·0.65)) = 0.14310 / 0.47957
-    expect(lambdaD).toBeCloseTo(0.2984, 4);
-  });
-
-  it('refuses a target outside 0–1 or φ1, φ2 on the wrong side of it', () => {
-    expect(() => boinBoundaries(0)).toThrow(RangeError);
-    expect(() => boinBoundaries(1.2)).toThrow(RangeError);
-    expect(() => boinBoundaries(0.3, 0.35)).toThrow(/φ1 < target < φ2/);
-    expect(() => boinBoundaries(0.3, 0.18, 0.25)).toThrow(/φ1 < target < φ2/);
-  });
-});
 
 describe('BOIN decisions against the get.boundary table (target 0.30)', () => {
   // get.boundary(target = 0.3, ncohort = 4, cohortsize = 3), patients treated at the current level 1–12:
@@ -55,7 +25,7 @@ describe('BOIN decisions against the get.boundary table (target 0.30)', () => {
       dlts <= escalateAtMost[n - 1]! ? 'escalate' : dlts >= deEscalateFrom[n - 1]! ? 'de-escalate' : 'stay',
     );
     expect(actions).toEqual(expected);
-    const eliminatedFrom = actions.map((_, dlts) => boinEliminated([t(2, n, dlts)], target).length > 0).indexOf(true);
+    const eliminatedFrom = actions.map((_, dlts) => boinEliminated([t(2, n, dlts)], { target }, levels).length > 0).indexOf(true);
     expect(eliminatedFrom === -1 ? null : eliminatedFrom).toBe(eliminateFrom[n - 1]);
   });
 });
@@ -83,13 +53,13 @@ describe('BOIN decision', () => {
     });
   });
 
-  it('de-escalates at or above λd', () => {
+  it('de-escalates above λd', () => {
     expect(boinDecision([t(1, 3, 0), t(2, 3, 2)], 2, levels, options)).toEqual({
       action: 'de-escalate',
       nextLevel: 1,
       mtd: null,
       eliminated: [],
-      reason: '2 of 3 patients at level 2 had a DLT, a DLT rate of 66.7%, at or above the de-escalation boundary of 35.9%: de-escalate to level 1',
+      reason: '2 of 3 patients at level 2 had a DLT, a DLT rate of 66.7%, above the de-escalation boundary of 35.9%: de-escalate to level 1',
     });
   });
 
@@ -145,6 +115,9 @@ describe('BOIN decision', () => {
         '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
       awaiting: true,
     });
+    expect(boinDecision([t(1, 3, 0), t(2, 1, 0)], 2, levels, options).reason).toBe(
+      '1 patient at level 2 evaluable so far (0 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
+    );
     expect(boinDecision([], 1, levels, options)).toMatchObject({
       action: 'stay',
       nextLevel: 1,
@@ -169,10 +142,38 @@ describe('BOIN decision', () => {
     expect(boinDecision(tallies, 4, levels, { target, maxSampleSize: 33 }).action).toBe('de-escalate');
   });
 
+  it('stops at the maximum sample size when no level given is admissible (select.mtd answers 99)', () => {
+    // started above an untried level 1: level 2 at 3 of 3 is eliminated, and nobody received level 1
+    expect(boinDecision([t(2, 3, 3)], 2, levels, { target, maxSampleSize: 3 })).toEqual({
+      action: 'stop',
+      nextLevel: null,
+      mtd: null,
+      eliminated: [2, 3, 4, 5],
+      reason: '3 evaluable patients reach the maximum sample size of 3, and no level given is below the eliminated ones: no dose is tolerable, stop the trial, no MTD',
+    });
+    // one patient short of it, the same tallies de-escalate to level 1
+    expect(boinDecision([t(2, 3, 3)], 2, levels, { target, maxSampleSize: 4 })).toMatchObject({ action: 'de-escalate', nextLevel: 1 });
+  });
+
+  it('names the extra safety rule when it stops the trial', () => {
+    expect(boinDecision([t(1, 3, 2)], 1, levels, { target, extraSafe: true })).toEqual({
+      action: 'stop',
+      nextLevel: null,
+      mtd: null,
+      eliminated: levels,
+      reason:
+        '2 of 3 patients at level 1 had a DLT: the probability that its DLT rate exceeds the 30% target is 0.916, above 0.9 ' +
+        '(the extra safety rule for the lowest level), so level 1 and all above are eliminated: stop the trial, no MTD',
+    });
+  });
+
   it('refuses a cohort size or sample size that is not a whole number of patients', () => {
     expect(() => boinDecision([], 1, levels, { target, cohortSize: 0 })).toThrow(/cohort size/);
     expect(() => boinDecision([], 1, levels, { target, maxSampleSize: 2.5 })).toThrow(/maximum sample size/);
     expect(() => boinDecision([], 1, levels, { target: 0.3, eliminationCutoff: 1 })).toThrow(/elimination cutoff/);
+    expect(() => boinDecision([], 1, levels, { target, maxSampleSize: 0 })).toThrow('maximum sample size must be a whole number of patients, got 0');
+    expect(() => boinDecision([], 1, levels, { target, cohortSize: 1.5 })).toThrow('cohort size must be a whole number of patients, got 1.5');
+    expect(boinDecision([t(1, 1, 0)], 1, levels, { target, cohortSize: 1, maxSampleSize: 1 })).toMatchObject({ action: 'mtd-found', mtd: 1 });
   });
 
   it('runs a whole trial step by step (target 0.30, cohorts of 3, at most 30 patients)', () => {
@@ -213,17 +214,17 @@ describe('BOIN elimination', () => {
   });
 
   it('eliminates a level and all above, given or treated, from at least 3 patients', () => {
-    expect(boinEliminated([t(1, 3, 0), t(2, 3, 3)], target)).toEqual([2]);
-    expect(boinEliminated([t(1, 3, 0), t(2, 3, 3)], target, 0.95, levels)).toEqual([2, 3, 4, 5]);
-    expect(boinEliminated([t(1, 2, 2)], target, 0.95, levels)).toEqual([]);
-    expect(boinEliminated([t(1, 3, 2)], target, 0.9, levels)).toEqual([1, 2, 3, 4, 5]);
-    expect(boinEliminated([t(3, 3, 3), t(1, 3, 3)], target)).toEqual([1, 3]);
+    expect(boinEliminated([t(1, 3, 0), t(2, 3, 3)], { target }, [1, 2])).toEqual([2]);
+    expect(boinEliminated([t(1, 3, 0), t(2, 3, 3)], { target }, levels)).toEqual([2, 3, 4, 5]);
+    expect(boinEliminated([t(1, 2, 2)], { target }, levels)).toEqual([]);
+    expect(boinEliminated([t(1, 3, 2)], { target, eliminationCutoff: 0.9 }, levels)).toEqual([1, 2, 3, 4, 5]);
+    expect(boinEliminated([t(3, 3, 3), t(1, 3, 3)], { target }, [3, 1])).toEqual([1, 3]);
   });
 });
 
 describe('BOIN MTD selection (select.mtd)', () => {
   it('gives the package example: 3, 3, 15, 9, 0 patients with 0, 0, 4, 4, 0 DLTs → level 3', () => {
-    const { mtd, estimates } = selectMtd([t(1, 3, 0), t(2, 3, 0), t(3, 15, 4), t(4, 9, 4), t(5, 0, 0)], target);
+    const { mtd, estimates } = selectMtd([t(1, 3, 0), t(2, 3, 0), t(3, 15, 4), t(4, 9, 4), t(5, 0, 0)], { target });
     expect(mtd).toBe(3);
     // printed by summary(select.mtd(...)): 0.02 0.02 0.27 0.45 ----
     expect(estimates.map(({ level, rate }) => [level, rate === null ? null : Number(rate.toFixed(2))])).toEqual([
@@ -239,28 +240,47 @@ describe('BOIN MTD selection (select.mtd)', () => {
     // (y + 0.05) / (n + 0.1): 0.016, 2.05/6.1 = 0.336, 1.05/6.1 = 0.172, 2.05/3.1 = 0.661.
     // Levels 2 and 3 pool with weights (6.1² · 7.1) / ((y + 0.05)(n − y + 0.05)) = 31.82 and 49.82:
     // (0.336 · 31.82 + 0.172 · 49.82) / 81.64 = 0.2360 for both; tied below 0.30, so level 3.
-    const { mtd, mtdEstimate, estimates } = selectMtd([t(1, 3, 0), t(2, 6, 2), t(3, 6, 1), t(4, 3, 2)], target);
+    const { mtd, mtdEstimate, estimates } = selectMtd([t(1, 3, 0), t(2, 6, 2), t(3, 6, 1), t(4, 3, 2)], { target });
     expect(estimates[1]!.rate).toBeCloseTo(0.236, 3);
     expect(mtdEstimate).toBe(estimates[2]!.rate);
     expect(estimates[2]!.rate).toBe(estimates[1]!.rate);
     expect(mtd).toBe(3);
   });
 
+  it('weights the pooled levels by the inverse Beta variance, not by their patients (unequal counts)', () => {
+    // 1.05/3.1 = 0.3387 and 1.05/9.1 = 0.1154 pool with weights (n + 0.1)²(n + 1.1) / ((y + 0.05)(n − y + 0.05)):
+    // 9.61·4.1/(1.05·2.05) = 18.3048 and 82.81·10.1/(1.05·8.05) = 98.9507 → 0.15025 (by patients it would be 0.171).
+    // select.mtd(0.3, c(3, 9, 3), c(1, 1, 3)) prints 0.15 0.15 0.98 and selects level 2.
+    const { mtd, mtdEstimate, estimates } = selectMtd([t(1, 3, 1), t(2, 9, 1), t(3, 3, 3)], { target });
+    expect(estimates[0]!.rate).toBeCloseTo(0.150248, 6);
+    expect(estimates[1]!.rate).toBe(estimates[0]!.rate);
+    expect(mtd).toBe(2);
+    expect(mtdEstimate).toBeCloseTo(0.150248, 6);
+  });
+
+  it('reads the levels lowest first whatever the order of the tallies', () => {
+    // level 1 at 3 of 6 above level 2 at 1 of 6: pooled (both 0.336); out of order they would not be
+    const inOrder = selectMtd([t(1, 6, 3), t(2, 6, 1)], { target });
+    expect(selectMtd([t(2, 6, 1), t(1, 6, 3)], { target })).toEqual(inOrder);
+    expect(inOrder.estimates.map(({ level }) => level)).toEqual([1, 2]);
+    expect(inOrder.estimates[0]!.rate).toBe(inOrder.estimates[1]!.rate);
+  });
+
   it('of tied levels above the target takes the lowest', () => {
     // 3.05/6.1 = 0.5 and 2.05/6.1 = 0.336 pool to (14.20 + 10.69) / (28.40 + 31.82) = 0.413 for both
-    const { mtd, estimates } = selectMtd([t(1, 6, 3), t(2, 6, 2)], target);
+    const { mtd, estimates } = selectMtd([t(1, 6, 3), t(2, 6, 2)], { target });
     expect(estimates[0]!.rate).toBeCloseTo(0.413, 3);
     expect(mtd).toBe(1);
   });
 
   it('of two levels as far below the target as above it takes the lower', () => {
     // target 0.5: 1.05/6.1 = 0.172 and 5.05/6.1 = 0.828 are both 0.328 from it
-    expect(selectMtd([t(1, 6, 1), t(2, 6, 5)], 0.5).mtd).toBe(1);
+    expect(selectMtd([t(1, 6, 1), t(2, 6, 5)], { target: 0.5 }).mtd).toBe(1);
   });
 
   it('leaves out eliminated and untreated levels, and has no MTD when the lowest is eliminated', () => {
-    expect(selectMtd([t(1, 3, 0), t(2, 3, 1), t(3, 3, 3), t(4, 0, 0)], target).mtd).toBe(2);
-    expect(selectMtd([t(1, 3, 3), t(2, 3, 1)], target)).toEqual({
+    expect(selectMtd([t(1, 3, 0), t(2, 3, 1), t(3, 3, 3), t(4, 0, 0)], { target }).mtd).toBe(2);
+    expect(selectMtd([t(1, 3, 3), t(2, 3, 1)], { target })).toEqual({
       mtd: null,
       mtdEstimate: null,
       estimates: [
@@ -268,7 +288,7 @@ describe('BOIN MTD selection (select.mtd)', () => {
         { level: 2, rate: expect.any(Number) },
       ],
     });
-    expect(selectMtd([], target)).toEqual({ mtd: null, mtdEstimate: null, estimates: [] });
+    expect(selectMtd([], { target })).toEqual({ mtd: null, mtdEstimate: null, estimates: [] });
   });
 });
 

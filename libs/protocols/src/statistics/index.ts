@@ -1,7 +1,9 @@
 export type { EscalationAction, EscalationDecision, LevelTally } from './dose-escalation';
 export { threePlusThree } from './three-plus-three';
-export { boinDecision } from './boin';
-export type { BoinOptions } from './boin';
+export { boinDecision, selectMtd } from './boin';
+export type { BoinOptions, MtdSelection } from './boin';
+export { boinBoundaries, boinBoundaryRow, boinDesignProblems } from './boin-design';
+export type { BoinBoundaries, BoinBoundaryRow, BoinDesign } from './boin-design';
 export { kaplanMeier } from './kaplan-meier';
 export type { KaplanMeierEstimate, KaplanMeierOptions, SurvivalObservation, SurvivalPoint } from './kaplan-meier';
 export { carTKinetics } from './pharmacokinetics';

@@ -149,6 +149,9 @@ describe('Kaplan–Meier', () => {
   it('refuses negative or missing times and an unsupported confidence level', () => {
     expect(() => kaplanMeier([{ time: -1, event: true }])).toThrow(/non-negative/);
     expect(() => kaplanMeier([{ time: Number.NaN, event: true }])).toThrow(RangeError);
+    expect(() => kaplanMeier([{ time: 3, event: 'yes' as never }])).toThrow(
+      new RangeError('an observation must say whether the event happened, got yes'),
+    );
     expect(() => kaplanMeier(sixMp, { confidence: 0.8 as 0.9 })).toThrow(/0.9, 0.95 or 0.99/);
   });
 
@@ -169,5 +172,17 @@ describe('Kaplan–Meier', () => {
         expect(kaplanMeier([...observations].reverse())).toEqual(estimate);
       }),
     );
+  });
+});
+
+describe('Kaplan-Meier median confidence interval, both ends', () => {
+  it('10 patients with an event on days 1 to 10: median 5, 95% CI from day 1 to day 8', () => {
+    // Greenwood: Var log S(8) = Σ 1/(n(n−1)) for n = 10 … 3 = 1/2 − 1/10 = 0.4; log-log upper bound
+    // 0.2^exp(−1.96·√0.4 / |log 0.2|) = 0.475 ≤ 0.5, while at day 7 it is 0.3^exp(−1.96·√(1/3 − 1/10) / |log 0.3|) = 0.578.
+    const estimate = kaplanMeier(Array.from({ length: 10 }, (_, index) => ({ time: index + 1, event: true })));
+    expect(estimate.median).toBe(5);
+    expect(estimate.medianCi).toEqual({ lower: 1, upper: 8 });
+    expect(estimate.points[7]!.upper).toBeCloseTo(0.4747, 4);
+    expect(estimate.points[6]!.upper).toBeCloseTo(0.5779, 4);
   });
 });

@@ -86,7 +86,7 @@ describe('CAR-T kinetics', () => {
       { day: 7, value: 2 },
     ])).toThrow(/two samples on day 7/);
     expect(() => carTKinetics([{ day: 7, value: -1 }])).toThrow(/non-negative/);
-    expect(() => carTKinetics([{ day: Number.NaN, value: 1 }])).toThrow(RangeError);
+    expect(() => carTKinetics([{ day: Number.NaN, value: 1 }])).toThrow(new RangeError('a sample day must be a number, got NaN'));
     expect(() => carTKinetics([], 0)).toThrow(/positive number of days/);
     expect(() => carTKinetics([
       { day: 7, value: 1 },

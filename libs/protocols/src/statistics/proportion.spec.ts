@@ -39,6 +39,10 @@ describe('proportion with the exact Clopper–Pearson interval', () => {
     expect(() => proportion(1.5, 3)).toThrow(RangeError);
     expect(() => proportion(1, 2.5)).toThrow(/whole number/);
     expect(() => proportion(1, 2, 1)).toThrow(/confidence/);
+    expect(() => proportion(1, 2, 0)).toThrow(new RangeError('confidence must be between 0 and 1, got 0'));
+    expect(proportion(1, 2, 0.001).ci).not.toBeNull();
+    expect(() => proportion(0, 2.5)).toThrow(new RangeError('the number of patients must be a whole number, got 2.5'));
+    expect(() => proportion(0, -1)).toThrow(new RangeError('the number of patients must be a whole number, got -1'));
   });
 
   it('always holds the rate inside its interval', () => {

@@ -176,6 +176,68 @@ describe('3+3 decision table', () => {
   });
 });
 
+describe('3+3 against its source, every count (clinical.md; Storer 1989, Le Tourneau et al. 2009)', () => {
+  // "0/3 DLT: escalate. 1/3: three more at the same level. ≤1/6: escalate. ≥2 at a level: that level
+  // exceeds the MTD; the MTD is the next lower level, and it needs 6 treated patients with ≤1 DLT."
+  // [patients evaluable at level 2, DLTs, the decision with level 1 at 3/3 treated, 0 DLT; with level 1 at 6, 1 DLT]
+  const everyCount: Array<[number, number, string, string]> = [
+    [1, 0, 'wait', 'wait'],
+    [1, 1, 'wait', 'wait'],
+    [2, 0, 'wait', 'wait'],
+    [2, 1, 'wait', 'wait'],
+    [2, 2, 'de-escalate 1', 'MTD 1'], // a second DLT settles it before the cohort is complete
+    [3, 0, 'escalate 3', 'escalate 3'],
+    [3, 1, 'stay 2', 'stay 2'],
+    [3, 2, 'de-escalate 1', 'MTD 1'],
+    [3, 3, 'de-escalate 1', 'MTD 1'],
+    [4, 1, 'wait', 'wait'],
+    [5, 1, 'wait', 'wait'],
+    [6, 0, 'escalate 3', 'escalate 3'],
+    [6, 1, 'escalate 3', 'escalate 3'],
+    [6, 2, 'de-escalate 1', 'MTD 1'],
+    [6, 3, 'de-escalate 1', 'MTD 1'],
+    [6, 6, 'de-escalate 1', 'MTD 1'],
+  ];
+  const said = ({ action, nextLevel, mtd, awaiting }: EscalationDecision) =>
+    awaiting ? 'wait' : action === 'mtd-found' ? `MTD ${mtd}` : `${action} ${nextLevel}`;
+
+  it.each(everyCount)('%p evaluable with %p DLTs at level 2: %s (level 1 at 0 of 3), %s (level 1 at 1 of 6)', (treated, dlts, belowThree, belowSix) => {
+    expect(said(threePlusThree([t(1, 3, 0), t(2, treated, dlts)], 2, levels))).toBe(belowThree);
+    expect(said(threePlusThree([t(1, 6, 1), t(2, treated, dlts)], 2, levels))).toBe(belowSix);
+  });
+
+  it('says how many more the level below needs when it has fewer than 3 left to treat', () => {
+    expect(threePlusThree([t(1, 5, 0), t(2, 3, 2)], 2, levels).reason).toBe(
+      '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 1 more patient there ' +
+        '(it has 5 evaluable of the 6 an MTD needs)',
+    );
+    expect(threePlusThree([t(1, 4, 0), t(2, 3, 2)], 2, levels).reason).toMatch(/and treat 2 more patients there \(it has 4 evaluable/);
+  });
+
+  // At the lowest level, 2 or more DLTs leave no lower level to be the MTD: the trial stops.
+  it.each([
+    [2, 2],
+    [3, 2],
+    [3, 3],
+    [6, 2],
+    [6, 5],
+  ])('%p evaluable with %p DLTs at the lowest level: stop, no MTD', (treated, dlts) => {
+    expect(threePlusThree([t(1, treated, dlts)], 1, levels)).toMatchObject({ action: 'stop', nextLevel: null, mtd: null, eliminated: levels });
+  });
+
+  // At the highest level there is nothing to escalate to: expand to 6, and 6 with at most 1 DLT is the MTD.
+  it.each([
+    [3, 0, 'stay 4'],
+    [3, 1, 'stay 4'],
+    [6, 0, 'MTD 4'],
+    [6, 1, 'MTD 4'],
+    [3, 2, 'MTD 3'],
+    [6, 2, 'MTD 3'],
+  ])('%p evaluable with %p DLTs at the highest level (level 3 at 1 of 6): %s', (treated, dlts, decision) => {
+    expect(said(threePlusThree([t(1, 3, 0), t(2, 3, 0), t(3, 6, 1), t(4, treated, dlts)], 4, levels))).toBe(decision);
+  });
+});
+
 describe('3+3 trials step by step', () => {
   it('levels 1–4 with 0/3, then 1/3 expanded to 1/6, then 2/3: MTD level 2', () => {
     const decisions = simulate(levels, [0, 1, 0, 2]);

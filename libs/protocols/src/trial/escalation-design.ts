@@ -1,6 +1,12 @@
-import type { LifecycleSpec } from '../lifecycle/spec';
-import { boinDecision, threePlusThree, type EscalationDecision, type LevelTally } from '../statistics';
+import type { BoinEscalation, LifecycleSpec } from '../lifecycle/spec';
+import { boinDecision, threePlusThree, type BoinOptions, type EscalationDecision, type LevelTally } from '../statistics';
 import { levelRecord, type LevelRecord, type TrialDecision, type TrialState } from './trial-state';
+
+/** A protocol's BOIN design as the statistics take it. */
+export function boinOptions(design: BoinEscalation): BoinOptions {
+  const { targetDltRate, cohortSize, maxSampleSize, phi1, phi2, eliminationCutoff, extraSafe, offset } = design;
+  return { target: targetDltRate, cohortSize, maxSampleSize, phi1, phi2, eliminationCutoff, extraSafe, offset };
+}
 
 /** The protocol's design (3+3 or BOIN) asked where the next cohort goes, given every level's tally and the level the last cohort had. */
 export function designDecision(spec: LifecycleSpec, tallies: LevelTally[], current: number): EscalationDecision {
@@ -8,7 +14,7 @@ export function designDecision(spec: LifecycleSpec, tallies: LevelTally[], curre
   if (!design) throw new Error(`protocol ${spec.id} v${spec.version} has no dose-escalation design`);
   const levels = spec.doseLevels.map((d) => d.level);
   return design.design === 'BOIN'
-    ? boinDecision(tallies, current, levels, { target: design.targetDltRate, cohortSize: design.cohortSize, maxSampleSize: design.maxSampleSize })
+    ? boinDecision(tallies, current, levels, boinOptions(design))
     : threePlusThree(tallies, current, levels);
 }
 

@@ -2,7 +2,8 @@ import { nct03754764V1 } from '../nct03754764-cd38/protocol';
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import type { ClinicalEvent } from '../events';
 import type { DltRecord, PatientContext } from '../lifecycle/context';
-import { doseLevelForNextPatient, newTrialState, nextTrialState, trialRefusals } from './trial-rules';
+import type { BoinEscalation, LifecycleSpec } from '../lifecycle/spec';
+import { doseLevelForNextPatient, escalationDesignProblems, newTrialState, nextTrialState, trialRefusals } from './trial-rules';
 import type { TrialState } from './trial-state';
 
 const at = '2026-03-01T00:00:00.000Z';
@@ -145,16 +146,16 @@ describe('a protocol that chooses BOIN', () => {
   const boinSpec = { ...nct03754764V1, doseEscalation: { design: 'BOIN' as const, cohortSize: 3, targetDltRate: 0.3, maxSampleSize: 12 } };
 
   /** Enrols and evaluates one cohort at the trial's current level with the given DLTs. */
-  function cohort(state: TrialState, dlts: boolean[], start: number): TrialState {
+  function cohort(state: TrialState, dlts: boolean[], start: number, spec: LifecycleSpec = boinSpec): TrialState {
     const level = state.mtd ?? state.currentDoseLevel;
     dlts.forEach((_dlt, i) => {
       const enrolled = context({ enrollment: { enrolledAt: at, doseLevel: level } });
-      state = nextTrialState(boinSpec, state, { patientId: `p${start + i}`, seq: 5, event: event('ENROLLED'), before: context(), after: enrolled });
+      state = nextTrialState(spec, state, { patientId: `p${start + i}`, seq: 5, event: event('ENROLLED'), before: context(), after: enrolled });
     });
     dlts.forEach((dlt, i) => {
       const enrolled = context({ enrollment: { enrolledAt: at, doseLevel: level } });
       const closed = context({ enrollment: { enrolledAt: at, doseLevel: level }, dlts: dlt ? [{ term: 'x', grade: 3, onset: at }] : [] });
-      state = nextTrialState(boinSpec, state, { patientId: `p${start + i}`, seq: 9, event: event('DLT_WINDOW_CLOSED'), before: enrolled, after: closed });
+      state = nextTrialState(spec, state, { patientId: `p${start + i}`, seq: 9, event: event('DLT_WINDOW_CLOSED'), before: enrolled, after: closed });
     });
     return state;
   }
@@ -181,5 +182,57 @@ describe('a protocol that chooses BOIN', () => {
     // (already non-decreasing); level 2 is 20 points from the 30% target, level 1 29 points.
     expect(state.decisions.at(-1)).toMatchObject({ action: 'mtd-found', fromLevel: 1, toLevel: null });
     expect(state).toMatchObject({ status: 'mtd-found', mtd: 2 });
+  });
+
+  const designed = (over: Partial<BoinEscalation>): LifecycleSpec => ({ ...boinSpec, doseEscalation: { ...boinSpec.doseEscalation, ...over } });
+
+  it('names as the MTD only a level patients received (select.mtd: 0/3 and 0/3 tie below the target, the higher treated level)', () => {
+    const spec = designed({ maxSampleSize: 6 });
+    let state = newTrialState(spec);
+    state = cohort(state, [false, false, false], 0, spec);
+    state = cohort(state, [false, false, false], 3, spec);
+    // levels 3 and 4 nobody received; their (absent) estimates cannot be closest to 30%
+    expect(state).toMatchObject({ status: 'mtd-found', mtd: 2 });
+    expect(state.decisions.at(-1)!.reason).toMatch(/^6 evaluable patients reach the maximum sample size of 6: level 2 is the MTD/);
+  });
+
+  it('stops without an MTD when the maximum sample size is reached with no admissible level, and closes enrollment', () => {
+    const spec = designed({ maxSampleSize: 6 });
+    let state = newTrialState(spec);
+    state = cohort(state, [true, false, false], 0, spec);
+    // 1 of 3 stays at level 1; 4 of 6 there: P(p > 0.3 | Beta(5, 3)) = 0.971 > 0.95, level 1 and all above eliminated
+    state = cohort(state, [true, true, true], 3, spec);
+    expect(state).toMatchObject({ status: 'stopped', mtd: null, currentDoseLevel: 1 });
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'stop', fromLevel: 1, toLevel: null });
+    expect(state.decisions.at(-1)!.reason).toMatch(/^4 of 6 patients at level 1 had a DLT: .* so level 1 and all above are eliminated: stop the trial, no MTD$/);
+    expect(state.decisions.map((d) => d.reason).join(' ')).not.toMatch(/level null/);
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([`enrollment is closed: dose escalation stopped (${state.decisions.at(-1)!.reason})`]);
+  });
+
+  it('applies the protocol\'s BOIN parameters: the extra safety rule stops at 2 of 3 on the lowest level', () => {
+    const strict = designed({ extraSafe: true });
+    expect(cohort(newTrialState(strict), [true, true, false], 0, strict)).toMatchObject({ status: 'stopped', mtd: null });
+    // without it, 2 of 3 (66.7% > λd) at the lowest level stays there
+    expect(cohort(newTrialState(boinSpec), [true, true, false], 0)).toMatchObject({ status: 'open', currentDoseLevel: 1 });
+    // φ2 = 0.367817461950352 puts λd·3 at 1 − 2e-16, which get.boundary takes as 1: de-escalate from 2 of 3, not 1
+    const edge = designed({ phi2: 0.367817461950352 });
+    let state = cohort(newTrialState(edge), [false, false, false], 0, edge);
+    state = cohort(state, [true, false, false], 3, edge);
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'stay', toLevel: 2 });
+  });
+
+  it('says why a design cannot run', () => {
+    expect(escalationDesignProblems(boinSpec)).toEqual([]);
+    expect(escalationDesignProblems(cd19RrAllV1)).toEqual([]);
+    expect(escalationDesignProblems(designed({ phi2: 0.3, maxSampleSize: 10 }))).toEqual([
+      'φ2 (the DLT rate deemed toxic) must be below 1 and above the target 0.3 by at least a tenth of it (at least 0.33), got 0.3',
+      'the maximum sample size must be a whole number of cohorts of 3, got 10',
+    ]);
+    expect(escalationDesignProblems(designed({ maxSampleSize: 2 }))).toEqual(['the maximum sample size must be a whole number of cohorts of 3, got 2']);
+    expect(escalationDesignProblems(designed({ maxSampleSize: 3 }))).toEqual([]);
+    expect(escalationDesignProblems(designed({ maxSampleSize: 80 }))).toEqual(['the maximum sample size must be a whole number of cohorts of 3, got 80']);
+    expect(escalationDesignProblems(designed({ cohortSize: 1, maxSampleSize: 80 }))).toEqual([]);
+    expect(escalationDesignProblems(designed({ cohortSize: 1, maxSampleSize: 81 }))).toEqual(['the maximum sample size of 81 exceeds the target enrollment of 80']);
+    expect(escalationDesignProblems(designed({ cohortSize: 2.5 }))).toEqual(['the cohort size must be a whole number of patients, got 2.5']);
   });
 });

@@ -2,8 +2,9 @@ import type { ClinicalEvent } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { addDays } from '../lifecycle/clinical-time';
+import { boinDesignProblems } from '../statistics';
 import { activeHolds, initialTrialState, levelRecord, type PatientEvaluation, type TrialState } from './trial-state';
-import { adoptDecision, bumpLevel, designAnswer, evaluationsCounted, levelTallies } from './escalation-design';
+import { adoptDecision, boinOptions, bumpLevel, designAnswer, evaluationsCounted, levelTallies } from './escalation-design';
 import { reviseAfterLateData } from './late-data';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
@@ -36,6 +37,29 @@ export function evaluationTouched(event: ClinicalEvent, before: PatientContext, 
 }
 
 export const newTrialState = (spec: LifecycleSpec) => initialTrialState(spec.doseLevels[0].level);
+
+/**
+ * Why a protocol's dose-escalation design cannot run, one sentence each (empty when it can): checked
+ * when the protocol is built, so a design its source refuses never reaches a patient. 3+3 treats
+ * cohorts of 3; BOIN takes the designs the BOIN package's `get.boundary` takes, with a maximum sample
+ * size that is a whole number of cohorts (`ncohort × cohortsize`) within the trial's enrollment.
+ */
+export function escalationDesignProblems(spec: LifecycleSpec): string[] {
+  const design = spec.doseEscalation;
+  if (!design) return [];
+  const { cohortSize } = design;
+  if (!Number.isInteger(cohortSize) || cohortSize < 1) return [`the cohort size must be a whole number of patients, got ${cohortSize}`];
+  if (design.design === '3+3') return cohortSize === 3 ? [] : [`3+3 treats cohorts of 3 patients, got a cohort size of ${cohortSize}`];
+  const problems = boinDesignProblems(boinOptions(design));
+  const { maxSampleSize } = design;
+  if (!Number.isInteger(maxSampleSize) || maxSampleSize < cohortSize || maxSampleSize % cohortSize !== 0) {
+    problems.push(`the maximum sample size must be a whole number of cohorts of ${cohortSize}, got ${maxSampleSize}`);
+  } else if (maxSampleSize > spec.targetEnrollment) {
+    problems.push(`the maximum sample size of ${maxSampleSize} exceeds the target enrollment of ${spec.targetEnrollment}`);
+  }
+  return problems;
+}
+
 
 /** The dose level the next enrolled patient receives: the MTD once found (expansion), else the current level. */
 export function doseLevelForNextPatient(state: TrialState): number {
