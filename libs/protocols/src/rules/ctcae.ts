@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DAY_MS } from '../lifecycle/clinical-time';
 import { crsInputSchema, gradeCrs } from './crs-grade';
 import { CAPD_UP_TO_AGE_YEARS, gradeIcans, icansInputSchema } from './icans-grade';
+import { ctcaeGradeProblem } from './ctcae-terms';
 
 /** CTCAE v5.0 grades with their general descriptions (clinical.md, "Toxicity grading"). */
 export const CTCAE_GRADES = {
@@ -86,11 +87,13 @@ export function adverseEventGrade(report: AdverseEventReport, ageYears?: number)
 
 /**
  * Why the engine cannot record a report, in sentences it can return with a 422; empty when it can.
- * CRS or ICANS findings that grade 0 are refused: by the ASTCT criteria they are not CRS (no fever)
- * or not ICANS, so the site should report the findings under their own CTCAE terms instead.
+ * A CTCAE grade the term does not have (CTCAE v5.0 prints "–" for it: Nausea 4, Alopecia 3) is
+ * refused (ctcae-terms.ts). CRS or ICANS findings that grade 0 are refused: by the ASTCT criteria
+ * they are not CRS (no fever) or not ICANS, so the site should report the findings under their own
+ * CTCAE terms instead. Only new reports are checked: grading a stored report never refuses it.
  */
 export function adverseEventRefusals(report: AdverseEventReport, ageYears: number | undefined): string[] {
-  const problem = formProblem(report, ageYears);
+  const problem = formProblem(report, ageYears) ?? (report.grade === undefined ? undefined : ctcaeGradeProblem(report.term, report.grade));
   if (problem) return [problem];
   const graded = adverseEventGrade(report, ageYears);
   if (graded.grade > 0) return [];

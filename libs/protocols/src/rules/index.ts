@@ -8,5 +8,6 @@ export * from './all-response';
 export * from './crs-grade';
 export * from './icans-grade';
 export * from './ctcae';
+export * from './ctcae-terms';
 export * from './lugano-response';
 export * from './relapse';
