@@ -38,6 +38,7 @@ export const cd20Cd22V1: LifecycleSpec = {
   targetEnrollment: 30,
   eligibility: cd20Cd22Eligibility,
   attestations: cd20Cd22AttestationIds,
+  cellDoseRange: { minCellsPerKg: 1e6, maxCellsPerKg: 5e6, source: 'Assumed: seed 004 gives no dose.' },
   doseLevels: [{ level: 1, label: '1–5 ×10⁶/kg', minCellsPerKg: 1e6, maxCellsPerKg: 5e6 }],
   lymphodepletion: FLU_CY_30_300,
   dlt: {

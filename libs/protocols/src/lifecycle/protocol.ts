@@ -79,6 +79,14 @@ function assertCoherent(spec: LifecycleSpec): void {
   if (new Set(names).size !== names.length) problems.push('visit names must be unique');
   if (!names.includes(spec.primaryResponseVisit)) problems.push(`primary response visit ${spec.primaryResponseVisit} is not in the schedule`);
   if (!spec.doseLevels.length) problems.push('at least one dose level is needed');
+  const range = spec.cellDoseRange;
+  for (const dose of spec.doseLevels) {
+    if (dose.minCellsPerKg < range.minCellsPerKg || dose.maxCellsPerKg > range.maxCellsPerKg) {
+      problems.push(
+        `dose level ${dose.level} (${dose.minCellsPerKg}–${dose.maxCellsPerKg} cells/kg) must lie inside the trial's range ${range.minCellsPerKg}–${range.maxCellsPerKg} cells/kg`,
+      );
+    }
+  }
   if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 
@@ -130,6 +138,7 @@ export function protocolDefinition(protocol: Protocol) {
     targetEnrollment: spec.targetEnrollment,
     eligibility: describeCriteria(spec.eligibility),
     attestations: spec.attestations,
+    cellDoseRange: spec.cellDoseRange,
     doseLevels: spec.doseLevels,
     lymphodepletion: spec.lymphodepletion,
     dlt: spec.dlt,

@@ -28,6 +28,11 @@ export const nct04546906V1: LifecycleSpec = {
   targetEnrollment: 20,
   eligibility: cd22Eligibility,
   attestations: cd22AttestationIds,
+  cellDoseRange: {
+    minCellsPerKg: 0.5e6,
+    maxCellsPerKg: 3e6,
+    source: 'Assumed: seed 003 gives no dose (the range of published CD22 CAR-T doses).',
+  },
   doseLevels: [{ level: 1, label: '0.5–3 ×10⁶/kg', minCellsPerKg: 0.5e6, maxCellsPerKg: 3e6 }],
   lymphodepletion: FLU_CY_30_300,
   dlt: {
