@@ -48,7 +48,7 @@ export const cd20Cd22V1: LifecycleSpec = {
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.crs, EXPECTED_AFTER_CAR_T.icans],
     description:
-      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2 and CRS or ICANS ≤ grade 3 that resolve within 7 days).',
+      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days).',
   },
   // The B-ALL cohort's values are the defaults; each cohort states its own below.
   responseCriteria: 'ALL',

@@ -102,7 +102,14 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
   const computed = assessDlt(
     spec.dlt,
-    { term: e.data.term, grade: graded.grade, onset, related: e.data.related, resolvedAt: e.data.resolvedAt },
+    {
+      term: e.data.term,
+      grade: graded.grade,
+      onset,
+      related: e.data.related,
+      resolvedAt: e.data.resolvedAt,
+      improvedToGrade1At: e.data.improvedToGrade1At,
+    },
     c.infusion?.infusedAt,
   );
   const adjudicated = adjudicatedDlt(c, e.data.term, onset);

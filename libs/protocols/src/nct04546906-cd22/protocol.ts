@@ -42,7 +42,7 @@ export const nct04546906V1: LifecycleSpec = {
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.crs, EXPECTED_AFTER_CAR_T.icans],
     description:
-      'Assumption: a grade ≥3 non-haematological toxicity related to the CAR-T cells within the first month, except infusion reactions ≤ grade 2 and CRS or ICANS ≤ grade 3 that resolve within 7 days.',
+      'Assumption: a grade ≥3 non-haematological toxicity related to the CAR-T cells within the first month, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days.',
   },
   responseCriteria: 'ALL',
   primaryResponseVisit: 'M3',

@@ -126,6 +126,21 @@ describe('adverse event report schema', () => {
     expect(before.error?.issues[0]).toMatchObject({ path: ['resolvedAt'], message: 'the event cannot resolve before its onset' });
   });
 
+  it('takes the date the event improved to grade ≤ 1: from its onset, and not after it resolved', () => {
+    const improved = { ...hepatitis, onset: '2026-01-10T15:00:00Z', improvedToGrade1At: '2026-01-10' };
+    expect(adverseEventReportSchema.safeParse(improved).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14', resolvedAt: '2026-01-14' }).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14T10:00:00Z', resolvedAt: '2026-01-14' }).success).toBe(true);
+    const early = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-09' });
+    expect(early.error?.issues).toEqual([
+      expect.objectContaining({ path: ['improvedToGrade1At'], message: 'the event cannot improve to grade ≤ 1 before its onset' }),
+    ]);
+    const resolvedFirst = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-15', resolvedAt: '2026-01-14' });
+    expect(resolvedFirst.error?.issues).toEqual([
+      expect.objectContaining({ path: ['resolvedAt'], message: 'the event cannot resolve before it improved to grade ≤ 1' }),
+    ]);
+  });
+
   it.each([
     { grade: 0 },
     { grade: 6 },

@@ -42,6 +42,11 @@ export const adverseEventReportSchema = z
     related: z.boolean(),
     serious: z.boolean(),
     resolvedAt: isoDateOrDateTime.optional(),
+    /**
+     * When the event had improved to grade ≤ 1, for an exception worded "resolves to grade ≤ 1"
+     * (CRS). A follow-up report of the same term and onset, at the event's worst grade, carries it.
+     */
+    improvedToGrade1At: isoDateOrDateTime.optional(),
   })
   .strict()
   .refine((report) => [report.grade, report.crs, report.icans].filter((given) => given !== undefined).length === 1, {
@@ -51,7 +56,18 @@ export const adverseEventReportSchema = z
   .refine((report) => report.resolvedAt === undefined || !resolvedBeforeOnset(report.onset, report.resolvedAt), {
     message: 'the event cannot resolve before its onset',
     path: ['resolvedAt'],
-  });
+  })
+  .refine((report) => report.improvedToGrade1At === undefined || !resolvedBeforeOnset(report.onset, report.improvedToGrade1At), {
+    message: 'the event cannot improve to grade ≤ 1 before its onset',
+    path: ['improvedToGrade1At'],
+  })
+  .refine(
+    (report) =>
+      report.improvedToGrade1At === undefined ||
+      report.resolvedAt === undefined ||
+      !resolvedBeforeOnset(report.improvedToGrade1At, report.resolvedAt),
+    { message: 'the event cannot resolve before it improved to grade ≤ 1', path: ['resolvedAt'] },
+  );
 
 export type AdverseEventReport = z.infer<typeof adverseEventReportSchema>;
 
