@@ -112,6 +112,7 @@ const FIELD_LABELS: Record<string, string> = {
   vasopressors: 'Vasopressors (number)',
   oxygenLitresPerMinute: 'Oxygen (L/min)',
   afterTocilizumabOrSteroids: 'After tocilizumab or steroids',
+  afterAntipyretics: 'After antipyretics',
   diedOfCrs: 'Died of CRS',
   crs: 'CRS findings (ASTCT)',
   icans: 'ICANS findings (ASTCT)',

@@ -72,7 +72,7 @@ describe('adverse event refusals', () => {
 
   it('refuses CRS findings without fever: not CRS by ASTCT criteria', () => {
     expect(adverseEventRefusals({ ...crsReport, crs: { ...fever, temperatureC: 37.5 } }, 40)).toEqual([
-      'Cytokine release syndrome: no fever (37.5 °C is below 38.0 °C) and no tocilizumab or steroids: not CRS by ASTCT criteria; CRS findings that grade 0 by ASTCT criteria cannot be recorded as CRS, report them under their own CTCAE terms',
+      'Cytokine release syndrome: no fever (37.5 °C is below 38.0 °C) and no antipyretics, tocilizumab or steroids: not CRS by ASTCT criteria; CRS findings that grade 0 by ASTCT criteria cannot be recorded as CRS, report them under their own CTCAE terms',
     ]);
   });
 
