@@ -77,6 +77,34 @@ export const labResultDataSchema = z
 export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
 export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
 
+const lesionDiameterCm = z.number().min(0).max(100);
+
+/**
+ * A target lesion on CT (Lugano 2014): its longest and shortest diameters now and, once, at
+ * baseline. The engine keeps each lesion's measurements and judges progression from its nadir.
+ */
+export const lesionDataSchema = z
+  .object({
+    id: z.string().trim().min(1).max(40),
+    ldiCm: lesionDiameterCm,
+    sdiCm: lesionDiameterCm,
+    baselineLdiCm: lesionDiameterCm.optional(),
+    baselineSdiCm: lesionDiameterCm.optional(),
+  })
+  .strict()
+  .refine((lesion) => lesion.sdiCm <= lesion.ldiCm, {
+    message: 'the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)',
+    path: ['sdiCm'],
+  })
+  .refine((lesion) => (lesion.baselineLdiCm === undefined) === (lesion.baselineSdiCm === undefined), {
+    message: 'give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither',
+    path: ['baselineSdiCm'],
+  })
+  .refine((lesion) => lesion.baselineSdiCm === undefined || lesion.baselineLdiCm === undefined || lesion.baselineSdiCm <= lesion.baselineLdiCm, {
+    message: 'the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)',
+    path: ['baselineSdiCm'],
+  });
+
 export const responseAssessedDataSchema = z
   .object({
     visit: z.string().trim().min(1).max(20),
@@ -91,6 +119,7 @@ export const responseAssessedDataSchema = z
     deauville: z.number().int().min(1).max(5).optional(),
     spdChangePct: z.number().min(-100).max(10_000).optional(),
     spdChangeFromNadirPct: z.number().min(-100).max(10_000).optional(),
+    lesions: z.array(lesionDataSchema).min(1).max(20).optional(),
     newLesion: z.boolean().optional(),
     uptakeReducedFromBaseline: z.boolean().optional(),
     uptakeIncreasedFromBaseline: z.boolean().optional(),

@@ -96,6 +96,7 @@ export const cd20Cd22V1: LifecycleSpec = {
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',
     'B-ALL: response assessed at D28 and M3 (the MRD-negative ORR read-out, which ends response assessment), then at M6, M12, M18 and M24.',
     'B-NHL: PET-CT at W4, W12 (the first DCR read-out, which ends response assessment), M6, M12, M18 and M24.',
+    'B-NHL response by Lugano 2014 (Cheson et al., J Clin Oncol 2014;32:3059): on PET-CT, Deauville 1–3 is CR, 4–5 with uptake reduced from baseline PR, 4–5 without it SD whatever the SPD; on CT, up to 6 target lesions, PR from an SPD 50 % below baseline; progression of one lesion from its own nadir (LDi > 1.5 cm, PPD +50 %, LDi or SDi up 0.5 cm for a lesion ≤ 2 cm or 1.0 cm for one > 2 cm), where "a lesion ≤ 2 cm" is read as its LDi at the nadir.',
     'Follow-up lasts 2 years (the TEAE window) and ends the day after the M24 window closes (day 761).',
   ],
 };

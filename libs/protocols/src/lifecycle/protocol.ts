@@ -114,7 +114,9 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       return record.dltAdjudication(context, event);
     case 'RESPONSE_ASSESSED': {
       const relapse = record.relapseAfterRemission(spec, context, event);
-      return { ...record.assessedResponse(spec, event), ...(relapse ? { relapse } : {}) };
+      const lugano = spec.responseCriteria === 'LUGANO_2014' && !event.data.response;
+      const reason = lugano ? { responseReason: record.luganoAssessment(event.data, context.lesions, event.occurredAt).reason } : {};
+      return { ...record.assessedResponse(spec, event, context.lesions), ...reason, ...(relapse ? { relapse } : {}) };
     }
     case 'ENROLLED':
       return { doseLevel: record.assignedDoseLevel(spec, { ...context, ...record.recordEnrollment(spec, context, event) }) };

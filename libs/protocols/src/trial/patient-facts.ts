@@ -3,7 +3,7 @@ import { clinicalInstant, DAY_MS, studyDay } from '../lifecycle/clinical-time';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
 import type { RelapseKind } from '../rules/relapse';
-import { assessedResponse, type ResponseData } from '../lifecycle/record';
+import { assessedResponse, recordLesions, type LesionRecords, type ResponseData } from '../lifecycle/record';
 
 /** One logged event, as the outcomes read it. */
 export interface LoggedEvent {
@@ -58,9 +58,7 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     patientId: log.patientId,
     cohort: log.cohort,
     infusedAt,
-    responses: events
-      .filter((e) => e.type === 'RESPONSE_ASSESSED')
-      .map((e) => ({ at: e.occurredAt, ...assessedResponse(spec, { type: 'RESPONSE_ASSESSED', occurredAt: e.occurredAt, data: e.data as unknown as ResponseData }) })),
+    responses: responses(spec, events),
     progressionAt: first('PROGRESSION_OR_RELAPSE', (e) => !isMolecular(e)),
     relapseAt: first('PROGRESSION_OR_RELAPSE'),
     deathAt: first('DEATH'),
@@ -68,6 +66,22 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     adverseEvents: adverseEvents(events, log.birthDate, infusedAt),
     labs: infusedAt ? labsByStudyDay(events, infusedAt) : [],
   };
+}
+
+/**
+ * Each assessment's response as the engine computed it when it was recorded: Lugano target lesions
+ * against their nadir among the lesions measured in the assessments recorded before it.
+ */
+function responses(spec: LifecycleSpec, events: LoggedEvent[]): PatientFacts['responses'] {
+  let lesions: LesionRecords | undefined;
+  return events
+    .filter((e) => e.type === 'RESPONSE_ASSESSED')
+    .map((e) => {
+      const event = { type: 'RESPONSE_ASSESSED' as const, occurredAt: e.occurredAt, data: e.data as unknown as ResponseData };
+      const assessed = { at: e.occurredAt, ...assessedResponse(spec, event, lesions) };
+      lesions = recordLesions(lesions, event.data, event.occurredAt);
+      return assessed;
+    });
 }
 
 /**
