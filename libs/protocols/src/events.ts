@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adverseEventReportSchema } from './rules/ctcae';
+import { lesionDiameterCm, lesionMeasurementShape, shortestNotAboveLongest } from './rules/lugano-response';
 
 /** Events a person or an integration may post (api.md, "The event vocabulary"). */
 export const USER_EVENT_TYPES = [
@@ -77,25 +78,14 @@ export const labResultDataSchema = z
 export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
 export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
 
-const lesionDiameterCm = z.number().min(0).max(100);
-
 /**
  * A target lesion on CT (Lugano 2014): its longest and shortest diameters now and, once, at
  * baseline. The engine keeps each lesion's measurements and judges progression from its nadir.
  */
 export const lesionDataSchema = z
-  .object({
-    id: z.string().trim().min(1).max(40),
-    ldiCm: lesionDiameterCm,
-    sdiCm: lesionDiameterCm,
-    baselineLdiCm: lesionDiameterCm.optional(),
-    baselineSdiCm: lesionDiameterCm.optional(),
-  })
+  .object({ ...lesionMeasurementShape, baselineLdiCm: lesionDiameterCm.optional(), baselineSdiCm: lesionDiameterCm.optional() })
   .strict()
-  .refine((lesion) => lesion.sdiCm <= lesion.ldiCm, {
-    message: 'the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)',
-    path: ['sdiCm'],
-  })
+  .refine(...shortestNotAboveLongest)
   .refine((lesion) => (lesion.baselineLdiCm === undefined) === (lesion.baselineSdiCm === undefined), {
     message: 'give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither',
     path: ['baselineSdiCm'],

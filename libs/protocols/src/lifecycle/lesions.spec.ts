@@ -1,3 +1,4 @@
+import { lesionDataSchema } from '../events';
 import { findProtocol } from '../registry';
 import { patientFacts } from '../trial/patient-facts';
 import { assessedResponse, lesionPriors, luganoProblems, recordLesions, type LesionRecords, type ResponseData } from './record';
@@ -59,5 +60,28 @@ describe('target lesions in the record', () => {
     expect(patientFacts(nhl, log, day(100)).responses.map((r) => r.response)).toEqual(['PR', 'PD']);
     const lesions: LesionRecords | undefined = recordLesions(undefined, W4.data, W4.occurredAt);
     expect(assessedResponse(nhl, W12, lesions).response).toBe('PD');
+  });
+});
+
+describe('a target lesion in RESPONSE_ASSESSED', () => {
+  const messages = (lesion: object) => lesionDataSchema.safeParse({ id: 'L1', ldiCm: 2, sdiCm: 1, ...lesion }).error?.issues.map((i) => i.message);
+
+  it('takes its diameters and, with both, its baseline', () => {
+    expect(messages({})).toBeUndefined();
+    expect(messages({ baselineLdiCm: 3, baselineSdiCm: 3 })).toBeUndefined();
+    expect(messages({ ldiCm: 0, sdiCm: 0 })).toBeUndefined();
+  });
+
+  it('refuses one baseline diameter alone, a shortest above the longest, and sizes out of range', () => {
+    expect(messages({ baselineLdiCm: 3 })).toEqual(['give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither']);
+    expect(messages({ baselineSdiCm: 3 })).toEqual(['give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither']);
+    expect(messages({ baselineLdiCm: 3, baselineSdiCm: 3.1 })).toEqual([
+      'the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)',
+    ]);
+    expect(messages({ sdiCm: 2.1 })).toEqual(['the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)']);
+    expect(messages({ ldiCm: -1 })).toHaveLength(1);
+    expect(messages({ ldiCm: 101 })).toHaveLength(1);
+    expect(messages({ id: ' ' })).toHaveLength(1);
+    expect(messages({ suvMax: 4 })).toHaveLength(1);
   });
 });

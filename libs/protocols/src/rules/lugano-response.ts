@@ -32,19 +32,22 @@ export interface LesionPrior {
 /** Lugano's limit of the SPD: the sum over up to 6 target lesions. */
 export const MAX_TARGET_LESIONS = 6;
 
-const diameterCm = z.number().min(0).max(100);
+/** A lesion diameter in cm. */
+export const lesionDiameterCm = z.number().min(0).max(100);
+
+/** The fields of a lesion measurement, for the schemas that carry one (events.ts adds the baseline). */
+export const lesionMeasurementShape = { id: z.string().trim().min(1).max(40), ldiCm: lesionDiameterCm, sdiCm: lesionDiameterCm };
+
+/** The shortest diameter of a lesion is never above its longest. */
+export const shortestNotAboveLongest: [(lesion: LesionSize) => boolean, { message: string; path: string[] }] = [
+  (lesion) => lesion.sdiCm <= lesion.ldiCm,
+  { message: 'the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)', path: ['sdiCm'] },
+];
 
 export const lesionMeasurementSchema = z
-  .object({
-    id: z.string().trim().min(1).max(40),
-    ldiCm: diameterCm,
-    sdiCm: diameterCm,
-  })
+  .object(lesionMeasurementShape)
   .strict()
-  .refine((lesion) => lesion.sdiCm <= lesion.ldiCm, {
-    message: 'the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)',
-    path: ['sdiCm'],
-  });
+  .refine(...shortestNotAboveLongest);
 
 export const luganoInputSchema = z
   .object({
