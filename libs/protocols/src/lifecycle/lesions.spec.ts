@@ -79,7 +79,7 @@ describe('a target lesion in RESPONSE_ASSESSED', () => {
       'the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)',
     ]);
     expect(messages({ sdiCm: 2.1 })).toEqual(['the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)']);
-    expect(messages({ ldiCm: -1 })).toHaveLength(1);
+    expect(messages({ ldiCm: -1, sdiCm: -1 })).toEqual(['Too small: expected number to be >=0', 'Too small: expected number to be >=0']);
     expect(messages({ ldiCm: 101 })).toHaveLength(1);
     expect(messages({ id: ' ' })).toHaveLength(1);
     expect(messages({ suvMax: 4 })).toHaveLength(1);
