@@ -187,6 +187,15 @@ describe('CRS input schema', () => {
     expect(pressorsOnly.error?.issues[0]).toMatchObject({ path: ['hypotension'], message: expect.stringMatching(/vasopressors/) });
     const cannula = crsInputSchema.safeParse({ ...feverOnly, oxygen: 'nasal-cannula' });
     expect(cannula.error?.issues[0]).toMatchObject({ path: ['oxygenLitresPerMinute'] });
+    const vasopressinOnly = crsInputSchema.safeParse({ ...feverOnly, vasopressin: true });
+    expect(vasopressinOnly.error?.issues[0]).toMatchObject({ path: ['hypotension'] });
+  });
+
+  it('accepts a nasal cannula with its flow, and vasopressors or vasopressin with hypotension', () => {
+    const cannula = { ...feverOnly, oxygen: 'nasal-cannula', oxygenLitresPerMinute: 4 };
+    expect(crsInputSchema.parse(cannula)).toEqual(cannula);
+    expect(crsInputSchema.safeParse({ ...feverOnly, hypotension: true, vasopressin: true }).success).toBe(true);
+    expect(crsInputSchema.safeParse({ ...feverOnly, hypotension: true, vasopressors: 2 }).success).toBe(true);
   });
 
   it.each([

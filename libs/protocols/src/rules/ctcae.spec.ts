@@ -88,6 +88,19 @@ describe('adverse event refusals', () => {
     expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, ice: undefined, capd: 10 } }, 12)).toEqual([]);
   });
 
+  it('grades ICANS with CAPD from birth (age 0), and refuses an age below 0 or not a number', () => {
+    const capd = { ...icansReport, icans: { ...confusion, ice: undefined, capd: 12 } };
+    expect(adverseEventRefusals(capd, 0)).toEqual([]);
+    expect(adverseEventGrade(capd, 0)).toMatchObject({ scale: 'ASTCT ICANS' });
+    expect(adverseEventRefusals(capd, -0.1)).toEqual([expect.stringMatching(/age is not known/)]);
+    expect(adverseEventRefusals(capd, Number.NaN)).toEqual([expect.stringMatching(/age is not known/)]);
+    expect(adverseEventRefusals(icansReport, 12.01)).toEqual([]);
+  });
+
+  it('refuses an ICANS report with both an ICE and a CAPD score', () => {
+    expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, capd: 10 } }, 40)).toEqual(['give the ICE score or the CAPD score, not both']);
+  });
+
   it('refuses a report with no grading or more than one', () => {
     const none = { ...hepatitis, grade: undefined };
     expect(adverseEventRefusals(none, 40)).toEqual([expect.stringMatching(/exactly one/)]);
@@ -117,6 +130,14 @@ describe('adverse event report schema', () => {
   it('checks the nested CRS and ICANS findings', () => {
     expect(adverseEventReportSchema.safeParse({ ...crsReport, crs: { ...fever, hypotension: false } }).success).toBe(false);
     expect(adverseEventReportSchema.safeParse({ ...icansReport, icans: { ...confusion, ice: 12 } }).success).toBe(false);
+  });
+
+  it('compares date-times to the instant: an hour before onset is refused, the onset itself is not', () => {
+    const onset = '2026-01-10T15:00:00Z';
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: '2026-01-10T14:00:00Z' }).success).toBe(false);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: '2026-01-09T23:00:00Z' }).success).toBe(false);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: onset }).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset: '2026-01-10', resolvedAt: '2026-01-09T23:59:59Z' }).success).toBe(false);
   });
 
   it('refuses a resolution before onset, counting a bare date as the whole day', () => {
