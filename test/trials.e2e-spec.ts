@@ -185,9 +185,9 @@ describe('trial-specific rules through the API', () => {
     await site.readyForInfusion(id, () => eligibleCd20Cd22Screening('B-NHL'));
     await site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: 2e6 });
     const pr = await site.record(id, 'RESPONSE_ASSESSED', { visit: 'W4', deauville: 4, spdChangePct: -60, newLesion: false, uptakeReducedFromBaseline: true });
-    expect(pr.result).toEqual({ response: 'PR' });
+    expect(pr.result).toEqual({ response: 'PR', responseReason: 'partial metabolic response: Deauville 4 with uptake reduced from baseline' });
     const pd = await site.record(id, 'RESPONSE_ASSESSED', { visit: 'W12', deauville: 2, newLesion: true });
-    expect(pd.result).toEqual({ response: 'PD' });
+    expect(pd.result).toEqual({ response: 'PD', responseReason: 'a new FDG-avid lesion' });
     const allFindings = await site.post(id, { type: 'RESPONSE_ASSESSED', data: { visit: 'M6', response: 'CRi' } }, site.investigator);
     expect(allFindings.status).toBe(422);
     expect(allFindings.body.reasons[0]).toMatch(/not a LUGANO_2014 response/);

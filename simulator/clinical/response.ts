@@ -46,7 +46,11 @@ export function drawMrdPct(rng: Random, negative: boolean): number {
 
 export type LuganoCategory = 'CR' | 'PR' | 'SD' | 'PD';
 
-/** PET-CT findings of a Lugano 2014 category (the engine computes the response from them). */
+/**
+ * PET-CT (or, for a PR, CT-only) findings of a Lugano 2014 category (the engine computes the
+ * response from them). A Deauville 4–5 without reduced uptake is no metabolic response, whatever
+ * the SPD: a PR on PET-CT needs the reduced uptake.
+ */
 export function luganoFindings(rng: Random, category: LuganoCategory): ResponseFindings {
   switch (category) {
     case 'CR':
@@ -54,7 +58,7 @@ export function luganoFindings(rng: Random, category: LuganoCategory): ResponseF
     case 'PR':
       return rng.chance(0.5)
         ? { deauville: 4, uptakeReducedFromBaseline: true, spdChangePct: rng.int(-80, -35), newLesion: false }
-        : { deauville: rng.int(4, 5), spdChangePct: rng.int(-85, -50), newLesion: false };
+        : { spdChangePct: rng.int(-85, -50), newLesion: false };
     case 'SD':
       return { deauville: rng.int(4, 5), spdChangePct: rng.int(-40, 15), spdChangeFromNadirPct: rng.int(0, 30), newLesion: false };
     case 'PD':

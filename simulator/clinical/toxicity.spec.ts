@@ -1,4 +1,4 @@
-import { adverseEventGrade, adverseEventReportSchema, assessDlt, crsInputSchema, findProtocol, gradeCrs, gradeIcans, icansInputSchema } from '#protocols';
+import { adverseEventGrade, adverseEventRefusals, adverseEventReportSchema, assessDlt, crsInputSchema, findProtocol, gradeCrs, gradeIcans, icansInputSchema } from '#protocols';
 import { Random } from '../random';
 import { crsFindings, drawAdverseEvents, icansFindings } from './toxicity';
 
@@ -29,6 +29,7 @@ describe('adverse events after the infusion', () => {
       for (const ae of drawAdverseEvents(Random.seeded(seed), (seed % 10) / 10)) {
         const report = { term: ae.term, onset: new Date(Date.parse(infusedAt) + ae.onsetDay * DAY).toISOString(), related: ae.related, serious: ae.serious, ...ae.grading };
         expect(adverseEventReportSchema.safeParse(report).success).toBe(true);
+        expect(adverseEventRefusals(report, 40)).toEqual([]);
         expect(adverseEventGrade(report, 40).grade).toBe(ae.grade);
         expect(ae.onsetDay).toBeGreaterThan(0);
       }

@@ -92,7 +92,7 @@ export function drawAdverseEvents(rng: Random, intensity: number): PlannedAdvers
   if (rng.chance(0.25)) events.push(ctcae(rng, 'Headache', 1, { onset: [1, 14], related: rng.chance(0.5), serious: false }));
   if (rng.chance(0.2)) events.push(ctcae(rng, 'Hypokalemia', rng.int(1, 2), { onset: [1, 14], related: false, serious: false }));
   if (rng.chance(0.12)) events.push(ctcae(rng, 'Lung infection', rng.int(2, 3), { onset: [10, 90], related: false, serious: true }));
-  if (rng.chance(0.25)) events.push(ctcae(rng, 'Upper respiratory infection', rng.int(1, 2), { onset: [30, 300], related: false, serious: false }));
+  if (rng.chance(0.25)) events.push(ctcae(rng, 'Upper respiratory infection', 2, { onset: [30, 300], related: false, serious: false }));
   return events.sort((a, b) => a.onsetDay - b.onsetDay);
 }
 

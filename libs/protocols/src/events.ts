@@ -3,6 +3,7 @@ import { adverseEventReportSchema } from './rules/ctcae';
 import { clinicalDateOrDateTime } from './rules/clinical-dates';
 import { labResultProblems } from './rules/lab-results';
 import { bodySizePairProblem, heightCmSchema, weightKgSchema } from './rules/body-size';
+import { lesionDiameterCm, lesionMeasurementShape, shortestNotAboveLongest } from './rules/lugano-response';
 
 /** Events a person or an integration may post (api.md, "The event vocabulary"). */
 export const USER_EVENT_TYPES = [
@@ -92,6 +93,23 @@ export const labResultDataSchema = z
 export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
 export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
 
+/**
+ * A target lesion on CT (Lugano 2014): its longest and shortest diameters now and, once, at
+ * baseline. The engine keeps each lesion's measurements and judges progression from its nadir.
+ */
+export const lesionDataSchema = z
+  .object({ ...lesionMeasurementShape, baselineLdiCm: lesionDiameterCm.optional(), baselineSdiCm: lesionDiameterCm.optional() })
+  .strict()
+  .refine(...shortestNotAboveLongest)
+  .refine((lesion) => (lesion.baselineLdiCm === undefined) === (lesion.baselineSdiCm === undefined), {
+    message: 'give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither',
+    path: ['baselineSdiCm'],
+  })
+  .refine((lesion) => lesion.baselineSdiCm === undefined || lesion.baselineLdiCm === undefined || lesion.baselineSdiCm <= lesion.baselineLdiCm, {
+    message: 'the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)',
+    path: ['baselineSdiCm'],
+  });
+
 export const responseAssessedDataSchema = z
   .object({
     visit: z.string().trim().min(1).max(20),
@@ -106,6 +124,7 @@ export const responseAssessedDataSchema = z
     deauville: z.number().int().min(1).max(5).optional(),
     spdChangePct: z.number().min(-100).max(10_000).optional(),
     spdChangeFromNadirPct: z.number().min(-100).max(10_000).optional(),
+    lesions: z.array(lesionDataSchema).min(1).max(20).optional(),
     newLesion: z.boolean().optional(),
     uptakeReducedFromBaseline: z.boolean().optional(),
     uptakeIncreasedFromBaseline: z.boolean().optional(),

@@ -71,7 +71,7 @@ function visitField(visits: Visit[], include: (v: Visit) => boolean): Schema | n
 }
 
 const ALL_FINDINGS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'mrdPct'];
-const LUGANO_FINDINGS = ['deauville', 'spdChangePct', 'spdChangeFromNadirPct', 'newLesion', 'uptakeReducedFromBaseline', 'uptakeIncreasedFromBaseline'];
+const LUGANO_FINDINGS = ['deauville', 'spdChangePct', 'spdChangeFromNadirPct', 'lesions', 'newLesion', 'uptakeReducedFromBaseline', 'uptakeIncreasedFromBaseline'];
 
 function responseCriteria(ctx: EventFormContext): string {
   const cohort = ctx.protocol.cohorts?.find((c) => c.id === ctx.patient.cohort);

@@ -25,6 +25,11 @@ export const cd19RrAllV1: LifecycleSpec = {
   targetEnrollment: 50,
   eligibility: cd19Eligibility,
   attestations: cd19AttestationIds,
+  cellDoseRange: {
+    minCellsPerKg: 5e6,
+    maxCellsPerKg: 10e6,
+    source: 'Seed 002: "a target dose of 5~10×10E6/kg of recipient weight".',
+  },
   doseLevels: [{ level: 1, label: '5–10 ×10⁶/kg', minCellsPerKg: 5e6, maxCellsPerKg: 10e6 }],
   lymphodepletion: FLU_CY_30_300,
   dlt: {

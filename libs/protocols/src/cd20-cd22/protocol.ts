@@ -38,6 +38,7 @@ export const cd20Cd22V1: LifecycleSpec = {
   targetEnrollment: 30,
   eligibility: cd20Cd22Eligibility,
   attestations: cd20Cd22AttestationIds,
+  cellDoseRange: { minCellsPerKg: 1e6, maxCellsPerKg: 5e6, source: 'Assumed: seed 004 gives no dose.' },
   doseLevels: [{ level: 1, label: '1–5 ×10⁶/kg', minCellsPerKg: 1e6, maxCellsPerKg: 5e6 }],
   lymphodepletion: FLU_CY_30_300,
   dlt: {
@@ -47,7 +48,7 @@ export const cd20Cd22V1: LifecycleSpec = {
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.crs, EXPECTED_AFTER_CAR_T.icans],
     description:
-      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2 and CRS or ICANS ≤ grade 3 that resolve within 7 days).',
+      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days).',
   },
   // The B-ALL cohort's values are the defaults; each cohort states its own below.
   responseCriteria: 'ALL',
@@ -95,6 +96,7 @@ export const cd20Cd22V1: LifecycleSpec = {
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',
     'B-ALL: response assessed at D28 and M3 (the MRD-negative ORR read-out, which ends response assessment), then at M6, M12, M18 and M24.',
     'B-NHL: PET-CT at W4, W12 (the first DCR read-out, which ends response assessment), M6, M12, M18 and M24.',
+    'B-NHL response by Lugano 2014 (Cheson et al., J Clin Oncol 2014;32:3059): on PET-CT, Deauville 1–3 is CR, 4–5 with uptake reduced from baseline PR, 4–5 without it SD whatever the SPD; on CT, up to 6 target lesions, PR from an SPD 50 % below baseline; progression of one lesion from its own nadir (LDi > 1.5 cm, PPD +50 %, LDi or SDi up 0.5 cm for a lesion ≤ 2 cm or 1.0 cm for one > 2 cm), where "a lesion ≤ 2 cm" is read as its LDi at the nadir.',
     'Follow-up lasts 2 years (the TEAE window) and ends the day after the M24 window closes (day 761).',
   ],
 };

@@ -15,6 +15,7 @@ export const EXPECTED_AFTER_CAR_T = {
     term: 'cytokine release syndrome',
     maxGrade: 3,
     resolvesWithinDays: 7,
+    resolution: 'grade-1-or-less',
     description: 'CRS of grade ≤3 that resolves to grade ≤1 within 7 days',
   },
   icans: {

@@ -1,5 +1,6 @@
 import type { ScreeningData } from '../rules/screening-data';
 import type { LymphodepletionPlan } from '../rules/chemotherapy-dose';
+import type { LesionSize } from '../rules/lugano-response';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 
@@ -36,6 +37,12 @@ export interface DltRecord {
   adjudicated?: boolean;
 }
 
+/** A Lugano target lesion: its baseline size, once given, and its measurements on study. */
+export interface LesionRecord {
+  baseline?: LesionSize;
+  measured: Array<LesionSize & { at: string }>;
+}
+
 /**
  * The patient's running record inside the machine. It stays bounded: counts and the facts the
  * protocol needs to decide, never the whole history (the event log holds that).
@@ -59,6 +66,11 @@ export interface PatientContext {
   labResultCount: number;
   visits: Record<string, VisitRecord>;
   responses: Array<{ visit: string; response: string; assessedAt: string; mrdNegative?: boolean }>;
+  /**
+   * Lugano target lesions by id: the baseline size and each measurement on study, from which the
+   * nadir of a later assessment is found. Absent until an assessment measures lesions.
+   */
+  lesions?: Record<string, LesionRecord>;
   progression?: { at: string; kind: string; antigenNegative?: boolean };
   offStudy?: { at: string; reason: string; detail?: string };
 }

@@ -53,4 +53,13 @@ describe('buildProtocol', () => {
       expect(() => buildProtocol(nct03754764V1)).not.toThrow();
     });
   });
+
+  it("refuses a dose level reaching outside the trial's cell dose range, at either end", () => {
+    const level = cd19RrAllV1.doseLevels[0];
+    expect(() => buildProtocol({ ...cd19RrAllV1, doseLevels: [{ ...level, minCellsPerKg: 4.99e6 }] })).toThrow(
+      /dose level 1 \(4990000–10000000 cells\/kg\) must lie inside the trial's range 5000000–10000000 cells\/kg/,
+    );
+    expect(() => buildProtocol({ ...cd19RrAllV1, doseLevels: [{ ...level, maxCellsPerKg: 10.01e6 }] })).toThrow(/must lie inside/);
+    expect(() => buildProtocol(cd19RrAllV1)).not.toThrow();
+  });
 });

@@ -81,6 +81,14 @@ function assertCoherent(spec: LifecycleSpec): void {
   if (!names.includes(spec.primaryResponseVisit)) problems.push(`primary response visit ${spec.primaryResponseVisit} is not in the schedule`);
   if (!spec.doseLevels.length) problems.push('at least one dose level is needed');
   problems.push(...escalationDesignProblems(spec).map((problem) => `dose escalation (${spec.doseEscalation!.design}): ${problem}`));
+  const range = spec.cellDoseRange;
+  for (const dose of spec.doseLevels) {
+    if (dose.minCellsPerKg < range.minCellsPerKg || dose.maxCellsPerKg > range.maxCellsPerKg) {
+      problems.push(
+        `dose level ${dose.level} (${dose.minCellsPerKg}–${dose.maxCellsPerKg} cells/kg) must lie inside the trial's range ${range.minCellsPerKg}–${range.maxCellsPerKg} cells/kg`,
+      );
+    }
+  }
   if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 
@@ -108,7 +116,9 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
       return record.dltAdjudication(context, event);
     case 'RESPONSE_ASSESSED': {
       const relapse = record.relapseAfterRemission(spec, context, event);
-      return { ...record.assessedResponse(spec, event), ...(relapse ? { relapse } : {}) };
+      const lugano = spec.responseCriteria === 'LUGANO_2014' && !event.data.response;
+      const reason = lugano ? { responseReason: record.luganoAssessment(event.data, context.lesions, event.occurredAt).reason } : {};
+      return { ...record.assessedResponse(spec, event, context.lesions), ...reason, ...(relapse ? { relapse } : {}) };
     }
     case 'ENROLLED':
       return { doseLevel: record.assignedDoseLevel(spec, { ...context, ...record.recordEnrollment(spec, context, event) }) };
@@ -132,6 +142,7 @@ export function protocolDefinition(protocol: Protocol) {
     targetEnrollment: spec.targetEnrollment,
     eligibility: describeCriteria(spec.eligibility),
     attestations: spec.attestations,
+    cellDoseRange: spec.cellDoseRange,
     doseLevels: spec.doseLevels,
     lymphodepletion: spec.lymphodepletion,
     dlt: spec.dlt,

@@ -1,4 +1,4 @@
-import type { DltRecord, PatientContext, PatientInput } from './context';
+import type { LesionRecord, PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
 import type { ClinicalEvent } from '../events';
 import { mergeScreeningData } from '../rules/screening-data';
@@ -7,7 +7,14 @@ import { lymphodepletionPlan } from '../rules/chemotherapy-dose';
 import { checkCellDose } from '../rules/cell-dose';
 import { assessDlt } from '../rules/dlt';
 import { allResponse } from '../rules/all-response';
-import { luganoInputSchema, luganoResponse, type LuganoInput } from '../rules/lugano-response';
+import {
+  luganoInputSchema,
+  luganoResponse,
+  nadirOf,
+  type LesionPrior,
+  type LesionSize,
+  type LuganoInput,
+} from '../rules/lugano-response';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
@@ -102,7 +109,14 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
   const computed = assessDlt(
     spec.dlt,
-    { term: e.data.term, grade: graded.grade, onset, related: e.data.related, resolvedAt: e.data.resolvedAt },
+    {
+      term: e.data.term,
+      grade: graded.grade,
+      onset,
+      related: e.data.related,
+      resolvedAt: e.data.resolvedAt,
+      improvedToGrade1At: e.data.improvedToGrade1At,
+    },
     c.infusion?.infusedAt,
   );
   const adjudicated = adjudicatedDlt(c, e.data.term, onset);
@@ -177,6 +191,12 @@ export function recordDltAdjudication(c: PatientContext, e: Event<DltAdjudicatio
     : { dlts: others, dltsOverturned: [...overturned.filter((d) => !same(d)), { term: e.data.term, onset, grade }] };
 }
 
+export interface LesionData extends LesionSize {
+  id: string;
+  baselineLdiCm?: number;
+  baselineSdiCm?: number;
+}
+
 export interface ResponseData {
   visit: string;
   response?: string;
@@ -189,10 +209,13 @@ export interface ResponseData {
   deauville?: number;
   spdChangePct?: number;
   spdChangeFromNadirPct?: number;
+  lesions?: LesionData[];
   newLesion?: boolean;
   uptakeReducedFromBaseline?: boolean;
   uptakeIncreasedFromBaseline?: boolean;
 }
+
+export type LesionRecords = Record<string, LesionRecord>;
 
 /** The Lugano 2014 findings of an assessment, named as the rule names them. */
 export function luganoFindings(d: ResponseData): LuganoInput {
@@ -201,22 +224,73 @@ export function luganoFindings(d: ResponseData): LuganoInput {
     ...(d.deauville !== undefined ? { deauville: d.deauville } : {}),
     ...(d.spdChangePct !== undefined ? { spdChangeFromBaselinePct: d.spdChangePct } : {}),
     ...(d.spdChangeFromNadirPct !== undefined ? { spdChangeFromNadirPct: d.spdChangeFromNadirPct } : {}),
+    ...(d.lesions !== undefined ? { lesions: d.lesions.map(({ id, ldiCm, sdiCm }) => ({ id, ldiCm, sdiCm })) } : {}),
     ...(d.uptakeReducedFromBaseline !== undefined ? { uptakeReducedFromBaseline: d.uptakeReducedFromBaseline } : {}),
     ...(d.uptakeIncreasedFromBaseline !== undefined ? { uptakeIncreasedFromBaseline: d.uptakeIncreasedFromBaseline } : {}),
   };
 }
 
-/** Lugano findings that cannot be assessed, as sentences; empty when they can. */
-export function luganoProblems(d: ResponseData): string[] {
+const baselineOf = (lesion: LesionData): LesionSize | undefined =>
+  lesion.baselineLdiCm === undefined || lesion.baselineSdiCm === undefined ? undefined : { ldiCm: lesion.baselineLdiCm, sdiCm: lesion.baselineSdiCm };
+
+/**
+ * Lugano findings that cannot be assessed, as sentences; empty when they can. A lesion's baseline is
+ * given once: a later assessment may repeat it, not change it.
+ */
+export function luganoProblems(d: ResponseData, lesions: LesionRecords | undefined): string[] {
   const parsed = luganoInputSchema.safeParse(luganoFindings(d));
-  return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  for (const lesion of d.lesions ?? []) {
+    const given = baselineOf(lesion);
+    const recorded = lesions?.[lesion.id]?.baseline;
+    if (given && recorded && (given.ldiCm !== recorded.ldiCm || given.sdiCm !== recorded.sdiCm)) {
+      problems.push(
+        `lesion ${lesion.id} has its baseline on record as ${recorded.ldiCm} × ${recorded.sdiCm} cm; a later assessment cannot change it to ${given.ldiCm} × ${given.sdiCm} cm`,
+      );
+    }
+  }
+  return problems;
 }
 
-/** The response an assessment records: the investigator's call when given, else computed from the findings. */
-export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>): { response: string; mrdNegative?: boolean } {
+/**
+ * What earlier assessments say of each lesion measured at `at`: its baseline (on record, or given
+ * now) and its nadir, the smallest of the baseline and the measurements taken before `at`.
+ */
+export function lesionPriors(lesions: LesionRecords | undefined, d: ResponseData, at: string): Record<string, LesionPrior> {
+  return Object.fromEntries(
+    (d.lesions ?? []).map((lesion) => {
+      const baseline = lesions?.[lesion.id]?.baseline ?? baselineOf(lesion);
+      const earlier = (lesions?.[lesion.id]?.measured ?? []).filter((m) => m.at < at).map(({ ldiCm, sdiCm }) => ({ ldiCm, sdiCm }));
+      const nadir = nadirOf([...(baseline ? [baseline] : []), ...earlier]);
+      return [lesion.id, { ...(baseline ? { baseline } : {}), ...(nadir ? { nadir } : {}) }];
+    }),
+  );
+}
+
+/** The lesions on record once this assessment's measurements (and any baseline it gives) are added. */
+export function recordLesions(lesions: LesionRecords | undefined, d: ResponseData, at: string): LesionRecords | undefined {
+  if (!d.lesions) return lesions;
+  const next: LesionRecords = { ...lesions };
+  for (const lesion of d.lesions) {
+    const current = next[lesion.id] ?? { measured: [] };
+    const baseline = current.baseline ?? baselineOf(lesion);
+    next[lesion.id] = { ...(baseline ? { baseline } : {}), measured: [...current.measured, { at, ldiCm: lesion.ldiCm, sdiCm: lesion.sdiCm }] };
+  }
+  return next;
+}
+
+/**
+ * The response an assessment records: the investigator's call when given, else computed from the
+ * findings; Lugano findings with each lesion judged against its nadir among the lesions on record.
+ */
+export function assessedResponse(
+  spec: LifecycleSpec,
+  e: Event<ResponseData>,
+  lesions?: LesionRecords,
+): { response: string; mrdNegative?: boolean } {
   const d = e.data;
   if (d.response) return { response: d.response };
-  if (spec.responseCriteria === 'LUGANO_2014') return { response: luganoResponse(luganoFindings(d)).response };
+  if (spec.responseCriteria === 'LUGANO_2014') return { response: luganoAssessment(d, lesions, e.occurredAt).response };
   return allResponse({
     marrowBlastsPct: d.marrowBlastsPct ?? 100,
     circulatingBlasts: d.circulatingBlasts ?? false,
@@ -225,6 +299,11 @@ export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>): {
     platelets: d.platelets ?? 0,
     mrdPct: d.mrdPct,
   });
+}
+
+/** The Lugano 2014 response to the findings, with the reason, each lesion against its nadir on record. */
+export function luganoAssessment(d: ResponseData, lesions: LesionRecords | undefined, at: string) {
+  return luganoResponse(luganoFindings(d), lesionPriors(lesions, d, at));
 }
 
 /**
@@ -247,7 +326,8 @@ export function relapseAfterRemission(spec: LifecycleSpec, c: PatientContext, e:
 }
 
 export const recordResponse = (spec: LifecycleSpec, c: PatientContext, e: Event<ResponseData>): Partial<PatientContext> => ({
-  responses: [...c.responses, { visit: e.data.visit, assessedAt: e.occurredAt, ...assessedResponse(spec, e) }],
+  responses: [...c.responses, { visit: e.data.visit, assessedAt: e.occurredAt, ...assessedResponse(spec, e, c.lesions) }],
+  ...(e.data.lesions ? { lesions: recordLesions(c.lesions, e.data, e.occurredAt) } : {}),
 });
 
 export function recordVisit(c: PatientContext, visit: string, change: Partial<PatientContext['visits'][string]>) {

@@ -116,7 +116,7 @@ const refusals: Partial<Record<string, Refusal>> = {
         reasons.push(`give the investigator's response, or all of the ALL findings (missing: ${missing.join(', ')})`);
       }
     }
-    if (!event.data.response && spec.responseCriteria === 'LUGANO_2014') reasons.push(...record.luganoProblems(event.data));
+    if (!event.data.response && spec.responseCriteria === 'LUGANO_2014') reasons.push(...record.luganoProblems(event.data, context.lesions));
     return [...reasons, ...notBefore('infusion', context.infusion?.infusedAt, event, 'response assessment')];
   },
   DLT_ADJUDICATED: (_spec, context, event) => {

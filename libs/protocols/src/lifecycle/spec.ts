@@ -75,6 +75,18 @@ export interface BoinEscalation extends EscalationCommon {
   offset?: number;
 }
 
+/**
+ * The cell dose range of the whole trial as its record gives it (NCT03754764: "1-5x10e6/kg total
+ * dose on day 0"), or as the protocol assumes it where the record leaves it open. Every dose level
+ * lies inside it, so no level accepts a dose the trial does not allow.
+ */
+export interface CellDoseRange {
+  minCellsPerKg: number;
+  maxCellsPerKg: number;
+  /** Where the range comes from: the record's words, or the assumption made. */
+  source: string;
+}
+
 /** What an amendment changed, in words, for the protocol definition. */
 export interface Amendment {
   effective: string;
@@ -98,6 +110,8 @@ export interface LifecycleSpec {
   eligibility: Criterion[];
   /** Investigator attestations the eligibility sign-off may carry: id → statement. */
   attestations: Record<string, string>;
+  /** The trial's cell dose range; each dose level lies inside it. */
+  cellDoseRange: CellDoseRange;
   doseLevels: DoseLevel[];
   /** Present on a dose-finding trial; a single-level trial has none. */
   doseEscalation?: DoseEscalationSpec;

@@ -27,8 +27,9 @@ export const nct03754764V1: LifecycleSpec = {
   targetEnrollment: 80,
   eligibility: cd38Eligibility,
   attestations: cd38AttestationIds,
+  cellDoseRange: { minCellsPerKg: 1e6, maxCellsPerKg: 5e6, source: 'Seeds 000 and 001: "Day 0: 1-5x10e6/kg total dose on day 0".' },
   doseLevels: [
-    { level: 1, label: '1 ×10⁶/kg', minCellsPerKg: 0.8e6, maxCellsPerKg: 1.2e6 },
+    { level: 1, label: '1 ×10⁶/kg', minCellsPerKg: 1e6, maxCellsPerKg: 1.2e6 },
     { level: 2, label: '2.5 ×10⁶/kg', minCellsPerKg: 2e6, maxCellsPerKg: 3e6 },
     { level: 3, label: '5 ×10⁶/kg', minCellsPerKg: 4e6, maxCellsPerKg: 5e6 },
   ],
@@ -41,7 +42,7 @@ export const nct03754764V1: LifecycleSpec = {
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.fever, EXPECTED_AFTER_CAR_T.crs],
     description:
-      "A grade ≥3 non-haematological toxicity related to the CAR-T cells within 4 weeks of infusion, except the allowable 'expected' AEs of the intravenous infusion (assumed: infusion reactions ≤ grade 2, fever resolving within 3 days, CRS ≤ grade 3 resolving within 7 days).",
+      "A grade ≥3 non-haematological toxicity related to the CAR-T cells within 4 weeks of infusion, except the allowable 'expected' AEs of the intravenous infusion (assumed: infusion reactions ≤ grade 2, fever resolving within 3 days, CRS ≤ grade 3 resolving to grade ≤ 1 within 7 days).",
   },
   responseCriteria: 'ALL',
   extraResponses: ['PR'],
@@ -69,10 +70,10 @@ export const nct03754764V1: LifecycleSpec = {
   assumptions: [
     ...cd38EligibilityAssumptions,
     'Seed 000 calls the study phase 1/2 and seed 001 lists Phase 1; the trial is taken as Phase 1/Phase 2 as clinical.md has it.',
-    'The record gives the total dose range 1–5 ×10⁶ cells/kg for an MTD study; three dose levels are assumed (1, 2.5 and 5 ×10⁶/kg, each accepting the range shown).',
+    'The record gives the total dose range 1–5 ×10⁶ cells/kg for an MTD study; three dose levels inside it are assumed: 1 ×10⁶/kg (accepting 1.0–1.2), 2.5 ×10⁶/kg (2.0–3.0) and 5 ×10⁶/kg (4.0–5.0). No level accepts a dose outside 1–5 ×10⁶/kg.',
     'The record names the MTD as an objective but not the design; a 3+3 design in cohorts of 3 is assumed, with infusions staggered by at least 7 days, and patients enrolled after the MTD is found are treated at the MTD (expansion).',
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',
-    "The 'expected' AEs of the infusion are not listed; infusion reactions ≤ grade 2, fever resolving within 3 days and CRS ≤ grade 3 resolving within 7 days are assumed.",
+    "The 'expected' AEs of the infusion are not listed; infusion reactions ≤ grade 2, fever resolving within 3 days and CRS ≤ grade 3 resolving to grade ≤ 1 within 7 days are assumed.",
     'The record counts partial remission in the ORR; a PR has no standard ALL definition, so an investigator records it directly.',
     'Visits at D7, D14, D28 and every 4 weeks to W24 are assumed for CAR copies and response; the 6-month response is assessed at W24 and follow-up ends after its window (day 176).',
   ],

@@ -28,6 +28,11 @@ export const nct04546906V1: LifecycleSpec = {
   targetEnrollment: 20,
   eligibility: cd22Eligibility,
   attestations: cd22AttestationIds,
+  cellDoseRange: {
+    minCellsPerKg: 0.5e6,
+    maxCellsPerKg: 3e6,
+    source: 'Assumed: seed 003 gives no dose (the range of published CD22 CAR-T doses).',
+  },
   doseLevels: [{ level: 1, label: '0.5–3 ×10⁶/kg', minCellsPerKg: 0.5e6, maxCellsPerKg: 3e6 }],
   lymphodepletion: FLU_CY_30_300,
   dlt: {
@@ -37,7 +42,7 @@ export const nct04546906V1: LifecycleSpec = {
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.crs, EXPECTED_AFTER_CAR_T.icans],
     description:
-      'Assumption: a grade ≥3 non-haematological toxicity related to the CAR-T cells within the first month, except infusion reactions ≤ grade 2 and CRS or ICANS ≤ grade 3 that resolve within 7 days.',
+      'Assumption: a grade ≥3 non-haematological toxicity related to the CAR-T cells within the first month, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days.',
   },
   responseCriteria: 'ALL',
   primaryResponseVisit: 'M3',

@@ -12,6 +12,17 @@ describe('Mosteller body surface area', () => {
     expect(mostellerBsa(160, 60)).toBe(1.63); // √2.6667 = 1.6330
   });
 
+  it('rounds a BSA exactly half-way up', () => {
+    // √(52.5 × 52.5 / 3600) = 0.875 exactly: a dosing sheet writes 0.88, never 0.87.
+    expect(mostellerBsa(52.5, 52.5)).toBe(0.88);
+    expect(mostellerBsa(57.5, 20.7)).toBe(0.58);
+  });
+
+  it('says which measurement is wrong, in its unit', () => {
+    expect(() => mostellerBsa(0, 70)).toThrow(new RangeError('height must be a positive number of cm, got 0'));
+    expect(() => mostellerBsa(170, -1)).toThrow(new RangeError('weight must be a positive number of kg, got -1'));
+  });
+
   it.each([
     [0, 70],
     [-170, 70],
@@ -51,5 +62,7 @@ describe('BSA cap', () => {
     expect(() => cappedBsa(0)).toThrow(RangeError);
     expect(() => cappedBsa(1.8, 0)).toThrow(RangeError);
     expect(() => cappedBsa(1.8, Number.NaN)).toThrow(RangeError);
+    expect(() => cappedBsa(0)).toThrow(new RangeError('body surface area must be a positive number of m², got 0'));
+    expect(() => cappedBsa(1.8, 0)).toThrow(new RangeError('body surface area cap must be a positive number of m², got 0'));
   });
 });

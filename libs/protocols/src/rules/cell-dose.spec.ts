@@ -40,6 +40,24 @@ describe('cell dose', () => {
     expect(() => checkCellDose(5e6, 0, level1)).toThrow(RangeError);
     expect(() => checkCellDose(Number.NaN, 60, level1)).toThrow(RangeError);
     expect(() => checkCellDose(5e6, 60, { ...level1, minCellsPerKg: 11e6 })).toThrow(/empty range/);
+    expect(() => checkCellDose(-1, 60, level1)).toThrow(new RangeError('cell dose must be a non-negative number of cells per kg, got -1'));
+    expect(() => checkCellDose(5e6, 0, level1)).toThrow(new RangeError('weight must be a positive number of kg, got 0'));
+    expect(() => checkCellDose(5e6, 60, { ...level1, minCellsPerKg: -1 })).toThrow(
+      new RangeError('dose level 1 has an empty range -1–10000000 cells/kg'),
+    );
+  });
+
+  it('takes a dose of 0 as below the range, not as impossible', () => {
+    expect(checkCellDose(0, 60, level1)).toEqual({
+      totalCells: 0,
+      withinRange: false,
+      reasons: ['cell dose 0.0 ×10⁶/kg is below the assigned dose level 1 range of 5–10 ×10⁶/kg'],
+    });
+  });
+
+  it('takes a level of one exact dose, or one starting at 0', () => {
+    expect(checkCellDose(5e6, 60, { ...level1, maxCellsPerKg: 5e6 }).withinRange).toBe(true);
+    expect(checkCellDose(0, 60, { ...level1, minCellsPerKg: 0 }).withinRange).toBe(true);
   });
 });
 

@@ -20,10 +20,17 @@ describe('chemotherapy daily dose', () => {
     expect(dailyDoseMg(30, 1.63)).toBe(48.9);
   });
 
+  it('rounds a dose exactly half-way up', () => {
+    // 25 × 0.05 = 1.25 exactly: written 1.3 mg, never 1.2.
+    expect(dailyDoseMg(25, 0.05)).toBe(1.3);
+  });
+
   it('refuses a non-positive dose or BSA', () => {
     expect(() => dailyDoseMg(0, 1.82)).toThrow(RangeError);
     expect(() => dailyDoseMg(30, -1)).toThrow(RangeError);
     expect(() => dailyDoseMg(Number.NaN, 1.82)).toThrow(RangeError);
+    expect(() => dailyDoseMg(0, 1.82)).toThrow(new RangeError('dose must be a positive mg/m², got 0'));
+    expect(() => dailyDoseMg(30, 0)).toThrow(new RangeError('body surface area must be a positive m², got 0'));
   });
 });
 
@@ -60,6 +67,12 @@ describe('lymphodepletion plan', () => {
       dailyMg: 54.6,
       capped: false,
     });
+    const underTheMaximum = { agents: [{ ...regimen.agents[0], maxDailyMg: 60 }] };
+    expect(lymphodepletionPlan(underTheMaximum, { heightCm: 170, weightKg: 70 }).agents[0]).toMatchObject({
+      dailyMg: 54.6,
+      totalMg: 109.2,
+      capped: false,
+    });
   });
 
   it('refuses an agent without days, with a repeated or fractional day, or a bad maximum', () => {
@@ -69,6 +82,15 @@ describe('lymphodepletion plan', () => {
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -5] }] }, body)).toThrow(/twice/);
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-4.5] }] }, body)).toThrow(/whole days/);
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, maxDailyMg: 0 }] }, body)).toThrow(RangeError);
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4.5] }] }, body)).toThrow(
+      new RangeError('fludarabine dosing days must be whole days, got -5, -4.5'),
+    );
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4, -5] }] }, body)).toThrow(
+      new RangeError('fludarabine lists a dosing day twice: -5, -4, -5'),
+    );
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, maxDailyMg: -1 }] }, body)).toThrow(
+      new RangeError('fludarabine maximum daily dose must be a positive mg, got -1'),
+    );
   });
 
   it('refuses impossible body measurements', () => {

@@ -74,7 +74,7 @@ describe('ASTCT CRS grade', () => {
       grade: 0,
       hypotensionGrade: 0,
       hypoxiaGrade: 0,
-      reason: 'no fever (37.9 °C is below 38.0 °C) and no tocilizumab or steroids: not CRS by ASTCT criteria',
+      reason: 'no fever (37.9 °C is below 38.0 °C) and no antipyretics, tocilizumab or steroids: not CRS by ASTCT criteria',
     });
   });
 
@@ -95,6 +95,23 @@ describe('ASTCT CRS grade', () => {
     });
     expect(gradeCrs(treated)).toMatchObject({ grade: 0, reason: 'after tocilizumab or steroids, without hypotension or hypoxia' });
     expect(gradeCrs({ ...treated, temperatureC: 38.2 }).grade).toBe(1);
+  });
+
+  it('after antipyretics, grades by hypotension and hypoxia without fever (ASTCT: antipyretics mask fever too)', () => {
+    const masked = { ...feverOnly, temperatureC: 37.2, afterAntipyretics: true };
+    expect(gradeCrs({ ...masked, hypotension: true })).toEqual({
+      grade: 2,
+      hypotensionGrade: 2,
+      hypoxiaGrade: 0,
+      reason: 'after antipyretics with hypotension not needing vasopressors',
+    });
+    expect(gradeCrs({ ...masked, oxygen: 'cpap' })).toMatchObject({ grade: 4, reason: 'after antipyretics with hypoxia needing positive pressure (CPAP)' });
+    expect(gradeCrs(masked)).toMatchObject({ grade: 0, reason: 'after antipyretics, without hypotension or hypoxia' });
+    expect(gradeCrs({ ...masked, afterAntipyretics: false, hypotension: true }).grade).toBe(0);
+    expect(gradeCrs({ ...masked, afterTocilizumabOrSteroids: true, hypotension: true }).reason).toBe(
+      'after antipyretics and tocilizumab or steroids with hypotension not needing vasopressors',
+    );
+    expect(gradeCrs({ ...masked, temperatureC: 38, hypotension: true }).reason).toBe('fever 38 °C with hypotension not needing vasopressors');
   });
 
   it('counts a nasal cannula above 6 L/min as high-flow', () => {
@@ -129,6 +146,7 @@ describe('ASTCT CRS grade', () => {
         oxygen: fc.constantFrom(...oxygenSupports),
         oxygenLitresPerMinute: fc.double({ min: 0, max: 60, noNaN: true }),
         afterTocilizumabOrSteroids: fc.boolean(),
+        afterAntipyretics: fc.boolean(),
         diedOfCrs: fc.boolean(),
       },
       { requiredKeys: ['temperatureC', 'hypotension', 'vasopressors', 'oxygen'] },
@@ -143,6 +161,7 @@ describe('ASTCT CRS grade', () => {
         expect(g({})).toBeLessThanOrEqual(g({ vasopressors: crs.vasopressors + more }));
         expect(g({ vasopressin: false })).toBeLessThanOrEqual(g({ vasopressin: true }));
         expect(g({ afterTocilizumabOrSteroids: false })).toBeLessThanOrEqual(g({ afterTocilizumabOrSteroids: true }));
+        expect(g({ afterAntipyretics: false })).toBeLessThanOrEqual(g({ afterAntipyretics: true }));
         expect(g({})).toBeLessThanOrEqual(g({ temperatureC: crs.temperatureC + extra }));
         expect(g({ diedOfCrs: false })).toBeLessThanOrEqual(g({ diedOfCrs: true }));
         const [less, most] = a <= b ? [a, b] : [b, a];
@@ -168,6 +187,15 @@ describe('CRS input schema', () => {
     expect(pressorsOnly.error?.issues[0]).toMatchObject({ path: ['hypotension'], message: expect.stringMatching(/vasopressors/) });
     const cannula = crsInputSchema.safeParse({ ...feverOnly, oxygen: 'nasal-cannula' });
     expect(cannula.error?.issues[0]).toMatchObject({ path: ['oxygenLitresPerMinute'] });
+    const vasopressinOnly = crsInputSchema.safeParse({ ...feverOnly, vasopressin: true });
+    expect(vasopressinOnly.error?.issues[0]).toMatchObject({ path: ['hypotension'] });
+  });
+
+  it('accepts a nasal cannula with its flow, and vasopressors or vasopressin with hypotension', () => {
+    const cannula = { ...feverOnly, oxygen: 'nasal-cannula', oxygenLitresPerMinute: 4 };
+    expect(crsInputSchema.parse(cannula)).toEqual(cannula);
+    expect(crsInputSchema.safeParse({ ...feverOnly, hypotension: true, vasopressin: true }).success).toBe(true);
+    expect(crsInputSchema.safeParse({ ...feverOnly, hypotension: true, vasopressors: 2 }).success).toBe(true);
   });
 
   it.each([

@@ -41,6 +41,8 @@ export const crsInputSchema = z
     oxygenLitresPerMinute: z.number().min(0).max(100).optional(),
     /** Tocilizumab or steroids already given: fever is then not required (ASTCT). */
     afterTocilizumabOrSteroids: z.boolean().optional(),
+    /** Antipyretics already given: they mask fever too, so it is then not required (ASTCT). */
+    afterAntipyretics: z.boolean().optional(),
     /** Death from CRS, with no other principal cause. */
     diedOfCrs: z.boolean().optional(),
   })
@@ -70,9 +72,12 @@ export interface CrsGrading {
 }
 
 /**
- * The ASTCT CRS grade: fever ≥38.0 °C is required (not after tocilizumab or steroids); grade 1 is
- * fever alone, grades 2–4 are the worse of the hypotension and hypoxia grades, grade 5 is death from
- * CRS. Without fever (and no tocilizumab or steroids) it is not CRS: grade 0.
+ * The ASTCT CRS grade: fever ≥38.0 °C is required, except after antipyretics or anticytokine
+ * therapy (Lee et al. 2019: "In patients who have CRS then receive antipyretic or anticytokine
+ * therapy such as tocilizumab or steroids, fever is no longer required to grade subsequent CRS
+ * severity"). Grade 1 is fever alone, grades 2–4 are the worse of the hypotension and hypoxia
+ * grades, grade 5 is death from CRS. Without fever, and with none of these treatments, it is not
+ * CRS: grade 0.
  */
 export function gradeCrs(input: CrsInput): CrsGrading {
   const hypotensionGrade = gradeHypotension(input);
@@ -81,25 +86,32 @@ export function gradeCrs(input: CrsInput): CrsGrading {
   if (input.diedOfCrs) return { grade: 5, ...domains, reason: 'death from CRS' };
 
   const fever = input.temperatureC >= CRS_FEVER_FROM_C;
-  if (!fever && !input.afterTocilizumabOrSteroids) {
+  const masking = feverMaskedBy(input);
+  if (!fever && !masking) {
     return {
       grade: 0,
       ...domains,
-      reason: `no fever (${input.temperatureC} °C is below ${CRS_FEVER_FROM_C}.0 °C) and no tocilizumab or steroids: not CRS by ASTCT criteria`,
+      reason: `no fever (${input.temperatureC} °C is below ${CRS_FEVER_FROM_C}.0 °C) and no antipyretics, tocilizumab or steroids: not CRS by ASTCT criteria`,
     };
   }
   const worst = Math.max(hypotensionGrade, hypoxiaGrade) as CrsDomainGrade;
   if (worst === 0) {
     return fever
       ? { grade: 1, ...domains, reason: `fever ${input.temperatureC} °C without hypotension or hypoxia` }
-      : { grade: 0, ...domains, reason: 'after tocilizumab or steroids, without hypotension or hypoxia' };
+      : { grade: 0, ...domains, reason: `after ${masking}, without hypotension or hypoxia` };
   }
   const findings = [
     hypotensionGrade === worst ? describeHypotension(input) : undefined,
     hypoxiaGrade === worst ? describeOxygen(input) : undefined,
   ].filter((finding): finding is string => finding !== undefined);
-  const context = fever ? `fever ${input.temperatureC} °C` : 'after tocilizumab or steroids';
+  const context = fever ? `fever ${input.temperatureC} °C` : `after ${masking}`;
   return { grade: worst, ...domains, reason: `${context} with ${findings.join(' and ')}` };
+}
+
+/** The treatments given that mask fever, in words; undefined when none was. */
+function feverMaskedBy(input: CrsInput): string | undefined {
+  const given = [input.afterAntipyretics ? 'antipyretics' : undefined, input.afterTocilizumabOrSteroids ? 'tocilizumab or steroids' : undefined];
+  return given.filter((treatment) => treatment !== undefined).join(' and ') || undefined;
 }
 
 function gradeHypotension(input: CrsInput): CrsDomainGrade {

@@ -72,7 +72,7 @@ describe('adverse event refusals', () => {
 
   it('refuses CRS findings without fever: not CRS by ASTCT criteria', () => {
     expect(adverseEventRefusals({ ...crsReport, crs: { ...fever, temperatureC: 37.5 } }, 40)).toEqual([
-      'Cytokine release syndrome: no fever (37.5 °C is below 38.0 °C) and no tocilizumab or steroids: not CRS by ASTCT criteria; CRS findings that grade 0 by ASTCT criteria cannot be recorded as CRS, report them under their own CTCAE terms',
+      'Cytokine release syndrome: no fever (37.5 °C is below 38.0 °C) and no antipyretics, tocilizumab or steroids: not CRS by ASTCT criteria; CRS findings that grade 0 by ASTCT criteria cannot be recorded as CRS, report them under their own CTCAE terms',
     ]);
   });
 
@@ -86,6 +86,19 @@ describe('adverse event refusals', () => {
     expect(adverseEventRefusals(icansReport, undefined)).toEqual([expect.stringMatching(/age is not known/)]);
     expect(adverseEventRefusals(icansReport, 12)).toEqual([expect.stringMatching(/CAPD/)]);
     expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, ice: undefined, capd: 10 } }, 12)).toEqual([]);
+  });
+
+  it('grades ICANS with CAPD from birth (age 0), and refuses an age below 0 or not a number', () => {
+    const capd = { ...icansReport, icans: { ...confusion, ice: undefined, capd: 12 } };
+    expect(adverseEventRefusals(capd, 0)).toEqual([]);
+    expect(adverseEventGrade(capd, 0)).toMatchObject({ scale: 'ASTCT ICANS' });
+    expect(adverseEventRefusals(capd, -0.1)).toEqual([expect.stringMatching(/age is not known/)]);
+    expect(adverseEventRefusals(capd, Number.NaN)).toEqual([expect.stringMatching(/age is not known/)]);
+    expect(adverseEventRefusals(icansReport, 12.01)).toEqual([]);
+  });
+
+  it('refuses an ICANS report with both an ICE and a CAPD score', () => {
+    expect(adverseEventRefusals({ ...icansReport, icans: { ...confusion, capd: 10 } }, 40)).toEqual(['give the ICE score or the CAPD score, not both']);
   });
 
   it('refuses a report with no grading or more than one', () => {
@@ -119,11 +132,34 @@ describe('adverse event report schema', () => {
     expect(adverseEventReportSchema.safeParse({ ...icansReport, icans: { ...confusion, ice: 12 } }).success).toBe(false);
   });
 
+  it('compares date-times to the instant: an hour before onset is refused, the onset itself is not', () => {
+    const onset = '2026-01-10T15:00:00Z';
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: '2026-01-10T14:00:00Z' }).success).toBe(false);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: '2026-01-09T23:00:00Z' }).success).toBe(false);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset, resolvedAt: onset }).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...hepatitis, onset: '2026-01-10', resolvedAt: '2026-01-09T23:59:59Z' }).success).toBe(false);
+  });
+
   it('refuses a resolution before onset, counting a bare date as the whole day', () => {
     const sameDay = { ...hepatitis, onset: '2026-01-10T15:00:00Z', resolvedAt: '2026-01-10' };
     expect(adverseEventReportSchema.safeParse(sameDay).success).toBe(true);
     const before = adverseEventReportSchema.safeParse({ ...hepatitis, resolvedAt: '2026-01-09' });
     expect(before.error?.issues[0]).toMatchObject({ path: ['resolvedAt'], message: 'the event cannot resolve before its onset' });
+  });
+
+  it('takes the date the event improved to grade ≤ 1: from its onset, and not after it resolved', () => {
+    const improved = { ...hepatitis, onset: '2026-01-10T15:00:00Z', improvedToGrade1At: '2026-01-10' };
+    expect(adverseEventReportSchema.safeParse(improved).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14', resolvedAt: '2026-01-14' }).success).toBe(true);
+    expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14T10:00:00Z', resolvedAt: '2026-01-14' }).success).toBe(true);
+    const early = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-09' });
+    expect(early.error?.issues).toEqual([
+      expect.objectContaining({ path: ['improvedToGrade1At'], message: 'the event cannot improve to grade ≤ 1 before its onset' }),
+    ]);
+    const resolvedFirst = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-15', resolvedAt: '2026-01-14' });
+    expect(resolvedFirst.error?.issues).toEqual([
+      expect.objectContaining({ path: ['resolvedAt'], message: 'the event cannot resolve before it improved to grade ≤ 1' }),
+    ]);
   });
 
   it.each([

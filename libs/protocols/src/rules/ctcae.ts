@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DAY_MS } from '../lifecycle/clinical-time';
 import { crsInputSchema, gradeCrs } from './crs-grade';
 import { CAPD_UP_TO_AGE_YEARS, gradeIcans, icansInputSchema } from './icans-grade';
+import { ctcaeGradeProblem } from './ctcae-terms';
 
 /** CTCAE v5.0 grades with their general descriptions (clinical.md, "Toxicity grading"). */
 export const CTCAE_GRADES = {
@@ -41,6 +42,11 @@ export const adverseEventReportSchema = z
     related: z.boolean(),
     serious: z.boolean(),
     resolvedAt: isoDateOrDateTime.optional(),
+    /**
+     * When the event had improved to grade ≤ 1, for an exception worded "resolves to grade ≤ 1"
+     * (CRS). A follow-up report of the same term and onset, at the event's worst grade, carries it.
+     */
+    improvedToGrade1At: isoDateOrDateTime.optional(),
   })
   .strict()
   .refine((report) => [report.grade, report.crs, report.icans].filter((given) => given !== undefined).length === 1, {
@@ -50,7 +56,18 @@ export const adverseEventReportSchema = z
   .refine((report) => report.resolvedAt === undefined || !resolvedBeforeOnset(report.onset, report.resolvedAt), {
     message: 'the event cannot resolve before its onset',
     path: ['resolvedAt'],
-  });
+  })
+  .refine((report) => report.improvedToGrade1At === undefined || !resolvedBeforeOnset(report.onset, report.improvedToGrade1At), {
+    message: 'the event cannot improve to grade ≤ 1 before its onset',
+    path: ['improvedToGrade1At'],
+  })
+  .refine(
+    (report) =>
+      report.improvedToGrade1At === undefined ||
+      report.resolvedAt === undefined ||
+      !resolvedBeforeOnset(report.improvedToGrade1At, report.resolvedAt),
+    { message: 'the event cannot resolve before it improved to grade ≤ 1', path: ['resolvedAt'] },
+  );
 
 export type AdverseEventReport = z.infer<typeof adverseEventReportSchema>;
 
@@ -86,11 +103,13 @@ export function adverseEventGrade(report: AdverseEventReport, ageYears?: number)
 
 /**
  * Why the engine cannot record a report, in sentences it can return with a 422; empty when it can.
- * CRS or ICANS findings that grade 0 are refused: by the ASTCT criteria they are not CRS (no fever)
- * or not ICANS, so the site should report the findings under their own CTCAE terms instead.
+ * A CTCAE grade the term does not have (CTCAE v5.0 prints "–" for it: Nausea 4, Alopecia 3) is
+ * refused (ctcae-terms.ts). CRS or ICANS findings that grade 0 are refused: by the ASTCT criteria
+ * they are not CRS (no fever) or not ICANS, so the site should report the findings under their own
+ * CTCAE terms instead. Only new reports are checked: grading a stored report never refuses it.
  */
 export function adverseEventRefusals(report: AdverseEventReport, ageYears: number | undefined): string[] {
-  const problem = formProblem(report, ageYears);
+  const problem = formProblem(report, ageYears) ?? (report.grade === undefined ? undefined : ctcaeGradeProblem(report.term, report.grade));
   if (problem) return [problem];
   const graded = adverseEventGrade(report, ageYears);
   if (graded.grade > 0) return [];

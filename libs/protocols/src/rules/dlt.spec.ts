@@ -1,3 +1,4 @@
+import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
 import { assessDlt, type DltRule } from './dlt';
 
 const rule: DltRule = {
@@ -106,5 +107,56 @@ describe('DLT rule with expected events', () => {
 
   it('counts other terms as before', () => {
     expect(assessDlt(crsAllowance, report, infusedAt)).toMatchObject({ dlt: true, provisional: false });
+  });
+
+  it('reads full resolution for an allowance that does not say otherwise, whatever the grade ≤ 1 date', () => {
+    expect(assessDlt(crsAllowance, { ...crs, improvedToGrade1At: '2026-01-12' }, infusedAt)).toMatchObject({ dlt: true, provisional: true });
+  });
+});
+
+describe('the CRS exception "resolves to grade ≤ 1 within 7 days"', () => {
+  const toGrade1: DltRule = { ...rule, expectedEvents: [EXPECTED_AFTER_CAR_T.crs] };
+  const crs = { term: 'Cytokine release syndrome', grade: 3, onset: '2026-01-10T14:00:00.000Z', related: true };
+
+  it('is worded so, and counts improvement to grade ≤ 1, not full resolution', () => {
+    expect(EXPECTED_AFTER_CAR_T.crs).toMatchObject({ maxGrade: 3, resolvesWithinDays: 7, resolution: 'grade-1-or-less' });
+    expect(EXPECTED_AFTER_CAR_T.crs.description).toBe('CRS of grade ≤3 that resolves to grade ≤1 within 7 days');
+  });
+
+  it('does not count a CRS at grade ≤ 1 on day 7 that resolved only later', () => {
+    const improved = { ...crs, improvedToGrade1At: '2026-01-17T20:00:00.000Z', resolvedAt: '2026-01-25' };
+    expect(assessDlt(toGrade1, improved, infusedAt)).toEqual({
+      dlt: false,
+      provisional: false,
+      reason: 'Cytokine release syndrome improved to grade ≤ 1 7 days after onset, within the 7 days the protocol allows',
+    });
+    expect(assessDlt(toGrade1, { ...crs, improvedToGrade1At: '2026-01-17' }, infusedAt).dlt).toBe(false);
+  });
+
+  it('counts a CRS still above grade 1 on day 8, even when it resolved on the same day', () => {
+    expect(assessDlt(toGrade1, { ...crs, improvedToGrade1At: '2026-01-18', resolvedAt: '2026-01-18' }, infusedAt)).toEqual({
+      dlt: true,
+      provisional: false,
+      reason:
+        'grade 3 Cytokine release syndrome related to the product within the 28-day DLT window, improved to grade ≤ 1 8 days after onset, beyond the 7 days the protocol allows',
+    });
+  });
+
+  it('takes full resolution as the date when only that is given (a report from before the field existed)', () => {
+    expect(assessDlt(toGrade1, { ...crs, resolvedAt: '2026-01-17' }, infusedAt)).toMatchObject({ dlt: false, provisional: false });
+    expect(assessDlt(toGrade1, { ...crs, resolvedAt: '2026-01-18' }, infusedAt)).toMatchObject({ dlt: true, provisional: false });
+  });
+
+  it('counts it provisionally until it is at grade ≤ 1, naming the date', () => {
+    expect(assessDlt(toGrade1, crs, infusedAt)).toEqual({
+      dlt: true,
+      provisional: true,
+      reason:
+        'grade 3 Cytokine release syndrome related to the product within the 28-day DLT window, not yet at grade ≤ 1: it counts unless it resolves to grade ≤ 1 by 2026-01-17 (7 days after onset)',
+    });
+  });
+
+  it('counts grade 4 CRS whenever it improved', () => {
+    expect(assessDlt(toGrade1, { ...crs, grade: 4, improvedToGrade1At: '2026-01-11' }, infusedAt)).toMatchObject({ dlt: true, provisional: false });
   });
 });

@@ -15,9 +15,18 @@ export interface ExpectedEvent {
    * provisionally.
    */
   resolvesWithinDays?: number;
+  /**
+   * What "resolves" means: `resolved` (the default) is full resolution, the report's `resolvedAt`;
+   * `grade-1-or-less` is an improvement to grade ≤ 1 (CRS "resolves to grade ≤ 1 within 7 days"),
+   * the report's `improvedToGrade1At`, or its `resolvedAt` when only that is given (a resolved event
+   * is below grade 1 too).
+   */
+  resolution?: ExpectedResolution;
   /** The exception in the protocol's words. */
   description: string;
 }
+
+export type ExpectedResolution = 'resolved' | 'grade-1-or-less';
 
 /** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
 export interface DltRule {
@@ -42,6 +51,8 @@ export interface ToxicityReport {
   related: boolean;
   /** When the event resolved (ISO date or date-time), once it has. */
   resolvedAt?: string;
+  /** When the event had improved to grade ≤ 1 (ISO date or date-time), once it has. */
+  improvedToGrade1At?: string;
 }
 
 export interface DltAssessment {
@@ -85,23 +96,28 @@ function assessExpectedEvent(expected: ExpectedEvent, report: ToxicityReport, co
   if (allowedDays === undefined) {
     return { dlt: false, provisional: false, reason: `${report.term} is expected by the protocol: ${expected.description}` };
   }
-  if (report.resolvedAt === undefined) {
+  const toGrade1 = expected.resolution === 'grade-1-or-less';
+  const resolves = toGrade1 ? 'resolves to grade ≤ 1' : 'resolves';
+  const resolvedAt = toGrade1 ? (report.improvedToGrade1At ?? report.resolvedAt) : report.resolvedAt;
+  if (resolvedAt === undefined) {
     const deadline = new Date((utcDay(report.onset) + allowedDays) * DAY_MS).toISOString().slice(0, 10);
+    const notYet = toGrade1 ? 'not yet at grade ≤ 1' : 'not yet resolved';
     return {
       dlt: true,
       provisional: true,
-      reason: `${counts}, not yet resolved: it counts unless it resolves by ${deadline} (${allowedDays} days after onset)`,
+      reason: `${counts}, ${notYet}: it counts unless it ${resolves} by ${deadline} (${allowedDays} days after onset)`,
     };
   }
-  const days = utcDay(report.resolvedAt) - utcDay(report.onset);
+  const days = utcDay(resolvedAt) - utcDay(report.onset);
+  const resolved = toGrade1 ? 'improved to grade ≤ 1' : 'resolved';
   if (days <= allowedDays) {
     return {
       dlt: false,
       provisional: false,
-      reason: `${report.term} resolved ${days} days after onset, within the ${allowedDays} days the protocol allows`,
+      reason: `${report.term} ${resolved} ${days} days after onset, within the ${allowedDays} days the protocol allows`,
     };
   }
-  const late = `resolved ${days} days after onset, beyond the ${allowedDays} days the protocol allows`;
+  const late = `${resolved} ${days} days after onset, beyond the ${allowedDays} days the protocol allows`;
   return { dlt: true, provisional: false, reason: `${counts}, ${late}` };
 }
 

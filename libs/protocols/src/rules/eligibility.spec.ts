@@ -7,6 +7,7 @@ import {
   attestation,
   conditionPresent,
   describeCriteria,
+  diagnosisIs,
   evaluateEligibility,
   exclusion,
   inclusion,
@@ -336,5 +337,91 @@ describe('describeCriteria', () => {
       allOf([numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }), markerPositive('CD19')]),
     ]).rule;
     expect(rule).toBe('Karnofsky at least 60 or (ECOG at most 2 and CD19 positive)');
+  });
+});
+
+describe('what a holding condition says, and how each rule is written', () => {
+  const excluded = (condition: Parameters<typeof exclusion>[2], screening: ScreeningData, more?: Partial<EligibilityInput>) =>
+    check(exclusion('x', 'x', condition), screening, more);
+
+  it('names the finding that holds when an exclusion on it is unmet', () => {
+    expect(excluded(markerPositive('CD19'), { markers: { CD19: 'positive' } })).toEqual({ status: 'unmet', reason: 'CD19 is positive' });
+    expect(excluded(diagnosisIs(['B-ALL', 'B-NHL']), { diagnosis: 'B-NHL' })).toEqual({ status: 'unmet', reason: 'the diagnosis is B-NHL' });
+    expect(excluded(ageBetween(18, 70), {})).toEqual({ status: 'unmet', reason: 'age 35 is within 18–70 years' });
+  });
+
+  it('asks a condition of the named sexes only, naming them and the patient’s', () => {
+    const forWomen = onlyForSex(['female', 'other'], conditionPresent('pregnant', 'pregnancy'));
+    expect(forWomen.rule).toBe('pregnancy present (female or other patients)');
+    expect(check(inclusion('x', 'x', forWomen), {}, { patient: { birthDate: '1990-06-15', sex: 'male' } })).toEqual({
+      status: 'unmet',
+      reason: "this applies only to female or other patients, and the patient's sex is male",
+    });
+  });
+
+  it('says why an empty alternative or conjunction is refused', () => {
+    expect(() => anyOf([])).toThrow(new RangeError('anyOf needs at least one alternative'));
+    expect(() => allOf([])).toThrow(new RangeError('allOf needs at least one part'));
+  });
+
+  it('keeps each recorded failure of an alternative that is partly not recorded', () => {
+    const either = inclusion(
+      'x',
+      'x',
+      anyOf([numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }), allOf([markerPositive('CD19'), markerPositive('CD22')])]),
+    );
+    expect(check(either, { ecog: 3, markers: { CD19: 'dim' } })).toEqual({
+      status: 'unmet',
+      reason: 'ECOG 3 is above 2 and CD19 is dim, not positive',
+    });
+    expect(check(either, { ecog: 3, markers: { CD19: 'positive' } })).toEqual({
+      status: 'unmet',
+      reason: 'ECOG 3 is above 2, and CD22 status has not been recorded',
+    });
+  });
+
+  it('states each criterion’s kind in the results and the description, and leaves out a rule it has not', () => {
+    const criteria = [
+      exclusion('seizure', 'History of seizure', conditionPresent('seizureHistory', 'a history of seizure')),
+      attestation('judgement', 'inclusion', 'Investigator judgement', { id: 'ok', statement: 'All is well.' }),
+    ];
+    expect(evaluateEligibility(criteria, input({ conditions: { seizureHistory: false } }, { attestations: ['ok'] })).results).toEqual([
+      { id: 'seizure', kind: 'exclusion', text: 'History of seizure', status: 'met' },
+      { id: 'judgement', kind: 'inclusion', text: 'Investigator judgement', status: 'met' },
+    ]);
+    const described = describeCriteria(criteria);
+    expect(described[0]).toEqual({ id: 'seizure', kind: 'exclusion', text: 'History of seizure', rule: 'a history of seizure present' });
+    expect(Object.keys(described[1])).toEqual(['id', 'kind', 'text', 'attestation', 'attestationStatement']);
+  });
+
+  it('takes an attestation statement into a sentence: trimmed, without its full stop, its first word lower case', () => {
+    const reason = (statement: string) =>
+      (check(attestation('a', 'inclusion', 'a', { id: 'a', statement }), {}) as { reason: string }).reason;
+    expect(reason('  The patient tolerates e.g. fludarabine.  ')).toBe('the investigator has not attested that the patient tolerates e.g. fludarabine');
+    expect(reason('CNS disease is Absent.')).toBe('the investigator has not attested that CNS disease is Absent');
+    expect(reason('no active GVHD')).toBe('the investigator has not attested that no active GVHD');
+  });
+});
+
+describe('dates of birth and assessment', () => {
+  it('counts a birthday not yet reached in an earlier month of the year', () => {
+    expect(ageOn('1991-07-14', '2026-03-20')).toBe(34);
+    expect(ageOn('1991-07-14', '2026-08-01')).toBe(35);
+  });
+
+  it('reads a birth date only as a whole YYYY-MM-DD date that exists', () => {
+    expect(ageOn('1991-07-14T10:00:00Z', '2026-03-02')).toBeUndefined();
+    expect(ageOn('1991-13-01', '2026-03-02')).toBeUndefined();
+    expect(ageOn('1991-00-10', '2026-03-02')).toBeUndefined();
+  });
+
+  it('refuses an assessment date that does not start with a date, naming it', () => {
+    expect(() => ageOn('1990-06-15', 'on 2026-03-02')).toThrow(new RangeError('eligibility date must be an ISO date or datetime, got "on 2026-03-02"'));
+  });
+
+  it('takes a number that is not finite as not recorded', () => {
+    const ecog = inclusion('ecog', 'ECOG ≤ 2', numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }));
+    expect(check(ecog, { ecog: Number.NaN })).toEqual({ status: 'missing', reason: 'ECOG has not been recorded' });
+    expect(check(ecog, { ecog: Number.NEGATIVE_INFINITY })).toEqual({ status: 'missing', reason: 'ECOG has not been recorded' });
   });
 });

@@ -199,7 +199,8 @@ export function anyOf(conditions: readonly Condition[]): Condition {
       const findings = conditions.map((c) => c.find(input));
       const passing = findings.find((f) => f.status === 'holds');
       if (passing) return passing;
-      const failing = findings.flatMap((f) => (f.status === 'fails' ? [f.statement] : f.status === 'unknown' ? f.failing : []));
+      // No alternative holds: each one failed, or is not recorded and carries the parts that failed.
+      const failing = findings.flatMap((f) => (f.status === 'unknown' ? f.failing : [f.statement]));
       const missing = findings.flatMap((f) => (f.status === 'unknown' ? f.missing : []));
       return missing.length ? { status: 'unknown', missing, failing } : fails(joinClauses(failing));
     },
@@ -298,9 +299,8 @@ export interface EligibilityResult {
 
 export function evaluateEligibility(criteria: readonly Criterion[], input: EligibilityInput): EligibilityResult {
   const results = criteria.map((criterion): CriterionResult => {
-    const checked = criterion.check(input);
     const { id, kind, text } = criterion;
-    return checked.status === 'met' ? { id, kind, text, status: 'met' } : { id, kind, text, ...checked };
+    return { id, kind, text, ...criterion.check(input) };
   });
   const reasons = results.flatMap((r) => (r.reason === undefined ? [] : [r.reason]));
   return { eligible: reasons.length === 0, results, reasons };
@@ -358,7 +358,7 @@ function ruleInParentheses(condition: Condition): string {
 
 /** "a", "a and b", "a, b and c". */
 function joinClauses(clauses: readonly string[]): string {
-  return clauses.length <= 1 ? clauses.join('') : `${clauses.slice(0, -1).join(', ')} and ${clauses[clauses.length - 1]}`;
+  return clauses.length <= 1 ? (clauses[0] ?? '') : `${clauses.slice(0, -1).join(', ')} and ${clauses[clauses.length - 1]}`;
 }
 
 /** "The patient's …" → "the patient's …", without a closing full stop, to sit inside a sentence. */

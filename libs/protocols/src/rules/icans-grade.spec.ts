@@ -151,6 +151,27 @@ describe('ASTCT ICANS grade', () => {
   });
 });
 
+describe('ASTCT ICANS grade: what it says and records', () => {
+  const wellChild: IcansInput = { capd: 0, consciousness: 'awake', seizure: 'none', motor: 'none', edema: 'none' };
+
+  it('grades a child by CAPD from birth, recording the domains assessed and no ICE', () => {
+    expect(gradeIcans(wellChild, { ageYears: 0 })).toEqual({
+      grade: 0,
+      domains: { capd: 0, consciousness: 0, seizure: 0, motor: 0, edema: 0 },
+      reason: 'CAPD 0, awake, no seizure, no motor weakness, no cerebral oedema: no ICANS',
+    });
+  });
+
+  it('names deep focal motor weakness as the finding that grades 4', () => {
+    expect(gradeIcans({ ...wellAdult, motor: 'deep-focal-weakness' }, adult).reason).toBe('grade 4 by deep focal motor weakness');
+  });
+
+  it('says why it cannot grade: an age below 0, or both scores', () => {
+    expect(() => gradeIcans(wellChild, { ageYears: -1 })).toThrow(new RangeError('age must be a non-negative number of years, got -1'));
+    expect(() => gradeIcans({ ...wellChild, ice: 10 }, adult)).toThrow(new RangeError('give the ICE score or the CAPD score, not both'));
+  });
+});
+
 describe('ICANS input schema', () => {
   it('accepts an adult with ICE and a child with CAPD', () => {
     expect(icansInputSchema.parse(wellAdult)).toEqual(wellAdult);

@@ -8,6 +8,7 @@ export * from './all-response';
 export * from './crs-grade';
 export * from './icans-grade';
 export * from './ctcae';
+export * from './ctcae-terms';
 export * from './lugano-response';
 export * from './relapse';
 export * from './clinical-dates';

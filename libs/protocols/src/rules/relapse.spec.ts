@@ -88,3 +88,25 @@ describe('relapse schemas', () => {
     expect(allRelapseInputSchema.safeParse({ ...inRemission, marrowBlastsPct: 120 }).success).toBe(false);
   });
 });
+
+describe('the reason there is no relapse', () => {
+  const remission: AllRelapseInput = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, previousBestResponse: 'CR', previousMrdNegative: false };
+
+  it('is the remission alone without an MRD result, or below 0.01 %', () => {
+    expect(classifyAllRelapse(remission)).toEqual({ relapse: false, reason: 'still in CR' });
+    expect(classifyAllRelapse({ ...remission, mrdPct: 0.0099 })).toEqual({ relapse: false, reason: 'still in CR' });
+  });
+
+  it('names MRD from 0.01 % that persists from an MRD-positive remission, or one not recorded as MRD-negative', () => {
+    expect(classifyAllRelapse({ ...remission, mrdPct: 0.01 })).toEqual({
+      relapse: false,
+      reason: 'still in CR: MRD 0.01 % persists from an MRD-positive remission',
+    });
+    const { previousMrdNegative: _unrecorded, ...notRecorded } = remission;
+    expect(classifyAllRelapse({ ...notRecorded, mrdPct: 0.5 })).toEqual({
+      relapse: false,
+      reason: 'still in CR: MRD 0.5 %, but the remission is not recorded as MRD-negative',
+    });
+  });
+});
+

@@ -68,7 +68,7 @@ function remissionInWords(input: AllRelapseInput): string {
 }
 
 function mrdReturned(input: AllRelapseInput): boolean {
-  return input.previousMrdNegative === true && input.mrdPct !== undefined && input.mrdPct >= MRD_NEGATIVE_BELOW_PCT;
+  return input.previousMrdNegative === true && (input.mrdPct ?? 0) >= MRD_NEGATIVE_BELOW_PCT;
 }
 
 function noRelapseReason(input: AllRelapseInput): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mergeScreeningData, screeningConditions, screeningDataSchema, screeningRecordRefusals } from './screening-data';
+import { mergeScreeningData, screeningConditions, screeningDataSchema, screeningRecordRefusals, type ScreeningData } from './screening-data';
 
 describe('screening data schema', () => {
   it('accepts a piecemeal record', () => {
@@ -93,6 +93,21 @@ describe('merging screening records', () => {
       gvhd: { acuteGlucksbergGrade: 1, chronic: 'limited' },
     });
     expect(mergeScreeningData({}, { gvhd: { acuteIbmtrIndex: 'B' } })).toEqual({ gvhd: { acuteIbmtrIndex: 'B' } });
+  });
+
+  it('drops a key given as undefined from a group first recorded now', () => {
+    // A client's JSON never holds undefined; a caller in code may, as an optional value not set.
+    const next = {
+      labs: { creatinineMgDl: 1, bilirubinMgDl: undefined },
+      markers: { CD19: 'positive', CD22: undefined },
+      conditions: { hiv: false, pregnant: undefined },
+      gvhd: { chronic: 'none', acuteIbmtrIndex: undefined },
+    } as unknown as ScreeningData;
+    const merged = mergeScreeningData({}, next);
+    expect(Object.keys(merged.labs!)).toEqual(['creatinineMgDl']);
+    expect(Object.keys(merged.markers!)).toEqual(['CD19']);
+    expect(Object.keys(merged.conditions!)).toEqual(['hiv']);
+    expect(Object.keys(merged.gvhd!)).toEqual(['chronic']);
   });
 
   it('keeps what is known when a field is given as undefined, and changes neither input', () => {

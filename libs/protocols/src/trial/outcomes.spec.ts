@@ -177,7 +177,7 @@ describe('a trial whose cohorts differ in response criteria (CD20/CD22: B-ALL by
   const lugano = (d: number, data: Record<string, unknown>) => ev('RESPONSE_ASSESSED', d, { visit: 'W4', newLesion: false, ...data });
   const mixed = [
     // B-NHL: a partial response (Deauville 4, SPD −60 %), stable disease, progression
-    patient('nhl-pr', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, spdChangePct: -60 })]),
+    patient('nhl-pr', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, uptakeReducedFromBaseline: true, spdChangePct: -60 })]),
     patient('nhl-sd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, spdChangePct: -20 })]),
     patient('nhl-pd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 5, newLesion: true })]),
     // B-ALL: an MRD-negative CR, and no response

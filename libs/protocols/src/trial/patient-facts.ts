@@ -3,7 +3,7 @@ import { clinicalInstant, DAY_MS, studyDay } from '../lifecycle/clinical-time';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
 import type { RelapseKind } from '../rules/relapse';
-import { assessedResponse, type ResponseData } from '../lifecycle/record';
+import { assessedResponse, recordLesions, type LesionRecords, type ResponseData } from '../lifecycle/record';
 import { type DataIssue, unreadableEntry } from './data-issues';
 
 /** One logged event, as the outcomes read it. */
@@ -76,11 +76,7 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     patientId: log.patientId,
     cohort: log.cohort,
     infusedAt,
-    responses: events
-      .filter((e) => e.type === 'RESPONSE_ASSESSED')
-      .flatMap((e) =>
-        readable(e, () => ({ at: e.occurredAt, ...assessedResponse(spec, { type: 'RESPONSE_ASSESSED', occurredAt: e.occurredAt, data: e.data as unknown as ResponseData }) })),
-      ),
+    responses: responses(spec, events, readable),
     progressionAt: first('PROGRESSION_OR_RELAPSE', (e) => !isMolecular(e)),
     relapseAt: first('PROGRESSION_OR_RELAPSE'),
     deathAt: first('DEATH'),
@@ -92,6 +88,24 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
 }
 
 type Readable = <T>(e: LoggedEvent, read: () => T) => T[];
+
+/**
+ * Each assessment's response as the engine computed it when it was recorded: Lugano target lesions
+ * against their nadir among the lesions measured in the assessments recorded before it.
+ */
+function responses(spec: LifecycleSpec, events: LoggedEvent[], readable: Readable): PatientFacts['responses'] {
+  let lesions: LesionRecords | undefined;
+  return events
+    .filter((e) => e.type === 'RESPONSE_ASSESSED')
+    .flatMap((e) =>
+      readable(e, () => {
+        const event = { type: 'RESPONSE_ASSESSED' as const, occurredAt: e.occurredAt, data: e.data as unknown as ResponseData };
+        const assessed = { at: e.occurredAt, ...assessedResponse(spec, event, lesions) };
+        lesions = recordLesions(lesions, event.data, event.occurredAt);
+        return assessed;
+      }),
+    );
+}
 
 /**
  * Each AE graded once, from its last report: a later report of the same AE (same term, any case,

@@ -64,6 +64,7 @@ function Computed({ type, result }: { type: string; result: Result }) {
         <Stack gap={2} data-testid="computed">
           <Text size="sm">
             Response: <b>{String(result.response)}</b>
+            {typeof result.responseReason === 'string' ? `: ${sentence(result.responseReason)}.` : ''}
           </Text>
           {relapse && (
             <Text size="sm" c="red.8">

@@ -1,0 +1,106 @@
+import { CTCAE_V5_TERM_LIST, ctcaeGradeProblem, ctcaeTerm } from './ctcae-terms';
+import { adverseEventRefusals, type AdverseEventReport } from './ctcae';
+import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
+
+/** Grades each term has in the CTCAE v5.0 table ("–" for the others), as the table prints them. */
+const grades = (term: string) => [1, 2, 3, 4, 5].filter((grade) => ctcaeGradeProblem(term, grade) === undefined);
+
+describe('CTCAE v5.0 grades per term', () => {
+  it.each([
+    ['Nausea', [1, 2, 3]],
+    ['Fatigue', [1, 2, 3]],
+    ['Alopecia', [1, 2]],
+    ['Headache', [1, 2, 3]],
+    ['Malaise', [1, 2]],
+    ['Hepatic failure', [3, 4, 5]],
+    ['Febrile neutropenia', [3, 4, 5]],
+    ['Acute kidney injury', [3, 4, 5]],
+    ['Tumor lysis syndrome', [3, 4, 5]],
+    ['Hypoxia', [2, 3, 4, 5]],
+    ['Lung infection', [2, 3, 4, 5]],
+    ['Neutrophil count decreased', [1, 2, 3, 4]],
+    ['Platelet count decreased', [1, 2, 3, 4]],
+    ['Alanine aminotransferase increased', [1, 2, 3, 4]],
+    ['INR increased', [1, 2, 3]],
+    ['Cerebral edema', [4, 5]],
+    ['Sepsis', [4, 5]],
+    ['Syncope', [3]],
+    ['Death NOS', [5]],
+    ['Cytokine release syndrome', [1, 2, 3, 4, 5]],
+    ['Fever', [1, 2, 3, 4, 5]],
+    ['Encephalopathy', [1, 2, 3, 4, 5]],
+    ['Anemia', [1, 2, 3, 4, 5]],
+  ])('%s has grades %p', (term, expected) => {
+    expect(grades(term)).toEqual(expected);
+  });
+
+  it('names the term, the grade and the highest grade when the grade is above the term', () => {
+    expect(ctcaeGradeProblem('Nausea', 4)).toBe('Nausea: CTCAE v5.0 has no grade 4 for Nausea (it has grades 1–3; the highest is 3)');
+    expect(ctcaeGradeProblem('Fatigue', 4)).toBe('Fatigue: CTCAE v5.0 has no grade 4 for Fatigue (it has grades 1–3; the highest is 3)');
+    expect(ctcaeGradeProblem('Alopecia', 3)).toBe('Alopecia: CTCAE v5.0 has no grade 3 for Alopecia (it has grades 1–2; the highest is 2)');
+  });
+
+  it('names the lowest grade when the grade is below the term, and a single grade as such', () => {
+    expect(ctcaeGradeProblem('Hepatic failure', 2)).toBe(
+      'Hepatic failure: CTCAE v5.0 has no grade 2 for Hepatic failure (it has grades 3–5; the lowest is 3)',
+    );
+    expect(ctcaeGradeProblem('Syncope', 4)).toBe('Syncope: CTCAE v5.0 has no grade 4 for Syncope (it has grade 3 only; the highest is 3)');
+    expect(ctcaeGradeProblem('Death NOS', 4)).toBe('Death NOS: CTCAE v5.0 has no grade 4 for Death NOS (it has grade 5 only; the lowest is 5)');
+  });
+
+  it('matches a term regardless of case and spacing, and names it as CTCAE spells it', () => {
+    expect(ctcaeTerm('  nausea ')).toEqual({ term: 'Nausea', soc: 'Gastrointestinal disorders', lowestGrade: 1, highestGrade: 3 });
+    expect(ctcaeTerm('ALANINE  aminotransferase   increased')?.term).toBe('Alanine aminotransferase increased');
+    expect(ctcaeGradeProblem('NAUSEA', 4)).toMatch(/^Nausea: CTCAE v5.0 has no grade 4 for Nausea/);
+  });
+
+  it('grades a term it does not list on the general scale 1–5', () => {
+    expect(ctcaeTerm('Pneumonia')).toBeUndefined();
+    expect(grades('Pneumonia')).toEqual([1, 2, 3, 4, 5]);
+    expect(grades('Immune effector cell-associated neurotoxicity syndrome')).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('lists every term once, with its system organ class and a range inside 1–5', () => {
+    const names = CTCAE_V5_TERM_LIST.map((t) => t.term.toLowerCase());
+    expect(new Set(names).size).toBe(names.length);
+    for (const t of CTCAE_V5_TERM_LIST) {
+      expect(t.soc).not.toBe('');
+      expect(1 <= t.lowestGrade && t.lowestGrade <= t.highestGrade && t.highestGrade <= 5).toBe(true);
+    }
+  });
+
+  it('lists the terms the protocols expect after CAR-T cells, and those the simulator reports', () => {
+    const simulated = [
+      'Cytokine release syndrome', 'Alanine aminotransferase increased', 'Acute kidney injury', 'Tumor lysis syndrome',
+      'Atrial fibrillation', 'Neutrophil count decreased', 'Platelet count decreased', 'Anemia', 'Febrile neutropenia',
+      'Infusion related reaction', 'Fatigue', 'Nausea', 'Headache', 'Hypokalemia', 'Lung infection', 'Upper respiratory infection',
+    ];
+    const expected = [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.fever, EXPECTED_AFTER_CAR_T.crs].map((e) => e.term);
+    for (const term of [...simulated, ...expected]) expect(ctcaeTerm(term)).toBeDefined();
+  });
+});
+
+describe('a reported CTCAE grade the term does not have', () => {
+  const report = (term: string, grade: number): AdverseEventReport => ({ term, grade, onset: '2026-01-10', related: true, serious: false });
+
+  it.each([
+    ['Nausea', 4],
+    ['Fatigue', 4],
+    ['Alopecia', 3],
+    ['Fatigue', 5],
+    ['Hepatic failure', 2],
+  ])('is refused: %s grade %p', (term, grade) => {
+    expect(adverseEventRefusals(report(term, grade), 40)).toEqual([expect.stringContaining(`has no grade ${grade} for ${term}`)]);
+  });
+
+  it.each([
+    ['Nausea', 3],
+    ['Fatigue', 3],
+    ['Alopecia', 2],
+    ['Hepatic failure', 3],
+    ['Fever', 5],
+    ['Pneumonia', 5],
+  ])('is not: %s grade %p', (term, grade) => {
+    expect(adverseEventRefusals(report(term, grade), 40)).toEqual([]);
+  });
+});
