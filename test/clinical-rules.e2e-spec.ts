@@ -139,6 +139,8 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
     it('is not a DLT when the CRS was at grade ≤ 1 on day 7, though it resolved fully only on day 12', async () => {
       const { id, onset, report } = await withGrade3Crs();
+      // The follow-up report is made once the CRS has resolved: nothing may be dated in the future.
+      t.clock.advanceDays(12);
       const followUp = await site.record(id, 'ADVERSE_EVENT_REPORTED', {
         ...report,
         improvedToGrade1At: daysAfter(onset, 7).slice(0, 10),
@@ -150,6 +152,9 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
     it('is a DLT when the CRS was still above grade 1 on day 8', async () => {
       const { id, onset, report } = await withGrade3Crs();
+      const future = await refused(id, { type: 'ADVERSE_EVENT_REPORTED', data: { ...report, improvedToGrade1At: daysAfter(onset, 8).slice(0, 10) } }, 422);
+      expect(future.reasons).toEqual([expect.stringMatching(/^data\.improvedToGrade1At \S+ is more than 5 minutes in the future$/)]);
+      t.clock.advanceDays(8);
       const followUp = await site.record(id, 'ADVERSE_EVENT_REPORTED', { ...report, improvedToGrade1At: daysAfter(onset, 8).slice(0, 10) });
       expect(followUp.result).toMatchObject({ dlt: true, provisional: false, dltReason: expect.stringMatching(/improved to grade ≤ 1 8 days after onset, beyond the 7 days/) });
       expect(followUp.patient.record.dlts).toEqual([{ term: 'Cytokine release syndrome', grade: 3, onset: expect.any(String) }]);
@@ -157,6 +162,7 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
     it('reads a report with resolvedAt only as before: resolved by day 7 is not a DLT', async () => {
       const { id, onset, report } = await withGrade3Crs();
+      t.clock.advanceDays(7);
       const followUp = await site.record(id, 'ADVERSE_EVENT_REPORTED', { ...report, resolvedAt: daysAfter(onset, 7).slice(0, 10) });
       expect(followUp.result).toMatchObject({ dlt: false });
     });

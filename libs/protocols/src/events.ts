@@ -68,7 +68,7 @@ const shortText = z.string().trim().min(1).max(500);
  * its onset and resolution dated 1900 or later.
  */
 export const adverseEventDataSchema = adverseEventReportSchema.superRefine((report, ctx) => {
-  for (const field of ['onset', 'resolvedAt'] as const) {
+  for (const field of ['onset', 'improvedToGrade1At', 'resolvedAt'] as const) {
     const at = report[field];
     if (at === undefined) continue;
     const dated = clinicalDateOrDateTime.safeParse(at);

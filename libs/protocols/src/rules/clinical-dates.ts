@@ -46,7 +46,7 @@ export function birthDateRefusals(birthDate: string, now: string): string[] {
 
 /** The dates an event's `data` carries besides its `occurredAt`, by event type. */
 const DATED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  ADVERSE_EVENT_REPORTED: ['onset', 'resolvedAt'],
+  ADVERSE_EVENT_REPORTED: ['onset', 'improvedToGrade1At', 'resolvedAt'],
   DLT_ADJUDICATED: ['onset'],
   LAB_RESULT_RECORDED: ['collectedAt'],
 };
