@@ -282,7 +282,8 @@ export class WorkflowEngine {
     let event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
     const snapshot = machine.restoreMachine(protocol, patient.snapshot);
     const handled = machine.handledEvents(snapshot).posted;
-    if (!handled.includes(type)) throw new EventNotAcceptedError(type, patient.state, handled);
+    const notAccepted = () => new EventNotAcceptedError(type, patient.state, handled, machine.isOffStudy(snapshot));
+    if (!handled.includes(type)) throw notAccepted();
     const context = machine.contextOf(snapshot);
     const reasons = [...futureDateRefusals(event, now.toISOString()), ...protocol.refusals(context, event)];
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
@@ -291,7 +292,7 @@ export class WorkflowEngine {
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
     const step = machine.stepMachine(protocol, snapshot, event);
-    if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
+    if (!step.changed) throw notAccepted();
     // Late data on a patient the escalation has already counted moves the trial too; any other AE stays off the trial row.
     const lateData = evaluationTouched(event, context, machine.contextOf(step.next));
     if (!trial && lateData) {

@@ -224,19 +224,19 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
   const diedAt = '2026-03-11T00:00:00.000Z';
   const grade5: DltRecord = { term: 'Hepatic failure', grade: 5, onset: '2026-03-10T00:00:00.000Z' };
   /** The record of a patient who died on day 10, its window never closed, with these DLTs. */
-  const dead = (level: number, dlts: DltRecord[] = []) =>
-    ({ ...record(level, dlts), offStudy: { at: diedAt, reason: 'death' } }) as unknown as PatientContext;
+  const dead = (level: number, dlts: DltRecord[] = [], at = diedAt) =>
+    ({ ...record(level, dlts), offStudy: { at, reason: 'death' } }) as unknown as PatientContext;
   const enrol = (state: TrialState, id: string) => {
     const level = doseLevelForNextPatient(state);
     return nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('ENROLLED'), before: record(level), after: record(level) });
   };
   const close = (state: TrialState, id: string, dlt = false) =>
     nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DLT_WINDOW_CLOSED', closed), before: record(1, dlt ? [hepatic] : []), after: record(1, dlt ? [hepatic] : [], true) });
-  const die = (state: TrialState, id: string, dlts: DltRecord[] = []) =>
-    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DEATH', diedAt), before: record(1, dlts), after: dead(1, dlts) });
+  const die = (state: TrialState, id: string, dlts: DltRecord[] = [], at = diedAt) =>
+    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DEATH', at), before: record(1, dlts), after: dead(1, dlts, at) });
   /** Data entered after the death, before and after the event. */
-  const lateEntry = (state: TrialState, id: string, type: string, before: DltRecord[], after: DltRecord[]) =>
-    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event(type), before: dead(1, before), after: dead(1, after) });
+  const lateEntry = (state: TrialState, id: string, type: string, before: DltRecord[], after: DltRecord[], at = diedAt) =>
+    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event(type, '2026-05-01T00:00:00.000Z'), before: dead(1, before, at), after: dead(1, after, at) });
 
   /** p1, p2, p3 at level 1; p3 dies on day 10 with no DLT on record, its slot given to p4; p1, p2, p4 evaluated without a DLT: escalate. */
   const escalatedWithoutP3 = () => {
@@ -278,6 +278,22 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
     // Evaluated without a DLT: 1 of 6, escalate.
     state = close(close(state, 'p5'), 'p6');
     expect(state.decisions.at(-1)).toMatchObject({ action: 'escalate', toLevel: 2, reason: '1 of 6 patients at level 1 had a DLT: escalate to level 2' });
+  });
+
+  it('stops the trial when the DLT of a patient who died in the window is the second at the lowest level', () => {
+    let state = releaseHold(lateEntry(escalatedWithoutP3(), 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]), 1, signed('2026-04-11T00:00:00.000Z'));
+    state = enrol(enrol(state, 'p5'), 'p6');
+    const p6Died = '2026-05-20T00:00:00.000Z';
+    state = die(state, 'p6', [], p6Died);
+    // p6's slot is free at once, though p5 is still in its window: the six need a replacement.
+    expect(state.levels['1']).toEqual({ enrolled: 5, evaluable: 4, dlts: 1 });
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([]);
+    state = close(state, 'p5');
+    const stopped = lateEntry(state, 'p6', 'ADVERSE_EVENT_REPORTED', [], [grade5], p6Died);
+    expect(stopped.levels['1']).toEqual({ enrolled: 6, evaluable: 6, dlts: 2 });
+    expect(stopped).toMatchObject({ status: 'stopped', mtd: null });
+    expect(stopped.decisions.at(-1)).toMatchObject({ action: 'stop', reason: '2 of 6 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD' });
+    expect(stopped.holds).toHaveLength(1);
   });
 
   it('counts it as the next evaluation of its cohort when no decision was taken since it left', () => {

@@ -199,6 +199,8 @@ export interface EscalationNote {
   /** The revised decision (its index in the trial's `decisions`) and the hold it put, when the call changed one. */
   revisedDecision?: number;
   hold?: number;
+  /** A new decision the call led to (its index), when it completed a cohort: a patient who left during its DLT window counted late. */
+  decision?: number;
 }
 
 /**
@@ -220,9 +222,11 @@ export function escalationNote(before: TrialState, after: TrialState, patientId:
   if (evaluation.lockedAt) return { level, counted: false, evaluable, dlts, reason: lockedReason(level, evaluation.lockedAt, tally(level, evaluable, dlts)) };
   const withdrawn = !after.evaluations[patientId];
   if (!withdrawn && before.evaluations[patientId]?.dlt === evaluation.dlt) return undefined;
-  const revision = after.decisions.length > before.decisions.length ? after.decisions.length - 1 : undefined;
+  const added = after.decisions.length > before.decisions.length ? after.decisions.length - 1 : undefined;
+  const revision = added !== undefined && after.decisions[added]!.revises !== undefined ? added : undefined;
+  const decision = added !== undefined && revision === undefined ? added : undefined;
   const hold = after.holds.length > before.holds.length ? after.holds.at(-1) : undefined;
-  const revised = revision === undefined ? '' : `; ${hold ? hold.reason : after.decisions[revision]!.reason}`;
+  const revised = added === undefined ? '' : `; ${hold ? hold.reason : after.decisions[added]!.reason}`;
   const held = hold ? `; enrollment at dose level ${hold.levels.join(', ')} is held until an investigator or admin releases hold ${hold.id}` : '';
   const what = withdrawn
     ? 'the patient left the study during its DLT window and has no DLT on record any more, so it is not evaluable and its slot is free: now'
@@ -237,6 +241,7 @@ export function escalationNote(before: TrialState, after: TrialState, patientId:
     reason: `counted toward the escalation: ${what} ${tally(level, evaluable, dlts)}${revised}${held}`,
     ...(revision !== undefined ? { revisedDecision: revision } : {}),
     ...(hold ? { hold: hold.id } : {}),
+    ...(decision !== undefined ? { decision } : {}),
   };
 }
 

@@ -118,11 +118,10 @@ function cohortsAssigned(spec: LifecycleSpec, state: TrialState, level: number):
   const opening = spec.doseLevels[0].level === level ? 1 : 0;
   // An MTD found or a stop names no level (`toLevel` null): it opens no slot; nor does a revision that only waits.
   const assigned = opening + state.decisions.filter((d) => d.toLevel === level && !d.awaiting).length;
-  // A patient counted late after its replacement took its slot leaves more patients than slots: with
-  // nobody there left to evaluate, the cohort they started is filled up (3+3's "1 of 4: wait for 6").
-  const cohortSize = spec.doseEscalation?.cohortSize ?? 1;
-  const started = state.pending.some((p) => p.level === level) ? 0 : Math.ceil(levelRecord(state, level).enrolled / cohortSize);
-  return Math.max(assigned, started);
+  // A patient counted late after its replacement took its slot can leave more evaluable patients than
+  // the cohorts assigned hold (3+3: 1 DLT in 4, wait for 6): the cohort they began is filled up.
+  const begun = Math.ceil(levelRecord(state, level).evaluable / (spec.doseEscalation?.cohortSize ?? 1));
+  return Math.max(assigned, begun);
 }
 
 export interface TrialStep {
