@@ -53,7 +53,8 @@ function inertScope(logic: AnyStateMachine) {
 
 /** Restores with the machine's own restore (what `createActor(machine, { snapshot })` does, not `resolveState`), so history states survive. */
 export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSnapshot {
-  return restore(protocol, currentSnapshot(protocol, persisted));
+  const restored = restore(protocol, persisted);
+  return storedAsFinal(restored) ? restore(protocol, { ...persisted, status: 'active' }) : restored;
 }
 
 function restore(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSnapshot {
@@ -67,10 +68,12 @@ function restore(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSn
  * of the log is this, so a stored snapshot is what the log gives, or it is reported.
  */
 export function currentSnapshot(protocol: Protocol, persisted: PersistedSnapshot): PersistedSnapshot {
-  if (persisted.status !== 'done') return persisted;
-  const stored = restore(protocol, persisted);
-  const stillFinal = stored._nodes.some((node) => node.type === 'final');
-  return stillFinal || !stored.hasTag(OFF_STUDY) ? persisted : { ...persisted, status: 'active' };
+  return persisted.status === 'done' && storedAsFinal(restore(protocol, persisted)) ? { ...persisted, status: 'active' } : persisted;
+}
+
+/** Stored `done` in an off-study state that is no longer final (the earlier machine's record of a patient who had left). */
+function storedAsFinal(restored: AnyMachineSnapshot): boolean {
+  return restored.status === 'done' && restored.hasTag(OFF_STUDY) && !restored._nodes.some((node) => node.type === 'final');
 }
 
 /** Whether the patient is off study: in a state tagged `offStudy`, final or not (withdrawn, died, completed…). */
