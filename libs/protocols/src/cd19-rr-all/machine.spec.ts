@@ -4,7 +4,8 @@ import { cd19StepsToInfusion } from './eligibility.factory';
 import type { ClinicalEvent, ClinicalEventType } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import { addDays } from '../lifecycle/clinical-time';
-import { OFF_STUDY } from '../lifecycle/machine';
+import { LATE_ENTRY_EVENT_TYPES, OFF_STUDY } from '../lifecycle/machine';
+import { describeStates } from '../lifecycle/states';
 
 const protocol = cd19RrAll[0];
 const T0 = '2026-03-01T08:00:00.000Z';
@@ -215,6 +216,15 @@ describe('CD19 R/R ALL lifecycle', () => {
     for (const type of ['WITHDRAWN', 'DEATH', 'PROGRESSION_OR_RELAPSE', 'LOST_TO_FOLLOW_UP', 'DLT_WINDOW_CLOSED', 'VISIT_MISSED'] as const) {
       expect(send(response.next, type, at(31), { reason: 'x', cause: 'x', kind: 'progression', visit: 'D14' }).next).toBe(response.next);
     }
+  });
+
+  it('lets exactly the late entries into the off-study states after an infusion, and nothing into the final ones', () => {
+    const states = describeStates(protocol.machine);
+    for (const id of ['withdrawn', 'died', 'lostToFollowUp', 'completed']) {
+      expect(states.find((s) => s.id === id)).toEqual({ id, type: 'atomic', tags: [OFF_STUDY], accepts: [...LATE_ENTRY_EVENT_TYPES], scheduled: [] });
+    }
+    for (const id of ['screenFailed', 'manufacturingFailed']) expect(states.find((s) => s.id === id)).toEqual({ id, type: 'final', tags: [OFF_STUDY], accepts: [], scheduled: [] });
+    expect(states.filter((s) => s.tags.includes(OFF_STUDY)).map((s) => s.id)).toHaveLength(6);
   });
 
   it('takes nothing more from a patient who left before the infusion, nor from a screen failure', () => {
