@@ -153,6 +153,12 @@ describe('the HTTP API', () => {
     ]);
     const screening = res.body.states.find((s: { id: string }) => s.id === 'screening');
     expect(screening.accepts).toEqual(expect.arrayContaining(['CONSENT_SIGNED', 'ELIGIBILITY_CONFIRMED', 'WITHDRAWN', 'DEATH']));
+    // Off study: withdrawn takes the late entries about the time on study; a screen failure, nothing.
+    expect(res.body.states.find((s: { id: string }) => s.id === 'withdrawn')).toEqual({
+      id: 'withdrawn', type: 'atomic', tags: ['offStudy'], scheduled: [],
+      accepts: ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
+    });
+    expect(res.body.states.find((s: { id: string }) => s.id === 'screenFailed')).toEqual({ id: 'screenFailed', type: 'final', tags: ['offStudy'], accepts: [], scheduled: [] });
     const dltWindow = res.body.states.find((s: { id: string }) => s.id === 'postInfusion.course.dltWindow');
     expect(dltWindow.scheduled).toEqual(expect.arrayContaining(['DLT_WINDOW_CLOSED', 'FOLLOW_UP_ENDED']));
     expect(res.body.eventData.INFUSION_COMPLETED.required).toEqual(['cellsPerKg']);

@@ -73,7 +73,7 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       [
         JSON.stringify(machine.persistSnapshot(protocol, final!)),
         machine.stateName(final!),
-        final!.status === 'done' ? 'offStudy' : 'active',
+        machine.isOffStudy(final!) ? 'offStudy' : 'active',
         rows.length,
         rows.length,
         prevHash,

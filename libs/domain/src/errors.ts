@@ -55,9 +55,13 @@ export class AlreadyExistsError extends DomainError {
 
 export class EventNotAcceptedError extends DomainError {
   readonly code = 'event_not_accepted';
-  constructor(type: string, state: string, acceptedEvents: readonly string[]) {
+  /** `offStudy`: the patient has left the study, so what it still accepts is data about its time on study, entered late. */
+  constructor(type: string, state: string, acceptedEvents: readonly string[], offStudy = false) {
+    const accepted = acceptedEvents.join(', ');
     super(
-      `${type} is not accepted while the patient is in ${state}; accepted now: ${acceptedEvents.join(', ') || 'none (off study)'}.`,
+      offStudy && accepted
+        ? `${type} is not accepted while the patient is in ${state}, off study: it accepts only data about its time on study, entered late: ${accepted}.`
+        : `${type} is not accepted while the patient is in ${state}; accepted now: ${accepted || 'none (off study)'}.`,
       { state, acceptedEvents },
     );
   }

@@ -274,6 +274,8 @@ export interface ProtocolState {
   type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
   accepts: string[];
   scheduled: string[];
+  /** `offStudy` on the states a patient is off study in. */
+  tags?: string[];
 }
 
 export interface ProtocolDefinition {

@@ -59,7 +59,11 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Section
             title="Record an event"
-            description={`Forms for the ${patient.acceptedEvents.length} event${patient.acceptedEvents.length === 1 ? '' : 's'} this state accepts, generated from the protocol.`}
+            description={
+              patient.status === 'offStudy' && patient.acceptedEvents.length
+                ? 'Off study: data about the time on study can still be entered late, dated no later than the day the patient left.'
+                : `Forms for the ${patient.acceptedEvents.length} event${patient.acceptedEvents.length === 1 ? '' : 's'} this state accepts, generated from the protocol.`
+            }
             testId="record-event"
           >
             <EventPanel context={context} user={user} onRecorded={page.reload} onReload={() => void page.reload()} />

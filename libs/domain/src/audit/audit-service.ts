@@ -138,7 +138,8 @@ function brokenEntry(patient: CheckedPatient, log: PatientEventEntity[], checkpo
     const protocol = protocolOf(patient);
     const { final } = replayLog(protocol, log);
     const replayed = final && machine.persistSnapshot(protocol, final);
-    if (stableStringify(replayed) !== stableStringify(patient.snapshot)) {
+    // A snapshot stored while the off-study states were final is compared as the machine reads it now (ADR 0005).
+    if (stableStringify(replayed) !== stableStringify(machine.currentSnapshot(protocol, patient.snapshot))) {
       return { seq: last.seq, problem: 'the stored snapshot differs from replaying the log' };
     }
     const column = columnProblem(patient, log, final!);
@@ -169,7 +170,7 @@ function columnProblem(patient: CheckedPatient, log: PatientEventEntity[], final
     protocol: registration.protocol,
     cohort: registration.cohort ?? null,
     state: machine.stateName(final),
-    status: final.status === 'done' ? 'offStudy' : 'active',
+    status: machine.isOffStudy(final) ? 'offStudy' : 'active',
     version: log.length,
     day0: context.infusion?.infusedAt ?? null,
     dose_level: context.enrollment?.doseLevel ?? null,

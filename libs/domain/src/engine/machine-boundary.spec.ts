@@ -1,7 +1,7 @@
 import { type AnyStateNode, setup } from 'xstate';
 import type { Protocol } from '#protocols';
 import { findProtocol, PROTOCOLS } from '#protocols';
-import { handledEvents, persistSnapshot, restoreMachine, startMachine, stateName, stepMachine } from './machine-boundary';
+import { currentSnapshot, handledEvents, isOffStudy, leftStudy, persistSnapshot, restoreMachine, startMachine, stateName, stepMachine } from './machine-boundary';
 
 // A machine with a history state: a paused treatment resumes where it was.
 const withHistory = setup({}).createMachine({
@@ -86,5 +86,48 @@ describe('the XState boundary', () => {
     const protocol = { machine: withChild } as unknown as Protocol;
     const { snapshot } = startMachine(protocol, undefined as never);
     expect(() => stepMachine(protocol, snapshot, event('GO'))).toThrow(/child actor/);
+  });
+
+  describe('off study', () => {
+    const protocol = findProtocol('cd19-rr-all')!;
+    const at = '2026-01-01T00:00:00.000Z';
+    const LATE_ENTRIES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'];
+    const walk = (types: string[]) => {
+      let { snapshot } = startMachine(protocol, { patient: { subjectId: 'S', sex: 'male', birthDate: '1980-01-01', weightKg: 80, heightCm: 180 } });
+      for (const type of types) {
+        const data = type === 'CONSENT_SIGNED' ? { consentVersion: 'v1' } : type === 'INFUSION_COMPLETED' ? { cellsPerKg: 7e6 } : { reason: 'patient decision' };
+        snapshot = stepMachine(protocol, snapshot, { type, occurredAt: at, data } as never).next;
+      }
+      return snapshot;
+    };
+    const TO_INFUSION = ['CONSENT_SIGNED', 'SCREENING_DATA_RECORDED', 'ELIGIBILITY_CONFIRMED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED', 'INFUSION_COMPLETED'];
+
+    it('lists the late entries for a patient who left after its infusion, nothing for one who left before it or screen failed', () => {
+      const infused = walk(TO_INFUSION);
+      const withdrawn = stepMachine(protocol, infused, { type: 'WITHDRAWN', occurredAt: at, data: { reason: 'x' } } as never);
+      expect([stateName(withdrawn.next), isOffStudy(withdrawn.next), leftStudy(withdrawn)]).toEqual(['withdrawn', true, true]);
+      expect(handledEvents(withdrawn.next)).toEqual({ posted: LATE_ENTRIES, scheduled: [] });
+      const early = walk(['CONSENT_SIGNED', 'WITHDRAWN']);
+      expect([isOffStudy(early), handledEvents(early).posted]).toEqual([true, []]);
+      const screenFailed = walk(['SCREEN_FAILED']);
+      expect([isOffStudy(screenFailed), screenFailed.status, handledEvents(screenFailed).posted]).toEqual([true, 'done', []]);
+      // A late entry is not leaving: it cancels no timer.
+      const late = stepMachine(protocol, withdrawn.next, { type: 'LAB_RESULT_RECORDED', occurredAt: at, data: { code: 'IL6', value: 1, unit: 'pg/mL', collectedAt: at } } as never);
+      expect([late.changed, leftStudy(late), late.actions]).toEqual([true, false, []]);
+    });
+
+    it('reads a snapshot stored while the off-study states were final (status done) as active, changing nothing else', () => {
+      const withdrawn = stepMachine(protocol, walk(TO_INFUSION), { type: 'WITHDRAWN', occurredAt: at, data: { reason: 'x' } } as never).next;
+      const current = JSON.parse(JSON.stringify(persistSnapshot(protocol, withdrawn)));
+      const stored = { ...current, status: 'done' };
+      expect(currentSnapshot(protocol, stored)).toEqual(current);
+      const restored = restoreMachine(protocol, stored);
+      expect([restored.status, stateName(restored), isOffStudy(restored), handledEvents(restored).posted]).toEqual(['active', 'withdrawn', true, LATE_ENTRIES]);
+      // A final state is still final; a snapshot on study is never rewritten.
+      const screenFailed = JSON.parse(JSON.stringify(persistSnapshot(protocol, walk(['SCREEN_FAILED']))));
+      expect(currentSnapshot(protocol, screenFailed)).toBe(screenFailed);
+      const onStudy = { ...JSON.parse(JSON.stringify(persistSnapshot(protocol, walk(TO_INFUSION)))), status: 'done' };
+      expect(currentSnapshot(protocol, onStudy)).toBe(onStudy);
+    });
   });
 });

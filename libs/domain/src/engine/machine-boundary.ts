@@ -1,7 +1,7 @@
 import { createActor, initialTransition } from 'xstate';
 import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { ClinicalEvent, PatientContext, PatientInput, Protocol } from '#protocols';
-import { isSchedulerEventType } from '#protocols';
+import { isSchedulerEventType, OFF_STUDY } from '#protocols';
 
 /**
  * The one place that touches XState: start, restore, step and describe a patient's machine.
@@ -53,7 +53,37 @@ function inertScope(logic: AnyStateMachine) {
 
 /** Restores with the machine's own restore (what `createActor(machine, { snapshot })` does, not `resolveState`), so history states survive. */
 export function restoreMachine(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSnapshot {
+  const restored = restore(protocol, persisted);
+  return storedAsFinal(restored) ? restore(protocol, { ...persisted, status: 'active' }) : restored;
+}
+
+function restore(protocol: Protocol, persisted: PersistedSnapshot): AnyMachineSnapshot {
   return protocol.machine.restoreSnapshot(persisted as never, inertScope(protocol.machine).scope) as AnyMachineSnapshot;
+}
+
+/**
+ * A stored snapshot as the machine reads it now. Until ADR 0005 the off-study states were final, so
+ * a patient who had left was stored with status `done`; its state is no longer final and takes late
+ * entries, so it is read as `active`. Nothing else is touched: what the audit compares with a replay
+ * of the log is this, so a stored snapshot is what the log gives, or it is reported.
+ */
+export function currentSnapshot(protocol: Protocol, persisted: PersistedSnapshot): PersistedSnapshot {
+  return persisted.status === 'done' && storedAsFinal(restore(protocol, persisted)) ? { ...persisted, status: 'active' } : persisted;
+}
+
+/** Stored `done` in an off-study state that is no longer final (the earlier machine's record of a patient who had left). */
+function storedAsFinal(restored: AnyMachineSnapshot): boolean {
+  return restored.status === 'done' && restored.hasTag(OFF_STUDY) && !restored._nodes.some((node) => node.type === 'final');
+}
+
+/** Whether the patient is off study: in a state tagged `offStudy`, final or not (withdrawn, died, completed…). */
+export function isOffStudy(snapshot: AnyMachineSnapshot): boolean {
+  return snapshot.hasTag(OFF_STUDY);
+}
+
+/** Whether the event took the patient off study: leaving ends every pending timer. */
+export function leftStudy(step: { previous: AnyMachineSnapshot; next: AnyMachineSnapshot }): boolean {
+  return isOffStudy(step.next) && !isOffStudy(step.previous);
 }
 
 /**
@@ -85,8 +115,19 @@ const NONE: HandledEvents = Object.freeze({ posted: Object.freeze([]), scheduled
 /** Per machine, per set of active state nodes: what they handle depends on nothing else (guards are not consulted). */
 const handledByNodes = new WeakMap<object, Map<string, HandledEvents>>();
 
-/** Event types the active states handle, split into those people post and those the scheduler raises. */
+/**
+ * Event types the active states handle, split into those people post and those the scheduler raises.
+ * Off study, a state takes late entries only when the record has a time on study to enter them about
+ * (its guard reads the record, never the event): those the machine would take are asked of it.
+ */
 export function handledEvents(snapshot: AnyMachineSnapshot): HandledEvents {
+  const handled = handledByActiveNodes(snapshot);
+  if (!isOffStudy(snapshot) || !handled.posted.length) return handled;
+  const takes = (type: string) => snapshot.can({ type, occurredAt: '', data: {} } as never);
+  return handled.posted.every(takes) ? handled : Object.freeze({ posted: Object.freeze(handled.posted.filter(takes)), scheduled: handled.scheduled });
+}
+
+function handledByActiveNodes(snapshot: AnyMachineSnapshot): HandledEvents {
   if (snapshot.status !== 'active') return NONE;
   let byNodes = handledByNodes.get(snapshot.machine);
   if (!byNodes) handledByNodes.set(snapshot.machine, (byNodes = new Map()));

@@ -282,22 +282,23 @@ export class WorkflowEngine {
     let event: ClinicalEvent = { type, occurredAt, data: parsed.data as Record<string, unknown> };
     const snapshot = machine.restoreMachine(protocol, patient.snapshot);
     const handled = machine.handledEvents(snapshot).posted;
-    if (!handled.includes(type)) throw new EventNotAcceptedError(type, patient.state, handled);
+    const notAccepted = () => new EventNotAcceptedError(type, patient.state, handled, machine.isOffStudy(snapshot));
+    if (!handled.includes(type)) throw notAccepted();
     const context = machine.contextOf(snapshot);
     const reasons = [...futureDateRefusals(event, now.toISOString()), ...protocol.refusals(context, event)];
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
     let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
-    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event, patientId));
+    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event, patientId, context));
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
     const step = machine.stepMachine(protocol, snapshot, event);
-    if (!step.changed) throw new EventNotAcceptedError(type, patient.state, handled);
+    if (!step.changed) throw notAccepted();
     // Late data on a patient the escalation has already counted moves the trial too; any other AE stays off the trial row.
     const lateData = evaluationTouched(event, context, machine.contextOf(step.next));
     if (!trial && lateData) {
       if (!manager) throw new TrialRowNeeded();
       trial = await this.trials.lock(manager, protocol);
-      const refused = trialRefusals(protocol.spec, trial.state, event, patientId);
+      const refused = trialRefusals(protocol.spec, trial.state, event, patientId, context);
       if (refused.length) throw new RefusedError(`${type} refused`, refused);
     }
     // The signing password is checked only now that every other refusal has had its say.
@@ -305,7 +306,7 @@ export class WorkflowEngine {
     const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature };
     const planned = this.plan(patient, protocol, step, event, by, now);
     const moved = trial && this.moveTrial(protocol, trial, planned, step, event);
-    const note = lateData && moved ? escalationNote(moved.trial.state, moved.next, patientId) : undefined;
+    const note = lateData && moved ? escalationNote(moved.trial.state, moved.next, patientId, machine.contextOf(step.next)) : undefined;
     const result = withEscalation(protocol.answer(context, event), note);
     const seq = planned.entry.seq;
     const answer: AppliedEvent = { patient: toPatientView(planned.write.patient, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
@@ -339,7 +340,7 @@ export class WorkflowEngine {
     const updated: PatientEntity = {
       ...patient,
       state: machine.stateName(step.next),
-      status: step.next.status === 'done' ? 'offStudy' : 'active',
+      status: machine.isOffStudy(step.next) ? 'offStudy' : 'active',
       snapshot: machine.persistSnapshot(protocol, step.next),
       version: patient.version + 1,
       lastSeq: entry.seq,
@@ -349,8 +350,8 @@ export class WorkflowEngine {
       updatedAt: recordedAt,
     };
     const { timers, outbox, cancelSendIds } = planEffects(updated, entry, step.actions);
-    // Leaving the study (a final state) ends every pending timer.
-    const cancel = step.next.status === 'done' ? 'all' : cancelSendIds;
+    // Leaving the study ends every pending timer; data entered late about a patient already off study cancel none.
+    const cancel = machine.leftStudy(step) ? 'all' : cancelSendIds;
     return { entry, write: { expectedVersion: patient.version, patient: updated, entry, timers, outbox, cancel } };
   }
 

@@ -72,7 +72,7 @@ export class PatientLogBuilder {
       protocolVersion: this.protocol.version,
       cohort: this.start.cohort ?? null,
       state: machine.stateName(final),
-      status: final.status === 'done' ? 'offStudy' : 'active',
+      status: machine.isOffStudy(final) ? 'offStudy' : 'active',
       snapshot: machine.persistSnapshot(this.protocol, final),
       version: this.events.length,
       lastSeq: last.seq,

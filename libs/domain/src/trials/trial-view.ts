@@ -32,7 +32,7 @@ export function toTrialView(protocol: Protocol, row: TrialEntity, state: TrialSt
     }),
     pending: state.pending.map((p) => ({ ...named(p.patientId), level: p.level, closesAt: p.closesAt })),
     decisions: state.decisions.map((d, index) => {
-      const { patientId, seq, evaluationsCounted: _counted, awaiting, revises, cause, tallies, mtd, ...decision } = d;
+      const { patientId, seq, evaluationsCounted: _counted, lateEvaluations: _late, awaiting, revises, cause, tallies, mtd, ...decision } = d;
       const who = named(patientId);
       return {
         index,

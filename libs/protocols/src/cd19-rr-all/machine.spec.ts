@@ -4,6 +4,8 @@ import { cd19StepsToInfusion } from './eligibility.factory';
 import type { ClinicalEvent, ClinicalEventType } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import { addDays } from '../lifecycle/clinical-time';
+import { LATE_ENTRY_EVENT_TYPES, OFF_STUDY } from '../lifecycle/machine';
+import { describeStates } from '../lifecycle/states';
 
 const protocol = cd19RrAll[0];
 const T0 = '2026-03-01T08:00:00.000Z';
@@ -102,7 +104,7 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(ctx(assessed.next).responses).toEqual([{ visit: 'D28', assessedAt: at(29), response: 'CR', mrdNegative: true }]);
     const ended = send(assessed.next, 'FOLLOW_UP_ENDED', at(761));
     expect(ended.next.value).toBe('completed');
-    expect(ended.next.status).toBe('done');
+    expect(ended.next.hasTag(OFF_STUDY)).toBe(true);
   });
 
   it('names a relapse after remission in the answer: morphologic, or molecular after MRD negativity', () => {
@@ -188,11 +190,51 @@ describe('CD19 R/R ALL lifecycle', () => {
     const { next: s } = infused();
     const withdrawn = send(s, 'WITHDRAWN', at(3), { reason: 'patient decision' });
     expect(withdrawn.next.value).toBe('withdrawn');
-    expect(withdrawn.next.status).toBe('done');
+    expect(withdrawn.next.hasTag(OFF_STUDY)).toBe(true);
     const cancelled = cancels(withdrawn.actions);
     expect(cancelled).toEqual(expect.arrayContaining(['dlt-window', 'follow-up-end', 'visit-missed.M24', 'visit-reminder.D7']));
     expect(cancelled).toHaveLength(3 + 3 * protocol.spec.schedule.length);
     expect(ctx(withdrawn.next).offStudy).toEqual({ at: at(3), reason: 'withdrawn', detail: 'patient decision' });
+  });
+
+  it('takes data about the time on study after the patient left: recorded, no timer, no cancel, the state kept', () => {
+    const { next: s } = infused();
+    const withdrawn = send(s, 'WITHDRAWN', at(20), { reason: 'patient decision' }).next;
+    const late = send(withdrawn, 'ADVERSE_EVENT_REPORTED', at(30), { term: 'Hepatic failure', grade: 4, onset: at(5), related: true, serious: true });
+    expect(late.next.value).toBe('withdrawn');
+    expect(late.next.hasTag(OFF_STUDY)).toBe(true);
+    expect(ctx(late.next).dlts).toEqual([{ term: 'Hepatic failure', grade: 4, onset: at(5) }]);
+    expect(late.actions).toEqual([expect.objectContaining({ type: 'notify', params: expect.objectContaining({ kind: 'dose-limiting-toxicity' }) })]);
+    const visit = send(late.next, 'VISIT_COMPLETED', at(30), { visit: 'D7' });
+    expect(ctx(visit.next).visits.D7).toMatchObject({ status: 'done', completedAt: at(30) });
+    expect(raises(visit.actions)).toEqual([]);
+    expect(cancels(visit.actions)).toEqual([]);
+    const response = send(visit.next, 'RESPONSE_ASSESSED', at(30), { visit: 'D28', response: 'CR' });
+    expect(ctx(response.next).responses).toHaveLength(1);
+    expect(send(response.next, 'LAB_RESULT_RECORDED', at(30), { code: 'IL6', value: 10, unit: 'pg/mL', collectedAt: at(10) }).next.context.labResultCount).toBe(1);
+    // Nothing else: no second exit, no step of the course, no timer's event.
+    for (const type of ['WITHDRAWN', 'DEATH', 'PROGRESSION_OR_RELAPSE', 'LOST_TO_FOLLOW_UP', 'DLT_WINDOW_CLOSED', 'VISIT_MISSED'] as const) {
+      expect(send(response.next, type, at(31), { reason: 'x', cause: 'x', kind: 'progression', visit: 'D14' }).next).toBe(response.next);
+    }
+  });
+
+  it('lets exactly the late entries into the off-study states after an infusion, and nothing into the final ones', () => {
+    const states = describeStates(protocol.machine);
+    for (const id of ['withdrawn', 'died', 'lostToFollowUp', 'completed']) {
+      expect(states.find((s) => s.id === id)).toEqual({ id, type: 'atomic', tags: [OFF_STUDY], accepts: [...LATE_ENTRY_EVENT_TYPES], scheduled: [] });
+    }
+    for (const id of ['screenFailed', 'manufacturingFailed']) expect(states.find((s) => s.id === id)).toEqual({ id, type: 'final', tags: [OFF_STUDY], accepts: [], scheduled: [] });
+    expect(states.filter((s) => s.tags.includes(OFF_STUDY)).map((s) => s.id)).toHaveLength(6);
+  });
+
+  it('takes nothing more from a patient who left before the infusion, nor from a screen failure', () => {
+    const withdrawn = send(walk('LEUKAPHERESIS_COMPLETED'), 'WITHDRAWN', at(-20), { reason: 'patient decision' }).next;
+    expect([withdrawn.value, withdrawn.hasTag(OFF_STUDY), withdrawn.status]).toEqual(['withdrawn', true, 'active']);
+    const ae = { term: 'Nausea', grade: 2, onset: at(-21), related: false, serious: false };
+    expect(send(withdrawn, 'ADVERSE_EVENT_REPORTED', at(-19), ae).next).toBe(withdrawn);
+    expect(withdrawn.can({ type: 'ADVERSE_EVENT_REPORTED', occurredAt: at(-19), data: ae } as never)).toBe(false);
+    const screenFailed = send(start(), 'SCREEN_FAILED', at(-20), { reason: 'CD19 negative' }).next;
+    expect([screenFailed.hasTag(OFF_STUDY), screenFailed.status]).toEqual([true, 'done']);
   });
 
   it('ignores events a state does not accept (same snapshot, no actions)', () => {

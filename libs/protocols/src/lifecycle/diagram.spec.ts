@@ -46,6 +46,10 @@ describe('mermaidDiagram', () => {
     expect(diagram).toContain('postInfusion_course_dltWindow --> postInfusion_course_responseAssessment : DLT_WINDOW_CLOSED');
     expect(diagram).toContain('postInfusion --> completed : FOLLOW_UP_ENDED');
     expect(diagram).toContain('manufacturing --> withdrawn : WITHDRAWN');
+    expect(diagram).toContain('postInfusion --> died : DEATH');
+    // The off-study states end the course, though they still take late entries (which draw no edge).
+    for (const state of ['withdrawn', 'died', 'lostToFollowUp', 'completed', 'screenFailed', 'manufacturingFailed']) expect(diagram).toContain(`  ${state} --> [*]`);
+    expect(diagram).not.toMatch(/withdrawn --> withdrawn|ADVERSE_EVENT_REPORTED/);
     expect(diagram).not.toContain('SCREENING_DATA_RECORDED');
   });
 });

@@ -1,4 +1,5 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { OFF_STUDY } from './machine';
 
 interface Transition {
   eventType: string;
@@ -10,8 +11,10 @@ const idOf = (node: AnyStateNode) => node.path.join('_');
 
 /**
  * The machine as a Mermaid `stateDiagram-v2`, generated from the machine itself: composite and
- * parallel states nest, initial and final states are marked, and every targeted transition is an
- * edge labelled with its event (and guard). Transitions that only record data are left out.
+ * parallel states nest, initial states are marked, and so are the states the course ends in (final,
+ * or off study: those still take late entries, which record data and move nowhere), and every
+ * targeted transition is an edge labelled with its event (and guard). Transitions that only record
+ * data are left out.
  */
 export function mermaidDiagram(machine: AnyStateMachine): string {
   const lines = ['stateDiagram-v2'];
@@ -30,7 +33,7 @@ export function mermaidDiagram(machine: AnyStateMachine): string {
         lines.push(`${indent}}`);
       } else {
         lines.push(`${indent}state "${child.key}" as ${idOf(child)}`);
-        if (child.type === 'final') lines.push(`${indent}${idOf(child)} --> [*]`);
+        if (child.type === 'final' || child.tags.includes(OFF_STUDY)) lines.push(`${indent}${idOf(child)} --> [*]`);
       }
     });
   };

@@ -26,6 +26,22 @@ export interface Notification {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type MachineEvent = ClinicalEvent<any>;
 
+/**
+ * The tag of every state a patient is off study in: screen failure, manufacturing failure,
+ * withdrawal, death, loss to follow-up, follow-up completed. The patient's `status` (`offStudy`) and
+ * "leaving cancels every pending timer" follow the tag, not XState's `done`: the off-study states
+ * after an infusion still accept data about the time on study entered late (ADR 0005).
+ */
+export const OFF_STUDY = 'offStudy';
+
+/**
+ * What a patient who left the study after its infusion still accepts: data about its time on study,
+ * entered late (README, "Late data and revised escalation decisions"). Each is recorded as it would
+ * have been on study; none schedules or cancels a timer. Dated no later than the day the patient
+ * left (the protocol's refusals); a patient never infused has no such time and accepts none.
+ */
+export const LATE_ENTRY_EVENT_TYPES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'] as const;
+
 export const timerIds = {
   dltWindow: 'dlt-window',
   dltWindowEnding: 'dlt-window-ending',
@@ -70,7 +86,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     })),
   ];
 
-  return setup({
+  const lifecycle = setup({
     types: {} as { context: PatientContext; events: MachineEvent; input: PatientInput },
     actions: {
       // Performed by the engine, which writes an outbox row for it in the event's transaction.
@@ -85,6 +101,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           ...(outOfWindow ? { outOfWindow } : {}),
         });
       }),
+      recordLabResult: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
+      recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
       cancelVisitClosing: cancel(({ event }) => timerIds.visitClosing(event.data.visit)),
       cancelVisitMissed: cancel(({ event }) => timerIds.visitMissed(event.data.visit)),
@@ -98,32 +116,64 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       isPrimaryResponse: ({ event }) => event.data.visit === spec.primaryResponseVisit,
       primaryResponseRecorded: ({ context }) => context.responses.some((r) => r.visit === spec.primaryResponseVisit),
       visitStillPlanned: ({ context, event }) => context.visits[event.data.visit]?.status === 'planned',
-      isDlt: ({ context, event }) => record.adverseEventAssessment(spec, context, event).dlt,
-      isSevere: ({ context, event }) => record.adverseEventAssessment(spec, context, event).grade >= 3,
+      // Reads the record only, never the event: the engine asks it of an off-study patient to list what it accepts.
+      infused: ({ context }) => context.infusion !== undefined,
     },
-  }).createMachine({
+  });
+
+  // One AE report: counted, its DLT call kept, and a notice for a DLT or for any other AE of grade 3 or more.
+  const recordAdverseEvent = lifecycle.enqueueActions(({ context, event, enqueue }) => {
+    const ae = record.adverseEventAssessment(spec, context, event);
+    enqueue.assign(record.recordAdverseEvent(spec, context, event));
+    const message = ae.dlt
+      ? `${ae.provisional ? 'Provisional dose-limiting' : 'Dose-limiting'} toxicity: grade ${ae.grade} ${ae.term} (${ae.scale})`
+      : `Grade ${ae.grade} adverse event: ${ae.term} (${ae.scale})`;
+    if (ae.dlt || ae.grade >= 3) enqueue({ type: 'notify', params: { kind: ae.dlt ? 'dose-limiting-toxicity' : 'severe-adverse-event', message } });
+  });
+  const recordDltAdjudication = [
+    lifecycle.assign(({ context, event }) => record.recordDltAdjudication(context, event)),
+    notify(({ event }) => ({
+      kind: 'dose-limiting-toxicity',
+      message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
+    })),
+  ];
+  // Withdrawal and death end the study from every state on it; an off-study state accepts neither.
+  const leaveStudy = {
+    WITHDRAWN: {
+      target: 'withdrawn',
+      actions: [
+        lifecycle.assign(({ context, event }) => record.recordOffStudy('withdrawn')(context, event)),
+        notify(({ event }) => ({ kind: 'withdrawal', message: `Withdrawn from the study: ${event.data.reason}` })),
+      ],
+    },
+    DEATH: {
+      target: 'died',
+      actions: [
+        lifecycle.assign(({ context, event }) => record.recordOffStudy('death')(context, event)),
+        notify(({ event }) => ({ kind: 'death', message: `Death reported: ${event.data.cause}` })),
+      ],
+    },
+  } as const;
+  // Off study after an infusion: late entries about the time on study, recorded as on study; no timer, no change of state.
+  const offStudy = lifecycle.createStateConfig({
+    tags: [OFF_STUDY],
+    on: {
+      ADVERSE_EVENT_REPORTED: { guard: 'infused', actions: recordAdverseEvent },
+      DLT_ADJUDICATED: { guard: 'infused', actions: recordDltAdjudication },
+      LAB_RESULT_RECORDED: { guard: 'infused', actions: 'recordLabResult' },
+      RESPONSE_ASSESSED: { guard: 'infused', actions: 'recordResponse' },
+      VISIT_COMPLETED: { guard: 'infused', actions: 'recordVisitCompleted' },
+    },
+  });
+
+  return lifecycle.createMachine({
     id: 'patient',
     context: ({ input }) => record.initialContext(input),
     initial: 'screening',
-    on: {
-      WITHDRAWN: {
-        target: '.withdrawn',
-        actions: [
-          assign(({ context, event }) => record.recordOffStudy('withdrawn')(context, event)),
-          notify(({ event }) => ({ kind: 'withdrawal', message: `Withdrawn from the study: ${event.data.reason}` })),
-        ],
-      },
-      DEATH: {
-        target: '.died',
-        actions: [
-          assign(({ context, event }) => record.recordOffStudy('death')(context, event)),
-          notify(({ event }) => ({ kind: 'death', message: `Death reported: ${event.data.cause}` })),
-        ],
-      },
-    },
     states: {
       screening: {
         on: {
+          ...leaveStudy,
           SCREENING_DATA_RECORDED: { actions: assign(({ context, event }) => record.recordScreening(context, event)) },
           CONSENT_SIGNED: { actions: assign(({ context, event }) => record.recordConsent(context, event)) },
           ELIGIBILITY_CONFIRMED: {
@@ -138,6 +188,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       eligible: {
         on: {
+          ...leaveStudy,
           ENROLLED: {
             target: 'enrolled',
             actions: assign(({ context, event }) => record.recordEnrollment(spec, context, event)),
@@ -150,6 +201,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       enrolled: {
         on: {
+          ...leaveStudy,
           LEUKAPHERESIS_COMPLETED: {
             target: 'manufacturing',
             actions: assign(({ event }) => ({ leukapheresisAt: event.occurredAt })),
@@ -158,6 +210,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       manufacturing: {
         on: {
+          ...leaveStudy,
           PRODUCT_RELEASED: {
             target: 'productReleased',
             actions: assign(({ event }) => ({ product: { releasedAt: event.occurredAt, lot: event.data.lot } })),
@@ -170,6 +223,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       productReleased: {
         on: {
+          ...leaveStudy,
           LYMPHODEPLETION_STARTED: {
             target: 'lymphodepletion',
             actions: assign(({ context, event }) => record.recordLymphodepletionStart(spec, context, event)),
@@ -178,6 +232,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       lymphodepletion: {
         on: {
+          ...leaveStudy,
           LYMPHODEPLETION_COMPLETED: {
             target: 'readyForInfusion',
             actions: assign(({ context, event }) => ({
@@ -188,6 +243,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       },
       readyForInfusion: {
         on: {
+          ...leaveStudy,
           INFUSION_COMPLETED: {
             target: 'postInfusion',
             actions: assign(({ context, event }) => record.recordInfusion(spec, context, event)),
@@ -221,6 +277,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           for (const id of visitTimers) enqueue.cancel(id);
         }),
         on: {
+          ...leaveStudy,
           FOLLOW_UP_ENDED: {
             target: 'completed',
             actions: assign(({ context, event }) => record.recordOffStudy('follow-up completed')(context, event)),
@@ -252,7 +309,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                       message: `The ${spec.dlt.windowDays}-day DLT window ends on ${context.dltWindow!.closesAt.slice(0, 10)} (${context.dlts.length} DLT${context.dlts.length === 1 ? '' : 's'} so far)`,
                     })),
                   },
-                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
+                  RESPONSE_ASSESSED: { actions: 'recordResponse' },
                   DLT_WINDOW_CLOSED: [
                     { guard: 'primaryResponseRecorded', target: 'followUp', actions: closeDltWindow },
                     { target: 'responseAssessment', actions: closeDltWindow },
@@ -265,15 +322,15 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                     {
                       guard: 'isPrimaryResponse',
                       target: 'followUp',
-                      actions: assign(({ context, event }) => record.recordResponse(spec, context, event)),
+                      actions: 'recordResponse',
                     },
-                    { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
+                    { actions: 'recordResponse' },
                   ],
                 },
               },
               followUp: {
                 on: {
-                  RESPONSE_ASSESSED: { actions: assign(({ context, event }) => record.recordResponse(spec, context, event)) },
+                  RESPONSE_ASSESSED: { actions: 'recordResponse' },
                 },
               },
             },
@@ -283,45 +340,10 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
             states: {
               monitoring: {
                 on: {
-                  ADVERSE_EVENT_REPORTED: [
-                    {
-                      guard: 'isDlt',
-                      actions: [
-                        assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
-                        notify(({ context, event }) => {
-                          const ae = record.adverseEventAssessment(spec, context, event);
-                          return {
-                            kind: 'dose-limiting-toxicity',
-                            message: `${ae.provisional ? 'Provisional dose-limiting' : 'Dose-limiting'} toxicity: grade ${ae.grade} ${ae.term} (${ae.scale})`,
-                          };
-                        }),
-                      ],
-                    },
-                    {
-                      guard: 'isSevere',
-                      actions: [
-                        assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)),
-                        notify(({ context, event }) => {
-                          const ae = record.adverseEventAssessment(spec, context, event);
-                          return { kind: 'severe-adverse-event', message: `Grade ${ae.grade} adverse event: ${ae.term} (${ae.scale})` };
-                        }),
-                      ],
-                    },
-                    { actions: assign(({ context, event }) => record.recordAdverseEvent(spec, context, event)) },
-                  ],
-                  LAB_RESULT_RECORDED: {
-                    actions: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
-                  },
+                  ADVERSE_EVENT_REPORTED: { actions: recordAdverseEvent },
+                  LAB_RESULT_RECORDED: { actions: 'recordLabResult' },
                   // In the window and after it: a call can be adjudicated until the level's data are locked (the trial refuses it then).
-                  DLT_ADJUDICATED: {
-                    actions: [
-                      assign(({ context, event }) => record.recordDltAdjudication(context, event)),
-                      notify(({ event }) => ({
-                        kind: 'dose-limiting-toxicity',
-                        message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
-                      })),
-                    ],
-                  },
+                  DLT_ADJUDICATED: { actions: recordDltAdjudication },
                 },
               },
             },
@@ -375,12 +397,13 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           },
         },
       },
-      screenFailed: { type: 'final' },
-      manufacturingFailed: { type: 'final' },
-      withdrawn: { type: 'final' },
-      died: { type: 'final' },
-      lostToFollowUp: { type: 'final' },
-      completed: { type: 'final' },
+      // Never infused: nothing happened on study that could be entered late, so nothing more is accepted.
+      screenFailed: { type: 'final', tags: [OFF_STUDY] },
+      manufacturingFailed: { type: 'final', tags: [OFF_STUDY] },
+      withdrawn: offStudy,
+      died: offStudy,
+      lostToFollowUp: offStudy,
+      completed: offStudy,
     },
   });
 }

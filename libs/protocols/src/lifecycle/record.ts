@@ -340,3 +340,6 @@ export const recordOffStudy =
   (_c: PatientContext, e: Event<{ reason?: string; cause?: string }>): Partial<PatientContext> => ({
     offStudy: { at: e.occurredAt, reason, ...((e.data.reason ?? e.data.cause) ? { detail: e.data.reason ?? e.data.cause } : {}) },
   });
+
+/** The patient left the study while its DLT window was still open: the window never closed, and it is evaluable only with a DLT. */
+export const leftDuringDltWindow = (c: PatientContext): boolean => c.offStudy !== undefined && c.dltWindow !== undefined && c.dltWindow.closedAt === undefined;

@@ -128,3 +128,44 @@ describe('the screening record stays bounded', () => {
 });
 
 const ctxOf = (s: AnyMachineSnapshot) => s.context as { lymphodepletion?: { completedAt?: string } };
+
+describe('late entries after the patient left the study', () => {
+  // Infused at T0 (08:00 UTC), withdrawn on day 20 at 08:00 UTC.
+  const withdrawn = () => {
+    const infused = step(walkTo().s, event('INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 }));
+    return step(infused, event('WITHDRAWN', at(20), { reason: 'patient decision' }));
+  };
+  const day = (n: number) => at(n).slice(0, 10);
+  const ae = (onset: string) => event('ADVERSE_EVENT_REPORTED', at(40), { term: 'Hepatic failure', grade: 4, onset, related: true, serious: true });
+
+  it('takes an AE whose onset is on or before the day the patient left, and refuses one that began after', () => {
+    const s = withdrawn();
+    expect(refusals(s, ae(at(5)))).toEqual([]);
+    expect(refusals(s, ae(day(20)))).toEqual([]);
+    expect(refusals(s, ae(`${day(20)}T23:59:59Z`))).toEqual([]);
+    expect(refusals(s, ae(day(21)))).toEqual([
+      `onset ${day(21)} is after the patient left the study on ${day(20)} (withdrawn): after leaving, only data about the time on study can be entered`,
+    ]);
+    expect(refusals(s, ae(`${day(21)}T00:00:00Z`))).toHaveLength(1);
+  });
+
+  it('dates a lab result by its collection and a visit or an assessment by when it took place', () => {
+    const s = withdrawn();
+    const lab = (collectedAt: string) => event('LAB_RESULT_RECORDED', at(40), { code: 'IL6', value: 12, unit: 'pg/mL', collectedAt });
+    expect(refusals(s, lab(at(20)))).toEqual([]);
+    expect(refusals(s, lab(at(21)))).toEqual([expect.stringMatching(/^collectedAt .* is after the patient left the study on /)]);
+    expect(refusals(s, event('VISIT_COMPLETED', at(14), { visit: 'D14' }))).toEqual([]);
+    expect(refusals(s, event('VISIT_COMPLETED', at(21), { visit: 'D28' }))).toEqual([expect.stringMatching(/^visit D28 at .* is after the patient left/)]);
+    expect(refusals(s, event('RESPONSE_ASSESSED', at(20), { visit: 'D28', response: 'CR' }))).toEqual([]);
+    expect(refusals(s, event('RESPONSE_ASSESSED', at(21), { visit: 'D28', response: 'CR' }))).toEqual([expect.stringMatching(/^the D28 assessment at .* is after the patient left/)]);
+  });
+
+  it('does not date an adjudication, which is made after the fact, and leaves a patient on study alone', () => {
+    const s = withdrawn();
+    const onset = at(5);
+    const reported = step(s, ae(onset));
+    expect(refusals(reported, event('DLT_ADJUDICATED', at(60), { term: 'Hepatic failure', onset, dlt: true, rationale: 'confirmed' }))).toEqual([]);
+    const onStudy = step(walkTo().s, event('INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 }));
+    expect(refusals(onStudy, event('ADVERSE_EVENT_REPORTED', at(40), { term: 'Nausea', grade: 2, onset: at(39), related: false, serious: false }))).toEqual([]);
+  });
+});

@@ -146,7 +146,35 @@ const refusals: Partial<Record<string, Refusal>> = {
   LOST_TO_FOLLOW_UP: (_spec, context, event) => notBeforeLastStep(context, event, 'loss to follow-up'),
 };
 
-/** Every date of the event on or after the birth date, then the event's own rules. */
+/** The date that places a late entry in time: an AE's onset, a sample's collection, when an assessment or a visit took place. */
+const LATE_ENTRY_DATES: Partial<Record<string, (event: ClinicalEvent<any>) => { what: string; at: string }>> = {
+  ADVERSE_EVENT_REPORTED: (event) => ({ what: `onset ${event.data.onset}`, at: event.data.onset }),
+  LAB_RESULT_RECORDED: (event) => ({ what: `collectedAt ${event.data.collectedAt}`, at: event.data.collectedAt }),
+  RESPONSE_ASSESSED: (event) => ({ what: `the ${event.data.visit} assessment at ${event.occurredAt}`, at: event.occurredAt }),
+  VISIT_COMPLETED: (event) => ({ what: `visit ${event.data.visit} at ${event.occurredAt}`, at: event.occurredAt }),
+};
+
+/**
+ * After the patient left the study only its time on study can be entered: a late entry dated after
+ * the day it left (UTC calendar days, as an AE's onset is compared with its report) is refused. An
+ * AE that began after withdrawal is not an adverse event of the trial's treatment period, and a death
+ * ends everything.
+ */
+function afterLeaving(context: PatientContext, event: ClinicalEvent): string[] {
+  const left = context.offStudy;
+  const dated = LATE_ENTRY_DATES[event.type]?.(event);
+  if (!left || !dated) return [];
+  const leftOn = left.at.slice(0, 10);
+  return clinicalInstant(dated.at).slice(0, 10) > leftOn
+    ? [`${dated.what} is after the patient left the study on ${leftOn} (${left.reason}): after leaving, only data about the time on study can be entered`]
+    : [];
+}
+
+/** Every date of the event on or after the birth date, then the event's own rules, then (off study) no later than the day the patient left. */
 export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context: PatientContext, event: ClinicalEvent): string[] {
-  return [...beforeBirthRefusals(event, context.patient.birthDate), ...(refusals[event.type]?.(spec, context, event, cohort) ?? [])];
+  return [
+    ...beforeBirthRefusals(event, context.patient.birthDate),
+    ...(refusals[event.type]?.(spec, context, event, cohort) ?? []),
+    ...afterLeaving(context, event),
+  ];
 }

@@ -8,9 +8,15 @@ export interface StateDescription {
   accepts: string[];
   /** Events the scheduler raises in this state. */
   scheduled: string[];
+  /** `offStudy` on every state a patient is off study in (final or still taking late entries). */
+  tags: string[];
 }
 
-/** Every state of a machine with the events it accepts, for the protocol definition. */
+/**
+ * Every state of a machine with the events it accepts, for the protocol definition. An off-study
+ * state (tag `offStudy`) lists the late entries it takes from a patient who was infused; one who
+ * left before the infusion is in the same state and takes none (the patient's `acceptedEvents` says).
+ */
 export function describeStates(machine: AnyStateMachine): StateDescription[] {
   const out: StateDescription[] = [];
   const visit = (node: AnyStateNode, inherited: string[]) => {
@@ -22,6 +28,7 @@ export function describeStates(machine: AnyStateMachine): StateDescription[] {
         type: node.type,
         accepts: node.type === 'final' ? [] : events.filter((e) => !isSchedulerEventType(e)),
         scheduled: node.type === 'final' ? [] : events.filter((e) => isSchedulerEventType(e)),
+        tags: [...node.tags],
       });
     }
     for (const child of Object.values(node.states) as AnyStateNode[]) visit(child, events);

@@ -1,5 +1,5 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { levelRecord, type TrialSignature, type TrialState } from './trial-state';
+import { type DataLock, levelRecord, type TrialSignature, type TrialState } from './trial-state';
 
 const fmtDate = (at: string) => at.slice(0, 10);
 
@@ -39,6 +39,14 @@ export function lockLevelData(state: TrialState, level: number, signature: Trial
   );
   const { evaluable, dlts } = levelRecord(state, level);
   return { ...state, evaluations, locks: [...state.locks, { level, evaluations: evaluable, dlts, signature }] };
+}
+
+/**
+ * The lock of a level's DLT data signed on or after `at`: a patient of the level who left the study
+ * during its DLT window before then, unevaluated, was final as not evaluable when the data were locked.
+ */
+export function lockSince(state: TrialState, level: number, at: string): DataLock | undefined {
+  return state.locks.find((l) => l.level === level && l.signature.signedAt >= at);
 }
 
 /** Why a hold cannot be released (it already was); empty when it can. */

@@ -219,3 +219,144 @@ describe('a trial reopened by a revision after an expansion at the MTD', () => {
     expect(state.decisions).toHaveLength(decided);
   });
 });
+
+describe('a patient who left the study during its DLT window (3+3, NCT03754764)', () => {
+  const diedAt = '2026-03-11T00:00:00.000Z';
+  const grade5: DltRecord = { term: 'Hepatic failure', grade: 5, onset: '2026-03-10T00:00:00.000Z' };
+  /** The record of a patient who died on day 10, its window never closed, with these DLTs. */
+  const dead = (level: number, dlts: DltRecord[] = [], at = diedAt) =>
+    ({ ...record(level, dlts), offStudy: { at, reason: 'death' } }) as unknown as PatientContext;
+  const enrol = (state: TrialState, id: string) => {
+    const level = doseLevelForNextPatient(state);
+    return nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('ENROLLED'), before: record(level), after: record(level) });
+  };
+  const close = (state: TrialState, id: string, dlt = false) =>
+    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DLT_WINDOW_CLOSED', closed), before: record(1, dlt ? [hepatic] : []), after: record(1, dlt ? [hepatic] : [], true) });
+  const die = (state: TrialState, id: string, dlts: DltRecord[] = [], at = diedAt) =>
+    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DEATH', at), before: record(1, dlts), after: dead(1, dlts, at) });
+  /** Data entered after the death, before and after the event. */
+  const lateEntry = (state: TrialState, id: string, type: string, before: DltRecord[], after: DltRecord[], at = diedAt) =>
+    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event(type, '2026-05-01T00:00:00.000Z'), before: dead(1, before, at), after: dead(1, after, at) });
+
+  /** p1, p2, p3 at level 1; p3 dies on day 10 with no DLT on record, its slot given to p4; p1, p2, p4 evaluated without a DLT: escalate. */
+  const escalatedWithoutP3 = () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id);
+    state = die(state, 'p3');
+    expect(state.levels['1']).toEqual({ enrolled: 2, evaluable: 0, dlts: 0 });
+    state = enrol(state, 'p4');
+    for (const id of ['p1', 'p2', 'p4']) state = close(state, id);
+    expect(state).toMatchObject({ currentDoseLevel: 2, decisions: [{ action: 'escalate', evaluationsCounted: 3 }] });
+    return state;
+  };
+
+  it('counts a DLT reported after it left as evaluable with the DLT, gives it back its slot, and revises the decision taken without it', () => {
+    const escalated = escalatedWithoutP3();
+    const revised = lateEntry(escalated, 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]);
+    expect(revised.levels['1']).toEqual({ enrolled: 4, evaluable: 4, dlts: 1 });
+    expect(revised.evaluations.p3).toEqual({ n: 4, level: 1, dlt: true });
+    expect(revised.decisions.at(-1)).toMatchObject({
+      action: 'stay',
+      toLevel: 1,
+      revises: 0,
+      awaiting: true,
+      lateEvaluations: [4],
+      tallies: [{ level: 1, treated: 4, dlts: 1 }, { level: 2, treated: 0, dlts: 0 }, { level: 3, treated: 0, dlts: 0 }],
+      reason: '4 of the 6 patients at level 1 are evaluable so far (1 with a DLT): wait for the rest of the cohort before deciding',
+      cause: 'a dose-limiting toxicity reported after a patient had left the study during its DLT window at dose level 1 (grade 5 Hepatic failure, onset on study day 9): the patient is evaluable with it',
+    });
+    expect(revised).toMatchObject({ currentDoseLevel: 1, holds: [{ id: 1, levels: [1, 2, 3] }] });
+    expect(escalationNote(escalated, revised, 'p3', dead(1, [grade5]))).toMatchObject({
+      level: 1, counted: true, evaluable: 4, dlts: 1, revisedDecision: 1, hold: 1,
+      reason: expect.stringMatching(/^counted toward the escalation: the patient left the study during its DLT window and is evaluable with this DLT: now 1 of 4 evaluable patients/),
+    });
+    // Released, the level takes the two more patients the six need, and no third.
+    let state = releaseHold(revised, 1, signed('2026-04-11T00:00:00.000Z'));
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([]);
+    state = enrol(enrol(state, 'p5'), 'p6');
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([expect.stringMatching(/^the cohort of 3 at dose level 1 is full/)]);
+    // Evaluated without a DLT: 1 of 6, escalate.
+    state = close(close(state, 'p5'), 'p6');
+    expect(state.decisions.at(-1)).toMatchObject({ action: 'escalate', toLevel: 2, reason: '1 of 6 patients at level 1 had a DLT: escalate to level 2' });
+  });
+
+  it('stops the trial when the DLT of a patient who died in the window is the second at the lowest level', () => {
+    let state = releaseHold(lateEntry(escalatedWithoutP3(), 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]), 1, signed('2026-04-11T00:00:00.000Z'));
+    state = enrol(enrol(state, 'p5'), 'p6');
+    const p6Died = '2026-05-20T00:00:00.000Z';
+    state = die(state, 'p6', [], p6Died);
+    // p6's slot is free at once, though p5 is still in its window: the six need a replacement.
+    expect(state.levels['1']).toEqual({ enrolled: 5, evaluable: 4, dlts: 1 });
+    expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([]);
+    state = close(state, 'p5');
+    const stopped = lateEntry(state, 'p6', 'ADVERSE_EVENT_REPORTED', [], [grade5], p6Died);
+    expect(stopped.levels['1']).toEqual({ enrolled: 6, evaluable: 6, dlts: 2 });
+    expect(stopped).toMatchObject({ status: 'stopped', mtd: null });
+    expect(stopped.decisions.at(-1)).toMatchObject({ action: 'stop', reason: '2 of 6 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD' });
+    expect(stopped.holds).toHaveLength(1);
+  });
+
+  it('counts it as the next evaluation of its cohort when no decision was taken since it left', () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id);
+    state = die(state, 'p3');
+    state = enrol(state, 'p4');
+    const counted = lateEntry(state, 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]);
+    expect(counted.levels['1']).toEqual({ enrolled: 4, evaluable: 1, dlts: 1 });
+    expect(counted.decisions).toEqual([]);
+    expect(counted.holds).toEqual([]);
+    // Three of the cohort still wait: no fifth patient yet.
+    expect(trialRefusals(spec, counted, event('ENROLLED'))).toEqual([expect.stringMatching(/^the cohort of 3 at dose level 1 is full/)]);
+    // p1 and p2 evaluated: 1 of 3, treat 3 more (p4 is one of them).
+    const decided = close(close(counted, 'p1'), 'p2');
+    expect(decided.decisions).toEqual([expect.objectContaining({ action: 'stay', toLevel: 1, reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1' })]);
+    expect(trialRefusals(spec, decided, event('ENROLLED'))).toEqual([]);
+  });
+
+  it('makes it not evaluable again, its slot freed, when its only DLT is overturned', () => {
+    const revised = lateEntry(escalatedWithoutP3(), 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]);
+    const overturned = lateEntry(releaseHold(revised, 1, signed('2026-04-11T00:00:00.000Z')), 'p3', 'DLT_ADJUDICATED', [grade5], []);
+    expect(overturned.levels['1']).toEqual({ enrolled: 3, evaluable: 3, dlts: 0 });
+    expect(overturned.evaluations.p3).toBeUndefined();
+    expect(overturned.decisions.map((d) => [d.action, d.toLevel, d.revises])).toEqual([
+      ['escalate', 2, undefined],
+      ['stay', 1, 0],
+      ['escalate', 2, 1],
+    ]);
+    expect(overturned.decisions[2]!.cause).toMatch(/^the DLT of a patient who had left the study during its DLT window at dose level 1 no longer counting .*: the patient is not evaluable$/);
+    expect(escalationNote(revised, overturned, 'p3', dead(1))).toMatchObject({ counted: true, evaluable: 3, dlts: 0, reason: expect.stringMatching(/not evaluable and its slot is free/) });
+  });
+
+  it('makes a patient evaluated with the DLT it died of not evaluable when that DLT is overturned', () => {
+    let state = newTrialState(spec);
+    for (const id of ['p1', 'p2', 'p3']) state = enrol(state, id);
+    state = close(close(state, 'p1'), 'p2');
+    state = die(state, 'p3', [grade5]);
+    expect(state.decisions).toEqual([expect.objectContaining({ action: 'stay', reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1' })]);
+    const overturned = lateEntry(state, 'p3', 'DLT_ADJUDICATED', [grade5], []);
+    expect(overturned.levels['1']).toEqual({ enrolled: 2, evaluable: 2, dlts: 0 });
+    expect(overturned.decisions.at(-1)).toMatchObject({ action: 'stay', awaiting: true, revises: 0, reason: expect.stringMatching(/^2 of the 3 patients at level 1 are evaluable so far/) });
+    // Its slot is free for a replacement, once the hold is released.
+    expect(trialRefusals(spec, releaseHold(overturned, 1, signed('2026-04-11T00:00:00.000Z')), event('ENROLLED'))).toEqual([]);
+  });
+
+  it('records a DLT reported after a lock of the level signed since the patient left, without counting it, and refuses adjudicating it', () => {
+    const locked = lockLevelData(escalatedWithoutP3(), 1, signed('2026-04-20T00:00:00.000Z'));
+    const after = lateEntry(locked, 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]);
+    expect(after).toBe(locked);
+    expect(escalationNote(locked, after, 'p3', dead(1, [grade5]))).toMatchObject({ level: 1, counted: false, evaluable: 3, dlts: 0, reason: expect.stringMatching(/^the DLT data of dose level 1 were locked on 2026-04-20/) });
+    expect(trialRefusals(spec, locked, event('DLT_ADJUDICATED'), 'p3', dead(1, [grade5]))).toEqual([
+      'the DLT data of dose level 1 were locked on 2026-04-20: a DLT call at that level can no longer be adjudicated',
+    ]);
+    // A lock signed before the patient left does not cover it.
+    const lockedBefore = { ...escalatedWithoutP3(), locks: [{ level: 1, evaluations: 0, dlts: 0, signature: signed('2026-03-05T00:00:00.000Z') }] };
+    expect(lateEntry(lockedBefore, 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]).levels['1']).toEqual({ enrolled: 4, evaluable: 4, dlts: 1 });
+  });
+
+  it('moves the trial for a DLT entered after the patient left during its window, and for nothing else then', () => {
+    expect(evaluationTouched(event('ADVERSE_EVENT_REPORTED'), dead(1), dead(1, [grade5]))).toBe(true);
+    expect(evaluationTouched(event('DLT_ADJUDICATED'), dead(1, [grade5]), dead(1))).toBe(true);
+    expect(evaluationTouched(event('ADVERSE_EVENT_REPORTED'), dead(1), dead(1))).toBe(false);
+    expect(evaluationTouched(event('LAB_RESULT_RECORDED'), dead(1), dead(1))).toBe(false);
+  });
+});

@@ -1,5 +1,7 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
-import type { DltRecord } from '../lifecycle/context';
+import type { DltRecord, PatientContext } from '../lifecycle/context';
+import { leftDuringDltWindow } from '../lifecycle/record';
+import { lockSince } from './data-lock';
 import { studyDay } from '../lifecycle/clinical-time';
 import type { EscalationDecision, LevelTally } from '../statistics';
 import { adoptDecision, bumpLevel, designAnswer } from './escalation-design';
@@ -25,14 +27,86 @@ export function reviseAfterLateData(spec: LifecycleSpec, state: TrialState, step
     levels: bumpLevel(state, evaluation.level, { dlts: change }),
     evaluations: { ...state.evaluations, [step.patientId]: { ...evaluation, dlt } },
   };
+  return reviseFirstChanged(spec, state, corrected, step, {
+    level: evaluation.level,
+    change: { treated: 0, dlts: change },
+    asked: (decision) => countedBy(decision, evaluation),
+    cause: lateDataCause(step, evaluation.level, dlt ? 'dlt reported' : 'dlt gone'),
+  });
+}
+
+/**
+ * A patient who left the study during its DLT window is evaluable only with a DLT (README, "Late
+ * data"). When its last DLT stops counting (overturned by the investigator), it is not evaluable any
+ * more, as if it had left without one: the evaluation, with its DLT, leaves the tally and the slot is
+ * freed for a replacement. The decisions that counted it are asked again without it.
+ */
+export function reviseAfterEvaluationWithdrawn(spec: LifecycleSpec, state: TrialState, step: TrialStep, evaluation: PatientEvaluation): TrialState {
+  const { [step.patientId]: _withdrawn, ...evaluations } = state.evaluations;
+  const dlts = evaluation.dlt ? 1 : 0;
+  const corrected: TrialState = { ...state, levels: bumpLevel(state, evaluation.level, { enrolled: -1, evaluable: -1, dlts: -dlts }), evaluations };
+  return reviseFirstChanged(spec, state, corrected, step, {
+    level: evaluation.level,
+    change: { treated: -1, dlts: -dlts },
+    asked: (decision) => countedBy(decision, evaluation),
+    cause: lateDataCause(step, evaluation.level, 'not evaluable'),
+  });
+}
+
+/**
+ * A patient who left the study during its DLT window without a DLT on record was not evaluable and
+ * gave its slot back; a DLT in the window reported since makes it evaluable with that DLT (`evaluated`:
+ * the trial with it counted). The decisions taken since it left, which would have counted it had the
+ * DLT been on record, are asked again with it: the first whose answer differs is revised (and its
+ * revision counts the patient, `lateEvaluations`).
+ */
+export function reviseAfterLateEvaluation(spec: LifecycleSpec, state: TrialState, evaluated: TrialState, step: TrialStep, leftAt: string): TrialState {
+  const evaluation = evaluated.evaluations[step.patientId]!;
+  const since = new Set(decisionsSince(state, leftAt));
+  return reviseFirstChanged(spec, state, evaluated, step, {
+    level: evaluation.level,
+    change: { treated: 1, dlts: 1 },
+    asked: (_decision, index) => since.has(index),
+    cause: lateDataCause(step, evaluation.level, 'evaluable'),
+    lateEvaluation: evaluation.n,
+  });
+}
+
+/** The standing decisions taken on or after `at` (clinical time), by index in `decisions`. */
+export function decisionsSince(state: TrialState, at: string): number[] {
+  return standingDecisions(state).filter((index) => state.decisions[index]!.at >= at);
+}
+
+/** Whether a decision's tallies hold an evaluation: every one up to its `evaluationsCounted`, and any counted late into it. */
+function countedBy(decision: TrialDecision, evaluation: PatientEvaluation): boolean {
+  return (decision.evaluationsCounted ?? 0) >= evaluation.n || (decision.lateEvaluations ?? []).includes(evaluation.n);
+}
+
+interface Correction {
+  /** The level whose tally changed, and by how much. */
+  level: number;
+  change: { treated: number; dlts: number };
+  /** Which standing decisions to ask again. */
+  asked: (decision: TrialDecision, index: number) => boolean;
+  cause: string;
+  /** An evaluation the revised tallies hold beyond the original's `evaluationsCounted`. */
+  lateEvaluation?: number;
+}
+
+/**
+ * Asks the standing decisions `asked` selects, oldest first, again with their tallies corrected; the
+ * first whose answer differs is revised. Without one, the corrected trial stands as it is.
+ */
+function reviseFirstChanged(spec: LifecycleSpec, state: TrialState, corrected: TrialState, step: TrialStep, correction: Correction): TrialState {
   if (!spec.doseEscalation) return corrected;
+  const { level, change, asked } = correction;
   for (const index of standingDecisions(state)) {
     const original = state.decisions[index]!;
-    if (!original.tallies || (original.evaluationsCounted ?? 0) < evaluation.n) continue;
-    const tallies: LevelTally[] = original.tallies.map((t) => (t.level === evaluation.level ? { ...t, dlts: t.dlts + change } : t));
+    if (!original.tallies || !asked(original, index)) continue;
+    const tallies: LevelTally[] = original.tallies.map((t) => (t.level === level ? { ...t, treated: t.treated + change.treated, dlts: t.dlts + change.dlts } : t));
     const again = designAnswer(spec, tallies, original.fromLevel);
     if (!again || sameCall(again, original)) continue;
-    return revise(spec, corrected, step, { index, again, tallies, level: evaluation.level, cause: lateDataCause(step, evaluation.level, dlt) });
+    return revise(spec, corrected, step, { index, again, tallies, correction });
   }
   return corrected;
 }
@@ -51,17 +125,17 @@ function sameCall(again: EscalationDecision, taken: TrialDecision): boolean {
 }
 
 interface Revision {
-  /** The decision revised (index in `decisions`), the design's answer on its corrected tallies, and why. */
+  /** The decision revised (index in `decisions`), the design's answer on its corrected tallies, and what changed. */
   index: number;
   again: EscalationDecision;
   tallies: LevelTally[];
-  /** The level whose data changed. */
-  level: number;
-  cause: string;
+  correction: Correction;
 }
 
-function revise(spec: LifecycleSpec, state: TrialState, step: TrialStep, { index, again, tallies, level, cause }: Revision): TrialState {
+function revise(spec: LifecycleSpec, state: TrialState, step: TrialStep, { index, again, tallies, correction }: Revision): TrialState {
   const original = state.decisions[index]!;
+  const { level, cause, lateEvaluation } = correction;
+  const lateEvaluations = (original.lateEvaluations ?? []).filter((n) => n !== lateEvaluation).concat(lateEvaluation === undefined ? [] : [lateEvaluation]);
   const revised = adoptDecision(state, {
     at: step.event.occurredAt,
     patientId: step.patientId,
@@ -73,6 +147,7 @@ function revise(spec: LifecycleSpec, state: TrialState, step: TrialStep, { index
     reason: again.reason,
     tallies,
     evaluationsCounted: original.evaluationsCounted,
+    ...(lateEvaluations.length ? { lateEvaluations } : {}),
     revises: index,
     cause,
     ...(again.awaiting ? { awaiting: true as const } : {}),
@@ -88,18 +163,29 @@ function revise(spec: LifecycleSpec, state: TrialState, step: TrialStep, { index
   return { ...revised, holds: [...revised.holds, hold] };
 }
 
+type LateChange = 'dlt reported' | 'dlt gone' | 'evaluable' | 'not evaluable';
+
 /** The late data in words a data safety monitoring board reads: what changed, at which level, never whose. */
-function lateDataCause({ event, before, after }: TrialStep, level: number, dlt: boolean): string {
+function lateDataCause({ event, before, after }: TrialStep, level: number, kind: LateChange): string {
   const same = (a: DltRecord) => (b: DltRecord) => a.term.toLowerCase() === b.term.toLowerCase() && a.onset === b.onset;
-  const changed = dlt ? after.dlts.find((d) => !before.dlts.some(same(d))) : before.dlts.find((d) => !after.dlts.some(same(d)));
+  const reported = kind === 'dlt reported' || kind === 'evaluable';
+  const changed = reported ? after.dlts.find((d) => !before.dlts.some(same(d))) : before.dlts.find((d) => !after.dlts.some(same(d)));
   const infusedAt = after.infusion?.infusedAt;
   const what = changed ? ` (${changed.grade ? `grade ${changed.grade} ` : ''}${changed.term}${infusedAt ? `, onset on study day ${studyDay(changed.onset, infusedAt)}` : ''})` : '';
-  if (event.type === 'DLT_ADJUDICATED') {
-    return `an investigator adjudicated a call ${dlt ? 'dose-limiting' : 'not dose-limiting'} after the DLT window had closed at dose level ${level}${what}`;
+  const adjudicated = event.type === 'DLT_ADJUDICATED';
+  switch (kind) {
+    case 'evaluable':
+      return `a dose-limiting toxicity ${adjudicated ? 'adjudicated' : 'reported'} after a patient had left the study during its DLT window at dose level ${level}${what}: the patient is evaluable with it`;
+    case 'not evaluable':
+      return `the DLT of a patient who had left the study during its DLT window at dose level ${level} no longer counting${what}: the patient is not evaluable`;
+    default:
+      if (adjudicated) {
+        return `an investigator adjudicated a call ${reported ? 'dose-limiting' : 'not dose-limiting'} after the DLT window had closed at dose level ${level}${what}`;
+      }
+      return reported
+        ? `a dose-limiting toxicity reported after the DLT window had closed at dose level ${level}${what}`
+        : `a DLT at dose level ${level} no longer counting after the DLT window had closed${what}`;
   }
-  return dlt
-    ? `a dose-limiting toxicity reported after the DLT window had closed at dose level ${level}${what}`
-    : `a DLT at dose level ${level} no longer counting after the DLT window had closed${what}`;
 }
 
 /** What an event's answer says about the escalation when it was late data on an evaluated patient. */
@@ -113,39 +199,57 @@ export interface EscalationNote {
   /** The revised decision (its index in the trial's `decisions`) and the hold it put, when the call changed one. */
   revisedDecision?: number;
   hold?: number;
+  /** A new decision the call led to (its index), when it completed a cohort: a patient who left during its DLT window counted late. */
+  decision?: number;
 }
 
-/** The escalation's side of late data, for the event's answer; undefined when the event did not touch an evaluation. */
-export function escalationNote(before: TrialState, after: TrialState, patientId: string): EscalationNote | undefined {
+/**
+ * The escalation's side of late data, for the event's answer; undefined when the event did not touch
+ * an evaluation. `record` is the patient's record after the event: for a patient who left during its
+ * DLT window without being evaluated, it says whether a data lock kept its late DLT out of the tally.
+ */
+export function escalationNote(before: TrialState, after: TrialState, patientId: string, record?: PatientContext): EscalationNote | undefined {
   const evaluation = after.evaluations[patientId] ?? before.evaluations[patientId];
+  const left = record && leftDuringDltWindow(record) ? record : undefined;
+  const lockedOut = !evaluation && left?.enrollment ? lockSince(after, left.enrollment.doseLevel, left.offStudy!.at) : undefined;
+  if (lockedOut) {
+    const { evaluable, dlts } = levelRecord(after, lockedOut.level);
+    return { level: lockedOut.level, counted: false, evaluable, dlts, reason: lockedReason(lockedOut.level, lockedOut.signature.signedAt, tally(lockedOut.level, evaluable, dlts)) };
+  }
   if (!evaluation) return undefined;
   const { level } = evaluation;
   const { evaluable, dlts } = levelRecord(after, level);
-  const tally = `${dlts} of ${evaluable} evaluable ${evaluable === 1 ? 'patient' : 'patients'} at dose level ${level} had a DLT`;
-  if (evaluation.lockedAt) {
-    return {
-      level,
-      counted: false,
-      evaluable,
-      dlts,
-      reason: `the DLT data of dose level ${level} were locked on ${fmtDate(evaluation.lockedAt)}: the call is recorded for the patient but no longer changes the escalation (${tally})`,
-    };
-  }
-  if (before.evaluations[patientId]?.dlt === evaluation.dlt) return undefined;
-  const revision = after.decisions.length > before.decisions.length ? after.decisions.length - 1 : undefined;
+  if (evaluation.lockedAt) return { level, counted: false, evaluable, dlts, reason: lockedReason(level, evaluation.lockedAt, tally(level, evaluable, dlts)) };
+  const withdrawn = !after.evaluations[patientId];
+  if (!withdrawn && before.evaluations[patientId]?.dlt === evaluation.dlt) return undefined;
+  const added = after.decisions.length > before.decisions.length ? after.decisions.length - 1 : undefined;
+  const revision = added !== undefined && after.decisions[added]!.revises !== undefined ? added : undefined;
+  const decision = added !== undefined && revision === undefined ? added : undefined;
   const hold = after.holds.length > before.holds.length ? after.holds.at(-1) : undefined;
-  const revised = revision === undefined ? '' : `; ${hold ? hold.reason : after.decisions[revision]!.reason}`;
+  const revised = added === undefined ? '' : `; ${hold ? hold.reason : after.decisions[added]!.reason}`;
   const held = hold ? `; enrollment at dose level ${hold.levels.join(', ')} is held until an investigator or admin releases hold ${hold.id}` : '';
+  const what = withdrawn
+    ? 'the patient left the study during its DLT window and has no DLT on record any more, so it is not evaluable and its slot is free: now'
+    : !before.evaluations[patientId]
+      ? 'the patient left the study during its DLT window and is evaluable with this DLT: now'
+      : 'now';
   return {
     level,
     counted: true,
     evaluable,
     dlts,
-    reason: `counted toward the escalation: now ${tally}${revised}${held}`,
+    reason: `counted toward the escalation: ${what} ${tally(level, evaluable, dlts)}${revised}${held}`,
     ...(revision !== undefined ? { revisedDecision: revision } : {}),
     ...(hold ? { hold: hold.id } : {}),
+    ...(decision !== undefined ? { decision } : {}),
   };
 }
+
+const tally = (level: number, evaluable: number, dlts: number) =>
+  `${dlts} of ${evaluable} evaluable ${evaluable === 1 ? 'patient' : 'patients'} at dose level ${level} had a DLT`;
+
+const lockedReason = (level: number, lockedAt: string, counts: string) =>
+  `the DLT data of dose level ${level} were locked on ${fmtDate(lockedAt)}: the call is recorded for the patient but no longer changes the escalation (${counts})`;
 
 /** A notice to the investigators of every site of the trial; it names no patient. */
 export interface TrialNotice {

@@ -5,7 +5,9 @@ import { addDays } from '../lifecycle/clinical-time';
 import { boinDesignProblems } from '../statistics';
 import { activeHolds, initialTrialState, levelRecord, type PatientEvaluation, type TrialState } from './trial-state';
 import { adoptDecision, boinOptions, bumpLevel, designAnswer, evaluationsCounted, levelTallies } from './escalation-design';
-import { reviseAfterLateData } from './late-data';
+import { decisionsSince, reviseAfterEvaluationWithdrawn, reviseAfterLateData, reviseAfterLateEvaluation } from './late-data';
+import { lockSince } from './data-lock';
+import { leftDuringDltWindow } from '../lifecycle/record';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
 export const TRIAL_EVENT_TYPES = [
@@ -26,13 +28,14 @@ const hasDlt = (context: PatientContext) => context.dlts.length > 0;
 
 /**
  * Whether an event that does not always move the trial moves it for this patient: late data on a
- * patient the escalation has already counted (DLT window closed) that changes whether they had a DLT
- * (a DLT reported after the window, a call reversed, a provisional DLT that resolved in time), and
- * any DLT adjudication after the window (refused once the level's data are locked). Every other AE,
- * in the window or after it, leaves the trial as it is.
+ * patient whose DLT window is over (closed, or cut short when the patient left the study during it)
+ * that changes whether they had a DLT (a DLT reported after the window or after the patient left, a
+ * call reversed, a provisional DLT that resolved in time), and any DLT adjudication then (refused
+ * once the level's data are locked). Every other AE, in the window or after it, leaves the trial as
+ * it is.
  */
 export function evaluationTouched(event: ClinicalEvent, before: PatientContext, after: PatientContext): boolean {
-  if (!before.dltWindow?.closedAt) return false;
+  if (!before.dltWindow?.closedAt && !leftDuringDltWindow(before)) return false;
   return event.type === 'DLT_ADJUDICATED' || hasDlt(before) !== hasDlt(after);
 }
 
@@ -72,7 +75,7 @@ const fmtDate = (at: string) => at.slice(0, 10);
  * Why the trial refuses this patient's event (HTTP 422): enrollment closed, held after a revised
  * decision, no slot open, a staggered start, an adjudication on locked data.
  */
-export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: ClinicalEvent, patientId?: string): string[] {
+export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: ClinicalEvent, patientId?: string, record?: PatientContext): string[] {
   if (event.type === 'ENROLLED') {
     if (state.status === 'stopped') return [`enrollment is closed: dose escalation stopped (${state.decisions.at(-1)?.reason ?? 'no tolerable dose'})`];
     if (state.enrolled >= spec.targetEnrollment) {
@@ -109,11 +112,23 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
       ];
     }
   }
-  const locked = patientId === undefined ? undefined : state.evaluations[patientId];
-  if (event.type === 'DLT_ADJUDICATED' && locked?.lockedAt) {
-    return [`the DLT data of dose level ${locked.level} were locked on ${fmtDate(locked.lockedAt)}: a DLT call at that level can no longer be adjudicated`];
+  if (event.type === 'DLT_ADJUDICATED' && patientId !== undefined) {
+    const lockedAt = adjudicationLockedAt(state, patientId, record);
+    if (lockedAt) return [`the DLT data of dose level ${lockedAt.level} were locked on ${fmtDate(lockedAt.at)}: a DLT call at that level can no longer be adjudicated`];
   }
   return [];
+}
+
+/**
+ * When the patient's DLT data were locked, if they were: its evaluation's lock, or for a patient who
+ * left during its DLT window unevaluated (`record` tells), a lock of its level signed since it left.
+ */
+function adjudicationLockedAt(state: TrialState, patientId: string, record?: PatientContext): { level: number; at: string } | undefined {
+  const evaluation = state.evaluations[patientId];
+  if (evaluation) return evaluation.lockedAt ? { level: evaluation.level, at: evaluation.lockedAt } : undefined;
+  if (!record?.enrollment || !leftDuringDltWindow(record)) return undefined;
+  const lock = lockSince(state, record.enrollment.doseLevel, record.offStudy!.at);
+  return lock && { level: lock.level, at: lock.signature.signedAt };
 }
 
 /**
@@ -126,7 +141,11 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
 function cohortsAssigned(spec: LifecycleSpec, state: TrialState, level: number): number {
   const opening = spec.doseLevels[0].level === level ? 1 : 0;
   // An MTD found or a stop names no level (`toLevel` null): it opens no slot; nor does a revision that only waits.
-  return opening + state.decisions.filter((d) => d.toLevel === level && !d.awaiting).length;
+  const assigned = opening + state.decisions.filter((d) => d.toLevel === level && !d.awaiting).length;
+  // A patient counted late after its replacement took its slot can leave more evaluable patients than
+  // the cohorts assigned hold (3+3: 1 DLT in 4, wait for 6): the cohort they began is filled up.
+  const begun = Math.ceil(levelRecord(state, level).evaluable / (spec.doseEscalation?.cohortSize ?? 1));
+  return Math.max(assigned, begun);
 }
 
 export interface TrialStep {
@@ -167,19 +186,41 @@ export function nextTrialState(spec: LifecycleSpec, state: TrialState, step: Tri
       const evaluation = evaluationOf(state, step);
       if (evaluation) {
         // Late data on a patient already counted: the tally follows the record until the level's data are locked.
-        if (evaluation.lockedAt || evaluation.dlt === hasDlt(after)) return state;
+        if (evaluation.lockedAt) return state;
+        // One who left during its DLT window counts only with a DLT: without one any more, it is not evaluable.
+        if (leftDuringDltWindow(after) && !hasDlt(after)) return reviseAfterEvaluationWithdrawn(spec, state, step, evaluation);
+        if (evaluation.dlt === hasDlt(after)) return state;
         return reviseAfterLateData(spec, state, step, evaluation, hasDlt(after));
       }
       const held = state.pending.find((p) => p.patientId === patientId);
-      if (!held || before.dltWindow?.closedAt) return state;
-      const pending = state.pending.filter((p) => p !== held);
-      // Off study during the DLT window after a DLT (a grade-5 toxicity, a withdrawal after one): the
-      // window never closes, but the DLT is known, so the patient is evaluable with it.
-      if (hasDlt(before)) return decideEscalation(spec, evaluate({ ...state, pending }, patientId, held.level, true), step, held.level);
-      // Off study before evaluation without a DLT: not evaluable, and the slot is freed for a replacement.
-      return { ...state, levels: bumpLevel(state, held.level, { enrolled: -1 }), pending };
+      if (held && !before.dltWindow?.closedAt) {
+        const pending = state.pending.filter((p) => p !== held);
+        // Off study during the DLT window after a DLT (a grade-5 toxicity, a withdrawal after one): the
+        // window never closes, but the DLT is known, so the patient is evaluable with it.
+        if (hasDlt(before)) return decideEscalation(spec, evaluate({ ...state, pending }, patientId, held.level, true), step, held.level);
+        // Off study before evaluation without a DLT: not evaluable, and the slot is freed for a replacement.
+        return { ...state, levels: bumpLevel(state, held.level, { enrolled: -1 }), pending };
+      }
+      // Left during the DLT window without a DLT, the slot given back: a DLT in the window reported since makes it evaluable.
+      if (level !== undefined && leftDuringDltWindow(before) && !hasDlt(before) && hasDlt(after)) return evaluateAfterLeaving(spec, state, step, level);
+      return state;
     }
   }
+}
+
+/**
+ * A patient who left the study during its DLT window without a DLT, its DLT (onset in the window)
+ * reported since: a patient with a DLT in the window is evaluable whatever happened after, as 3+3 and
+ * BOIN count it, so it is evaluable with that DLT and takes its slot at the level again (`enrolled`).
+ * The decisions taken since it left are asked again with it (a revision, a hold, a notice); with none
+ * taken, its cohort is still open and it counts as the cohort's next evaluation. A lock of the level's
+ * data signed since it left made them final without it: the DLT is recorded, not counted.
+ */
+function evaluateAfterLeaving(spec: LifecycleSpec, state: TrialState, step: TrialStep, level: number): TrialState {
+  const leftAt = step.before.offStudy!.at;
+  if (lockSince(state, level, leftAt)) return state;
+  const evaluated = evaluate({ ...state, levels: bumpLevel(state, level, { enrolled: 1 }) }, step.patientId, level, true);
+  return decisionsSince(state, leftAt).length ? reviseAfterLateEvaluation(spec, state, evaluated, step, leftAt) : decideEscalation(spec, evaluated, step, level);
 }
 
 /**

@@ -25,6 +25,11 @@ export interface TrialDecision {
   tallies?: LevelTally[];
   /** How many evaluations (`PatientEvaluation.n`) those tallies hold. */
   evaluationsCounted?: number;
+  /**
+   * Evaluations beyond `evaluationsCounted` the tallies hold as well: a patient who left during its
+   * DLT window, counted late when its DLT was reported after it left (set on a revision only).
+   */
+  lateEvaluations?: number[];
   /** Set on a revised decision: the index in `decisions` of the decision it replaces. */
   revises?: number;
   /** Why a decision was revised, in words that name no patient. */
