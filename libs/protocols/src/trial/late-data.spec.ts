@@ -125,6 +125,27 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
     expect(more.currentDoseLevel).toBe(1);
   });
 
+  it('asks a decision again on its tallies as corrected so far, not as first taken: two late changes add up', () => {
+    let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
+    // 2 of 3 at level 2 had a DLT: level 2 exceeds the MTD, back to level 1 (which needs 6 treated).
+    state = cohort(state, ['p4', 'p5', 'p6'], [false, true, true]);
+    const exceeded = state.decisions.at(-1)!;
+    expect(exceeded).toMatchObject({ fromLevel: 2, tallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 2 }, { level: 3, treated: 0, dlts: 0 }] });
+    // A late DLT of p4: 3 of 3, the same call; the decision stands, its tallies as taken are kept.
+    state = late(state, 'p4', 2, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
+    expect(state.decisions).toHaveLength(2);
+    expect(state.decisions[1]).toMatchObject({ tallies: exceeded.tallies, correctedTallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 3 }, { level: 3, treated: 0, dlts: 0 }] });
+    // p5's DLT overturned: 2 of 3 still, the same call. Asked on the tallies as taken (2 - 1 = 1 of 3)
+    // it would be revised into "treat 3 more at level 2", wrongly.
+    state = late(state, 'p5', 2, 'DLT_ADJUDICATED', [hepatic], []);
+    expect(state.levels['2']).toEqual({ enrolled: 3, evaluable: 3, dlts: 2 });
+    expect(state.decisions).toHaveLength(2);
+    expect(state.holds).toEqual([]);
+    // Overturning p6's DLT too leaves 1 of 3: now the call changes.
+    state = late(state, 'p6', 2, 'DLT_ADJUDICATED', [hepatic], []);
+    expect(state.decisions.at(-1)).toMatchObject({ revises: 1, action: 'stay', toLevel: 2, tallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 1 }, { level: 3, treated: 0, dlts: 0 }] });
+  });
+
   it('only tallies a late DLT whose decisions would not change, or whose cohort is not decided yet', () => {
     let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [true, false, false]);
     expect(state.decisions.map((d) => d.action)).toEqual(['stay']);

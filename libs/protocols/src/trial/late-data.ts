@@ -100,15 +100,20 @@ interface Correction {
 function reviseFirstChanged(spec: LifecycleSpec, state: TrialState, corrected: TrialState, step: TrialStep, correction: Correction): TrialState {
   if (!spec.doseEscalation) return corrected;
   const { level, change, asked } = correction;
+  // A decision that stands on the corrected tallies keeps them beside the tallies it was taken on, so
+  // the next correction asks it again from where the data now are: two late changes add up, and
+  // undoing one is measured from it, never from the tallies as first taken.
+  const decisions = [...corrected.decisions];
   for (const index of standingDecisions(state)) {
     const original = state.decisions[index]!;
-    if (!original.tallies || !asked(original, index)) continue;
-    const tallies: LevelTally[] = original.tallies.map((t) => (t.level === level ? { ...t, treated: t.treated + change.treated, dlts: t.dlts + change.dlts } : t));
+    const asTaken = original.correctedTallies ?? original.tallies;
+    if (!asTaken || !asked(original, index)) continue;
+    const tallies: LevelTally[] = asTaken.map((t) => (t.level === level ? { ...t, treated: t.treated + change.treated, dlts: t.dlts + change.dlts } : t));
     const again = designAnswer(spec, tallies, original.fromLevel);
-    if (!again || sameCall(again, original)) continue;
-    return revise(spec, corrected, step, { index, again, tallies, correction });
+    if (again && !sameCall(again, original)) return revise(spec, { ...corrected, decisions }, step, { index, again, tallies, correction });
+    decisions[index] = { ...original, correctedTallies: tallies };
   }
-  return corrected;
+  return { ...corrected, decisions };
 }
 
 /** Indexes of the decisions still standing: a revision replaces the decision it revises and every one taken after that. */

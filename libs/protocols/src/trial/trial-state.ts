@@ -23,6 +23,11 @@ export interface TrialDecision {
   mtd?: number | null;
   /** The tallies the design was given. */
   tallies?: LevelTally[];
+  /**
+   * The tallies as late data have corrected them since, while the decision still stands on them (the
+   * design, asked again, gave the same answer): what the next correction starts from.
+   */
+  correctedTallies?: LevelTally[];
   /** How many evaluations (`PatientEvaluation.n`) those tallies hold. */
   evaluationsCounted?: number;
   /**
