@@ -5,6 +5,152 @@ import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
 /** Grades each term has in the CTCAE v5.0 table ("–" for the others), as the table prints them. */
 const grades = (term: string) => [1, 2, 3, 4, 5].filter((grade) => ctcaeGradeProblem(term, grade) === undefined);
 
+/**
+ * The rows of the CTCAE v5.0 term table (CTCAE_v5.0_2017-11-27.xlsx) the engine lists, as the table
+ * prints them: each system organ class, then each term with its grades 1 to 5, "–" where the table
+ * has no such grade. Read row by row against the published table; the module must say the same.
+ */
+const PRINTED_TABLE = `
+  Blood and lymphatic system disorders
+    Anemia                                            1  2  3  4  5
+    Disseminated intravascular coagulation            –  2  3  4  5
+    Febrile neutropenia                               –  –  3  4  5
+  Cardiac disorders
+    Atrial fibrillation                               1  2  3  4  5
+    Cardiac arrest                                    –  –  –  4  5
+    Heart failure                                     1  2  3  4  5
+    Left ventricular systolic dysfunction             –  –  3  4  5
+    Sinus tachycardia                                 1  2  3  –  –
+  Gastrointestinal disorders
+    Abdominal pain                                    1  2  3  –  –
+    Colitis                                           1  2  3  4  5
+    Constipation                                      1  2  3  4  5
+    Diarrhea                                          1  2  3  4  5
+    Mucositis oral                                    1  2  3  4  5
+    Nausea                                            1  2  3  –  –
+    Vomiting                                          1  2  3  4  5
+  General disorders and administration site conditions
+    Chills                                            1  2  3  –  –
+    Death NOS                                         –  –  –  –  5
+    Edema limbs                                       1  2  3  –  –
+    Fatigue                                           1  2  3  –  –
+    Fever                                             1  2  3  4  5
+    Flu like symptoms                                 1  2  3  –  –
+    Malaise                                           1  2  –  –  –
+    Multi-organ failure                               –  –  3  4  5
+    Pain                                              1  2  3  –  –
+  Hepatobiliary disorders
+    Hepatic failure                                   –  –  3  4  5
+  Immune system disorders
+    Allergic reaction                                 1  2  3  4  5
+    Anaphylaxis                                       –  –  3  4  5
+    Cytokine release syndrome                         1  2  3  4  5
+  Infections and infestations
+    Lung infection                                    –  2  3  4  5
+    Sepsis                                            –  –  –  4  5
+    Upper respiratory infection                       –  2  3  4  5
+  Injury, poisoning and procedural complications
+    Infusion related reaction                         1  2  3  4  5
+  Investigations
+    Activated partial thromboplastin time prolonged   1  2  3  –  –
+    Alanine aminotransferase increased                1  2  3  4  –
+    Alkaline phosphatase increased                    1  2  3  4  –
+    Aspartate aminotransferase increased              1  2  3  4  –
+    Blood bilirubin increased                         1  2  3  4  –
+    Creatinine increased                              1  2  3  4  –
+    Ejection fraction decreased                       –  2  3  4  –
+    Fibrinogen decreased                              1  2  3  4  –
+    GGT increased                                     1  2  3  4  –
+    INR increased                                     1  2  3  –  –
+    Lymphocyte count decreased                        1  2  3  4  –
+    Neutrophil count decreased                        1  2  3  4  –
+    Platelet count decreased                          1  2  3  4  –
+    Weight loss                                       1  2  3  –  –
+    White blood cell decreased                        1  2  3  4  –
+  Metabolism and nutrition disorders
+    Anorexia                                          1  2  3  4  5
+    Hyperglycemia                                     1  2  3  4  5
+    Hypocalcemia                                      1  2  3  4  5
+    Hypokalemia                                       1  2  3  4  5
+    Hypomagnesemia                                    1  2  3  4  5
+    Hyponatremia                                      1  2  3  4  5
+    Hypophosphatemia                                  1  2  3  4  5
+    Tumor lysis syndrome                              –  –  3  4  5
+  Musculoskeletal and connective tissue disorders
+    Arthralgia                                        1  2  3  –  –
+    Back pain                                         1  2  3  –  –
+    Myalgia                                           1  2  3  –  –
+  Nervous system disorders
+    Aphasia                                           1  2  3  –  –
+    Ataxia                                            1  2  3  –  –
+    Cerebral edema                                    –  –  –  4  5
+    Cognitive disturbance                             1  2  3  –  –
+    Depressed level of consciousness                  1  2  3  4  5
+    Dizziness                                         1  2  3  –  –
+    Dysarthria                                        1  2  3  –  –
+    Dysphasia                                         1  2  3  –  –
+    Encephalopathy                                    1  2  3  4  5
+    Headache                                          1  2  3  –  –
+    Memory impairment                                 1  2  3  –  –
+    Peripheral sensory neuropathy                     1  2  3  4  –
+    Seizure                                           1  2  3  4  5
+    Somnolence                                        1  2  3  4  5
+    Syncope                                           –  –  3  –  –
+    Tremor                                            1  2  3  –  –
+  Psychiatric disorders
+    Insomnia                                          1  2  3  –  –
+  Renal and urinary disorders
+    Acute kidney injury                               –  –  3  4  5
+  Respiratory, thoracic and mediastinal disorders
+    Adult respiratory distress syndrome               –  –  3  4  5
+    Cough                                             1  2  3  –  –
+    Dyspnea                                           1  2  3  4  5
+    Hypoxia                                           –  2  3  4  5
+    Pleural effusion                                  1  2  3  4  5
+    Pneumonitis                                       1  2  3  4  5
+    Pulmonary edema                                   1  2  3  4  5
+    Respiratory failure                               –  –  –  4  5
+  Skin and subcutaneous tissue disorders
+    Alopecia                                          1  2  –  –  –
+    Pruritus                                          1  2  3  –  –
+    Rash maculo-papular                               1  2  3  –  –
+  Vascular disorders
+    Hypertension                                      1  2  3  4  5
+    Hypotension                                       1  2  3  4  5
+    Thromboembolic event                              1  2  3  4  5
+`;
+
+function printedTable(): { term: string; soc: string; lowestGrade: number; highestGrade: number }[] {
+  const rows: { term: string; soc: string; lowestGrade: number; highestGrade: number }[] = [];
+  let soc = '';
+  for (const line of PRINTED_TABLE.split('\n').filter((l) => l.trim() !== '')) {
+    if (!line.startsWith('    ')) {
+      soc = line.trim();
+      continue;
+    }
+    const cells = line.trim().split(/\s{2,}/);
+    const grades = cells.slice(1).flatMap((cell) => (cell === '–' ? [] : [Number(cell)]));
+    rows.push({ term: cells[0], soc, lowestGrade: Math.min(...grades), highestGrade: Math.max(...grades) });
+  }
+  return rows;
+}
+
+describe('the CTCAE v5.0 term table', () => {
+  it('holds exactly the printed rows, in the printed order, with their system organ class', () => {
+    expect(CTCAE_V5_TERM_LIST).toEqual(printedTable());
+  });
+
+  it('finds each printed row by its term, and refuses exactly the grades printed "–"', () => {
+    for (const row of printedTable()) {
+      expect(ctcaeTerm(row.term)).toEqual(row);
+      for (const grade of [1, 2, 3, 4, 5]) {
+        const exists = grade >= row.lowestGrade && grade <= row.highestGrade;
+        expect([row.term, grade, ctcaeGradeProblem(row.term, grade) === undefined]).toEqual([row.term, grade, exists]);
+      }
+    }
+  });
+});
+
 describe('CTCAE v5.0 grades per term', () => {
   it.each([
     ['Nausea', [1, 2, 3]],
