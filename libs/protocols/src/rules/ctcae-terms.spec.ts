@@ -198,6 +198,9 @@ describe('CTCAE v5.0 grades per term', () => {
     expect(ctcaeTerm('  nausea ')).toEqual({ term: 'Nausea', soc: 'Gastrointestinal disorders', lowestGrade: 1, highestGrade: 3 });
     expect(ctcaeTerm('ALANINE  aminotransferase   increased')?.term).toBe('Alanine aminotransferase increased');
     expect(ctcaeGradeProblem('NAUSEA', 4)).toMatch(/^Nausea: CTCAE v5.0 has no grade 4 for Nausea/);
+    // the words of a term are kept apart: a term run together is not the term
+    expect(ctcaeTerm('Heartfailure')).toBeUndefined();
+    expect(ctcaeTerm('Hepatic  failure')?.term).toBe('Hepatic failure');
   });
 
   it('grades a term it does not list on the general scale 1–5', () => {

@@ -29,6 +29,15 @@ describe('DLT rule', () => {
     expect(assessDlt(rule, { ...report, onset: '2026-01-29T10:00:01.000Z' }, infusedAt).dlt).toBe(false);
   });
 
+  it('says in one sentence why a toxicity does not count', () => {
+    const reason = (r: typeof report) => assessDlt(rule, r, infusedAt).reason;
+    expect(reason({ ...report, grade: 2 })).toBe('grade 2 is below grade 3');
+    expect(reason({ ...report, related: false })).toBe('not attributed to the product');
+    expect(reason({ ...report, term: ' Infusion related reaction ' })).toBe('Infusion related reaction is excepted by the protocol');
+    expect(reason({ ...report, onset: '2026-01-01T09:00:00.000Z' })).toBe('onset is before the infusion');
+    expect(reason({ ...report, onset: '2026-01-29T10:00:01.000Z' })).toBe('onset is after the 28-day DLT window');
+  });
+
   it('counts unrelated toxicity when the rule does not ask for attribution', () => {
     expect(assessDlt({ ...rule, requiresRelated: false }, { ...report, related: false }, infusedAt).dlt).toBe(true);
   });
@@ -63,6 +72,12 @@ describe('DLT rule with expected events', () => {
       provisional: false,
       reason: 'Fever is expected by the protocol: fever is expected after CAR-T infusion',
     });
+  });
+
+  it("matches the protocol's expected term however the protocol or the site spells its case and spaces", () => {
+    const shouted: DltRule = { ...rule, expectedEvents: [{ term: ' FEVER ', description: 'fever is expected' }] };
+    expect(assessDlt(shouted, { ...report, term: 'fever', grade: 4 }, infusedAt).dlt).toBe(false);
+    expect(assessDlt(shouted, { ...report, term: 'Fever ', grade: 4 }, infusedAt).dlt).toBe(false);
   });
 
   it('counts an expected event above its highest expected grade, resolved or not', () => {
