@@ -32,7 +32,7 @@ describe('CTCAE v5.0 grades', () => {
   });
 
   it.each([0, 6, 2.5, Number.NaN])('refuses grade %p', (grade) => {
-    expect(() => describeCtcaeGrade(grade)).toThrow(RangeError);
+    expect(() => describeCtcaeGrade(grade)).toThrow(new RangeError(`a CTCAE grade is a whole number from 1 to 5, got ${grade}`));
   });
 });
 
@@ -68,6 +68,14 @@ describe('adverse event refusals', () => {
     expect(adverseEventRefusals(hepatitis, undefined)).toEqual([]);
     expect(adverseEventRefusals(crsReport, undefined)).toEqual([]);
     expect(adverseEventRefusals(icansReport, 40)).toEqual([]);
+  });
+
+  it('refuses a grade that is not a whole number from 1 to 5, even for a term whose range it falls in', () => {
+    // the schema refuses these at the door; the rule must not rely on that
+    for (const grade of [2.5, 0, 6, Number.NaN]) {
+      expect(adverseEventRefusals({ ...hepatitis, term: 'Nausea', grade }, undefined)).toEqual([`a CTCAE grade is a whole number from 1 to 5, got ${grade}`]);
+      expect(() => adverseEventGrade({ ...hepatitis, term: 'Nausea', grade })).toThrow(new RangeError(`a CTCAE grade is a whole number from 1 to 5, got ${grade}`));
+    }
   });
 
   it('refuses CRS findings without fever: not CRS by ASTCT criteria', () => {
