@@ -24,6 +24,31 @@ describe('ASTCT CRS grade', () => {
     expect(grade({ oxygen: 'blow-by' })).toBe(2);
   });
 
+  it('grade 2 for blow-by oxygen whatever its flow (only a nasal cannula is graded by flow)', () => {
+    expect(gradeCrs({ ...feverOnly, oxygen: 'blow-by', oxygenLitresPerMinute: 10 })).toMatchObject({
+      grade: 2,
+      hypoxiaGrade: 2,
+      reason: 'fever 38.5 °C with hypoxia needing blow-by oxygen',
+    });
+  });
+
+  it('takes a nasal cannula with no flow recorded as low-flow, and says so without a flow', () => {
+    expect(gradeCrs({ ...feverOnly, oxygen: 'nasal-cannula' })).toMatchObject({
+      grade: 2,
+      reason: 'fever 38.5 °C with hypoxia needing a low-flow nasal cannula',
+    });
+  });
+
+  it('names vasopressin beside the vasopressors, or alone', () => {
+    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 1, vasopressin: true }).reason).toBe(
+      'fever 38.5 °C with hypotension needing one vasopressor and vasopressin',
+    );
+    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressin: true }).reason).toBe('fever 38.5 °C with hypotension needing vasopressin');
+    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 3, vasopressin: true }).reason).toBe(
+      'fever 38.5 °C with hypotension needing 3 vasopressors and vasopressin',
+    );
+  });
+
   it('grade 3: one vasopressor with or without vasopressin, high-flow cannula, facemask, non-rebreather or Venturi', () => {
     expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 1 })).toMatchObject({ grade: 3, hypotensionGrade: 3 });
     expect(grade({ hypotension: true, vasopressors: 1, vasopressin: true })).toBe(3);
