@@ -74,6 +74,23 @@ describe('Lugano 2014 response', () => {
     expect(response({ deauville: 3, uptakeIncreasedFromBaseline: true })).toBe('CR');
   });
 
+  it('says why, for uptake increased or reduced from baseline', () => {
+    expect(luganoResponse({ deauville: 5, uptakeIncreasedFromBaseline: true, newLesion: false })).toEqual({
+      response: 'PD',
+      reason: 'Deauville 5 with uptake increased from baseline',
+    });
+    expect(luganoResponse({ deauville: 4, uptakeReducedFromBaseline: true, newLesion: false })).toEqual({
+      response: 'PR',
+      reason: 'partial metabolic response: Deauville 4 with uptake reduced from baseline',
+    });
+  });
+
+  it('writes an unchanged SPD as 0 %, without a sign', () => {
+    expect(luganoResponse({ spdChangeFromBaselinePct: 0, spdChangeFromNadirPct: 0, newLesion: false }).reason).toBe(
+      'stable disease: SPD 0 % from baseline, SPD 0 % from nadir',
+    );
+  });
+
   it('lets progression win over a metabolic CR', () => {
     expect(response({ deauville: 2, spdChangeFromNadirPct: 60 })).toBe('PD');
   });
@@ -142,6 +159,12 @@ describe('Lugano 2014 response from target lesions', () => {
     expect(luganoResponse({ lesions: [lesion('L1', 2.5, 2.4), lesion('L2', 1.5, 1)], deauville: 2, newLesion: false }, priors).response).toBe('PD');
   });
 
+  it('names every lesion that progressed, one after the other', () => {
+    const both = luganoResponse({ lesions: [lesion('L1', 2.5, 2.4), lesion('L2', 4.5, 3)], newLesion: false }, priors);
+    expect(both.response).toBe('PD');
+    expect(both.reason).toMatch(/^progression: lesion L1 2\.5 × 2\.4 cm from its nadir 2 × 2 cm: [^;]+; lesion L2 4\.5 × 3 cm from its nadir 3 × 2 cm: PPD \+125 %/);
+  });
+
   it('computes the SPD change from the baselines on record: PR from −50 %', () => {
     // Baseline SPD 4 × 3 + 3 × 2 = 18, the nadir so far; now 3 × 2 + 2 × 1.5 = 9 (−50 %).
     const shrinking = { L1: { baseline: { ldiCm: 4, sdiCm: 3 }, nadir: { ldiCm: 4, sdiCm: 3 } }, L2: priors.L2 };
@@ -204,6 +227,11 @@ describe('Lugano input schema', () => {
       'the SPD is summed over up to 6 target lesions (Lugano 2014): give at most 6',
     ]);
     expect(messages({ lesions: Array.from({ length: 6 }, (_, i) => ({ ...l1, id: `L${i}` })) })).toBeUndefined();
+  });
+
+  it('accepts an assessment with one SPD change alone, from baseline or from nadir', () => {
+    expect(luganoInputSchema.safeParse({ spdChangeFromBaselinePct: -60, newLesion: false }).success).toBe(true);
+    expect(luganoInputSchema.safeParse({ spdChangeFromNadirPct: 10, newLesion: false }).success).toBe(true);
   });
 
   it('refuses an assessment with nothing measured', () => {
