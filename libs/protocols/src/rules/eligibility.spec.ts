@@ -49,6 +49,19 @@ describe('number conditions', () => {
     expect(check(below, { labs: {} })).toEqual({ status: 'missing', reason: 'creatinine has not been recorded' });
   });
 
+  it('takes a stored value that is not a finite number as not recorded, never as a comparison', () => {
+    for (const odd of [Number.NaN, Number.POSITIVE_INFINITY, '1.2' as unknown as number]) {
+      expect(check(below, { labs: { creatinineMgDl: odd } })).toEqual({ status: 'missing', reason: 'creatinine has not been recorded' });
+    }
+  });
+
+  it('words the diagnosis and age rules as the protocol definition publishes them', () => {
+    const diagnosis = diagnosisIs(['B-ALL', 'Ph+ B-ALL']);
+    expect(diagnosis.rule).toBe('diagnosis B-ALL or Ph+ B-ALL');
+    expect(diagnosis.find(input({ diagnosis: 'DLBCL' }))).toEqual({ status: 'fails', statement: 'the diagnosis is DLBCL, not B-ALL or Ph+ B-ALL' });
+    expect(ageBetween(3, 75).rule).toBe('age 3–75 years');
+  });
+
   it.each([
     ['numberAtMost', 2, true, 'ECOG 2 is at most 2', numberAtMost],
     ['numberAtMost', 3, false, 'ECOG 3 is above 2', numberAtMost],
