@@ -1,5 +1,5 @@
 import { eligibleCd38Screening } from '#protocols';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 import type { DatabaseKind } from './support/database';
 import { TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
+import { type EntityManager, In, IsNull } from 'typeorm';
 import { NotificationEntity, OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
@@ -26,7 +25,6 @@ export class OutboxRelay {
   private readonly logger = new Logger('Notification');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
