@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError, loadConfig } from '#domain';
+import { ConfigurationError, loadConfig, redisAtStart } from '#domain';
 import { createApp } from './bootstrap';
 
 async function main() {
@@ -8,7 +8,10 @@ async function main() {
   if (!withWorker && config.database.type === 'sqlite') {
     console.warn('Warning: the SQLite file takes writes from one process only; run the API with the worker (npm start) or use PostgreSQL.');
   }
-  const app = await createApp(config, { withWorker });
+  // One process with its worker and no REDIS_URL (npm start on a fresh machine) may run on a private
+  // redis-server; otherwise a Redis that does not answer stops the start with one sentence.
+  const redis = await redisAtStart(config.redisUrl, { privateAllowed: withWorker && !process.env.REDIS_URL });
+  const app = await createApp({ ...config, redisUrl: redis.url }, { withWorker });
   // Every interface, as a plain Node server would (Fastify's own default is the loopback only).
   await app.listen(config.port, '0.0.0.0');
   const where = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';

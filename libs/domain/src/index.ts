@@ -1,5 +1,6 @@
 export * from './config/config';
 export * from './config/redis';
+export * from './config/redis-at-start';
 export * from './errors';
 export * from './engine/actor';
 export * from './engine/clock';

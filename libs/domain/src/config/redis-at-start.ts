@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import Redis from 'ioredis';
+import { ConfigurationError } from './config';
+import { redisOptions } from './redis';
+
+/** How long start-up waits for a Redis to answer PING before it says so. */
+const REACH_TIMEOUT_MS = 1500;
+/** How long a private redis-server gets to start listening. */
+const PRIVATE_START_TIMEOUT_MS = 10_000;
+
+/** The Redis the process runs on: the configured one, or a private one started for this process. */
+export interface RedisAtStart {
+  url: string;
+  /** Set when a private redis-server was started: stops it (also done when the process exits). */
+  stop?: () => void;
+}
+
+/**
+ * Makes sure a Redis answers before the service starts, instead of a stream of ECONNREFUSED stack
+ * traces from every queue. When the configured Redis answers, nothing else happens. When it does
+ * not, and `privateAllowed` (the API and the worker in one process, with `REDIS_URL` left unset), a
+ * private `redis-server` from the PATH is started on a free loopback port for this process's
+ * lifetime: timers live in the database and the reconciler queues them again at every start, so a
+ * Redis that keeps nothing loses nothing. Otherwise start-up stops with one sentence saying what is
+ * missing and how to get it (a ConfigurationError, printed without a stack).
+ */
+export async function redisAtStart(url: string, options: { privateAllowed: boolean }): Promise<RedisAtStart> {
+  const problem = await unreachable(url);
+  if (problem === undefined) return { url };
+  const hint = 'start one (`redis-server`; on Debian or Ubuntu `apt-get install redis-server`) or set REDIS_URL to a Redis this machine can reach';
+  if (!options.privateAllowed) {
+    throw new ConfigurationError(`Cannot reach Redis at ${redactedUrl(url)} (${problem}): ${hint}.`);
+  }
+  if (!hasRedisServer()) {
+    throw new ConfigurationError(`Cannot reach Redis at ${redactedUrl(url)} (${problem}), and no redis-server is installed to start a private one: ${hint}.`);
+  }
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const stop = () => {
+    if (child.exitCode === null && !child.killed) child.kill('SIGTERM');
+  };
+  process.once('exit', stop);
+  const privateUrl = `redis://127.0.0.1:${port}`;
+  await waitUntilReachable(privateUrl, child);
+  console.warn(
+    `No Redis answered at ${redactedUrl(url)} (${problem}); started a private redis-server at ${privateUrl} for this process. ` +
+      'It keeps nothing on disk and stops with the service; timers are kept in the database and queued again at each start.',
+  );
+  return { url: privateUrl, stop };
+}
+
+/** Why a Redis at `url` does not answer PING, or undefined when it does. */
+async function unreachable(url: string): Promise<string | undefined> {
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: REACH_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // The socket's own error (ECONNREFUSED, ENOTFOUND …) says more than the rejection ("Connection is closed.").
+  let socketError: NodeJS.ErrnoException | undefined;
+  client.on('error', (error: NodeJS.ErrnoException) => {
+    socketError ??= error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    const cause = socketError ?? (error as NodeJS.ErrnoException);
+    return cause.code ?? cause.message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReachable(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + PRIVATE_START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new ConfigurationError(`The private redis-server exited at once (code ${child.exitCode}); start Redis yourself or set REDIS_URL.`);
+    if ((await unreachable(url)) === undefined) return;
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new ConfigurationError(`The private redis-server did not answer within ${PRIVATE_START_TIMEOUT_MS / 1000} s; start Redis yourself or set REDIS_URL.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The URL without its password, for a message. */
+function redactedUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString().replace(/\/$/, '');
+}
