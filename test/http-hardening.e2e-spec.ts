@@ -255,6 +255,13 @@ describe('the content security policy', () => {
     }
   });
 
+  it('leads GET / to the console', async () => {
+    const root = await t.http.get('/').redirects(0).ok(() => true);
+    expect(root.status).toBe(302);
+    expect(root.headers.location).toBe('/app/');
+    expect(directive(root.headers['content-security-policy'] as string, 'script-src')).toBe("script-src 'self'");
+  });
+
   it('renders the OpenAPI page under it without a violation, and blocks an inline script there', async () => {
     const launched = await launchBrowser();
     try {
