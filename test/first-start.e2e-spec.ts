@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
@@ -13,6 +13,18 @@ async function deadPort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Why a TCP connection to the URL's port is refused, or undefined when it is accepted. */
+async function refusal(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
   });
 }
 
@@ -53,16 +65,26 @@ describe('a first start without Redis', () => {
       warn.mockRestore();
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const refused = await new Promise<string | undefined>((resolve) => {
-      const socket = connect(Number(new URL(redis.url).port), '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(undefined);
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
-    });
-    expect(refused).toBe('ECONNREFUSED');
+    expect(await refusal(redis.url)).toBe('ECONNREFUSED');
   });
+
+  it('never lets the private redis-server outlive its process, even one killed with SIGKILL', async () => {
+    await buildServices();
+    const port = await deadPort();
+    const script = `require(${JSON.stringify(join(__dirname, '..', 'dist/libs/domain/src/config/redis-at-start.js'))})
+      .redisAtStart('redis://127.0.0.1:${port}', { privateAllowed: true }).then((r) => console.log('URL ' + r.url));`;
+    const child = spawn('node', ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const found = /URL (\S+)/.exec(chunk.toString());
+        if (found) resolve(found[1]);
+      });
+    });
+    expect(await refusal(url)).toBeUndefined(); // it answers while its process lives
+    child.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await refusal(url)).toBe('ECONNREFUSED');
+  }, 180_000);
 
   it('a worker process with no Redis exits with that one sentence, no stack trace', async () => {
     await buildServices();

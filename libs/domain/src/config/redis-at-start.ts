@@ -12,7 +12,7 @@ const PRIVATE_START_TIMEOUT_MS = 10_000;
 /** The Redis the process runs on: the configured one, or a private one started for this process. */
 export interface RedisAtStart {
   url: string;
-  /** Set when a private redis-server was started: stops it (also done when the process exits). */
+  /** Set when a private redis-server was started: stops it (it also stops when this process ends, however it ends). */
   stop?: () => void;
 }
 
@@ -36,13 +36,16 @@ export async function redisAtStart(url: string, options: { privateAllowed: boole
     throw new ConfigurationError(`Cannot reach Redis at ${redactedUrl(url)} (${problem}), and no redis-server is installed to start a private one: ${hint}.`);
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  // A shell holds the server and stops it when its standard input closes: that happens when this
+  // process ends in any way (an exit, a signal, even SIGKILL), so the private server never outlives it.
+  const child = spawn(
+    'sh',
+    ['-c', `redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no & server=$!; read _; kill $server; wait $server`],
+    { stdio: ['pipe', 'ignore', 'ignore'] },
+  );
   const stop = () => {
-    if (child.exitCode === null && !child.killed) child.kill('SIGTERM');
+    child.stdin?.end();
   };
-  process.once('exit', stop);
   const privateUrl = `redis://127.0.0.1:${port}`;
   await waitUntilReachable(privateUrl, child);
   console.warn(
@@ -97,10 +100,10 @@ async function freePort(): Promise<number> {
 async function waitUntilReachable(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + PRIVATE_START_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new ConfigurationError(`The private redis-server exited at once (code ${child.exitCode}); start Redis yourself or set REDIS_URL.`);
+    if (child.exitCode !== null) throw new ConfigurationError(`The private redis-server stopped at once (code ${child.exitCode}); start Redis yourself or set REDIS_URL.`);
     if ((await unreachable(url)) === undefined) return;
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
+      child.stdin?.end();
       throw new ConfigurationError(`The private redis-server did not answer within ${PRIVATE_START_TIMEOUT_MS / 1000} s; start Redis yourself or set REDIS_URL.`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
