@@ -1,20 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { ConfigurationError, redisAtStart } from '#domain';
-import { buildServices } from './support/processes';
-
-/** A loopback port nothing listens on (taken, then released). */
-async function deadPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { buildServices, freePort } from './support/processes';
 
 /** Why a TCP connection to the URL's port is refused, or undefined when it is accepted. */
 async function refusal(url: string): Promise<string | undefined> {
@@ -37,7 +26,7 @@ describe('a first start without Redis', () => {
   });
 
   it('stops with one sentence naming the address and what to do, when it may not start a private one', async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const started = redisAtStart(`redis://:secret@127.0.0.1:${port}`, { privateAllowed: false });
     await expect(started).rejects.toThrow(ConfigurationError);
     await expect(started).rejects.toThrow(
@@ -46,7 +35,7 @@ describe('a first start without Redis', () => {
   });
 
   it('starts a private redis-server for the process when it may, and stops it', async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const redis = await redisAtStart(`redis://127.0.0.1:${port}`, { privateAllowed: true });
     try {
@@ -70,7 +59,7 @@ describe('a first start without Redis', () => {
 
   it('never lets the private redis-server outlive its process, even one killed with SIGKILL', async () => {
     await buildServices();
-    const port = await deadPort();
+    const port = await freePort();
     const script = `require(${JSON.stringify(join(__dirname, '..', 'dist/libs/domain/src/config/redis-at-start.js'))})
       .redisAtStart('redis://127.0.0.1:${port}', { privateAllowed: true }).then((r) => console.log('URL ' + r.url));`;
     const child = spawn('node', ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -88,7 +77,7 @@ describe('a first start without Redis', () => {
 
   it('a worker process with no Redis exits with that one sentence, no stack trace', async () => {
     await buildServices();
-    const port = await deadPort();
+    const port = await freePort();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = execFile(
         'node',
