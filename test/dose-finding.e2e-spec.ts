@@ -6,7 +6,7 @@ import { settleDueTimers } from './support/timers';
 import { Cd38Trial } from './support/cd38-trial';
 
 /**
- * The 3+3 rule of NCT03754764 as its source words it (clinical.md, "Dose escalation"), through the
+ * The 3+3 rule of NCT03754764 as its source words it (docs/clinical.md, section "Dose escalation"), through the
  * API: the trial row's decisions and MTD in GET /trials/:id as the patients' DLT windows close.
  * The cases the 3+3 trial of dose-escalation.e2e-spec.ts does not walk: the lowest level too toxic,
  * and an MTD that must first be expanded to 6 below a level that exceeds it. (No protocol uses

@@ -5,7 +5,7 @@ import { labResultProblems } from './rules/lab-results';
 import { bodySizePairProblem, heightCmSchema, weightKgSchema } from './rules/body-size';
 import { lesionDiameterCm, lesionMeasurementShape, shortestNotAboveLongest } from './rules/lugano-response';
 
-/** Events a person or an integration may post (api.md, "The event vocabulary"). */
+/** Events a person or an integration may post (docs/api.md, section "The event vocabulary"). */
 export const USER_EVENT_TYPES = [
   'SCREENING_DATA_RECORDED',
   'CONSENT_SIGNED',
@@ -120,7 +120,7 @@ export const responseAssessedDataSchema = z
     anc: z.number().min(0).max(1000).optional(),
     platelets: z.number().min(0).max(5000).optional(),
     mrdPct: z.number().min(0).max(100).optional(),
-    // Lugano 2014 findings (B-NHL): api.md's `spdChangePct` is the SPD change from baseline.
+    // Lugano 2014 findings (B-NHL): docs/api.md's `spdChangePct` (section "The event vocabulary") is the SPD change from baseline.
     deauville: z.number().int().min(1).max(5).optional(),
     spdChangePct: z.number().min(-100).max(10_000).optional(),
     spdChangeFromNadirPct: z.number().min(-100).max(10_000).optional(),
@@ -133,7 +133,7 @@ export const responseAssessedDataSchema = z
 
 const empty = z.object({}).strict();
 
-/** Payload schemas every protocol starts from (api.md); a protocol may tighten or extend them. */
+/** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {
   CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
   ELIGIBILITY_CONFIRMED: z.object({ attestations: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),

@@ -26,7 +26,7 @@ const HTTP_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-/** Maps every error to `{ error, message, … }` with the status of design.md. Nothing else writes error bodies. */
+/** Maps every error to `{ error, message, … }` with the status of docs/api.md, section "Errors". Nothing else writes error bodies. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');

@@ -3,7 +3,7 @@ import { type Actor, ForbiddenError, isDirectResponse, type Role } from '#domain
 
 const CLINICAL: Role[] = ['coordinator', 'investigator'];
 
-/** Who may post each event (design.md, "Who may do what"); admins may post any. */
+/** Who may post each event (docs/design.md, section "Who may do what"); admins may post any. */
 export const EVENT_ROLES: Record<UserEventType, Role[]> = {
   SCREENING_DATA_RECORDED: CLINICAL,
   CONSENT_SIGNED: CLINICAL,

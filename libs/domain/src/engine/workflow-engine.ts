@@ -87,7 +87,7 @@ interface Effects {
 }
 
 /**
- * Applies one event to one patient (design.md, "The path of one event"): validate, lock and load,
+ * Applies one event to one patient (docs/design.md, section "The path of one event"): validate, lock and load,
  * compute the pure transition, then in the same transaction save the snapshot under optimistic
  * concurrency, append the hash-chained log entry, and write timer and outbox rows. Jobs are handed
  * to BullMQ only after commit.

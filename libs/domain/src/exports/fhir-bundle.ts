@@ -51,7 +51,7 @@ export interface PatientFhirBundleInput extends PatientExportInput {
 }
 
 /**
- * A patient's record as a FHIR R4 `collection` Bundle (api.md, `GET /patients/:id/fhir`): the
+ * A patient's record as a FHIR R4 `collection` Bundle (docs/api.md, section "Routes", `GET /patients/:id/fhir`): the
  * ResearchStudy, a pseudonymous Patient, the ResearchSubject, one AdverseEvent per adverse event
  * (with a CRS or ICANS grade Observation where the engine graded it from the ASTCT findings), and an
  * Observation per lab result and per response assessment. Entries are named by `urn:uuid:` UUIDs

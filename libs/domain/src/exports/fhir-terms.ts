@@ -43,7 +43,7 @@ export const HL7_SYSTEMS = {
 type SubjectStatus = ResearchSubject['status'];
 
 /**
- * The R4 ResearchSubject.status of each state a site names a patient by (clinical.md,
+ * The R4 ResearchSubject.status of each state a site names a patient by (docs/clinical.md, section
  * "Interoperability"). Manufacturing through the infusion is the intervention; after the single
  * infusion the patient is observed by the study's assessments (`on-study-observation`: the DLT window
  * and the wait for the primary response assessment), then followed up; every final state but

@@ -1,6 +1,6 @@
 import type { Compartment } from './clinical-facts';
 
-/** How a lab code of the event vocabulary (api.md, LAB_RESULT_RECORDED) is named in the exports. */
+/** How a lab code of the event vocabulary (docs/api.md, section "The event vocabulary", LAB_RESULT_RECORDED) is named in the exports. */
 export interface LabTestName {
   /** The name a reader sees (FHIR `code.text` and display). */
   name: string;

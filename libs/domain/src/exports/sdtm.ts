@@ -4,7 +4,7 @@ import type { ExportTable } from './csv';
 import type { PatientExportInput } from './export-input';
 import { COMPARTMENTS, labTestName } from './lab-tests';
 
-/** The SDTM domains of the export (api.md, `GET /trials/:protocolId/export?format=sdtm`). */
+/** The SDTM domains of the export (docs/api.md, section "Routes", `GET /trials/:protocolId/export?format=sdtm`). */
 export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB';
 
 export interface SdtmProtocol {
@@ -39,7 +39,7 @@ export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
 };
 
 /**
- * The trial's patients as SDTM-style tables (clinical.md, "Interoperability"): one DM row per
+ * The trial's patients as SDTM-style tables (docs/clinical.md, section "Interoperability"): one DM row per
  * registered patient, EX for the lymphodepletion agents and the CAR-T infusion, AE with the
  * CTCAE/ASTCT grade, SUPPAE for the DLT call and the grading scale (non-standard qualifiers), RS for
  * each overall response and LB for each lab result. Dates are ISO 8601 in UTC.

@@ -3,7 +3,7 @@ import type { DataIssue, PatientDemographics, Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../engine/machine-boundary';
 
-/** The patient as the API shows it (api.md, `GET /patients/:id`). */
+/** The patient as the API shows it (docs/api.md, section "Routes", `GET /patients/:id`). */
 export function toPatientView(
   patient: PatientEntity,
   protocol: Protocol,

@@ -52,7 +52,7 @@ export const timerIds = {
 };
 
 /**
- * The common CAR-T lifecycle (design.md, "Protocols"), built from a protocol's declarative spec:
+ * The common CAR-T lifecycle (docs/design.md, section "Protocols"), built from a protocol's declarative spec:
  * screening → eligibility → enrollment → leukapheresis / manufacturing → lymphodepletion →
  * infusion (Day 0) → DLT window → response assessment → follow-up → off study, with the exits
  * for screen failure, manufacturing failure, withdrawal, death and loss to follow-up, and safety

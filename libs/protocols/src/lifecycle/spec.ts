@@ -39,7 +39,7 @@ export interface CohortSpec extends CohortOverrides {
   diagnoses: string[];
 }
 
-/** How the trial moves between dose levels toward the MTD (clinical.md, "Dose escalation"): 3+3 or BOIN. */
+/** How the trial moves between dose levels toward the MTD (docs/clinical.md, section "Dose escalation"): 3+3 or BOIN. */
 export type DoseEscalationSpec = ThreePlusThreeEscalation | BoinEscalation;
 
 interface EscalationCommon {

@@ -69,7 +69,7 @@ export const nct03754764V1: LifecycleSpec = {
   followUpDays: 176,
   assumptions: [
     ...cd38EligibilityAssumptions,
-    'Seed 000 calls the study phase 1/2 and seed 001 lists Phase 1; the trial is taken as Phase 1/Phase 2 as clinical.md has it.',
+    'Seed 000 calls the study phase 1/2 and seed 001 lists Phase 1; the trial is taken as Phase 1/Phase 2 as docs/clinical.md, section "The four trials", has it.',
     'The record gives the total dose range 1–5 ×10⁶ cells/kg for an MTD study; three dose levels inside it are assumed: 1 ×10⁶/kg (accepting 1.0–1.2), 2.5 ×10⁶/kg (2.0–3.0) and 5 ×10⁶/kg (4.0–5.0). No level accepts a dose outside 1–5 ×10⁶/kg.',
     'The record names the MTD as an objective but not the design; a 3+3 design in cohorts of 3 is assumed, with infusions staggered by at least 7 days, and patients enrolled after the MTD is found are treated at the MTD (expansion).',
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Bone-marrow and blood findings of an ALL response assessment (clinical.md, "Response"). */
+/** Bone-marrow and blood findings of an ALL response assessment (docs/clinical.md, section "Response"). */
 export const allResponseInputsSchema = z
   .object({
     marrowBlastsPct: z.number().min(0).max(100),

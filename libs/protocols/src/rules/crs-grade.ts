@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Cytokine release syndrome by the ASTCT consensus (Lee et al., Biol Blood Marrow Transplant 2019;
- * clinical.md, "Toxicity grading").
+ * docs/clinical.md, section "Toxicity grading").
  */
 
 /** Oxygen support, from none to the most: the hypoxia domain of the ASTCT CRS grade. */

@@ -4,7 +4,7 @@ import { crsInputSchema, gradeCrs } from './crs-grade';
 import { CAPD_UP_TO_AGE_YEARS, gradeIcans, icansInputSchema } from './icans-grade';
 import { ctcaeGradeProblem } from './ctcae-terms';
 
-/** CTCAE v5.0 grades with their general descriptions (clinical.md, "Toxicity grading"). */
+/** CTCAE v5.0 grades with their general descriptions (docs/clinical.md, section "Toxicity grading"). */
 export const CTCAE_GRADES = {
   1: 'Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; intervention not indicated',
   2: 'Moderate; minimal, local or noninvasive intervention indicated; limiting age-appropriate instrumental ADL',

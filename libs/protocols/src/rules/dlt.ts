@@ -28,7 +28,7 @@ export interface ExpectedEvent {
 
 export type ExpectedResolution = 'resolved' | 'grade-1-or-less';
 
-/** The DLT definition of a protocol (clinical.md, "DLT is per protocol"). */
+/** The DLT definition of a protocol (docs/clinical.md, section "Toxicity grading", "DLT is per protocol"). */
 export interface DltRule {
   /** Days from infusion during which a toxicity can be dose-limiting. */
   windowDays: number;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Immune effector cell-associated neurotoxicity syndrome by the ASTCT consensus (Lee et al., Biol
- * Blood Marrow Transplant 2019; clinical.md, "Toxicity grading"). The grade is the worst of five
+ * Blood Marrow Transplant 2019; docs/clinical.md, section "Toxicity grading"). The grade is the worst of five
  * domains; ICE for patients over 12, CAPD for children aged 12 or under.
  */
 

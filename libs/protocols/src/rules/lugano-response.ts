@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Lymphoma response by the Lugano classification (Cheson et al., J Clin Oncol 2014;32:3059–3068,
- * Table 3; clinical.md, "Response"): PET-CT Deauville score where there is one, CT measurements of
+ * Table 3; docs/clinical.md, section "Response"): PET-CT Deauville score where there is one, CT measurements of
  * up to 6 target lesions otherwise, and progression judged on each lesion from its own nadir. CT-only
  * CR (all nodes ≤1.5 cm) is not modelled: a site records that response directly.
  */

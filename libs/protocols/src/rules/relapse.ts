@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MRD_NEGATIVE_BELOW_PCT } from './all-response';
 
 /**
- * Relapse of ALL after a remission (clinical.md, "Response"). `progression` is the lymphoma
+ * Relapse of ALL after a remission (docs/clinical.md, section "Response"). `progression` is the lymphoma
  * (Lugano) kind; an ALL assessment never gives it.
  */
 export const relapseKindSchema = z.enum(['morphologic', 'mrd', 'extramedullary', 'progression']);

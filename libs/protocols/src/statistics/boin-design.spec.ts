@@ -13,7 +13,7 @@ import type { LevelTally } from './dose-escalation';
 const t = (level: number, treated: number, dlts: number): LevelTally => ({ level, treated, dlts });
 
 describe('BOIN boundaries (Liu & Yuan 2015, get.boundary)', () => {
-  // φ1 = 0.6φ and φ2 = 1.4φ; the closed forms rounded to 3 decimals (clinical.md: φ = 0.30 → 0.236, 0.359).
+  // φ1 = 0.6φ and φ2 = 1.4φ; the closed forms rounded to 3 decimals (docs/clinical.md, section "Dose escalation": φ = 0.30 → 0.236, 0.359).
   it.each([
     [0.15, 0.118, 0.179],
     [0.2, 0.157, 0.238],

@@ -13,7 +13,7 @@ import { boinBoundaries, boinDecisionCounts, boinElimination, checkedBoinDesign,
  * The Bayesian optimal interval design (Liu & Yuan 2015), as the BOIN R package runs it
  * (`get.boundary`, `get.oc`, `select.mtd`): compare the DLT count at the current level with the
  * boundaries of `get.boundary`, eliminate levels that are too toxic, and at the end choose the MTD
- * from isotonic estimates of the DLT rates of the levels patients received (clinical.md, "Dose
+ * from isotonic estimates of the DLT rates of the levels patients received (docs/clinical.md, section "Dose
  * escalation"). Checked case by case against the package's outputs (fixtures/boin-package.json).
  */
 

@@ -1,6 +1,6 @@
 /**
  * What a dose-escalation rule (3+3, BOIN) reads and what it answers, shared by both
- * (clinical.md, "Dose escalation"). Tallies count evaluable patients only: a patient joins
+ * (docs/clinical.md, section "Dose escalation"). Tallies count evaluable patients only: a patient joins
  * `treated` once their DLT window has closed, or earlier with a DLT.
  */
 

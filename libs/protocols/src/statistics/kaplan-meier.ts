@@ -1,5 +1,5 @@
 /**
- * Kaplan–Meier estimate of a time-to-event endpoint (OS, PFS, EFS, DOR; clinical.md, "Endpoints"),
+ * Kaplan–Meier estimate of a time-to-event endpoint (OS, PFS, EFS, DOR; docs/clinical.md, section "Endpoints"),
  * with Greenwood's variance and the log-log confidence interval, as R's
  * `survfit(Surv(time, event) ~ 1, conf.type = 'log-log')` computes them.
  *

@@ -1,6 +1,6 @@
 /**
  * CAR-T expansion and persistence in one compartment (peripheral blood, bone marrow or lymph
- * node), from qPCR copies/µg genomic DNA or CAR-T % by flow (clinical.md, "CAR-T kinetics").
+ * node), from qPCR copies/µg genomic DNA or CAR-T % by flow (docs/clinical.md, section "CAR-T kinetics").
  */
 
 /** One measurement: study day counted from the infusion (day 0), and its value. */
@@ -22,7 +22,7 @@ export interface CarTKinetics {
 
 /**
  * Cmax, Tmax and AUC0–window (28 days unless given) by the linear trapezoid rule over the samples
- * taken on days 0 to `windowDays`, both included (clinical.md, "CAR-T kinetics", gives the trapezoid
+ * taken on days 0 to `windowDays`, both included (docs/clinical.md, section "CAR-T kinetics", gives the trapezoid
  * rule; it says nothing of the window's ends, so the two rules below are this function's own):
  * - the area starts at day 0: without a day-0 sample it is anchored at (day 0, 0), as no CAR-T
  *   copies can be found before the infusion;

@@ -176,7 +176,7 @@ describe('3+3 decision table', () => {
   });
 });
 
-describe('3+3 against its source, every count (clinical.md; Storer 1989, Le Tourneau et al. 2009)', () => {
+describe('3+3 against its source, every count (docs/clinical.md, section "Dose escalation"; Storer 1989, Le Tourneau et al. 2009)', () => {
   // "0/3 DLT: escalate. 1/3: three more at the same level. ≤1/6: escalate. ≥2 at a level: that level
   // exceeds the MTD; the MTD is the next lower level, and it needs 6 treated patients with ≤1 DLT."
   // [patients evaluable at level 2, DLTs, the decision with level 1 at 3/3 treated, 0 DLT; with level 1 at 6, 1 DLT]

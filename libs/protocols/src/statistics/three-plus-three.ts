@@ -13,7 +13,7 @@ const EXPANDED_SIZE = 6;
 const TOO_TOXIC = 2;
 
 /**
- * The classic 3+3 rule (clinical.md, "Dose escalation"; Storer, Biometrics 1989; Le Tourneau, Lee &
+ * The classic 3+3 rule (docs/clinical.md, section "Dose escalation"; Storer, Biometrics 1989; Le Tourneau, Lee &
  * Siu, J Natl Cancer Inst 2009, "Dose escalation methods in phase I cancer clinical trials"), called after each cohort's DLT windows
  * have closed, with the tallies of every level so far, the level the last cohort was given and the
  * protocol's levels, lowest first.

@@ -4,11 +4,11 @@ import { bestResponse, daysBetween, patientFacts, type PatientFacts, type Patien
 import { type DataIssue, messageOf, unreadableEntry } from './data-issues';
 
 const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
-/** An ALL remission (clinical.md, "Response"): the responses an MRD-negative response must be. */
+/** An ALL remission (docs/clinical.md, section "Response"): the responses an MRD-negative response must be. */
 const ALL_REMISSION = ['CR', 'CRi'];
 
 /**
- * The responses the trial's ORR counts (clinical.md, "Endpoints"): CR + PR by Lugano 2014; in ALL,
+ * The responses the trial's ORR counts (docs/clinical.md, section "Endpoints"): CR + PR by Lugano 2014; in ALL,
  * CR + CRi (the CD20/CD22 record: "ORR = CR + CRi"), with PR added only where the protocol records a
  * PR in ALL as its own response (`extraResponses`, NCT03754764: "complete remission and partial remission").
  */
@@ -151,7 +151,7 @@ export function outcomesOf(
     survival: {
       unit: 'days from infusion',
       os: survival(infused.map((p) => timeToEvent(p, p.deathAt))),
-      // PFS: progression, clinical relapse or death; EFS adds a molecular (MRD) relapse (clinical.md, "Endpoints")
+      // PFS: progression, clinical relapse or death; EFS adds a molecular (MRD) relapse (docs/clinical.md, section "Endpoints")
       pfs: survival(infused.map((p) => timeToEvent(p, firstOf(p.progressionAt, p.deathAt)))),
       efs: survival(infused.map((p) => timeToEvent(p, firstOf(p.relapseAt, p.progressionAt, p.deathAt)))),
       dor: survival(

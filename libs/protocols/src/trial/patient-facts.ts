@@ -47,7 +47,7 @@ export interface PatientFacts {
 
 const RANK: Record<string, number> = { CR: 5, CRi: 4, PR: 3, SD: 2, NR: 1, PD: 0 };
 
-/** A molecular (MRD) relapse is an EFS event but not progression (clinical.md, "Response" and "Endpoints"). */
+/** A molecular (MRD) relapse is an EFS event but not progression (docs/clinical.md, sections "Response" and "Endpoints"). */
 const MOLECULAR_RELAPSE: RelapseKind = 'mrd';
 
 export const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY_MS;

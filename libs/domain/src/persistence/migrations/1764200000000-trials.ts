@@ -1,6 +1,6 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 
-/** The trial level: one row per protocol version (design.md, "The trial level"). */
+/** The trial level: one row per protocol version (docs/design.md, section "The trial level"). */
 export class Trials1764200000000 implements MigrationInterface {
   name = 'Trials1764200000000';
 
