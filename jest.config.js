@@ -21,6 +21,8 @@ const common = {
   moduleNameMapper: {
     '^#protocols$': '<rootDir>/libs/protocols/src/index.ts',
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^#testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^#testing/(.*)$': '<rootDir>/libs/testing/src/$1',
   },
   testEnvironment: 'node',
 };
