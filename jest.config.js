@@ -21,13 +21,15 @@ const common = {
   moduleNameMapper: {
     '^#protocols$': '<rootDir>/libs/protocols/src/index.ts',
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^#testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^#testing/(.*)$': '<rootDir>/libs/testing/src/$1',
   },
   testEnvironment: 'node',
 };
 module.exports = {
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,simulator}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,simulator,scripts}/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
   ],
 };

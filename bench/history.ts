@@ -1,4 +1,4 @@
-import { call, labResultEvent } from '../test/support/process-site';
+import { call, labResultEvent } from '#testing';
 import { Latency } from './report';
 
 export interface HistoryResult {

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { labResultEvent } from '../test/support/process-site';
-import type { ServiceStack } from '../test/support/processes';
+import { labResultEvent, type ServiceStack } from '#testing';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,4 @@
-import { sleep } from '../test/support/polling';
-import type { ServiceStack } from '../test/support/processes';
+import { sleep, type ServiceStack } from '#testing';
 import type { Phase } from './progress';
 import { clonePatients } from './seed';
 

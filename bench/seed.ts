@@ -1,4 +1,4 @@
-import type { ServiceStack } from '../test/support/processes';
+import type { ServiceStack } from '#testing';
 
 /**
  * Patients in bulk. One template patient is walked through the real API (registration, screening,

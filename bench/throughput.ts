@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { labResultEvent } from '../test/support/process-site';
+import { labResultEvent } from '#testing';
 import { Latency } from './report';
 
 export interface LoadResult {

@@ -1,4 +1,4 @@
-import { call } from '../test/support/http';
+import { call } from '#testing';
 
 /**
  * The simulator's HTTP client. Every answer is counted: events written, refusals the simulator

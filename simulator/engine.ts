@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { type AppConfig, loadConfig } from '#domain';
 import { createApp } from '../apps/api/src/bootstrap';
-import { deleteKeysUnder } from '../test/support/redis-keys';
+import { deleteKeysUnder } from '#testing';
 
 export interface EngineOptions {
   /** The instant the scaled clock starts from (ms since the epoch). */

@@ -1,5 +1,5 @@
 import { DAY_MS, type DoseLevel } from '#protocols';
-import { signOff } from '../test/support/signing';
+import { signOff } from '#testing';
 import { type ApiAnswer, type ExpectedRefusal, isOk } from './api';
 import { iso } from './clock';
 import { cellDoseWithin } from './clinical/dose';

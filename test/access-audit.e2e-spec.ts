@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildServices, stopAllStacks, withStack } from './support/processes';
-import { eventually } from './support/polling';
+import { buildServices, stopAllStacks, withStack, eventually } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 

@@ -1,4 +1,4 @@
-import { eligibleCd19Screening } from '#protocols';
+import { eligibleCd19Screening } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 

@@ -1,4 +1,4 @@
-import { SIGNING_PASSWORD } from './support/signing';
+import { SIGNING_PASSWORD } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 
@@ -289,12 +289,12 @@ describe('electronic signatures', () => {
 
   async function screened() {
     const id = await site.register();
-    const { screening } = (await import('#protocols')).eligibleCd19Screening();
+    const { screening } = (await import('#testing')).eligibleCd19Screening();
     await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     return id;
   }
-  const attestations = () => (import('#protocols')).then((p) => p.eligibleCd19Screening().attestations);
+  const attestations = () => (import('#testing')).then((p) => p.eligibleCd19Screening().attestations);
   const log = async (id: string) => (await site.get(`/patients/${id}/events`)).body as Array<Record<string, any>>;
 
   it('refuses an eligibility sign-off without a signature, or with a wrong password, writing nothing', async () => {

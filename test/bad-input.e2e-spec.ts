@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import stableStringify from 'fast-json-stable-stringify';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
+import { SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
+import { eligibleCd19Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD, signOff } from '#testing';
 import { type Actor, ForbiddenError, requiresSignature, type Role } from '#domain';
 import { assertMayPost } from '../apps/api/src/http/event-permissions';
-import { SIGNING_PASSWORD, signOff } from './support/signing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { assertPatientConsistent, fingerprint, loggedType, patientRow } from './support/invariants';

@@ -1,7 +1,7 @@
 import { Progress } from '../bench/progress';
 import { markdownTable } from '../bench/report';
 import { runBench, SMOKE } from '../bench/run';
-import { buildServices, stopAllStacks } from './support/processes';
+import { buildServices, stopAllStacks } from '#testing';
 
 /**
  * The benchmark's smoke version (`npm run bench -- --smoke`): every part of `npm run bench` at a

@@ -1,6 +1,5 @@
-import { eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#protocols';
+import { eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening, type DatabaseKind } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
-import type { DatabaseKind } from './support/database';
 import { TrialSite } from './support/trial-site';
 
 const DAY = 86_400_000;

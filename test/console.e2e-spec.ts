@@ -5,14 +5,13 @@ import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { OutboxEntity } from '#domain';
-import { eligibleCd38Screening, eligibleCd20Cd22Screening } from '#protocols';
+import { eligibleCd38Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD } from '#testing';
 import { checkSchema } from '../web/src/forms/json-schema';
 import { formatDay, formatLevel, formatRange, formatStudyDay, humanizeEvent, humanizeState, scientific, studyDay } from '../web/src/lib/format';
 import { explainError, readableIssue } from '../web/src/lib/refusal';
 import { launchBrowser, type LaunchedBrowser } from './support/browser';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { settleDueTimers } from './support/timers';
-import { SIGNING_PASSWORD } from './support/signing';
 import { TrialSite } from './support/trial-site';
 
 const DAY = 86_400_000;

@@ -1,4 +1,4 @@
-import { eligibleCd38Screening } from '#protocols';
+import { eligibleCd38Screening } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';

@@ -1,6 +1,5 @@
-import { eligibleCd38Screening } from '#protocols';
+import { eligibleCd38Screening, type DatabaseKind } from '#testing';
 import { startTestApp } from './support/test-app';
-import type { DatabaseKind } from './support/database';
 import { TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
 import { Cd38Trial } from './support/cd38-trial';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Metrics, TIMER_QUEUE, TimerEntity } from '#domain';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
-import type { DatabaseKind } from './support/database';
+import type { DatabaseKind } from '#testing';
 
 const KINDS: DatabaseKind[] = ['postgres', 'sqlite'];
 
@@ -156,7 +156,7 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
 
   it('answers lymphodepletion with the BSA and the daily Flu/Cy doses', async () => {
     const id = await site.register();
-    const { screening, attestations } = (await import('#protocols')).eligibleCd19Screening();
+    const { screening, attestations } = (await import('#testing')).eligibleCd19Screening();
     await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);

@@ -1,13 +1,4 @@
-import {
-  buildServices,
-  clockControl,
-  type ServiceProcess,
-  ServiceStack,
-  stopAllStacks,
-  withStack,
-} from './support/processes';
-import { eventually, sleep } from './support/polling';
-import { call, Site } from './support/process-site';
+import { buildServices, clockControl, type ServiceProcess, ServiceStack, stopAllStacks, withStack, eventually, sleep, call, Site } from '#testing';
 
 /**
  * Faults injected for real into the real services: the API and the worker run as separate OS

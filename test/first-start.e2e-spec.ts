@@ -2,8 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { ConfigurationError, redisAtStart } from '#domain';
-import { buildServices, freePort } from './support/processes';
+import { ConfigurationError, freePort, redisAtStart } from '#domain';
+import { buildServices } from '#testing';
 
 /** Why a TCP connection to the URL's port is refused, or undefined when it is accepted. */
 async function refusal(url: string): Promise<string | undefined> {

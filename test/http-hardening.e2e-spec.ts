@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { WebhookEntity } from '#domain';
 import { launchBrowser } from './support/browser';
-import { buildServices, stopAllStacks, withStack } from './support/processes';
-import { eventually, sleep } from './support/polling';
+import { buildServices, stopAllStacks, withStack, eventually, sleep } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
-import { SIGNING_PASSWORD } from './support/signing';
+import { SIGNING_PASSWORD } from '#testing';
 import { dose3plus3, TRIAL, type Treated } from './support/three-plus-three';
 
 const signature = (meaning: string, password = SIGNING_PASSWORD) => ({ signature: { password, meaning } });

@@ -3,7 +3,7 @@ import { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '#d
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
-import { SIGNING_PASSWORD } from './support/signing';
+import { SIGNING_PASSWORD } from '#testing';
 import { DAY, dose3plus3, TRIAL, type Treated } from './support/three-plus-three';
 
 const iso = (ms: number) => new Date(ms).toISOString();

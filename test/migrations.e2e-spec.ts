@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, loadConfig } from '#domain';
-import { createTestDatabase, type DatabaseKind } from './support/database';
+import { createTestDatabase, type DatabaseKind } from '#testing';
 
 const TABLES = ['access_audit', 'idempotency_keys', 'notifications', 'outbox', 'patient_events', 'patients', 'timers', 'trials', 'users', 'webhook_deliveries', 'webhooks'];
 

@@ -5,7 +5,7 @@ import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
-import type { DatabaseKind } from './support/database';
+import type { DatabaseKind } from '#testing';
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);

@@ -1,4 +1,4 @@
-import { eligibleCd20Cd22Screening } from '#protocols';
+import { eligibleCd20Cd22Screening } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 

@@ -1,9 +1,8 @@
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening } from '#protocols';
+import { eligibleCd19Screening, type DatabaseKind } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { fingerprint } from './support/invariants';
-import type { DatabaseKind } from './support/database';
 
 /**
  * Implausible clinical data through the HTTP API: each is refused with a 400 (out of a fixed,

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { eligibleCd19Screening } from '#protocols';
+import { eligibleCd19Screening, sleep } from '#testing';
 import { createApp } from '../apps/api/src/bootstrap';
-import { sleep } from './support/polling';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 

@@ -1,8 +1,7 @@
 import IORedis from 'ioredis';
 import type { Io } from '../simulator/progress';
 import { runSimulation, type SimulationResult } from '../simulator/simulation';
-import { createTestDatabase } from './support/database';
-import { keysUnder } from './support/redis-keys';
+import { createTestDatabase, keysUnder } from '#testing';
 
 const FINAL_STATES = ['completed', 'died', 'withdrawn', 'lostToFollowUp', 'screenFailed', 'manufacturingFailed'];
 

@@ -1,11 +1,10 @@
 import { unzipSync, strFromU8 } from 'fflate';
 import { DataSource } from 'typeorm';
 import { OutboxEntity } from '#domain';
-import { eligibleCd19Screening, eligibleCd38Screening } from '#protocols';
+import { eligibleCd19Screening, eligibleCd38Screening, SIGNING_PASSWORD } from '#testing';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
-import { SIGNING_PASSWORD } from './support/signing';
 
 const DAY = 86_400_000;
 const TRIAL = 'NCT03754764';

@@ -82,7 +82,7 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
     });
 
     it("refuses them in a signature's meaning, before the signing password is even checked", async () => {
-      const { eligibleCd19Screening } = await import('#protocols');
+      const { eligibleCd19Screening } = await import('#testing');
       const { attestations } = eligibleCd19Screening();
       const body = { type: 'ELIGIBILITY_CONFIRMED', data: { attestations }, signature: { password: 'wrong password!', meaning: 'I confirm\udc00' } };
       await refusedAndNothingWritten(() => site.post(patient, body, site.investigator), 'signature.meaning', SURROGATE);

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#protocols';
+import { eligibleCd19Screening, eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#testing';
 import { TimerEntity } from '#domain';
 import { startTestApp, type TestApp } from './support/test-app';
 import { type EligibleScreening, TrialSite } from './support/trial-site';

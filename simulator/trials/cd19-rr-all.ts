@@ -1,4 +1,5 @@
-import { eligibleCd19Screening, type ScreeningData } from '#protocols';
+import { type ScreeningData } from '#protocols';
+import { eligibleCd19Screening } from '#testing';
 import { normalLabs, performanceStatus, shortSurvival, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 

@@ -1,4 +1,4 @@
-import { eligibleCd20Cd22Screening } from '#protocols';
+import { eligibleCd20Cd22Screening } from '#testing';
 import { performanceStatus, withoutAttestation, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 

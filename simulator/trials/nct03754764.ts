@@ -1,4 +1,4 @@
-import { eligibleCd38Screening } from '#protocols';
+import { eligibleCd38Screening } from '#testing';
 import { birthDateFor } from '../clinical/demographics';
 import { normalLabs, performanceStatus, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';

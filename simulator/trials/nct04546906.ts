@@ -1,4 +1,5 @@
-import { eligibleCd22Screening, type ScreeningData } from '#protocols';
+import { type ScreeningData } from '#protocols';
+import { eligibleCd22Screening } from '#testing';
 import { performanceStatus, shortSurvival, type ScreeningProfile } from '../clinical/screening';
 import type { TrialProfile } from './profile';
 

@@ -7,11 +7,10 @@ import request from 'supertest';
 import IORedis from 'ioredis';
 import { loadConfig, Reconciler, type AppConfig } from '#domain';
 import { createApp } from '../../apps/api/src/bootstrap';
-import { createTestDatabase, type DatabaseKind } from './database';
-import { deleteKeysUnder } from './redis-keys';
+import { createTestDatabase, type DatabaseKind, deleteKeysUnder } from '#testing';
 import { TestClock } from './test-clock';
 
-export { eventually } from './polling';
+export { eventually } from '#testing';
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -1,4 +1,4 @@
-import { eligibleCd38Screening } from '#protocols';
+import { eligibleCd38Screening } from '#testing';
 import type { TestApp } from './test-app';
 import type { TrialSite } from './trial-site';
 import { settleDueTimers } from './timers';

@@ -1,5 +1,4 @@
-import { eligibleCd19Screening } from '#protocols';
-import { SIGNING_PASSWORD, signOff } from './signing';
+import { eligibleCd19Screening, SIGNING_PASSWORD, signOff } from '#testing';
 import type { TestApp } from './test-app';
 
 /** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */

@@ -1,6 +1,7 @@
 export * from './config/config';
 export * from './config/redis';
 export * from './config/redis-at-start';
+export * from './config/free-port';
 export * from './errors';
 export * from './engine/actor';
 export * from './engine/clock';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { ConfigurationError } from './config';
+import { freePort } from './free-port';
 import { redisOptions } from './redis';
 
 /** How long start-up waits for a Redis to answer PING before it says so. */
@@ -84,17 +84,6 @@ async function unreachable(url: string): Promise<string | undefined> {
 
 function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilReachable(url: string, child: ChildProcess): Promise<void> {

@@ -1,6 +1,6 @@
 import { findProtocol } from '../registry';
 import { evaluateEligibility } from '../rules/eligibility';
-import { eligibleCd19Input } from './eligibility.factory';
+import { eligibleCd19Input } from '#testing/eligibility';
 
 describe('CD19 R/R ALL amendment 1', () => {
   const v1 = findProtocol('cd19-rr-all', 1)!;

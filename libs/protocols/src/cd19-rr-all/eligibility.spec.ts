@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describeCriteria, evaluateEligibility } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
 import { cd19AttestationIds, cd19Eligibility } from './eligibility';
-import { eligibleCd19Input } from './eligibility.factory';
+import { eligibleCd19Input } from '#testing/eligibility';
 
 const evaluate = (screening: ScreeningData, more: Parameters<typeof eligibleCd19Input>[0] = {}) =>
   evaluateEligibility(cd19Eligibility, eligibleCd19Input({ ...more, screening }));

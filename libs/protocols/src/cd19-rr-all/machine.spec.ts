@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { cd19RrAll } from './protocol';
-import { cd19StepsToInfusion } from './eligibility.factory';
+import { cd19StepsToInfusion } from '#testing/eligibility';
 import type { ClinicalEvent, ClinicalEventType } from '../events';
 import type { PatientContext } from '../lifecycle/context';
 import { addDays } from '../lifecycle/clinical-time';

@@ -7,7 +7,7 @@ import {
   cd20Cd22Eligibility,
   cd20Cd22EligibilityAssumptions,
 } from './eligibility';
-import { eligibleCd20Cd22Input } from './eligibility.factory';
+import { eligibleCd20Cd22Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd20Cd22Input>[1]>;
 

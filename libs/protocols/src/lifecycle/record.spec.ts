@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { cd19RrAll } from '../cd19-rr-all/protocol';
-import { cd19StepsToInfusion } from '../cd19-rr-all/eligibility.factory';
+import { cd19StepsToInfusion } from '#testing/eligibility';
 import type { ClinicalEvent, ClinicalEventType } from '../events';
 import type { PatientContext } from './context';
 import { addDays } from './clinical-time';

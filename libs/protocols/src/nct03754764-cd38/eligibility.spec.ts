@@ -3,7 +3,7 @@ import { describeCriteria, evaluateEligibility } from '../rules/eligibility';
 import type { EligibilityInput } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
 import { cd38AttestationIds, cd38Eligibility, cd38EligibilityAssumptions } from './eligibility';
-import { eligibleCd38Input } from './eligibility.factory';
+import { eligibleCd38Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd38Input>[0]>;
 

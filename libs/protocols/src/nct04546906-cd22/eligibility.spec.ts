@@ -3,7 +3,7 @@ import { describeCriteria, evaluateEligibility } from '../rules/eligibility';
 import type { EligibilityInput } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
 import { cd22AttestationIds, cd22Eligibility, cd22EligibilityAssumptions } from './eligibility';
-import { eligibleCd22Input } from './eligibility.factory';
+import { eligibleCd22Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd22Input>[0]>;
 

@@ -1,7 +1,4 @@
-import { mergeScreeningData } from '../rules/screening-data';
-import type { ScreeningData } from '../rules/screening-data';
-import type { EligibilityInput } from '../rules/eligibility';
-import { cd38AttestationIds } from './eligibility';
+import { mergeScreeningData, nct03754764V1, type EligibilityInput, type ScreeningData } from '#protocols';
 
 export interface Cd38ScreeningOverrides {
   /** Merged into the eligible record key by key (`{ gvhd: { chronic: 'extensive' } }` keeps the acute grade). */
@@ -50,7 +47,7 @@ export function eligibleCd38Screening(overrides: Cd38ScreeningOverrides = {}): {
   };
   return {
     screening: mergeScreeningData(screening, overrides.screening ?? {}),
-    attestations: overrides.attestations ?? Object.keys(cd38AttestationIds),
+    attestations: overrides.attestations ?? Object.keys(nct03754764V1.attestations),
   };
 }
 

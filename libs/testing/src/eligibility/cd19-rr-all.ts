@@ -1,8 +1,4 @@
-import type { ClinicalEventType } from '../events';
-import { mergeScreeningData } from '../rules/screening-data';
-import type { ScreeningData } from '../rules/screening-data';
-import type { EligibilityInput } from '../rules/eligibility';
-import { cd19AttestationIds } from './eligibility';
+import { cd19RrAllV1, mergeScreeningData, type ClinicalEventType, type EligibilityInput, type ScreeningData } from '#protocols';
 
 export interface Cd19ScreeningOverrides {
   /** Merged into the eligible record key by key (`{ labs: { creatinineMgDl: 1.8 } }` keeps the other labs). */
@@ -40,7 +36,7 @@ export function eligibleCd19Screening(overrides: Cd19ScreeningOverrides = {}): {
   };
   return {
     screening: mergeScreeningData(screening, overrides.screening ?? {}),
-    attestations: overrides.attestations ?? Object.keys(cd19AttestationIds),
+    attestations: overrides.attestations ?? Object.keys(cd19RrAllV1.attestations),
   };
 }
 

@@ -1,4 +1,4 @@
-import { eligibleCd19Screening, eligibleCd22Screening } from '#protocols';
+import { eligibleCd19Screening, eligibleCd22Screening } from './eligibility';
 import type { ServiceProcess, ServiceStack } from './processes';
 import { call } from './http';
 import { SIGNING_PASSWORD, signOff } from './signing';

@@ -1,8 +1,4 @@
-import { mergeScreeningData } from '../rules/screening-data';
-import type { ScreeningData } from '../rules/screening-data';
-import type { EligibilityInput } from '../rules/eligibility';
-import { cd20Cd22AttestationIds } from './eligibility';
-import type { Cd20Cd22Cohort } from './eligibility';
+import { cd20Cd22V1, mergeScreeningData, type Cd20Cd22Cohort, type EligibilityInput, type ScreeningData } from '#protocols';
 
 export interface Cd20Cd22ScreeningOverrides {
   /** Merged into the eligible record key by key (`{ markers: { CD20: 'dim' } }` keeps CD22). */
@@ -29,7 +25,7 @@ export function eligibleCd20Cd22Screening(
   };
   return {
     screening: mergeScreeningData(screening, overrides.screening ?? {}),
-    attestations: overrides.attestations ?? Object.keys(cd20Cd22AttestationIds),
+    attestations: overrides.attestations ?? Object.keys(cd20Cd22V1.attestations),
   };
 }
 

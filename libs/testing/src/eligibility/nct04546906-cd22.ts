@@ -1,7 +1,4 @@
-import { mergeScreeningData } from '../rules/screening-data';
-import type { ScreeningData } from '../rules/screening-data';
-import type { EligibilityInput } from '../rules/eligibility';
-import { cd22AttestationIds } from './eligibility';
+import { mergeScreeningData, nct04546906V1, type EligibilityInput, type ScreeningData } from '#protocols';
 
 export interface Cd22ScreeningOverrides {
   /** Merged into the eligible record key by key (`{ conditions: { hiv: true } }` keeps the other conditions). */
@@ -48,7 +45,7 @@ export function eligibleCd22Screening(overrides: Cd22ScreeningOverrides = {}): {
   };
   return {
     screening: mergeScreeningData(screening, overrides.screening ?? {}),
-    attestations: overrides.attestations ?? Object.keys(cd22AttestationIds),
+    attestations: overrides.attestations ?? Object.keys(nct04546906V1.attestations),
   };
 }
 

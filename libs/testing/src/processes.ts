@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
+import { freePort } from '#domain';
 import { createTestDatabase } from './database';
 import { eventually, sleep } from './polling';
 import { deleteKeysUnder } from './redis-keys';
@@ -17,7 +17,7 @@ import { deleteKeysUnder } from './redis-keys';
  * SIGKILL. Every process spawned here is also killed when the test run exits, whatever happened.
  */
 
-/** The project's root: the nearest folder up with a package.json (from test/support, or dist/test/support when compiled for the benchmark). */
+/** The project's root: the nearest folder up with a package.json (from libs/testing/src, or dist/libs/testing/src when compiled for the benchmark). */
 const ROOT = (function root(dir: string): string {
   return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : root(dirname(dir));
 })(__dirname);
@@ -69,20 +69,6 @@ export async function buildServices(timeoutMs = 120_000): Promise<void> {
       if (!typeErrorsOnly) return fail(new Error(`npm run build:server failed: ${error.message}\n${stdout}\n${stderr}`));
       console.warn(`npm run build:server reported type errors; testing the JavaScript it emitted:\n${stdout.split('\n').filter((l) => /error TS/.test(l)).join('\n')}`);
       done();
-    });
-  });
-}
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
     });
   });
 }
