@@ -21,6 +21,7 @@ const common = {
   moduleNameMapper: {
     '^#protocols$': '<rootDir>/libs/protocols/src/index.ts',
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^#contract$': '<rootDir>/libs/contract/src/index.ts',
   },
   testEnvironment: 'node',
 };
