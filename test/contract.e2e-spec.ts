@@ -53,7 +53,7 @@ const operationsOf = (paths: Record<string, Record<string, unknown>>) =>
   Object.entries(paths).flatMap(([path, item]) => OPERATIONS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`)).sort();
 
 /** The published contract: generated from the zod schemas, linted, and checked against the routes and the real answers. */
-describe('the HTTP contract', () => {
+describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind) => {
   let t: TestApp;
   let site: TrialSite;
   let document: {
@@ -62,7 +62,7 @@ describe('the HTTP contract', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp('postgres');
+    t = await startTestApp(kind);
     site = await TrialSite.open(t, 'site-a');
     const res = await t.http.get('/docs-json');
     expect(res.status).toBe(200);
