@@ -1,8 +1,7 @@
+/** What the HTTP API takes: bodies, queries, path parameters and headers, validated by the controllers with these schemas. */
 import { z } from 'zod';
 import { bodySizePairProblem, clinicalDate, clinicalDateTime, heightCmSchema, weightKgSchema } from '#protocols';
 import { ACCESS_ACTIONS, ROLES } from './vocabulary';
-
-/** What the HTTP API takes: bodies, queries, path parameters and headers, validated by the controllers with these schemas. */
 
 const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
 
