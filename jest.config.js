@@ -23,6 +23,7 @@ const common = {
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
     '^#testing$': '<rootDir>/libs/testing/src/index.ts',
     '^#testing/(.*)$': '<rootDir>/libs/testing/src/$1',
+    '^#contract$': '<rootDir>/libs/contract/src/index.ts',
   },
   testEnvironment: 'node',
 };

@@ -679,7 +679,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
   });
 
   // Was a bug: a "__proto__" key inside `data` is neither refused nor kept: the envelope's
-  // z.record(z.string(), z.unknown()) (apps/api/src/http/schemas.ts) assigns it as the prototype of
+  // z.record(z.string(), z.unknown()) (libs/contract/src/requests.ts) assigns it as the prototype of
   // the parsed data, so the protocol's strict schema never sees an unknown field. The request is a
   // 200 and the log entry holds `{}`: what the client sent under that key is silently dropped (or,
   // when it is an object, read through the prototype chain by the protocol schema).

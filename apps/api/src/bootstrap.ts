@@ -4,10 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import { join, sep } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import secureJson from 'secure-json-parse';
+import { openApiDocument } from '#contract';
 import { type AppConfig, InvalidInputError, jsonTextProblems, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
 import { refuseUnfitText } from './http/request-text';
@@ -68,16 +69,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   app.enableShutdownHooks();
   await serveConsole(app);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('CAR-T trial workflow engine')
-      .setDescription('Runs CAR-T cell therapy trial protocols as per-patient state machines.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The OpenAPI document is generated from the HTTP contract's zod schemas (libs/contract), not from the controllers.
+  SwaggerModule.setup('docs', app, openApiDocument() as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
 
   await app.get(UserService).ensureAdmin();
   return app;

@@ -5,7 +5,7 @@ import { href } from '../lib/router';
 export const ANOTHER_SITE = 'another site';
 
 /** A patient named in a trial-wide answer: a link for the caller's own sites' patients, "another site" otherwise. */
-export function SubjectName({ patientId, subjectId }: { patientId: string | null; subjectId: string | null }) {
+export function SubjectName({ patientId, subjectId }: { patientId: string | null; subjectId?: string | null }) {
   return patientId !== null && subjectId !== null ? (
     <Anchor href={href.patient(patientId)} inherit>
       {subjectId}

@@ -1,31 +1,12 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
-import { ACCESS_ACTIONS, AccessLog, type Actor, AuditService, type Caller, CheckpointKey, CheckpointService, NotFoundError } from '#domain';
+import type { z } from 'zod';
+import { accessQuery, verifyQuery, accessPageSchema, auditAnswerSchema, checkpointKeySchema, checkpointOutcomeSchema, checkpointSummarySchema } from '#contract';
+import { AccessLog, type Actor, AuditService, type Caller, CheckpointKey, CheckpointService, NotFoundError } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 
-const verifyQuery = z.object({ patientId: z.uuid().optional() }).strict();
-
-const accessQuery = z
-  .object({
-    patientId: z.uuid().optional(),
-    actor: z
-      .string()
-      .regex(/^((user:)?[0-9a-f-]{36}|system:[a-z-]{1,40})$/i, 'must be a user id, user:<id> or system:<name>')
-      .optional(),
-    action: z.enum(ACCESS_ACTIONS).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
-  })
-  .strict();
-
-@ApiTags('audit')
-@ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
   constructor(
@@ -38,7 +19,7 @@ export class AuditController {
   /** Checks the record of one patient (or of all the caller's) against its hash chain and the latest checkpoint; names every patient that does not hold. */
   @Get('verify')
   @Roles('monitor')
-  verify(@Query(new ZodPipe(verifyQuery, 'query')) query: z.infer<typeof verifyQuery>, @CurrentActor() actor: Actor) {
+  verify(@Query(new ZodPipe(verifyQuery, 'query')) query: z.infer<typeof verifyQuery>, @CurrentActor() actor: Actor): Promise<z.output<typeof auditAnswerSchema>> {
     return this.audit.verify(actor, query.patientId);
   }
 
@@ -49,7 +30,7 @@ export class AuditController {
    */
   @Get('access')
   @Roles('monitor')
-  accessRecords(@Query(new ZodPipe(accessQuery, 'query')) query: z.infer<typeof accessQuery>, @CurrentActor() actor: Actor) {
+  accessRecords(@Query(new ZodPipe(accessQuery, 'query')) query: z.infer<typeof accessQuery>, @CurrentActor() actor: Actor): Promise<z.output<typeof accessPageSchema>> {
     return this.access.query(actor, query);
   }
 
@@ -57,7 +38,7 @@ export class AuditController {
   @Post('checkpoints')
   @HttpCode(200)
   @Roles('admin')
-  async checkpoint(@CurrentCaller() caller: Caller) {
+  async checkpoint(@CurrentCaller() caller: Caller): Promise<z.output<typeof checkpointOutcomeSchema>> {
     const made = await this.checkpoints.checkpoint();
     await this.access.record(caller, 'checkpoint.create', [{ details: { created: made.created, number: made.checkpoint?.number ?? null } }]);
     return made;
@@ -77,7 +58,7 @@ export class AuditController {
   /** The latest checkpoint's tree head and its signed note: the digest to keep. It names no patient. */
   @Get('checkpoints/latest')
   @Roles('monitor')
-  latest() {
+  latest(): z.output<typeof checkpointSummarySchema> {
     const latest = this.checkpoints.latest();
     if (!latest) throw new NotFoundError('No checkpoint has been made yet.');
     return latest;
@@ -85,7 +66,7 @@ export class AuditController {
 
   /** The key that signs the checkpoints: its verifier key (C2SP signed-note form) and its PEM. */
   @Get('checkpoints/key')
-  signingKey() {
+  signingKey(): z.output<typeof checkpointKeySchema> {
     const { signer, publicKeyPem } = this.key;
     return { origin: signer.name, keyId: signer.keyId.toString('hex'), verifierKey: signer.verifierKey, publicKeyPem };
   }

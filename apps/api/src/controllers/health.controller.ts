@@ -1,5 +1,4 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
 import { InjectQueue } from '@nestjs/bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
@@ -9,7 +8,6 @@ import { TIMER_QUEUE } from '#domain';
 import { Public } from '../http/auth';
 import { OutsideRateLimits } from '../http/rate-limits';
 
-@ApiTags('health')
 // A load balancer's probe must not be refused because one client spent the address's budget.
 @OutsideRateLimits()
 @Controller('health')

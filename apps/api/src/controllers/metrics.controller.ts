@@ -1,5 +1,4 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics, NotFoundError } from '#domain';
 import { Public } from '../http/auth';
@@ -7,8 +6,7 @@ import { OutsideRateLimits } from '../http/rate-limits';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** Prometheus text format, for a scraper on the same host only. */
-@ApiExcludeController()
+/** Prometheus text format, for a scraper on the same host only (not in the HTTP contract). */
 @OutsideRateLimits()
 @Controller('metrics')
 export class MetricsController {

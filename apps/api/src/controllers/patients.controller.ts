@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { adverseEventSchema, idempotencyKeyHeader, ifMatchHeader, listEventsQuery, listPatientsQuery, observationSchema, postEventSchema, registerPatientSchema, type ClinicalReportBody, type PostEventBody, type RegisterPatientBody, eventAnswerSchema, logEntrySchema, patientPageSchema, patientSchema, scheduleSchema } from '#contract';
 import {
   AccessLog,
   type Actor,
@@ -13,23 +13,10 @@ import {
   SignatureService,
   WorkflowEngine,
 } from '#domain';
+import type { z } from 'zod';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
 import { ZodPipe } from '../http/zod-pipe';
-import {
-  idempotencyKeyHeader,
-  ifMatchHeader,
-  listEventsQuery,
-  listPatientsQuery,
-  openApi,
-  postEventSchema,
-  registerPatientSchema,
-  adverseEventSchema,
-  observationSchema,
-  type ClinicalReportBody,
-  type PostEventBody,
-  type RegisterPatientBody,
-} from '../http/schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,8 +28,6 @@ const patientId = {
   },
 };
 
-@ApiTags('patients')
-@ApiBearerAuth()
 @Controller('patients')
 export class PatientsController {
   constructor(
@@ -56,8 +41,7 @@ export class PatientsController {
   /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
   @Post()
   @Roles('coordinator', 'investigator')
-  @ApiBody({ schema: openApi(registerPatientSchema) })
-  async register(@Body(new ZodPipe(registerPatientSchema)) body: RegisterPatientBody, @CurrentActor() actor: Actor) {
+  async register(@Body(new ZodPipe(registerPatientSchema)) body: RegisterPatientBody, @CurrentActor() actor: Actor): Promise<z.output<typeof patientSchema>> {
     if (!canSeeSite(actor, body.siteId)) throw new ForbiddenError(`You are not assigned to site ${body.siteId}.`);
     const { subjectId, siteId, protocolId, protocolVersion, cohort, ...patient } = body;
     const registered = await this.engine.register({ protocolId, protocolVersion, cohort, subjectId, siteId, patient }, actor);
@@ -66,14 +50,14 @@ export class PatientsController {
 
   /** Reads below are in the access audit: one record per patient the answer holds. */
   @Get()
-  async list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentCaller() caller: Caller) {
+  async list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentCaller() caller: Caller): Promise<z.output<typeof patientPageSchema>> {
     const page = await this.patients.list(query, caller.actor);
     await this.access.record(caller, 'patients.list', page.items.map((patient) => ({ patientId: patient.id })));
     return page;
   }
 
   @Get(':id')
-  async get(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller) {
+  async get(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller): Promise<z.output<typeof patientSchema>> {
     const patient = await this.patients.get(id, caller.actor);
     await this.access.record(caller, 'patient.read', [{ patientId: id }]);
     return patient;
@@ -82,9 +66,6 @@ export class PatientsController {
   /** Applies one event: 200 with the patient after it, the event's `seq` and what the protocol computed. */
   @Post(':id/events')
   @HttpCode(200)
-  @ApiBody({ schema: openApi(postEventSchema) })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key and body → the first answer again, nothing new written' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'the patient version the caller last saw; a stale one is a 409' })
   postEvent(
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(postEventSchema)) body: PostEventBody,
@@ -98,7 +79,6 @@ export class PatientsController {
   /** A lab or device result, recorded as `LAB_RESULT_RECORDED`. */
   @Post(':id/observations')
   @HttpCode(200)
-  @ApiBody({ schema: openApi(observationSchema) })
   postObservation(
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(observationSchema)) body: ClinicalReportBody,
@@ -113,7 +93,6 @@ export class PatientsController {
   /** An adverse event, recorded as `ADVERSE_EVENT_REPORTED`; the answer carries its grade and whether it is a DLT. */
   @Post(':id/adverse-events')
   @HttpCode(200)
-  @ApiBody({ schema: openApi(adverseEventSchema) })
   postAdverseEvent(
     @Param('id', patientId) id: string,
     @Body(new ZodPipe(adverseEventSchema)) body: ClinicalReportBody,
@@ -132,7 +111,7 @@ export class PatientsController {
     headers: Record<string, string | undefined>,
     caller: Caller,
     response: FastifyReply,
-  ) {
+  ): Promise<z.output<typeof eventAnswerSchema>> {
     const { actor } = caller;
     assertMayPost(actor, body.type, body.data);
     const { signature: given, ...event } = body;
@@ -154,7 +133,7 @@ export class PatientsController {
     @Param('id', patientId) id: string,
     @Query(new ZodPipe(listEventsQuery, 'query')) query: ReturnType<typeof listEventsQuery.parse>,
     @CurrentCaller() caller: Caller,
-  ) {
+  ): Promise<Array<z.output<typeof logEntrySchema>>> {
     const events = await this.patients.events(id, caller.actor, query);
     await this.access.record(caller, 'patient.events.read', [{ patientId: id, details: { afterSeq: query.afterSeq, entries: events.length } }]);
     return events;
@@ -171,7 +150,7 @@ export class PatientsController {
 
   /** Visits anchored at Day 0: target date, window, status. */
   @Get(':id/schedule')
-  async schedule(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller) {
+  async schedule(@Param('id', patientId) id: string, @CurrentCaller() caller: Caller): Promise<z.output<typeof scheduleSchema>> {
     const schedule = await this.patients.schedule(id, caller.actor);
     await this.access.record(caller, 'patient.schedule.read', [{ patientId: id }]);
     return schedule;

@@ -1,20 +1,15 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { latestProtocols, mermaidDiagram, PROTOCOLS, describeStates, protocolDefinition } from '#protocols';
 import { InvalidInputError, requireProtocol } from '#domain';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { diagramQuery, protocolQuery, protocolDefinitionSchema, protocolSummarySchema } from '#contract';
 import { ZodPipe } from '../http/zod-pipe';
-import { protocolQuery } from '../http/schemas';
 
-const diagramQuery = protocolQuery.extend({ format: z.enum(['mermaid', 'svg']).default('mermaid') });
-
-@ApiTags('protocols')
-@ApiBearerAuth()
 @Controller('protocols')
 export class ProtocolsController {
   /** The newest version of each protocol. */
   @Get()
-  list() {
+  list(): Array<z.output<typeof protocolSummarySchema>> {
     return latestProtocols().map(({ spec }) => ({
       id: spec.id,
       version: spec.version,
@@ -28,7 +23,7 @@ export class ProtocolsController {
 
   /** The whole definition of a protocol version (the newest unless `?version=`). */
   @Get(':id')
-  get(@Param('id') id: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }) {
+  get(@Param('id') id: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }): z.output<typeof protocolDefinitionSchema> {
     const protocol = this.find(id, query.version);
     return { ...protocolDefinition(protocol), states: describeStates(protocol.machine) };
   }

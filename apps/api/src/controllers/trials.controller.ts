@@ -1,24 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { exportQuery, ordinal, outcomesQuery, protocolQuery, signedActSchema, type SignedActBody, outcomesSchema, trialSchema } from '#contract';
 import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, TrialService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
-import { openApi, protocolQuery, signedActSchema, type SignedActBody } from '../http/schemas';
 
-const exportQuery = protocolQuery.extend({
-  format: z.literal('sdtm', { error: 'format must be sdtm' }),
-  domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB']).optional(),
-});
-
-const outcomesQuery = protocolQuery.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
-
-/** A dose level or a hold named in the path: a whole number from 1. */
-const ordinal = (what: string) => z.coerce.number({ error: `${what} must be a whole number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(1_000_000, `${what} is at most 1000000`);
-
-@ApiTags('trials')
-@ApiBearerAuth()
 @Controller('trials')
 export class TrialsController {
   constructor(
@@ -34,7 +21,7 @@ export class TrialsController {
    * their revisions) with reasons, holds, data locks, the MTD. Another site's patients are counted, never named.
    */
   @Get(':protocolId')
-  get(@Param('protocolId') protocolId: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }, @CurrentActor() actor: Actor) {
+  get(@Param('protocolId') protocolId: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }, @CurrentActor() actor: Actor): Promise<z.output<typeof trialSchema>> {
     return this.trials.get(protocolId, query.version, actor);
   }
 
@@ -42,14 +29,13 @@ export class TrialsController {
   @Post(':protocolId/levels/:level/data-lock')
   @Roles('investigator')
   @HttpCode(200)
-  @ApiBody({ schema: openApi(signedActSchema) })
   async lockLevel(
     @Param('protocolId') protocolId: string,
     @Param('level', new ZodPipe(ordinal('level'), 'level')) level: number,
     @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
-  ) {
+  ): Promise<z.output<typeof trialSchema>> {
     return this.signatures.signing(caller, body.signature, null, async (check) =>
       this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()),
     );
@@ -59,14 +45,13 @@ export class TrialsController {
   @Post(':protocolId/holds/:holdId/release')
   @Roles('investigator')
   @HttpCode(200)
-  @ApiBody({ schema: openApi(signedActSchema) })
   async releaseHold(
     @Param('protocolId') protocolId: string,
     @Param('holdId', new ZodPipe(ordinal('hold id'), 'holdId')) holdId: number,
     @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
-  ) {
+  ): Promise<z.output<typeof trialSchema>> {
     return this.signatures.signing(caller, body.signature, null, async (check) =>
       this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()),
     );
@@ -100,7 +85,7 @@ export class TrialsController {
     @Param('protocolId') protocolId: string,
     @Query(new ZodPipe(outcomesQuery, 'query')) query: z.infer<typeof outcomesQuery>,
     @CurrentActor() actor: Actor,
-  ) {
+  ): Promise<z.output<typeof outcomesSchema>> {
     return this.outcomes.outcomes(protocolId, query, actor);
   }
 }

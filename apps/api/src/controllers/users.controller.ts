@@ -1,16 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
+import { createUserSchema, signingPasswordSchema, createdUserSchema, rotatedTokenSchema, userSchema } from '#contract';
 import { type Actor, type Caller, SignatureService, UserService, userIdOf } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
-import { createUserSchema, openApi, signingPasswordSchema } from '../http/schemas';
 
 /** A user id in a path: not a UUID is a 404, like an unknown one. */
 const userId = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
 
-@ApiTags('users')
-@ApiBearerAuth()
 @Controller('users')
 export class UsersController {
   constructor(
@@ -20,7 +17,7 @@ export class UsersController {
 
   /** The caller: role, sites, when its token expires, whether it has a signing password and whether signing is locked. */
   @Get('me')
-  me(@CurrentActor() actor: Actor) {
+  me(@CurrentActor() actor: Actor): Promise<z.output<typeof userSchema>> {
     return this.users.me(actor);
   }
 
@@ -30,7 +27,6 @@ export class UsersController {
    */
   @Post('me/signing-password')
   @HttpCode(204)
-  @ApiBody({ schema: openApi(signingPasswordSchema) })
   async setSigningPassword(@Body(new ZodPipe(signingPasswordSchema)) body: z.infer<typeof signingPasswordSchema>, @CurrentCaller() caller: Caller) {
     await this.signatures.setSigningPassword(caller, body);
   }
@@ -38,22 +34,21 @@ export class UsersController {
   /** A new token for the caller; the old one stops working at once. */
   @Post('me/token')
   @HttpCode(200)
-  rotateOwnToken(@CurrentCaller() caller: Caller) {
+  rotateOwnToken(@CurrentCaller() caller: Caller): Promise<z.output<typeof rotatedTokenSchema>> {
     return this.users.rotate(caller, userIdOf(caller.actor));
   }
 
   /** Creates a user; the token is in this answer only. */
   @Post()
   @Roles('admin')
-  @ApiBody({ schema: openApi(createUserSchema) })
-  async create(@Body(new ZodPipe(createUserSchema)) body: z.infer<typeof createUserSchema>, @CurrentCaller() caller: Caller) {
+  async create(@Body(new ZodPipe(createUserSchema)) body: z.infer<typeof createUserSchema>, @CurrentCaller() caller: Caller): Promise<z.output<typeof createdUserSchema>> {
     const { user, token } = await this.users.create(caller, body);
     return { ...user, token };
   }
 
   @Get()
   @Roles('admin')
-  list() {
+  list(): Promise<Array<z.output<typeof userSchema>>> {
     return this.users.list();
   }
 
@@ -69,7 +64,7 @@ export class UsersController {
   @Post(':id/token')
   @Roles('admin')
   @HttpCode(200)
-  rotateToken(@Param('id', userId) id: string, @CurrentCaller() caller: Caller) {
+  rotateToken(@Param('id', userId) id: string, @CurrentCaller() caller: Caller): Promise<z.output<typeof rotatedTokenSchema>> {
     return this.users.rotate(caller, id);
   }
 

@@ -1,10 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AccessLog, type Caller, WorklistService } from '#domain';
+import type { z } from 'zod';
+import { worklistSchema } from '#contract';
 import { CurrentCaller } from '../http/auth';
 
-@ApiTags('worklist')
-@ApiBearerAuth()
 @Controller('worklist')
 export class WorklistController {
   constructor(
@@ -14,7 +13,7 @@ export class WorklistController {
 
   /** The caller's day: patients by trial and state, visits due today and overdue, open DLT windows, unread notices. */
   @Get()
-  async get(@CurrentCaller() caller: Caller) {
+  async get(@CurrentCaller() caller: Caller): Promise<z.output<typeof worklistSchema>> {
     const worklist = await this.worklist.forActor(caller.actor);
     // In the access audit: one record per patient the worklist names.
     const named = new Set([

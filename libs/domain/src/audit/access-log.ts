@@ -6,6 +6,7 @@ import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
 import type { Actor } from '../engine/actor';
 import { Clock } from '../engine/clock';
+import { ACCESS_ACTIONS } from '#contract';
 
 /** Where a request came from: the caller's address as the API resolved it, and the request id it answered with. */
 export interface RequestOrigin {
@@ -22,33 +23,8 @@ export interface Caller {
 /** The service itself at start (the ADMIN_TOKEN admin, the first admin): no address, no request. */
 export const AT_START: Caller = { actor: { id: 'system:start', name: 'Service start', role: 'system', siteIds: 'all' }, origin: { address: null, requestId: null } };
 
-/** Everything the access audit records. Reads and exports name the patients; the rest name a user, a webhook or a delivery. */
-export const ACCESS_ACTIONS = [
-  'patient.read',
-  'patient.events.read',
-  'patient.schedule.read',
-  'patients.list',
-  'worklist.read',
-  'export.fhir',
-  'export.sdtm',
-  'user.create',
-  'user.revoke',
-  'token.rotate',
-  'webhook.create',
-  'webhook.revoke',
-  'webhook.resend',
-  'signing-password.set',
-  'signing-password.change',
-  'signing-password.reset',
-  'signing.failure',
-  'signing.lock',
-  'signing.unlock',
-  'trial.data-lock',
-  'trial.hold-release',
-  'export.audit-log',
-  'export.checkpoints',
-  'checkpoint.create',
-] as const;
+/** Everything the access audit records: the HTTP contract's vocabulary (`?action=` of GET /audit/access). */
+export { ACCESS_ACTIONS };
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
 /** One row: the patient it concerns (if any), what else it names, and details. */

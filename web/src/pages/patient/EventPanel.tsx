@@ -31,7 +31,7 @@ const HINTS: Record<string, string> = {
   VISIT_COMPLETED: 'Marks a scheduled visit as done.',
 };
 
-function sortEvents(types: string[]): string[] {
+function sortEvents(types: readonly string[]): string[] {
   const rank = (t: string) => (ORDER.includes(t) ? ORDER.indexOf(t) : ORDER.length);
   return [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }

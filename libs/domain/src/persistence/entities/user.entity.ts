@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { ROLES, type Role } from '#contract';
 
-export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 @Entity('users')
 export class UserEntity {

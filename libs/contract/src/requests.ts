@@ -1,6 +1,7 @@
+/** What the HTTP API takes: bodies, queries, path parameters and headers, validated by the controllers with these schemas. */
 import { z } from 'zod';
-import { ROLES } from '#domain';
 import { bodySizePairProblem, clinicalDate, clinicalDateTime, heightCmSchema, weightKgSchema } from '#protocols';
+import { ACCESS_ACTIONS, ROLES } from './vocabulary';
 
 const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
 
@@ -69,6 +70,22 @@ export const listEventsQuery = z
   .strict();
 
 export const protocolQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
+export const diagramQuery = protocolQuery.extend({ format: z.enum(['mermaid', 'svg']).default('mermaid') });
+
+export const exportQuery = protocolQuery.extend({
+  format: z.literal('sdtm', { error: 'format must be sdtm' }),
+  domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB']).optional(),
+});
+
+export const outcomesQuery = protocolQuery.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
+
+/** A dose level or a hold named in the path: a whole number from 1. */
+export const ordinal = (what: string) =>
+  z.coerce
+    .number({ error: `${what} must be a whole number` })
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be at least 1`)
+    .max(1_000_000, `${what} is at most 1000000`);
 
 export const createUserSchema = z
   .object({
@@ -84,6 +101,34 @@ export const signingPasswordSchema = z
   .object({ password: z.string().min(12, 'at least 12 characters').max(200), currentPassword: z.string().min(1).max(200).optional() })
   .strict();
 
+export const inboxQuery = z.object({ unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), ...page }).strict();
+export const deliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'dead']).optional(), ...page }).strict();
+export const createWebhookSchema = z
+  .object({
+    // Any URL here; the destination rules (https, public addresses) are the service's, a 422 naming the rule.
+    url: z.url().max(500),
+    siteIds: z.array(z.string().min(1).max(60)).max(100).default([]),
+    kinds: z.array(z.string().min(1).max(40)).max(20).default([]),
+  })
+  .strict();
+
+export const verifyQuery = z.object({ patientId: z.uuid().optional() }).strict();
+
+export const accessQuery = z
+  .object({
+    patientId: z.uuid().optional(),
+    actor: z
+      .string()
+      .regex(/^((user:)?[0-9a-f-]{36}|system:[a-z-]{1,40})$/i, 'must be a user id, user:<id> or system:<name>')
+      .optional(),
+    action: z.enum(ACCESS_ACTIONS).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
 export const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces').optional();
 
 /** `If-Match: 7`, `"7"` or `W/"7"`. */
@@ -92,5 +137,3 @@ export const ifMatchHeader = z
   .regex(/^(W\/)?"?\d{1,9}"?$/, 'must be the patient version, e.g. 7')
   .transform((v) => Number(v.replace(/\D/g, '')))
   .optional();
-
-export const openApi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Record<string, unknown>;

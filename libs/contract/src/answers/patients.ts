@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { dataIssueSchema, instant, pageOf, signatureRecordSchema } from './common';
+
+/** `cancelled`: the patient went off study before the visit was done or missed; it will not happen. */
+export const visitStatusSchema = z.enum(['planned', 'due', 'done', 'missed', 'cancelled']);
+export type VisitStatus = z.infer<typeof visitStatusSchema>;
+
+/** A visit of the schedule of assessments, anchored at Day 0 (the infusion). */
+export const visitSchema = z.strictObject({
+  name: z.string(),
+  day: z.number().int(),
+  targetDate: z.string(),
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  assessments: z.array(z.string()),
+  status: visitStatusSchema,
+  completedAt: instant.optional(),
+  outOfWindow: z.boolean().optional(),
+  cancelledAt: instant.optional().describe('when the patient went off study, for a cancelled visit'),
+});
+export type Visit = z.infer<typeof visitSchema>;
+
+/** `GET /patients/{id}/schedule`. */
+export const scheduleSchema = z.strictObject({
+  patientId: z.string(),
+  day0: instant.nullable(),
+  now: instant.describe("the server's clock the visit statuses were read against (the browser's may differ)"),
+  visits: z.array(visitSchema),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const lymphodepletionPlanSchema = z.object({
+  bsaM2: z.number(),
+  measuredBsaM2: z.number(),
+  bsaCapped: z.boolean(),
+  agents: z.array(
+    z.object({ agent: z.string(), mgPerM2: z.number(), days: z.array(z.number().int()), dailyMg: z.number(), totalMg: z.number(), capped: z.boolean() }),
+  ),
+});
+export type LymphodepletionPlan = z.infer<typeof lymphodepletionPlanSchema>;
+
+export const dltRecordSchema = z.object({
+  term: z.string(),
+  grade: z.number().int(),
+  onset: z.string(),
+  provisional: z.boolean().optional().describe('an expected event that counts as a DLT unless it resolves within the allowance'),
+  adjudicated: z.boolean().optional().describe("set when an investigator's adjudication made the call"),
+});
+export type DltRecord = z.infer<typeof dltRecordSchema>;
+
+/** The patient's running record inside its state machine: counts and the facts the protocol decides on. */
+export const patientRecordSchema = z.strictObject({
+  demographics: z.object({ subjectId: z.string(), sex: z.string(), birthDate: z.string(), weightKg: z.number(), heightCm: z.number() }),
+  screening: z.record(z.string(), z.unknown()),
+  consent: z.object({ version: z.string(), signedAt: z.string() }).nullable(),
+  eligibility: z.object({ confirmedAt: z.string(), attestations: z.array(z.string()) }).nullable(),
+  enrollment: z.object({ enrolledAt: z.string(), doseLevel: z.number().int() }).nullable(),
+  leukapheresisAt: z.string().nullable(),
+  product: z.object({ releasedAt: z.string(), lot: z.string().optional() }).nullable(),
+  lymphodepletion: z.object({ startedAt: z.string(), plan: lymphodepletionPlanSchema, completedAt: z.string().optional() }).nullable(),
+  infusion: z.object({ infusedAt: z.string(), cellsPerKg: z.number(), weightKg: z.number(), totalCells: z.number() }).nullable(),
+  dltWindow: z.object({ closesAt: z.string(), closedAt: z.string().optional() }).nullable(),
+  dlts: z.array(dltRecordSchema),
+  adverseEventCount: z.number().int(),
+  worstAdverseEventGrade: z.number().int().nullable(),
+  labResultCount: z.number().int(),
+  responses: z.array(z.object({ visit: z.string(), response: z.string(), assessedAt: z.string(), mrdNegative: z.boolean().optional() })),
+  progression: z.object({ at: z.string(), kind: z.string(), antigenNegative: z.boolean().optional() }).nullable(),
+  offStudy: z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() }).nullable(),
+});
+export type PatientRecord = z.infer<typeof patientRecordSchema>;
+
+/** `GET /patients/{id}`: the patient, where its machine stands, what it accepts next and its record. */
+export const patientSchema = z.strictObject({
+  id: z.string(),
+  subjectId: z.string(),
+  siteId: z.string(),
+  protocol: z.string().describe('"id@version"'),
+  cohort: z.string().nullable(),
+  state: z.string(),
+  stateValue: z.unknown().describe("the machine's state value (a name, or an object for nested states); null when the stored snapshot cannot be read"),
+  status: z.enum(['active', 'offStudy']),
+  version: z.number().int().describe('the optimistic-concurrency version; send it back as If-Match'),
+  lastSeq: z.number().int(),
+  acceptedEvents: z.array(z.string()).readonly(),
+  doseLevel: z.number().int().nullable(),
+  day0: instant.nullable(),
+  nextVisits: z.array(visitSchema),
+  record: patientRecordSchema,
+  registeredAt: instant,
+  updatedAt: instant,
+  dataIssues: z.array(dataIssueSchema).optional().describe('only when the stored snapshot cannot be read'),
+});
+export type Patient = z.infer<typeof patientSchema>;
+
+export const patientPageSchema = pageOf(patientSchema);
+
+/** One entry of a patient's append-only, hash-chained event log. */
+export const logEntrySchema = z.strictObject({
+  seq: z.number().int(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  actor: z.string().describe('`user:<id>` or `system:scheduler`'),
+  actorName: z.string().nullable(),
+  reason: z.string().nullable(),
+  occurredAt: instant,
+  recordedAt: instant,
+  idempotencyKey: z.string().nullable(),
+  signature: signatureRecordSchema.nullable(),
+  sealVersion: z.number().int().describe('how the hash seals the entry: 1 before idempotency keys were sealed, 2 since'),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+/** The answer to an event (and to registration's patient): the patient after it, the entry's `seq`, what the protocol computed. */
+export const eventAnswerSchema = z.strictObject({
+  patient: patientSchema,
+  seq: z.number().int(),
+  result: z.record(z.string(), z.unknown()).optional().describe('what the protocol computed (an AE grade, a dose plan …)'),
+});
+export type EventAnswer = z.infer<typeof eventAnswerSchema>;

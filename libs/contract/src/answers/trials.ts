@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { dataIssueSchema, instant, signatureRecordSchema } from './common';
+import { doseEscalationSchema, doseLevelSchema } from './protocols';
+
+const levelTallySchema = z.object({ level: z.number().int(), treated: z.number().int(), dlts: z.number().int() });
+
+/** A dose-escalation decision (or its revision), with the counts that led to it. A patient of another site is counted, never named. */
+export const escalationDecisionSchema = z.object({
+  index: z.number().int(),
+  at: instant,
+  patientId: z.string().nullable().describe("null for another site's patient"),
+  subjectId: z.string().nullable(),
+  seq: z.number().int().nullable(),
+  action: z.enum(['escalate', 'stay', 'de-escalate', 'mtd-found', 'stop']),
+  fromLevel: z.number().int(),
+  toLevel: z.number().int().nullable(),
+  mtd: z.number().int().nullable(),
+  reason: z.string(),
+  tallies: z.array(levelTallySchema).nullable(),
+  correctedTallies: z.array(levelTallySchema).optional().describe('the tallies as late data corrected them while the decision still stands'),
+  revises: z.number().int().nullable().describe('on a revision: the index of the decision it replaces'),
+  cause: z.string().nullable().describe('why a decision was revised'),
+  revisedBy: z.number().int().nullable().describe('on a revised decision: the index of its revision'),
+  awaiting: z.literal(true).optional().describe('a revision that only waits for the rest of a cohort'),
+});
+export type EscalationDecisionRecord = z.infer<typeof escalationDecisionSchema>;
+
+export const enrollmentHoldSchema = z.object({
+  id: z.number().int(),
+  levels: z.array(z.number().int()),
+  decision: z.number().int(),
+  since: instant,
+  reason: z.string(),
+  active: z.boolean(),
+  released: signatureRecordSchema.nullable(),
+});
+export type EnrollmentHold = z.infer<typeof enrollmentHoldSchema>;
+export type TrialSignature = z.infer<typeof signatureRecordSchema>;
+
+/** `GET /trials/{protocolId}`: enrollment, the dose level now, per-level counts, decisions, holds, data locks, the MTD. */
+export const trialSchema = z.strictObject({
+  protocol: z.string().describe('"id@version"'),
+  title: z.string(),
+  status: z.enum(['open', 'mtd-found', 'stopped']),
+  enrolled: z.number().int(),
+  target: z.number().int(),
+  enrollmentOpen: z.boolean(),
+  enrollmentClosedReasons: z.array(z.string()),
+  doseEscalation: doseEscalationSchema.nullable(),
+  currentDoseLevel: z.number().int().nullable(),
+  nextPatientDoseLevel: z.number().int().nullable(),
+  levels: z.array(doseLevelSchema.extend({ enrolled: z.number().int(), evaluable: z.number().int(), dlts: z.number().int(), dataLockedAt: instant.nullable() })),
+  pending: z.array(z.object({ patientId: z.string().nullable(), subjectId: z.string().nullable(), level: z.number().int(), closesAt: instant.nullable() })),
+  decisions: z.array(escalationDecisionSchema),
+  holds: z.array(enrollmentHoldSchema),
+  dataLocks: z.array(z.object({ level: z.number().int(), evaluations: z.number().int(), dlts: z.number().int(), signature: signatureRecordSchema })),
+  mtd: z.number().int().nullable(),
+  lastInfusionAt: instant.nullable(),
+  version: z.number().int(),
+  updatedAt: instant,
+});
+export type Trial = z.infer<typeof trialSchema>;
+
+const ciSchema = z.object({ lower: z.number(), upper: z.number() });
+export const proportionSchema = z.object({ successes: z.number().int(), n: z.number().int(), rate: z.number().nullable(), ci: ciSchema.nullable() });
+export type Proportion = z.infer<typeof proportionSchema>;
+
+export const survivalPointSchema = z.object({
+  time: z.number(),
+  atRisk: z.number().int(),
+  events: z.number().int(),
+  censored: z.number().int(),
+  survival: z.number(),
+  standardError: z.number().nullable(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+});
+export type SurvivalPoint = z.infer<typeof survivalPointSchema>;
+
+export const kaplanMeierSchema = z.object({
+  points: z.array(survivalPointSchema),
+  median: z.number().nullable(),
+  medianCi: z.object({ lower: z.number().nullable(), upper: z.number().nullable() }),
+  n: z.number().int(),
+  events: z.number().int(),
+});
+export type KaplanMeier = z.infer<typeof kaplanMeierSchema>;
+
+export const gradeCountSchema = z.object({ grade: z.number().int(), patients: z.number().int() });
+export type GradeCount = z.infer<typeof gradeCountSchema>;
+
+export const kineticsRowSchema = z.object({
+  patientId: z.string().nullable().describe('null (with subjectId) for a patient at a site the caller cannot see'),
+  subjectId: z.string().nullable().optional().describe('absent in the per-cohort groups'),
+  compartment: z.string(),
+  cmax: z.number().nullable(),
+  tmax: z.number().nullable(),
+  auc: z.number(),
+  samples: z.number().int(),
+  curve: z.array(z.object({ day: z.number(), value: z.number() })).describe('one CAR_COPIES value per study day, in day order'),
+});
+export type KineticsRow = z.infer<typeof kineticsRowSchema>;
+
+/** The outcomes of the trial or of one cohort: response, survival, safety, kinetics. */
+export const outcomeGroupSchema = z.object({
+  participants: z.number().int(),
+  infused: z.number().int(),
+  response: z.object({
+    criteria: z.string().describe('ALL, LUGANO_2014, or BY_COHORT where the cohorts differ'),
+    criteriaByCohort: z.record(z.string(), z.string()).optional(),
+    objectiveResponses: z.array(z.string()),
+    orr: proportionSchema,
+    mrdNegativeOrr: proportionSchema,
+    dcr: proportionSchema.optional(),
+    bestResponse: z.array(z.object({ response: z.string(), patients: z.number().int() })),
+  }),
+  survival: z.object({
+    unit: z.string(),
+    os: kaplanMeierSchema.nullable(),
+    pfs: kaplanMeierSchema.nullable(),
+    efs: kaplanMeierSchema.nullable(),
+    dor: kaplanMeierSchema.nullable(),
+  }),
+  safety: z.object({
+    participantsWithGrade3OrWorse: z.number().int(),
+    adverseEventsByTerm: z.array(z.object({ term: z.string(), byWorstGrade: z.array(gradeCountSchema) })),
+    crsByGrade: z.array(gradeCountSchema),
+    icansByGrade: z.array(gradeCountSchema),
+  }),
+  kinetics: z.object({
+    perPatient: z.array(kineticsRowSchema),
+    summary: z.array(
+      z.object({ compartment: z.string(), patients: z.number().int(), medianCmax: z.number().nullable(), medianTmax: z.number().nullable(), medianAuc0to28: z.number().nullable() }),
+    ),
+    cytokinePeaks: z.array(
+      z.object({
+        code: z.string(),
+        patients: z.number().int(),
+        medianPeak: z.number().nullable(),
+        peaks: z.array(z.object({ patientId: z.string().nullable(), subjectId: z.string().nullable().optional(), peak: z.number(), day: z.number(), unit: z.string() })),
+      }),
+    ),
+  }),
+});
+export type OutcomeGroup = z.infer<typeof outcomeGroupSchema>;
+
+/** `GET /trials/{protocolId}/outcomes`: for the trial and per cohort, as of `asOf`. */
+export const outcomesSchema = outcomeGroupSchema.extend({
+  protocol: z.string(),
+  asOf: instant,
+  cohorts: z.array(outcomeGroupSchema.extend({ cohort: z.string() })),
+  dataIssues: z.array(dataIssueSchema).describe('stored records left out of these outcomes'),
+});
+export type Outcomes = z.infer<typeof outcomesSchema>;

@@ -1,0 +1,28 @@
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registry } from './routes';
+
+const TAGS = [
+  { name: 'patients', description: 'Registration, events, the record, the schedule, exports of one patient.' },
+  { name: 'worklist', description: "A site's day on one page." },
+  { name: 'trials', description: 'Enrollment, dose escalation, signed acts, SDTM, outcomes.' },
+  { name: 'protocols', description: 'The protocol definitions and their state machines.' },
+  { name: 'users', description: 'Users, tokens and signing passwords.' },
+  { name: 'notifications', description: 'The in-app inbox and webhooks.' },
+  { name: 'audit', description: 'Hash-chain verification, checkpoints, the access audit.' },
+  { name: 'health', description: 'Liveness and readiness.' },
+];
+
+/** The OpenAPI 3.1 document of the HTTP API, generated from the contract's routes (served at /docs-json). */
+export function openApiDocument() {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'CAR-T trial workflow engine',
+      version: '1',
+      description: 'Runs CAR-T cell therapy trial protocols as per-patient state machines.',
+      license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
+    },
+    servers: [{ url: '/' }],
+    tags: TAGS,
+  });
+}

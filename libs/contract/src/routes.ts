@@ -1,0 +1,369 @@
+import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import * as answer from './answers';
+import * as ask from './requests';
+
+/**
+ * Every route of the HTTP API: its path and query parameters, body, answers per status (errors
+ * included), summary, operation id, tag and who may call it. The OpenAPI document is generated from
+ * this registry (openapi.ts); the controllers validate with the same request schemas.
+ */
+export const registry = new OpenAPIRegistry();
+
+export const BEARER = 'bearerToken';
+registry.registerComponent('securitySchemes', BEARER, {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    'An opaque token, `ct_` and 32 base64url characters, handed over when a user is created or its token rotated (POST /users, POST /users/{id}/token). Not a JWT: the server keeps its hash and looks it up.',
+});
+
+const ERRORS = {
+  400: 'The request is not valid: `invalid_input`, with `issues` naming each wrong field.',
+  401: 'No bearer token, or one that is unknown, expired or revoked: `unauthenticated`.',
+  403: "The caller's role or sites do not allow this: `forbidden` (`signing_locked` after wrong signing passwords).",
+  404: 'No such resource, or one at a site the caller cannot see: `not_found`.',
+  409: 'The state does not allow it: `event_not_accepted` (with `state` and `acceptedEvents`), `version_conflict` (with `currentVersion`) or `already_exists`.',
+  413: 'The request body is larger than the limit: `body_too_large`.',
+  415: 'The request body is not JSON: `unsupported_media_type`.',
+  422: 'A rule refused it: `refused`, with one sentence per unmet rule in `reasons` (`idempotency_key_reused` for a key sent with another body).',
+  429: 'Too many requests from this caller or address: `too_many_requests`.',
+  500: 'Something went wrong on the server: `internal`. Retrying with the same Idempotency-Key cannot record an event twice.',
+} as const;
+type ErrorStatus = keyof typeof ERRORS;
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errorAnswers = (statuses: readonly ErrorStatus[]) => Object.fromEntries(statuses.map((s) => [s, json(answer.errorBodySchema, ERRORS[s])]));
+
+/** A uuid in a path: anything else is a 404, like an unknown id. */
+const pathId = (name: string, description: string) => z.object({ [name]: z.string().describe(description) });
+const patientPath = pathId('id', 'the patient id (a UUID)');
+const protocolPath = pathId('protocolId', 'the protocol id, e.g. cd19-rr-all');
+
+interface Route {
+  method: RouteConfig['method'];
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Who may call it: public (no token), any signed-in user, or these roles (an admin always may). */
+  roles: 'public' | 'any' | readonly string[];
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  body?: z.ZodType;
+  /** The success answers, by status. */
+  ok: RouteConfig['responses'];
+  /** The error answers this route gives beyond 401, 429 and 500. */
+  errors?: readonly ErrorStatus[];
+}
+
+function route(r: Route): void {
+  const errors = new Set<ErrorStatus>(r.errors ?? []);
+  if (r.query || r.body || r.headers) errors.add(400);
+  if (r.body) errors.add(413).add(415);
+  if (r.roles !== 'public') errors.add(401);
+  if (Array.isArray(r.roles)) errors.add(403);
+  if (r.tag !== 'health') errors.add(429);
+  errors.add(500);
+  const who = r.roles === 'public' ? 'No token needed.' : r.roles === 'any' ? 'Any signed-in user.' : `Roles: ${[...r.roles, 'admin'].join(', ')}.`;
+  registry.registerPath({
+    method: r.method,
+    path: r.path,
+    operationId: r.operationId,
+    tags: [r.tag],
+    summary: r.summary,
+    description: [r.description, who].filter(Boolean).join('\n\n'),
+    security: r.roles === 'public' ? [] : [{ [BEARER]: [] }],
+    request: {
+      ...(r.params ? { params: r.params } : {}),
+      ...(r.query ? { query: r.query } : {}),
+      ...(r.headers ? { headers: r.headers } : {}),
+      ...(r.body ? { body: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+    },
+    responses: { ...r.ok, ...errorAnswers([...errors].sort()) },
+  });
+}
+
+const noContent = { 204: { description: 'Done; no body.' } };
+const ndjson = (description: string) => ({
+  200: { description, content: { 'application/x-ndjson': { schema: z.string().describe('one JSON object per line') } } },
+});
+
+// ------------------------------------------------------------------ health
+route({
+  method: 'get', path: '/health', operationId: 'getHealth', tag: 'health', roles: 'public',
+  summary: 'Liveness and readiness',
+  description: 'Outside the rate limits, so a load balancer probe is never refused.',
+  ok: { 200: json(answer.healthSchema, 'The database and Redis answer.'), 503: json(answer.healthSchema, 'The database or Redis does not answer.') },
+});
+
+// ------------------------------------------------------------------ worklist
+route({
+  method: 'get', path: '/worklist', operationId: 'getWorklist', tag: 'worklist', roles: 'any',
+  summary: "The caller's day",
+  description: 'Patients by trial and state, visits due today and overdue, open DLT windows, unread notices: only the caller\'s sites. In the access audit.',
+  ok: { 200: json(answer.worklistSchema, 'The worklist.') },
+});
+
+// ------------------------------------------------------------------ patients
+const eventHeaders = z.object({
+  'Idempotency-Key': ask.idempotencyKeyHeader.describe('same key and body: the first answer again, nothing new written'),
+  'If-Match': z.string().optional().describe('the patient version the caller last saw (`7`, `"7"` or `W/"7"`); a stale one is a 409'),
+});
+const eventAnswered = {
+  200: {
+    ...json(answer.eventAnswerSchema, 'Applied: the patient after the event, its `seq` and what the protocol computed.'),
+    headers: z.object({
+      ETag: z.string().describe('the patient version after the event, quoted'),
+      'Idempotent-Replayed': z.string().optional().describe('`true` when this is the answer of an earlier request with the same key'),
+    }),
+  },
+};
+const eventErrors = [403, 404, 409, 422] as const;
+
+route({
+  method: 'post', path: '/patients', operationId: 'registerPatient', tag: 'patients', roles: ['coordinator', 'investigator'],
+  summary: 'Register a patient',
+  description: 'On a protocol version (the newest unless named) at one of the caller\'s sites.',
+  body: ask.registerPatientSchema,
+  ok: { 201: json(answer.patientSchema, 'Registered.') },
+  errors: [404, 409, 422],
+});
+route({
+  method: 'get', path: '/patients', operationId: 'listPatients', tag: 'patients', roles: 'any',
+  summary: "List the caller's patients",
+  description: 'In the access audit: one record per patient listed.',
+  query: ask.listPatientsQuery,
+  ok: { 200: json(answer.patientPageSchema, 'A page of patients.') },
+});
+route({
+  method: 'get', path: '/patients/{id}', operationId: 'getPatient', tag: 'patients', roles: 'any', params: patientPath,
+  summary: 'Read a patient', description: 'Its state, what it accepts next, its record. In the access audit.',
+  ok: { 200: json(answer.patientSchema, 'The patient.') },
+  errors: [404],
+});
+route({
+  method: 'post', path: '/patients/{id}/events', operationId: 'postEvent', tag: 'patients', roles: 'any', params: patientPath,
+  summary: 'Record an event',
+  description: 'Who may post which event depends on the role; some events need an electronic signature.',
+  headers: eventHeaders, body: ask.postEventSchema, ok: eventAnswered, errors: eventErrors,
+});
+route({
+  method: 'post', path: '/patients/{id}/observations', operationId: 'postObservation', tag: 'patients', roles: 'any', params: patientPath,
+  summary: 'Record a lab or device result', description: 'Recorded as `LAB_RESULT_RECORDED`.',
+  headers: eventHeaders, body: ask.observationSchema, ok: eventAnswered, errors: eventErrors,
+});
+route({
+  method: 'post', path: '/patients/{id}/adverse-events', operationId: 'postAdverseEvent', tag: 'patients', roles: 'any', params: patientPath,
+  summary: 'Report an adverse event', description: 'Recorded as `ADVERSE_EVENT_REPORTED`; the answer carries its grade and whether it is a DLT.',
+  headers: eventHeaders, body: ask.adverseEventSchema, ok: eventAnswered, errors: eventErrors,
+});
+route({
+  method: 'get', path: '/patients/{id}/events', operationId: 'listPatientEvents', tag: 'patients', roles: 'any', params: patientPath,
+  summary: "Read a patient's event log", description: 'In recording order, with its hash chain. In the access audit.',
+  query: ask.listEventsQuery,
+  ok: { 200: json(z.array(answer.logEntrySchema), 'The log entries after `afterSeq`.') },
+  errors: [404],
+});
+route({
+  method: 'get', path: '/patients/{id}/fhir', operationId: 'exportPatientFhir', tag: 'patients', roles: 'any', params: patientPath,
+  summary: 'Export a patient as FHIR R4',
+  description: 'A Bundle: ResearchStudy, ResearchSubject, a pseudonymous Patient, AdverseEvents, Observations. In the access audit.',
+  ok: {
+    200: {
+      description: 'A FHIR R4 Bundle.',
+      content: { 'application/fhir+json': { schema: z.looseObject({ resourceType: z.literal('Bundle'), type: z.string(), entry: z.array(z.record(z.string(), z.unknown())) }) } },
+    },
+  },
+  errors: [404],
+});
+route({
+  method: 'get', path: '/patients/{id}/schedule', operationId: 'getPatientSchedule', tag: 'patients', roles: 'any', params: patientPath,
+  summary: "Read a patient's visit schedule", description: 'Visits anchored at Day 0: target date, window, status. In the access audit.',
+  ok: { 200: json(answer.scheduleSchema, 'The schedule.') },
+  errors: [404],
+});
+
+// ------------------------------------------------------------------ protocols
+const protocolIdPath = pathId('id', 'the protocol id, e.g. cd19-rr-all');
+route({
+  method: 'get', path: '/protocols', operationId: 'listProtocols', tag: 'protocols', roles: 'any',
+  summary: 'List the protocols', description: 'The newest version of each.',
+  ok: { 200: json(z.array(answer.protocolSummarySchema), 'The protocols.') },
+});
+route({
+  method: 'get', path: '/protocols/{id}', operationId: 'getProtocol', tag: 'protocols', roles: 'any', params: protocolIdPath,
+  summary: 'Read a protocol definition', description: 'The whole definition of a version (the newest unless `version`), with its states and the JSON Schema of each event\'s data.',
+  query: ask.protocolQuery,
+  ok: { 200: json(answer.protocolDefinitionSchema, 'The protocol definition.') },
+  errors: [404],
+});
+route({
+  method: 'get', path: '/protocols/{id}/diagram', operationId: 'getProtocolDiagram', tag: 'protocols', roles: 'any', params: protocolIdPath,
+  summary: 'Draw a protocol state machine', description: 'Mermaid text, generated from the machine itself; `format=svg` is refused.',
+  query: ask.diagramQuery,
+  ok: { 200: { description: 'Mermaid state diagram text.', content: { 'text/plain': { schema: z.string() } } } },
+  errors: [404],
+});
+
+// ------------------------------------------------------------------ trials
+const signedAct = { body: ask.signedActSchema, ok: { 200: json(answer.trialSchema, 'Signed: the trial after it.') }, errors: [403, 404, 409, 422] as const };
+route({
+  method: 'get', path: '/trials/{protocolId}', operationId: 'getTrial', tag: 'trials', roles: 'any', params: protocolPath, query: ask.protocolQuery,
+  summary: 'Read a trial',
+  description: 'Enrollment against the target, the dose level now, per-level counts, escalation decisions (and their revisions) with reasons, holds, data locks, the MTD. Another site\'s patients are counted, never named.',
+  ok: { 200: json(answer.trialSchema, 'The trial.') },
+  errors: [404],
+});
+route({
+  method: 'post', path: '/trials/{protocolId}/levels/{level}/data-lock', operationId: 'lockDoseLevel', tag: 'trials', roles: ['investigator'],
+  params: protocolPath.extend({ level: z.string().describe('the dose level, a whole number from 1') }), query: ask.protocolQuery,
+  summary: "Lock a dose level's DLT data", description: 'An electronic signature: adjudications there are refused, late DLTs no longer change the escalation.',
+  ...signedAct,
+});
+route({
+  method: 'post', path: '/trials/{protocolId}/holds/{holdId}/release', operationId: 'releaseEnrollmentHold', tag: 'trials', roles: ['investigator'],
+  params: protocolPath.extend({ holdId: z.string().describe('the hold id, a whole number from 1') }), query: ask.protocolQuery,
+  summary: 'Release an enrollment hold', description: 'The hold a revised escalation decision put; an electronic signature.',
+  ...signedAct,
+});
+route({
+  method: 'get', path: '/trials/{protocolId}/export', operationId: 'exportTrialSdtm', tag: 'trials', roles: ['monitor'], params: protocolPath, query: ask.exportQuery,
+  summary: 'Export CDISC SDTM', description: 'DM, EX, AE with SUPPAE, RS, LB as CSV, of the patients of the caller\'s sites: one `domain`, or all in a zip. In the access audit.',
+  ok: {
+    200: {
+      description: 'One domain as CSV, or every domain in a zip (with data-issues.csv).',
+      headers: z.object({ 'X-Data-Issues': z.string().describe('how many stored entries were left out of the tables') }),
+      content: { 'text/csv': { schema: z.string() }, 'application/zip': { schema: z.string().describe('binary') } },
+    },
+  },
+  errors: [404],
+});
+route({
+  method: 'get', path: '/trials/{protocolId}/outcomes', operationId: 'getTrialOutcomes', tag: 'trials', roles: 'any', params: protocolPath, query: ask.outcomesQuery,
+  summary: 'Read trial outcomes',
+  description: 'ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR; AEs by term and worst grade; CRS and ICANS by grade; CAR-T kinetics and cytokine peaks, for the trial and per cohort, as of `asOf`.',
+  ok: { 200: json(answer.outcomesSchema, 'The outcomes.') },
+  errors: [404],
+});
+
+// ------------------------------------------------------------------ users
+const userPath = pathId('id', 'the user id (a UUID)');
+route({
+  method: 'get', path: '/users/me', operationId: 'getCurrentUser', tag: 'users', roles: 'any',
+  summary: 'Read the caller', description: 'Role, sites, when its token expires, whether it has a signing password and whether signing is locked.',
+  ok: { 200: json(answer.userSchema, 'The caller.') },
+});
+route({
+  method: 'post', path: '/users/me/signing-password', operationId: 'setSigningPassword', tag: 'users', roles: 'any',
+  summary: "Set or change the caller's signing password", description: 'A change needs `currentPassword`. Stored only as a scrypt hash.',
+  body: ask.signingPasswordSchema, ok: noContent, errors: [403, 422],
+});
+route({
+  method: 'post', path: '/users/me/token', operationId: 'rotateOwnToken', tag: 'users', roles: 'any',
+  summary: "Rotate the caller's token", description: 'The old one stops working at once.',
+  ok: { 200: json(answer.rotatedTokenSchema, 'The new token, in this answer only.') },
+  errors: [404, 422],
+});
+route({
+  method: 'post', path: '/users', operationId: 'createUser', tag: 'users', roles: [],
+  summary: 'Create a user', body: ask.createUserSchema,
+  ok: { 201: json(answer.createdUserSchema, 'Created; the token is in this answer only.') },
+});
+route({
+  method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', roles: [],
+  summary: 'List the users', ok: { 200: json(z.array(answer.userSchema), 'Every user, revoked ones included.') },
+});
+route({
+  method: 'delete', path: '/users/{id}', operationId: 'revokeUser', tag: 'users', roles: [], params: userPath,
+  summary: 'Revoke a user', description: 'Its token stops working at once.', ok: noContent, errors: [404, 422],
+});
+route({
+  method: 'post', path: '/users/{id}/token', operationId: 'rotateUserToken', tag: 'users', roles: [], params: userPath,
+  summary: "Rotate a user's token", description: 'To hand over in person; the old one stops working at once.',
+  ok: { 200: json(answer.rotatedTokenSchema, 'The new token, in this answer only.') },
+  errors: [404, 422],
+});
+route({
+  method: 'post', path: '/users/{id}/signing-password/reset', operationId: 'resetSigningPassword', tag: 'users', roles: [], params: userPath,
+  summary: "Remove a user's signing password", description: 'A forgotten one, or one that may be known to someone else: the user must set a new one.',
+  ok: noContent, errors: [404],
+});
+route({
+  method: 'post', path: '/users/{id}/signing-password/unlock', operationId: 'unlockSigning', tag: 'users', roles: [], params: userPath,
+  summary: 'Unlock signing for a user', description: 'After wrong signing passwords in a row.', ok: noContent, errors: [404],
+});
+
+// ------------------------------------------------------------------ notifications
+const idPath = (what: string) => pathId('id', what);
+route({
+  method: 'get', path: '/notifications', operationId: 'listNotifications', tag: 'notifications', roles: 'any', query: ask.inboxQuery,
+  summary: "Read the caller's inbox", description: 'Visit reminders, missed visits, DLT windows, severe AEs, DLTs of its sites.',
+  ok: { 200: json(answer.inboxSchema, 'A page of notifications.') },
+});
+route({
+  method: 'post', path: '/notifications/{id}/read', operationId: 'markNotificationRead', tag: 'notifications', roles: 'any', params: idPath('the notification id'),
+  summary: 'Mark a notification read', ok: { 200: json(answer.notificationReadSchema, 'When it was read.') }, errors: [404],
+});
+route({
+  method: 'post', path: '/webhooks', operationId: 'createWebhook', tag: 'notifications', roles: [], body: ask.createWebhookSchema,
+  summary: 'Register a webhook', description: 'The destination must be https at a public address.',
+  ok: { 201: json(answer.createdWebhookSchema, 'Registered; its signing secret is in this answer only.') }, errors: [422],
+});
+route({
+  method: 'get', path: '/webhooks', operationId: 'listWebhooks', tag: 'notifications', roles: [],
+  summary: 'List the webhooks', ok: { 200: json(z.array(answer.webhookSchema), 'Every webhook, without its secret.') },
+});
+route({
+  method: 'delete', path: '/webhooks/{id}', operationId: 'revokeWebhook', tag: 'notifications', roles: [], params: idPath('the webhook id'),
+  summary: 'Revoke a webhook', ok: noContent, errors: [404],
+});
+route({
+  method: 'get', path: '/webhooks/deliveries', operationId: 'listWebhookDeliveries', tag: 'notifications', roles: [], query: ask.deliveriesQuery,
+  summary: 'List webhook deliveries', description: 'By status: `dead` is the dead-letter list.',
+  ok: { 200: json(z.array(answer.webhookDeliverySchema), 'Deliveries, newest first.') },
+});
+route({
+  method: 'post', path: '/webhooks/deliveries/{id}/resend', operationId: 'resendWebhookDelivery', tag: 'notifications', roles: [], params: idPath('the delivery id'),
+  summary: 'Resend a webhook delivery', description: 'Back to pending with a fresh attempt count.',
+  ok: { 200: json(answer.webhookDeliverySchema, 'The delivery, pending again.') }, errors: [404],
+});
+
+// ------------------------------------------------------------------ audit
+route({
+  method: 'get', path: '/audit/verify', operationId: 'verifyRecords', tag: 'audit', roles: ['monitor'], query: ask.verifyQuery,
+  summary: 'Verify the records', description: 'Checks the record of one patient (or of all the caller\'s) against its hash chain and the latest checkpoint.',
+  ok: { 200: json(answer.auditAnswerSchema, 'What holds and what does not.') }, errors: [404],
+});
+route({
+  method: 'get', path: '/audit/access', operationId: 'listAccessRecords', tag: 'audit', roles: ['monitor'], query: ask.accessQuery,
+  summary: 'Read the access audit',
+  description: 'Newest first: who read or exported which patient, who changed users, tokens, webhooks and signing passwords. A monitor sees the records about the patients of its sites.',
+  ok: { 200: json(answer.accessPageSchema, 'A page of access records.') },
+});
+route({
+  method: 'post', path: '/audit/checkpoints', operationId: 'createCheckpoint', tag: 'audit', roles: [],
+  summary: 'Make a checkpoint now', description: 'Seals the chain heads that moved since the last checkpoint, as the worker does on a schedule.',
+  ok: { 200: json(answer.checkpointOutcomeSchema, 'The checkpoint made, or none when nothing moved.') },
+});
+route({
+  method: 'get', path: '/audit/checkpoints', operationId: 'exportCheckpoints', tag: 'audit', roles: [],
+  summary: 'Export the checkpoint file', ok: ndjson('One JSON line per checkpoint (signed note and leaves).'),
+});
+route({
+  method: 'get', path: '/audit/checkpoints/latest', operationId: 'getLatestCheckpoint', tag: 'audit', roles: ['monitor'],
+  summary: 'Read the latest checkpoint', description: 'Its tree head and signed note: the digest to keep. It names no patient.',
+  ok: { 200: json(answer.checkpointSummarySchema, 'The latest checkpoint.') }, errors: [404],
+});
+route({
+  method: 'get', path: '/audit/checkpoints/key', operationId: 'getCheckpointKey', tag: 'audit', roles: 'any',
+  summary: 'Read the checkpoint signing key', description: 'Its verifier key (C2SP signed-note form) and its PEM.',
+  ok: { 200: json(answer.checkpointKeySchema, 'The public key.') },
+});
+route({
+  method: 'get', path: '/audit/log', operationId: 'exportAuditLog', tag: 'audit', roles: [],
+  summary: 'Export every log entry', description: 'What the hash chain seals, for a sponsor to check against the checkpoints.',
+  ok: ndjson('One JSON line per log entry.'),
+});

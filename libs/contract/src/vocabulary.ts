@@ -1,0 +1,31 @@
+/** The roles a user holds; an admin may do everything. */
+export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Everything the access audit records. Reads and exports name the patients; the rest name a user, a webhook or a delivery. */
+export const ACCESS_ACTIONS = [
+  'patient.read',
+  'patient.events.read',
+  'patient.schedule.read',
+  'patients.list',
+  'worklist.read',
+  'export.fhir',
+  'export.sdtm',
+  'user.create',
+  'user.revoke',
+  'token.rotate',
+  'webhook.create',
+  'webhook.revoke',
+  'webhook.resend',
+  'signing-password.set',
+  'signing-password.change',
+  'signing-password.reset',
+  'signing.failure',
+  'signing.lock',
+  'signing.unlock',
+  'trial.data-lock',
+  'trial.hold-release',
+  'export.audit-log',
+  'export.checkpoints',
+  'checkpoint.create',
+] as const;
