@@ -63,9 +63,46 @@ describe('trial outcomes on CD20/CD22', () => {
     expect((await site.get('/trials/cd20-cd22/outcomes?asOf=yesterday')).status).toBe(400);
   });
 
+  it("names another site's patient nowhere, in the trial's kinetics or in its cohorts'", async () => {
+    const other = await TrialSite.open(t, 'site-b');
+    const theirs = await other.register({ protocolId: 'cd20-cd22', cohort: 'B-NHL' });
+    await other.readyForInfusion(theirs, () => eligibleCd20Cd22Screening('B-NHL'));
+    await other.record(theirs, 'INFUSION_COMPLETED', { cellsPerKg: 2e6 });
+    const ours = await infused('B-NHL');
+    for (const day of [1, 7, 14]) {
+      t.clock.advanceDays(day === 1 ? 1 : 6 + (day === 14 ? 1 : 0));
+      const collectedAt = t.clock.now().toISOString();
+      for (const [by, id] of [[other, theirs], [site, ours]] as const) {
+        await by.record(id, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: 1000 * day, unit: 'copies/µg gDNA', collectedAt });
+        await by.record(id, 'LAB_RESULT_RECORDED', { code: 'IL6', compartment: 'PB', value: 10 * day, unit: 'pg/mL', collectedAt });
+      }
+    }
+    const theirSubject = (await other.get(`/patients/${theirs}`)).body.subjectId as string;
+
+    const res = await site.get('/trials/cd20-cd22/outcomes');
+    expect(res.status).toBe(200);
+    const nhl = res.body.cohorts.find((c: { cohort: string }) => c.cohort === 'B-NHL');
+    type Row = { patientId: string | null; subjectId: string | null };
+    for (const group of [res.body, nhl]) {
+      const rows: Row[] = group.kinetics.perPatient;
+      // Both patients are counted: ours by name, theirs anonymous.
+      expect(rows.filter((r) => r.patientId === ours).length).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.patientId === ours).every((r) => r.subjectId !== null)).toBe(true);
+      expect(rows.filter((r) => r.patientId === null && r.subjectId === null).length).toBeGreaterThan(0);
+      const peaks: Row[] = group.kinetics.cytokinePeaks.flatMap((c: { peaks: Row[] }) => c.peaks);
+      expect(peaks.some((p) => p.patientId === null && p.subjectId === null)).toBe(true);
+    }
+    // Not its id, not its subject id, anywhere in the answer.
+    const text = JSON.stringify(res.body);
+    expect(text).not.toContain(theirs);
+    expect(text).not.toContain(theirSubject);
+    // Its own site sees it by name.
+    expect(JSON.stringify((await other.get('/trials/cd20-cd22/outcomes')).body)).toContain(theirs);
+  });
+
   it('shows the trial state with enrollment against the target', async () => {
     const trial = (await site.get('/trials/cd20-cd22')).body;
-    expect(trial).toMatchObject({ protocol: 'cd20-cd22@1', enrolled: 4, target: 30, enrollmentOpen: true, doseEscalation: null, mtd: null });
+    expect(trial).toMatchObject({ protocol: 'cd20-cd22@1', enrolled: 6, target: 30, enrollmentOpen: true, doseEscalation: null, mtd: null });
     expect((await site.get('/trials/nope')).status).toBe(404);
   });
 });

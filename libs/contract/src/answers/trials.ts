@@ -90,8 +90,8 @@ export const gradeCountSchema = z.object({ grade: z.number().int(), patients: z.
 export type GradeCount = z.infer<typeof gradeCountSchema>;
 
 export const kineticsRowSchema = z.object({
-  patientId: z.string().nullable().describe('null (with subjectId) for a patient at a site the caller cannot see'),
-  subjectId: z.string().nullable().optional().describe('absent in the per-cohort groups'),
+  patientId: z.string().nullable().describe('null, with subjectId null, for a patient at a site the caller cannot see'),
+  subjectId: z.string().nullable(),
   compartment: z.string(),
   cmax: z.number().nullable(),
   tmax: z.number().nullable(),
@@ -137,7 +137,7 @@ export const outcomeGroupSchema = z.object({
         code: z.string(),
         patients: z.number().int(),
         medianPeak: z.number().nullable(),
-        peaks: z.array(z.object({ patientId: z.string().nullable(), subjectId: z.string().nullable().optional(), peak: z.number(), day: z.number(), unit: z.string() })),
+        peaks: z.array(z.object({ patientId: z.string().nullable(), subjectId: z.string().nullable(), peak: z.number(), day: z.number(), unit: z.string() })),
       }),
     ),
   }),

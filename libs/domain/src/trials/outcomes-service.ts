@@ -38,14 +38,18 @@ export class OutcomesService {
       const subjectId = subjects.get(row.patientId);
       return subjectId === undefined ? { ...row, patientId: null, subjectId: null } : { ...row, subjectId };
     };
-    return {
-      ...outcomes,
+    // The trial and each of its cohorts: another site's patient is counted, never identified.
+    const withNames = <T extends { kinetics: typeof outcomes.kinetics }>(group: T) => ({
+      ...group,
       kinetics: {
-        ...outcomes.kinetics,
-        perPatient: outcomes.kinetics.perPatient.map(named),
-        cytokinePeaks: outcomes.kinetics.cytokinePeaks.map((c) => ({ ...c, peaks: c.peaks.map(named) })),
+        ...group.kinetics,
+        perPatient: group.kinetics.perPatient.map(named),
+        cytokinePeaks: group.kinetics.cytokinePeaks.map((c) => ({ ...c, peaks: c.peaks.map(named) })),
       },
-      // Another site's odd record is counted, never identified.
+    });
+    return {
+      ...withNames(outcomes),
+      cohorts: outcomes.cohorts.map(withNames),
       dataIssues: outcomes.dataIssues.map(named),
     };
   }
