@@ -110,9 +110,8 @@ export class AccessLog {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insertRows(m, AccessRecordEntity, rows.slice(i, i + ROWS_PER_INSERT) as AccessRecordEntity[]);
     };
     if (manager) return write(manager);
-    // SQLite has one connection: a write outside the writer's queue could land in another request's transaction.
-    if (this.tx.isPostgres) return write(this.dataSource.manager);
-    return this.tx.run(write);
+    // On SQLite (one connection) a write outside the writer's queue could land in another request's transaction.
+    return this.tx.dialect.standalone(write);
   }
 
   /**

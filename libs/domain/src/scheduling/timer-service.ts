@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { TimerRepository } from '../persistence/repositories/timer-repository';
 import { WorkflowEngine } from '../engine/workflow-engine';
 
 /**
@@ -11,26 +10,17 @@ import { WorkflowEngine } from '../engine/workflow-engine';
 @Injectable()
 export class TimerService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly timers: TimerRepository,
     private readonly engine: WorkflowEngine,
   ) {}
 
-  async fire(timerId: string): Promise<{ fired: number; skipped: number }> {
-    // The timer asked for, if still pending, and every pending timer of its patient due at or before
-    // it, in due order: one read.
-    const p = this.dataSource.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
-    const due: Array<{ id: string; patient_id: string }> = await this.dataSource.query(
-      `SELECT t.id, t.patient_id FROM timers t
-         JOIN timers asked ON asked.id = ${p(1)} AND asked.status = 'pending'
-        WHERE t.patient_id = asked.patient_id AND t.status = 'pending' AND t.due_at <= asked.due_at
-        ORDER BY t.due_at, t.created_seq, t.id`,
-      [timerId],
-    );
-    const counts = { fired: 0, skipped: 0 };
-    for (const { id, patient_id: patientId } of due) {
+  async fire(timerId: string): Promise<{ fired: number; skipped: number; early: number }> {
+    const counts = { fired: 0, skipped: 0, early: 0 };
+    for (const { id, patientId } of await this.timers.pendingThrough(timerId)) {
       const outcome = await this.engine.fireTimer(id, patientId);
       if (outcome === 'fired') counts.fired += 1;
       if (outcome === 'skipped') counts.skipped += 1;
+      if (outcome === 'early') counts.early += 1;
     }
     return counts;
   }
