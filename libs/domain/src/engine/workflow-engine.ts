@@ -96,6 +96,9 @@ interface Effects {
  */
 @Injectable()
 export class WorkflowEngine {
+  /** How far ahead of the clock a timer's `dueAt` may be when its job runs (see earlyTolerance). */
+  private readonly earlyTolerance: number;
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dispatcher: JobDispatcher,
@@ -107,9 +110,6 @@ export class WorkflowEngine {
   ) {
     this.earlyTolerance = earlyTolerance(config);
   }
-
-  /** How far ahead of the clock a timer's `dueAt` may be when its job runs (see earlyTolerance). */
-  private readonly earlyTolerance: number;
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
     const trial = requireProtocol(command.protocolId, command.protocolVersion);
