@@ -4,8 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessRecordEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
-import type { Actor } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import type { Actor } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 
 /** Where a request came from: the caller's address as the API resolved it, and the request id it answered with. */
 export interface RequestOrigin {

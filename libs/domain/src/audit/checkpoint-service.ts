@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { type EntityManager, MoreThanOrEqual } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../engine/clock';
+import { Clock } from '../kernel/clock';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { type CheckpointBody, CheckpointLog, type SealedHead } from './checkpoint';

@@ -28,13 +28,13 @@ import {
   RefusedError,
   VersionConflictError,
 } from '../errors';
-import { type Actor, canSeeSite, SCHEDULER } from './actor';
-import { Clock } from './clock';
-import * as machine from './machine-boundary';
-import type { MachineAction } from './machine-boundary';
+import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import * as machine from '../kernel/machine-boundary';
+import type { MachineAction } from '../kernel/machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
-import { zodIssues } from './zod-issues';
-import { protocolOf, requireProtocol } from './require-protocol';
+import { zodIssues } from '../kernel/zod-issues';
+import { protocolOf, requireProtocol } from '../kernel/require-protocol';
 import { Metrics } from '../metrics';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';

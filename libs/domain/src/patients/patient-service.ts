@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { In, type FindOptionsWhere } from 'typeorm';
 import type { PatientEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
-import { type Actor, canSeeSite } from '../engine/actor';
-import { Clock } from '../engine/clock';
-import { protocolOf } from '../engine/require-protocol';
-import * as machine from '../engine/machine-boundary';
+import { type Actor, canSeeSite } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import { protocolOf } from '../kernel/require-protocol';
+import * as machine from '../kernel/machine-boundary';
 import { NotFoundError } from '../errors';
 import { readablePatientView } from './patient-view';
 

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
 import { parseStoredJson } from '../persistence/stored-rows';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
-import { protocolOf } from '../engine/require-protocol';
-import * as machine from '../engine/machine-boundary';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import { protocolOf } from '../kernel/require-protocol';
+import * as machine from '../kernel/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
 
 const DAY_MS = 86_400_000;

@@ -4,7 +4,7 @@ import { NotificationEntity, type OutboxEntity, UserEntity, WebhookDeliveryEntit
 import { OutboxRepository } from '../persistence/repositories/outbox-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
-import { Clock } from '../engine/clock';
+import { Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
 import { TRIAL_SCOPE } from '../trials/trial-notices';
 import { trialSiteIds } from '../trials/trial-sites';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../engine/clock';
+import { Clock } from '../kernel/clock';
 import { OutboxRepository } from '../persistence/repositories/outbox-repository';
 import { TimerRepository } from '../persistence/repositories/timer-repository';
 import { JobDispatcher } from './job-dispatcher';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { addDays } from '#protocols';
-import type { Clock } from '../engine/clock';
-import type { Actor } from '../engine/actor';
+import type { Clock } from '../kernel/clock';
+import type { Actor } from '../kernel/actor';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { OutcomesService } from './outcomes-service';

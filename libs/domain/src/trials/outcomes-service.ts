@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { type DataIssue, isSchedulerEventType, screenLog, trialOutcomes, type PatientLog } from '#protocols';
-import { requireProtocol } from '../engine/require-protocol';
+import { requireProtocol } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
 import type { StoredLogEntry } from '../persistence/stored-rows';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
-import { Clock } from '../engine/clock';
-import { type Actor, canSeeSite } from '../engine/actor';
+import { Clock } from '../kernel/clock';
+import { type Actor, canSeeSite } from '../kernel/actor';
 
 const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_OR_RELAPSE', 'DEATH', 'ADVERSE_EVENT_REPORTED', 'LAB_RESULT_RECORDED'];
 

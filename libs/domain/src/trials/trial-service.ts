@@ -1,12 +1,12 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { dataLockRefusals, lockLevelData, releaseHold, releaseRefusals, trialStateOf, type Protocol, type TrialState } from '#protocols';
-import { requireProtocol } from '../engine/require-protocol';
+import { requireProtocol } from '../kernel/require-protocol';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { ForbiddenError, NotFoundError, RefusedError } from '../errors';
-import { Clock } from '../engine/clock';
-import { type Actor, canSeeSite } from '../engine/actor';
+import { Clock } from '../kernel/clock';
+import { type Actor, canSeeSite } from '../kernel/actor';
 import type { AuthenticatedSignature } from '../users/signature-service';
 import { AccessLog, type AccessAction, type Caller } from '../audit/access-log';
 import { TrialLedger } from './trial-ledger';

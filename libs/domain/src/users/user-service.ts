@@ -5,8 +5,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { type Role, UserEntity } from '../persistence/entities';
 import { UserRepository } from '../persistence/repositories/user-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { AccessLog, AT_START, type Caller } from '../audit/access-log';
 import { NotFoundError, RefusedError, UnauthenticatedError } from '../errors';
 

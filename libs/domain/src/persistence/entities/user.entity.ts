@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Role } from '../../kernel/actor';
 
-export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../../kernel/actor';
 
 @Entity('users')
 export class UserEntity {

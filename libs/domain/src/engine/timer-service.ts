@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TimerRepository } from '../persistence/repositories/timer-repository';
-import { WorkflowEngine } from '../engine/workflow-engine';
+import { WorkflowEngine } from './workflow-engine';
 
 /**
  * Fires a due timer. Timers of one patient fire in the order they fall due: before the one asked

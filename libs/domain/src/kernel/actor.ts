@@ -1,4 +1,6 @@
-import type { Role } from '../persistence/entities';
+/** The roles a user may have. */
+export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who applies an event: a signed-in user, or the engine's own scheduler. */
 export interface Actor {

@@ -4,8 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { NotificationRepository } from '../persistence/repositories/notification-repository';
-import { Clock } from '../engine/clock';
-import { WebhookDestinations } from '../notifications/webhook-destination';
+import { Clock } from '../kernel/clock';
+import { WebhookDestinations } from './webhook-destination';
 
 /** The signature a receiver checks: HMAC-SHA256 of the exact body with the webhook's secret, hex. */
 export function webhookSignature(secret: string, body: string): string {
