@@ -83,6 +83,16 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     expect(await row(patient.id)).toMatchObject({ version: 2, lastSeq: 2, lastHash: log[1].hash });
   });
 
+  it('applies racing events on one patient one after the other: every one logged once, the chain unbroken', async () => {
+    const { patient } = await register();
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((ecog) => apply(patient.id, { type: 'SCREENING_DATA_RECORDED', data: { ecog: ecog % 3 } })));
+    expect(answers.map((a) => a.seq).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7]);
+    const log = await logOf(patient.id);
+    expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(verifyChain(log)).toBeNull();
+    expect(await row(patient.id)).toMatchObject({ version: 7, lastSeq: 7, lastHash: log[6].hash });
+  });
+
   it('replays a request with a known idempotency key without writing, and refuses the key with another body', async () => {
     const { patient } = await register();
     const command = { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, idempotencyKey: 'consent-once' };
