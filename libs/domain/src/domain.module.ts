@@ -12,6 +12,7 @@ import { TimerRepository } from './persistence/repositories/timer-repository';
 import { OutboxRepository } from './persistence/repositories/outbox-repository';
 import { PatientRepository } from './persistence/repositories/patient-repository';
 import { UserRepository } from './persistence/repositories/user-repository';
+import { AuditRepository } from './persistence/repositories/audit-repository';
 import { NotificationRepository } from './persistence/repositories/notification-repository';
 import { JobDispatcher } from './scheduling/job-dispatcher';
 import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE } from './scheduling/queues';
@@ -35,7 +36,7 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, TimerRepository, OutboxRepository, PatientRepository, UserRepository, NotificationRepository, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, TimerRepository, OutboxRepository, PatientRepository, UserRepository, AuditRepository, NotificationRepository, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

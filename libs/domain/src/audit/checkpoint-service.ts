@@ -10,7 +10,7 @@ import { type CheckpointBody, CheckpointLog, type SealedHead } from './checkpoin
 import { CheckpointFile } from './checkpoint-file';
 import { CheckpointKey } from './checkpoint-key';
 import { verifyChain } from './hash-chain';
-import { readLogs } from './patient-logs';
+import { readLogs } from '../persistence/tolerant-reads';
 import { RefusedError } from '../errors';
 
 /** Patients whose new log entries are read in one query. */
