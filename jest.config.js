@@ -1,4 +1,4 @@
-/** Unit specs sit beside the code; end-to-end specs live in test/. */
+/** Unit specs sit beside the code; medium specs (the engine and repositories on real databases) and end-to-end specs live in test/. */
 const swc = [
   '@swc/jest',
   {
@@ -31,6 +31,7 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,simulator,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
   ],
 };

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { entryHash, noteSigner, noteVerifier, openNote, PatientEntity, PatientEventEntity, protocolOf, replayLog, verifyRecord } from '#domain';
-import * as machine from '../libs/domain/src/engine/machine-boundary';
+import * as machine from '../libs/domain/src/kernel/machine-boundary';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { readLog, verifyAudit, type VerifyAnswer } from './support/invariants';

@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { OUTBOX_QUEUE, OutboxRelay, type OutboxJob } from '#domain';
+import { OUTBOX_QUEUE, OutboxRelay, type OutboxJob, OUTBOX_JOB } from '#domain';
 
 /** Relays outbox rows (notifications) once each. */
 @Processor(OUTBOX_QUEUE, { concurrency: 4 })
@@ -11,7 +11,7 @@ export class OutboxProcessor extends LoggedWorkerHost {
   }
 
   async process(job: Job<OutboxJob>) {
-    if (job.name !== 'deliver') throw new UnrecoverableError(`no handler for ${OUTBOX_QUEUE} job "${job.name}"`);
+    if (job.name !== OUTBOX_JOB) throw new UnrecoverableError(`no handler for ${OUTBOX_QUEUE} job "${job.name}"`);
     return { delivered: await this.relay.deliver(job.data.outboxId) };
   }
 }

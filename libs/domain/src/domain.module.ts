@@ -5,15 +5,21 @@ import { APP_CONFIG, type AppConfig } from './config/config';
 import { redisOptions } from './config/redis';
 import { dataSourceOptions } from './persistence/data-source-options';
 import { TransactionRunner } from './persistence/transaction-runner';
-import { Clock, clockFor } from './engine/clock';
+import { Clock, clockFor } from './kernel/clock';
 import { WorkflowEngine } from './engine/workflow-engine';
-import { EventWriter } from './engine/event-writer';
+import { EventWriter } from './persistence/event-writer';
+import { TimerRepository } from './persistence/repositories/timer-repository';
+import { OutboxRepository } from './persistence/repositories/outbox-repository';
+import { PatientRepository } from './persistence/repositories/patient-repository';
+import { UserRepository } from './persistence/repositories/user-repository';
+import { AuditRepository } from './persistence/repositories/audit-repository';
+import { NotificationRepository } from './persistence/repositories/notification-repository';
 import { JobDispatcher } from './scheduling/job-dispatcher';
 import { MAINTENANCE_QUEUE, OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE } from './scheduling/queues';
-import { TimerService } from './scheduling/timer-service';
+import { TimerService } from './engine/timer-service';
 import { Reconciler } from './scheduling/reconciler';
 import { OutboxRelay } from './scheduling/outbox-relay';
-import { WebhookSender } from './scheduling/webhook-sender';
+import { WebhookSender } from './notifications/webhook-sender';
 import { NotificationService } from './notifications/notification-service';
 import { PatientService } from './patients/patient-service';
 import { WorklistService } from './patients/worklist-service';
@@ -30,7 +36,7 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
+const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, TimerRepository, OutboxRepository, PatientRepository, UserRepository, AuditRepository, NotificationRepository, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})

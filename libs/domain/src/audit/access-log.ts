@@ -4,8 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessRecordEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
-import type { Actor } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import type { Actor } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { ACCESS_ACTIONS } from '#contract';
 
 /** Where a request came from: the caller's address as the API resolved it, and the request id it answered with. */
@@ -86,9 +86,8 @@ export class AccessLog {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insertRows(m, AccessRecordEntity, rows.slice(i, i + ROWS_PER_INSERT) as AccessRecordEntity[]);
     };
     if (manager) return write(manager);
-    // SQLite has one connection: a write outside the writer's queue could land in another request's transaction.
-    if (this.tx.isPostgres) return write(this.dataSource.manager);
-    return this.tx.run(write);
+    // On SQLite (one connection) a write outside the writer's queue could land in another request's transaction.
+    return this.tx.dialect.standalone(write);
   }
 
   /**

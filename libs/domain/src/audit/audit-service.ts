@@ -1,17 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, In, MoreThan } from 'typeorm';
-import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { In } from 'typeorm';
+import type { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { AuditRepository } from '../persistence/repositories/audit-repository';
 import stableStringify from 'fast-json-stable-stringify';
-import { protocolOf } from '../engine/require-protocol';
-import * as machine from '../engine/machine-boundary';
+import { protocolOf } from '../kernel/require-protocol';
+import * as machine from '../kernel/machine-boundary';
 import { verifyChain } from './hash-chain';
 import { replayLog } from './replay';
-import { type Actor, canSeeSite } from '../engine/actor';
+import { type Actor, canSeeSite } from '../kernel/actor';
 import { NotFoundError } from '../errors';
 import type { CheckpointBody, CheckpointLog, SealedHead } from './checkpoint';
 import { CheckpointService } from './checkpoint-service';
-import { readLogs, readPatientsTolerantly } from './patient-logs';
 
 /** Patients whose logs are read in one query: bounds the memory a whole-trial check holds at once. */
 const PATIENTS_PER_QUERY = 200;
@@ -52,13 +51,13 @@ export interface AuditAnswer {
 @Injectable()
 export class AuditService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: AuditRepository,
     private readonly checkpoints: CheckpointService,
   ) {}
 
   async verify(actor: Actor, patientId?: string): Promise<AuditAnswer> {
     const { log, problem: checkpointProblem } = this.checkpoints.state();
-    const patients: CheckedPatient[] = await readPatientsTolerantly(this.dataSource.manager, {
+    const patients: CheckedPatient[] = await this.rows.patients({
       ...(patientId ? { id: patientId } : {}),
       ...(actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
     });
@@ -72,7 +71,7 @@ export class AuditService {
     let entries = 0;
     for (let from = 0; from < patients.length; from += PATIENTS_PER_QUERY) {
       const batch = patients.slice(from, from + PATIENTS_PER_QUERY);
-      const logs = await readLogs(this.dataSource.manager, { patientId: In(batch.map((p) => p.id)) });
+      const logs = await this.rows.logs({ patientId: In(batch.map((p) => p.id)) });
       for (const patient of batch) {
         const entriesOf = logs.get(patient.id) ?? [];
         entries += entriesOf.length;
@@ -98,14 +97,9 @@ export class AuditService {
    * key, all a sponsor needs to check the record (apps/verify-record). Read page by page.
    */
   async *exportLog(): AsyncGenerator<string> {
-    const repository = this.dataSource.getRepository(PatientEventEntity);
     let after: { patientId: string; seq: number } | undefined;
     for (;;) {
-      const page = await repository.find({
-        where: after ? [{ patientId: MoreThan(after.patientId) }, { patientId: after.patientId, seq: MoreThan(after.seq) }] : {},
-        order: { patientId: 'ASC', seq: 'ASC' },
-        take: ENTRIES_PER_PAGE,
-      });
+      const page = await this.rows.logPage(after, ENTRIES_PER_PAGE);
       for (const entry of page) yield `${JSON.stringify(entry)}\n`;
       if (page.length < ENTRIES_PER_PAGE) return;
       after = page[page.length - 1];

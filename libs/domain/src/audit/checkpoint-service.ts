@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Mutex } from 'async-mutex';
-import { type DataSource, type EntityManager, MoreThanOrEqual } from 'typeorm';
+import { type EntityManager, MoreThanOrEqual } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../engine/clock';
+import { Clock } from '../kernel/clock';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { TransactionRunner } from '../persistence/transaction-runner';
 import { type CheckpointBody, CheckpointLog, type SealedHead } from './checkpoint';
 import { CheckpointFile } from './checkpoint-file';
 import { CheckpointKey } from './checkpoint-key';
 import { verifyChain } from './hash-chain';
-import { readLogs } from './patient-logs';
+import { readLogs } from '../persistence/tolerant-reads';
 import { RefusedError } from '../errors';
 
 /** Patients whose new log entries are read in one query. */
@@ -65,7 +65,7 @@ export class CheckpointService {
   private cache?: { length: number; digest: string; log: CheckpointLog };
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
     private readonly key: CheckpointKey,
     private readonly file: CheckpointFile,
     private readonly clock: Clock,
@@ -104,7 +104,7 @@ export class CheckpointService {
 
   /** Seals every chain head that moved since the last checkpoint, if any did; then sends the webhook what it has not had. */
   async checkpoint(): Promise<CheckpointOutcome> {
-    const outcome = await this.maker.runExclusive(() => this.withReadSnapshot((manager) => this.make(manager)));
+    const outcome = await this.maker.runExclusive(() => this.tx.dialect.readSnapshot(ADVISORY_LOCK, (manager) => this.make(manager)));
     for (const held of outcome.held.slice(0, HELD_LOGGED)) this.logger.error(`Patient ${held.patientId} is not sealed: ${held.problem}. Run /audit/verify.`);
     if (outcome.held.length > HELD_LOGGED) this.logger.error(`${outcome.held.length - HELD_LOGGED} more patients are not sealed. Run /audit/verify.`);
     if (outcome.created) this.logger.log(`Checkpoint ${outcome.checkpoint!.number}: ${outcome.sealed} chain heads sealed, root ${outcome.checkpoint!.rootHash}`);
@@ -143,36 +143,6 @@ export class CheckpointService {
     const text = this.file.read();
     this.cache = { length: text.length, digest: digest(text), log };
     return { created: true, checkpoint: summaryOf(log), sealed: sealable.length, held };
-  }
-
-  /**
-   * Runs the reads of one checkpoint on one consistent snapshot. On PostgreSQL, a session advisory
-   * lock keeps two processes from making checkpoints at once (taken before the snapshot, so the
-   * snapshot is never older than the last checkpoint), and a repeatable-read transaction gives the
-   * snapshot without blocking any writer. SQLite has one process.
-   */
-  private async withReadSnapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dataSource.options.type !== 'postgres') return work(this.dataSource.manager);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK]);
-      try {
-        await runner.startTransaction('REPEATABLE READ');
-        try {
-          const result = await work(runner.manager);
-          await runner.commitTransaction();
-          return result;
-        } catch (error) {
-          await runner.rollbackTransaction();
-          throw error;
-        }
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK]);
-      }
-    } finally {
-      await runner.release();
-    }
   }
 
   /** POSTs to CHECKPOINT_WEBHOOK_URL each checkpoint it has not taken yet, in order; a failure waits for the next run. */

@@ -1,6 +1,6 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
-import * as machine from '../engine/machine-boundary';
+import * as machine from '../kernel/machine-boundary';
 
 export interface LogEntry {
   seq: number;

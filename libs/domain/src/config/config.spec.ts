@@ -1,5 +1,5 @@
 import { ConfigurationError, loadConfig } from './config';
-import { clockFor, ScaledClock, SystemClock } from '../engine/clock';
+import { clockFor, ScaledClock, SystemClock } from '../kernel/clock';
 
 describe('configuration', () => {
   it('defaults to the embedded SQLite file and local Redis', () => {

@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { insertRows } from '../persistence/insert-rows';
+import { Inject, Injectable } from '@nestjs/common';
 import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol, TrialState } from '#protocols';
 import {
@@ -18,7 +16,7 @@ import {
   nextTrialState,
   trialRefusals,
 } from '#protocols';
-import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
+import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { CURRENT_SEAL_VERSION, GENESIS_HASH, entryHash } from '../audit/hash-chain';
 import {
@@ -30,20 +28,21 @@ import {
   RefusedError,
   VersionConflictError,
 } from '../errors';
-import { type Actor, canSeeSite, SCHEDULER } from './actor';
-import { Clock } from './clock';
-import * as machine from './machine-boundary';
-import type { MachineAction } from './machine-boundary';
+import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import * as machine from '../kernel/machine-boundary';
+import type { MachineAction } from '../kernel/machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
-import { zodIssues } from './zod-issues';
-import { protocolOf, requireProtocol } from './require-protocol';
+import { zodIssues } from '../kernel/zod-issues';
+import { protocolOf, requireProtocol } from '../kernel/require-protocol';
 import { Metrics } from '../metrics';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
 import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
-import { type EventWrite, EventWriter } from './event-writer';
+import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
 
 export interface RegisterPatientCommand {
   protocolId: string;
@@ -79,6 +78,9 @@ export interface AppliedEvent {
   replayed: boolean;
 }
 
+/** How much earlier than its `dueAt` a timer may fire: the clocks of the processes and Redis may differ by this much. */
+export const TIMER_CLOCK_SKEW_MS = 1000;
+
 /** What the post-commit step hands to BullMQ. */
 interface Effects {
   timers: TimerEntity[];
@@ -94,6 +96,9 @@ interface Effects {
  */
 @Injectable()
 export class WorkflowEngine {
+  /** How far ahead of the clock a timer's `dueAt` may be when its job runs (see earlyTolerance). */
+  private readonly earlyTolerance: number;
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dispatcher: JobDispatcher,
@@ -101,7 +106,10 @@ export class WorkflowEngine {
     private readonly metrics: Metrics,
     private readonly trials: TrialLedger,
     private readonly writer: EventWriter,
-  ) {}
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'timeScale' | 'clockOrigin'>,
+  ) {
+    this.earlyTolerance = earlyTolerance(config);
+  }
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
     const trial = requireProtocol(command.protocolId, command.protocolVersion);
@@ -123,9 +131,9 @@ export class WorkflowEngine {
     const patientId = randomUUID();
 
     const { patient, effects } = await this.tx.run(async (manager) => {
-      const taken = await manager.existsBy(PatientEntity, { protocolId: protocol.id, subjectId: command.subjectId });
+      const taken = await this.writer.subjectTaken(manager, protocol.id, command.subjectId);
       if (taken) throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
-      const patient = manager.create(PatientEntity, {
+      const registered: PatientEntity = {
         id: patientId,
         subjectId: command.subjectId,
         siteId: command.siteId,
@@ -142,8 +150,8 @@ export class WorkflowEngine {
         doseLevel: null,
         registeredAt: now,
         updatedAt: now,
-      });
-      const entry = this.logEntry(patient, {
+      };
+      const entry = this.logEntry(registered, {
         type: 'PATIENT_REGISTERED',
         data: { protocol: `${protocol.id}@${protocol.version}`, ...(cohort ? { cohort } : {}), siteId: command.siteId, ...demographics },
         occurredAt: now,
@@ -152,16 +160,12 @@ export class WorkflowEngine {
         actor,
         recordedAt: now,
       });
-      patient.lastSeq = entry.seq;
-      patient.lastHash = entry.hash;
-      await insertRows(manager, PatientEntity, patient);
-      await insertRows(manager, PatientEventEntity, entry);
+      const patient = { ...registered, lastSeq: entry.seq, lastHash: entry.hash };
       const { timers, outbox } = planEffects(patient, entry, actions);
-      if (timers.length) await insertRows(manager, TimerEntity, timers);
-      if (outbox.length) await insertRows(manager, OutboxEntity, outbox);
+      await this.writer.write(manager, { expectedVersion: null, patient, entry, timers, outbox, cancel: [] });
       return { patient, effects: { timers, outbox, cancelledTimerIds: [] } };
     }).catch((error: unknown) => {
-      if (isUniqueViolation(error)) {
+      if (this.writer.isDuplicate(error)) {
         throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
       }
       throw error;
@@ -197,8 +201,10 @@ export class WorkflowEngine {
    * otherwise marks it skipped. The timer is settled in the same transaction as the event.
    * `patientId`, when the caller has read it from the timer row, saves reading the row before the lock;
    * the row is read again under the patient's lock either way, so a timer settled meanwhile is stale.
+   * A timer not yet due (a forged or early job) is refused as `early` and left pending: its own
+   * delayed job, or the reconciler's, fires it when it falls due.
    */
-  async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale'> {
+  async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale' | 'early'> {
     const now = this.clock.now();
     const outcome = await this.tx.run(async (manager) => {
       const owner = patientId ?? (await this.writer.readTimer(manager, timerId))?.patientId;
@@ -206,6 +212,7 @@ export class WorkflowEngine {
       const patient = await this.lockPatient(manager, owner, SCHEDULER);
       const timer = await this.writer.readTimer(manager, timerId);
       if (!timer || timer.status !== 'pending' || timer.patientId !== owner) return { kind: 'stale' as const };
+      if (Date.parse(timer.dueAt) > now.getTime() + this.earlyTolerance) return { kind: 'early' as const };
       const protocol = protocolOf(patient);
       const snapshot = machine.restoreMachine(protocol, patient.snapshot);
       const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
@@ -240,8 +247,8 @@ export class WorkflowEngine {
    */
   private async applyOnce(request: EventRequest): Promise<ApplyOutcome> {
     const { command } = request;
-    if (this.tx.isPostgres && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
-      const outcome = await this.applyInTransaction(undefined, request).catch((error: unknown) => {
+    if (this.writer.lockFreeWrites && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
+      const outcome = await this.applyInTransaction(LOCK_FREE, request).catch((error: unknown) => {
         if (error instanceof TrialRowNeeded) return undefined;
         if (!(error instanceof StaleReadError)) throw error;
         this.metrics.eventsRetriedUnderLock.inc();
@@ -252,13 +259,14 @@ export class WorkflowEngine {
     return this.tx.run((manager) => this.applyInTransaction(manager, request));
   }
 
-  /** Without `manager` (see applyOnce), the patient is read unlocked and a version that moved on is a StaleReadError. */
-  private async applyInTransaction(manager: EntityManager | undefined, request: EventRequest): Promise<ApplyOutcome> {
+  /** Lock-free (see applyOnce), the patient is read unlocked and a version that moved on is a StaleReadError. */
+  private async applyInTransaction(scope: Scope, request: EventRequest): Promise<ApplyOutcome> {
     const { patientId, command, occurredAt, actor, now } = request;
-    const patient = await this.lockPatient(manager, patientId, actor);
+    const manager = scope === LOCK_FREE ? undefined : scope;
+    const patient = await this.lockPatient(scope, patientId, actor);
     const requestHash = command.idempotencyKey ? hashRequest(command) : '';
     if (command.idempotencyKey && manager) {
-      const earlier = await manager.findOneBy(IdempotencyKeyEntity, { patientId, key: command.idempotencyKey });
+      const earlier = await this.writer.earlierRequest(manager, patientId, command.idempotencyKey);
       if (earlier) {
         if (earlier.requestHash !== requestHash) throw new IdempotencyKeyReusedError(command.idempotencyKey);
         const answer = { ...(earlier.response as unknown as Omit<AppliedEvent, 'replayed'>), replayed: true };
@@ -315,12 +323,12 @@ export class WorkflowEngine {
       const { replayed: _replayed, ...response } = answer;
       planned.write.idempotencyKey = { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
     }
-    const effects = await this.commit(manager, planned, moved);
+    const effects = await this.commit(scope, planned, moved);
     return { answer, effects, replayed: false };
   }
 
-  private async lockPatient(manager: EntityManager | undefined, patientId: string, actor: Actor): Promise<PatientEntity> {
-    const patient = await this.writer.lockPatient(manager, patientId);
+  private async lockPatient(scope: Scope, patientId: string, actor: Actor): Promise<PatientEntity> {
+    const patient = await this.writer.readPatient(scope, patientId);
     if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     return patient;
   }
@@ -333,7 +341,7 @@ export class WorkflowEngine {
     event: ClinicalEvent,
     by: { actor: Actor; reason: string | null; idempotencyKey: string | null; signature?: AuthenticatedSignature },
     now: Date,
-  ): { entry: PatientEventEntity; write: EventWrite } {
+  ): { entry: PatientEventEntity; write: EventWrite & { expectedVersion: number } } {
     const recordedAt = now.toISOString();
     const context = machine.contextOf(step.next);
     const entry = this.logEntry(patient, { ...by, type: event.type, data: event.data, occurredAt: event.occurredAt, recordedAt });
@@ -374,19 +382,15 @@ export class WorkflowEngine {
   }
 
   /** Writes a planned event (the row under its version, the log entry, its effects) and the trial it moved, when it moved one. */
-  private async commit(
-    manager: EntityManager | undefined,
-    planned: { entry: PatientEventEntity; write: EventWrite },
-    moved?: MovedTrial,
-  ): Promise<Effects> {
+  private async commit(scope: Scope, planned: { entry: PatientEventEntity; write: EventWrite & { expectedVersion: number } }, moved?: MovedTrial): Promise<Effects> {
     const { write, entry } = planned;
-    const { written, cancelledTimerIds } = await this.writer.write(manager, write);
+    const { written, cancelledTimerIds } = await this.writer.write(scope, write);
     if (!written) {
-      if (!manager) throw new StaleReadError();
-      const current = await manager.findOneBy(PatientEntity, { id: write.patient.id });
-      throw new VersionConflictError(write.expectedVersion, current?.version ?? write.expectedVersion);
+      if (scope === LOCK_FREE) throw new StaleReadError();
+      const current = await this.writer.currentVersion(scope, write.patient.id);
+      throw new VersionConflictError(write.expectedVersion, current ?? write.expectedVersion);
     }
-    if (moved && manager) await this.trials.save(manager, moved.trial, moved.next, entry.recordedAt);
+    if (moved && scope !== LOCK_FREE) await this.trials.save(scope, moved.trial, moved.next, entry.recordedAt);
     return { timers: write.timers, cancelledTimerIds, outbox: write.outbox };
   }
 
@@ -488,14 +492,19 @@ function planEffects(patient: PatientEntity, entry: PatientEventEntity, actions:
   return { timers: [...timers.values()], outbox, cancelSendIds: [...cancelSendIds] };
 }
 
-function noEffects(): Effects {
-  return { timers: [], cancelledTimerIds: [], outbox: [] };
+/**
+ * A timer's job waits `(dueAt − now) / TIME_SCALE`. With the server clock scaled as well
+ * (`CLOCK_ORIGIN`), or unscaled, the job runs when the clock reaches `dueAt`, give or take the clock
+ * skew (scaled like the clock). With only the waiting scaled (`TIME_SCALE` without `CLOCK_ORIGIN`, a
+ * demonstration) a job runs before its clinical `dueAt` by design, so no timer is early.
+ */
+function earlyTolerance(config: Pick<AppConfig, 'timeScale' | 'clockOrigin'>): number {
+  if (config.timeScale > 1 && config.clockOrigin === undefined) return Number.POSITIVE_INFINITY;
+  return TIMER_CLOCK_SKEW_MS * config.timeScale;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+function noEffects(): Effects {
+  return { timers: [], cancelledTimerIds: [], outbox: [] };
 }
 
 /** One posted event as the engine applies it. */

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import { type DataIssue, screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
 import type { Protocol, TrialState } from '#protocols';
-import { protocolOf, requireProtocol } from '../engine/require-protocol';
-import { PatientEntity, TrialEntity } from '../persistence/entities';
-import { PATIENT_ROW_COLUMNS, readStoredLogs } from '../persistence/stored-rows';
-import type { Actor } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import { protocolOf, requireProtocol } from '../kernel/require-protocol';
+import type { PatientEntity } from '../persistence/entities';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
+import type { Actor } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { replayLog } from '../audit/replay';
 import { PatientService } from '../patients/patient-service';
 import { toPatientView } from '../patients/patient-view';
@@ -22,7 +20,7 @@ import type { LoggedEvent, PatientExportInput } from './export-input';
 @Injectable()
 export class ExportService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly patientRows: PatientRepository,
     private readonly patients: PatientService,
     private readonly clock: Clock,
   ) {}
@@ -50,16 +48,8 @@ export class ExportService {
   /** SDTM domains of a protocol version, for the patients of the caller's sites: one CSV, or all of them in a zip. */
   async sdtm(protocolId: string, options: { version?: number; domain?: SdtmDomain }, actor: Actor) {
     const protocol = requireProtocol(protocolId, options.version);
-    const patients = await this.dataSource.getRepository(PatientEntity).find({
-      where: {
-        protocolId: protocol.id,
-        protocolVersion: protocol.version,
-        ...(actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
-      },
-      // everything but the stored snapshot: the replay gives the record
-      select: PATIENT_ROW_COLUMNS,
-      order: { registeredAt: 'ASC', id: 'ASC' },
-    });
+    // Everything but the stored snapshot: the replay gives the record.
+    const patients = await this.patientRows.ofProtocol(protocol, actor.siteIds);
     const inputs = await this.inputs(patients);
     const dataIssues = inputs.flatMap((input) => input.dataIssues);
     const tables = sdtmTables({ protocol: protocol.spec, patients: inputs }, dataIssues);
@@ -82,7 +72,7 @@ export class ExportService {
 
   /** The R4 status of the patient's study, from the trial row (none before the trial has one). */
   private async studyStatus(protocol: Protocol, now: string) {
-    const trial = await this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
+    const trial = await this.patientRows.trial(protocol);
     return trial ? researchStudyStatus(protocol.spec, trial.state as unknown as TrialState, now) : undefined;
   }
 
@@ -93,7 +83,7 @@ export class ExportService {
    */
   private async inputs(patients: PatientEntity[]): Promise<PatientExportInput[]> {
     if (!patients.length) return [];
-    const logs = await readStoredLogs(this.dataSource, patients.map((p) => p.id));
+    const logs = await this.patientRows.logs(patients.map((p) => p.id));
     const now = this.clock.now();
     return patients.map((patient) => {
       const protocol = protocolOf(patient);

@@ -2,7 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
 import { findProtocol } from '#protocols';
 import { eligibleCd19Screening, eligibleCd20Cd22Screening } from '#testing/eligibility';
-import * as machine from '../engine/machine-boundary';
+import * as machine from '../kernel/machine-boundary';
 import { replayLog } from '../audit/replay';
 import type { PatientEntity } from '../persistence/entities';
 import { toPatientView } from '../patients/patient-view';

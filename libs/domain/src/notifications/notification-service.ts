@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, IsNull } from 'typeorm';
-import { NotificationEntity, WebhookDeliveryEntity, WebhookEntity, type WebhookDeliveryStatus } from '../persistence/entities';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import { IsNull } from 'typeorm';
+import { WebhookDeliveryEntity, WebhookEntity, type WebhookDeliveryStatus } from '../persistence/entities';
+import { NotificationRepository } from '../persistence/repositories/notification-repository';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { NotFoundError, RefusedError } from '../errors';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -18,7 +18,7 @@ export class NotificationService {
   private readonly destinations: WebhookDestinations;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: NotificationRepository,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
     private readonly tx: TransactionRunner,
@@ -29,23 +29,15 @@ export class NotificationService {
   }
 
   async inbox(actor: Actor, query: { unread?: boolean; limit: number; offset: number }) {
-    const repo = this.dataSource.getRepository(NotificationEntity);
-    const [rows, total] = await repo.findAndCount({
-      where: { userId: userIdOf(actor), ...(query.unread ? { readAt: IsNull() } : {}) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: query.limit,
-      skip: query.offset,
-    });
-    const unread = await repo.countBy({ userId: userIdOf(actor), readAt: IsNull() });
+    const { rows, total, unread } = await this.rows.inbox(userIdOf(actor), query);
     return { items: rows.map(({ userId: _u, outboxId: _o, ...n }) => n), total, unread, limit: query.limit, offset: query.offset };
   }
 
   async markRead(actor: Actor, id: string) {
-    const repo = this.dataSource.getRepository(NotificationEntity);
-    const row = await repo.findOneBy({ id, userId: userIdOf(actor) });
+    const row = await this.rows.notificationOf(userIdOf(actor), id);
     if (!row) throw new NotFoundError(`Notification ${id} does not exist.`);
     const readAt = row.readAt ?? this.clock.now().toISOString();
-    if (!row.readAt) await repo.update({ id }, { readAt });
+    if (!row.readAt) await this.rows.markRead(id, readAt);
     return { id, readAt };
   }
 
@@ -70,7 +62,7 @@ export class NotificationService {
   }
 
   async webhooks() {
-    const rows = await this.dataSource.getRepository(WebhookEntity).find({ order: { createdAt: 'ASC' } });
+    const rows = await this.rows.webhooks();
     return rows.map(({ secret: _secret, ...w }) => w);
   }
 
@@ -83,24 +75,18 @@ export class NotificationService {
   }
 
   deliveries(query: { status?: WebhookDeliveryStatus; limit: number; offset: number }) {
-    return this.dataSource.getRepository(WebhookDeliveryEntity).find({
-      where: query.status ? { status: query.status } : {},
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: query.limit,
-      skip: query.offset,
-    });
+    return this.rows.deliveries(query);
   }
 
   /** Sends a delivery again (a dead one, or one the receiver lost): back to pending with a fresh attempt count. */
   async resend(caller: Caller, id: string) {
-    const repo = this.dataSource.getRepository(WebhookDeliveryEntity);
-    const delivery = await repo.findOneBy({ id });
+    const delivery = await this.rows.delivery(id);
     if (!delivery) throw new NotFoundError(`Webhook delivery ${id} does not exist.`);
     await this.tx.run(async (manager) => {
       await manager.update(WebhookDeliveryEntity, { id }, { status: 'pending', attempts: 0, updatedAt: this.clock.now().toISOString() });
       await this.access.record(caller, 'webhook.resend', [{ subject: id, details: { webhookId: delivery.webhookId, wasStatus: delivery.status } }], manager);
     });
     await this.dispatcher.requeueWebhookDelivery(id);
-    return repo.findOneByOrFail({ id });
+    return (await this.rows.delivery(id))!;
   }
 }

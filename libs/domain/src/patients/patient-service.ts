@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type FindOptionsWhere } from 'typeorm';
-import { PatientEntity, PatientEventEntity } from '../persistence/entities';
-import { type Actor, canSeeSite } from '../engine/actor';
-import { Clock } from '../engine/clock';
-import { protocolOf } from '../engine/require-protocol';
-import * as machine from '../engine/machine-boundary';
+import { In, type FindOptionsWhere } from 'typeorm';
+import type { PatientEntity } from '../persistence/entities';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
+import { type Actor, canSeeSite } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import { protocolOf } from '../kernel/require-protocol';
+import * as machine from '../kernel/machine-boundary';
 import { NotFoundError } from '../errors';
 import { readablePatientView } from './patient-view';
-import { readPatientRows } from '../persistence/stored-rows';
 
 export interface PatientFilter {
   protocolId?: string;
@@ -24,7 +23,7 @@ export interface PatientFilter {
 @Injectable()
 export class PatientService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly patients: PatientRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -42,15 +41,9 @@ export class PatientService {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.siteId ? { siteId: filter.siteId } : actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) }),
     };
-    const [listed, total] = await this.dataSource.getRepository(PatientEntity).findAndCount({
-      where,
-      select: { id: true },
-      order: { registeredAt: 'ASC', id: 'ASC' },
-      take: filter.limit,
-      skip: filter.offset,
-    });
+    const [listed, total] = await this.patients.page(where, filter);
     // Snapshots are parsed row by row: one that is not JSON is that patient's data issue, not a failed list.
-    const byId = new Map((await readPatientRows(this.dataSource, listed.map((p) => p.id))).map((p) => [p.id, p]));
+    const byId = new Map((await this.patients.rows(listed.map((p) => p.id))).map((p) => [p.id, p]));
     const rows = listed.map((p) => byId.get(p.id)).filter((p): p is PatientEntity => p !== undefined);
     const now = this.clock.now();
     return {
@@ -63,12 +56,7 @@ export class PatientService {
 
   async events(patientId: string, actor: Actor, page: { afterSeq: number; limit: number }) {
     await this.visible(patientId, actor);
-    const rows = await this.dataSource.getRepository(PatientEventEntity).find({
-      where: { patientId },
-      order: { seq: 'ASC' },
-      skip: page.afterSeq,
-      take: page.limit,
-    });
+    const rows = await this.patients.entries(patientId, page);
     return rows.map(({ patientId: _p, ...entry }) => entry);
   }
 
@@ -86,7 +74,7 @@ export class PatientService {
    * JSON reads as undefined, which the patient view reports as a data issue.
    */
   async visible(patientId: string, actor: Actor): Promise<PatientEntity> {
-    const [patient] = await readPatientRows(this.dataSource, [patientId]);
+    const [patient] = await this.patients.rows([patientId]);
     if (!patient || !canSeeSite(actor, patient.siteId)) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     return patient;
   }

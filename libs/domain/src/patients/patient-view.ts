@@ -1,7 +1,7 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import type { DataIssue, PatientDemographics, Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
-import * as machine from '../engine/machine-boundary';
+import * as machine from '../kernel/machine-boundary';
 
 /** The patient as the API shows it (docs/api.md, section "Routes", `GET /patients/:id`). */
 export function toPatientView(

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type FindOptionsWhere } from 'typeorm';
 import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
-import { PatientEntity } from '../persistence/entities';
 import { parseStoredJson } from '../persistence/stored-rows';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
-import { protocolOf } from '../engine/require-protocol';
-import * as machine from '../engine/machine-boundary';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import { protocolOf } from '../kernel/require-protocol';
+import * as machine from '../kernel/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
 
 const DAY_MS = 86_400_000;
@@ -45,7 +43,7 @@ export interface WorklistDltWindow {
 @Injectable()
 export class WorklistService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly patientRows: PatientRepository,
     private readonly clock: Clock,
     private readonly notifications: NotificationService,
   ) {}
@@ -54,37 +52,12 @@ export class WorklistService {
     const now = this.clock.now();
     const nowIso = now.toISOString();
     const today = nowIso.slice(0, 10);
-    const repo = this.dataSource.getRepository(PatientEntity);
-    const where: FindOptionsWhere<PatientEntity> = actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) };
-
     // The listed rows need no snapshot; only the walked ones are restored.
-    const patients = await repo.find({
-      where,
-      order: { updatedAt: 'DESC', id: 'ASC' },
-      take: LISTED_PATIENTS,
-      select: { id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true, doseLevel: true, day0: true, updatedAt: true },
-    });
-    const counts: Array<{ protocolId: string; state: string; status: string; n: string | number }> = await repo
-      .createQueryBuilder('p')
-      .select(['p.protocolId AS "protocolId"', 'p.state AS "state"', 'p.status AS "status"', 'COUNT(*) AS "n"'])
-      .where(actor.siteIds === 'all' ? '1 = 1' : 'p.siteId IN (:...sites)', { sites: actor.siteIds })
-      .groupBy('p.protocolId')
-      .addGroupBy('p.state')
-      .addGroupBy('p.status')
-      .getRawMany();
-
+    const patients = await this.patientRows.recentlyUpdated(actor.siteIds, LISTED_PATIENTS);
+    const counts = await this.patientRows.countsByState(actor.siteIds);
     // Only patients past Day 0 have visits and DLT windows. The snapshot is read raw and parsed
     // per row, so one row that is not JSON is one data issue, not a failed worklist.
-    const walked: WalkedRow[] = await repo
-      .createQueryBuilder('p')
-      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
-      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
-      .where(actor.siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: actor.siteIds })
-      .andWhere("p.status = 'active' AND p.day0 IS NOT NULL")
-      .orderBy('p.day0', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(WALKED_PATIENTS + 1)
-      .getRawMany();
+    const walked = await this.patientRows.onStudyAfterDay0(actor.siteIds, WALKED_PATIENTS + 1);
     const truncated = walked.length > WALKED_PATIENTS;
     const dueToday: WorklistVisit[] = [];
     const overdue: Array<WorklistVisit & { daysOverdue: number }> = [];
@@ -152,18 +125,6 @@ export class WorklistService {
       ...(truncated ? { truncated: true } : {}),
     };
   }
-}
-
-interface WalkedRow {
-  id: string;
-  subjectId: string;
-  protocolId: string;
-  protocolVersion: number | string;
-  cohort: string | null;
-  doseLevel: number | string | null;
-  lastSeq: number | string;
-  /** The stored JSON text (or, on a driver that parses it, the value). */
-  snapshot: unknown;
 }
 
 /** The dates of the record the worklist computes with that are not instants (an odd stored snapshot). */

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../engine/clock';
-import { OUTBOX_QUEUE, TIMER_QUEUE, WEBHOOK_QUEUE, outboxJobId, timerJobId, webhookJobId, type OutboxJob, type TimerJob, type WebhookJob } from './queues';
+import { Clock } from '../kernel/clock';
+import { OUTBOX_JOB, OUTBOX_QUEUE, TIMER_JOB, TIMER_QUEUE, WEBHOOK_JOB, WEBHOOK_QUEUE, outboxJobId, timerJobId, webhookJobId, type OutboxJob, type TimerJob, type WebhookJob } from './queues';
 
 const JOB_OPTIONS = {
   removeOnComplete: true,
@@ -51,7 +51,7 @@ export class JobDispatcher {
       .map((t) => ({ t, waitMs: Math.max(0, Date.parse(t.dueAt) - now) / this.config.timeScale }))
       .filter(({ waitMs }) => waitMs <= this.config.timerHorizonMs)
       .map(({ t, waitMs }) => ({
-        name: 'fire',
+        name: TIMER_JOB,
         data: { timerId: t.id },
         opts: { ...JOB_OPTIONS, jobId: timerJobId(t.id), delay: Math.round(waitMs) },
       }));
@@ -94,7 +94,7 @@ export class JobDispatcher {
   async enqueueOutbox(rows: Array<{ id: string }>): Promise<number> {
     if (!rows.length) return 0;
     await this.outbox.addBulk(
-      rows.map((row) => ({ name: 'deliver', data: { outboxId: row.id }, opts: { ...JOB_OPTIONS, jobId: outboxJobId(row.id) } })),
+      rows.map((row) => ({ name: OUTBOX_JOB, data: { outboxId: row.id }, opts: { ...JOB_OPTIONS, jobId: outboxJobId(row.id) } })),
     );
     return rows.length;
   }
@@ -105,7 +105,7 @@ export class JobDispatcher {
     const { maxAttempts, backoffMs } = this.config.webhook;
     await this.webhooks.addBulk(
       deliveryIds.map((id) => ({
-        name: 'deliver',
+        name: WEBHOOK_JOB,
         data: { deliveryId: id },
         opts: { ...JOB_OPTIONS, jobId: webhookJobId(id), attempts: maxAttempts, backoff: { type: 'exponential', delay: backoffMs } },
       })),

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager, In, IsNull } from 'typeorm';
-import { NotificationEntity, OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
+import { NotificationEntity, type OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
+import { OutboxRepository } from '../persistence/repositories/outbox-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
-import { Clock } from '../engine/clock';
+import { Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
 import { TRIAL_SCOPE } from '../trials/trial-notices';
 import { trialSiteIds } from '../trials/trial-sites';
@@ -26,6 +27,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly tx: TransactionRunner,
+    private readonly outbox: OutboxRepository,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
   ) {}
@@ -33,7 +35,7 @@ export class OutboxRelay {
   async deliver(outboxId: string): Promise<boolean> {
     const now = this.clock.now().toISOString();
     const fanned = await this.tx.run(async (manager) => {
-      const row = await manager.findOne(OutboxEntity, { where: { id: outboxId }, lock: this.tx.rowLock });
+      const row = await this.outbox.lock(manager, outboxId);
       if (!row || row.status !== 'pending') return undefined;
       const { message } = row.payload as { message?: string };
       const trialWide = row.payload.scope === TRIAL_SCOPE;
@@ -77,7 +79,7 @@ export class OutboxRelay {
         deliveredAt: null,
       }));
       if (deliveries.length) await insertRows(manager, WebhookDeliveryEntity, deliveries);
-      await manager.update(OutboxEntity, { id: row.id }, { status: 'delivered', deliveredAt: now, attempts: row.attempts + 1 });
+      await this.outbox.markDelivered(manager, row, now);
       return { row, recipients: recipients.length, deliveries: deliveries.map((d) => d.id) };
     });
     if (!fanned) return false;

@@ -4,6 +4,10 @@ export const OUTBOX_QUEUE = 'outbox';
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const WEBHOOK_QUEUE = 'webhooks';
 
+/** Job names: each queue has one kind of job; a worker refuses any other name. */
+export const TIMER_JOB = 'fire';
+export const OUTBOX_JOB = 'deliver';
+export const WEBHOOK_JOB = 'deliver';
 export const RECONCILE_JOB = 'reconcile';
 export const RECONCILER_SCHEDULER_ID = 'reconciler';
 

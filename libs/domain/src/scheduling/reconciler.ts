@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../engine/clock';
-import { OutboxEntity, TimerEntity, WebhookDeliveryEntity } from '../persistence/entities';
+import { Clock } from '../kernel/clock';
+import { OutboxRepository } from '../persistence/repositories/outbox-repository';
+import { TimerRepository } from '../persistence/repositories/timer-repository';
 import { JobDispatcher } from './job-dispatcher';
 
 const PAGE = 2000;
@@ -17,7 +16,8 @@ export class Reconciler {
   private readonly logger = new Logger(Reconciler.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly timerRows: TimerRepository,
+    private readonly outboxRows: OutboxRepository,
     private readonly dispatcher: JobDispatcher,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -31,32 +31,18 @@ export class Reconciler {
     let timers = 0;
     let afterId = '';
     for (;;) {
-      const page = await this.dataSource.getRepository(TimerEntity).find({
-        where: { status: 'pending', dueAt: LessThanOrEqual(horizon), id: MoreThan(afterId) },
-        order: { id: 'ASC' },
-        take: PAGE,
-        select: { id: true, dueAt: true },
-      });
+      const page = await this.timerRows.pendingDueBy(horizon, afterId, PAGE);
       if (!page.length) break;
       timers += await this.dispatcher.enqueueTimers(page);
       promoted += await this.dispatcher.revive('timers', page.filter((t) => t.dueAt <= nowIso).map((t) => t.id), { promoteDelayed: true });
       afterId = page[page.length - 1].id;
     }
-    const pendingOutbox = await this.dataSource.getRepository(OutboxEntity).find({
-      where: { status: 'pending' },
-      select: { id: true },
-      order: { createdAt: 'ASC' },
-      take: 10_000,
-    });
+    const pendingOutbox = await this.outboxRows.pendingIds(10_000);
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
     await this.dispatcher.revive('outbox', pendingOutbox.map((o) => o.id), { promoteDelayed: false });
-    const pendingDeliveries = await this.dataSource.getRepository(WebhookDeliveryEntity).find({
-      where: { status: 'pending' },
-      select: { id: true },
-      take: 10_000,
-    });
-    await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries.map((d) => d.id));
-    await this.dispatcher.revive('webhooks', pendingDeliveries.map((d) => d.id), { promoteDelayed: false });
+    const pendingDeliveries = await this.outboxRows.pendingDeliveryIds(10_000);
+    await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries);
+    await this.dispatcher.revive('webhooks', pendingDeliveries, { promoteDelayed: false });
     if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
     return { timers, outbox, promoted };
   }

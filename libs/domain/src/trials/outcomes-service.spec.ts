@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { addDays } from '#protocols';
-import type { Clock } from '../engine/clock';
-import type { Actor } from '../engine/actor';
+import type { Clock } from '../kernel/clock';
+import type { Actor } from '../kernel/actor';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { OutcomesService } from './outcomes-service';
 
 const DAY0 = '2026-03-16T10:00:00.000Z';
@@ -27,7 +28,7 @@ function outcomesOf(after: Array<[type: string, day: number, data?: Record<strin
   };
   const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity), createQueryBuilder: () => queryOf(entity) }) } as unknown as DataSource;
   const clock = { now: () => new Date(on(200)) } as Clock;
-  return new OutcomesService(dataSource, clock).outcomes('cd19-rr-all', { version: 1 }, actor);
+  return new OutcomesService(new PatientRepository(dataSource), clock).outcomes('cd19-rr-all', { version: 1 }, actor);
 }
 
 const SITE_A: Actor = { id: 'user:a', name: 'A', role: 'coordinator', siteIds: ['site-a'] };

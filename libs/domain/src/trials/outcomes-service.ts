@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { type DataIssue, isSchedulerEventType, screenLog, trialOutcomes, type PatientLog } from '#protocols';
-import { requireProtocol } from '../engine/require-protocol';
-import { PatientEntity } from '../persistence/entities';
-import { readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
-import { Clock } from '../engine/clock';
-import { type Actor, canSeeSite } from '../engine/actor';
+import { requireProtocol } from '../kernel/require-protocol';
+import type { PatientEntity } from '../persistence/entities';
+import type { StoredLogEntry } from '../persistence/stored-rows';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
+import { Clock } from '../kernel/clock';
+import { type Actor, canSeeSite } from '../kernel/actor';
 
 const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_OR_RELAPSE', 'DEATH', 'ADVERSE_EVENT_REPORTED', 'LAB_RESULT_RECORDED'];
 
@@ -14,7 +13,7 @@ const OUTCOME_EVENTS = ['INFUSION_COMPLETED', 'RESPONSE_ASSESSED', 'PROGRESSION_
 @Injectable()
 export class OutcomesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly patientRows: PatientRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -25,12 +24,8 @@ export class OutcomesService {
   async outcomes(protocolId: string, options: { version?: number; asOf?: string }, actor: Actor) {
     const protocol = requireProtocol(protocolId, options.version);
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
-    const patients = await this.dataSource.getRepository(PatientEntity).find({
-      where: { protocolId: protocol.id, protocolVersion: protocol.version },
-      select: { id: true, cohort: true, siteId: true, subjectId: true },
-      order: { registeredAt: 'ASC' },
-    });
-    const logs = await readStoredLogs(this.dataSource, patients.map((p) => p.id));
+    const patients = await this.patientRows.ofProtocol(protocol);
+    const logs = await this.patientRows.logs(patients.map((p) => p.id));
     const patientLogs: PatientLog[] = patients.map((p) => outcomeLog(p, logs.get(p.id) ?? []));
     const outcomes = trialOutcomes(protocol.spec, patientLogs, asOf);
     const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));

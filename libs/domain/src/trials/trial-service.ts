@@ -1,13 +1,12 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { dataLockRefusals, lockLevelData, releaseHold, releaseRefusals, trialStateOf, type Protocol, type TrialState } from '#protocols';
-import { requireProtocol } from '../engine/require-protocol';
-import { PatientEntity, TrialEntity } from '../persistence/entities';
+import { requireProtocol } from '../kernel/require-protocol';
+import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { ForbiddenError, NotFoundError, RefusedError } from '../errors';
-import { Clock } from '../engine/clock';
-import { type Actor, canSeeSite } from '../engine/actor';
+import { Clock } from '../kernel/clock';
+import { type Actor, canSeeSite } from '../kernel/actor';
 import type { AuthenticatedSignature } from '../users/signature-service';
 import { AccessLog, type AccessAction, type Caller } from '../audit/access-log';
 import { TrialLedger } from './trial-ledger';
@@ -18,7 +17,7 @@ import { toTrialView } from './trial-view';
 @Injectable()
 export class TrialService implements OnApplicationBootstrap {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly patientRows: PatientRepository,
     private readonly tx: TransactionRunner,
     private readonly ledger: TrialLedger,
     private readonly clock: Clock,
@@ -26,12 +25,12 @@ export class TrialService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap() {
-    await this.ledger.ensureRows(this.dataSource.manager, this.clock.now().toISOString());
+    await this.ledger.ensureRows(this.tx.manager, this.clock.now().toISOString());
   }
 
   async get(protocolId: string, version: number | undefined, actor: Actor) {
     const protocol = requireProtocol(protocolId, version);
-    const row = await this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
+    const row = await this.patientRows.trial(protocol);
     if (!row) throw new NotFoundError(`The trial of ${protocol.id} v${protocol.version} has not started.`);
     const state = trialStateOf(row.state);
     return toTrialView(protocol, row, state, this.clock.now(), await this.ownPatients(state, actor));
@@ -101,7 +100,7 @@ export class TrialService implements OnApplicationBootstrap {
   private async ownPatients(state: TrialState, actor: Actor): Promise<Map<string, string>> {
     const ids = [...new Set([...state.pending.map((p) => p.patientId), ...state.decisions.map((d) => d.patientId)])];
     if (!ids.length) return new Map();
-    const rows = await this.dataSource.getRepository(PatientEntity).find({ where: { id: In(ids) }, select: { id: true, siteId: true, subjectId: true } });
+    const rows = await this.patientRows.subjects(ids);
     return new Map(rows.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { UserEntity } from '../persistence/entities';
+import { UserRepository } from '../persistence/repositories/user-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { AccessLog, type Caller } from '../audit/access-log';
 import { ForbiddenError, InvalidInputError, NotFoundError, RefusedError, SigningLockedError, UnauthenticatedError } from '../errors';
 import { hashSigningPassword, signingPasswordMatches } from './signing';
@@ -62,7 +62,7 @@ interface Attempt {
 @Injectable()
 export class SignatureService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
     private readonly tx: TransactionRunner,
     private readonly access: AccessLog,
     private readonly clock: Clock,
@@ -230,13 +230,13 @@ export class SignatureService {
 
   private async userOf(actor: Actor): Promise<UserEntity> {
     if (!actor.id.startsWith('user:')) throw new ForbiddenError('Only a user can sign or hold a signing password.');
-    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userIdOf(actor) });
+    const user = await this.users.byId(userIdOf(actor));
     if (!user || user.revokedAt) throw new UnauthenticatedError('The bearer token is unknown or revoked.');
     return user;
   }
 
   private async activeUser(userId: string): Promise<UserEntity> {
-    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    const user = await this.users.byId(userId);
     if (!user || user.revokedAt) throw new NotFoundError(`User ${userId} does not exist or is revoked.`);
     return user;
   }

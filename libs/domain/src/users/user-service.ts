@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { type Role, UserEntity } from '../persistence/entities';
+import { UserRepository } from '../persistence/repositories/user-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
-import { type Actor, userIdOf } from '../engine/actor';
-import { Clock } from '../engine/clock';
+import { type Actor, userIdOf } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
 import { AccessLog, AT_START, type Caller } from '../audit/access-log';
 import { NotFoundError, RefusedError, UnauthenticatedError } from '../errors';
 
@@ -35,20 +35,16 @@ export class UserService {
   private readonly tokens = new Map<string, { actor: Actor; userId: string; until: number }>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
     private readonly tx: TransactionRunner,
     private readonly access: AccessLog,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private get users() {
-    return this.dataSource.getRepository(UserEntity);
-  }
-
   /** Creates a user with a new token; `expires: false` only for ADMIN_TOKEN's admin. */
   async create(caller: Caller, command: CreateUserCommand, token = newToken(), expires = true) {
-    const user = this.users.create({
+    const user: UserEntity = {
       id: randomUUID(),
       name: command.name,
       role: command.role,
@@ -60,7 +56,7 @@ export class UserService {
       signingLockedAt: null,
       createdAt: this.clock.now().toISOString(),
       revokedAt: null,
-    });
+    };
     await this.tx.run(async (manager) => {
       await manager.insert(UserEntity, user);
       await this.access.record(caller, 'user.create', [{ subject: user.id, details: { role: user.role, siteIds: user.siteIds } }], manager);
@@ -69,7 +65,7 @@ export class UserService {
   }
 
   async list() {
-    const users = await this.users.find({ order: { createdAt: 'ASC' } });
+    const users = await this.users.all();
     return users.map(toUserView);
   }
 
@@ -88,7 +84,7 @@ export class UserService {
    * one is refused at once by this process and within `AUTH_CACHE_MS` by the others.
    */
   async rotate(caller: Caller, id: string) {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.users.byId(id);
     if (!user || user.revokedAt) throw new NotFoundError(`User ${id} does not exist or is revoked.`);
     if (this.isEnvironmentAdmin(user)) {
       throw new RefusedError('Token not rotated', [
@@ -112,7 +108,7 @@ export class UserService {
     const now = Date.now();
     const cached = this.tokens.get(tokenHash);
     if (cached && cached.until > now) return cached.actor;
-    const user = await this.users.findOneBy({ tokenHash });
+    const user = await this.users.byTokenHash(tokenHash);
     if (!user || user.revokedAt) {
       this.tokens.delete(tokenHash);
       throw new UnauthenticatedError('The bearer token is unknown or revoked.');
@@ -132,7 +128,7 @@ export class UserService {
 
   /** The user behind an actor, as `GET /users/me` shows it. */
   async me(actor: Actor) {
-    const user = await this.users.findOneBy({ id: userIdOf(actor) });
+    const user = await this.users.byId(userIdOf(actor));
     if (!user) throw new UnauthenticatedError('The bearer token is unknown or revoked.');
     return toUserView(user);
   }
@@ -150,10 +146,10 @@ export class UserService {
     const adminToken = this.config.adminToken;
     if (adminToken) {
       const tokenHash = hashToken(adminToken);
-      const admin = await this.users.findOneBy({ tokenHash });
+      const admin = await this.users.byTokenHash(tokenHash);
       if (!admin) await this.create(AT_START, { name: 'Administrator', role: 'admin', siteIds: [] }, adminToken, false);
       else if (admin.role === 'admin' && admin.tokenExpiresAt !== null) await this.tx.run((m) => m.update(UserEntity, { id: admin.id }, { tokenExpiresAt: null }));
-      const earlier = await this.users.findBy({ tokenExpiresAt: IsNull(), revokedAt: IsNull(), tokenHash: Not(tokenHash) });
+      const earlier = await this.users.nonExpiringOtherThan(tokenHash);
       for (const user of earlier) await this.revoke(AT_START, user.id);
       return;
     }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { ROLES, type Role } from '#contract';
+import type { Role } from '../../kernel/actor';
 
-export { ROLES, type Role };
+export { ROLES, type Role } from '../../kernel/actor';
 
 @Entity('users')
 export class UserEntity {

@@ -1,4 +1,7 @@
-import type { Role } from '../persistence/entities';
+import type { Role } from '#contract';
+
+/** The roles a user may have: the contract's. */
+export { ROLES, type Role } from '#contract';
 
 /** Who applies an event: a signed-in user, or the engine's own scheduler. */
 export interface Actor {

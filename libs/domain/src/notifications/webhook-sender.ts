@@ -2,12 +2,10 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { OutboxEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
-import { Clock } from '../engine/clock';
-import { WebhookDestinations } from '../notifications/webhook-destination';
+import { NotificationRepository } from '../persistence/repositories/notification-repository';
+import { Clock } from '../kernel/clock';
+import { WebhookDestinations } from './webhook-destination';
 
 /** The signature a receiver checks: HMAC-SHA256 of the exact body with the webhook's secret, hex. */
 export function webhookSignature(secret: string, body: string): string {
@@ -43,7 +41,7 @@ export class WebhookSender {
   private readonly destinations: WebhookDestinations;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: NotificationRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
@@ -51,14 +49,13 @@ export class WebhookSender {
   }
 
   async send(deliveryId: string): Promise<'delivered' | 'dead' | 'skipped'> {
-    const deliveries = this.dataSource.getRepository(WebhookDeliveryEntity);
-    const delivery = await deliveries.findOneBy({ id: deliveryId });
+    const delivery = await this.rows.delivery(deliveryId);
     if (!delivery || delivery.status !== 'pending') return 'skipped';
-    const webhook = await this.dataSource.getRepository(WebhookEntity).findOneBy({ id: delivery.webhookId });
-    const occurrence = await this.dataSource.getRepository(OutboxEntity).findOneBy({ id: delivery.outboxId });
+    const webhook = await this.rows.webhook(delivery.webhookId);
+    const occurrence = await this.rows.occurrence(delivery.outboxId);
     const now = () => this.clock.now().toISOString();
     if (!webhook || webhook.revokedAt || !occurrence) {
-      await deliveries.update({ id: deliveryId, status: 'pending' }, { status: 'dead', lastError: 'the webhook was revoked', updatedAt: now() });
+      await this.rows.updatePendingDelivery(deliveryId, { status: 'dead', lastError: 'the webhook was revoked', updatedAt: now() });
       return 'dead';
     }
     const body = JSON.stringify({
@@ -82,14 +79,11 @@ export class WebhookSender {
     }
     const attempts = delivery.attempts + 1;
     if (!problem) {
-      await deliveries.update({ id: deliveryId, status: 'pending' }, { status: 'delivered', attempts, lastError: null, deliveredAt: now(), updatedAt: now() });
+      await this.rows.updatePendingDelivery(deliveryId, { status: 'delivered', attempts, lastError: null, deliveredAt: now(), updatedAt: now() });
       return 'delivered';
     }
     const dead = attempts >= this.config.webhook.maxAttempts;
-    await deliveries.update(
-      { id: deliveryId, status: 'pending' },
-      { status: dead ? 'dead' : 'pending', attempts, lastError: problem, updatedAt: now() },
-    );
+    await this.rows.updatePendingDelivery(deliveryId, { status: dead ? 'dead' : 'pending', attempts, lastError: problem, updatedAt: now() });
     if (dead) {
       this.logger.warn(`Webhook delivery ${deliveryId} dead after ${attempts} attempts: ${problem}`);
       return 'dead';

@@ -1,5 +1,5 @@
 import type { EntityManager, EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
-import { PatientEntity, PatientEventEntity } from '../persistence/entities';
+import { PatientEntity, PatientEventEntity } from './entities';
 
 /**
  * The log entries `where` picks, in seq order, by patient. Read the way a check must read what it

@@ -1,6 +1,5 @@
 import { findProtocol, type Protocol } from '#protocols';
 import { NotFoundError } from '../errors';
-import type { PatientEntity } from '../persistence/entities';
 
 /** The named version of a protocol (the newest when none is named), or a 404 naming what was asked for. */
 export function requireProtocol(id: string, version?: number): Protocol {
@@ -10,7 +9,7 @@ export function requireProtocol(id: string, version?: number): Protocol {
 }
 
 /** The protocol version (and cohort variant) a patient is pinned to; a patient's protocol is always loaded. */
-export function protocolOf(patient: Pick<PatientEntity, 'protocolId' | 'protocolVersion' | 'cohort'>): Protocol {
+export function protocolOf(patient: { protocolId: string; protocolVersion: number; cohort: string | null }): Protocol {
   const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
   if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
   return protocol.forCohort(patient.cohort);

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { TimerRepository } from '../persistence/repositories/timer-repository';
+import { WorkflowEngine } from './workflow-engine';
+
+/**
+ * Fires a due timer. Timers of one patient fire in the order they fall due: before the one asked
+ * for, any earlier pending one of the same patient fires first (after a clock jump or an outage,
+ * many fall due at once and their jobs may arrive in any order).
+ */
+@Injectable()
+export class TimerService {
+  constructor(
+    private readonly timers: TimerRepository,
+    private readonly engine: WorkflowEngine,
+  ) {}
+
+  async fire(timerId: string): Promise<{ fired: number; skipped: number; early: number }> {
+    const counts = { fired: 0, skipped: 0, early: 0 };
+    for (const { id, patientId } of await this.timers.pendingThrough(timerId)) {
+      const outcome = await this.engine.fireTimer(id, patientId);
+      if (outcome === 'fired') counts.fired += 1;
+      if (outcome === 'skipped') counts.skipped += 1;
+      if (outcome === 'early') counts.early += 1;
+    }
+    return counts;
+  }
+}

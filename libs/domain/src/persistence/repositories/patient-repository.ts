@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource, type FindOptionsWhere, In } from 'typeorm';
+import { PatientEntity, PatientEventEntity, TrialEntity } from '../entities';
+import { PATIENT_ROW_COLUMNS, readPatientRows, readStoredLogs, type StoredLogEntry } from '../stored-rows';
+
+/** A patient row as the driver returns it: numbers may come as text, the snapshot as its stored JSON text. */
+export interface RawPatientRow {
+  id: string;
+  subjectId: string;
+  protocolId: string;
+  protocolVersion: number | string;
+  cohort: string | null;
+  doseLevel: number | string | null;
+  lastSeq: number | string;
+  /** The stored JSON text (or, on a driver that parses it, the value). */
+  snapshot: unknown;
+}
+
+/** A protocol version: the patients pinned to it, the trial row of it. */
+export interface ProtocolVersionKey {
+  id: string;
+  version: number;
+}
+
+/**
+ * The patients, their logs and the trial rows as the read services read them (the engine writes
+ * them through EventWriter and TrialLedger). A row or entry whose stored JSON is not JSON reads as a
+ * data issue of that patient, never as a failed read of the others.
+ */
+@Injectable()
+export class PatientRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Patient rows by id, each snapshot parsed on its own (undefined when not JSON). */
+  rows(ids: readonly string[]): Promise<PatientEntity[]> {
+    return readPatientRows(this.dataSource, ids);
+  }
+
+  /** The ids of one page of the patients matching `where`, in registration order, and how many match in all. */
+  async page(where: FindOptionsWhere<PatientEntity>, page: { limit: number; offset: number }): Promise<[Array<{ id: string }>, number]> {
+    return this.dataSource.getRepository(PatientEntity).findAndCount({
+      where,
+      select: { id: true },
+      order: { registeredAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+  }
+
+  /** The protocol version's patients (at `siteIds` when given), every column but the snapshot, in registration order. */
+  ofProtocol(protocol: ProtocolVersionKey, siteIds: string[] | 'all' = 'all'): Promise<PatientEntity[]> {
+    return this.dataSource.getRepository(PatientEntity).find({
+      where: { protocolId: protocol.id, protocolVersion: protocol.version, ...(siteIds === 'all' ? {} : { siteId: In(siteIds) }) },
+      select: PATIENT_ROW_COLUMNS,
+      order: { registeredAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** Site and subject of the given patients. */
+  subjects(ids: string[]): Promise<Array<Pick<PatientEntity, 'id' | 'siteId' | 'subjectId'>>> {
+    return this.dataSource.getRepository(PatientEntity).find({ where: { id: In(ids) }, select: { id: true, siteId: true, subjectId: true } });
+  }
+
+  /** One page of a patient's log, after `afterSeq`, in seq order. */
+  entries(patientId: string, page: { afterSeq: number; limit: number }): Promise<PatientEventEntity[]> {
+    return this.dataSource.getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' }, skip: page.afterSeq, take: page.limit });
+  }
+
+  /** Every entry of the given patients' logs, in seq order, by patient, each JSON column parsed on its own. */
+  logs(patientIds: readonly string[]): Promise<Map<string, StoredLogEntry[]>> {
+    return readStoredLogs(this.dataSource, patientIds);
+  }
+
+  /** The most recently updated patients (at `siteIds`), without their snapshots. */
+  recentlyUpdated(siteIds: string[] | 'all', take: number) {
+    return this.dataSource.getRepository(PatientEntity).find({
+      where: siteIds === 'all' ? {} : { siteId: In(siteIds) },
+      order: { updatedAt: 'DESC', id: 'ASC' },
+      take,
+      select: { id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true, doseLevel: true, day0: true, updatedAt: true },
+    });
+  }
+
+  /** How many patients (at `siteIds`) each protocol has in each state and status. */
+  countsByState(siteIds: string[] | 'all'): Promise<Array<{ protocolId: string; state: string; status: string; n: string | number }>> {
+    return this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.protocolId AS "protocolId"', 'p.state AS "state"', 'p.status AS "status"', 'COUNT(*) AS "n"'])
+      .where(siteIds === 'all' ? '1 = 1' : 'p.siteId IN (:...sites)', { sites: siteIds })
+      .groupBy('p.protocolId')
+      .addGroupBy('p.state')
+      .addGroupBy('p.status')
+      .getRawMany();
+  }
+
+  /** Active patients (at `siteIds`) past Day 0, earliest Day 0 first, as raw rows: the snapshot as stored text, for the caller to parse row by row. */
+  onStudyAfterDay0(siteIds: string[] | 'all', take: number): Promise<RawPatientRow[]> {
+    return this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
+      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
+      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds })
+      .andWhere("p.status = 'active' AND p.day0 IS NOT NULL")
+      .orderBy('p.day0', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(take)
+      .getRawMany();
+  }
+
+  /** The trial row of a protocol version, if the trial has started. */
+  trial(protocol: ProtocolVersionKey): Promise<TrialEntity | null> {
+    return this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
+  }
+}

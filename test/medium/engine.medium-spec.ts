@@ -1,0 +1,237 @@
+import { eligibleCd19Screening } from '#testing';
+import {
+  AlreadyExistsError,
+  type ApplyEventCommand,
+  GENESIS_HASH,
+  IdempotencyKeyReusedError,
+  OutboxEntity,
+  PatientEntity,
+  PatientEventEntity,
+  TimerEntity,
+  VersionConflictError,
+  verifyChain,
+} from '#domain';
+import { LOCK_FREE } from '../../libs/domain/src/persistence/event-writer';
+import { COORDINATOR, INVESTIGATOR, type MediumEngine, mediumEngine } from './medium-engine';
+
+const DAY = 24 * 3600 * 1000;
+
+describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories on %s', (kind) => {
+  let m: MediumEngine;
+  let subjects = 0;
+
+  beforeAll(async () => {
+    m = await mediumEngine(kind);
+  });
+  afterAll(() => m.close());
+
+  const register = (subjectId = `A-${++subjects}`) =>
+    m.engine.register(
+      { protocolId: 'cd19-rr-all', subjectId, siteId: 'site-a', patient: { sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 } },
+      COORDINATOR,
+    );
+  const apply = (patientId: string, command: ApplyEventCommand, actor = COORDINATOR) => m.engine.apply(patientId, command, actor);
+  const row = (id: string) => m.dataSource.getRepository(PatientEntity).findOneByOrFail({ id });
+  const logOf = (patientId: string) => m.dataSource.getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' } });
+  const timersOf = (patientId: string) => m.dataSource.getRepository(TimerEntity).find({ where: { patientId }, order: { dueAt: 'ASC', id: 'ASC' } });
+  const outboxOf = (patientId: string) => m.dataSource.getRepository(OutboxEntity).find({ where: { patientId }, order: { id: 'ASC' } });
+
+  /** Registration through the infusion (Day 0 now), the eligibility signed by the investigator. */
+  async function infused(): Promise<string> {
+    const { patient } = await register();
+    const { screening, attestations } = eligibleCd19Screening();
+    await apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } });
+    await apply(patient.id, { type: 'SCREENING_DATA_RECORDED', data: screening });
+    const meaning = 'I confirm this patient is eligible';
+    const signature = { meaning, authenticate: async () => ({ signerId: INVESTIGATOR.id, signerName: INVESTIGATOR.name, meaning }) };
+    await apply(patient.id, { type: 'ELIGIBILITY_CONFIRMED', data: { attestations }, signature }, INVESTIGATOR);
+    for (const type of ['ENROLLED', 'LEUKAPHERESIS_COMPLETED']) await apply(patient.id, { type });
+    await apply(patient.id, { type: 'PRODUCT_RELEASED', data: { lot: 'LOT-1' } });
+    for (const type of ['LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) await apply(patient.id, { type });
+    await apply(patient.id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6 } });
+    return patient.id;
+  }
+
+  it('registers a patient: its row at version 1 and the first entry of its chain, through the same writer as every event', async () => {
+    const answer = await register('REG-1');
+    expect(answer).toMatchObject({ seq: 1, replayed: false, patient: { state: 'screening', version: 1 } });
+    const [entry, ...more] = await logOf(answer.patient.id);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({ seq: 1, type: 'PATIENT_REGISTERED', actor: COORDINATOR.id, prevHash: GENESIS_HASH });
+    expect(await row(answer.patient.id)).toMatchObject({ version: 1, lastSeq: 1, lastHash: entry.hash, subjectId: 'REG-1', status: 'active' });
+    expect(verifyChain([entry])).toBeNull();
+  });
+
+  it('refuses a subject registered twice, also when both registrations race, and writes one patient', async () => {
+    const outcomes = await Promise.allSettled([register('TWICE'), register('TWICE')]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(AlreadyExistsError);
+    await expect(register('TWICE')).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(await m.dataSource.getRepository(PatientEntity).countBy({ subjectId: 'TWICE' })).toBe(1);
+  });
+
+  it('applies an event: the row moves on one version and the new entry links to the one before', async () => {
+    const { patient } = await register();
+    const answer = await apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } });
+    expect(answer).toMatchObject({ seq: 2, patient: { version: 2 } });
+    const log = await logOf(patient.id);
+    expect(log.map((e) => e.seq)).toEqual([1, 2]);
+    expect(log[1]).toMatchObject({ type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, prevHash: log[0].hash });
+    expect(log[1].hash).not.toBe(log[0].hash);
+    expect(verifyChain(log)).toBeNull();
+    expect(await row(patient.id)).toMatchObject({ version: 2, lastSeq: 2, lastHash: log[1].hash });
+  });
+
+  it('applies racing events on one patient one after the other: every one logged once, the chain unbroken', async () => {
+    const { patient } = await register();
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((ecog) => apply(patient.id, { type: 'SCREENING_DATA_RECORDED', data: { ecog: ecog % 3 } })));
+    expect(answers.map((a) => a.seq).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7]);
+    const log = await logOf(patient.id);
+    expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(verifyChain(log)).toBeNull();
+    expect(await row(patient.id)).toMatchObject({ version: 7, lastSeq: 7, lastHash: log[6].hash });
+  });
+
+  it('replays a request with a known idempotency key without writing, and refuses the key with another body', async () => {
+    const { patient } = await register();
+    const command = { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, idempotencyKey: 'consent-once' };
+    const first = await apply(patient.id, command);
+    const again = await apply(patient.id, command);
+    expect(first.replayed).toBe(false);
+    expect(again).toEqual({ ...first, replayed: true });
+    await expect(apply(patient.id, { ...command, data: { consentVersion: 'v2.0' } })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await row(patient.id)).toMatchObject({ version: 2 });
+  });
+
+  it('refuses a stale expected version and writes nothing', async () => {
+    const { patient } = await register();
+    await apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } });
+    await expect(apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.1' }, expectedVersion: 1 })).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await row(patient.id)).toMatchObject({ version: 2 });
+  });
+
+  it('the writer writes nothing at all when the version read has moved on', async () => {
+    const { patient } = await register();
+    const read = await row(patient.id);
+    const [registered] = await logOf(patient.id);
+    const entry = { ...registered, seq: 2, type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, prevHash: registered.hash, hash: 'f'.repeat(64) };
+    const timer: TimerEntity = {
+      id: `${patient.id}.2.probe`, patientId: patient.id, sendId: 'probe', eventType: 'VISIT_REMINDER', eventData: {},
+      dueAt: new Date(Date.now() + DAY).toISOString(), status: 'pending', createdSeq: 2, settledSeq: null, settledAt: null,
+    };
+    const write = {
+      expectedVersion: read.version,
+      patient: { ...read, version: read.version + 1, lastSeq: 2, lastHash: entry.hash },
+      entry,
+      timers: [timer],
+      outbox: [],
+      cancel: [],
+    };
+    expect(await m.tx.run((manager) => m.writer.write(manager, write))).toEqual({ written: true, cancelledTimerIds: [] });
+    // Written as if the row were still at the version read: the version has moved on, so nothing of it may land.
+    const stale = {
+      ...write,
+      patient: { ...write.patient, version: read.version + 2, lastSeq: 3 },
+      entry: { ...entry, seq: 3 },
+      timers: [{ ...timer, id: `${patient.id}.3.probe`, createdSeq: 3 }],
+      cancel: ['probe'],
+    };
+    expect(await m.tx.run((manager) => m.writer.write(manager, stale))).toEqual({ written: false, cancelledTimerIds: [] });
+    if (kind === 'postgres') expect(await m.writer.write(LOCK_FREE, stale)).toEqual({ written: false, cancelledTimerIds: [] });
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await timersOf(patient.id)).map((t) => [t.id, t.status])).toEqual([[timer.id, 'pending']]);
+    expect(await row(patient.id)).toMatchObject({ version: 2, lastSeq: 2 });
+  });
+
+  it('writes the infusion’s timers with it and hands them to the queue', async () => {
+    const patientId = await infused();
+    const timers = await timersOf(patientId);
+    const infusion = (await logOf(patientId)).at(-1)!;
+    expect(infusion.type).toBe('INFUSION_COMPLETED');
+    expect(timers.length).toBeGreaterThan(1);
+    for (const t of timers) {
+      expect(t).toMatchObject({ status: 'pending', createdSeq: infusion.seq, settledSeq: null });
+      expect(t.id).toBe(`${patientId}.${infusion.seq}.${t.sendId}`);
+    }
+    expect(timers.map((t) => t.eventType)).toContain('DLT_WINDOW_CLOSED');
+    const queued = m.queues.timers.added.map((j) => j.opts.jobId);
+    // Those due within the horizon (7 days) are queued, the others wait in the database.
+    for (const t of timers) expect(queued.includes(`timer-${t.id}`)).toBe(Date.parse(t.dueAt) - Date.now() <= 7 * DAY);
+  });
+
+  it('refuses to fire a timer before it is due, leaving it pending, and fires it when it falls due', async () => {
+    const patientId = await infused();
+    const [first] = await timersOf(patientId);
+    const before = await row(patientId);
+    const logLength = (await logOf(patientId)).length;
+    expect(Date.parse(first.dueAt)).toBeGreaterThan(m.clock.now().getTime() + 1000);
+
+    expect(await m.engine.fireTimer(first.id)).toBe('early');
+    expect(await m.timers.fire(first.id)).toEqual({ fired: 0, skipped: 0, early: 1 });
+    expect(await m.dataSource.getRepository(TimerEntity).findOneByOrFail({ id: first.id })).toMatchObject({ status: 'pending', settledSeq: null });
+    expect(await row(patientId)).toMatchObject({ version: before.version, lastSeq: before.lastSeq });
+    expect(await logOf(patientId)).toHaveLength(logLength);
+    expect(await m.metrics.registry.getSingleMetricAsString('cart_timers_settled_total')).toMatch(/outcome="early"} [1-9]/);
+
+    m.clock.advanceMs(Date.parse(first.dueAt) - m.clock.now().getTime());
+    expect(await m.engine.fireTimer(first.id)).toBe('fired');
+    const fired = (await logOf(patientId)).at(-1)!;
+    expect(fired).toMatchObject({ seq: before.lastSeq + 1, type: first.eventType, actor: 'system:scheduler', occurredAt: first.dueAt, prevHash: before.lastHash });
+    expect(await m.dataSource.getRepository(TimerEntity).findOneByOrFail({ id: first.id })).toMatchObject({ status: 'fired', settledSeq: fired.seq });
+    expect(await m.engine.fireTimer(first.id)).toBe('stale');
+    expect(verifyChain(await logOf(patientId))).toBeNull();
+  });
+
+  it('fires a patient’s due timers in due order, and cancels every pending one when the patient leaves the study', async () => {
+    const patientId = await infused();
+    const timers = await timersOf(patientId);
+    const [a, b] = timers;
+    m.clock.advanceMs(Date.parse(b.dueAt) - m.clock.now().getTime());
+    const fired = await m.timers.fire(b.id);
+    expect(fired.fired + fired.skipped).toBeGreaterThanOrEqual(2);
+    const settled = await timersOf(patientId);
+    expect(settled.find((t) => t.id === a.id)!.status).not.toBe('pending');
+    expect(settled.find((t) => t.id === b.id)!.status).not.toBe('pending');
+    const firedSeqs = settled.filter((t) => t.status === 'fired').map((t) => t.settledSeq!);
+    expect(firedSeqs).toEqual([...firedSeqs].sort((x, y) => x - y));
+
+    const pending = settled.filter((t) => t.status === 'pending');
+    expect(pending.length).toBeGreaterThan(0);
+    const withdrawal = await apply(patientId, { type: 'WITHDRAWN', data: { reason: 'Withdrew consent' } });
+    const after = await timersOf(patientId);
+    for (const t of pending) {
+      expect(after.find((x) => x.id === t.id)).toMatchObject({ status: 'cancelled', settledSeq: withdrawal.seq });
+      expect(m.queues.timers.removed).toContain(`timer-${t.id}`);
+    }
+    expect(after.filter((t) => t.status === 'pending')).toEqual([]);
+    expect(verifyChain(await logOf(patientId))).toBeNull();
+  });
+
+  it('writes outbox rows with their event and delivers each once', async () => {
+    const { patient } = await register();
+    expect(await outboxOf(patient.id)).toEqual([]);
+    const withdrawal = await apply(patient.id, { type: 'WITHDRAWN', data: { reason: 'Moved away' } });
+    const rows = await outboxOf(patient.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: `${patient.id}.${withdrawal.seq}.0`,
+      kind: 'withdrawal',
+      status: 'pending',
+      attempts: 0,
+      seq: withdrawal.seq,
+      payload: { message: 'Withdrawn from the study: Moved away', patientId: patient.id, siteId: 'site-a' },
+    });
+    expect(rows[0].createdAt).toBe((await logOf(patient.id)).at(-1)!.recordedAt);
+    expect(m.queues.outbox.added.map((j) => j.opts.jobId)).toContain(`outbox-${rows[0].id}`);
+    expect(await m.relay.deliver(rows[0].id)).toBe(true);
+    expect(await m.relay.deliver(rows[0].id)).toBe(false);
+    const [delivered] = await outboxOf(patient.id);
+    expect(delivered).toMatchObject({ id: rows[0].id, status: 'delivered', attempts: 1 });
+    expect(delivered.deliveredAt).not.toBeNull();
+  });
+});
