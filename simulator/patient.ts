@@ -306,6 +306,7 @@ export class SimulatedPatient {
     return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/${route}`, this.site[role], body, options.expect));
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, read field by field by the simulated staff
   async get(path: string): Promise<any> {
     const answer = await this.ctx.api.get(path, this.site.coordinator);
     if (!isOk(answer)) throw new StopPatient();
