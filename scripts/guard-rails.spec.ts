@@ -66,7 +66,7 @@ beforeAll(async () => {
   for (const [name, text] of Object.entries(FILES)) writeFileSync(join(PROBE, name), text);
   try {
     const eslint = join(dirname(require.resolve('eslint')), '..', 'bin', 'eslint.js');
-    const run = await promisify(execFile)(process.execPath, [eslint, '--format', 'json', relative(ROOT, PROBE)], { cwd: ROOT, maxBuffer: 16 << 20 }).catch(
+    const run = await promisify(execFile)(process.execPath, [eslint, '--no-ignore', '--format', 'json', relative(ROOT, PROBE)], { cwd: ROOT, maxBuffer: 16 << 20 }).catch(
       // ESLint exits 1 when it reports an error: its report is still on standard output.
       (failed: { code?: number; stdout?: string; stderr?: string }) => {
         if (failed.code !== 1 || !failed.stdout) throw new Error(`ESLint did not run: ${failed.stderr ?? String(failed)}`);
