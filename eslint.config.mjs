@@ -38,10 +38,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       // The compiler's noUnusedLocals/noUnusedParameters say the same; here a `_` prefix marks a
       // parameter or a destructured rest sibling kept on purpose, as the compiler allows.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
       '@typescript-eslint/await-thenable': 'error',
