@@ -18,8 +18,8 @@ const PRODUCTION = ['apps/**/*.ts', 'libs/**/*.ts'];
 const SPECS = ['**/*.spec.ts', '**/*.e2e-spec.ts'];
 
 export default tseslint.config(
-  // libs/lint-probe-*: the files scripts/guard-rails.spec.ts writes for a moment and lints itself.
-  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', 'data/', '.stryker-tmp/', 'bench/results/', 'libs/lint-probe-*/'] },
+  // libs/.lint-probe-*: the files scripts/guard-rails.spec.ts writes for a moment and lints itself.
+  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', 'data/', '.stryker-tmp/', 'bench/results/', 'libs/.lint-probe-*/'] },
   // A rule is switched off for one line, by name, with the reason after `--`; one no longer needed is an error.
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   comments.recommended,

@@ -10,8 +10,9 @@ import { promisify } from 'node:util';
  */
 const ROOT = join(__dirname, '..');
 // Under libs/, where production code lives, so the rules for production code apply; with a tsconfig
-// of its own, so the type-aware rules build a program of these files only.
-const PROBE = join(ROOT, 'libs', `lint-probe-${process.pid}`);
+// of its own, so the type-aware rules build a program of these files only. The leading dot keeps it
+// out of the builds' `libs/**` globs should one run at the same moment.
+const PROBE = join(ROOT, 'libs', `.lint-probe-${process.pid}`);
 
 const FILES: Record<string, string> = {
   'tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, types: ['node'] }, include: ['*.ts'] }),
