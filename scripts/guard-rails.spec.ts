@@ -13,6 +13,22 @@ const ROOT = join(__dirname, '..');
 // of its own, so the type-aware rules build a program of these files only. The leading dot keeps it
 // out of the builds' `libs/**` globs should one run at the same moment.
 const PROBE = join(ROOT, 'libs', `.lint-probe-${process.pid}`);
+// And one in the console, for React's rules.
+const WEB_PROBE = join(ROOT, 'web', 'src', `.lint-probe-${process.pid}`);
+
+const WEB_FILES: Record<string, string> = {
+  'tsconfig.json': JSON.stringify({ extends: '../../tsconfig.json', include: ['*.tsx'] }),
+  // A hook called under a condition.
+  'hooks.tsx': [
+    "import { useState } from 'react';",
+    'export function Count({ shown }: { shown: boolean }) {',
+    '  if (!shown) return null;',
+    '  const [count] = useState(0);',
+    '  return <span>{count}</span>;',
+    '}',
+    '',
+  ].join('\n'),
+};
 
 const FILES: Record<string, string> = {
   'tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, types: ['node'] }, include: ['*.ts'] }),
@@ -65,9 +81,14 @@ let results: Map<string, string[]>;
 beforeAll(async () => {
   mkdirSync(PROBE, { recursive: true });
   for (const [name, text] of Object.entries(FILES)) writeFileSync(join(PROBE, name), text);
+  mkdirSync(WEB_PROBE, { recursive: true });
+  for (const [name, text] of Object.entries(WEB_FILES)) writeFileSync(join(WEB_PROBE, name), text);
   try {
     const eslint = join(dirname(require.resolve('eslint')), '..', 'bin', 'eslint.js');
-    const run = await promisify(execFile)(process.execPath, [eslint, '--no-ignore', '--format', 'json', relative(ROOT, PROBE)], { cwd: ROOT, maxBuffer: 16 << 20 }).catch(
+    const run = await promisify(execFile)(process.execPath, [eslint, '--no-ignore', '--format', 'json', relative(ROOT, PROBE), relative(ROOT, WEB_PROBE)], {
+      cwd: ROOT,
+      maxBuffer: 16 << 20,
+    }).catch(
       // ESLint exits 1 when it reports an error: its report is still on standard output.
       (failed: { code?: number; stdout?: string; stderr?: string }) => {
         if (failed.code !== 1 || !failed.stdout) throw new Error(`ESLint did not run: ${failed.stderr ?? String(failed)}`);
@@ -75,9 +96,12 @@ beforeAll(async () => {
       },
     );
     const report = JSON.parse(run.stdout) as LintResult[];
-    results = new Map(report.map((r) => [relative(PROBE, r.filePath), r.messages.filter((m) => m.severity === 2).map((m) => m.ruleId ?? m.message)]));
+    results = new Map(
+      report.map((r) => [relative(r.filePath.startsWith(PROBE) ? PROBE : WEB_PROBE, r.filePath), r.messages.filter((m) => m.severity === 2).map((m) => m.ruleId ?? m.message)]),
+    );
   } finally {
     rmSync(PROBE, { recursive: true, force: true });
+    rmSync(WEB_PROBE, { recursive: true, force: true });
   }
 }, 120_000);
 
@@ -95,6 +119,10 @@ describe('npm run lint', () => {
 
   it('refuses a devDependency in production code and a rule switched off without a reason', () => {
     expect([...(results.get('c.ts') ?? [])].sort()).toEqual(['@eslint-community/eslint-comments/require-description', 'import-x/no-extraneous-dependencies']);
+  });
+
+  it("applies React's rules of hooks in the console", () => {
+    expect(results.get('hooks.tsx')).toEqual(['react-hooks/rules-of-hooks']);
   });
 
   it('reports nothing in a file with nothing wrong', () => {
