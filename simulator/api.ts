@@ -6,7 +6,11 @@ import { call } from '#testing';
  * code, and anything else (a 5xx, a status no step expected, a request that failed) as an error.
  */
 
-export interface ApiAnswer<T = any> {
+/** An answer's JSON, unless the caller names its type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers are read field by field as the simulated staff would
+export type ApiJson = any;
+
+export interface ApiAnswer<T = ApiJson> {
   status: number;
   body: T;
   /** Set on an expected refusal: the key it was counted under. */
@@ -60,11 +64,11 @@ export class ApiClient {
     readonly stats = new ApiStats(),
   ) {}
 
-  get<T = any>(path: string, token: string): Promise<ApiAnswer<T>> {
+  get<T = ApiJson>(path: string, token: string): Promise<ApiAnswer<T>> {
     return this.request<T>('GET', path, token);
   }
 
-  post<T = any>(path: string, token: string, body: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
+  post<T = ApiJson>(path: string, token: string, body: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
     return this.request<T>('POST', path, token, body, expected);
   }
 
@@ -72,7 +76,7 @@ export class ApiClient {
    * One request. A 2xx is returned; so is an expected refusal, counted as one; anything else is
    * recorded as an error and returned too, so the caller can stop that patient and go on with the rest.
    */
-  async request<T = any>(method: 'GET' | 'POST', path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
+  async request<T = ApiJson>(method: 'GET' | 'POST', path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
     const event = eventType(path, body);
     const { status, body: answer } = await call(this.baseUrl, method, path, token, body);
     if (status === 0) {

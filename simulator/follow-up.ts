@@ -13,7 +13,8 @@ import {
   drawKinetics,
 } from './clinical/kinetics';
 import { CRS_TERM, drawAdverseEvents, type PlannedAdverseEvent } from './clinical/toxicity';
-import { type PostOptions, type SimulatedPatient, StopPatient } from './patient';
+import type { PostOptions, SimulatedPatient } from './patient';
+import { StopPatient } from './stop-patient';
 import { atLevel } from './trials';
 
 /** The investigator's review of an AE the protocol's rule calls a DLT: how long after the report, and whether it is confirmed. */

@@ -8,6 +8,7 @@ import type { SimulationContext } from './context';
 import { FollowUp } from './follow-up';
 import type { Random } from './random';
 import type { SiteStaff } from './staff';
+import { StopPatient } from './stop-patient';
 
 /** The patient as the API answers it (the fields the simulator reads). */
 export interface PatientView {
@@ -40,9 +41,6 @@ export interface PostOptions {
   occurredAt?: number;
   expect?: ExpectedRefusal[];
 }
-
-/** An answer no step was ready for: this patient stops (the error is already recorded). */
-export class StopPatient extends Error {}
 
 /** Real time the engine has to end a follow-up (FOLLOW_UP_ENDED) after it fell due; its reconciler runs every second. */
 const FOLLOW_UP_END_GRACE_MS = 20_000;
@@ -306,6 +304,7 @@ export class SimulatedPatient {
     return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/${route}`, this.site[role], body, options.expect));
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, read field by field by the simulated staff
   async get(path: string): Promise<any> {
     const answer = await this.ctx.api.get(path, this.site.coordinator);
     if (!isOk(answer)) throw new StopPatient();

@@ -13,7 +13,9 @@ interface Generator {
 
 // pure-rand publishes its modules under package "exports" subpaths only, which this project's
 // TypeScript module resolution ("node") does not read: load them with require and name their types here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: `import` cannot resolve these subpaths here
 const { xoroshiro128plus } = require('pure-rand/generator/xoroshiro128plus') as { xoroshiro128plus(seed: number): Generator };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: `import` cannot resolve these subpaths here
 const { uniformFloat64 } = require('pure-rand/distribution/uniformFloat64') as { uniformFloat64(rng: Generator): number };
 
 export class Random {

@@ -39,6 +39,7 @@ export interface SimulationReport {
   screenFailures: Array<{ subjectId: string; finding?: string; reasons: string[] }>;
   perPatient: PatientSummary[];
   trial: TrialView;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the trial's outcomes as the API answers them, a different shape per response criteria
   outcomes: any;
   audit: { ok: boolean; patientsChecked: number; entriesChecked: number } | null;
   eventsPosted: number;
@@ -72,6 +73,7 @@ export function studyDayOf(at: string | number, studyStart: number): number {
   return Math.floor(((typeof at === 'string' ? Date.parse(at) : at) - studyStart) / DAY_MS);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the trial's outcomes as the API answers them, a different shape per response criteria
 function responseLines(outcomes: any, label: string): string[] {
   const r = outcomes.response;
   const lines = [

@@ -11,6 +11,7 @@ import { TrialSite } from './support/trial-site';
  */
 
 type Role = 'coordinator' | 'investigator' | 'lab' | 'monitor' | 'admin';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an access-audit log line as written, whose fields the tests assert
 type AccessRecord = Record<string, any>;
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -238,6 +239,7 @@ describe('request logs name the actor (API process, PostgreSQL)', () => {
             .output()
             .split('\n')
             .filter((l) => l.startsWith('{'))
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an access-audit log line as written, whose fields the tests assert
             .map((l) => JSON.parse(l) as Record<string, any>);
           return parsed.some((l) => l.req?.id === 'anonymous-for-log') ? parsed : undefined;
         },

@@ -295,6 +295,7 @@ describe('electronic signatures', () => {
     return id;
   }
   const attestations = () => (import('#testing')).then((p) => p.eligibleCd19Screening().attestations);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   const log = async (id: string) => (await site.get(`/patients/${id}/events`)).body as Array<Record<string, any>>;
 
   it('refuses an eligibility sign-off without a signature, or with a wrong password, writing nothing', async () => {

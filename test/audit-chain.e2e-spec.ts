@@ -371,6 +371,7 @@ describe('checkpoints made by the worker on its own, sent to a webhook', () => {
 });
 
 /** Reads an answer as text (supertest parses only JSON and text/*). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- superagent's types call the parser's argument a Response; it is Node's IncomingMessage stream
 function text(res: any, done: (error: Error | null, body: string) => void) {
   let body = '';
   res.setEncoding('utf8');

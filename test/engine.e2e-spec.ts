@@ -19,6 +19,7 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
   afterAll(() => t.close());
 
   const timers = (patientId: string) => t.app.get(DataSource).getRepository(TimerEntity).findBy({ patientId });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   const log = async (patientId: string) => (await site.get(`/patients/${patientId}/events`)).body as Array<Record<string, any>>;
   const patient = async (patientId: string) => (await site.get(`/patients/${patientId}`)).body;
   const delayedJobIds = async () => (await t.app.get<Queue>(getQueueToken(TIMER_QUEUE)).getDelayed()).map((j) => j.id!);

@@ -29,6 +29,7 @@ describe('npm run simulate, smoke size', () => {
     await database?.drop();
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   const api = async (path: string): Promise<any> => {
     const { engine } = result.served!;
     const res = await fetch(`${engine.url}${path}`, { headers: { authorization: `Bearer ${engine.adminToken}` } });

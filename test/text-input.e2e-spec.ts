@@ -30,6 +30,7 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
   const users = async () => (await t.http.get('/users').set('Authorization', `Bearer ${t.adminToken}`)).body as Array<{ name: string }>;
 
   /** The request is a 400 whose issues name `field` and why, and the database holds what it held. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   async function refusedAndNothingWritten(send: () => PromiseLike<{ status: number; body: any }>, field: string, why: RegExp) {
     const named = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const before = { db: await fingerprint(t), users: (await users()).length };

@@ -2,6 +2,7 @@
 
 export interface Answer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   body: any;
   headers: Record<string, string>;
   ms: number;

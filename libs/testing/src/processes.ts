@@ -313,6 +313,7 @@ export class ServiceStack {
     return deleteKeysUnder(this.redis, this.prefix);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row as the driver returns it, whose columns each test names
   async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (await this.db.query(sql, params)).rows as T[];
   }
@@ -327,6 +328,7 @@ export class ServiceStack {
   }
 
   /** Runs SQL on the maintenance database (TEST_PG_ADMIN_URL), for what cannot be done from inside this one. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row as the driver returns it, whose columns each test names
   async adminQuery<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const admin = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
     await admin.connect();

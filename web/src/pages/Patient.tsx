@@ -30,8 +30,8 @@ async function loadPatient(id: string, shown: PatientData | undefined): Promise<
 
 /** One patient: state, Day 0, dose, schedule, the event log, and a form for each event the state accepts. */
 export default function PatientPage({ patientId, user }: { patientId: string; user: User }) {
-  // The loader runs after this render, so `page.data` is what the page shows when it reloads.
-  const page = useResource((): Promise<PatientData> => loadPatient(patientId, page.data), patientId);
+  // On a reload, `shown` is what the page shows, so only the newer log entries are fetched.
+  const page = useResource((shown: PatientData | undefined) => loadPatient(patientId, shown), patientId);
   // One context object per answer, so the forms regenerate their schemas only when the patient changed.
   const context = useMemo(() => page.data && { protocol: page.data.protocol, patient: page.data.patient, visits: page.data.schedule.visits }, [page.data]);
   if (!page.data || !context) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the patient…" />;

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { SkipThrottle, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { AppConfig } from '#domain';
 import { bearerToken } from './auth';
 
 const PER_CALLER = 'per-caller';
 const PER_ADDRESS = 'per-address';
+
+/** What the trackers read of a request (the throttler hands it over as a bare record). */
+interface TrackedRequest {
+  headers?: IncomingHttpHeaders;
+  ip?: string;
+}
 
 /**
  * The rate limits: `RATE_LIMIT_PER_MINUTE` per caller, four times that per address. The address is
@@ -20,8 +27,8 @@ export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
         name: PER_CALLER,
         ttl: 60_000,
         limit: config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER,
-        getTracker: (req: Record<string, any>) => {
-          const token = bearerToken(req.headers?.authorization as string | undefined);
+        getTracker: (req: TrackedRequest) => {
+          const token = bearerToken(req.headers?.authorization);
           return token ? `token:${createHash('sha256').update(token).digest('hex')}` : `address:${String(req.ip)}`;
         },
       },
@@ -30,7 +37,7 @@ export function rateLimits(config: AppConfig): ThrottlerModuleOptions {
         name: PER_ADDRESS,
         ttl: 60_000,
         limit: (config.rateLimitPerMinute || Number.MAX_SAFE_INTEGER / 4) * 4,
-        getTracker: (req: Record<string, any>) => String(req.ip),
+        getTracker: (req: TrackedRequest) => String(req.ip),
       },
     ],
     skipIf: () => config.rateLimitPerMinute === 0,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CheckpointLog, checkpointText, leafLine, parseCheckpointText, type SealedHead } from './checkpoint';
+import { CheckpointLog, checkpointText, leafLine, parseCheckpointText, type CheckpointRecord, type SealedHead } from './checkpoint';
 import { leafHash, treeHash } from './merkle';
 import { noteSigner, noteVerifier, openNote } from './signed-note';
 
@@ -53,7 +53,7 @@ describe('checkpoints', () => {
 
   it('names the first line that does not hold, and keeps what came before it', () => {
     const { lines } = twoCheckpoints();
-    const edit = (i: number, change: (record: any) => void) => {
+    const edit = (i: number, change: (record: CheckpointRecord) => void) => {
       const copy = [...lines];
       const record = JSON.parse(copy[i]);
       change(record);

@@ -109,6 +109,6 @@ function checkKeyName(name: string): void {
 
 function checkText(text: string): void {
   if (!text.endsWith('\n') || text.includes('\n\n') || text.startsWith('\n')) throw new NoteError('a note text ends in a newline and holds no blank line');
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is this check's purpose
   if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) throw new NoteError('a note text holds no control character but newlines');
 }

@@ -11,7 +11,7 @@ const protocol = cd19RrAll[0];
 const T0 = '2026-03-01T08:00:00.000Z';
 const at = (days: number) => addDays(T0, days);
 
-type Action = { type: string; params?: Record<string, any> };
+type Action = { type: string; params?: Record<string, unknown> };
 
 function start() {
   const [snapshot] = initialTransition(protocol.machine, {

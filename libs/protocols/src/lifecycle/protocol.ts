@@ -92,6 +92,7 @@ function assertCoherent(spec: LifecycleSpec): void {
   if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each case reads its own fields
 function answerFor(spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>) {
   switch (event.type) {
     case 'LYMPHODEPLETION_STARTED': {

@@ -9,6 +9,7 @@ import { beforeBirthRefusals } from '../rules/clinical-dates';
 import { bodySizeProblem } from '../rules/body-size';
 import { screeningRecordRefusals } from '../rules/screening-data';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each rule reads its own event's fields
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
 
 const knownVisit = (spec: LifecycleSpec, visit: string): string[] =>
@@ -147,6 +148,7 @@ const refusals: Partial<Record<string, Refusal>> = {
 };
 
 /** The date that places a late entry in time: an AE's onset, a sample's collection, when an assessment or a visit took place. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each entry reads its own event's fields
 const LATE_ENTRY_DATES: Partial<Record<string, (event: ClinicalEvent<any>) => { what: string; at: string }>> = {
   ADVERSE_EVENT_REPORTED: (event) => ({ what: `onset ${event.data.onset}`, at: event.data.onset }),
   LAB_RESULT_RECORDED: (event) => ({ what: `collectedAt ${event.data.collectedAt}`, at: event.data.collectedAt }),

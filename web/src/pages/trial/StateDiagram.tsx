@@ -9,29 +9,31 @@ import { LoadError, Loading } from '../../components/Feedback';
  */
 export function StateDiagram({ protocolId, version }: { protocolId: string; version?: number }) {
   const container = useRef<HTMLDivElement>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
   const id = `diagram-${useId().replace(/[^a-zA-Z0-9]/g, '')}`;
+  // What was drawn, or failed, for which diagram: a new protocol or version shows nothing of the last.
+  const drawing = `${protocolId}@${version ?? ''}`;
+  const [outcome, setOutcome] = useState<{ drawing: string; error: unknown } | null>(null);
+  const current = outcome?.drawing === drawing ? outcome : null;
+  const done = current !== null && current.error === null;
+  const error = current?.error ?? null;
 
   useEffect(() => {
     let cancelled = false;
-    setDone(false);
-    setError(null);
     (async () => {
       const [text, { default: mermaid }] = await Promise.all([api.diagram(protocolId, version), import('mermaid')]);
       mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', layout: 'dagre', fontFamily: 'system-ui, sans-serif', state: { useMaxWidth: true } });
       const { svg } = await mermaid.render(id, text);
       if (!cancelled && container.current) {
         container.current.innerHTML = svg;
-        setDone(true);
+        setOutcome({ drawing, error: null });
       }
     })().catch((e: unknown) => {
-      if (!cancelled) setError(e);
+      if (!cancelled) setOutcome({ drawing, error: e });
     });
     return () => {
       cancelled = true;
     };
-  }, [protocolId, version, id]);
+  }, [protocolId, version, id, drawing]);
 
   return (
     <div>
