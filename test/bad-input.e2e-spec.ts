@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import stableStringify from 'fast-json-stable-stringify';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
-import { type Actor, ForbiddenError, requiresSignature, type Role } from '#domain';
+import { eligibleCd19Screening, eligibleCd20Cd22Screening, requiresSignature, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
+import { type Actor, ForbiddenError, type Role } from '#domain';
 import { assertMayPost } from '../apps/api/src/http/event-permissions';
 import { SIGNING_PASSWORD, signOff } from './support/signing';
 import { startTestApp, type TestApp } from './support/test-app';

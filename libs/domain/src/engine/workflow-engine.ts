@@ -16,6 +16,7 @@ import {
   isUserEventType,
   movesTrial,
   nextTrialState,
+  requiresSignature,
   trialRefusals,
 } from '#protocols';
 import { IdempotencyKeyEntity, OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
@@ -38,7 +39,7 @@ import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from './zod-issues';
 import { protocolOf, requireProtocol } from './require-protocol';
 import { Metrics } from '../metrics';
-import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';
+import type { AuthenticatedSignature, SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
 import { DomainError } from '../errors';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type FindOptionsWhere } from 'typeorm';
-import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
+import { type DataIssue, daysOverdue, findProtocol, isStillToDo, type PatientContext } from '#protocols';
 import { PatientEntity } from '../persistence/entities';
 import { parseStoredJson } from '../persistence/stored-rows';
 import { type Actor, userIdOf } from '../engine/actor';
@@ -53,7 +53,6 @@ export class WorklistService {
   async forActor(actor: Actor) {
     const now = this.clock.now();
     const nowIso = now.toISOString();
-    const today = nowIso.slice(0, 10);
     const repo = this.dataSource.getRepository(PatientEntity);
     const where: FindOptionsWhere<PatientEntity> = actor.siteIds === 'all' ? {} : { siteId: In(actor.siteIds) };
 
@@ -108,11 +107,11 @@ export class WorklistService {
         }
         const visits: Array<{ visit: WorklistVisit; daysOverdue?: number }> = [];
         for (const v of protocol.schedule(context, nowIso)) {
-          // Only a visit still to do: not done, not missed, not cancelled because the patient left the study.
-          if (v.status !== 'planned' && v.status !== 'due') continue;
+          // Only a visit still to do: overdue (past its target date), or due today.
+          if (!isStillToDo(v.status)) continue;
           const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
-          const targetDay = v.targetDate.slice(0, 10);
-          if (targetDay < today) visits.push({ visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });
+          const late = daysOverdue(v, nowIso);
+          if (late !== undefined) visits.push({ visit, daysOverdue: late });
           else if (v.status === 'due') visits.push({ visit });
         }
         const window = context.dltWindow;

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '#protocols';
+
+export { ROLES, type Role } from '#protocols';
 
 @Entity('users')
 export class UserEntity {
