@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import stableStringify from 'fast-json-stable-stringify';
-import { SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
+import { requiresSignature, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
 import { eligibleCd19Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD, signOff } from '#testing';
-import { type Actor, ForbiddenError, requiresSignature, type Role } from '#domain';
+import { type Actor, ForbiddenError, type Role } from '#domain';
 import { assertMayPost } from '../apps/api/src/http/event-permissions';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
@@ -670,8 +670,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
 
   // Was a bug: an event type named like a member of Object.prototype ("constructor", "toString",
   // "__proto__", "hasOwnProperty", "valueOf") posted by any role but admin is a 500, not a 400.
-  // assertMayPost (apps/api/src/http/event-permissions.ts) reads EVENT_ROLES[type] from a plain
-  // object, gets the inherited member (a function or Object.prototype), and calls `.includes` on it.
+  // assertMayPost (apps/api/src/http/event-permissions.ts) read EVENT_ROLES[type] from a plain
+  // object (now the event policy's rolesMayPost, own keys only), got the inherited member (a function or Object.prototype), and called `.includes` on it.
   // Nothing is written; an admin, who skips that lookup, gets the right 400.
   it('answers 400, not 500, for an event type named like an Object.prototype member', async () => {
     const id = await site.register();

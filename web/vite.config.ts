@@ -6,6 +6,8 @@ const root = decodeURIComponent(new URL('.', import.meta.url).pathname);
 export default defineConfig({
   root,
   base: '/app/',
+  // The event policy is the server's own (libs/protocols/src/policy): pure TypeScript, bundled as it is.
+  resolve: { alias: { '@protocols/policy': `${root}../libs/protocols/src/policy/index.ts` } },
   // Vite's own JSX transform (oxc): React 19's automatic runtime, no Babel plugin needed.
   oxc: { jsx: { runtime: 'automatic' } },
   build: {

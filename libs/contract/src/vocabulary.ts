@@ -1,6 +1,5 @@
-/** The roles a user holds; an admin may do everything. */
-export const ROLES = ['coordinator', 'investigator', 'lab', 'monitor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles a user holds: the event policy's (libs/protocols/src/policy/roles.ts). */
+export { ROLES, type Role } from '#protocols';
 
 /** Everything the access audit records. Reads and exports name the patients; the rest name a user, a webhook or a delivery. */
 export const ACCESS_ACTIONS = [

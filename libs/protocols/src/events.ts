@@ -1,55 +1,13 @@
 import { z } from 'zod';
+import type { ClinicalEventType } from './policy/vocabulary';
+import { RESPONSE_VALUES } from './policy/values';
 import { adverseEventReportSchema } from './rules/ctcae';
 import { clinicalDateOrDateTime } from './rules/clinical-dates';
 import { labResultProblems } from './rules/lab-results';
 import { bodySizePairProblem, heightCmSchema, weightKgSchema } from './rules/body-size';
 import { lesionDiameterCm, lesionMeasurementShape, shortestNotAboveLongest } from './rules/lugano-response';
 
-/** Events a person or an integration may post (docs/api.md, section "The event vocabulary"). */
-export const USER_EVENT_TYPES = [
-  'SCREENING_DATA_RECORDED',
-  'CONSENT_SIGNED',
-  'ELIGIBILITY_CONFIRMED',
-  'SCREEN_FAILED',
-  'ENROLLED',
-  'LEUKAPHERESIS_COMPLETED',
-  'PRODUCT_RELEASED',
-  'MANUFACTURING_FAILED',
-  'LYMPHODEPLETION_STARTED',
-  'LYMPHODEPLETION_COMPLETED',
-  'INFUSION_COMPLETED',
-  'ADVERSE_EVENT_REPORTED',
-  'DLT_ADJUDICATED',
-  'LAB_RESULT_RECORDED',
-  'RESPONSE_ASSESSED',
-  'VISIT_COMPLETED',
-  'PROGRESSION_OR_RELAPSE',
-  'DEATH',
-  'WITHDRAWN',
-  'LOST_TO_FOLLOW_UP',
-] as const;
-
-/** Events only the engine's scheduler raises, when a durable timer falls due (actor `system:scheduler`). */
-export const SCHEDULER_EVENT_TYPES = [
-  'VISIT_REMINDER',
-  'VISIT_WINDOW_CLOSING',
-  'VISIT_MISSED',
-  'DLT_WINDOW_ENDING',
-  'DLT_WINDOW_CLOSED',
-  'FOLLOW_UP_ENDED',
-] as const;
-
-export type UserEventType = (typeof USER_EVENT_TYPES)[number];
-export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];
-export type ClinicalEventType = UserEventType | SchedulerEventType;
-
-export function isSchedulerEventType(type: string): type is SchedulerEventType {
-  return (SCHEDULER_EVENT_TYPES as readonly string[]).includes(type);
-}
-
-export function isUserEventType(type: string): type is UserEventType {
-  return (USER_EVENT_TYPES as readonly string[]).includes(type);
-}
+export * from './policy/vocabulary';
 
 /**
  * The event a patient machine receives. `occurredAt` is clinical time (ISO 8601), given by the
@@ -90,9 +48,6 @@ export const labResultDataSchema = z
     for (const problem of labResultProblems(result)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   });
 
-export const allResponseValues = ['CR', 'CRi', 'NR', 'PD'] as const;
-export const luganoResponseValues = ['CR', 'PR', 'SD', 'PD'] as const;
-
 /**
  * A target lesion on CT (Lugano 2014): its longest and shortest diameters now and, once, at
  * baseline. The engine keeps each lesion's measurements and judges progression from its nadir.
@@ -113,7 +68,7 @@ export const lesionDataSchema = z
 export const responseAssessedDataSchema = z
   .object({
     visit: z.string().trim().min(1).max(20),
-    response: z.enum(['CR', 'CRi', 'PR', 'SD', 'PD', 'NR']).optional(),
+    response: z.enum(RESPONSE_VALUES).optional(),
     marrowBlastsPct: z.number().min(0).max(100).optional(),
     circulatingBlasts: z.boolean().optional(),
     extramedullary: z.boolean().optional(),

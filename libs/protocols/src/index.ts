@@ -1,4 +1,5 @@
 export * from './events';
+export * from './policy';
 export * from './lifecycle/spec';
 export * from './lifecycle/context';
 export * from './lifecycle/clinical-time';

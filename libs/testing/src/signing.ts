@@ -1,4 +1,4 @@
-import { requiresSignature } from '#domain';
+import { requiresSignature } from '#protocols';
 
 /** The signing password every investigator of a test site sets. */
 export const SIGNING_PASSWORD = 'sign-here-1234';

@@ -7,16 +7,16 @@ import { ExplanationAlert } from '../components/Feedback';
 import { explain } from '../lib/errors';
 import { humanizeEvent } from '../lib/format';
 import type { Explanation } from '../lib/refusal';
-import { defaultMeaning, requiresSignature } from '../lib/signature';
 import { eventFormSpec, prune, type EventFormContext } from './event-schema';
 import { UtcDateTimeInput } from './UtcDateTimeInput';
 import { schemaValidator } from './validator';
 import { EventDataForm } from './widgets';
+import { mayPost, requiresSignature, signOffMeaning, type UserEventType } from '@protocols/policy';
 
 type Data = Record<string, unknown>;
 
 /** The submit button says what it does. */
-const ACTIONS: Record<string, string> = {
+const ACTIONS: Record<UserEventType, string> = {
   SCREENING_DATA_RECORDED: 'Record screening data',
   CONSENT_SIGNED: 'Record consent',
   ELIGIBILITY_CONFIRMED: 'Sign off eligibility',
@@ -59,7 +59,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
   const [occurredAt, setOccurredAt] = useState<string | undefined>();
   const [reason, setReason] = useState('');
   const [password, setPassword] = useState('');
-  const [meaning, setMeaning] = useState(defaultMeaning(type));
+  const [meaning, setMeaning] = useState(signOffMeaning(type) ?? '');
   const [problem, setProblem] = useState<Explanation | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -109,11 +109,11 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
           maxLength={500}
         />
       </Group>
-      {signs && <SignatureFields type={type} user={user} password={password} meaning={meaning} onPassword={setPassword} onMeaning={setMeaning} />}
+      {signs && <SignatureFields type={type} data={prune(data)} user={user} password={password} meaning={meaning} onPassword={setPassword} onMeaning={setMeaning} />}
       {problem && <ExplanationAlert explanation={problem} onReload={onReload} onClose={() => setProblem(null)} />}
       <Group>
         <Button type="submit" loading={busy} data-testid="submit-event">
-          {ACTIONS[type] ?? `Record ${humanizeEvent(type).toLowerCase()}`}
+          {ACTIONS[type as UserEventType] ?? `Record ${humanizeEvent(type).toLowerCase()}`}
         </Button>
       </Group>
     </Stack>
@@ -157,13 +157,14 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
 
 function SignatureFields(props: {
   type: string;
+  data: unknown;
   user: User;
   password: string;
   meaning: string;
   onPassword: (v: string) => void;
   onMeaning: (v: string) => void;
 }): ReactNode {
-  const mayNotSign = props.user.role !== 'investigator' && props.user.role !== 'admin';
+  const mayNotSign = !mayPost(props.user.role, props.type, props.data);
   return (
     <Alert color="gray" variant="light" title="Electronic signature" p="sm">
       <Stack gap="xs">

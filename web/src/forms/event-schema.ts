@@ -2,6 +2,7 @@ import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import type { Patient, ProtocolDefinition, Visit } from '../api/types';
 import { formatDateTime, formatNumber, formatRange, formatStudyDay, humanizeKey } from '../lib/format';
 import { isObject, type Schema } from './json-schema';
+import { RESPONSE_FINDINGS } from '@protocols/policy';
 
 /** What a form needs to know besides the protocol's schema: the patient, its schedule. */
 export interface EventFormContext {
@@ -70,15 +71,12 @@ function visitField(visits: Visit[], include: (v: Visit) => boolean): Schema | n
   return { type: 'string', title: 'Visit', oneOf: options.map((v) => ({ const: v.name, title: visitLabel(v) })) };
 }
 
-const ALL_FINDINGS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'mrdPct'];
-const LUGANO_FINDINGS = ['deauville', 'spdChangePct', 'spdChangeFromNadirPct', 'lesions', 'newLesion', 'uptakeReducedFromBaseline', 'uptakeIncreasedFromBaseline'];
-
 function responseCriteria(ctx: EventFormContext): string {
   const cohort = ctx.protocol.cohorts?.find((c) => c.id === ctx.patient.cohort);
   return cohort?.responseCriteria ?? ctx.protocol.responseCriteria;
 }
 
-function omit(properties: Record<string, Schema>, keys: string[]): Record<string, Schema> {
+function omit(properties: Record<string, Schema>, keys: readonly string[]): Record<string, Schema> {
   return Object.fromEntries(Object.entries(properties).filter(([k]) => !keys.includes(k)));
 }
 
@@ -104,7 +102,7 @@ export function eventFormSpec(type: string, ctx: EventFormContext): EventFormSpe
       const visit = visitField(ctx.visits, () => true);
       if (visit) properties.visit = visit;
       const criteria = responseCriteria(ctx);
-      const kept = omit(properties, criteria === 'LUGANO_2014' ? ALL_FINDINGS : LUGANO_FINDINGS);
+      const kept = omit(properties, criteria === 'LUGANO_2014' ? RESPONSE_FINDINGS.ALL : RESPONSE_FINDINGS.LUGANO_2014);
       Object.keys(properties).forEach((k) => delete properties[k]);
       Object.assign(properties, kept);
       if (properties.response) {

@@ -14,6 +14,7 @@ import {
   isUserEventType,
   movesTrial,
   nextTrialState,
+  requiresSignature,
   trialRefusals,
 } from '#protocols';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
@@ -37,7 +38,7 @@ import { zodIssues } from '../kernel/zod-issues';
 import { protocolOf, requireProtocol } from '../kernel/require-protocol';
 import { Metrics } from '../metrics';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { type AuthenticatedSignature, requiresSignature, type SignatureCheck } from '../users/signature-service';
+import type { AuthenticatedSignature, SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
 import { DomainError } from '../errors';

@@ -1,7 +1,7 @@
-import type { Role } from '#contract';
+import type { Role } from '#protocols';
 
-/** The roles a user may have: the contract's. */
-export { ROLES, type Role } from '#contract';
+/** The roles a user may have: the event policy's. */
+export { ROLES, type Role } from '#protocols';
 
 /** Who applies an event: a signed-in user, or the engine's own scheduler. */
 export interface Actor {

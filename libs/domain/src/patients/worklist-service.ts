@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type DataIssue, findProtocol, type PatientContext } from '#protocols';
+import { type DataIssue, daysOverdue, findProtocol, isStillToDo, type PatientContext } from '#protocols';
 import { parseStoredJson } from '../persistence/stored-rows';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { type Actor, userIdOf } from '../kernel/actor';
@@ -51,7 +51,6 @@ export class WorklistService {
   async forActor(actor: Actor) {
     const now = this.clock.now();
     const nowIso = now.toISOString();
-    const today = nowIso.slice(0, 10);
     // The listed rows need no snapshot; only the walked ones are restored.
     const patients = await this.patientRows.recentlyUpdated(actor.siteIds, LISTED_PATIENTS);
     const counts = await this.patientRows.countsByState(actor.siteIds);
@@ -81,11 +80,11 @@ export class WorklistService {
         }
         const visits: Array<{ visit: WorklistVisit; daysOverdue?: number }> = [];
         for (const v of protocol.schedule(context, nowIso)) {
-          // Only a visit still to do: not done, not missed, not cancelled because the patient left the study.
-          if (v.status !== 'planned' && v.status !== 'due') continue;
+          // Only a visit still to do: overdue (past its target date), or due today.
+          if (!isStillToDo(v.status)) continue;
           const visit: WorklistVisit = { ...who, visit: v.name, day: v.day, targetDate: v.targetDate, windowStart: v.windowStart, windowEnd: v.windowEnd };
-          const targetDay = v.targetDate.slice(0, 10);
-          if (targetDay < today) visits.push({ visit, daysOverdue: Math.round((Date.parse(today) - Date.parse(targetDay)) / DAY_MS) });
+          const late = daysOverdue(v, nowIso);
+          if (late !== undefined) visits.push({ visit, daysOverdue: late });
           else if (v.status === 'due') visits.push({ visit });
         }
         const window = context.dltWindow;

@@ -241,13 +241,3 @@ export class SignatureService {
     return user;
   }
 }
-
-/** A response the investigator gives directly (not computed from findings): an adjudication, the investigator's alone. */
-export function isDirectResponse(type: string, data: unknown): boolean {
-  return type === 'RESPONSE_ASSESSED' && typeof (data as { response?: unknown } | undefined)?.response === 'string';
-}
-
-/** Sign-offs that are electronic signatures: eligibility, DLT adjudication, and a response the investigator gives directly. */
-export function requiresSignature(type: string, data: unknown): boolean {
-  return type === 'ELIGIBILITY_CONFIRMED' || type === 'DLT_ADJUDICATED' || isDirectResponse(type, data);
-}

@@ -8,6 +8,7 @@ import { adverseEventRefusals } from '../rules/ctcae';
 import { beforeBirthRefusals } from '../rules/clinical-dates';
 import { bodySizeProblem } from '../rules/body-size';
 import { screeningRecordRefusals } from '../rules/screening-data';
+import { ALL_REQUIRED_FINDINGS, RESPONSES_BY_CRITERIA } from '../policy/values';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each rule reads its own event's fields
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
@@ -51,9 +52,6 @@ function bodySize(context: PatientContext, given: { heightCm?: number; weightKg?
   const problem = bodySizeProblem(heightCm, weightKg);
   return problem ? [problem] : [];
 }
-
-const ALL_INPUTS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets'] as const;
-const RESPONSES_BY_CRITERIA = { ALL: ['CR', 'CRi', 'NR', 'PD'], LUGANO_2014: ['CR', 'PR', 'SD', 'PD'] };
 
 /**
  * Rules that refuse a well-formed event the current state accepts (HTTP 422). Each returns one plain
@@ -107,12 +105,12 @@ const refusals: Partial<Record<string, Refusal>> = {
   },
   RESPONSE_ASSESSED: (spec, context, event) => {
     const reasons = knownVisit(spec, event.data.visit);
-    const allowed = [...RESPONSES_BY_CRITERIA[spec.responseCriteria], ...(spec.extraResponses ?? [])];
+    const allowed: string[] = [...RESPONSES_BY_CRITERIA[spec.responseCriteria], ...(spec.extraResponses ?? [])];
     if (event.data.response && !allowed.includes(event.data.response)) {
       reasons.push(`response ${event.data.response} is not a ${spec.responseCriteria} response (${allowed.join(', ')})`);
     }
     if (!event.data.response && spec.responseCriteria === 'ALL') {
-      const missing = ALL_INPUTS.filter((k) => event.data[k] === undefined);
+      const missing = ALL_REQUIRED_FINDINGS.filter((k) => event.data[k] === undefined);
       if (missing.length) {
         reasons.push(`give the investigator's response, or all of the ALL findings (missing: ${missing.join(', ')})`);
       }

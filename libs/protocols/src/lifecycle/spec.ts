@@ -2,6 +2,7 @@ import type { Criterion } from '../rules/eligibility';
 import type { DoseLevel } from '../rules/cell-dose';
 import type { LymphodepletionRegimen } from '../rules/chemotherapy-dose';
 import type { DltRule } from '../rules/dlt';
+import type { ResponseCriteria } from '../policy/values';
 
 export type { DltRule };
 
@@ -17,8 +18,6 @@ export interface VisitSpec {
   /** What is done at the visit (shown to the site, used by exports). */
   assessments: string[];
 }
-
-export type ResponseCriteria = 'ALL' | 'LUGANO_2014';
 
 /** An outcome measure of the trial record, with the time frame the record gives. */
 export interface OutcomeMeasure {

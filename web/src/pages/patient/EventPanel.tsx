@@ -5,19 +5,10 @@ import { NoData } from '../../components/Feedback';
 import type { EventFormContext } from '../../forms/event-schema';
 import { EventForm } from '../../forms/EventForm';
 import { humanizeEvent, humanizeState } from '../../lib/format';
-import { requiresSignature } from '../../lib/signature';
 import { ResultSummary } from './ResultSummary';
+import { endsStudy, mayPost, requiresSignature, USER_EVENT_TYPES, type UserEventType } from '@protocols/policy';
 
-/** The clinical order of the vocabulary; the events that end participation come last. */
-const ORDER = [
-  'SCREENING_DATA_RECORDED', 'CONSENT_SIGNED', 'ELIGIBILITY_CONFIRMED', 'SCREEN_FAILED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED',
-  'PRODUCT_RELEASED', 'MANUFACTURING_FAILED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED', 'INFUSION_COMPLETED',
-  'VISIT_COMPLETED', 'ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED',
-  'PROGRESSION_OR_RELAPSE', 'LOST_TO_FOLLOW_UP', 'WITHDRAWN', 'DEATH',
-];
-const ENDS_STUDY = new Set(['SCREEN_FAILED', 'MANUFACTURING_FAILED', 'LOST_TO_FOLLOW_UP', 'WITHDRAWN', 'DEATH']);
-
-const HINTS: Record<string, string> = {
+const HINTS: Partial<Record<UserEventType, string>> = {
   SCREENING_DATA_RECORDED: 'Any part of the screening record; later values win.',
   CONSENT_SIGNED: 'The version of the consent form the patient signed.',
   ELIGIBILITY_CONFIRMED: 'Refused with every unmet criterion named.',
@@ -31,8 +22,10 @@ const HINTS: Record<string, string> = {
   VISIT_COMPLETED: 'Marks a scheduled visit as done.',
 };
 
+/** In the vocabulary's order, the order a patient meets the events. */
 function sortEvents(types: readonly string[]): string[] {
-  const rank = (t: string) => (ORDER.includes(t) ? ORDER.indexOf(t) : ORDER.length);
+  const order: readonly string[] = USER_EVENT_TYPES;
+  const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
   return [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
@@ -42,7 +35,7 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
   const [last, setLast] = useState<{ type: string; answer: EventAnswer } | null>(null);
   const { patient } = context;
 
-  if (user.role === 'monitor') return <NoData>Monitors have read-only access: no events are recorded from this account.</NoData>;
+  if (!USER_EVENT_TYPES.some((type) => mayPost(user.role, type))) return <NoData>Monitors have read-only access: no events are recorded from this account.</NoData>;
   const accepted = sortEvents(patient.acceptedEvents);
 
   return (
@@ -64,14 +57,14 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
                       Investigator e-signature
                     </Badge>
                   )}
-                  {ENDS_STUDY.has(type) && (
+                  {endsStudy(type) && (
                     <Badge size="xs" variant="outline" color="gray">
                       Ends participation
                     </Badge>
                   )}
-                  {HINTS[type] && (
+                  {HINTS[type as UserEventType] && (
                     <Text size="xs" c="dimmed" truncate>
-                      {HINTS[type]}
+                      {HINTS[type as UserEventType]}
                     </Text>
                   )}
                 </Group>

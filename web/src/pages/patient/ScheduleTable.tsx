@@ -4,16 +4,11 @@ import { VisitBadge, type VisitDisplayStatus } from '../../components/Badges';
 import { ClinicalDate } from '../../components/Dates';
 import { NoData } from '../../components/Feedback';
 import { formatDay, formatRange } from '../../lib/format';
+import { daysOverdue } from '@protocols/policy';
 
-/**
- * Overdue: still to do (planned or due: not done, not settled as missed, not cancelled because the patient left
- * the study) and its target date is before today (UTC) by the server's clock `now`. The schedule's statuses have no
- * "overdue": this is the worklist's rule (libs/domain/src/patients/worklist-service.ts), repeated here so the patient
- * page and the worklist agree.
- */
+/** A visit's status, or "overdue" by the worklist's rule (libs/protocols/src/policy/visits.ts) as of the server's clock `now`. */
 function visitDisplayStatus(visit: Visit, now: string): VisitDisplayStatus {
-  if (visit.status !== 'planned' && visit.status !== 'due') return visit.status;
-  return visit.targetDate.slice(0, 10) < new Date(now).toISOString().slice(0, 10) ? 'overdue' : visit.status;
+  return daysOverdue(visit, now) !== undefined ? 'overdue' : visit.status;
 }
 
 /** The patient's visits from Day 0: target date, window, status, as of the server's `now` the schedule was read at. */

@@ -1,0 +1,54 @@
+/**
+ * The event vocabulary: every event a patient's machine can receive. Pure data, imported by the
+ * server and bundled into the console (no Node, no zod, no XState here).
+ */
+
+/**
+ * Events a person or an integration may post (docs/api.md, section "The event vocabulary"), in the
+ * order a patient meets them (the console lists them so); those that end participation after the
+ * infusion come last.
+ */
+export const USER_EVENT_TYPES = [
+  'SCREENING_DATA_RECORDED',
+  'CONSENT_SIGNED',
+  'ELIGIBILITY_CONFIRMED',
+  'SCREEN_FAILED',
+  'ENROLLED',
+  'LEUKAPHERESIS_COMPLETED',
+  'PRODUCT_RELEASED',
+  'MANUFACTURING_FAILED',
+  'LYMPHODEPLETION_STARTED',
+  'LYMPHODEPLETION_COMPLETED',
+  'INFUSION_COMPLETED',
+  'VISIT_COMPLETED',
+  'ADVERSE_EVENT_REPORTED',
+  'DLT_ADJUDICATED',
+  'LAB_RESULT_RECORDED',
+  'RESPONSE_ASSESSED',
+  'PROGRESSION_OR_RELAPSE',
+  'LOST_TO_FOLLOW_UP',
+  'WITHDRAWN',
+  'DEATH',
+] as const;
+
+/** Events only the engine's scheduler raises, when a durable timer falls due (actor `system:scheduler`). */
+export const SCHEDULER_EVENT_TYPES = [
+  'VISIT_REMINDER',
+  'VISIT_WINDOW_CLOSING',
+  'VISIT_MISSED',
+  'DLT_WINDOW_ENDING',
+  'DLT_WINDOW_CLOSED',
+  'FOLLOW_UP_ENDED',
+] as const;
+
+export type UserEventType = (typeof USER_EVENT_TYPES)[number];
+export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];
+export type ClinicalEventType = UserEventType | SchedulerEventType;
+
+export function isSchedulerEventType(type: string): type is SchedulerEventType {
+  return (SCHEDULER_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+export function isUserEventType(type: string): type is UserEventType {
+  return (USER_EVENT_TYPES as readonly string[]).includes(type);
+}
