@@ -1,14 +1,35 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
-import { TimerProcessor } from './timer.processor';
-import { OutboxProcessor } from './outbox.processor';
-import { MaintenanceProcessor } from './maintenance.processor';
-import { WebhookProcessor } from './webhook.processor';
-import { CHECKPOINT_QUEUE, CheckpointProcessor } from './checkpoint.queue';
+import {
+  CHECKPOINT_QUEUE,
+  CheckpointProcessor,
+  MaintenanceProcessor,
+  OutboxJobHandler,
+  OutboxProcessor,
+  OutboxRelay,
+  TimerJobHandler,
+  TimerProcessor,
+  TimerService,
+  WebhookJobHandler,
+  WebhookProcessor,
+  WebhookSender,
+} from '#domain';
 
-/** The BullMQ processors. Needs `DomainModule` (global) from the root module. */
+/**
+ * The BullMQ consumers, one per queue (each defined whole in libs/domain/src/scheduling/queues/),
+ * and the services their jobs run. Needs `DomainModule` (global) from the root module.
+ */
 @Module({
   imports: [BullModule.registerQueue({ name: CHECKPOINT_QUEUE })],
-  providers: [TimerProcessor, OutboxProcessor, WebhookProcessor, MaintenanceProcessor, CheckpointProcessor],
+  providers: [
+    { provide: TimerJobHandler, useExisting: TimerService },
+    { provide: OutboxJobHandler, useExisting: OutboxRelay },
+    { provide: WebhookJobHandler, useExisting: WebhookSender },
+    TimerProcessor,
+    OutboxProcessor,
+    WebhookProcessor,
+    MaintenanceProcessor,
+    CheckpointProcessor,
+  ],
 })
 export class WorkerModule {}

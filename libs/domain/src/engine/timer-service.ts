@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TimerRepository } from '../persistence/repositories/timer-repository';
+import type { TimerJobHandler } from '../scheduling/queues/timer-queue';
 import { WorkflowEngine } from './workflow-engine';
 
 /**
@@ -8,7 +9,7 @@ import { WorkflowEngine } from './workflow-engine';
  * many fall due at once and their jobs may arrive in any order).
  */
 @Injectable()
-export class TimerService {
+export class TimerService implements TimerJobHandler {
   constructor(
     private readonly timers: TimerRepository,
     private readonly engine: WorkflowEngine,

@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { NotificationRepository } from '../persistence/repositories/notification-repository';
 import { Clock } from '../kernel/clock';
+import type { WebhookJobHandler } from '../scheduling/queues/webhook-queue';
 import { WebhookDestinations } from './webhook-destination';
 
 /** The signature a receiver checks: HMAC-SHA256 of the exact body with the webhook's secret, hex. */
@@ -36,7 +37,7 @@ function post(url: URL, headers: Record<string, string>, body: string, timeoutMs
  * not sent again, and every attempt carries the same `X-Webhook-Id` for a receiver to drop a repeat.
  */
 @Injectable()
-export class WebhookSender {
+export class WebhookSender implements WebhookJobHandler {
   private readonly logger = new Logger(WebhookSender.name);
   private readonly destinations: WebhookDestinations;
 

@@ -6,6 +6,7 @@ import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
 import { Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
+import type { OutboxJobHandler } from './queues/outbox-queue';
 import { TRIAL_SCOPE } from '../trials/trial-notices';
 import { trialSiteIds } from '../trials/trial-sites';
 
@@ -22,7 +23,7 @@ const TRIAL_INBOX_ROLES = ['investigator'] as const;
  * notice to the trial goes to every site that has patients on the trial, and names no patient.
  */
 @Injectable()
-export class OutboxRelay {
+export class OutboxRelay implements OutboxJobHandler {
   private readonly logger = new Logger('Notification');
 
   constructor(

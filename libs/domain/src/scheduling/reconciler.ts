@@ -4,6 +4,9 @@ import { Clock } from '../kernel/clock';
 import { OutboxRepository } from '../persistence/repositories/outbox-repository';
 import { TimerRepository } from '../persistence/repositories/timer-repository';
 import { JobDispatcher } from './job-dispatcher';
+import { OUTBOX_QUEUE } from './queues/outbox-queue';
+import { TIMER_QUEUE } from './queues/timer-queue';
+import { WEBHOOK_QUEUE } from './queues/webhook-queue';
 
 const PAGE = 2000;
 
@@ -34,15 +37,15 @@ export class Reconciler {
       const page = await this.timerRows.pendingDueBy(horizon, afterId, PAGE);
       if (!page.length) break;
       timers += await this.dispatcher.enqueueTimers(page);
-      promoted += await this.dispatcher.revive('timers', page.filter((t) => t.dueAt <= nowIso).map((t) => t.id), { promoteDelayed: true });
+      promoted += await this.dispatcher.revive(TIMER_QUEUE, page.filter((t) => t.dueAt <= nowIso).map((t) => t.id), { promoteDelayed: true });
       afterId = page[page.length - 1].id;
     }
     const pendingOutbox = await this.outboxRows.pendingIds(10_000);
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
-    await this.dispatcher.revive('outbox', pendingOutbox.map((o) => o.id), { promoteDelayed: false });
+    await this.dispatcher.revive(OUTBOX_QUEUE, pendingOutbox.map((o) => o.id), { promoteDelayed: false });
     const pendingDeliveries = await this.outboxRows.pendingDeliveryIds(10_000);
     await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries);
-    await this.dispatcher.revive('webhooks', pendingDeliveries, { promoteDelayed: false });
+    await this.dispatcher.revive(WEBHOOK_QUEUE, pendingDeliveries, { promoteDelayed: false });
     if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
     return { timers, outbox, promoted };
   }

@@ -1,21 +1,31 @@
 import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { LoggedWorkerHost } from './logged-worker-host';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import { APP_CONFIG, type AppConfig, MAINTENANCE_QUEUE, RECONCILE_JOB, RECONCILER_SCHEDULER_ID, Reconciler } from '#domain';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { Reconciler } from '../reconciler';
+import { LoggedWorkerHost } from './logged-worker-host';
 
 /**
- * Runs the reconciler on a BullMQ job scheduler, and once at start so a restart catches up at once.
- * A Redis that lost its keys lost the scheduler too, so the worker re-asserts it on every period
- * (an idempotent upsert).
+ * The maintenance queue, whole: its one job runs the reconciler. The producer is a BullMQ job
+ * scheduler with a stable id, every `RECONCILE_EVERY_MS`; a Redis that lost its keys lost the
+ * scheduler too, so the worker re-asserts it on every period (an idempotent upsert), and runs the
+ * reconciler once at start so a restart catches up at once.
  */
+export const MAINTENANCE_QUEUE = 'maintenance';
+const RECONCILE_JOB = 'reconcile';
+const RECONCILER_SCHEDULER_ID = 'reconciler';
+
+/** A reconcile job carries nothing: the reconciler reads the pending rows from the database. */
+export type ReconcileJob = Record<string, never>;
+
+/** The consumer, which also asserts the producer (the scheduler) while the worker runs. */
 @Processor(MAINTENANCE_QUEUE)
 export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private watchdog?: NodeJS.Timeout;
 
   constructor(
     private readonly reconciler: Reconciler,
-    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<ReconcileJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -39,7 +49,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     return this.queue.upsertJobScheduler(RECONCILER_SCHEDULER_ID, { every: this.config.reconcileEveryMs }, { name: RECONCILE_JOB });
   }
 
-  async process(job: Job) {
+  async process(job: Job<ReconcileJob>) {
     if (job.name !== RECONCILE_JOB) throw new UnrecoverableError(`no handler for ${MAINTENANCE_QUEUE} job "${job.name}"`);
     return this.reconciler.run();
   }

@@ -1,0 +1,42 @@
+import type { Queue } from 'bullmq';
+
+/**
+ * What the timers, outbox and webhooks queues share: each job stands for a database row, its id is
+ * the row id behind the queue's prefix (never a bare integer, never a `:`), so a repeat is a no-op.
+ */
+export const ROW_JOB_OPTIONS = {
+  removeOnComplete: true,
+  removeOnFail: { count: 10_000 },
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+} as const;
+
+/**
+ * Jobs of rows still pending that will not run by themselves: a due timer whose job waits as
+ * delayed (the clock jumped) is promoted; a job that failed for good (its retries ran out while the
+ * database was unreachable) is retried. A plain re-add would be a no-op: the job id still exists.
+ */
+export async function reviveJobs<T>(queue: Queue<T>, jobIds: string[], options: { promoteDelayed: boolean }): Promise<number> {
+  if (!jobIds.length) return 0;
+  const wanted = new Set(jobIds);
+  let revived = 0;
+  // Failed jobs are rare and kept at most 10,000 (removeOnFail): one read of the failed set, not a lookup per pending row.
+  if ((await queue.getFailedCount()) > 0) {
+    for (const job of await queue.getFailed()) {
+      if (job.id && wanted.has(job.id)) {
+        await job.retry('failed');
+        revived += 1;
+      }
+    }
+  }
+  if (options.promoteDelayed) {
+    for (const id of wanted) {
+      const job = await queue.getJob(id);
+      if (job && (await job.isDelayed())) {
+        await job.promote();
+        revived += 1;
+      }
+    }
+  }
+  return revived;
+}

@@ -1,0 +1,87 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { Clock } from '../../kernel/clock';
+import { LoggedWorkerHost } from './logged-worker-host';
+import { ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
+
+/**
+ * The timers queue, whole: a delayed job per pending timer row due within `TIMER_HORIZON_DAYS`,
+ * added after the commit that wrote the row (and again by the reconciler), removed when the timer is
+ * cancelled; the worker fires it through the engine as `system:scheduler`. A job carries the row id
+ * only: the row's status, not the job, makes a timer fire once.
+ */
+export const TIMER_QUEUE = 'timers';
+const TIMER_JOB = 'fire';
+
+export interface TimerJob {
+  timerId: string;
+}
+
+export const timerJobId = (timerId: string) => `timer-${timerId}`;
+
+/** The producer. The wait is divided by `TIME_SCALE`, so a scaled demo day passes in a second. */
+export class TimerJobs {
+  constructor(
+    private readonly queue: Queue<TimerJob>,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Enqueues timers due within the horizon as delayed jobs; later ones wait in the database. */
+  async add(timers: Array<{ id: string; dueAt: string }>): Promise<number> {
+    const now = this.clock.now().getTime();
+    const jobs = timers
+      .map((t) => ({ t, waitMs: Math.max(0, Date.parse(t.dueAt) - now) / this.config.timeScale }))
+      .filter(({ waitMs }) => waitMs <= this.config.timerHorizonMs)
+      .map(({ t, waitMs }) => ({
+        name: TIMER_JOB,
+        data: { timerId: t.id },
+        opts: { ...ROW_JOB_OPTIONS, jobId: timerJobId(t.id), delay: Math.round(waitMs) },
+      }));
+    if (jobs.length) await this.queue.addBulk(jobs);
+    return jobs.length;
+  }
+
+  /** Removes the jobs of cancelled timers (the row, cancelled, would skip them anyway). */
+  async remove(timerIds: string[]): Promise<void> {
+    await Promise.all(timerIds.map((id) => this.queue.remove(timerJobId(id))));
+  }
+
+  revive(timerIds: string[], options: { promoteDelayed: boolean }): Promise<number> {
+    return reviveJobs(this.queue, timerIds.map(timerJobId), options);
+  }
+}
+
+/**
+ * What a timer job runs: `TimerService` (engine/) fires the timer and, first, every earlier pending
+ * one of its patient. Declared here, bound in the worker module: the engine produces timer jobs, so
+ * this file does not import it.
+ */
+export abstract class TimerJobHandler {
+  abstract fire(timerId: string): Promise<{ fired: number; skipped: number; early: number }>;
+}
+
+/** The consumer: fires due timers, `TIMER_CONCURRENCY` at a time. */
+@Processor(TIMER_QUEUE)
+export class TimerProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly timers: TimerJobHandler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.timerConcurrency;
+  }
+
+  async process(job: Job<TimerJob>) {
+    if (job.name !== TIMER_JOB) throw new UnrecoverableError(`no handler for ${TIMER_QUEUE} job "${job.name}"`);
+    const outcome = await this.timers.fire(job.data.timerId);
+    if (outcome.fired || outcome.skipped) this.logger.debug(`timer ${job.data.timerId}: ${JSON.stringify(outcome)}`);
+    if (outcome.early) this.logger.warn(`timer ${job.data.timerId}: its job ran before the timer was due; left pending for its own job or the reconciler`);
+    return outcome;
+  }
+}
