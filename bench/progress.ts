@@ -11,12 +11,13 @@ export class Progress {
   /** Starts a phase of `total` units; `update` moves it, `done` ends it with a short result. */
   phase(name: string, total: number, unit = ''): Phase {
     const started = Date.now();
-    const bar = this.tty && !this.quiet
-      ? new SingleBar(
-          { format: `${name.padEnd(34)} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
-          Presets.shades_classic,
-        )
-      : undefined;
+    const bar =
+      this.tty && !this.quiet
+        ? new SingleBar(
+            { format: `${name.padEnd(34)} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+            Presets.shades_classic,
+          )
+        : undefined;
     bar?.start(total, 0);
     return {
       update: (value: number) => bar?.update(Math.min(value, total)),

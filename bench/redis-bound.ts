@@ -68,7 +68,7 @@ export async function redisFill(options: { stack: ServiceStack; seed: RedisBound
   const timers = stack.queue('timers');
   let jobs = 0;
   let stableSince = Date.now();
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
     const counts = await timers.getJobCounts('delayed', 'waiting', 'active', 'prioritized');
     const now = Object.values(counts).reduce((a, b) => a + b, 0);
     if (now !== jobs) stableSince = Date.now();

@@ -128,7 +128,12 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
 
     const preparation: Preparation[] = [];
     const prepare = async (what: string, seconds: number, idPattern: string, load: () => Promise<LoadResult>) => {
-      const { logged, ...result } = await progress.timed(what, seconds, () => withLogGrowth(stack, idPattern, load), (r) => `${r.ok} events${failed(r)}`);
+      const { logged, ...result } = await progress.timed(
+        what,
+        seconds,
+        () => withLogGrowth(stack, idPattern, load),
+        (r) => `${r.ok} events${failed(r)}`,
+      );
       preparation.push({ what, load: result, logged });
     };
     const longEvents = sizes.historyEvents - (await lastSeqSum(stack, long));
@@ -149,7 +154,12 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
           () => withLogGrowth(stack, throughputLogs, () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds })),
           (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.answerBytes} B per answer${failed(r)}`,
         );
-        const db = await progress.timed(`run ${run}: pgbench, ${clients} clients`, sizes.seconds, () => pgbench.measure(clients, sizes.seconds), (r) => `${Math.round(r.tps)} tps`);
+        const db = await progress.timed(
+          `run ${run}: pgbench, ${clients} clients`,
+          sizes.seconds,
+          () => pgbench.measure(clients, sizes.seconds),
+          (r) => `${Math.round(r.tps)} tps`,
+        );
         load.push({ ...engine, pgbenchTps: db.tps, ratio: engine.eventsPerSecond / db.tps });
       }
       const { peakMiB } = rss.stop();
@@ -217,7 +227,16 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
 /** `--load-only`: the throughput levels alone, for trying a change to the event path quickly. */
 function loadOnlyResult(machine: BenchResult['machine'], sizes: Sizes, preparation: Preparation[], runs: RunResult[]): BenchResult {
   const all = rows(sizes, runs, []);
-  return { date: new Date().toISOString(), machine, sizes, preparation, runs, redis: [], rows: all.slice(0, sizes.clients.length * 6), violations: violations(preparation, runs, []) };
+  return {
+    date: new Date().toISOString(),
+    machine,
+    sizes,
+    preparation,
+    runs,
+    redis: [],
+    rows: all.slice(0, sizes.clients.length * 6),
+    violations: violations(preparation, runs, []),
+  };
 }
 
 /** The answers other than 200 of a load, for the progress line. */
@@ -255,11 +274,21 @@ function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[]
   out.push({ metric: 'timer lateness p99', value: late, unit: 'ms', target: { text: '≤ 250 ms', met: late.median <= 250 } });
   out.push({ metric: 'timer lateness max', value: spread(t.map((x) => x.latenessMs.max)), unit: 'ms' });
   out.push({ metric: 'timers fired per second (busiest second)', value: spread(t.map((x) => x.peakPerSecond)), unit: '/s' });
-  out.push({ metric: 'timers lost / fired twice', value: spread(t.map((x) => x.lost + x.firedTwice)), unit: '', target: { text: '= 0', met: t.every((x) => x.lost + x.firedTwice === 0) } });
+  out.push({
+    metric: 'timers lost / fired twice',
+    value: spread(t.map((x) => x.lost + x.firedTwice)),
+    unit: '',
+    target: { text: '= 0', met: t.every((x) => x.lost + x.firedTwice === 0) },
+  });
   out.push({ metric: `Redis: pending timers of ${redis[0].patients.toLocaleString('en-US')} patients`, value: spread(redis.map((r) => r.pendingTimers)), unit: '' });
   out.push({ metric: `Redis: timers due within ${HORIZON_DAYS} days`, value: spread(redis.map((r) => r.withinHorizon)), unit: '' });
   out.push({ metric: 'Redis: timer jobs', value: spread(redis.map((r) => r.jobs)), unit: '' });
-  out.push({ metric: 'Redis: jobs beyond the horizon', value: spread(redis.map((r) => r.beyondHorizon)), unit: '', target: { text: '= 0', met: redis.every((r) => r.beyondHorizon === 0) } });
+  out.push({
+    metric: 'Redis: jobs beyond the horizon',
+    value: spread(redis.map((r) => r.beyondHorizon)),
+    unit: '',
+    target: { text: '= 0', met: redis.every((r) => r.beyondHorizon === 0) },
+  });
   out.push({ metric: 'Redis: memory of the timer jobs', value: spread(redis.map((r) => r.redisMiB)), unit: 'MiB' });
   out.push({ metric: 'Redis: bytes per job', value: spread(redis.map((r) => r.bytesPerJob)), unit: 'B' });
   out.push({ metric: 'Redis: reconciler fill time', value: spread(redis.map((r) => r.fillSeconds)), unit: 's' });

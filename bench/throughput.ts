@@ -70,7 +70,15 @@ export async function loadEvents(options: {
   });
   const result = await finished;
   const { count: _count, ...ms } = latency.summary();
-  return { clients: options.clients, seconds: result.duration, ok, eventsPerSecond: ok / result.duration, latencyMs: ms, answerBytes: Math.round(result.throughput.total / Math.max(1, result.requests.total)), failures };
+  return {
+    clients: options.clients,
+    seconds: result.duration,
+    ok,
+    eventsPerSecond: ok / result.duration,
+    latencyMs: ms,
+    answerBytes: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
+    failures,
+  };
 }
 
 /** Samples a process's resident set size (VmRSS, MiB) every `everyMs` from start() to stop(); each start begins a new peak. */

@@ -58,9 +58,7 @@ export async function timerFiring(options: {
   const deadline = start + options.spreadMs + 60_000;
   let settled = 0;
   while (Date.now() < deadline) {
-    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM timers WHERE patient_id LIKE $1 || '%' AND status <> 'pending'`, [
-      options.idPrefix,
-    ]);
+    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM timers WHERE patient_id LIKE $1 || '%' AND status <> 'pending'`, [options.idPrefix]);
     settled = Number(n);
     options.phase.update(settled);
     if (settled >= count) break;
@@ -68,9 +66,7 @@ export async function timerFiring(options: {
   }
   // The reminders' notifications are still being fanned out: let the worker finish before the next measure.
   for (const until = Date.now() + 120_000; Date.now() < until; await sleep(250)) {
-    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE patient_id LIKE $1 || '%' AND status = 'pending'`, [
-      options.idPrefix,
-    ]);
+    const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE patient_id LIKE $1 || '%' AND status = 'pending'`, [options.idPrefix]);
     if (Number(n) === 0) break;
   }
   const rows = await stack.query<{ status: string; late_ms: string | null; settled_ms: string | null }>(

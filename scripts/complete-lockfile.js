@@ -9,10 +9,36 @@ const lock = JSON.parse(fs.readFileSync(lockPath, 'utf8'));
 const pkgs = lock.packages;
 const platform = (name) => {
   const n = name.toLowerCase();
-  const os = /darwin/.test(n) ? 'darwin' : /win32/.test(n) ? 'win32' : /android/.test(n) ? 'android' : /freebsd/.test(n) ? 'freebsd'
-    : /openharmony/.test(n) ? 'openharmony' : /wasm/.test(n) ? null : 'linux';
-  const cpu = /arm64|aarch64/.test(n) ? 'arm64' : /-arm-|arm-gnueabihf|arm-musleabihf|-arm$|linux-arm\b/.test(n) ? 'arm' : /ia32/.test(n) ? 'ia32'
-    : /ppc64/.test(n) ? 'ppc64' : /s390x/.test(n) ? 's390x' : /riscv64/.test(n) ? 'riscv64' : /x64/.test(n) ? 'x64' : /wasm/.test(n) ? 'wasm32' : null;
+  const os = /darwin/.test(n)
+    ? 'darwin'
+    : /win32/.test(n)
+      ? 'win32'
+      : /android/.test(n)
+        ? 'android'
+        : /freebsd/.test(n)
+          ? 'freebsd'
+          : /openharmony/.test(n)
+            ? 'openharmony'
+            : /wasm/.test(n)
+              ? null
+              : 'linux';
+  const cpu = /arm64|aarch64/.test(n)
+    ? 'arm64'
+    : /-arm-|arm-gnueabihf|arm-musleabihf|-arm$|linux-arm\b/.test(n)
+      ? 'arm'
+      : /ia32/.test(n)
+        ? 'ia32'
+        : /ppc64/.test(n)
+          ? 'ppc64'
+          : /s390x/.test(n)
+            ? 's390x'
+            : /riscv64/.test(n)
+              ? 'riscv64'
+              : /x64/.test(n)
+                ? 'x64'
+                : /wasm/.test(n)
+                  ? 'wasm32'
+                  : null;
   const libc = /musl/.test(n) ? 'musl' : /gnu/.test(n) ? 'glibc' : null;
   return { os, cpu, libc };
 };

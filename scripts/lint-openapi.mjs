@@ -4,10 +4,15 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 
 const url = process.argv[2];
-const source = url ? await (await fetch(url)).text() : await new Promise((resolve, reject) => {
-  const chunks = [];
-  process.stdin.on('data', (chunk) => chunks.push(chunk)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
-});
+const source = url
+  ? await (await fetch(url)).text()
+  : await new Promise((resolve, reject) => {
+      const chunks = [];
+      process.stdin
+        .on('data', (chunk) => chunks.push(chunk))
+        .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+        .on('error', reject);
+    });
 const config = await createConfig({ extends: ['recommended'] });
 const found = await lintFromString({ source, absoluteRef: url ?? 'docs-json.json', config });
 const problems = found.map((p) => ({ rule: p.ruleId, severity: p.severity, message: p.message, at: p.location?.[0]?.pointer }));

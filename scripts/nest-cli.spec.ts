@@ -17,7 +17,10 @@ const nest = read('nest-cli.json') as { monorepo: boolean; compilerOptions: Reco
 const projects = Object.entries(nest.projects);
 const packageJson = read('package.json') as { scripts: Record<string, string>; imports: Record<string, string> };
 const paths = (read('tsconfig.base.json') as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths;
-const folders = (dir: string) => readdirSync(join(ROOT, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const folders = (dir: string) =>
+  readdirSync(join(ROOT, dir), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
 
 describe('nest-cli.json', () => {
   it('is a monorepo built by tsc (no webpack) with the production tsconfig', () => {

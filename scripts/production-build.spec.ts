@@ -8,12 +8,16 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..');
 
 function programOf(tsconfig: string): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, tsconfig), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, tsconfig),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error(`${tsconfig} could not be read`);
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
   return program
@@ -30,13 +34,7 @@ describe('the production build (tsconfig.build.json)', () => {
 
   it('compiles the three services and both libraries', () => {
     expect(production).toEqual(
-      expect.arrayContaining([
-        'apps/api/src/main.ts',
-        'apps/worker/src/main.ts',
-        'apps/verify-record/src/main.ts',
-        'libs/domain/src/index.ts',
-        'libs/protocols/src/index.ts',
-      ]),
+      expect.arrayContaining(['apps/api/src/main.ts', 'apps/worker/src/main.ts', 'apps/verify-record/src/main.ts', 'libs/domain/src/index.ts', 'libs/protocols/src/index.ts']),
     );
   });
 

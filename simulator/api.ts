@@ -92,14 +92,14 @@ export class ApiClient {
     }
     const code = typeof answer === 'object' && answer ? String(answer.error ?? '') : '';
     const said: string[] = typeof answer === 'object' && answer ? [String(answer.message ?? ''), ...((answer.reasons as string[] | undefined) ?? [])] : [];
-    const matches = (e: ExpectedRefusal) =>
-      e.status === status && (e.error === undefined || e.error === code) && (e.reason === undefined || said.some((s) => e.reason!.test(s)));
+    const matches = (e: ExpectedRefusal) => e.status === status && (e.error === undefined || e.error === code) && (e.reason === undefined || said.some((s) => e.reason!.test(s)));
     if (status < 500 && expected.some(matches)) {
       const key = [status, code, event].filter(Boolean).join(' ');
       this.stats.refusals.set(key, (this.stats.refusals.get(key) ?? 0) + 1);
       return { status, body: answer, refusal: key };
     }
-    const message = typeof answer === 'object' && answer ? `${code}: ${answer.message ?? ''}${answer.reasons ? ` (${answer.reasons.join('; ')})` : ''}` : String(answer).slice(0, 300);
+    const message =
+      typeof answer === 'object' && answer ? `${code}: ${answer.message ?? ''}${answer.reasons ? ` (${answer.reasons.join('; ')})` : ''}` : String(answer).slice(0, 300);
     this.stats.errors.push({ method, path, status, event, message });
     return { status, body: answer };
   }

@@ -3,15 +3,7 @@ import { Agenda } from './agenda';
 import type { ApiAnswer } from './api';
 import { iso } from './clock';
 import { assessmentOn, type DiseaseCourse, drawCourse, type Progression, responded } from './clinical/course';
-import {
-  CAR_COPIES_UNIT,
-  type CarKinetics,
-  carCopiesIn,
-  carTPercentAt,
-  CYTOKINES,
-  cytokineAt,
-  drawKinetics,
-} from './clinical/kinetics';
+import { CAR_COPIES_UNIT, type CarKinetics, carCopiesIn, carTPercentAt, CYTOKINES, cytokineAt, drawKinetics } from './clinical/kinetics';
 import { CRS_TERM, drawAdverseEvents, type PlannedAdverseEvent } from './clinical/toxicity';
 import type { PostOptions, SimulatedPatient } from './patient';
 import { StopPatient } from './stop-patient';
@@ -214,7 +206,11 @@ export class FollowUp {
         const resolutionAt = Math.max(resolvedAt, reportAt) + rng.between(0.2, 1) * DAY_MS;
         this.agenda.add(resolutionAt, `AE ${ae.term} resolved`, () => this.reportAdverseEvent(ae, onsetAt, resolutionAt, review, resolvedAt));
       }
-      if (ae.term === CRS_TERM) this.sample(onsetAt + 0.5 * DAY_MS, this.cytokines.map((c) => [c.code, 'PB'] as [string, 'PB']));
+      if (ae.term === CRS_TERM)
+        this.sample(
+          onsetAt + 0.5 * DAY_MS,
+          this.cytokines.map((c) => [c.code, 'PB'] as [string, 'PB']),
+        );
     }
   }
 
@@ -270,7 +266,10 @@ export class FollowUp {
     this.recorded.add(progression.kind);
     const antigen = progression.antigenNegative !== undefined && progression.kind !== 'mrd' ? { antigenNegative: progression.antigenNegative } : {};
     if (!(await this.post('PROGRESSION_OR_RELAPSE', { kind: progression.kind, ...antigen }))) return;
-    const words = progression.kind === 'progression' ? 'progression' : `${progression.kind} relapse${progression.antigenNegative ? `, ${this.patient.ctx.trial.profile.targetAntigen}-negative` : ''}`;
+    const words =
+      progression.kind === 'progression'
+        ? 'progression'
+        : `${progression.kind} relapse${progression.antigenNegative ? `, ${this.patient.ctx.trial.profile.targetAntigen}-negative` : ''}`;
     this.patient.milestone(words);
   }
 }

@@ -25,4 +25,3 @@ export function expectedStudyDays(spec: LifecycleSpec, patients: number, cohort:
 export function defaultDaysPerSecond(studyDays: number): number {
   return Math.min(MAX_DAYS_PER_SECOND, Math.max(1, round(studyDays / TARGET_SECONDS, 1)));
 }
-

@@ -48,15 +48,11 @@ const FOLLOW_UP_END_GRACE_MS = 20_000;
 /** Days an eligible patient waits for a dose-escalation slot before the site gives up. */
 const MAX_SLOT_WAIT_DAYS = 120;
 
-const MANUFACTURING_FAILURES = [
-  'insufficient T-cell expansion',
-  'CAR transduction efficiency below the release specification',
-  'failed sterility testing of the final product',
-];
+const MANUFACTURING_FAILURES = ['insufficient T-cell expansion', 'CAR transduction efficiency below the release specification', 'failed sterility testing of the final product'];
 
 const SIGNATURE_MEANINGS: Record<string, string> = {
   ELIGIBILITY_CONFIRMED: 'I confirm that the patient meets every eligibility criterion',
-  DLT_ADJUDICATED: "I adjudicate whether this adverse event is dose-limiting",
+  DLT_ADJUDICATED: 'I adjudicate whether this adverse event is dose-limiting',
   RESPONSE_ASSESSED: 'I assess the response on the findings of this visit',
 };
 
@@ -159,9 +155,13 @@ export class SimulatedPatient {
     let waiting = false;
     for (;;) {
       await this.days(0.3, 2);
-      const answer = await this.post('ENROLLED', {}, {
-        expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)|is held since/ }],
-      });
+      const answer = await this.post(
+        'ENROLLED',
+        {},
+        {
+          expect: [{ status: 422, error: 'refused', reason: /awaiting DLT evaluation|enrollment is (complete|closed)|is held since/ }],
+        },
+      );
       if (!answer.refusal) {
         const dose = answer.body.result.doseLevel as DoseLevel;
         this.summary.doseLevel = dose.level;
@@ -184,9 +184,7 @@ export class SimulatedPatient {
       if (!waiting) this.milestone(`waits for a dose-escalation slot (${reasons[0].replace(/^the /, '')})`);
       waiting = true;
       const trial = await this.get(`/trials/${this.ctx.trial.protocol.id}`);
-      const closes = (trial.pending as Array<{ level: number; closesAt: string | null }>)
-        .filter((p) => p.level === trial.currentDoseLevel)
-        .map((p) => p.closesAt);
+      const closes = (trial.pending as Array<{ level: number; closesAt: string | null }>).filter((p) => p.level === trial.currentDoseLevel).map((p) => p.closesAt);
       const retryAt =
         closes.length && closes.every((c) => c !== null)
           ? Math.max(...closes.map((c) => Date.parse(c!))) + this.timing.between(0.2, 1.5) * DAY_MS

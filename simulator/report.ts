@@ -49,8 +49,7 @@ export interface SimulationReport {
 }
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 100)} %`);
-const num = (value: number | null | undefined, digits = 0) =>
-  value === null || value === undefined ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
+const num = (value: number | null | undefined, digits = 0) => (value === null || value === undefined ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits }));
 const pad = (text: string | number, width: number) => String(text).padEnd(width);
 
 function proportion(p: { successes: number; n: number; rate: number | null; ci: { lower: number; upper: number } | null } | undefined): string {
@@ -66,7 +65,10 @@ function survival(name: string, km: { median: number | null; medianCi: { lower: 
 }
 
 const byGrade = (rows: Array<{ grade: number; patients: number }>) =>
-  rows.filter((r) => r.patients > 0).map((r) => `grade ${r.grade}: ${r.patients}`).join(' · ') || 'none';
+  rows
+    .filter((r) => r.patients > 0)
+    .map((r) => `grade ${r.grade}: ${r.patients}`)
+    .join(' · ') || 'none';
 
 /** The study day (from the opening of the study) of an instant. */
 export function studyDayOf(at: string | number, studyStart: number): number {
@@ -99,7 +101,12 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   );
 
   lines.push('', 'Patients by final state');
-  lines.push(`  ${Object.entries(report.finalStates).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(' · ')}`);
+  lines.push(
+    `  ${Object.entries(report.finalStates)
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s} ${n}`)
+      .join(' · ')}`,
+  );
   if (report.screenFailures.length) {
     lines.push('', 'Screen failures');
     for (const f of report.screenFailures) lines.push(`  ${pad(f.subjectId, 8)} ${f.reasons.join('; ')}`);
@@ -141,16 +148,16 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   lines.push(`  CRS (ASTCT), worst grade per participant:   ${byGrade(safety.crsByGrade)}`);
   lines.push(`  ICANS (ASTCT), worst grade per participant: ${byGrade(safety.icansByGrade)}`);
   lines.push(`  ${pad('adverse event (participants by worst grade)', 56)} G1  G2  G3  G4  G5`);
-  const terms = [...(safety.adverseEventsByTerm as Array<{ term: string; byWorstGrade: Array<{ grade: number; patients: number }> }>)].sort(
-    (a, b) => total(b) - total(a),
-  );
+  const terms = [...(safety.adverseEventsByTerm as Array<{ term: string; byWorstGrade: Array<{ grade: number; patients: number }> }>)].sort((a, b) => total(b) - total(a));
   for (const t of terms) lines.push(`  ${pad(t.term, 56)} ${t.byWorstGrade.map((g) => String(g.patients).padStart(2)).join('  ')}`);
 
   const k = outcomes.kinetics;
   lines.push('', 'CAR-T kinetics (CAR copies/µg gDNA; medians over patients)');
   if (!k.summary.length) lines.push('  no CAR copy results');
   for (const c of k.summary) {
-    lines.push(`  ${pad(c.compartment, 3)} ${pad(`${c.patients} patients`, 12)} Cmax ${pad(num(c.medianCmax), 9)} Tmax day ${pad(num(c.medianTmax, 1), 6)} AUC0–28 ${num(c.medianAuc0to28)}`);
+    lines.push(
+      `  ${pad(c.compartment, 3)} ${pad(`${c.patients} patients`, 12)} Cmax ${pad(num(c.medianCmax), 9)} Tmax day ${pad(num(c.medianTmax, 1), 6)} AUC0–28 ${num(c.medianAuc0to28)}`,
+    );
   }
   const cytokines = (k.cytokinePeaks as Array<{ code: string; patients: number; medianPeak: number | null }>).filter((c) => c.patients > 0);
   if (cytokines.length) lines.push(`  cytokine peaks in the first month (median pg/mL): ${cytokines.map((c) => `${c.code} ${num(c.medianPeak, 1)}`).join(' · ')}`);

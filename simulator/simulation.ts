@@ -124,8 +124,7 @@ async function openTrial(api: ApiClient, admin: string, options: SimulationOptio
 async function drivePatients(context: SimulationContext, admin: string, progress: Progress, patients: SimulatedPatient[]): Promise<PatientSummary[]> {
   const { api, clock, studyStart } = context;
   let finished = 0;
-  const update = () =>
-    progress.update({ finished, studyDay: studyDayOf(clock.now(), studyStart), events: api.stats.eventsPosted, refusals: api.stats.refusalCount });
+  const update = () => progress.update({ finished, studyDay: studyDayOf(clock.now(), studyStart), events: api.stats.eventsPosted, refusals: api.stats.refusalCount });
   progress.start();
   const watcher = watchTrial(context, admin);
   const ticker = setInterval(update, 200);
@@ -142,9 +141,7 @@ async function drivePatients(context: SimulationContext, admin: string, progress
 function checkCohort(protocol: Protocol, cohort: string | null): string | undefined {
   const ids = protocol.cohorts;
   if (cohort === null || ids.includes(cohort)) return undefined;
-  return ids.length
-    ? `${protocol.id} has no cohort "${cohort}"; its cohorts: ${ids.join(', ')}.`
-    : `${protocol.id} has no cohorts; run it without --cohort.`;
+  return ids.length ? `${protocol.id} has no cohort "${cohort}"; its cohorts: ${ids.join(', ')}.` : `${protocol.id} has no cohorts; run it without --cohort.`;
 }
 
 /** The first of the patients' timing streams: past the streams of the most patients a run takes (--patients ≤ 500). */
@@ -248,4 +245,3 @@ function printServing(io: Io, engine: Engine, staff: Staff): void {
     ].join('\n'),
   );
 }
-

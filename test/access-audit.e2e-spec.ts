@@ -32,7 +32,10 @@ describe.each(['postgres', 'sqlite'] as const)('the access audit on %s', (kind) 
   afterAll(() => t.close());
 
   async function newUser(role: Role, siteIds: string[]) {
-    const res = await t.http.post('/users').set(bearer(t.adminToken)).send({ name: `${role} ${randomUUID().slice(0, 6)}`, role, siteIds });
+    const res = await t.http
+      .post('/users')
+      .set(bearer(t.adminToken))
+      .send({ name: `${role} ${randomUUID().slice(0, 6)}`, role, siteIds });
     if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.id as string, token: res.body.token as string };
   }
@@ -49,7 +52,7 @@ describe.each(['postgres', 'sqlite'] as const)('the access audit on %s', (kind) 
 
   const byRequest = async (requestId: string) => (await records('')).filter((r) => r.requestId === requestId);
 
-  it("records each read of a patient, its log, its schedule and its FHIR export: who, when, from where, which request", async () => {
+  it('records each read of a patient, its log, its schedule and its FHIR export: who, when, from where, which request', async () => {
     const patient = await siteA.register();
     const coordinator = await newUser('coordinator', ['site-a']);
     const reads: Array<[string, string]> = [
@@ -115,11 +118,19 @@ describe.each(['postgres', 'sqlite'] as const)('the access audit on %s', (kind) 
   });
 
   it('records who created, rotated and revoked a user, and who created and revoked a webhook', async () => {
-    const created = await t.http.post('/users').set(bearer(t.adminToken)).set('X-Request-Id', 'create-lab').send({ name: 'Lena Lab', role: 'lab', siteIds: ['site-a'] });
+    const created = await t.http
+      .post('/users')
+      .set(bearer(t.adminToken))
+      .set('X-Request-Id', 'create-lab')
+      .send({ name: 'Lena Lab', role: 'lab', siteIds: ['site-a'] });
     expect(created.status).toBe(201);
     await t.http.post(`/users/${created.body.id}/token`).set(bearer(t.adminToken)).set('X-Request-Id', 'rotate-lab').expect(200);
     await t.http.delete(`/users/${created.body.id}`).set(bearer(t.adminToken)).set('X-Request-Id', 'revoke-lab').expect(204);
-    const hook = await t.http.post('/webhooks').set(bearer(t.adminToken)).set('X-Request-Id', 'create-hook').send({ url: 'http://127.0.0.1:9/hook', siteIds: ['site-a'] });
+    const hook = await t.http
+      .post('/webhooks')
+      .set(bearer(t.adminToken))
+      .set('X-Request-Id', 'create-hook')
+      .send({ url: 'http://127.0.0.1:9/hook', siteIds: ['site-a'] });
     expect(hook.status).toBe(201);
     await t.http.delete(`/webhooks/${hook.body.id}`).set(bearer(t.adminToken)).set('X-Request-Id', 'revoke-hook').expect(204);
     const byAdmin = (fields: AccessRecord) => [expect.objectContaining({ actorRole: 'admin', patientId: null, ...fields })];

@@ -155,7 +155,10 @@ describe('the HTTP API', () => {
     expect(screening.accepts).toEqual(expect.arrayContaining(['CONSENT_SIGNED', 'ELIGIBILITY_CONFIRMED', 'WITHDRAWN', 'DEATH']));
     // Off study: withdrawn takes the late entries about the time on study; a screen failure, nothing.
     expect(res.body.states.find((s: { id: string }) => s.id === 'withdrawn')).toEqual({
-      id: 'withdrawn', type: 'atomic', tags: ['offStudy'], scheduled: [],
+      id: 'withdrawn',
+      type: 'atomic',
+      tags: ['offStudy'],
+      scheduled: [],
       accepts: ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
     });
     expect(res.body.states.find((s: { id: string }) => s.id === 'screenFailed')).toEqual({ id: 'screenFailed', type: 'final', tags: ['offStudy'], accepts: [], scheduled: [] });
@@ -264,7 +267,10 @@ describe('rate limits', () => {
     const limited = await t.http.get('/protocols').set('Authorization', `Bearer ${t.adminToken}`);
     expect(limited.body).toEqual({ error: 'too_many_requests', message: 'Too many requests: at most 5 a minute per caller. Wait and try again.' });
     // The admin is limited on every route, user creation included.
-    const other = await t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'monitor of site-a', role: 'monitor', siteIds: ['site-a'] });
+    const other = await t.http
+      .post('/users')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send({ name: 'monitor of site-a', role: 'monitor', siteIds: ['site-a'] });
     expect(other.status).toBe(429);
     expect(other.body.error).toBe('too_many_requests');
   });
@@ -294,7 +300,7 @@ describe('electronic signatures', () => {
     await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     return id;
   }
-  const attestations = () => (import('#testing')).then((p) => p.eligibleCd19Screening().attestations);
+  const attestations = () => import('#testing').then((p) => p.eligibleCd19Screening().attestations);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer of the API, whose shape each test asserts field by field
   const log = async (id: string) => (await site.get(`/patients/${id}/events`)).body as Array<Record<string, any>>;
 
@@ -335,7 +341,11 @@ describe('electronic signatures', () => {
     const id = await screened();
     const signed = await site.post(
       id,
-      { type: 'ELIGIBILITY_CONFIRMED', data: { attestations: await attestations() }, signature: { password: SIGNING_PASSWORD, meaning: 'I confirm the patient meets every criterion' } },
+      {
+        type: 'ELIGIBILITY_CONFIRMED',
+        data: { attestations: await attestations() },
+        signature: { password: SIGNING_PASSWORD, meaning: 'I confirm the patient meets every criterion' },
+      },
       site.investigator,
     );
     expect(signed.status).toBe(200);
@@ -352,11 +362,9 @@ describe('electronic signatures', () => {
     expect((await verify()).body.ok).toBe(true);
     // A signature altered afterwards breaks the chain at that entry.
     const { DataSource } = await import('typeorm');
-    await t.app.get(DataSource).query(`UPDATE patient_events SET signature = $1 WHERE patient_id = $2 AND seq = $3`, [
-      JSON.stringify({ ...entry.signature, meaning: 'I approve nothing' }),
-      id,
-      entry.seq,
-    ]);
+    await t.app
+      .get(DataSource)
+      .query(`UPDATE patient_events SET signature = $1 WHERE patient_id = $2 AND seq = $3`, [JSON.stringify({ ...entry.signature, meaning: 'I approve nothing' }), id, entry.seq]);
     expect((await verify()).body).toMatchObject({ ok: false, firstBroken: { seq: entry.seq, problem: 'hash does not match the entry' } });
   });
 

@@ -53,7 +53,10 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     return id;
   }
 
-  const entries = (patientId: string) => db().getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' } });
+  const entries = (patientId: string) =>
+    db()
+      .getRepository(PatientEventEntity)
+      .find({ where: { patientId }, order: { seq: 'ASC' } });
 
   /** The forger's finish: every hash from `fromSeq` on recomputed, then the patient row rebuilt from the log as the engine would write it. */
   async function recomputeEverything(patientId: string, fromSeq = 1) {
@@ -68,20 +71,17 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     const protocol = protocolOf(patient);
     const { final } = replayLog(protocol, rows);
     const context = machine.contextOf(final!);
-    await sql(
-      'UPDATE patients SET snapshot = $1, state = $2, status = $3, version = $4, last_seq = $5, last_hash = $6, day0 = $7, dose_level = $8 WHERE id = $9',
-      [
-        JSON.stringify(machine.persistSnapshot(protocol, final!)),
-        machine.stateName(final!),
-        machine.isOffStudy(final!) ? 'offStudy' : 'active',
-        rows.length,
-        rows.length,
-        prevHash,
-        context.infusion?.infusedAt ?? null,
-        context.enrollment?.doseLevel ?? null,
-        patientId,
-      ],
-    );
+    await sql('UPDATE patients SET snapshot = $1, state = $2, status = $3, version = $4, last_seq = $5, last_hash = $6, day0 = $7, dose_level = $8 WHERE id = $9', [
+      JSON.stringify(machine.persistSnapshot(protocol, final!)),
+      machine.stateName(final!),
+      machine.isOffStudy(final!) ? 'offStudy' : 'active',
+      rows.length,
+      rows.length,
+      prevHash,
+      context.infusion?.infusedAt ?? null,
+      context.enrollment?.doseLevel ?? null,
+      patientId,
+    ]);
   }
 
   const forgeries = {
@@ -130,7 +130,11 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       expect((await site.get(`/patients/${id}`)).body).toMatchObject({ state: 'withdrawn', status: 'offStudy', version: 8 });
       const answer = await verify(id);
       expect(answer.broken).toEqual([
-        { patientId: id, seq: 7, problem: expect.stringMatching(new RegExp(`^checkpoint ${sealedBy.number} sealed seq 7 as ${sealedSeven.slice(0, 12)}…, but the log's entry 7 is [0-9a-f]{12}…$`)) },
+        {
+          patientId: id,
+          seq: 7,
+          problem: expect.stringMatching(new RegExp(`^checkpoint ${sealedBy.number} sealed seq 7 as ${sealedSeven.slice(0, 12)}…, but the log's entry 7 is [0-9a-f]{12}…$`)),
+        },
       ]);
     });
 
@@ -147,7 +151,9 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       await checkpoint();
       for (const table of ['patient_events', 'timers', 'outbox', 'idempotency_keys']) await sql(`DELETE FROM ${table} WHERE patient_id = $1`, [id]);
       await sql('DELETE FROM patients WHERE id = $1', [id]);
-      expect((await verify(id)).broken).toEqual([{ patientId: id, seq: 7, problem: expect.stringMatching(/^checkpoint \d+ sealed this patient at seq 7 at site site-a, but it is not there in the database$/) }]);
+      expect((await verify(id)).broken).toEqual([
+        { patientId: id, seq: 7, problem: expect.stringMatching(/^checkpoint \d+ sealed this patient at seq 7 at site site-a, but it is not there in the database$/) },
+      ]);
       expect((await verifyAudit(t, monitor)).body.broken).toContainEqual(expect.objectContaining({ patientId: id }));
     });
 
@@ -155,7 +161,9 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       const id = await walked();
       await checkpoint();
       await sql(`UPDATE patients SET site_id = 'site-b' WHERE id = $1`, [id]);
-      expect((await verify(id, t.adminToken)).broken).toEqual([{ patientId: id, seq: 7, problem: expect.stringMatching(/sealed this patient at site site-a, but the patient record says site-b$/) }]);
+      expect((await verify(id, t.adminToken)).broken).toEqual([
+        { patientId: id, seq: 7, problem: expect.stringMatching(/sealed this patient at site site-a, but the patient record says site-b$/) },
+      ]);
       // A monitor of site-a no longer finds the patient in the database, but the checkpoint says it was theirs.
       expect((await verifyAudit(t, monitor)).body.broken).toContainEqual(expect.objectContaining({ patientId: id, problem: expect.stringContaining('not there in the database') }));
     });
@@ -187,7 +195,11 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     await site.record(honest, 'LYMPHODEPLETION_STARTED');
     const next = await checkpoint();
     expect(next.created).toBe(true);
-    expect(next.held).toContainEqual({ patientId: forged, siteId: 'site-a', problem: expect.stringMatching(/^its log no longer holds the entry 7 sealed with hash [0-9a-f]{64}$/) });
+    expect(next.held).toContainEqual({
+      patientId: forged,
+      siteId: 'site-a',
+      problem: expect.stringMatching(/^its log no longer holds the entry 7 sealed with hash [0-9a-f]{64}$/),
+    });
     expect(next.held.map((h) => h.patientId)).not.toContain(honest);
     const sealed = readFileSync(t.config.checkpoint.file, 'utf8').trim().split('\n').at(-1)!;
     expect(JSON.parse(sealed).leaves.map((l: string) => l.split(' ')[0])).toContain(honest);
@@ -237,10 +249,19 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       await walked();
       const made = await checkpoint();
       const key = (await site.get('/audit/checkpoints/key')).body;
-      expect(key).toMatchObject({ origin: 'cart-trial-engine', keyId: expect.stringMatching(/^[0-9a-f]{8}$/), verifierKey: expect.stringMatching(/^cart-trial-engine\+[0-9a-f]{8}\+/) });
+      expect(key).toMatchObject({
+        origin: 'cart-trial-engine',
+        keyId: expect.stringMatching(/^[0-9a-f]{8}$/),
+        verifierKey: expect.stringMatching(/^cart-trial-engine\+[0-9a-f]{8}\+/),
+      });
       expect(key.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
       const text = openNote(made.checkpoint.note, noteVerifier(key.verifierKey));
-      expect(text.split('\n').slice(0, 4)).toEqual(['cart-trial-engine', expect.stringMatching(/^\d+$/), Buffer.from(made.checkpoint.rootHash, 'hex').toString('base64'), `checkpoint ${made.checkpoint.number}`]);
+      expect(text.split('\n').slice(0, 4)).toEqual([
+        'cart-trial-engine',
+        expect.stringMatching(/^\d+$/),
+        Buffer.from(made.checkpoint.rootHash, 'hex').toString('base64'),
+        `checkpoint ${made.checkpoint.number}`,
+      ]);
       // The key file generated at the first start, readable by its owner only.
       expect(statSync(t.config.checkpoint.keyFile).mode & 0o777).toBe(0o600);
       expect(readFileSync(t.config.checkpoint.keyFile, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
@@ -308,10 +329,21 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
         await freshSite.record(ids[0], 'LYMPHODEPLETION_STARTED');
         const kept = await exports();
         const whole = verifyRecord(kept);
-        expect(whole).toMatchObject({ ok: true, patients: 2, entries: 15, unsealedEntries: 1, broken: [], checkpointProblem: null, checkpoint: { number: 1, patients: 2, entries: 14 } });
-        expect(kept.log.trim().split('\n').map((l) => JSON.parse(l))[0]).toEqual(
-          expect.objectContaining({ patientId: expect.any(String), seq: 1, sealVersion: 2, idempotencyKey: null, prevHash: '0'.repeat(64), hash: expect.any(String) }),
-        );
+        expect(whole).toMatchObject({
+          ok: true,
+          patients: 2,
+          entries: 15,
+          unsealedEntries: 1,
+          broken: [],
+          checkpointProblem: null,
+          checkpoint: { number: 1, patients: 2, entries: 14 },
+        });
+        expect(
+          kept.log
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l))[0],
+        ).toEqual(expect.objectContaining({ patientId: expect.any(String), seq: 1, sealVersion: 2, idempotencyKey: null, prevHash: '0'.repeat(64), hash: expect.any(String) }));
 
         await forgeries.renameSigner(ids[1]);
         const later = await exports();
@@ -322,7 +354,11 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
         // Another key (a forger's own) is not the one the sponsor keeps.
         const { generateKeyPairSync } = await import('node:crypto');
         const forger = noteSigner('cart-trial-engine', generateKeyPairSync('ed25519').privateKey);
-        expect(verifyRecord({ ...kept, verifierKey: forger.verifierKey })).toMatchObject({ ok: false, checkpoint: null, checkpointProblem: expect.stringContaining('is not signed by cart-trial-engine+') });
+        expect(verifyRecord({ ...kept, verifierKey: forger.verifierKey })).toMatchObject({
+          ok: false,
+          checkpoint: null,
+          checkpointProblem: expect.stringContaining('is not signed by cart-trial-engine+'),
+        });
       } finally {
         t = original;
         await fresh.close();

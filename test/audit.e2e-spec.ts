@@ -40,7 +40,9 @@ describe('the audit trail', () => {
 
   /** Recomputes the hash of every entry from `fromSeq` on, as a forger with database access would. */
   async function rehashFrom(patientId: string, fromSeq: number) {
-    const rows = await db().getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' } });
+    const rows = await db()
+      .getRepository(PatientEventEntity)
+      .find({ where: { patientId }, order: { seq: 'ASC' } });
     let prevHash = rows[fromSeq - 2].hash;
     for (const row of rows.slice(fromSeq - 1)) {
       const hash = entryHash(prevHash, row);
@@ -85,11 +87,7 @@ describe('the audit trail', () => {
     const id = await walked();
     const row = (await db().getRepository(PatientEventEntity).findOneByOrFail({ patientId: id, seq: 2 }))!;
     const forged = { ...row, data: { consentVersion: 'forged' } };
-    await db().query('UPDATE patient_events SET data = $1, hash = $2 WHERE patient_id = $3 AND seq = 2', [
-      JSON.stringify(forged.data),
-      entryHash(row.prevHash, forged),
-      id,
-    ]);
+    await db().query('UPDATE patient_events SET data = $1, hash = $2 WHERE patient_id = $3 AND seq = 2', [JSON.stringify(forged.data), entryHash(row.prevHash, forged), id]);
     expect((await verify(id)).firstBroken).toEqual({ patientId: id, seq: 3, problem: 'prevHash does not match the previous entry' });
   });
 
@@ -196,7 +194,7 @@ describe('the audit trail', () => {
     expect((await verifyAudit(t, monitor, 'not-a-uuid')).status).toBe(400);
   });
 
-  it('writes the actor on every entry: user:<id> with the user\'s name, or system:scheduler', async () => {
+  it("writes the actor on every entry: user:<id> with the user's name, or system:scheduler", async () => {
     const users = (await t.http.get('/users').set('Authorization', `Bearer ${t.adminToken}`)).body as Array<{ id: string; name: string }>;
     const idOf = (name: string) => users.find((u) => u.name === name)!.id;
     const coordinatorActor = `user:${idOf('coordinator of site-a')}`;
@@ -217,8 +215,15 @@ describe('the audit trail', () => {
     expect(byActor(investigatorActor).map((e) => e.type)).toEqual(['ELIGIBILITY_CONFIRMED']);
     expect(byActor(investigatorActor)[0].actorName).toBe('investigator of site-a');
     expect(byActor(coordinatorActor).map((e) => e.type)).toEqual([
-      'PATIENT_REGISTERED', 'CONSENT_SIGNED', 'SCREENING_DATA_RECORDED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED',
-      'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED', 'INFUSION_COMPLETED',
+      'PATIENT_REGISTERED',
+      'CONSENT_SIGNED',
+      'SCREENING_DATA_RECORDED',
+      'ENROLLED',
+      'LEUKAPHERESIS_COMPLETED',
+      'PRODUCT_RELEASED',
+      'LYMPHODEPLETION_STARTED',
+      'LYMPHODEPLETION_COMPLETED',
+      'INFUSION_COMPLETED',
     ]);
     expect(new Set(byActor(coordinatorActor).map((e) => e.actorName))).toEqual(new Set(['coordinator of site-a']));
     const scheduled = byActor('system:scheduler');

@@ -103,7 +103,10 @@ const ifMatch = fc.oneof(
 const userType = fc.constantFrom(...USER_EVENT_TYPES);
 /** Mostly the events of the lifecycle, rarely the exits that end it. */
 const eventType = fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom(...USER_EVENT_TYPES.filter((ty) => !['WITHDRAWN', 'DEATH', 'SCREEN_FAILED', 'MANUFACTURING_FAILED', 'LOST_TO_FOLLOW_UP'].includes(ty))) },
+  {
+    weight: 12,
+    arbitrary: fc.constantFrom(...USER_EVENT_TYPES.filter((ty) => !['WITHDRAWN', 'DEATH', 'SCREEN_FAILED', 'MANUFACTURING_FAILED', 'LOST_TO_FOLLOW_UP'].includes(ty))),
+  },
   { weight: 1, arbitrary: fc.constantFrom<UserEventType>('WITHDRAWN', 'DEATH', 'SCREEN_FAILED', 'MANUFACTURING_FAILED', 'LOST_TO_FOLLOW_UP') },
 );
 /** A cell dose as a multiple of the protocol's lowest: 0.5 and ≥ 6 are outside both protocols' ranges. */
@@ -151,19 +154,25 @@ const WRONG_FIELDS: Array<{ type: UserEventType; field: string; value: fc.Arbitr
 ];
 
 /** Bodies whose envelope is wrong: each is a 400 before any event logic. */
-const badEnvelope = fc.oneof(
-  fc.record({ type: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant(['CONSENT_SIGNED'])) }),
-  fc.record({ type: fc.constant(''), data: fc.constant({}) }),
-  fc.record({ type: fc.constant('C'.repeat(61)) }),
-  fc.record({ type: fc.constant('CONSENT_SIGNED'), data: fc.oneof(fc.constant([]), fc.string(), fc.integer(), fc.constant(null), fc.constant([{ consentVersion: 'v1' }])) }),
-  fc.record({
-    type: fc.constant('CONSENT_SIGNED'),
-    data: fc.constant({ consentVersion: 'v1' }),
-    occurredAt: fc.oneof(fc.constantFrom('yesterday', '2026-03-02T10:00:00', '2026-03-02', '', '2026-02-30T10:00:00Z'), fc.integer(), fc.constant(null)),
-  }),
-  fc.record({ type: fc.constant('CONSENT_SIGNED'), data: fc.constant({ consentVersion: 'v1' }), reason: fc.oneof(fc.constant(''), fc.constant('   '), fc.integer(), fc.constant('r'.repeat(2001))) }),
-  fc.record({ type: fc.constant('CONSENT_SIGNED'), data: fc.constant({ consentVersion: 'v1' }), patientId: fc.string(), seq: fc.integer() }),
-).map((body) => JSON.stringify(body));
+const badEnvelope = fc
+  .oneof(
+    fc.record({ type: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant(['CONSENT_SIGNED'])) }),
+    fc.record({ type: fc.constant(''), data: fc.constant({}) }),
+    fc.record({ type: fc.constant('C'.repeat(61)) }),
+    fc.record({ type: fc.constant('CONSENT_SIGNED'), data: fc.oneof(fc.constant([]), fc.string(), fc.integer(), fc.constant(null), fc.constant([{ consentVersion: 'v1' }])) }),
+    fc.record({
+      type: fc.constant('CONSENT_SIGNED'),
+      data: fc.constant({ consentVersion: 'v1' }),
+      occurredAt: fc.oneof(fc.constantFrom('yesterday', '2026-03-02T10:00:00', '2026-03-02', '', '2026-02-30T10:00:00Z'), fc.integer(), fc.constant(null)),
+    }),
+    fc.record({
+      type: fc.constant('CONSENT_SIGNED'),
+      data: fc.constant({ consentVersion: 'v1' }),
+      reason: fc.oneof(fc.constant(''), fc.constant('   '), fc.integer(), fc.constant('r'.repeat(2001))),
+    }),
+    fc.record({ type: fc.constant('CONSENT_SIGNED'), data: fc.constant({ consentVersion: 'v1' }), patientId: fc.string(), seq: fc.integer() }),
+  )
+  .map((body) => JSON.stringify(body));
 
 /** Proper prefixes of a valid event's JSON and a few classic mistakes: never valid JSON. */
 const malformedJson = fc.oneof(
@@ -188,7 +197,17 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   {
     weight: 8,
     arbitrary: fc.record(
-      { kind: fc.constant('event' as const), p: patientIndex, type: eventType, inState: fc.boolean(), v: fc.nat({ max: 11 }), cells: cellFactor, as: fc.constantFrom<Poster>('coordinator', 'investigator'), viaReportRoute: fc.boolean(), key: idempotencyKey },
+      {
+        kind: fc.constant('event' as const),
+        p: patientIndex,
+        type: eventType,
+        inState: fc.boolean(),
+        v: fc.nat({ max: 11 }),
+        cells: cellFactor,
+        as: fc.constantFrom<Poster>('coordinator', 'investigator'),
+        viaReportRoute: fc.boolean(),
+        key: idempotencyKey,
+      },
       { requiredKeys: ['kind', 'p', 'type', 'inState', 'v', 'cells', 'as', 'viaReportRoute'] },
     ),
   },
@@ -202,21 +221,54 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       .constantFrom(...WRONG_FIELDS)
       .chain((w) => fc.record({ kind: fc.constant('wrongField' as const), p: patientIndex, type: fc.constant(w.type), field: fc.constant(w.field), value: w.value })),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('extraField' as const), p: patientIndex, type: userType, field: fc.constantFrom('shoeSize', 'doseLevel', 'constructor', 'toString', 'patientId', 'seq', '__proto__') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('extraField' as const),
+      p: patientIndex,
+      type: userType,
+      field: fc.constantFrom('shoeSize', 'doseLevel', 'constructor', 'toString', 'patientId', 'seq', '__proto__'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('envelope' as const), p: patientIndex, body: badEnvelope }) },
   {
     weight: 1,
     arbitrary: fc.oneof(
-      fc.record({ kind: fc.constant('badHeader' as const), p: patientIndex, header: fc.constant('If-Match' as const), value: fc.constantFrom('abc', '1.5', '-1', '9999999999', '"', '*', 'W/') }),
-      fc.record({ kind: fc.constant('badHeader' as const), p: patientIndex, header: fc.constant('Idempotency-Key' as const), value: fc.constantFrom('with space', 'k'.repeat(201), 'tab\there') }),
+      fc.record({
+        kind: fc.constant('badHeader' as const),
+        p: patientIndex,
+        header: fc.constant('If-Match' as const),
+        value: fc.constantFrom('abc', '1.5', '-1', '9999999999', '"', '*', 'W/'),
+      }),
+      fc.record({
+        kind: fc.constant('badHeader' as const),
+        p: patientIndex,
+        header: fc.constant('Idempotency-Key' as const),
+        value: fc.constantFrom('with space', 'k'.repeat(201), 'tab\there'),
+      }),
     ),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unknownPatient' as const), p: patientIndex, id: fc.oneof(fc.uuid(), fc.constantFrom('not-a-uuid', '1', '%20', 'DROP TABLE patients')) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('unknownPatient' as const),
+      p: patientIndex,
+      id: fc.oneof(fc.uuid(), fc.constantFrom('not-a-uuid', '1', '%20', 'DROP TABLE patients')),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('oversize' as const), p: patientIndex, bytes: fc.integer({ min: BODY_LIMIT_BYTES + 1024, max: 40_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('malformed' as const), p: patientIndex, text: malformedJson }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('future' as const), p: patientIndex, type: userType, minutes: fc.integer({ min: 6, max: 60 * 24 * 365 * 100 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('replay' as const), pick: fc.nat(), same: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wrongRole' as const), p: patientIndex, who: fc.constantFrom<WrongWho>('monitor', 'lab', 'coordinatorSignsOff', 'otherSite', 'unsigned', 'badPassword'), type: userType }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('wrongRole' as const),
+      p: patientIndex,
+      who: fc.constantFrom<WrongWho>('monitor', 'lab', 'coordinatorSignsOff', 'otherSite', 'unsigned', 'badPassword'),
+      type: userType,
+    }),
+  },
 );
 
 /** How far each patient is walked before the random commands start (0 = just registered, 10 = infused). */
@@ -329,7 +381,13 @@ describe('bad input, property-based, on PostgreSQL', () => {
         }
         return { term: ['Fatigue', 'Encephalopathy', 'Nausea'][v % 3], grade: 1 + (v % 5), onset: now, related: v % 2 === 0, serious: v % 3 === 0 };
       case 'LAB_RESULT_RECORDED':
-        return { code: ['IL6', 'CAR_COPIES', 'MRD', 'IFNG'][v % 4], compartment: ['PB', 'BM'][v % 2], value: v * 1.5, unit: ['pg/mL', 'copies/µg gDNA', '%', 'pg/mL'][v % 4], collectedAt: now };
+        return {
+          code: ['IL6', 'CAR_COPIES', 'MRD', 'IFNG'][v % 4],
+          compartment: ['PB', 'BM'][v % 2],
+          value: v * 1.5,
+          unit: ['pg/mL', 'copies/µg gDNA', '%', 'pg/mL'][v % 4],
+          collectedAt: now,
+        };
       case 'RESPONSE_ASSESSED':
         if (v % 3 === 1) return { visit: kind.response.visit, response: 'CR' };
         if (v % 3 === 2) return { ...kind.response, visit: 'M99' };
@@ -354,7 +412,14 @@ describe('bad input, property-based, on PostgreSQL', () => {
    * A vocabulary event as a request, on /events or on the event's report route. The investigator
    * signs a sign-off (re-entering the signing password), as a real client does.
    */
-  function eventRequest(p: number, type: UserEventType, data: Record<string, unknown>, token: string, viaReportRoute = false, extra: { occurredAt?: string; reason?: string } = {}): Request {
+  function eventRequest(
+    p: number,
+    type: UserEventType,
+    data: Record<string, unknown>,
+    token: string,
+    viaReportRoute = false,
+    extra: { occurredAt?: string; reason?: string } = {},
+  ): Request {
     const reportPath = type === 'LAB_RESULT_RECORDED' ? 'observations' : type === 'ADVERSE_EVENT_REPORTED' ? 'adverse-events' : undefined;
     if (viaReportRoute && reportPath) return { p, path: reportPath, token, headers: {}, body: { ...data, ...extra }, type, expect: 'any' };
     const signs = token === tokens.investigator || token === tokens.otherSite;
@@ -448,10 +513,11 @@ describe('bad input, property-based, on PostgreSQL', () => {
           // A role that may not post the event is refused (403) before the engine looks the key up;
           // any other reuse of a key (a replay among them) gets the key's answer.
           if (earlier) {
-            expected =
-              roleMayNotPost(req) ? { status: 403, error: 'forbidden' }
-              : canonicalOf(earlier.request) === canonicalOf(req) ? { status: 200 }
-              : { status: 422, error: 'idempotency_key_reused' };
+            expected = roleMayNotPost(req)
+              ? { status: 403, error: 'forbidden' }
+              : canonicalOf(earlier.request) === canonicalOf(req)
+                ? { status: 200 }
+                : { status: 422, error: 'idempotency_key_reused' };
           }
           const res = await send(req.patientId ?? m.id, req);
           const where = () =>
@@ -502,7 +568,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
           const rowAfter = await patientRow(t, m.id);
           const after = await fingerprint(t);
           if (!Number.isInteger(seq) || seq !== rowBefore.lastSeq + 1 || rowAfter.lastSeq !== seq) throw new Error(`seq ${seq} after lastSeq ${rowBefore.lastSeq}: ${where()}`);
-          if (res.body.patient?.version !== rowAfter.version || rowAfter.version !== rowBefore.version + 1) throw new Error(`version ${res.body.patient?.version}, database ${rowAfter.version}: ${where()}`);
+          if (res.body.patient?.version !== rowAfter.version || rowAfter.version !== rowBefore.version + 1)
+            throw new Error(`version ${res.body.patient?.version}, database ${rowAfter.version}: ${where()}`);
           if (res.headers.etag !== `"${rowAfter.version}"`) throw new Error(`ETag ${res.headers.etag}: ${where()}`);
           const logged = await loggedType(t, m.id, seq);
           if (logged !== req.type) throw new Error(`seq ${seq} is logged as ${logged}, not ${req.type}: ${where()}`);
@@ -529,11 +596,15 @@ describe('bad input, property-based, on PostgreSQL', () => {
               const { state, version } = await patientRow(t, m.id);
               const req = nextStep(m, state, cmd.p);
               const ifMatch =
-                cmd.ifMatch === 'current' ? 'CURRENT'
-                : cmd.ifMatch === 'stale' ? String(version - 1)
-                : cmd.ifMatch === 'staleQuoted' ? `W/"${version - 1}"`
-                : cmd.ifMatch === 'ahead' ? String(version + 3)
-                : undefined;
+                cmd.ifMatch === 'current'
+                  ? 'CURRENT'
+                  : cmd.ifMatch === 'stale'
+                    ? String(version - 1)
+                    : cmd.ifMatch === 'staleQuoted'
+                      ? `W/"${version - 1}"`
+                      : cmd.ifMatch === 'ahead'
+                        ? String(version + 3)
+                        : undefined;
               setHeaders(req, cmd.key, ifMatch);
               if (ifMatch && ifMatch !== 'CURRENT') req.expect = { status: 409, error: 'version_conflict' };
               const res = await run(`advance ${req.type}${cmd.key ? ` key=${cmd.key}` : ''}${cmd.ifMatch ? ` if-match=${cmd.ifMatch}` : ''}`, req);
@@ -570,10 +641,24 @@ describe('bad input, property-based, on PostgreSQL', () => {
               break;
             }
             case 'unknownType':
-              await run(`unknownType ${JSON.stringify(cmd.type)}`, { p: cmd.p, path: 'events', token: tokens.coordinator, headers: {}, body: JSON.stringify({ type: cmd.type, data: {} }), expect: { status: 400, error: 'invalid_input' } });
+              await run(`unknownType ${JSON.stringify(cmd.type)}`, {
+                p: cmd.p,
+                path: 'events',
+                token: tokens.coordinator,
+                headers: {},
+                body: JSON.stringify({ type: cmd.type, data: {} }),
+                expect: { status: 400, error: 'invalid_input' },
+              });
               break;
             case 'scheduler':
-              await run(`scheduler ${cmd.type}`, { p: cmd.p, path: 'events', token: tokens.coordinator, headers: {}, body: { type: cmd.type, data: cmd.type.startsWith('VISIT') ? { visit: 'D7' } : {} }, expect: { status: 400, error: 'invalid_input' } });
+              await run(`scheduler ${cmd.type}`, {
+                p: cmd.p,
+                path: 'events',
+                token: tokens.coordinator,
+                headers: {},
+                body: { type: cmd.type, data: cmd.type.startsWith('VISIT') ? { visit: 'D7' } : {} },
+                expect: { status: 400, error: 'invalid_input' },
+              });
               break;
             case 'rawJson':
               await run('rawJson', { p: cmd.p, path: 'events', token: tokens.coordinator, headers: {}, body: cmd.text, expect: { status: 400, error: 'invalid_input' } });
@@ -584,7 +669,14 @@ describe('bad input, property-based, on PostgreSQL', () => {
             case 'wrongField': {
               const m = patients[cmd.p];
               const data = { ...validData(cmd.type, m.kind, 0, 1), [cmd.field]: cmd.value };
-              await run(`wrongField ${cmd.type}.${cmd.field}`, { p: cmd.p, path: 'events', token: tokens.investigator, headers: {}, body: JSON.stringify({ type: cmd.type, data, ...signOff(cmd.type, data) }), expect: { status: 400, error: 'invalid_input' } });
+              await run(`wrongField ${cmd.type}.${cmd.field}`, {
+                p: cmd.p,
+                path: 'events',
+                token: tokens.investigator,
+                headers: {},
+                body: JSON.stringify({ type: cmd.type, data, ...signOff(cmd.type, data) }),
+                expect: { status: 400, error: 'invalid_input' },
+              });
               break;
             }
             case 'extraField': {
@@ -592,7 +684,14 @@ describe('bad input, property-based, on PostgreSQL', () => {
               // Built as text so that "__proto__" is an own key of the parsed body, as a client can send it.
               const fields = JSON.stringify(validData(cmd.type, m.kind, 0, 1)).slice(1, -1);
               const data = `{${JSON.stringify(cmd.field)}:1${fields ? `,${fields}` : ''}}`;
-              await run(`extraField ${cmd.type}.${cmd.field}`, { p: cmd.p, path: 'events', token: tokens.investigator, headers: {}, body: `{"type":${JSON.stringify(cmd.type)},"data":${data}${requiresSignature(cmd.type, {}) ? `,"signature":${JSON.stringify(signOff(cmd.type, {}).signature)}` : ''}}`, expect: { status: 400, error: 'invalid_input' } });
+              await run(`extraField ${cmd.type}.${cmd.field}`, {
+                p: cmd.p,
+                path: 'events',
+                token: tokens.investigator,
+                headers: {},
+                body: `{"type":${JSON.stringify(cmd.type)},"data":${data}${requiresSignature(cmd.type, {}) ? `,"signature":${JSON.stringify(signOff(cmd.type, {}).signature)}` : ''}}`,
+                expect: { status: 400, error: 'invalid_input' },
+              });
               break;
             }
             case 'envelope':
@@ -600,7 +699,14 @@ describe('bad input, property-based, on PostgreSQL', () => {
               break;
             case 'oversize': {
               const filler = 'x'.repeat(cmd.bytes);
-              await run(`oversize ${cmd.bytes}`, { p: cmd.p, path: 'events', token: tokens.coordinator, headers: {}, body: { type: 'SCREENING_DATA_RECORDED', data: { diagnosis: filler } }, expect: { status: 413, error: 'body_too_large' } });
+              await run(`oversize ${cmd.bytes}`, {
+                p: cmd.p,
+                path: 'events',
+                token: tokens.coordinator,
+                headers: {},
+                body: { type: 'SCREENING_DATA_RECORDED', data: { diagnosis: filler } },
+                expect: { status: 413, error: 'body_too_large' },
+              });
               break;
             }
             case 'malformed':
@@ -629,10 +735,13 @@ describe('bad input, property-based, on PostgreSQL', () => {
               const aboutSignOff = ['coordinatorSignsOff', 'unsigned', 'badPassword'].includes(cmd.who);
               const type = aboutSignOff ? 'ELIGIBILITY_CONFIRMED' : cmd.who === 'lab' && cmd.type === 'LAB_RESULT_RECORDED' ? 'VISIT_COMPLETED' : cmd.type;
               const token =
-                cmd.who === 'coordinatorSignsOff' ? tokens.coordinator
-                : cmd.who === 'unsigned' ? tokens.investigator
-                : cmd.who === 'badPassword' ? tokens.guesser
-                : tokens[cmd.who];
+                cmd.who === 'coordinatorSignsOff'
+                  ? tokens.coordinator
+                  : cmd.who === 'unsigned'
+                    ? tokens.investigator
+                    : cmd.who === 'badPassword'
+                      ? tokens.guesser
+                      : tokens[cmd.who];
               const req = eventRequest(cmd.p, type, validData(type, m.kind, 0, 1), token);
               const body = req.body as Record<string, unknown>;
               if (cmd.who === 'unsigned') delete body.signature;
@@ -644,10 +753,13 @@ describe('bad input, property-based, on PostgreSQL', () => {
                 { status: 422, error: 'refused' },
               ];
               req.expect =
-                cmd.who === 'otherSite' ? { status: 404, error: 'not_found' }
-                : cmd.who === 'unsigned' ? { status: 422, error: 'refused' }
-                : cmd.who === 'badPassword' ? { oneOf: [{ status: 403, error: 'forbidden' }, { status: 403, error: 'signing_locked' }, ...refusedAnyway] }
-                : { status: 403, error: 'forbidden' };
+                cmd.who === 'otherSite'
+                  ? { status: 404, error: 'not_found' }
+                  : cmd.who === 'unsigned'
+                    ? { status: 422, error: 'refused' }
+                    : cmd.who === 'badPassword'
+                      ? { oneOf: [{ status: 403, error: 'forbidden' }, { status: 403, error: 'signing_locked' }, ...refusedAnyway] }
+                      : { status: 403, error: 'forbidden' };
               await run(`wrongRole ${cmd.who} ${type}`, req);
               break;
             }
@@ -694,4 +806,3 @@ describe('bad input, property-based, on PostgreSQL', () => {
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'invalid_input' });
   });
 });
-

@@ -59,17 +59,19 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
     it('refuses a grade below the lowest the term has, on the adverse-event route too', async () => {
       const before = await log(id);
-      const res = await t.http
-        .post(`/patients/${id}/adverse-events`)
-        .set('Authorization', `Bearer ${site.coordinator}`)
-        .send(ae('Hepatic failure', 2));
+      const res = await t.http.post(`/patients/${id}/adverse-events`).set('Authorization', `Bearer ${site.coordinator}`).send(ae('Hepatic failure', 2));
       expect(res.status).toBe(422);
       expect(res.body.reasons).toEqual(['Hepatic failure: CTCAE v5.0 has no grade 2 for Hepatic failure (it has grades 3–5; the lowest is 3)']);
       expect(await log(id)).toEqual(before);
     });
 
     it('records the highest grade each term has, and a term the table does not list on the general scale', async () => {
-      for (const [term, grade] of [['Nausea', 3], ['Fatigue', 3], ['Alopecia', 2], ['Pneumonia', 5]] as const) {
+      for (const [term, grade] of [
+        ['Nausea', 3],
+        ['Fatigue', 3],
+        ['Alopecia', 2],
+        ['Pneumonia', 5],
+      ] as const) {
         const recorded = await site.record(id, 'ADVERSE_EVENT_REPORTED', ae(term, grade));
         expect(recorded.result).toMatchObject({ grade, scale: 'CTCAE v5.0' });
       }
@@ -132,7 +134,12 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
       const onset = t.clock.now().toISOString();
       const report = { term: 'Cytokine release syndrome', crs, onset, related: true, serious: true };
       const first = await site.record(id, 'ADVERSE_EVENT_REPORTED', report);
-      expect(first.result).toMatchObject({ grade: 3, dlt: true, provisional: true, dltReason: expect.stringMatching(/not yet at grade ≤ 1: it counts unless it resolves to grade ≤ 1 by/) });
+      expect(first.result).toMatchObject({
+        grade: 3,
+        dlt: true,
+        provisional: true,
+        dltReason: expect.stringMatching(/not yet at grade ≤ 1: it counts unless it resolves to grade ≤ 1 by/),
+      });
       return { id, onset, report };
     }
 
@@ -145,7 +152,12 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
         improvedToGrade1At: daysAfter(onset, 7).slice(0, 10),
         resolvedAt: daysAfter(onset, 12).slice(0, 10),
       });
-      expect(followUp.result).toMatchObject({ grade: 3, dlt: false, provisional: false, dltReason: expect.stringMatching(/improved to grade ≤ 1 7 days after onset, within the 7 days/) });
+      expect(followUp.result).toMatchObject({
+        grade: 3,
+        dlt: false,
+        provisional: false,
+        dltReason: expect.stringMatching(/improved to grade ≤ 1 7 days after onset, within the 7 days/),
+      });
       expect(followUp.patient.record.dlts).toEqual([]);
     });
 
@@ -195,7 +207,9 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
     it('still refuses CRS without fever when neither antipyretics nor tocilizumab or steroids were given', async () => {
       const body = await refused(id, { type: 'ADVERSE_EVENT_REPORTED', data: report(afebrile) }, 422);
-      expect(body.reasons).toEqual([expect.stringMatching(/^Cytokine release syndrome: no fever \(37.2 °C is below 38.0 °C\) and no antipyretics, tocilizumab or steroids: not CRS/)]);
+      expect(body.reasons).toEqual([
+        expect.stringMatching(/^Cytokine release syndrome: no fever \(37.2 °C is below 38.0 °C\) and no antipyretics, tocilizumab or steroids: not CRS/),
+      ]);
     });
   });
 
@@ -234,23 +248,37 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
       const changedBaseline = await refused(
         id,
-        { type: 'RESPONSE_ASSESSED', occurredAt: daysAfter(day0, 84), data: { visit: 'W12', newLesion: false, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4, baselineLdiCm: 5, baselineSdiCm: 3 }] } },
+        {
+          type: 'RESPONSE_ASSESSED',
+          occurredAt: daysAfter(day0, 84),
+          data: { visit: 'W12', newLesion: false, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4, baselineLdiCm: 5, baselineSdiCm: 3 }] },
+        },
         422,
       );
       expect(changedBaseline.reasons).toEqual(['lesion L1 has its baseline on record as 4 × 3 cm; a later assessment cannot change it to 5 × 3 cm']);
       const withSpd = await refused(
         id,
-        { type: 'RESPONSE_ASSESSED', occurredAt: daysAfter(day0, 84), data: { visit: 'W12', newLesion: false, spdChangePct: -40, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4 }] } },
+        {
+          type: 'RESPONSE_ASSESSED',
+          occurredAt: daysAfter(day0, 84),
+          data: { visit: 'W12', newLesion: false, spdChangePct: -40, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4 }] },
+        },
         422,
       );
       expect(withSpd.reasons).toEqual(['give the target lesions or the SPD changes, not both: the SPD is computed from the lesions']);
 
-      const w12 = await assess(id, daysAfter(day0, 84), { visit: 'W12', newLesion: false, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4 }, { id: 'L2', ldiCm: 1.5, sdiCm: 1 }] });
+      const w12 = await assess(id, daysAfter(day0, 84), {
+        visit: 'W12',
+        newLesion: false,
+        lesions: [
+          { id: 'L1', ldiCm: 2.5, sdiCm: 2.4 },
+          { id: 'L2', ldiCm: 1.5, sdiCm: 1 },
+        ],
+      });
       expect(w12.status).toBe(200);
       expect(w12.body.result).toEqual({
         response: 'PD',
-        responseReason:
-          'progression: lesion L1 2.5 × 2.4 cm from its nadir 2 × 2 cm: PPD +50 %, LDi or SDi up by 0.5 cm or more (a lesion ≤ 2 cm), LDi above 1.5 cm',
+        responseReason: 'progression: lesion L1 2.5 × 2.4 cm from its nadir 2 × 2 cm: PPD +50 %, LDi or SDi up by 0.5 cm or more (a lesion ≤ 2 cm), LDi above 1.5 cm',
       });
       expect(w12.body.patient.record.responses.map((r: { response: string }) => r.response)).toEqual(['PR', 'PD']);
 

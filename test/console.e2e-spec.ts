@@ -47,7 +47,11 @@ describe('refusal explanations', () => {
       kind: 'forbidden',
       summary: 'The coordinator role may not post ELIGIBILITY_CONFIRMED; it needs one of: investigator.',
     });
-    const invalid = explainError(400, { error: 'invalid_input', message: 'The data of INFUSION_COMPLETED is not valid.', issues: ['data.cellsPerKg: Too small: expected number to be >0'] });
+    const invalid = explainError(400, {
+      error: 'invalid_input',
+      message: 'The data of INFUSION_COMPLETED is not valid.',
+      issues: ['data.cellsPerKg: Too small: expected number to be >0'],
+    });
     expect(invalid.details).toEqual(['Cell dose (cells/kg): too small: expected number to be >0']);
     expect(readableIssue('data: Unrecognized key: "extra"')).toBe('The event data: unrecognized key: "extra"');
     expect(explainError(0, { message: 'The server could not be reached.' })).toMatchObject({ kind: 'unavailable', reload: false, details: [] });
@@ -81,7 +85,12 @@ describe('console helpers', () => {
       properties: {
         cellsPerKg: { type: 'number', exclusiveMinimum: 0 },
         visit: { type: 'string', oneOf: [{ const: 'D7' }, { const: 'D14' }] },
-        onset: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', format: 'date' }] },
+        onset: {
+          anyOf: [
+            { type: 'string', format: 'date-time' },
+            { type: 'string', format: 'date' },
+          ],
+        },
         crs: { type: 'object', properties: { temperatureC: { type: 'number', minimum: 30, maximum: 45 } }, required: ['temperatureC'], additionalProperties: false },
       },
       required: ['cellsPerKg'],
@@ -135,14 +144,21 @@ describe('web console', () => {
     site = await TrialSite.open(t, 'site-a');
     siteB = await TrialSite.open(t, 'site-b');
     // The console's user, created before any notification is written, so her inbox gets them.
-    const created = await t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name: 'Carla Coordinator', role: 'coordinator', siteIds: ['site-a'] });
+    const created = await t.http
+      .post('/users')
+      .set('Authorization', `Bearer ${t.adminToken}`)
+      .send({ name: 'Carla Coordinator', role: 'coordinator', siteIds: ['site-a'] });
     coordinatorToken = created.body.token;
     seeded = await seed(t, site, siteB);
     // The worker relays notifications to the inboxes on its own time: wait until it has relayed them all, so the
     // worklist the page shows and the one the test reads agree.
     const outbox = t.app.get(DataSource).getRepository(OutboxEntity);
     await eventually(async () => (await outbox.countBy({ status: 'pending' })) === 0, 20_000, 'the outbox relayed');
-    await eventually(async () => (await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${coordinatorToken}`)).body.unread > 0, 20_000, 'notifications in the inbox');
+    await eventually(
+      async () => (await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${coordinatorToken}`)).body.unread > 0,
+      20_000,
+      'notifications in the inbox',
+    );
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     launched = await launchBrowser();
@@ -185,11 +201,12 @@ describe('web console', () => {
       return `${pathname}${search}`;
     });
   const stat = async (testId: string) => Number(await page.getByTestId(testId).locator('.num').textContent());
-  const apiWorklist = async () => (await t.http.get('/worklist').set('Authorization', `Bearer ${coordinatorToken}`)).body as {
-    visits: { overdue: unknown[]; dueToday: unknown[] };
-    dltWindows: unknown[];
-    notifications: { unread: number; items: Array<{ id: string; message: string }> };
-  };
+  const apiWorklist = async () =>
+    (await t.http.get('/worklist').set('Authorization', `Bearer ${coordinatorToken}`)).body as {
+      visits: { overdue: unknown[]; dueToday: unknown[] };
+      dltWindows: unknown[];
+      notifications: { unread: number; items: Array<{ id: string; message: string }> };
+    };
 
   it('serves the console at /app', async () => {
     const res = await fetch(`${base}/app`);
@@ -277,7 +294,9 @@ describe('web console', () => {
     await aeForm.getByTestId('occurred-at').fill(new Date(t.clock.now().getTime() + DAY).toISOString().slice(0, 16));
     await aeForm.getByTestId('submit-event').click();
     await aeForm.locator('[data-testid="explanation"][data-kind="refused"]').waitFor();
-    expect(await aeForm.getByTestId('explanation').textContent()).toMatch(/Adverse event reported was refused for this reason; nothing was recorded\..*is more than 5 minutes in the future\./);
+    expect(await aeForm.getByTestId('explanation').textContent()).toMatch(
+      /Adverse event reported was refused for this reason; nothing was recorded\..*is more than 5 minutes in the future\./,
+    );
     expect(await logLength(seeded.focus.id)).toBe(before + 1);
     await aeForm.getByTestId('occurred-at').fill('');
     await aeForm.getByTestId('submit-event').click();
@@ -289,7 +308,10 @@ describe('web console', () => {
   });
 
   it("shows a deceased patient's visits as cancelled, never overdue, and lists none of them on the worklist", async () => {
-    const visits = (await t.http.get(`/patients/${seeded.deceased.id}/schedule`).set('Authorization', `Bearer ${coordinatorToken}`)).body.visits as Array<{ name: string; status: string }>;
+    const visits = (await t.http.get(`/patients/${seeded.deceased.id}/schedule`).set('Authorization', `Bearer ${coordinatorToken}`)).body.visits as Array<{
+      name: string;
+      status: string;
+    }>;
     const cancelled = visits.filter((v) => v.status === 'cancelled').map((v) => v.name);
     expect(cancelled.length).toBeGreaterThan(0);
     await page.goto(`${base}/app/#/patients/${seeded.deceased.id}`);
@@ -304,7 +326,11 @@ describe('web console', () => {
     await page.goto(`${base}/app/#/`);
     await page.getByTestId('overdue-visits').waitFor();
     await page.getByTestId('stat-overdue').waitFor();
-    expect(await page.locator(`[data-testid="overdue-visits"] tr[data-subject="${seeded.deceased.subjectId}"], [data-testid="due-visits"] tr[data-subject="${seeded.deceased.subjectId}"]`).count()).toBe(0);
+    expect(
+      await page
+        .locator(`[data-testid="overdue-visits"] tr[data-subject="${seeded.deceased.subjectId}"], [data-testid="due-visits"] tr[data-subject="${seeded.deceased.subjectId}"]`)
+        .count(),
+    ).toBe(0);
   });
 
   it('explains a refused event in plain words, and the refusal writes nothing', async () => {
@@ -463,7 +489,10 @@ describe('web console', () => {
     expect(await signed.textContent()).toContain('Signed');
     expect(await page.getByTestId('fact-safety').textContent()).toContain('Encephalopathy, grade 3 · adjudicated');
     // Sealed into the log: the signer and the meaning the form proposed.
-    const log = (await site.get(`/patients/${seeded.focus.id}/events?afterSeq=${entries}`)).body as Array<{ type: string; signature: { signerName: string; meaning: string } | null }>;
+    const log = (await site.get(`/patients/${seeded.focus.id}/events?afterSeq=${entries}`)).body as Array<{
+      type: string;
+      signature: { signerName: string; meaning: string } | null;
+    }>;
     expect(log.map((e) => [e.type, e.signature?.signerName, e.signature?.meaning])).toEqual([
       ['DLT_ADJUDICATED', 'investigator of site-a', 'I adjudicate the dose-limiting toxicity call for this adverse event'],
     ]);
@@ -502,9 +531,23 @@ async function seed(t: TestApp, site: TrialSite, siteB: TrialSite): Promise<Seed
 
   /** CAR copies on days 0–28: expansion to a peak around day 7–14, then contraction. */
   async function carCopies(p: { id: string; day0: number; by: TrialSite }, scale: number) {
-    const curve: Array<[number, number]> = [[0, 40], [4, 9_000], [7, 60_000], [10, 48_000], [14, 21_000], [21, 6_500], [28, 2_400]];
+    const curve: Array<[number, number]> = [
+      [0, 40],
+      [4, 9_000],
+      [7, 60_000],
+      [10, 48_000],
+      [14, 21_000],
+      [21, 6_500],
+      [28, 2_400],
+    ];
     for (const [day, copies] of curve) {
-      await p.by.record(p.id, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: Math.round(copies * scale), unit: 'copies/µg gDNA', collectedAt: iso(p.day0 + day * DAY + 3_600_000) });
+      await p.by.record(p.id, 'LAB_RESULT_RECORDED', {
+        code: 'CAR_COPIES',
+        compartment: 'PB',
+        value: Math.round(copies * scale),
+        unit: 'copies/µg gDNA',
+        collectedAt: iso(p.day0 + day * DAY + 3_600_000),
+      });
     }
   }
 
@@ -546,7 +589,11 @@ async function seed(t: TestApp, site: TrialSite, siteB: TrialSite): Promise<Seed
   const focusDay0 = Date.parse((await site.record(focus, 'INFUSION_COMPLETED', { cellsPerKg: 7e6 })).patient.day0);
   await at(77);
   await site.record(focus, 'ADVERSE_EVENT_REPORTED', {
-    term: 'Cytokine release syndrome', crs: { temperatureC: 38.7, hypotension: false, vasopressors: 0, oxygen: 'none' }, onset: t.clock.now().toISOString(), related: true, serious: false,
+    term: 'Cytokine release syndrome',
+    crs: { temperatureC: 38.7, hypotension: false, vasopressors: 0, oxygen: 'none' },
+    onset: t.clock.now().toISOString(),
+    related: true,
+    serious: false,
   });
   await at(79);
   await site.record(focus, 'ADVERSE_EVENT_REPORTED', { term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true });

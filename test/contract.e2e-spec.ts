@@ -50,7 +50,9 @@ function expectAnswer<S extends z.ZodType>(schema: S, body: unknown): z.output<S
 
 const OPERATIONS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const operationsOf = (paths: Record<string, Record<string, unknown>>) =>
-  Object.entries(paths).flatMap(([path, item]) => OPERATIONS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  Object.entries(paths)
+    .flatMap(([path, item]) => OPERATIONS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
 
 /** The published contract: generated from the zod schemas, linted, and checked against the routes and the real answers. */
 describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind) => {
@@ -70,7 +72,7 @@ describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind)
   });
   afterAll(() => t.close());
 
-  it('passes Redocly\'s recommended rules with no error', () => {
+  it("passes Redocly's recommended rules with no error", () => {
     const { errors, warnings, problems } = lint(document);
     // The count of warnings is reported, not asserted: they are advice (e.g. a 4xx on every operation).
     const advice = problems.map((p) => `${p.rule} at ${p.at}: ${p.message}`).join('\n');
@@ -87,9 +89,7 @@ describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind)
 
   it('describes every route the controllers serve, and no other', () => {
     // Nest's own scan of the controllers lists every route they serve; /metrics is for the host only.
-    const served = operationsOf(SwaggerModule.createDocument(t.app, { openapi: '3.1.0', info: { title: '', version: '' } }).paths as never).filter(
-      (op) => op !== 'GET /metrics',
-    );
+    const served = operationsOf(SwaggerModule.createDocument(t.app, { openapi: '3.1.0', info: { title: '', version: '' } }).paths as never).filter((op) => op !== 'GET /metrics');
     expect(operationsOf(document.paths)).toEqual(served);
   });
 
@@ -103,7 +103,14 @@ describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind)
       expect(op.responses['500']).toBeDefined();
     }
     expect(document.paths['/patients/{id}/events'].post.responses).toEqual(
-      expect.objectContaining({ '200': expect.anything(), '400': expect.anything(), '401': expect.anything(), '404': expect.anything(), '409': expect.anything(), '422': expect.anything() }),
+      expect.objectContaining({
+        '200': expect.anything(),
+        '400': expect.anything(),
+        '401': expect.anything(),
+        '404': expect.anything(),
+        '409': expect.anything(),
+        '422': expect.anything(),
+      }),
     );
     expect(document.paths['/health'].get.security).toEqual([]);
     expect(document.paths['/worklist'].get.security).toEqual([{ bearerToken: [] }]);

@@ -63,9 +63,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('3+3 dose finding on NCT0375
       let state = await trial();
       expect(actions(state.decisions)).toEqual(['stop 1→null']);
       expect(state).toMatchObject({ status: 'stopped', mtd: null, currentDoseLevel: 1 });
-      expect(state.decisions[0].reason).toBe(
-        '2 of 2 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD',
-      );
+      expect(state.decisions[0].reason).toBe('2 of 2 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD');
       expect(state.pending.map((p: { patientId: string }) => p.patientId)).toEqual([third!.id]);
 
       // The third window closes: level 1 is tallied at 2 of 3, and nothing is decided again.
@@ -116,8 +114,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('3+3 dose finding on NCT0375
       let state = await trial();
       expect(actions(state.decisions)).toEqual(['escalate 1→2', 'de-escalate 2→1']);
       expect(state.decisions[1].reason).toBe(
-        '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 3 more patients there ' +
-          '(it has 3 evaluable of the 6 an MTD needs)',
+        '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 3 more patients there ' + '(it has 3 evaluable of the 6 an MTD needs)',
       );
       expect(state).toMatchObject({ status: 'open', mtd: null, currentDoseLevel: 1 });
 

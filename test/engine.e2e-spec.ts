@@ -35,7 +35,11 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     t.clock.advanceDays(7);
     await site.record(id, 'VISIT_COMPLETED', { visit: 'D7' });
     await site.record(id, 'ADVERSE_EVENT_REPORTED', {
-      term: 'Cytokine release syndrome', grade: 2, onset: t.clock.now().toISOString(), related: true, serious: false,
+      term: 'Cytokine release syndrome',
+      grade: 2,
+      onset: t.clock.now().toISOString(),
+      related: true,
+      serious: false,
     });
     t.clock.advanceDays(7);
     await site.record(id, 'VISIT_COMPLETED', { visit: 'D14' });
@@ -46,7 +50,13 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     await t.reconcile();
     await eventually(async () => (await patient(id)).state === 'responseAssessment', 10_000, 'the DLT window to close');
     const response = await site.record(id, 'RESPONSE_ASSESSED', {
-      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.4, platelets: 120, mrdPct: 0.005,
+      visit: 'D28',
+      marrowBlastsPct: 1,
+      circulatingBlasts: false,
+      extramedullary: false,
+      anc: 1.4,
+      platelets: 120,
+      mrdPct: 0.005,
     });
     expect(response.result).toEqual({ response: 'CR', mrdNegative: true });
     expect(response.patient.state).toBe('followUp');
@@ -54,10 +64,14 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     // Two years on: every later visit's window has closed unmet, and follow-up ends.
     t.clock.advanceDays(740);
     await t.reconcile();
-    const done = await eventually(async () => {
-      const p = await patient(id);
-      return p.state === 'completed' && p;
-    }, 20_000, 'follow-up to end');
+    const done = await eventually(
+      async () => {
+        const p = await patient(id);
+        return p.state === 'completed' && p;
+      },
+      20_000,
+      'follow-up to end',
+    );
     expect(done.status).toBe('offStudy');
     // Off study, only data about the time on study entered late (README, "Late data").
     expect(done.acceptedEvents).toEqual(['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED']);
@@ -72,7 +86,16 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     const schedule = (await site.get(`/patients/${id}/schedule`)).body.visits as Array<{ name: string; status: string }>;
     expect(Object.fromEntries(schedule.map((v) => [v.name, v.status]))).toEqual({
-      D7: 'done', D14: 'done', D28: 'missed', M2: 'missed', M3: 'missed', M6: 'missed', M9: 'missed', M12: 'missed', M18: 'missed', M24: 'missed',
+      D7: 'done',
+      D14: 'done',
+      D28: 'missed',
+      M2: 'missed',
+      M3: 'missed',
+      M6: 'missed',
+      M9: 'missed',
+      M12: 'missed',
+      M18: 'missed',
+      M24: 'missed',
     });
     expect((await timers(id)).filter((tm) => tm.status === 'pending')).toEqual([]);
   });
@@ -80,7 +103,11 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
   it('closes the DLT window by its timer when its day has come, recording a DLT seen inside it', async () => {
     const id = await site.infused();
     await site.record(id, 'ADVERSE_EVENT_REPORTED', {
-      term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
+      term: 'Encephalopathy',
+      grade: 3,
+      onset: t.clock.now().toISOString(),
+      related: true,
+      serious: true,
     });
     const dltTimer = (await timers(id)).find((tm) => tm.sendId === 'dlt-window')!;
     expect(dltTimer.status).toBe('pending');
@@ -106,9 +133,15 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     await eventually(async () => (await patient(id)).state === 'responseAssessment', 10_000, 'the past-due DLT timer');
     const scheduled = (await log(id)).filter((e) => e.actor === 'system:scheduler');
     expect(scheduled.map((e) => `${e.type}${e.data.visit ? ` ${e.data.visit}` : ''}`)).toEqual([
-      'VISIT_REMINDER D7', 'VISIT_WINDOW_CLOSING D7', 'VISIT_MISSED D7',
-      'VISIT_REMINDER D14', 'VISIT_WINDOW_CLOSING D14', 'VISIT_MISSED D14',
-      'VISIT_REMINDER D28', 'DLT_WINDOW_ENDING', 'DLT_WINDOW_CLOSED',
+      'VISIT_REMINDER D7',
+      'VISIT_WINDOW_CLOSING D7',
+      'VISIT_MISSED D7',
+      'VISIT_REMINDER D14',
+      'VISIT_WINDOW_CLOSING D14',
+      'VISIT_MISSED D14',
+      'VISIT_REMINDER D28',
+      'DLT_WINDOW_ENDING',
+      'DLT_WINDOW_CLOSED',
     ]);
     expect((await timers(id)).filter((tm) => tm.status === 'fired')).toHaveLength(9);
   });
@@ -197,12 +230,9 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     // Two coordinators racing with the same If-Match: one wins, the other gets 409.
     const race = await Promise.all(
       [0, 1].map((i) =>
-        site.post(
-          id,
-          { type: 'LAB_RESULT_RECORDED', data: { code: 'IL10', value: i, unit: 'pg/mL', collectedAt: t.clock.now().toISOString() } },
-          site.coordinator,
-          { 'If-Match': String(after.version) },
-        ),
+        site.post(id, { type: 'LAB_RESULT_RECORDED', data: { code: 'IL10', value: i, unit: 'pg/mL', collectedAt: t.clock.now().toISOString() } }, site.coordinator, {
+          'If-Match': String(after.version),
+        }),
       ),
     );
     expect(race.map((r) => r.status).sort()).toEqual([200, 409]);

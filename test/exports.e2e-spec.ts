@@ -20,11 +20,21 @@ describe('exports', () => {
     patientId = await site.infused();
     const now = t.clock.now().toISOString();
     await site.record(patientId, 'ADVERSE_EVENT_REPORTED', {
-      term: 'Cytokine release syndrome', crs: { temperatureC: 39.4, hypotension: true, vasopressors: 0, oxygen: 'none' }, onset: now, related: true, serious: false,
+      term: 'Cytokine release syndrome',
+      crs: { temperatureC: 39.4, hypotension: true, vasopressors: 0, oxygen: 'none' },
+      onset: now,
+      related: true,
+      serious: false,
     });
     await site.record(patientId, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: 15_000, unit: 'copies/µg gDNA', collectedAt: now });
     await site.record(patientId, 'RESPONSE_ASSESSED', {
-      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.3, platelets: 130, mrdPct: 0.001,
+      visit: 'D28',
+      marrowBlastsPct: 1,
+      circulatingBlasts: false,
+      extramedullary: false,
+      anc: 1.3,
+      platelets: 130,
+      mrdPct: 0.001,
     });
   });
   afterAll(() => t.close());
@@ -88,8 +98,7 @@ describe('exports', () => {
   });
 
   it("keeps the SDTM export to the caller's sites: a monitor of another site gets the header and no rows", async () => {
-    const sdtm = (token: string, domain: string) =>
-      t.http.get(`/trials/cd19-rr-all/export?format=sdtm&domain=${domain}`).set('Authorization', `Bearer ${token}`);
+    const sdtm = (token: string, domain: string) => t.http.get(`/trials/cd19-rr-all/export?format=sdtm&domain=${domain}`).set('Authorization', `Bearer ${token}`);
     const otherMonitor = await createUser(t, 'monitor', ['site-z']);
     for (const domain of ['DM', 'AE', 'LB']) {
       const res = await sdtm(otherMonitor, domain);

@@ -73,10 +73,7 @@ interface TimerRow {
 }
 
 async function logOf(stack: ServiceStack, patientId: string): Promise<LogRow[]> {
-  return stack.query<LogRow>(
-    'SELECT patient_id, seq, type, data, actor, occurred_at, idempotency_key FROM patient_events WHERE patient_id = $1 ORDER BY seq',
-    [patientId],
-  );
+  return stack.query<LogRow>('SELECT patient_id, seq, type, data, actor, occurred_at, idempotency_key FROM patient_events WHERE patient_id = $1 ORDER BY seq', [patientId]);
 }
 
 async function timersOf(stack: ServiceStack, patientId: string): Promise<TimerRow[]> {
@@ -211,8 +208,17 @@ async function databaseOutage(): Promise<Outage> {
       await stack.adminQuery(`ALTER DATABASE ${datname} WITH ALLOW_CONNECTIONS true`);
     }
     return {
-      stack, api, site, patientId, timerId: timer.id, pendingWhenDown, failedJob,
-      timerStatusWhenFailed, logLengthBefore, logLengthWhenFailed, restoredAt: Date.now(),
+      stack,
+      api,
+      site,
+      patientId,
+      timerId: timer.id,
+      pendingWhenDown,
+      failedJob,
+      timerStatusWhenFailed,
+      logLengthBefore,
+      logLengthWhenFailed,
+      restoredAt: Date.now(),
     };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -250,13 +256,7 @@ describe('faults injected into the real processes', () => {
       await locker.query('SELECT id FROM patients WHERE id = $1 FOR UPDATE', [held]);
       // Backends waiting on a lock (the first waiter on the locker, the next ones on the first).
       const waitingOnLocks = async () =>
-        Number(
-          (
-            await stack.query<{ n: string }>(
-              'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0',
-            )
-          )[0].n,
-        );
+        Number((await stack.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0'))[0].n);
       let pendingAtKill: number;
       let activeAtKill: string[];
       let killedAt: number;
@@ -321,9 +321,7 @@ describe('faults injected into the real processes', () => {
       // 40 plain events and 10 carrying If-Match with the version before the burst, alternating
       // between the two processes, all at once.
       const requests = Array.from({ length: 50 }, (_, i) => ({ i, api: i % 2 ? b : a, ifMatch: i >= 40 }));
-      const answers = await Promise.all(
-        requests.map((r) => site.labResult(r.api, id, r.i, r.ifMatch ? { 'If-Match': String(v0) } : {})),
-      );
+      const answers = await Promise.all(requests.map((r) => site.labResult(r.api, id, r.i, r.ifMatch ? { 'If-Match': String(v0) } : {})));
 
       const statuses = answers.map((x) => x.status);
       expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);
@@ -341,7 +339,12 @@ describe('faults injected into the real processes', () => {
       const [{ version }] = await stack.query<{ version: number }>('SELECT version FROM patients WHERE id = $1', [id]);
       expect(version).toBe(v0 + ok.length);
       expect(version).toBe(1 + (log.length - 1));
-      expect(log.filter((e) => e.type === 'LAB_RESULT_RECORDED').map((e) => e.seq).sort((x, y) => x - y)).toEqual([...seqs].sort((x, y) => x - y));
+      expect(
+        log
+          .filter((e) => e.type === 'LAB_RESULT_RECORDED')
+          .map((e) => e.seq)
+          .sort((x, y) => x - y),
+      ).toEqual([...seqs].sort((x, y) => x - y));
       const patient = await call(b.url!, 'GET', `/patients/${id}`, site.coordinator);
       expect(patient.body.record.labResultCount).toBe(ok.length);
     });
@@ -362,10 +365,7 @@ describe('faults injected into the real processes', () => {
       let terminated = 0;
       for (let round = 0; round < 4; round++) {
         await sleep(round === 0 ? 150 : 120);
-        const rows = await stack.query<{ ok: boolean }>(
-          'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-          [datname],
-        );
+        const rows = await stack.query<{ ok: boolean }>('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [datname]);
         terminated += rows.filter((r) => r.ok).length;
       }
       const answers = await inFlight;
@@ -418,7 +418,12 @@ describe('faults injected into the real processes', () => {
       for (const id of patients) {
         const log = await expectWholeLog(stack, api, id);
         const keys = log.filter((e) => e.type === 'LAB_RESULT_RECORDED').map((e) => e.idempotency_key);
-        expect(keys.sort()).toEqual(requests.filter((r) => r.patientId === id).map((r) => r.key).sort());
+        expect(keys.sort()).toEqual(
+          requests
+            .filter((r) => r.patientId === id)
+            .map((r) => r.key)
+            .sort(),
+        );
       }
       expect(api.isRunning()).toBe(true);
     });
@@ -456,11 +461,7 @@ describe('faults injected into the real processes', () => {
       expect(await reconcilerScheduler()).toBeTruthy();
       note(`redis wiped: ${wiped} keys deleted, the DLT timer's job back ${Date.now() - wipedAt} ms later`);
       expect((await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status).toBe('pending');
-      await eventually(
-        async () => (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status === 'fired',
-        30_000,
-        'the restored DLT timer to fire',
-      );
+      await eventually(async () => (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status === 'fired', 30_000, 'the restored DLT timer to fire');
       await sleep(2500); // several reconciler rounds: none may fire it again
       await expectWholeLog(stack, api, id);
       const { scheduled } = await expectDueTimersFiredOnce(stack, id, new Date().toISOString());

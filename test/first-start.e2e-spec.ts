@@ -41,7 +41,9 @@ describe('a first start without Redis', () => {
     try {
       expect(redis.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
       expect(redis.url).not.toBe(`redis://127.0.0.1:${port}`);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^No Redis answered at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); started a private redis-server at redis:\/\/127\.0\.0\.1:\d+ for this process\./));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/^No Redis answered at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); started a private redis-server at redis:\/\/127\.0\.0\.1:\d+ for this process\./),
+      );
       const client = new IORedis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
       client.on('error', () => undefined);
       expect(await client.ping()).toBe('PONG');
@@ -87,7 +89,12 @@ describe('a first start without Redis', () => {
       );
     });
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n').filter((line) => !line.startsWith('Warning: the SQLite file'));
-    expect(lines).toEqual([`Cannot reach Redis at redis://127.0.0.1:${port} (ECONNREFUSED): start one (\`redis-server\`; on Debian or Ubuntu \`apt-get install redis-server\`) or set REDIS_URL to a Redis this machine can reach.`]);
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('Warning: the SQLite file'));
+    expect(lines).toEqual([
+      `Cannot reach Redis at redis://127.0.0.1:${port} (ECONNREFUSED): start one (\`redis-server\`; on Debian or Ubuntu \`apt-get install redis-server\`) or set REDIS_URL to a Redis this machine can reach.`,
+    ]);
   }, 180_000);
 });

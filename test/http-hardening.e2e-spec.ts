@@ -53,7 +53,14 @@ describe.each(['postgres', 'sqlite'] as const)('rate limits on %s (RATE_LIMIT_PE
     t = await startTestApp(kind, { RATE_LIMIT_PER_MINUTE: '5' });
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
-      statuses.push((await t.http.get('/protocols').set(bearer(`made-up-${i}`)).set('X-Forwarded-For', `203.0.113.${i + 1}`)).status);
+      statuses.push(
+        (
+          await t.http
+            .get('/protocols')
+            .set(bearer(`made-up-${i}`))
+            .set('X-Forwarded-For', `203.0.113.${i + 1}`)
+        ).status,
+      );
     }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
@@ -66,7 +73,11 @@ describe('the trusted-proxy setting (TRUST_PROXY), PostgreSQL', () => {
 
   /** Spends an address's whole budget (4 × 5) through the proxy, then asks as that address and as another. */
   async function spendThroughProxy(): Promise<{ spent: number; other: number }> {
-    for (let i = 0; i < 20; i++) await t.http.get('/protocols').set(bearer(`made-up-${i}`)).set('X-Forwarded-For', '203.0.113.7');
+    for (let i = 0; i < 20; i++)
+      await t.http
+        .get('/protocols')
+        .set(bearer(`made-up-${i}`))
+        .set('X-Forwarded-For', '203.0.113.7');
     const spent = (await t.http.get('/protocols').set(bearer('made-up-x')).set('X-Forwarded-For', '203.0.113.7')).status;
     const other = (await t.http.get('/protocols').set(bearer('made-up-y')).set('X-Forwarded-For', '198.51.100.9')).status;
     return { spent, other };
@@ -162,10 +173,14 @@ describe.each(['postgres', 'sqlite'] as const)('webhook destinations on %s', (ki
       const hook = await t.http.post('/webhooks').set(bearer(t.adminToken)).send({ url: redirecting.url });
       expect(hook.status).toBe(201);
       await dltOn(t, site);
-      const [dead] = await eventually(async () => {
-        const list = (await deliveries(t)).filter((d) => d.webhookId === hook.body.id && d.status === 'dead');
-        return list.length ? list : undefined;
-      }, 15_000, 'the dead delivery');
+      const [dead] = await eventually(
+        async () => {
+          const list = (await deliveries(t)).filter((d) => d.webhookId === hook.body.id && d.status === 'dead');
+          return list.length ? list : undefined;
+        },
+        15_000,
+        'the dead delivery',
+      );
       expect(dead).toMatchObject({ attempts: 2, lastError: expect.stringMatching(/answered 307, a redirect \(redirects are not followed\)/) });
       expect(redirecting.received).toHaveLength(2);
       expect(target.received).toEqual([]);
@@ -192,12 +207,19 @@ describe.each(['postgres', 'sqlite'] as const)('webhook destinations on %s', (ki
         createdAt: new Date().toISOString(),
         revokedAt: null,
       }));
-      await t.app.get(DataSource).getRepository(WebhookEntity).insert(rows as never);
+      await t.app
+        .get(DataSource)
+        .getRepository(WebhookEntity)
+        .insert(rows as never);
       await dltOn(t, site);
-      const dead = await eventually(async () => {
-        const list = (await deliveries(t)).filter((d) => d.status === 'dead');
-        return list.length === 2 ? list : undefined;
-      }, 15_000, 'both deliveries dead');
+      const dead = await eventually(
+        async () => {
+          const list = (await deliveries(t)).filter((d) => d.status === 'dead');
+          return list.length === 2 ? list : undefined;
+        },
+        15_000,
+        'both deliveries dead',
+      );
       for (const delivery of dead) expect(delivery.lastError).toMatch(/loopback address; only public addresses are allowed/);
       await sleep(200);
       expect(byName.received).toEqual([]);
@@ -213,7 +235,7 @@ describe('the first admin (API process, PostgreSQL)', () => {
   beforeAll(() => buildServices(), 180_000);
   afterAll(() => stopAllStacks(), 60_000);
 
-  it("prints the token on a line of its own to the terminal, in no log line, and only at the first start", async () => {
+  it('prints the token on a line of its own to the terminal, in no log line, and only at the first start', async () => {
     await withStack('first-admin', { env: { ADMIN_TOKEN: '', LOG_LEVEL: 'info' } }, async (stack) => {
       const api = await stack.startApi();
       const lines = api.output().split('\n');
@@ -243,7 +265,11 @@ describe('the content security policy', () => {
   });
   afterAll(() => t.close());
 
-  const directive = (policy: string, name: string) => policy.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? '';
+  const directive = (policy: string, name: string) =>
+    policy
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith(`${name} `)) ?? '';
 
   it('allows scripts from this origin only, never inline, on every page', async () => {
     for (const path of ['/app/', '/docs', '/health', '/patients']) {
@@ -255,7 +281,10 @@ describe('the content security policy', () => {
   });
 
   it('leads GET / to the console', async () => {
-    const root = await t.http.get('/').redirects(0).ok(() => true);
+    const root = await t.http
+      .get('/')
+      .redirects(0)
+      .ok(() => true);
     expect(root.status).toBe(302);
     expect(root.headers.location).toBe('/app/');
     expect(directive(root.headers['content-security-policy'] as string, 'script-src')).toBe("script-src 'self'");

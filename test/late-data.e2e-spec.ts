@@ -10,7 +10,10 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
-  const { trial, treat, cohort, hepaticFailure, eligible } = dose3plus3(() => t, () => [siteA, siteB]);
+  const { trial, treat, cohort, hepaticFailure, eligible } = dose3plus3(
+    () => t,
+    () => [siteA, siteB],
+  );
   let first: Treated[];
   let waiting: string;
 
@@ -66,7 +69,9 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     const refused = await siteB.post(candidate, { type: 'ENROLLED' });
     expect(refused.status).toBe(422);
     expect(refused.body.reasons).toEqual([
-      expect.stringMatching(/^enrollment at dose level 1 is held since \d{4}-\d\d-\d\d: the escalation decision of \d{4}-\d\d-\d\d \(0 of 3 patients at level 1 had a DLT: escalate to level 2\) was revised after a dose-limiting toxicity reported after the DLT window had closed .*: treat 3 more patients at level 1; an investigator or admin must review the revised decision and release hold 1$/),
+      expect.stringMatching(
+        /^enrollment at dose level 1 is held since \d{4}-\d\d-\d\d: the escalation decision of \d{4}-\d\d-\d\d \(0 of 3 patients at level 1 had a DLT: escalate to level 2\) was revised after a dose-limiting toxicity reported after the DLT window had closed .*: treat 3 more patients at level 1; an investigator or admin must review the revised decision and release hold 1$/,
+      ),
     ]);
     expect(revised.enrollmentClosedReasons).toEqual(refused.body.reasons);
     expect(await patient(candidate, siteB)).toMatchObject({ state: 'eligible', version: before.version });
@@ -75,11 +80,18 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
 
     // Every site's investigators are told, site B's included (p1 is site A's); the notice names no patient.
     for (const site of [siteA, siteB]) {
-      const notices = await eventually(async () => {
-        const n = await revisedNotices(site.investigator);
-        return n.length === 1 && n;
-      }, 10_000, `the revision notice in ${site.siteId}'s investigator's inbox`);
-      expect(notices[0]).toMatchObject({ patientId: null, message: expect.stringMatching(/^Dose escalation decision revised: .* Enrollment at dose level 1, 2, 3 is held until an investigator or admin releases hold 1\.$/) });
+      const notices = await eventually(
+        async () => {
+          const n = await revisedNotices(site.investigator);
+          return n.length === 1 && n;
+        },
+        10_000,
+        `the revision notice in ${site.siteId}'s investigator's inbox`,
+      );
+      expect(notices[0]).toMatchObject({
+        patientId: null,
+        message: expect.stringMatching(/^Dose escalation decision revised: .* Enrollment at dose level 1, 2, 3 is held until an investigator or admin releases hold 1\.$/),
+      });
       expect(JSON.stringify(notices)).not.toContain(p1!.id);
       expect(JSON.stringify(notices)).not.toContain((await patient(p1!.id, siteA)).subjectId);
     }
@@ -87,8 +99,12 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     expect(await revisedNotices(siteB.coordinator)).toEqual([]);
   });
 
-  it('releases the hold only on an investigator\'s or admin\'s electronic signature, then enrolls at the revised level', async () => {
-    const release = (token: string, body: unknown) => t.http.post(`/trials/${TRIAL}/holds/1/release`).set('Authorization', `Bearer ${token}`).send(body as object);
+  it("releases the hold only on an investigator's or admin's electronic signature, then enrolls at the revised level", async () => {
+    const release = (token: string, body: unknown) =>
+      t.http
+        .post(`/trials/${TRIAL}/holds/1/release`)
+        .set('Authorization', `Bearer ${token}`)
+        .send(body as object);
     const lab = await createUser(t, 'lab', ['site-b']);
     const elsewhere = await TrialSite.open(t, 'site-c');
     const version = (await trial()).version;
@@ -117,7 +133,11 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     // The signed release is in the append-only access audit too; the refused tries are not.
     const releases = await t.http.get('/audit/access?action=trial.hold-release').set('Authorization', `Bearer ${t.adminToken}`);
     expect(releases.body.items).toEqual([
-      expect.objectContaining({ action: 'trial.hold-release', subject: `${TRIAL}@1`, details: { holdId: 1, meaning: 'I reviewed the revised decision: enrollment may resume at level 1' } }),
+      expect.objectContaining({
+        action: 'trial.hold-release',
+        subject: `${TRIAL}@1`,
+        details: { holdId: 1, meaning: 'I reviewed the revised decision: enrollment may resume at level 1' },
+      }),
     ]);
     const again = await release(siteB.investigator, signature('I release the hold'));
     expect(again.status).toBe(422);
@@ -128,10 +148,13 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     expect(enrolled.body.result.doseLevel.level).toBe(1);
   });
 
-  it('accepts an adjudication after the window until the level\'s data are locked, and a reversed call revises the decision again', async () => {
+  it("accepts an adjudication after the window until the level's data are locked, and a reversed call revises the decision again", async () => {
     const [p1, , p3] = first;
     const onset = hepaticFailure(p1!, 5).onset;
-    const adjudication = (dlt: boolean) => ({ type: 'DLT_ADJUDICATED', data: { term: 'Hepatic failure', onset, dlt, rationale: 'drug-induced liver injury from a concomitant azole on review' } });
+    const adjudication = (dlt: boolean) => ({
+      type: 'DLT_ADJUDICATED',
+      data: { term: 'Hepatic failure', onset, dlt, rationale: 'drug-induced liver injury from a concomitant azole on review' },
+    });
     const overturned = await siteA.post(p1!.id, adjudication(false), siteA.investigator);
     expect(overturned.status).toBe(200);
     expect(overturned.body.result).toMatchObject({ dlt: false, escalation: { level: 1, counted: true, dlts: 0, revisedDecision: 2, hold: 2 } });
@@ -143,11 +166,20 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
       ['escalate', 2, 1],
     ]);
     expect(state.decisions[2].cause).toMatch(/^an investigator adjudicated a call not dose-limiting after the DLT window had closed at dose level 1/);
-    expect(state).toMatchObject({ currentDoseLevel: 2, holds: [{ id: 1, active: false }, { id: 2, active: true, levels: [1, 2, 3] }] });
+    expect(state).toMatchObject({
+      currentDoseLevel: 2,
+      holds: [
+        { id: 1, active: false },
+        { id: 2, active: true, levels: [1, 2, 3] },
+      ],
+    });
 
     // A level whose patients are not all evaluated cannot be locked (the patient enrolled after the release is at level 1).
     const lock = (token: string, level: number, body: unknown = signature(`I lock the DLT data of dose level ${level}`)) =>
-      t.http.post(`/trials/${TRIAL}/levels/${level}/data-lock`).set('Authorization', `Bearer ${token}`).send(body as object);
+      t.http
+        .post(`/trials/${TRIAL}/levels/${level}/data-lock`)
+        .set('Authorization', `Bearer ${token}`)
+        .send(body as object);
     const early = await lock(siteA.investigator, 1);
     expect(early.status).toBe(422);
     expect(early.body.reasons).toEqual([expect.stringMatching(/^1 patient at dose level 1 still awaits DLT evaluation/)]);
@@ -172,7 +204,9 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     const entries = (await log(p1!.id, siteA)).length;
     const late = await siteA.post(p1!.id, adjudication(true), siteA.investigator);
     expect(late.status).toBe(422);
-    expect(late.body.reasons).toEqual([expect.stringMatching(/^the DLT data of dose level 1 were locked on \d{4}-\d\d-\d\d: a DLT call at that level can no longer be adjudicated$/)]);
+    expect(late.body.reasons).toEqual([
+      expect.stringMatching(/^the DLT data of dose level 1 were locked on \d{4}-\d\d-\d\d: a DLT call at that level can no longer be adjudicated$/),
+    ]);
     expect((await log(p1!.id, siteA)).length).toBe(entries);
 
     // A DLT reported late for a locked patient is recorded (it is clinical data, and notified) but no longer moves the escalation.
@@ -234,7 +268,10 @@ describe.each(['postgres', 'sqlite'] as const)('an MTD that late data shows to b
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
-  const { trial, cohort, hepaticFailure, eligible } = dose3plus3(() => t, () => [siteA, siteB]);
+  const { trial, cohort, hepaticFailure, eligible } = dose3plus3(
+    () => t,
+    () => [siteA, siteB],
+  );
 
   beforeAll(async () => {
     t = await startTestApp(kind);

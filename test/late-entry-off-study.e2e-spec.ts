@@ -21,7 +21,10 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
-  const { trial, treat, hepaticFailure } = dose3plus3(() => t, () => [siteA, siteB]);
+  const { trial, treat, hepaticFailure } = dose3plus3(
+    () => t,
+    () => [siteA, siteB],
+  );
   /** Withdrawn on study day 20 with no DLT on record; its slot went to a replacement. */
   let withdrawn: Treated;
 
@@ -42,7 +45,11 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
       state: row.state,
       status: row.status,
       entries: await db().getRepository(PatientEventEntity).countBy({ patientId: id }),
-      timers: (await db().getRepository(TimerEntity).find({ where: { patientId: id }, order: { id: 'ASC' } })).map((r) => `${r.id}:${r.status}`),
+      timers: (
+        await db()
+          .getRepository(TimerEntity)
+          .find({ where: { patientId: id }, order: { id: 'ASC' } })
+      ).map((r) => `${r.id}:${r.status}`),
       outbox: (await db().getRepository(OutboxEntity).findBy({ patientId: id })).map((r) => r.kind).sort(),
       trialVersion: (await trial()).version,
     };
@@ -74,7 +81,9 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
     expect(report.status).toBe(200);
     expect(report.body.result).toMatchObject({ grade: 4, dlt: true, provisional: false });
     expect(report.body.result.escalation).toMatchObject({ level: 1, counted: true, evaluable: 4, dlts: 1, revisedDecision: 1, hold: 1 });
-    expect(report.body.result.escalation.reason).toMatch(/^counted toward the escalation: the patient left the study during its DLT window and is evaluable with this DLT: now 1 of 4 evaluable patients at dose level 1 had a DLT/);
+    expect(report.body.result.escalation.reason).toMatch(
+      /^counted toward the escalation: the patient left the study during its DLT window and is evaluable with this DLT: now 1 of 4 evaluable patients at dose level 1 had a DLT/,
+    );
 
     // The trial: the patient is evaluable with its DLT and takes its slot again; the escalation is revised and enrollment held.
     const revised = await trial();
@@ -90,7 +99,8 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
         revises: 0,
         awaiting: true,
         reason: '4 of the 6 patients at level 1 are evaluable so far (1 with a DLT): wait for the rest of the cohort before deciding',
-        cause: 'a dose-limiting toxicity reported after a patient had left the study during its DLT window at dose level 1 (grade 4 Hepatic failure, onset on study day 5): the patient is evaluable with it',
+        cause:
+          'a dose-limiting toxicity reported after a patient had left the study during its DLT window at dose level 1 (grade 4 Hepatic failure, onset on study day 5): the patient is evaluable with it',
       }),
     ]);
     expect(JSON.stringify(revised.decisions)).not.toContain('lateEvaluations');
@@ -127,10 +137,14 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
     });
     expect(assessed.status).toBe(200);
     expect(assessed.body.result).toMatchObject({ response: 'CR' });
-    const confirmed = await p.site.post(p.id, {
-      type: 'DLT_ADJUDICATED',
-      data: { term: 'Hepatic failure', onset: hepaticFailure(p, 5).onset, dlt: true, rationale: 'drug-induced liver injury, related to the CAR-T cells' },
-    }, p.site.investigator);
+    const confirmed = await p.site.post(
+      p.id,
+      {
+        type: 'DLT_ADJUDICATED',
+        data: { term: 'Hepatic failure', onset: hepaticFailure(p, 5).onset, dlt: true, rationale: 'drug-induced liver injury, related to the CAR-T cells' },
+      },
+      p.site.investigator,
+    );
     expect(confirmed.status).toBe(200);
 
     const view = await patient(p);
@@ -177,7 +191,10 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
     const early = await siteA.register({ protocolId: TRIAL });
     await siteA.record(early, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await siteA.record(early, 'WITHDRAWN', { reason: 'patient decision' });
-    const nothing = await siteA.post(early, { type: 'ADVERSE_EVENT_REPORTED', data: { term: 'Nausea', grade: 2, onset: t.clock.now().toISOString(), related: false, serious: false } });
+    const nothing = await siteA.post(early, {
+      type: 'ADVERSE_EVENT_REPORTED',
+      data: { term: 'Nausea', grade: 2, onset: t.clock.now().toISOString(), related: false, serious: false },
+    });
     expect(nothing.status).toBe(409);
     expect(nothing.body).toMatchObject({ state: 'withdrawn', acceptedEvents: [] });
     expect((await patient({ id: early, site: siteA })).acceptedEvents).toEqual([]);
@@ -218,7 +235,13 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
     });
     expect(stopped.enrollmentClosedReasons).toEqual([expect.stringMatching(/^enrollment is closed: dose escalation stopped/)]);
     const after = await written(p6.id);
-    expect(after).toEqual({ ...before, version: before.version + 1, entries: before.entries + 1, outbox: [...before.outbox, 'dose-limiting-toxicity'].sort(), trialVersion: stopped.version });
+    expect(after).toEqual({
+      ...before,
+      version: before.version + 1,
+      entries: before.entries + 1,
+      outbox: [...before.outbox, 'dose-limiting-toxicity'].sort(),
+      trialVersion: stopped.version,
+    });
     expect(await patient(p6)).toMatchObject({ state: 'died', status: 'offStudy', acceptedEvents: LATE_ENTRIES });
   });
 

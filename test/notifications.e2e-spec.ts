@@ -53,12 +53,19 @@ describe('notifications', () => {
 
   async function dltOn(patientId: string) {
     return site.record(patientId, 'ADVERSE_EVENT_REPORTED', {
-      term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
+      term: 'Encephalopathy',
+      grade: 3,
+      onset: t.clock.now().toISOString(),
+      related: true,
+      serious: true,
     });
   }
 
   it("sends a DLT to the site's inboxes and to a signed webhook, once", async () => {
-    const created = await t.http.post('/webhooks').set(admin()).send({ url: hook.url, siteIds: ['site-a'] });
+    const created = await t.http
+      .post('/webhooks')
+      .set(admin())
+      .send({ url: hook.url, siteIds: ['site-a'] });
     expect(created.status).toBe(201);
     const secret: string = created.body.secret;
     expect(secret).toMatch(/^whsec_/);
@@ -73,10 +80,14 @@ describe('notifications', () => {
     expect(request.headers['x-webhook-signature']).toBe(`sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`);
     expect(request.headers['x-webhook-id']).toBe(body.id);
 
-    const inbox = await eventually(async () => {
-      const res = (await site.get('/notifications')).body;
-      return res.items.length > 0 && res;
-    }, 10_000, 'the inbox');
+    const inbox = await eventually(
+      async () => {
+        const res = (await site.get('/notifications')).body;
+        return res.items.length > 0 && res;
+      },
+      10_000,
+      'the inbox',
+    );
     expect(inbox.items[0]).toMatchObject({ kind: 'dose-limiting-toxicity', patientId: id, readAt: null });
     expect((await site.get('/notifications', site.investigator)).body.items).toHaveLength(1);
     const other = await TrialSite.open(t, 'site-b');
@@ -112,10 +123,14 @@ describe('notifications', () => {
   it('dead-letters a delivery after the last attempt, and re-sends it on request', async () => {
     hook.fail(3);
     await dltOn(await site.infused());
-    const [dead] = await eventually(async () => {
-      const list = await deliveries('dead');
-      return list.length > 0 && list;
-    }, 15_000, 'the dead letter');
+    const [dead] = await eventually(
+      async () => {
+        const list = await deliveries('dead');
+        return list.length > 0 && list;
+      },
+      15_000,
+      'the dead letter',
+    );
     expect(dead.attempts).toBe(3);
     const resent = await t.http.post(`/webhooks/deliveries/${dead.id}/resend`).set(admin());
     expect(resent.status).toBe(200);

@@ -50,7 +50,10 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('odd stored records on %s', 
     t = await startTestApp(kind);
     siteA = await TrialSite.open(t, 'site-a');
     siteB = await TrialSite.open(t, 'site-b');
-    for (const [site, s] of [['site-a', siteA], ['site-b', siteB]] as const) {
+    for (const [site, s] of [
+      ['site-a', siteA],
+      ['site-b', siteB],
+    ] as const) {
       callers.push({ role: 'coordinator', site, token: s.coordinator }, { role: 'investigator', site, token: s.investigator });
       for (const role of ['lab', 'monitor'] as const) callers.push({ role, site, token: await createUser(t, role, [site]) });
     }
@@ -63,7 +66,10 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('odd stored records on %s', 
     sound = await siteB.infused();
     t.clock.advanceDays(30);
     const on = (day: number) => iso(infusedAt + day * DAY + 3_600_000);
-    for (const [site, id] of [[siteA, odd], [siteB, sound]] as const) {
+    for (const [site, id] of [
+      [siteA, odd],
+      [siteB, sound],
+    ] as const) {
       await lab(site, id, 'CAR_COPIES', 4000, 'copies/µg gDNA', on(7));
       await lab(site, id, 'CAR_COPIES', 9000, 'copies/µg gDNA', on(14));
     }

@@ -30,7 +30,13 @@ describe('trial outcomes on CD20/CD22', () => {
     await site.record(pd, 'RESPONSE_ASSESSED', { visit: 'W4', deauville: 5, newLesion: true });
     await site.record(pd, 'ADVERSE_EVENT_REPORTED', { term: 'Pneumonia', grade: 3, onset: t.clock.now().toISOString(), related: false, serious: true });
     await site.record(all, 'RESPONSE_ASSESSED', {
-      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 120, mrdPct: 0.001,
+      visit: 'D28',
+      marrowBlastsPct: 1,
+      circulatingBlasts: false,
+      extramedullary: false,
+      anc: 1.5,
+      platelets: 120,
+      mrdPct: 0.001,
     });
     t.clock.advanceDays(30);
     await site.record(pd, 'DEATH', { cause: 'lymphoma progression' });
@@ -72,7 +78,10 @@ describe('trial outcomes on CD20/CD22', () => {
     for (const day of [1, 7, 14]) {
       t.clock.advanceDays(day === 1 ? 1 : 6 + (day === 14 ? 1 : 0));
       const collectedAt = t.clock.now().toISOString();
-      for (const [by, id] of [[other, theirs], [site, ours]] as const) {
+      for (const [by, id] of [
+        [other, theirs],
+        [site, ours],
+      ] as const) {
         await by.record(id, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: 1000 * day, unit: 'copies/µg gDNA', collectedAt });
         await by.record(id, 'LAB_RESULT_RECORDED', { code: 'IL6', compartment: 'PB', value: 10 * day, unit: 'pg/mL', collectedAt });
       }

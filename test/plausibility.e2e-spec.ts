@@ -40,7 +40,16 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
     t.http
       .post('/patients')
       .set('Authorization', `Bearer ${site.coordinator}`)
-      .send({ protocolId: 'cd19-rr-all', subjectId: `P-${Math.random().toString(36).slice(2, 10)}`, siteId: 'site-a', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170, ...body });
+      .send({
+        protocolId: 'cd19-rr-all',
+        subjectId: `P-${Math.random().toString(36).slice(2, 10)}`,
+        siteId: 'site-a',
+        sex: 'female',
+        birthDate: '1991-07-14',
+        weightKg: 70,
+        heightCm: 170,
+        ...body,
+      });
 
   /** The patient's timers, from the database. */
   const timerCount = async (patientId: string) =>
@@ -175,7 +184,13 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
         expect.stringMatching(/^data\.weightKg: 3 kg at 100 cm is a body mass index of 3\.0 kg\/m², below 6/),
       ]);
       const started = await site.record(fresh, 'LYMPHODEPLETION_STARTED', { heightCm: 168, weightKg: 62 });
-      expect(started.result.lymphodepletion).toMatchObject({ bsaM2: 1.7, agents: [{ agent: 'fludarabine', dailyMg: 51 }, { agent: 'cyclophosphamide', dailyMg: 510 }] });
+      expect(started.result.lymphodepletion).toMatchObject({
+        bsaM2: 1.7,
+        agents: [
+          { agent: 'fludarabine', dailyMg: 51 },
+          { agent: 'cyclophosphamide', dailyMg: 510 },
+        ],
+      });
     });
 
     it('refuses registration at 1e-300 kg, at 1 cm, and a build no person has', async () => {
@@ -214,10 +229,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
       expect(issues).toEqual([expect.stringMatching(/^data\.value: CAR_COPIES is at least 0 copies\/µg gDNA \(a count is not negative/)]);
       // the same through POST /patients/:id/events
       expect(
-        await refused(
-          () => site.post(id, { type: 'LAB_RESULT_RECORDED', data: { code: 'CAR_COPIES', value: -1, unit: 'copies/µg gDNA', collectedAt: iso(now()) } }, lab),
-          400,
-        ),
+        await refused(() => site.post(id, { type: 'LAB_RESULT_RECORDED', data: { code: 'CAR_COPIES', value: -1, unit: 'copies/µg gDNA', collectedAt: iso(now()) } }, lab), 400),
       ).toHaveLength(1);
       expect((await observation({ code: 'CAR_COPIES', value: 0, unit: 'copies/µg gDNA' })).status).toBe(200);
     });

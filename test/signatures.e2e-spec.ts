@@ -15,7 +15,10 @@ import { TrialSite } from './support/trial-site';
 type Role = 'coordinator' | 'investigator' | 'lab' | 'monitor' | 'admin';
 
 async function newUser(t: TestApp, role: Role, siteIds: string[]) {
-  const res = await t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name: `${role} ${randomUUID().slice(0, 8)}`, role, siteIds });
+  const res = await t.http
+    .post('/users')
+    .set('Authorization', `Bearer ${t.adminToken}`)
+    .send({ name: `${role} ${randomUUID().slice(0, 8)}`, role, siteIds });
   if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id as string, token: res.body.token as string };
 }
@@ -80,10 +83,7 @@ describe.each([
       const withoutCurrent = await t.http.post('/users/me/signing-password').set(bearer(inv.token)).send({ password: 'chosen by a thief 1' });
       expect(withoutCurrent.status).toBe(400);
       expect(withoutCurrent.body).toMatchObject({ error: 'invalid_input', issues: [expect.stringMatching(/^currentPassword: required to change a signing password/)] });
-      const wrongCurrent = await t.http
-        .post('/users/me/signing-password')
-        .set(bearer(inv.token))
-        .send({ password: 'chosen by a thief 1', currentPassword: 'a guess at it' });
+      const wrongCurrent = await t.http.post('/users/me/signing-password').set(bearer(inv.token)).send({ password: 'chosen by a thief 1', currentPassword: 'a guess at it' });
       expect(wrongCurrent.status).toBe(403);
       expect(wrongCurrent.body.error).toBe('forbidden');
       // The thief's password signs nothing; the owner's still does.

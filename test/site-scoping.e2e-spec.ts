@@ -51,7 +51,10 @@ describe.each(['postgres', 'sqlite'] as const)("other sites' patients on %s", (k
     };
     // Two cohorts, A B A then B A B: the first decision is taken on a site-A patient, the second on a site-B one.
     const treated = [];
-    for (const order of [[siteA, siteB, siteA], [siteB, siteA, siteB]]) {
+    for (const order of [
+      [siteA, siteB, siteA],
+      [siteB, siteA, siteB],
+    ]) {
       for (const [i, site] of order.entries()) {
         if (i > 0) t.clock.advanceDays(8);
         treated.push(await treat(site));
@@ -70,7 +73,10 @@ describe.each(['postgres', 'sqlite'] as const)("other sites' patients on %s", (k
     // A DLT reported late for a site-A patient of level 1: the escalation is revised (a trial-wide notice).
     const late = treated[0]!;
     await late.site.record(late.id, 'ADVERSE_EVENT_REPORTED', { term: 'Hepatic failure', grade: 4, onset: iso(late.day0 + 5 * DAY), related: true, serious: true });
-    await t.http.post(`/trials/${TRIAL}/holds/1/release`).set('Authorization', `Bearer ${siteA.investigator}`).send({ signature: { password: SIGNING_PASSWORD, meaning: 'I release the hold' } });
+    await t.http
+      .post(`/trials/${TRIAL}/holds/1/release`)
+      .set('Authorization', `Bearer ${siteA.investigator}`)
+      .send({ signature: { password: SIGNING_PASSWORD, meaning: 'I release the hold' } });
     // One patient of each site awaiting evaluation at the revised level.
     t.clock.advanceDays(8);
     await treat(siteA);
@@ -93,7 +99,7 @@ describe.each(['postgres', 'sqlite'] as const)("other sites' patients on %s", (k
     return res;
   };
 
-  it.each(['coordinator', 'investigator', 'lab', 'monitor'] as const)('GET /trials/:id counts site A\'s patients for site B\'s %s but names none of them', async (role) => {
+  it.each(['coordinator', 'investigator', 'lab', 'monitor'] as const)("GET /trials/:id counts site A's patients for site B's %s but names none of them", async (role) => {
     const all = (await get(`/trials/${TRIAL}`, t.adminToken)).body;
     const mine = (await get(`/trials/${TRIAL}`, roles[role])).body;
     expectNoneOf(JSON.stringify(mine), ofSite(siteA), `GET /trials/${TRIAL} as ${role}`);
@@ -144,14 +150,20 @@ describe.each(['postgres', 'sqlite'] as const)("other sites' patients on %s", (k
   });
 
   it("keeps site A's patients out of site B's monitor's exports and audit", async () => {
-    const zip = await t.http.get(`/trials/${TRIAL}/export?format=sdtm`).set('Authorization', `Bearer ${roles.monitor}`).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const zip = await t.http
+      .get(`/trials/${TRIAL}/export?format=sdtm`)
+      .set('Authorization', `Bearer ${roles.monitor}`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(zip.status).toBe(200);
     const files = unzipSync(new Uint8Array(zip.body as Buffer));
-    const text = Object.values(files).map((f) => strFromU8(f)).join('\n');
+    const text = Object.values(files)
+      .map((f) => strFromU8(f))
+      .join('\n');
     expectNoneOf(text, ofSite(siteA), 'the SDTM export');
     for (const p of ofSite(siteB)) expect(text).toContain(p.subjectId);
     const audit = (await get('/audit/verify', roles.monitor)).body;
@@ -209,7 +221,11 @@ describe.each(['postgres', 'sqlite'] as const)('patients off study on %s', (kind
     expect((await patient(offStudy.screenFailed!)).nextVisits).toEqual([]);
     expect(await schedule(offStudy.screenFailed!)).toEqual([]);
     const active = await patient(onStudy);
-    expect(active.nextVisits.map((v: { name: string; status: string }) => [v.name, v.status])).toEqual([['D7', 'planned'], ['D14', 'due'], ['D28', 'planned']]);
+    expect(active.nextVisits.map((v: { name: string; status: string }) => [v.name, v.status])).toEqual([
+      ['D7', 'planned'],
+      ['D14', 'due'],
+      ['D28', 'planned'],
+    ]);
   });
 
   it('shows no visit or DLT window of a patient off study on the worklist', async () => {

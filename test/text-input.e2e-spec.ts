@@ -62,11 +62,7 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
         'data.markers["CD19\\udc00"]',
         SURROGATE,
       );
-      await refusedAndNothingWritten(
-        () => site.post(patient, { type: 'SCREENING_DATA_RECORDED', data: { labs: { notes: ['ok', 'b\u0000ad'] } } }),
-        'data.labs.notes.1',
-        NUL,
-      );
+      await refusedAndNothingWritten(() => site.post(patient, { type: 'SCREENING_DATA_RECORDED', data: { labs: { notes: ['ok', 'b\u0000ad'] } } }), 'data.labs.notes.1', NUL);
       const collectedAt = t.clock.now().toISOString();
       await refusedAndNothingWritten(
         () => t.http.post(`/patients/${patient}/observations`).set('Authorization', `Bearer ${site.coordinator}`).send({ code: 'IL6', value: 1, unit: 'pg/mL\udc00', collectedAt }),
@@ -76,8 +72,15 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
     });
 
     it("refuses them in a user's name (the name every log entry of that user carries)", async () => {
-      for (const [name, why] of [['Ana\u0000', NUL], ['Ana\udc00', SURROGATE]] as const) {
-        const post = () => t.http.post('/users').set('Authorization', `Bearer ${t.adminToken}`).send({ name, role: 'coordinator', siteIds: ['site-a'] });
+      for (const [name, why] of [
+        ['Ana\u0000', NUL],
+        ['Ana\udc00', SURROGATE],
+      ] as const) {
+        const post = () =>
+          t.http
+            .post('/users')
+            .set('Authorization', `Bearer ${t.adminToken}`)
+            .send({ name, role: 'coordinator', siteIds: ['site-a'] });
         await refusedAndNothingWritten(post, 'name', why);
       }
     });
@@ -181,7 +184,11 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
       ['with an Idempotency-Key', 'deep-1'],
       ['without one', undefined],
     ])('refuses 10,000 levels %s as a 400 naming the field and the bound', async (_what, key) => {
-      const body = await refusedAndNothingWritten(() => postRaw(nested(10_000), key), 'data.x.0.0…', new RegExp(`nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`));
+      const body = await refusedAndNothingWritten(
+        () => postRaw(nested(10_000), key),
+        'data.x.0.0…',
+        new RegExp(`nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`),
+      );
       expect(body.issues).toHaveLength(1);
     });
 
@@ -195,4 +202,3 @@ describe.each(['postgres', 'sqlite'] as const)('text the record accepts, on %s',
     });
   });
 });
-

@@ -128,7 +128,11 @@ describe.each(TRIALS)('$name', (trial) => {
     await site.record(id, type, data);
     const p = await state(id);
     // Off study, it takes only data about its time on study, entered late; it schedules nothing.
-    expect([p.state, p.status, p.acceptedEvents]).toEqual([expected, 'offStudy', ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED']]);
+    expect([p.state, p.status, p.acceptedEvents]).toEqual([
+      expected,
+      'offStudy',
+      ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
+    ]);
     expect(await pendingTimers(id)).toBe(0);
   });
 });

@@ -33,13 +33,11 @@ describe.each(['postgres', 'sqlite'] as const)('GET /worklist on %s', (kind) => 
     return res.body;
   };
 
-  it('shows only the caller\'s sites: their patients, by trial and state', async () => {
+  it("shows only the caller's sites: their patients, by trial and state", async () => {
     const list = await worklist(siteA.coordinator);
     expect(list.user).toMatchObject({ role: 'coordinator', siteIds: ['site-a'] });
     expect(list.patients.map((p: { id: string }) => p.id).sort()).toEqual([infused, screening].sort());
-    expect(list.trials).toEqual([
-      expect.objectContaining({ protocolId: 'cd19-rr-all', patients: 2, active: 2, byState: { dltWindow: 1, screening: 1 } }),
-    ]);
+    expect(list.trials).toEqual([expect.objectContaining({ protocolId: 'cd19-rr-all', patients: 2, active: 2, byState: { dltWindow: 1, screening: 1 } })]);
     expect(JSON.stringify(list)).not.toContain(elsewhere);
   });
 
@@ -67,12 +65,20 @@ describe.each(['postgres', 'sqlite'] as const)('GET /worklist on %s', (kind) => 
 
   it("shows a site's unread notices as its inbox counts them, and not another site's", async () => {
     await siteA.record(infused, 'ADVERSE_EVENT_REPORTED', {
-      term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true,
+      term: 'Encephalopathy',
+      grade: 3,
+      onset: t.clock.now().toISOString(),
+      related: true,
+      serious: true,
     });
-    const list = await eventually(async () => {
-      const l = await worklist(siteA.coordinator);
-      return l.notifications.items.some((n: { kind: string }) => n.kind === 'dose-limiting-toxicity') && l;
-    }, 10_000, 'the DLT notice on the worklist');
+    const list = await eventually(
+      async () => {
+        const l = await worklist(siteA.coordinator);
+        return l.notifications.items.some((n: { kind: string }) => n.kind === 'dose-limiting-toxicity') && l;
+      },
+      10_000,
+      'the DLT notice on the worklist',
+    );
     const inbox = await t.http.get('/notifications?unread=true').set('Authorization', `Bearer ${siteA.coordinator}`);
     expect(list.notifications.unread).toBeGreaterThan(0);
     expect(list.notifications.unread).toBe(inbox.body.unread);

@@ -26,8 +26,6 @@ export default defineConfig({
   },
   server: {
     // `npx vite --config web/vite.config.ts` with the API on :3000: the console's calls go to it.
-    proxy: Object.fromEntries(
-      ['/worklist', '/patients', '/protocols', '/trials', '/notifications', '/users', '/health'].map((p) => [p, 'http://localhost:3000']),
-    ),
+    proxy: Object.fromEntries(['/worklist', '/patients', '/protocols', '/trials', '/notifications', '/users', '/health'].map((p) => [p, 'http://localhost:3000'])),
   },
 });

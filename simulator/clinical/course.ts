@@ -1,14 +1,6 @@
 import type { RelapseKind, ResponseCriteria } from '#protocols';
 import type { Random } from '../random';
-import {
-  allExtramedullaryFindings,
-  allMarrowDiseaseFindings,
-  allRemissionFindings,
-  drawMrdPct,
-  type LuganoCategory,
-  luganoFindings,
-  type ResponseFindings,
-} from './response';
+import { allExtramedullaryFindings, allMarrowDiseaseFindings, allRemissionFindings, drawMrdPct, type LuganoCategory, luganoFindings, type ResponseFindings } from './response';
 
 /** A progression or relapse: when it happens, its kind, and whether the site finds it between assessments. */
 export interface Progression {
@@ -53,8 +45,7 @@ export interface CourseInputs {
 const NON_RELAPSE_DEATHS = ['sepsis', 'invasive fungal infection', 'pneumonia', 'haemophagocytic lymphohistiocytosis'];
 
 export function drawCourse(rng: Random, o: CourseInputs): DiseaseCourse {
-  const course: DiseaseCourse =
-    o.criteria === 'ALL' ? drawAllCourse(rng, o) : drawLuganoCourse(rng, o);
+  const course: DiseaseCourse = o.criteria === 'ALL' ? drawAllCourse(rng, o) : drawLuganoCourse(rng, o);
   const within = (day: number) => (day < o.followUpDays - 10 ? day : undefined);
 
   const candidates: Array<DiseaseCourse['offStudy']> = [];
@@ -77,9 +68,7 @@ export function drawCourse(rng: Random, o: CourseInputs): DiseaseCourse {
   }
   if (rng.chance(0.04)) candidates.push({ day: rng.between(120, o.followUpDays), event: 'LOST_TO_FOLLOW_UP', detail: 'no contact after repeated attempts' });
 
-  const first = candidates
-    .filter((c): c is NonNullable<typeof c> => c !== undefined && within(c.day) !== undefined)
-    .sort((a, b) => a.day - b.day)[0];
+  const first = candidates.filter((c): c is NonNullable<typeof c> => c !== undefined && within(c.day) !== undefined).sort((a, b) => a.day - b.day)[0];
   if (first) course.offStudy = first;
   course.progressions = course.progressions.filter((p) => within(p.day) !== undefined && (!first || p.day < first.day));
   return course;

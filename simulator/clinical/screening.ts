@@ -34,13 +34,7 @@ export const INELIGIBLE_SHARE = 0.13;
  * One screened patient: eligible, or (with probability `ineligibleShare`) failing one criterion in a
  * way that happens at sites.
  */
-export function drawCandidate(
-  profile: ScreeningProfile,
-  rng: Random,
-  cohort: string | null,
-  asOf: number,
-  ineligibleShare = INELIGIBLE_SHARE,
-): ScreeningCandidate {
+export function drawCandidate(profile: ScreeningProfile, rng: Random, cohort: string | null, asOf: number, ineligibleShare = INELIGIBLE_SHARE): ScreeningCandidate {
   const demographics = drawDemographics(rng, profile.ages(cohort), asOf);
   const candidate: ScreeningCandidate = { cohort, demographics, ...profile.eligible(rng, cohort) };
   if (rng.chance(ineligibleShare)) makeIneligible(profile, candidate, rng, asOf);

@@ -96,12 +96,7 @@ export function drawAdverseEvents(rng: Random, intensity: number): PlannedAdvers
   return events.sort((a, b) => a.onsetDay - b.onsetDay);
 }
 
-function ctcae(
-  rng: Random,
-  term: string,
-  grade: number,
-  o: { onset: [number, number]; related: boolean; serious: boolean },
-): PlannedAdverseEvent {
+function ctcae(rng: Random, term: string, grade: number, o: { onset: [number, number]; related: boolean; serious: boolean }): PlannedAdverseEvent {
   return {
     term,
     onsetDay: rng.between(o.onset[0], o.onset[1]),

@@ -13,13 +13,29 @@ const screening: ScreeningProfile = {
     const transplanted = rng.chance(0.6);
     return eligibleCd38Screening({
       screening: {
-        markers: { CD38: 'positive', CD19: rng.weighted([['negative', 0.45], ['dim', 0.2], ['positive', 0.35]] as const) },
+        markers: {
+          CD38: 'positive',
+          CD19: rng.weighted([
+            ['negative', 0.45],
+            ['dim', 0.2],
+            ['positive', 0.35],
+          ] as const),
+        },
         ...performanceStatus(rng, 1),
         lifeExpectancyWeeks: rng.int(14, 40),
         daysSinceInvestigationalProduct: rng.int(45, 300),
         labs: normalLabs(rng),
         gvhd: transplanted
-          ? { acuteGlucksbergGrade: rng.weighted([[0, 0.6], [1, 0.4]] as const), chronic: rng.weighted([['none', 0.6], ['limited', 0.4]] as const) }
+          ? {
+              acuteGlucksbergGrade: rng.weighted([
+                [0, 0.6],
+                [1, 0.4],
+              ] as const),
+              chronic: rng.weighted([
+                ['none', 0.6],
+                ['limited', 0.4],
+              ] as const),
+            }
           : { acuteGlucksbergGrade: 0, chronic: 'none' },
       },
     });

@@ -13,7 +13,13 @@ const screening: ScreeningProfile = {
     return eligibleCd22Screening({
       screening: {
         ...disease,
-        markers: { CD22: 'positive', CD19: rng.weighted([['positive', 0.6], ['negative', 0.4]] as const) },
+        markers: {
+          CD22: 'positive',
+          CD19: rng.weighted([
+            ['positive', 0.6],
+            ['negative', 0.4],
+          ] as const),
+        },
         ...performanceStatus(rng, 2),
         lifeExpectancyWeeks: rng.int(16, 52),
       },

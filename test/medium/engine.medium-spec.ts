@@ -26,10 +26,7 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
   afterAll(() => m.close());
 
   const register = (subjectId = `A-${++subjects}`) =>
-    m.engine.register(
-      { protocolId: 'cd19-rr-all', subjectId, siteId: 'site-a', patient: { sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 } },
-      COORDINATOR,
-    );
+    m.engine.register({ protocolId: 'cd19-rr-all', subjectId, siteId: 'site-a', patient: { sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 } }, COORDINATOR);
   const apply = (patientId: string, command: ApplyEventCommand, actor = COORDINATOR) => m.engine.apply(patientId, command, actor);
   const row = (id: string) => m.dataSource.getRepository(PatientEntity).findOneByOrFail({ id });
   const logOf = (patientId: string) => m.dataSource.getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' } });
@@ -108,9 +105,7 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
   it('refuses a stale expected version and writes nothing', async () => {
     const { patient } = await register();
     await apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } });
-    await expect(apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.1' }, expectedVersion: 1 })).rejects.toBeInstanceOf(
-      VersionConflictError,
-    );
+    await expect(apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.1' }, expectedVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
     expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
     expect(await row(patient.id)).toMatchObject({ version: 2 });
   });
@@ -121,8 +116,16 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     const [registered] = await logOf(patient.id);
     const entry = { ...registered, seq: 2, type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, prevHash: registered.hash, hash: 'f'.repeat(64) };
     const timer: TimerEntity = {
-      id: `${patient.id}.2.probe`, patientId: patient.id, sendId: 'probe', eventType: 'VISIT_REMINDER', eventData: {},
-      dueAt: new Date(Date.now() + DAY).toISOString(), status: 'pending', createdSeq: 2, settledSeq: null, settledAt: null,
+      id: `${patient.id}.2.probe`,
+      patientId: patient.id,
+      sendId: 'probe',
+      eventType: 'VISIT_REMINDER',
+      eventData: {},
+      dueAt: new Date(Date.now() + DAY).toISOString(),
+      status: 'pending',
+      createdSeq: 2,
+      settledSeq: null,
+      settledAt: null,
     };
     const write = {
       expectedVersion: read.version,

@@ -1,18 +1,7 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
-import {
-  type Actor,
-  type AppConfig,
-  dataSourceOptions,
-  JobDispatcher,
-  Metrics,
-  OutboxRelay,
-  TimerService,
-  TransactionRunner,
-  TrialLedger,
-  WorkflowEngine,
-} from '#domain';
+import { type Actor, type AppConfig, dataSourceOptions, JobDispatcher, Metrics, OutboxRelay, TimerService, TransactionRunner, TrialLedger, WorkflowEngine } from '#domain';
 import { EventWriter } from '../../libs/domain/src/persistence/event-writer';
 import { OutboxRepository } from '../../libs/domain/src/persistence/repositories/outbox-repository';
 import { TimerRepository } from '../../libs/domain/src/persistence/repositories/timer-repository';

@@ -5,16 +5,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 /** Debian's Chromium, driven by playwright-core (which ships no browser of its own). */
 const CHROMIUM = '/usr/bin/chromium';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Installs Debian's chromium package when it is missing (needs root; takes a few minutes the first time). */
 function ensureChromium(): void {

@@ -32,7 +32,11 @@ export class Cd38Trial {
     await this.site.record(id, 'INFUSION_COMPLETED', { cellsPerKg: level.minCellsPerKg });
     if (withDlt) {
       await this.site.record(id, 'ADVERSE_EVENT_REPORTED', {
-        term: 'Hepatic failure', grade: 3, onset: this.t.clock.now().toISOString(), related: true, serious: true,
+        term: 'Hepatic failure',
+        grade: 3,
+        onset: this.t.clock.now().toISOString(),
+        related: true,
+        serious: true,
       });
     }
     return { id, level: patient.doseLevel };

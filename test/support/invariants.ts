@@ -45,9 +45,7 @@ export interface PatientRow {
 }
 
 export async function patientRow(t: TestApp, patientId: string): Promise<PatientRow> {
-  const [row] = await t.app
-    .get(DataSource)
-    .query('SELECT state, version, last_seq AS "lastSeq", last_hash AS "lastHash" FROM patients WHERE id = $1', [patientId]);
+  const [row] = await t.app.get(DataSource).query('SELECT state, version, last_seq AS "lastSeq", last_hash AS "lastHash" FROM patients WHERE id = $1', [patientId]);
   if (!row) throw new Error(`patient ${patientId} is not in the database`);
   return { state: row.state, version: Number(row.version), lastSeq: Number(row.lastSeq), lastHash: row.lastHash };
 }
@@ -74,9 +72,7 @@ export interface LogEntry {
 export async function readLog(t: TestApp, patientId: string, token: string): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
   for (;;) {
-    const res = await t.http
-      .get(`/patients/${patientId}/events?afterSeq=${entries.at(-1)?.seq ?? 0}&limit=1000`)
-      .set('Authorization', `Bearer ${token}`);
+    const res = await t.http.get(`/patients/${patientId}/events?afterSeq=${entries.at(-1)?.seq ?? 0}&limit=1000`).set('Authorization', `Bearer ${token}`);
     if (res.status !== 200) throw new Error(`GET /patients/${patientId}/events answered ${res.status} ${JSON.stringify(res.body)}`);
     entries.push(...(res.body as LogEntry[]));
     if ((res.body as LogEntry[]).length < 1000) return entries;

@@ -48,7 +48,11 @@ export function dose3plus3(t: () => TestApp, sites: () => TrialSite[]) {
 
   /** A grade-4 related hepatic failure with onset on a study day of the patient (inside the 28-day DLT window). */
   const hepaticFailure = (p: Treated, day: number, grade = 4) => ({
-    term: 'Hepatic failure', grade, onset: iso(p.day0 + day * DAY + 3_600_000), related: true, serious: true,
+    term: 'Hepatic failure',
+    grade,
+    onset: iso(p.day0 + day * DAY + 3_600_000),
+    related: true,
+    serious: true,
   });
 
   /** Registered, consented, screened and signed off as eligible: the next ENROLLED is the trial's to allow. */

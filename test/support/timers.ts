@@ -6,9 +6,5 @@ import { eventually, type TestApp } from './test-app';
 export async function settleDueTimers(t: TestApp, timeoutMs = 20_000): Promise<void> {
   await t.reconcile();
   const timers = t.app.get(DataSource).getRepository(TimerEntity);
-  await eventually(
-    async () => (await timers.countBy({ status: 'pending', dueAt: LessThanOrEqual(t.clock.now().toISOString()) })) === 0,
-    timeoutMs,
-    'due timers to fire',
-  );
+  await eventually(async () => (await timers.countBy({ status: 'pending', dueAt: LessThanOrEqual(t.clock.now().toISOString()) })) === 0, timeoutMs, 'due timers to fire');
 }

@@ -46,7 +46,17 @@ export class AppModule {
         ThrottlerModule.forRoot(rateLimits(config)),
         ...(options.withWorker ? [WorkerModule] : []),
       ],
-      controllers: [HealthController, MetricsController, TrialsController, NotificationsController, ProtocolsController, PatientsController, WorklistController, UsersController, AuditController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        TrialsController,
+        NotificationsController,
+        ProtocolsController,
+        PatientsController,
+        WorklistController,
+        UsersController,
+        AuditController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -112,7 +112,10 @@ const CONSOLE_DIR = join(__dirname, ...(__dirname.includes(`${sep}dist${sep}`) ?
  */
 async function serveConsole(app: NestFastifyApplication): Promise<void> {
   // The service's own address leads a person to the console.
-  app.getHttpAdapter().getInstance().get('/', (_request, reply) => reply.redirect('/app/', 302));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/', (_request, reply) => reply.redirect('/app/', 302));
   if (existsSync(join(CONSOLE_DIR, 'index.html'))) {
     app.useStaticAssets({ root: CONSOLE_DIR, prefix: '/app', index: 'index.html', redirect: true, maxAge: '1h', setHeaders: noCacheForIndex });
     return;

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { bodySizePairProblem, clinicalDate, clinicalDateTime, heightCmSchema, weightKgSchema } from '#protocols';
 import { ACCESS_ACTIONS, ROLES } from './vocabulary';
 
-const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
+const code = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, ".", "-" and "_"');
 
 export const registerPatientSchema = z
   .object({
@@ -65,9 +71,7 @@ export const listPatientsQuery = z
   })
   .strict();
 
-export const listEventsQuery = z
-  .object({ afterSeq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) })
-  .strict();
+export const listEventsQuery = z.object({ afterSeq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(500) }).strict();
 
 export const protocolQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
 export const diagramQuery = protocolQuery.extend({ format: z.enum(['mermaid', 'svg']).default('mermaid') });
@@ -97,11 +101,17 @@ export const createUserSchema = z
   .refine((u) => u.role === 'admin' || u.siteIds.length > 0, { message: 'a non-admin user needs at least one site', path: ['siteIds'] });
 
 /** A new signing password; `currentPassword` is needed to change one that is set (21 CFR Part 11 §11.300). */
-export const signingPasswordSchema = z
-  .object({ password: z.string().min(12, 'at least 12 characters').max(200), currentPassword: z.string().min(1).max(200).optional() })
-  .strict();
+export const signingPasswordSchema = z.object({ password: z.string().min(12, 'at least 12 characters').max(200), currentPassword: z.string().min(1).max(200).optional() }).strict();
 
-export const inboxQuery = z.object({ unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), ...page }).strict();
+export const inboxQuery = z
+  .object({
+    unread: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+    ...page,
+  })
+  .strict();
 export const deliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'dead']).optional(), ...page }).strict();
 export const createWebhookSchema = z
   .object({
@@ -129,7 +139,12 @@ export const accessQuery = z
   })
   .strict();
 
-export const idempotencyKeyHeader = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces').optional();
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces')
+  .optional();
 
 /** `If-Match: 7`, `"7"` or `W/"7"`. */
 export const ifMatchHeader = z

@@ -39,7 +39,37 @@ import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 
-const SERVICES = [Metrics, TrialLedger, TrialService, OutcomesService, ExportService, TransactionRunner, EventWriter, TimerRepository, OutboxRepository, PatientRepository, UserRepository, AuditRepository, NotificationRepository, WorkflowEngine, JobDispatcher, TimerService, Reconciler, OutboxRelay, WebhookSender, NotificationService, PatientService, WorklistService, UserService, SignatureService, AuditService, AccessLog, CheckpointKey, CheckpointFile, CheckpointService];
+const SERVICES = [
+  Metrics,
+  TrialLedger,
+  TrialService,
+  OutcomesService,
+  ExportService,
+  TransactionRunner,
+  EventWriter,
+  TimerRepository,
+  OutboxRepository,
+  PatientRepository,
+  UserRepository,
+  AuditRepository,
+  NotificationRepository,
+  WorkflowEngine,
+  JobDispatcher,
+  TimerService,
+  Reconciler,
+  OutboxRelay,
+  WebhookSender,
+  NotificationService,
+  PatientService,
+  WorklistService,
+  UserService,
+  SignatureService,
+  AuditService,
+  AccessLog,
+  CheckpointKey,
+  CheckpointFile,
+  CheckpointService,
+];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})
@@ -53,11 +83,7 @@ export class DomainModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: Clock, useValue: options.clock ?? clockFor(config) },
-        ...SERVICES,
-      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES],
       exports: [APP_CONFIG, Clock, BullModule, ...SERVICES],
     };
   }

@@ -3,12 +3,7 @@
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** Polls `check` every `everyMs` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false | null | 0>,
-  timeoutMs = 10_000,
-  what = 'condition',
-  everyMs = 100,
-): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false | null | 0>, timeoutMs = 10_000, what = 'condition', everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -67,7 +67,12 @@ export async function buildServices(timeoutMs = 120_000): Promise<void> {
       if (!error) return done();
       const typeErrorsOnly = !error.killed && /error TS\d+/.test(stdout) && Object.values(ENTRY).every((entry) => existsSync(entry));
       if (!typeErrorsOnly) return fail(new Error(`npm run build:server failed: ${error.message}\n${stdout}\n${stderr}`));
-      console.warn(`npm run build:server reported type errors; testing the JavaScript it emitted:\n${stdout.split('\n').filter((l) => /error TS/.test(l)).join('\n')}`);
+      console.warn(
+        `npm run build:server reported type errors; testing the JavaScript it emitted:\n${stdout
+          .split('\n')
+          .filter((l) => /error TS/.test(l))
+          .join('\n')}`,
+      );
       done();
     });
   });
@@ -262,11 +267,7 @@ export class ServiceStack {
   }
 
   /** Starts an API process on a free port and waits until `/health` answers 200. */
-  async startApi(
-    label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`,
-    env: Record<string, string> = {},
-    nodeArgs: string[] = [],
-  ): Promise<ServiceProcess> {
+  async startApi(label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const port = await freePort();
     const api = spawnService('api', `${this.name}/${label}`, { ...this.env, PORT: String(port), ...env }, [...(this.options.nodeArgs ?? []), ...nodeArgs]);
     this.processes.push(api);
@@ -341,9 +342,7 @@ export class ServiceStack {
 
   /** The output of every process, for the message of a failed test. */
   diagnostics(): string {
-    return this.processes
-      .map((p) => `--- ${p.name} (pid ${p.pid}, ${p.isRunning() ? 'running' : 'exited'}) ---\n${p.output().slice(-20_000) || '(no output)'}`)
-      .join('\n');
+    return this.processes.map((p) => `--- ${p.name} (pid ${p.pid}, ${p.isRunning() ? 'running' : 'exited'}) ---\n${p.output().slice(-20_000) || '(no output)'}`).join('\n');
   }
 
   async stop(): Promise<void> {

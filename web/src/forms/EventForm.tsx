@@ -168,9 +168,7 @@ function SignatureFields(props: {
   return (
     <Alert color="gray" variant="light" title="Electronic signature" p="sm">
       <Stack gap="xs">
-        <Text size="sm">
-          {humanizeEvent(props.type)} is an investigator's sign-off. Your name, the time and the meaning below are sealed into the record.
-        </Text>
+        <Text size="sm">{humanizeEvent(props.type)} is an investigator's sign-off. Your name, the time and the meaning below are sealed into the record.</Text>
         {mayNotSign && (
           <Text size="sm" c="red.8">
             Only an investigator may sign this; as a {props.user.role} the server will refuse it.

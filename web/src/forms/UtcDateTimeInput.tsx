@@ -18,7 +18,11 @@ export function UtcDateTimeInput(props: {
     <TextInput
       id={props.id}
       type="datetime-local"
-      label={<>{props.label} <span style={{ fontWeight: 400, color: 'var(--mantine-color-dimmed)' }}>(UTC)</span></>}
+      label={
+        <>
+          {props.label} <span style={{ fontWeight: 400, color: 'var(--mantine-color-dimmed)' }}>(UTC)</span>
+        </>
+      }
       description={props.description}
       value={isoToUtcInput(props.value)}
       onChange={(e) => props.onChange(utcInputToIso(e.currentTarget.value))}

@@ -18,11 +18,12 @@ export interface EventFormSpec {
   hasFields: boolean;
 }
 
-
 /** A date or date-time (zod writes `anyOf: [date-time, date]`): one UTC date-time field. */
 function isClinicalTime(schema: Schema): boolean {
   if (schema.type === 'string' && (schema.format === 'date-time' || schema.format === 'date')) return true;
-  return Array.isArray(schema.anyOf) && schema.anyOf.length > 0 && schema.anyOf.every((o) => isObject(o) && o.type === 'string' && (o.format === 'date-time' || o.format === 'date'));
+  return (
+    Array.isArray(schema.anyOf) && schema.anyOf.length > 0 && schema.anyOf.every((o) => isObject(o) && o.type === 'string' && (o.format === 'date-time' || o.format === 'date'))
+  );
 }
 
 /**

@@ -84,7 +84,8 @@ export function checkSchema(schema: Schema, value: unknown, path: string[] = [])
 
   if (typeof value === 'string') {
     const length = [...value].length;
-    if (typeof schema.minLength === 'number' && length < schema.minLength) add('minLength', schema.minLength === 1 ? 'must not be empty' : `must have at least ${plural(schema.minLength, 'character')}`);
+    if (typeof schema.minLength === 'number' && length < schema.minLength)
+      add('minLength', schema.minLength === 1 ? 'must not be empty' : `must have at least ${plural(schema.minLength, 'character')}`);
     if (typeof schema.maxLength === 'number' && length > schema.maxLength) add('maxLength', `must have at most ${plural(schema.maxLength, 'character')}`);
     if (typeof schema.format === 'string' && !formatOk(schema.format, value)) add('format', schema.format === 'date' ? 'must be a date' : 'must be a date and time');
     if (typeof schema.pattern === 'string') {

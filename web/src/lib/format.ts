@@ -92,7 +92,10 @@ export function humanizeState(state: string | null | undefined): string {
 
 /** "lostToFollowUp" → "lost to follow up". */
 function camelWords(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 }
 
 /** Words kept in capitals when an event name is written as a sentence. */
@@ -184,7 +187,10 @@ export function scientific(value: number | null | undefined, digits = 1): string
   if (value !== 0 && (Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3)) {
     const exponent = Math.floor(Math.log10(Math.abs(value)));
     const mantissa = value / 10 ** exponent;
-    const power = String(exponent).split('').map((c) => SUPERSCRIPT[c] ?? c).join('');
+    const power = String(exponent)
+      .split('')
+      .map((c) => SUPERSCRIPT[c] ?? c)
+      .join('');
     return `${mantissa.toFixed(digits)} ×10${power}`;
   }
   return formatNumber(value);
@@ -227,7 +233,10 @@ function summarizeValue(key: string, value: unknown): string {
   if (Array.isArray(value)) return value.length <= 3 ? value.map((v) => summarizeValue(key, v)).join(', ') : `${value.length} items`;
   if (typeof value === 'object') {
     const inner = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
-    return `{ ${inner.slice(0, 4).map(([k, v]) => `${humanizeKey(k).toLowerCase()} ${summarizeValue(k, v)}`).join(', ')}${inner.length > 4 ? ', …' : ''} }`;
+    return `{ ${inner
+      .slice(0, 4)
+      .map(([k, v]) => `${humanizeKey(k).toLowerCase()} ${summarizeValue(k, v)}`)
+      .join(', ')}${inner.length > 4 ? ', …' : ''} }`;
   }
   return String(value);
 }

@@ -33,9 +33,7 @@ export function explainError(status: number, body: Partial<ApiErrorBody> | null 
       ...base,
       kind: 'not-accepted',
       title: 'Not accepted in the current state',
-      summary: accepted.length
-        ? `This patient is in ${state}; it accepts ${listInWords(accepted)}.`
-        : `This patient is in ${state}; it accepts no further events.`,
+      summary: accepted.length ? `This patient is in ${state}; it accepts ${listInWords(accepted)}.` : `This patient is in ${state}; it accepts no further events.`,
       details: [`${what} cannot be recorded now. Nothing was recorded; reload to see the patient as it is now.`],
       reload: true,
     };
@@ -53,7 +51,13 @@ export function explainError(status: number, body: Partial<ApiErrorBody> | null 
     };
   }
   if (status === 422 && answer.error === 'idempotency_key_reused') {
-    return { ...base, kind: 'refused', title: 'Already submitted differently', summary: asSentence(answer.message ?? 'This submission key was already used with other values.'), details: (answer.reasons ?? []).map(asSentence) };
+    return {
+      ...base,
+      kind: 'refused',
+      title: 'Already submitted differently',
+      summary: asSentence(answer.message ?? 'This submission key was already used with other values.'),
+      details: (answer.reasons ?? []).map(asSentence),
+    };
   }
   if (status === 422) {
     const reasons = (answer.reasons ?? []).map(asSentence);
@@ -62,9 +66,7 @@ export function explainError(status: number, body: Partial<ApiErrorBody> | null 
       kind: 'refused',
       title: 'Refused by the protocol',
       summary:
-        reasons.length === 1
-          ? `${what} was refused for this reason; nothing was recorded.`
-          : `${what} was refused for ${reasons.length || 'these'} reasons; nothing was recorded.`,
+        reasons.length === 1 ? `${what} was refused for this reason; nothing was recorded.` : `${what} was refused for ${reasons.length || 'these'} reasons; nothing was recorded.`,
       details: reasons.length ? reasons : [asSentence(answer.message ?? 'The protocol refused it.')],
     };
   }

@@ -2,11 +2,7 @@ import { useEffect, useState } from 'react';
 
 /** The console's pages, hash-routed so the server serves one index.html. */
 export type Route =
-  | { page: 'worklist' }
-  | { page: 'patient'; id: string }
-  | { page: 'trials' }
-  | { page: 'trial'; protocolId: string; version?: number }
-  | { page: 'not-found'; path: string };
+  { page: 'worklist' } | { page: 'patient'; id: string } | { page: 'trials' } | { page: 'trial'; protocolId: string; version?: number } | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');

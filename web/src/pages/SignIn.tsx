@@ -30,9 +30,7 @@ export function SignIn({ opensOnWorklist }: { opensOnWorklist: boolean }) {
       startSession({ token: candidate, user: worklist.user });
     } catch (e) {
       setError(
-        e instanceof ApiError && e.status === 401
-          ? 'This token was not accepted. Check that it was copied whole, or ask your administrator for a new one.'
-          : explain(e).summary,
+        e instanceof ApiError && e.status === 401 ? 'This token was not accepted. Check that it was copied whole, or ask your administrator for a new one.' : explain(e).summary,
       );
       setBusy(false);
     }
@@ -71,8 +69,8 @@ export function SignIn({ opensOnWorklist }: { opensOnWorklist: boolean }) {
               Sign in
             </Button>
             <Text size="xs" c="dimmed">
-              The token is kept only in this browser tab and is forgotten when you sign out or close the tab. Electronic
-              signatures use your separate signing password, never this token.
+              The token is kept only in this browser tab and is forgotten when you sign out or close the tab. Electronic signatures use your separate signing password, never this
+              token.
             </Text>
           </Stack>
         </form>

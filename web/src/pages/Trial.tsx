@@ -134,7 +134,11 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
         </Group>
       )}
 
-      <Section title="Survival" description={`Kaplan–Meier estimates in days from infusion, as of ${formatDateTime(outcomes.asOf)}; + marks a censored patient, shading the 95% CI.`} testId="survival-section">
+      <Section
+        title="Survival"
+        description={`Kaplan–Meier estimates in days from infusion, as of ${formatDateTime(outcomes.asOf)}; + marks a censored patient, shading the 95% CI.`}
+        testId="survival-section"
+      >
         <SimpleGrid cols={{ base: 1, md: 3 }}>
           <SurvivalChart title="Overall survival" km={group.survival.os} testId="km-os" />
           <SurvivalChart title="Progression-free survival" km={group.survival.pfs} testId="km-pfs" />

@@ -206,11 +206,7 @@ function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onCha
   }
 
   return (
-    <Section
-      title="Unread notifications"
-      description={unread > items.length ? `The ${items.length} newest of ${unread} unread.` : 'Newest first.'}
-      testId="notifications"
-    >
+    <Section title="Unread notifications" description={unread > items.length ? `The ${items.length} newest of ${unread} unread.` : 'Newest first.'} testId="notifications">
       {!items.length ? (
         <NoData>Nothing unread.</NoData>
       ) : (

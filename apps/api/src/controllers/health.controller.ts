@@ -21,10 +21,7 @@ export class HealthController {
   @Public()
   @Get()
   async health(@Res() reply: FastifyReply) {
-    const [database, redis] = await Promise.all([
-      this.check(() => this.dataSource.query('SELECT 1')),
-      this.check(() => this.timers.count()),
-    ]);
+    const [database, redis] = await Promise.all([this.check(() => this.dataSource.query('SELECT 1')), this.check(() => this.timers.count())]);
     const ok = database === 'up' && redis === 'up';
     reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, redis, databaseType: this.dataSource.options.type });
   }

@@ -24,7 +24,10 @@ export class NotificationsController {
   /** Registers a webhook; its signing secret is in this answer only. */
   @Post('webhooks')
   @Roles('admin')
-  createWebhook(@Body(new ZodPipe(createWebhookSchema)) body: z.infer<typeof createWebhookSchema>, @CurrentCaller() caller: Caller): Promise<z.output<typeof createdWebhookSchema>> {
+  createWebhook(
+    @Body(new ZodPipe(createWebhookSchema)) body: z.infer<typeof createWebhookSchema>,
+    @CurrentCaller() caller: Caller,
+  ): Promise<z.output<typeof createdWebhookSchema>> {
     return this.notifications.createWebhook(caller, body);
   }
 

@@ -1,18 +1,24 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { adverseEventSchema, idempotencyKeyHeader, ifMatchHeader, listEventsQuery, listPatientsQuery, observationSchema, postEventSchema, registerPatientSchema, type ClinicalReportBody, type PostEventBody, type RegisterPatientBody, eventAnswerSchema, logEntrySchema, patientPageSchema, patientSchema, scheduleSchema } from '#contract';
 import {
-  AccessLog,
-  type Actor,
-  type Caller,
-  canSeeSite,
-  ExportService,
-  ForbiddenError,
-  NotFoundError,
-  PatientService,
-  SignatureService,
-  WorkflowEngine,
-} from '#domain';
+  adverseEventSchema,
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  listEventsQuery,
+  listPatientsQuery,
+  observationSchema,
+  postEventSchema,
+  registerPatientSchema,
+  type ClinicalReportBody,
+  type PostEventBody,
+  type RegisterPatientBody,
+  eventAnswerSchema,
+  logEntrySchema,
+  patientPageSchema,
+  patientSchema,
+  scheduleSchema,
+} from '#contract';
+import { AccessLog, type Actor, type Caller, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
 import type { z } from 'zod';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
@@ -50,9 +56,16 @@ export class PatientsController {
 
   /** Reads below are in the access audit: one record per patient the answer holds. */
   @Get()
-  async list(@Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>, @CurrentCaller() caller: Caller): Promise<z.output<typeof patientPageSchema>> {
+  async list(
+    @Query(new ZodPipe(listPatientsQuery, 'query')) query: ReturnType<typeof listPatientsQuery.parse>,
+    @CurrentCaller() caller: Caller,
+  ): Promise<z.output<typeof patientPageSchema>> {
     const page = await this.patients.list(query, caller.actor);
-    await this.access.record(caller, 'patients.list', page.items.map((patient) => ({ patientId: patient.id })));
+    await this.access.record(
+      caller,
+      'patients.list',
+      page.items.map((patient) => ({ patientId: patient.id })),
+    );
     return page;
   }
 

@@ -21,7 +21,11 @@ export class TrialsController {
    * their revisions) with reasons, holds, data locks, the MTD. Another site's patients are counted, never named.
    */
   @Get(':protocolId')
-  get(@Param('protocolId') protocolId: string, @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number }, @CurrentActor() actor: Actor): Promise<z.output<typeof trialSchema>> {
+  get(
+    @Param('protocolId') protocolId: string,
+    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @CurrentActor() actor: Actor,
+  ): Promise<z.output<typeof trialSchema>> {
     return this.trials.get(protocolId, query.version, actor);
   }
 
@@ -36,9 +40,7 @@ export class TrialsController {
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) =>
-      this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()),
-    );
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()));
   }
 
   /** Releases the enrollment hold a revised escalation decision put (an electronic signature). */
@@ -52,9 +54,7 @@ export class TrialsController {
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) =>
-      this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()),
-    );
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()));
   }
 
   /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */

@@ -20,7 +20,11 @@ export class WorklistController {
       ...worklist.patients.map((p) => p.id),
       ...[...worklist.visits.overdue, ...worklist.visits.dueToday, ...worklist.dltWindows].map((row) => row.patientId),
     ]);
-    await this.access.record(caller, 'worklist.read', [...named].map((patientId) => ({ patientId })));
+    await this.access.record(
+      caller,
+      'worklist.read',
+      [...named].map((patientId) => ({ patientId })),
+    );
     return worklist;
   }
 }

@@ -33,9 +33,7 @@ export const lymphodepletionPlanSchema = z.object({
   bsaM2: z.number(),
   measuredBsaM2: z.number(),
   bsaCapped: z.boolean(),
-  agents: z.array(
-    z.object({ agent: z.string(), mgPerM2: z.number(), days: z.array(z.number().int()), dailyMg: z.number(), totalMg: z.number(), capped: z.boolean() }),
-  ),
+  agents: z.array(z.object({ agent: z.string(), mgPerM2: z.number(), days: z.array(z.number().int()), dailyMg: z.number(), totalMg: z.number(), capped: z.boolean() })),
 });
 export type LymphodepletionPlan = z.infer<typeof lymphodepletionPlanSchema>;
 

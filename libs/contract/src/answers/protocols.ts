@@ -33,7 +33,14 @@ export const dltRuleSchema = z.object({
   requiresRelated: z.boolean(),
   excludedTerms: z.array(z.string()),
   expectedEvents: z
-    .array(z.object({ term: z.string(), maxGrade: z.number().int().optional(), resolvesWithinDays: z.number().int().optional(), resolution: z.enum(['resolved', 'grade-1-or-less']).optional() }))
+    .array(
+      z.object({
+        term: z.string(),
+        maxGrade: z.number().int().optional(),
+        resolvesWithinDays: z.number().int().optional(),
+        resolution: z.enum(['resolved', 'grade-1-or-less']).optional(),
+      }),
+    )
     .optional()
     .describe('events that do not count within limits of grade and time to resolve'),
   description: z.string(),

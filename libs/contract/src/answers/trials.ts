@@ -130,7 +130,13 @@ export const outcomeGroupSchema = z.object({
   kinetics: z.object({
     perPatient: z.array(kineticsRowSchema),
     summary: z.array(
-      z.object({ compartment: z.string(), patients: z.number().int(), medianCmax: z.number().nullable(), medianTmax: z.number().nullable(), medianAuc0to28: z.number().nullable() }),
+      z.object({
+        compartment: z.string(),
+        patients: z.number().int(),
+        medianCmax: z.number().nullable(),
+        medianTmax: z.number().nullable(),
+        medianAuc0to28: z.number().nullable(),
+      }),
     ),
     cytokinePeaks: z.array(
       z.object({

@@ -68,7 +68,7 @@ export const worklistSchema = z.strictObject({
   visits: z.strictObject({ dueToday: z.array(worklistVisitSchema), overdue: z.array(worklistVisitSchema) }),
   dltWindows: z.array(worklistDltWindowSchema),
   notifications: z.strictObject({ unread: z.number().int(), items: z.array(notificationSchema) }),
-  dataIssues: z.array(dataIssueSchema).describe("patients whose stored row could not be read: left out of visits and DLT windows"),
+  dataIssues: z.array(dataIssueSchema).describe('patients whose stored row could not be read: left out of visits and DLT windows'),
   truncated: z.boolean().optional().describe('set when more patients exist than the worklist walks'),
 });
 export type Worklist = z.infer<typeof worklistSchema>;

@@ -65,7 +65,11 @@ export class AuditService {
     const found = new Set(patients.map((p) => p.id));
     const missing: BrokenPatient[] = [...log.heads.values()]
       .filter((h) => (!patientId || h.patientId === patientId) && canSeeSite(actor, h.siteId) && !found.has(h.patientId))
-      .map((h) => ({ patientId: h.patientId, seq: h.seq, problem: `checkpoint ${log.sealedIn.get(h.patientId)} sealed this patient at seq ${h.seq} at site ${h.siteId}, but it is not there in the database` }));
+      .map((h) => ({
+        patientId: h.patientId,
+        seq: h.seq,
+        problem: `checkpoint ${log.sealedIn.get(h.patientId)} sealed this patient at seq ${h.seq} at site ${h.siteId}, but it is not there in the database`,
+      }));
     if (patientId && !patients.length && !missing.length) throw new NotFoundError(`Patient ${patientId} does not exist.`);
     const broken: BrokenPatient[] = [...missing];
     let entries = 0;
@@ -105,7 +109,6 @@ export class AuditService {
       after = page[page.length - 1];
     }
   }
-
 }
 
 /**
@@ -150,7 +153,8 @@ function checkpointProblem(sealed: SealedHead, number: number, patient: CheckedP
   if (entry.hash !== sealed.hash) {
     return { seq: sealed.seq, problem: `checkpoint ${number} sealed seq ${sealed.seq} as ${short(sealed.hash)}, but the log's entry ${sealed.seq} is ${short(entry.hash)}` };
   }
-  if (patient.siteId !== sealed.siteId) return { seq: sealed.seq, problem: `checkpoint ${number} sealed this patient at site ${sealed.siteId}, but the patient record says ${patient.siteId}` };
+  if (patient.siteId !== sealed.siteId)
+    return { seq: sealed.seq, problem: `checkpoint ${number} sealed this patient at site ${sealed.siteId}, but the patient record says ${patient.siteId}` };
   return null;
 }
 

@@ -7,8 +7,18 @@ function log(n: number): PatientEventEntity[] {
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
     const entry: ChainedEntry = {
-      patientId: 'p1', seq, type: 'LAB_RESULT_RECORDED', data: { value: seq }, actor: 'user:u1', actorName: 'Ana', reason: null,
-      occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:00.000Z', signature: null, idempotencyKey: null, sealVersion: 2,
+      patientId: 'p1',
+      seq,
+      type: 'LAB_RESULT_RECORDED',
+      data: { value: seq },
+      actor: 'user:u1',
+      actorName: 'Ana',
+      reason: null,
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      signature: null,
+      idempotencyKey: null,
+      sealVersion: 2,
     };
     const hash = entryHash(prevHash, entry);
     entries.push({ ...entry, signature: null, idempotencyKey: null, prevHash, hash });

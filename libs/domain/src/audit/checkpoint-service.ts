@@ -119,7 +119,12 @@ export class CheckpointService {
     const held: HeldPatient[] = [];
     const present = new Set(heads.map((h) => h.id));
     for (const [patientId, sealed] of log.heads) {
-      if (!present.has(patientId)) held.push({ patientId, siteId: sealed.siteId, problem: `it was sealed at seq ${sealed.seq} by checkpoint ${log.sealedIn.get(patientId)} but is no longer in the database` });
+      if (!present.has(patientId))
+        held.push({
+          patientId,
+          siteId: sealed.siteId,
+          problem: `it was sealed at seq ${sealed.seq} by checkpoint ${log.sealedIn.get(patientId)} but is no longer in the database`,
+        });
     }
     const moved = heads.filter((h) => {
       const sealed = log.heads.get(h.id);
@@ -129,7 +134,10 @@ export class CheckpointService {
     for (let i = 0; i < moved.length; i += PATIENTS_PER_QUERY) {
       const batch = moved.slice(i, i + PATIENTS_PER_QUERY);
       // Each patient's log from its sealed head on (from registration if it was never sealed).
-      const logs = await readLogs(manager, batch.map((h) => ({ patientId: h.id, seq: MoreThanOrEqual(log.heads.get(h.id)?.seq ?? 1) })));
+      const logs = await readLogs(
+        manager,
+        batch.map((h) => ({ patientId: h.id, seq: MoreThanOrEqual(log.heads.get(h.id)?.seq ?? 1) })),
+      );
       for (const head of batch) {
         const problem = extensionProblem(head, log.heads.get(head.id), logs.get(head.id) ?? []);
         if (problem) held.push({ patientId: head.id, siteId: head.siteId, problem });

@@ -85,7 +85,7 @@ describe('checkpoints', () => {
     expect(log.checkpoints).toHaveLength(1);
   });
 
-  it("never dates a checkpoint before the previous one (a clock set back keeps the last time)", () => {
+  it('never dates a checkpoint before the previous one (a clock set back keeps the last time)', () => {
     const log = new CheckpointLog(verifier);
     log.next([head('a', 1)], '2026-01-02T00:00:00.000Z', signer);
     expect(log.next([head('a', 2)], '2026-01-01T00:00:00.000Z', signer).body.issuedAt).toBe('2026-01-02T00:00:00.000Z');

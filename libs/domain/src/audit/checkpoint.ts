@@ -82,7 +82,7 @@ export function parseCheckpointText(text: string): CheckpointBody {
     return Number(value);
   };
   const rootHash = Buffer.from(root ?? '', 'base64');
-  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) throw new CheckpointError('the checkpoint\'s root hash is not 32 bytes of base64');
+  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) throw new CheckpointError("the checkpoint's root hash is not 32 bytes of base64");
   const issuedAt = field('issued');
   if (!ISO_INSTANT.test(issuedAt) || Number.isNaN(Date.parse(issuedAt))) throw new CheckpointError(`the checkpoint's issue time is not an instant: ${issuedAt}`);
   return {

@@ -3,9 +3,17 @@ import { CURRENT_SEAL_VERSION, entryHash, GENESIS_HASH, verifyChain, type Chaine
 type Entry = ChainedEntry & { prevHash: string; hash: string };
 
 const FIRST: ChainedEntry = {
-  patientId: 'p1', seq: 1, type: 'LAB_RESULT_RECORDED', data: { value: 1, unit: 'pg/mL' },
-  actor: 'user:u1', actorName: 'Ana', reason: null, occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:01.000Z',
-  idempotencyKey: null, sealVersion: 1,
+  patientId: 'p1',
+  seq: 1,
+  type: 'LAB_RESULT_RECORDED',
+  data: { value: 1, unit: 'pg/mL' },
+  actor: 'user:u1',
+  actorName: 'Ana',
+  reason: null,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  recordedAt: '2026-01-01T00:00:01.000Z',
+  idempotencyKey: null,
+  sealVersion: 1,
 };
 const SIGNATURE = { signerId: 'user:u1', signerName: 'Ana', signedAt: '2026-01-01T00:00:01.000Z', meaning: 'I sign' };
 
@@ -75,7 +83,7 @@ describe('the hash chain', () => {
       expect(verifyChain(chain(6, 2, chain(3, 1)))).toBeNull();
     });
 
-    it("catches a changed idempotency key on a version 2 entry, and not on a version 1 entry (it was never sealed)", () => {
+    it('catches a changed idempotency key on a version 2 entry, and not on a version 1 entry (it was never sealed)', () => {
       const entries = chain(4, 2, chain(2, 1));
       expect(verifyChain(entries.map((e) => (e.seq === 1 ? { ...e, idempotencyKey: 'changed' } : e)))).toBeNull();
       expect(verifyChain(entries.map((e) => (e.seq === 3 ? { ...e, idempotencyKey: 'changed' } : e)))).toEqual({ seq: 3, problem: 'hash does not match the entry' });

@@ -42,7 +42,11 @@ export interface ChainedEntry {
  * seal version seals (keys sorted, no white space: fast-json-stable-stringify).
  */
 export function entryHash(prevHash: string, entry: ChainedEntry): string {
-  return createHash('sha256').update(prevHash).update('\n').update(stableStringify(sealedFields(entry))).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(stableStringify(sealedFields(entry)))
+    .digest('hex');
 }
 
 /** What the entry's seal version seals; each version one object literal (the event path hashes one per event). */
@@ -50,8 +54,29 @@ function sealedFields(e: ChainedEntry): Record<string, unknown> {
   switch (e.sealVersion) {
     case 1:
       return e.signature
-        ? { patientId: e.patientId, seq: e.seq, type: e.type, data: e.data, actor: e.actor, actorName: e.actorName, reason: e.reason, occurredAt: e.occurredAt, recordedAt: e.recordedAt, signature: e.signature }
-        : { patientId: e.patientId, seq: e.seq, type: e.type, data: e.data, actor: e.actor, actorName: e.actorName, reason: e.reason, occurredAt: e.occurredAt, recordedAt: e.recordedAt };
+        ? {
+            patientId: e.patientId,
+            seq: e.seq,
+            type: e.type,
+            data: e.data,
+            actor: e.actor,
+            actorName: e.actorName,
+            reason: e.reason,
+            occurredAt: e.occurredAt,
+            recordedAt: e.recordedAt,
+            signature: e.signature,
+          }
+        : {
+            patientId: e.patientId,
+            seq: e.seq,
+            type: e.type,
+            data: e.data,
+            actor: e.actor,
+            actorName: e.actorName,
+            reason: e.reason,
+            occurredAt: e.occurredAt,
+            recordedAt: e.recordedAt,
+          };
     case 2:
       return {
         patientId: e.patientId,

@@ -8,11 +8,18 @@ import { createHash } from 'node:crypto';
  */
 
 export function leafHash(leaf: Uint8Array | string): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(leaf).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(leaf)
+    .digest();
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 }
 
 export const EMPTY_TREE_HASH = createHash('sha256').digest();

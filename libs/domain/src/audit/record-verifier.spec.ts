@@ -13,9 +13,18 @@ function patientLog(patientId: string, n: number, siteId = 'site-a'): Logged[] {
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
     const entry: ChainedEntry = {
-      patientId, seq, type: seq === 1 ? 'PATIENT_REGISTERED' : 'LAB_RESULT_RECORDED', data: seq === 1 ? { siteId } : { value: seq },
-      actor: 'user:u1', actorName: 'Ana', reason: null, occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:00.000Z',
-      signature: null, idempotencyKey: null, sealVersion: 2,
+      patientId,
+      seq,
+      type: seq === 1 ? 'PATIENT_REGISTERED' : 'LAB_RESULT_RECORDED',
+      data: seq === 1 ? { siteId } : { value: seq },
+      actor: 'user:u1',
+      actorName: 'Ana',
+      reason: null,
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      recordedAt: '2026-01-01T00:00:00.000Z',
+      signature: null,
+      idempotencyKey: null,
+      sealVersion: 2,
     };
     const hash = entryHash(prevHash, entry);
     entries.push({ ...entry, prevHash, hash });
@@ -25,7 +34,11 @@ function patientLog(patientId: string, n: number, siteId = 'site-a'): Logged[] {
 }
 
 const head = (log: Logged[], upTo = log.length) => ({ patientId: log[0].patientId, siteId: (log[0].data as { siteId: string }).siteId, seq: upTo, hash: log[upTo - 1].hash });
-const lines = (...logs: Logged[][]) => logs.flat().map((e) => JSON.stringify(e)).join('\n');
+const lines = (...logs: Logged[][]) =>
+  logs
+    .flat()
+    .map((e) => JSON.stringify(e))
+    .join('\n');
 
 /** Two patients: a sealed at 3 then 5, b sealed at 2; a has one entry more, unsealed. */
 function record() {

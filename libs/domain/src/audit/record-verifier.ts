@@ -51,7 +51,11 @@ export function verifyRecord(input: { verifierKey: string; checkpoints: string; 
       else if (!entry || entry.seq !== leaf.seq) breakOnce(leaf.patientId, leaf.seq, `checkpoint ${i + 1} sealed seq ${leaf.seq}, but the log ends at seq ${entries.length}`);
       else if (entry.hash !== leaf.hash) breakOnce(leaf.patientId, leaf.seq, `checkpoint ${i + 1} sealed seq ${leaf.seq} as ${leaf.hash}, but the log's entry is ${entry.hash}`);
       else if ((entries[0].data as { siteId?: string }).siteId !== leaf.siteId) {
-        breakOnce(leaf.patientId, leaf.seq, `checkpoint ${i + 1} sealed this patient at site ${leaf.siteId}, but its registration says ${String((entries[0].data as { siteId?: string }).siteId)}`);
+        breakOnce(
+          leaf.patientId,
+          leaf.seq,
+          `checkpoint ${i + 1} sealed this patient at site ${leaf.siteId}, but its registration says ${String((entries[0].data as { siteId?: string }).siteId)}`,
+        );
       }
     }
   });

@@ -96,7 +96,12 @@ export function rawPublicKey(publicKey: KeyObject): Buffer {
 }
 
 function keyId(name: string, raw: Buffer): Buffer {
-  return createHash('sha256').update(name).update(Buffer.from([0x0a, ED25519])).update(raw).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name)
+    .update(Buffer.from([0x0a, ED25519]))
+    .update(raw)
+    .digest()
+    .subarray(0, 4);
 }
 
 function verifierKey(name: string, raw: Buffer): string {

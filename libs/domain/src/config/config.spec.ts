@@ -77,7 +77,14 @@ describe('configuration', () => {
       CHECKPOINT_WEBHOOK_URL: 'https://sponsor.example/checkpoints',
       CHECKPOINT_ORIGIN: 'site-a.example/cart',
     }).checkpoint;
-    expect(named).toMatchObject({ keyFile: '/keys/cart.pem', keyFileNamed: true, everyMs: 0, file: '/audit/site-a.jsonl', webhookUrl: 'https://sponsor.example/checkpoints', origin: 'site-a.example/cart' });
+    expect(named).toMatchObject({
+      keyFile: '/keys/cart.pem',
+      keyFileNamed: true,
+      everyMs: 0,
+      file: '/audit/site-a.jsonl',
+      webhookUrl: 'https://sponsor.example/checkpoints',
+      origin: 'site-a.example/cart',
+    });
     expect(loadConfig({ CHECKPOINT_KEY: '-----BEGIN PRIVATE KEY-----' }).checkpoint.key).toBe('-----BEGIN PRIVATE KEY-----');
   });
 

@@ -16,7 +16,12 @@ function isNetwork(entry: string): boolean {
 const networkList = (names: readonly string[] = []) =>
   z
     .string()
-    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
     .refine((entries) => entries.every((entry) => names.includes(entry) || isNetwork(entry)), {
       message: `must be a comma-separated list of addresses or CIDR blocks${names.length ? ` (or ${names.join(', ')})` : ''}`,
     });
@@ -28,7 +33,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded SQLite file)')
     .optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
@@ -38,7 +46,10 @@ const schema = z.object({
   /** With it, the server clock itself runs TIME_SCALE times as fast from this instant (simulations). */
   CLOCK_ORIGIN: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with Z or an offset' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default('100kb'),
   /** Timers due within this many days sit in Redis; later ones wait in the database for the reconciler. */
   TIMER_HORIZON_DAYS: z.coerce.number().positive().default(7),
   /** How often the reconciler re-enqueues pending timers and outbox rows. */
@@ -84,7 +95,10 @@ const schema = z.object({
   /** The append-only file of signed checkpoints. */
   CHECKPOINT_FILE: z.string().min(1).optional(),
   /** Each new checkpoint is also POSTed here. */
-  CHECKPOINT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(500).optional(),
+  CHECKPOINT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .max(500)
+    .optional(),
   /** The checkpoints' origin (the log's name in each signed note): visible ASCII, no spaces, no "+". */
   CHECKPOINT_ORIGIN: z
     .string()
@@ -158,9 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     port: c.PORT,
-    database: c.DATABASE_URL
-      ? { type: 'postgres', url: c.DATABASE_URL }
-      : { type: 'sqlite', path: join(c.DATA_DIR, 'trials.sqlite') },
+    database: c.DATABASE_URL ? { type: 'postgres', url: c.DATABASE_URL } : { type: 'sqlite', path: join(c.DATA_DIR, 'trials.sqlite') },
     redisUrl: c.REDIS_URL,
     queuePrefix: c.QUEUE_PREFIX,
     adminToken: c.ADMIN_TOKEN,

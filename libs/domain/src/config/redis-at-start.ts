@@ -38,11 +38,9 @@ export async function redisAtStart(url: string, options: { privateAllowed: boole
   const port = await freePort();
   // A shell holds the server and stops it when its standard input closes: that happens when this
   // process ends in any way (an exit, a signal, even SIGKILL), so the private server never outlives it.
-  const child = spawn(
-    'sh',
-    ['-c', `redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no & server=$!; read _; kill $server; wait $server`],
-    { stdio: ['pipe', 'ignore', 'ignore'] },
-  );
+  const child = spawn('sh', ['-c', `redis-server --port ${port} --bind 127.0.0.1 --save '' --appendonly no & server=$!; read _; kill $server; wait $server`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   const stop = () => {
     child.stdin?.end();
   };

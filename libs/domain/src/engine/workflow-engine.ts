@@ -20,15 +20,7 @@ import {
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { CURRENT_SEAL_VERSION, GENESIS_HASH, entryHash } from '../audit/hash-chain';
-import {
-  AlreadyExistsError,
-  EventNotAcceptedError,
-  IdempotencyKeyReusedError,
-  InvalidInputError,
-  NotFoundError,
-  RefusedError,
-  VersionConflictError,
-} from '../errors';
+import { AlreadyExistsError, EventNotAcceptedError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError, RefusedError, VersionConflictError, DomainError } from '../errors';
 import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import * as machine from '../kernel/machine-boundary';
@@ -41,7 +33,6 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { AuthenticatedSignature, SignatureCheck } from '../users/signature-service';
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
-import { DomainError } from '../errors';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
 
@@ -131,55 +122,55 @@ export class WorkflowEngine {
     const { snapshot, actions } = machine.startMachine(protocol, { patient: demographics });
     const patientId = randomUUID();
 
-    const { patient, effects } = await this.tx.run(async (manager) => {
-      const taken = await this.writer.subjectTaken(manager, protocol.id, command.subjectId);
-      if (taken) throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
-      const registered: PatientEntity = {
-        id: patientId,
-        subjectId: command.subjectId,
-        siteId: command.siteId,
-        protocolId: protocol.id,
-        protocolVersion: protocol.version,
-        cohort,
-        state: machine.stateName(snapshot),
-        status: 'active',
-        snapshot: machine.persistSnapshot(protocol, snapshot),
-        version: 1,
-        lastSeq: 0,
-        lastHash: GENESIS_HASH,
-        day0: null,
-        doseLevel: null,
-        registeredAt: now,
-        updatedAt: now,
-      };
-      const entry = this.logEntry(registered, {
-        type: 'PATIENT_REGISTERED',
-        data: { protocol: `${protocol.id}@${protocol.version}`, ...(cohort ? { cohort } : {}), siteId: command.siteId, ...demographics },
-        occurredAt: now,
-        reason: null,
-        idempotencyKey: null,
-        actor,
-        recordedAt: now,
+    const { patient, effects } = await this.tx
+      .run(async (manager) => {
+        const taken = await this.writer.subjectTaken(manager, protocol.id, command.subjectId);
+        if (taken) throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
+        const registered: PatientEntity = {
+          id: patientId,
+          subjectId: command.subjectId,
+          siteId: command.siteId,
+          protocolId: protocol.id,
+          protocolVersion: protocol.version,
+          cohort,
+          state: machine.stateName(snapshot),
+          status: 'active',
+          snapshot: machine.persistSnapshot(protocol, snapshot),
+          version: 1,
+          lastSeq: 0,
+          lastHash: GENESIS_HASH,
+          day0: null,
+          doseLevel: null,
+          registeredAt: now,
+          updatedAt: now,
+        };
+        const entry = this.logEntry(registered, {
+          type: 'PATIENT_REGISTERED',
+          data: { protocol: `${protocol.id}@${protocol.version}`, ...(cohort ? { cohort } : {}), siteId: command.siteId, ...demographics },
+          occurredAt: now,
+          reason: null,
+          idempotencyKey: null,
+          actor,
+          recordedAt: now,
+        });
+        const patient = { ...registered, lastSeq: entry.seq, lastHash: entry.hash };
+        const { timers, outbox } = planEffects(patient, entry, actions);
+        await this.writer.write(manager, { expectedVersion: null, patient, entry, timers, outbox, cancel: [] });
+        return { patient, effects: { timers, outbox, cancelledTimerIds: [] } };
+      })
+      .catch((error: unknown) => {
+        if (this.writer.isDuplicate(error)) {
+          throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
+        }
+        throw error;
       });
-      const patient = { ...registered, lastSeq: entry.seq, lastHash: entry.hash };
-      const { timers, outbox } = planEffects(patient, entry, actions);
-      await this.writer.write(manager, { expectedVersion: null, patient, entry, timers, outbox, cancel: [] });
-      return { patient, effects: { timers, outbox, cancelledTimerIds: [] } };
-    }).catch((error: unknown) => {
-      if (this.writer.isDuplicate(error)) {
-        throw new AlreadyExistsError(`Subject ${command.subjectId} is already registered on ${protocol.id}.`);
-      }
-      throw error;
-    });
     await this.dispatcher.afterCommit(effects);
     return { patient: toPatientView(patient, protocol, new Date(now), snapshot), seq: 1, replayed: false };
   }
 
   async apply(patientId: string, command: ApplyEventCommand, actor: Actor): Promise<AppliedEvent> {
     if (isSchedulerEventType(command.type)) {
-      throw new InvalidInputError(`${command.type} is raised by the engine's scheduler and cannot be posted.`, [
-        `type ${command.type} is reserved for the scheduler`,
-      ]);
+      throw new InvalidInputError(`${command.type} is raised by the engine's scheduler and cannot be posted.`, [`type ${command.type} is reserved for the scheduler`]);
     }
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
@@ -217,9 +208,7 @@ export class WorkflowEngine {
       const protocol = protocolOf(patient);
       const snapshot = machine.restoreMachine(protocol, patient.snapshot);
       const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
-      const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType)
-        ? machine.stepMachine(protocol, snapshot, event)
-        : undefined;
+      const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType) ? machine.stepMachine(protocol, snapshot, event) : undefined;
       if (!step?.changed) {
         await this.writer.settleTimer(manager, timer.id, { status: 'skipped', settledSeq: null, settledAt: now.toISOString() });
         return { kind: 'skipped' as const };
@@ -322,7 +311,14 @@ export class WorkflowEngine {
     if (command.idempotencyKey) {
       // The key keeps the answer, written in the same statement as the event.
       const { replayed: _replayed, ...response } = answer;
-      planned.write.idempotencyKey = { patientId, key: command.idempotencyKey, requestHash, response: response as unknown as Record<string, unknown>, seq, createdAt: now.toISOString() };
+      planned.write.idempotencyKey = {
+        patientId,
+        key: command.idempotencyKey,
+        requestHash,
+        response: response as unknown as Record<string, unknown>,
+        seq,
+        createdAt: now.toISOString(),
+      };
     }
     const effects = await this.commit(scope, planned, moved);
     return { answer, effects, replayed: false };
@@ -441,7 +437,9 @@ export class WorkflowEngine {
 function hashRequest(command: ApplyEventCommand): string {
   const { type, data, occurredAt, reason } = command;
   const meaning = command.signature?.meaning;
-  return createHash('sha256').update(stableStringify({ type, data: data ?? {}, occurredAt, reason, meaning })).digest('hex');
+  return createHash('sha256')
+    .update(stableStringify({ type, data: data ?? {}, occurredAt, reason, meaning }))
+    .digest('hex');
 }
 
 /**

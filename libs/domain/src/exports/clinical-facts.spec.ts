@@ -16,7 +16,9 @@ const adjudication = (dlt: boolean, rationale: string) => ({ term: 'encephalopat
 
 /** The DLT call each export shows for the patient's only AE: SUPPAE AEDLT, and the FHIR DLT extension's `dlt`. */
 function exportedDltCall(input: PatientExportInput) {
-  const suppae = sdtmTables({ protocol: cd19, patients: [input] }).SUPPAE.rows.filter((r) => r.QNAM === 'AEDLT').map((r) => r.QVAL);
+  const suppae = sdtmTables({ protocol: cd19, patients: [input] })
+    .SUPPAE.rows.filter((r) => r.QNAM === 'AEDLT')
+    .map((r) => r.QVAL);
   const bundle = patientFhirBundle({ ...input, protocol: cd19, generatedAt: '2026-05-01T12:00:00.000Z' });
   const aes = (bundle.entry ?? []).map((e) => e.resource!).filter((r): r is AdverseEvent => r.resourceType === 'AdverseEvent');
   const dltParts = (ae: AdverseEvent) => ae.extension?.find((x) => x.url === EXPORT_URLS.doseLimitingToxicity)?.extension ?? [];

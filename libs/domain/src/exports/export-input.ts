@@ -3,10 +3,7 @@ import type { PatientEntity, PatientEventEntity } from '../persistence/entities'
 import type { PatientView } from '../patients/patient-view';
 
 /** The fields of the patient row an export reads. */
-export type ExportedPatientRow = Pick<
-  PatientEntity,
-  'id' | 'subjectId' | 'siteId' | 'protocolId' | 'protocolVersion' | 'cohort' | 'state' | 'status' | 'day0'
->;
+export type ExportedPatientRow = Pick<PatientEntity, 'id' | 'subjectId' | 'siteId' | 'protocolId' | 'protocolVersion' | 'cohort' | 'state' | 'status' | 'day0'>;
 
 /** The patient's running record (the machine context), as the patient view shows it. */
 export type PatientRecord = PatientView['record'];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { type DataIssue, screenLog, unreadableEntry } from '#protocols';
+import { screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
-import type { Protocol, TrialState } from '#protocols';
+import type { Protocol, TrialState, DataIssue } from '#protocols';
 import { protocolOf, requireProtocol } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';

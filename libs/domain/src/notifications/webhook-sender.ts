@@ -22,10 +22,14 @@ export class WebhookAttemptFailed extends Error {}
 function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, lookup: WebhookDestinations['lookup']): Promise<number> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const request = send(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, lookup, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
+    const request = send(
+      url,
+      { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, lookup, signal: AbortSignal.timeout(timeoutMs) },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -4,12 +4,7 @@ import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../kernel/machine-boundary';
 
 /** The patient as the API shows it (docs/api.md, section "Routes", `GET /patients/:id`). */
-export function toPatientView(
-  patient: PatientEntity,
-  protocol: Protocol,
-  now: Date,
-  snapshot: AnyMachineSnapshot = machine.restoreMachine(protocol, patient.snapshot),
-) {
+export function toPatientView(patient: PatientEntity, protocol: Protocol, now: Date, snapshot: AnyMachineSnapshot = machine.restoreMachine(protocol, patient.snapshot)) {
   const context = machine.contextOf(snapshot);
   const schedule = protocol.schedule(context, now.toISOString());
   return {

@@ -33,8 +33,21 @@ export function parseStoredJson(value: unknown): unknown {
 
 /** Every column of the patient row but its snapshot: what a read that parses the snapshot itself, or needs none, selects. */
 export const PATIENT_ROW_COLUMNS = {
-  id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true,
-  version: true, lastSeq: true, lastHash: true, day0: true, doseLevel: true, registeredAt: true, updatedAt: true,
+  id: true,
+  subjectId: true,
+  siteId: true,
+  protocolId: true,
+  protocolVersion: true,
+  cohort: true,
+  state: true,
+  status: true,
+  version: true,
+  lastSeq: true,
+  lastHash: true,
+  day0: true,
+  doseLevel: true,
+  registeredAt: true,
+  updatedAt: true,
 } as const;
 
 /** Every entry of the given patients' logs, in seq order, by patient. */

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { loadConfig } from '../config/config';
-import { Clock } from '../kernel/clock';
+import { type Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
 
 const NOW = Date.parse('2026-03-01T00:00:00.000Z');

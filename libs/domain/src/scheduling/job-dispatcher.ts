@@ -31,11 +31,7 @@ export class JobDispatcher {
     this.webhooks = new WebhookJobs(webhooks, config.webhook);
   }
 
-  async afterCommit(effects: {
-    timers: Array<{ id: string; dueAt: string }>;
-    cancelledTimerIds: string[];
-    outbox: Array<{ id: string }>;
-  }): Promise<void> {
+  async afterCommit(effects: { timers: Array<{ id: string; dueAt: string }>; cancelledTimerIds: string[]; outbox: Array<{ id: string }> }): Promise<void> {
     try {
       await Promise.all([this.timers.add(effects.timers), this.outbox.add(effects.outbox), this.timers.remove(effects.cancelledTimerIds)]);
     } catch (error) {

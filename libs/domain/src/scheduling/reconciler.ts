@@ -37,12 +37,20 @@ export class Reconciler {
       const page = await this.timerRows.pendingDueBy(horizon, afterId, PAGE);
       if (!page.length) break;
       timers += await this.dispatcher.enqueueTimers(page);
-      promoted += await this.dispatcher.revive(TIMER_QUEUE, page.filter((t) => t.dueAt <= nowIso).map((t) => t.id), { promoteDelayed: true });
+      promoted += await this.dispatcher.revive(
+        TIMER_QUEUE,
+        page.filter((t) => t.dueAt <= nowIso).map((t) => t.id),
+        { promoteDelayed: true },
+      );
       afterId = page[page.length - 1].id;
     }
     const pendingOutbox = await this.outboxRows.pendingIds(10_000);
     const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
-    await this.dispatcher.revive(OUTBOX_QUEUE, pendingOutbox.map((o) => o.id), { promoteDelayed: false });
+    await this.dispatcher.revive(
+      OUTBOX_QUEUE,
+      pendingOutbox.map((o) => o.id),
+      { promoteDelayed: false },
+    );
     const pendingDeliveries = await this.outboxRows.pendingDeliveryIds(10_000);
     await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries);
     await this.dispatcher.revive(WEBHOOK_QUEUE, pendingDeliveries, { promoteDelayed: false });

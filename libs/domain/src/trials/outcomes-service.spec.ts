@@ -63,7 +63,15 @@ describe('OutcomesService', () => {
     const labs = [carCopies(1000, 7), carCopies(5000, 14)];
     const own = await outcomesOf(labs, SITE_A);
     expect(own.kinetics.perPatient).toEqual([
-      expect.objectContaining({ patientId: 'p-1', subjectId: 'S-1', cmax: 5000, curve: [{ day: 7, value: 1000 }, { day: 14, value: 5000 }] }),
+      expect.objectContaining({
+        patientId: 'p-1',
+        subjectId: 'S-1',
+        cmax: 5000,
+        curve: [
+          { day: 7, value: 1000 },
+          { day: 14, value: 5000 },
+        ],
+      }),
     ]);
     const other = await outcomesOf(labs, SITE_B);
     expect(other.kinetics.perPatient).toEqual([expect.objectContaining({ patientId: null, subjectId: null, cmax: 5000 })]);
@@ -73,7 +81,15 @@ describe('OutcomesService', () => {
   it('leaves an odd stored result out of the kinetics and lists it as a data issue, named only for its own site', async () => {
     const labs = [carCopies(1000, 7), carCopies(-1, 10), carCopies(5000, 14)];
     const own = await outcomesOf(labs, SITE_A);
-    expect(own.kinetics.perPatient).toEqual([expect.objectContaining({ cmax: 5000, curve: [{ day: 7, value: 1000 }, { day: 14, value: 5000 }] })]);
+    expect(own.kinetics.perPatient).toEqual([
+      expect.objectContaining({
+        cmax: 5000,
+        curve: [
+          { day: 7, value: 1000 },
+          { day: 14, value: 5000 },
+        ],
+      }),
+    ]);
     expect(own.dataIssues).toEqual([
       { patientId: 'p-1', subjectId: 'S-1', seq: 4, type: 'LAB_RESULT_RECORDED', field: 'data.value', problem: expect.stringMatching(/^CAR_COPIES is at least 0/) },
     ]);

@@ -174,7 +174,9 @@ export class SignatureService {
         throw new ForbiddenError('You have no signing password (none was set, or an admin reset it): set one with POST /users/me/signing-password before signing.');
       }
       if (attempt.state === 'busy') {
-        throw new SigningLockedError('Your other signing attempts are still being checked, and one more wrong password would lock signing; try again in a moment. Nothing was signed.');
+        throw new SigningLockedError(
+          'Your other signing attempts are still being checked, and one more wrong password would lock signing; try again in a moment. Nothing was signed.',
+        );
       }
       throw new SigningLockedError(
         `Signing is locked for you after ${this.config.signingMaxFailures} wrong signing passwords in a row; an admin must unlock it (or reset your signing password). Nothing was signed.`,
@@ -198,7 +200,12 @@ export class SignatureService {
     if (state === 'reserved' && outcome === undefined) {
       // Refused before the password was looked at: the try does not count.
       await this.write((m) =>
-        m.createQueryBuilder().update(UserEntity).set({ signingFailures: () => 'signing_failures - 1' }).where('id = :id AND signing_failures > 0', { id: user.id }).execute(),
+        m
+          .createQueryBuilder()
+          .update(UserEntity)
+          .set({ signingFailures: () => 'signing_failures - 1' })
+          .where('id = :id AND signing_failures > 0', { id: user.id })
+          .execute(),
       );
       return;
     }

@@ -4,10 +4,8 @@ import type { ScreeningData } from '../rules/screening-data';
 import { cd19AttestationIds, cd19Eligibility } from './eligibility';
 import { eligibleCd19Input } from '#testing/eligibility';
 
-const evaluate = (screening: ScreeningData, more: Parameters<typeof eligibleCd19Input>[0] = {}) =>
-  evaluateEligibility(cd19Eligibility, eligibleCd19Input({ ...more, screening }));
-const statusOf = (id: string, screening: ScreeningData, more?: Parameters<typeof eligibleCd19Input>[0]) =>
-  evaluate(screening, more).results.find((r) => r.id === id);
+const evaluate = (screening: ScreeningData, more: Parameters<typeof eligibleCd19Input>[0] = {}) => evaluateEligibility(cd19Eligibility, eligibleCd19Input({ ...more, screening }));
+const statusOf = (id: string, screening: ScreeningData, more?: Parameters<typeof eligibleCd19Input>[0]) => evaluate(screening, more).results.find((r) => r.id === id);
 
 describe('CD19 R/R ALL eligibility', () => {
   it('finds the factory patient eligible', () => {
@@ -81,9 +79,7 @@ describe('CD19 R/R ALL eligibility', () => {
     });
 
     it('says which value is out of range', () => {
-      expect(statusOf('organ-function-lvef', { labs: { lvef: 0.49 } })?.reason).toBe(
-        'left ventricular ejection fraction 0.49 is below 0.5',
-      );
+      expect(statusOf('organ-function-lvef', { labs: { lvef: 0.49 } })?.reason).toBe('left ventricular ejection fraction 0.49 is below 0.5');
       expect(statusOf('organ-function-ast-alt', { labs: { altXUln: 3.2 } })?.reason).toBe('ALT 3.2 × ULN is not below 3 × ULN');
     });
   });

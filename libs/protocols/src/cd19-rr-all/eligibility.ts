@@ -50,11 +50,7 @@ export const cd19AttestationIds: Record<string, string> = attestationStatements(
 
 export const cd19Eligibility: Criterion[] = [
   // ---- Inclusion -----------------------------------------------------------------------------
-  inclusion(
-    'cd19-positive-b-all',
-    'Diagnosed as CD19+ B-cell acute lymphoblastic leukemia',
-    allOf([diagnosisIs(['B-ALL']), markerPositive('CD19')]),
-  ),
+  inclusion('cd19-positive-b-all', 'Diagnosed as CD19+ B-cell acute lymphoblastic leukemia', allOf([diagnosisIs(['B-ALL']), markerPositive('CD19')])),
   // Read as two alternatives: refractory disease (no remission), or residual disease that persists
   // after at least 2 consolidation cycles. The cycle count qualifies the residual disease only: a
   // refractory patient never reached the remission that consolidation follows.
@@ -105,10 +101,7 @@ export const cd19Eligibility: Criterion[] = [
   inclusion(
     'organ-function-ast-alt',
     'Sufficient organ function: aspartate aminotransferase/aspartate aminotransferase < 3 x upper limit of normal',
-    allOf([
-      numberBelow({ path: 'labs.astXUln', label: 'AST', unit: '× ULN', limit: 3 }),
-      numberBelow({ path: 'labs.altXUln', label: 'ALT', unit: '× ULN', limit: 3 }),
-    ]),
+    allOf([numberBelow({ path: 'labs.astXUln', label: 'AST', unit: '× ULN', limit: 3 }), numberBelow({ path: 'labs.altXUln', label: 'ALT', unit: '× ULN', limit: 3 })]),
   ),
   inclusion(
     'organ-function-bilirubin',
@@ -118,26 +111,13 @@ export const cd19Eligibility: Criterion[] = [
   inclusion(
     'performance-status',
     'Karnofsky performance status ≥ 60 or ECOG ≤ 2',
-    anyOf([
-      numberAtLeast({ path: 'karnofsky', label: 'Karnofsky performance status', limit: 60 }),
-      numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }),
-    ]),
+    anyOf([numberAtLeast({ path: 'karnofsky', label: 'Karnofsky performance status', limit: 60 }), numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 })]),
   ),
 
   // ---- Exclusion -----------------------------------------------------------------------------
-  attestation(
-    'intolerant-to-immunosuppressive-chemotherapy',
-    'exclusion',
-    'Intolerant to immunosuppressive chemotherapies',
-    toleratesChemotherapy,
-  ),
+  attestation('intolerant-to-immunosuppressive-chemotherapy', 'exclusion', 'Intolerant to immunosuppressive chemotherapies', toleratesChemotherapy),
   exclusion('active-infection', 'With active infection', conditionPresent('activeInfection', 'an active infection')),
-  attestation(
-    'uncontrolled-complications',
-    'exclusion',
-    'With … other uncontrolled complications',
-    noUncontrolledComplications,
-  ),
+  attestation('uncontrolled-complications', 'exclusion', 'With … other uncontrolled complications', noUncontrolledComplications),
   exclusion('seizure-history', 'With history of seizure', conditionPresent('seizureHistory', 'a history of seizure')),
   // "… and HIV infection": any one of the three excludes.
   exclusion(

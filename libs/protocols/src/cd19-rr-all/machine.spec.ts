@@ -66,9 +66,7 @@ describe('CD19 R/R ALL lifecycle', () => {
 
   it('refuses an infusion outside 5–10 ×10⁶/kg, bounds included', () => {
     const ready = walk();
-    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 4.9e6 }).refusals).toEqual([
-      expect.stringMatching(/below the assigned dose level 1 range of 5–10/),
-    ]);
+    expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 4.9e6 }).refusals).toEqual([expect.stringMatching(/below the assigned dose level 1 range of 5–10/)]);
     expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10.1e6 }).refusals).toEqual([expect.stringMatching(/above/)]);
     expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 5e6 }).refusals).toEqual([]);
     expect(send(ready, 'INFUSION_COMPLETED', T0, { cellsPerKg: 10e6 }).refusals).toEqual([]);
@@ -98,7 +96,13 @@ describe('CD19 R/R ALL lifecycle', () => {
     expect(closed.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'dlt-window-closed' });
     s = closed.next;
     const assessed = send(s, 'RESPONSE_ASSESSED', at(29), {
-      visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.2, platelets: 110, mrdPct: 0.001,
+      visit: 'D28',
+      marrowBlastsPct: 1,
+      circulatingBlasts: false,
+      extramedullary: false,
+      anc: 1.2,
+      platelets: 110,
+      mrdPct: 0.001,
     });
     expect(assessed.next.value).toMatchObject({ postInfusion: { course: 'followUp' } });
     expect(ctx(assessed.next).responses).toEqual([{ visit: 'D28', assessedAt: at(29), response: 'CR', mrdNegative: true }]);
@@ -175,7 +179,10 @@ describe('CD19 R/R ALL lifecycle', () => {
     const done = send(s, 'VISIT_COMPLETED', at(7), { visit: 'D7' }).next;
     expect(send(done, 'VISIT_WINDOW_CLOSING', at(7), { visit: 'D7' }).next).toBe(done);
     const ending = send(s, 'DLT_WINDOW_ENDING', at(26));
-    expect(ending.actions.find((a) => a.type === 'notify')?.params).toMatchObject({ kind: 'dlt-window-ending', message: expect.stringMatching(/ends on \d{4}-\d{2}-\d{2} \(0 DLTs so far\)/) });
+    expect(ending.actions.find((a) => a.type === 'notify')?.params).toMatchObject({
+      kind: 'dlt-window-ending',
+      message: expect.stringMatching(/ends on \d{4}-\d{2}-\d{2} \(0 DLTs so far\)/),
+    });
     expect(ending.next.value).toMatchObject({ postInfusion: { course: 'dltWindow' } });
   });
 

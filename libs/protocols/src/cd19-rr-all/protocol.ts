@@ -16,8 +16,7 @@ export const cd19RrAllV1: LifecycleSpec = {
   id: 'cd19-rr-all',
   version: 1,
   title: 'CAR-T Cell Therapy Targeting to CD19 for R/R ALL',
-  officialTitle:
-    'CD19-targeting Chimeric Antigen Receptor T-cell Therapy for Patients With Refractory and Relapsed B-cell Acute Lymphoblastic Leukemia',
+  officialTitle: 'CD19-targeting Chimeric Antigen Receptor T-cell Therapy for Patients With Refractory and Relapsed B-cell Acute Lymphoblastic Leukemia',
   registryId: null,
   phase: 'Phase 1/Phase 2',
   product: 'CD19 CAR-T (locally produced)',
@@ -37,8 +36,7 @@ export const cd19RrAllV1: LifecycleSpec = {
     minGrade: 3,
     requiresRelated: true,
     excludedTerms: HAEMATOLOGICAL_TERMS,
-    description:
-      'Assumption: a grade ≥3 non-haematological toxicity (CTCAE v5.0) related to the CAR T cells with onset within 28 days of infusion.',
+    description: 'Assumption: a grade ≥3 non-haematological toxicity (CTCAE v5.0) related to the CAR T cells with onset within 28 days of infusion.',
   },
   responseCriteria: 'ALL',
   primaryResponseVisit: 'D28',
@@ -92,10 +90,7 @@ export const cd19RrAllV2 = amend(
         }),
       ),
     ],
-    assumptions: [
-      ...cd19RrAllV1.assumptions,
-      'Amendment 1 is illustrative: the trial record shows one version; v2 shows how an amended protocol runs beside the original.',
-    ],
+    assumptions: [...cd19RrAllV1.assumptions, 'Amendment 1 is illustrative: the trial record shows one version; v2 shows how an amended protocol runs beside the original.'],
   },
 );
 

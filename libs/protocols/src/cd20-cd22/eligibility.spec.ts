@@ -1,12 +1,6 @@
 import { describeCriteria, evaluateEligibility } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
-import {
-  cd20Cd22AttestationIds,
-  cd20Cd22Cohort,
-  cd20Cd22Cohorts,
-  cd20Cd22Eligibility,
-  cd20Cd22EligibilityAssumptions,
-} from './eligibility';
+import { cd20Cd22AttestationIds, cd20Cd22Cohort, cd20Cd22Cohorts, cd20Cd22Eligibility, cd20Cd22EligibilityAssumptions } from './eligibility';
 import { eligibleCd20Cd22Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd20Cd22Input>[1]>;
@@ -42,11 +36,7 @@ describe('CD20/CD22 dual CAR-T eligibility', () => {
       ['b-all-or-b-nhl', { screening: { diagnosis: 'CLL' } }, 'the diagnosis is CLL, not B-ALL or B-NHL'],
       ['cd20-and-cd22-positive', { screening: { markers: { CD20: 'negative' } } }, 'CD20 is negative, not positive'],
       ['cd20-and-cd22-positive', { screening: { markers: { CD22: 'dim' } } }, 'CD22 is dim, not positive'],
-      [
-        'relapsed-or-refractory',
-        { screening: { relapsed: false, refractory: false } },
-        'the disease has not relapsed and the disease is not refractory',
-      ],
+      ['relapsed-or-refractory', { screening: { relapsed: false, refractory: false } }, 'the disease has not relapsed and the disease is not refractory'],
       [
         'estimated-survival-and-fitness',
         { attestations: [] },
@@ -101,7 +91,7 @@ describe('CD20/CD22 dual CAR-T eligibility', () => {
       expect(cd20Cd22Cohort(screening)).toBe(cohort);
     });
 
-    it.each(cd20Cd22Cohorts)("maps the %s factory patient to its own cohort", (cohort) => {
+    it.each(cd20Cd22Cohorts)('maps the %s factory patient to its own cohort', (cohort) => {
       expect(cd20Cd22Cohort(eligibleCd20Cd22Input(cohort).screening)).toBe(cohort);
     });
   });

@@ -1,13 +1,4 @@
-import {
-  allOf,
-  anyOf,
-  attestation,
-  attestationStatements,
-  diagnosisIs,
-  flagIs,
-  inclusion,
-  markerPositive,
-} from '../rules/eligibility';
+import { allOf, anyOf, attestation, attestationStatements, diagnosisIs, flagIs, inclusion, markerPositive } from '../rules/eligibility';
 import type { Attestation, Criterion } from '../rules/eligibility';
 import type { ScreeningData } from '../rules/screening-data';
 
@@ -38,8 +29,7 @@ export const cd20Cd22EligibilityAssumptions: string[] = [
 
 const survivalAndFitness: Attestation = {
   id: 'estimated-survival-and-fitness',
-  statement:
-    "The patient's estimated survival and general condition allow CD20/CD22 CAR T-cell therapy and the trial's follow-up, with no contraindication to it",
+  statement: "The patient's estimated survival and general condition allow CD20/CD22 CAR T-cell therapy and the trial's follow-up, with no contraindication to it",
 };
 
 /** The attestations this protocol's eligibility sign-off may carry: id → what the investigator attests. */
@@ -53,7 +43,7 @@ export const cd20Cd22Eligibility: Criterion[] = [
   ),
   inclusion(
     'cd20-and-cd22-positive',
-    'Patients with CD20 and CD22-positive relapsed/refractory hematological malignancies (derived from the record\'s description)',
+    "Patients with CD20 and CD22-positive relapsed/refractory hematological malignancies (derived from the record's description)",
     allOf([markerPositive('CD20'), markerPositive('CD22')]),
   ),
   inclusion(

@@ -15,7 +15,13 @@ const W4 = assess(28, {
     { id: 'L2', ldiCm: 2, sdiCm: 1.5, baselineLdiCm: 3, baselineSdiCm: 2 },
   ],
 });
-const W12 = assess(84, { newLesion: false, lesions: [{ id: 'L1', ldiCm: 2.5, sdiCm: 2.4 }, { id: 'L2', ldiCm: 1.5, sdiCm: 1 }] });
+const W12 = assess(84, {
+  newLesion: false,
+  lesions: [
+    { id: 'L1', ldiCm: 2.5, sdiCm: 2.4 },
+    { id: 'L2', ldiCm: 1.5, sdiCm: 1 },
+  ],
+});
 
 describe('target lesions in the record', () => {
   it('keeps each lesion’s baseline and measurements, and finds its nadir among those taken earlier', () => {
@@ -52,11 +58,7 @@ describe('target lesions in the record', () => {
   });
 
   it('gives the outcomes the response the engine answered, lesion history included', () => {
-    const log = { patientId: 'p', cohort: 'B-NHL', birthDate: '1980-01-01', events: [
-      { type: 'INFUSION_COMPLETED', occurredAt: day(0), data: { cellsPerKg: 2e6 } },
-      W4,
-      W12,
-    ] };
+    const log = { patientId: 'p', cohort: 'B-NHL', birthDate: '1980-01-01', events: [{ type: 'INFUSION_COMPLETED', occurredAt: day(0), data: { cellsPerKg: 2e6 } }, W4, W12] };
     expect(patientFacts(nhl, log, day(100)).responses.map((r) => r.response)).toEqual(['PR', 'PD']);
     const lesions: LesionRecords | undefined = recordLesions(undefined, W4.data, W4.occurredAt);
     expect(assessedResponse(nhl, W12, lesions).response).toBe('PD');
@@ -75,9 +77,7 @@ describe('a target lesion in RESPONSE_ASSESSED', () => {
   it('refuses one baseline diameter alone, a shortest above the longest, and sizes out of range', () => {
     expect(messages({ baselineLdiCm: 3 })).toEqual(['give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither']);
     expect(messages({ baselineSdiCm: 3 })).toEqual(['give both baseline diameters (baselineLdiCm and baselineSdiCm) or neither']);
-    expect(messages({ baselineLdiCm: 3, baselineSdiCm: 3.1 })).toEqual([
-      'the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)',
-    ]);
+    expect(messages({ baselineLdiCm: 3, baselineSdiCm: 3.1 })).toEqual(['the shortest baseline diameter (baselineSdiCm) cannot exceed the longest (baselineLdiCm)']);
     expect(messages({ sdiCm: 2.1 })).toEqual(['the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)']);
     expect(messages({ ldiCm: -1, sdiCm: -1 })).toEqual(['Too small: expected number to be >=0', 'Too small: expected number to be >=0']);
     expect(messages({ ldiCm: 101 })).toHaveLength(1);

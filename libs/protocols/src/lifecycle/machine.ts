@@ -66,8 +66,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
   const visitTimers = spec.schedule.flatMap((v) => [timerIds.visitReminder(v.name), timerIds.visitClosing(v.name), timerIds.visitMissed(v.name)]);
   const closingNoticeDays = spec.closingNoticeDays ?? 1;
   const dltEndingNoticeDays = spec.dltEndingNoticeDays ?? 2;
-  const windowOf = (visit: (typeof spec.schedule)[number], context: PatientContext) =>
-    visitWindow(visit, infusedAt(context), spec.reminderLeadDays, closingNoticeDays);
+  const windowOf = (visit: (typeof spec.schedule)[number], context: PatientContext) => visitWindow(visit, infusedAt(context), spec.reminderLeadDays, closingNoticeDays);
   const notify = (build: (args: { context: PatientContext; event: MachineEvent }) => Notification) => ({
     type: 'notify' as const,
     params: build,

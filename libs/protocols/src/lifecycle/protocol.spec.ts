@@ -33,9 +33,7 @@ describe('buildProtocol', () => {
 
     it('φ1 not below the target, and a target outside 0.05–0.6', () => {
       expect(() => buildProtocol(boin({ phi1: 0.3 }))).toThrow(/φ1 \(the DLT rate deemed safe\) must be above 0 and below the target 0\.3 .* got 0\.3\.$/);
-      expect(() => buildProtocol(boin({ targetDltRate: 0.65 }))).toThrow(
-        refused("the target DLT rate must be from 0.05 to 0.6 (BOIN's get.boundary refuses others), got 0.65"),
-      );
+      expect(() => buildProtocol(boin({ targetDltRate: 0.65 }))).toThrow(refused("the target DLT rate must be from 0.05 to 0.6 (BOIN's get.boundary refuses others), got 0.65"));
     });
 
     it('a maximum sample size that is not a whole number of cohorts, or above the enrollment', () => {

@@ -34,9 +34,7 @@ export interface Protocol {
 /** Builds a runnable protocol from its declarative spec: one variant per cohort where it has cohorts. */
 export function buildProtocol(spec: LifecycleSpec): Protocol {
   const cohorts = spec.cohorts ?? [];
-  const variants = new Map(
-    cohorts.map(({ id, title: _title, diagnoses: _diagnoses, ...overrides }) => [id, buildVariant({ ...spec, ...overrides }, id)]),
-  );
+  const variants = new Map(cohorts.map(({ id, title: _title, diagnoses: _diagnoses, ...overrides }) => [id, buildVariant({ ...spec, ...overrides }, id)]));
   if (!variants.size) return buildVariant(spec, null);
   return buildVariant(spec, null, (cohort) => variants.get(cohort ?? '') ?? missingCohort(spec, cohort));
 }
@@ -44,10 +42,7 @@ export function buildProtocol(spec: LifecycleSpec): Protocol {
 function buildVariant(spec: LifecycleSpec, cohort: string | null, forCohort?: (cohort: string | null) => Protocol): Protocol {
   assertCoherent(spec);
   const machine = buildLifecycleMachine(spec);
-  const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<
-    ClinicalEventType,
-    z.ZodType
-  >;
+  const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<ClinicalEventType, z.ZodType>;
 
   const protocol: Protocol = {
     spec,
@@ -156,8 +151,6 @@ export function protocolDefinition(protocol: Protocol) {
     cohorts: spec.cohorts ?? [],
     amendment: spec.amendment ?? null,
     assumptions: spec.assumptions,
-    eventData: Object.fromEntries(
-      Object.entries(protocol.eventDataSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema, { io: 'input' })]),
-    ),
+    eventData: Object.fromEntries(Object.entries(protocol.eventDataSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema, { io: 'input' })])),
   };
 }

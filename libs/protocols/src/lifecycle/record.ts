@@ -7,14 +7,7 @@ import { lymphodepletionPlan } from '../rules/chemotherapy-dose';
 import { checkCellDose } from '../rules/cell-dose';
 import { assessDlt } from '../rules/dlt';
 import { allResponse } from '../rules/all-response';
-import {
-  luganoInputSchema,
-  luganoResponse,
-  nadirOf,
-  type LesionPrior,
-  type LesionSize,
-  type LuganoInput,
-} from '../rules/lugano-response';
+import { luganoInputSchema, luganoResponse, nadirOf, type LesionPrior, type LesionSize, type LuganoInput } from '../rules/lugano-response';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
@@ -57,11 +50,7 @@ export const recordEnrollment = (spec: LifecycleSpec, _c: PatientContext, e: Eve
   enrollment: { enrolledAt: e.occurredAt, doseLevel: e.data.doseLevel ?? spec.doseLevels[0].level },
 });
 
-export function recordLymphodepletionStart(
-  spec: LifecycleSpec,
-  c: PatientContext,
-  e: Event<{ weightKg?: number; heightCm?: number }>,
-): Partial<PatientContext> {
+export function recordLymphodepletionStart(spec: LifecycleSpec, c: PatientContext, e: Event<{ weightKg?: number; heightCm?: number }>): Partial<PatientContext> {
   const patient = {
     ...c.patient,
     weightKg: e.data.weightKg ?? c.patient.weightKg,
@@ -83,11 +72,7 @@ export function infusionCellDose(spec: LifecycleSpec, c: PatientContext, e: Even
   return { weightKg, ...checkCellDose(e.data.cellsPerKg, weightKg, assignedDoseLevel(spec, c)) };
 }
 
-export function recordInfusion(
-  spec: LifecycleSpec,
-  c: PatientContext,
-  e: Event<{ cellsPerKg: number; weightKg?: number }>,
-): Partial<PatientContext> {
+export function recordInfusion(spec: LifecycleSpec, c: PatientContext, e: Event<{ cellsPerKg: number; weightKg?: number }>): Partial<PatientContext> {
   const { weightKg, totalCells } = infusionCellDose(spec, c, e);
   return {
     patient: { ...c.patient, weightKg },
@@ -98,7 +83,6 @@ export function recordInfusion(
 }
 
 export type AdverseEventData = AdverseEventReport;
-
 
 /** The patient's age on a date (ICANS is graded with CAPD up to 12 years). */
 export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDate, at);
@@ -283,11 +267,7 @@ export function recordLesions(lesions: LesionRecords | undefined, d: ResponseDat
  * The response an assessment records: the investigator's call when given, else computed from the
  * findings; Lugano findings with each lesion judged against its nadir among the lesions on record.
  */
-export function assessedResponse(
-  spec: LifecycleSpec,
-  e: Event<ResponseData>,
-  lesions?: LesionRecords,
-): { response: string; mrdNegative?: boolean } {
+export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>, lesions?: LesionRecords): { response: string; mrdNegative?: boolean } {
   const d = e.data;
   if (d.response) return { response: d.response };
   if (spec.responseCriteria === 'LUGANO_2014') return { response: luganoAssessment(d, lesions, e.occurredAt).response };

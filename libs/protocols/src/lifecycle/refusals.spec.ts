@@ -48,9 +48,7 @@ describe('lifecycle dates in order', () => {
 
   it('refuses an infusion before lymphodepletion completed', () => {
     const { s } = walkTo();
-    expect(refusals(s, event('INFUSION_COMPLETED', at(-4), { cellsPerKg: 7e6 }))).toEqual([
-      `infusion at ${at(-4)} is before the lymphodepletion completion at ${at(-3)}`,
-    ]);
+    expect(refusals(s, event('INFUSION_COMPLETED', at(-4), { cellsPerKg: 7e6 }))).toEqual([`infusion at ${at(-4)} is before the lymphodepletion completion at ${at(-3)}`]);
   });
 
   it('refuses a step dated before the patient was born, whatever its order', () => {
@@ -70,9 +68,7 @@ describe('lifecycle dates in order', () => {
     const infused = step(walkTo().s, event('INFUSION_COMPLETED', T0, { cellsPerKg: 7e6 }));
     expect(refusals(infused, event('VISIT_COMPLETED', at(-1), { visit: 'D7' }))).toEqual([`visit D7 at ${at(-1)} is before the infusion at ${T0}`]);
     expect(refusals(infused, event('VISIT_COMPLETED', at(7), { visit: 'D7' }))).toEqual([]);
-    expect(refusals(infused, event('PROGRESSION_OR_RELAPSE', at(-2), { kind: 'morphologic' }))).toEqual([
-      `progression or relapse at ${at(-2)} is before the infusion at ${T0}`,
-    ]);
+    expect(refusals(infused, event('PROGRESSION_OR_RELAPSE', at(-2), { kind: 'morphologic' }))).toEqual([`progression or relapse at ${at(-2)} is before the infusion at ${T0}`]);
     const ae = (onset: string) => event('ADVERSE_EVENT_REPORTED', at(2), { term: 'Fatigue', grade: 2, onset, related: false, serious: false });
     expect(refusals(infused, ae(at(-31).slice(0, 10)))).toEqual([
       `onset ${at(-31).slice(0, 10)} is before the consent on ${at(-30).slice(0, 10)}: an event before consent is medical history, not an adverse event of the trial`,
@@ -101,9 +97,7 @@ describe('lifecycle dates in order', () => {
 describe('body size at lymphodepletion and infusion', () => {
   it('refuses a height and weight that cannot be one person, the registered values filling in', () => {
     const { s } = walkTo('LYMPHODEPLETION_STARTED');
-    expect(refusals(s, event('LYMPHODEPLETION_STARTED', at(-5), { weightKg: 2 }))).toEqual([
-      expect.stringMatching(/^2 kg at 170 cm is a body mass index of 0\.7 kg\/m², below 6/),
-    ]);
+    expect(refusals(s, event('LYMPHODEPLETION_STARTED', at(-5), { weightKg: 2 }))).toEqual([expect.stringMatching(/^2 kg at 170 cm is a body mass index of 0\.7 kg\/m², below 6/)]);
     expect(refusals(s, event('LYMPHODEPLETION_STARTED', at(-5), { heightCm: 60, weightKg: 6 }))).toEqual([]);
     expect(refusals(s, event('LYMPHODEPLETION_STARTED', at(-5), {}))).toEqual([]);
   });
@@ -157,7 +151,9 @@ describe('late entries after the patient left the study', () => {
     expect(refusals(s, event('VISIT_COMPLETED', at(14), { visit: 'D14' }))).toEqual([]);
     expect(refusals(s, event('VISIT_COMPLETED', at(21), { visit: 'D28' }))).toEqual([expect.stringMatching(/^visit D28 at .* is after the patient left/)]);
     expect(refusals(s, event('RESPONSE_ASSESSED', at(20), { visit: 'D28', response: 'CR' }))).toEqual([]);
-    expect(refusals(s, event('RESPONSE_ASSESSED', at(21), { visit: 'D28', response: 'CR' }))).toEqual([expect.stringMatching(/^the D28 assessment at .* is after the patient left/)]);
+    expect(refusals(s, event('RESPONSE_ASSESSED', at(21), { visit: 'D28', response: 'CR' }))).toEqual([
+      expect.stringMatching(/^the D28 assessment at .* is after the patient left/),
+    ]);
   });
 
   it('does not date an adjudication, which is made after the fact, and leaves a patient on study alone', () => {

@@ -14,9 +14,7 @@ import { ALL_REQUIRED_FINDINGS, RESPONSES_BY_CRITERIA } from '../policy/values';
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
 
 const knownVisit = (spec: LifecycleSpec, visit: string): string[] =>
-  spec.schedule.some((v) => v.name === visit)
-    ? []
-    : [`visit ${visit} is not in this protocol's schedule (visits: ${spec.schedule.map((v) => v.name).join(', ')})`];
+  spec.schedule.some((v) => v.name === visit) ? [] : [`visit ${visit} is not in this protocol's schedule (visits: ${spec.schedule.map((v) => v.name).join(', ')})`];
 
 const notBefore = (label: string, at: string | undefined, event: ClinicalEvent, what: string): string[] =>
   at && event.occurredAt < at ? [`${what} at ${event.occurredAt} is before the ${label} at ${at}`] : [];
@@ -74,9 +72,7 @@ const refusals: Partial<Record<string, Refusal>> = {
     const diagnoses = spec.cohorts?.find((c) => c.id === cohort)?.diagnoses;
     const diagnosis = context.screening.diagnosis;
     const wrongCohort =
-      diagnoses && diagnosis && !diagnoses.includes(diagnosis)
-        ? [`diagnosis ${diagnosis} does not belong to the ${cohort} cohort (${diagnoses.join(', ')})`]
-        : [];
+      diagnoses && diagnosis && !diagnoses.includes(diagnosis) ? [`diagnosis ${diagnosis} does not belong to the ${cohort} cohort (${diagnoses.join(', ')})`] : [];
     const afterConsent = notBefore('consent', context.consent?.signedAt, event, 'eligibility sign-off');
     return [...consent, ...afterConsent, ...unknown, ...wrongCohort, ...eligibility.reasons];
   },
@@ -88,8 +84,7 @@ const refusals: Partial<Record<string, Refusal>> = {
     ...notBefore('product release', context.product?.releasedAt, event, 'lymphodepletion start'),
     ...bodySize(context, event.data),
   ],
-  LYMPHODEPLETION_COMPLETED: (_spec, context, event) =>
-    notBefore('lymphodepletion start', context.lymphodepletion?.startedAt, event, 'lymphodepletion completion'),
+  LYMPHODEPLETION_COMPLETED: (_spec, context, event) => notBefore('lymphodepletion start', context.lymphodepletion?.startedAt, event, 'lymphodepletion completion'),
   INFUSION_COMPLETED: (spec, context, event) => [
     ...notBefore('lymphodepletion completion', context.lymphodepletion?.completedAt, event, 'infusion'),
     ...bodySize(context, { weightKg: event.data.weightKg }),
@@ -121,7 +116,8 @@ const refusals: Partial<Record<string, Refusal>> = {
   DLT_ADJUDICATED: (_spec, context, event) => {
     const onset = clinicalInstant(event.data.onset, context.infusion?.infusedAt);
     const term = String(event.data.term).toLowerCase();
-    const reported = context.dlts.some((d) => d.term.toLowerCase() === term && d.onset === onset) ||
+    const reported =
+      context.dlts.some((d) => d.term.toLowerCase() === term && d.onset === onset) ||
       (context.dltsOverturned ?? []).some((d) => d.term.toLowerCase() === term && d.onset === onset);
     return reported || !event.data.dlt
       ? []
@@ -172,9 +168,5 @@ function afterLeaving(context: PatientContext, event: ClinicalEvent): string[] {
 
 /** Every date of the event on or after the birth date, then the event's own rules, then (off study) no later than the day the patient left. */
 export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context: PatientContext, event: ClinicalEvent): string[] {
-  return [
-    ...beforeBirthRefusals(event, context.patient.birthDate),
-    ...(refusals[event.type]?.(spec, context, event, cohort) ?? []),
-    ...afterLeaving(context, event),
-  ];
+  return [...beforeBirthRefusals(event, context.patient.birthDate), ...(refusals[event.type]?.(spec, context, event, cohort) ?? []), ...afterLeaving(context, event)];
 }

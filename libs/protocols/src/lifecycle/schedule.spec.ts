@@ -13,7 +13,12 @@ const infused = (over: Partial<PatientContext> = {}) =>
 describe('patientSchedule', () => {
   it('shows planned, due, done and missed visits of a patient on study', () => {
     const visits = patientSchedule(cd19RrAllV1, infused(), '2026-03-28T12:00:00.000Z');
-    expect(visits.slice(0, 4).map((v) => [v.name, v.status])).toEqual([['D7', 'done'], ['D14', 'missed'], ['D28', 'due'], ['M2', 'planned']]);
+    expect(visits.slice(0, 4).map((v) => [v.name, v.status])).toEqual([
+      ['D7', 'done'],
+      ['D14', 'missed'],
+      ['D28', 'due'],
+      ['M2', 'planned'],
+    ]);
   });
 
   it.each(['withdrawn', 'death', 'lost to follow-up', 'follow-up completed'])('cancels every visit still to come once the patient is off study (%s)', (reason) => {

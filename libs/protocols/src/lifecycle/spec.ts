@@ -27,9 +27,7 @@ export interface OutcomeMeasure {
 }
 
 /** What a cohort changes: the parts of the spec that differ between, say, B-ALL and B-NHL patients. */
-export type CohortOverrides = Partial<
-  Pick<LifecycleSpec, 'responseCriteria' | 'primaryResponseVisit' | 'schedule' | 'followUpDays' | 'outcomeMeasures' | 'dlt'>
->;
+export type CohortOverrides = Partial<Pick<LifecycleSpec, 'responseCriteria' | 'primaryResponseVisit' | 'schedule' | 'followUpDays' | 'outcomeMeasures' | 'dlt'>>;
 
 export interface CohortSpec extends CohortOverrides {
   id: string;

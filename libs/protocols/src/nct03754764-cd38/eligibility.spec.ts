@@ -7,10 +7,8 @@ import { eligibleCd38Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd38Input>[0]>;
 
-const evaluate = (screening: ScreeningData, more: Overrides = {}) =>
-  evaluateEligibility(cd38Eligibility, eligibleCd38Input({ ...more, screening }));
-const resultOf = (id: string, screening: ScreeningData, more?: Overrides) =>
-  evaluate(screening, more).results.find((r) => r.id === id);
+const evaluate = (screening: ScreeningData, more: Overrides = {}) => evaluateEligibility(cd38Eligibility, eligibleCd38Input({ ...more, screening }));
+const resultOf = (id: string, screening: ScreeningData, more?: Overrides) => evaluate(screening, more).results.find((r) => r.id === id);
 const allAttestationsBut = (id: string) => Object.keys(cd38AttestationIds).filter((a) => a !== id);
 
 /** The eligible patient with one top-level field replaced whole (not merged), e.g. a GVHD record. */
@@ -69,11 +67,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
       ['relapsed-cd38-positive-b-all-after-cd19-car-t', { screening: { diagnosis: 'B-NHL' } }, 'the diagnosis is B-NHL, not B-ALL'],
       ['relapsed-cd38-positive-b-all-after-cd19-car-t', { screening: { markers: { CD38: 'dim' } } }, 'CD38 is dim, not positive'],
       ['relapsed-cd38-positive-b-all-after-cd19-car-t', { screening: { relapsed: false } }, 'the disease has not relapsed'],
-      [
-        'relapsed-cd38-positive-b-all-after-cd19-car-t',
-        { screening: { priorCd19CarT: false } },
-        'the patient has not received a CD19 CAR-T product',
-      ],
+      ['relapsed-cd38-positive-b-all-after-cd19-car-t', { screening: { priorCd19CarT: false } }, 'the patient has not received a CD19 CAR-T product'],
       ['life-expectancy-at-least-12-weeks', { screening: { lifeExpectancyWeeks: 11 } }, 'life expectancy 11 weeks is below 12 weeks'],
       [
         'life-expectancy-at-least-12-weeks',
@@ -96,16 +90,8 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
         { screening: { conditions: { priorMalignancy: true, priorMalignancyOnlyCuredInSituSkinOrCervix: false } } },
         'a prior malignancy is recorded and it is not only a carcinoma in situ of the skin or cervix treated with curative intent',
       ],
-      [
-        'burkitt-or-cml-lymphoid-blast-crisis',
-        { screening: { conditions: { burkittLeukemiaLymphoma: true } } },
-        "Burkitt's leukemia/lymphoma is recorded",
-      ],
-      [
-        'burkitt-or-cml-lymphoid-blast-crisis',
-        { screening: { conditions: { cmlLymphoidBlastCrisis: true } } },
-        'chronic myelogenous leukemia lymphoid blast crisis is recorded',
-      ],
+      ['burkitt-or-cml-lymphoid-blast-crisis', { screening: { conditions: { burkittLeukemiaLymphoma: true } } }, "Burkitt's leukemia/lymphoma is recorded"],
+      ['burkitt-or-cml-lymphoid-blast-crisis', { screening: { conditions: { cmlLymphoidBlastCrisis: true } } }, 'chronic myelogenous leukemia lymphoid blast crisis is recorded'],
       ['richter-syndrome', { screening: { conditions: { richterSyndrome: true } } }, "Richter's syndrome is recorded"],
       [
         'gvhd',
@@ -113,16 +99,8 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
         'acute GVHD grade II (Glucksberg) is within grades II–IV and acute GVHD index B (IBMTR) is within B–D',
       ],
       ['gvhd', { screening: { gvhd: { chronic: 'extensive' } } }, 'extensive chronic GVHD is recorded'],
-      [
-        'autoimmune-immunodeficiency-or-immunosuppression',
-        { screening: { conditions: { autoimmuneDisease: true } } },
-        'an autoimmune disease is recorded',
-      ],
-      [
-        'autoimmune-immunodeficiency-or-immunosuppression',
-        { screening: { conditions: { immunodeficiency: true } } },
-        'an immune deficiency disease is recorded',
-      ],
+      ['autoimmune-immunodeficiency-or-immunosuppression', { screening: { conditions: { autoimmuneDisease: true } } }, 'an autoimmune disease is recorded'],
+      ['autoimmune-immunodeficiency-or-immunosuppression', { screening: { conditions: { immunodeficiency: true } } }, 'an immune deficiency disease is recorded'],
       [
         'autoimmune-immunodeficiency-or-immunosuppression',
         { screening: { conditions: { immunosuppressiveTherapyNeeded: true } } },
@@ -220,9 +198,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
       const noLabs = { ...rest, screening: { ...screening, labs: undefined } };
       expect(evaluateEligibility(cd38Eligibility, noLabs).eligible).toBe(true);
       const unattested = { ...noLabs, attestations: allAttestationsBut('adequate-organ-function') };
-      expect(evaluateEligibility(cd38Eligibility, unattested).reasons).toEqual([
-        'the investigator has not attested that the patient has adequate organ function',
-      ]);
+      expect(evaluateEligibility(cd38Eligibility, unattested).reasons).toEqual(['the investigator has not attested that the patient has adequate organ function']);
     });
 
     it('does not let the attestation override a recorded lab outside the limit', () => {
@@ -234,8 +210,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
   });
 
   describe('GVHD', () => {
-    const gvhdOf = (gvhd: ScreeningData['gvhd']) =>
-      evaluateEligibility(cd38Eligibility, replacing({ gvhd })).results.find((r) => r.id === 'gvhd');
+    const gvhdOf = (gvhd: ScreeningData['gvhd']) => evaluateEligibility(cd38Eligibility, replacing({ gvhd })).results.find((r) => r.id === 'gvhd');
 
     it.each<[ScreeningData['gvhd'], string]>([
       [{ acuteGlucksbergGrade: 0, acuteIbmtrIndex: 'none', chronic: 'none' }, 'met'],
@@ -254,9 +229,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
 
     it('clears acute GVHD on one recorded scale, and says which grade excludes', () => {
       expect(gvhdOf({ acuteGlucksbergGrade: 1, chronic: 'limited' })?.status).toBe('met');
-      expect(gvhdOf({ acuteGlucksbergGrade: 3, chronic: 'none' })?.reason).toBe(
-        'acute GVHD grade III (Glucksberg) is within grades II–IV',
-      );
+      expect(gvhdOf({ acuteGlucksbergGrade: 3, chronic: 'none' })?.reason).toBe('acute GVHD grade III (Glucksberg) is within grades II–IV');
       expect(gvhdOf({ acuteIbmtrIndex: 'C', chronic: 'limited' })?.reason).toBe('acute GVHD index C (IBMTR) is within B–D');
     });
 
@@ -304,9 +277,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
 
     it('without the CD19 CAR-T the patient fails the inclusion, not the exclusion', () => {
       const result = evaluate({ priorCd19CarT: false, priorGeneOrCellTherapyOtherThanCd19CarT: false });
-      expect(result.results.filter((r) => r.status !== 'met').map((r) => r.id)).toEqual([
-        'relapsed-cd38-positive-b-all-after-cd19-car-t',
-      ]);
+      expect(result.results.filter((r) => r.status !== 'met').map((r) => r.id)).toEqual(['relapsed-cd38-positive-b-all-after-cd19-car-t']);
     });
 
     it('excludes any other investigational gene or cell therapy, beside the CD19 CAR-T', () => {
@@ -316,16 +287,12 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
 
     it('asks about other gene or cell therapy products', () => {
       const input = replacing({ priorGeneOrCellTherapyOtherThanCd19CarT: undefined });
-      expect(evaluateEligibility(cd38Eligibility, input).reasons).toEqual([
-        'prior gene or cell therapy other than the CD19 CAR-T has not been recorded',
-      ]);
+      expect(evaluateEligibility(cd38Eligibility, input).reasons).toEqual(['prior gene or cell therapy other than the CD19 CAR-T has not been recorded']);
     });
 
     it('counts a CD19 CAR-T given in a trial towards the 30-day washout', () => {
       const recentCarT = evaluate({ priorInvestigationalProduct: true, daysSinceInvestigationalProduct: 21 });
-      expect(recentCarT.results.filter((r) => r.status !== 'met').map((r) => r.id)).toEqual([
-        'investigational-product-within-30-days',
-      ]);
+      expect(recentCarT.results.filter((r) => r.status !== 'met').map((r) => r.id)).toEqual(['investigational-product-within-30-days']);
     });
 
     it('clears the washout for a patient who never had an investigational product, without a date', () => {
@@ -335,9 +302,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
 
     it('asks for the date of the last investigational product when there was one', () => {
       const input = replacing({ priorInvestigationalProduct: true, daysSinceInvestigationalProduct: undefined });
-      expect(evaluateEligibility(cd38Eligibility, input).reasons).toEqual([
-        'time since the last investigational medicinal product has not been recorded',
-      ]);
+      expect(evaluateEligibility(cd38Eligibility, input).reasons).toEqual(['time since the last investigational medicinal product has not been recorded']);
     });
   });
 
@@ -351,8 +316,7 @@ describe('NCT03754764 (CD38 CAR-T) eligibility', () => {
       expect(resultOf('prior-malignancy', { conditions: { priorMalignancy: false } })?.status).toBe('met');
       expect(resultOf('prior-malignancy', { conditions: { priorMalignancy: true } })).toMatchObject({
         status: 'missing',
-        reason:
-          'whether the prior malignancy is only a carcinoma in situ of the skin or cervix treated with curative intent has not been recorded',
+        reason: 'whether the prior malignancy is only a carcinoma in situ of the skin or cervix treated with curative intent has not been recorded',
       });
     });
   });

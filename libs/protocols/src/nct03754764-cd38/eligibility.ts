@@ -34,7 +34,7 @@ export const cd38EligibilityAssumptions: string[] = [
   "'Adequate organ function' gives no numbers, so it is the investigator's judgement (attested). Recorded values are also held to the limits of the CD19 R/R ALL trial in this engine (seed 002): creatinine < 1.6 mg/dL, bilirubin < 2.0 mg/dL, AST and ALT < 3 × ULN, LVEF ≥ 0.5. A lab that is not recorded does not block the attestation.",
   'Acute GVHD is graded with either scale: one recorded grade clears it; a grade II–IV (Glucksberg) or B–D (IBMTR) on either scale excludes. Limited chronic GVHD does not exclude.',
   "'Within the last 30 days prior to screening' excludes a last investigational product 30 days or fewer before screening; 31 days or more is eligible. A CD19 CAR-T given as an investigational product counts towards this washout.",
-  "Exclusion 9 (previous investigational gene or cell therapy) does not count the CD19 CAR-T after which the patient relapsed, since inclusion 3 requires it; any other gene or cell therapy product excludes. Stem cell transplantation and donor lymphocyte infusion are not investigational products here (the GVHD exclusion presumes transplanted patients).",
+  'Exclusion 9 (previous investigational gene or cell therapy) does not count the CD19 CAR-T after which the patient relapsed, since inclusion 3 requires it; any other gene or cell therapy product excludes. Stem cell transplantation and donor lymphocyte infusion are not investigational products here (the GVHD exclusion presumes transplanted patients).',
   "'Severe active infection' is recorded by the site as one condition that already leaves out uncomplicated urinary tract infection, bacterial pharyngitis and prophylactic antimicrobial treatment.",
   'Pregnancy and nursing are asked of female patients only, as in the CD19 trial.',
 ];
@@ -69,13 +69,7 @@ const anySex: Condition = {
  * A recorded condition has the expected value, said in words either way: `flagIs` for a condition in
  * `conditions` (the shared builder's `conditionPresent` only asks for presence).
  */
-function conditionIs(spec: {
-  condition: ScreeningCondition;
-  expected: boolean;
-  label: string;
-  whenTrue: string;
-  whenFalse: string;
-}): Condition {
+function conditionIs(spec: { condition: ScreeningCondition; expected: boolean; label: string; whenTrue: string; whenFalse: string }): Condition {
   return {
     rule: spec.expected ? spec.whenTrue : spec.whenFalse,
     find: ({ screening }) => {
@@ -157,11 +151,7 @@ export const cd38Eligibility: Criterion[] = [
     lifeExpectancy12Weeks,
     numberAtLeast({ path: 'lifeExpectancyWeeks', label: 'life expectancy', unit: 'weeks', limit: 12 }),
   ),
-  inclusion(
-    'ecog-at-most-1',
-    'Eastern Cooperative Oncology Group (ECOG) performance status ≤ 1',
-    numberAtMost({ path: 'ecog', label: 'ECOG', limit: 1 }),
-  ),
+  inclusion('ecog-at-most-1', 'Eastern Cooperative Oncology Group (ECOG) performance status ≤ 1', numberAtMost({ path: 'ecog', label: 'ECOG', limit: 1 })),
   // Assumption: the record gives no numbers, so the investigator attests; recorded labs are held to
   // the CD19 R/R ALL trial's limits (seed 002), and an unrecorded lab does not block the attestation.
   attestation(
@@ -203,11 +193,7 @@ export const cd38Eligibility: Criterion[] = [
     ]),
   ),
   exclusion('richter-syndrome', "Richter's syndrome", conditionPresent('richterSyndrome', "Richter's syndrome")),
-  exclusion(
-    'gvhd',
-    'Presence of Grade II-IV (Glucksberg) or B-D (IBMTR) acute or extensive chronic GVHD at the time of screening',
-    excludingGvhd,
-  ),
+  exclusion('gvhd', 'Presence of Grade II-IV (Glucksberg) or B-D (IBMTR) acute or extensive chronic GVHD at the time of screening', excludingGvhd),
   exclusion(
     'autoimmune-immunodeficiency-or-immunosuppression',
     'Subjects with any autoimmune disease or any immune deficiency disease or other disease in need of immunosuppressive therapy',
@@ -225,11 +211,7 @@ export const cd38Eligibility: Criterion[] = [
   exclusion(
     'active-hepatitis-or-hiv',
     'Active hepatitis B, active hepatitis C, or any human immunodeficiency virus (HIV) infection at the time of screening',
-    anyOf([
-      conditionPresent('hepatitisB', 'active hepatitis B'),
-      conditionPresent('hepatitisC', 'active hepatitis C'),
-      conditionPresent('hiv', 'HIV infection'),
-    ]),
+    anyOf([conditionPresent('hepatitisB', 'active hepatitis B'), conditionPresent('hepatitisC', 'active hepatitis C'), conditionPresent('hiv', 'HIV infection')]),
   ),
   // Never having had an investigational product clears this without a date; otherwise the washout
   // is counted in days before screening, 30 or fewer excluding.

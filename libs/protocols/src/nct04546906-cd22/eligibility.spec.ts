@@ -7,10 +7,8 @@ import { eligibleCd22Input } from '#testing/eligibility';
 
 type Overrides = NonNullable<Parameters<typeof eligibleCd22Input>[0]>;
 
-const evaluate = (screening: ScreeningData, more: Overrides = {}) =>
-  evaluateEligibility(cd22Eligibility, eligibleCd22Input({ ...more, screening }));
-const resultOf = (id: string, screening: ScreeningData, more?: Overrides) =>
-  evaluate(screening, more).results.find((r) => r.id === id);
+const evaluate = (screening: ScreeningData, more: Overrides = {}) => evaluateEligibility(cd22Eligibility, eligibleCd22Input({ ...more, screening }));
+const resultOf = (id: string, screening: ScreeningData, more?: Overrides) => evaluate(screening, more).results.find((r) => r.id === id);
 const allAttestationsBut = (id: string) => Object.keys(cd22AttestationIds).filter((a) => a !== id);
 
 /** The eligible patient with some top-level fields replaced whole (not merged), or removed. */
@@ -67,11 +65,7 @@ describe('NCT04546906 (CD22 CAR-T) eligibility', () => {
   describe('each criterion fails alone, saying the value and the limit', () => {
     const failures: Array<[id: string, change: Overrides, reason: string]> = [
       [DISEASE, { screening: { diagnosis: 'B-NHL' } }, 'the diagnosis is B-NHL, not B-ALL'],
-      [
-        DISEASE,
-        { screening: { relapsed: false, remissionAchieved: true } },
-        'the disease has not relapsed and complete remission was achieved',
-      ],
+      [DISEASE, { screening: { relapsed: false, remissionAchieved: true } }, 'the disease has not relapsed and complete remission was achieved'],
       [
         DISEASE,
         { screening: { relapsed: false, chemotherapyCourses: 2, conditions: { highRiskDisease: false } } },
@@ -101,16 +95,8 @@ describe('NCT04546906 (CD22 CAR-T) eligibility', () => {
         { attestations: allAttestationsBut('informed-consent-signed') },
         'the investigator has not attested that the patient has signed the informed consent',
       ],
-      [
-        'serious-cardiac-insufficiency',
-        { screening: { conditions: { severeCardiacInsufficiency: true } } },
-        'serious cardiac insufficiency is recorded',
-      ],
-      [
-        'severe-pulmonary-function-damage',
-        { screening: { conditions: { severePulmonaryDysfunctionHistory: true } } },
-        'a history of severe pulmonary function damage is recorded',
-      ],
+      ['serious-cardiac-insufficiency', { screening: { conditions: { severeCardiacInsufficiency: true } } }, 'serious cardiac insufficiency is recorded'],
+      ['severe-pulmonary-function-damage', { screening: { conditions: { severePulmonaryDysfunctionHistory: true } } }, 'a history of severe pulmonary function damage is recorded'],
       ['other-malignant-tumors', { screening: { conditions: { priorMalignancy: true } } }, 'another malignant tumor is recorded'],
       [
         'uncontrolled-infection',
@@ -122,11 +108,7 @@ describe('NCT04546906 (CD22 CAR-T) eligibility', () => {
         { screening: { conditions: { autoimmuneDisease: true, severeAutoimmuneDisease: true } } },
         'an autoimmune disease is recorded and severe autoimmune disease is recorded',
       ],
-      [
-        'severe-autoimmune-or-immunodeficiency',
-        { screening: { conditions: { immunodeficiency: true } } },
-        'an immunodeficiency disease is recorded',
-      ],
+      ['severe-autoimmune-or-immunodeficiency', { screening: { conditions: { immunodeficiency: true } } }, 'an immunodeficiency disease is recorded'],
       ['active-hepatitis', { screening: { conditions: { hepatitisB: true } } }, 'active hepatitis B (HBV DNA positive) is recorded'],
       ['active-hepatitis', { screening: { conditions: { hepatitisC: true } } }, 'active hepatitis C (HCV RNA positive) is recorded'],
       ['hiv-or-syphilis', { screening: { conditions: { hiv: true } } }, 'HIV infection is recorded'],
@@ -138,21 +120,13 @@ describe('NCT04546906 (CD22 CAR-T) eligibility', () => {
       ],
       ['pregnant-lactating-or-planning-pregnancy', { screening: { conditions: { pregnant: true } } }, 'pregnancy is recorded'],
       ['pregnant-lactating-or-planning-pregnancy', { screening: { conditions: { lactating: true } } }, 'lactation is recorded'],
-      [
-        'pregnant-lactating-or-planning-pregnancy',
-        { screening: { conditions: { pregnancyPlannedWithin12Months: true } } },
-        'a pregnancy planned within 12 months is recorded',
-      ],
+      ['pregnant-lactating-or-planning-pregnancy', { screening: { conditions: { pregnancyPlannedWithin12Months: true } } }, 'a pregnancy planned within 12 months is recorded'],
       [
         'situation-increasing-risk',
         { attestations: allAttestationsBut('no-situation-increasing-risk') },
         'the investigator has not attested that the patient has no situation (such as a history of serious mental illness, substance abuse or addiction) that would increase the risks for the subject or affect the results of the study',
       ],
-      [
-        'situation-increasing-risk',
-        { screening: { conditions: { seriousMentalIllnessHistory: true } } },
-        'a history of serious mental illness is recorded',
-      ],
+      ['situation-increasing-risk', { screening: { conditions: { seriousMentalIllnessHistory: true } } }, 'a history of serious mental illness is recorded'],
       ['situation-increasing-risk', { screening: { conditions: { substanceAbuse: true } } }, 'substance abuse or addiction is recorded'],
     ];
 
@@ -271,9 +245,7 @@ describe('NCT04546906 (CD22 CAR-T) eligibility', () => {
     it('asks for a lesion only when the disease is extramedullary only', () => {
       expect(resultOf('assessable-lesion-if-extramedullary-only', { extramedullaryOnly: false })?.status).toBe('met');
       const input = replacing({ extramedullaryOnly: true, assessableLesions: undefined });
-      expect(evaluateEligibility(cd22Eligibility, input).reasons).toEqual([
-        'the disease is extramedullary only, and assessable lesions has not been recorded',
-      ]);
+      expect(evaluateEligibility(cd22Eligibility, input).reasons).toEqual(['the disease is extramedullary only, and assessable lesions has not been recorded']);
     });
   });
 

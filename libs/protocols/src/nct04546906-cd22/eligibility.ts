@@ -131,11 +131,7 @@ export const cd22Eligibility: Criterion[] = [
     ),
     attestation: unsuitableForReintensification,
   },
-  inclusion(
-    'cd22-positive',
-    'Flow cytometry (FCM) showed CD 22 positive in bone marrow or peripheral blood',
-    markerPositive('CD22'),
-  ),
+  inclusion('cd22-positive', 'Flow cytometry (FCM) showed CD 22 positive in bone marrow or peripheral blood', markerPositive('CD22')),
   inclusion(
     'assessable-lesion-if-extramedullary-only',
     'There should be at least one assessable lesion in B-ALL patients with simple extramedullary recurrence',
@@ -167,11 +163,7 @@ export const cd22Eligibility: Criterion[] = [
   attestation('informed-consent-signed', 'inclusion', 'Need to sign informed consent', consentSigned),
 
   // ---- Exclusion -----------------------------------------------------------------------------
-  exclusion(
-    'serious-cardiac-insufficiency',
-    'Serious cardiac insufficiency',
-    conditionPresent('severeCardiacInsufficiency', 'serious cardiac insufficiency'),
-  ),
+  exclusion('serious-cardiac-insufficiency', 'Serious cardiac insufficiency', conditionPresent('severeCardiacInsufficiency', 'serious cardiac insufficiency')),
   exclusion(
     'severe-pulmonary-function-damage',
     'Has a history of severe pulmonary function damaging',
@@ -187,20 +179,14 @@ export const cd22Eligibility: Criterion[] = [
     'severe-autoimmune-or-immunodeficiency',
     'Merging severe autoimmune diseases or immunodeficiency disease',
     anyOf([
-      andThen(
-        conditionPresent('autoimmuneDisease', 'an autoimmune disease'),
-        conditionPresent('severeAutoimmuneDisease', 'severe autoimmune disease'),
-      ),
+      andThen(conditionPresent('autoimmuneDisease', 'an autoimmune disease'), conditionPresent('severeAutoimmuneDisease', 'severe autoimmune disease')),
       conditionPresent('immunodeficiency', 'an immunodeficiency disease'),
     ]),
   ),
   exclusion(
     'active-hepatitis',
     'Patients with active hepatitis (HBV DNA or HCV RNA positive)',
-    anyOf([
-      conditionPresent('hepatitisB', 'active hepatitis B (HBV DNA positive)'),
-      conditionPresent('hepatitisC', 'active hepatitis C (HCV RNA positive)'),
-    ]),
+    anyOf([conditionPresent('hepatitisB', 'active hepatitis B (HBV DNA positive)'), conditionPresent('hepatitisC', 'active hepatitis C (HCV RNA positive)')]),
   ),
   exclusion(
     'hiv-or-syphilis',
@@ -229,9 +215,6 @@ export const cd22Eligibility: Criterion[] = [
     'exclusion',
     'Any situations that the researchers believe will increase the risks for the subject or affect the results of the study(including a history of serious mental illness, substance abuse and addiction)',
     noSituationIncreasingRisk,
-    anyOf([
-      conditionPresent('seriousMentalIllnessHistory', 'a history of serious mental illness'),
-      conditionPresent('substanceAbuse', 'substance abuse or addiction'),
-    ]),
+    anyOf([conditionPresent('seriousMentalIllnessHistory', 'a history of serious mental illness'), conditionPresent('substanceAbuse', 'substance abuse or addiction')]),
   ),
 ];

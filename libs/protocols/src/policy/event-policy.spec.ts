@@ -70,7 +70,7 @@ describe('the event policy', () => {
     for (const type of [...SCHEDULER_EVENT_TYPES, 'UNKNOWN', 'constructor', '__proto__', 'toString']) expect(requiresSignature(type, { response: 'CR' })).toBe(false);
   });
 
-  it('makes a response given directly the investigator\'s adjudication, and only RESPONSE_ASSESSED is one', () => {
+  it("makes a response given directly the investigator's adjudication, and only RESPONSE_ASSESSED is one", () => {
     expect(isDirectResponse('RESPONSE_ASSESSED', { response: 'CRi' })).toBe(true);
     expect(isDirectResponse('RESPONSE_ASSESSED', { anc: 1 })).toBe(false);
     expect(isDirectResponse('VISIT_COMPLETED', { response: 'CR' })).toBe(false);

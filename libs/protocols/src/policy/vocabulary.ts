@@ -32,14 +32,7 @@ export const USER_EVENT_TYPES = [
 ] as const;
 
 /** Events only the engine's scheduler raises, when a durable timer falls due (actor `system:scheduler`). */
-export const SCHEDULER_EVENT_TYPES = [
-  'VISIT_REMINDER',
-  'VISIT_WINDOW_CLOSING',
-  'VISIT_MISSED',
-  'DLT_WINDOW_ENDING',
-  'DLT_WINDOW_CLOSED',
-  'FOLLOW_UP_ENDED',
-] as const;
+export const SCHEDULER_EVENT_TYPES = ['VISIT_REMINDER', 'VISIT_WINDOW_CLOSING', 'VISIT_MISSED', 'DLT_WINDOW_ENDING', 'DLT_WINDOW_CLOSED', 'FOLLOW_UP_ENDED'] as const;
 
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];

@@ -41,10 +41,7 @@ describe('ALL response findings schema', () => {
     expect(allResponseInputsSchema.safeParse({ ...remission, mrdPct: 0.005 }).success).toBe(true);
   });
 
-  it.each([{ marrowBlastsPct: 101 }, { anc: -1 }, { platelets: undefined }, { mrdPct: -0.1 }, { flowBlasts: 3 }])(
-    'refuses %p',
-    (change) => {
-      expect(allResponseInputsSchema.safeParse({ ...remission, ...change }).success).toBe(false);
-    },
-  );
+  it.each([{ marrowBlastsPct: 101 }, { anc: -1 }, { platelets: undefined }, { mrdPct: -0.1 }, { flowBlasts: 3 }])('refuses %p', (change) => {
+    expect(allResponseInputsSchema.safeParse({ ...remission, ...change }).success).toBe(false);
+  });
 });

@@ -18,9 +18,7 @@ describe('cell dose', () => {
       withinRange: false,
       reasons: ['cell dose 4.99 ×10⁶/kg is below the assigned dose level 1 range of 5–10 ×10⁶/kg'],
     });
-    expect(checkCellDose(4e6, 60, level1).reasons).toEqual([
-      'cell dose 4.0 ×10⁶/kg is below the assigned dose level 1 range of 5–10 ×10⁶/kg',
-    ]);
+    expect(checkCellDose(4e6, 60, level1).reasons).toEqual(['cell dose 4.0 ×10⁶/kg is below the assigned dose level 1 range of 5–10 ×10⁶/kg']);
   });
 
   it('refuses a dose just above the range, saying so', () => {
@@ -42,9 +40,7 @@ describe('cell dose', () => {
     expect(() => checkCellDose(5e6, 60, { ...level1, minCellsPerKg: 11e6 })).toThrow(/empty range/);
     expect(() => checkCellDose(-1, 60, level1)).toThrow(new RangeError('cell dose must be a non-negative number of cells per kg, got -1'));
     expect(() => checkCellDose(5e6, 0, level1)).toThrow(new RangeError('weight must be a positive number of kg, got 0'));
-    expect(() => checkCellDose(5e6, 60, { ...level1, minCellsPerKg: -1 })).toThrow(
-      new RangeError('dose level 1 has an empty range -1–10000000 cells/kg'),
-    );
+    expect(() => checkCellDose(5e6, 60, { ...level1, minCellsPerKg: -1 })).toThrow(new RangeError('dose level 1 has an empty range -1–10000000 cells/kg'));
   });
 
   it('takes a dose of 0 as below the range, not as impossible', () => {

@@ -82,15 +82,9 @@ describe('lymphodepletion plan', () => {
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -5] }] }, body)).toThrow(/twice/);
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-4.5] }] }, body)).toThrow(/whole days/);
     expect(() => lymphodepletionPlan({ agents: [{ ...agent, maxDailyMg: 0 }] }, body)).toThrow(RangeError);
-    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4.5] }] }, body)).toThrow(
-      new RangeError('fludarabine dosing days must be whole days, got -5, -4.5'),
-    );
-    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4, -5] }] }, body)).toThrow(
-      new RangeError('fludarabine lists a dosing day twice: -5, -4, -5'),
-    );
-    expect(() => lymphodepletionPlan({ agents: [{ ...agent, maxDailyMg: -1 }] }, body)).toThrow(
-      new RangeError('fludarabine maximum daily dose must be a positive mg, got -1'),
-    );
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4.5] }] }, body)).toThrow(new RangeError('fludarabine dosing days must be whole days, got -5, -4.5'));
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, days: [-5, -4, -5] }] }, body)).toThrow(new RangeError('fludarabine lists a dosing day twice: -5, -4, -5'));
+    expect(() => lymphodepletionPlan({ agents: [{ ...agent, maxDailyMg: -1 }] }, body)).toThrow(new RangeError('fludarabine maximum daily dose must be a positive mg, got -1'));
   });
 
   it('refuses impossible body measurements', () => {

@@ -43,10 +43,7 @@ export function dailyDoseMg(mgPerM2: number, bsaM2: number): number {
 }
 
 /** The doses of each agent for one patient, from height and weight on the day lymphodepletion starts. */
-export function lymphodepletionPlan(
-  regimen: LymphodepletionRegimen,
-  body: { heightCm: number; weightKg: number },
-): LymphodepletionPlan {
+export function lymphodepletionPlan(regimen: LymphodepletionRegimen, body: { heightCm: number; weightKg: number }): LymphodepletionPlan {
   const measuredBsaM2 = mostellerBsa(body.heightCm, body.weightKg);
   const { bsaM2, capped: bsaCapped } = cappedBsa(measuredBsaM2, regimen.bsaCapM2);
   return { bsaM2, measuredBsaM2, bsaCapped, agents: regimen.agents.map((agent) => agentDose(agent, bsaM2)) };

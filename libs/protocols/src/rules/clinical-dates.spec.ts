@@ -1,13 +1,4 @@
-import {
-  beforeBirthRefusals,
-  birthDateRefusals,
-  clinicalDate,
-  clinicalDateOrDateTime,
-  clinicalDateTime,
-  eventDates,
-  futureDateRefusals,
-  isInFuture,
-} from './clinical-dates';
+import { beforeBirthRefusals, birthDateRefusals, clinicalDate, clinicalDateOrDateTime, clinicalDateTime, eventDates, futureDateRefusals, isInFuture } from './clinical-dates';
 
 const NOW = '2026-03-02T10:00:00.000Z';
 
@@ -89,9 +80,7 @@ describe('clinical dates: not before the birth date', () => {
       "occurredAt 1991-07-13T23:59:59.999Z is before the patient's birth date 1991-07-14",
       "data.collectedAt 1991-07-13T23:59:59.999Z is before the patient's birth date 1991-07-14",
     ]);
-    expect(beforeBirthRefusals(at('2026-03-02T10:00:00.000Z', '1990-01-01'), '1991-07-14')).toEqual([
-      "data.collectedAt 1990-01-01 is before the patient's birth date 1991-07-14",
-    ]);
+    expect(beforeBirthRefusals(at('2026-03-02T10:00:00.000Z', '1990-01-01'), '1991-07-14')).toEqual(["data.collectedAt 1990-01-01 is before the patient's birth date 1991-07-14"]);
   });
 });
 

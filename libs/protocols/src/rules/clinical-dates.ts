@@ -39,9 +39,7 @@ export function birthDateRefusals(birthDate: string, now: string): string[] {
   if (isInFuture(birthDate, now)) return [`birthDate ${birthDate} is in the future`];
   const today = now.slice(0, 10);
   const earliest = `${String(Number(today.slice(0, 4)) - OLDEST_AGE_YEARS - 1).padStart(4, '0')}${today.slice(4)}`;
-  return birthDate <= earliest
-    ? [`birthDate ${birthDate} would make the patient older than ${OLDEST_AGE_YEARS} years, the oldest anyone has lived`]
-    : [];
+  return birthDate <= earliest ? [`birthDate ${birthDate} would make the patient older than ${OLDEST_AGE_YEARS} years, the oldest anyone has lived`] : [];
 }
 
 /** The dates an event's `data` carries besides its `occurredAt`, by event type. */

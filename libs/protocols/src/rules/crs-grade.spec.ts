@@ -40,13 +40,9 @@ describe('ASTCT CRS grade', () => {
   });
 
   it('names vasopressin beside the vasopressors, or alone', () => {
-    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 1, vasopressin: true }).reason).toBe(
-      'fever 38.5 °C with hypotension needing one vasopressor and vasopressin',
-    );
+    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 1, vasopressin: true }).reason).toBe('fever 38.5 °C with hypotension needing one vasopressor and vasopressin');
     expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressin: true }).reason).toBe('fever 38.5 °C with hypotension needing vasopressin');
-    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 3, vasopressin: true }).reason).toBe(
-      'fever 38.5 °C with hypotension needing 3 vasopressors and vasopressin',
-    );
+    expect(gradeCrs({ ...feverOnly, hypotension: true, vasopressors: 3, vasopressin: true }).reason).toBe('fever 38.5 °C with hypotension needing 3 vasopressors and vasopressin');
   });
 
   it('grade 3: one vasopressor with or without vasopressin, high-flow cannula, facemask, non-rebreather or Venturi', () => {
@@ -67,9 +63,7 @@ describe('ASTCT CRS grade', () => {
     expect(grade({ hypotension: true, vasopressors: 2, vasopressin: true })).toBe(4);
     expect(grade({ oxygen: 'cpap' })).toBe(4);
     expect(grade({ oxygen: 'bipap' })).toBe(4);
-    expect(gradeCrs({ ...feverOnly, oxygen: 'intubation' }).reason).toBe(
-      'fever 38.5 °C with hypoxia needing positive pressure (intubation)',
-    );
+    expect(gradeCrs({ ...feverOnly, oxygen: 'intubation' }).reason).toBe('fever 38.5 °C with hypoxia needing positive pressure (intubation)');
   });
 
   it('grade 5: death from CRS', () => {
@@ -192,9 +186,7 @@ describe('ASTCT CRS grade', () => {
         const [less, most] = a <= b ? [a, b] : [b, a];
         expect(g({ ...ladder[less] })).toBeLessThanOrEqual(g({ ...ladder[most] }));
         const litres = crs.oxygenLitresPerMinute ?? 0;
-        expect(g({ oxygen: 'nasal-cannula', oxygenLitresPerMinute: litres })).toBeLessThanOrEqual(
-          g({ oxygen: 'nasal-cannula', oxygenLitresPerMinute: litres + extra }),
-        );
+        expect(g({ oxygen: 'nasal-cannula', oxygenLitresPerMinute: litres })).toBeLessThanOrEqual(g({ oxygen: 'nasal-cannula', oxygenLitresPerMinute: litres + extra }));
       }),
     );
   });
@@ -223,14 +215,10 @@ describe('CRS input schema', () => {
     expect(crsInputSchema.safeParse({ ...feverOnly, hypotension: true, vasopressors: 2 }).success).toBe(true);
   });
 
-  it.each([
-    { temperatureC: 29.9 },
-    { temperatureC: 45.1 },
-    { vasopressors: 1.5, hypotension: true },
-    { vasopressors: -1 },
-    { oxygen: 'ecmo' },
-    { heartRate: 120 },
-  ])('refuses %p', (change) => {
-    expect(crsInputSchema.safeParse({ ...feverOnly, ...change }).success).toBe(false);
-  });
+  it.each([{ temperatureC: 29.9 }, { temperatureC: 45.1 }, { vasopressors: 1.5, hypotension: true }, { vasopressors: -1 }, { oxygen: 'ecmo' }, { heartRate: 120 }])(
+    'refuses %p',
+    (change) => {
+      expect(crsInputSchema.safeParse({ ...feverOnly, ...change }).success).toBe(false);
+    },
+  );
 });

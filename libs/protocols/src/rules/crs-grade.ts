@@ -6,18 +6,7 @@ import { z } from 'zod';
  */
 
 /** Oxygen support, from none to the most: the hypoxia domain of the ASTCT CRS grade. */
-export const oxygenSupports = [
-  'none',
-  'blow-by',
-  'nasal-cannula',
-  'high-flow-nasal-cannula',
-  'facemask',
-  'non-rebreather',
-  'venturi',
-  'cpap',
-  'bipap',
-  'intubation',
-] as const;
+export const oxygenSupports = ['none', 'blow-by', 'nasal-cannula', 'high-flow-nasal-cannula', 'facemask', 'non-rebreather', 'venturi', 'cpap', 'bipap', 'intubation'] as const;
 
 export type OxygenSupport = (typeof oxygenSupports)[number];
 
@@ -100,10 +89,9 @@ export function gradeCrs(input: CrsInput): CrsGrading {
       ? { grade: 1, ...domains, reason: `fever ${input.temperatureC} °C without hypotension or hypoxia` }
       : { grade: 0, ...domains, reason: `after ${masking}, without hypotension or hypoxia` };
   }
-  const findings = [
-    hypotensionGrade === worst ? describeHypotension(input) : undefined,
-    hypoxiaGrade === worst ? describeOxygen(input) : undefined,
-  ].filter((finding): finding is string => finding !== undefined);
+  const findings = [hypotensionGrade === worst ? describeHypotension(input) : undefined, hypoxiaGrade === worst ? describeOxygen(input) : undefined].filter(
+    (finding): finding is string => finding !== undefined,
+  );
   const context = fever ? `fever ${input.temperatureC} °C` : `after ${masking}`;
   return { grade: worst, ...domains, reason: `${context} with ${findings.join(' and ')}` };
 }

@@ -187,9 +187,7 @@ describe('CTCAE v5.0 grades per term', () => {
   });
 
   it('names the lowest grade when the grade is below the term, and a single grade as such', () => {
-    expect(ctcaeGradeProblem('Hepatic failure', 2)).toBe(
-      'Hepatic failure: CTCAE v5.0 has no grade 2 for Hepatic failure (it has grades 3–5; the lowest is 3)',
-    );
+    expect(ctcaeGradeProblem('Hepatic failure', 2)).toBe('Hepatic failure: CTCAE v5.0 has no grade 2 for Hepatic failure (it has grades 3–5; the lowest is 3)');
     expect(ctcaeGradeProblem('Syncope', 4)).toBe('Syncope: CTCAE v5.0 has no grade 4 for Syncope (it has grade 3 only; the highest is 3)');
     expect(ctcaeGradeProblem('Death NOS', 4)).toBe('Death NOS: CTCAE v5.0 has no grade 4 for Death NOS (it has grade 5 only; the lowest is 5)');
   });
@@ -220,9 +218,22 @@ describe('CTCAE v5.0 grades per term', () => {
 
   it('lists the terms the protocols expect after CAR-T cells, and those the simulator reports', () => {
     const simulated = [
-      'Cytokine release syndrome', 'Alanine aminotransferase increased', 'Acute kidney injury', 'Tumor lysis syndrome',
-      'Atrial fibrillation', 'Neutrophil count decreased', 'Platelet count decreased', 'Anemia', 'Febrile neutropenia',
-      'Infusion related reaction', 'Fatigue', 'Nausea', 'Headache', 'Hypokalemia', 'Lung infection', 'Upper respiratory infection',
+      'Cytokine release syndrome',
+      'Alanine aminotransferase increased',
+      'Acute kidney injury',
+      'Tumor lysis syndrome',
+      'Atrial fibrillation',
+      'Neutrophil count decreased',
+      'Platelet count decreased',
+      'Anemia',
+      'Febrile neutropenia',
+      'Infusion related reaction',
+      'Fatigue',
+      'Nausea',
+      'Headache',
+      'Hypokalemia',
+      'Lung infection',
+      'Upper respiratory infection',
     ];
     const expected = [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.fever, EXPECTED_AFTER_CAR_T.crs].map((e) => e.term);
     for (const term of [...simulated, ...expected]) expect(ctcaeTerm(term)).toBeDefined();

@@ -1,11 +1,4 @@
-import {
-  CTCAE_GRADES,
-  adverseEventGrade,
-  adverseEventRefusals,
-  adverseEventReportSchema,
-  describeCtcaeGrade,
-  type AdverseEventReport,
-} from './ctcae';
+import { CTCAE_GRADES, adverseEventGrade, adverseEventRefusals, adverseEventReportSchema, describeCtcaeGrade, type AdverseEventReport } from './ctcae';
 import type { CrsInput } from './crs-grade';
 import type { IcansInput } from './icans-grade';
 
@@ -161,25 +154,15 @@ describe('adverse event report schema', () => {
     expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14', resolvedAt: '2026-01-14' }).success).toBe(true);
     expect(adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-14T10:00:00Z', resolvedAt: '2026-01-14' }).success).toBe(true);
     const early = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-09' });
-    expect(early.error?.issues).toEqual([
-      expect.objectContaining({ path: ['improvedToGrade1At'], message: 'the event cannot improve to grade ≤ 1 before its onset' }),
-    ]);
+    expect(early.error?.issues).toEqual([expect.objectContaining({ path: ['improvedToGrade1At'], message: 'the event cannot improve to grade ≤ 1 before its onset' })]);
     const resolvedFirst = adverseEventReportSchema.safeParse({ ...improved, improvedToGrade1At: '2026-01-15', resolvedAt: '2026-01-14' });
-    expect(resolvedFirst.error?.issues).toEqual([
-      expect.objectContaining({ path: ['resolvedAt'], message: 'the event cannot resolve before it improved to grade ≤ 1' }),
-    ]);
+    expect(resolvedFirst.error?.issues).toEqual([expect.objectContaining({ path: ['resolvedAt'], message: 'the event cannot resolve before it improved to grade ≤ 1' })]);
   });
 
-  it.each([
-    { grade: 0 },
-    { grade: 6 },
-    { grade: 2.5 },
-    { term: ' ' },
-    { onset: '10/01/2026' },
-    { onset: '2026-01-10T08:30:00' },
-    { serious: undefined },
-    { outcome: 'recovered' },
-  ])('refuses %p', (change) => {
-    expect(adverseEventReportSchema.safeParse({ ...hepatitis, ...change }).success).toBe(false);
-  });
+  it.each([{ grade: 0 }, { grade: 6 }, { grade: 2.5 }, { term: ' ' }, { onset: '10/01/2026' }, { onset: '2026-01-10T08:30:00' }, { serious: undefined }, { outcome: 'recovered' }])(
+    'refuses %p',
+    (change) => {
+      expect(adverseEventReportSchema.safeParse({ ...hepatitis, ...change }).success).toBe(false);
+    },
+  );
 });

@@ -61,13 +61,10 @@ export const adverseEventReportSchema = z
     message: 'the event cannot improve to grade ≤ 1 before its onset',
     path: ['improvedToGrade1At'],
   })
-  .refine(
-    (report) =>
-      report.improvedToGrade1At === undefined ||
-      report.resolvedAt === undefined ||
-      !resolvedBeforeOnset(report.improvedToGrade1At, report.resolvedAt),
-    { message: 'the event cannot resolve before it improved to grade ≤ 1', path: ['resolvedAt'] },
-  );
+  .refine((report) => report.improvedToGrade1At === undefined || report.resolvedAt === undefined || !resolvedBeforeOnset(report.improvedToGrade1At, report.resolvedAt), {
+    message: 'the event cannot resolve before it improved to grade ≤ 1',
+    path: ['resolvedAt'],
+  });
 
 export type AdverseEventReport = z.infer<typeof adverseEventReportSchema>;
 
@@ -114,9 +111,7 @@ export function adverseEventRefusals(report: AdverseEventReport, ageYears: numbe
   const graded = adverseEventGrade(report, ageYears);
   if (graded.grade > 0) return [];
   const syndrome = report.crs ? 'CRS' : 'ICANS';
-  return [
-    `${report.term}: ${graded.reason}; ${syndrome} findings that grade 0 by ASTCT criteria cannot be recorded as ${syndrome}, report them under their own CTCAE terms`,
-  ];
+  return [`${report.term}: ${graded.reason}; ${syndrome} findings that grade 0 by ASTCT criteria cannot be recorded as ${syndrome}, report them under their own CTCAE terms`];
 }
 
 function formProblem(report: AdverseEventReport, ageYears: number | undefined): string | undefined {

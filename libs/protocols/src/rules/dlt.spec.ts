@@ -84,8 +84,7 @@ describe('DLT rule with expected events', () => {
     expect(assessDlt(crsAllowance, { ...crs, grade: 4, resolvedAt: '2026-01-11' }, infusedAt)).toEqual({
       dlt: true,
       provisional: false,
-      reason:
-        'grade 4 cytokine release syndrome related to the product within the 28-day DLT window, above the grade 3 the protocol expects',
+      reason: 'grade 4 cytokine release syndrome related to the product within the 28-day DLT window, above the grade 3 the protocol expects',
     });
   });
 

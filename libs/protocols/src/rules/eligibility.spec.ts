@@ -30,8 +30,7 @@ const input = (screening: ScreeningData, more: Partial<EligibilityInput> = {}): 
 });
 
 const creatinine = { path: 'labs.creatinineMgDl', label: 'creatinine', unit: 'mg/dL', limit: 1.6 } as const;
-const check = (criterion: Criterion, screening: ScreeningData, more?: Partial<EligibilityInput>) =>
-  criterion.check(input(screening, more));
+const check = (criterion: Criterion, screening: ScreeningData, more?: Partial<EligibilityInput>) => criterion.check(input(screening, more));
 
 describe('number conditions', () => {
   const below = inclusion('creatinine', 'creatinine < 1.6 mg/dL', numberBelow(creatinine));
@@ -77,11 +76,7 @@ describe('number conditions', () => {
   });
 
   it('turns a holding condition into an unmet exclusion', () => {
-    const highBilirubin = exclusion(
-      'bilirubin',
-      'bilirubin above 2',
-      numberAbove({ path: 'labs.bilirubinMgDl', label: 'bilirubin', unit: 'mg/dL', limit: 2 }),
-    );
+    const highBilirubin = exclusion('bilirubin', 'bilirubin above 2', numberAbove({ path: 'labs.bilirubinMgDl', label: 'bilirubin', unit: 'mg/dL', limit: 2 }));
     expect(check(highBilirubin, { labs: { bilirubinMgDl: 2.5 } })).toEqual({
       status: 'unmet',
       reason: 'bilirubin 2.5 mg/dL is above 2 mg/dL',
@@ -95,10 +90,7 @@ describe('anyOf', () => {
   const performance = inclusion(
     'performance',
     'Karnofsky performance status ≥ 60 or ECOG ≤ 2',
-    anyOf([
-      numberAtLeast({ path: 'karnofsky', label: 'Karnofsky performance status', limit: 60 }),
-      numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }),
-    ]),
+    anyOf([numberAtLeast({ path: 'karnofsky', label: 'Karnofsky performance status', limit: 60 }), numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 })]),
   );
 
   it('is met when either recorded value passes', () => {
@@ -127,11 +119,7 @@ describe('anyOf', () => {
   });
 
   it('cannot clear an exclusion on partial data', () => {
-    const viral = exclusion(
-      'viral',
-      'hepatitis B or C',
-      anyOf([conditionPresent('hepatitisB', 'hepatitis B'), conditionPresent('hepatitisC', 'hepatitis C')]),
-    );
+    const viral = exclusion('viral', 'hepatitis B or C', anyOf([conditionPresent('hepatitisB', 'hepatitis B'), conditionPresent('hepatitisC', 'hepatitis C')]));
     expect(check(viral, { conditions: { hepatitisB: false } })).toEqual({
       status: 'missing',
       reason: 'hepatitis C has not been recorded as present or absent',
@@ -145,10 +133,7 @@ describe('allOf', () => {
   const transaminases = inclusion(
     'ast-alt',
     'AST/ALT < 3 × ULN',
-    allOf([
-      numberBelow({ path: 'labs.astXUln', label: 'AST', unit: '× ULN', limit: 3 }),
-      numberBelow({ path: 'labs.altXUln', label: 'ALT', unit: '× ULN', limit: 3 }),
-    ]),
+    allOf([numberBelow({ path: 'labs.astXUln', label: 'AST', unit: '× ULN', limit: 3 }), numberBelow({ path: 'labs.altXUln', label: 'ALT', unit: '× ULN', limit: 3 })]),
   );
 
   it('needs every part', () => {
@@ -277,10 +262,7 @@ describe('evaluateEligibility', () => {
   ];
 
   it('lists every criterion and gives one reason per unmet or missing one, in order', () => {
-    const result = evaluateEligibility(
-      criteria,
-      input({ labs: { creatinineMgDl: 2 }, conditions: { seizureHistory: false } }, { attestations: ['no-other'] }),
-    );
+    const result = evaluateEligibility(criteria, input({ labs: { creatinineMgDl: 2 }, conditions: { seizureHistory: false } }, { attestations: ['no-other'] }));
     expect(result).toEqual({
       eligible: false,
       results: [
@@ -303,9 +285,12 @@ describe('evaluateEligibility', () => {
     const screening = fc.record(
       {
         labs: fc.record({ creatinineMgDl: fc.double({ min: 0, max: 5, noNaN: true }) }, { requiredKeys: [] }),
-        markers: fc.record({ CD19: fc.constantFrom('positive' as const, 'negative' as const, 'dim' as const, 'unknown' as const) }, {
-          requiredKeys: [],
-        }),
+        markers: fc.record(
+          { CD19: fc.constantFrom('positive' as const, 'negative' as const, 'dim' as const, 'unknown' as const) },
+          {
+            requiredKeys: [],
+          },
+        ),
         conditions: fc.record({ seizureHistory: fc.boolean() }, { requiredKeys: [] }),
       },
       { requiredKeys: [] },
@@ -378,11 +363,7 @@ describe('what a holding condition says, and how each rule is written', () => {
   });
 
   it('keeps each recorded failure of an alternative that is partly not recorded', () => {
-    const either = inclusion(
-      'x',
-      'x',
-      anyOf([numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }), allOf([markerPositive('CD19'), markerPositive('CD22')])]),
-    );
+    const either = inclusion('x', 'x', anyOf([numberAtMost({ path: 'ecog', label: 'ECOG', limit: 2 }), allOf([markerPositive('CD19'), markerPositive('CD22')])]));
     expect(check(either, { ecog: 3, markers: { CD19: 'dim' } })).toEqual({
       status: 'unmet',
       reason: 'ECOG 3 is above 2 and CD19 is dim, not positive',
@@ -408,8 +389,7 @@ describe('what a holding condition says, and how each rule is written', () => {
   });
 
   it('takes an attestation statement into a sentence: trimmed, without its full stop, its first word lower case', () => {
-    const reason = (statement: string) =>
-      (check(attestation('a', 'inclusion', 'a', { id: 'a', statement }), {}) as { reason: string }).reason;
+    const reason = (statement: string) => (check(attestation('a', 'inclusion', 'a', { id: 'a', statement }), {}) as { reason: string }).reason;
     expect(reason('  The patient tolerates e.g. fludarabine.  ')).toBe('the investigator has not attested that the patient tolerates e.g. fludarabine');
     expect(reason('CNS disease is Absent.')).toBe('the investigator has not attested that CNS disease is Absent');
     expect(reason('no active GVHD')).toBe('the investigator has not attested that no active GVHD');

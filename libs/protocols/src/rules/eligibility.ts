@@ -20,10 +20,7 @@ export interface EligibilityInput {
   asOf: string;
 }
 
-export type CriterionOutcome =
-  | { status: 'met' }
-  | { status: 'unmet'; reason: string }
-  | { status: 'missing'; reason: string };
+export type CriterionOutcome = { status: 'met' } | { status: 'unmet'; reason: string } | { status: 'missing'; reason: string };
 
 /** A judgement call the investigator signs off: `statement` is what they attest, as a sentence. */
 export interface Attestation {
@@ -47,10 +44,7 @@ export interface Criterion {
  * mg/dL is not below 1.6 mg/dL"); `unknown` lists what has not been recorded, and any recorded part
  * that already failed.
  */
-export type Finding =
-  | { status: 'holds'; statement: string }
-  | { status: 'fails'; statement: string }
-  | { status: 'unknown'; missing: string[]; failing: string[] };
+export type Finding = { status: 'holds'; statement: string } | { status: 'fails'; statement: string } | { status: 'unknown'; missing: string[]; failing: string[] };
 
 /** A fact about the patient that an inclusion requires or an exclusion rules out. */
 export interface Condition {
@@ -123,9 +117,7 @@ export function diagnosisIs(diagnoses: readonly string[]): Condition {
     find: ({ screening }) => {
       const { diagnosis } = screening;
       if (diagnosis === undefined) return unknown('the diagnosis has not been recorded');
-      return diagnoses.includes(diagnosis)
-        ? holds(`the diagnosis is ${diagnosis}`)
-        : fails(`the diagnosis is ${diagnosis}, not ${accepted}`);
+      return diagnoses.includes(diagnosis) ? holds(`the diagnosis is ${diagnosis}`) : fails(`the diagnosis is ${diagnosis}, not ${accepted}`);
     },
   };
 }
@@ -143,13 +135,7 @@ export function conditionPresent(condition: ScreeningCondition, label: string): 
 }
 
 /** A yes/no screening field has the expected value; `whenTrue` / `whenFalse` say each value in words. */
-export function flagIs(spec: {
-  path: BooleanField;
-  expected: boolean;
-  label: string;
-  whenTrue: string;
-  whenFalse: string;
-}): Condition {
+export function flagIs(spec: { path: BooleanField; expected: boolean; label: string; whenTrue: string; whenFalse: string }): Condition {
   return {
     rule: spec.expected ? spec.whenTrue : spec.whenFalse,
     find: ({ screening }) => {
@@ -180,9 +166,7 @@ export function onlyForSex(sexes: readonly PatientSex[], condition: Condition): 
   return {
     rule: `${condition.rule} (${sexes.join(' or ')} patients)`,
     find: (input) =>
-      sexes.includes(input.patient.sex)
-        ? condition.find(input)
-        : fails(`this applies only to ${sexes.join(' or ')} patients, and the patient's sex is ${input.patient.sex}`),
+      sexes.includes(input.patient.sex) ? condition.find(input) : fails(`this applies only to ${sexes.join(' or ')} patients, and the patient's sex is ${input.patient.sex}`),
   };
 }
 
@@ -244,13 +228,7 @@ export function exclusion(id: string, text: string, condition: Condition): Crite
  * the attestation. `whenRecorded`, if given, is also checked when its data is recorded (an inclusion
  * needs it to hold, an exclusion needs it not to), and ignored while it is not.
  */
-export function attestation(
-  id: string,
-  kind: CriterionKind,
-  text: string,
-  attested: Attestation,
-  whenRecorded?: Condition,
-): Criterion {
+export function attestation(id: string, kind: CriterionKind, text: string, attested: Attestation, whenRecorded?: Condition): Criterion {
   return {
     id,
     kind,
@@ -346,9 +324,7 @@ function calendarDate(iso: string): { year: number; month: number; day: number }
 }
 
 function readNumber(screening: ScreeningData, path: NumericField): number | undefined {
-  const value = path.startsWith('labs.')
-    ? screening.labs?.[path.slice('labs.'.length) as keyof Labs]
-    : screening[path as FieldsOfType<ScreeningData, number>];
+  const value = path.startsWith('labs.') ? screening.labs?.[path.slice('labs.'.length) as keyof Labs] : screening[path as FieldsOfType<ScreeningData, number>];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 

@@ -1,15 +1,5 @@
 import fc from 'fast-check';
-import {
-  consciousnessLevels,
-  edemaFindings,
-  gradeIcans,
-  iceScore,
-  iceScoreSchema,
-  icansInputSchema,
-  motorFindings,
-  seizureKinds,
-  type IcansInput,
-} from './icans-grade';
+import { consciousnessLevels, edemaFindings, gradeIcans, iceScore, iceScoreSchema, icansInputSchema, motorFindings, seizureKinds, type IcansInput } from './icans-grade';
 
 const adult = { ageYears: 45 };
 const child = { ageYears: 8 };
@@ -143,9 +133,7 @@ describe('ASTCT ICANS grade', () => {
     fc.assert(
       fc.property(rest, ice, ice, (domains, a, b) => {
         const [lower, higher] = a <= b ? [a, b] : [b, a];
-        expect(gradeIcans({ ...domains, ice: higher }, adult).grade).toBeLessThanOrEqual(
-          gradeIcans({ ...domains, ice: lower }, adult).grade,
-        );
+        expect(gradeIcans({ ...domains, ice: higher }, adult).grade).toBeLessThanOrEqual(gradeIcans({ ...domains, ice: lower }, adult).grade);
       }),
     );
   });

@@ -31,15 +31,7 @@ export function iceScore(parts: IceScoreParts): number {
  * Level of consciousness, not explained by another cause such as sedation. `awake` is a normal
  * level (grade 0); `awakens-spontaneously` is ASTCT grade 1 (drowsy, wakes by itself).
  */
-export const consciousnessLevels = [
-  'awake',
-  'awakens-spontaneously',
-  'awakens-to-voice',
-  'awakens-to-touch',
-  'unarousable',
-  'stupor',
-  'coma',
-] as const;
+export const consciousnessLevels = ['awake', 'awakens-spontaneously', 'awakens-to-voice', 'awakens-to-touch', 'unarousable', 'stupor', 'coma'] as const;
 
 /** Both grade-3 kinds of seizure are kept apart because sites record them apart. */
 export const seizureKinds = [

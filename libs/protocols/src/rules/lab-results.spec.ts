@@ -39,9 +39,7 @@ describe('lab results within their physical bounds', () => {
     expect(labResultProblems(result('CAR_COPIES', -1, 'copies/µg gDNA'))).toEqual([
       { field: 'value', message: expect.stringMatching(/^CAR_COPIES is at least 0 copies\/µg gDNA \(a count is not negative/) },
     ]);
-    expect(labResultProblems(result('CAR_T_PERCENT', 140, '%'))).toEqual([
-      { field: 'value', message: 'CAR_T_PERCENT is at most 100 % (a share of the cells counted)' },
-    ]);
+    expect(labResultProblems(result('CAR_T_PERCENT', 140, '%'))).toEqual([{ field: 'value', message: 'CAR_T_PERCENT is at most 100 % (a share of the cells counted)' }]);
   });
 
   it('refuses a unit the code is not reported in, naming the accepted ones', () => {

@@ -12,8 +12,7 @@ import {
   type LuganoResponse,
 } from './lugano-response';
 
-const response = (input: Omit<LuganoInput, 'newLesion'> & { newLesion?: boolean }) =>
-  luganoResponse({ newLesion: false, ...input }).response;
+const response = (input: Omit<LuganoInput, 'newLesion'> & { newLesion?: boolean }) => luganoResponse({ newLesion: false, ...input }).response;
 
 describe('Lugano 2014 response', () => {
   it('is CR on Deauville 1–3 and not on 4', () => {
@@ -86,9 +85,7 @@ describe('Lugano 2014 response', () => {
   });
 
   it('writes an unchanged SPD as 0 %, without a sign', () => {
-    expect(luganoResponse({ spdChangeFromBaselinePct: 0, spdChangeFromNadirPct: 0, newLesion: false }).reason).toBe(
-      'stable disease: SPD 0 % from baseline, SPD 0 % from nadir',
-    );
+    expect(luganoResponse({ spdChangeFromBaselinePct: 0, spdChangeFromNadirPct: 0, newLesion: false }).reason).toBe('stable disease: SPD 0 % from baseline, SPD 0 % from nadir');
   });
 
   it('lets progression win over a metabolic CR', () => {
@@ -187,7 +184,14 @@ describe('Lugano 2014 response from target lesions', () => {
 
   it('finds the nadir as the smallest PPD, the first of equals', () => {
     expect(nadirOf([])).toBeUndefined();
-    expect(nadirOf([{ ldiCm: 4, sdiCm: 3 }, { ldiCm: 2, sdiCm: 2 }, { ldiCm: 4, sdiCm: 1 }, { ldiCm: 3, sdiCm: 3 }])).toEqual({ ldiCm: 2, sdiCm: 2 });
+    expect(
+      nadirOf([
+        { ldiCm: 4, sdiCm: 3 },
+        { ldiCm: 2, sdiCm: 2 },
+        { ldiCm: 4, sdiCm: 1 },
+        { ldiCm: 3, sdiCm: 3 },
+      ]),
+    ).toEqual({ ldiCm: 2, sdiCm: 2 });
   });
 });
 
@@ -206,9 +210,7 @@ describe('ORR and DCR', () => {
 describe('Lugano input schema', () => {
   it('accepts a PET-CT or a CT assessment', () => {
     expect(luganoInputSchema.safeParse({ deauville: 4, uptakeReducedFromBaseline: true, newLesion: false }).success).toBe(true);
-    expect(luganoInputSchema.safeParse({ spdChangeFromBaselinePct: -55, spdChangeFromNadirPct: 0, newLesion: false }).success).toBe(
-      true,
-    );
+    expect(luganoInputSchema.safeParse({ spdChangeFromBaselinePct: -55, spdChangeFromNadirPct: 0, newLesion: false }).success).toBe(true);
     expect(luganoInputSchema.safeParse({ newLesion: true }).success).toBe(true);
     expect(luganoInputSchema.safeParse({ lesions: [{ id: 'L1', ldiCm: 2, sdiCm: 1.5 }], newLesion: false }).success).toBe(true);
   });
@@ -216,9 +218,7 @@ describe('Lugano input schema', () => {
   it('refuses lesions with SPD changes, a lesion twice, or a shortest diameter above the longest', () => {
     const l1 = { id: 'L1', ldiCm: 2, sdiCm: 1.5 };
     const messages = (input: object) => luganoInputSchema.safeParse({ newLesion: false, ...input }).error?.issues.map((i) => i.message);
-    expect(messages({ lesions: [l1], spdChangeFromBaselinePct: -60 })).toEqual([
-      'give the target lesions or the SPD changes, not both: the SPD is computed from the lesions',
-    ]);
+    expect(messages({ lesions: [l1], spdChangeFromBaselinePct: -60 })).toEqual(['give the target lesions or the SPD changes, not both: the SPD is computed from the lesions']);
     expect(messages({ lesions: [l1], spdChangeFromNadirPct: 10 })).toHaveLength(1);
     expect(messages({ lesions: [l1, { ...l1 }] })).toEqual(['each lesion is measured once per assessment: lesion ids must be unique']);
     expect(messages({ lesions: [{ ...l1, sdiCm: 2.1 }] })).toEqual(['the shortest diameter (sdiCm) cannot exceed the longest (ldiCm)']);
@@ -236,9 +236,7 @@ describe('Lugano input schema', () => {
 
   it('refuses an assessment with nothing measured', () => {
     const empty = luganoInputSchema.safeParse({ newLesion: false });
-    expect(empty.error?.issues[0]?.message).toBe(
-      'give a Deauville score, the target lesions or an SPD change (or report a new lesion) to assess the response',
-    );
+    expect(empty.error?.issues[0]?.message).toBe('give a Deauville score, the target lesions or an SPD change (or report a new lesion) to assess the response');
   });
 
   it.each([

@@ -183,9 +183,7 @@ export function luganoResponse(input: LuganoInput, priors: Record<string, Lesion
   if (fromBaseline !== undefined && fromBaseline <= -PARTIAL_RESPONSE_SPD_FALL_PCT) {
     return { response: 'PR', reason: `${spd} (partial response from −${PARTIAL_RESPONSE_SPD_FALL_PCT} %)` };
   }
-  const findings = [spd, fromNadir !== undefined ? `SPD ${signed(fromNadir)} % from nadir` : undefined].filter(
-    (finding): finding is string => finding !== undefined,
-  );
+  const findings = [spd, fromNadir !== undefined ? `SPD ${signed(fromNadir)} % from nadir` : undefined].filter((finding): finding is string => finding !== undefined);
   return { response: 'SD', reason: `stable disease: ${findings.join(', ') || 'no measurement'}` };
 }
 

@@ -109,4 +109,3 @@ describe('the reason there is no relapse', () => {
     });
   });
 });
-

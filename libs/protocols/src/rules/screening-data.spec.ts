@@ -124,7 +124,7 @@ describe('merging screening records', () => {
 });
 
 describe('screening record limits', () => {
-  const many = <const T,>(n: number, value: T, prefix = 'K'): Record<string, T> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, value]));
+  const many = <const T>(n: number, value: T, prefix = 'K'): Record<string, T> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, value]));
 
   it('takes up to 100 markers and 100 conditions in one event, not more', () => {
     expect(screeningDataSchema.safeParse({ markers: many(100, 'positive') }).success).toBe(true);

@@ -76,8 +76,7 @@ export type ScreeningCondition = (typeof screeningConditions)[number];
  */
 export const SCREENING_RECORD_LIMITS = { markers: 100, conditions: 100 } as const;
 
-const atMostKeys = (limit: number, what: string) =>
-  [(record: Record<string, unknown>) => Object.keys(record).length <= limit, `at most ${limit} ${what}`] as const;
+const atMostKeys = (limit: number, what: string) => [(record: Record<string, unknown>) => Object.keys(record).length <= limit, `at most ${limit} ${what}`] as const;
 
 /**
  * What a site records at screening (event `SCREENING_DATA_RECORDED`).
@@ -86,9 +85,7 @@ const atMostKeys = (limit: number, what: string) =>
 export const screeningDataSchema = z
   .object({
     diagnosis: z.string().min(1).max(100),
-    markers: z
-      .record(z.string().min(1).max(40), z.enum(['positive', 'negative', 'dim', 'unknown']))
-      .refine(...atMostKeys(SCREENING_RECORD_LIMITS.markers, 'markers')),
+    markers: z.record(z.string().min(1).max(40), z.enum(['positive', 'negative', 'dim', 'unknown'])).refine(...atMostKeys(SCREENING_RECORD_LIMITS.markers, 'markers')),
     ecog: z.number().int().min(0).max(5),
     karnofsky: z.number().int().min(0).max(100).multipleOf(10),
     lifeExpectancyWeeks: z.number().min(0).max(5200),

@@ -1,13 +1,4 @@
-import {
-  boinBoundaries,
-  boinBoundaryRow,
-  boinDesignProblems,
-  boinElimination,
-  boinEliminated,
-  checkedBoinDesign,
-  overdoseProbability,
-  resolveBoinDesign,
-} from './boin-design';
+import { boinBoundaries, boinBoundaryRow, boinDesignProblems, boinElimination, boinEliminated, checkedBoinDesign, overdoseProbability, resolveBoinDesign } from './boin-design';
 import type { LevelTally } from './dose-escalation';
 
 const t = (level: number, treated: number, dlts: number): LevelTally => ({ level, treated, dlts });
@@ -62,8 +53,7 @@ describe('BOIN designs get.boundary refuses, each named with its bound', () => {
   });
 
   it('φ2 not above the target, or above it by less than a tenth of it, is refused; a tenth above is accepted', () => {
-    const tooToxic = (phi2: number) =>
-      `φ2 (the DLT rate deemed toxic) must be below 1 and above the target 0.3 by at least a tenth of it (at least 0.33), got ${phi2}`;
+    const tooToxic = (phi2: number) => `φ2 (the DLT rate deemed toxic) must be below 1 and above the target 0.3 by at least a tenth of it (at least 0.33), got ${phi2}`;
     expect(boinDesignProblems({ target: 0.3, phi2: 0.3 })).toEqual([tooToxic(0.3)]);
     expect(boinDesignProblems({ target: 0.3, phi2: 0.25 })).toEqual([tooToxic(0.25)]);
     expect(boinDesignProblems({ target: 0.3, phi2: 0.329 })).toEqual([tooToxic(0.329)]);
@@ -73,8 +63,7 @@ describe('BOIN designs get.boundary refuses, each named with its bound', () => {
   });
 
   it('φ1 not below the target, or below it by less than a tenth of it, is refused', () => {
-    const tooSafe = (phi1: number) =>
-      `φ1 (the DLT rate deemed safe) must be above 0 and below the target 0.3 by at least a tenth of it (at most 0.27), got ${phi1}`;
+    const tooSafe = (phi1: number) => `φ1 (the DLT rate deemed safe) must be above 0 and below the target 0.3 by at least a tenth of it (at most 0.27), got ${phi1}`;
     expect(boinDesignProblems({ target: 0.3, phi1: 0.3 })).toEqual([tooSafe(0.3)]);
     expect(boinDesignProblems({ target: 0.3, phi1: 0.35 })).toEqual([tooSafe(0.35)]);
     // 0.3 − 0.27 is 0.02999999999999997 in floating point, under 0.1 × 0.3: get.boundary refuses it too
@@ -113,9 +102,7 @@ describe('BOIN designs get.boundary refuses, each named with its bound', () => {
   it('names every problem at once, and the checked design throws with them all', () => {
     const design = { target: 0.3, phi1: 0.3, phi2: 0.3 };
     expect(boinDesignProblems(design)).toHaveLength(2);
-    expect(() => checkedBoinDesign(design)).toThrow(
-      new RangeError(`BOIN design refused: ${boinDesignProblems(design).join('; ')}`),
-    );
+    expect(() => checkedBoinDesign(design)).toThrow(new RangeError(`BOIN design refused: ${boinDesignProblems(design).join('; ')}`));
     expect(() => boinBoundaries(design)).toThrow(RangeError);
     expect(checkedBoinDesign({ target: 0.3 })).toEqual(resolveBoinDesign({ target: 0.3 }));
   });

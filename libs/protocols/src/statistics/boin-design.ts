@@ -62,16 +62,10 @@ export function boinDesignProblems(design: BoinDesign): string[] {
   }
   const margin = 0.1 * target;
   if (!(target - phi1 >= margin && phi1 > 0)) {
-    problems.push(
-      `φ1 (the DLT rate deemed safe) must be above 0 and below the target ${target} by at least a tenth of it ` +
-        `(at most ${shown(target - margin)}), got ${phi1}`,
-    );
+    problems.push(`φ1 (the DLT rate deemed safe) must be above 0 and below the target ${target} by at least a tenth of it ` + `(at most ${shown(target - margin)}), got ${phi1}`);
   }
   if (!(phi2 - target >= margin && phi2 < 1)) {
-    problems.push(
-      `φ2 (the DLT rate deemed toxic) must be below 1 and above the target ${target} by at least a tenth of it ` +
-        `(at least ${shown(target + margin)}), got ${phi2}`,
-    );
+    problems.push(`φ2 (the DLT rate deemed toxic) must be below 1 and above the target ${target} by at least a tenth of it ` + `(at least ${shown(target + margin)}), got ${phi2}`);
   }
   if (!(eliminationCutoff > 0 && eliminationCutoff < 1)) {
     problems.push(`the elimination cutoff must be a probability between 0 and 1, got ${eliminationCutoff}`);
@@ -190,11 +184,7 @@ export interface BoinElimination {
  * with the extra safety rule, every level is eliminated when the lowest of `levels` exceeds
  * `cutoff − offset`. Undefined when no level is eliminated.
  */
-export function boinElimination(
-  tallies: readonly LevelTally[],
-  design: BoinDesign,
-  levels: readonly number[],
-): BoinElimination | undefined {
+export function boinElimination(tallies: readonly LevelTally[], design: BoinDesign, levels: readonly number[]): BoinElimination | undefined {
   const { target, eliminationCutoff, extraSafe, offset } = checkedBoinDesign(design);
   const sorted = [...levels].sort((a, b) => a - b);
   const tallyOf = (level: number | undefined) => tallies.find((tally) => tally.level === level);

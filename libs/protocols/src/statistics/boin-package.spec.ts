@@ -10,8 +10,7 @@ import fixture from './fixtures/boin-package.json';
  */
 
 type Count = number | null;
-const tallies = (npts: readonly number[], ntox: readonly number[]): LevelTally[] =>
-  npts.map((treated, index) => ({ level: index + 1, treated, dlts: ntox[index]! }));
+const tallies = (npts: readonly number[], ntox: readonly number[]): LevelTally[] => npts.map((treated, index) => ({ level: index + 1, treated, dlts: ntox[index]! }));
 const levelsOf = (npts: readonly number[]) => npts.map((_, index) => index + 1);
 const rounded = (rate: number | null) => (rate === null ? null : Number(rate.toFixed(2)));
 
@@ -73,23 +72,27 @@ describe('get.boundary', () => {
 
 describe('get.boundary decisions at the current level', () => {
   // Each boundary case, each number treated (cohorts of 1), each DLT count: the decision follows the table.
-  it.each(fixture.boundaries.filter((c) => !c.extrasafe))(
-    'target $target, φ1 $pSaf, φ2 $pTox, cutoff $cutoffEli: escalate, stay or de-escalate at level 2 of 3',
-    (c) => {
-      const design = { target: c.target, phi1: c.pSaf, phi2: c.pTox, eliminationCutoff: c.cutoffEli, cohortSize: 1 };
-      c.n.forEach((treated, index) => {
-        const eliminateFrom = (c.eliminateFrom as Count[])[index];
-        for (let dlts = 0; dlts <= treated; dlts += 1) {
-          const decision = boinDecision([{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated, dlts }], 2, [1, 2, 3], design);
-          const expected =
-            dlts <= c.escalateAtMost[index]! ? 'escalate 3' : dlts >= c.deEscalateFrom[index]! ? 'de-escalate 1' : 'stay 2';
-          expect([treated, dlts, `${decision.action} ${decision.nextLevel}`]).toEqual([treated, dlts, expected]);
-          const eliminated = eliminateFrom !== null && dlts >= eliminateFrom;
-          expect([treated, dlts, decision.eliminated]).toEqual([treated, dlts, eliminated ? [2, 3] : []]);
-        }
-      });
-    },
-  );
+  it.each(fixture.boundaries.filter((c) => !c.extrasafe))('target $target, φ1 $pSaf, φ2 $pTox, cutoff $cutoffEli: escalate, stay or de-escalate at level 2 of 3', (c) => {
+    const design = { target: c.target, phi1: c.pSaf, phi2: c.pTox, eliminationCutoff: c.cutoffEli, cohortSize: 1 };
+    c.n.forEach((treated, index) => {
+      const eliminateFrom = (c.eliminateFrom as Count[])[index];
+      for (let dlts = 0; dlts <= treated; dlts += 1) {
+        const decision = boinDecision(
+          [
+            { level: 1, treated: 3, dlts: 0 },
+            { level: 2, treated, dlts },
+          ],
+          2,
+          [1, 2, 3],
+          design,
+        );
+        const expected = dlts <= c.escalateAtMost[index]! ? 'escalate 3' : dlts >= c.deEscalateFrom[index]! ? 'de-escalate 1' : 'stay 2';
+        expect([treated, dlts, `${decision.action} ${decision.nextLevel}`]).toEqual([treated, dlts, expected]);
+        const eliminated = eliminateFrom !== null && dlts >= eliminateFrom;
+        expect([treated, dlts, decision.eliminated]).toEqual([treated, dlts, eliminated ? [2, 3] : []]);
+      }
+    });
+  });
 });
 
 describe('select.mtd', () => {
@@ -120,8 +123,7 @@ describe('select.mtd', () => {
 
 describe('whole trials as get.oc runs them (DLT probabilities 0 or 1, so each trial is certain)', () => {
   const label = (c: (typeof fixture.trials)[number]) =>
-    `target ${c.target}, DLT probabilities ${c.pTrue.join(' ')}, ${c.ncohort} cohorts of ${c.cohortsize} from level ${c.startdose}` +
-    (c.extrasafe ? ', extra safe' : '');
+    `target ${c.target}, DLT probabilities ${c.pTrue.join(' ')}, ${c.ncohort} cohorts of ${c.cohortsize} from level ${c.startdose}` + (c.extrasafe ? ', extra safe' : '');
 
   it.each(fixture.trials.map((c) => ({ ...c, label: label(c) })))('$label', (c) => {
     const levels = levelsOf(c.pTrue);

@@ -21,9 +21,7 @@ describe('BOIN decisions against the get.boundary table (target 0.30)', () => {
     for (let dlts = 0; dlts <= n; dlts += 1) {
       actions.push(boinDecision([t(1, 3, 0), t(2, n, dlts)], 2, levels, { target, cohortSize: 1 }).action);
     }
-    const expected = actions.map((_, dlts) =>
-      dlts <= escalateAtMost[n - 1]! ? 'escalate' : dlts >= deEscalateFrom[n - 1]! ? 'de-escalate' : 'stay',
-    );
+    const expected = actions.map((_, dlts) => (dlts <= escalateAtMost[n - 1]! ? 'escalate' : dlts >= deEscalateFrom[n - 1]! ? 'de-escalate' : 'stay'));
     expect(actions).toEqual(expected);
     const eliminatedFrom = actions.map((_, dlts) => boinEliminated([t(2, n, dlts)], { target }, levels).length > 0).indexOf(true);
     expect(eliminatedFrom === -1 ? null : eliminatedFrom).toBe(eliminateFrom[n - 1]);
@@ -111,8 +109,7 @@ describe('BOIN decision', () => {
     expect(boinDecision([t(1, 3, 0), t(2, 2, 1)], 2, levels, options)).toMatchObject({
       action: 'stay',
       nextLevel: 2,
-      reason:
-        '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
+      reason: '2 patients at level 2 evaluable so far (1 with a DLT), not a whole number of cohorts of 3: wait for the rest of the cohort before deciding',
       awaiting: true,
     });
     expect(boinDecision([t(1, 3, 0), t(2, 1, 0)], 2, levels, options).reason).toBe(
@@ -295,9 +292,7 @@ describe('BOIN MTD selection (select.mtd)', () => {
 describe('BOIN properties', () => {
   const score: Record<EscalationAction, number> = { escalate: 1, stay: 0, 'mtd-found': 0, 'de-escalate': -1, stop: -2 };
   const tallyOf = (level: number) =>
-    fc
-      .integer({ min: 0, max: 12 })
-      .chain((treated) => fc.record({ level: fc.constant(level), treated: fc.constant(treated), dlts: fc.integer({ min: 0, max: treated }) }));
+    fc.integer({ min: 0, max: 12 }).chain((treated) => fc.record({ level: fc.constant(level), treated: fc.constant(treated), dlts: fc.integer({ min: 0, max: treated }) }));
   const trial = fc.record({
     others: fc.tuple(...levels.map(tallyOf)),
     current: fc.constantFrom(...levels),

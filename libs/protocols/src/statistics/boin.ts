@@ -1,11 +1,4 @@
-import {
-  checkEscalationInput,
-  describeDlts,
-  tallyAt,
-  type EscalationAction,
-  type EscalationDecision,
-  type LevelTally,
-} from './dose-escalation';
+import { checkEscalationInput, describeDlts, tallyAt, type EscalationAction, type EscalationDecision, type LevelTally } from './dose-escalation';
 import { isotonicRegression } from './isotonic';
 import { boinBoundaries, boinDecisionCounts, boinElimination, checkedBoinDesign, type BoinDesign, type BoinElimination } from './boin-design';
 
@@ -36,12 +29,7 @@ export interface BoinOptions extends BoinDesign {
  *    eliminated one); at least its de-escalation count: de-escalate (stay at the lowest level);
  *    otherwise stay.
  */
-export function boinDecision(
-  tallies: readonly LevelTally[],
-  current: number,
-  levels: readonly number[],
-  options: BoinOptions,
-): EscalationDecision {
+export function boinDecision(tallies: readonly LevelTally[], current: number, levels: readonly number[], options: BoinOptions): EscalationDecision {
   checkEscalationInput(tallies, current, levels);
   const { cohortSize = 3, maxSampleSize, ...design } = options;
   const { target } = checkedBoinDesign(design);
@@ -137,11 +125,7 @@ export interface MtdSelection {
  * the lowest. `levels` are the protocol's (the extra safety rule reads the lowest); by default
  * those of the tallies.
  */
-export function selectMtd(
-  tallies: readonly LevelTally[],
-  design: BoinDesign,
-  levels: readonly number[] = tallies.map((tally) => tally.level),
-): MtdSelection {
+export function selectMtd(tallies: readonly LevelTally[], design: BoinDesign, levels: readonly number[] = tallies.map((tally) => tally.level)): MtdSelection {
   const { target } = checkedBoinDesign(design);
   const sorted = [...levels].sort((a, b) => a - b).map((level) => tallyAt(tallies, level));
   const treated = sorted.filter((tally) => tally.treated > 0);

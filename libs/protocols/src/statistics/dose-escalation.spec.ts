@@ -35,12 +35,8 @@ describe('dose-escalation tallies', () => {
     expect(() => checkEscalationInput([], 1, [1, Number.POSITIVE_INFINITY])).toThrow(/dose level Infinity is not a number/);
     expect(() => checkEscalationInput([], 1, [2, 1])).toThrow(new RangeError('dose levels must be listed lowest first without repeats, got 2, 1'));
     expect(() => checkEscalationInput([], 4, levels)).toThrow(new RangeError("current level 4 is not one of the protocol's levels 1, 2, 3"));
-    expect(() => checkEscalationInput([{ level: 5, treated: 3, dlts: 0 }], 1, levels)).toThrow(
-      new RangeError("level 5 is not one of the protocol's levels 1, 2, 3"),
-    );
+    expect(() => checkEscalationInput([{ level: 5, treated: 3, dlts: 0 }], 1, levels)).toThrow(new RangeError("level 5 is not one of the protocol's levels 1, 2, 3"));
     // a negative count is refused as a count, not only through its DLTs
-    expect(() => checkEscalationInput([{ level: 1, treated: -3, dlts: 0 }], 1, levels)).toThrow(
-      new RangeError('level 1 must have a whole number of evaluable patients, got -3'),
-    );
+    expect(() => checkEscalationInput([{ level: 1, treated: -3, dlts: 0 }], 1, levels)).toThrow(new RangeError('level 1 must have a whole number of evaluable patients, got -3'));
   });
 });

@@ -5,9 +5,10 @@ import { kaplanMeier, type SurvivalObservation } from './kaplan-meier';
  * Freireich et al. (1963), as Gehan (1965) gives it: weeks in remission on 6-MP, 21 patients,
  * * censored (written here as negative). Kleinbaum & Klein, Collett, and MASS (`gehan`) all use it.
  */
-const sixMp: SurvivalObservation[] = [6, 6, 6, -6, 7, -9, 10, -10, -11, 13, 16, -17, -19, -20, 22, 23, -25, -32, -32, -34, -35].map(
-  (weeks) => ({ time: Math.abs(weeks), event: weeks > 0 }),
-);
+const sixMp: SurvivalObservation[] = [6, 6, 6, -6, 7, -9, 10, -10, -11, 13, 16, -17, -19, -20, 22, 23, -25, -32, -32, -34, -35].map((weeks) => ({
+  time: Math.abs(weeks),
+  event: weeks > 0,
+}));
 
 describe('Kaplan–Meier', () => {
   /*
@@ -149,9 +150,7 @@ describe('Kaplan–Meier', () => {
   it('refuses negative or missing times and an unsupported confidence level', () => {
     expect(() => kaplanMeier([{ time: -1, event: true }])).toThrow(/non-negative/);
     expect(() => kaplanMeier([{ time: Number.NaN, event: true }])).toThrow(RangeError);
-    expect(() => kaplanMeier([{ time: 3, event: 'yes' as never }])).toThrow(
-      new RangeError('an observation must say whether the event happened, got yes'),
-    );
+    expect(() => kaplanMeier([{ time: 3, event: 'yes' as never }])).toThrow(new RangeError('an observation must say whether the event happened, got yes'));
     expect(() => kaplanMeier(sixMp, { confidence: 0.8 as 0.9 })).toThrow(/0.9, 0.95 or 0.99/);
   });
 

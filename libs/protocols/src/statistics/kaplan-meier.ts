@@ -102,11 +102,7 @@ export function kaplanMeier(observations: readonly SurvivalObservation[], option
   };
 }
 
-function logLogInterval(
-  survival: number,
-  logStandardError: number,
-  z: number,
-): Pick<SurvivalPoint, 'standardError' | 'lower' | 'upper'> {
+function logLogInterval(survival: number, logStandardError: number, z: number): Pick<SurvivalPoint, 'standardError' | 'lower' | 'upper'> {
   if (survival === 0) return { standardError: null, lower: null, upper: null };
   if (survival === 1) return { standardError: 0, lower: 1, upper: 1 };
   const spread = (z * logStandardError) / Math.abs(Math.log(survival));

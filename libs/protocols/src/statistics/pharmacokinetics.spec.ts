@@ -31,10 +31,12 @@ describe('CAR-T kinetics', () => {
   // window (d1, v1) and the first after it (d2, v2) is v1 + (v2 − v1) · (28 − d1)/(d2 − d1).
   it('anchors the area at (day 0, 0) without a day-0 sample, and does not extrapolate past the last sample', () => {
     // days 4 and 10 only: (0 + 200)/2 · 4 + (200 + 600)/2 · 6 = 400 + 2 400
-    expect(carTKinetics([
-      { day: 4, value: 200 },
-      { day: 10, value: 600 },
-    ])).toEqual({ cmax: 600, tmax: 10, auc: 2800, samples: 2 });
+    expect(
+      carTKinetics([
+        { day: 4, value: 200 },
+        { day: 10, value: 600 },
+      ]),
+    ).toEqual({ cmax: 600, tmax: 10, auc: 2800, samples: 2 });
     // day 10 only: (0 + 600)/2 · 10 = 3 000
     expect(carTKinetics([{ day: 10, value: 600 }])).toEqual({ cmax: 600, tmax: 10, auc: 3000, samples: 1 });
   });
@@ -57,11 +59,13 @@ describe('CAR-T kinetics', () => {
 
   it('takes the earliest day when the peak is reached twice', () => {
     // (0 + 300)/2 · 4 + (300 + 300)/2 · 5 + (300 + 100)/2 · 5 = 600 + 1 500 + 1 000
-    expect(carTKinetics([
-      { day: 9, value: 300 },
-      { day: 4, value: 300 },
-      { day: 14, value: 100 },
-    ])).toEqual({ cmax: 300, tmax: 4, auc: 3100, samples: 3 });
+    expect(
+      carTKinetics([
+        { day: 9, value: 300 },
+        { day: 4, value: 300 },
+        { day: 14, value: 100 },
+      ]),
+    ).toEqual({ cmax: 300, tmax: 4, auc: 3100, samples: 3 });
   });
 
   it('takes another window and fractional days', () => {
@@ -81,18 +85,22 @@ describe('CAR-T kinetics', () => {
   });
 
   it('refuses two samples on one day, negative values and a window that is not a positive number of days', () => {
-    expect(() => carTKinetics([
-      { day: 7, value: 1 },
-      { day: 7, value: 2 },
-    ])).toThrow(/two samples on day 7/);
+    expect(() =>
+      carTKinetics([
+        { day: 7, value: 1 },
+        { day: 7, value: 2 },
+      ]),
+    ).toThrow(/two samples on day 7/);
     expect(() => carTKinetics([{ day: 7, value: -1 }])).toThrow(/non-negative/);
     expect(() => carTKinetics([{ day: Number.NaN, value: 1 }])).toThrow(new RangeError('a sample day must be a number, got NaN'));
     expect(() => carTKinetics([], 0)).toThrow(/positive number of days/);
-    expect(() => carTKinetics([
-      { day: 7, value: 1 },
-      { day: 35, value: 1 },
-      { day: 35, value: 2 },
-    ])).toThrow(/two samples on day 35/);
+    expect(() =>
+      carTKinetics([
+        { day: 7, value: 1 },
+        { day: 35, value: 1 },
+        { day: 35, value: 2 },
+      ]),
+    ).toThrow(/two samples on day 35/);
   });
 
   it('keeps the AUC between the lowest value times the days sampled and the highest value times the window', () => {

@@ -198,8 +198,7 @@ describe('3+3 against its source, every count (docs/clinical.md, section "Dose e
     [6, 3, 'de-escalate 1', 'MTD 1'],
     [6, 6, 'de-escalate 1', 'MTD 1'],
   ];
-  const said = ({ action, nextLevel, mtd, awaiting }: EscalationDecision) =>
-    awaiting ? 'wait' : action === 'mtd-found' ? `MTD ${mtd}` : `${action} ${nextLevel}`;
+  const said = ({ action, nextLevel, mtd, awaiting }: EscalationDecision) => (awaiting ? 'wait' : action === 'mtd-found' ? `MTD ${mtd}` : `${action} ${nextLevel}`);
 
   it.each(everyCount)('%p evaluable with %p DLTs at level 2: %s (level 1 at 0 of 3), %s (level 1 at 1 of 6)', (treated, dlts, belowThree, belowSix) => {
     expect(said(threePlusThree([t(1, 3, 0), t(2, treated, dlts)], 2, levels))).toBe(belowThree);
@@ -208,8 +207,7 @@ describe('3+3 against its source, every count (docs/clinical.md, section "Dose e
 
   it('says how many more the level below needs when it has fewer than 3 left to treat', () => {
     expect(threePlusThree([t(1, 5, 0), t(2, 3, 2)], 2, levels).reason).toBe(
-      '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 1 more patient there ' +
-        '(it has 5 evaluable of the 6 an MTD needs)',
+      '2 of 3 patients at level 2 had a DLT, so it exceeds the MTD: de-escalate to level 1 and treat 1 more patient there ' + '(it has 5 evaluable of the 6 an MTD needs)',
     );
     expect(threePlusThree([t(1, 4, 0), t(2, 3, 2)], 2, levels).reason).toMatch(/and treat 2 more patients there \(it has 4 evaluable/);
   });
@@ -292,9 +290,7 @@ describe('3+3 trials step by step', () => {
 
 describe('3+3 safety properties', () => {
   const tallyOf = (level: number) =>
-    fc
-      .integer({ min: 0, max: 6 })
-      .chain((treated) => fc.record({ level: fc.constant(level), treated: fc.constant(treated), dlts: fc.integer({ min: 0, max: treated }) }));
+    fc.integer({ min: 0, max: 6 }).chain((treated) => fc.record({ level: fc.constant(level), treated: fc.constant(treated), dlts: fc.integer({ min: 0, max: treated }) }));
   const anyTrial = fc.record({ tallies: fc.tuple(...levels.map(tallyOf)), current: fc.constantFrom(...levels) });
 
   it('never escalates from a level with 2 or more DLTs, nor recommends a level at or above one', () => {

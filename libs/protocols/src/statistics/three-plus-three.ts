@@ -1,11 +1,4 @@
-import {
-  checkEscalationInput,
-  describeDlts,
-  tallyAt,
-  type EscalationAction,
-  type EscalationDecision,
-  type LevelTally,
-} from './dose-escalation';
+import { checkEscalationInput, describeDlts, tallyAt, type EscalationAction, type EscalationDecision, type LevelTally } from './dose-escalation';
 
 const COHORT_SIZE = 3;
 const EXPANDED_SIZE = 6;
@@ -70,8 +63,7 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
   if (here.treated !== COHORT_SIZE && here.treated !== EXPANDED_SIZE) {
     const awaited = here.treated < COHORT_SIZE ? COHORT_SIZE : EXPANDED_SIZE;
     return wait(
-      `${here.treated} of the ${awaited} patients at level ${current} are evaluable so far (${here.dlts} with a DLT): ` +
-        'wait for the rest of the cohort before deciding',
+      `${here.treated} of the ${awaited} patients at level ${current} are evaluable so far (${here.dlts} with a DLT): ` + 'wait for the rest of the cohort before deciding',
     );
   }
 
@@ -83,12 +75,7 @@ export function threePlusThree(tallies: readonly LevelTally[], current: number, 
       return decide('stay', current, null, `${counts} and it is the highest level: treat 3 more patients at level ${current}`);
     }
     if (above === overMtd) {
-      return decide(
-        'stay',
-        current,
-        null,
-        `${counts} and level ${above} exceeds the MTD: treat 3 more patients at level ${current} before naming it the MTD`,
-      );
+      return decide('stay', current, null, `${counts} and level ${above} exceeds the MTD: treat 3 more patients at level ${current} before naming it the MTD`);
     }
     return decide('escalate', above, null, `${counts}: escalate to level ${above}`);
   }

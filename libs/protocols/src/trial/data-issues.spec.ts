@@ -64,7 +64,11 @@ describe('screening a patient log', () => {
 
   it('words an error met on the way as an issue of its entry', () => {
     expect(unreadableEntry('p-1', { seq: 7, type: 'ADVERSE_EVENT_REPORTED' }, new RangeError('no age'))).toEqual({
-      patientId: 'p-1', seq: 7, type: 'ADVERSE_EVENT_REPORTED', field: 'data', problem: 'could not be read: no age',
+      patientId: 'p-1',
+      seq: 7,
+      type: 'ADVERSE_EVENT_REPORTED',
+      field: 'data',
+      problem: 'could not be read: no age',
     });
   });
 });

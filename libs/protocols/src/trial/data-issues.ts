@@ -81,11 +81,7 @@ export function storedEntryProblems(entry: Pick<StoredEntry, 'type' | 'data' | '
  * registration is kept whatever its problems (without it there is no patient to read): its issues are
  * listed and the reader copes with what it holds.
  */
-export function screenLog<T extends StoredEntry>(
-  patientId: string,
-  log: readonly T[],
-  dataOf?: readonly string[],
-): { trusted: T[]; issues: DataIssue[] } {
+export function screenLog<T extends StoredEntry>(patientId: string, log: readonly T[], dataOf?: readonly string[]): { trusted: T[]; issues: DataIssue[] } {
   const trusted: T[] = [];
   const issues: DataIssue[] = [];
   for (const entry of log) {

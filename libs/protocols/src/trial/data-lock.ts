@@ -14,9 +14,14 @@ export function dataLockRefusals(spec: LifecycleSpec, state: TrialState, level: 
   }
   const waiting = state.pending.filter((p) => p.level === level);
   if (waiting.length) {
-    const closes = waiting.map((p) => p.closesAt).filter((at): at is string => at !== null).sort();
+    const closes = waiting
+      .map((p) => p.closesAt)
+      .filter((at): at is string => at !== null)
+      .sort();
     const when = closes.length === waiting.length ? `the last DLT window there closes on ${fmtDate(closes.at(-1)!)}` : 'not all of them are infused yet';
-    return [`${waiting.length} ${waiting.length === 1 ? 'patient' : 'patients'} at dose level ${level} still ${waiting.length === 1 ? 'awaits' : 'await'} DLT evaluation (${when}): lock the level's data once every DLT window there has closed`];
+    return [
+      `${waiting.length} ${waiting.length === 1 ? 'patient' : 'patients'} at dose level ${level} still ${waiting.length === 1 ? 'awaits' : 'await'} DLT evaluation (${when}): lock the level's data once every DLT window there has closed`,
+    ];
   }
   const evaluated = Object.values(state.evaluations).filter((e) => e.level === level);
   if (!evaluated.length) return [`no patient at dose level ${level} has been evaluated yet: there are no DLT data to lock`];
@@ -34,9 +39,7 @@ export function dataLockRefusals(spec: LifecycleSpec, state: TrialState, level: 
  * (an expansion cohort) are not covered until the level is locked again.
  */
 export function lockLevelData(state: TrialState, level: number, signature: TrialSignature): TrialState {
-  const evaluations = Object.fromEntries(
-    Object.entries(state.evaluations).map(([id, e]) => [id, e.level === level && !e.lockedAt ? { ...e, lockedAt: signature.signedAt } : e]),
-  );
+  const evaluations = Object.fromEntries(Object.entries(state.evaluations).map(([id, e]) => [id, e.level === level && !e.lockedAt ? { ...e, lockedAt: signature.signedAt } : e]));
   const { evaluable, dlts } = levelRecord(state, level);
   return { ...state, evaluations, locks: [...state.locks, { level, evaluations: evaluable, dlts, signature }] };
 }

@@ -13,9 +13,7 @@ export function designDecision(spec: LifecycleSpec, tallies: LevelTally[], curre
   const design = spec.doseEscalation;
   if (!design) throw new Error(`protocol ${spec.id} v${spec.version} has no dose-escalation design`);
   const levels = spec.doseLevels.map((d) => d.level);
-  return design.design === 'BOIN'
-    ? boinDecision(tallies, current, levels, boinOptions(design))
-    : threePlusThree(tallies, current, levels);
+  return design.design === 'BOIN' ? boinDecision(tallies, current, levels, boinOptions(design)) : threePlusThree(tallies, current, levels);
 }
 
 /**

@@ -55,16 +55,38 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
       revises: 0,
       reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1',
       cause: 'a dose-limiting toxicity reported after the DLT window had closed at dose level 1 (grade 4 Hepatic failure, onset on study day 5)',
-      tallies: [{ level: 1, treated: 3, dlts: 1 }, { level: 2, treated: 0, dlts: 0 }, { level: 3, treated: 0, dlts: 0 }],
+      tallies: [
+        { level: 1, treated: 3, dlts: 1 },
+        { level: 2, treated: 0, dlts: 0 },
+        { level: 3, treated: 0, dlts: 0 },
+      ],
     });
     expect(revised).toMatchObject({ currentDoseLevel: 1, status: 'open', mtd: null });
     expect(revised.holds).toEqual([
-      expect.objectContaining({ id: 1, levels: [1, 2, 3], decision: 1, reason: expect.stringMatching(/^the escalation decision of 2026-03-29 \(0 of 3 patients at level 1 had a DLT: escalate to level 2\) was revised after a dose-limiting toxicity/) }),
+      expect.objectContaining({
+        id: 1,
+        levels: [1, 2, 3],
+        decision: 1,
+        reason: expect.stringMatching(
+          /^the escalation decision of 2026-03-29 \(0 of 3 patients at level 1 had a DLT: escalate to level 2\) was revised after a dose-limiting toxicity/,
+        ),
+      }),
     ]);
-    expect(trialRefusals(spec, revised, event('ENROLLED'))).toEqual([expect.stringMatching(/^enrollment at dose level 1 is held since 2026-04-10: the escalation decision of 2026-03-29 .* was revised .*: treat 3 more patients at level 1; an investigator or admin must review the revised decision and release hold 1$/)]);
+    expect(trialRefusals(spec, revised, event('ENROLLED'))).toEqual([
+      expect.stringMatching(
+        /^enrollment at dose level 1 is held since 2026-04-10: the escalation decision of 2026-03-29 .* was revised .*: treat 3 more patients at level 1; an investigator or admin must review the revised decision and release hold 1$/,
+      ),
+    ]);
     expect(escalationNote(escalated, revised, 'p2')).toMatchObject({ level: 1, counted: true, evaluable: 3, dlts: 1, revisedDecision: 1, hold: 1 });
     expect(trialNoticesFor(escalated, revised)).toEqual([
-      { kind: 'dose-escalation-revised', decision: 1, hold: 1, message: expect.stringMatching(/^Dose escalation decision revised: the escalation decision of .* Enrollment at dose level 1, 2, 3 is held until an investigator or admin releases hold 1\.$/) },
+      {
+        kind: 'dose-escalation-revised',
+        decision: 1,
+        hold: 1,
+        message: expect.stringMatching(
+          /^Dose escalation decision revised: the escalation decision of .* Enrollment at dose level 1, 2, 3 is held until an investigator or admin releases hold 1\.$/,
+        ),
+      },
     ]);
     expect(JSON.stringify(trialNoticesFor(escalated, revised))).not.toMatch(/p2/);
 
@@ -84,7 +106,13 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
       ['escalate', 2, 1],
     ]);
     expect(overturned.decisions[2]!.cause).toMatch(/^an investigator adjudicated a call not dose-limiting after the DLT window had closed at dose level 1/);
-    expect(overturned).toMatchObject({ currentDoseLevel: 2, holds: [{ id: 1, released: expect.anything() }, { id: 2, levels: [1, 2, 3], decision: 2 }] });
+    expect(overturned).toMatchObject({
+      currentDoseLevel: 2,
+      holds: [
+        { id: 1, released: expect.anything() },
+        { id: 2, levels: [1, 2, 3], decision: 2 },
+      ],
+    });
     expect(trialRefusals(spec, overturned, event('ENROLLED'))[0]).toMatch(/^enrollment at dose level 2 is held/);
   });
 
@@ -114,7 +142,10 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
   it('asks again only the decisions that counted the patient, and only those still standing', () => {
     let state = cohort(newTrialState(spec), ['p1', 'p2', 'p3'], [false, false, false]);
     state = cohort(state, ['p4', 'p5', 'p6'], [false, false, false]);
-    expect(state.decisions.map((d) => [d.action, d.toLevel])).toEqual([['escalate', 2], ['escalate', 3]]);
+    expect(state.decisions.map((d) => [d.action, d.toLevel])).toEqual([
+      ['escalate', 2],
+      ['escalate', 3],
+    ]);
     // A late DLT at level 1 revises the first escalation; the second (at level 2) is replaced with it.
     state = late(state, 'p1', 1, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
     expect(state.decisions.at(-1)).toMatchObject({ action: 'stay', toLevel: 1, revises: 0 });
@@ -130,11 +161,25 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
     // 2 of 3 at level 2 had a DLT: level 2 exceeds the MTD, back to level 1 (which needs 6 treated).
     state = cohort(state, ['p4', 'p5', 'p6'], [false, true, true]);
     const exceeded = state.decisions.at(-1)!;
-    expect(exceeded).toMatchObject({ fromLevel: 2, tallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 2 }, { level: 3, treated: 0, dlts: 0 }] });
+    expect(exceeded).toMatchObject({
+      fromLevel: 2,
+      tallies: [
+        { level: 1, treated: 3, dlts: 0 },
+        { level: 2, treated: 3, dlts: 2 },
+        { level: 3, treated: 0, dlts: 0 },
+      ],
+    });
     // A late DLT of p4: 3 of 3, the same call; the decision stands, its tallies as taken are kept.
     state = late(state, 'p4', 2, 'ADVERSE_EVENT_REPORTED', [], [hepatic]);
     expect(state.decisions).toHaveLength(2);
-    expect(state.decisions[1]).toMatchObject({ tallies: exceeded.tallies, correctedTallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 3 }, { level: 3, treated: 0, dlts: 0 }] });
+    expect(state.decisions[1]).toMatchObject({
+      tallies: exceeded.tallies,
+      correctedTallies: [
+        { level: 1, treated: 3, dlts: 0 },
+        { level: 2, treated: 3, dlts: 3 },
+        { level: 3, treated: 0, dlts: 0 },
+      ],
+    });
     // p5's DLT overturned: 2 of 3 still, the same call. Asked on the tallies as taken (2 - 1 = 1 of 3)
     // it would be revised into "treat 3 more at level 2", wrongly.
     state = late(state, 'p5', 2, 'DLT_ADJUDICATED', [hepatic], []);
@@ -143,7 +188,16 @@ describe('late data on an evaluated patient (3+3, NCT03754764)', () => {
     expect(state.holds).toEqual([]);
     // Overturning p6's DLT too leaves 1 of 3: now the call changes.
     state = late(state, 'p6', 2, 'DLT_ADJUDICATED', [hepatic], []);
-    expect(state.decisions.at(-1)).toMatchObject({ revises: 1, action: 'stay', toLevel: 2, tallies: [{ level: 1, treated: 3, dlts: 0 }, { level: 2, treated: 3, dlts: 1 }, { level: 3, treated: 0, dlts: 0 }] });
+    expect(state.decisions.at(-1)).toMatchObject({
+      revises: 1,
+      action: 'stay',
+      toLevel: 2,
+      tallies: [
+        { level: 1, treated: 3, dlts: 0 },
+        { level: 2, treated: 3, dlts: 1 },
+        { level: 3, treated: 0, dlts: 0 },
+      ],
+    });
   });
 
   it('only tallies a late DLT whose decisions would not change, or whose cohort is not decided yet', () => {
@@ -191,7 +245,7 @@ describe('which events move the trial for late data', () => {
   });
 });
 
-describe('locking a level\'s DLT data', () => {
+describe("locking a level's DLT data", () => {
   const at = '2026-04-20T00:00:00.000Z';
   it('refuses an unknown level, a level with patients still in their window, one without evaluations, and one already locked', () => {
     let state = newTrialState(spec);
@@ -245,14 +299,19 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
   const diedAt = '2026-03-11T00:00:00.000Z';
   const grade5: DltRecord = { term: 'Hepatic failure', grade: 5, onset: '2026-03-10T00:00:00.000Z' };
   /** The record of a patient who died on day 10, its window never closed, with these DLTs. */
-  const dead = (level: number, dlts: DltRecord[] = [], at = diedAt) =>
-    ({ ...record(level, dlts), offStudy: { at, reason: 'death' } }) as unknown as PatientContext;
+  const dead = (level: number, dlts: DltRecord[] = [], at = diedAt) => ({ ...record(level, dlts), offStudy: { at, reason: 'death' } }) as unknown as PatientContext;
   const enrol = (state: TrialState, id: string) => {
     const level = doseLevelForNextPatient(state);
     return nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('ENROLLED'), before: record(level), after: record(level) });
   };
   const close = (state: TrialState, id: string, dlt = false) =>
-    nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DLT_WINDOW_CLOSED', closed), before: record(1, dlt ? [hepatic] : []), after: record(1, dlt ? [hepatic] : [], true) });
+    nextTrialState(spec, state, {
+      patientId: id,
+      seq: ++seq,
+      event: event('DLT_WINDOW_CLOSED', closed),
+      before: record(1, dlt ? [hepatic] : []),
+      after: record(1, dlt ? [hepatic] : [], true),
+    });
   const die = (state: TrialState, id: string, dlts: DltRecord[] = [], at = diedAt) =>
     nextTrialState(spec, state, { patientId: id, seq: ++seq, event: event('DEATH', at), before: record(1, dlts), after: dead(1, dlts, at) });
   /** Data entered after the death, before and after the event. */
@@ -282,14 +341,26 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
       revises: 0,
       awaiting: true,
       lateEvaluations: [4],
-      tallies: [{ level: 1, treated: 4, dlts: 1 }, { level: 2, treated: 0, dlts: 0 }, { level: 3, treated: 0, dlts: 0 }],
+      tallies: [
+        { level: 1, treated: 4, dlts: 1 },
+        { level: 2, treated: 0, dlts: 0 },
+        { level: 3, treated: 0, dlts: 0 },
+      ],
       reason: '4 of the 6 patients at level 1 are evaluable so far (1 with a DLT): wait for the rest of the cohort before deciding',
-      cause: 'a dose-limiting toxicity reported after a patient had left the study during its DLT window at dose level 1 (grade 5 Hepatic failure, onset on study day 9): the patient is evaluable with it',
+      cause:
+        'a dose-limiting toxicity reported after a patient had left the study during its DLT window at dose level 1 (grade 5 Hepatic failure, onset on study day 9): the patient is evaluable with it',
     });
     expect(revised).toMatchObject({ currentDoseLevel: 1, holds: [{ id: 1, levels: [1, 2, 3] }] });
     expect(escalationNote(escalated, revised, 'p3', dead(1, [grade5]))).toMatchObject({
-      level: 1, counted: true, evaluable: 4, dlts: 1, revisedDecision: 1, hold: 1,
-      reason: expect.stringMatching(/^counted toward the escalation: the patient left the study during its DLT window and is evaluable with this DLT: now 1 of 4 evaluable patients/),
+      level: 1,
+      counted: true,
+      evaluable: 4,
+      dlts: 1,
+      revisedDecision: 1,
+      hold: 1,
+      reason: expect.stringMatching(
+        /^counted toward the escalation: the patient left the study during its DLT window and is evaluable with this DLT: now 1 of 4 evaluable patients/,
+      ),
     });
     // Released, the level takes the two more patients the six need, and no third.
     let state = releaseHold(revised, 1, signed('2026-04-11T00:00:00.000Z'));
@@ -313,7 +384,10 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
     const stopped = lateEntry(state, 'p6', 'ADVERSE_EVENT_REPORTED', [], [grade5], p6Died);
     expect(stopped.levels['1']).toEqual({ enrolled: 6, evaluable: 6, dlts: 2 });
     expect(stopped).toMatchObject({ status: 'stopped', mtd: null });
-    expect(stopped.decisions.at(-1)).toMatchObject({ action: 'stop', reason: '2 of 6 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD' });
+    expect(stopped.decisions.at(-1)).toMatchObject({
+      action: 'stop',
+      reason: '2 of 6 patients at level 1 had a DLT, so it exceeds the MTD and is the lowest level: stop the trial, no MTD',
+    });
     expect(stopped.holds).toHaveLength(1);
   });
 
@@ -344,8 +418,15 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
       ['stay', 1, 0],
       ['escalate', 2, 1],
     ]);
-    expect(overturned.decisions[2]!.cause).toMatch(/^the DLT of a patient who had left the study during its DLT window at dose level 1 no longer counting .*: the patient is not evaluable$/);
-    expect(escalationNote(revised, overturned, 'p3', dead(1))).toMatchObject({ counted: true, evaluable: 3, dlts: 0, reason: expect.stringMatching(/not evaluable and its slot is free/) });
+    expect(overturned.decisions[2]!.cause).toMatch(
+      /^the DLT of a patient who had left the study during its DLT window at dose level 1 no longer counting .*: the patient is not evaluable$/,
+    );
+    expect(escalationNote(revised, overturned, 'p3', dead(1))).toMatchObject({
+      counted: true,
+      evaluable: 3,
+      dlts: 0,
+      reason: expect.stringMatching(/not evaluable and its slot is free/),
+    });
   });
 
   it('makes a patient evaluated with the DLT it died of not evaluable when that DLT is overturned', () => {
@@ -356,7 +437,12 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
     expect(state.decisions).toEqual([expect.objectContaining({ action: 'stay', reason: '1 of 3 patients at level 1 had a DLT: treat 3 more patients at level 1' })]);
     const overturned = lateEntry(state, 'p3', 'DLT_ADJUDICATED', [grade5], []);
     expect(overturned.levels['1']).toEqual({ enrolled: 2, evaluable: 2, dlts: 0 });
-    expect(overturned.decisions.at(-1)).toMatchObject({ action: 'stay', awaiting: true, revises: 0, reason: expect.stringMatching(/^2 of the 3 patients at level 1 are evaluable so far/) });
+    expect(overturned.decisions.at(-1)).toMatchObject({
+      action: 'stay',
+      awaiting: true,
+      revises: 0,
+      reason: expect.stringMatching(/^2 of the 3 patients at level 1 are evaluable so far/),
+    });
     // Its slot is free for a replacement, once the hold is released.
     expect(trialRefusals(spec, releaseHold(overturned, 1, signed('2026-04-11T00:00:00.000Z')), event('ENROLLED'))).toEqual([]);
   });
@@ -365,7 +451,13 @@ describe('a patient who left the study during its DLT window (3+3, NCT03754764)'
     const locked = lockLevelData(escalatedWithoutP3(), 1, signed('2026-04-20T00:00:00.000Z'));
     const after = lateEntry(locked, 'p3', 'ADVERSE_EVENT_REPORTED', [], [grade5]);
     expect(after).toBe(locked);
-    expect(escalationNote(locked, after, 'p3', dead(1, [grade5]))).toMatchObject({ level: 1, counted: false, evaluable: 3, dlts: 0, reason: expect.stringMatching(/^the DLT data of dose level 1 were locked on 2026-04-20/) });
+    expect(escalationNote(locked, after, 'p3', dead(1, [grade5]))).toMatchObject({
+      level: 1,
+      counted: false,
+      evaluable: 3,
+      dlts: 0,
+      reason: expect.stringMatching(/^the DLT data of dose level 1 were locked on 2026-04-20/),
+    });
     expect(trialRefusals(spec, locked, event('DLT_ADJUDICATED'), 'p3', dead(1, [grade5]))).toEqual([
       'the DLT data of dose level 1 were locked on 2026-04-20: a DLT call at that level can no longer be adjudicated',
     ]);

@@ -219,7 +219,13 @@ export function escalationNote(before: TrialState, after: TrialState, patientId:
   const lockedOut = !evaluation && left?.enrollment ? lockSince(after, left.enrollment.doseLevel, left.offStudy!.at) : undefined;
   if (lockedOut) {
     const { evaluable, dlts } = levelRecord(after, lockedOut.level);
-    return { level: lockedOut.level, counted: false, evaluable, dlts, reason: lockedReason(lockedOut.level, lockedOut.signature.signedAt, tally(lockedOut.level, evaluable, dlts)) };
+    return {
+      level: lockedOut.level,
+      counted: false,
+      evaluable,
+      dlts,
+      reason: lockedReason(lockedOut.level, lockedOut.signature.signedAt, tally(lockedOut.level, evaluable, dlts)),
+    };
   }
   if (!evaluation) return undefined;
   const { level } = evaluation;
@@ -250,8 +256,7 @@ export function escalationNote(before: TrialState, after: TrialState, patientId:
   };
 }
 
-const tally = (level: number, evaluable: number, dlts: number) =>
-  `${dlts} of ${evaluable} evaluable ${evaluable === 1 ? 'patient' : 'patients'} at dose level ${level} had a DLT`;
+const tally = (level: number, evaluable: number, dlts: number) => `${dlts} of ${evaluable} evaluable ${evaluable === 1 ? 'patient' : 'patients'} at dose level ${level} had a DLT`;
 
 const lockedReason = (level: number, lockedAt: string, counts: string) =>
   `the DLT data of dose level ${level} were locked on ${fmtDate(lockedAt)}: the call is recorded for the patient but no longer changes the escalation (${counts})`;
@@ -272,7 +277,6 @@ export function trialNoticesFor(before: TrialState, after: TrialState): TrialNot
     decision: hold.decision,
     hold: hold.id,
     message:
-      `Dose escalation decision revised: ${hold.reason}. ` +
-      `Enrollment at dose level ${hold.levels.join(', ')} is held until an investigator or admin releases hold ${hold.id}.`,
+      `Dose escalation decision revised: ${hold.reason}. ` + `Enrollment at dose level ${hold.levels.join(', ')} is held until an investigator or admin releases hold ${hold.id}.`,
   }));
 }

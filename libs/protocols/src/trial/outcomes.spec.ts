@@ -10,8 +10,7 @@ const day = (d: number) => addDays(T0, d);
 const ev = (type: string, d: number, data: Record<string, unknown> = {}): LoggedEvent => ({ type, occurredAt: day(d), data });
 const log = (patientId: string, events: LoggedEvent[]): PatientLog => ({ patientId, cohort: null, birthDate: '1990-01-01', events });
 const findings = { circulatingBlasts: false, extramedullary: false };
-const lab = (code: string, d: number, value: number, compartment = 'PB') =>
-  ev('LAB_RESULT_RECORDED', d, { code, compartment, value, unit: 'u', collectedAt: day(d) });
+const lab = (code: string, d: number, value: number, compartment = 'PB') => ev('LAB_RESULT_RECORDED', d, { code, compartment, value, unit: 'u', collectedAt: day(d) });
 const ae = (d: number, data: Record<string, unknown>) => ev('ADVERSE_EVENT_REPORTED', d, { onset: day(d), related: true, serious: false, ...data });
 
 // Four infused patients whose outcomes are worked out by hand below.
@@ -22,7 +21,11 @@ const logs = [
     // reported as grade 3, corrected the next day to grade 1 (same term and onset): the last report counts
     ae(3, { term: 'Hypotension', grade: 3 }),
     ae(4, { term: 'hypotension', grade: 1, onset: day(3) }),
-    lab('IL6', 3, 50), lab('IL6', 7, 200), lab('CAR_COPIES', 7, 1000), lab('CAR_COPIES', 14, 3000), lab('CAR_COPIES', 28, 500),
+    lab('IL6', 3, 50),
+    lab('IL6', 7, 200),
+    lab('CAR_COPIES', 7, 1000),
+    lab('CAR_COPIES', 14, 3000),
+    lab('CAR_COPIES', 28, 500),
     lab('CAR_COPIES', 28, 500),
     ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 }),
     // a molecular relapse: an EFS event, not progression (PFS, DOR)
@@ -76,8 +79,7 @@ describe('trial outcomes', () => {
     expect(outcomes.survival.pfs!.median).toBe(90);
     expect(outcomes.survival.efs!.median).toBe(90);
     // PFS: p3 dies at day 60 (3 at risk), p2 relapses at day 90 (p1, p2 at risk); p1 is censored at day 180.
-    const events = (estimate: typeof outcomes.survival.pfs) =>
-      estimate!.points.filter((pt) => pt.events > 0).map((pt) => [pt.time, pt.atRisk, Number(pt.survival.toFixed(4))]);
+    const events = (estimate: typeof outcomes.survival.pfs) => estimate!.points.filter((pt) => pt.events > 0).map((pt) => [pt.time, pt.atRisk, Number(pt.survival.toFixed(4))]);
     expect(events(outcomes.survival.pfs)).toEqual([
       [60, 3, 0.6667],
       [90, 2, 0.3333],
@@ -181,7 +183,10 @@ describe('a trial whose cohorts differ in response criteria (CD20/CD22: B-ALL by
     patient('nhl-sd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 4, spdChangePct: -20 })]),
     patient('nhl-pd', 'B-NHL', [ev('INFUSION_COMPLETED', 0), lugano(28, { deauville: 5, newLesion: true })]),
     // B-ALL: an MRD-negative CR, and no response
-    patient('all-cr', 'B-ALL', [ev('INFUSION_COMPLETED', 0), ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 })]),
+    patient('all-cr', 'B-ALL', [
+      ev('INFUSION_COMPLETED', 0),
+      ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 1, anc: 1.5, platelets: 150, mrdPct: 0.001 }),
+    ]),
     patient('all-nr', 'B-ALL', [ev('INFUSION_COMPLETED', 0), ev('RESPONSE_ASSESSED', 28, { visit: 'D28', ...findings, marrowBlastsPct: 40, anc: 0.2, platelets: 20 })]),
   ];
   const outcomes = trialOutcomes(cd20Cd22V1, mixed, day(60));

@@ -67,9 +67,7 @@ export function outcomesOf(
   const best = infused.map((p) => ({ p, best: bestResponse(p), criteria: specOf(p).responseCriteria, objective: objectiveResponses(specOf(p)) }));
   const criteriaSeen = [...new Set(best.map((b) => b.criteria))];
   const mixed = criteriaSeen.length > 1;
-  const objective = mixed
-    ? RESPONSE_ORDER.filter((r) => best.some((b) => b.objective.includes(r)))
-    : objectiveResponses(infused.length ? specOf(infused[0]) : spec);
+  const objective = mixed ? RESPONSE_ORDER.filter((r) => best.some((b) => b.objective.includes(r))) : objectiveResponses(infused.length ? specOf(infused[0]) : spec);
   const responders = best.filter((b) => b.best && b.objective.includes(b.best));
   const assessedBy = (criteria: string) => (mixed ? best.filter((b) => b.criteria === criteria) : best);
   const lugano = assessedBy('LUGANO_2014');
@@ -86,8 +84,7 @@ export function outcomesOf(
       worstByTerm.set(term, byPatient);
     }
   }
-  const gradeCounts = (byPatient: Map<string, number>) =>
-    [1, 2, 3, 4, 5].map((grade) => ({ grade, patients: [...byPatient.values()].filter((g) => g === grade).length }));
+  const gradeCounts = (byPatient: Map<string, number>) => [1, 2, 3, 4, 5].map((grade) => ({ grade, patients: [...byPatient.values()].filter((g) => g === grade).length }));
   const syndrome = (scale: string) => {
     const worst = new Map<string, number>();
     for (const p of facts) for (const ae of p.adverseEvents) if (ae.scale === scale) worst.set(p.patientId, Math.max(worst.get(p.patientId) ?? 0, ae.grade));
@@ -103,7 +100,10 @@ export function outcomesOf(
       try {
         return [{ patientId: p.patientId, compartment, ...carTKinetics(curve), curve: [...curve].sort((a, b) => a.day - b.day) }];
       } catch (error) {
-        dataIssues.push({ ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, error, `kinetics.${compartment}`), problem: `CAR copies could not be summarised: ${messageOf(error)}` });
+        dataIssues.push({
+          ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, error, `kinetics.${compartment}`),
+          problem: `CAR copies could not be summarised: ${messageOf(error)}`,
+        });
         return [];
       }
     });
@@ -138,8 +138,7 @@ export function outcomesOf(
       objectiveResponses: objective,
       orr: proportion(responders.length, infused.length),
       // an MRD-negative CR or CRi on the same assessment; an MRD reading alone is not a response
-      mrdNegativeOrr: ((group) =>
-        proportion(group.filter((b) => b.p.responses.some((r) => r.mrdNegative === true && ALL_REMISSION.includes(r.response))).length, group.length))(
+      mrdNegativeOrr: ((group) => proportion(group.filter((b) => b.p.responses.some((r) => r.mrdNegative === true && ALL_REMISSION.includes(r.response))).length, group.length))(
         assessedBy('ALL'),
       ),
       ...((mixed ? lugano.length : (criteriaSeen[0] ?? spec.responseCriteria) === 'LUGANO_2014')
@@ -156,7 +155,10 @@ export function outcomesOf(
       efs: survival(infused.map((p) => timeToEvent(p, firstOf(p.relapseAt, p.progressionAt, p.deathAt)))),
       dor: survival(
         responders.map(({ p, objective: counted }) => {
-          const firstResponse = p.responses.filter((r) => counted.includes(r.response)).map((r) => r.at).sort()[0];
+          const firstResponse = p.responses
+            .filter((r) => counted.includes(r.response))
+            .map((r) => r.at)
+            .sort()[0];
           return timeToEvent(p, firstOf(p.progressionAt, p.deathAt), firstResponse);
         }),
       ),
@@ -199,7 +201,10 @@ export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: str
     ...trial,
     cohorts: cohorts.map((c) => ({
       cohort: c.id,
-      ...outcomesOf(cohortSpec(c.id), facts.filter((p) => p.cohort === c.id)),
+      ...outcomesOf(
+        cohortSpec(c.id),
+        facts.filter((p) => p.cohort === c.id),
+      ),
     })),
     /** The stored records left out of these outcomes, one entry per problem. */
     dataIssues,

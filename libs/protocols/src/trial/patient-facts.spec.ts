@@ -43,7 +43,19 @@ describe('study days', () => {
     ]);
     // (0 + 5000)/2 × 7 + (5000 + 3000)/2 × 7 + (3000 + 500)/2 × 14 = 17 500 + 28 000 + 24 500
     expect(trialOutcomes(cd19RrAllV1, [log], '2026-03-01T00:00:00.000Z').kinetics.perPatient).toEqual([
-      { patientId: 'p1', compartment: 'PB', cmax: 5000, tmax: 7, auc: 70_000, samples: 3, curve: [{ day: 7, value: 5000 }, { day: 14, value: 3000 }, { day: 28, value: 500 }] },
+      {
+        patientId: 'p1',
+        compartment: 'PB',
+        cmax: 5000,
+        tmax: 7,
+        auc: 70_000,
+        samples: 3,
+        curve: [
+          { day: 7, value: 5000 },
+          { day: 14, value: 3000 },
+          { day: 28, value: 500 },
+        ],
+      },
     ]);
   });
 });

@@ -209,7 +209,7 @@ describe('a protocol that chooses BOIN', () => {
     expect(trialRefusals(spec, state, event('ENROLLED'))).toEqual([`enrollment is closed: dose escalation stopped (${state.decisions.at(-1)!.reason})`]);
   });
 
-  it('applies the protocol\'s BOIN parameters: the extra safety rule stops at 2 of 3 on the lowest level', () => {
+  it("applies the protocol's BOIN parameters: the extra safety rule stops at 2 of 3 on the lowest level", () => {
     const strict = designed({ extraSafe: true });
     expect(cohort(newTrialState(strict), [true, true, false], 0, strict)).toMatchObject({ status: 'stopped', mtd: null });
     // without it, 2 of 3 (66.7% > λd) at the lowest level stays there

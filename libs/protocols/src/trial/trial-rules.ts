@@ -10,15 +10,7 @@ import { lockSince } from './data-lock';
 import { leftDuringDltWindow } from '../lifecycle/record';
 
 /** Events that change the trial row, in the same transaction as the patient's event. */
-export const TRIAL_EVENT_TYPES = [
-  'ENROLLED',
-  'INFUSION_COMPLETED',
-  'DLT_WINDOW_CLOSED',
-  'WITHDRAWN',
-  'DEATH',
-  'LOST_TO_FOLLOW_UP',
-  'MANUFACTURING_FAILED',
-] as const;
+export const TRIAL_EVENT_TYPES = ['ENROLLED', 'INFUSION_COMPLETED', 'DLT_WINDOW_CLOSED', 'WITHDRAWN', 'DEATH', 'LOST_TO_FOLLOW_UP', 'MANUFACTURING_FAILED'] as const;
 
 export function movesTrial(type: string): boolean {
   return (TRIAL_EVENT_TYPES as readonly string[]).includes(type);
@@ -63,7 +55,6 @@ export function escalationDesignProblems(spec: LifecycleSpec): string[] {
   return problems;
 }
 
-
 /** The dose level the next enrolled patient receives: the MTD once found (expansion), else the current level. */
 export function doseLevelForNextPatient(state: TrialState): number {
   return state.mtd ?? state.currentDoseLevel;
@@ -94,7 +85,10 @@ export function trialRefusals(spec: LifecycleSpec, state: TrialState, event: Cli
       const level = state.currentDoseLevel;
       const waiting = state.pending.filter((p) => p.level === level);
       if (levelRecord(state, level).enrolled >= escalation.cohortSize * cohortsAssigned(spec, state, level)) {
-        const closes = waiting.map((p) => p.closesAt).filter((at): at is string => at !== null).sort();
+        const closes = waiting
+          .map((p) => p.closesAt)
+          .filter((at): at is string => at !== null)
+          .sort();
         const when = !waiting.length
           ? 'the slot opens when the cohort is decided'
           : closes.length === waiting.length

@@ -41,9 +41,7 @@ export function eligibleCd19Screening(overrides: Cd19ScreeningOverrides = {}): {
 }
 
 /** A whole eligibility input for that patient: a 34-year-old woman, assessed on 2026-03-02. */
-export function eligibleCd19Input(
-  overrides: Cd19ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {},
-): EligibilityInput {
+export function eligibleCd19Input(overrides: Cd19ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {}): EligibilityInput {
   return {
     ...eligibleCd19Screening(overrides),
     patient: { birthDate: '1991-07-14', sex: 'female', ...overrides.patient },

@@ -11,12 +11,8 @@ export interface Cd20Cd22ScreeningOverrides {
  * Screening data and attestations of a patient who meets every CD20/CD22 criterion, in the given
  * cohort: relapsed CD20+ CD22+ B-ALL, or refractory CD20+ CD22+ B-NHL.
  */
-export function eligibleCd20Cd22Screening(
-  cohort: Cd20Cd22Cohort,
-  overrides: Cd20Cd22ScreeningOverrides = {},
-): { screening: ScreeningData; attestations: string[] } {
-  const disease: ScreeningData =
-    cohort === 'B-ALL' ? { relapsed: true, refractory: false } : { relapsed: false, refractory: true };
+export function eligibleCd20Cd22Screening(cohort: Cd20Cd22Cohort, overrides: Cd20Cd22ScreeningOverrides = {}): { screening: ScreeningData; attestations: string[] } {
+  const disease: ScreeningData = cohort === 'B-ALL' ? { relapsed: true, refractory: false } : { relapsed: false, refractory: true };
   const screening: ScreeningData = {
     diagnosis: cohort,
     markers: { CD19: 'positive', CD20: 'positive', CD22: 'positive' },

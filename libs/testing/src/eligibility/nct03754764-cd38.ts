@@ -52,9 +52,7 @@ export function eligibleCd38Screening(overrides: Cd38ScreeningOverrides = {}): {
 }
 
 /** A whole eligibility input for that patient: a 28-year-old woman, assessed on 2026-03-02. */
-export function eligibleCd38Input(
-  overrides: Cd38ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {},
-): EligibilityInput {
+export function eligibleCd38Input(overrides: Cd38ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {}): EligibilityInput {
   return {
     ...eligibleCd38Screening(overrides),
     patient: { birthDate: '1997-10-21', sex: 'female', ...overrides.patient },

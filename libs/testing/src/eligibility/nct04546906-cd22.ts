@@ -50,9 +50,7 @@ export function eligibleCd22Screening(overrides: Cd22ScreeningOverrides = {}): {
 }
 
 /** A whole eligibility input for that patient: a 19-year-old woman, assessed on 2026-03-02. */
-export function eligibleCd22Input(
-  overrides: Cd22ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {},
-): EligibilityInput {
+export function eligibleCd22Input(overrides: Cd22ScreeningOverrides & { patient?: Partial<EligibilityInput['patient']>; asOf?: string } = {}): EligibilityInput {
   return {
     ...eligibleCd22Screening(overrides),
     patient: { birthDate: '2006-05-30', sex: 'female', ...overrides.patient },

@@ -9,16 +9,11 @@ type Result = Record<string, unknown>;
 export function ResultSummary({ type, answer, onClose }: { type: string; answer: EventAnswer; onClose: () => void }) {
   const result = answer.result ?? null;
   return (
-    <Alert
-      color="teal"
-      title={`${humanizeEvent(type)} recorded as entry #${answer.seq}`}
-      withCloseButton
-      onClose={onClose}
-      data-testid="event-result"
-      role="status"
-    >
+    <Alert color="teal" title={`${humanizeEvent(type)} recorded as entry #${answer.seq}`} withCloseButton onClose={onClose} data-testid="event-result" role="status">
       <Stack gap={6}>
-        <Text size="sm">The patient is now in {humanizeState(answer.patient.state)} (version {answer.patient.version}).</Text>
+        <Text size="sm">
+          The patient is now in {humanizeState(answer.patient.state)} (version {answer.patient.version}).
+        </Text>
         {result && <Computed type={type} result={result} />}
       </Stack>
     </Alert>
@@ -51,7 +46,13 @@ function Computed({ type, result }: { type: string; result: Result }) {
     case 'DLT_ADJUDICATED':
       return (
         <Group gap="xs" data-testid="computed">
-          {result.dlt === true ? <DltBadge /> : <Text size="sm" fw={600}>Not a DLT</Text>}
+          {result.dlt === true ? (
+            <DltBadge />
+          ) : (
+            <Text size="sm" fw={600}>
+              Not a DLT
+            </Text>
+          )}
           <Text size="sm">
             {String(result.term)}, onset {formatDateTime(String(result.onset))}
             {typeof result.dltReason === 'string' ? `: ${sentence(result.dltReason)}.` : '.'}

@@ -78,7 +78,11 @@ export function EscalationChart({ patients, levels, mtd }: { patients: Patient[]
       <Group gap="lg" justify="center">
         <LegendMark color="#1c7ed6" label="no DLT" />
         <LegendMark color={DLT_RED} label="dose-limiting toxicity" cross />
-        {mtd !== null && <Text size="xs" c="dimmed">dashed line: MTD (level {mtd})</Text>}
+        {mtd !== null && (
+          <Text size="xs" c="dimmed">
+            dashed line: MTD (level {mtd})
+          </Text>
+        )}
       </Group>
     </div>
   );

@@ -69,7 +69,9 @@ const ACTION: Record<string, string> = {
  */
 export function DecisionsTable({ trial }: { trial: Trial }) {
   if (!trial.decisions.length) {
-    return <NoData>{trial.doseEscalation ? 'No decision yet: the first cohort has not been evaluated.' : 'This protocol has a single dose level and no escalation design.'}</NoData>;
+    return (
+      <NoData>{trial.doseEscalation ? 'No decision yet: the first cohort has not been evaluated.' : 'This protocol has a single dose level and no escalation design.'}</NoData>
+    );
   }
   return (
     <Table verticalSpacing={5} data-testid="decisions-table">
@@ -133,7 +135,9 @@ export function HoldsList({ trial }: { trial: Trial }) {
             Hold {h.id}
           </Text>{' '}
           on dose level {h.levels.join(', ')} since <ClinicalDate iso={h.since} />:{' '}
-          {h.released ? `released on ${h.released.signedAt.slice(0, 10)} by ${h.released.signerName} (“${h.released.meaning}”).` : 'active until an investigator or admin releases it.'}
+          {h.released
+            ? `released on ${h.released.signedAt.slice(0, 10)} by ${h.released.signerName} (“${h.released.meaning}”).`
+            : 'active until an investigator or admin releases it.'}
         </Text>
       ))}
     </Stack>

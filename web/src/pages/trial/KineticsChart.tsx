@@ -19,7 +19,9 @@ export function KineticsChart({ rows }: { rows: KineticsRow[] }) {
   const maxDay = Math.max(28, ...plotted.flatMap((r) => r.points.map((p) => p.day)));
   const compartments = plotted.some((o) => o.compartment !== 'PB');
   // The other sites' curves share one legend entry (per compartment), however many they are.
-  const firstAnonymous = new Set(plotted.flatMap((r, i) => (r.subjectId === null && plotted.findIndex((o) => o.subjectId === null && o.compartment === r.compartment) === i ? [i] : [])));
+  const firstAnonymous = new Set(
+    plotted.flatMap((r, i) => (r.subjectId === null && plotted.findIndex((o) => o.subjectId === null && o.compartment === r.compartment) === i ? [i] : [])),
+  );
   let colour = 0;
   return (
     <div data-testid="kinetics-chart">
@@ -36,7 +38,16 @@ export function KineticsChart({ rows }: { rows: KineticsRow[] }) {
               stroke={AXIS.stroke}
               label={{ value: 'study day', position: 'insideBottom', offset: -10, fontSize: 11, fill: MUTED }}
             />
-            <YAxis type="number" scale="log" domain={['auto', 'auto']} allowDataOverflow tickFormatter={(v: number) => compact.format(v)} tick={AXIS} stroke={AXIS.stroke} width={48} />
+            <YAxis
+              type="number"
+              scale="log"
+              domain={['auto', 'auto']}
+              allowDataOverflow
+              tickFormatter={(v: number) => compact.format(v)}
+              tick={AXIS}
+              stroke={AXIS.stroke}
+              width={48}
+            />
             <Tooltip formatter={(value) => (typeof value === 'number' ? scientific(value) : String(value))} labelFormatter={(d) => `Day ${String(d)}`} />
             <Legend verticalAlign="top" height={28} iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
             {plotted.map((r, i) => {

@@ -83,9 +83,7 @@ function KmPlot({ km }: { km: KaplanMeier }) {
           <Line type="stepAfter" dataKey="survival" stroke={ACCENT} strokeWidth={2} dot={false} isAnimationActive={false} />
           <Scatter data={censored} dataKey="survival" shape={<CensorMark />} isAnimationActive={false} legendType="none" />
           <ReferenceLine y={0.5} stroke={MUTED} strokeDasharray="4 4" />
-          {km.median !== null && (
-            <ReferenceLine x={km.median} stroke={MUTED} strokeDasharray="4 4" className="km-median" />
-          )}
+          {km.median !== null && <ReferenceLine x={km.median} stroke={MUTED} strokeDasharray="4 4" className="km-median" />}
         </ComposedChart>
       </ResponsiveContainer>
     </div>

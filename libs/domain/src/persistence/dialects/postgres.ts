@@ -82,7 +82,9 @@ class PostgresEventStatements implements EventStatements {
 
   async readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null> {
     const locked = scope !== LOCK_FREE;
-    const { rows } = await (await this.client(scope)).query({
+    const { rows } = await (
+      await this.client(scope)
+    ).query({
       name: locked ? 'cart_lock_patient' : 'cart_read_patient',
       text: `SELECT ${this.patientColumns.select} FROM patients WHERE id = $1${locked ? ' FOR UPDATE' : ''}`,
       values: [patientId],
@@ -91,7 +93,9 @@ class PostgresEventStatements implements EventStatements {
   }
 
   async readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null> {
-    const { rows } = await (await this.client(manager)).query({
+    const { rows } = await (
+      await this.client(manager)
+    ).query({
       name: 'cart_read_timer',
       text: `SELECT ${this.timerColumns.select} FROM timers WHERE id = $1`,
       values: [timerId],
@@ -100,7 +104,9 @@ class PostgresEventStatements implements EventStatements {
   }
 
   async settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void> {
-    await (await this.client(manager)).query({
+    await (
+      await this.client(manager)
+    ).query({
       name: 'cart_settle_timer',
       text: 'UPDATE timers SET status = $2, settled_seq = $3, settled_at = $4 WHERE id = $1',
       values: [timerId, settled.status, settled.settledSeq, settled.settledAt],

@@ -9,7 +9,19 @@ import { NotificationEntity } from './notification.entity';
 import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { AccessRecordEntity } from './access-record.entity';
 
-export { UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity, NotificationEntity, WebhookEntity, WebhookDeliveryEntity, AccessRecordEntity };
+export {
+  UserEntity,
+  PatientEntity,
+  PatientEventEntity,
+  IdempotencyKeyEntity,
+  TimerEntity,
+  OutboxEntity,
+  TrialEntity,
+  NotificationEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
+  AccessRecordEntity,
+};
 export type { Role } from './user.entity';
 export { ROLES } from './user.entity';
 export type { TimerStatus } from './timer.entity';
@@ -17,4 +29,16 @@ export type { OutboxStatus } from './outbox.entity';
 export type { WebhookDeliveryStatus } from './webhook.entity';
 export type { ElectronicSignature } from './patient-event.entity';
 
-export const ENTITIES = [UserEntity, PatientEntity, PatientEventEntity, IdempotencyKeyEntity, TimerEntity, OutboxEntity, TrialEntity, NotificationEntity, WebhookEntity, WebhookDeliveryEntity, AccessRecordEntity];
+export const ENTITIES = [
+  UserEntity,
+  PatientEntity,
+  PatientEventEntity,
+  IdempotencyKeyEntity,
+  TimerEntity,
+  OutboxEntity,
+  TrialEntity,
+  NotificationEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
+  AccessRecordEntity,
+];

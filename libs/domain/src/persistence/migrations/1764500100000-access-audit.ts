@@ -38,12 +38,8 @@ export class AccessAudit1764500100000 implements MigrationInterface {
       }),
     );
     if (queryRunner.connection.options.type === 'postgres') {
-      await queryRunner.query(
-        `CREATE FUNCTION access_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${REFUSAL}: % refused', TG_OP; END $$`,
-      );
-      await queryRunner.query(
-        'CREATE TRIGGER access_audit_no_change BEFORE UPDATE OR DELETE ON access_audit FOR EACH ROW EXECUTE FUNCTION access_audit_append_only()',
-      );
+      await queryRunner.query(`CREATE FUNCTION access_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${REFUSAL}: % refused', TG_OP; END $$`);
+      await queryRunner.query('CREATE TRIGGER access_audit_no_change BEFORE UPDATE OR DELETE ON access_audit FOR EACH ROW EXECUTE FUNCTION access_audit_append_only()');
       await queryRunner.query('CREATE TRIGGER access_audit_no_truncate BEFORE TRUNCATE ON access_audit FOR EACH STATEMENT EXECUTE FUNCTION access_audit_append_only()');
     } else {
       for (const operation of ['UPDATE', 'DELETE']) {

@@ -10,7 +10,11 @@ import { TrialNotices1764520000000 } from './1764520000000-trial-notices';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
-  InitialSchema1764000000000, PatientCohort1764100000000, Trials1764200000000, Notifications1764300000000, ElectronicSignatures1764400000000,
+  InitialSchema1764000000000,
+  PatientCohort1764100000000,
+  Trials1764200000000,
+  Notifications1764300000000,
+  ElectronicSignatures1764400000000,
   TokenExpiryAndSigningLockout1764500000000,
   AccessAudit1764500100000,
   SealVersion1764510000000,

@@ -78,7 +78,19 @@ export class PatientRepository {
       where: siteIds === 'all' ? {} : { siteId: In(siteIds) },
       order: { updatedAt: 'DESC', id: 'ASC' },
       take,
-      select: { id: true, subjectId: true, siteId: true, protocolId: true, protocolVersion: true, cohort: true, state: true, status: true, doseLevel: true, day0: true, updatedAt: true },
+      select: {
+        id: true,
+        subjectId: true,
+        siteId: true,
+        protocolId: true,
+        protocolVersion: true,
+        cohort: true,
+        state: true,
+        status: true,
+        doseLevel: true,
+        day0: true,
+        updatedAt: true,
+      },
     });
   }
 

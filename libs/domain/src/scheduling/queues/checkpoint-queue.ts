@@ -41,9 +41,12 @@ export class CheckpointProcessor extends LoggedWorkerHost implements OnApplicati
       return;
     }
     await this.assertScheduler(every);
-    this.watchdog = setInterval(() => {
-      this.assertScheduler(every).catch((error: Error) => this.logger.warn(`Checkpoint scheduler not asserted: ${error.message}`));
-    }, Math.max(every, 60_000));
+    this.watchdog = setInterval(
+      () => {
+        this.assertScheduler(every).catch((error: Error) => this.logger.warn(`Checkpoint scheduler not asserted: ${error.message}`));
+      },
+      Math.max(every, 60_000),
+    );
     this.watchdog.unref();
   }
 

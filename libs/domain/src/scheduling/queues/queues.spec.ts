@@ -1,6 +1,6 @@
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../../config/config';
-import { Clock } from '../../kernel/clock';
+import { type Clock } from '../../kernel/clock';
 import { OutboxJobs, OutboxProcessor } from './outbox-queue';
 import { TimerJobs, TimerProcessor } from './timer-queue';
 import { WebhookJobs, WebhookProcessor } from './webhook-queue';
