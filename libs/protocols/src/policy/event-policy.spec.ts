@@ -129,3 +129,19 @@ describe('the event policy', () => {
     },
   );
 });
+
+// A word of the vocabulary that no machine accepts would be a 409 in every state: each must lead somewhere.
+describe('the vocabulary and the machines', () => {
+  it.each(PROTOCOLS.flatMap((p) => [p, ...p.cohorts.map((c) => p.forCohort(c))]).map((p) => [`${p.id} v${p.version}${p.cohort ? ` ${p.cohort}` : ''}`, p]))(
+    'has every event a person may post accepted in some state of %s',
+    (_name, protocol) => {
+      const accepted = new Set<string>();
+      const visit = (node: AnyStateNode) => {
+        for (const type of node.transitions.keys()) accepted.add(type);
+        for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);
+      };
+      visit(protocol.machine.root);
+      expect(USER_EVENT_TYPES.filter((type) => !accepted.has(type))).toEqual([]);
+    },
+  );
+});
