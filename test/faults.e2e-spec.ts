@@ -477,6 +477,43 @@ describe('faults injected into the real processes', () => {
     });
   }, 120_000);
 
+  it("makes a timer's job that runs early wait, the same job, and fires the timer once, on time", async () => {
+    // The reconciler runs only at the worker's start here: what brings the timer back is its own job.
+    await withStack('early-job', { env: { RECONCILE_EVERY_MS: '600000' } }, async (stack) => {
+      const api = await stack.startApi();
+      await stack.startWorker();
+      const site = await Site.open(stack, api);
+      const infusedAt = new Date(Date.now() - 28 * DAY + 8_000);
+      const id = await site.infused(api, infusedAt);
+      await eventually(async () => (await pendingDue(stack, new Date().toISOString())) === 0, 15_000, 'the past-due timers to fire');
+      const dlt = (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!;
+      const job = await stack.queue('timers').getJob(`timer-${dlt.id}`);
+      expect(job && (await job.isDelayed())).toBe(true);
+      const logBefore = await stack.query<{ n: string }>('SELECT count(*) AS n FROM patient_events WHERE patient_id = $1', [id]);
+
+      // The fault: the DLT timer's job runs now, seconds before the timer is due (promoted, as a forged job would be).
+      await job!.promote();
+      await eventually(async () => (await stack.queue('timers').getJob(`timer-${dlt.id}`))?.isDelayed() ?? false, 5_000, 'the early job to wait again');
+      const waiting = (await stack.queue('timers').getJob(`timer-${dlt.id}`))!;
+      expect(waiting.timestamp).toBe(job!.timestamp); // the same job, not a new one
+      expect(waiting.attemptsStarted).toBeGreaterThan(job!.attemptsStarted);
+      // Nothing was written: the timer pending, the log as it was.
+      expect((await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status).toBe('pending');
+      expect(await stack.query('SELECT count(*) AS n FROM patient_events WHERE patient_id = $1', [id])).toEqual(logBefore);
+
+      await eventually(async () => (await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status === 'fired', 20_000, 'the DLT timer to fire when due');
+      const [closed] = await stack.query<{ occurred_at: string; recorded_at: string }>(
+        "SELECT occurred_at, recorded_at FROM patient_events WHERE patient_id = $1 AND type = 'DLT_WINDOW_CLOSED'",
+        [id],
+      );
+      expect(closed.occurred_at).toBe(dlt.due_at);
+      // Fired when due, not when the job first ran.
+      expect(Date.parse(closed.recorded_at)).toBeGreaterThanOrEqual(Date.parse(dlt.due_at) - 1_000);
+      await expectWholeLog(stack, api, id);
+      await expectDueTimersFiredOnce(stack, id, new Date().toISOString());
+    });
+  }, 120_000);
+
   it('fires once, in the order they fell due, the timers a forward clock jump makes due', async () => {
     const clock = clockControl();
     try {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TimerRepository } from '../persistence/repositories/timer-repository';
-import type { TimerJobHandler } from '../scheduling/queues/timer-queue';
+import type { TimerFiring, TimerJobHandler } from '../scheduling/queues/timer-queue';
 import { WorkflowEngine } from './workflow-engine';
 
 /**
@@ -15,13 +15,15 @@ export class TimerService implements TimerJobHandler {
     private readonly engine: WorkflowEngine,
   ) {}
 
-  async fire(timerId: string): Promise<{ fired: number; skipped: number; early: number }> {
-    const counts = { fired: 0, skipped: 0, early: 0 };
-    for (const { id, patientId } of await this.timers.pendingThrough(timerId)) {
+  async fire(timerId: string): Promise<TimerFiring> {
+    const counts: TimerFiring = { fired: 0, skipped: 0, early: 0 };
+    for (const { id, patientId, dueAt } of await this.timers.pendingThrough(timerId)) {
       const outcome = await this.engine.fireTimer(id, patientId);
       if (outcome === 'fired') counts.fired += 1;
       if (outcome === 'skipped') counts.skipped += 1;
       if (outcome === 'early') counts.early += 1;
+      // The timer asked for is not due yet: its job is to wait until it is.
+      if (outcome === 'early' && id === timerId) counts.notBefore = dueAt;
     }
     return counts;
   }

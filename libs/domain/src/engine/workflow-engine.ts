@@ -193,8 +193,8 @@ export class WorkflowEngine {
    * otherwise marks it skipped. The timer is settled in the same transaction as the event.
    * `patientId`, when the caller has read it from the timer row, saves reading the row before the lock;
    * the row is read again under the patient's lock either way, so a timer settled meanwhile is stale.
-   * A timer not yet due (a forged or early job) is refused as `early` and left pending: its own
-   * delayed job, or the reconciler's, fires it when it falls due.
+   * A timer not yet due (a forged or early job) is refused as `early` and left pending; the timer
+   * queue's consumer moves that job back to the delayed set until the timer falls due.
    */
   async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale' | 'early'> {
     const now = this.clock.now();

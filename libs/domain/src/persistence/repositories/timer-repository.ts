@@ -12,12 +12,12 @@ export class TimerRepository {
    * The timer asked for, if still pending, and every pending timer of its patient due at or before
    * it, in due order (then creation, then id): one read.
    */
-  async pendingThrough(timerId: string): Promise<Array<{ id: string; patientId: string }>> {
+  async pendingThrough(timerId: string): Promise<Array<{ id: string; patientId: string; dueAt: string }>> {
     return this.dataSource
       .getRepository(TimerEntity)
       .createQueryBuilder('t')
       .innerJoin(TimerEntity, 'asked', "asked.id = :timerId AND asked.status = 'pending'", { timerId })
-      .select(['t.id AS "id"', 't.patient_id AS "patientId"'])
+      .select(['t.id AS "id"', 't.patient_id AS "patientId"', 't.due_at AS "dueAt"'])
       .where("t.patient_id = asked.patient_id AND t.status = 'pending' AND t.due_at <= asked.due_at")
       .orderBy('t.due_at')
       .addOrderBy('t.created_seq')

@@ -1,6 +1,6 @@
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
-import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Clock } from '../../kernel/clock';
 import { LoggedWorkerHost } from './logged-worker-host';
@@ -21,7 +21,12 @@ export interface TimerJob {
 
 export const timerJobId = (timerId: string) => `timer-${timerId}`;
 
-/** The producer. The wait is divided by `TIME_SCALE`, so a scaled demo day passes in a second. */
+/** How long a timer's job waits in real time: until `dueAt`, divided by `TIME_SCALE` (a scaled demo day passes in a second). */
+export function timerWaitMs(dueAt: string, clock: Clock, config: AppConfig): number {
+  return Math.max(0, Date.parse(dueAt) - clock.now().getTime()) / config.timeScale;
+}
+
+/** The producer. */
 export class TimerJobs {
   constructor(
     private readonly queue: Queue<TimerJob>,
@@ -31,9 +36,8 @@ export class TimerJobs {
 
   /** Enqueues timers due within the horizon as delayed jobs; later ones wait in the database. */
   async add(timers: Array<{ id: string; dueAt: string }>): Promise<number> {
-    const now = this.clock.now().getTime();
     const jobs = timers
-      .map((t) => ({ t, waitMs: Math.max(0, Date.parse(t.dueAt) - now) / this.config.timeScale }))
+      .map((t) => ({ t, waitMs: timerWaitMs(t.dueAt, this.clock, this.config) }))
       .filter(({ waitMs }) => waitMs <= this.config.timerHorizonMs)
       .map(({ t, waitMs }) => ({
         name: TIMER_JOB,
@@ -60,7 +64,15 @@ export class TimerJobs {
  * this file does not import it.
  */
 export abstract class TimerJobHandler {
-  abstract fire(timerId: string): Promise<{ fired: number; skipped: number; early: number }>;
+  abstract fire(timerId: string): Promise<TimerFiring>;
+}
+
+/** What firing a timer (and its patient's earlier ones) did; `notBefore`: the timer asked for is not due until then. */
+export interface TimerFiring {
+  fired: number;
+  skipped: number;
+  early: number;
+  notBefore?: string;
 }
 
 /** The consumer: fires due timers, `TIMER_CONCURRENCY` at a time. */
@@ -69,6 +81,7 @@ export class TimerProcessor extends LoggedWorkerHost implements OnApplicationBoo
   constructor(
     private readonly timers: TimerJobHandler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -77,11 +90,18 @@ export class TimerProcessor extends LoggedWorkerHost implements OnApplicationBoo
     this.worker.concurrency = this.config.timerConcurrency;
   }
 
-  async process(job: Job<TimerJob>) {
+  async process(job: Job<TimerJob>, token?: string) {
     if (job.name !== TIMER_JOB) throw new UnrecoverableError(`no handler for ${TIMER_QUEUE} job "${job.name}"`);
     const outcome = await this.timers.fire(job.data.timerId);
     if (outcome.fired || outcome.skipped) this.logger.debug(`timer ${job.data.timerId}: ${JSON.stringify(outcome)}`);
-    if (outcome.early) this.logger.warn(`timer ${job.data.timerId}: its job ran before the timer was due; left pending for its own job or the reconciler`);
+    if (outcome.notBefore) {
+      // Ran before its timer was due (a forged or early job): nothing was written; the same job waits
+      // until the timer falls due, so the timer still fires on time (the reconciler would, later).
+      this.logger.warn(`timer ${job.data.timerId}: its job ran before the timer was due (${outcome.notBefore}); delayed until then`);
+      await job.moveToDelayed(Date.now() + Math.round(timerWaitMs(outcome.notBefore, this.clock, this.config)), token);
+      throw new DelayedError();
+    }
+    if (outcome.early) this.logger.warn(`timer ${job.data.timerId}: an earlier timer of its patient was not due yet; left pending for its own job`);
     return outcome;
   }
 }
