@@ -48,7 +48,8 @@ export type DltRecord = z.infer<typeof dltRecordSchema>;
 
 /** The patient's running record inside its state machine: counts and the facts the protocol decides on. */
 export const patientRecordSchema = z.strictObject({
-  demographics: z.object({ subjectId: z.string(), sex: z.string(), birthDate: z.string(), weightKg: z.number(), heightCm: z.number() }),
+  /** Only `subjectId` when the stored snapshot cannot be read (the answer's `dataIssues` says so). */
+  demographics: z.object({ subjectId: z.string(), sex: z.string().optional(), birthDate: z.string().optional(), weightKg: z.number().optional(), heightCm: z.number().optional() }),
   screening: z.record(z.string(), z.unknown()),
   consent: z.object({ version: z.string(), signedAt: z.string() }).nullable(),
   eligibility: z.object({ confirmedAt: z.string(), attestations: z.array(z.string()) }).nullable(),

@@ -24,7 +24,8 @@ export class OutcomesService {
   async outcomes(protocolId: string, options: { version?: number; asOf?: string }, actor: Actor) {
     const protocol = requireProtocol(protocolId, options.version);
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
-    const patients = await this.patientRows.ofProtocol(protocol);
+    // Every site's patients are counted; only the caller's are named (below).
+    const patients = await this.patientRows.ofProtocol(protocol, 'all');
     const logs = await this.patientRows.logs(patients.map((p) => p.id));
     const patientLogs: PatientLog[] = patients.map((p) => outcomeLog(p, logs.get(p.id) ?? []));
     const outcomes = trialOutcomes(protocol.spec, patientLogs, asOf);

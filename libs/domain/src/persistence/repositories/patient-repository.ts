@@ -48,8 +48,8 @@ export class PatientRepository {
     });
   }
 
-  /** The protocol version's patients (at `siteIds` when given), every column but the snapshot, in registration order. */
-  ofProtocol(protocol: ProtocolVersionKey, siteIds: string[] | 'all' = 'all'): Promise<PatientEntity[]> {
+  /** The protocol version's patients at `siteIds` (the caller's, or `'all'` said out loud), every column but the snapshot, in registration order. */
+  ofProtocol(protocol: ProtocolVersionKey, siteIds: string[] | 'all'): Promise<PatientEntity[]> {
     return this.dataSource.getRepository(PatientEntity).find({
       where: { protocolId: protocol.id, protocolVersion: protocol.version, ...(siteIds === 'all' ? {} : { siteId: In(siteIds) }) },
       select: PATIENT_ROW_COLUMNS,
