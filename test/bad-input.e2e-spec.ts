@@ -356,6 +356,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
     switch (type) {
       case 'CONSENT_SIGNED':
         return { consentVersion: v % 2 ? 'v2.0' : 'v1.0' };
+      case 'RECONSENT_DECLINED':
+        return { consentVersion: '3.0', reason: 'does not wish to take part in further screening' };
       case 'SCREENING_DATA_RECORDED':
         return kind.eligible().screening as Record<string, unknown>;
       case 'ELIGIBILITY_CONFIRMED':

@@ -88,9 +88,22 @@ export const responseAssessedDataSchema = z
 
 const empty = z.object({}).strict();
 
+/** What a follow-up visit found new since the last (the visit's `findings` in the protocol say which it must record). */
+export const visitFindingsSchema = z
+  .object({
+    newMalignancy: z.boolean().optional(),
+    newNeurologicalDisorder: z.boolean().optional(),
+    newRheumatologicalOrAutoimmuneDisorder: z.boolean().optional(),
+    newHaematologicalDisorder: z.boolean().optional(),
+    seriousInfection: z.boolean().optional(),
+    details: shortText.optional(),
+  })
+  .strict();
+
 /** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {
   CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
+  RECONSENT_DECLINED: z.object({ consentVersion: z.string().trim().min(1).max(40), reason: shortText.optional() }).strict(),
   ELIGIBILITY_CONFIRMED: z.object({ attestations: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
   SCREEN_FAILED: z.object({ reason: shortText }).strict(),
   ENROLLED: empty,
@@ -119,7 +132,7 @@ export const baseEventDataSchemas = {
     .strict(),
   LAB_RESULT_RECORDED: labResultDataSchema,
   RESPONSE_ASSESSED: responseAssessedDataSchema,
-  VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20) }).strict(),
+  VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20), findings: visitFindingsSchema.optional() }).strict(),
   PROGRESSION_OR_RELAPSE: z
     .object({
       kind: z.enum(['morphologic', 'mrd', 'extramedullary', 'progression']),

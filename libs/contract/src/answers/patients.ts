@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { dataIssueSchema, instant, pageOf, signatureRecordSchema } from './common';
 
-/** `cancelled`: the patient went off study before the visit was done or missed; it will not happen. */
-export const visitStatusSchema = z.enum(['planned', 'due', 'done', 'missed', 'cancelled']);
+/**
+ * `cancelled`: the patient went off study before the visit was done or missed; it will not happen.
+ * `notRequired`: an amendment added the visit but it does not apply to this patient (its window had
+ * closed when the patient moved to the amendment, or the patient declined the amendment's re-consent).
+ */
+export const visitStatusSchema = z.enum(['planned', 'due', 'done', 'missed', 'cancelled', 'notRequired']);
 export type VisitStatus = z.infer<typeof visitStatusSchema>;
 
 /** A visit of the schedule of assessments, anchored at Day 0 (the infusion). */
@@ -17,6 +21,7 @@ export const visitSchema = z.strictObject({
   completedAt: instant.optional(),
   outOfWindow: z.boolean().optional(),
   cancelledAt: instant.optional().describe('when the patient went off study, for a cancelled visit'),
+  reason: z.string().optional().describe('why a visit is not required of this patient'),
 });
 export type Visit = z.infer<typeof visitSchema>;
 

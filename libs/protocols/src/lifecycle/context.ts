@@ -15,12 +15,36 @@ export interface PatientDemographics {
 /** What the machine is started with at registration. */
 export interface PatientInput {
   patient: PatientDemographics;
+  /** A rollover into long-term follow-up: the parent patient and its infusion, which stays Day 0. */
+  rollover?: RolloverRecord;
 }
 
-export type VisitStatus = 'planned' | 'done' | 'missed';
+export interface RolloverRecord {
+  parentPatientId: string;
+  parentProtocol: string;
+  parentSubjectId: string;
+  rolledOverAt: string;
+  infusion: NonNullable<PatientContext['infusion']>;
+}
+
+/** `notRequired`: a visit the patient will not have, with the reason (its window closed before an amendment or a rollover reached the patient, or re-consent was declined). */
+export type VisitStatus = 'planned' | 'done' | 'missed' | 'notRequired';
+
+/** What a long-term follow-up visit asks (FDA, Long Term Follow-up After Administration of Human Gene Therapy Products, 2020): each new since the last visit. */
+export interface VisitFindings {
+  newMalignancy?: boolean;
+  newNeurologicalDisorder?: boolean;
+  newRheumatologicalOrAutoimmuneDisorder?: boolean;
+  newHaematologicalDisorder?: boolean;
+  seriousInfection?: boolean;
+  details?: string;
+}
 
 export interface VisitRecord {
   status: VisitStatus;
+  findings?: VisitFindings;
+  /** Why a visit is not required. */
+  reason?: string;
   remindedAt?: string;
   completedAt?: string;
   missedAt?: string;
@@ -73,4 +97,20 @@ export interface PatientContext {
   lesions?: Record<string, LesionRecord>;
   progression?: { at: string; kind: string; antigenNegative?: boolean };
   offStudy?: { at: string; reason: string; detail?: string };
+  /** Each amendment the patient was migrated by: from which version to which, when, and the state it mapped. */
+  migrations?: Array<{ from: number; to: number; at: string; fromState: string; toState: string }>;
+  /** Re-consent an amendment asks of the patient: due from the migration until signed or declined. */
+  reconsent?: {
+    consentVersion: string;
+    amendment: number;
+    dueSince: string;
+    status: 'due' | 'signed' | 'declined';
+    settledAt?: string;
+    /** Events refused while it is due. */
+    blocks: string[];
+    /** The visits the amendment added: not required of a patient who declines. */
+    addedVisits: string[];
+  };
+  /** Set on a patient of a long-term follow-up protocol: who it was on the parent trial. */
+  rollover?: RolloverRecord;
 }

@@ -5,6 +5,7 @@ import type { LifecycleSpec } from './spec';
 import * as record from './record';
 import { visitWindow } from './schedule';
 import { addDays, msUntil } from './clinical-time';
+import { followUpTimers, timerIds } from './timers';
 
 /** A protocol action the engine turns into an outbox row (a reminder, an alert). */
 export interface Notification {
@@ -17,7 +18,8 @@ export interface Notification {
     | 'dose-limiting-toxicity'
     | 'severe-adverse-event'
     | 'death'
-    | 'withdrawal';
+    | 'withdrawal'
+    | 'secondary-malignancy';
   message: string;
   visit?: string;
 }
@@ -42,14 +44,7 @@ export const OFF_STUDY = 'offStudy';
  */
 export const LATE_ENTRY_EVENT_TYPES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'] as const;
 
-export const timerIds = {
-  dltWindow: 'dlt-window',
-  dltWindowEnding: 'dlt-window-ending',
-  visitClosing: (visit: string) => `visit-closing.${visit}`,
-  followUpEnd: 'follow-up-end',
-  visitReminder: (visit: string) => `visit-reminder.${visit}`,
-  visitMissed: (visit: string) => `visit-missed.${visit}`,
-};
+export { timerIds } from './timers';
 
 /**
  * The common CAR-T lifecycle (docs/design.md, section "Protocols"), built from a protocol's declarative spec:
@@ -98,6 +93,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           status: 'done',
           completedAt: event.occurredAt,
           ...(outOfWindow ? { outOfWindow } : {}),
+          ...(event.data.findings ? { findings: event.data.findings } : {}),
         });
       }),
       recordLabResult: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
@@ -109,7 +105,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     delays: {
       DltWindow: ({ context, event }) => msUntil(event.occurredAt, context.dltWindow!.closesAt),
       DltWindowEnding: ({ context, event }) => msUntil(event.occurredAt, addDays(context.dltWindow!.closesAt, -dltEndingNoticeDays)),
-      FollowUpEnd: ({ context, event }) => msUntil(event.occurredAt, addDays(infusedAt(context), spec.followUpDays)),
+      FollowUpEnd: ({ context, event }) => msUntil(event.occurredAt ?? context.rollover!.rolledOverAt, addDays(infusedAt(context), spec.followUpDays)),
     },
     guards: {
       isPrimaryResponse: ({ event }) => event.data.visit === spec.primaryResponseVisit,
@@ -117,7 +113,21 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       visitStillPlanned: ({ context, event }) => context.visits[event.data.visit]?.status === 'planned',
       // Reads the record only, never the event: the engine asks it of an off-study patient to list what it accepts.
       infused: ({ context }) => context.infusion !== undefined,
+      reconsentDue: ({ context }) => context.reconsent?.status === 'due',
     },
+  });
+
+  // A new malignancy after a CAR-T product is reported to the sponsor (FDA boxed warning on T-cell malignancies, 2024).
+  const notifyNewMalignancy = lifecycle.enqueueActions(({ event, enqueue }) => {
+    if (event.type !== 'VISIT_COMPLETED' || event.data.findings?.newMalignancy !== true) return;
+    const details = event.data.findings.details;
+    enqueue({
+      type: 'notify',
+      params: {
+        kind: 'secondary-malignancy',
+        message: `New malignancy reported at visit ${event.data.visit}${details ? ` (${details})` : ''}: report it to the sponsor and keep samples for testing`,
+      },
+    });
   });
 
   // One AE report: counted, its DLT call kept, and a notice for a DLT or for any other AE of grade 3 or more.
@@ -153,6 +163,23 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       ],
     },
   } as const;
+  // Re-consent an amendment asked for: signed (the gate lifts) or declined (the visits it added are not required); on every state on study.
+  const reconsent = {
+    CONSENT_SIGNED: { guard: 'reconsentDue', actions: lifecycle.assign(({ context, event }) => record.recordReconsent(context, event)) },
+    RECONSENT_DECLINED: {
+      guard: 'reconsentDue',
+      actions: [
+        lifecycle.assign(({ context, event }) => record.recordReconsentDeclined(context, event)),
+        lifecycle.enqueueActions(({ context, enqueue }) => {
+          for (const visit of context.reconsent?.addedVisits ?? []) {
+            enqueue.cancel(timerIds.visitReminder(visit));
+            enqueue.cancel(timerIds.visitClosing(visit));
+            enqueue.cancel(timerIds.visitMissed(visit));
+          }
+        }),
+      ],
+    },
+  } as const;
   // Off study after an infusion: late entries about the time on study, recorded as on study; no timer, no change of state.
   const offStudy = lifecycle.createStateConfig({
     tags: [OFF_STUDY],
@@ -167,14 +194,16 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
 
   return lifecycle.createMachine({
     id: 'patient',
-    context: ({ input }) => record.initialContext(input),
-    initial: 'screening',
+    context: ({ input }) => record.initialContext(spec, input),
+    // A long-term follow-up protocol starts where its patients come from: follow-up after the parent trial's infusion.
+    initial: spec.rollover ? 'postInfusion' : 'screening',
     states: {
       screening: {
         on: {
           ...leaveStudy,
+          RECONSENT_DECLINED: reconsent.RECONSENT_DECLINED,
           SCREENING_DATA_RECORDED: { actions: assign(({ context, event }) => record.recordScreening(context, event)) },
-          CONSENT_SIGNED: { actions: assign(({ context, event }) => record.recordConsent(context, event)) },
+          CONSENT_SIGNED: { actions: assign(({ context, event }) => ({ ...record.recordConsent(context, event), ...record.recordReconsent(context, event) })) },
           ELIGIBILITY_CONFIRMED: {
             target: 'eligible',
             actions: assign(({ context, event }) => record.recordEligibility(context, event)),
@@ -188,6 +217,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       eligible: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           ENROLLED: {
             target: 'enrolled',
             actions: assign(({ context, event }) => record.recordEnrollment(spec, context, event)),
@@ -201,6 +231,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       enrolled: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           LEUKAPHERESIS_COMPLETED: {
             target: 'manufacturing',
             actions: assign(({ event }) => ({ leukapheresisAt: event.occurredAt })),
@@ -210,6 +241,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       manufacturing: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           PRODUCT_RELEASED: {
             target: 'productReleased',
             actions: assign(({ event }) => ({ product: { releasedAt: event.occurredAt, lot: event.data.lot } })),
@@ -223,6 +255,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       productReleased: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           LYMPHODEPLETION_STARTED: {
             target: 'lymphodepletion',
             actions: assign(({ context, event }) => record.recordLymphodepletionStart(spec, context, event)),
@@ -232,6 +265,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       lymphodepletion: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           LYMPHODEPLETION_COMPLETED: {
             target: 'readyForInfusion',
             actions: assign(({ context, event }) => ({
@@ -243,6 +277,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       readyForInfusion: {
         on: {
           ...leaveStudy,
+          ...reconsent,
           INFUSION_COMPLETED: {
             target: 'postInfusion',
             actions: assign(({ context, event }) => record.recordInfusion(spec, context, event)),
@@ -254,20 +289,11 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         entry: [
           raise({ type: 'FOLLOW_UP_ENDED', data: {} } as MachineEvent, { delay: 'FollowUpEnd', id: timerIds.followUpEnd }),
           enqueueActions(({ context, event, enqueue }) => {
-            for (const visit of spec.schedule) {
-              const window = windowOf(visit, context);
-              enqueue.raise({ type: 'VISIT_REMINDER', data: { visit: visit.name } } as MachineEvent, {
-                id: timerIds.visitReminder(visit.name),
-                delay: msUntil(event.occurredAt, window.remindAt),
-              });
-              enqueue.raise({ type: 'VISIT_WINDOW_CLOSING', data: { visit: visit.name } } as MachineEvent, {
-                id: timerIds.visitClosing(visit.name),
-                delay: msUntil(event.occurredAt, window.closingNoticeAt),
-              });
-              enqueue.raise({ type: 'VISIT_MISSED', data: { visit: visit.name } } as MachineEvent, {
-                id: timerIds.visitMissed(visit.name),
-                delay: msUntil(event.occurredAt, window.windowEnd),
-              });
+            // From the infusion, or (a rollover, started without an event) from the rollover.
+            const from = event.occurredAt ?? context.rollover!.rolledOverAt;
+            for (const timer of followUpTimers(spec, context)) {
+              if (timer.sendId === timerIds.followUpEnd) continue;
+              enqueue.raise({ type: timer.type, data: timer.data } as MachineEvent, { id: timer.sendId, delay: msUntil(from, timer.dueAt) });
             }
           }),
         ],
@@ -277,6 +303,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         }),
         on: {
           ...leaveStudy,
+          ...reconsent,
           FOLLOW_UP_ENDED: {
             target: 'completed',
             actions: assign(({ context, event }) => record.recordOffStudy('follow-up completed')(context, event)),
@@ -293,7 +320,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         },
         states: {
           course: {
-            initial: 'dltWindow',
+            initial: spec.rollover ? 'followUp' : 'dltWindow',
             states: {
               dltWindow: {
                 entry: [
@@ -352,7 +379,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
             states: {
               tracking: {
                 on: {
-                  VISIT_COMPLETED: { actions: ['recordVisitCompleted', 'cancelVisitReminder', 'cancelVisitClosing', 'cancelVisitMissed'] },
+                  VISIT_COMPLETED: { actions: ['recordVisitCompleted', notifyNewMalignancy, 'cancelVisitReminder', 'cancelVisitClosing', 'cancelVisitMissed'] },
                   VISIT_WINDOW_CLOSING: {
                     guard: 'visitStillPlanned',
                     actions: notify(({ context, event }) => {

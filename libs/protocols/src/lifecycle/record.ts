@@ -12,6 +12,7 @@ import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
 import { addDays, clinicalInstant } from './clinical-time';
+import { visitsClosedBefore } from './timers';
 
 /**
  * How each event changes the patient's record: pure functions of (spec, context, event) that the
@@ -20,8 +21,8 @@ import { addDays, clinicalInstant } from './clinical-time';
 
 type Event<T> = ClinicalEvent<T>;
 
-export function initialContext(input: PatientInput): PatientContext {
-  return {
+export function initialContext(spec: LifecycleSpec, input: PatientInput): PatientContext {
+  const context: PatientContext = {
     patient: input.patient,
     screening: {},
     dlts: [],
@@ -31,6 +32,17 @@ export function initialContext(input: PatientInput): PatientContext {
     visits: {},
     responses: [],
   };
+  const rollover = input.rollover;
+  if (!rollover) return context;
+  // A rollover keeps the parent's Day 0; the visits whose window closed before it are not required.
+  const started: PatientContext = {
+    ...context,
+    rollover,
+    infusion: rollover.infusion,
+    visits: Object.fromEntries(spec.schedule.map((v) => [v.name, { status: 'planned' as const }])),
+  };
+  const names = spec.schedule.map((v) => v.name);
+  return { ...started, visits: { ...started.visits, ...visitsClosedBefore(spec, started, rollover.rolledOverAt, names, 'the rollover') } };
 }
 
 export const recordScreening = (c: PatientContext, e: Event<ScreeningData>): Partial<PatientContext> => ({
@@ -40,6 +52,21 @@ export const recordScreening = (c: PatientContext, e: Event<ScreeningData>): Par
 export const recordConsent = (_c: PatientContext, e: Event<{ consentVersion: string }>): Partial<PatientContext> => ({
   consent: { version: e.data.consentVersion, signedAt: e.occurredAt },
 });
+
+/** The re-consent an amendment asked for, signed (the protocol refuses any other consent version while it is due). */
+export function recordReconsent(c: PatientContext, e: Event<{ consentVersion: string }>): Partial<PatientContext> {
+  if (c.reconsent?.status !== 'due' || e.data.consentVersion !== c.reconsent.consentVersion) return {};
+  return { reconsent: { ...c.reconsent, status: 'signed', settledAt: e.occurredAt } };
+}
+
+/** Re-consent declined: the patient goes on under the consent already given, without the visits the amendment added. */
+export function recordReconsentDeclined(c: PatientContext, e: Event<{ consentVersion: string; reason?: string }>): Partial<PatientContext> {
+  if (c.reconsent?.status !== 'due') return {};
+  const why = `re-consent to version ${c.reconsent.consentVersion} was declined on ${e.occurredAt.slice(0, 10)}`;
+  const visits = { ...c.visits };
+  for (const name of c.reconsent.addedVisits) if (visits[name]?.status === 'planned') visits[name] = { ...visits[name], status: 'notRequired', reason: why };
+  return { reconsent: { ...c.reconsent, status: 'declined', settledAt: e.occurredAt }, visits };
+}
 
 export const recordEligibility = (_c: PatientContext, e: Event<{ attestations?: string[] }>): Partial<PatientContext> => ({
   eligibility: { confirmedAt: e.occurredAt, attestations: e.data.attestations ?? [] },

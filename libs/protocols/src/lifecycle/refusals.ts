@@ -76,6 +76,21 @@ const refusals: Partial<Record<string, Refusal>> = {
     const afterConsent = notBefore('consent', context.consent?.signedAt, event, 'eligibility sign-off');
     return [...consent, ...afterConsent, ...unknown, ...wrongCohort, ...eligibility.reasons];
   },
+  CONSENT_SIGNED: (_spec, context, event) => {
+    const due = context.reconsent?.status === 'due' ? context.reconsent : undefined;
+    if (due && event.data.consentVersion !== due.consentVersion) {
+      return [`re-consent to consent version ${due.consentVersion} (amendment ${due.amendment}) is due: consent version ${event.data.consentVersion} does not lift it`];
+    }
+    if (!due && context.eligibility) {
+      return [`no re-consent is due: consent version ${context.consent?.version ?? '(none)'} was signed at screening, and no amendment has asked for another`];
+    }
+    return [];
+  },
+  RECONSENT_DECLINED: (_spec, context, event) => {
+    const due = context.reconsent?.status === 'due' ? context.reconsent : undefined;
+    if (!due) return ['no re-consent is due: there is nothing to decline'];
+    return event.data.consentVersion === due.consentVersion ? [] : [`the re-consent due is to consent version ${due.consentVersion}, not ${event.data.consentVersion}`];
+  },
   ENROLLED: (_spec, context, event) => notBefore('eligibility sign-off', context.eligibility?.confirmedAt, event, 'enrollment'),
   LEUKAPHERESIS_COMPLETED: (_spec, context, event) => notBefore('enrollment', context.enrollment?.enrolledAt, event, 'leukapheresis'),
   PRODUCT_RELEASED: (_spec, context, event) => notBefore('leukapheresis', context.leukapheresisAt, event, 'product release'),
@@ -96,7 +111,11 @@ const refusals: Partial<Record<string, Refusal>> = {
     const early = notBefore('infusion', context.infusion?.infusedAt, event, `visit ${event.data.visit}`);
     if (early.length) return early;
     const done = context.visits[event.data.visit];
-    return done?.status === 'done' ? [`visit ${event.data.visit} was already completed at ${done.completedAt}`] : [];
+    if (done?.status === 'done') return [`visit ${event.data.visit} was already completed at ${done.completedAt}`];
+    if (done?.status === 'notRequired') return [`visit ${event.data.visit} is not required of this patient: ${done.reason}`];
+    const wanted = spec.schedule.find((v) => v.name === event.data.visit)?.findings ?? [];
+    const missing = wanted.filter((key) => typeof event.data.findings?.[key] !== 'boolean');
+    return missing.length ? [`visit ${event.data.visit} records whether each of these is new since the last visit (findings, true or false): ${missing.join(', ')}`] : [];
   },
   RESPONSE_ASSESSED: (spec, context, event) => {
     const reasons = knownVisit(spec, event.data.visit);
@@ -168,5 +187,23 @@ function afterLeaving(context: PatientContext, event: ClinicalEvent): string[] {
 
 /** Every date of the event on or after the birth date, then the event's own rules, then (off study) no later than the day the patient left. */
 export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context: PatientContext, event: ClinicalEvent): string[] {
-  return [...beforeBirthRefusals(event, context.patient.birthDate), ...(refusals[event.type]?.(spec, context, event, cohort) ?? []), ...afterLeaving(context, event)];
+  return [
+    ...beforeBirthRefusals(event, context.patient.birthDate),
+    ...(refusals[event.type]?.(spec, context, event, cohort) ?? []),
+    ...afterLeaving(context, event),
+    ...reconsentGate(context, event),
+  ];
+}
+
+/**
+ * While the re-consent an amendment asks for is due, the steps it names are refused when dated at or
+ * after the migration; what was done before it, under the consent then in force, can still be entered,
+ * and safety reports (AEs, labs, death, withdrawal) are never held back.
+ */
+function reconsentGate(context: PatientContext, event: ClinicalEvent): string[] {
+  const due = context.reconsent;
+  if (due?.status !== 'due' || !due.blocks.includes(event.type) || event.occurredAt < due.dueSince) return [];
+  return [
+    `re-consent is due: amendment ${due.amendment} requires consent version ${due.consentVersion} before ${event.type}; record CONSENT_SIGNED with consentVersion ${due.consentVersion} (or RECONSENT_DECLINED) first`,
+  ];
 }

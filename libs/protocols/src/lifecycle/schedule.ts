@@ -68,6 +68,8 @@ export interface ScheduledVisit extends Omit<VisitWindow, 'remindAt' | 'closingN
   outOfWindow?: boolean;
   /** When the patient went off study, for a cancelled visit. */
   cancelledAt?: string;
+  /** Why a visit an amendment added is not required of this patient. */
+  reason?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function patientSchedule(spec: LifecycleSpec, context: PatientContext, no
       ...(record?.completedAt ? { completedAt: record.completedAt } : {}),
       ...(record?.outOfWindow ? { outOfWindow: true } : {}),
       ...(status === 'cancelled' ? { cancelledAt: offStudy!.at } : {}),
+      ...(record?.reason ? { reason: record.reason } : {}),
     };
   });
 }

@@ -17,7 +17,11 @@ export interface VisitSpec {
   windowAfterDays: number;
   /** What is done at the visit (shown to the site, used by exports). */
   assessments: string[];
+  /** Findings the visit must record when it is completed (`VISIT_COMPLETED`'s `findings`): a long-term follow-up or malignancy screening visit. */
+  findings?: VisitFindingKey[];
 }
+
+export type VisitFindingKey = 'newMalignancy' | 'newNeurologicalDisorder' | 'newRheumatologicalOrAutoimmuneDisorder' | 'newHaematologicalDisorder' | 'seriousInfection';
 
 /** An outcome measure of the trial record, with the time frame the record gives. */
 export interface OutcomeMeasure {
@@ -84,10 +88,58 @@ export interface CellDoseRange {
   source: string;
 }
 
-/** What an amendment changed, in words, for the protocol definition. */
+/**
+ * What an amendment changed, in words, and, when it reaches the patients already on study, how they
+ * move (docs/design.md, section "Amendments"). Without a migration an amendment reaches only the
+ * patients registered after it (v2 of cd19-rr-all).
+ */
 export interface Amendment {
+  /** The date the sponsor issued the amendment: no site approval may be dated before it. */
   effective: string;
   summary: string;
+  /**
+   * Takes effect at a site only from the IRB/ethics approval an admin records for that site; until
+   * then new patients there register on the earlier version and nobody there is migrated.
+   */
+  siteApproval?: true;
+  migration?: MigrationSpec;
+}
+
+/**
+ * How a patient on an earlier version moves to this one. The visits added and dropped are the
+ * difference of the two schedules; the timers are re-derived from the record under this version.
+ */
+export interface MigrationSpec {
+  /** The versions a patient may be migrated from. */
+  fromVersions: number[];
+  /** A state of the earlier version, as the patient's `state` names it, → the state it becomes here. */
+  states: Record<string, string>;
+  /** States the amendment does not map, each with why (shown in the dry run and in a refusal). */
+  unmapped: Record<string, string>;
+  reconsent?: ReconsentSpec;
+}
+
+/** The new consent a migrated patient must sign before the steps it names (21 CFR 50.25, ICH E6(R2) 4.8.2). */
+export interface ReconsentSpec {
+  /** The consent version a `CONSENT_SIGNED` must name to lift the gate. */
+  consentVersion: string;
+  /** Events refused while re-consent is due, when dated at or after the migration. */
+  blocks: string[];
+  /** The step it must come before, in words ("the next visit"). */
+  before: string;
+  /** What happens to a patient who declines, in words; the visits the amendment added are then not required. */
+  onDecline: string;
+}
+
+/**
+ * A long-term follow-up protocol: a patient is never screened or treated on it, but rolled over
+ * from a parent trial after infusion, keeping the parent's Day 0, and starts in follow-up.
+ */
+export interface RolloverSpec {
+  /** The protocols whose patients may roll over into this one. */
+  parents: string[];
+  /** The parent states a patient may roll over from: follow-up completed, or left alive after infusion. */
+  fromStates: string[];
 }
 
 /**
@@ -133,6 +185,8 @@ export interface LifecycleSpec {
   cohorts?: CohortSpec[];
   /** Set on a version that amends an earlier one. */
   amendment?: Amendment;
+  /** Set on a long-term follow-up protocol that patients roll over into. */
+  rollover?: RolloverSpec;
   /** Values the trial record leaves open that this protocol had to choose, stated as assumptions. */
   assumptions: string[];
 }

@@ -44,6 +44,7 @@ export function isDirectResponse(type: string, data: unknown): boolean {
 export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
   SCREENING_DATA_RECORDED: { roles: CLINICAL },
   CONSENT_SIGNED: { roles: CLINICAL },
+  RECONSENT_DECLINED: { roles: CLINICAL },
   ELIGIBILITY_CONFIRMED: { roles: SIGNER_ROLES, signOff: { meaning: 'I confirm the patient meets every eligibility criterion' } },
   SCREEN_FAILED: { roles: CLINICAL, endsStudy: true },
   ENROLLED: { roles: CLINICAL },

@@ -1,0 +1,135 @@
+import type { PatientContext } from './context';
+import type { LifecycleSpec, MigrationSpec } from './spec';
+import { dltWindowTimers, followUpTimers, type PlannedTimer, visitsClosedBefore } from './timers';
+import { addDays } from './clinical-time';
+
+/**
+ * A patient moved to a new protocol version by its amendment (docs/design.md, section "Amendments"):
+ * the state mapped, the record kept with what the amendment adds to it, and the future timers
+ * re-derived from the record under the new schedule. Pure: the engine writes what it returns, and
+ * the audit's replay computes the same record from the migration's log entry.
+ */
+
+/** The patient as the migration reads it. */
+export interface MigrationSubject {
+  version: number;
+  /** The state as the patient row names it (`screening`, `dltWindow`, `followUp`, `died`…). */
+  state: string;
+  context: PatientContext;
+  /** Pending timers, by send id. */
+  pending: PlannedTimer[];
+  /** Send ids of timers already fired or skipped: never raised again. */
+  settled: string[];
+}
+
+export interface TimerChange {
+  sendId: string;
+  type: string;
+  data: Record<string, unknown>;
+  dueAt: string;
+  /** For a moved timer, the due date it had. */
+  from?: string;
+}
+
+export interface MigrationPlan {
+  fromVersion: number;
+  toVersion: number;
+  fromState: string;
+  /** The state under the new version; null when the patient cannot be migrated. */
+  toState: string | null;
+  /** Why the patient cannot be migrated (empty when it can). */
+  refusals: string[];
+  /** The record under the new version. */
+  context: PatientContext;
+  visits: { added: string[]; dropped: string[]; notRequired: Array<{ visit: string; reason: string }> };
+  timers: { kept: TimerChange[]; added: TimerChange[]; moved: TimerChange[]; cancelled: TimerChange[] };
+  /** The re-consent the patient owes after the migration, if any. */
+  reconsent: PatientContext['reconsent'] | null;
+}
+
+/** The states of the follow-up phase (post infusion), where the follow-up timers run; `dltWindow` runs the DLT window's as well. */
+const FOLLOW_UP_PHASE = ['dltWindow', 'responseAssessment', 'followUp'];
+
+export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: MigrationSubject, at: string): MigrationPlan {
+  const migration = to.amendment?.migration;
+  const refusals: string[] = [];
+  if (!migration) refusals.push(`${to.id} v${to.version} has no migration: it reaches only patients registered on it`);
+  else if (!migration.fromVersions.includes(subject.version)) {
+    refusals.push(`amendment ${to.version} migrates patients of version ${migration.fromVersions.join(' or ')}, not of version ${subject.version}`);
+  }
+  const toState = migration ? mappedState(migration, subject.state, refusals, to.version) : null;
+  const scheduleNames = (spec: LifecycleSpec) => spec.schedule.map((v) => v.name);
+  const added = scheduleNames(to).filter((name) => !scheduleNames(from).includes(name));
+  const dropped = scheduleNames(from).filter((name) => !scheduleNames(to).includes(name));
+  const empty = { kept: [], added: [], moved: [], cancelled: [] };
+  if (refusals.length || !toState || !migration) {
+    return { fromVersion: subject.version, toVersion: to.version, fromState: subject.state, toState: null, refusals, context: subject.context, visits: { added, dropped, notRequired: [] }, timers: empty, reconsent: null };
+  }
+
+  let context = subject.context;
+  const day0 = context.infusion?.infusedAt;
+  if (day0) {
+    const planned = Object.fromEntries(added.map((name) => [name, { status: 'planned' as const }]));
+    context = { ...context, visits: { ...planned, ...context.visits } };
+    context = { ...context, visits: { ...context.visits, ...visitsClosedBefore(to, context, at, added, `amendment ${to.version} reached the patient`) } };
+  }
+  if (toState === 'dltWindow' && day0) context = { ...context, dltWindow: { ...context.dltWindow, closesAt: addDays(day0, to.dlt.windowDays) } };
+  const reconsent = migration.reconsent && context.consent?.version !== migration.reconsent.consentVersion
+    ? { consentVersion: migration.reconsent.consentVersion, amendment: to.version, dueSince: at, status: 'due' as const, blocks: migration.reconsent.blocks, addedVisits: added }
+    : null;
+  context = {
+    ...context,
+    ...(reconsent ? { reconsent } : {}),
+    migrations: [...(context.migrations ?? []), { from: subject.version, to: to.version, at, fromState: subject.state, toState }],
+  };
+  const notRequired = added.flatMap((visit) => (context.visits[visit]?.status === 'notRequired' ? [{ visit, reason: context.visits[visit].reason ?? '' }] : []));
+  return {
+    fromVersion: subject.version,
+    toVersion: to.version,
+    fromState: subject.state,
+    toState,
+    refusals: [],
+    context,
+    visits: { added, dropped, notRequired },
+    timers: diffTimers(expectedTimers(to, context, toState), subject, at),
+    reconsent,
+  };
+}
+
+function mappedState(migration: MigrationSpec, state: string, refusals: string[], version: number): string | null {
+  const mapped = Object.hasOwn(migration.states, state) ? migration.states[state] : undefined;
+  if (mapped) return mapped;
+  const why = Object.hasOwn(migration.unmapped, state) ? migration.unmapped[state] : 'the amendment does not say where it goes';
+  refusals.push(`state ${state} is not mapped by amendment ${version}: ${why}`);
+  return null;
+}
+
+/** The timers the record calls for in a state of the new version. */
+function expectedTimers(spec: LifecycleSpec, context: PatientContext, state: string): PlannedTimer[] {
+  if (!FOLLOW_UP_PHASE.includes(state) || context.offStudy) return [];
+  return [...followUpTimers(spec, context), ...(state === 'dltWindow' ? dltWindowTimers(spec, context) : [])];
+}
+
+/**
+ * Each expected timer against the pending ones: the same due date is kept, another is moved; one
+ * already fired is never raised again; one not pending yet is added, due no earlier than the
+ * migration (a reminder of a visit whose window is open fires at once). A pending timer the new
+ * version does not call for is cancelled.
+ */
+function diffTimers(expected: PlannedTimer[], subject: MigrationSubject, at: string): MigrationPlan['timers'] {
+  const pending = new Map(subject.pending.map((t) => [t.sendId, t]));
+  const out: MigrationPlan['timers'] = { kept: [], added: [], moved: [], cancelled: [] };
+  const wanted = new Set<string>();
+  for (const timer of expected) {
+    if (subject.settled.includes(timer.sendId)) continue;
+    wanted.add(timer.sendId);
+    const existing = pending.get(timer.sendId);
+    if (existing && existing.dueAt === timer.dueAt) out.kept.push(change(timer));
+    else if (existing) out.moved.push({ ...change(timer), dueAt: timer.dueAt > at ? timer.dueAt : at, from: existing.dueAt });
+    else out.added.push({ ...change(timer), dueAt: timer.dueAt > at ? timer.dueAt : at });
+  }
+  for (const timer of subject.pending) if (!wanted.has(timer.sendId)) out.cancelled.push(change(timer));
+  return out;
+}
+
+const change = (timer: PlannedTimer): TimerChange => ({ sendId: timer.sendId, type: timer.type, data: timer.data, dueAt: timer.dueAt });
