@@ -3,9 +3,10 @@ import { cd19RrAll } from './cd19-rr-all/protocol';
 import { nct03754764 } from './nct03754764-cd38/protocol';
 import { nct04546906 } from './nct04546906-cd22/protocol';
 import { cd20Cd22 } from './cd20-cd22/protocol';
+import { carTLtfu } from './car-t-ltfu/protocol';
 
 /** Every protocol version the engine runs. */
-export const PROTOCOLS: readonly Protocol[] = [...nct03754764, ...cd19RrAll, ...nct04546906, ...cd20Cd22];
+export const PROTOCOLS: readonly Protocol[] = [...nct03754764, ...cd19RrAll, ...nct04546906, ...cd20Cd22, ...carTLtfu];
 
 /** The named version of a protocol, or its newest when no version is named. */
 export function findProtocol(id: string, version?: number): Protocol | undefined {

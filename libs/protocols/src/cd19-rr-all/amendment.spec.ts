@@ -6,8 +6,8 @@ describe('CD19 R/R ALL amendment 1', () => {
   const v1 = findProtocol('cd19-rr-all', 1)!;
   const v2 = findProtocol('cd19-rr-all', 2)!;
 
-  it('is the newest version, and v1 can still be named', () => {
-    expect(findProtocol('cd19-rr-all')!.version).toBe(2);
+  it('is followed by amendment 2, and v1 can still be named', () => {
+    expect(findProtocol('cd19-rr-all')!.version).toBe(3);
     expect(v1.version).toBe(1);
     expect(v2.spec.amendment?.summary).toMatch(/previously treated with a CD19-directed CAR-T/);
   });

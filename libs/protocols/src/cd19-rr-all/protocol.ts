@@ -5,7 +5,7 @@ import { exclusion, flagIs } from '../rules/eligibility';
 import { cd19Eligibility, cd19AttestationIds } from './eligibility';
 import { FLU_CY_30_300 } from '../common/regimens';
 import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
-import { ASSESS, visit } from '../common/visits';
+import { ASSESS, malignancyScreening, visit } from '../common/visits';
 
 /**
  * CD19-targeting CAR T-cell therapy for refractory and relapsed B-ALL (seed 002), Phase 1/2, 50
@@ -94,4 +94,65 @@ export const cd19RrAllV2 = amend(
   },
 );
 
-export const cd19RrAll = [buildProtocol(cd19RrAllV1), buildProtocol(cd19RrAllV2)];
+/** The states a patient keeps under amendment 2: every step from screening through follow-up is the same step. */
+const ON_STUDY_STATES = [
+  'screening',
+  'eligible',
+  'enrolled',
+  'manufacturing',
+  'productReleased',
+  'lymphodepletion',
+  'readyForInfusion',
+  'dltWindow',
+  'responseAssessment',
+  'followUp',
+];
+
+/**
+ * Amendment 2, the secondary-malignancy amendment: after the FDA's class-wide boxed warning on T-cell
+ * malignancies after BCMA- and CD19-directed CAR-T products (FDA safety communication, 2024-04-18;
+ * labelling changes under section 505-1(o)(4)), patients are screened for a new malignancy every year
+ * after infusion (history and examination, complete blood count with differential, and a lymphoma or
+ * leukaemia work-up when indicated, including testing of the tumour for the CAR transgene), a new
+ * malignancy is reported to the sponsor at once, and the screening continues to year 15 in the
+ * long-term follow-up protocol (`car-t-ltfu`) after the trial's own 24 months (FDA, Long Term
+ * Follow-up After Administration of Human Gene Therapy Products, January 2020). It reaches the
+ * patients already on study: each site after its IRB approves it, each patient after re-consent.
+ */
+export const cd19RrAllV3 = amend(
+  cd19RrAllV2,
+  {
+    effective: '2024-06-01',
+    summary:
+      'Adds yearly screening for a new (secondary) malignancy after infusion, reported to the sponsor at once, continued to year 15 in long-term follow-up; consent version 3.0; applies to patients already on study after re-consent.',
+    siteApproval: true,
+    migration: {
+      fromVersions: [1, 2],
+      states: Object.fromEntries(ON_STUDY_STATES.map((state) => [state, state])),
+      unmapped: {
+        screenFailed: 'the patient failed screening and is off study: there is nothing left to screen',
+        manufacturingFailed: 'the product was never made and the patient is off study without an infusion: there is no Day 0 to screen from',
+        withdrawn: 'the patient withdrew consent: no new procedure may be asked of them (ICH E6(R2) 4.8.10(m)); data already collected stay on their version',
+        died: 'the patient died on study: there is no future visit and no one to re-consent',
+        lostToFollowUp: 'the site cannot reach the patient to re-consent them; if they are found, record the late entries on their version',
+        completed: "the trial's follow-up is over: the yearly malignancy screening continues in the long-term follow-up protocol (roll the patient over to car-t-ltfu)",
+      },
+      reconsent: {
+        consentVersion: '3.0',
+        blocks: ['ELIGIBILITY_CONFIRMED', 'ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'LYMPHODEPLETION_STARTED', 'INFUSION_COMPLETED', 'VISIT_COMPLETED', 'RESPONSE_ASSESSED'],
+        before: 'the next visit or treatment step',
+        onDecline:
+          'the patient stays on study under the consent already given: the visits and treatment go on as before, the malignancy-screening visits the amendment added are not required of them, and a new malignancy found at an ordinary visit is still reported as an adverse event',
+      },
+    },
+  },
+  {
+    schedule: [...cd19RrAllV2.schedule, malignancyScreening('MAL-Y1', 1), malignancyScreening('MAL-Y2', 2)],
+    assumptions: [
+      ...cd19RrAllV2.assumptions,
+      'Amendment 2 is illustrative of the 2024 secondary-malignancy amendments: the malignancy screening is yearly at day 365 and 730 (± 30 days), beside the M12 and M24 visits, and continues yearly to year 15 in car-t-ltfu after the patient completes the trial.',
+    ],
+  },
+);
+
+export const cd19RrAll = [buildProtocol(cd19RrAllV1), buildProtocol(cd19RrAllV2), buildProtocol(cd19RrAllV3)];

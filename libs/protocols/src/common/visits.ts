@@ -19,4 +19,20 @@ export const ASSESS = {
   petCt: 'PET-CT (Lugano 2014)',
   survival: 'survival status',
   adverseEvents: 'adverse events',
+  malignancyHistory: 'history and examination for a new malignancy',
+  cbcDiff: 'complete blood count with differential',
+  malignancyWorkUp: 'lymphoma/leukaemia work-up when indicated (flow cytometry, biopsy, CAR transgene in the tumour)',
+  neurological: 'new neurological disorder',
+  rheumatological: 'new rheumatological or autoimmune disorder',
+  haematological: 'new haematological disorder',
+  infection: 'serious infection',
+  vitalStatus: 'vital status',
 } as const;
+
+/**
+ * The yearly screening for a new malignancy after a CAR-T product (FDA boxed warning on T-cell
+ * malignancies, 2024): history, CBC with differential, a work-up when indicated. Day 365 × year ± 30.
+ */
+export function malignancyScreening(name: string, year: number): VisitSpec {
+  return { ...visit(name, 365 * year, 30, [ASSESS.malignancyHistory, ASSESS.cbcDiff, ASSESS.malignancyWorkUp]), findings: ['newMalignancy'] };
+}

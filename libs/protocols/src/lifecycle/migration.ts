@@ -63,7 +63,17 @@ export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: M
   const dropped = scheduleNames(from).filter((name) => !scheduleNames(to).includes(name));
   const empty = { kept: [], added: [], moved: [], cancelled: [] };
   if (refusals.length || !toState || !migration) {
-    return { fromVersion: subject.version, toVersion: to.version, fromState: subject.state, toState: null, refusals, context: subject.context, visits: { added, dropped, notRequired: [] }, timers: empty, reconsent: null };
+    return {
+      fromVersion: subject.version,
+      toVersion: to.version,
+      fromState: subject.state,
+      toState: null,
+      refusals,
+      context: subject.context,
+      visits: { added, dropped, notRequired: [] },
+      timers: empty,
+      reconsent: null,
+    };
   }
 
   let context = subject.context;
@@ -74,9 +84,10 @@ export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: M
     context = { ...context, visits: { ...context.visits, ...visitsClosedBefore(to, context, at, added, `amendment ${to.version} reached the patient`) } };
   }
   if (toState === 'dltWindow' && day0) context = { ...context, dltWindow: { ...context.dltWindow, closesAt: addDays(day0, to.dlt.windowDays) } };
-  const reconsent = migration.reconsent && context.consent?.version !== migration.reconsent.consentVersion
-    ? { consentVersion: migration.reconsent.consentVersion, amendment: to.version, dueSince: at, status: 'due' as const, blocks: migration.reconsent.blocks, addedVisits: added }
-    : null;
+  const reconsent =
+    migration.reconsent && context.consent?.version !== migration.reconsent.consentVersion
+      ? { consentVersion: migration.reconsent.consentVersion, amendment: to.version, dueSince: at, status: 'due' as const, blocks: migration.reconsent.blocks, addedVisits: added }
+      : null;
   context = {
     ...context,
     ...(reconsent ? { reconsent } : {}),

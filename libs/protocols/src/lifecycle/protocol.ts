@@ -10,6 +10,8 @@ import { refusalsFor } from './refusals';
 import * as record from './record';
 import { patientSchedule, type ScheduledVisit } from './schedule';
 import { escalationDesignProblems } from '../trial/trial-rules';
+import { stateNamesOf } from './states';
+import { isUserEventType } from '../policy/vocabulary';
 
 export interface Protocol {
   readonly spec: LifecycleSpec;
@@ -42,6 +44,7 @@ export function buildProtocol(spec: LifecycleSpec): Protocol {
 function buildVariant(spec: LifecycleSpec, cohort: string | null, forCohort?: (cohort: string | null) => Protocol): Protocol {
   assertCoherent(spec);
   const machine = buildLifecycleMachine(spec);
+  assertMigrationCoherent(spec, stateNamesOf(machine));
   const eventDataSchemas = { ...baseEventDataSchemas, SCREENING_DATA_RECORDED: screeningDataSchema } as Record<ClinicalEventType, z.ZodType>;
 
   const protocol: Protocol = {
@@ -84,6 +87,22 @@ function assertCoherent(spec: LifecycleSpec): void {
       );
     }
   }
+  if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
+}
+
+/** An amendment's migration names only states the machine has, maps each at most once, and blocks only events that exist. */
+function assertMigrationCoherent(spec: LifecycleSpec, states: string[]): void {
+  const migration = spec.amendment?.migration;
+  if (!migration) return;
+  const problems: string[] = [];
+  for (const [from, to] of Object.entries(migration.states)) {
+    if (!states.includes(from)) problems.push(`migration maps unknown state ${from}`);
+    if (!states.includes(to)) problems.push(`migration maps ${from} to unknown state ${to}`);
+    if (Object.hasOwn(migration.unmapped, from)) problems.push(`state ${from} is both mapped and unmapped`);
+  }
+  for (const state of Object.keys(migration.unmapped)) if (!states.includes(state)) problems.push(`migration leaves unknown state ${state} unmapped`);
+  for (const type of migration.reconsent?.blocks ?? []) if (!isUserEventType(type)) problems.push(`re-consent blocks unknown event ${type}`);
+  if (migration.fromVersions.some((v) => v >= spec.version)) problems.push('a migration moves patients from earlier versions only');
   if (problems.length) throw new Error(`Protocol ${spec.id} v${spec.version} is not coherent: ${problems.join('; ')}.`);
 }
 

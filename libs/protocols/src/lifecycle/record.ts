@@ -56,7 +56,7 @@ export const recordConsent = (_c: PatientContext, e: Event<{ consentVersion: str
 /** The re-consent an amendment asked for, signed (the protocol refuses any other consent version while it is due). */
 export function recordReconsent(c: PatientContext, e: Event<{ consentVersion: string }>): Partial<PatientContext> {
   if (c.reconsent?.status !== 'due' || e.data.consentVersion !== c.reconsent.consentVersion) return {};
-  return { reconsent: { ...c.reconsent, status: 'signed', settledAt: e.occurredAt } };
+  return { consent: { version: e.data.consentVersion, signedAt: e.occurredAt }, reconsent: { ...c.reconsent, status: 'signed', settledAt: e.occurredAt } };
 }
 
 /** Re-consent declined: the patient goes on under the consent already given, without the visits the amendment added. */

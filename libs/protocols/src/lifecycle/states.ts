@@ -36,3 +36,20 @@ export function describeStates(machine: AnyStateMachine): StateDescription[] {
   visit(machine.root, []);
   return out;
 }
+
+/** The steps of the post-infusion course, which a site names the patient by (see the engine's `stateName`). */
+export const COURSE_STATES = ['dltWindow', 'responseAssessment', 'followUp'] as const;
+
+/**
+ * The machine state value a state name stands for: a course step lies inside the post-infusion phase
+ * (whose other regions start where they start); any other name is a top-level state.
+ */
+export function stateValueOf(name: string): string | Record<string, unknown> {
+  return (COURSE_STATES as readonly string[]).includes(name) ? { postInfusion: { course: name } } : name;
+}
+
+/** The state names a patient row can hold under a machine: top-level states and course steps. */
+export function stateNamesOf(machine: AnyStateMachine): string[] {
+  const top = Object.keys(machine.root.states).filter((name) => name !== 'postInfusion');
+  return [...top, ...COURSE_STATES];
+}
