@@ -132,14 +132,14 @@ function brokenEntry(patient: CheckedPatient, log: PatientEventEntity[], checkpo
   // The stored snapshot must be what replaying the log from registration gives. A record changed into
   // something the protocol cannot replay (an unknown protocol, data that is no object) is named, not a 500.
   try {
-    const protocol = protocolOf(patient);
-    const { final } = replayLog(protocol, log);
+    // The log names the version it ends on (a migration moves it); the row's version is checked against it below.
+    const { final, protocol } = replayLog(protocolOf(patient), log);
     const replayed = final && machine.persistSnapshot(protocol, final);
     // A snapshot stored while the off-study states were final is compared as the machine reads it now (ADR 0005).
     if (stableStringify(replayed) !== stableStringify(machine.currentSnapshot(protocol, patient.snapshot))) {
       return { seq: last.seq, problem: 'the stored snapshot differs from replaying the log' };
     }
-    const column = columnProblem(patient, log, final!);
+    const column = columnProblem(patient, log, final!, `${protocol.id}@${protocol.version}`);
     return column ? { seq: last.seq, problem: column } : null;
   } catch (error) {
     return { seq: last.seq, problem: `the log cannot be replayed: ${error instanceof Error ? error.message : String(error)}` };
@@ -158,14 +158,14 @@ function checkpointProblem(sealed: SealedHead, number: number, patient: CheckedP
   return null;
 }
 
-/** A column of the patient row that is not what the log says (registration for who and where, the replay for the rest). */
-function columnProblem(patient: CheckedPatient, log: PatientEventEntity[], final: NonNullable<ReturnType<typeof replayLog>['final']>): string | undefined {
+/** A column of the patient row that is not what the log says (registration for who and where, the replay for the rest, the protocol version included). */
+function columnProblem(patient: CheckedPatient, log: PatientEventEntity[], final: NonNullable<ReturnType<typeof replayLog>['final']>, protocol: string): string | undefined {
   const registration = log[0].data as { protocol?: string; cohort?: string; siteId?: string; subjectId?: string };
   const context = machine.contextOf(final);
   const expected: Record<string, unknown> = {
     subject_id: registration.subjectId,
     site_id: registration.siteId,
-    protocol: registration.protocol,
+    protocol,
     cohort: registration.cohort ?? null,
     state: machine.stateName(final),
     status: machine.isOffStudy(final) ? 'offStudy' : 'active',

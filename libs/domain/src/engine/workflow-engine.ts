@@ -19,12 +19,11 @@ import {
 } from '#protocols';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
-import { CURRENT_SEAL_VERSION, GENESIS_HASH, entryHash } from '../audit/hash-chain';
+import { GENESIS_HASH } from '../audit/hash-chain';
 import { AlreadyExistsError, EventNotAcceptedError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError, RefusedError, VersionConflictError, DomainError } from '../errors';
 import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import * as machine from '../kernel/machine-boundary';
-import type { MachineAction } from '../kernel/machine-boundary';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
 import { zodIssues } from '../kernel/zod-issues';
 import { protocolOf, requireProtocol } from '../kernel/require-protocol';
@@ -35,6 +34,7 @@ import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
+import { planEffects, sealedEntry } from './log-entry';
 
 export interface RegisterPatientCommand {
   protocolId: string;
@@ -144,7 +144,7 @@ export class WorkflowEngine {
           registeredAt: now,
           updatedAt: now,
         };
-        const entry = this.logEntry(registered, {
+        const entry = sealedEntry(registered, {
           type: 'PATIENT_REGISTERED',
           data: { protocol: `${protocol.id}@${protocol.version}`, ...(cohort ? { cohort } : {}), siteId: command.siteId, ...demographics },
           occurredAt: now,
@@ -341,7 +341,7 @@ export class WorkflowEngine {
   ): { entry: PatientEventEntity; write: EventWrite & { expectedVersion: number } } {
     const recordedAt = now.toISOString();
     const context = machine.contextOf(step.next);
-    const entry = this.logEntry(patient, { ...by, type: event.type, data: event.data, occurredAt: event.occurredAt, recordedAt });
+    const entry = sealedEntry(patient, { ...by, type: event.type, data: event.data, occurredAt: event.occurredAt, recordedAt });
     const updated: PatientEntity = {
       ...patient,
       state: machine.stateName(step.next),
@@ -391,38 +391,6 @@ export class WorkflowEngine {
     return { timers: write.timers, cancelledTimerIds, outbox: write.outbox };
   }
 
-  private logEntry(
-    patient: PatientEntity,
-    e: {
-      type: string;
-      data: Record<string, unknown>;
-      occurredAt: string;
-      recordedAt: string;
-      reason: string | null;
-      idempotencyKey: string | null;
-      actor: Actor;
-      signature?: AuthenticatedSignature;
-    },
-  ): PatientEventEntity {
-    const seq = patient.lastSeq + 1;
-    const signature = e.signature ? { ...e.signature, signedAt: e.recordedAt } : null;
-    const sealed = {
-      patientId: patient.id,
-      seq,
-      type: e.type,
-      data: e.data,
-      actor: e.actor.id,
-      actorName: e.actor.name,
-      reason: e.reason,
-      occurredAt: e.occurredAt,
-      recordedAt: e.recordedAt,
-      signature,
-      idempotencyKey: e.idempotencyKey,
-      sealVersion: CURRENT_SEAL_VERSION,
-    };
-    return { ...sealed, prevHash: patient.lastHash, hash: entryHash(patient.lastHash, sealed) };
-  }
-
   private occurredAt(given: string | undefined, now: Date): string {
     if (given === undefined) return now.toISOString();
     const at = Date.parse(given);
@@ -440,55 +408,6 @@ function hashRequest(command: ApplyEventCommand): string {
   return createHash('sha256')
     .update(stableStringify({ type, data: data ?? {}, occurredAt, reason, meaning }))
     .digest('hex');
-}
-
-/**
- * Turns the machine's actions into rows: delayed raises → timers, cancels → send ids of pending
- * timers to cancel, notify → outbox rows. Pure: the writer writes them.
- */
-function planEffects(patient: PatientEntity, entry: PatientEventEntity, actions: MachineAction[]) {
-  const cancelSendIds = new Set<string>();
-  const timers = new Map<string, TimerEntity>();
-  const outbox: OutboxEntity[] = [];
-  for (const action of actions) {
-    const params = action.params ?? {};
-    if (action.type === 'xstate.cancel') {
-      const sendId = String(params.sendId);
-      // A cancel of a timer raised by this very event (exit then re-entry) only drops that one.
-      const earlier = [...timers.values()].find((t) => t.sendId === sendId);
-      if (earlier) timers.delete(earlier.id);
-      else cancelSendIds.add(sendId);
-    } else if (action.type === 'xstate.raise' && typeof params.delay === 'number') {
-      const raised = params.event as { type: string; data?: Record<string, unknown> };
-      const sendId = String(params.id);
-      const id = `${patient.id}.${entry.seq}.${sendId}`;
-      timers.set(id, {
-        id,
-        patientId: patient.id,
-        sendId,
-        eventType: raised.type,
-        eventData: raised.data ?? {},
-        dueAt: new Date(Date.parse(entry.occurredAt) + params.delay).toISOString(),
-        status: 'pending',
-        createdSeq: entry.seq,
-        settledSeq: null,
-        settledAt: null,
-      });
-    } else if (action.type === 'notify') {
-      outbox.push({
-        id: `${patient.id}.${entry.seq}.${outbox.length}`,
-        patientId: patient.id,
-        seq: entry.seq,
-        kind: String(params.kind),
-        payload: { ...params, patientId: patient.id, subjectId: patient.subjectId, siteId: patient.siteId, protocol: `${patient.protocolId}@${patient.protocolVersion}` },
-        status: 'pending',
-        attempts: 0,
-        createdAt: entry.recordedAt,
-        deliveredAt: null,
-      });
-    }
-  }
-  return { timers: [...timers.values()], outbox, cancelSendIds: [...cancelSendIds] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createActor, initialTransition } from 'xstate';
 import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { ClinicalEvent, PatientContext, PatientInput, Protocol } from '#protocols';
-import { isSchedulerEventType, OFF_STUDY } from '#protocols';
+import { isSchedulerEventType, OFF_STUDY, stateValueOf } from '#protocols';
 
 /**
  * The one place that touches XState: start, restore, step and describe a patient's machine.
@@ -103,6 +103,15 @@ export function stepMachine(protocol: Protocol, snapshot: AnyMachineSnapshot, ev
     actions: actions as MachineAction[],
     changed: next !== snapshot || actions.length > 0,
   };
+}
+
+/**
+ * The snapshot of a patient moved to another protocol version: the new machine in the mapped state
+ * (the regions of a parallel state start where they start), with the record the migration computed.
+ * No entry action runs: the migration derives the timers itself.
+ */
+export function migrateMachine(to: Protocol, state: string, context: PatientContext): AnyMachineSnapshot {
+  return to.machine.resolveState({ value: stateValueOf(state) as never, context }) as AnyMachineSnapshot;
 }
 
 export function persistSnapshot(protocol: Protocol, snapshot: AnyMachineSnapshot): PersistedSnapshot {

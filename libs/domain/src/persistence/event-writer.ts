@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { IdempotencyKeyEntity, PatientEntity, type TimerEntity } from './entities';
+import { IdempotencyKeyEntity, PatientEntity, PatientEventEntity, TimerEntity } from './entities';
 import type { EventWrite, Scope, SettledTimer, WriteOutcome } from './event-statements';
 import { TransactionRunner } from './transaction-runner';
 
@@ -41,6 +41,20 @@ export class EventWriter {
 
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null> {
     return this.tx.dialect.events.readTimer(manager, timerId);
+  }
+
+  /** The patient's timers a migration reads: those pending, and the send ids of those already fired or skipped (never raised again). */
+  async timersOf(manager: EntityManager, patientId: string): Promise<{ pending: TimerEntity[]; settled: string[] }> {
+    const rows = await manager.find(TimerEntity, { where: { patientId }, order: { createdSeq: 'ASC' } });
+    return {
+      pending: rows.filter((t) => t.status === 'pending'),
+      settled: [...new Set(rows.filter((t) => t.status === 'fired' || t.status === 'skipped').map((t) => t.sendId))],
+    };
+  }
+
+  /** The log entries of the given types, oldest first (a patient's migrations). */
+  entriesOf(manager: EntityManager, patientId: string, type: string): Promise<PatientEventEntity[]> {
+    return manager.find(PatientEventEntity, { where: { patientId, type }, order: { seq: 'ASC' } });
   }
 
   /** Marks a timer fired or skipped inside the event's transaction. */

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PatientContext } from './context';
 import type { LifecycleSpec, MigrationSpec } from './spec';
 import { dltWindowTimers, followUpTimers, type PlannedTimer, visitsClosedBefore } from './timers';
@@ -144,3 +145,55 @@ function diffTimers(expected: PlannedTimer[], subject: MigrationSubject, at: str
 }
 
 const change = (timer: PlannedTimer): TimerChange => ({ sendId: timer.sendId, type: timer.type, data: timer.data, dueAt: timer.dueAt });
+
+/** The entries the engine itself writes into a patient's log besides the machine's events. */
+export const PROTOCOL_MIGRATED = 'PROTOCOL_MIGRATED';
+export const ROLLED_OVER = 'ROLLED_OVER';
+
+const protocolRef = z.string().regex(/^[A-Za-z0-9-]+@\d+$/, 'is not <protocol>@<version>');
+const timerRef = z.object({ sendId: z.string(), dueAt: z.string(), from: z.string().optional() }).strict();
+
+/**
+ * A migration's log entry: the versions it moved between, the state it mapped, and what it did to
+ * the visits and timers. A replay of the log needs only `to` (the record under the new version is a
+ * pure function of the record before it, the two specs and the entry's time); the rest is what the
+ * investigator signed, kept for the reader.
+ */
+export const protocolMigratedSchema = z
+  .object({
+    from: protocolRef,
+    to: protocolRef,
+    fromState: z.string(),
+    toState: z.string(),
+    visits: z.object({ added: z.array(z.string()), dropped: z.array(z.string()), notRequired: z.array(z.object({ visit: z.string(), reason: z.string() }).strict()) }).strict(),
+    timers: z.object({ added: z.array(timerRef), moved: z.array(timerRef), cancelled: z.array(timerRef) }).strict(),
+    reconsent: z.object({ consentVersion: z.string(), before: z.string() }).strict().nullable(),
+    siteApproval: z.object({ approvedOn: z.string(), reference: z.string() }).strict().nullable(),
+  })
+  .strict();
+export type ProtocolMigratedData = z.infer<typeof protocolMigratedSchema>;
+
+/** The parent trial's entry when its patient rolls over into long-term follow-up: where the record goes on. */
+export const rolledOverSchema = z.object({ to: protocolRef, patientId: z.string(), subjectId: z.string() }).strict();
+
+/** The log entry's data of a migration plan that can be carried out. */
+export function migrationEntryData(from: LifecycleSpec, to: LifecycleSpec, plan: MigrationPlan, siteApproval: ProtocolMigratedData['siteApproval']): ProtocolMigratedData {
+  const ref = (t: TimerChange) => ({ sendId: t.sendId, dueAt: t.dueAt, ...(t.from ? { from: t.from } : {}) });
+  const reconsent = to.amendment?.migration?.reconsent;
+  return {
+    from: `${from.id}@${plan.fromVersion}`,
+    to: `${to.id}@${to.version}`,
+    fromState: plan.fromState,
+    toState: plan.toState!,
+    visits: plan.visits,
+    timers: { added: plan.timers.added.map(ref), moved: plan.timers.moved.map(ref), cancelled: plan.timers.cancelled.map(ref) },
+    reconsent: plan.reconsent && reconsent ? { consentVersion: reconsent.consentVersion, before: reconsent.before } : null,
+    siteApproval,
+  };
+}
+
+/** `cd19-rr-all@3` → its id and version. */
+export function parseProtocolRef(ref: string): { id: string; version: number } | undefined {
+  const match = /^([A-Za-z0-9-]+)@(\d+)$/.exec(ref);
+  return match ? { id: match[1], version: Number(match[2]) } : undefined;
+}

@@ -3,6 +3,7 @@ import { baseEventDataSchemas, isUserEventType, isSchedulerEventType, type Clini
 import { screeningDataSchema } from '../rules/screening-data';
 import { clinicalDate } from '../rules/clinical-dates';
 import { heightCmSchema, weightKgSchema } from '../rules/body-size';
+import { PROTOCOL_MIGRATED, protocolMigratedSchema, ROLLED_OVER, rolledOverSchema } from '../lifecycle/migration';
 
 /**
  * A stored record a read model could not use as it stands: a value written before today's bounds
@@ -44,6 +45,8 @@ const enrolledSchema = z.object({ doseLevel: z.number().int().positive().optiona
 function storedSchema(type: string): z.ZodType | undefined {
   if (type === 'PATIENT_REGISTERED') return registrationSchema;
   if (type === 'ENROLLED') return enrolledSchema;
+  if (type === PROTOCOL_MIGRATED) return protocolMigratedSchema;
+  if (type === ROLLED_OVER) return rolledOverSchema;
   if (type === 'SCREENING_DATA_RECORDED') return screeningDataSchema;
   if (isUserEventType(type) || isSchedulerEventType(type)) return baseEventDataSchemas[type as Exclude<ClinicalEventType, 'SCREENING_DATA_RECORDED'>];
   return undefined;

@@ -59,11 +59,12 @@ export function eventWriteStatement(w: EventWrite): PreparedStatement {
   };
 }
 
-/** The columns of the row that change with every event, shared by the insert and the update. */
+/** The columns of the row that change with every event (the protocol version with a migration), shared by the insert and the update. */
 function patientValues(w: EventWrite) {
   const p = w.patient;
   return {
     patientId: p.id,
+    protocolVersion: p.protocolVersion,
     state: p.state,
     status: p.status,
     snapshot: JSON.stringify(p.snapshot),
@@ -85,7 +86,6 @@ function insertedPatient(w: EventWrite): Part {
       subjectId: p.subjectId,
       siteId: p.siteId,
       protocolId: p.protocolId,
-      protocolVersion: p.protocolVersion,
       cohort: p.cohort,
       registeredAt: p.registeredAt,
     },
@@ -103,7 +103,7 @@ function updatedPatient(w: EventWrite): Part {
     tag: 'write_event',
     values: { ...patientValues(w), expectedVersion: w.expectedVersion },
     sql: ($) => `saved AS (
-      UPDATE patients SET state = ${$.state}, status = ${$.status}, snapshot = ${$.snapshot}, version = ${$.version}, last_seq = ${$.seq},
+      UPDATE patients SET protocol_version = ${$.protocolVersion}, state = ${$.state}, status = ${$.status}, snapshot = ${$.snapshot}, version = ${$.version}, last_seq = ${$.seq},
              last_hash = ${$.hash}, day0 = ${$.day0}, dose_level = ${$.doseLevel}, updated_at = ${$.updatedAt}
        WHERE id = ${$.patientId} AND version = ${$.expectedVersion} RETURNING id)`,
   };

@@ -81,6 +81,7 @@ class SqliteEventStatements implements EventStatements {
       PatientEntity,
       { id: p.id, version: w.expectedVersion },
       {
+        protocolVersion: p.protocolVersion,
         state: p.state,
         status: p.status,
         snapshot: p.snapshot as never,
