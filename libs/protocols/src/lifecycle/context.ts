@@ -25,6 +25,8 @@ export interface RolloverRecord {
   parentSubjectId: string;
   rolledOverAt: string;
   infusion: NonNullable<PatientContext['infusion']>;
+  /** The long-term follow-up consent the patient signed to roll over. */
+  consent: { version: string; signedAt: string };
 }
 
 /** `notRequired`: a visit the patient will not have, with the reason (its window closed before an amendment or a rollover reached the patient, or re-consent was declined). */

@@ -38,6 +38,7 @@ export function initialContext(spec: LifecycleSpec, input: PatientInput): Patien
   const started: PatientContext = {
     ...context,
     rollover,
+    consent: rollover.consent,
     infusion: rollover.infusion,
     visits: Object.fromEntries(spec.schedule.map((v) => [v.name, { status: 'planned' as const }])),
   };
