@@ -16,6 +16,7 @@ import { MetricsController } from './controllers/metrics.controller';
 import { TrialsController } from './controllers/trials.controller';
 import { NotificationsController } from './controllers/notifications.controller';
 import { WorklistController } from './controllers/worklist.controller';
+import { AmendmentsController } from './controllers/amendments.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -48,6 +49,7 @@ export class AppModule {
       ],
       controllers: [
         HealthController,
+        AmendmentsController,
         MetricsController,
         TrialsController,
         NotificationsController,

@@ -5,6 +5,7 @@ const TAGS = [
   { name: 'patients', description: 'Registration, events, the record, the schedule, exports of one patient.' },
   { name: 'worklist', description: "A site's day on one page." },
   { name: 'trials', description: 'Enrollment, dose escalation, signed acts, SDTM, outcomes.' },
+  { name: 'amendments', description: 'Amendments that reach patients on study: dry run, signed migration, rollover into long-term follow-up.' },
   { name: 'protocols', description: 'The protocol definitions and their state machines.' },
   { name: 'users', description: 'Users, tokens and signing passwords.' },
   { name: 'notifications', description: 'The in-app inbox and webhooks.' },

@@ -49,6 +49,31 @@ export const signedActSchema = z.object({ signature: signatureSchema }).strict()
 export type SignedActBody = z.infer<typeof signedActSchema>;
 
 /**
+ * Moving a patient to an amendment's version (an electronic signature). The signature is optional
+ * here so that its absence is refused (422) after the other rules have had their say.
+ */
+export const migratePatientSchema = z.object({ toVersion: z.number().int().positive(), signature: signatureSchema.optional() }).strict();
+export type MigratePatientBody = z.infer<typeof migratePatientSchema>;
+
+/** Moving every patient of one site that the amendment can move (an electronic signature). */
+export const migrateSiteSchema = z.object({ siteId: code(60), signature: signatureSchema.optional() }).strict();
+export type MigrateSiteBody = z.infer<typeof migrateSiteSchema>;
+
+/** The dry run: one site, or every site the caller may see. */
+export const migrationPreviewQuery = z.object({ siteId: code(60).optional() }).strict();
+
+/** Rolling a patient over into long-term follow-up, with the follow-up consent they signed. */
+export const rolloverSchema = z
+  .object({
+    protocolId: code(60),
+    consentVersion: z.string().trim().min(1).max(40),
+    consentSignedAt: clinicalDateTime,
+    subjectId: code(60).optional(),
+  })
+  .strict();
+export type RolloverBody = z.infer<typeof rolloverSchema>;
+
+/**
  * The bodies of the report routes: the event's data at the top level, plus the event's own
  * `occurredAt` and `reason`. The data itself is validated by the patient's protocol, like any event.
  */

@@ -292,6 +292,61 @@ route({
 
 // ------------------------------------------------------------------ trials
 const signedAct = { body: ask.signedActSchema, ok: { 200: json(answer.trialSchema, 'Signed: the trial after it.') }, errors: [403, 404, 409, 422] as const };
+const amendmentPath = protocolPath.extend({ version: z.string().describe("the amendment's protocol version, a whole number") });
+route({
+  method: 'get',
+  path: '/trials/{protocolId}/amendments/{version}/preview',
+  operationId: 'previewMigration',
+  tag: 'amendments',
+  roles: ['investigator', 'coordinator', 'monitor'],
+  params: amendmentPath,
+  query: ask.migrationPreviewQuery,
+  summary: 'Dry run of an amendment over the patients already on study',
+  description:
+    "Each patient of the caller's sites (or one site) on an earlier version: its state, the state it would map to, the visits and timers added, moved or cancelled, and why it cannot be moved (an unmapped state, no site approval yet). Nothing is written; in the access audit.",
+  ok: { 200: json(answer.migrationPreviewSchema, 'The dry run.') },
+  errors: [400, 403, 404, 422],
+});
+route({
+  method: 'post',
+  path: '/trials/{protocolId}/amendments/{version}/migrations',
+  operationId: 'migrateSite',
+  tag: 'amendments',
+  roles: ['investigator'],
+  params: amendmentPath,
+  summary: "Move a site's patients to an amendment",
+  description: 'Every patient of the site on an earlier version that the amendment can move, one signed log entry each under one electronic signature; a patient refused does not stop the others.',
+  body: ask.migrateSiteSchema,
+  ok: { 200: json(answer.siteMigrationSchema, 'What happened to each patient.') },
+  errors: [400, 403, 404, 422],
+});
+route({
+  method: 'post',
+  path: '/patients/{id}/migrations',
+  operationId: 'migratePatient',
+  tag: 'amendments',
+  roles: ['investigator'],
+  params: patientPath,
+  summary: 'Move a patient to an amendment',
+  description:
+    "An electronic signature. The snapshot moves to the new version's machine, the future timers are re-derived; a repeat answers the first migration and writes nothing. Refused (422) before the site's IRB approval, for a state the amendment does not map, without a signature.",
+  body: ask.migratePatientSchema,
+  ok: { 200: json(answer.migrationAnswerSchema, 'Moved, or the earlier migration.') },
+  errors: [400, 403, 404, 409, 422],
+});
+route({
+  method: 'post',
+  path: '/patients/{id}/rollover',
+  operationId: 'rollOverPatient',
+  tag: 'amendments',
+  roles: ['coordinator', 'investigator'],
+  params: patientPath,
+  summary: 'Roll a patient over into long-term follow-up',
+  description: "A new patient on the follow-up protocol (car-t-ltfu) keeping the parent's Day 0; a ROLLED_OVER entry in the parent's log. A repeat answers the first rollover.",
+  body: ask.rolloverSchema,
+  ok: { 200: json(answer.rolloverAnswerSchema, 'Rolled over, or the earlier rollover.') },
+  errors: [400, 403, 404, 409, 422],
+});
 route({
   method: 'get',
   path: '/trials/{protocolId}',

@@ -27,4 +27,5 @@ export const ACCESS_ACTIONS = [
   'export.audit-log',
   'export.checkpoints',
   'checkpoint.create',
+  'amendment.preview',
 ] as const;

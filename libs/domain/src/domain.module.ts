@@ -38,6 +38,8 @@ import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
+import { AmendmentMigrator } from './amendments/amendment-migrator';
+import { RolloverService } from './amendments/rollover-service';
 
 const SERVICES = [
   Metrics,
@@ -54,6 +56,8 @@ const SERVICES = [
   AuditRepository,
   NotificationRepository,
   WorkflowEngine,
+  AmendmentMigrator,
+  RolloverService,
   JobDispatcher,
   TimerService,
   Reconciler,

@@ -45,3 +45,6 @@ export * from './exports';
 export * from './audit/replay';
 export * from './notifications/notification-service';
 export * from './audit/record-text';
+export * from './amendments/amendment-migrator';
+export * from './amendments/rollover-service';
+export * from './amendments/site-approvals';

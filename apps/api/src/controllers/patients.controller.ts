@@ -27,7 +27,7 @@ import { ZodPipe } from '../http/zod-pipe';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A patient id that is not even a UUID names no patient: 404, like any unknown one. */
-const patientId = {
+export const patientId = {
   transform(id: string) {
     if (!UUID.test(id)) throw new NotFoundError(`Patient ${id} does not exist.`);
     return id.toLowerCase();

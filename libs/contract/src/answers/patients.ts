@@ -71,6 +71,25 @@ export const patientRecordSchema = z.strictObject({
   responses: z.array(z.object({ visit: z.string(), response: z.string(), assessedAt: z.string(), mrdNegative: z.boolean().optional() })),
   progression: z.object({ at: z.string(), kind: z.string(), antigenNegative: z.boolean().optional() }).nullable(),
   offStudy: z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() }).nullable(),
+  reconsent: z
+    .object({
+      consentVersion: z.string(),
+      amendment: z.number().int(),
+      dueSince: z.string(),
+      status: z.enum(['due', 'signed', 'declined']),
+      settledAt: z.string().optional(),
+      blocks: z.array(z.string()),
+      addedVisits: z.array(z.string()),
+    })
+    .nullable()
+    .describe('the re-consent an amendment asked for: `due` until CONSENT_SIGNED with its version or RECONSENT_DECLINED'),
+  migrations: z
+    .array(z.object({ from: z.number().int(), to: z.number().int(), at: z.string(), fromState: z.string(), toState: z.string() }))
+    .describe('each amendment the patient was moved by'),
+  rollover: z
+    .object({ parentPatientId: z.string(), parentProtocol: z.string(), parentSubjectId: z.string(), rolledOverAt: z.string() })
+    .nullable()
+    .describe('on a long-term follow-up protocol: the parent trial the patient rolled over from'),
 });
 export type PatientRecord = z.infer<typeof patientRecordSchema>;
 

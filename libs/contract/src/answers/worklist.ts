@@ -67,6 +67,19 @@ export const worklistSchema = z.strictObject({
   patients: z.array(worklistPatientSchema),
   visits: z.strictObject({ dueToday: z.array(worklistVisitSchema), overdue: z.array(worklistVisitSchema) }),
   dltWindows: z.array(worklistDltWindowSchema),
+  reconsentDue: z
+    .array(
+      z.strictObject({
+        patientId: z.string(),
+        subjectId: z.string(),
+        protocolId: z.string(),
+        consentVersion: z.string(),
+        amendment: z.number().int(),
+        dueSince: instant,
+        blocks: z.array(z.string()),
+      }),
+    )
+    .describe('patients an amendment moved who owe its re-consent: the steps in `blocks` are refused until CONSENT_SIGNED with `consentVersion`'),
   notifications: z.strictObject({ unread: z.number().int(), items: z.array(notificationSchema) }),
   dataIssues: z.array(dataIssueSchema).describe('patients whose stored row could not be read: left out of visits and DLT windows'),
   truncated: z.boolean().optional().describe('set when more patients exist than the worklist walks'),

@@ -110,6 +110,7 @@ export class WorklistService {
     dueToday.sort((a, b) => a.windowEnd.localeCompare(b.windowEnd) || a.subjectId.localeCompare(b.subjectId));
     dltWindows.sort((a, b) => a.closesAt.localeCompare(b.closesAt));
 
+    const reconsentDue = await this.reconsentDue(actor);
     const inbox = await this.notifications.inbox(actor, { unread: true, limit: UNREAD_SHOWN, offset: 0 });
     return {
       now: nowIso,
@@ -118,12 +119,48 @@ export class WorklistService {
       patients,
       visits: { dueToday, overdue },
       dltWindows,
+      reconsentDue,
       notifications: { unread: inbox.unread, items: inbox.items },
       /** Patients whose stored row the worklist could not read: left out of visits and DLT windows. */
       dataIssues,
       ...(truncated ? { truncated: true } : {}),
     };
   }
+
+  /**
+   * Patients an amendment moved who still owe its re-consent (docs/design.md, section "Amendments"):
+   * the steps it names are refused until CONSENT_SIGNED with the new version (or a decline).
+   * A row that cannot be read is left out here; the visits above report it.
+   */
+  private async reconsentDue(actor: Actor): Promise<WorklistReconsent[]> {
+    const rows = await this.patientRows.migratedOnStudy(actor.siteIds, WALKED_PATIENTS);
+    const due: WorklistReconsent[] = [];
+    for (const row of rows) {
+      try {
+        const snapshot = parseStoredJson(row.snapshot);
+        if (typeof snapshot !== 'object' || snapshot === null) continue;
+        const protocol = protocolOf({ ...row, protocolVersion: Number(row.protocolVersion) });
+        const reconsent = machine.contextOf(machine.restoreMachine(protocol, snapshot as Record<string, unknown>)).reconsent;
+        if (reconsent?.status !== 'due') continue;
+        const { consentVersion, amendment, dueSince, blocks } = reconsent;
+        due.push({ patientId: row.id, subjectId: row.subjectId, protocolId: row.protocolId, consentVersion, amendment, dueSince, blocks });
+      } catch {
+        continue;
+      }
+    }
+    return due.sort((a, b) => a.dueSince.localeCompare(b.dueSince) || a.subjectId.localeCompare(b.subjectId));
+  }
+}
+
+export interface WorklistReconsent {
+  patientId: string;
+  subjectId: string;
+  protocolId: string;
+  consentVersion: string;
+  amendment: number;
+  dueSince: string;
+  /** The steps refused until it is signed (or declined). */
+  blocks: string[];
 }
 
 /** The dates of the record the worklist computes with that are not instants (an odd stored snapshot). */

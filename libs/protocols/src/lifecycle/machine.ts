@@ -105,7 +105,6 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     delays: {
       DltWindow: ({ context, event }) => msUntil(event.occurredAt, context.dltWindow!.closesAt),
       DltWindowEnding: ({ context, event }) => msUntil(event.occurredAt, addDays(context.dltWindow!.closesAt, -dltEndingNoticeDays)),
-      FollowUpEnd: ({ context, event }) => msUntil(event.occurredAt ?? context.rollover!.rolledOverAt, addDays(infusedAt(context), spec.followUpDays)),
     },
     guards: {
       isPrimaryResponse: ({ event }) => event.data.visit === spec.primaryResponseVisit,
@@ -287,12 +286,12 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       postInfusion: {
         type: 'parallel',
         entry: [
-          raise({ type: 'FOLLOW_UP_ENDED', data: {} } as MachineEvent, { delay: 'FollowUpEnd', id: timerIds.followUpEnd }),
           enqueueActions(({ context, event, enqueue }) => {
-            // From the infusion, or (a rollover, started without an event) from the rollover.
-            const from = event.occurredAt ?? context.rollover!.rolledOverAt;
+            // From the infusion, or (a rollover, started without an event) from the rollover. A record
+            // without a Day 0 (an unreadable one shown blank) has no timers.
+            const from = event.occurredAt ?? context.rollover?.rolledOverAt;
+            if (!from) return;
             for (const timer of followUpTimers(spec, context)) {
-              if (timer.sendId === timerIds.followUpEnd) continue;
               enqueue.raise({ type: timer.type, data: timer.data } as MachineEvent, { id: timer.sendId, delay: msUntil(from, timer.dueAt) });
             }
           }),

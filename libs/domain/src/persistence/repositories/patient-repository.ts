@@ -122,6 +122,24 @@ export class PatientRepository {
       .getRawMany();
   }
 
+  /**
+   * Active patients an amendment moved (a `PROTOCOL_MIGRATED` entry in their log), with their
+   * snapshots: the only ones who can owe a re-consent.
+   */
+  migratedOnStudy(siteIds: string[] | 'all', take: number): Promise<RawPatientRow[]> {
+    return this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
+      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
+      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds })
+      .andWhere("p.status = 'active'")
+      .andWhere("EXISTS (SELECT 1 FROM patient_events e WHERE e.patient_id = p.id AND e.type = 'PROTOCOL_MIGRATED')")
+      .orderBy('p.id', 'ASC')
+      .limit(take)
+      .getRawMany();
+  }
+
   /** The trial row of a protocol version, if the trial has started. */
   trial(protocol: ProtocolVersionKey): Promise<TrialEntity | null> {
     return this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
