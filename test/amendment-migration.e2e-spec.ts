@@ -76,7 +76,7 @@ describe('amendments that reach patients on study', () => {
 
   it('has patients on v1 and v2 in every state at site A, and one at site B', async () => {
     const states = Object.fromEntries(await Promise.all(Object.entries(p).map(async ([name, id]) => [name, (await a.get(`/patients/${id}`, t.adminToken)).body])));
-    expect(Object.fromEntries(Object.entries(states).map(([name, patient]) => [name, `${patient.protocol} ${patient.state}`]))).toEqual({
+    expect(Object.fromEntries(Object.entries(states as Record<string, { protocol: string; state: string }>).map(([name, patient]) => [name, `${patient.protocol} ${patient.state}`]))).toEqual({
       completed: 'cd19-rr-all@1 completed',
       followUp: 'cd19-rr-all@1 followUp',
       died: 'cd19-rr-all@2 died',
