@@ -27,4 +27,6 @@ export const ACCESS_ACTIONS = [
   'export.audit-log',
   'export.checkpoints',
   'checkpoint.create',
+  'amendment.approval-record',
+  'amendment.approval-correct',
 ] as const;

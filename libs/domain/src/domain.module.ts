@@ -38,6 +38,8 @@ import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
+import { SiteApprovalRepository } from './site-approvals/site-approval-repository';
+import { SiteApprovalService } from './site-approvals/site-approval-service';
 
 const SERVICES = [
   Metrics,
@@ -69,6 +71,8 @@ const SERVICES = [
   CheckpointKey,
   CheckpointFile,
   CheckpointService,
+  SiteApprovalRepository,
+  SiteApprovalService,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */

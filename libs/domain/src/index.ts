@@ -45,3 +45,6 @@ export * from './exports';
 export * from './audit/replay';
 export * from './notifications/notification-service';
 export * from './audit/record-text';
+export * from './site-approvals/site-approval-service';
+export * from './site-approvals/site-approval-repository';
+export * from './site-approvals/approval-rules';

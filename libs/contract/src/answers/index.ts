@@ -11,3 +11,4 @@ export * from './health';
 export * from './protocols';
 export * from './trials';
 export * from './worklist';
+export * from './amendments';
