@@ -28,14 +28,21 @@ describe('site approvals of amendments', () => {
   let labA: string;
 
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-  const put = (path: string, body: unknown, token = t.adminToken) => t.http.put(path).set(bearer(token)).send(body as object);
+  const put = (path: string, body: unknown, token = t.adminToken) =>
+    t.http
+      .put(path)
+      .set(bearer(token))
+      .send(body as object);
   const amendments = async (token: string) => amendmentsSchema.parse((await t.http.get('/trials/cd19-rr-all/amendments').set(bearer(token)).expect(200)).body);
   const v3Sites = async (token: string) => (await amendments(token)).amendments.find((a) => a.version === 3)!.sites;
   const patientCount = async () => (await t.http.get('/patients?protocolId=cd19-rr-all').set(bearer(t.adminToken)).expect(200)).body.total as number;
   const approvalRows = async () => Number((await t.app.get(DataSource).query('SELECT COUNT(*) AS n FROM site_amendment_approvals'))[0].n);
   const auditOf = async (action: string) => (await t.http.get(`/audit/access?action=${action}`).set(bearer(t.adminToken)).expect(200)).body.items as Array<Record<string, unknown>>;
   const register = (site: TrialSite, subjectId: string, extra: Record<string, unknown> = {}) =>
-    t.http.post('/patients').set(bearer(site.coordinator)).send(patientBody(site.siteId, subjectId, extra));
+    t.http
+      .post('/patients')
+      .set(bearer(site.coordinator))
+      .send(patientBody(site.siteId, subjectId, extra));
 
   beforeAll(async () => {
     t = await startTestApp('postgres');
@@ -81,12 +88,30 @@ describe('site approvals of amendments', () => {
   });
 
   it.each([
-    ['dated before the amendment took effect', `${V3}/site-b`, { approvedOn: '2024-05-31', reference: 'IRB-B' }, 422, /before amendment 2 \(version 3\) of cd19-rr-all took effect on 2024-06-01/],
+    [
+      'dated before the amendment took effect',
+      `${V3}/site-b`,
+      { approvedOn: '2024-05-31', reference: 'IRB-B' },
+      422,
+      /before amendment 2 \(version 3\) of cd19-rr-all took effect on 2024-06-01/,
+    ],
     ['dated in the future', `${V3}/site-b`, { approvedOn: '2999-01-01', reference: 'IRB-B' }, 422, /the approval date 2999-01-01 is in the future/],
     ['with a malformed date', `${V3}/site-b`, { approvedOn: '2025-02-30', reference: 'IRB-B' }, 400, /approvedOn/],
     ['dated before 1990', `${V3}/site-b`, { approvedOn: '1989-12-31', reference: 'IRB-B' }, 400, /approvedOn: must be 1990-01-01 or later/],
-    ['of a version that needs no site approval', '/trials/cd19-rr-all/amendments/2/sites/site-b', { approvedOn: '2025-03-10', reference: 'IRB-B' }, 422, /takes effect at every site at once/],
-    ["of another protocol's version that is no amendment", '/trials/NCT03754764/amendments/1/sites/site-b', { approvedOn: '2025-03-10', reference: 'IRB-B' }, 422, /original protocol, not an amendment/],
+    [
+      'of a version that needs no site approval',
+      '/trials/cd19-rr-all/amendments/2/sites/site-b',
+      { approvedOn: '2025-03-10', reference: 'IRB-B' },
+      422,
+      /takes effect at every site at once/,
+    ],
+    [
+      "of another protocol's version that is no amendment",
+      '/trials/NCT03754764/amendments/1/sites/site-b',
+      { approvedOn: '2025-03-10', reference: 'IRB-B' },
+      422,
+      /original protocol, not an amendment/,
+    ],
     ['of a version that does not exist', '/trials/cd19-rr-all/amendments/9/sites/site-b', { approvedOn: '2025-03-10', reference: 'IRB-B' }, 422, /has no version 9/],
     ['of a protocol that does not exist', '/trials/no-such-trial/amendments/2/sites/site-b', { approvedOn: '2025-03-10', reference: 'IRB-B' }, 404, /no-such-trial/],
     ['at an unknown site', `${V3}/site-z`, { approvedOn: '2025-03-10', reference: 'IRB-Z' }, 422, /site site-z is not known/],
@@ -160,7 +185,10 @@ describe('site approvals of amendments', () => {
     ]);
     expect((await v3Sites(siteA.coordinator))[0]).toEqual(approval);
     expect(await auditOf('amendment.approval-correct')).toEqual([
-      expect.objectContaining({ subject: 'cd19-rr-all@3 site-a', details: expect.objectContaining({ approvedOn: '2025-03-11', revision: 2, reason: 'The committee letter is dated 11 March.' }) }),
+      expect.objectContaining({
+        subject: 'cd19-rr-all@3 site-a',
+        details: expect.objectContaining({ approvedOn: '2025-03-11', revision: 2, reason: 'The committee letter is dated 11 March.' }),
+      }),
     ]);
     // The rows are evidence: the database refuses to change or delete them.
     const db = t.app.get(DataSource);

@@ -25,7 +25,9 @@ describe('the date of a site approval', () => {
     expect(v3.amendment!.effective).toBe('2024-06-01');
     expect(approvalDateRefusals(v3, '2024-06-01', '2026-12-04')).toEqual([]);
     expect(approvalDateRefusals(v3, '2026-12-04', '2026-12-04')).toEqual([]);
-    expect(approvalDateRefusals(v3, '2024-05-31', '2026-12-04')).toEqual(['the approval date 2024-05-31 is before amendment 2 (version 3) of cd19-rr-all took effect on 2024-06-01']);
+    expect(approvalDateRefusals(v3, '2024-05-31', '2026-12-04')).toEqual([
+      'the approval date 2024-05-31 is before amendment 2 (version 3) of cd19-rr-all took effect on 2024-06-01',
+    ]);
     expect(approvalDateRefusals(v3, '2026-12-05', '2026-12-04')).toEqual(['the approval date 2026-12-05 is in the future (today is 2026-12-04)']);
   });
 
@@ -57,7 +59,9 @@ describe('the version a new patient registers on', () => {
   });
 
   it('names the amendment, the site and why when an explicit version is not in force there', () => {
-    expect(explicitVersionRefusals(v3, 'site-b', undefined, '2026-12-04')).toEqual(['amendment 2 (version 3) of cd19-rr-all is not approved at site site-b (no IRB approval recorded)']);
+    expect(explicitVersionRefusals(v3, 'site-b', undefined, '2026-12-04')).toEqual([
+      'amendment 2 (version 3) of cd19-rr-all is not approved at site site-b (no IRB approval recorded)',
+    ]);
     expect(explicitVersionRefusals(v3, 'site-b', { approvedOn: '2026-12-10' }, '2026-12-04')).toEqual([
       'amendment 2 (version 3) of cd19-rr-all is not approved at site site-b (approved from 2026-12-10)',
     ]);

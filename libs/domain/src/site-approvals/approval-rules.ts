@@ -119,7 +119,12 @@ export function registrationVersion(
 }
 
 /** Why a patient may not register at a site on an explicitly named version, on `day`; empty when it may. */
-export function explicitVersionRefusals(spec: Pick<LifecycleSpec, 'id' | 'version' | 'amendment'>, siteId: string, approval: Pick<SiteApproval, 'approvedOn'> | undefined, day: string): string[] {
+export function explicitVersionRefusals(
+  spec: Pick<LifecycleSpec, 'id' | 'version' | 'amendment'>,
+  siteId: string,
+  approval: Pick<SiteApproval, 'approvedOn'> | undefined,
+  day: string,
+): string[] {
   if (inForceOn(spec, approval, day)) return [];
   const why = approval ? `approved from ${approval.approvedOn}` : 'no IRB approval recorded';
   return [`${amendmentName(spec)} is not approved at site ${siteId} (${why})`];

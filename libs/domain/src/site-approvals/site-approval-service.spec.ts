@@ -40,7 +40,13 @@ describe('SiteApprovalService.record', () => {
     const { sut, mocks } = build();
     const recorded = await sut.record('cd19-rr-all', 3, 'site-a', { approvedOn: '2025-03-10', reference: 'IRB 2025/114' }, ADMIN);
     expect(recorded.outcome).toBe('recorded');
-    expect(recorded.approval).toMatchObject({ approvedOn: '2025-03-10', reference: 'IRB 2025/114', recordedBy: { id: 'user:admin' }, recordedAt: `${TODAY}T12:00:00.000Z`, corrections: [] });
+    expect(recorded.approval).toMatchObject({
+      approvedOn: '2025-03-10',
+      reference: 'IRB 2025/114',
+      recordedBy: { id: 'user:admin' },
+      recordedAt: `${TODAY}T12:00:00.000Z`,
+      corrections: [],
+    });
     expect(mocks.access.record).toHaveBeenCalledWith(ADMIN, 'amendment.approval-record', [expect.objectContaining({ subject: 'cd19-rr-all@3 site-a' })], expect.anything());
 
     const again = await sut.record('cd19-rr-all', 3, 'site-a', { approvedOn: '2025-03-10', reference: 'IRB 2025/114' }, ADMIN);
@@ -60,7 +66,9 @@ describe('SiteApprovalService.record', () => {
     const corrected = await sut.record('cd19-rr-all', 3, 'site-a', { approvedOn: '2025-03-11', reference: 'IRB 2025/114', reason: 'the letter is dated the 11th' }, ADMIN);
     expect(corrected.outcome).toBe('corrected');
     expect(corrected.approval.approvedOn).toBe('2025-03-11');
-    expect(corrected.approval.corrections).toEqual([expect.objectContaining({ replaced: { approvedOn: '2025-03-10', reference: 'IRB 2025/114' }, reason: 'the letter is dated the 11th' })]);
+    expect(corrected.approval.corrections).toEqual([
+      expect.objectContaining({ replaced: { approvedOn: '2025-03-10', reference: 'IRB 2025/114' }, reason: 'the letter is dated the 11th' }),
+    ]);
     expect(mocks.rows.map((r) => r.revision)).toEqual([1, 2]);
     expect(mocks.access.record).toHaveBeenLastCalledWith(ADMIN, 'amendment.approval-correct', expect.anything(), expect.anything());
   });

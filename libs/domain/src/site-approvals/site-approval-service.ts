@@ -165,7 +165,12 @@ export class SiteApprovalService {
     await this.access.record(
       caller,
       current ? 'amendment.approval-correct' : 'amendment.approval-record',
-      [{ subject: `${spec.id}@${spec.version} ${siteId}`, details: { approvedOn: input.approvedOn, reference: input.reference, revision: revision.revision, reason: revision.reason } }],
+      [
+        {
+          subject: `${spec.id}@${spec.version} ${siteId}`,
+          details: { approvedOn: input.approvedOn, reference: input.reference, revision: revision.revision, reason: revision.reason },
+        },
+      ],
       manager,
     );
     return { approval: currentApprovals([...revisions, revision])[0], outcome };
@@ -187,7 +192,8 @@ function amendmentNeedingApproval(protocolId: string, version: number): Lifecycl
     const known = versionsOf(protocolId).map((s) => s.version);
     throw new RefusedError('Approval not recorded', [`${protocolId} has no version ${version} (its versions are ${known.join(', ')})`]);
   }
-  if (!spec.amendment) throw new RefusedError('Approval not recorded', [`version ${version} of ${protocolId} is the original protocol, not an amendment: it needs no site approval`]);
+  if (!spec.amendment)
+    throw new RefusedError('Approval not recorded', [`version ${version} of ${protocolId} is the original protocol, not an amendment: it needs no site approval`]);
   if (!needsSiteApproval(spec)) {
     throw new RefusedError('Approval not recorded', [`${amendmentName(spec)} takes effect at every site at once: it needs no site approval`]);
   }
