@@ -26,7 +26,9 @@ describe('amendments that reach patients on study', () => {
   const http = () => t.http;
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
   const timers = async (patientId: string, status = 'pending') =>
-    (await t.app.get(DataSource).query('SELECT id, send_id AS "sendId", due_at AS "dueAt" FROM timers WHERE patient_id = $1 AND status = $2 ORDER BY send_id', [patientId, status])) as Array<{
+    (await t.app
+      .get(DataSource)
+      .query('SELECT id, send_id AS "sendId", due_at AS "dueAt" FROM timers WHERE patient_id = $1 AND status = $2 ORDER BY send_id', [patientId, status])) as Array<{
       id: string;
       sendId: string;
       dueAt: Date | string;
@@ -76,7 +78,9 @@ describe('amendments that reach patients on study', () => {
 
   it('has patients on v1 and v2 in every state at site A, and one at site B', async () => {
     const states = Object.fromEntries(await Promise.all(Object.entries(p).map(async ([name, id]) => [name, (await a.get(`/patients/${id}`, t.adminToken)).body])));
-    expect(Object.fromEntries(Object.entries(states as Record<string, { protocol: string; state: string }>).map(([name, patient]) => [name, `${patient.protocol} ${patient.state}`]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(states as Record<string, { protocol: string; state: string }>).map(([name, patient]) => [name, `${patient.protocol} ${patient.state}`])),
+    ).toEqual({
       completed: 'cd19-rr-all@1 completed',
       followUp: 'cd19-rr-all@1 followUp',
       died: 'cd19-rr-all@2 died',
@@ -107,9 +111,14 @@ describe('amendments that reach patients on study', () => {
     expect(res.status).toBe(200);
     expect(await fingerprint(t)).toEqual(before);
     const byId = new Map(res.body.patients.map((r: { patientId: string }) => [r.patientId, r]));
-    const status = (name: string) => byId.get(p[name]) as { status: string; toState: string | null; reasons: string[]; timers: { added: Array<{ sendId: string; dueAt: string }> } };
+    const status = (name: string) =>
+      byId.get(p[name]) as { status: string; toState: string | null; reasons: string[]; timers: { added: Array<{ sendId: string; dueAt: string }> } };
     for (const name of ['followUp', 'screening', 'enrolled', 'manufacturing', 'dlt']) expect(status(name).status).toBe('migratable');
-    expect(status('completed')).toMatchObject({ status: 'unmigratable', toState: null, reasons: [expect.stringMatching(/state completed is not mapped by amendment 3: .*car-t-ltfu/)] });
+    expect(status('completed')).toMatchObject({
+      status: 'unmigratable',
+      toState: null,
+      reasons: [expect.stringMatching(/state completed is not mapped by amendment 3: .*car-t-ltfu/)],
+    });
     expect(status('died').reasons).toEqual([expect.stringMatching(/state died is not mapped by amendment 3/)]);
     expect(byId.has(p.waiting)).toBe(false);
     // Day 0 + 365 ± 30: the reminder 2 days before the window opens (day 333), the closing notice a day before it closes (394), missed at its close (395).
@@ -146,7 +155,13 @@ describe('amendments that reach patients on study', () => {
     const res = await migrate(p.followUp, a.investigator);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ replayed: false, patient: { protocol: 'cd19-rr-all@3', state: 'followUp', record: { reconsent: { status: 'due', consentVersion: '3.0' } } } });
-    expect(res.body.migration).toMatchObject({ from: 'cd19-rr-all@1', to: 'cd19-rr-all@3', fromState: 'followUp', toState: 'followUp', siteApproval: { reference: 'IRB-site-a-2026-114' } });
+    expect(res.body.migration).toMatchObject({
+      from: 'cd19-rr-all@1',
+      to: 'cd19-rr-all@3',
+      fromState: 'followUp',
+      toState: 'followUp',
+      siteApproval: { reference: 'IRB-site-a-2026-114' },
+    });
 
     const log = await readLog(t, p.followUp, a.coordinator);
     const entry = log.at(-1)! as (typeof log)[number] & { signature: { signerName: string; meaning: string } };
@@ -266,7 +281,9 @@ describe('amendments that reach patients on study', () => {
     expect(again.body).toMatchObject({ replayed: true, patient: { id: ltfu.id } });
     expect(await fingerprint(t)).toEqual(before);
     const parentLog = await readLog(t, p.completed, a.coordinator);
-    expect(parentLog.filter((e) => e.type === 'ROLLED_OVER')).toEqual([expect.objectContaining({ data: { to: 'car-t-ltfu@1', patientId: ltfu.id, subjectId: expect.any(String) } })]);
+    expect(parentLog.filter((e) => e.type === 'ROLLED_OVER')).toEqual([
+      expect.objectContaining({ data: { to: 'car-t-ltfu@1', patientId: ltfu.id, subjectId: expect.any(String) } }),
+    ]);
     await assertPatientConsistent(t, p.completed, a.coordinator, monitor);
     await assertPatientConsistent(t, ltfu.id, a.coordinator, monitor);
 

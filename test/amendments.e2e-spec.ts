@@ -2,7 +2,7 @@ import { eligibleCd19Screening } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 
-/** A protocol amendment: patients stay on the version they registered under. */
+/** A protocol amendment: patients stay on the version they registered under; one that needs site approval waits for it (amendment-approvals.e2e-spec.ts). */
 describe('protocol amendments', () => {
   let t: TestApp;
   let site: TrialSite;
@@ -43,12 +43,15 @@ describe('protocol amendments', () => {
 
   it('describes each version, and lists the newest with all versions', async () => {
     const v1 = (await site.get('/protocols/cd19-rr-all?version=1')).body;
-    const v2 = (await site.get('/protocols/cd19-rr-all')).body;
-    expect([v1.version, v2.version]).toEqual([1, 2]);
+    const v2 = (await site.get('/protocols/cd19-rr-all?version=2')).body;
+    const v3 = (await site.get('/protocols/cd19-rr-all')).body;
+    expect([v1.version, v2.version, v3.version]).toEqual([1, 2, 3]);
     expect(v1.amendment).toBeNull();
     expect(v2.amendment.summary).toMatch(/CD19-directed CAR-T/);
     expect(v2.eligibility.length).toBe(v1.eligibility.length + 1);
+    // v3 is the newest definition, but needs each site's IRB approval: site-a has none, so new patients there got v2 above.
+    expect(v3.amendment).toMatchObject({ effective: '2024-06-01', siteApproval: true });
     const list = (await site.get('/protocols')).body;
-    expect(list.find((p: { id: string }) => p.id === 'cd19-rr-all')).toMatchObject({ version: 2, versions: [1, 2] });
+    expect(list.find((p: { id: string }) => p.id === 'cd19-rr-all')).toMatchObject({ version: 3, versions: [1, 2, 3] });
   });
 });

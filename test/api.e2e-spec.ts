@@ -145,7 +145,7 @@ describe('the HTTP API', () => {
   it('returns the whole protocol definition with the events each state accepts', async () => {
     const res = await site.get('/protocols/cd19-rr-all');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: 'cd19-rr-all', version: 2, targetEnrollment: 50, responseCriteria: 'ALL' });
+    expect(res.body).toMatchObject({ id: 'cd19-rr-all', version: 3, targetEnrollment: 50, responseCriteria: 'ALL' });
     expect(res.body.eligibility.length).toBeGreaterThanOrEqual(14);
     expect(res.body.lymphodepletion.agents).toEqual([
       expect.objectContaining({ agent: 'fludarabine', mgPerM2: 30, days: [-5, -4, -3] }),

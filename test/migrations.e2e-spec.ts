@@ -2,7 +2,20 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, loadConfig } from '#domain';
 import { createTestDatabase, type DatabaseKind } from '#testing';
 
-const TABLES = ['access_audit', 'idempotency_keys', 'notifications', 'outbox', 'patient_events', 'patients', 'timers', 'trials', 'users', 'webhook_deliveries', 'webhooks'];
+const TABLES = [
+  'access_audit',
+  'idempotency_keys',
+  'notifications',
+  'outbox',
+  'patient_events',
+  'patients',
+  'site_amendment_approvals',
+  'timers',
+  'trials',
+  'users',
+  'webhook_deliveries',
+  'webhooks',
+];
 
 describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) => {
   it('create every table, revert cleanly and apply again', async () => {

@@ -1,7 +1,21 @@
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Queue } from 'bullmq';
-import { type Actor, type AppConfig, dataSourceOptions, JobDispatcher, Metrics, OutboxRelay, TimerService, TransactionRunner, TrialLedger, WorkflowEngine } from '#domain';
+import {
+  AccessLog,
+  type Actor,
+  type AppConfig,
+  dataSourceOptions,
+  JobDispatcher,
+  Metrics,
+  OutboxRelay,
+  SiteApprovalRepository,
+  SiteApprovalService,
+  TimerService,
+  TransactionRunner,
+  TrialLedger,
+  WorkflowEngine,
+} from '#domain';
 import { EventWriter } from '../../libs/domain/src/persistence/event-writer';
 import { OutboxRepository } from '../../libs/domain/src/persistence/repositories/outbox-repository';
 import { TimerRepository } from '../../libs/domain/src/persistence/repositories/timer-repository';
@@ -61,7 +75,8 @@ export async function mediumEngine(kind: DatabaseKind): Promise<MediumEngine> {
   const dispatcher = new JobDispatcher(asQueue(queues.timers), asQueue(queues.outbox), asQueue(queues.webhooks), config, clock);
   const tx = new TransactionRunner(dataSource);
   const writer = new EventWriter(tx);
-  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config);
+  const siteApprovals = new SiteApprovalService(new SiteApprovalRepository(tx), tx, new AccessLog(dataSource, tx, clock), clock);
+  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config, siteApprovals);
   return {
     kind,
     dataSource,

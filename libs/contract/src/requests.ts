@@ -116,6 +116,34 @@ export const ordinal = (what: string) =>
     .min(1, `${what} must be at least 1`)
     .max(1_000_000, `${what} is at most 1000000`);
 
+/** A site named in a path: a site id as `POST /users` takes it. */
+export const siteIdParam = code(60);
+
+/**
+ * Text a person writes into the record on one line (an IRB reference, a reason): no control
+ * character (a NUL or a lone surrogate is refused with the whole body, see record-text.ts).
+ */
+const lineOfText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .regex(/^\P{Cc}*$/u, 'may hold no control character (a tab, a line break …)');
+
+/** The earliest approval date taken: no amendment run by this engine is older; an earlier one is a typing error. */
+const EARLIEST_APPROVAL = '1990-01-01';
+
+/** `PUT /trials/{protocolId}/amendments/{version}/sites/{siteId}`: a site's IRB/ethics approval of an amendment. */
+export const siteApprovalBodySchema = z
+  .object({
+    approvedOn: z.iso.date('must be a date, YYYY-MM-DD').refine((day) => day >= EARLIEST_APPROVAL, `must be ${EARLIEST_APPROVAL} or later`),
+    reference: lineOfText(200).describe("the IRB/ethics committee's reference of the approval"),
+    reason: lineOfText(2000).optional().describe('why an approval already recorded is corrected (required then)'),
+  })
+  .strict();
+export type SiteApprovalBody = z.infer<typeof siteApprovalBodySchema>;
+
 export const createUserSchema = z
   .object({
     name: z.string().trim().min(1).max(200),

@@ -315,7 +315,8 @@ route({
   roles: ['investigator'],
   params: amendmentPath,
   summary: "Move a site's patients to an amendment",
-  description: 'Every patient of the site on an earlier version that the amendment can move, one signed log entry each under one electronic signature; a patient refused does not stop the others.',
+  description:
+    'Every patient of the site on an earlier version that the amendment can move, one signed log entry each under one electronic signature; a patient refused does not stop the others.',
   body: ask.migrateSiteSchema,
   ok: { 200: json(answer.siteMigrationSchema, 'What happened to each patient.') },
   errors: [400, 403, 404, 422],
@@ -417,6 +418,39 @@ route({
     'ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR; AEs by term and worst grade; CRS and ICANS by grade; CAR-T kinetics and cytokine peaks, for the trial and per cohort, as of `asOf`.',
   ok: { 200: json(answer.outcomesSchema, 'The outcomes.') },
   errors: [404],
+});
+route({
+  method: 'get',
+  path: '/trials/{protocolId}/amendments',
+  operationId: 'listAmendmentApprovals',
+  tag: 'trials',
+  roles: ['coordinator', 'investigator', 'monitor'],
+  params: protocolPath,
+  summary: "Read a trial's amendments and their site approvals",
+  description:
+    "Each amendment (the protocol version it made, its effective date, its summary, whether it needs site approval) with each site's IRB/ethics approval: date, reference, who recorded it and when, its corrections. A non-admin sees its own sites' approvals only.",
+  ok: { 200: json(answer.amendmentsSchema, 'The amendments.') },
+  errors: [404],
+});
+route({
+  method: 'put',
+  path: '/trials/{protocolId}/amendments/{version}/sites/{siteId}',
+  operationId: 'recordAmendmentApproval',
+  tag: 'trials',
+  roles: [],
+  params: protocolPath.extend({
+    version: z.string().describe('the protocol version the amendment made, a whole number from 1'),
+    siteId: z.string().describe('the site id'),
+  }),
+  body: ask.siteApprovalBodySchema,
+  summary: "Record a site's IRB/ethics approval of an amendment",
+  description:
+    'From the approval date on, new patients at the site register on this version. The same approval again is a no-op answered with the approval (200, `Idempotent-Replayed: true`); another date or reference is a correction, which needs `reason` and is kept beside the approval it corrects. Refused (422) for a version that needs no site approval, an unknown site, a date before the amendment took effect or in the future. In the access audit.',
+  ok: {
+    201: json(answer.siteApprovalSchema, 'Recorded: the approval.'),
+    200: json(answer.siteApprovalSchema, 'Corrected, or recorded before with the same date and reference: the approval as it stands.'),
+  },
+  errors: [404, 422],
 });
 
 // ------------------------------------------------------------------ users

@@ -28,4 +28,6 @@ export const ACCESS_ACTIONS = [
   'export.checkpoints',
   'checkpoint.create',
   'amendment.preview',
+  'amendment.approval-record',
+  'amendment.approval-correct',
 ] as const;

@@ -40,6 +40,9 @@ import { OutcomesService } from './trials/outcomes-service';
 import { ExportService } from './exports/export-service';
 import { AmendmentMigrator } from './amendments/amendment-migrator';
 import { RolloverService } from './amendments/rollover-service';
+import { SITE_APPROVALS_PROVIDER, SiteApprovals } from './amendments/site-approvals';
+import { SiteApprovalRepository } from './site-approvals/site-approval-repository';
+import { SiteApprovalService } from './site-approvals/site-approval-service';
 
 const SERVICES = [
   Metrics,
@@ -73,6 +76,8 @@ const SERVICES = [
   CheckpointKey,
   CheckpointFile,
   CheckpointService,
+  SiteApprovalRepository,
+  SiteApprovalService,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */
@@ -87,8 +92,8 @@ export class DomainModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES],
-      exports: [APP_CONFIG, Clock, BullModule, ...SERVICES],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES, SITE_APPROVALS_PROVIDER],
+      exports: [APP_CONFIG, Clock, BullModule, ...SERVICES, SiteApprovals],
     };
   }
 }

@@ -48,3 +48,6 @@ export * from './audit/record-text';
 export * from './amendments/amendment-migrator';
 export * from './amendments/rollover-service';
 export * from './amendments/site-approvals';
+export * from './site-approvals/site-approval-service';
+export * from './site-approvals/site-approval-repository';
+export * from './site-approvals/approval-rules';

@@ -9,8 +9,8 @@ import {
   rolloverSchema,
   type RolloverBody,
 } from '#contract';
-import { AccessLog, AmendmentMigrator, type Caller, RolloverService, SignatureService } from '#domain';
-import type { AuthenticatedSignature } from '#domain';
+import { AccessLog, AmendmentMigrator, RolloverService, SignatureService } from '#domain';
+import type { AuthenticatedSignature, Caller } from '#domain';
 import { CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 import { patientId } from './patients.controller';

@@ -1,8 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { exportQuery, ordinal, outcomesQuery, protocolQuery, signedActSchema, type SignedActBody, outcomesSchema, trialSchema } from '#contract';
-import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, TrialService } from '#domain';
+import {
+  amendmentsSchema,
+  exportQuery,
+  ordinal,
+  outcomesQuery,
+  protocolQuery,
+  signedActSchema,
+  type SignedActBody,
+  outcomesSchema,
+  siteApprovalBodySchema,
+  type SiteApprovalBody,
+  siteApprovalSchema,
+  siteIdParam,
+  trialSchema,
+} from '#contract';
+import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, SiteApprovalService, TrialService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 
@@ -14,6 +28,7 @@ export class TrialsController {
     private readonly exports: ExportService,
     private readonly access: AccessLog,
     private readonly signatures: SignatureService,
+    private readonly siteApprovals: SiteApprovalService,
   ) {}
 
   /**
@@ -87,5 +102,32 @@ export class TrialsController {
     @CurrentActor() actor: Actor,
   ): Promise<z.output<typeof outcomesSchema>> {
     return this.outcomes.outcomes(protocolId, query, actor);
+  }
+
+  /**
+   * Each amendment with each site's IRB/ethics approval; a non-admin sees its own sites' only. Not in
+   * the access audit, like the trial read: it names sites and committees, no patient.
+   */
+  @Get(':protocolId/amendments')
+  @Roles('coordinator', 'investigator', 'monitor')
+  async amendments(@Param('protocolId') protocolId: string, @CurrentActor() actor: Actor): Promise<z.output<typeof amendmentsSchema>> {
+    return { protocolId, amendments: await this.siteApprovals.amendmentsOf(protocolId, actor) };
+  }
+
+  /** Records (201), repeats (200, replayed) or corrects (200) a site's approval of an amendment; each write is in the access audit. */
+  @Put(':protocolId/amendments/:version/sites/:siteId')
+  @Roles('admin')
+  async recordApproval(
+    @Param('protocolId') protocolId: string,
+    @Param('version', new ZodPipe(ordinal('version'), 'version')) version: number,
+    @Param('siteId', new ZodPipe(siteIdParam, 'siteId')) siteId: string,
+    @Body(new ZodPipe(siteApprovalBodySchema)) body: SiteApprovalBody,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: FastifyReply,
+  ): Promise<z.output<typeof siteApprovalSchema>> {
+    const { approval, outcome } = await this.siteApprovals.record(protocolId, version, siteId, body, caller);
+    response.status(outcome === 'recorded' ? 201 : 200);
+    if (outcome === 'unchanged') response.header('Idempotent-Replayed', 'true');
+    return approval;
   }
 }

@@ -12,3 +12,4 @@ export * from './protocols';
 export * from './trials';
 export * from './worklist';
 export * from './migrations';
+export * from './amendments';

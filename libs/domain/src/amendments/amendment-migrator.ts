@@ -201,7 +201,12 @@ export class AmendmentMigrator {
   private plan(patient: PatientEntity, from: Protocol, to: Protocol, timers: { pending: TimerEntity[]; settled: string[] }, at: string): MigrationPlan {
     const snapshot = machine.restoreMachine(from, patient.snapshot);
     const pending = timers.pending.map((t) => ({ sendId: t.sendId, type: t.eventType as never, data: t.eventData, dueAt: t.dueAt }));
-    return planMigration(from.spec, to.spec, { version: patient.protocolVersion, state: patient.state, context: machine.contextOf(snapshot), pending, settled: timers.settled }, at);
+    return planMigration(
+      from.spec,
+      to.spec,
+      { version: patient.protocolVersion, state: patient.state, context: machine.contextOf(snapshot), pending, settled: timers.settled },
+      at,
+    );
   }
 
   /** The first answer, when the patient was already migrated by this amendment; a refusal when it is on that version without one. */
@@ -253,7 +258,14 @@ export class AmendmentMigrator {
       select: { id: true },
       order: { registeredAt: 'ASC', id: 'ASC' },
     });
-    const rows = new Map((await readPatientRows(manager.connection, ids.map((p) => p.id))).map((row) => [row.id, row]));
+    const rows = new Map(
+      (
+        await readPatientRows(
+          manager.connection,
+          ids.map((p) => p.id),
+        )
+      ).map((row) => [row.id, row]),
+    );
     return ids.flatMap((p) => rows.get(p.id) ?? []);
   }
 }

@@ -90,4 +90,3 @@ export function planEffects(patient: PatientEntity, entry: PatientEventEntity, a
   }
   return { timers: [...timers.values()], outbox, cancelSendIds: [...cancelSendIds] };
 }
-

@@ -35,6 +35,7 @@ import { trialNotices } from '../trials/trial-notices';
 import { type PatientView, toPatientView } from '../patients/patient-view';
 import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
 import { planEffects, sealedEntry } from './log-entry';
+import { SiteApprovalService } from '../site-approvals/site-approval-service';
 
 export interface RegisterPatientCommand {
   protocolId: string;
@@ -99,12 +100,15 @@ export class WorkflowEngine {
     private readonly trials: TrialLedger,
     private readonly writer: EventWriter,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'timeScale' | 'clockOrigin'>,
+    private readonly siteApprovals: SiteApprovalService,
   ) {
     this.earlyTolerance = earlyTolerance(config);
   }
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
-    const trial = requireProtocol(command.protocolId, command.protocolVersion);
+    // The version in force at the site: an amendment that needs IRB approval reaches a site only from its approval date.
+    const version = await this.siteApprovals.versionToRegister(command, this.clock.now());
+    const trial = requireProtocol(command.protocolId, version);
     const cohort = command.cohort ?? null;
     if (trial.cohorts.length && (cohort === null || !trial.cohorts.includes(cohort))) {
       throw new RefusedError('Registration refused', [

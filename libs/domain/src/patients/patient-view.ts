@@ -42,7 +42,14 @@ export function toPatientView(patient: PatientEntity, protocol: Protocol, now: D
       offStudy: context.offStudy ?? null,
       reconsent: context.reconsent ?? null,
       migrations: context.migrations ?? [],
-      rollover: context.rollover ? { parentPatientId: context.rollover.parentPatientId, parentProtocol: context.rollover.parentProtocol, parentSubjectId: context.rollover.parentSubjectId, rolledOverAt: context.rollover.rolledOverAt } : null,
+      rollover: context.rollover
+        ? {
+            parentPatientId: context.rollover.parentPatientId,
+            parentProtocol: context.rollover.parentProtocol,
+            parentSubjectId: context.rollover.parentSubjectId,
+            rolledOverAt: context.rollover.rolledOverAt,
+          }
+        : null,
     },
     registeredAt: patient.registeredAt,
     updatedAt: patient.updatedAt,

@@ -13,7 +13,14 @@ function rollover() {
   const infusion = { infusedAt: DAY0, cellsPerKg: 7e6 } as PatientContext['infusion'];
   const [snapshot, actions] = initialTransition(ltfu.machine, {
     patient: { subjectId: 'S-001', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 },
-    rollover: { parentPatientId: 'p-1', parentProtocol: 'cd19-rr-all', parentSubjectId: 'S-001', rolledOverAt: ROLLED_OVER, infusion: infusion!, consent: { version: 'LTFU 1.0', signedAt: ROLLED_OVER } },
+    rollover: {
+      parentPatientId: 'p-1',
+      parentProtocol: 'cd19-rr-all',
+      parentSubjectId: 'S-001',
+      rolledOverAt: ROLLED_OVER,
+      infusion: infusion!,
+      consent: { version: 'LTFU 1.0', signedAt: ROLLED_OVER },
+    },
   });
   return { snapshot: snapshot as AnyMachineSnapshot, actions: actions as Action[] };
 }

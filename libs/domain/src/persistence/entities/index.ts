@@ -8,6 +8,7 @@ import { TrialEntity } from './trial.entity';
 import { NotificationEntity } from './notification.entity';
 import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { AccessRecordEntity } from './access-record.entity';
+import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
 
 export {
   UserEntity,
@@ -21,6 +22,7 @@ export {
   WebhookEntity,
   WebhookDeliveryEntity,
   AccessRecordEntity,
+  SiteAmendmentApprovalEntity,
 };
 export type { Role } from './user.entity';
 export { ROLES } from './user.entity';
@@ -41,4 +43,5 @@ export const ENTITIES = [
   WebhookEntity,
   WebhookDeliveryEntity,
   AccessRecordEntity,
+  SiteAmendmentApprovalEntity,
 ];
