@@ -71,6 +71,7 @@ describe('amendments that reach patients on study', () => {
     }
     await a.record(p.manufacturing, 'LEUKAPHERESIS_COMPLETED');
     p.dlt = await a.infused();
+    await a.record(p.dlt, 'ADVERSE_EVENT_REPORTED', { term: 'Fatigue', grade: 1, onset: t.clock.now().toISOString(), related: false, serious: false });
     p.waiting = await b.infused();
     for (const [name, id] of Object.entries(p)) day0[name] = (await a.get(`/patients/${id}`, t.adminToken)).body.day0;
   }, 240_000);
@@ -249,13 +250,16 @@ describe('amendments that reach patients on study', () => {
     expect((await verifyAudit(t, monitor, p.dlt)).body.ok).toBe(true);
   });
 
-  it('exports a migrated patient: the FHIR bundle carries the events of both versions', async () => {
-    await a.record(p.dlt, 'ADVERSE_EVENT_REPORTED', { term: 'Fatigue', grade: 1, onset: t.clock.now().toISOString(), related: false });
+  it('exports a migrated patient: the FHIR bundle carries the events recorded under both versions', async () => {
+    await a.record(p.dlt, 'ADVERSE_EVENT_REPORTED', { term: 'Nausea', grade: 1, onset: t.clock.now().toISOString(), related: false, serious: false });
     const fhir = await http().get(`/patients/${p.dlt}/fhir`).set(as(monitor));
     expect(fhir.status).toBe(200);
-    const types = fhir.body.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
-    expect(types).toEqual(expect.arrayContaining(['ResearchStudy', 'ResearchSubject', 'AdverseEvent']));
-    expect(types).not.toContain('OperationOutcome');
+    const resources = fhir.body.entry.map((e: { resource: Record<string, unknown> }) => e.resource) as Array<Record<string, unknown> & { resourceType: string }>;
+    expect(resources.map((r) => r.resourceType)).toEqual(expect.arrayContaining(['ResearchStudy', 'ResearchSubject']));
+    expect(resources.map((r) => r.resourceType)).not.toContain('OperationOutcome');
+    const terms = JSON.stringify(resources.filter((r) => r.resourceType === 'AdverseEvent'));
+    expect(terms).toMatch(/Fatigue/);
+    expect(terms).toMatch(/Nausea/);
   });
 
   it('rolls a completed patient over into 15 years of follow-up, keeping Day 0; years out wait in the database', async () => {
