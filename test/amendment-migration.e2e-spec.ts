@@ -7,7 +7,7 @@ import { assertPatientConsistent, fingerprint, readLog, verifyAudit } from './su
 
 const DAY_MS = 86_400_000;
 const plus = (at: string, days: number) => new Date(Date.parse(at) + days * DAY_MS).toISOString();
-const sign = (meaning = 'I move this patient to amendment 3 after IRB approval') => ({ password: SIGNING_PASSWORD, meaning });
+const sign = (meaning = 'I move this patient to amendment 2 (version 3) after IRB approval') => ({ password: SIGNING_PASSWORD, meaning });
 
 /**
  * Issue 16 end to end on PostgreSQL: cd19-rr-all v3 (the secondary-malignancy amendment) reaches
@@ -101,7 +101,7 @@ describe('amendments that reach patients on study', () => {
     expect(row).toMatchObject({ status: 'awaitingApproval', toState: 'followUp', reasons: [expect.stringMatching(/not approved at site site-a/)] });
     const refused = await migrate(p.followUp, a.investigator);
     expect(refused.status).toBe(422);
-    expect(refused.body.reasons).toEqual([expect.stringMatching(/amendment 3 of cd19-rr-all is not approved at site site-a/)]);
+    expect(refused.body.reasons).toEqual([expect.stringMatching(/amendment 2 \(version 3\) of cd19-rr-all is not approved at site site-a/)]);
     expect(await fingerprint(t)).toEqual(before);
   });
 
@@ -118,9 +118,9 @@ describe('amendments that reach patients on study', () => {
     expect(status('completed')).toMatchObject({
       status: 'unmigratable',
       toState: null,
-      reasons: [expect.stringMatching(/state completed is not mapped by amendment 3: .*car-t-ltfu/)],
+      reasons: [expect.stringMatching(/state completed is not mapped by amendment 2 \(version 3\) of cd19-rr-all: .*car-t-ltfu/)],
     });
-    expect(status('died').reasons).toEqual([expect.stringMatching(/state died is not mapped by amendment 3/)]);
+    expect(status('died').reasons).toEqual([expect.stringMatching(/state died is not mapped by amendment 2 \(version 3\) of cd19-rr-all/)]);
     expect(byId.has(p.waiting)).toBe(false);
     // Day 0 + 365 ± 30: the reminder 2 days before the window opens (day 333), the closing notice a day before it closes (394), missed at its close (395).
     const added = Object.fromEntries(status('followUp').timers.added.map((x) => [x.sendId, x.dueAt]));
@@ -142,7 +142,7 @@ describe('amendments that reach patients on study', () => {
     expect((await migrate(p.followUp, b.investigator)).status).toBe(404);
     const died = await migrate(p.died, a.investigator);
     expect(died.status).toBe(422);
-    expect(died.body.reasons).toEqual([expect.stringMatching(/state died is not mapped by amendment 3: the patient died on study/)]);
+    expect(died.body.reasons).toEqual([expect.stringMatching(/state died is not mapped by amendment 2 \(version 3\) of cd19-rr-all: the patient died on study/)]);
     expect((await migrate(p.followUp, a.investigator, { toVersion: 2, signature: sign() })).status).toBe(422);
     expect((await migrate(p.followUp, a.investigator, { toVersion: 9, signature: sign() })).status).toBe(404);
     expect((await migrate(p.followUp, a.investigator, { toVersion: 3, signature: { password: 'wrong-password-1', meaning: 'I move it' } })).status).toBe(403);
@@ -166,7 +166,7 @@ describe('amendments that reach patients on study', () => {
 
     const log = await readLog(t, p.followUp, a.coordinator);
     const entry = log.at(-1)! as (typeof log)[number] & { signature: { signerName: string; meaning: string } };
-    expect(entry).toMatchObject({ seq: res.body.seq, type: 'PROTOCOL_MIGRATED', signature: { meaning: expect.stringMatching(/amendment 3/) } });
+    expect(entry).toMatchObject({ seq: res.body.seq, type: 'PROTOCOL_MIGRATED', signature: { meaning: expect.stringMatching(/amendment 2 \(version 3\)/) } });
 
     const pendingAfter = await timers(p.followUp);
     // Every pending timer of v1 stays as it was (same row), six are added, none of the fired ones comes back.
@@ -222,7 +222,7 @@ describe('amendments that reach patients on study', () => {
     const before = await fingerprint(t);
     const held = await a.post(p.enrolled, { type: 'LEUKAPHERESIS_COMPLETED', data: {} });
     expect(held.status).toBe(422);
-    expect(held.body.reasons).toEqual([expect.stringMatching(/re-consent is due: amendment 3 requires consent version 3.0 before LEUKAPHERESIS_COMPLETED/)]);
+    expect(held.body.reasons).toEqual([expect.stringMatching(/re-consent is due: amendment 2 \(version 3\) of cd19-rr-all requires consent version 3.0 before LEUKAPHERESIS_COMPLETED/)]);
     expect(await fingerprint(t)).toEqual(before);
     await a.record(p.enrolled, 'CONSENT_SIGNED', { consentVersion: '3.0' });
     await a.record(p.enrolled, 'LEUKAPHERESIS_COMPLETED');

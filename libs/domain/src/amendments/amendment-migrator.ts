@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import { migrationEntryData, planMigration, PROTOCOL_MIGRATED, type MigrationPlan, type Protocol, type ProtocolMigratedData, type TimerChange } from '#protocols';
+import { amendmentName, migrationEntryData, planMigration, PROTOCOL_MIGRATED, type MigrationPlan, type Protocol, type ProtocolMigratedData, type TimerChange } from '#protocols';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventWriter } from '../persistence/event-writer';
 import { PatientEntity, type OutboxEntity, type TimerEntity } from '../persistence/entities';
@@ -272,13 +272,13 @@ export class AmendmentMigrator {
 
 function signatureNeeded(to: Protocol): RefusedError {
   return new RefusedError('Migration refused', [
-    `moving a patient to amendment ${to.version} is an electronic signature: re-enter your signing password and state its meaning (signature.password, signature.meaning)`,
+    `moving a patient to ${amendmentName(to)} is an electronic signature: re-enter your signing password and state its meaning (signature.password, signature.meaning)`,
   ]);
 }
 
 function approvalRefusals(to: Protocol, siteId: string, approval: ActiveApproval | null): string[] {
   if (!to.spec.amendment?.siteApproval || approval) return [];
-  return [`amendment ${to.version} of ${to.id} is not approved at site ${siteId}: no IRB/ethics approval in effect has been recorded for it`];
+  return [`${amendmentName(to)} is not approved at site ${siteId}: no IRB/ethics approval in effect has been recorded for it`];
 }
 
 function timerRow(patient: PatientEntity, seq: number, timer: TimerChange): TimerEntity {

@@ -112,7 +112,7 @@ describe('cd19-rr-all amendment 2: secondary-malignancy screening', () => {
     const at = day(400); // MAL-Y1's window closed on day 395.
     const plan = planMigration(v1.spec, v3.spec, subject(v1, onV1(400), at, 1), at);
     expect(plan.visits.notRequired).toEqual([
-      { visit: 'MAL-Y1', reason: expect.stringMatching(/window closed on 2025-03-31, before amendment 3 reached the patient on 2025-04-05/) },
+      { visit: 'MAL-Y1', reason: expect.stringMatching(/window closed on 2025-03-31, before amendment 2 \(version 3\) of cd19-rr-all reached the patient on 2025-04-05/) },
     ]);
     expect(plan.timers.added.map((t) => t.sendId)).not.toContain('visit-missed.MAL-Y1');
     expect(plan.timers.added.map((t) => t.sendId)).toContain('visit-missed.MAL-Y2');
@@ -145,14 +145,14 @@ describe('cd19-rr-all amendment 2: secondary-malignancy screening', () => {
     const s = onV1(200);
     const plan = planMigration(v1.spec, v3.spec, { ...subject(v1, s, day(200), 1), state }, day(200));
     expect(plan.toState).toBeNull();
-    expect(plan.refusals).toEqual([expect.stringMatching(new RegExp(`state ${state} is not mapped by amendment 3: .*${why.source}`))]);
+    expect(plan.refusals).toEqual([expect.stringMatching(new RegExp(`state ${state} is not mapped by amendment 2 \\(version 3\\) of cd19-rr-all: .*${why.source}`))]);
     expect(plan.timers).toEqual({ kept: [], added: [], moved: [], cancelled: [] });
   });
 
   it('refuses a version the amendment does not migrate from, and an amendment without a migration', () => {
     const s = onV1(200);
     expect(planMigration(v1.spec, v3.spec, { ...subject(v1, s, day(200), 1), version: 3 }, day(200)).refusals).toEqual([
-      'amendment 3 migrates patients of version 1 or 2, not of version 3',
+      'amendment 2 (version 3) of cd19-rr-all moves patients of version 1 or 2, not of version 3',
     ]);
     expect(planMigration(v1.spec, v2.spec, subject(v1, s, day(200), 1), day(200)).refusals).toEqual([expect.stringMatching(/has no migration/)]);
   });
@@ -165,7 +165,7 @@ describe('cd19-rr-all amendment 2: secondary-malignancy screening', () => {
       let s = migratedPatient();
       expect(stateOf(s)).toBe('followUp');
       const refused = send(v3, s, 'VISIT_COMPLETED', day(270), { visit: 'M9' });
-      expect(refused.refusals).toEqual([expect.stringMatching(/re-consent is due: amendment 3 requires consent version 3.0 before VISIT_COMPLETED/)]);
+      expect(refused.refusals).toEqual([expect.stringMatching(/re-consent is due: amendment 2 \(version 3\) of cd19-rr-all requires consent version 3.0 before VISIT_COMPLETED/)]);
       expect(send(v3, s, 'CONSENT_SIGNED', day(201), { consentVersion: 'v1' }).refusals).toEqual([expect.stringMatching(/consent version v1 does not lift it/)]);
       s = send(v3, s, 'CONSENT_SIGNED', day(201), { consentVersion: '3.0' }).next;
       expect(ctx(s).reconsent).toMatchObject({ status: 'signed', settledAt: day(201) });

@@ -3,6 +3,7 @@ import type { PatientContext } from './context';
 import type { LifecycleSpec, MigrationSpec } from './spec';
 import { dltWindowTimers, followUpTimers, type PlannedTimer, visitsClosedBefore } from './timers';
 import { addDays } from './clinical-time';
+import { amendmentName } from './amend';
 
 /**
  * A patient moved to a new protocol version by its amendment (docs/design.md, section "Amendments"):
@@ -56,9 +57,9 @@ export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: M
   const refusals: string[] = [];
   if (!migration) refusals.push(`${to.id} v${to.version} has no migration: it reaches only patients registered on it`);
   else if (!migration.fromVersions.includes(subject.version)) {
-    refusals.push(`amendment ${to.version} migrates patients of version ${migration.fromVersions.join(' or ')}, not of version ${subject.version}`);
+    refusals.push(`${amendmentName(to)} moves patients of version ${migration.fromVersions.join(' or ')}, not of version ${subject.version}`);
   }
-  const toState = migration ? mappedState(migration, subject.state, refusals, to.version) : null;
+  const toState = migration ? mappedState(migration, subject.state, refusals, amendmentName(to)) : null;
   const scheduleNames = (spec: LifecycleSpec) => spec.schedule.map((v) => v.name);
   const added = scheduleNames(to).filter((name) => !scheduleNames(from).includes(name));
   const dropped = scheduleNames(from).filter((name) => !scheduleNames(to).includes(name));
@@ -82,7 +83,7 @@ export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: M
   if (day0) {
     const planned = Object.fromEntries(added.map((name) => [name, { status: 'planned' as const }]));
     context = { ...context, visits: { ...planned, ...context.visits } };
-    context = { ...context, visits: { ...context.visits, ...visitsClosedBefore(to, context, at, added, `amendment ${to.version} reached the patient`) } };
+    context = { ...context, visits: { ...context.visits, ...visitsClosedBefore(to, context, at, added, `${amendmentName(to)} reached the patient`) } };
   }
   if (toState === 'dltWindow' && day0) context = { ...context, dltWindow: { ...context.dltWindow, closesAt: addDays(day0, to.dlt.windowDays) } };
   const reconsent =
@@ -108,11 +109,11 @@ export function planMigration(from: LifecycleSpec, to: LifecycleSpec, subject: M
   };
 }
 
-function mappedState(migration: MigrationSpec, state: string, refusals: string[], version: number): string | null {
+function mappedState(migration: MigrationSpec, state: string, refusals: string[], amendment: string): string | null {
   const mapped = Object.hasOwn(migration.states, state) ? migration.states[state] : undefined;
   if (mapped) return mapped;
   const why = Object.hasOwn(migration.unmapped, state) ? migration.unmapped[state] : 'the amendment does not say where it goes';
-  refusals.push(`state ${state} is not mapped by amendment ${version}: ${why}`);
+  refusals.push(`state ${state} is not mapped by ${amendment}: ${why}`);
   return null;
 }
 

@@ -4,6 +4,7 @@ import type { LifecycleSpec } from './spec';
 import { evaluateEligibility } from '../rules/eligibility';
 import * as record from './record';
 import { clinicalInstant } from './clinical-time';
+import { amendmentName } from './amend';
 import { adverseEventRefusals } from '../rules/ctcae';
 import { beforeBirthRefusals } from '../rules/clinical-dates';
 import { bodySizeProblem } from '../rules/body-size';
@@ -76,10 +77,10 @@ const refusals: Partial<Record<string, Refusal>> = {
     const afterConsent = notBefore('consent', context.consent?.signedAt, event, 'eligibility sign-off');
     return [...consent, ...afterConsent, ...unknown, ...wrongCohort, ...eligibility.reasons];
   },
-  CONSENT_SIGNED: (_spec, context, event) => {
+  CONSENT_SIGNED: (spec, context, event) => {
     const due = context.reconsent?.status === 'due' ? context.reconsent : undefined;
     if (due && event.data.consentVersion !== due.consentVersion) {
-      return [`re-consent to consent version ${due.consentVersion} (amendment ${due.amendment}) is due: consent version ${event.data.consentVersion} does not lift it`];
+      return [`re-consent to consent version ${due.consentVersion} (${amendmentName({ id: spec.id, version: due.amendment })}) is due: consent version ${event.data.consentVersion} does not lift it`];
     }
     if (!due && context.eligibility) {
       return [`no re-consent is due: consent version ${context.consent?.version ?? '(none)'} was signed at screening, and no amendment has asked for another`];
@@ -191,7 +192,7 @@ export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context:
     ...beforeBirthRefusals(event, context.patient.birthDate),
     ...(refusals[event.type]?.(spec, context, event, cohort) ?? []),
     ...afterLeaving(context, event),
-    ...reconsentGate(context, event),
+    ...reconsentGate(spec, context, event),
   ];
 }
 
@@ -200,10 +201,10 @@ export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context:
  * after the migration; what was done before it, under the consent then in force, can still be entered,
  * and safety reports (AEs, labs, death, withdrawal) are never held back.
  */
-function reconsentGate(context: PatientContext, event: ClinicalEvent): string[] {
+function reconsentGate(spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent): string[] {
   const due = context.reconsent;
   if (due?.status !== 'due' || !due.blocks.includes(event.type) || event.occurredAt < due.dueSince) return [];
   return [
-    `re-consent is due: amendment ${due.amendment} requires consent version ${due.consentVersion} before ${event.type}; record CONSENT_SIGNED with consentVersion ${due.consentVersion} (or RECONSENT_DECLINED) first`,
+    `re-consent is due: ${amendmentName({ id: spec.id, version: due.amendment })} requires consent version ${due.consentVersion} before ${event.type}; record CONSENT_SIGNED with consentVersion ${due.consentVersion} (or RECONSENT_DECLINED) first`,
   ];
 }
