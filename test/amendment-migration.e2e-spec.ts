@@ -222,7 +222,9 @@ describe('amendments that reach patients on study', () => {
     const before = await fingerprint(t);
     const held = await a.post(p.enrolled, { type: 'LEUKAPHERESIS_COMPLETED', data: {} });
     expect(held.status).toBe(422);
-    expect(held.body.reasons).toEqual([expect.stringMatching(/re-consent is due: amendment 2 \(version 3\) of cd19-rr-all requires consent version 3.0 before LEUKAPHERESIS_COMPLETED/)]);
+    expect(held.body.reasons).toEqual([
+      expect.stringMatching(/re-consent is due: amendment 2 \(version 3\) of cd19-rr-all requires consent version 3.0 before LEUKAPHERESIS_COMPLETED/),
+    ]);
     expect(await fingerprint(t)).toEqual(before);
     await a.record(p.enrolled, 'CONSENT_SIGNED', { consentVersion: '3.0' });
     await a.record(p.enrolled, 'LEUKAPHERESIS_COMPLETED');

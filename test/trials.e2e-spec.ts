@@ -50,12 +50,21 @@ const DAY = 86_400_000;
 describe.each(TRIALS)('$name', (trial) => {
   let t: TestApp;
   let site: TrialSite;
-  let definition: { schedule: Array<{ name: string; day: number }>; primaryResponseVisit: string; followUpDays: number };
+  let definition: { schedule: Array<{ name: string; day: number; findings?: string[] }>; primaryResponseVisit: string; followUpDays: number };
 
   beforeAll(async () => {
     t = await startTestApp('postgres');
     site = await TrialSite.open(t, 'site-a');
     const res = await site.get(`/protocols/${trial.protocolId}`);
+    // The newest version runs here: an amendment that needs the site's IRB approval gets it today.
+    if (res.body.amendment?.siteApproval) {
+      const approvedOn = t.clock.now().toISOString().slice(0, 10);
+      const approval = await t.http
+        .put(`/trials/${trial.protocolId}/amendments/${res.body.version}/sites/site-a`)
+        .set('Authorization', `Bearer ${t.adminToken}`)
+        .send({ approvedOn, reference: 'IRB test approval' });
+      expect(approval.status).toBe(201);
+    }
     const cohort = trial.cohort ? res.body.cohorts.find((c: { id: string }) => c.id === trial.cohort) : {};
     definition = { ...res.body, ...cohort };
   });
@@ -80,7 +89,9 @@ describe.each(TRIALS)('$name', (trial) => {
     for (const visit of definition.schedule) {
       t.clock.advanceMs(infusedAt + visit.day * DAY - t.clock.now().getTime());
       await settleDueTimers(t);
-      await site.record(id, 'VISIT_COMPLETED', { visit: visit.name });
+      // A malignancy-screening visit records its findings: none new here.
+      const findings = visit.findings ? { findings: Object.fromEntries(visit.findings.map((f) => [f, false])) } : {};
+      await site.record(id, 'VISIT_COMPLETED', { visit: visit.name, ...findings });
       if (visit.name === definition.primaryResponseVisit) {
         const assessed = await site.record(id, 'RESPONSE_ASSESSED', { visit: visit.name, ...trial.response });
         expect(assessed.result.response).toBe('CR');

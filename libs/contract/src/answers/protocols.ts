@@ -21,6 +21,7 @@ export const scheduleEntrySchema = z.object({
   windowBeforeDays: z.number().int(),
   windowAfterDays: z.number().int(),
   assessments: z.array(z.string()),
+  findings: z.array(z.string()).optional().describe('the findings VISIT_COMPLETED must carry for this visit (malignancy screening, long-term follow-up)'),
 });
 export type ScheduleEntry = z.infer<typeof scheduleEntrySchema>;
 
@@ -128,7 +129,26 @@ export const protocolDefinitionSchema = z.strictObject({
   followUpDays: z.number().int(),
   outcomeMeasures: z.array(outcomeMeasureSchema),
   cohorts: z.array(cohortSchema),
-  amendment: z.object({ effective: z.string(), summary: z.string() }).nullable(),
+  amendment: z
+    .object({
+      effective: z.string(),
+      summary: z.string(),
+      siteApproval: z.boolean().optional().describe('takes effect at a site only from its IRB/ethics approval'),
+      migration: z
+        .object({
+          fromVersions: z.array(z.number().int()),
+          states: z.record(z.string(), z.string()).describe('state on the earlier version → state here'),
+          unmapped: z.record(z.string(), z.string()).describe('states it does not move, each with why'),
+          reconsent: z.object({ consentVersion: z.string(), blocks: z.array(z.string()), before: z.string(), onDecline: z.string() }).optional(),
+        })
+        .optional()
+        .describe('how a patient on an earlier version moves to this one'),
+    })
+    .nullable(),
+  rollover: z
+    .object({ parents: z.array(z.string()), fromStates: z.array(z.string()) })
+    .nullable()
+    .describe('a long-term follow-up protocol: the trials whose patients roll over into it, and from which states'),
   assumptions: z.array(z.string()),
   eventData: z.record(z.string(), jsonSchemaSchema).describe("the JSON Schema of each event's data"),
   states: z.array(protocolStateSchema),

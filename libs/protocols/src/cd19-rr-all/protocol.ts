@@ -147,7 +147,8 @@ export const cd19RrAllV3 = amend(
     },
   },
   {
-    schedule: [...cd19RrAllV2.schedule, malignancyScreening('MAL-Y1', 1), malignancyScreening('MAL-Y2', 2)],
+    // In the order of their days, the screening visits beside M12 and M24.
+    schedule: [...cd19RrAllV2.schedule, malignancyScreening('MAL-Y1', 1), malignancyScreening('MAL-Y2', 2)].sort((a, b) => a.day - b.day),
     assumptions: [
       ...cd19RrAllV2.assumptions,
       'Amendment 2 is illustrative of the 2024 secondary-malignancy amendments: the malignancy screening is yearly at day 365 and 730 (± 30 days), beside the M12 and M24 visits, and continues yearly to year 15 in car-t-ltfu after the patient completes the trial.',

@@ -169,6 +169,7 @@ export function protocolDefinition(protocol: Protocol) {
     outcomeMeasures: spec.outcomeMeasures,
     cohorts: spec.cohorts ?? [],
     amendment: spec.amendment ?? null,
+    rollover: spec.rollover ?? null,
     assumptions: spec.assumptions,
     eventData: Object.fromEntries(Object.entries(protocol.eventDataSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema, { io: 'input' })])),
   };

@@ -80,7 +80,9 @@ const refusals: Partial<Record<string, Refusal>> = {
   CONSENT_SIGNED: (spec, context, event) => {
     const due = context.reconsent?.status === 'due' ? context.reconsent : undefined;
     if (due && event.data.consentVersion !== due.consentVersion) {
-      return [`re-consent to consent version ${due.consentVersion} (${amendmentName({ id: spec.id, version: due.amendment })}) is due: consent version ${event.data.consentVersion} does not lift it`];
+      return [
+        `re-consent to consent version ${due.consentVersion} (${amendmentName({ id: spec.id, version: due.amendment })}) is due: consent version ${event.data.consentVersion} does not lift it`,
+      ];
     }
     if (!due && context.eligibility) {
       return [`no re-consent is due: consent version ${context.consent?.version ?? '(none)'} was signed at screening, and no amendment has asked for another`];
