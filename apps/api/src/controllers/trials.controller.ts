@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { exportQuery, ordinal, outcomesQuery, protocolQuery, signedActSchema, type SignedActBody, outcomesSchema, trialSchema } from '#contract';
+import { exportQuery, ordinal, outcomesQuery, signedActSchema, trialQuery, type SignedActBody, outcomesSchema, trialSchema } from '#contract';
 import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, TrialService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
@@ -23,10 +23,10 @@ export class TrialsController {
   @Get(':protocolId')
   get(
     @Param('protocolId') protocolId: string,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @CurrentActor() actor: Actor,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.trials.get(protocolId, query.version, actor);
+    return this.trials.get(protocolId, actor);
   }
 
   /** Locks the DLT data of a dose level (an electronic signature): adjudications there are refused, late DLTs no longer change the escalation. */
@@ -36,11 +36,11 @@ export class TrialsController {
   async lockLevel(
     @Param('protocolId') protocolId: string,
     @Param('level', new ZodPipe(ordinal('level'), 'level')) level: number,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()));
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.lockLevel(protocolId, level, caller, await check.authenticate()));
   }
 
   /** Releases the enrollment hold a revised escalation decision put (an electronic signature). */
@@ -50,11 +50,11 @@ export class TrialsController {
   async releaseHold(
     @Param('protocolId') protocolId: string,
     @Param('holdId', new ZodPipe(ordinal('hold id'), 'holdId')) holdId: number,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()));
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, holdId, caller, await check.authenticate()));
   }
 
   /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */
