@@ -51,9 +51,21 @@ export class OneTrialAcrossVersions1764530000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Plain SQL with parameters: a query builder would map the columns through today's TrialEntity, which
+ * a migration must not depend on. PostgreSQL numbers its parameters, SQLite takes `?`.
+ */
 async function insertRows(queryRunner: QueryRunner, rows: Array<TrialRow | VersionTrialRow>): Promise<void> {
+  const parameter = (n: number) => (queryRunner.connection.options.type === 'postgres' ? `$${n}` : '?');
   for (const row of rows) {
-    const values = { protocol_id: row.protocolId, ...('protocolVersion' in row ? { protocol_version: row.protocolVersion } : {}), state: row.state, version: row.version, updated_at: row.updatedAt };
-    await queryRunner.manager.createQueryBuilder().insert().into('trials').values(values).execute();
+    const values: Record<string, string | number> = {
+      protocol_id: row.protocolId,
+      ...('protocolVersion' in row ? { protocol_version: row.protocolVersion } : {}),
+      state: row.state,
+      version: row.version,
+      updated_at: row.updatedAt,
+    };
+    const columns = Object.keys(values);
+    await queryRunner.query(`INSERT INTO trials (${columns.join(', ')}) VALUES (${columns.map((_, i) => parameter(i + 1)).join(', ')})`, Object.values(values));
   }
 }
