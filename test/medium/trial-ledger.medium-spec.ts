@@ -22,7 +22,13 @@ describe.each(['postgres', 'sqlite'] as const)('the trial ledger on %s', (kind) 
   /** A cd19-rr-all patient of the given version, eligible and signed off, one step before ENROLLED. */
   async function eligibleOn(protocolVersion: number): Promise<string> {
     const { patient } = await m.engine.register(
-      { protocolId: 'cd19-rr-all', protocolVersion, subjectId: `L-${++subjects}`, siteId: 'site-a', patient: { sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 } },
+      {
+        protocolId: 'cd19-rr-all',
+        protocolVersion,
+        subjectId: `L-${++subjects}`,
+        siteId: 'site-a',
+        patient: { sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 },
+      },
       COORDINATOR,
     );
     const { screening, attestations } = eligibleCd19Screening();

@@ -10,7 +10,9 @@ const row = (protocolId: string, protocolVersion: number, version: number, state
 
 describe('mergeTrialRows (migration 1764530000000, frozen)', () => {
   it('keeps the newest version of a trial none of whose rows ever moved', () => {
-    expect(mergeTrialRows([row('cd19-rr-all', 2, 1), row('cd19-rr-all', 1, 1)])).toEqual([{ protocolId: 'cd19-rr-all', state: row('x', 2, 1).state, version: 1, updatedAt: row('x', 2, 1).updatedAt }]);
+    expect(mergeTrialRows([row('cd19-rr-all', 2, 1), row('cd19-rr-all', 1, 1)])).toEqual([
+      { protocolId: 'cd19-rr-all', state: row('x', 2, 1).state, version: 1, updatedAt: row('x', 2, 1).updatedAt },
+    ]);
   });
 
   it('keeps the one row that moved, an escalation trial included: the untouched rows hold nothing', () => {
@@ -19,7 +21,11 @@ describe('mergeTrialRows (migration 1764530000000, frozen)', () => {
   });
 
   it('gives the same answer whatever order the rows come in, one row per protocol in id order', () => {
-    const rows = [row('b', 1, 3, { enrolled: 1, levels: { 1: { enrolled: 1, evaluable: 0, dlts: 0 } } }), row('a', 1, 1), row('b', 2, 2, { enrolled: 2, levels: { 1: { enrolled: 2, evaluable: 0, dlts: 0 } } })];
+    const rows = [
+      row('b', 1, 3, { enrolled: 1, levels: { 1: { enrolled: 1, evaluable: 0, dlts: 0 } } }),
+      row('a', 1, 1),
+      row('b', 2, 2, { enrolled: 2, levels: { 1: { enrolled: 2, evaluable: 0, dlts: 0 } } }),
+    ];
     const merged = mergeTrialRows(rows);
     expect(merged.map((r) => r.protocolId)).toEqual(['a', 'b']);
     expect(mergeTrialRows([...rows].reverse())).toEqual(merged);
@@ -39,7 +45,9 @@ describe('mergeTrialRows (migration 1764530000000, frozen)', () => {
 
   it('refuses differing escalation ledgers, naming the trial: a protocol known to escalate, or a state that shows a decision, a hold or an MTD', () => {
     expect(() => mergeTrialRows([row('NCT03754764', 1, 2, { enrolled: 1 }), row('NCT03754764', 2, 2, { enrolled: 2 })])).toThrow(TrialMergeRefused);
-    expect(() => mergeTrialRows([row('NCT03754764', 1, 2, { enrolled: 1 }), row('NCT03754764', 2, 2, { enrolled: 2 })])).toThrow(/^The trial of NCT03754764 runs a dose escalation and its versions v1, v2/);
+    expect(() => mergeTrialRows([row('NCT03754764', 1, 2, { enrolled: 1 }), row('NCT03754764', 2, 2, { enrolled: 2 })])).toThrow(
+      /^The trial of NCT03754764 runs a dose escalation and its versions v1, v2/,
+    );
     for (const trace of [{ decisions: [{}] }, { holds: [{}] }, { mtd: 2 }, { status: 'stopped' }]) {
       expect(() => mergeTrialRows([row('other', 1, 2, trace), row('other', 2, 2)])).toThrow(/The trial of other runs a dose escalation/);
     }

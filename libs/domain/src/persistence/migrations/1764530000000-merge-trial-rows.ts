@@ -72,7 +72,12 @@ export class TrialMergeRefused extends Error {}
 export function mergeTrialRows(rows: readonly VersionTrialRow[]): TrialRow[] {
   const byProtocol = new Map<string, VersionTrialRow[]>();
   for (const row of rows) byProtocol.set(row.protocolId, [...(byProtocol.get(row.protocolId) ?? []), row]);
-  return [...byProtocol.keys()].sort().map((protocolId) => mergeOneTrial(protocolId, byProtocol.get(protocolId)!.sort((a, b) => a.protocolVersion - b.protocolVersion)));
+  return [...byProtocol.keys()].sort().map((protocolId) =>
+    mergeOneTrial(
+      protocolId,
+      byProtocol.get(protocolId)!.sort((a, b) => a.protocolVersion - b.protocolVersion),
+    ),
+  );
 }
 
 function mergeOneTrial(protocolId: string, rows: VersionTrialRow[]): TrialRow {
@@ -94,7 +99,10 @@ function mergeOneTrial(protocolId: string, rows: VersionTrialRow[]): TrialRow {
     protocolId,
     state: JSON.stringify(mergeCounts(states)),
     version: Math.max(...moved.map((r) => r.version)) + 1,
-    updatedAt: moved.map((r) => r.updatedAt).sort().at(-1)!,
+    updatedAt: moved
+      .map((r) => r.updatedAt)
+      .sort()
+      .at(-1)!,
   };
 }
 
