@@ -78,11 +78,13 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
       expect(dataSource.migrations.at(-1)!.name).toBe('OneTrialAcrossVersions1764530000000');
       await insert(dataSource, 'trials', rows);
     };
-    const trialRows = async (dataSource: DataSource) =>
+    /** The trials rows as stored, numbers as numbers and the state parsed, whichever key the table has. */
+    const trialRows = async (dataSource: DataSource): Promise<Array<{ protocol_id: string; protocol_version?: number; version: number; updated_at: string; state: unknown }>> =>
       ((await dataSource.query('SELECT * FROM trials')) as Array<Record<string, unknown>>).map((r) => ({
-        ...r,
+        protocol_id: String(r.protocol_id),
         ...(r.protocol_version === undefined ? {} : { protocol_version: Number(r.protocol_version) }),
         version: Number(r.version),
+        updated_at: String(r.updated_at),
         state: JSON.parse(String(r.state)),
       }));
 
