@@ -114,7 +114,7 @@ describe.each(['postgres', 'sqlite'] as const)('the access audit on %s', (kind) 
     const sitePatients = ((await t.http.get('/patients?protocolId=cd19-rr-all&limit=500').set(bearer(monitorA))).body.items as Array<{ id: string }>).map((p) => p.id);
     expect(exported.map((r) => r.patientId).sort()).toEqual(sitePatients.sort());
     expect(exported.map((r) => r.patientId)).toContain(patient);
-    expect(exported[0]).toMatchObject({ action: 'export.sdtm', actorRole: 'monitor', subject: 'cd19-rr-all-v2-dm.csv', details: { domain: 'DM' } });
+    expect(exported[0]).toMatchObject({ action: 'export.sdtm', actorRole: 'monitor', subject: 'cd19-rr-all-dm.csv', details: { domain: 'DM' } });
   });
 
   it('records who created, rotated and revoked a user, and who created and revoked a webhook', async () => {

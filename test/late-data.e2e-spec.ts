@@ -135,7 +135,7 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     expect(releases.body.items).toEqual([
       expect.objectContaining({
         action: 'trial.hold-release',
-        subject: `${TRIAL}@1`,
+        subject: TRIAL,
         details: { holdId: 1, meaning: 'I reviewed the revised decision: enrollment may resume at level 1' },
       }),
     ]);

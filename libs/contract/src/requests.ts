@@ -101,12 +101,36 @@ export const listEventsQuery = z.object({ afterSeq: z.coerce.number().int().min(
 export const protocolQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
 export const diagramQuery = protocolQuery.extend({ format: z.enum(['mermaid', 'svg']).default('mermaid') });
 
-export const exportQuery = protocolQuery.extend({
+/**
+ * A trial counts the patients of every version of its protocol (ADR 0011): its own routes take no
+ * version, and say so to a caller who gives one.
+ */
+export const trialQuery = z.strictObject(
+  {},
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `the trial counts the patients of every version of its protocol: ${issue.keys.join(', ')} is not taken here (cut the outcomes or the export by version instead)`
+        : undefined,
+  },
+);
+
+/** The patients of one version only (`version=N`), or of every version of the trial when absent. */
+const versionCut = z.strictObject({
+  version: z.coerce
+    .number({ error: 'version must be a whole number from 1' })
+    .int('version must be a whole number from 1')
+    .positive('version must be a whole number from 1')
+    .optional()
+    .describe("only the patients of this protocol version; every version's when absent"),
+});
+
+export const exportQuery = versionCut.extend({
   format: z.literal('sdtm', { error: 'format must be sdtm' }),
   domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB']).optional(),
 });
 
-export const outcomesQuery = protocolQuery.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
+export const outcomesQuery = versionCut.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
 
 /** A dose level or a hold named in the path: a whole number from 1. */
 export const ordinal = (what: string) =>

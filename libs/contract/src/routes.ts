@@ -355,10 +355,10 @@ route({
   tag: 'trials',
   roles: 'any',
   params: protocolPath,
-  query: ask.protocolQuery,
+  query: ask.trialQuery,
   summary: 'Read a trial',
   description:
-    "Enrollment against the target, the dose level now, per-level counts, escalation decisions (and their revisions) with reasons, holds, data locks, the MTD. Another site's patients are counted, never named.",
+    "Enrollment against the target, the dose level now, per-level counts, escalation decisions (and their revisions) with reasons, holds, data locks, the MTD. One trial across the protocol's versions: the patients of every version count, under the newest version's rules; `versions` lists the versions with patients. Another site's patients are counted, never named.",
   ok: { 200: json(answer.trialSchema, 'The trial.') },
   errors: [404],
 });
@@ -369,7 +369,7 @@ route({
   tag: 'trials',
   roles: ['investigator'],
   params: protocolPath.extend({ level: z.string().describe('the dose level, a whole number from 1') }),
-  query: ask.protocolQuery,
+  query: ask.trialQuery,
   summary: "Lock a dose level's DLT data",
   description: 'An electronic signature: adjudications there are refused, late DLTs no longer change the escalation.',
   ...signedAct,
@@ -381,7 +381,7 @@ route({
   tag: 'trials',
   roles: ['investigator'],
   params: protocolPath.extend({ holdId: z.string().describe('the hold id, a whole number from 1') }),
-  query: ask.protocolQuery,
+  query: ask.trialQuery,
   summary: 'Release an enrollment hold',
   description: 'The hold a revised escalation decision put; an electronic signature.',
   ...signedAct,
@@ -395,7 +395,8 @@ route({
   params: protocolPath,
   query: ask.exportQuery,
   summary: 'Export CDISC SDTM',
-  description: "DM, EX, AE with SUPPAE, RS, LB as CSV, of the patients of the caller's sites: one `domain`, or all in a zip. In the access audit.",
+  description:
+    "DM, EX, AE with SUPPAE, RS, LB as CSV, of the patients of the caller's sites on every version of the protocol (`<protocol>-sdtm.zip`), or on one (`version`: `<protocol>-v<version>-sdtm.zip`): one `domain`, or all in a zip. In the access audit.",
   ok: {
     200: {
       description: 'One domain as CSV, or every domain in a zip (with data-issues.csv).',
@@ -415,7 +416,7 @@ route({
   query: ask.outcomesQuery,
   summary: 'Read trial outcomes',
   description:
-    'ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR; AEs by term and worst grade; CRS and ICANS by grade; CAR-T kinetics and cytokine peaks, for the trial and per cohort, as of `asOf`.',
+    'ORR, MRD-negative ORR, DCR, best responses; Kaplan–Meier OS, PFS, EFS and DOR; AEs by term and worst grade; CRS and ICANS by grade; CAR-T kinetics and cytokine peaks, for the trial and per cohort, as of `asOf`; the patients of every version of the protocol, or of one (`version`), with `versions` saying how many of each.',
   ok: { 200: json(answer.outcomesSchema, 'The outcomes.') },
   errors: [404],
 });

@@ -1,4 +1,5 @@
 import type { Protocol } from './lifecycle/protocol';
+import type { LifecycleSpec } from './lifecycle/spec';
 import { cd19RrAll } from './cd19-rr-all/protocol';
 import { nct03754764 } from './nct03754764-cd38/protocol';
 import { nct04546906 } from './nct04546906-cd22/protocol';
@@ -19,4 +20,14 @@ export function findProtocol(id: string, version?: number): Protocol | undefined
 export function latestProtocols(): Protocol[] {
   const ids = [...new Set(PROTOCOLS.map((p) => p.id))];
   return ids.map((id) => findProtocol(id)!);
+}
+
+/**
+ * The trial-level rules of a protocol (target enrollment, dose levels, the escalation design): its
+ * newest version's spec, the whole trial's (its cohorts listed, no cohort's variant), or undefined for
+ * an unknown protocol. A trial spans its versions (ADR 0011): the patients of every version are
+ * counted by one trial row, under the rules of the newest amendment.
+ */
+export function trialRulesOf(protocolId: string): LifecycleSpec | undefined {
+  return findProtocol(protocolId)?.spec;
 }

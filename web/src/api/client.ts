@@ -122,6 +122,6 @@ export const api = {
   /** Every patient of a protocol the caller may see. */
   patientsOf: (protocolId: string) => allPages<Patient>((limit, offset) => `/patients${q({ protocolId, limit, offset })}`),
 
-  trial: (protocolId: string, version?: number) => request<Trial>(`/trials/${seg(protocolId)}${q({ version })}`),
+  trial: (protocolId: string) => request<Trial>(`/trials/${seg(protocolId)}`),
   outcomes: (protocolId: string, version?: number) => request<Outcomes>(`/trials/${seg(protocolId)}/outcomes${q({ version })}`),
 };

@@ -26,16 +26,19 @@ interface TrialData {
   patients: Patient[];
 }
 
+/**
+ * One trial across the protocol's versions: the escalation and its patients are every version's; a
+ * chosen version shows that version's definition and cuts the outcomes to its patients.
+ */
 async function loadTrial(protocolId: string, version?: number): Promise<TrialData> {
-  const [protocol, summaries, trial, outcomes, everyVersion] = await Promise.all([
+  const [protocol, summaries, trial, outcomes, patients] = await Promise.all([
     protocolDefinition(protocolId, version),
     protocolSummaries(),
-    api.trial(protocolId, version),
+    api.trial(protocolId),
     api.outcomes(protocolId, version),
     api.patientsOf(protocolId),
   ]);
   const versions = summaries.find((s) => s.id === protocolId)?.versions ?? [protocol.version];
-  const patients = everyVersion.filter((p) => p.protocol === `${protocol.id}@${protocol.version}`);
   return { protocol, versions, trial, outcomes, patients };
 }
 

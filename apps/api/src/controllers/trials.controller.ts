@@ -6,7 +6,6 @@ import {
   exportQuery,
   ordinal,
   outcomesQuery,
-  protocolQuery,
   signedActSchema,
   type SignedActBody,
   outcomesSchema,
@@ -14,6 +13,7 @@ import {
   type SiteApprovalBody,
   siteApprovalSchema,
   siteIdParam,
+  trialQuery,
   trialSchema,
 } from '#contract';
 import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, SiteApprovalService, TrialService } from '#domain';
@@ -38,10 +38,10 @@ export class TrialsController {
   @Get(':protocolId')
   get(
     @Param('protocolId') protocolId: string,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @CurrentActor() actor: Actor,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.trials.get(protocolId, query.version, actor);
+    return this.trials.get(protocolId, actor);
   }
 
   /** Locks the DLT data of a dose level (an electronic signature): adjudications there are refused, late DLTs no longer change the escalation. */
@@ -51,11 +51,11 @@ export class TrialsController {
   async lockLevel(
     @Param('protocolId') protocolId: string,
     @Param('level', new ZodPipe(ordinal('level'), 'level')) level: number,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.lockLevel(protocolId, query.version, level, caller, await check.authenticate()));
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.lockLevel(protocolId, level, caller, await check.authenticate()));
   }
 
   /** Releases the enrollment hold a revised escalation decision put (an electronic signature). */
@@ -65,11 +65,11 @@ export class TrialsController {
   async releaseHold(
     @Param('protocolId') protocolId: string,
     @Param('holdId', new ZodPipe(ordinal('hold id'), 'holdId')) holdId: number,
-    @Query(new ZodPipe(protocolQuery, 'query')) query: { version?: number },
+    @Query(new ZodPipe(trialQuery, 'query')) _query: z.infer<typeof trialQuery>,
     @Body(new ZodPipe(signedActSchema)) body: SignedActBody,
     @CurrentCaller() caller: Caller,
   ): Promise<z.output<typeof trialSchema>> {
-    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, query.version, holdId, caller, await check.authenticate()));
+    return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, holdId, caller, await check.authenticate()));
   }
 
   /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */

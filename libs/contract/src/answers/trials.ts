@@ -37,9 +37,15 @@ export const enrollmentHoldSchema = z.object({
 export type EnrollmentHold = z.infer<typeof enrollmentHoldSchema>;
 export type TrialSignature = z.infer<typeof signatureRecordSchema>;
 
-/** `GET /trials/{protocolId}`: enrollment, the dose level now, per-level counts, decisions, holds, data locks, the MTD. */
+/** The patients a version of the trial has. */
+export const trialVersionSchema = z.object({ version: z.number().int(), patients: z.number().int() });
+export type TrialVersion = z.infer<typeof trialVersionSchema>;
+
+/** `GET /trials/{protocolId}`: enrollment, the dose level now, per-level counts, decisions, holds, data locks, the MTD, of every version's patients. */
 export const trialSchema = z.strictObject({
-  protocol: z.string().describe('"id@version"'),
+  protocol: z.string().describe('the protocol id: one trial across its versions'),
+  rulesVersion: z.number().int().describe('the version whose trial-level rules (target, dose levels, escalation design) apply: the newest'),
+  versions: z.array(trialVersionSchema).describe('the versions with patients (every site), oldest first'),
   title: z.string(),
   status: z.enum(['open', 'mtd-found', 'stopped']),
   enrolled: z.number().int(),
@@ -150,9 +156,11 @@ export const outcomeGroupSchema = z.object({
 });
 export type OutcomeGroup = z.infer<typeof outcomeGroupSchema>;
 
-/** `GET /trials/{protocolId}/outcomes`: for the trial and per cohort, as of `asOf`. */
+/** `GET /trials/{protocolId}/outcomes`: for the trial and per cohort, as of `asOf`, of every version's patients or one version's. */
 export const outcomesSchema = outcomeGroupSchema.extend({
-  protocol: z.string(),
+  protocol: z.string().describe('the protocol id'),
+  version: z.number().int().nullable().describe('the version the outcomes are cut to; null for every version'),
+  versions: z.array(trialVersionSchema).describe('the versions whose patients are counted here, with how many each'),
   asOf: instant,
   cohorts: z.array(outcomeGroupSchema.extend({ cohort: z.string() })),
   dataIssues: z.array(dataIssueSchema).describe('stored records left out of these outcomes'),

@@ -290,7 +290,7 @@ export class WorkflowEngine {
     const reasons = [...futureDateRefusals(event, now.toISOString()), ...protocol.refusals(context, event)];
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
     let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
-    if (trial) reasons.push(...trialRefusals(protocol.spec, trial.state, event, patientId, context));
+    if (trial) reasons.push(...trialRefusals(trial.spec, trial.state, event, patientId, context));
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
     const step = machine.stepMachine(protocol, snapshot, event);
@@ -300,7 +300,7 @@ export class WorkflowEngine {
     if (!trial && lateData) {
       if (!manager) throw new TrialRowNeeded();
       trial = await this.trials.lock(manager, protocol);
-      const refused = trialRefusals(protocol.spec, trial.state, event, patientId, context);
+      const refused = trialRefusals(trial.spec, trial.state, event, patientId, context);
       if (refused.length) throw new RefusedError(`${type} refused`, refused);
     }
     // The signing password is checked only now that every other refusal has had its say.
@@ -377,7 +377,7 @@ export class WorkflowEngine {
   ): MovedTrial {
     const { entry, write } = planned;
     const change = { patientId: write.patient.id, seq: entry.seq, event, before: machine.contextOf(step.previous), after: machine.contextOf(step.next) };
-    const next = nextTrialState(protocol.spec, trial.state, change);
+    const next = nextTrialState(trial.spec, trial.state, change);
     write.outbox.push(...trialNotices(protocol, trial.state, next, entry));
     return { trial, next };
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
 import type { Protocol, TrialState, DataIssue } from '#protocols';
-import { protocolOf, requireProtocol } from '../kernel/require-protocol';
+import { protocolOf, requireProtocol, requireTrialRules } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import type { Actor } from '../kernel/actor';
@@ -45,15 +45,20 @@ export class ExportService {
     }
   }
 
-  /** SDTM domains of a protocol version, for the patients of the caller's sites: one CSV, or all of them in a zip. */
+  /**
+   * SDTM domains of a trial, for the patients of the caller's sites on every version of its protocol
+   * (ADR 0011: one study, each patient replayed on its own version), or on the one `options.version`
+   * cuts to (a version the protocol does not have is a 404 naming it): one CSV, or all in a zip.
+   */
   async sdtm(protocolId: string, options: { version?: number; domain?: SdtmDomain }, actor: Actor) {
-    const protocol = requireProtocol(protocolId, options.version);
+    const rules = requireTrialRules(protocolId);
+    const version = options.version === undefined ? undefined : requireProtocol(rules.id, options.version).version;
     // Everything but the stored snapshot: the replay gives the record.
-    const patients = await this.patientRows.ofProtocol(protocol, actor.siteIds);
+    const patients = await this.patientRows.ofTrial({ id: rules.id, version }, actor.siteIds);
     const inputs = await this.inputs(patients);
     const dataIssues = inputs.flatMap((input) => input.dataIssues);
-    const tables = sdtmTables({ protocol: protocol.spec, patients: inputs }, dataIssues);
-    const name = `${protocol.id}-v${protocol.version}`;
+    const tables = sdtmTables({ protocol: rules, patients: inputs }, dataIssues);
+    const name = version === undefined ? rules.id : `${rules.id}-v${version}`;
     // The patients exported, for the access audit.
     const patientIds = patients.map((p) => p.id);
     if (options.domain) {
@@ -70,10 +75,10 @@ export class ExportService {
     return { fileName: `${name}-sdtm.zip`, contentType: 'application/zip', body: Buffer.from(zipSync(files)), dataIssues: dataIssues.length, patientIds };
   }
 
-  /** The R4 status of the patient's study, from the trial row (none before the trial has one). */
+  /** The R4 status of the patient's study, from the trial row (none before the trial has one), under the trial's rules. */
   private async studyStatus(protocol: Protocol, now: string) {
-    const trial = await this.patientRows.trial(protocol);
-    return trial ? researchStudyStatus(protocol.spec, trial.state as unknown as TrialState, now) : undefined;
+    const trial = await this.patientRows.trial(protocol.id);
+    return trial ? researchStudyStatus(requireTrialRules(protocol.id), trial.state as unknown as TrialState, now) : undefined;
   }
 
   /**

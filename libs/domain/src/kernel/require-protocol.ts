@@ -1,4 +1,4 @@
-import { findProtocol, type Protocol } from '#protocols';
+import { findProtocol, type LifecycleSpec, type Protocol, trialRulesOf } from '#protocols';
 import { NotFoundError } from '../errors';
 
 /** The named version of a protocol (the newest when none is named), or a 404 naming what was asked for. */
@@ -13,4 +13,11 @@ export function protocolOf(patient: { protocolId: string; protocolVersion: numbe
   const protocol = findProtocol(patient.protocolId, patient.protocolVersion);
   if (!protocol) throw new Error(`protocol ${patient.protocolId} v${patient.protocolVersion} is not loaded`);
   return protocol.forCohort(patient.cohort);
+}
+
+/** The trial-level rules of a protocol (its newest version's, ADR 0011), or a 404 naming it. */
+export function requireTrialRules(id: string): LifecycleSpec {
+  const rules = trialRulesOf(id);
+  if (!rules) throw new NotFoundError(`Protocol ${id} does not exist.`);
+  return rules;
 }

@@ -96,8 +96,8 @@ export class OutboxRelay implements OutboxJobHandler {
 
   /** The sites an occurrence is for: the patient's, or for a notice to the trial, every site with a patient on it. */
   private async sitesOf(manager: EntityManager, row: OutboxEntity): Promise<string[]> {
-    const { siteId, protocolId, protocolVersion } = row.payload as { siteId?: string; protocolId: string; protocolVersion: number };
+    const { siteId, protocolId } = row.payload as { siteId?: string; protocolId: string };
     if (row.payload.scope !== TRIAL_SCOPE) return siteId === undefined ? [] : [siteId];
-    return trialSiteIds(manager, protocolId, protocolVersion);
+    return trialSiteIds(manager, protocolId);
   }
 }

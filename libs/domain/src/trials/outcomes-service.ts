@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type DataIssue, isSchedulerEventType, screenLog, trialOutcomes, type PatientLog } from '#protocols';
-import { requireProtocol } from '../kernel/require-protocol';
+import { requireProtocol, requireTrialRules } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
 import type { StoredLogEntry } from '../persistence/stored-rows';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
@@ -18,17 +18,21 @@ export class OutcomesService {
   ) {}
 
   /**
-   * The measures count every patient of the trial; the rows that name a patient (kinetics, cytokine
-   * peaks) name only the caller's own sites' patients, by id and subject id, and leave the others anonymous.
+   * The measures count every patient of the trial, of every version of its protocol (ADR 0011), or of
+   * the one version `options.version` cuts to (a version the protocol does not have is a 404 naming
+   * it); the rows that name a patient (kinetics, cytokine peaks) name only the caller's own sites'
+   * patients, by id and subject id, and leave the others anonymous.
    */
   async outcomes(protocolId: string, options: { version?: number; asOf?: string }, actor: Actor) {
-    const protocol = requireProtocol(protocolId, options.version);
+    const rules = requireTrialRules(protocolId);
+    const version = options.version === undefined ? null : requireProtocol(rules.id, options.version).version;
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
     // Every site's patients are counted; only the caller's are named (below).
-    const patients = await this.patientRows.ofProtocol(protocol, 'all');
+    const patients = await this.patientRows.ofTrial({ id: rules.id, version: version ?? undefined }, 'all');
     const logs = await this.patientRows.logs(patients.map((p) => p.id));
     const patientLogs: PatientLog[] = patients.map((p) => outcomeLog(p, logs.get(p.id) ?? []));
-    const outcomes = trialOutcomes(protocol.spec, patientLogs, asOf);
+    // One trial, one reading of its measures: the trial's rules (the newest version's) for every patient.
+    const outcomes = trialOutcomes(rules, patientLogs, asOf);
     const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
     const named = <T extends { patientId: string }>(row: T) => {
       const subjectId = subjects.get(row.patientId);
@@ -45,10 +49,20 @@ export class OutcomesService {
     });
     return {
       ...withNames(outcomes),
+      protocol: rules.id,
+      version,
+      versions: versionCounts(patients),
       cohorts: outcomes.cohorts.map(withNames),
       dataIssues: outcomes.dataIssues.map(named),
     };
   }
+}
+
+/** The versions the patients are on, oldest first, with how many each. */
+function versionCounts(patients: ReadonlyArray<Pick<PatientEntity, 'protocolVersion'>>): Array<{ version: number; patients: number }> {
+  const counts = new Map<number, number>();
+  for (const p of patients) counts.set(p.protocolVersion, (counts.get(p.protocolVersion) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => a - b).map(([version, n]) => ({ version, patients: n }));
 }
 
 /**

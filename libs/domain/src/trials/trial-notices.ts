@@ -9,10 +9,10 @@ export const TRIAL_SCOPE = 'trial';
  * written in the event's transaction. The row belongs to the event (patient and seq, never shown);
  * its id and payload name the trial, never the patient: every site's investigators read them.
  */
-export function trialNotices(protocol: Protocol, before: TrialState, after: TrialState, entry: PatientEventEntity): OutboxEntity[] {
+export function trialNotices(protocol: Pick<Protocol, 'id'>, before: TrialState, after: TrialState, entry: PatientEventEntity): OutboxEntity[] {
   return trialNoticesFor(before, after).map((notice) => ({
-    // Its id, which the inboxes and webhooks see, names the trial and the hold, never the patient.
-    id: `${protocol.id}.v${protocol.version}.hold-${notice.hold}`,
+    // Its id, which the inboxes and webhooks see, names the trial (every version, ADR 0011) and the hold, never the patient.
+    id: `${protocol.id}.hold-${notice.hold}`,
     patientId: entry.patientId,
     seq: entry.seq,
     kind: notice.kind,
@@ -20,9 +20,8 @@ export function trialNotices(protocol: Protocol, before: TrialState, after: Tria
       scope: TRIAL_SCOPE,
       kind: notice.kind,
       message: notice.message,
-      protocol: `${protocol.id}@${protocol.version}`,
+      protocol: protocol.id,
       protocolId: protocol.id,
-      protocolVersion: protocol.version,
       decision: notice.decision,
       hold: notice.hold,
     },

@@ -1,13 +1,15 @@
-import { doseLevelForNextPatient, levelRecord, trialRefusals, type Protocol, type TrialState } from '#protocols';
+import { doseLevelForNextPatient, type LifecycleSpec, levelRecord, trialRefusals, type TrialState } from '#protocols';
 import type { TrialEntity } from '../persistence/entities';
+import type { VersionCount } from '../persistence/repositories/patient-repository';
 
 /**
  * The trial as sponsors and investigators read it (`GET /trials/:protocolId`). Every patient is
  * counted; a patient is named (id, subject id, log entry) only to a caller who may see the patient's
  * site, `own` holding those patients' subject ids: another site's patients are counted, never identified.
+ * The trial spans the protocol's versions (ADR 0011): `spec` is its rules (the newest version's),
+ * `versions` the versions that have patients.
  */
-export function toTrialView(protocol: Protocol, row: TrialEntity, state: TrialState, now: Date, own: ReadonlyMap<string, string>) {
-  const { spec } = protocol;
+export function toTrialView(spec: LifecycleSpec, row: TrialEntity, state: TrialState, now: Date, own: ReadonlyMap<string, string>, versions: readonly VersionCount[]) {
   const named = (patientId: string) => {
     const subjectId = own.get(patientId);
     return subjectId === undefined ? { patientId: null, subjectId: null } : { patientId, subjectId };
@@ -16,7 +18,9 @@ export function toTrialView(protocol: Protocol, row: TrialEntity, state: TrialSt
   const enrollmentClosedReasons = trialRefusals(spec, state, { type: 'ENROLLED', occurredAt: now.toISOString(), data: {} });
   const revisedBy = new Map(state.decisions.flatMap((d, i) => (d.revises === undefined ? [] : [[d.revises, i] as const])));
   return {
-    protocol: `${spec.id}@${spec.version}`,
+    protocol: spec.id,
+    rulesVersion: spec.version,
+    versions: [...versions],
     title: spec.title,
     status: state.status,
     enrolled: state.enrolled,

@@ -1,16 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * One protocol version's trial: enrollment, the current dose level, per-level tallies, decisions and
- * the MTD. Changed only in the transaction of the patient event that moves it, under a version check.
+ * One protocol's trial, every version's patients in it (ADR 0011): enrollment, the current dose level,
+ * per-level tallies, decisions and the MTD. Changed only in the transaction of the patient event that
+ * moves it (or a signed act on it), under a version check.
  */
 @Entity('trials')
 export class TrialEntity {
   @PrimaryColumn({ name: 'protocol_id', type: 'varchar', length: 60 })
   protocolId!: string;
-
-  @PrimaryColumn({ name: 'protocol_version', type: 'integer' })
-  protocolVersion!: number;
 
   @Column({ type: 'simple-json' })
   state!: Record<string, unknown>;

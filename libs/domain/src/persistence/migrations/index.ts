@@ -8,6 +8,7 @@ import { AccessAudit1764500100000 } from './1764500100000-access-audit';
 import { SealVersion1764510000000 } from './1764510000000-seal-version';
 import { TrialNotices1764520000000 } from './1764520000000-trial-notices';
 import { SiteAmendmentApprovals1764530000000 } from './1764530000000-site-amendment-approvals';
+import { OneTrialAcrossVersions1764530000000 } from './1764530000000-one-trial-across-versions';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   SealVersion1764510000000,
   TrialNotices1764520000000,
   SiteAmendmentApprovals1764530000000,
+  OneTrialAcrossVersions1764530000000,
 ];

@@ -17,10 +17,17 @@ export interface RawPatientRow {
   snapshot: unknown;
 }
 
-/** A protocol version: the patients pinned to it, the trial row of it. */
-export interface ProtocolVersionKey {
+/** A trial (a protocol, every version), or one version of it: the patients it counts. */
+export interface TrialCut {
   id: string;
+  /** Only the patients pinned to this version; every version's when absent. */
+  version?: number;
+}
+
+/** How many patients a version of a trial has. */
+export interface VersionCount {
   version: number;
+  patients: number;
 }
 
 /**
@@ -48,10 +55,14 @@ export class PatientRepository {
     });
   }
 
-  /** The protocol version's patients at `siteIds` (the caller's, or `'all'` said out loud), every column but the snapshot, in registration order. */
-  ofProtocol(protocol: ProtocolVersionKey, siteIds: string[] | 'all'): Promise<PatientEntity[]> {
+  /** The trial's patients (of one version, when cut) at `siteIds` (the caller's, or `'all'` said out loud), every column but the snapshot, in registration order. */
+  ofTrial(trial: TrialCut, siteIds: string[] | 'all'): Promise<PatientEntity[]> {
     return this.dataSource.getRepository(PatientEntity).find({
-      where: { protocolId: protocol.id, protocolVersion: protocol.version, ...(siteIds === 'all' ? {} : { siteId: In(siteIds) }) },
+      where: {
+        protocolId: trial.id,
+        ...(trial.version === undefined ? {} : { protocolVersion: trial.version }),
+        ...(siteIds === 'all' ? {} : { siteId: In(siteIds) }),
+      },
       select: PATIENT_ROW_COLUMNS,
       order: { registeredAt: 'ASC', id: 'ASC' },
     });
@@ -140,8 +151,22 @@ export class PatientRepository {
       .getRawMany();
   }
 
-  /** The trial row of a protocol version, if the trial has started. */
-  trial(protocol: ProtocolVersionKey): Promise<TrialEntity | null> {
-    return this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId: protocol.id, protocolVersion: protocol.version });
+  /** The trial row of a protocol (every version's patients in it), if the trial has started. */
+  trial(protocolId: string): Promise<TrialEntity | null> {
+    return this.dataSource.getRepository(TrialEntity).findOneBy({ protocolId });
+  }
+
+  /** The versions of a protocol that have patients (every site's), oldest first, with how many each. */
+  async versionsOf(protocolId: string): Promise<VersionCount[]> {
+    const rows: Array<{ version: number | string; patients: number | string }> = await this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.protocol_version AS "version"', 'COUNT(*) AS "patients"'])
+      .where('p.protocol_id = :protocolId', { protocolId })
+      .groupBy('p.protocol_version')
+      .orderBy('p.protocol_version', 'ASC')
+      .getRawMany();
+    // PostgreSQL answers COUNT(*) as text (a bigint).
+    return rows.map((r) => ({ version: Number(r.version), patients: Number(r.patients) }));
   }
 }
