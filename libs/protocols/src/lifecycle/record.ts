@@ -57,7 +57,8 @@ export const recordConsent = (_c: PatientContext, e: Event<{ consentVersion: str
 /** The re-consent an amendment asked for, signed (the protocol refuses any other consent version while it is due). */
 export function recordReconsent(c: PatientContext, e: Event<{ consentVersion: string }>): Partial<PatientContext> {
   if (c.reconsent?.status !== 'due' || e.data.consentVersion !== c.reconsent.consentVersion) return {};
-  return { consent: { version: e.data.consentVersion, signedAt: e.occurredAt }, reconsent: { ...c.reconsent, status: 'signed', settledAt: e.occurredAt } };
+  // `consent` stays the first one: what happened on study before the re-consent was under it (an AE's onset is judged against it).
+  return { reconsent: { ...c.reconsent, status: 'signed', settledAt: e.occurredAt } };
 }
 
 /** Re-consent declined: the patient goes on under the consent already given, without the visits the amendment added. */
