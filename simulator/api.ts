@@ -76,9 +76,10 @@ export class ApiClient {
    * One request. A 2xx is returned; so is an expected refusal, counted as one; anything else is
    * recorded as an error and returned too, so the caller can stop that patient and go on with the rest.
    */
-  async request<T = ApiJson>(method: 'GET' | 'POST', path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
+  async request<T = ApiJson>(method: 'GET' | 'POST' | 'PUT', path: string, token: string, body?: unknown, expected: ExpectedRefusal[] = []): Promise<ApiAnswer<T>> {
     const event = eventType(path, body);
-    const { status, body: answer } = await call(this.baseUrl, method, path, token, body);
+    // `call` is typed for the test helpers' GET and POST; fetch sends a PUT (the IRB approval) the same way.
+    const { status, body: answer } = await call(this.baseUrl, method as 'POST', path, token, body);
     if (status === 0) {
       this.stats.errors.push({ method, path, status: null, event, message: answer.transportError });
       return { status: 0, body: undefined as T };

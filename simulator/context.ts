@@ -32,6 +32,8 @@ export interface SimulationContext {
   studyStart: number;
   calendar: InfusionCalendar;
   milestone(m: Milestone): void;
+  /** With --amend-at: resolves when no amendment step (approval, migration, re-consent) is under way. */
+  amendmentSettled?(): Promise<void>;
 }
 
 /**

@@ -24,6 +24,17 @@ const KINETICS_DRAW_DAYS = [4, 10, 21];
  */
 const TIMER_RACE = [{ status: 409, error: 'event_not_accepted' }];
 
+/**
+ * A malignancy-screening visit (cd19-rr-all v3: MAL-Y1, MAL-Y2) of a patient who declined the
+ * re-consent, or who stays on the version before the amendment, is not theirs: the engine says so.
+ */
+const NOT_REQUIRED = [{ status: 422, error: 'refused', reason: /MAL-Y\d is not (required|in)/ }];
+
+/** A visit's data: the malignancy-screening visits record whether a new malignancy was found (none in the simulation). */
+function visitData(visit: VisitSpec): Record<string, unknown> {
+  return /^MAL-/.test(visit.name) ? { visit: visit.name, findings: { newMalignancy: false } } : { visit: visit.name };
+}
+
 /** Nothing is planned this close to the end of follow-up: at least a study day, or half a real second at high speed. */
 const END_MARGIN_REAL_MS = 500;
 
@@ -98,7 +109,7 @@ export class FollowUp {
 
   /** Posts an event; undefined when an engine timer got there first (the patient left the state). */
   private async post(type: string, data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer | undefined> {
-    return this.unlessRaced(type, await this.patient.post(type, data, { ...options, expect: TIMER_RACE }));
+    return this.unlessRaced(type, await this.patient.post(type, data, { ...options, expect: [...TIMER_RACE, ...(options.expect ?? [])] }));
   }
 
   private async report(route: 'observations' | 'adverse-events', data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer | undefined> {
@@ -108,6 +119,8 @@ export class FollowUp {
 
   private async unlessRaced(type: string, answer: ApiAnswer): Promise<ApiAnswer | undefined> {
     if (!answer.refusal) return answer;
+    // A screening visit the patient does not owe (declined re-consent) is skipped, as the site would.
+    if (NOT_REQUIRED.some((r) => r.reason.test(answer.body?.message ?? ''))) return undefined;
     const now = await this.patient.reload();
     const raced = now.status === 'offStudy' || (type === 'DLT_ADJUDICATED' && now.state !== 'dltWindow');
     if (raced) return undefined;
@@ -135,7 +148,7 @@ export class FollowUp {
 
   private async visit(visit: VisitSpec, at: number): Promise<void> {
     const { rng } = this.patient;
-    if (!(await this.post('VISIT_COMPLETED', { visit: visit.name }))) return;
+    if (!(await this.post('VISIT_COMPLETED', visitData(visit), { expect: NOT_REQUIRED }))) return;
     const has = (pattern: RegExp) => visit.assessments.some((a) => pattern.test(a));
     const samples: Array<[string, 'PB' | 'BM' | 'LN']> = [];
     if (has(/CAR copies/) || visit.day <= 90) samples.push(['CAR_COPIES', 'PB']);

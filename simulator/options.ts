@@ -17,6 +17,8 @@ export interface SimulationOptions {
   dataDir?: string;
   serve: boolean;
   json?: string;
+  /** Study day on which the trial's amendment with a migration (cd19-rr-all v3) is approved and applied. */
+  amendAt?: number;
   quiet: boolean;
   help: boolean;
 }
@@ -46,6 +48,10 @@ dose-escalation decisions.
   --serve                 after the report, keep the engine running and print the console URL and
                           tokens; Ctrl-C stops it
   --json <file>           also write the report as JSON to this file
+  --amend-at <day>        on this study day apply the trial's amendment that reaches patients on
+                          study (cd19-rr-all v3): IRB approval at every site but one (which approves
+                          weeks later or never, by the seed), the investigators' dry run and signed
+                          migration, re-consent (a few decline); the report gets an Amendment section
   --quiet                 no progress bar or progress lines
   --help                  this text
 
@@ -71,6 +77,7 @@ export function parseOptions(argv: string[]): SimulationOptions {
         'data-dir': { type: 'string' },
         serve: { type: 'boolean', default: false },
         json: { type: 'string' },
+        'amend-at': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -97,6 +104,7 @@ export function parseOptions(argv: string[]): SimulationOptions {
     dataDir: text('data-dir'),
     serve: values.serve === true,
     json: text('json'),
+    amendAt: optionalNumber(text('amend-at'), '--amend-at', { integer: true, min: 0, max: 20_000 }),
     quiet: values.quiet === true,
     help: values.help === true,
   };

@@ -289,6 +289,8 @@ export class SimulatedPatient {
 
   /** Posts an event on the patient; an investigator's sign-off carries the electronic signature. */
   async post(type: string, data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer> {
+    // A migration and its re-consent go first: a step the re-consent blocks waits for them.
+    await this.ctx.amendmentSettled?.();
     const role = options.as ?? 'coordinator';
     const signature = signOff(type, data, { password: this.ctx.staff.signingPassword, meaning: SIGNATURE_MEANINGS[type] });
     const body = { type, data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }), ...signature };

@@ -1,3 +1,4 @@
+import type { AmendmentReport } from './amendment';
 import type { ApiError } from './api';
 import { DAY_MS } from '#protocols';
 import type { PatientSummary } from './patient';
@@ -46,6 +47,8 @@ export interface SimulationReport {
   eventsByType: Record<string, number>;
   refusals: Record<string, number>;
   errors: ApiError[];
+  /** With --amend-at: what the amendment did. */
+  amendment?: AmendmentReport;
 }
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 100)} %`);
@@ -162,6 +165,8 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   const cytokines = (k.cytokinePeaks as Array<{ code: string; patients: number; medianPeak: number | null }>).filter((c) => c.patients > 0);
   if (cytokines.length) lines.push(`  cytokine peaks in the first month (median pg/mL): ${cytokines.map((c) => `${c.code} ${num(c.medianPeak, 1)}`).join(' · ')}`);
 
+  if (report.amendment) lines.push('', ...amendmentLines(report.amendment));
+
   lines.push('', `API: ${report.eventsPosted} events posted`);
   const refusals = Object.entries(report.refusals);
   lines.push(`  refusals the simulator expected: ${refusals.length ? refusals.map(([k2, n]) => `${k2} ×${n}`).join(' · ') : 'none'}`);
@@ -179,3 +184,17 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
 }
 
 const total = (t: { byWorstGrade: Array<{ patients: number }> }) => t.byWorstGrade.reduce((sum, g) => sum + g.patients, 0);
+
+/** The "Amendment" section: approvals per site, the migration's outcome, re-consent and the timers it re-derived. */
+function amendmentLines(a: AmendmentReport): string[] {
+  const lines = [`Amendment: ${a.protocol} v${a.toVersion} on study day ${a.studyDay}`];
+  for (const s of a.sites) lines.push(`  ${pad(s.siteId, 8)} IRB approval ${s.approvedOn ? `${s.approvedOn} (study day ${s.approvedOnStudyDay})` : 'not recorded'}`);
+  lines.push(`  patients migrated ${a.migrated} · awaiting approval ${a.awaitingApproval}`);
+  const refused = Object.entries(a.refused);
+  lines.push(`  refused: ${refused.length ? '' : 'none'}`);
+  for (const [reason, n] of refused) lines.push(`    ${String(n).padStart(3)}  ${reason}`);
+  lines.push(`  re-consent: signed ${a.reconsent.signed} · declined ${a.reconsent.declined} · still due ${a.reconsent.due}`);
+  lines.push(`  timers re-derived by the migrations: added ${a.timers.added} · moved ${a.timers.moved} · cancelled ${a.timers.cancelled}`);
+  lines.push(`  rollovers into long-term follow-up: ${a.rollovers}`);
+  return lines;
+}

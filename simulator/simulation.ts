@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { DAY_MS, findProtocol, type Protocol } from '#protocols';
 import { arrivalIntervalDays, defaultDaysPerSecond, expectedStudyDays } from './pace';
+import { AmendmentRun, migratingAmendment } from './amendment';
 import { ApiClient, isOk } from './api';
 import { SimClock, scaleFor } from './clock';
 import { InfusionCalendar, type Milestone, type SimulationContext, type TrialSetup } from './context';
@@ -68,8 +69,13 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
         `${daysPerSecond} study days per second, ${engine.storage}, engine at ${engine.url}\n`,
     );
 
-    const arrivals = enrolPatients(context, Random.seeded(options.seed), patients, arrivalIntervalDays(protocol.spec));
-    const summaries = await drivePatients(context, engine.adminToken, progress, arrivals);
+    const master = Random.seeded(options.seed);
+    const amendment = planAmendment(context, engine.adminToken, protocol, options, master, io);
+    const arrivals = enrolPatients(context, master, patients, arrivalIntervalDays(protocol.spec));
+    const driving = drivePatients(context, engine.adminToken, progress, arrivals);
+    const amending = amendment?.run(driving);
+    const summaries = await driving;
+    await amending;
     const report = await collectReport(context, engine.adminToken, summaries, {
       options,
       patients,
@@ -78,6 +84,7 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
       wallSeconds: (Date.now() - origin) / 1000,
       studyDays: studyDayOf(clock.now(), studyStart),
     });
+    if (amendment) report.amendment = await amendment.finish();
     io.out(formatReport(report, studyStart));
     if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     const exitCode = report.errors.length ? 1 : 0;
@@ -90,6 +97,22 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
   } finally {
     if (!keepRunning) await engine.stop();
   }
+}
+
+/** The stream of the amendment's draws (late approval, declines): past the patients' timing streams. */
+const AMENDMENT_STREAM = 2000;
+
+/** With --amend-at, the amendment run of a trial whose newest version migrates patients on study; otherwise nothing (said so). */
+function planAmendment(context: SimulationContext, admin: string, protocol: Protocol, options: SimulationOptions, master: Random, io: Io): AmendmentRun | undefined {
+  if (options.amendAt === undefined) return undefined;
+  const amendment = migratingAmendment(protocol);
+  if (!amendment) {
+    io.err(`--amend-at: ${protocol.id} has no amendment that reaches patients on study; the run goes on without one.\n`);
+    return undefined;
+  }
+  const run = new AmendmentRun(context, admin, amendment, master.stream(AMENDMENT_STREAM), options.amendAt);
+  context.amendmentSettled = () => run.settled();
+  return run;
 }
 
 /**
