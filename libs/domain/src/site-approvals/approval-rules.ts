@@ -1,4 +1,5 @@
 import type { LifecycleSpec } from '#protocols';
+import { amendmentName } from '#protocols';
 
 /** A site's IRB/ethics approval of an amendment as it stands now, with the corrections that made it so. */
 export interface SiteApproval {
@@ -41,11 +42,8 @@ export interface ApprovalRevision {
 /** The calendar day (UTC) of an instant: an approval dated that day is in force all of it. */
 export const dayOf = (instant: Date) => instant.toISOString().slice(0, 10);
 
-/**
- * How the amendment that made a version is named to a site: `amendment 2 (version 3) of cd19-rr-all`.
- * `amend()` makes each version from the one before, so version N is amendment N − 1.
- */
-export const amendmentName = (spec: Pick<LifecycleSpec, 'id' | 'version'>) => `amendment ${spec.version - 1} (version ${spec.version}) of ${spec.id}`;
+/** How the amendment that made a version is named to a site (one name with the migration's refusals). */
+export { amendmentName };
 
 /** Whether a version reaches a site only from that site's IRB/ethics approval. */
 export const needsSiteApproval = (spec: Pick<LifecycleSpec, 'amendment'>) => spec.amendment?.siteApproval === true;
