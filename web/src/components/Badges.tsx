@@ -20,6 +20,7 @@ const VISIT_LOOK: Record<VisitDisplayStatus, { color: string; label: string; var
   done: { color: 'teal', label: 'Done', variant: 'light' },
   missed: { color: 'red', label: 'Missed', variant: 'light' },
   cancelled: { color: 'gray', label: 'Cancelled (off study)', variant: 'light' },
+  notRequired: { color: 'gray', label: 'Not required', variant: 'outline' },
 };
 
 export function VisitBadge({ status }: { status: VisitDisplayStatus }) {

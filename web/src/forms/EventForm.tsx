@@ -19,6 +19,7 @@ type Data = Record<string, unknown>;
 const ACTIONS: Record<UserEventType, string> = {
   SCREENING_DATA_RECORDED: 'Record screening data',
   CONSENT_SIGNED: 'Record consent',
+  RECONSENT_DECLINED: 'Record that re-consent was declined',
   ELIGIBILITY_CONFIRMED: 'Sign off eligibility',
   SCREEN_FAILED: 'Record screen failure',
   ENROLLED: 'Enroll',

@@ -11,6 +11,7 @@ import { endsStudy, mayPost, requiresSignature, USER_EVENT_TYPES, type UserEvent
 const HINTS: Partial<Record<UserEventType, string>> = {
   SCREENING_DATA_RECORDED: 'Any part of the screening record; later values win.',
   CONSENT_SIGNED: 'The version of the consent form the patient signed.',
+  RECONSENT_DECLINED: "The patient declined the amendment's new consent: follow-up continues under its rules.",
   ELIGIBILITY_CONFIRMED: 'Refused with every unmet criterion named.',
   ENROLLED: 'The trial assigns the dose level.',
   LYMPHODEPLETION_STARTED: 'The answer gives the body surface area and the daily doses.',

@@ -46,6 +46,11 @@ export function ScheduleTable({ visits, day0, now }: { visits: Visit[]; day0: st
                 <Group gap={4}>
                   <VisitBadge status={visitDisplayStatus(v, now)} />
                 </Group>
+                {v.reason && (
+                  <Text size="xs" c="dimmed" data-testid="visit-reason">
+                    {v.reason}
+                  </Text>
+                )}
               </Table.Td>
             </Table.Tr>
           ))}
