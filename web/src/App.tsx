@@ -11,6 +11,7 @@ import { NotFound } from './pages/NotFound';
 // The patient page carries the form generator and the trial page the charts: loaded when first opened.
 const PatientPage = lazy(() => import('./pages/Patient'));
 const TrialPage = lazy(() => import('./pages/Trial'));
+const AmendmentsPage = lazy(() => import('./pages/Amendments'));
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -25,6 +26,7 @@ export function App() {
         {route.page === 'patient' && <PatientPage key={route.id} patientId={route.id} user={session.user} />}
         {route.page === 'trials' && <Trials />}
         {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} />}
+        {route.page === 'amendments' && <AmendmentsPage key={route.protocolId} protocolId={route.protocolId} version={route.version} user={session.user} />}
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </Suspense>
     </Shell>

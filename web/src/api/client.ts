@@ -1,17 +1,27 @@
 import { SESSION_ENDED } from '../lib/refusal';
 import { currentSession, endSession } from './session';
 import type {
+  Amendments,
   ApiErrorBody,
   EventAnswer,
   EventBody,
   LogEntry,
+  MigratePatientBody,
+  MigrateSiteBody,
+  MigrationAnswer,
+  MigrationPreview,
   Notification,
   Outcomes,
   Page,
   Patient,
   ProtocolDefinition,
   ProtocolSummary,
+  RolloverAnswer,
+  RolloverBody,
   Schedule,
+  SiteApprovalBody,
+  SiteApprovalRecord,
+  SiteMigration,
   Trial,
   Worklist,
 } from './types';
@@ -28,7 +38,7 @@ export class ApiError extends Error {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   body?: unknown;
   headers?: Record<string, string>;
   /** Use this token instead of the session's (signing in). */
@@ -124,4 +134,16 @@ export const api = {
 
   trial: (protocolId: string) => request<Trial>(`/trials/${seg(protocolId)}`),
   outcomes: (protocolId: string, version?: number) => request<Outcomes>(`/trials/${seg(protocolId)}/outcomes${q({ version })}`),
+
+  /** Each amendment of a trial with the site approvals the caller may see. */
+  amendments: (protocolId: string) => request<Amendments>(`/trials/${seg(protocolId)}/amendments`),
+  /** An admin records (or corrects, with a reason) a site's IRB/ethics approval of an amendment. */
+  recordApproval: (protocolId: string, version: number, siteId: string, body: SiteApprovalBody) =>
+    request<SiteApprovalRecord>(`/trials/${seg(protocolId)}/amendments/${version}/sites/${seg(siteId)}`, { method: 'PUT', body }),
+  /** The dry run of an amendment over the patients already on study: nothing is written. */
+  previewMigration: (protocolId: string, version: number, siteId?: string) => request<MigrationPreview>(`/trials/${seg(protocolId)}/amendments/${version}/preview${q({ siteId })}`),
+  migrateSite: (protocolId: string, version: number, body: MigrateSiteBody) =>
+    request<SiteMigration>(`/trials/${seg(protocolId)}/amendments/${version}/migrations`, { method: 'POST', body }),
+  migratePatient: (id: string, body: MigratePatientBody) => request<MigrationAnswer>(`/patients/${seg(id)}/migrations`, { method: 'POST', body }),
+  rollover: (id: string, body: RolloverBody) => request<RolloverAnswer>(`/patients/${seg(id)}/rollover`, { method: 'POST', body }),
 };

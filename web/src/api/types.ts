@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { postEventSchema, WorklistUser } from '#contract';
 
 export type {
+  Amendments,
   ApiErrorBody,
   Cohort,
   DataIssue,
@@ -21,6 +22,11 @@ export type {
   KineticsRow,
   LogEntry,
   LymphodepletionPlan,
+  MigratePatientBody,
+  MigrateSiteBody,
+  MigrationAnswer,
+  MigrationPreview,
+  MigrationPreviewRow,
   Notification,
   OutcomeGroup,
   Outcomes,
@@ -32,7 +38,12 @@ export type {
   ProtocolState,
   ProtocolSummary,
   Role,
+  RolloverAnswer,
+  RolloverBody,
   Schedule,
+  SiteApprovalBody,
+  SiteApprovalRecord,
+  SiteMigration,
   ScheduleEntry,
   SurvivalPoint,
   Trial,

@@ -24,7 +24,7 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
                 CAR-T Trial Console
               </Text>
               {link(href.worklist(), 'Worklist', route.page === 'worklist')}
-              {link(href.trials(), 'Trials', route.page === 'trials' || route.page === 'trial')}
+              {link(href.trials(), 'Trials', route.page === 'trials' || route.page === 'trial' || route.page === 'amendments')}
             </Group>
             <Group gap="sm" wrap="nowrap">
               <div style={{ textAlign: 'right' }}>

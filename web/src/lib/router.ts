@@ -2,7 +2,12 @@ import { useEffect, useState } from 'react';
 
 /** The console's pages, hash-routed so the server serves one index.html. */
 export type Route =
-  { page: 'worklist' } | { page: 'patient'; id: string } | { page: 'trials' } | { page: 'trial'; protocolId: string; version?: number } | { page: 'not-found'; path: string };
+  | { page: 'worklist' }
+  | { page: 'patient'; id: string }
+  | { page: 'trials' }
+  | { page: 'trial'; protocolId: string; version?: number }
+  | { page: 'amendments'; protocolId: string; version?: number }
+  | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -11,10 +16,10 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0) return { page: 'worklist' };
   if (parts[0] === 'patients' && parts.length === 2) return { page: 'patient', id: parts[1]! };
   if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
-  if (parts[0] === 'trials' && parts.length === 2) {
-    const version = Number(params.get('version'));
-    return { page: 'trial', protocolId: parts[1]!, ...(Number.isInteger(version) && version > 0 ? { version } : {}) };
-  }
+  const version = Number(params.get('version'));
+  const chosen = Number.isInteger(version) && version > 0 ? { version } : {};
+  if (parts[0] === 'trials' && parts.length === 2) return { page: 'trial', protocolId: parts[1]!, ...chosen };
+  if (parts[0] === 'trials' && parts.length === 3 && parts[2] === 'amendments') return { page: 'amendments', protocolId: parts[1]!, ...chosen };
   return { page: 'not-found', path };
 }
 
@@ -23,6 +28,7 @@ export const href = {
   patient: (id: string) => `#/patients/${encodeURIComponent(id)}`,
   trials: () => '#/trials',
   trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
+  amendments: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}/amendments${version ? `?version=${version}` : ''}`,
 };
 
 export function useRoute(): Route {

@@ -1,13 +1,14 @@
 import { useMemo } from 'react';
 import { Grid, Group, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
-import { protocolDefinition, splitProtocol } from '../api/cache';
+import { protocolDefinition, protocolSummaries, splitProtocol } from '../api/cache';
 import type { LogEntry, Patient, ProtocolDefinition, Schedule, User } from '../api/types';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { Section } from '../components/Section';
 import { href } from '../lib/router';
 import { useResource } from '../lib/use-resource';
+import { ProtocolHistory, ReconsentBanner, RolloverForm } from './patient/Amendment';
 import { EventPanel } from './patient/EventPanel';
 import { Facts } from './patient/Facts';
 import { ScheduleTable } from './patient/ScheduleTable';
@@ -18,14 +19,22 @@ interface PatientData {
   schedule: Schedule;
   events: LogEntry[];
   protocol: ProtocolDefinition;
+  /** The long-term follow-up protocols an off-study patient may roll over into. */
+  followUp: ProtocolDefinition[];
+}
+
+/** The protocols that take patients of other trials for long-term follow-up (read once per session). */
+async function followUpProtocols(): Promise<ProtocolDefinition[]> {
+  const definitions = await Promise.all((await protocolSummaries()).map((s) => protocolDefinition(s.id)));
+  return definitions.filter((d) => d.rollover);
 }
 
 /** The patient, its schedule and log; on a reload (after an event) only the log entries past the ones `shown`, since the log only grows. */
 async function loadPatient(id: string, shown: PatientData | undefined): Promise<PatientData> {
   const [patient, schedule, newer] = await Promise.all([api.patient(id), api.schedule(id), api.events(id, shown?.events.at(-1)?.seq ?? 0)]);
   const [protocolId, version] = splitProtocol(patient.protocol);
-  const protocol = await protocolDefinition(protocolId, version);
-  return { patient, schedule, events: shown ? [...shown.events, ...newer] : newer, protocol };
+  const [protocol, followUp] = await Promise.all([protocolDefinition(protocolId, version), patient.status === 'offStudy' ? followUpProtocols() : []]);
+  return { patient, schedule, events: shown ? [...shown.events, ...newer] : newer, protocol, followUp };
 }
 
 /** One patient: state, Day 0, dose, schedule, the event log, and a form for each event the state accepts. */
@@ -35,7 +44,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
   // One context object per answer, so the forms regenerate their schemas only when the patient changed.
   const context = useMemo(() => page.data && { protocol: page.data.protocol, patient: page.data.patient, visits: page.data.schedule.visits }, [page.data]);
   if (!page.data || !context) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the patient…" />;
-  const { patient, schedule, events, protocol } = page.data;
+  const { patient, schedule, events, protocol, followUp } = page.data;
 
   return (
     <Stack gap="lg">
@@ -54,7 +63,10 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
           </Group>
         }
       />
+      <ReconsentBanner patient={patient} protocol={protocol} />
       <Facts patient={patient} protocol={protocol} now={schedule.now} />
+      <ProtocolHistory patient={patient} events={events} />
+      <RolloverForm patient={patient} events={events} followUp={followUp} user={user} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Section

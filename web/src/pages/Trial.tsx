@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Badge, Button, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
 import { protocolDefinition, protocolSummaries } from '../api/cache';
 import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
@@ -72,12 +72,17 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
         subtitle={[protocol.registryId, protocol.phase, protocol.product].filter(Boolean).join(' · ')}
         actions={
           versions.length > 1 ? (
-            <SegmentedControl
-              size="xs"
-              value={String(protocol.version)}
-              data={versions.map((v) => ({ value: String(v), label: `Version ${v}` }))}
-              onChange={(v) => navigate(href.trial(protocol.id, Number(v)))}
-            />
+            <Group gap="sm">
+              <SegmentedControl
+                size="xs"
+                value={String(protocol.version)}
+                data={versions.map((v) => ({ value: String(v), label: `Version ${v}` }))}
+                onChange={(v) => navigate(href.trial(protocol.id, Number(v)))}
+              />
+              <Button component="a" href={href.amendments(protocol.id)} size="xs" variant="light" data-testid="amendments-link">
+                Amendments
+              </Button>
+            </Group>
           ) : undefined
         }
       />

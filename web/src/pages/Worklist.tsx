@@ -10,7 +10,7 @@ import { PageHeader } from '../components/PageHeader';
 import { DataIssues } from '../components/DataIssues';
 import { Section } from '../components/Section';
 import { Stat } from '../components/Stat';
-import { formatDateTime, formatRange, formatStudyDay, humanizeState, studyDay } from '../lib/format';
+import { formatDateTime, formatRange, formatStudyDay, humanizeEvent, humanizeState, listInWords, studyDay } from '../lib/format';
 import { href } from '../lib/router';
 import { useResource } from '../lib/use-resource';
 
@@ -33,6 +33,7 @@ export function Worklist() {
         <Stat label="Overdue visits" value={w.visits.overdue.length} color={w.visits.overdue.length ? 'orange.8' : undefined} testId="stat-overdue" />
         <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
         <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
+        {w.reconsentDue.length > 0 && <Stat label="Re-consent due" value={w.reconsentDue.length} color="orange.8" testId="stat-reconsent" />}
       </SimpleGrid>
       {w.truncated && (
         <Text size="sm" c="orange.8" data-testid="worklist-truncated">
@@ -54,6 +55,15 @@ export function Worklist() {
             <Section title="Open DLT windows" description="Patients still inside the dose-limiting toxicity window." testId="dlt-windows">
               <DltWindowTable windows={w.dltWindows} />
             </Section>
+            {w.reconsentDue.length > 0 && (
+              <Section
+                title="Re-consent due"
+                description="Patients an amendment moved who owe its new consent: the steps listed are refused until the consent is recorded."
+                testId="reconsent-due"
+              >
+                <ReconsentTable due={w.reconsentDue} titles={titles} />
+              </Section>
+            )}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>
@@ -177,6 +187,41 @@ function DltWindowTable({ windows }: { windows: WorklistDltWindow[] }) {
   );
 }
 
+function ReconsentTable({ due, titles }: { due: WorklistAnswer['reconsentDue']; titles: Map<string, string> }) {
+  return (
+    <Table.ScrollContainer minWidth={480}>
+      <Table verticalSpacing={6} highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Subject</Table.Th>
+            <Table.Th>Trial</Table.Th>
+            <Table.Th>Consent version</Table.Th>
+            <Table.Th>Due since</Table.Th>
+            <Table.Th>Until then refused</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {due.map((r) => (
+            <Table.Tr key={r.patientId} data-subject={r.subjectId}>
+              <Table.Td>
+                <PatientLink id={r.patientId} subjectId={r.subjectId} />
+              </Table.Td>
+              <Table.Td title={titles.get(r.protocolId)} className="nowrap">
+                <Anchor href={href.amendments(r.protocolId, r.amendment)}>{r.protocolId}</Anchor>
+              </Table.Td>
+              <Table.Td>{r.consentVersion}</Table.Td>
+              <Table.Td>
+                <ClinicalDate iso={r.dueSince} />
+              </Table.Td>
+              <Table.Td>{listInWords(r.blocks.map(humanizeEvent))}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
 const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'visit-reminder': { label: 'Visit reminder', color: 'gray' },
   'visit-window-closing': { label: 'Window closing', color: 'orange' },
@@ -188,6 +233,7 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   withdrawal: { label: 'Withdrawal', color: 'gray' },
   'dose-escalation-revised': { label: 'Escalation revised', color: 'red' },
   death: { label: 'Death', color: 'dark' },
+  'secondary-malignancy': { label: 'Secondary malignancy', color: 'red' },
 };
 
 function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onChange: () => Promise<void> }) {

@@ -40,3 +40,4 @@ export const amendmentsSchema = z.strictObject({
     }),
   ),
 });
+export type Amendments = z.infer<typeof amendmentsSchema>;

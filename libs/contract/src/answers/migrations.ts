@@ -78,3 +78,10 @@ export const rolloverAnswerSchema = z.strictObject({
   parentPatientId: z.string(),
   replayed: z.boolean().describe('true when the patient had rolled over before: nothing was written'),
 });
+
+export type MigrationRecord = z.infer<typeof migrationRecordSchema>;
+export type MigrationAnswer = z.infer<typeof migrationAnswerSchema>;
+export type MigrationPreviewRow = z.infer<typeof previewRowSchema>;
+export type MigrationPreview = z.infer<typeof migrationPreviewSchema>;
+export type SiteMigration = z.infer<typeof siteMigrationSchema>;
+export type RolloverAnswer = z.infer<typeof rolloverAnswerSchema>;
