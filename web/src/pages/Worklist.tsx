@@ -234,6 +234,7 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'dose-escalation-revised': { label: 'Escalation revised', color: 'red' },
   death: { label: 'Death', color: 'dark' },
   'secondary-malignancy': { label: 'Secondary malignancy', color: 'red' },
+  'reconsent-due': { label: 'Re-consent due', color: 'orange' },
 };
 
 function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onChange: () => Promise<void> }) {
