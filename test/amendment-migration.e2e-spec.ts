@@ -252,7 +252,7 @@ describe('amendments that reach patients on study', () => {
     expect((await verifyAudit(t, monitor, p.dlt)).body.ok).toBe(true);
   });
 
-  it('exports a migrated patient: the FHIR bundle carries the events recorded under both versions', async () => {
+  it('exports a migrated patient: the FHIR bundle and the SDTM tables carry the events recorded under both versions', async () => {
     await a.record(p.dlt, 'ADVERSE_EVENT_REPORTED', { term: 'Nausea', grade: 1, onset: t.clock.now().toISOString(), related: false, serious: false });
     const fhir = await http().get(`/patients/${p.dlt}/fhir`).set(as(monitor));
     expect(fhir.status).toBe(200);
@@ -262,6 +262,17 @@ describe('amendments that reach patients on study', () => {
     const terms = JSON.stringify(resources.filter((r) => r.resourceType === 'AdverseEvent'));
     expect(terms).toMatch(/Fatigue/);
     expect(terms).toMatch(/Nausea/);
+
+    // The trial's SDTM: one DM row for the patient, its AEs of both versions in AE, each replayed on the version it was recorded under.
+    const subjectId = (await a.get(`/patients/${p.dlt}`)).body.subjectId as string;
+    const csv = async (domain: string) => {
+      const res = await http().get(`/trials/cd19-rr-all/export?format=sdtm&domain=${domain}`).set(as(monitor)).buffer(true);
+      expect(res.status).toBe(200);
+      return res.text.split('\n').filter((line) => line.includes(`cd19-rr-all-${subjectId}`));
+    };
+    expect(await csv('DM')).toHaveLength(1);
+    const ae = await csv('AE');
+    expect(ae.map((row) => (/Fatigue|Nausea/.exec(row) ?? ['?'])[0]).sort()).toEqual(['Fatigue', 'Nausea']);
   });
 
   it('rolls a completed patient over into 15 years of follow-up, keeping Day 0; years out wait in the database', async () => {
