@@ -120,6 +120,11 @@ describe('the audit trail', () => {
       checkpoint: null,
       checkpointProblem: null,
     });
+    // The log read pages by seq, not by position: past the gap, "after 3" is 4 on, not the entries after the third row left.
+    const seqs = async (afterSeq: number) => ((await site.get(`/patients/${id}/events?afterSeq=${afterSeq}`)).body as Array<{ seq: number }>).map((e) => e.seq);
+    expect(await seqs(2)).toEqual([4, 5, 6, 7]);
+    expect(await seqs(3)).toEqual([4, 5, 6, 7]);
+    expect(await seqs(5)).toEqual([6, 7]);
   });
 
   it('catches the last entry deleted (no gap left behind), by the head the patient row keeps', async () => {

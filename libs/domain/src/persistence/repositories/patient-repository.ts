@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type FindOptionsWhere, In } from 'typeorm';
+import { type DataSource, type FindOptionsWhere, In, MoreThan } from 'typeorm';
 import { PatientEntity, PatientEventEntity, TrialEntity } from '../entities';
 import { PATIENT_ROW_COLUMNS, readPatientRows, readStoredLogs, type StoredLogEntry } from '../stored-rows';
 
@@ -73,9 +73,9 @@ export class PatientRepository {
     return this.dataSource.getRepository(PatientEntity).find({ where: { id: In(ids) }, select: { id: true, siteId: true, subjectId: true } });
   }
 
-  /** One page of a patient's log, after `afterSeq`, in seq order. */
+  /** One page of a patient's log: the entries whose seq is past `afterSeq` (by the index, not an offset), in seq order. */
   entries(patientId: string, page: { afterSeq: number; limit: number }): Promise<PatientEventEntity[]> {
-    return this.dataSource.getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' }, skip: page.afterSeq, take: page.limit });
+    return this.dataSource.getRepository(PatientEventEntity).find({ where: { patientId, seq: MoreThan(page.afterSeq) }, order: { seq: 'ASC' }, take: page.limit });
   }
 
   /** Every entry of the given patients' logs, in seq order, by patient, each JSON column parsed on its own. */
@@ -89,19 +89,7 @@ export class PatientRepository {
       where: siteIds === 'all' ? {} : { siteId: In(siteIds) },
       order: { updatedAt: 'DESC', id: 'ASC' },
       take,
-      select: {
-        id: true,
-        subjectId: true,
-        siteId: true,
-        protocolId: true,
-        protocolVersion: true,
-        cohort: true,
-        state: true,
-        status: true,
-        doseLevel: true,
-        day0: true,
-        updatedAt: true,
-      },
+      select: PATIENT_ROW_COLUMNS,
     });
   }
 
@@ -120,17 +108,7 @@ export class PatientRepository {
 
   /** Active patients (at `siteIds`) past Day 0, earliest Day 0 first, as raw rows: the snapshot as stored text, for the caller to parse row by row. */
   onStudyAfterDay0(siteIds: string[] | 'all', take: number): Promise<RawPatientRow[]> {
-    return this.dataSource
-      .getRepository(PatientEntity)
-      .createQueryBuilder('p')
-      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
-      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
-      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds })
-      .andWhere("p.status = 'active' AND p.day0 IS NOT NULL")
-      .orderBy('p.day0', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(take)
-      .getRawMany();
+    return this.rawRows(siteIds).andWhere("p.status = 'active' AND p.day0 IS NOT NULL").orderBy('p.day0', 'ASC').addOrderBy('p.id', 'ASC').limit(take).getRawMany();
   }
 
   /**
@@ -138,17 +116,22 @@ export class PatientRepository {
    * snapshots: the only ones who can owe a re-consent.
    */
   migratedOnStudy(siteIds: string[] | 'all', take: number): Promise<RawPatientRow[]> {
-    return this.dataSource
-      .getRepository(PatientEntity)
-      .createQueryBuilder('p')
-      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
-      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
-      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds })
+    return this.rawRows(siteIds)
       .andWhere("p.status = 'active'")
       .andWhere("EXISTS (SELECT 1 FROM patient_events e WHERE e.patient_id = p.id AND e.type = 'PROTOCOL_MIGRATED')")
       .orderBy('p.id', 'ASC')
       .limit(take)
       .getRawMany();
+  }
+
+  /** The patients at `siteIds` as raw rows (`RawPatientRow`), for a query to narrow. */
+  private rawRows(siteIds: string[] | 'all') {
+    return this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.protocol_version AS "protocolVersion"'])
+      .addSelect(['p.cohort AS "cohort"', 'p.dose_level AS "doseLevel"', 'p.last_seq AS "lastSeq"', 'p.snapshot AS "snapshot"'])
+      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds });
   }
 
   /** The trial row of a protocol (every version's patients in it), if the trial has started. */
