@@ -18,6 +18,8 @@ export interface AmendmentReport {
   rollovers: number;
 }
 
+/** The long-term follow-up protocol completed patients roll over into. */
+const LONG_TERM_FOLLOW_UP = 'car-t-ltfu';
 /** Days after the amendment day the last site's IRB approves it, when it does in the run. */
 const LATE_APPROVAL_DAYS = [14, 45];
 /** Share of migrated patients who decline re-consent (they continue on follow-up only). */
@@ -80,11 +82,32 @@ export class AmendmentRun {
     await this.exclusively(() => this.approveAndMigrate(late.siteId));
   }
 
-  /** Counts, at the end of the run, the patients still waiting for their site's approval and the re-consents still due. */
+  /**
+   * At the end of the run: the patients who completed the trial roll over into long-term follow-up
+   * (where the amendment's yearly malignancy screening goes on to year 15), and the report counts the
+   * patients still waiting for their site's approval.
+   */
   async finish(): Promise<AmendmentReport> {
+    await this.rollOver();
     const preview = await this.ctx.api.get(this.path('/preview'), this.admin);
     if (isOk(preview)) this.report.awaitingApproval = preview.body.counts.awaitingApproval;
     return this.report;
+  }
+
+  /** Each site's coordinator rolls its completed patients over, with the follow-up consent signed that day. */
+  private async rollOver(): Promise<void> {
+    const { api, clock } = this.ctx;
+    const trial = encodeURIComponent(this.amendment.id);
+    for (const site of this.ctx.staff.sites) {
+      const listed = await api.get(`/patients?protocolId=${trial}&state=completed&limit=500`, site.coordinator);
+      if (!isOk(listed)) continue;
+      for (const patient of listed.body.items as Array<{ id: string }>) {
+        const body = { protocolId: LONG_TERM_FOLLOW_UP, consentVersion: 'LTFU-1.0', consentSignedAt: new Date(clock.now()).toISOString() };
+        const answer = await api.post(`/patients/${patient.id}/rollover`, site.coordinator, body);
+        if (isOk(answer) && !answer.body.replayed) this.report.rollovers += 1;
+      }
+    }
+    if (this.report.rollovers) this.ctx.milestone({ at: clock.now(), text: `${this.report.rollovers} completed patients rolled over into ${LONG_TERM_FOLLOW_UP}` });
   }
 
   private path(tail: string): string {

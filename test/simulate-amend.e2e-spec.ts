@@ -35,4 +35,11 @@ describe('npm run simulate --amend-at', () => {
     expect(printed).toContain('Amendment: cd19-rr-all v3 on study day 60');
     expect(printed).toMatch(/patients migrated [1-9]/);
   });
+
+  it('rolls every patient who completed the trial over into long-term follow-up', () => {
+    const completed = result.report!.finalStates.completed ?? 0;
+    expect(completed).toBeGreaterThan(0);
+    expect(result.report!.amendment!.rollovers).toBe(completed);
+    expect(out.join('')).toContain(`rollovers into long-term follow-up: ${completed}`);
+  });
 });
