@@ -1,6 +1,7 @@
+import { labTest } from '#protocols';
 import type { Compartment } from './clinical-facts';
 
-/** How a lab code of the event vocabulary (docs/api.md, section "The event vocabulary", LAB_RESULT_RECORDED) is named in the exports. */
+/** How a lab code of the event vocabulary (LAB_TESTS, libs/protocols/src/rules/lab-results.ts) is named in the exports. */
 export interface LabTestName {
   /** The name a reader sees (FHIR `code.text` and display). */
   name: string;
@@ -10,20 +11,10 @@ export interface LabTestName {
   test: string;
 }
 
-const KNOWN_TESTS: Record<string, LabTestName> = {
-  CAR_COPIES: { name: 'CAR transgene copies (qPCR)', testCode: 'CARCOPY', test: 'CAR Transgene Copies' },
-  CAR_T_PERCENT: { name: 'CAR-T cells (flow cytometry)', testCode: 'CARTPCT', test: 'CAR-T Cells' },
-  IL6: { name: 'Interleukin 6', testCode: 'IL6', test: 'Interleukin 6' },
-  IL10: { name: 'Interleukin 10', testCode: 'IL10', test: 'Interleukin 10' },
-  IFNG: { name: 'Interferon gamma', testCode: 'IFNG', test: 'Interferon Gamma' },
-  TNFA: { name: 'Tumor necrosis factor alpha', testCode: 'TNFA', test: 'Tumor Necrosis Factor Alpha' },
-  MRD: { name: 'Minimal residual disease', testCode: 'MRD', test: 'Minimal Residual Disease' },
-};
-
 /** The names of a lab code; a code the vocabulary does not list keeps its own name, cut to SDTM's limits. */
 export function labTestName(code: string): LabTestName {
-  const known = KNOWN_TESTS[code];
-  if (known) return known;
+  const known = labTest(code);
+  if (known) return { name: known.name, testCode: known.sdtm.testCode, test: known.sdtm.test };
   const letters = code.toUpperCase().replace(/[^A-Z0-9_]/g, '');
   const testCode = (/^[0-9]/.test(letters) ? `X${letters}` : letters).slice(0, 8) || 'UNKNOWN';
   return { name: code, testCode, test: code.slice(0, 40) };

@@ -282,7 +282,8 @@ describe('sdtmTables', () => {
       for (const row of tables.LB.rows) expect(row.LBTESTCD).toMatch(/^[A-Z_][A-Z0-9_]{0,7}$/);
       expect(labTestName('CD19_NEG_BLASTS_PCT').testCode).toBe('CD19_NEG');
       expect(labTestName('4-1BB').testCode).toBe('X41BB');
-      expect(labTestName('FERRITIN')).toEqual({ name: 'FERRITIN', testCode: 'FERRITIN', test: 'FERRITIN' });
+      expect(labTestName('D_DIMER')).toEqual({ name: 'D_DIMER', testCode: 'D_DIMER', test: 'D_DIMER' });
+      expect(labTestName('FERRITIN')).toEqual({ name: 'Ferritin', testCode: 'FERRITIN', test: 'Ferritin' });
     });
   });
 

@@ -1,16 +1,47 @@
 import { labResultDataSchema } from '../events';
-import { LAB_TESTS, labResultProblems, labTest } from './lab-results';
+import { LAB_TESTS, labCodeForLoinc, labResultProblems, labTest } from './lab-results';
 
 const result = (code: string, value: number, unit: string) => ({ code, value, unit });
 
 describe('lab results within their physical bounds', () => {
   it('lists a unit and bounds for every code of the vocabulary', () => {
-    expect(Object.keys(LAB_TESTS).sort()).toEqual(['CAR_COPIES', 'CAR_T_PERCENT', 'IFNG', 'IL10', 'IL6', 'MRD', 'TNFA']);
+    expect(Object.keys(LAB_TESTS).sort()).toEqual(
+      [
+        'ALC',
+        'ALT',
+        'ANC',
+        'AST',
+        'BILI',
+        'CAR_COPIES',
+        'CAR_T_PERCENT',
+        'CREAT',
+        'CRP',
+        'FERRITIN',
+        'FIBRINOGEN',
+        'HGB',
+        'IFNG',
+        'IL10',
+        'IL6',
+        'LDH',
+        'MRD',
+        'PLT',
+        'TNFA',
+        'WBC',
+      ].sort(),
+    );
     for (const test of Object.values(LAB_TESTS)) {
       expect(test.units.length).toBeGreaterThan(0);
       expect(test.min).toBeLessThan(test.max);
       expect(test.bounds.length).toBeGreaterThan(10);
+      // SDTM's limits: LBTESTCD at most 8 characters, not starting with a digit; LBTEST at most 40.
+      expect(test.sdtm.testCode).toMatch(/^[A-Z][A-Z0-9_]{0,7}$/);
+      expect(test.sdtm.test.length).toBeLessThanOrEqual(40);
     }
+    // One code per LOINC code, so a LOINC-coded result maps to one test.
+    const loinc = Object.values(LAB_TESTS).flatMap((t) => (t.loinc ? [t.loinc.code] : []));
+    expect(new Set(loinc).size).toBe(loinc.length);
+    expect(labCodeForLoinc('751-8')).toBe('ANC');
+    expect(labCodeForLoinc('0000-0')).toBeUndefined();
   });
 
   it.each([
@@ -50,7 +81,7 @@ describe('lab results within their physical bounds', () => {
   });
 
   it('keeps an unlisted code as sent, and a prototype name is not a listed code', () => {
-    expect(labResultProblems(result('FERRITIN', -5, 'whatever'))).toEqual([]);
+    expect(labResultProblems(result('D_DIMER', -5, 'whatever'))).toEqual([]);
     expect(labTest('constructor')).toBeUndefined();
     expect(labTest('toString')).toBeUndefined();
   });
