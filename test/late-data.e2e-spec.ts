@@ -197,7 +197,7 @@ describe.each(['postgres', 'sqlite'] as const)('late data and revised escalation
     ]);
     expect(locked.body.levels[0].dataLockedAt).toBe(locked.body.dataLocks[0].signature.signedAt);
     const locks = await t.http.get('/audit/access?action=trial.data-lock').set('Authorization', `Bearer ${t.adminToken}`);
-    expect(locks.body.items).toEqual([expect.objectContaining({ subject: `${TRIAL}@1`, details: { level: 1, meaning: 'I lock the DLT data of dose level 1' } })]);
+    expect(locks.body.items).toEqual([expect.objectContaining({ subject: TRIAL, details: { level: 1, meaning: 'I lock the DLT data of dose level 1' } })]);
     expect((await lock(siteA.investigator, 1)).body.reasons[0]).toMatch(/^the DLT data of dose level 1 are already locked \(on \d{4}-\d\d-\d\d by investigator of site-a\)$/);
 
     // Locked: no further adjudication at level 1, nothing written.

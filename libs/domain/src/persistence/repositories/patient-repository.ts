@@ -83,13 +83,26 @@ export class PatientRepository {
     return readStoredLogs(this.dataSource, patientIds);
   }
 
-  /** The most recently updated patients (at `siteIds`), without their snapshots. */
+  /** The most recently updated patients (at `siteIds`), as the worklist lists them. */
   recentlyUpdated(siteIds: string[] | 'all', take: number) {
     return this.dataSource.getRepository(PatientEntity).find({
       where: siteIds === 'all' ? {} : { siteId: In(siteIds) },
       order: { updatedAt: 'DESC', id: 'ASC' },
       take,
-      select: PATIENT_ROW_COLUMNS,
+      // Exactly the fields of the worklist's patient rows (libs/contract, worklistPatientSchema).
+      select: {
+        id: true,
+        subjectId: true,
+        siteId: true,
+        protocolId: true,
+        protocolVersion: true,
+        cohort: true,
+        state: true,
+        status: true,
+        doseLevel: true,
+        day0: true,
+        updatedAt: true,
+      },
     });
   }
 
