@@ -22,7 +22,15 @@ const KINETICS_DRAW_DAYS = [4, 10, 21];
  * The engine's own timers may end a state just before a step reaches it (follow-up ends, the DLT
  * window closes): a 409 then is a race the site loses, not an error, when the reloaded patient shows it.
  */
-const TIMER_RACE = [{ status: 409, error: 'event_not_accepted' }];
+/**
+ * An engine timer got there first (the window closed, follow-up ended): the state no longer takes
+ * the event (409), or, off study, an entry dated after the patient left is refused (422; late
+ * entries about the time on study are still taken, ADR 0005). `unlessRaced` checks it was a race.
+ */
+const TIMER_RACE = [
+  { status: 409, error: 'event_not_accepted' },
+  { status: 422, error: 'refused', reason: /after the patient left the study/ },
+];
 
 /**
  * A malignancy-screening visit (cd19-rr-all v3: MAL-Y1, MAL-Y2) of a patient who declined the
