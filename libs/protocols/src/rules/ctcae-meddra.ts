@@ -7,9 +7,13 @@ import { ctcaeTerm } from './ctcae-terms';
  * code. The PT it sits under is not given by CTCAE and is often another term with its own code
  * (LLT "Fever" is PT "Pyrexia"), so the engine, which ships no MedDRA dictionary, exports no PT.
  *
+ * (HL7 CodeX Radiation Therapy IG, ValueSet codexrt-radiotherapy-adverse-event-termVS: "Each CTCAE
+ * term is a MedDRA LLT … The value set is CTCAE 5.0 and corresponds to MedDRA version 20.1".)
+ *
  * The table holds every term of CTCAE_V5_TERMS (ctcae-terms.ts) that CTCAE v5.0 lists, checked term
  * by term against the v5.0 table as transcribed with its codes (github.com/oncohub/CTCAE5,
- * ctcaev5.js, 837 terms) and, for the haematological terms, mycsg.in/ctcae.php. Two terms of
+ * ctcaev5.js, all 837 terms) and spot-checked against mycsg.in/ctcae.php (Anemia 10002272) and the
+ * HL7 CTC Adverse Events IG examples (Anemia 10002272 in MedDRA 20). Two terms of
  * CTCAE_V5_TERMS are not CTCAE v5.0 terms and have no code here: "Aphasia" (v5.0 has Dysphasia) and
  * "Cerebral edema" (v5.0 spells it "Edema cerebral"). Immune effector cell-associated neurotoxicity
  * syndrome (ICANS) is not a CTCAE v5.0 term either: it is graded on the ASTCT scale and exported
