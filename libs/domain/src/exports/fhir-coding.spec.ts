@@ -4,7 +4,7 @@ import type { AdverseEvent, Bundle, Observation, ResearchSubject, Resource } fro
 import { Fhir } from 'fhir';
 import { findProtocol, LAB_TESTS, PROTOCOLS, stateNamesOf } from '#protocols';
 import { patientFhirBundle } from './fhir-bundle';
-import { EXPORT_URLS, HL7_SYSTEMS, RESEARCH_SUBJECT_STATUS } from './fhir-terms';
+import { EXPORT_URLS, HL7_SYSTEMS, labQuantity, RESEARCH_SUBJECT_STATUS } from './fhir-terms';
 import { CATALOGUE_LAB_RESULTS, CRS_TERM, ICANS_TERM, UNLISTED_LAB_RESULT, cd19PatientWithLabPanel } from './patient-log.factory';
 
 /**
@@ -67,6 +67,10 @@ describe('the FHIR export, coded', () => {
 
     it('leaves a unit it cannot code without a UCUM code rather than guessing one', () => {
       expect(labOf(UNLISTED_LAB_RESULT.code).valueQuantity).toEqual({ value: 2.3, unit: 'mg/L FEU' });
+      // A stored value in a unit the catalogue does not accept for the test (an old record) is not given the test's UCUM code: 300 /µL is not 300 ×10⁹/L.
+      expect(labQuantity('ANC', 300, '/uL')).toEqual({ value: 300, unit: '/uL' });
+      expect(labQuantity('IL6', 300, 'ng/mL')).toEqual({ value: 300, unit: 'ng/mL', system: 'http://unitsofmeasure.org', code: 'ng/mL' });
+      expect(labQuantity('constructor', 1, 'toString')).toEqual({ value: 1, unit: 'toString' });
     });
   });
 

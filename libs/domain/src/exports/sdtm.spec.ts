@@ -358,6 +358,14 @@ describe('sdtmTables', () => {
       expect(row('D_DIMER')).toMatchObject({ LBCAT: null, LBLOINC: null, LBORRESU: UNLISTED_LAB_RESULT.unit, LBSTRESU: UNLISTED_LAB_RESULT.unit, LBSTRESN: 2.3 });
     });
 
+    it('does not relabel a stored value in a unit the catalogue does not accept as the standard unit', () => {
+      const log = cd19PatientWithLabPanel().build();
+      const anc = log.events.find((e) => e.type === 'LAB_RESULT_RECORDED' && (e.data as { code: string }).code === 'ANC')!;
+      Object.assign(anc, { data: { ...anc.data, value: 300, unit: '/uL' } });
+      const row = tablesOf(log).LB.rows.find((r) => r.LBTESTCD === 'NEUT')!;
+      expect([row.LBORRES, row.LBORRESU, row.LBSTRESN, row.LBSTRESU, row.LBLOINC]).toEqual(['300', '/uL', 300, '/uL', '751-8']);
+    });
+
     it('keeps a test code within SDTM’s 8 characters, also for a code the vocabulary does not list', () => {
       for (const row of tables.LB.rows) expect(row.LBTESTCD).toMatch(/^[A-Z_][A-Z0-9_]{0,7}$/);
       expect(labTestName('CD19_NEG_BLASTS_PCT').testCode).toBe('CD19_NEG');
