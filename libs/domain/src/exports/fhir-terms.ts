@@ -1,5 +1,6 @@
 import type { AdverseEvent, CodeableConcept, Coding, Quantity, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
 import { ctcaeMeddraTerm, labTest, trialRefusals, type LifecycleSpec, type TrialState } from '#protocols';
+import { catalogueUnit } from './lab-tests';
 
 /**
  * The systems, extensions and value mappings of the FHIR export. What FHIR R4 has no element or
@@ -182,8 +183,8 @@ export function labTestCode(code: string, name: string): CodeableConcept {
  * so the value needs no conversion. A code the catalogue does not list falls back to `quantity`.
  */
 export function labQuantity(code: string, value: number, unit: string): Quantity {
-  const test = labTest(code);
-  return test?.units.includes(unit) ? { value, unit, system: HL7_SYSTEMS.ucum, code: test.ucum } : quantity(value, unit);
+  const catalogued = catalogueUnit(code, unit);
+  return catalogued ? { value, unit, system: HL7_SYSTEMS.ucum, code: catalogued.ucum } : quantity(value, unit);
 }
 
 /** UCUM codes of the units sites use most; any other unit is exported as written, without a code. */

@@ -2,7 +2,7 @@ import { ageOn, ctcaeMeddraTerm, type DataIssue, labTest, unreadableEntry } from
 import { adverseEventFacts, labResultFacts, responseFacts } from './clinical-facts';
 import type { ExportTable } from './csv';
 import type { PatientExportInput } from './export-input';
-import { COMPARTMENTS, labTestName } from './lab-tests';
+import { catalogueUnit, COMPARTMENTS, labTestName } from './lab-tests';
 
 /** The SDTM domains of the export (docs/api.md, section "Routes", `GET /trials/:protocolId/export?format=sdtm`). */
 export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB';
@@ -292,7 +292,6 @@ function labResults({ events }: PatientExportInput): Row[] {
   return labResultFacts(events).map((lab) => {
     const test = labTestName(lab.code);
     const catalogued = labTest(lab.code);
-    const standardUnit = catalogued?.units.includes(lab.unit) ? catalogued.units[0] : lab.unit;
     return {
       LBTESTCD: test.testCode,
       LBTEST: test.test,
@@ -301,7 +300,7 @@ function labResults({ events }: PatientExportInput): Row[] {
       LBORRESU: lab.unit,
       LBSTRESC: String(lab.value),
       LBSTRESN: lab.value,
-      LBSTRESU: standardUnit,
+      LBSTRESU: catalogueUnit(lab.code, lab.unit)?.canonical ?? lab.unit,
       LBLOINC: catalogued?.loinc?.code ?? null,
       LBSPEC: lab.compartment ? COMPARTMENTS[lab.compartment].specimen : null,
       LBDTC: dateTime(lab.collectedAt),
