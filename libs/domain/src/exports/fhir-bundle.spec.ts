@@ -378,7 +378,8 @@ describe('patientFhirBundle', () => {
     const labs = ofType<Observation>(bundle, 'Observation').filter((o) => o.category?.[0].coding?.[0].code === 'laboratory');
 
     it('makes one laboratory Observation per lab result, in log order, with its unit and collection time', () => {
-      expect(labs.map((o) => [o.code.coding?.[0].code, o.valueQuantity?.value])).toEqual([
+      const localCode = (o: Observation) => o.code.coding?.find((c) => c.system === EXPORT_URLS.labTestCodes)?.code;
+      expect(labs.map((o) => [localCode(o), o.valueQuantity?.value])).toEqual([
         ['IL6', 412.5],
         ['CAR_COPIES', 15234],
         ['CAR_COPIES', 2210],
@@ -389,7 +390,7 @@ describe('patientFhirBundle', () => {
         status: 'final',
         effectiveDateTime: '2026-03-23T08:00:00.000Z',
         issued: '2026-03-27T16:00:00.000Z',
-        valueQuantity: { value: 15234, unit: 'copies/µg gDNA' },
+        valueQuantity: { value: 15234, unit: 'copies/µg gDNA', system: 'http://unitsofmeasure.org', code: '{copies}/ug' },
         code: { text: 'CAR transgene copies (qPCR)' },
       });
       expect(labs[3].valueQuantity).toEqual({ value: 0.004, unit: '%', system: 'http://unitsofmeasure.org', code: '%' });

@@ -1,5 +1,6 @@
-import type { AdverseEvent, CodeableConcept, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
-import { trialRefusals, type LifecycleSpec, type TrialState } from '#protocols';
+import type { AdverseEvent, CodeableConcept, Coding, Quantity, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
+import { ctcaeMeddraTerm, labTest, trialRefusals, type LifecycleSpec, type TrialState } from '#protocols';
+import { catalogueUnit } from './lab-tests';
 
 /**
  * The systems, extensions and value mappings of the FHIR export. What FHIR R4 has no element or
@@ -38,7 +39,17 @@ export const HL7_SYSTEMS = {
   observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
   securityLabel: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
   ucum: 'http://unitsofmeasure.org',
+  /** LOINC (https://loinc.org): the codes of lab tests. */
+  loinc: 'http://loinc.org',
+  /**
+   * MedDRA, as HL7 Terminology (THO) names it: CodeSystem `mdr`, url https://www.meddra.org (OID
+   * 2.16.840.1.113883.6.163). CTCAE v5.0 terms are MedDRA LLTs and are coded in it.
+   */
+  meddra: 'https://www.meddra.org',
 } as const;
+
+/** The MedDRA version CTCAE v5.0 codes its terms in (CTCAE v5.0, November 27, 2017). */
+export const CTCAE_V5_MEDDRA_VERSION = '20.1';
 
 type SubjectStatus = ResearchSubject['status'];
 
@@ -141,10 +152,45 @@ export function assessmentCode(code: string, display: string): CodeableConcept {
   return { coding: [{ system: EXPORT_URLS.assessmentCodes, code, display }], text: display };
 }
 
+/**
+ * The adverse event's term (AdverseEvent.event): the reported words as text and, when the term is a
+ * CTCAE v5.0 term, its MedDRA LLT code as CTCAE v5.0 prints it (libs/protocols ctcae-meddra.ts). A
+ * term CTCAE does not list (ICANS, graded by ASTCT; "Neutropenia") keeps its words only.
+ */
+export function adverseEventTerm(reported: string): CodeableConcept {
+  const ctcae = ctcaeMeddraTerm(reported);
+  if (!ctcae) return { text: reported };
+  return { coding: [{ system: HL7_SYSTEMS.meddra, version: CTCAE_V5_MEDDRA_VERSION, code: ctcae.code, display: ctcae.term }], text: reported };
+}
+
+/**
+ * What a lab result measured (Observation.code): its LOINC code where the lab catalogue (LAB_TESTS,
+ * libs/protocols/src/rules/lab-results.ts) has one, then the engine's own code, which every result
+ * keeps; the trial-specific assays (CAR copies, CAR-T %, MRD) and codes the catalogue does not list
+ * have the engine's code only.
+ */
+export function labTestCode(code: string, name: string): CodeableConcept {
+  const loinc = labTest(code)?.loinc;
+  const coding: Coding[] = [];
+  if (loinc) coding.push({ system: HL7_SYSTEMS.loinc, code: loinc.code, display: loinc.display });
+  coding.push({ system: EXPORT_URLS.labTestCodes, code, display: name });
+  return { coding, text: name };
+}
+
+/**
+ * A lab value with its unit as recorded and, for a catalogued test, the UCUM code of the test's unit:
+ * every spelling the catalogue accepts for a test (pg/mL and pg/ml, 10^9/L and G/L) is the same unit,
+ * so the value needs no conversion. A code the catalogue does not list falls back to `quantity`.
+ */
+export function labQuantity(code: string, value: number, unit: string): Quantity {
+  const catalogued = catalogueUnit(code, unit);
+  return catalogued ? { value, unit, system: HL7_SYSTEMS.ucum, code: catalogued.ucum } : quantity(value, unit);
+}
+
 /** UCUM codes of the units sites use most; any other unit is exported as written, without a code. */
 const UCUM_CODES: Record<string, string> = { '%': '%', 'pg/mL': 'pg/mL', 'ng/mL': 'ng/mL', '°C': 'Cel', Cel: 'Cel' };
 
-export function quantity(value: number, unit: string) {
-  const code = UCUM_CODES[unit];
+export function quantity(value: number, unit: string): Quantity {
+  const code = Object.hasOwn(UCUM_CODES, unit) ? UCUM_CODES[unit] : undefined;
   return code ? { value, unit, system: HL7_SYSTEMS.ucum, code } : { value, unit };
 }

@@ -20,6 +20,16 @@ export function labTestName(code: string): LabTestName {
   return { name: code, testCode, test: code.slice(0, 40) };
 }
 
+/**
+ * The catalogue's unit of a result: its canonical spelling (the SDTM standard unit) and UCUM code,
+ * when the test is catalogued and the result is in one of the spellings the catalogue accepts for it
+ * (all one unit, so the value stands as recorded); undefined otherwise, and the result keeps its own unit.
+ */
+export function catalogueUnit(code: string, unit: string): { canonical: string; ucum: string } | undefined {
+  const known = labTest(code);
+  return known?.units.includes(unit) ? { canonical: known.units[0], ucum: known.ucum } : undefined;
+}
+
 /** The compartment a sample came from: its name in FHIR (specimen type) and in SDTM (LBSPEC). */
 export const COMPARTMENTS: Record<Compartment, { name: string; specimen: string }> = {
   PB: { name: 'Peripheral blood', specimen: 'BLOOD' },

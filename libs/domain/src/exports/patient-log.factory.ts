@@ -215,6 +215,48 @@ export function cd19PatientInFollowUp(overrides: Partial<Pick<PatientLogStart, '
     .post('DLT_WINDOW_CLOSED', '2026-04-13T10:00:00.000Z');
 }
 
+/** A result of every test of the lab catalogue, each in the catalogue's unit or one of its other spellings, as a lab reports it. */
+export const CATALOGUE_LAB_RESULTS: ReadonlyArray<{ code: string; value: number; unit: string }> = [
+  { code: 'CAR_COPIES', value: 8800, unit: 'copies/ug gDNA' },
+  { code: 'CAR_T_PERCENT', value: 12.5, unit: '%' },
+  { code: 'IL6', value: 35.2, unit: 'pg/ml' },
+  { code: 'IL10', value: 18, unit: 'pg/mL' },
+  { code: 'IFNG', value: 42, unit: 'pg/mL' },
+  { code: 'TNFA', value: 9.1, unit: 'pg/mL' },
+  { code: 'MRD', value: 0.02, unit: '%' },
+  { code: 'WBC', value: 2.1, unit: 'G/L' },
+  { code: 'ANC', value: 0.4, unit: '10^9/L' },
+  { code: 'ALC', value: 0.3, unit: '×10⁹/L' },
+  { code: 'PLT', value: 38, unit: 'x10^9/L' },
+  { code: 'HGB', value: 8.4, unit: 'g/dL' },
+  { code: 'ALT', value: 88, unit: 'IU/L' },
+  { code: 'AST', value: 61, unit: 'U/L' },
+  { code: 'BILI', value: 1.4, unit: 'mg/dl' },
+  { code: 'CREAT', value: 1.1, unit: 'mg/dL' },
+  { code: 'FERRITIN', value: 2400, unit: 'µg/L' },
+  { code: 'CRP', value: 96, unit: 'mg/L' },
+  { code: 'LDH', value: 410, unit: 'U/L' },
+  { code: 'FIBRINOGEN', value: 180, unit: 'mg/dL' },
+];
+
+/** A lab code the catalogue does not list, kept as the site sends it. */
+export const UNLISTED_LAB_RESULT = { code: 'D_DIMER', value: 2.3, unit: 'mg/L FEU' } as const;
+
+/**
+ * The patient in follow-up with one result of every catalogued test and one unlisted test on Day
+ * 30, and the cytopenias graded by the site under their CTCAE v5.0 terms (neutrophil and platelet
+ * count decreased), beside the CRS, ICANS and "Neutropenia" of `cd19PatientInFollowUp`.
+ */
+export function cd19PatientWithLabPanel(): PatientLogBuilder {
+  const panel = cd19PatientInFollowUp()
+    .post('ADVERSE_EVENT_REPORTED', '2026-04-15T09:00:00.000Z', { term: 'Neutrophil count decreased', grade: 4, onset: '2026-04-14', related: true, serious: false })
+    .post('ADVERSE_EVENT_REPORTED', '2026-04-15T09:30:00.000Z', { term: 'platelet count decreased', grade: 3, onset: '2026-04-14', related: true, serious: false });
+  for (const result of [...CATALOGUE_LAB_RESULTS, UNLISTED_LAB_RESULT]) {
+    panel.post('LAB_RESULT_RECORDED', '2026-04-15T12:00:00.000Z', { ...result, compartment: 'PB', collectedAt: '2026-04-15T07:30:00.000Z' });
+  }
+  return panel;
+}
+
 /**
  * A 52-year-old man in the B-NHL cohort of the CD20/CD22 trial (Lugano 2014), infused on
  * 2026-04-24 at 2 ×10⁶ cells/kg, with grade 3 CRS not yet resolved (a provisional DLT: the trial

@@ -1,8 +1,19 @@
-import { findProtocol } from '#protocols';
+import { findProtocol, LAB_TESTS } from '#protocols';
 import { toCsv } from './csv';
 import type { PatientExportInput } from './export-input';
 import { labTestName } from './lab-tests';
-import { CD19_PATIENT, CRS_TERM, ICANS_TERM, cd19PatientInFollowUp, cd19PatientInfused, cd19PatientInScreening, cd20Cd22NhlPatientAtWeek4 } from './patient-log.factory';
+import {
+  CATALOGUE_LAB_RESULTS,
+  CD19_PATIENT,
+  CRS_TERM,
+  ICANS_TERM,
+  UNLISTED_LAB_RESULT,
+  cd19PatientInFollowUp,
+  cd19PatientInfused,
+  cd19PatientInScreening,
+  cd19PatientWithLabPanel,
+  cd20Cd22NhlPatientAtWeek4,
+} from './patient-log.factory';
 import { SDTM_COLUMNS, type SdtmDomain, sdtmTables } from './sdtm';
 
 const cd19 = findProtocol('cd19-rr-all', 1)!.spec;
@@ -177,7 +188,12 @@ describe('sdtmTables', () => {
           AESEQ: 1,
           AESPID: '11',
           AETERM: CRS_TERM,
+          AELLT: CRS_TERM,
+          AELLTCD: '10052015',
           AEDECOD: CRS_TERM,
+          AEPTCD: null,
+          AEBODSYS: 'Immune system disorders',
+          AESOC: 'Immune system disorders',
           AESER: 'Y',
           AEREL: 'RELATED',
           AEOUT: 'RECOVERED/RESOLVED',
@@ -189,7 +205,12 @@ describe('sdtmTables', () => {
           AESEQ: 2,
           AESPID: '13',
           AETERM: ICANS_TERM,
+          AELLT: null,
+          AELLTCD: null,
           AEDECOD: ICANS_TERM,
+          AEPTCD: null,
+          AEBODSYS: null,
+          AESOC: null,
           AESER: 'N',
           AEREL: 'RELATED',
           AEOUT: null,
@@ -201,7 +222,12 @@ describe('sdtmTables', () => {
           AESEQ: 3,
           AESPID: '14',
           AETERM: 'Neutropenia',
+          AELLT: null,
+          AELLTCD: null,
           AEDECOD: 'Neutropenia',
+          AEPTCD: null,
+          AEBODSYS: null,
+          AESOC: null,
           AESER: 'N',
           AEREL: 'NOT RELATED',
           AEOUT: null,
@@ -210,6 +236,23 @@ describe('sdtmTables', () => {
           AEENDTC: null,
         },
       ]);
+    });
+
+    it('codes a CTCAE v5.0 term with its MedDRA LLT code and SOC, in CTCAE’s spelling, and never makes up a code', () => {
+      const ae = tablesOf(cd19PatientWithLabPanel().build()).AE.rows;
+      const coded = (term: string) => {
+        const row = ae.find((r) => r.AETERM === term)!;
+        return [row.AELLT, row.AELLTCD, row.AEDECOD, row.AEPTCD, row.AEBODSYS, row.AETOXGR];
+      };
+      expect(coded('Neutrophil count decreased')).toEqual(['Neutrophil count decreased', '10029366', 'Neutrophil count decreased', null, 'Investigations', '4']);
+      expect(coded('platelet count decreased')).toEqual(['Platelet count decreased', '10035528', 'Platelet count decreased', null, 'Investigations', '3']);
+      expect(coded('Neutropenia')).toEqual([null, null, 'Neutropenia', null, null, '4']);
+      expect(coded(ICANS_TERM)).toEqual([null, null, ICANS_TERM, null, null, '2']);
+      const at = (name: string) => SDTM_COLUMNS.AE.indexOf(name);
+      expect([at('AETERM'), at('AELLT'), at('AELLTCD'), at('AEDECOD'), at('AEPTCD'), at('AEBODSYS'), at('AESOC'), at('AESER')]).toEqual(
+        [...Array(8).keys()].map((i) => at('AETERM') + i),
+      );
+      expect(at('AETOXGR')).toBeLessThan(at('AESTDTC'));
     });
 
     it('puts the DLT call and the grading scale in SUPPAE, keyed by AESEQ', () => {
@@ -276,6 +319,51 @@ describe('sdtmTables', () => {
         [3, 'CARCOPY', 'CAR Transgene Copies', '2210', 'copies/µg gDNA', 2210, 'BONE MARROW', '2026-04-12T08:30:00'],
         [4, 'MRD', 'Minimal Residual Disease', '0.004', '%', 0.004, 'BONE MARROW', '2026-04-12T08:30:00'],
       ]);
+    });
+
+    it('lists LBCAT after LBTEST and LBLOINC after the standard units, as SDTMIG orders them', () => {
+      const at = (name: string) => SDTM_COLUMNS.LB.indexOf(name);
+      expect(at('LBTEST')).toBeLessThan(at('LBCAT'));
+      expect(at('LBCAT')).toBeLessThan(at('LBORRES'));
+      expect(at('LBSTRESU')).toBeLessThan(at('LBLOINC'));
+      expect(at('LBLOINC')).toBeLessThan(at('LBSPEC'));
+      expect(at('LBSPEC')).toBeLessThan(at('LBDTC'));
+    });
+
+    it('codes every catalogued test from the catalogue: test code, category, LOINC where it has one, the result as reported and in the standard unit', () => {
+      const panel = tablesOf(cd19PatientWithLabPanel().build()).LB.rows.filter((r) => r.LBDTC === '2026-04-15T07:30:00');
+      expect(panel).toHaveLength(CATALOGUE_LAB_RESULTS.length + 1);
+      for (const { code, value, unit } of CATALOGUE_LAB_RESULTS) {
+        const test = LAB_TESTS[code];
+        const row = panel.find((r) => r.LBTESTCD === test.sdtm.testCode);
+        expect({ code, row }).toEqual({
+          code,
+          row: expect.objectContaining({
+            LBTEST: test.sdtm.test,
+            LBCAT: test.category,
+            LBORRES: String(value),
+            LBORRESU: unit,
+            LBSTRESC: String(value),
+            LBSTRESN: value,
+            LBSTRESU: test.units[0],
+            LBLOINC: test.loinc?.code ?? null,
+            LBSPEC: 'BLOOD',
+          }),
+        });
+      }
+      const row = (testCode: string) => panel.find((r) => r.LBTESTCD === testCode)!;
+      expect([row('WBC').LBORRESU, row('WBC').LBSTRESU, row('WBC').LBLOINC]).toEqual(['G/L', '10^9/L', '6690-2']);
+      expect([row('FERRITIN').LBORRESU, row('FERRITIN').LBSTRESU]).toEqual(['µg/L', 'ng/mL']);
+      expect([row('CARCOPY').LBLOINC, row('CARTPCT').LBLOINC, row('MRD').LBLOINC]).toEqual([null, null, null]);
+      expect(row('D_DIMER')).toMatchObject({ LBCAT: null, LBLOINC: null, LBORRESU: UNLISTED_LAB_RESULT.unit, LBSTRESU: UNLISTED_LAB_RESULT.unit, LBSTRESN: 2.3 });
+    });
+
+    it('does not relabel a stored value in a unit the catalogue does not accept as the standard unit', () => {
+      const log = cd19PatientWithLabPanel().build();
+      const anc = log.events.find((e) => e.type === 'LAB_RESULT_RECORDED' && (e.data as { code: string }).code === 'ANC')!;
+      Object.assign(anc, { data: { ...anc.data, value: 300, unit: '/uL' } });
+      const row = tablesOf(log).LB.rows.find((r) => r.LBTESTCD === 'NEUT')!;
+      expect([row.LBORRES, row.LBORRESU, row.LBSTRESN, row.LBSTRESU, row.LBLOINC]).toEqual(['300', '/uL', 300, '/uL', '751-8']);
     });
 
     it('keeps a test code within SDTM’s 8 characters, also for a code the vocabulary does not list', () => {

@@ -1,8 +1,8 @@
-import { ageOn, type DataIssue, unreadableEntry } from '#protocols';
+import { ageOn, ctcaeMeddraTerm, type DataIssue, labTest, unreadableEntry } from '#protocols';
 import { adverseEventFacts, labResultFacts, responseFacts } from './clinical-facts';
 import type { ExportTable } from './csv';
 import type { PatientExportInput } from './export-input';
-import { COMPARTMENTS, labTestName } from './lab-tests';
+import { catalogueUnit, COMPARTMENTS, labTestName } from './lab-tests';
 
 /** The SDTM domains of the export (docs/api.md, section "Routes", `GET /trials/:protocolId/export?format=sdtm`). */
 export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB';
@@ -47,10 +47,29 @@ export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
     'ACTARM',
   ],
   EX: ['STUDYID', 'DOMAIN', 'USUBJID', 'EXSEQ', 'EXTRT', 'EXCAT', 'EXDOSE', 'EXDOSU', 'EXDOSFRM', 'EXDOSFRQ', 'EXROUTE', 'EXSTDTC', 'EXENDTC'],
-  AE: ['STUDYID', 'DOMAIN', 'USUBJID', 'AESEQ', 'AESPID', 'AETERM', 'AEDECOD', 'AESER', 'AEREL', 'AEOUT', 'AETOXGR', 'AESTDTC', 'AEENDTC'],
+  AE: [
+    'STUDYID',
+    'DOMAIN',
+    'USUBJID',
+    'AESEQ',
+    'AESPID',
+    'AETERM',
+    'AELLT',
+    'AELLTCD',
+    'AEDECOD',
+    'AEPTCD',
+    'AEBODSYS',
+    'AESOC',
+    'AESER',
+    'AEREL',
+    'AEOUT',
+    'AETOXGR',
+    'AESTDTC',
+    'AEENDTC',
+  ],
   SUPPAE: ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'],
   RS: ['STUDYID', 'DOMAIN', 'USUBJID', 'RSSEQ', 'RSTESTCD', 'RSTEST', 'RSCAT', 'RSORRES', 'RSSTRESC', 'VISIT', 'RSDTC'],
-  LB: ['STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU', 'LBSPEC', 'LBDTC'],
+  LB: ['STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBCAT', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU', 'LBLOINC', 'LBSPEC', 'LBDTC'],
 };
 
 /**
@@ -199,19 +218,30 @@ function exposure(protocol: SdtmProtocol, { record }: PatientExportInput): Row[]
 
 /**
  * AE, with SUPPAE for what SDTM has no AE variable for: the DLT call (QNAM AEDLT, and AEDLTPRV while
- * it is provisional) and the grading scale (AETOXSCL: CTCAE v5.0, ASTCT CRS or ASTCT ICANS). AEDECOD
- * repeats the reported term: the engine does not code terms to MedDRA.
+ * it is provisional) and the grading scale (AETOXSCL: CTCAE v5.0, ASTCT CRS or ASTCT ICANS).
+ *
+ * A term that is a CTCAE v5.0 term is coded as CTCAE v5.0 codes it (ctcae-meddra.ts): AELLT and
+ * AELLTCD are the CTCAE term and its MedDRA LLT code, AEDECOD the CTCAE term in CTCAE's spelling,
+ * AEBODSYS and AESOC its primary SOC. AEPTCD stays empty: CTCAE does not give the PT, and the engine
+ * ships no MedDRA dictionary to look it up. A term CTCAE does not list (ICANS, "Neutropenia") keeps
+ * the reported words in AEDECOD (a required variable) and no code.
  */
 function adverseEvents(patient: PatientExportInput): { ae: Row[]; suppae: Row[] } {
   const ae: Row[] = [];
   const suppae: Row[] = [];
   adverseEventFacts(patient).forEach((fact, index) => {
     const seq = index + 1;
+    const ctcae = ctcaeMeddraTerm(fact.term);
     ae.push({
       AESEQ: seq,
       AESPID: String(fact.firstSeq),
       AETERM: fact.term,
-      AEDECOD: fact.term,
+      AELLT: ctcae?.term ?? null,
+      AELLTCD: ctcae?.code ?? null,
+      AEDECOD: ctcae?.term ?? fact.term,
+      AEPTCD: null,
+      AEBODSYS: ctcae?.soc ?? null,
+      AESOC: ctcae?.soc ?? null,
       AESER: fact.serious ? 'Y' : 'N',
       AEREL: fact.related ? 'RELATED' : 'NOT RELATED',
       AEOUT: fact.grade === 5 ? 'FATAL' : fact.resolvedAt ? 'RECOVERED/RESOLVED' : null,
@@ -250,17 +280,28 @@ function responses({ events, computed, responseCriteria }: PatientExportInput): 
   }));
 }
 
+/**
+ * LB: the test code and name, category and LOINC code from the lab catalogue (LAB_TESTS); the result
+ * as recorded (LBORRES, LBORRESU) and in the standard unit (LBSTRESC, LBSTRESN, LBSTRESU), which is
+ * the catalogue's canonical unit (`units[0]`). Every spelling the catalogue accepts for a test is the
+ * same unit (pg/ml for pg/mL, G/L for 10^9/L, µg/L for ng/mL), so the value is not converted; a lab
+ * message in another unit is converted before it is recorded. A code the catalogue does not list
+ * keeps its unit as the standard unit, with no category and no LOINC code.
+ */
 function labResults({ events }: PatientExportInput): Row[] {
   return labResultFacts(events).map((lab) => {
     const test = labTestName(lab.code);
+    const catalogued = labTest(lab.code);
     return {
       LBTESTCD: test.testCode,
       LBTEST: test.test,
+      LBCAT: catalogued?.category ?? null,
       LBORRES: String(lab.value),
       LBORRESU: lab.unit,
       LBSTRESC: String(lab.value),
       LBSTRESN: lab.value,
-      LBSTRESU: lab.unit,
+      LBSTRESU: catalogueUnit(lab.code, lab.unit)?.canonical ?? lab.unit,
+      LBLOINC: catalogued?.loinc?.code ?? null,
       LBSPEC: lab.compartment ? COMPARTMENTS[lab.compartment].specimen : null,
       LBDTC: dateTime(lab.collectedAt),
     };

@@ -9,6 +9,7 @@ export * from './crs-grade';
 export * from './icans-grade';
 export * from './ctcae';
 export * from './ctcae-terms';
+export * from './ctcae-meddra';
 export * from './lugano-response';
 export * from './relapse';
 export * from './clinical-dates';
