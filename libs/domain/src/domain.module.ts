@@ -46,6 +46,7 @@ import { SiteApprovalService } from './site-approvals/site-approval-service';
 import { LabIntakeRepository } from './lab-intake/lab-intake-repository';
 import { LabIntakeService } from './lab-intake/lab-intake-service';
 import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
+import { FhirIntake } from './lab-intake/fhir/fhir-intake';
 
 const SERVICES = [
   Metrics,
@@ -84,6 +85,7 @@ const SERVICES = [
   LabIntakeRepository,
   LabIntakeService,
   Hl7Intake,
+  FhirIntake,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */

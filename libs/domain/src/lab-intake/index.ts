@@ -7,3 +7,5 @@ export * from './hl7/hl7-intake';
 export * from './hl7/hl7-text';
 export * from './hl7/mllp-listener';
 export * from './hl7/oru-r01';
+export * from './fhir/fhir-intake';
+export * from './fhir/observation-in';

@@ -41,7 +41,7 @@ export class Hl7Intake {
       return { ack: acknowledgement(undefined, 'AR', [{ text: problem }], now), code: 'AR' };
     }
     const text = messageText(raw);
-    const read = 'text' in text ? readOruR01(text.text) : { problem: text.problem };
+    const read = 'text' in text ? readOruR01(text.text) : { ...headerOf(raw), problem: text.problem };
     if ('problem' in read) {
       await this.intake.refuse({ channel, raw, siteId: read.siteId ?? null, controlId: read.controlId ?? null }, read.problem, 'AR', sender);
       return { ack: acknowledgement(read.message, 'AR', [{ text: read.problem }], now), code: 'AR' };
