@@ -25,7 +25,7 @@ function oru(
   return { controlId, text: segments.join('\r') };
 }
 
-describe('Lab results in over HL7 v2 (MLLP and HTTP) on PostgreSQL', () => {
+describe.each(['postgres', 'sqlite'] as const)('Lab results in over HL7 v2 (MLLP and HTTP) and FHIR on %s', (kind) => {
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
@@ -52,7 +52,7 @@ describe('Lab results in over HL7 v2 (MLLP and HTTP) on PostgreSQL', () => {
 
   beforeAll(async () => {
     const suffix = randomBytes(3).toString('hex').toUpperCase();
-    t = await startTestApp('postgres', { HL7_MLLP_PORT: '0', HL7_MLLP_SITES: `LAB-A${suffix},LAB-B${suffix}`, HL7_MAX_MESSAGE_BYTES: '256kb' });
+    t = await startTestApp(kind, { HL7_MLLP_PORT: '0', HL7_MLLP_SITES: `LAB-A${suffix},LAB-B${suffix}`, HL7_MAX_MESSAGE_BYTES: '256kb' });
     siteA = await TrialSite.open(t, `LAB-A${suffix}`);
     siteB = await TrialSite.open(t, `LAB-B${suffix}`);
     lab = await createUser(t, 'lab', [siteA.siteId]);
