@@ -261,6 +261,24 @@ describe.each(['postgres', 'sqlite'] as const)('Lab results in over HL7 v2 (MLLP
     expect(coordinator.status).toBe(403);
   });
 
+  it('acknowledges a pipelined burst over one connection in order, none lost or doubled', async () => {
+    const burst = 200;
+    const before = (await labEvents(patientA)).length;
+    const messages = Array.from({ length: burst }, (_, i) =>
+      oru(siteA.siteId, subjectA, [
+        { code: '2532-0^LDH^LN', value: String(200 + i), unit: 'U/L', at: `20261203${String(Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}00+0000` },
+      ]),
+    );
+    const started = Date.now();
+    const acks = await Promise.all(messages.map((m) => client.send(m.text)));
+    const seconds = (Date.now() - started) / 1000;
+    expect(acks.map((a) => ackOf(a))).toEqual(messages.map((m) => expect.objectContaining({ code: 'AA', controlId: m.controlId })));
+    const ldh = (await labEvents(patientA)).slice(before).filter((e) => e.data.code === 'LDH');
+    expect(ldh.map((e) => e.data.value)).toEqual(messages.map((_, i) => 200 + i));
+    // Measured, not asserted: the rate depends on the machine.
+    process.stdout.write(`MLLP burst on ${kind}: ${burst} ORU^R01 acknowledged in ${seconds.toFixed(2)} s (${(burst / seconds).toFixed(0)}/s)\n`);
+  });
+
   describe('FHIR R4 in (POST /integrations/fhir)', () => {
     let observations = 0;
     const observation = (subject: string, loinc: string, value: number, unit: string, extra: Record<string, unknown> = {}) => ({

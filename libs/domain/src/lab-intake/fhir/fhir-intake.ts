@@ -27,21 +27,20 @@ export class FhirIntake {
     const message = { channel: 'fhir' as const, raw, siteId: site ?? null, controlId: 'controlId' in read ? (read.controlId ?? null) : null };
     if ('problem' in read) {
       await this.intake.refuse(message, read.problem, '400', sender);
-      return { status: 400, outcome: operationOutcome('error', [{ text: read.problem, code: 'invalid' }]) };
+      return { status: 400, outcome: operationOutcome([{ severity: 'error', text: read.problem, code: 'invalid' }]) };
     }
     if (!site) {
       const problem = 'name the site the results are for (?siteId=): you send for several';
       await this.intake.refuse(message, problem, '400', sender);
-      return { status: 400, outcome: operationOutcome('error', [{ text: problem, code: 'required' }]) };
+      return { status: 400, outcome: operationOutcome([{ severity: 'error', text: problem, code: 'required' }]) };
     }
     const { refused, outcomes } = await this.intake.receive(message, read.results, sender);
-    if (refused) return { status: 403, outcome: operationOutcome('error', [{ text: refused, code: 'forbidden' }]) };
-    const held = outcomes.filter((o) => o.outcome === 'inbox');
+    if (refused) return { status: 403, outcome: operationOutcome([{ severity: 'error', text: refused, code: 'forbidden' }]) };
     const issues = outcomes.map((o) =>
       o.outcome === 'inbox'
-        ? { text: `${o.controlId}: held in the integration inbox: ${o.reason}`, code: 'business-rule' }
-        : { text: `${o.controlId}: ${o.outcome}${o.seq ? ` as seq ${o.seq}` : ''}`, code: 'informational' },
+        ? { severity: 'warning' as const, text: `${o.controlId}: held in the integration inbox: ${o.reason}`, code: 'business-rule' }
+        : { severity: 'information' as const, text: `${o.controlId}: ${o.outcome}${o.seq ? ` as seq ${o.seq}` : ''}`, code: 'informational' },
     );
-    return { status: 200, outcome: operationOutcome(held.length ? 'warning' : 'information', issues) };
+    return { status: 200, outcome: operationOutcome(issues) };
   }
 }

@@ -89,15 +89,12 @@ function readInstant(text: string): string | undefined {
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 }
 
-/** An OperationOutcome for a refusal (`error`) or for results held in the inbox (`warning`), one issue per reason. */
-export function operationOutcome(severity: 'error' | 'warning' | 'information', issues: Array<{ text: string; code?: string; expression?: string }>): OperationOutcome {
+type Severity = 'error' | 'warning' | 'information';
+
+/** An OperationOutcome, one issue per reason: `error` for a refusal, `warning` for a result held in the inbox, `information` for one recorded. */
+export function operationOutcome(issues: Array<{ severity: Severity; text: string; code: string }>): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
-    issue: issues.map((issue) => ({
-      severity,
-      code: (issue.code ?? (severity === 'information' ? 'informational' : 'processing')) as 'processing',
-      details: { text: issue.text },
-      ...(issue.expression ? { expression: [issue.expression] } : {}),
-    })),
+    issue: issues.map(({ severity, text, code }) => ({ severity, code: code as 'processing', details: { text } })),
   };
 }
