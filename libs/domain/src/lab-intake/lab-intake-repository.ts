@@ -80,8 +80,10 @@ export class LabIntakeRepository {
   /** The patients at the site whose subject id, or an identifier the site saved for them, is one of these. */
   async patientsAt(siteId: string, identifiers: string[]): Promise<string[]> {
     if (!identifiers.length) return [];
-    const bySubject = await this.manager.find(PatientEntity, { select: { id: true }, where: { siteId, subjectId: In(identifiers) } });
-    const saved = await this.manager.find(LabPatientIdentifierEntity, { where: { siteId, identifier: In(identifiers) } });
+    const [bySubject, saved] = await Promise.all([
+      this.manager.find(PatientEntity, { select: { id: true }, where: { siteId, subjectId: In(identifiers) } }),
+      this.manager.find(LabPatientIdentifierEntity, { where: { siteId, identifier: In(identifiers) } }),
+    ]);
     return [...new Set([...bySubject.map((p) => p.id), ...saved.map((s) => s.patientId)])];
   }
 

@@ -110,15 +110,19 @@ export class LabIntakeService {
    */
   private async judge(siteId: string, result: IncomingResult, chosen: { patientId?: string; labCode?: string } = {}): Promise<Verdict> {
     if (result.status === 'other') return { inbox: `result status "${result.resultStatus}" is not final: final (F) and corrected (C) results are recorded` };
+    // The two look-ups are independent: run side by side.
+    const [matches, mappedCode] = await Promise.all([
+      chosen.patientId ? [chosen.patientId] : this.repository.patientsAt(siteId, result.patientIdentifiers),
+      chosen.labCode ?? this.labCodeOf(siteId, result),
+    ]);
     let patientId = chosen.patientId;
     if (!patientId) {
-      const matches = await this.repository.patientsAt(siteId, result.patientIdentifiers);
       const given = result.patientIdentifiers.length ? result.patientIdentifiers.join(', ') : 'none';
       if (matches.length === 0) return { inbox: `no patient at site ${siteId} has the identifier the result gives (${given})` };
       if (matches.length > 1) return { inbox: `${matches.length} patients at site ${siteId} have the identifiers the result gives (${given})` };
       patientId = matches[0];
     }
-    const labCode = chosen.labCode ?? (await this.labCodeOf(siteId, result));
+    const labCode = mappedCode;
     if (!labCode)
       return {
         inbox: `code ${result.code.code} (${result.code.system}${result.code.text ? `, ${result.code.text}` : ''}) is neither a LOINC code of the catalogue nor mapped for site ${siteId}`,
