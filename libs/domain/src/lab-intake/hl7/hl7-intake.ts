@@ -64,5 +64,5 @@ function headerOf(raw: Buffer): { siteId?: string; controlId?: string } {
     .split(/[\r\n]/)[0];
   if (!first.startsWith('MSH|')) return {};
   const fields = first.split('|');
-  return { siteId: fields[3]?.split('^')[0] || undefined, controlId: fields[9] || undefined };
+  return { siteId: fields[3]?.split('^')[0]?.split('&')[0] || undefined, controlId: fields[9] || undefined };
 }

@@ -27,6 +27,11 @@ describe('readOruR01', () => {
     ]);
   });
 
+  it("reads the site from MSH-4's namespace id when the facility is a universal id too", () => {
+    const read = readOruR01(message(msh.replace('|SITE-A|', '|SITE-A&2.16.840.1.113883.3.999&ISO|'), pid, obr, obx(1, '751-8^N^LN||4|10*9/L')));
+    expect('siteId' in read && read.siteId).toBe('SITE-A');
+  });
+
   it('numbers results by OBR and OBX when OBX set ids repeat across orders', () => {
     const read = readOruR01(message(msh, pid, obr, obx(1, '751-8^N^LN||4|10*9/L'), 'OBR|2||F-2|24323-8^CMP^LN|||20261204080000+0100', obx(1, '1742-6^ALT^LN||30|U/L')));
     if ('problem' in read) throw new Error(read.problem);

@@ -38,7 +38,8 @@ export function readOruR01(text: string): OruR01 | Unreadable {
   }
   const header = message.header;
   const controlId = field(header, 10).trim() || undefined;
-  const siteId = component(header, 4, 1).trim() || undefined;
+  // MSH-4's namespace id: its first component's first subcomponent (HD: `SITE-A&1.2.3&ISO`).
+  const siteId = (header.getField(4)?.getComponent(1, 0) ?? '').trim() || undefined;
   const known = { message, controlId, siteId };
   const type = `${component(header, 9, 1)}^${component(header, 9, 2)}`;
   if (type !== 'ORU^R01') return { ...known, problem: `message type ${type || '(none)'} is not ORU^R01` };
