@@ -108,7 +108,8 @@ export class LabIntakeRepository {
 
   /** Saves the identifiers a lab gave for a patient, so the next result with one of them is matched. */
   async saveIdentifiers(siteId: string, identifiers: string[], patientId: string, by: { createdBy: string; createdAt: string }): Promise<void> {
-    for (const identifier of identifiers) {
+    // An identifier longer than the column is not saved (it is matched by a person each time), rather than failing after the event.
+    for (const identifier of identifiers.filter((id) => id.length <= 200)) {
       await this.manager.delete(LabPatientIdentifierEntity, { siteId, identifier });
       await insertRows(this.manager, LabPatientIdentifierEntity, { id: randomUUID(), siteId, identifier, patientId, ...by });
     }

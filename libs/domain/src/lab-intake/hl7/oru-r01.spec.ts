@@ -32,6 +32,11 @@ describe('readOruR01', () => {
     expect('siteId' in read && read.siteId).toBe('SITE-A');
   });
 
+  it.each(['2.3', '2.3.1', '2.4', '2.5'])('reads version %s', (version) => {
+    const read = readOruR01(message(msh.replace('2.5.1', version), pid, obr, obx(1, '751-8^N^LN||4|10*9/L')));
+    expect('results' in read && read.results).toHaveLength(1);
+  });
+
   it('numbers results by OBR and OBX when OBX set ids repeat across orders', () => {
     const read = readOruR01(message(msh, pid, obr, obx(1, '751-8^N^LN||4|10*9/L'), 'OBR|2||F-2|24323-8^CMP^LN|||20261204080000+0100', obx(1, '1742-6^ALT^LN||30|U/L')));
     if ('problem' in read) throw new Error(read.problem);
@@ -47,6 +52,8 @@ describe('readOruR01', () => {
     ['an OBR before its PID', message(msh, obr, pid, obx(1, '751-8^N^LN||4|10*9/L')), 'an OBR before the PID'],
     ['no control id', message(msh.replace('MSG0001', ''), pid, obr, obx(1, 'x^y^LN||1|U/L')), 'no control id'],
     ['no result', message(msh, pid, obr), 'no OBX'],
+    ['a control id longer than 199 characters', message(msh.replace('MSG0001', 'X'.repeat(200)), pid, obr, obx(1, 'x^y^LN||1|U/L')), 'longer than 199'],
+    ['a sending facility that is no site id', message(msh.replace('|SITE-A|', `|${'S'.repeat(61)}|`), pid, obr, obx(1, 'x^y^LN||1|U/L')), 'not a site id'],
   ])('refuses a message with %s', (_what, text, problem) => {
     const read = readOruR01(text);
     expect('problem' in read && read.problem).toContain(problem);

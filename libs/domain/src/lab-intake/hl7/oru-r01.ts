@@ -5,6 +5,11 @@ import { hl7Instant, hl7Number } from './hl7-text';
 /** The versions of HL7 v2 whose ORU^R01 the engine reads. */
 export const HL7_VERSIONS = ['2.3', '2.3.1', '2.4', '2.5', '2.5.1'] as const;
 
+/** MSH-10's length in v2.5 and later (v2.3 and 2.4 allowed 20). */
+const MAX_CONTROL_ID = 199;
+/** A site id as the engine spells them (registration, users). */
+const SITE_ID = /^[A-Za-z0-9._-]{1,60}$/;
+
 /** What an ORU^R01 holds for the engine: the sending site, the control id, the results. */
 export interface OruR01 {
   message: Hl7Message;
@@ -46,7 +51,9 @@ export function readOruR01(text: string): OruR01 | Unreadable {
   const version = component(header, 12, 1);
   if (!(HL7_VERSIONS as readonly string[]).includes(version)) return { ...known, problem: `HL7 version ${version || '(none)'} is not one of ${HL7_VERSIONS.join(', ')}` };
   if (!controlId) return { ...known, problem: 'the message has no control id (MSH-10)' };
+  if (controlId.length > MAX_CONTROL_ID) return { ...known, controlId: undefined, problem: `the control id (MSH-10) is longer than ${MAX_CONTROL_ID} characters` };
   if (!siteId) return { ...known, problem: 'the message names no sending facility (MSH-4)' };
+  if (!SITE_ID.test(siteId)) return { ...known, siteId: undefined, problem: 'the sending facility (MSH-4) is not a site id (letters, digits, ".", "-" and "_", at most 60)' };
   const grouped = groups(message.segments.filter((s) => s.name !== '').slice(1));
   if ('problem' in grouped) return { ...known, problem: grouped.problem };
   const setIds = grouped.map((g) => field(g.obx, 1).trim());
