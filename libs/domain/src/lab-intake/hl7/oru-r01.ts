@@ -56,7 +56,8 @@ export function readOruR01(text: string): OruR01 | Unreadable {
   if (!SITE_ID.test(siteId)) return { ...known, siteId: undefined, problem: 'the sending facility (MSH-4) is not a site id (letters, digits, ".", "-" and "_", at most 60)' };
   const grouped = groups(message.segments.filter((s) => s.name !== '').slice(1));
   if ('problem' in grouped) return { ...known, problem: grouped.problem };
-  const setIds = grouped.map((g) => field(g.obx, 1).trim());
+  // OBX-1 is a sequence id (SI, at most 4 digits); anything else is replaced by the OBX's position in its order.
+  const setIds = grouped.map((g) => (/^\d{1,4}$/.test(field(g.obx, 1).trim()) ? field(g.obx, 1).trim() : ''));
   const setIdsUnique = setIds.every(Boolean) && new Set(setIds).size === setIds.length;
   const results = grouped.map((group, i) => readObx(group, setIdsUnique ? `${controlId}-${setIds[i]}` : `${controlId}-${group.obrIndex}.${setIds[i] || group.obxIndex}`));
   return { message, controlId, siteId, results };
