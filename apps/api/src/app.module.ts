@@ -17,6 +17,7 @@ import { TrialsController } from './controllers/trials.controller';
 import { NotificationsController } from './controllers/notifications.controller';
 import { WorklistController } from './controllers/worklist.controller';
 import { AmendmentsController } from './controllers/amendments.controller';
+import { IntegrationsController } from './controllers/integrations.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -58,6 +59,7 @@ export class AppModule {
         WorklistController,
         UsersController,
         AuditController,
+        IntegrationsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

@@ -12,6 +12,7 @@ import { openApiDocument } from '#contract';
 import { type AppConfig, InvalidInputError, jsonTextProblems, Metrics, UserService } from '#domain';
 import { AppModule, type AppOptions } from './app.module';
 import { refuseUnfitText } from './http/request-text';
+import { FhirBody } from './controllers/integrations.controller';
 
 /**
  * Builds the HTTP application (and, with `withWorker`, the worker in the same process) on Fastify
@@ -37,6 +38,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       done(error as Error, undefined);
     }
   });
+  registerLabParsers(app, config);
   // Security headers on every answer. Scripts only from this origin, never inline: the console's
   // bundle and the OpenAPI page (Swagger UI loads its scripts as files, swagger-ui-init.js included)
   // need nothing else. Inline styles stay allowed: Mantine and Mermaid set style attributes, and the
@@ -101,6 +103,36 @@ export function parseJsonBody(text: string): unknown {
   const problems = jsonTextProblems(body);
   if (problems.length) throw new InvalidInputError('The request body is not valid.', problems);
   return body;
+}
+
+/**
+ * The largest HL7 v2 body over HTTP. Above HL7_MAX_MESSAGE_BYTES and up to this, a message is
+ * recorded (its first bytes) and answered AR; above this, Fastify answers 413 before anything is read.
+ */
+export const HL7_HTTP_BODY_LIMIT = 16 * 1024 ** 2;
+
+/**
+ * Lab messages over HTTP: HL7 v2 (ER7, as `x-application/hl7-v2+er7` or `text/plain`) reaches its
+ * route as the bytes sent, so the route decides what is wrong with them and records it; FHIR JSON
+ * (`application/fhir+json`) is parsed as the API's JSON is, and a body that fails is handed on as
+ * such rather than refused before the route.
+ */
+function registerLabParsers(app: NestFastifyApplication, config: AppConfig): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser(
+    ['text/plain', 'x-application/hl7-v2+er7'],
+    { parseAs: 'buffer', bodyLimit: Math.max(HL7_HTTP_BODY_LIMIT, config.hl7.maxMessageBytes) },
+    (_request, body, done) => done(null, body),
+  );
+  fastify.addContentTypeParser('application/fhir+json', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
+    try {
+      done(null, new FhirBody(body as string, parseJsonBody(body as string)));
+    } catch (error) {
+      const issues = error instanceof InvalidInputError ? ((error.details.issues as string[] | undefined) ?? []) : [];
+      done(null, new FhirBody(body as string, undefined, [(error as Error).message, ...issues].join(' ')));
+    }
+  });
 }
 
 /** Where `npm run build:web` puts the console's bundle: dist/web, from this file compiled (dist/apps/api/src) or not. */

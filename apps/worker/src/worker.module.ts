@@ -4,6 +4,7 @@ import {
   CHECKPOINT_QUEUE,
   CheckpointProcessor,
   MaintenanceProcessor,
+  MllpListener,
   OutboxJobHandler,
   OutboxProcessor,
   OutboxRelay,
@@ -30,6 +31,8 @@ import {
     WebhookProcessor,
     MaintenanceProcessor,
     CheckpointProcessor,
+    // The HL7 v2 MLLP listener (lab results in), when HL7_MLLP_PORT is set.
+    MllpListener,
   ],
 })
 export class WorkerModule {}

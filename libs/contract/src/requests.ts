@@ -229,3 +229,25 @@ export const ifMatchHeader = z
   .regex(/^(W\/)?"?\d{1,9}"?$/, 'must be the patient version, e.g. 7')
   .transform((v) => Number(v.replace(/\D/g, '')))
   .optional();
+
+// ------------------------------------------------------------------ lab results in
+export const labInboxQuery = z.object({ status: z.enum(['open', 'resolved', 'rejected']).optional(), ...page }).strict();
+export const labMessagesQuery = z.object({ ...page }).strict();
+/** A person's resolution of an inbox item: apply it (to the patient, under the code named; each optionally saved for the site), or reject it. */
+export const labInboxResolutionSchema = z.discriminatedUnion('action', [
+  z
+    .object({
+      action: z.literal('apply'),
+      patientId: z.uuid().optional(),
+      labCode: code(40).optional(),
+      saveMapping: z.boolean().optional(),
+      saveIdentifiers: z.boolean().optional(),
+    })
+    .strict(),
+  z.object({ action: z.literal('reject'), reason: z.string().trim().min(1).max(500) }).strict(),
+]);
+export type LabInboxResolutionBody = z.infer<typeof labInboxResolutionSchema>;
+export const labCodeMappingSchema = z
+  .object({ siteId: code(60), codeSystem: z.string().trim().min(1).max(100), code: z.string().trim().min(1).max(100), labCode: code(40) })
+  .strict();
+export const fhirIntakeQuery = z.object({ siteId: code(60).optional() }).strict();

@@ -712,3 +712,109 @@ route({
   description: 'What the hash chain seals, for a sponsor to check against the checkpoints.',
   ok: ndjson('One JSON line per log entry.'),
 });
+
+// ------------------------------------------------------------------ lab results in (docs/adr/0013-lab-results-in.md)
+const labRoles = ['lab', 'coordinator'] as const;
+const bodyOf = (mediaTypes: Record<string, z.ZodType>) => ({
+  required: true,
+  content: Object.fromEntries(Object.entries(mediaTypes).map(([type, schema]) => [type, { schema }])),
+});
+const hl7Message = z.string().describe('an HL7 v2 message in ER7 (pipe-delimited), segments separated by carriage returns');
+const operationOutcome = z
+  .looseObject({ resourceType: z.literal('OperationOutcome'), issue: z.array(z.looseObject({ severity: z.string(), code: z.string(), details: z.object({ text: z.string() }) })) })
+  .describe('A FHIR R4 OperationOutcome');
+registry.registerPath({
+  method: 'post',
+  path: '/integrations/hl7',
+  operationId: 'postHl7Message',
+  tags: ['integrations'],
+  summary: 'Send an HL7 v2 ORU^R01 message',
+  description:
+    'Lab results (v2.3–2.5.1), the same as over the MLLP listener: each OBX matched to a patient of the sending facility (MSH-4), its code mapped, its unit converted, and recorded as LAB_RESULT_RECORDED or held in the integration inbox. The message and its outcome are recorded; the answer is its ACK: AA, AE (a result held, MSA-3/ERR say why) or AR (refused whole). 413 above 16 MiB.\n\nRoles: lab, admin.',
+  security: [{ [BEARER]: [] }],
+  request: { body: bodyOf({ 'x-application/hl7-v2+er7': hl7Message, 'text/plain': hl7Message }) },
+  responses: {
+    200: { description: 'The ACK, in ER7.', content: { 'x-application/hl7-v2+er7': { schema: hl7Message } } },
+    ...errorAnswers([400, 401, 403, 413, 415, 429, 500]),
+  },
+});
+registry.registerPath({
+  method: 'post',
+  path: '/integrations/fhir',
+  operationId: 'postFhirObservations',
+  tags: ['integrations'],
+  summary: 'Send FHIR R4 Observations',
+  description:
+    'An Observation or a transaction Bundle of them, LOINC-coded with UCUM units and a subject identifier; the same matching, mapping, idempotency (Observation.identifier, else the entry fullUrl) and record as HL7 v2. The answer is an OperationOutcome: information per recorded result, warning per result held in the inbox.\n\nRoles: lab, admin.',
+  security: [{ [BEARER]: [] }],
+  request: {
+    query: ask.fhirIntakeQuery,
+    body: bodyOf({ 'application/fhir+json': z.looseObject({ resourceType: z.string() }), 'application/json': z.looseObject({ resourceType: z.string() }) }),
+  },
+  responses: {
+    200: { description: 'Taken in: each result recorded, a duplicate, or held in the inbox.', content: { 'application/fhir+json': { schema: operationOutcome } } },
+    400: { description: 'Refused whole (not an Observation, not readable, no site): recorded.', content: { 'application/fhir+json': { schema: operationOutcome } } },
+    403: { description: "Refused whole: a site not the caller's (or a role other than lab).", content: { 'application/fhir+json': { schema: operationOutcome } } },
+    ...errorAnswers([401, 413, 415, 429, 500]),
+  },
+});
+route({
+  method: 'get',
+  path: '/integrations/inbox',
+  operationId: 'listLabInbox',
+  tag: 'integrations',
+  roles: labRoles,
+  summary: "The integration inbox of the caller's sites",
+  description:
+    'Lab results that could not be recorded as sent (no patient, several, an unknown code or unit, out of bounds, refused by the patient record), with the reason. In the access audit.',
+  query: ask.labInboxQuery,
+  ok: { 200: json(answer.labInboxPageSchema, 'One page of inbox items.') },
+});
+route({
+  method: 'post',
+  path: '/integrations/inbox/{id}/resolve',
+  operationId: 'resolveLabInboxItem',
+  tag: 'integrations',
+  roles: labRoles,
+  summary: 'Resolve an inbox item',
+  description:
+    'Apply it (to `patientId`, under `labCode`, each optionally saved for the site: `saveIdentifiers`, `saveMapping`) as LAB_RESULT_RECORDED by the caller, or reject it with a reason. 422 when the result is still not recordable (the item stays open with the new reason) or already settled. In the access audit.',
+  params: pathId('id', 'the inbox item id'),
+  body: ask.labInboxResolutionSchema,
+  ok: { 200: json(answer.labInboxItemSchema, 'The item as settled.') },
+  errors: [404, 422],
+});
+route({
+  method: 'get',
+  path: '/integrations/messages',
+  operationId: 'listLabMessages',
+  tag: 'integrations',
+  roles: labRoles,
+  summary: 'Lab messages received',
+  description:
+    "The messages of the caller's sites (an admin sees those refused before a site was known too), newest first: channel, size, SHA-256, the acknowledgement sent and each result's outcome. In the access audit.",
+  query: ask.labMessagesQuery,
+  ok: { 200: json(answer.labMessagePageSchema, 'One page of messages.') },
+});
+route({
+  method: 'get',
+  path: '/integrations/code-mappings',
+  operationId: 'listLabCodeMappings',
+  tag: 'integrations',
+  roles: labRoles,
+  summary: "The sites' own lab codes mapped to the catalogue",
+  ok: { 200: json(answer.labCodeMappingListSchema, "The caller's sites' mappings.") },
+});
+route({
+  method: 'post',
+  path: '/integrations/code-mappings',
+  operationId: 'saveLabCodeMapping',
+  tag: 'integrations',
+  roles: [],
+  summary: "Map a site's lab code to a catalogue code",
+  description:
+    "A result sent under the site's code (OBX-3 in its coding system) is then recorded under the catalogue's. Replaces an earlier mapping of the same code. In the access audit.",
+  body: ask.labCodeMappingSchema,
+  ok: noContent,
+  errors: [404, 422],
+});

@@ -30,4 +30,9 @@ export const ACCESS_ACTIONS = [
   'amendment.preview',
   'amendment.approval-record',
   'amendment.approval-correct',
+  'lab-inbox.read',
+  'lab-inbox.resolve',
+  'lab-inbox.reject',
+  'lab-messages.read',
+  'lab-mapping.save',
 ] as const;

@@ -43,6 +43,10 @@ import { RolloverService } from './amendments/rollover-service';
 import { SITE_APPROVALS_PROVIDER, SiteApprovals } from './amendments/site-approvals';
 import { SiteApprovalRepository } from './site-approvals/site-approval-repository';
 import { SiteApprovalService } from './site-approvals/site-approval-service';
+import { LabIntakeRepository } from './lab-intake/lab-intake-repository';
+import { LabIntakeService } from './lab-intake/lab-intake-service';
+import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
+import { FhirIntake } from './lab-intake/fhir/fhir-intake';
 
 const SERVICES = [
   Metrics,
@@ -78,6 +82,10 @@ const SERVICES = [
   CheckpointService,
   SiteApprovalRepository,
   SiteApprovalService,
+  LabIntakeRepository,
+  LabIntakeService,
+  Hl7Intake,
+  FhirIntake,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */

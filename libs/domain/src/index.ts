@@ -51,3 +51,4 @@ export * from './amendments/site-approvals';
 export * from './site-approvals/site-approval-service';
 export * from './site-approvals/site-approval-repository';
 export * from './site-approvals/approval-rules';
+export * from './lab-intake';

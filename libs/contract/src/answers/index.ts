@@ -13,3 +13,4 @@ export * from './trials';
 export * from './worklist';
 export * from './migrations';
 export * from './amendments';
+export * from './lab-intake';

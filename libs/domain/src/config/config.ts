@@ -104,6 +104,20 @@ const schema = z.object({
     .string()
     .regex(/^[\x21-\x2a\x2c-\x7e]{1,100}$/, 'may hold only visible ASCII characters other than "+" (no spaces), at most 100')
     .default('cart-trial-engine'),
+  /** The TCP port of the HL7 v2 MLLP listener (lab results in); unset: no listener. */
+  HL7_MLLP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The address the MLLP listener binds to. */
+  HL7_MLLP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The sites (MSH-4 sending facilities) the MLLP listener takes results for: a comma-separated list, or `all`. */
+  HL7_MLLP_SITES: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/, 'must be a comma-separated list of site ids (or all)')
+    .optional(),
+  /** The largest HL7 v2 message taken (MLLP or HTTP); a larger one is refused with AR and recorded by its first bytes. */
+  HL7_MAX_MESSAGE_BYTES: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default('1mb'),
 });
 
 export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -141,6 +155,16 @@ export interface AppConfig {
     allowedNetworks: string[];
   };
   checkpoint: CheckpointConfig;
+  hl7: Hl7Config;
+}
+
+export interface Hl7Config {
+  /** The MLLP listener's port; undefined: no listener. */
+  mllpPort?: number;
+  mllpHost: string;
+  /** The sites the listener takes results for. */
+  mllpSites: string[] | 'all';
+  maxMessageBytes: number;
 }
 
 export interface CheckpointConfig {
@@ -169,6 +193,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = parsed.data;
   if (c.CHECKPOINT_KEY && c.CHECKPOINT_KEY_FILE) {
     throw new ConfigurationError('Configuration error: CHECKPOINT_KEY and CHECKPOINT_KEY_FILE are both set; set one.');
+  }
+  if (c.HL7_MLLP_PORT !== undefined && !c.HL7_MLLP_SITES) {
+    throw new ConfigurationError('Configuration error: HL7_MLLP_PORT is set without HL7_MLLP_SITES; name the sites the listener takes results for (or all).');
   }
   return {
     port: c.PORT,
@@ -204,6 +231,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       file: c.CHECKPOINT_FILE ?? join(c.DATA_DIR, 'checkpoints.jsonl'),
       webhookUrl: c.CHECKPOINT_WEBHOOK_URL,
       origin: c.CHECKPOINT_ORIGIN,
+    },
+    hl7: {
+      mllpPort: c.HL7_MLLP_PORT,
+      mllpHost: c.HL7_MLLP_HOST,
+      mllpSites: !c.HL7_MLLP_SITES || c.HL7_MLLP_SITES === 'all' ? 'all' : c.HL7_MLLP_SITES.split(','),
+      maxMessageBytes: toBytes(c.HL7_MAX_MESSAGE_BYTES),
     },
   };
 }

@@ -9,6 +9,7 @@ import { NotificationEntity } from './notification.entity';
 import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { AccessRecordEntity } from './access-record.entity';
 import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
+import { LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity } from './lab-intake.entity';
 
 export {
   UserEntity,
@@ -23,7 +24,12 @@ export {
   WebhookDeliveryEntity,
   AccessRecordEntity,
   SiteAmendmentApprovalEntity,
+  LabMessageEntity,
+  LabResultEntity,
+  LabCodeMappingEntity,
+  LabPatientIdentifierEntity,
 };
+export type { LabChannel, LabOutcome, InboxStatus, ResultOutcome } from './lab-intake.entity';
 export type { Role } from './user.entity';
 export { ROLES } from './user.entity';
 export type { TimerStatus } from './timer.entity';
@@ -44,4 +50,8 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   AccessRecordEntity,
   SiteAmendmentApprovalEntity,
+  LabMessageEntity,
+  LabResultEntity,
+  LabCodeMappingEntity,
+  LabPatientIdentifierEntity,
 ];

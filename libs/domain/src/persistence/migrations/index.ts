@@ -9,6 +9,7 @@ import { SealVersion1764510000000 } from './1764510000000-seal-version';
 import { TrialNotices1764520000000 } from './1764520000000-trial-notices';
 import { SiteAmendmentApprovals1764530000000 } from './1764530000000-site-amendment-approvals';
 import { OneTrialAcrossVersions1764530000000 } from './1764530000000-one-trial-across-versions';
+import { LabIntake1764600000000 } from './1764600000000-lab-intake';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TrialNotices1764520000000,
   SiteAmendmentApprovals1764530000000,
   OneTrialAcrossVersions1764530000000,
+  LabIntake1764600000000,
 ];

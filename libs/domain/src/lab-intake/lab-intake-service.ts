@@ -1,0 +1,335 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { labCodeForLoinc, labResultProblems, labTest } from '#protocols';
+import { DomainError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from '../errors';
+import { type Actor, canSeeSite } from '../kernel/actor';
+import { Clock } from '../kernel/clock';
+import { WorkflowEngine } from '../engine/workflow-engine';
+import type { LabMessageEntity, LabOutcome, LabResultEntity, ResultOutcome } from '../persistence/entities';
+import { type IncomingResult, LOINC_SYSTEM, type ReceivedMessage } from './incoming-result';
+import { LabIntakeRepository } from './lab-intake-repository';
+import { toCanonicalUnit } from './unit-conversion';
+
+/** Raw bytes kept of a message refused for its size. */
+export const KEPT_BYTES_OF_OVERSIZED = 64 * 1024;
+
+/** What a result comes to: an event to apply, or a reason for a person to look at it. */
+type Verdict = { apply: { patientId: string; labCode: string; data: LabResultData; reason?: string; correctsSeq?: number } } | { inbox: string };
+
+interface LabResultData {
+  code: string;
+  value: number;
+  unit: string;
+  collectedAt: string;
+}
+
+/** A person's resolution of an inbox item: the patient it is, the engine's code it is (optionally saved for the site), or a rejection. */
+export type InboxResolution = { action: 'apply'; patientId?: string; labCode?: string; saveMapping?: boolean; saveIdentifiers?: boolean } | { action: 'reject'; reason: string };
+
+/**
+ * Lab results from lab systems (docs/adr/0013-lab-results-in.md): each result is matched to a
+ * patient of the sending site, its code mapped to the catalogue, its unit converted, and applied as
+ * `LAB_RESULT_RECORDED` through the engine, or held in the site's integration inbox with the reason.
+ * Nothing is dropped and nothing guessed; a control id seen before writes nothing.
+ */
+@Injectable()
+export class LabIntakeService {
+  constructor(
+    private readonly repository: LabIntakeRepository,
+    private readonly engine: WorkflowEngine,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records a message refused whole (not parseable, not ORU^R01, too large, another site's): nothing of it is applied. */
+  async refuse(message: ReceivedMessage, reason: string, acknowledgement: string, sender: Actor): Promise<void> {
+    await this.repository.insertMessage(this.messageRow(message, sender, { acknowledgement, outcome: 'rejected', reason, results: [] }));
+  }
+
+  /**
+   * Takes a message's results in. The sender must be allowed to send for the message's site (a lab
+   * user's sites, the listener's configured sites): otherwise the message is refused whole and
+   * nothing is matched, so another site's patients are neither touched nor named.
+   */
+  async receive(message: ReceivedMessage, results: IncomingResult[], sender: Actor): Promise<{ refused?: string; outcomes: ResultOutcome[] }> {
+    const siteId = message.siteId;
+    if (!siteId || !canSeeSite(sender, siteId)) {
+      const refused = siteId ? `site ${siteId} is not a site this sender may send results for` : 'the message names no sending site';
+      await this.refuse(message, refused, 'AR', sender);
+      return { refused, outcomes: [] };
+    }
+    const messageId = randomUUID();
+    const outcomes: ResultOutcome[] = [];
+    for (const result of results) outcomes.push(await this.takeIn(messageId, siteId, result, sender));
+    const kinds = new Set(outcomes.map((o) => o.outcome));
+    const outcome = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'rejected' : 'mixed';
+    const acknowledgement = outcomes.every((o) => o.outcome === 'accepted' || o.outcome === 'duplicate') ? 'AA' : 'AE';
+    await this.repository.insertMessage({
+      ...this.messageRow(message, sender, { acknowledgement, outcome, reason: results.length ? null : 'the message holds no results', results: outcomes }),
+      id: messageId,
+    });
+    return { outcomes };
+  }
+
+  /** One result: a duplicate, applied, or into the inbox. */
+  private async takeIn(messageId: string, siteId: string, result: IncomingResult, sender: Actor): Promise<ResultOutcome> {
+    const { controlId } = result;
+    if (await this.repository.resultByControlId(siteId, controlId)) return { controlId, outcome: 'duplicate' };
+    const verdict = await this.judge(siteId, result);
+    const row = this.resultRow(messageId, siteId, result);
+    const written = await this.applyOrHold(row, verdict, sender);
+    if (written === 'duplicate') return { controlId, outcome: 'duplicate' };
+    if (!(await this.repository.insertResult(written))) return { controlId, outcome: 'duplicate' };
+    return written.outcome === 'accepted'
+      ? { controlId, outcome: 'accepted', seq: written.seq ?? undefined }
+      : { controlId, outcome: 'inbox', reason: written.reason ?? undefined };
+  }
+
+  /** Applies a verdict: the event through the engine (a refusal sends the result to the inbox), or the inbox. */
+  private async applyOrHold(row: LabResultEntity, verdict: Verdict, actor: Actor): Promise<LabResultEntity | 'duplicate'> {
+    if ('inbox' in verdict) return { ...row, outcome: 'inbox', inboxStatus: 'open', reason: verdict.inbox };
+    const { patientId, labCode, data, reason, correctsSeq } = verdict.apply;
+    try {
+      const applied = await this.engine.apply(
+        patientId,
+        { type: 'LAB_RESULT_RECORDED', data, ...(reason ? { reason } : {}), idempotencyKey: idempotencyKey(row.siteId, row.controlId) },
+        actor,
+      );
+      if (applied.replayed) return 'duplicate';
+      return { ...row, outcome: 'accepted', patientId, labCode, collectedAt: data.collectedAt, seq: applied.seq, correctsSeq: correctsSeq ?? null };
+    } catch (error) {
+      if (error instanceof IdempotencyKeyReusedError) return 'duplicate';
+      if (!(error instanceof DomainError)) throw error;
+      return { ...row, outcome: 'inbox', inboxStatus: 'open', patientId, labCode, reason: `the patient's record refused it: ${refusal(error)}` };
+    }
+  }
+
+  /**
+   * What a result comes to, without writing anything: the status must be final or a correction,
+   * the patient one of the site's (by subject id or a saved identifier), the code LOINC in the
+   * catalogue or mapped by the site, the value a number in a unit that converts, within bounds.
+   */
+  private async judge(siteId: string, result: IncomingResult, chosen: { patientId?: string; labCode?: string } = {}): Promise<Verdict> {
+    if (result.status === 'other') return { inbox: `result status "${result.resultStatus}" is not final: final (F) and corrected (C) results are recorded` };
+    // The two look-ups are independent: run side by side.
+    const [matches, mappedCode] = await Promise.all([
+      chosen.patientId ? [chosen.patientId] : this.repository.patientsAt(siteId, result.patientIdentifiers),
+      chosen.labCode ?? this.labCodeOf(siteId, result),
+    ]);
+    let patientId = chosen.patientId;
+    if (!patientId) {
+      const given = result.patientIdentifiers.length ? result.patientIdentifiers.join(', ') : 'none';
+      if (matches.length === 0) return { inbox: `no patient at site ${siteId} has the identifier the result gives (${given})` };
+      if (matches.length > 1) return { inbox: `${matches.length} patients at site ${siteId} have the identifiers the result gives (${given})` };
+      patientId = matches[0];
+    }
+    const labCode = mappedCode;
+    if (!labCode)
+      return {
+        inbox: `code ${result.code.code} (${result.code.system}${result.code.text ? `, ${result.code.text}` : ''}) is neither a LOINC code of the catalogue nor mapped for site ${siteId}`,
+      };
+    const test = labTest(labCode);
+    if (!test) return { inbox: `${labCode} is not a test of the catalogue` };
+    if (result.problems.length) return { inbox: result.problems.join('; ') };
+    if (result.value === undefined) return { inbox: `value "${result.valueText}" is not a number` };
+    if (!result.collectedAt) return { inbox: `collection time "${result.collectedText}" cannot be read` };
+    const converted = toCanonicalUnit(labCode, test, result.value, result.unit);
+    if ('problem' in converted) return { inbox: converted.problem };
+    const data = { code: labCode, value: converted.value, unit: converted.unit, collectedAt: result.collectedAt };
+    const outOfBounds = labResultProblems(data);
+    if (outOfBounds.length) return { inbox: `${outOfBounds.map((p) => p.message).join('; ')}; sent as ${result.valueText} ${result.unit}` };
+    if (result.status !== 'corrected') return { apply: { patientId, labCode, data } };
+    const earlier = await this.repository.latestAccepted(patientId, labCode, data.collectedAt);
+    const reason = earlier
+      ? `Corrected result (${result.resultStatus}) of seq ${earlier.seq}, which was ${earlier.valueText} ${earlier.unit} (control id ${earlier.controlId})`
+      : `Corrected result (${result.resultStatus}); no earlier result of ${labCode} collected at ${data.collectedAt} is on record`;
+    return { apply: { patientId, labCode, data, reason, correctsSeq: earlier?.seq ?? undefined } };
+  }
+
+  private async labCodeOf(siteId: string, result: IncomingResult): Promise<string | undefined> {
+    const mapped = await this.repository.mappedCode(siteId, result.code.system, result.code.code);
+    if (mapped) return mapped;
+    return result.code.system === LOINC_SYSTEM ? labCodeForLoinc(result.code.code) : undefined;
+  }
+
+  /** The open inbox items and those already settled, of the actor's sites only. */
+  async inbox(actor: Actor, filter: { status?: 'open' | 'resolved' | 'rejected'; limit: number; offset: number }) {
+    const [items, total] = await this.repository.inbox({ siteIds: actor.siteIds, ...filter });
+    return { items: items.map(inboxView), total, limit: filter.limit, offset: filter.offset };
+  }
+
+  /**
+   * Resolves an inbox item as a person decides: applied (to the patient named, under the code named,
+   * each optionally saved for the site) or rejected with a reason. The event names the person and
+   * the item; the item keeps who resolved it and how. A resolution that still leaves something wrong
+   * is refused (422) with what, and the item stays open.
+   */
+  async resolve(itemId: string, resolution: InboxResolution, actor: Actor) {
+    const item = await this.repository.result(itemId);
+    if (!item || item.outcome !== 'inbox' || !canSeeSite(actor, item.siteId)) throw new NotFoundError(`Inbox item ${itemId} does not exist.`);
+    if (item.inboxStatus !== 'open') throw new RefusedError('Resolution refused', [`inbox item ${itemId} is already ${item.inboxStatus}`]);
+    const now = this.clock.now().toISOString();
+    const by = { resolvedBy: actor.id, resolvedAt: now };
+    if (resolution.action === 'reject') {
+      if (!(await this.repository.closeInboxItem(itemId, { ...by, inboxStatus: 'rejected', resolution: `rejected: ${resolution.reason}` }))) {
+        throw new RefusedError('Resolution refused', [`inbox item ${itemId} was resolved meanwhile`]);
+      }
+      return { ...inboxView({ ...item, ...by, inboxStatus: 'rejected', resolution: `rejected: ${resolution.reason}` }) };
+    }
+    if (resolution.patientId && (await this.repository.patientSite(resolution.patientId)) !== item.siteId) {
+      throw new NotFoundError(`Patient ${resolution.patientId} does not exist at site ${item.siteId}.`);
+    }
+    if (resolution.labCode && !labTest(resolution.labCode)) throw new RefusedError('Resolution refused', [`${resolution.labCode} is not a lab code of the catalogue`]);
+    const verdict = await this.judge(item.siteId, incomingOf(item), { patientId: resolution.patientId, labCode: resolution.labCode });
+    if ('inbox' in verdict) {
+      await this.repository.setInboxReason(itemId, verdict.inbox);
+      throw new RefusedError('Resolution refused', [verdict.inbox]);
+    }
+    const how = [resolution.patientId ? `matched to patient ${resolution.patientId}` : undefined, resolution.labCode ? `mapped to ${resolution.labCode}` : undefined]
+      .filter(Boolean)
+      .join(', ');
+    const note = `Lab result from the integration inbox (control id ${item.controlId})${how ? `, ${how}` : ''} by ${actor.name}`;
+    const apply = { ...verdict.apply, reason: verdict.apply.reason ? `${verdict.apply.reason}. ${note}` : note };
+    const applied = await this.applyOrHold(item, { apply }, actor);
+    if (applied === 'duplicate' || applied.outcome !== 'accepted') {
+      const why = applied === 'duplicate' ? 'the result was already recorded' : (applied.reason ?? 'refused');
+      await this.repository.setInboxReason(itemId, why);
+      throw new RefusedError('Resolution refused', [why]);
+    }
+    const resolved = {
+      ...by,
+      inboxStatus: 'resolved' as const,
+      resolution: how || 'applied as sent',
+      patientId: applied.patientId,
+      labCode: applied.labCode,
+      collectedAt: applied.collectedAt,
+      seq: applied.seq,
+      correctsSeq: applied.correctsSeq,
+    };
+    await this.repository.closeInboxItem(itemId, resolved);
+    const saved = { createdBy: actor.id, createdAt: now };
+    if (resolution.saveMapping && resolution.labCode)
+      await this.repository.saveMapping({ siteId: item.siteId, codeSystem: item.codeSystem, code: item.code, labCode: resolution.labCode, ...saved });
+    if (resolution.saveIdentifiers && resolution.patientId) await this.repository.saveIdentifiers(item.siteId, item.patientIdentifiers, resolution.patientId, saved);
+    return inboxView({ ...item, ...resolved });
+  }
+
+  /** Saves a site's mapping of one of its own codes to a catalogue code. */
+  async saveMapping(mapping: { siteId: string; codeSystem: string; code: string; labCode: string }, actor: Actor): Promise<void> {
+    if (!canSeeSite(actor, mapping.siteId)) throw new NotFoundError(`Site ${mapping.siteId} is not one of yours.`);
+    if (!labTest(mapping.labCode)) throw new RefusedError('Mapping refused', [`${mapping.labCode} is not a lab code of the catalogue`]);
+    await this.repository.saveMapping({ ...mapping, createdBy: actor.id, createdAt: this.clock.now().toISOString() });
+  }
+
+  async mappings(actor: Actor) {
+    return (await this.repository.mappings(actor.siteIds)).map(({ id: _id, ...mapping }) => mapping);
+  }
+
+  /** The messages received for the actor's sites, newest first, with their outcomes (the raw bytes stay in the database). */
+  async messages(actor: Actor, page: { limit: number; offset: number }) {
+    const [rows, total] = await this.repository.messages({ siteIds: actor.siteIds, ...page });
+    return { items: rows.map(({ rawBase64: _raw, rawTruncated, ...row }) => ({ ...row, rawTruncated: rawTruncated === 1 })), total, ...page };
+  }
+
+  private messageRow(message: ReceivedMessage, sender: Actor, outcome: Pick<LabMessageEntity, 'acknowledgement' | 'outcome' | 'reason' | 'results'>): LabMessageEntity {
+    const truncated = message.raw.length > KEPT_BYTES_OF_OVERSIZED && outcome.outcome === 'rejected';
+    return {
+      id: randomUUID(),
+      channel: message.channel,
+      siteId: message.siteId && canSeeSite(sender, message.siteId) ? message.siteId : null,
+      controlId: message.controlId?.slice(0, 200) ?? null,
+      receivedAt: this.clock.now().toISOString(),
+      receivedBy: sender.id,
+      sizeBytes: message.raw.length,
+      sha256: createHash('sha256').update(message.raw).digest('hex'),
+      rawBase64: (truncated ? message.raw.subarray(0, KEPT_BYTES_OF_OVERSIZED) : message.raw).toString('base64'),
+      rawTruncated: truncated ? 1 : 0,
+      ...outcome,
+    };
+  }
+
+  private resultRow(messageId: string, siteId: string, result: IncomingResult): LabResultEntity {
+    return {
+      id: randomUUID(),
+      messageId,
+      siteId,
+      controlId: result.controlId,
+      outcome: 'inbox',
+      inboxStatus: null,
+      reason: null,
+      patientIdentifiers: result.patientIdentifiers,
+      codeSystem: result.code.system.slice(0, 100),
+      code: result.code.code.slice(0, 100),
+      codeText: result.code.text?.slice(0, 200) || null,
+      valueText: result.valueText.slice(0, 100),
+      unit: result.unit.slice(0, 100),
+      collectedText: result.collectedText.slice(0, 40),
+      resultStatus: result.resultStatus.slice(0, 20),
+      patientId: null,
+      labCode: null,
+      collectedAt: result.collectedAt ?? null,
+      seq: null,
+      correctsSeq: null,
+      receivedAt: this.clock.now().toISOString(),
+      resolvedBy: null,
+      resolvedAt: null,
+      resolution: null,
+    };
+  }
+}
+
+/** The engine's idempotency key of a result: visible ASCII of at most 200 characters, whatever the control id holds. */
+function idempotencyKey(siteId: string, controlId: string): string {
+  const key = `lab:${siteId}:${controlId}`;
+  return /^[\x21-\x7e]{1,200}$/.test(key) ? key : `lab:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** A refusal in one sentence: the error's message, or its reasons. */
+function refusal(error: DomainError): string {
+  const issues = (error.details.issues ?? error.details.reasons) as string[] | undefined;
+  return issues?.length && !error.message.includes(issues[0]) ? `${error.message} ${issues.join('; ')}` : error.message;
+}
+
+/** The result as the inbox kept it, read again for a resolution. */
+function incomingOf(item: LabResultEntity): IncomingResult {
+  const value = Number(item.valueText);
+  return {
+    controlId: item.controlId,
+    patientIdentifiers: item.patientIdentifiers,
+    code: { system: item.codeSystem, code: item.code, ...(item.codeText ? { text: item.codeText } : {}) },
+    valueText: item.valueText,
+    ...(item.valueText.trim() !== '' && Number.isFinite(value) ? { value } : {}),
+    unit: item.unit,
+    collectedText: item.collectedText,
+    ...(item.collectedAt ? { collectedAt: item.collectedAt } : {}),
+    resultStatus: item.resultStatus,
+    status: ['F', 'final'].includes(item.resultStatus) ? 'final' : ['C', 'corrected', 'amended'].includes(item.resultStatus) ? 'corrected' : 'other',
+    problems: [],
+  };
+}
+
+export type InboxItemView = ReturnType<typeof inboxView>;
+
+function inboxView(item: LabResultEntity) {
+  return {
+    id: item.id,
+    siteId: item.siteId,
+    controlId: item.controlId,
+    status: item.inboxStatus,
+    reason: item.reason,
+    receivedAt: item.receivedAt,
+    patientIdentifiers: item.patientIdentifiers,
+    code: { system: item.codeSystem, code: item.code, text: item.codeText },
+    value: item.valueText,
+    unit: item.unit,
+    collected: item.collectedText,
+    resultStatus: item.resultStatus,
+    patientId: item.patientId,
+    labCode: item.labCode,
+    seq: item.seq,
+    resolvedBy: item.resolvedBy,
+    resolvedAt: item.resolvedAt,
+    resolution: item.resolution,
+  };
+}
+
+export type { LabOutcome };
