@@ -713,7 +713,7 @@ route({
   ok: ndjson('One JSON line per log entry.'),
 });
 
-// ------------------------------------------------------------------ lab results in (docs/adr/0013-lab-results-in.md)
+// ------------------------------------------------------------------ lab results in (docs/adr/0014-lab-results-in.md)
 const labRoles = ['lab', 'coordinator'] as const;
 const bodyOf = (mediaTypes: Record<string, z.ZodType>) => ({
   required: true,

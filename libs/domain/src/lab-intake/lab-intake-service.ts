@@ -27,7 +27,7 @@ interface LabResultData {
 export type InboxResolution = { action: 'apply'; patientId?: string; labCode?: string; saveMapping?: boolean; saveIdentifiers?: boolean } | { action: 'reject'; reason: string };
 
 /**
- * Lab results from lab systems (docs/adr/0013-lab-results-in.md): each result is matched to a
+ * Lab results from lab systems (docs/adr/0014-lab-results-in.md): each result is matched to a
  * patient of the sending site, its code mapped to the catalogue, its unit converted, and applied as
  * `LAB_RESULT_RECORDED` through the engine, or held in the site's integration inbox with the reason.
  * Nothing is dropped and nothing guessed; a control id seen before writes nothing.

@@ -5,7 +5,7 @@ const text = (name: string, nullable = false) => ({ name, type: 'text', isNullab
 const integer = (name: string, nullable = false) => ({ name, type: 'integer', isNullable: nullable });
 
 /**
- * Lab results in (docs/adr/0013-lab-results-in.md): every message as received with its outcome, the
+ * Lab results in (docs/adr/0014-lab-results-in.md): every message as received with its outcome, the
  * results by control id (the integration inbox among them), and the site's mappings of its own lab
  * codes and patient identifiers.
  */
