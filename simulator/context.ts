@@ -1,6 +1,7 @@
 import { DAY_MS, type Protocol } from '#protocols';
 import type { ApiClient } from './api';
 import type { SimClock } from './clock';
+import type { SimulatedLab } from './hl7';
 import type { Staff } from './staff';
 import type { TrialProfile } from './trials';
 
@@ -34,6 +35,8 @@ export interface SimulationContext {
   milestone(m: Milestone): void;
   /** With --amend-at: resolves when no amendment step (approval, migration, re-consent) is under way. */
   amendmentSettled?(): Promise<void>;
+  /** With --hl7: the sites' lab system, which sends each lab result as an ORU^R01 over MLLP. */
+  lab?: SimulatedLab;
 }
 
 /**

@@ -17,6 +17,9 @@ export interface EngineOptions {
   databaseUrl?: string;
   /** Keep the SQLite file here; a temporary directory (deleted at the end) when neither this nor a database URL is given. */
   dataDir?: string;
+  /** With --hl7: the port of the MLLP listener, taking results for `hl7Sites`. */
+  hl7Port?: number;
+  hl7Sites?: string[];
 }
 
 /** The API and the worker running in this process, on a Redis key prefix of their own. */
@@ -52,6 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '0',
     RECONCILE_EVERY_MS: '1000',
+    ...(options.hl7Port === undefined ? {} : { HL7_MLLP_PORT: String(options.hl7Port), HL7_MLLP_SITES: (options.hl7Sites ?? []).join(',') }),
   });
   const removeTemp = () => tempDir && rmSync(tempDir, { recursive: true, force: true });
   let app: Awaited<ReturnType<typeof createApp>>;

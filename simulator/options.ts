@@ -19,6 +19,8 @@ export interface SimulationOptions {
   json?: string;
   /** Study day on which the trial's amendment with a migration (cd19-rr-all v3) is approved and applied. */
   amendAt?: number;
+  /** Send the lab results as HL7 v2 ORU^R01 over MLLP to the engine's listener instead of POST /observations. */
+  hl7: boolean;
   quiet: boolean;
   help: boolean;
 }
@@ -52,6 +54,8 @@ dose-escalation decisions.
                           study (cd19-rr-all v3): IRB approval at every site but one (which approves
                           weeks later or never, by the seed), the investigators' dry run and signed
                           migration, re-consent (a few decline); the report gets an Amendment section
+  --hl7                   send the lab results as HL7 v2 ORU^R01 messages over MLLP to the engine's
+                          listener (marrow and lymph-node samples still through POST /observations)
   --quiet                 no progress bar or progress lines
   --help                  this text
 
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[]): SimulationOptions {
         serve: { type: 'boolean', default: false },
         json: { type: 'string' },
         'amend-at': { type: 'string' },
+        hl7: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -105,6 +110,7 @@ export function parseOptions(argv: string[]): SimulationOptions {
     serve: values.serve === true,
     json: text('json'),
     amendAt: optionalNumber(text('amend-at'), '--amend-at', { integer: true, min: 0, max: 20_000 }),
+    hl7: values.hl7 === true,
     quiet: values.quiet === true,
     help: values.help === true,
   };

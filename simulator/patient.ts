@@ -300,6 +300,14 @@ export class SimulatedPatient {
   /** A lab result (POST /observations, by the site's lab) or an adverse event (POST /adverse-events). */
   async report(route: 'observations' | 'adverse-events', data: Record<string, unknown>, options: PostOptions = {}): Promise<ApiAnswer> {
     const role = options.as ?? (route === 'observations' ? 'lab' : 'coordinator');
+    // With --hl7 the lab system sends blood results as ORU^R01; HL7 carries no compartment here, so marrow and lymph node stay on the API.
+    const { lab } = this.ctx;
+    if (lab && route === 'observations' && (data.compartment ?? 'PB') === 'PB') {
+      const { code, value, unit, collectedAt } = data as { code: string; value: number; unit: string; collectedAt: string };
+      const answer = await lab.send({ siteId: this.site.siteId, subjectId: this.subjectId, code, value, unit, collectedAt }, options.expect ?? []);
+      if (isOk(answer)) this.current = await this.get(`/patients/${this.current!.id}`);
+      return this.settle(isOk(answer) ? { ...answer, body: { patient: this.current } } : answer);
+    }
     const body = { ...data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }) };
     return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/${route}`, this.site[role], body, options.expect));
   }

@@ -1,5 +1,6 @@
 import type { AmendmentReport } from './amendment';
 import type { ApiError } from './api';
+import type { Hl7Report } from './hl7';
 import { DAY_MS } from '#protocols';
 import type { PatientSummary } from './patient';
 
@@ -49,6 +50,8 @@ export interface SimulationReport {
   errors: ApiError[];
   /** With --amend-at: what the amendment did. */
   amendment?: AmendmentReport;
+  /** With --hl7: what the lab's ORU^R01 messages became. */
+  hl7?: Hl7Report;
 }
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : `${Math.round(rate * 100)} %`);
@@ -166,6 +169,7 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   if (cytokines.length) lines.push(`  cytokine peaks in the first month (median pg/mL): ${cytokines.map((c) => `${c.code} ${num(c.medianPeak, 1)}`).join(' · ')}`);
 
   if (report.amendment) lines.push('', ...amendmentLines(report.amendment));
+  if (report.hl7) lines.push('', ...hl7Lines(report.hl7));
 
   lines.push('', `API: ${report.eventsPosted} events posted`);
   const refusals = Object.entries(report.refusals);
@@ -184,6 +188,15 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
 }
 
 const total = (t: { byWorstGrade: Array<{ patients: number }> }) => t.byWorstGrade.reduce((sum, g) => sum + g.patients, 0);
+
+/** The "Lab messages" section: the ORU^R01 messages the lab sent and their ACKs. */
+function hl7Lines(h: Hl7Report): string[] {
+  const lines = [`Lab messages (HL7 v2 ORU^R01 over MLLP, port ${h.port}): ${h.messages}`, `  AA recorded ${h.accepted} · AR refused ${h.refused}`];
+  const held = Object.entries(h.held);
+  lines.push(`  AE held in the integration inbox: ${held.length ? '' : 'none'}`);
+  for (const [reason, n] of held) lines.push(`    ${String(n).padStart(3)}  ${reason}`);
+  return lines;
+}
 
 /** The "Amendment" section: approvals per site, the migration's outcome, re-consent and the timers it re-derived. */
 function amendmentLines(a: AmendmentReport): string[] {

@@ -6,6 +6,7 @@ import { ApiClient, isOk } from './api';
 import { SimClock, scaleFor } from './clock';
 import { InfusionCalendar, type Milestone, type SimulationContext, type TrialSetup } from './context';
 import { type Engine, startEngine } from './engine';
+import { freePort, SimulatedLab } from './hl7';
 import { type SimulationOptions, USAGE } from './options';
 import { SimulatedPatient, type PatientSummary } from './patient';
 import { type Io, Progress } from './progress';
@@ -44,15 +45,18 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
   const daysPerSecond = options.daysPerSecond ?? (local ? defaultDaysPerSecond(expectedStudyDays(local.spec, patients, cohort)) : 1);
   const origin = Date.now();
   const clock = new SimClock(origin, scaleFor(daysPerSecond));
-  const engine = await startEngine({ origin, scale: clock.scale, port: options.port, databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  const hl7Port = options.hl7 ? await freePort() : undefined;
+  const engine = await startEngine({ origin, scale: clock.scale, port: options.port, databaseUrl: options.databaseUrl, dataDir: options.dataDir, hl7Port, hl7Sites: SITES });
   hooks.engineStarted?.(engine);
   let keepRunning = false;
+  let lab: SimulatedLab | undefined;
   try {
     const api = new ApiClient(engine.url);
     const trial = await openTrial(api, engine.adminToken, options, local, io);
     if (!trial) return { exitCode: 2 };
     const { protocol } = trial;
     const staff = await createStaff(api, engine.adminToken, SITES);
+    if (hl7Port !== undefined) lab = await SimulatedLab.open(api, engine.adminToken, SITES, hl7Port);
     const studyStart = clock.now();
     const progress = new Progress(io, patients, options.quiet);
     const context: SimulationContext = {
@@ -63,6 +67,7 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
       studyStart,
       calendar: new InfusionCalendar(protocol.spec.doseEscalation?.staggerDays ?? 0),
       milestone: (m: Milestone) => progress.milestone(studyDayOf(m.at, studyStart), m),
+      ...(lab ? { lab } : {}),
     };
     io.err(
       `Simulating ${patients} patients on ${protocol.id}@${protocol.version}${cohort ? ` (cohort ${cohort})` : ''}: seed ${options.seed}, ` +
@@ -85,6 +90,7 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
       studyDays: studyDayOf(clock.now(), studyStart),
     });
     if (amendment) report.amendment = await amendment.finish();
+    if (lab) report.hl7 = lab.report;
     io.out(formatReport(report, studyStart));
     if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     const exitCode = report.errors.length ? 1 : 0;
@@ -95,6 +101,7 @@ export async function runSimulation(options: SimulationOptions, io: Io, hooks: {
     }
     return { exitCode, report };
   } finally {
+    lab?.close();
     if (!keepRunning) await engine.stop();
   }
 }

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { MllpListener } from '#domain';
+import { ackOf, MllpClient, MllpListener } from '#domain';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
-import { ackOf, MllpClient } from './support/mllp-client';
 
 jest.setTimeout(180_000);
 

@@ -12,7 +12,19 @@ describe('npm run simulate --amend-at', () => {
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     result = await runSimulation(
-      { trial: 'cd19-rr-all', patients: 8, seed: 3, daysPerSecond: 40, amendAt: 60, port: 0, databaseUrl: database.env.DATABASE_URL, serve: false, quiet: true, help: false },
+      {
+        trial: 'cd19-rr-all',
+        patients: 8,
+        seed: 3,
+        daysPerSecond: 40,
+        amendAt: 60,
+        port: 0,
+        databaseUrl: database.env.DATABASE_URL,
+        serve: false,
+        hl7: false,
+        quiet: true,
+        help: false,
+      },
       io,
     );
   }, 120_000);

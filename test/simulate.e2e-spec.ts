@@ -19,7 +19,7 @@ describe('npm run simulate, smoke size', () => {
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     result = await runSimulation(
-      { trial: 'NCT03754764', patients: 9, seed: 7, daysPerSecond: 40, port: 0, databaseUrl: database.env.DATABASE_URL, serve: true, quiet: false, help: false },
+      { trial: 'NCT03754764', patients: 9, seed: 7, daysPerSecond: 40, port: 0, databaseUrl: database.env.DATABASE_URL, serve: true, hl7: false, quiet: false, help: false },
       io,
     );
   }, 90_000);

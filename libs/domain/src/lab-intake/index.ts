@@ -5,6 +5,7 @@ export * from './unit-conversion';
 export * from './hl7/acknowledgement';
 export * from './hl7/hl7-intake';
 export * from './hl7/hl7-text';
+export * from './hl7/mllp-client';
 export * from './hl7/mllp-listener';
 export * from './hl7/oru-r01';
 export * from './fhir/fhir-intake';

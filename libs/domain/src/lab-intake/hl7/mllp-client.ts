@@ -6,7 +6,9 @@ const CARRIAGE_RETURN = 0x0d;
 
 /**
  * A lab system's end of an MLLP connection: a raw TCP socket that frames each message
- * (0x0B … 0x1C 0x0D) and waits for the ACK framed the same way.
+ * (0x0B … 0x1C 0x0D) and waits for the ACK framed the same way. The listener answers a connection's
+ * messages in order, so several may be in flight at once. Used by the tests, the simulator's
+ * `--hl7` and the benchmark.
  */
 export class MllpClient {
   private buffer = Buffer.alloc(0);
@@ -26,9 +28,9 @@ export class MllpClient {
     });
   }
 
-  static open(port: number): Promise<MllpClient> {
+  static open(port: number, host = '127.0.0.1'): Promise<MllpClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new MllpClient(socket)));
+      const socket = connect(port, host, () => resolve(new MllpClient(socket)));
       socket.once('error', reject);
     });
   }
