@@ -1,6 +1,7 @@
 import type { ScreeningData } from '../rules/screening-data';
 import type { LymphodepletionPlan } from '../rules/chemotherapy-dose';
 import type { LesionSize } from '../rules/lugano-response';
+import type { LabToxicityRecord } from './lab-toxicity';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 
@@ -90,6 +91,8 @@ export interface PatientContext {
   adverseEventCount: number;
   worstAdverseEventGrade: number;
   labResultCount: number;
+  /** Toxicity from the labs: baselines, latest grades, open AE proposals and the ANC series (lab-toxicity.ts). Absent until a graded result arrives. */
+  labToxicity?: LabToxicityRecord;
   visits: Record<string, VisitRecord>;
   responses: Array<{ visit: string; response: string; assessedAt: string; mrdNegative?: boolean }>;
   /**

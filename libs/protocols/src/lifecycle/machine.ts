@@ -3,6 +3,7 @@ import type { ClinicalEvent } from '../events';
 import type { PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
 import * as record from './record';
+import * as labToxicity from './lab-toxicity';
 import { visitWindow } from './schedule';
 import { addDays, msUntil } from './clinical-time';
 import { followUpTimers, timerIds } from './timers';
@@ -42,7 +43,14 @@ export const OFF_STUDY = 'offStudy';
  * have been on study; none schedules or cancels a timer. Dated no later than the day the patient
  * left (the protocol's refusals); a patient never infused has no such time and accepts none.
  */
-export const LATE_ENTRY_EVENT_TYPES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'] as const;
+export const LATE_ENTRY_EVENT_TYPES = [
+  'ADVERSE_EVENT_REPORTED',
+  'DLT_ADJUDICATED',
+  'LAB_RESULT_RECORDED',
+  'LAB_TOXICITY_DISMISSED',
+  'RESPONSE_ASSESSED',
+  'VISIT_COMPLETED',
+] as const;
 
 export { timerIds } from './timers';
 
@@ -96,7 +104,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           ...(event.data.findings ? { findings: event.data.findings } : {}),
         });
       }),
-      recordLabResult: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
+      recordLabResult: assign(({ context, event }) => labToxicity.recordLabResult(spec, context, event)),
+      recordLabToxicityDismissal: assign(({ context, event }) => labToxicity.recordLabToxicityDismissal(context, event)),
       recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
       cancelVisitClosing: cancel(({ event }) => timerIds.visitClosing(event.data.visit)),
@@ -186,6 +195,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       ADVERSE_EVENT_REPORTED: { guard: 'infused', actions: recordAdverseEvent },
       DLT_ADJUDICATED: { guard: 'infused', actions: recordDltAdjudication },
       LAB_RESULT_RECORDED: { guard: 'infused', actions: 'recordLabResult' },
+      LAB_TOXICITY_DISMISSED: { guard: 'infused', actions: 'recordLabToxicityDismissal' },
       RESPONSE_ASSESSED: { guard: 'infused', actions: 'recordResponse' },
       VISIT_COMPLETED: { guard: 'infused', actions: 'recordVisitCompleted' },
     },
@@ -367,6 +377,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
                 on: {
                   ADVERSE_EVENT_REPORTED: { actions: recordAdverseEvent },
                   LAB_RESULT_RECORDED: { actions: 'recordLabResult' },
+                  LAB_TOXICITY_DISMISSED: { actions: 'recordLabToxicityDismissal' },
                   // In the window and after it: a call can be adjudicated until the level's data are locked (the trial refuses it then).
                   DLT_ADJUDICATED: { actions: recordDltAdjudication },
                 },

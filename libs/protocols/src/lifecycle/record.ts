@@ -13,6 +13,7 @@ import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
 import { addDays, clinicalInstant } from './clinical-time';
 import { visitsClosedBefore } from './timers';
+import { openProposal, settleProposal } from './lab-toxicity';
 
 /**
  * How each event changes the patient's record: pure functions of (spec, context, event) that the
@@ -129,6 +130,8 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
       related: e.data.related,
       resolvedAt: e.data.resolvedAt,
       improvedToGrade1At: e.data.improvedToGrade1At,
+      // A lab-derived AE: the day of the result it confirms, for the prolonged-cytopenia clause.
+      persistsOnStudyDay: openProposal(c, e.data.labProposal)?.studyDay,
     },
     c.infusion?.infusedAt,
   );
@@ -176,6 +179,7 @@ export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Ev
     adverseEventCount: c.adverseEventCount + 1,
     worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
     dlts: a.dlt ? [...others, call] : others,
+    ...settleProposal(c, e.data.labProposal),
   };
 }
 
