@@ -494,6 +494,24 @@ describe('web console', () => {
     ]);
   });
 
+  it('shows ICAHT and the lab results proposed as adverse events on the patient page', async () => {
+    const id = seeded.focus.id;
+    const day0 = (await site.get(`/patients/${id}`)).body.day0 as string;
+    const onDay = (day: number) => new Date(Date.parse(day0) + day * 86_400_000).toISOString();
+    // 0.3 and 0.2 ×10⁹/L on days 1 and 2: two days ≤ 500/µL (early ICAHT grade 1); CTCAE grade 4, proposed once.
+    await site.record(id, 'LAB_RESULT_RECORDED', { code: 'ANC', value: 0.3, unit: '10^9/L', collectedAt: onDay(1) });
+    await site.record(id, 'LAB_RESULT_RECORDED', { code: 'ANC', value: 0.2, unit: '10^9/L', collectedAt: onDay(2) });
+    // The page is already on this patient (the test before): reload it to read the patient again.
+    await page.goto(`${base}/app/#/patients/${id}`);
+    await page.reload();
+    await page.getByTestId('fact-lab-toxicity').waitFor();
+    const shown = await page.getByTestId('fact-lab-toxicity').textContent();
+    expect(shown).toContain('ICAHT · early grade 1');
+    expect(shown).toContain('ANC ≤ 500/µL 2 days');
+    expect(shown).toContain('Proposed AE: Neutrophil count decreased, grade 4 (0.3 10^9/L, day 1)');
+    expect(shown?.match(/Proposed AE/g)).toHaveLength(1);
+  });
+
   it('met no script error and no content-security-policy violation', () => {
     expect(problems).toEqual([]);
   });
