@@ -162,6 +162,16 @@ describe('lab results graded and proposed as adverse events', () => {
   });
 });
 
+describe('ICAHT on the record of a patient who left the study', () => {
+  it('reads the series as of the day the patient left: later days are not unknown days', () => {
+    const p = cd19();
+    for (let day = 0; day <= 5; day++) p.lab('ANC', day, 0.3);
+    expect(p.send('WITHDRAWN', 5.5, { reason: 'patient decision' }).refusals).toEqual([]);
+    // Days 0–5 low: 6 days (grade 1); read on day 40 the gaps after day 5 would allow grade 3, but the patient left on day 5.
+    expect(labToxicityView(p.context, at(40)).icaht?.early).toEqual({ grade: 1, worstPossibleGrade: 1, daysAtOrBelow500: 6, daysAtOrBelow100: 0, unknownDays: 0 });
+  });
+});
+
 describe('prolonged cytopenia as a DLT (NCT03754764: grade ≥ 3 not recovered by day 28)', () => {
   it('flags a grade ≥ 3 count from day 28 to day 31 as a DLT, even when the grade is not worse than one settled', () => {
     const p = cd38();

@@ -180,17 +180,21 @@ export interface LabToxicityDismissal {
 
 export const recordLabToxicityDismissal = (c: PatientContext, e: ClinicalEvent<LabToxicityDismissal>): Partial<PatientContext> => settleProposal(c, e.data.proposal);
 
-/** The lab toxicity as the patient's record shows it: open proposals, each term's latest grade, ICAHT as of `now`. */
+/**
+ * The lab toxicity as the patient's record shows it: open proposals, each term's latest grade, ICAHT
+ * as of `now`, or as of the day the patient left the study (later days are not unsampled days of it).
+ */
 export function labToxicityView(c: PatientContext, now: string) {
   const t = c.labToxicity ?? empty();
   const day0 = c.infusion?.infusedAt;
   const censorDay = day0 && c.progression ? studyDay(c.progression.at, day0) : undefined;
   const anc = [...t.anc.early, ...t.anc.late];
+  const readOn = c.offStudy && c.offStudy.at < now ? c.offStudy.at : now;
   return {
     proposals: t.proposals,
     grades: Object.entries(t.latest).map(([term, latest]) => ({ term, ...latest })),
     baselines: t.baselines,
-    icaht: day0 && anc.length ? gradeIcaht(anc, { throughDay: studyDay(now, day0), ...(censorDay !== undefined ? { censorDay } : {}) }) : null,
+    icaht: day0 && anc.length ? gradeIcaht(anc, { throughDay: studyDay(readOn, day0), ...(censorDay !== undefined ? { censorDay } : {}) }) : null,
   };
 }
 

@@ -87,12 +87,12 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     lastContactAt: events.reduce((last, e) => (e.occurredAt > last ? e.occurredAt : last), events[0]?.occurredAt ?? asOf),
     adverseEvents: adverseEvents(events, log.birthDate, infusedAt, readable),
     labs,
-    icaht: infusedAt ? icahtOf(labs, infusedAt, first('PROGRESSION_OR_RELAPSE'), asOf) : null,
+    icaht: infusedAt ? icahtOf(labs, infusedAt, first('PROGRESSION_OR_RELAPSE'), first('DEATH') ?? asOf) : null,
     dataIssues,
   };
 }
 
-/** ICAHT from the facts' ANC (peripheral blood), censored at the first progression or relapse. */
+/** ICAHT from the facts' ANC (peripheral blood) read as of `asOf` (or the death), censored at the first progression or relapse. */
 function icahtOf(labs: PatientFacts['labs'], infusedAt: string, relapseAt: string | null, asOf: string): IcahtGrade | null {
   const anc = labs.filter((l) => l.code === 'ANC' && (l.compartment ?? 'PB') === 'PB').map((l) => ({ day: l.day, value: l.value }));
   if (!anc.some((s) => s.day >= 0)) return null;
