@@ -127,6 +127,30 @@ describe('CTCAE v5.0 Creatinine increased (mg/dL)', () => {
   });
 });
 
+describe('CTCAE v5.0 Fibrinogen decreased (mg/dL)', () => {
+  it('with a normal baseline: <1.0–0.75; <0.75–0.5; <0.5–0.25; <0.25 × LLN', () => {
+    const at = (value: number) => grade('FIBRINOGEN', value, { range: { low: 400 }, baseline: 450 });
+    expect([at(400), at(399), at(300), at(299), at(200), at(199), at(100), at(99)]).toEqual([0, 1, 1, 2, 2, 3, 3, 4]);
+  });
+
+  it('below 50 mg/dL is grade 4 whatever the LLN or the baseline', () => {
+    // 50 is < 0.5 × 150 but not < 0.25 × 150: grade 3; 49 is grade 4 by the absolute value.
+    expect(grade('FIBRINOGEN', 50, { range: { low: 150 } })).toBe(3);
+    expect(grade('FIBRINOGEN', 49, { range: { low: 150 } })).toBe(4);
+    expect(grade('FIBRINOGEN', 49, { range: { low: 200 }, baseline: 60 })).toBe(4);
+  });
+
+  it('with an abnormal baseline, by the decrease from it: <25 %; 25–<50 %; 50–<75 %; ≥75 %', () => {
+    const at = (value: number) => grade('FIBRINOGEN', value, { range: { low: 200 }, baseline: 160 });
+    // 160 mg/dL baseline: 120 is a 25 % decrease, 80 a 50 %, 40 a 75 % (and < 50).
+    expect([at(160), at(159), at(121), at(120), at(81), at(80), at(56), at(52)]).toEqual([0, 1, 1, 2, 2, 3, 3, 3]);
+    // Baseline 300 below an LLN of 400: 75 is a 75 % decrease (grade 4), 76 is not.
+    expect(grade('FIBRINOGEN', 75, { range: { low: 400 }, baseline: 300 })).toBe(4);
+    expect(grade('FIBRINOGEN', 76, { range: { low: 400 }, baseline: 300 })).toBe(3);
+    expect(grade('FIBRINOGEN', 200, { range: { low: 200 }, baseline: 1000 / 6 })).toBe(0);
+  });
+});
+
 describe('what the rule grades', () => {
   it('grades the listed codes only and names their terms', () => {
     expect(isGradedLab('ANC')).toBe(true);

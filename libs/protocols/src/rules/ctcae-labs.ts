@@ -143,6 +143,45 @@ const anemia: LabTermRule = {
     ),
 };
 
+/**
+ * Fibrinogen decreased (mg/dL): < 1.0 – 0.75 × LLN; < 0.75 – 0.5 × LLN; < 0.5 – 0.25 × LLN;
+ * < 0.25 × LLN or an absolute value < 50 mg/dL. "If abnormal" (a baseline below the LLN), by the
+ * decrease from baseline instead: < 25 %; 25 – < 50 %; 50 – < 75 %; ≥ 75 % (or < 50 mg/dL). The same
+ * reading as the CTCAE v5.0 toxicity grading of pharmaverse admiral (`atoxgr_criteria_ctcv5`).
+ */
+const fibrinogenDecreased: LabTermRule = {
+  term: 'Fibrinogen decreased',
+  direction: 'decreased',
+  usesBaseline: true,
+  grade: (v, { lln, baseline }) => {
+    if (v < 50) return { grade: 4, criterion: '< 50 mg/dL' };
+    if (baseline !== undefined && baseline < lln) {
+      const decrease = Math.round(((baseline - v) / baseline) * 1e9) / 1e9;
+      const of = `from an abnormal baseline (${baseline})`;
+      return band(
+        decrease,
+        [
+          [4, (d) => d >= 0.75, `a decrease of ≥ 75 % ${of}`],
+          [3, (d) => d >= 0.5, `a decrease of 50 – < 75 % ${of}`],
+          [2, (d) => d >= 0.25, `a decrease of 25 – < 50 % ${of}`],
+          [1, (d) => d > 0, `a decrease of < 25 % ${of}`],
+        ],
+        `not below the abnormal baseline (${baseline})`,
+      );
+    }
+    return band(
+      v,
+      [
+        [4, (x) => x < times(0.25, lln), `< 0.25 × LLN (${lln})`],
+        [3, (x) => x < times(0.5, lln), `< 0.5 – 0.25 × LLN (${lln})`],
+        [2, (x) => x < times(0.75, lln), `< 0.75 – 0.5 × LLN (${lln})`],
+        [1, (x) => x < lln, `< 1.0 – 0.75 × LLN (${lln})`],
+      ],
+      `not below the LLN (${lln} mg/dL)`,
+    );
+  },
+};
+
 /** The CTCAE v5.0 term each lab code is graded by. */
 export const LAB_TOXICITY_RULES: Readonly<Record<string, LabTermRule>> = {
   ANC: countDecreased('Neutrophil count decreased', [1.5, 1.0, 0.5]),
@@ -154,6 +193,7 @@ export const LAB_TOXICITY_RULES: Readonly<Record<string, LabTermRule>> = {
   AST: increasedVsBaseline('Aspartate aminotransferase increased', [3, 5, 20], { factor: 1.5, inclusive: true }),
   BILI: increasedVsBaseline('Blood bilirubin increased', [1.5, 3, 10], { factor: 1, inclusive: false }),
   CREAT: creatinineIncreased,
+  FIBRINOGEN: fibrinogenDecreased,
 };
 
 /**
@@ -171,10 +211,11 @@ export const DEFAULT_REFERENCE_RANGES: Readonly<Record<string, { low?: number; h
   AST: { high: 40 },
   BILI: { high: 1.2 },
   CREAT: { high: 1.2 },
+  FIBRINOGEN: { low: 200, high: 400 },
 };
 
 export const DEFAULT_RANGE_ASSUMPTION =
-  'Lab results are graded by CTCAE v5.0 against the reference range the lab sends with the result (referenceRange); without one, against adult defaults: ANC 1.8–7.5, platelets 150–400, lymphocytes 1.0–4.0, white cells 4.0–11.0 ×10⁹/L; haemoglobin LLN 13.5 g/dL (male) or 12.0 g/dL (female, other, unknown); ULN of ALT and AST 40 U/L, of total bilirubin and creatinine 1.2 mg/dL.';
+  'Lab results are graded by CTCAE v5.0 against the reference range the lab sends with the result (referenceRange); without one, against adult defaults: ANC 1.8–7.5, platelets 150–400, lymphocytes 1.0–4.0, white cells 4.0–11.0 ×10⁹/L; haemoglobin LLN 13.5 g/dL (male) or 12.0 g/dL (female, other, unknown); ULN of ALT and AST 40 U/L, of total bilirubin and creatinine 1.2 mg/dL; fibrinogen 200–400 mg/dL.';
 
 export interface LabGradeInput {
   code: string;
