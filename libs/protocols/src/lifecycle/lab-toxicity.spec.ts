@@ -187,6 +187,15 @@ describe('prolonged cytopenia as a DLT (NCT03754764: grade ≥ 3 not recovered b
     expect(p.context.dlts.map((d) => [d.term, d.grade])).toEqual([['Neutrophil count decreased', 4]]);
   });
 
+  it('keeps the DLT on the open proposal when a worse count follows, in the window or after it', () => {
+    const p = cd38();
+    p.lab('PLT', 28, 40);
+    p.lab('PLT', 29, 20);
+    expect(p.proposals.map((x) => [x.id, x.grade, x.dlt !== undefined])).toEqual([[`PLT@${at(29)}`, 4, true]]);
+    p.lab('PLT', 35, 10);
+    expect(p.proposals.map((x) => [x.id, x.dlt !== undefined])).toEqual([[`PLT@${at(29)}`, true]]);
+  });
+
   it('is not a DLT on day 27 or day 32, at grade 2, or when not attributed to the product', () => {
     const day27 = cd38();
     day27.lab('ANC', 27, 0.3);

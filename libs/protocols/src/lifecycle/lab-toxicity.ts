@@ -94,12 +94,13 @@ function proposalFor(spec: LifecycleSpec, t: LabToxicityRecord, p: LabToxicityPr
     p.studyDay <= clause.byDay + clause.withinDays &&
     !t.settled[key]?.prolonged;
   const pending = t.proposals.find((q) => q.term.toLowerCase() === key);
-  if (prolonged && !pending?.dlt) {
-    return { ...p, dlt: `still grade ${p.grade} on day ${p.studyDay}, not recovered by day ${clause.byDay}: ${clause.description}` };
-  }
+  const dlt = prolonged ? `still grade ${p.grade} on day ${p.studyDay}, not recovered by day ${clause.byDay}: ${clause.description}` : undefined;
+  // An open DLT proposal is not replaced by one that is not: the investigator can give the worse grade when confirming it.
+  if (pending?.dlt && !dlt) return undefined;
+  if (dlt && !pending?.dlt) return { ...p, dlt };
   if (p.grade < PROPOSE_FROM_GRADE) return undefined;
   const worstSoFar = Math.max(t.settled[key]?.grade ?? 0, pending?.grade ?? 0);
-  return p.grade > worstSoFar ? p : undefined;
+  return p.grade > worstSoFar ? { ...p, ...(dlt ? { dlt } : {}) } : undefined;
 }
 
 /** Records a lab result: baseline, latest grade, ANC series, and a proposal when the result is worth one. */
