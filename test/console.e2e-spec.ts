@@ -390,6 +390,9 @@ describe('web console', () => {
     expect(await page.getByTestId('km-os').textContent()).toContain('n = 6, 2 events');
 
     expect(await page.getByTestId('ae-table').textContent()).toContain('Hepatic failure');
+    // ICAHT rows beside CRS and ICANS; no patient of this trial has an ANC on record: every cell 0.
+    expect(await page.getByTestId('icaht-early').textContent()).toBe('Early ICAHT, day 0–30 (EHA/EBMT)00000');
+    expect(await page.getByTestId('icaht-late').textContent()).toBe('Late ICAHT, after day 30 (EHA/EBMT)00000');
     // Kinetics: six curves from the outcomes answer, site B's patient drawn and listed anonymous, without a link.
     const kinetics = page.getByTestId('kinetics-chart');
     await kinetics.locator('svg path.recharts-curve').first().waitFor();
