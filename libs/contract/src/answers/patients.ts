@@ -48,6 +48,7 @@ export const dltRecordSchema = z.object({
   onset: z.string(),
   provisional: z.boolean().optional().describe('an expected event that counts as a DLT unless it resolves within the allowance'),
   adjudicated: z.boolean().optional().describe("set when an investigator's adjudication made the call"),
+  persistsOnStudyDay: z.number().int().optional().describe('a prolonged cytopenia confirmed from a lab proposal: the study day of the count that showed it'),
 });
 export type DltRecord = z.infer<typeof dltRecordSchema>;
 

@@ -62,6 +62,8 @@ export interface DltRecord {
   provisional?: boolean;
   /** Set once the investigator adjudicated the call. */
   adjudicated?: boolean;
+  /** A prolonged cytopenia confirmed from a lab proposal: the study day of the count that showed it (a later report of the AE keeps the call). */
+  persistsOnStudyDay?: number;
 }
 
 /** A Lugano target lesion: its baseline size, once given, and its measurements on study. */

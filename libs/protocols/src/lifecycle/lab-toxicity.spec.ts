@@ -185,6 +185,17 @@ describe('prolonged cytopenia as a DLT (NCT03754764: grade ≥ 3 not recovered b
     const confirmed = p.confirm(proposal.id, 'Neutrophil count decreased', 4, 29);
     expect(confirmed.result).toMatchObject({ dlt: true });
     expect(p.context.dlts.map((d) => [d.term, d.grade])).toEqual([['Neutrophil count decreased', 4]]);
+    // A later report of the same AE (its resolution) keeps the call.
+    const resolved = p.send('ADVERSE_EVENT_REPORTED', 40, {
+      term: 'Neutrophil count decreased',
+      grade: 4,
+      onset: at(28),
+      related: true,
+      serious: false,
+      resolvedAt: at(39),
+    });
+    expect(resolved.result).toMatchObject({ dlt: true });
+    expect(p.context.dlts.map((d) => [d.term, d.persistsOnStudyDay])).toEqual([['Neutrophil count decreased', 28]]);
   });
 
   it('keeps the DLT on the open proposal when a worse count follows, in the window or after it', () => {

@@ -121,6 +121,9 @@ export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDat
 export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>) {
   const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
+  // A lab-derived AE: the day of the count it confirms (or, for a later report of it, the one on record), for the prolonged-cytopenia clause.
+  const sameAe = (d: { term: string; onset: string }) => d.term.toLowerCase() === e.data.term.toLowerCase() && d.onset === onset;
+  const persistsOnStudyDay = openProposal(c, e.data.labProposal)?.studyDay ?? c.dlts.find(sameAe)?.persistsOnStudyDay;
   const computed = assessDlt(
     spec.dlt,
     {
@@ -130,8 +133,7 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
       related: e.data.related,
       resolvedAt: e.data.resolvedAt,
       improvedToGrade1At: e.data.improvedToGrade1At,
-      // A lab-derived AE: the day of the result it confirms, for the prolonged-cytopenia clause.
-      persistsOnStudyDay: openProposal(c, e.data.labProposal)?.studyDay,
+      persistsOnStudyDay,
     },
     c.infusion?.infusedAt,
   );
@@ -147,6 +149,7 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
     provisional: dlt.provisional,
     dltReason: dlt.reason,
     adjudicated: adjudicated !== undefined,
+    ...(persistsOnStudyDay !== undefined ? { persistsOnStudyDay } : {}),
   };
 }
 
@@ -174,7 +177,14 @@ export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Ev
   const a = adverseEventAssessment(spec, c, e);
   const sameEvent = (d: { term: string; onset: string }) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
   const others = c.dlts.filter((d) => !sameEvent(d));
-  const call = { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}), ...(a.adjudicated ? { adjudicated: true } : {}) };
+  const call = {
+    term: a.term,
+    grade: a.grade,
+    onset: a.onset,
+    ...(a.provisional ? { provisional: true } : {}),
+    ...(a.adjudicated ? { adjudicated: true } : {}),
+    ...(a.persistsOnStudyDay !== undefined ? { persistsOnStudyDay: a.persistsOnStudyDay } : {}),
+  };
   return {
     adverseEventCount: c.adverseEventCount + 1,
     worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
