@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './support/test-app';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 import { Cd38Trial } from './support/cd38-trial';
 
@@ -67,6 +67,19 @@ describe('toxicity from the labs (NCT03754764)', () => {
 
     let record = (await patient(id)).body.record;
     expect(record.adverseEventCount).toBe(0);
+    // Each new proposal (day 0, day 1, the platelets) is a notice to the site; the other site gets none.
+    const notices = await eventually(
+      async () => {
+        const items = (await site.get('/notifications')).body.items.filter((n: { kind: string }) => n.kind === 'lab-toxicity-proposed');
+        return items.length === 3 && items;
+      },
+      10_000,
+      'the lab toxicity notices',
+    );
+    expect(notices.map((n: { message: string }) => n.message)).toContain(
+      'Lab result proposed as an adverse event: grade 4 Neutrophil count decreased (0.4 10^9/L, day 1); confirm or dismiss it',
+    );
+    expect((await other.get('/notifications')).body.items).toEqual([]);
     expect(record.labToxicity.proposals.map((p: { id: string }) => p.id)).toEqual([`ANC@${count(infusedAt, 1)}`, `PLT@${count(infusedAt, 3)}`]);
     // Early ICAHT, by hand: ≤ 500/µL on days 1–9 (days 2, 4, 6, 8 lie between low samples) = 9 days,
     // grade 2; ≤ 100/µL proven on days 3–7 = 5 days. Days 10–11 lie between 0.3 (day 9) and 0.6

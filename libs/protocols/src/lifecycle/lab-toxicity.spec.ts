@@ -37,10 +37,12 @@ class Patient {
   send(type: ClinicalEventType, day: number, data: Record<string, unknown>) {
     const event: ClinicalEvent = { type, occurredAt: at(day), data };
     const refusals = this.protocol.refusals(this.context, event);
-    if (refusals.length) return { refusals, result: undefined };
+    if (refusals.length) return { refusals, result: undefined, notices: [] };
     const result = this.protocol.answer(this.context, event);
-    this.snapshot = transition(this.protocol.machine, this.snapshot as never, event as never)[0] as AnyMachineSnapshot;
-    return { refusals, result };
+    const [next, actions] = transition(this.protocol.machine, this.snapshot as never, event as never);
+    this.snapshot = next as AnyMachineSnapshot;
+    const notices = (actions as Array<{ type: string; params?: { kind?: string; message?: string } }>).filter((a) => a.type === 'notify').map((a) => a.params!);
+    return { refusals, result, notices };
   }
 
   lab(code: string, day: number, value: number, extra: Record<string, unknown> = {}) {
@@ -72,6 +74,15 @@ describe('lab results graded and proposed as adverse events', () => {
     expect(answer.result).toMatchObject({ grade: 2, proposal: { id: `PLT@${at(3)}`, term: 'Platelet count decreased', grade: 2, value: 60, collectedAt: at(3), studyDay: 3 } });
     expect(p.proposals.map((x) => x.id)).toEqual([`PLT@${at(3)}`]);
     expect(labToxicityView(p.context, at(4)).grades).toEqual([{ term: 'Platelet count decreased', code: 'PLT', grade: 2, value: 60, collectedAt: at(3) }]);
+  });
+
+  it('sends a notice for each new proposal, none for a result that opens none', () => {
+    const p = cd19();
+    expect(p.lab('PLT', 2, 120).notices).toEqual([]);
+    expect(p.lab('PLT', 3, 60).notices).toEqual([
+      { kind: 'lab-toxicity-proposed', message: 'Lab result proposed as an adverse event: grade 2 Platelet count decreased (60 10^9/L, day 3); confirm or dismiss it' },
+    ]);
+    expect(p.lab('PLT', 4, 70).notices).toEqual([]);
   });
 
   it('never records an AE by itself: the count of AEs moves only when one is reported', () => {

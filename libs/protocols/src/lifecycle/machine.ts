@@ -18,6 +18,7 @@ export interface Notification {
     | 'dlt-window-closed'
     | 'dose-limiting-toxicity'
     | 'severe-adverse-event'
+    | 'lab-toxicity-proposed'
     | 'death'
     | 'withdrawal'
     | 'secondary-malignancy';
@@ -104,7 +105,6 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           ...(event.data.findings ? { findings: event.data.findings } : {}),
         });
       }),
-      recordLabResult: assign(({ context, event }) => labToxicity.recordLabResult(spec, context, event)),
       recordLabToxicityDismissal: assign(({ context, event }) => labToxicity.recordLabToxicityDismissal(context, event)),
       recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
@@ -146,6 +146,18 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       ? `${ae.provisional ? 'Provisional dose-limiting' : 'Dose-limiting'} toxicity: grade ${ae.grade} ${ae.term} (${ae.scale})`
       : `Grade ${ae.grade} adverse event: ${ae.term} (${ae.scale})`;
     if (ae.dlt || ae.grade >= 3) enqueue({ type: 'notify', params: { kind: ae.dlt ? 'dose-limiting-toxicity' : 'severe-adverse-event', message } });
+  });
+  // A lab result: recorded, and a notice when it opens a proposal for the investigator to confirm or dismiss.
+  const recordLabResult = lifecycle.enqueueActions(({ context, event, enqueue }) => {
+    const recorded = labToxicity.recordLabResult(spec, context, event);
+    enqueue.assign(recorded);
+    const before = new Set((context.labToxicity?.proposals ?? []).map((p) => p.id));
+    for (const p of recorded.labToxicity?.proposals ?? []) {
+      if (before.has(p.id)) continue;
+      const dlt = p.dlt ? ', dose-limiting if confirmed' : '';
+      const message = `Lab result proposed as an adverse event: grade ${p.grade} ${p.term} (${p.value} ${p.unit}, day ${p.studyDay}${dlt}); confirm or dismiss it`;
+      enqueue({ type: 'notify', params: { kind: 'lab-toxicity-proposed', message } });
+    }
   });
   const recordDltAdjudication = [
     lifecycle.assign(({ context, event }) => record.recordDltAdjudication(context, event)),
@@ -194,7 +206,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     on: {
       ADVERSE_EVENT_REPORTED: { guard: 'infused', actions: recordAdverseEvent },
       DLT_ADJUDICATED: { guard: 'infused', actions: recordDltAdjudication },
-      LAB_RESULT_RECORDED: { guard: 'infused', actions: 'recordLabResult' },
+      LAB_RESULT_RECORDED: { guard: 'infused', actions: recordLabResult },
       LAB_TOXICITY_DISMISSED: { guard: 'infused', actions: 'recordLabToxicityDismissal' },
       RESPONSE_ASSESSED: { guard: 'infused', actions: 'recordResponse' },
       VISIT_COMPLETED: { guard: 'infused', actions: 'recordVisitCompleted' },
@@ -376,7 +388,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
               monitoring: {
                 on: {
                   ADVERSE_EVENT_REPORTED: { actions: recordAdverseEvent },
-                  LAB_RESULT_RECORDED: { actions: 'recordLabResult' },
+                  LAB_RESULT_RECORDED: { actions: recordLabResult },
                   LAB_TOXICITY_DISMISSED: { actions: 'recordLabToxicityDismissal' },
                   // In the window and after it: a call can be adjudicated until the level's data are locked (the trial refuses it then).
                   DLT_ADJUDICATED: { actions: recordDltAdjudication },
