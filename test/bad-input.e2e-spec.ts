@@ -390,6 +390,8 @@ describe('bad input, property-based, on PostgreSQL', () => {
           unit: ['pg/mL', 'copies/µg gDNA', '%', 'pg/mL'][v % 4],
           collectedAt: now,
         };
+      case 'LAB_TOXICITY_DISMISSED':
+        return { proposal: `ANC@${now}`, reason: 'expected after lymphodepletion, not an adverse event' };
       case 'RESPONSE_ASSESSED':
         if (v % 3 === 1) return { visit: kind.response.visit, response: 'CR' };
         if (v % 3 === 2) return { ...kind.response, visit: 'M99' };

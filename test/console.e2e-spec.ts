@@ -390,6 +390,9 @@ describe('web console', () => {
     expect(await page.getByTestId('km-os').textContent()).toContain('n = 6, 2 events');
 
     expect(await page.getByTestId('ae-table').textContent()).toContain('Hepatic failure');
+    // ICAHT rows beside CRS and ICANS; no patient of this trial has an ANC on record: every cell 0.
+    expect(await page.getByTestId('icaht-early').textContent()).toBe('Early ICAHT, day 0–30 (EHA/EBMT)00000');
+    expect(await page.getByTestId('icaht-late').textContent()).toBe('Late ICAHT, after day 30 (EHA/EBMT)00000');
     // Kinetics: six curves from the outcomes answer, site B's patient drawn and listed anonymous, without a link.
     const kinetics = page.getByTestId('kinetics-chart');
     await kinetics.locator('svg path.recharts-curve').first().waitFor();
@@ -492,6 +495,24 @@ describe('web console', () => {
     expect(log.map((e) => [e.type, e.signature?.signerName, e.signature?.meaning])).toEqual([
       ['DLT_ADJUDICATED', 'investigator of site-a', 'I adjudicate the dose-limiting toxicity call for this adverse event'],
     ]);
+  });
+
+  it('shows ICAHT and the lab results proposed as adverse events on the patient page', async () => {
+    const id = seeded.focus.id;
+    const day0 = (await site.get(`/patients/${id}`)).body.day0 as string;
+    const onDay = (day: number) => new Date(Date.parse(day0) + day * 86_400_000).toISOString();
+    // 0.3 and 0.2 ×10⁹/L on days 1 and 2: two days ≤ 500/µL (early ICAHT grade 1); CTCAE grade 4, proposed once.
+    await site.record(id, 'LAB_RESULT_RECORDED', { code: 'ANC', value: 0.3, unit: '10^9/L', collectedAt: onDay(1) });
+    await site.record(id, 'LAB_RESULT_RECORDED', { code: 'ANC', value: 0.2, unit: '10^9/L', collectedAt: onDay(2) });
+    // The page is already on this patient (the test before): reload it to read the patient again.
+    await page.goto(`${base}/app/#/patients/${id}`);
+    await page.reload();
+    await page.getByTestId('fact-lab-toxicity').waitFor();
+    const shown = await page.getByTestId('fact-lab-toxicity').textContent();
+    expect(shown).toContain('ICAHT · early grade 1');
+    expect(shown).toContain('ANC ≤ 500/µL 2 days');
+    expect(shown).toContain('Proposed AE: Neutrophil count decreased, grade 4 (0.3 10^9/L, day 1)');
+    expect(shown?.match(/Proposed AE/g)).toHaveLength(1);
   });
 
   it('met no script error and no content-security-policy violation', () => {

@@ -142,7 +142,7 @@ describe.each(TRIALS)('$name', (trial) => {
     expect([p.state, p.status, p.acceptedEvents]).toEqual([
       expected,
       'offStudy',
-      ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
+      ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
     ]);
     expect(await pendingTimers(id)).toBe(0);
   });

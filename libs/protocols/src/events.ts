@@ -42,6 +42,14 @@ export const labResultDataSchema = z
     value: z.number().finite(),
     unit: z.string().trim().min(1).max(40),
     collectedAt: clinicalDateOrDateTime,
+    /** The lab's reference range for this result, in the result's unit: CTCAE grades against its LLN and ULN (rules/ctcae-labs.ts). */
+    referenceRange: z
+      .object({ low: z.number().finite().min(0).optional(), high: z.number().finite().positive().optional() })
+      .strict()
+      .refine((range) => range.low === undefined || range.high === undefined || range.low < range.high, {
+        message: 'the reference range must have its low limit below its high limit',
+      })
+      .optional(),
   })
   .strict()
   .superRefine((result, ctx) => {
@@ -131,6 +139,8 @@ export const baseEventDataSchemas = {
     })
     .strict(),
   LAB_RESULT_RECORDED: labResultDataSchema,
+  /** The investigator dismisses a lab toxicity proposal (named by its id) as not an adverse event, saying why. */
+  LAB_TOXICITY_DISMISSED: z.object({ proposal: z.string().trim().min(1).max(80), reason: shortText }).strict(),
   RESPONSE_ASSESSED: responseAssessedDataSchema,
   VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20), findings: visitFindingsSchema.optional() }).strict(),
   PROGRESSION_OR_RELAPSE: z

@@ -8,6 +8,7 @@ export * from './lifecycle/protocol';
 export * from './lifecycle/schedule';
 export * from './lifecycle/states';
 export * from './lifecycle/diagram';
+export * from './lifecycle/lab-toxicity';
 export * from './registry';
 export * from './rules';
 export { cd19RrAllV1, cd19RrAllV2, cd19RrAllV3 } from './cd19-rr-all/protocol';

@@ -32,6 +32,7 @@ const ACTIONS: Record<UserEventType, string> = {
   ADVERSE_EVENT_REPORTED: 'Report adverse event',
   DLT_ADJUDICATED: 'Sign off DLT adjudication',
   LAB_RESULT_RECORDED: 'Record lab result',
+  LAB_TOXICITY_DISMISSED: 'Dismiss lab toxicity proposal',
   RESPONSE_ASSESSED: 'Record response assessment',
   VISIT_COMPLETED: 'Record visit',
   PROGRESSION_OR_RELAPSE: 'Record progression or relapse',

@@ -230,6 +230,7 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'dlt-window-closed': { label: 'DLT window closed', color: 'gray' },
   'dose-limiting-toxicity': { label: 'DLT', color: 'red' },
   'severe-adverse-event': { label: 'Severe AE', color: 'red' },
+  'lab-toxicity-proposed': { label: 'Lab toxicity to review', color: 'orange' },
   withdrawal: { label: 'Withdrawal', color: 'gray' },
   'dose-escalation-revised': { label: 'Escalation revised', color: 'red' },
   death: { label: 'Death', color: 'dark' },

@@ -48,8 +48,46 @@ export const dltRecordSchema = z.object({
   onset: z.string(),
   provisional: z.boolean().optional().describe('an expected event that counts as a DLT unless it resolves within the allowance'),
   adjudicated: z.boolean().optional().describe("set when an investigator's adjudication made the call"),
+  persistsOnStudyDay: z.number().int().optional().describe('a prolonged cytopenia confirmed from a lab proposal: the study day of the count that showed it'),
 });
 export type DltRecord = z.infer<typeof dltRecordSchema>;
+
+const ancSampleSchema = z.object({ day: z.number().int(), value: z.number() });
+
+/** A lab result CTCAE grades, proposed as an adverse event for the investigator to confirm or dismiss. */
+export const labToxicityProposalSchema = z.object({
+  id: z.string().describe('`<code>@<collectedAt>`: name it as `labProposal` on ADVERSE_EVENT_REPORTED, or as `proposal` on LAB_TOXICITY_DISMISSED'),
+  code: z.string(),
+  term: z.string().describe('the CTCAE v5.0 term'),
+  grade: z.number().int(),
+  reason: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  collectedAt: z.string().describe('the onset the proposal suggests'),
+  studyDay: z.number().int(),
+  dlt: z.string().optional().describe("set when the result meets the protocol's prolonged-cytopenia DLT clause"),
+});
+
+/** ICAHT (EHA/EBMT consensus, Rejeski et al., Blood 2023) from the ANC series. */
+export const icahtSchema = z.object({
+  early: z.object({
+    grade: z.number().int().describe('day 0–30, from the days the samples prove at or below 500/µL and 100/µL'),
+    worstPossibleGrade: z.number().int().describe('the grade if every day the samples cannot tell was at or below the thresholds'),
+    daysAtOrBelow500: z.number().int(),
+    daysAtOrBelow100: z.number().int(),
+    unknownDays: z.number().int(),
+  }),
+  late: z.object({ grade: z.number().int().describe('after day 30: the grade of the second-lowest count'), lowest: z.array(ancSampleSchema) }),
+});
+
+export const labToxicitySchema = z.object({
+  proposals: z.array(labToxicityProposalSchema),
+  grades: z
+    .array(z.object({ term: z.string(), code: z.string(), grade: z.number().int(), value: z.number(), collectedAt: z.string() }))
+    .describe("each term's grade on its latest result"),
+  baselines: z.record(z.string(), z.object({ value: z.number(), collectedAt: z.string() })).describe('the last result of each code collected before lymphodepletion'),
+  icaht: icahtSchema.nullable().describe('null before the infusion or without an ANC'),
+});
 
 /** The patient's running record inside its state machine: counts and the facts the protocol decides on. */
 export const patientRecordSchema = z.strictObject({
@@ -68,6 +106,7 @@ export const patientRecordSchema = z.strictObject({
   adverseEventCount: z.number().int(),
   worstAdverseEventGrade: z.number().int().nullable(),
   labResultCount: z.number().int(),
+  labToxicity: labToxicitySchema.describe('toxicity from the labs: CTCAE grades, open AE proposals and ICAHT (README, "Toxicity from the labs")'),
   responses: z.array(z.object({ visit: z.string(), response: z.string(), assessedAt: z.string(), mrdNegative: z.boolean().optional() })),
   progression: z.object({ at: z.string(), kind: z.string(), antigenNegative: z.boolean().optional() }).nullable(),
   offStudy: z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() }).nullable(),

@@ -132,6 +132,13 @@ export const outcomeGroupSchema = z.object({
     adverseEventsByTerm: z.array(z.object({ term: z.string(), byWorstGrade: z.array(gradeCountSchema) })),
     crsByGrade: z.array(gradeCountSchema),
     icansByGrade: z.array(gradeCountSchema),
+    icaht: z
+      .object({
+        patientsWithAnc: z.number().int().describe('infused patients with at least one ANC in peripheral blood'),
+        earlyByGrade: z.array(gradeCountSchema).describe('early ICAHT (day 0–30), grades 1–4, as the samples prove it'),
+        lateByGrade: z.array(gradeCountSchema).describe('late ICAHT (after day 30), grades 1–4'),
+      })
+      .describe('ICAHT (EHA/EBMT consensus, Rejeski et al., Blood 2023) from the ANC series'),
   }),
   kinetics: z.object({
     perPatient: z.array(kineticsRowSchema),

@@ -1,5 +1,5 @@
 import type { AnyMachineSnapshot } from 'xstate';
-import type { DataIssue, PatientDemographics, Protocol } from '#protocols';
+import { labToxicityView, type DataIssue, type PatientDemographics, type Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../kernel/machine-boundary';
 
@@ -37,6 +37,7 @@ export function toPatientView(patient: PatientEntity, protocol: Protocol, now: D
       adverseEventCount: context.adverseEventCount,
       worstAdverseEventGrade: context.worstAdverseEventGrade,
       labResultCount: context.labResultCount,
+      labToxicity: labToxicityView(context, now.toISOString()),
       responses: context.responses,
       progression: context.progression ?? null,
       offStudy: context.offStudy ?? null,

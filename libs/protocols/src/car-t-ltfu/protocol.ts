@@ -1,4 +1,5 @@
 import type { LifecycleSpec, VisitFindingKey, VisitSpec } from '../lifecycle/spec';
+import { DEFAULT_RANGE_ASSUMPTION } from '../rules/ctcae-labs';
 import { buildProtocol } from '../lifecycle/protocol';
 import { FLU_CY_30_300 } from '../common/regimens';
 import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
@@ -78,6 +79,7 @@ export const carTLtfuV1: LifecycleSpec = {
     fromStates: ['completed', 'withdrawn'],
   },
   assumptions: [
+    DEFAULT_RANGE_ASSUMPTION,
     'Yearly visits from year 1 to year 15 after the parent trial’s infusion: ± 30 days in years 1–5, ± 60 days in years 6–15 (FDA 2020 LTFU guidance allows contact by telephone or questionnaire in the later years).',
     'Visits whose window closed before the rollover (years 1 and 2 after a 24-month parent trial) are not required: the parent trial’s own visits covered them.',
     'A patient who withdrew from the parent trial after infusion may still roll over when they consent to long-term follow-up (the guidance asks for follow-up of everyone exposed to the product).',

@@ -1,4 +1,5 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
+import { DEFAULT_RANGE_ASSUMPTION } from '../rules/ctcae-labs';
 import { buildProtocol } from '../lifecycle/protocol';
 import { amend } from '../lifecycle/amend';
 import { exclusion, flagIs } from '../rules/eligibility';
@@ -60,6 +61,7 @@ export const cd19RrAllV1: LifecycleSpec = {
   reminderLeadDays: 2,
   followUpDays: 761,
   assumptions: [
+    DEFAULT_RANGE_ASSUMPTION,
     'The trial record gives no DLT definition; the DLT rule is the common one: a grade ≥3 non-haematological toxicity related to the product within 28 days of infusion.',
     'The trial record gives no schedule of assessments; visits at D7, D14, D28, M2, M3, M6, M9, M12, M18 and M24 with the stated windows are assumed, with the primary response assessment at D28.',
     'Follow-up is assumed to last 24 months after infusion and to end the day after the M24 window closes (day 761).',

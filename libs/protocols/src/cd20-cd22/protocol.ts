@@ -1,7 +1,8 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { buildProtocol } from '../lifecycle/protocol';
 import { FLU_CY_30_300 } from '../common/regimens';
-import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
+import { HAEMATOLOGICAL_TERMS, PROLONGED_CYTOPENIA_BY_DAY_28 } from '../common/toxicity';
+import { DEFAULT_RANGE_ASSUMPTION } from '../rules/ctcae-labs';
 import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
 import { ASSESS, visit } from '../common/visits';
 import { cd20Cd22AttestationIds, cd20Cd22Eligibility, cd20Cd22EligibilityAssumptions } from './eligibility';
@@ -47,8 +48,9 @@ export const cd20Cd22V1: LifecycleSpec = {
     requiresRelated: true,
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.crs, EXPECTED_AFTER_CAR_T.icans],
+    prolongedCytopenia: PROLONGED_CYTOPENIA_BY_DAY_28,
     description:
-      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days).',
+      'Dose-limiting toxicity by NCI-CTCAE v5.0 from baseline to day 28 (assumed: a grade ≥3 non-haematological toxicity related to the CAR T-cells, except infusion reactions ≤ grade 2, CRS ≤ grade 3 that resolves to grade ≤ 1 within 7 days and ICANS ≤ grade 3 that resolves within 7 days; and a grade ≥ 3 neutrophil or platelet count decreased not recovered by day 28).',
   },
   // The B-ALL cohort's values are the defaults; each cohort states its own below.
   responseCriteria: 'ALL',
@@ -91,6 +93,8 @@ export const cd20Cd22V1: LifecycleSpec = {
   followUpDays: 761,
   assumptions: [
     ...cd20Cd22EligibilityAssumptions,
+    'The record defines DLT as adverse events graded by NCI-CTCAE v5.0 from baseline to day 28 without excepting haematological ones; as cytopenia after lymphodepletion is expected, only a prolonged one counts: grade ≥ 3 neutrophil or platelet count decreased still present on a count collected from day 28 to day 31 (the D28 visit window), confirmed as an AE from the lab proposal.',
+    DEFAULT_RANGE_ASSUMPTION,
     'The record gives no target enrollment for this single-centre study; 30 participants are assumed.',
     'The record leaves the dose open; one dose level of 1–5 ×10⁶ CAR T-cells/kg is assumed.',
     'The record does not give the lymphodepletion; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',

@@ -1,6 +1,7 @@
 import type { ScreeningData } from '../rules/screening-data';
 import type { LymphodepletionPlan } from '../rules/chemotherapy-dose';
 import type { LesionSize } from '../rules/lugano-response';
+import type { LabToxicityRecord } from './lab-toxicity';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 
@@ -61,6 +62,8 @@ export interface DltRecord {
   provisional?: boolean;
   /** Set once the investigator adjudicated the call. */
   adjudicated?: boolean;
+  /** A prolonged cytopenia confirmed from a lab proposal: the study day of the count that showed it (a later report of the AE keeps the call). */
+  persistsOnStudyDay?: number;
 }
 
 /** A Lugano target lesion: its baseline size, once given, and its measurements on study. */
@@ -90,6 +93,8 @@ export interface PatientContext {
   adverseEventCount: number;
   worstAdverseEventGrade: number;
   labResultCount: number;
+  /** Toxicity from the labs: baselines, latest grades, open AE proposals and the ANC series (lab-toxicity.ts). Absent until a graded result arrives. */
+  labToxicity?: LabToxicityRecord;
   visits: Record<string, VisitRecord>;
   responses: Array<{ visit: string; response: string; assessedAt: string; mrdNegative?: boolean }>;
   /**

@@ -3,6 +3,7 @@ import type { ClinicalEvent } from '../events';
 import type { PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
 import * as record from './record';
+import * as labToxicity from './lab-toxicity';
 import { visitWindow } from './schedule';
 import { addDays, msUntil } from './clinical-time';
 import { followUpTimers, timerIds } from './timers';
@@ -17,6 +18,7 @@ export interface Notification {
     | 'dlt-window-closed'
     | 'dose-limiting-toxicity'
     | 'severe-adverse-event'
+    | 'lab-toxicity-proposed'
     | 'death'
     | 'withdrawal'
     | 'secondary-malignancy';
@@ -42,7 +44,14 @@ export const OFF_STUDY = 'offStudy';
  * have been on study; none schedules or cancels a timer. Dated no later than the day the patient
  * left (the protocol's refusals); a patient never infused has no such time and accepts none.
  */
-export const LATE_ENTRY_EVENT_TYPES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'] as const;
+export const LATE_ENTRY_EVENT_TYPES = [
+  'ADVERSE_EVENT_REPORTED',
+  'DLT_ADJUDICATED',
+  'LAB_RESULT_RECORDED',
+  'LAB_TOXICITY_DISMISSED',
+  'RESPONSE_ASSESSED',
+  'VISIT_COMPLETED',
+] as const;
 
 export { timerIds } from './timers';
 
@@ -96,7 +105,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           ...(event.data.findings ? { findings: event.data.findings } : {}),
         });
       }),
-      recordLabResult: assign(({ context }) => ({ labResultCount: context.labResultCount + 1 })),
+      recordLabToxicityDismissal: assign(({ context, event }) => labToxicity.recordLabToxicityDismissal(context, event)),
       recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
       cancelVisitClosing: cancel(({ event }) => timerIds.visitClosing(event.data.visit)),
@@ -137,6 +146,18 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       ? `${ae.provisional ? 'Provisional dose-limiting' : 'Dose-limiting'} toxicity: grade ${ae.grade} ${ae.term} (${ae.scale})`
       : `Grade ${ae.grade} adverse event: ${ae.term} (${ae.scale})`;
     if (ae.dlt || ae.grade >= 3) enqueue({ type: 'notify', params: { kind: ae.dlt ? 'dose-limiting-toxicity' : 'severe-adverse-event', message } });
+  });
+  // A lab result: recorded, and a notice when it opens a proposal for the investigator to confirm or dismiss.
+  const recordLabResult = lifecycle.enqueueActions(({ context, event, enqueue }) => {
+    const recorded = labToxicity.recordLabResult(spec, context, event);
+    enqueue.assign(recorded);
+    const before = new Set((context.labToxicity?.proposals ?? []).map((p) => p.id));
+    for (const p of recorded.labToxicity?.proposals ?? []) {
+      if (before.has(p.id)) continue;
+      const dlt = p.dlt ? ', dose-limiting if confirmed' : '';
+      const message = `Lab result proposed as an adverse event: grade ${p.grade} ${p.term} (${p.value} ${p.unit}, day ${p.studyDay}${dlt}); confirm or dismiss it`;
+      enqueue({ type: 'notify', params: { kind: 'lab-toxicity-proposed', message } });
+    }
   });
   const recordDltAdjudication = [
     lifecycle.assign(({ context, event }) => record.recordDltAdjudication(context, event)),
@@ -185,7 +206,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     on: {
       ADVERSE_EVENT_REPORTED: { guard: 'infused', actions: recordAdverseEvent },
       DLT_ADJUDICATED: { guard: 'infused', actions: recordDltAdjudication },
-      LAB_RESULT_RECORDED: { guard: 'infused', actions: 'recordLabResult' },
+      LAB_RESULT_RECORDED: { guard: 'infused', actions: recordLabResult },
+      LAB_TOXICITY_DISMISSED: { guard: 'infused', actions: 'recordLabToxicityDismissal' },
       RESPONSE_ASSESSED: { guard: 'infused', actions: 'recordResponse' },
       VISIT_COMPLETED: { guard: 'infused', actions: 'recordVisitCompleted' },
     },
@@ -366,7 +388,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
               monitoring: {
                 on: {
                   ADVERSE_EVENT_REPORTED: { actions: recordAdverseEvent },
-                  LAB_RESULT_RECORDED: { actions: 'recordLabResult' },
+                  LAB_RESULT_RECORDED: { actions: recordLabResult },
+                  LAB_TOXICITY_DISMISSED: { actions: 'recordLabToxicityDismissal' },
                   // In the window and after it: a call can be adjudicated until the level's data are locked (the trial refuses it then).
                   DLT_ADJUDICATED: { actions: recordDltAdjudication },
                 },

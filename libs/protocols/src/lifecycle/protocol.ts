@@ -8,6 +8,7 @@ import type { LifecycleSpec } from './spec';
 import { buildLifecycleMachine, type PatientMachine } from './machine';
 import { refusalsFor } from './refusals';
 import * as record from './record';
+import { labResultAnswer } from './lab-toxicity';
 import { patientSchedule, type ScheduledVisit } from './schedule';
 import { escalationDesignProblems } from '../trial/trial-rules';
 import { stateNamesOf } from './states';
@@ -129,6 +130,8 @@ function answerFor(spec: LifecycleSpec, context: PatientContext, event: Clinical
     }
     case 'DLT_ADJUDICATED':
       return record.dltAdjudication(context, event);
+    case 'LAB_RESULT_RECORDED':
+      return labResultAnswer(spec, context, event);
     case 'RESPONSE_ASSESSED': {
       const relapse = record.relapseAfterRemission(spec, context, event);
       const lugano = spec.responseCriteria === 'LUGANO_2014' && !event.data.response;

@@ -13,6 +13,7 @@ import { classifyAllRelapse } from '../rules/relapse';
 import { ageOn } from '../rules/eligibility';
 import { addDays, clinicalInstant } from './clinical-time';
 import { visitsClosedBefore } from './timers';
+import { openProposal, settleProposal } from './lab-toxicity';
 
 /**
  * How each event changes the patient's record: pure functions of (spec, context, event) that the
@@ -120,6 +121,9 @@ export const ageAt = (c: PatientContext, at: string) => ageOn(c.patient.birthDat
 export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e: Event<AdverseEventData>) {
   const onset = clinicalInstant(e.data.onset, c.infusion?.infusedAt);
   const graded = adverseEventGrade(e.data, ageAt(c, onset));
+  // A lab-derived AE: the day of the count it confirms (or, for a later report of it, the one on record), for the prolonged-cytopenia clause.
+  const sameAe = (d: { term: string; onset: string }) => d.term.toLowerCase() === e.data.term.toLowerCase() && d.onset === onset;
+  const persistsOnStudyDay = openProposal(c, e.data.labProposal)?.studyDay ?? c.dlts.find(sameAe)?.persistsOnStudyDay;
   const computed = assessDlt(
     spec.dlt,
     {
@@ -129,6 +133,7 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
       related: e.data.related,
       resolvedAt: e.data.resolvedAt,
       improvedToGrade1At: e.data.improvedToGrade1At,
+      persistsOnStudyDay,
     },
     c.infusion?.infusedAt,
   );
@@ -144,6 +149,7 @@ export function adverseEventAssessment(spec: LifecycleSpec, c: PatientContext, e
     provisional: dlt.provisional,
     dltReason: dlt.reason,
     adjudicated: adjudicated !== undefined,
+    ...(persistsOnStudyDay !== undefined ? { persistsOnStudyDay } : {}),
   };
 }
 
@@ -171,11 +177,19 @@ export function recordAdverseEvent(spec: LifecycleSpec, c: PatientContext, e: Ev
   const a = adverseEventAssessment(spec, c, e);
   const sameEvent = (d: { term: string; onset: string }) => d.term.toLowerCase() === a.term.toLowerCase() && d.onset === a.onset;
   const others = c.dlts.filter((d) => !sameEvent(d));
-  const call = { term: a.term, grade: a.grade, onset: a.onset, ...(a.provisional ? { provisional: true } : {}), ...(a.adjudicated ? { adjudicated: true } : {}) };
+  const call = {
+    term: a.term,
+    grade: a.grade,
+    onset: a.onset,
+    ...(a.provisional ? { provisional: true } : {}),
+    ...(a.adjudicated ? { adjudicated: true } : {}),
+    ...(a.persistsOnStudyDay !== undefined ? { persistsOnStudyDay: a.persistsOnStudyDay } : {}),
+  };
   return {
     adverseEventCount: c.adverseEventCount + 1,
     worstAdverseEventGrade: Math.max(c.worstAdverseEventGrade, a.grade),
     dlts: a.dlt ? [...others, call] : others,
+    ...settleProposal(c, e.data.labProposal),
   };
 }
 

@@ -10,6 +10,7 @@ import { beforeBirthRefusals } from '../rules/clinical-dates';
 import { bodySizeProblem } from '../rules/body-size';
 import { screeningRecordRefusals } from '../rules/screening-data';
 import { ALL_REQUIRED_FINDINGS, RESPONSES_BY_CRITERIA } from '../policy/values';
+import { proposalRefusals } from './lab-toxicity';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each rule reads its own event's fields
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
@@ -149,6 +150,7 @@ const refusals: Partial<Record<string, Refusal>> = {
   },
   ADVERSE_EVENT_REPORTED: (_spec, context, event) => {
     const reasons = adverseEventRefusals(event.data, record.ageAt(context, event.data.onset));
+    if (event.data.labProposal !== undefined) reasons.push(...proposalRefusals(context, event.data.labProposal, event.data.term));
     if (event.data.onset.slice(0, 10) > event.occurredAt.slice(0, 10)) reasons.push('onset is after the date of the report');
     // An event before consent is the patient's history, not an adverse event of the trial.
     const consentDay = context.consent?.signedAt.slice(0, 10);
@@ -157,6 +159,7 @@ const refusals: Partial<Record<string, Refusal>> = {
     }
     return reasons;
   },
+  LAB_TOXICITY_DISMISSED: (_spec, context, event) => proposalRefusals(context, event.data.proposal),
   PROGRESSION_OR_RELAPSE: (_spec, context, event) => notBefore('infusion', context.infusion?.infusedAt, event, 'progression or relapse'),
   WITHDRAWN: (_spec, context, event) => notBeforeLastStep(context, event, 'withdrawal'),
   DEATH: (_spec, context, event) => notBeforeLastStep(context, event, 'death'),

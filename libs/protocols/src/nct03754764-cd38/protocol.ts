@@ -1,7 +1,8 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { buildProtocol } from '../lifecycle/protocol';
 import { FLU_CY_30_300 } from '../common/regimens';
-import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
+import { HAEMATOLOGICAL_TERMS, PROLONGED_CYTOPENIA_BY_DAY_28 } from '../common/toxicity';
+import { DEFAULT_RANGE_ASSUMPTION } from '../rules/ctcae-labs';
 import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
 import { ASSESS, visit } from '../common/visits';
 import { cd38AttestationIds, cd38Eligibility, cd38EligibilityAssumptions } from './eligibility';
@@ -41,8 +42,9 @@ export const nct03754764V1: LifecycleSpec = {
     requiresRelated: true,
     excludedTerms: HAEMATOLOGICAL_TERMS,
     expectedEvents: [EXPECTED_AFTER_CAR_T.infusionReaction, EXPECTED_AFTER_CAR_T.fever, EXPECTED_AFTER_CAR_T.crs],
+    prolongedCytopenia: PROLONGED_CYTOPENIA_BY_DAY_28,
     description:
-      "A grade ≥3 non-haematological toxicity related to the CAR-T cells within 4 weeks of infusion, except the allowable 'expected' AEs of the intravenous infusion (assumed: infusion reactions ≤ grade 2, fever resolving within 3 days, CRS ≤ grade 3 resolving to grade ≤ 1 within 7 days).",
+      "A grade ≥3 non-haematological toxicity related to the CAR-T cells within 4 weeks of infusion, except the allowable 'expected' AEs of the intravenous infusion (assumed: infusion reactions ≤ grade 2, fever resolving within 3 days, CRS ≤ grade 3 resolving to grade ≤ 1 within 7 days), and a grade ≥ 3 neutrophil or platelet count decreased not recovered by day 28 (assumed).",
   },
   responseCriteria: 'ALL',
   extraResponses: ['PR'],
@@ -69,6 +71,8 @@ export const nct03754764V1: LifecycleSpec = {
   followUpDays: 176,
   assumptions: [
     ...cd38EligibilityAssumptions,
+    "The record excepts from its DLT definition only the 'expected' AEs of the infusion, so haematological toxicity is not excepted as a whole; as cytopenia after lymphodepletion is expected, only a prolonged one counts: grade ≥ 3 neutrophil or platelet count decreased still present on a count collected from day 28 to day 31 (the D28 visit's window), confirmed as an AE from the lab proposal.",
+    DEFAULT_RANGE_ASSUMPTION,
     'Seed 000 calls the study phase 1/2 and seed 001 lists Phase 1; the trial is taken as Phase 1/Phase 2 as docs/clinical.md, section "The four trials", has it.',
     'The record gives the total dose range 1–5 ×10⁶ cells/kg for an MTD study; three dose levels inside it are assumed: 1 ×10⁶/kg (accepting 1.0–1.2), 2.5 ×10⁶/kg (2.0–3.0) and 5 ×10⁶/kg (4.0–5.0). No level accepts a dose outside 1–5 ×10⁶/kg.',
     'The record names the MTD as an objective but not the design; a 3+3 design in cohorts of 3 is assumed, with infusions staggered by at least 7 days, and patients enrolled after the MTD is found are treated at the MTD (expansion).',

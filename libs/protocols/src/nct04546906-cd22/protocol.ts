@@ -1,4 +1,5 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
+import { DEFAULT_RANGE_ASSUMPTION } from '../rules/ctcae-labs';
 import { buildProtocol } from '../lifecycle/protocol';
 import { FLU_CY_30_300 } from '../common/regimens';
 import { HAEMATOLOGICAL_TERMS } from '../common/toxicity';
@@ -71,6 +72,7 @@ export const nct04546906V1: LifecycleSpec = {
   reminderLeadDays: 2,
   followUpDays: 761,
   assumptions: [
+    DEFAULT_RANGE_ASSUMPTION,
     ...cd22EligibilityAssumptions,
     'The record leaves the dose open; one dose level of 0.5–3 ×10⁶ CAR-T cells/kg is assumed (the range of published CD22 CAR-T doses).',
     'The record says only "preconditioning treatment"; fludarabine 30 mg/m² and cyclophosphamide 300 mg/m² on days −5 to −3 are assumed.',

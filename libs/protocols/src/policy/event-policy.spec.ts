@@ -28,6 +28,7 @@ const ROLES_BEFORE: Record<string, string[]> = {
   ADVERSE_EVENT_REPORTED: CLINICAL,
   DLT_ADJUDICATED: ['investigator'],
   LAB_RESULT_RECORDED: ['lab', 'coordinator', 'investigator'],
+  LAB_TOXICITY_DISMISSED: ['investigator'],
   RESPONSE_ASSESSED: CLINICAL,
   VISIT_COMPLETED: CLINICAL,
   PROGRESSION_OR_RELAPSE: CLINICAL,

@@ -58,6 +58,8 @@ export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
   ADVERSE_EVENT_REPORTED: { roles: CLINICAL },
   DLT_ADJUDICATED: { roles: SIGNER_ROLES, signOff: { meaning: 'I adjudicate the dose-limiting toxicity call for this adverse event' } },
   LAB_RESULT_RECORDED: { roles: ['lab', ...CLINICAL] },
+  /** Whether a lab abnormality is an adverse event is the investigator's medical judgement; the reason is kept on the record (not a signature: nothing is attested). */
+  LAB_TOXICITY_DISMISSED: { roles: SIGNER_ROLES },
   RESPONSE_ASSESSED: {
     roles: CLINICAL,
     signOff: { meaning: 'I confirm this response assessment', when: givesResponse },

@@ -47,6 +47,8 @@ export const adverseEventReportSchema = z
      * (CRS). A follow-up report of the same term and onset, at the event's worst grade, carries it.
      */
     improvedToGrade1At: isoDateOrDateTime.optional(),
+    /** The lab toxicity proposal this report confirms (`<code>@<collectedAt>`, lifecycle/lab-toxicity.ts). */
+    labProposal: z.string().trim().min(1).max(80).optional(),
   })
   .strict()
   .refine((report) => [report.grade, report.crs, report.icans].filter((given) => given !== undefined).length === 1, {

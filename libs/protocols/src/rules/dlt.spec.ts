@@ -1,5 +1,6 @@
 import { EXPECTED_AFTER_CAR_T } from '../common/expected-events';
 import { assessDlt, type DltRule } from './dlt';
+import { PROLONGED_CYTOPENIA_BY_DAY_28 } from '../common/toxicity';
 
 const rule: DltRule = {
   windowDays: 28,
@@ -172,5 +173,38 @@ describe('the CRS exception "resolves to grade ≤ 1 within 7 days"', () => {
 
   it('counts grade 4 CRS whenever it improved', () => {
     expect(assessDlt(toGrade1, { ...crs, grade: 4, improvedToGrade1At: '2026-01-11' }, infusedAt)).toMatchObject({ dlt: true, provisional: false });
+  });
+});
+
+describe('the prolonged-cytopenia clause (grade ≥ 3 not recovered by day 28)', () => {
+  const withClause: DltRule = { ...rule, excludedTerms: ['neutrophil count decreased', 'platelet count decreased', 'anemia'], prolongedCytopenia: PROLONGED_CYTOPENIA_BY_DAY_28 };
+  const cytopenia = (persistsOnStudyDay: number | undefined, grade = 4, term = 'Neutrophil count decreased', related = true) =>
+    assessDlt(withClause, { term, grade, onset: '2026-01-29T09:00:00.000Z', related, ...(persistsOnStudyDay !== undefined ? { persistsOnStudyDay } : {}) }, infusedAt);
+
+  it('counts a count still grade ≥ 3 from day 28 to day 31, whatever the DLT window says of the onset', () => {
+    expect(cytopenia(28).dlt).toBe(true);
+    expect(cytopenia(31).dlt).toBe(true);
+    expect(cytopenia(28, 3, 'Platelet count decreased').reason).toBe(
+      'grade 3 Platelet count decreased still present on day 28, not recovered by day 28: grade ≥ 3 neutrophil or platelet count decreased not recovered by day 28 is dose-limiting (assumed)',
+    );
+  });
+
+  it('does not count on day 27 or day 32, at grade 2, unattributed, for another term, or without a lab result', () => {
+    expect(cytopenia(27).dlt).toBe(false);
+    expect(cytopenia(32).dlt).toBe(false);
+    expect(cytopenia(28, 2).dlt).toBe(false);
+    expect(cytopenia(28, 4, 'Neutrophil count decreased', false).dlt).toBe(false);
+    expect(cytopenia(28, 4, 'Anemia').dlt).toBe(false);
+    expect(cytopenia(undefined).dlt).toBe(false);
+  });
+
+  it('leaves a rule without the clause as it was', () => {
+    expect(
+      assessDlt(
+        { ...withClause, prolongedCytopenia: undefined },
+        { term: 'Neutrophil count decreased', grade: 4, onset: '2026-01-29T09:00:00.000Z', related: true, persistsOnStudyDay: 28 },
+        infusedAt,
+      ).dlt,
+    ).toBe(false);
   });
 });

@@ -28,6 +28,24 @@ export interface ExpectedEvent {
 
 export type ExpectedResolution = 'resolved' | 'grade-1-or-less';
 
+/**
+ * A cytopenia the protocol counts as dose-limiting when it has not recovered by a study day
+ * (commonly: grade ≥ 3 neutrophil or platelet count decreased still present at day 28). Cytopenia
+ * after lymphodepletion and CAR-T cells is expected, so the terms stay among `excludedTerms`; they
+ * count only through this clause, on a result collected from `byDay` to `byDay + withinDays` that
+ * still grades `minGrade` or worse.
+ */
+export interface ProlongedCytopenia {
+  /** CTCAE terms, lower case. */
+  terms: string[];
+  minGrade: number;
+  /** The study day by which the count must have recovered. */
+  byDay: number;
+  /** How many days after `byDay` a result still shows it (the day-28 visit's window). */
+  withinDays: number;
+  description: string;
+}
+
 /** The DLT definition of a protocol (docs/clinical.md, section "Toxicity grading", "DLT is per protocol"). */
 export interface DltRule {
   /** Days from infusion during which a toxicity can be dose-limiting. */
@@ -40,6 +58,8 @@ export interface DltRule {
   excludedTerms: string[];
   /** Events that do not count within limits of grade and time to resolve. */
   expectedEvents?: ExpectedEvent[];
+  /** A cytopenia that counts when not recovered in time (ProlongedCytopenia). */
+  prolongedCytopenia?: ProlongedCytopenia;
   /** The rule in words, for the protocol definition. */
   description: string;
 }
@@ -53,6 +73,11 @@ export interface ToxicityReport {
   resolvedAt?: string;
   /** When the event had improved to grade ≤ 1 (ISO date or date-time), once it has. */
   improvedToGrade1At?: string;
+  /**
+   * The study day of a lab result that shows the event still at its grade (a lab-derived AE): what
+   * the prolonged-cytopenia clause reads.
+   */
+  persistsOnStudyDay?: number;
 }
 
 export interface DltAssessment {
@@ -77,6 +102,8 @@ export function assessDlt(rule: DltRule, report: ToxicityReport, infusedAt: stri
   if (!infusedAt) return final(false, 'the patient has not been infused, so no DLT window is open');
   const daysFromInfusion = (Date.parse(report.onset) - Date.parse(infusedAt)) / DAY_MS;
   if (daysFromInfusion < 0) return final(false, 'onset is before the infusion');
+  const prolonged = prolongedCytopenia(rule, report);
+  if (prolonged) return final(true, prolonged);
   if (daysFromInfusion > rule.windowDays) return final(false, `onset is after the ${rule.windowDays}-day DLT window`);
   if (report.grade < rule.minGrade) return final(false, `grade ${report.grade} is below grade ${rule.minGrade}`);
   if (rule.requiresRelated && !report.related) return final(false, 'not attributed to the product');
@@ -86,6 +113,16 @@ export function assessDlt(rule: DltRule, report: ToxicityReport, infusedAt: stri
   const counts = `grade ${report.grade} ${reported.term} related to the product within the ${rule.windowDays}-day DLT window`;
   const expected = rule.expectedEvents?.find((event) => event.term.trim().toLowerCase() === term);
   return expected ? assessExpectedEvent(expected, reported, counts) : final(true, counts);
+}
+
+/** Why the report is a prolonged cytopenia under the rule's clause, or undefined when it is not. */
+function prolongedCytopenia(rule: DltRule, report: ToxicityReport): string | undefined {
+  const clause = rule.prolongedCytopenia;
+  const day = report.persistsOnStudyDay;
+  if (!clause || day === undefined || !clause.terms.includes(report.term.trim().toLowerCase())) return undefined;
+  if (day < clause.byDay || day > clause.byDay + clause.withinDays || report.grade < clause.minGrade) return undefined;
+  if (rule.requiresRelated && !report.related) return undefined;
+  return `grade ${report.grade} ${report.term.trim()} still present on day ${day}, not recovered by day ${clause.byDay}: ${clause.description}`;
 }
 
 function assessExpectedEvent(expected: ExpectedEvent, report: ToxicityReport, counts: string): DltAssessment {

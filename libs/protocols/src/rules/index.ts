@@ -15,3 +15,5 @@ export * from './relapse';
 export * from './clinical-dates';
 export * from './body-size';
 export * from './lab-results';
+export * from './ctcae-labs';
+export * from './icaht';

@@ -151,6 +151,7 @@ describe('objective responses', () => {
     lastContactAt: day(90),
     adverseEvents: [],
     labs: [],
+    icaht: null,
     dataIssues: [],
   });
   const group = [
@@ -214,5 +215,48 @@ describe('a trial whose cohorts differ in response criteria (CD20/CD22: B-ALL by
     expect(single.criteria).toBe('ALL');
     expect(single).not.toHaveProperty('criteriaByCohort');
     expect(single).not.toHaveProperty('dcr');
+  });
+});
+
+describe('ICAHT in the safety tables', () => {
+  const daily = (from: number, to: number, value: number) => Array.from({ length: to - from + 1 }, (_, i) => lab('ANC', from + i, value));
+  const icahtLogs = [
+    // Early: 10 days ≤ 500/µL (day 1–10), of which 7 ≤ 100/µL (day 2–8): grade 3. Late: 0.9 on day 45 and day 60: grade 2.
+    log('a', [
+      ev('INFUSION_COMPLETED', 0),
+      lab('ANC', 0, 2.0),
+      lab('ANC', 1, 0.4),
+      ...daily(2, 8, 0.05),
+      lab('ANC', 9, 0.3),
+      lab('ANC', 10, 0.3),
+      ...daily(11, 30, 1.6),
+      lab('ANC', 45, 0.9),
+      lab('ANC', 60, 0.9),
+    ]),
+    // Early: day 3 and day 5 sampled at 400/µL, day 4 between them: 3 days, grade 1. No late count: grade 0.
+    log('b', [ev('INFUSION_COMPLETED', 0), lab('ANC', 0, 2.0), lab('ANC', 3, 0.4), lab('ANC', 5, 0.4), ...daily(6, 30, 2.0)]),
+    // A marrow ANC is not the blood count ICAHT reads: no ICAHT.
+    log('c', [ev('INFUSION_COMPLETED', 0), lab('ANC', 3, 0.1, 'BM')]),
+    // Progression on day 5 censors: 5 days ≤ 500 (day 1–5) count, the rest does not.
+    log('d', [ev('INFUSION_COMPLETED', 0), lab('ANC', 0, 2.0), ...daily(1, 20, 0.3), ev('PROGRESSION_OR_RELAPSE', 5, { kind: 'morphologic' })]),
+  ];
+  const { safety } = trialOutcomes(cd19RrAllV1, icahtLogs, day(365));
+
+  it('counts patients by early and late ICAHT grade, of those with a blood ANC', () => {
+    expect(safety.icaht).toEqual({
+      patientsWithAnc: 3,
+      earlyByGrade: [
+        { grade: 1, patients: 2 },
+        { grade: 2, patients: 0 },
+        { grade: 3, patients: 1 },
+        { grade: 4, patients: 0 },
+      ],
+      lateByGrade: [
+        { grade: 1, patients: 0 },
+        { grade: 2, patients: 1 },
+        { grade: 3, patients: 0 },
+        { grade: 4, patients: 0 },
+      ],
+    });
   });
 });

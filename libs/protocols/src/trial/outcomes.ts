@@ -49,6 +49,14 @@ function survival(observations: Array<SurvivalObservation | null>) {
 
 const RESPONSE_ORDER = ['CR', 'CRi', 'PR'];
 
+/** Patients by their early and late ICAHT grade (1–4), of those with an ANC after infusion. */
+function icahtCounts(infused: PatientFacts[]) {
+  const graded = infused.flatMap((p) => (p.icaht ? [p.icaht] : []));
+  const byGrade = (gradeOf: (g: NonNullable<PatientFacts['icaht']>) => number) =>
+    [1, 2, 3, 4].map((grade) => ({ grade, patients: graded.filter((g) => gradeOf(g) === grade).length }));
+  return { patientsWithAnc: graded.length, earlyByGrade: byGrade((g) => g.early.grade), lateByGrade: byGrade((g) => g.late.grade) };
+}
+
 /**
  * The trial's efficacy, safety and kinetics outcomes for a group of patients (days from infusion).
  * `specOf` gives each patient's own protocol (its cohort's, where cohorts differ in response
@@ -168,6 +176,7 @@ export function outcomesOf(
       adverseEventsByTerm: [...worstByTerm.entries()].map(([term, byPatient]) => ({ term, byWorstGrade: gradeCounts(byPatient) })),
       crsByGrade: syndrome('ASTCT CRS'),
       icansByGrade: syndrome('ASTCT ICANS'),
+      icaht: icahtCounts(infused),
     },
     kinetics: { perPatient: kinetics, summary: kineticsSummary, cytokinePeaks },
   };

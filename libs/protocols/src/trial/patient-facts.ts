@@ -5,6 +5,7 @@ import { ageOn } from '../rules/eligibility';
 import type { RelapseKind } from '../rules/relapse';
 import { assessedResponse, recordLesions, type LesionRecords, type ResponseData } from '../lifecycle/record';
 import { type DataIssue, unreadableEntry } from './data-issues';
+import { gradeIcaht, type IcahtGrade } from '../rules/icaht';
 
 /** One logged event, as the outcomes read it. */
 export interface LoggedEvent {
@@ -41,6 +42,8 @@ export interface PatientFacts {
   adverseEvents: Array<{ term: string; grade: number; scale: string }>;
   /** Lab results by study day (Day 0 = the infusion day), in order of collection. */
   labs: Array<{ seq?: number; code: string; compartment: string | null; day: number; value: number; unit: string }>;
+  /** ICAHT from the ANC in peripheral blood as of `asOf`, up to a progression or relapse; null without an ANC after infusion. */
+  icaht: IcahtGrade | null;
   /** Entries these facts could not be read from, left out of them. */
   dataIssues: DataIssue[];
 }
@@ -61,6 +64,7 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
   const events = log.events.filter((e) => e.occurredAt <= asOf);
   const first = (type: string, where: (e: LoggedEvent) => boolean = () => true) => events.find((e) => e.type === type && where(e))?.occurredAt ?? null;
   const infusedAt = first('INFUSION_COMPLETED');
+  const labs = infusedAt ? labsByStudyDay(events, infusedAt) : [];
   const isMolecular = (e: LoggedEvent) => (e.data as { kind?: string }).kind === MOLECULAR_RELAPSE;
   const dataIssues: DataIssue[] = [];
   /** One unreadable entry is left out and listed; the others still count. */
@@ -82,9 +86,17 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
     deathAt: first('DEATH'),
     lastContactAt: events.reduce((last, e) => (e.occurredAt > last ? e.occurredAt : last), events[0]?.occurredAt ?? asOf),
     adverseEvents: adverseEvents(events, log.birthDate, infusedAt, readable),
-    labs: infusedAt ? labsByStudyDay(events, infusedAt) : [],
+    labs,
+    icaht: infusedAt ? icahtOf(labs, infusedAt, first('PROGRESSION_OR_RELAPSE'), first('DEATH') ?? asOf) : null,
     dataIssues,
   };
+}
+
+/** ICAHT from the facts' ANC (peripheral blood) read as of `asOf` (or the death), censored at the first progression or relapse. */
+function icahtOf(labs: PatientFacts['labs'], infusedAt: string, relapseAt: string | null, asOf: string): IcahtGrade | null {
+  const anc = labs.filter((l) => l.code === 'ANC' && (l.compartment ?? 'PB') === 'PB').map((l) => ({ day: l.day, value: l.value }));
+  if (!anc.some((s) => s.day >= 0)) return null;
+  return gradeIcaht(anc, { throughDay: studyDay(asOf, infusedAt), ...(relapseAt ? { censorDay: studyDay(relapseAt, infusedAt) } : {}) });
 }
 
 type Readable = <T>(e: LoggedEvent, read: () => T) => T[];

@@ -18,7 +18,8 @@ const HINTS: Partial<Record<UserEventType, string>> = {
   INFUSION_COMPLETED: 'Day 0. The cell dose must lie within the assigned dose level.',
   ADVERSE_EVENT_REPORTED: 'Graded by CTCAE or ASTCT; the answer says whether it is a DLT.',
   DLT_ADJUDICATED: 'Confirm or overturn the DLT call the protocol made for an adverse event.',
-  LAB_RESULT_RECORDED: 'CAR copies, cytokines, MRD …',
+  LAB_RESULT_RECORDED: 'Blood counts, chemistry, CAR copies, cytokines, MRD …',
+  LAB_TOXICITY_DISMISSED: 'Dismiss a lab toxicity proposal as not an adverse event, with the reason.',
   RESPONSE_ASSESSED: 'Computed from the findings by the protocol’s criteria.',
   VISIT_COMPLETED: 'Marks a scheduled visit as done.',
 };

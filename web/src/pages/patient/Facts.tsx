@@ -16,6 +16,32 @@ function Fact({ label, children, testId }: { label: string; children: ReactNode;
   );
 }
 
+/**
+ * Toxicity from the labs: ICAHT (the grade the samples prove, and the worst the gaps allow) and the
+ * lab results proposed as adverse events, waiting for the investigator to confirm or dismiss them.
+ */
+function LabToxicity({ record }: { record: Patient['record'] }) {
+  const { icaht, proposals } = record.labToxicity;
+  if (!icaht && proposals.length === 0) return null;
+  return (
+    <Stack gap={4} mt="md" data-testid="fact-lab-toxicity">
+      {icaht && (
+        <Caption>
+          ICAHT · early grade {icaht.early.grade}
+          {icaht.early.worstPossibleGrade > icaht.early.grade ? ` (up to ${icaht.early.worstPossibleGrade} over ${icaht.early.unknownDays} unsampled days)` : ''} · ANC ≤ 500/µL{' '}
+          {icaht.early.daysAtOrBelow500} days, ≤ 100/µL {icaht.early.daysAtOrBelow100} days · late grade {icaht.late.grade}
+        </Caption>
+      )}
+      {proposals.map((p) => (
+        <Text key={p.id} size="xs">
+          Proposed AE: <b>{p.term}</b>, grade {p.grade} ({p.value} {p.unit}, day {p.studyDay}){p.dlt ? ' · dose-limiting if confirmed' : ''} · confirm by reporting the AE with
+          labProposal <code>{p.id}</code>, or dismiss it with a reason
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
 /** The patient at a glance: where they are, Day 0 (and the study day at the server's `now`), the dose, safety so far. */
 export function Facts({ patient, protocol, now }: { patient: Patient; protocol: ProtocolDefinition; now: string }) {
   const { record } = patient;
@@ -123,6 +149,7 @@ export function Facts({ patient, protocol, now }: { patient: Patient; protocol: 
           <DoseTable plan={record.lymphodepletion.plan} />
         </Stack>
       )}
+      <LabToxicity record={record} />
       {record.offStudy && (
         <Text size="sm" mt="sm" c="dimmed">
           Off study: {humanizeState(patient.state)}

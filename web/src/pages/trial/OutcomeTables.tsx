@@ -86,7 +86,7 @@ function GradeCells({ counts }: { counts: GradeCount[] }) {
   );
 }
 
-/** Adverse events by term and worst grade per patient, with CRS and ICANS by ASTCT grade. */
+/** Adverse events by term and worst grade per patient, with CRS and ICANS by ASTCT grade and ICAHT by EHA/EBMT grade (of the patients with an ANC). */
 export function AeTable({ group }: { group: OutcomeGroup }) {
   const s = group.safety;
   if (!group.participants) return <NoData>No patients yet.</NoData>;
@@ -125,6 +125,14 @@ export function AeTable({ group }: { group: OutcomeGroup }) {
           <Table.Tr>
             <Table.Td fw={600}>ICANS (ASTCT)</Table.Td>
             <GradeCells counts={s.icansByGrade} />
+          </Table.Tr>
+          <Table.Tr data-testid="icaht-early">
+            <Table.Td fw={600}>Early ICAHT, day 0–30 (EHA/EBMT)</Table.Td>
+            <GradeCells counts={s.icaht.earlyByGrade} />
+          </Table.Tr>
+          <Table.Tr data-testid="icaht-late">
+            <Table.Td fw={600}>Late ICAHT, after day 30 (EHA/EBMT)</Table.Td>
+            <GradeCells counts={s.icaht.lateByGrade} />
           </Table.Tr>
         </Table.Tbody>
       </Table>
