@@ -12,14 +12,14 @@ const nextControlId = () => `M${Date.now()}${(controlIds += 1)}`;
 function oru(
   site: string,
   subjectId: string,
-  results: Array<{ code: string; value: string; unit: string; status?: string; at?: string; type?: string }>,
+  results: Array<{ code: string; value: string; unit: string; status?: string; at?: string; type?: string; range?: string }>,
   controlId = nextControlId(),
 ) {
   const segments = [
     `MSH|^~\\&|LIS|${site}|CART|ENGINE|20261204101500+0000||ORU^R01^ORU_R01|${controlId}|P|2.5.1`,
     `PID|1||${subjectId}^^^${site}^PI||Doe^Jane`,
     'OBR|1||F-1|58410-2^CBC panel^LN|||20261204080000+0000',
-    ...results.map((r, i) => `OBX|${i + 1}|${r.type ?? 'NM'}|${r.code}||${r.value}|${r.unit}^^UCUM|||||${r.status ?? 'F'}|||${r.at ?? '20261204080000+0000'}`),
+    ...results.map((r, i) => `OBX|${i + 1}|${r.type ?? 'NM'}|${r.code}||${r.value}|${r.unit}^^UCUM|${r.range ?? ''}||||${r.status ?? 'F'}|||${r.at ?? '20261204080000+0000'}`),
   ];
   return { controlId, text: segments.join('\r') };
 }
@@ -86,6 +86,33 @@ describe.each(['postgres', 'sqlite'] as const)('Lab results in over HL7 v2 (MLLP
     expect(await labEvents(patientA)).toHaveLength(2);
     const records = await messageRecord(message.controlId);
     expect(records.map((r) => r.outcome).sort()).toEqual(['accepted', 'duplicate']);
+  });
+
+  it("carries the lab's reference range (OBX-7) into the result, converted with it, and CTCAE grades against it", async () => {
+    // Collected after the infusion (two hours on, a minute ago): graded, not a baseline.
+    t.clock.advanceMs(2 * 3_600_000);
+    const collected = new Date(t.clock.now().getTime() - 60_000);
+    const at = `${collected.toISOString().slice(0, 19).replace(/[-:T]/g, '')}+0000`;
+    const iso = `${collected.toISOString().slice(0, 19)}.000Z`;
+    const message = oru(siteA.siteId, subjectA, [
+      { code: '1742-6^ALT^LN', value: '120', unit: 'U/L', range: '<=33', at },
+      { code: '2160-0^Creatinine^LN', value: '90', unit: 'umol/L', range: '62-106', at },
+      { code: '1988-5^CRP^LN', value: '12', unit: 'mg/L', range: 'see report', at },
+    ]);
+    expect(ackOf(await client.send(message.text)).code).toBe('AA');
+    const recorded = (await labEvents(patientA)).filter((e) => e.data.collectedAt === iso).map((e) => e.data);
+    expect(recorded).toEqual([
+      { code: 'ALT', value: 120, unit: 'U/L', collectedAt: iso, referenceRange: { high: 33 } },
+      // 62–106 µmol/L through creatinine's molar mass (113.12 g/mol): 0.701–1.199 mg/dL.
+      { code: 'CREAT', value: expect.closeTo(1.018, 3), unit: 'mg/dL', collectedAt: iso, referenceRange: { low: expect.closeTo(0.7014, 3), high: expect.closeTo(1.1991, 3) } },
+      // A range that is not numbers is left out, never guessed; the result is kept.
+      { code: 'CRP', value: 12, unit: 'mg/L', collectedAt: iso },
+    ]);
+    // 120 U/L is 3.6 × the lab's ULN of 33: grade 2 (> 3.0 – 5.0 × ULN), proposed; against the default ULN of 40 it would be 3.0 ×, grade 1.
+    const record = (await siteA.get(`/patients/${patientA}`)).body.record;
+    expect(record.labToxicity.proposals).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'ALT', term: 'Alanine aminotransferase increased', grade: 2, collectedAt: iso })]),
+    );
   });
 
   it('records a corrected result (OBX-11 C) as a correction naming the result it corrects', async () => {

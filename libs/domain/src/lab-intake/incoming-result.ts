@@ -16,6 +16,11 @@ export interface IncomingResult {
   /** The value, when the message gives one as a number. */
   value?: number;
   unit: string;
+  /**
+   * The lab's reference range, in the result's unit, as far as the channel gives it (OBX-7,
+   * Observation.referenceRange): CTCAE grades against its limits (rules/ctcae-labs.ts).
+   */
+  referenceRange?: { low?: number; high?: number };
   collectedText: string;
   /** The collection instant (ISO 8601), when it can be read without guessing. */
   collectedAt?: string;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { labCodeForLoinc, labResultProblems, labTest } from '#protocols';
+import { labCodeForLoinc, labResultProblems, labTest, type LabTest } from '#protocols';
 import { DomainError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from '../errors';
 import { type Actor, canSeeSite } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
@@ -134,7 +134,7 @@ export class LabIntakeService {
     if (!result.collectedAt) return { inbox: `collection time "${result.collectedText}" cannot be read` };
     const converted = toCanonicalUnit(labCode, test, result.value, result.unit);
     if ('problem' in converted) return { inbox: converted.problem };
-    const data = { code: labCode, value: converted.value, unit: converted.unit, collectedAt: result.collectedAt };
+    const data = { code: labCode, value: converted.value, unit: converted.unit, collectedAt: result.collectedAt, ...this.rangeIn(labCode, test, result) };
     const outOfBounds = labResultProblems(data);
     if (outOfBounds.length) return { inbox: `${outOfBounds.map((p) => p.message).join('; ')}; sent as ${result.valueText} ${result.unit}` };
     if (result.status !== 'corrected') return { apply: { patientId, labCode, data } };
@@ -143,6 +143,20 @@ export class LabIntakeService {
       ? `Corrected result (${result.resultStatus}) of seq ${earlier.seq}, which was ${earlier.valueText} ${earlier.unit} (control id ${earlier.controlId})`
       : `Corrected result (${result.resultStatus}); no earlier result of ${labCode} collected at ${data.collectedAt} is on record`;
     return { apply: { patientId, labCode, data, reason, correctsSeq: earlier?.seq ?? undefined } };
+  }
+
+  /** The lab's reference range in the catalogue's unit, converted as the value was; left out when a limit does not convert. */
+  private rangeIn(labCode: string, test: LabTest, result: IncomingResult): { referenceRange?: { low?: number; high?: number } } {
+    const range = result.referenceRange;
+    if (!range) return {};
+    const convert = (limit: number | undefined) => {
+      if (limit === undefined) return undefined;
+      const converted = toCanonicalUnit(labCode, test, limit, result.unit);
+      return 'problem' in converted ? null : converted.value;
+    };
+    const [low, high] = [convert(range.low), convert(range.high)];
+    if (low === null || high === null) return {};
+    return { referenceRange: { ...(low !== undefined ? { low } : {}), ...(high !== undefined ? { high } : {}) } };
   }
 
   private async labCodeOf(siteId: string, result: IncomingResult): Promise<string | undefined> {

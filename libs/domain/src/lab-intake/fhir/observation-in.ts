@@ -73,12 +73,28 @@ function readObservation(observation: Observation, controlId: string): IncomingR
     valueText: quantity?.value === undefined ? '' : String(quantity.value),
     ...(value !== undefined ? { value } : {}),
     unit: quantity?.code ?? quantity?.unit ?? '',
+    ...rangeOf(observation, quantity?.code ?? quantity?.unit ?? ''),
     collectedText,
     ...(collectedAt ? { collectedAt } : {}),
     resultStatus: status,
     status: status === 'final' ? 'final' : status === 'corrected' || status === 'amended' ? 'corrected' : 'other',
     problems,
   };
+}
+
+/**
+ * The first `referenceRange` whose limits are in the value's unit (or name none), as the lab gave it;
+ * a range in another unit is left unread rather than converted on a guess.
+ */
+function rangeOf(observation: Observation, unit: string): { referenceRange?: { low?: number; high?: number } } {
+  const range = observation.referenceRange?.[0];
+  if (!range) return {};
+  const limit = (q: { value?: number; code?: string; unit?: string } | undefined) =>
+    typeof q?.value === 'number' && Number.isFinite(q.value) && q.value >= 0 && (!(q.code ?? q.unit) || (q.code ?? q.unit) === unit) ? q.value : undefined;
+  const [low, high] = [limit(range.low), limit(range.high)];
+  if (low !== undefined && high !== undefined && low >= high) return {};
+  if (low === undefined && (high === undefined || high === 0)) return {};
+  return { referenceRange: { ...(low !== undefined ? { low } : {}), ...(high !== undefined && high > 0 ? { high } : {}) } };
 }
 
 /** A FHIR dateTime as the engine keeps it: a date alone, or an instant with its offset (a time without one is not guessed). */

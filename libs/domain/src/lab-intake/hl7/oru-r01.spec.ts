@@ -1,4 +1,4 @@
-import { readOruR01 } from './oru-r01';
+import { readOruR01, referenceRangeOf } from './oru-r01';
 import { hl7Instant } from './hl7-text';
 
 const msh = 'MSH|^~\\&|LIS|SITE-A|CART|ENGINE|20261204101500+0000||ORU^R01^ORU_R01|MSG0001|P|2.5.1';
@@ -77,4 +77,21 @@ describe('hl7Instant', () => {
   ])('reads %s', (text, expected) => expect(hl7Instant(text)).toEqual(expected));
 
   it.each(['20261304', '20260230', 'garbage', '202612042560+0000', '20261204+0100'])('refuses %s', (text) => expect(hl7Instant(text)).toHaveProperty('problem'));
+});
+
+describe('OBX-7 reference range', () => {
+  it.each([
+    ['3.5-11.0', { low: 3.5, high: 11 }],
+    [' 1.8 - 7.7 ', { low: 1.8, high: 7.7 }],
+    ['<40', { high: 40 }],
+    ['<= 1.2', { high: 1.2 }],
+    ['>60', { low: 60 }],
+    ['>=0.5', { low: 0.5 }],
+  ])('reads %p', (text, range) => {
+    expect(referenceRangeOf(text)).toEqual(range);
+  });
+
+  it.each(['', 'negative', '11-3.5', '5-5', '-1-4', '<0', 'N/A', '3.5-', '1e3-2e3'])('leaves %p unread rather than guess', (text) => {
+    expect(referenceRangeOf(text)).toBeUndefined();
+  });
 });

@@ -134,12 +134,36 @@ function readObx(group: ObxInGroup, controlId: string): IncomingResult {
     valueText,
     ...(value !== undefined ? { value } : {}),
     unit: component(obx, 6, 1).trim(),
+    ...optionalRange(referenceRangeOf(field(obx, 7))),
     collectedText,
     ...('at' in instant ? { collectedAt: instant.at } : {}),
     resultStatus,
     status: resultStatus === 'F' ? 'final' : resultStatus === 'C' ? 'corrected' : 'other',
     problems,
   };
+}
+
+/**
+ * OBX-7 (v2.5.1 7.4.2.7): "lower-upper", "> lower" or "< upper" (also ">=", "<="), in the result's
+ * unit. Any other text (an alphabetic range, a range with a negative limit) is left unread: the
+ * result is kept and graded against the catalogue's documented default limits.
+ */
+export function referenceRangeOf(text: string): { low?: number; high?: number } | undefined {
+  const number = '(\\d+(?:\\.\\d+)?)';
+  const both = new RegExp(`^\\s*${number}\\s*-\\s*${number}\\s*$`).exec(text);
+  if (both) {
+    const [low, high] = [Number(both[1]), Number(both[2])];
+    return low < high ? { low, high } : undefined;
+  }
+  const above = new RegExp(`^\\s*>=?\\s*${number}\\s*$`).exec(text);
+  if (above) return { low: Number(above[1]) };
+  const below = new RegExp(`^\\s*<=?\\s*${number}\\s*$`).exec(text);
+  if (below && Number(below[1]) > 0) return { high: Number(below[1]) };
+  return undefined;
+}
+
+function optionalRange(range: { low?: number; high?: number } | undefined): { referenceRange?: { low?: number; high?: number } } {
+  return range ? { referenceRange: range } : {};
 }
 
 /** OBX-3: the LOINC triplet when either the identifier or the alternate identifier is LOINC (`LN`), else the first as sent. */
