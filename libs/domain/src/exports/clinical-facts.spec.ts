@@ -1,6 +1,6 @@
 import type { AdverseEvent, Extension } from '@medplum/fhirtypes';
 import { findProtocol } from '#protocols';
-import { adverseEventFacts } from './clinical-facts';
+import { adverseEventFacts, labResultFacts } from './clinical-facts';
 import type { PatientExportInput } from './export-input';
 import { patientFhirBundle } from './fhir-bundle';
 import { EXPORT_URLS } from './fhir-terms';
@@ -83,5 +83,22 @@ describe('adverse events on Day 0', () => {
     const facts = adverseEventFacts(input);
     expect(facts).toHaveLength(1);
     expect(facts[0]).toMatchObject({ firstSeq: input.events.at(-2)!.seq, seq: input.events.at(-1)!.seq, resolvedAt: '2026-03-18', dlt: { dlt: true } });
+  });
+});
+
+describe('a corrected lab result in the exports', () => {
+  it('exports one LB row and one FHIR Observation per sample: the corrected value, not both', () => {
+    const sample = { code: 'IL6', compartment: 'PB', unit: 'pg/mL', collectedAt: '2026-03-18T07:30:00.000Z' };
+    const input = cd19PatientInfused()
+      .post('LAB_RESULT_RECORDED', '2026-03-18T15:00:00.000Z', { ...sample, value: 4200 })
+      .post('LAB_RESULT_RECORDED', '2026-03-19T09:00:00.000Z', { ...sample, value: 420 })
+      .post('LAB_RESULT_RECORDED', '2026-03-19T09:05:00.000Z', { ...sample, collectedAt: '2026-03-19T07:30:00.000Z', value: 800 })
+      .build();
+    expect(labResultFacts(input.events).map((l) => l.value)).toEqual([420, 800]);
+    const lb = sdtmTables({ protocol: cd19, patients: [input] }).LB.rows.filter((r) => r.LBTESTCD === 'IL6');
+    expect(lb.map((r) => r.LBORRES)).toEqual(['420', '800']);
+    const bundle = patientFhirBundle({ ...input, protocol: cd19, generatedAt: '2026-05-01T12:00:00.000Z' });
+    const il6 = (bundle.entry ?? []).map((e) => e.resource!).filter((r) => r.resourceType === 'Observation' && JSON.stringify(r).includes('Interleukin 6'));
+    expect(il6.map((o) => (o as { valueQuantity?: { value?: number } }).valueQuantity?.value)).toEqual([420, 800]);
   });
 });

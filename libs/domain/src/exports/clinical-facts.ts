@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { clinicalInstant, type AdverseEventReport, type CrsInput, type IcansInput, type labResultDataSchema, type responseAssessedDataSchema } from '#protocols';
+import { clinicalInstant, standingResults, type AdverseEventReport, type CrsInput, type IcansInput, type labResultDataSchema, type responseAssessedDataSchema } from '#protocols';
 import type { EngineAnswer, LoggedEvent, PatientExportInput } from './export-input';
 
 /**
@@ -102,19 +102,24 @@ function dltCall(answer: Record<string, unknown>): AdverseEventFact['dlt'] | und
   return { dlt, provisional: booleanIn(answer, 'provisional') ?? false, reason: stringIn(answer, 'dltReason') ?? null };
 }
 
+/** The lab results, in log order; a corrected result (a later one of the same sample) appears once, as corrected. */
 export function labResultFacts(events: readonly LoggedEvent[]): LabResultFact[] {
-  return inLogOrder(events, 'LAB_RESULT_RECORDED').map((event) => {
-    const lab = event.data as LabResultData;
-    return {
-      seq: event.seq,
-      code: lab.code,
-      compartment: lab.compartment ?? null,
-      value: lab.value,
-      unit: lab.unit,
-      collectedAt: lab.collectedAt,
-      recordedAt: event.recordedAt,
-    };
-  });
+  const recorded = inLogOrder(events, 'LAB_RESULT_RECORDED');
+  const standing = new Set(standingResults(recorded.map((event) => ({ ...(event.data as LabResultData), event }))).map((r) => r.event));
+  return recorded
+    .filter((event) => standing.has(event))
+    .map((event) => {
+      const lab = event.data as LabResultData;
+      return {
+        seq: event.seq,
+        code: lab.code,
+        compartment: lab.compartment ?? null,
+        value: lab.value,
+        unit: lab.unit,
+        collectedAt: lab.collectedAt,
+        recordedAt: event.recordedAt,
+      };
+    });
 }
 
 export function responseFacts(events: readonly LoggedEvent[], computed: EngineAnswer): ResponseFact[] {

@@ -1,5 +1,5 @@
 import { labResultDataSchema } from '../events';
-import { LAB_TESTS, labCodeForLoinc, labResultProblems, labTest } from './lab-results';
+import { LAB_TESTS, labCodeForLoinc, labResultProblems, labTest, standingResults } from './lab-results';
 
 const result = (code: string, value: number, unit: string) => ({ code, value, unit });
 
@@ -91,5 +91,22 @@ describe('lab results within their physical bounds', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['value']);
     expect(labResultDataSchema.safeParse({ code: 'CAR_COPIES', value: 5, unit: 'copies/µg gDNA', collectedAt: '1899-01-01' }).success).toBe(false);
+  });
+});
+
+describe('standing results: a later result of the same sample corrects the earlier', () => {
+  const r = (code: string, collectedAt: string, value: number, compartment?: string) => ({ code, collectedAt, value, ...(compartment ? { compartment } : {}) });
+
+  it('keeps the last recorded of one test from one sample, in the order given', () => {
+    const results = [r('ANC', '2027-01-10T08:00:00Z', 0.4), r('PLT', '2027-01-10T08:00:00Z', 20), r('ANC', '2027-01-10T09:00:00+01:00', 0.6)];
+    // 09:00+01:00 is the same instant as 08:00Z: the second ANC corrects the first.
+    expect(standingResults(results)).toEqual([results[1], results[2]]);
+  });
+
+  it('keeps results of other instants, other compartments and other tests', () => {
+    const results = [r('CAR_COPIES', '2027-01-10', 100), r('CAR_COPIES', '2027-01-10', 200, 'BM'), r('CAR_COPIES', '2027-01-11', 300), r('IL6', '2027-01-10', 5)];
+    expect(standingResults(results)).toEqual(results);
+    // Peripheral blood named or not is one compartment.
+    expect(standingResults([r('CAR_COPIES', '2027-01-10', 100), r('CAR_COPIES', '2027-01-10', 150, 'PB')]).map((x) => x.value)).toEqual([150]);
   });
 });

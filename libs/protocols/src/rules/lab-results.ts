@@ -276,3 +276,21 @@ export function labResultProblems(result: { code: string; unit: string; value: n
   const side = result.value < test.min ? `at least ${test.min}` : `at most ${test.max}`;
   return [{ field: 'value', message: `${result.code} is ${side} ${test.units[0]} (${test.bounds})` }];
 }
+
+/** One sample's result of one test: the code, the compartment (peripheral blood by default) and the collection instant. */
+function sampleKey(result: { code: string; compartment?: string | null; collectedAt: string }): string {
+  const at = Date.parse(result.collectedAt);
+  return `${result.code}|${result.compartment ?? 'PB'}|${Number.isNaN(at) ? result.collectedAt : at}`;
+}
+
+/**
+ * The results that stand, in the order given (the log's): of several results of one test from one
+ * sample (same code, compartment and collection instant), the one recorded last, which corrects the
+ * others (a lab's OBX-11 `C` or FHIR `corrected`, or a result re-entered by hand). The log keeps
+ * every value; the readers (outcomes, exports) count each sample once.
+ */
+export function standingResults<T extends { code: string; compartment?: string | null; collectedAt: string }>(results: readonly T[]): T[] {
+  const last = new Map<string, number>();
+  results.forEach((result, i) => last.set(sampleKey(result), i));
+  return results.filter((result, i) => last.get(sampleKey(result)) === i);
+}

@@ -3,6 +3,7 @@ import { clinicalInstant, DAY_MS, studyDay } from '../lifecycle/clinical-time';
 import { adverseEventGrade, type AdverseEventReport } from '../rules/ctcae';
 import { ageOn } from '../rules/eligibility';
 import type { RelapseKind } from '../rules/relapse';
+import { standingResults } from '../rules/lab-results';
 import { assessedResponse, recordLesions, type LesionRecords, type ResponseData } from '../lifecycle/record';
 import { type DataIssue, unreadableEntry } from './data-issues';
 import { gradeIcaht, type IcahtGrade } from '../rules/icaht';
@@ -141,14 +142,13 @@ function adverseEvents(events: LoggedEvent[], birthDate: string, infusedAt: stri
   return [...byEvent.values()];
 }
 
-/** Lab results on their study day, sorted by collection time (ties in the order recorded). */
+/** Lab results on their study day, sorted by collection time (ties in the order recorded); a corrected result counts once, as corrected. */
 function labsByStudyDay(events: LoggedEvent[], infusedAt: string): PatientFacts['labs'] {
-  return events
+  const recorded = events
     .filter((e) => e.type === 'LAB_RESULT_RECORDED')
-    .map((e) => {
-      const d = e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string };
-      return { seq: e.seq, collectedAt: clinicalInstant(d.collectedAt, infusedAt), lab: d };
-    })
+    .map((e) => ({ seq: e.seq, ...(e.data as { code: string; compartment?: string; value: number; unit: string; collectedAt: string }) }));
+  return standingResults(recorded)
+    .map(({ seq, ...d }) => ({ seq, collectedAt: clinicalInstant(d.collectedAt, infusedAt), lab: d }))
     .sort((a, b) => (a.collectedAt < b.collectedAt ? -1 : a.collectedAt > b.collectedAt ? 1 : 0))
     .map(({ seq, collectedAt, lab }) => ({
       ...(seq !== undefined ? { seq } : {}),
