@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '#domain';
 import { sleep, Site, ServiceStack } from '#testing';
 import { historyLatency, type HistoryResult } from './history';
 import { lastSeqSum, logGrowthProblem, withLogGrowth } from './log-growth';
@@ -10,6 +11,7 @@ import { Progress } from './progress';
 import { redisFill, type RedisBoundResult, seedLongSchedules } from './redis-bound';
 import { markdownTable, type Row, spread, textTable } from './report';
 import { clonePatients } from './seed';
+import { mllpBurst, type MllpBurstResult, mllpBurstProblems } from './mllp';
 import { loadEvents, type LoadResult, RssSampler } from './throughput';
 import { EARLY_SLACK_MS, timerFiring, type TimerResult } from './timers';
 
@@ -25,6 +27,10 @@ export interface Sizes {
   timerLeadMs: number;
   timerSpreadMs: number;
   redisPatients: number;
+  /** The lab's burst over MLLP: messages, and the connections they share (compared with the engine at as many clients). */
+  mllpMessages: number;
+  mllpConnections: number;
+  mllpResend: number;
 }
 
 export const FULL: Sizes = {
@@ -38,6 +44,9 @@ export const FULL: Sizes = {
   timerLeadMs: 10_000,
   timerSpreadMs: 60_000,
   redisPatients: 100_000,
+  mllpMessages: 10_000,
+  mllpConnections: 16,
+  mllpResend: 1_000,
 };
 
 export const SMOKE: Sizes = {
@@ -51,6 +60,9 @@ export const SMOKE: Sizes = {
   timerLeadMs: 2500,
   timerSpreadMs: 2000,
   redisPatients: 300,
+  mllpMessages: 200,
+  mllpConnections: 4,
+  mllpResend: 20,
 };
 
 /** The worker's TIMER_HORIZON_DAYS: the stack is started with it, and the Redis measure checks against it. */
@@ -63,6 +75,7 @@ export interface RunResult {
   /** `logged`: how much the throughput patients' logs grew during the load (log-growth.ts). */
   load: Array<LoadResult & { pgbenchTps: number; ratio: number; logged: number }>;
   rss: { peakMiB: number; afterMiB: number };
+  mllp: MllpBurstResult;
   history: HistoryResult;
   timers: TimerResult;
 }
@@ -92,10 +105,11 @@ export interface Preparation {
  * worker as separate processes from the compiled code. Each measure is taken `runs` times; the
  * table gives the median and the range.
  */
-export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; apiNodeArgs?: string[]; loadOnly?: boolean }): Promise<BenchResult> {
+export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; nodeArgs?: string[]; loadOnly?: boolean }): Promise<BenchResult> {
   const { sizes, progress } = options;
   const stack = await ServiceStack.create('bench', {
     prefix: 'bench',
+    nodeArgs: options.nodeArgs,
     env: {
       TIMER_HORIZON_DAYS: String(HORIZON_DAYS),
       // The copied patients have a head but no log of their own (seed.ts): a checkpoint would hold each
@@ -106,9 +120,12 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
     },
   });
   try {
-    const api = await stack.startApi('api', {}, options.apiNodeArgs);
-    await stack.startWorker();
-    const site = await Site.open(stack, api, 'site-b');
+    const api = await stack.startApi('api');
+    const mllpPort = await freePort();
+    const siteId = 'site-b';
+    // The lab's MLLP listener runs in the worker, for the bench's site.
+    await stack.startWorker(undefined, true, { HL7_MLLP_PORT: String(mllpPort), HL7_MLLP_SITES: siteId });
+    const site = await Site.open(stack, api, siteId);
     const url = api.url!;
     const token = site.coordinator;
 
@@ -162,9 +179,25 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
         );
         load.push({ ...engine, pgbenchTps: db.tps, ratio: engine.eventsPerSecond / db.tps });
       }
+      phase = progress.phase(`run ${run}: MLLP burst, ${sizes.mllpConnections} connections`, sizes.mllpMessages, 'messages');
+      const mllp = await mllpBurst({
+        stack,
+        port: mllpPort,
+        siteId,
+        subjects: patients.map((_, i) => `${THROUGHPUT_IDS}-S${i + 1}`),
+        idPattern: throughputLogs,
+        messages: sizes.mllpMessages,
+        connections: sizes.mllpConnections,
+        resend: sizes.mllpResend,
+        tag: `BENCH${run}-${Date.now()}`,
+        phase,
+      });
+      phase.done(
+        `${Math.round(mllp.messagesPerSecond)} messages/s, p99 ${mllp.latencyMs.p99.toFixed(1)} ms; ACKs ${JSON.stringify(mllp.acks)}, duplicates ${JSON.stringify(mllp.resentAcks)}`,
+      );
       const { peakMiB } = rss.stop();
       if (options.loadOnly) {
-        runs.push({ load, rss: { peakMiB, afterMiB: rss.now() } } as RunResult);
+        runs.push({ load, mllp, rss: { peakMiB, afterMiB: rss.now() } } as RunResult);
         continue;
       }
       await sleep(3000);
@@ -192,7 +225,7 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
         phase,
       });
       phase.done(`${timers.fired} fired, lateness p99 ${timers.latenessMs.p99.toFixed(0)} ms`);
-      runs.push({ load, rss: { peakMiB, afterMiB }, history, timers });
+      runs.push({ load, mllp, rss: { peakMiB, afterMiB }, history, timers });
     }
     pgbench.close();
     if (options.loadOnly) return loadOnlyResult(await machine(stack), sizes, preparation, runs);
@@ -234,7 +267,7 @@ function loadOnlyResult(machine: BenchResult['machine'], sizes: Sizes, preparati
     preparation,
     runs,
     redis: [],
-    rows: all.slice(0, sizes.clients.length * 6),
+    rows: all.filter((r) => !/^(API RSS|apply|long|timer|Redis)/.test(r.metric)),
     violations: violations(preparation, runs, []),
   };
 }
@@ -258,6 +291,22 @@ function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[]
     const p99 = spread(load.map((l) => l.latencyMs.p99));
     out.push({ metric: `${label}: latency p99`, value: p99, unit: 'ms', ...(clients === 16 && target16 ? { target: { text: '≤ 25 ms', met: p99.median <= 25 } } : {}) });
   }
+  const bursts = runs.map((r) => r.mllp);
+  const peers = at(sizes.mllpConnections);
+  const label = `MLLP burst of ${sizes.mllpMessages.toLocaleString('en-US')} ORU^R01, ${sizes.mllpConnections} connections`;
+  out.push({ metric: `${label}: messages/s`, value: spread(bursts.map((b) => b.messagesPerSecond)), unit: '/s' });
+  if (peers.every(Boolean)) {
+    const ratio = spread(bursts.map((b, i) => b.messagesPerSecond / peers[i].eventsPerSecond));
+    out.push({ metric: `${label}: / engine events/s at ${sizes.mllpConnections} clients`, value: ratio, unit: '', target: { text: '≥ 0.5', met: ratio.median >= 0.5 } });
+  }
+  out.push({ metric: `${label}: ACK latency p50`, value: spread(bursts.map((b) => b.latencyMs.p50)), unit: 'ms' });
+  out.push({ metric: `${label}: ACK latency p99`, value: spread(bursts.map((b) => b.latencyMs.p99)), unit: 'ms' });
+  out.push({
+    metric: `${label}: lost / doubled (with ${sizes.mllpResend.toLocaleString('en-US')} sent again)`,
+    value: spread(bursts.map((b) => Math.abs(b.messages - b.logged) + Math.abs(b.messages - b.recorded) + b.resentLogged)),
+    unit: '',
+    target: { text: '= 0', met: bursts.every((b) => mllpBurstProblems(b).length === 0) },
+  });
   out.push({ metric: 'API RSS under load (peak)', value: spread(runs.map((r) => r.rss.peakMiB)), unit: 'MiB' });
   out.push({ metric: 'API RSS 3 s after each run', value: spread(runs.map((r) => r.rss.afterMiB)), unit: 'MiB' });
   out.push({ metric: 'API RSS growth, first to last run', value: spread([runs[runs.length - 1].rss.afterMiB - runs[0].rss.afterMiB]), unit: 'MiB' });
@@ -305,6 +354,7 @@ function violations(preparation: Preparation[], runs: RunResult[], redis: RedisB
   for (const p of preparation) load(p.what, p.load, p.logged);
   runs.forEach((r, i) => {
     for (const l of r.load) load(`run ${i + 1}, ${l.clients} clients`, l, l.logged);
+    for (const problem of mllpBurstProblems(r.mllp)) found.push(`run ${i + 1}, MLLP burst: ${problem}`);
     if (!r.timers) return;
     if (r.timers.lost) found.push(`run ${i + 1}: ${r.timers.lost} timers never fired`);
     if (r.timers.firedTwice) found.push(`run ${i + 1}: ${r.timers.firedTwice} timers fired more than once`);
@@ -343,8 +393,8 @@ async function main(): Promise<void> {
   const runs = Number(values.runs ?? (values.smoke ? 1 : 3));
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
-  const apiNodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : [];
-  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), apiNodeArgs, loadOnly: values['load-only'] });
+  const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : [];
+  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), nodeArgs, loadOnly: values['load-only'] });
   const stamp = result.date.replace(/[:.]/g, '-');
   writeFileSync(join(out, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

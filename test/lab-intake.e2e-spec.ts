@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ackOf, MllpClient, MllpListener } from '#domain';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -86,6 +87,35 @@ describe.each(['postgres', 'sqlite'] as const)('Lab results in over HL7 v2 (MLLP
     expect(await labEvents(patientA)).toHaveLength(2);
     const records = await messageRecord(message.controlId);
     expect(records.map((r) => r.outcome).sort()).toEqual(['accepted', 'duplicate']);
+  });
+
+  it('applies the same message sent on four connections at once once: four AA, one event, one result row', async () => {
+    const message = oru(siteA.siteId, subjectA, [{ code: '2532-0^LDH^LN', value: '321', unit: 'U/L', at: '20261204070000+0000' }]);
+    const clients = await Promise.all([1, 2, 3, 4].map(() => MllpClient.open(port)));
+    try {
+      const acks = await Promise.all(clients.map((c) => c.send(message.text)));
+      expect(acks.map((a) => ackOf(a).code)).toEqual(['AA', 'AA', 'AA', 'AA']);
+    } finally {
+      for (const c of clients) c.close();
+    }
+    expect((await labEvents(patientA)).filter((e) => e.data.code === 'LDH' && e.data.value === 321)).toHaveLength(1);
+    const rows = await t.app.get(DataSource).query(`SELECT seq FROM lab_results WHERE control_id = '${message.controlId}-1'`);
+    expect(rows).toHaveLength(1);
+    const records = await messageRecord(message.controlId);
+    expect(records).toHaveLength(4);
+    expect(records.filter((r) => r.outcome === 'accepted')).toHaveLength(1);
+  });
+
+  it("keeps the row of a result whose event was written but whose row was not (a crash between them): on resend, AA, the row back with the event's seq, no second event", async () => {
+    const message = oru(siteA.siteId, subjectA, [{ code: '2532-0^LDH^LN', value: '322', unit: 'U/L', at: '20261204071000+0000' }]);
+    expect(ackOf(await client.send(message.text)).code).toBe('AA');
+    const dataSource = t.app.get(DataSource);
+    const controlId = `${message.controlId}-1`;
+    const [{ seq }] = await dataSource.query(`SELECT seq FROM lab_results WHERE control_id = '${controlId}'`);
+    await dataSource.query(`DELETE FROM lab_results WHERE control_id = '${controlId}'`);
+    expect(ackOf(await client.send(message.text)).code).toBe('AA');
+    expect(await dataSource.query(`SELECT seq, outcome FROM lab_results WHERE control_id = '${controlId}'`)).toEqual([{ seq, outcome: 'accepted' }]);
+    expect((await labEvents(patientA)).filter((e) => e.data.code === 'LDH' && e.data.value === 322).map((e) => e.seq)).toEqual([seq]);
   });
 
   it("carries the lab's reference range (OBX-7) into the result, converted with it, and CTCAE grades against it", async () => {

@@ -84,11 +84,20 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
       updated_at: at(version),
     });
 
-    /** The database as the engine left it before the migration: every migration but this one, the rows given. */
+    const MIGRATION = 'OneTrialAcrossVersions1764530000000';
+    /** Undoes the migrations run last, down to and including this one; those after it are undone first, newest first. */
+    const undoThroughThis = async (dataSource: DataSource) => {
+      const position = dataSource.migrations.findIndex((m) => m.name === MIGRATION);
+      expect(position).toBeGreaterThanOrEqual(0);
+      for (let i = dataSource.migrations.length - 1; i >= position; i--) await dataSource.undoLastMigration();
+      const run = (await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>;
+      expect(run.map((m) => m.name)).not.toContain(MIGRATION);
+      expect(run).toHaveLength(position);
+    };
+    /** The database as the engine left it before the migration: every migration before this one, the rows given. */
     const before = async (dataSource: DataSource, rows: Array<ReturnType<typeof row>>) => {
       await dataSource.runMigrations();
-      await dataSource.undoLastMigration();
-      expect(dataSource.migrations.at(-1)!.name).toBe('OneTrialAcrossVersions1764530000000');
+      await undoThroughThis(dataSource);
       await insert(dataSource, 'trials', rows);
     };
     /** The trials rows as stored, numbers as numbers and the state parsed, whichever key the table has. */
@@ -161,7 +170,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
           ['NCT03754764', 2, 2],
           ['cd19-rr-all', 1, 2],
         ]);
-        expect((await dataSource.query('SELECT name FROM migrations')).map((m: { name: string }) => m.name)).not.toContain('OneTrialAcrossVersions1764530000000');
+        expect((await dataSource.query('SELECT name FROM migrations')).map((m: { name: string }) => m.name)).not.toContain(MIGRATION);
       });
     });
 
@@ -185,7 +194,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
           updated_at: at(1),
         });
         await insert(dataSource, 'patients', [patient('p-1', 1), patient('p-2', 2)]);
-        await dataSource.undoLastMigration();
+        await undoThroughThis(dataSource);
         const [back] = await trialRows(dataSource);
         expect(back).toMatchObject({ protocol_id: 'cd19-rr-all', protocol_version: 2, version: 3, state: state({ enrolled: 1, levels: { 1: level(1) } }) });
         await dataSource.runMigrations();

@@ -102,6 +102,28 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     expect(await row(patient.id)).toMatchObject({ version: 2 });
   });
 
+  it('applies the same keyed request sent many times at once exactly once; every other answer is the replay of it', async () => {
+    const { patient } = await register();
+    const command = { type: 'SCREENING_DATA_RECORDED', data: { ecog: 1 }, idempotencyKey: 'lab-burst-1' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => apply(patient.id, command)));
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    const first = answers.find((a) => !a.replayed)!;
+    for (const a of answers.filter((x) => x.replayed)) expect(a).toEqual({ ...first, replayed: true });
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('replays a keyed request after the patient moved on, where the same event sent fresh would be refused', async () => {
+    const { patient } = await register();
+    const consent = { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' }, idempotencyKey: 'consent-then-withdraw' };
+    const first = await apply(patient.id, consent);
+    await apply(patient.id, { type: 'WITHDRAWN', data: { reason: 'patient decision' } });
+    // CONSENT_SIGNED is not accepted after withdrawal; under its key it is the earlier answer again.
+    expect(await apply(patient.id, consent)).toEqual({ ...first, replayed: true });
+    await expect(apply(patient.id, { ...consent, idempotencyKey: 'consent-fresh' })).rejects.toThrow();
+    await expect(apply(patient.id, { ...consent, data: { consentVersion: 'v9' } })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect((await logOf(patient.id)).map((e) => e.type)).toEqual(['PATIENT_REGISTERED', 'CONSENT_SIGNED', 'WITHDRAWN']);
+  });
+
   it('refuses a stale expected version and writes nothing', async () => {
     const { patient } = await register();
     await apply(patient.id, { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } });

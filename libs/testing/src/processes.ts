@@ -275,10 +275,10 @@ export class ServiceStack {
     return api;
   }
 
-  /** Starts a worker process; with `ready`, waits until its BullMQ workers are connected. */
-  async startWorker(label = `worker-${this.processes.filter((p) => p.kind === 'worker').length + 1}`, ready = true): Promise<ServiceProcess> {
+  /** Starts a worker process (with `env` beside the stack's); with `ready`, waits until its BullMQ workers are connected. */
+  async startWorker(label = `worker-${this.processes.filter((p) => p.kind === 'worker').length + 1}`, ready = true, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const before = ready ? await this.workerConnections() : 0;
-    const worker = spawnService('worker', `${this.name}/${label}`, { ...this.env }, this.options.nodeArgs);
+    const worker = spawnService('worker', `${this.name}/${label}`, { ...this.env, ...env }, this.options.nodeArgs);
     this.processes.push(worker);
     if (ready) {
       await eventually(

@@ -233,17 +233,23 @@ export class WorkflowEngine {
   }
 
   /**
-   * On PostgreSQL an event that neither moves the trial nor carries an idempotency key is first
-   * tried without a transaction: the row read unlocked, then the one version-checked write statement
-   * (atomic on its own), two round trips instead of four. If another event got there first, that
-   * write changes nothing and the event is applied again under the row lock, so a busy patient
-   * still sees its events applied in turn.
+   * On PostgreSQL an event that does not move the trial is first tried without a transaction: the
+   * row read unlocked, then the one version-checked write statement (atomic on its own), two round
+   * trips instead of five. If another event got there first, that write changes nothing and the
+   * event is applied again under the row lock, so a busy patient still sees its events applied in
+   * turn. An event under an idempotency key writes the key in the same statement: a key already
+   * there makes the statement fail whole, and so does any refusal of a keyed event, and the locked
+   * path then answers as a key requires (the earlier answer replayed, or the key's reuse refused,
+   * before anything else is judged). A signed event under a key goes to the locked path at once, so
+   * that a replay never asks for the signing password again.
    */
   private async applyOnce(request: EventRequest): Promise<ApplyOutcome> {
     const { command } = request;
-    if (this.writer.lockFreeWrites && !command.idempotencyKey && !movesTrial(command.type as ClinicalEventType)) {
+    const keyed = Boolean(command.idempotencyKey);
+    if (this.writer.lockFreeWrites && !(keyed && command.signature) && !movesTrial(command.type as ClinicalEventType)) {
       const outcome = await this.applyInTransaction(LOCK_FREE, request).catch((error: unknown) => {
         if (error instanceof TrialRowNeeded) return undefined;
+        if (keyed && (error instanceof DomainError || this.writer.isDuplicate(error))) return undefined;
         if (!(error instanceof StaleReadError)) throw error;
         this.metrics.eventsRetriedUnderLock.inc();
         return undefined;

@@ -1,9 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { type InboxStatus, LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity, PatientEntity } from '../persistence/entities';
 import { insertRows } from '../persistence/insert-rows';
 import { TransactionRunner } from '../persistence/transaction-runner';
+
+/** One result's look-up: the site, its control id, the identifiers it gives the patient, its code. */
+export interface LookUpRequest {
+  siteId: string;
+  controlId: string;
+  identifiers: string[];
+  code: { system: string; code: string };
+}
+
+export interface LookUp {
+  duplicate: boolean;
+  patientIds: string[];
+  mappedCode?: string;
+}
 
 /** The lab intake's tables: messages as received, results by control id (the inbox among them), the sites' mappings. */
 @Injectable()
@@ -18,19 +32,90 @@ export class LabIntakeRepository {
     await insertRows(this.manager, LabMessageEntity, message);
   }
 
-  /** Inserts a result under its control id; false when the site already has one under it (a duplicate sent meanwhile). */
-  async insertResult(result: LabResultEntity): Promise<boolean> {
-    try {
-      await insertRows(this.manager, LabResultEntity, result);
-      return true;
-    } catch (error) {
-      if (this.tx.dialect.isUniqueViolation(error)) return false;
-      throw error;
+  /**
+   * Records messages and their results together (one statement on PostgreSQL, one transaction on
+   * SQLite), and answers, for each message, the ids of its results that were written: a result whose
+   * control id the site already has (a duplicate sent on another connection meanwhile) is not
+   * written twice.
+   */
+  async record(entries: Array<{ message: LabMessageEntity; results: LabResultEntity[] }>): Promise<Array<Set<string>>> {
+    const postgres = this.tx.dialect.name === 'postgres';
+    const m = this.insertStatement(
+      LabMessageEntity,
+      entries.map((e) => e.message),
+      1,
+    );
+    const results = entries.flatMap((e) => e.results);
+    let written: Array<{ id: string }> = [];
+    if (!results.length) await this.manager.query(m.text, m.values);
+    else {
+      const r = this.insertStatement(LabResultEntity, results, postgres ? m.values.length + 1 : 1);
+      const newResults = `${r.text} ON CONFLICT (site_id, control_id) DO NOTHING RETURNING id`;
+      written = postgres
+        ? await this.manager.query<Array<{ id: string }>>(`WITH messages AS (${m.text}) ${newResults}`, [...m.values, ...r.values])
+        : await this.tx.run(async (manager) => {
+            await manager.query(m.text, m.values);
+            return manager.query<Array<{ id: string }>>(newResults, r.values);
+          });
     }
+    const ids = new Set(written.map((row) => row.id));
+    return entries.map((e) => new Set(e.results.filter((row) => ids.has(row.id)).map((row) => row.id)));
   }
 
-  resultByControlId(siteId: string, controlId: string): Promise<LabResultEntity | null> {
-    return this.manager.findOne(LabResultEntity, { where: { siteId, controlId } });
+  /** Replaces a message's outcome, when a result of it turned out a duplicate on writing. */
+  async setMessageOutcome(id: string, outcome: Pick<LabMessageEntity, 'acknowledgement' | 'outcome' | 'results'>): Promise<void> {
+    await this.manager.update(LabMessageEntity, { id }, outcome);
+  }
+
+  /**
+   * An INSERT of whole entities in plain SQL, its values as the driver stores them (JSON columns as
+   * text), numbered from `from` on PostgreSQL, `?` in order on SQLite. TypeORM's own insert builds
+   * the same statement at several times the cost, on the path every lab message takes.
+   */
+  private insertStatement<T extends ObjectLiteral>(target: EntityTarget<T>, rows: T[], from: number): { text: string; values: unknown[] } {
+    const { driver } = this.manager.connection;
+    const metadata = this.manager.connection.getMetadata(target);
+    const values: unknown[] = [];
+    const placeholder = this.tx.dialect.name === 'postgres' ? () => `$${from + values.length - 1}` : () => '?';
+    const tuples = rows.map((row) => {
+      const marks = metadata.columns.map((column) => {
+        values.push(driver.preparePersistentValue(column.getEntityValue(row), column));
+        return placeholder();
+      });
+      return `(${marks.join(', ')})`;
+    });
+    return { text: `INSERT INTO ${metadata.tableName} (${metadata.columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`, values };
+  }
+
+  /**
+   * What each result needs looked up, all in one round trip: whether the site already has a result
+   * under its control id, the patients of the site the identifiers name (by subject id or an
+   * identifier the site saved), and the site's mapping of the code.
+   */
+  async lookUp(requests: LookUpRequest[]): Promise<LookUp[]> {
+    const values: unknown[] = [];
+    const postgres = this.tx.dialect.name === 'postgres';
+    const bind = (value: unknown) => (values.push(value), postgres ? `$${values.length}` : '?');
+    const list = (items: string[]) => items.map(bind).join(', ');
+    const parts = requests.flatMap(({ siteId, controlId, identifiers, code }, n) => [
+      `SELECT ${n} AS n, 'duplicate' AS kind, id AS value FROM lab_results WHERE site_id = ${bind(siteId)} AND control_id = ${bind(controlId)}`,
+      ...(identifiers.length
+        ? [
+            `SELECT ${n}, 'patient', id FROM patients WHERE site_id = ${bind(siteId)} AND subject_id IN (${list(identifiers)})`,
+            `SELECT ${n}, 'patient', patient_id FROM lab_patient_identifiers WHERE site_id = ${bind(siteId)} AND identifier IN (${list(identifiers)})`,
+          ]
+        : []),
+      `SELECT ${n}, 'mapping', lab_code FROM lab_code_mappings WHERE site_id = ${bind(siteId)} AND code_system = ${bind(code.system)} AND code = ${bind(code.code)}`,
+    ]);
+    const rows = await this.manager.query<Array<{ n: number | string; kind: string; value: string }>>(parts.join(' UNION ALL '), values);
+    return requests.map((_, n) => {
+      const own = rows.filter((r) => Number(r.n) === n);
+      return {
+        duplicate: own.some((r) => r.kind === 'duplicate'),
+        patientIds: [...new Set(own.filter((r) => r.kind === 'patient').map((r) => r.value))],
+        mappedCode: own.find((r) => r.kind === 'mapping')?.value,
+      };
+    });
   }
 
   result(id: string): Promise<LabResultEntity | null> {
@@ -77,23 +162,9 @@ export class LabIntakeRepository {
     });
   }
 
-  /** The patients at the site whose subject id, or an identifier the site saved for them, is one of these. */
-  async patientsAt(siteId: string, identifiers: string[]): Promise<string[]> {
-    if (!identifiers.length) return [];
-    const [bySubject, saved] = await Promise.all([
-      this.manager.find(PatientEntity, { select: { id: true }, where: { siteId, subjectId: In(identifiers) } }),
-      this.manager.find(LabPatientIdentifierEntity, { where: { siteId, identifier: In(identifiers) } }),
-    ]);
-    return [...new Set([...bySubject.map((p) => p.id), ...saved.map((s) => s.patientId)])];
-  }
-
   async patientSite(patientId: string): Promise<string | undefined> {
     const patient = await this.manager.findOne(PatientEntity, { select: { id: true, siteId: true }, where: { id: patientId } });
     return patient?.siteId;
-  }
-
-  async mappedCode(siteId: string, codeSystem: string, code: string): Promise<string | undefined> {
-    return (await this.manager.findOne(LabCodeMappingEntity, { where: { siteId, codeSystem, code } }))?.labCode;
   }
 
   mappings(siteIds: string[] | 'all'): Promise<LabCodeMappingEntity[]> {

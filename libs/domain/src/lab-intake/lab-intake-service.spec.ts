@@ -27,14 +27,27 @@ function result(overrides: Partial<IncomingResult> = {}): IncomingResult {
   };
 }
 
+/** What the look-up finds for each result, unless a test says otherwise. */
+let found = { duplicate: false, patientIds: ['p-1'] };
+beforeEach(() => {
+  found = { duplicate: false, patientIds: ['p-1'] };
+});
+
+/** The message and result rows a test's one message was recorded with. */
+const recorded = (mocks: Mocks) => {
+  expect(mocks.repository.record).toHaveBeenCalledTimes(1);
+  const [[entry]] = mocks.repository.record.mock.calls[0] as unknown as [[{ message: unknown; results: unknown[] }]];
+  return entry;
+};
+
 function build() {
   const repository = {
     insertMessage: jest.fn().mockResolvedValue(undefined),
-    insertResult: jest.fn().mockResolvedValue(true),
-    resultByControlId: jest.fn().mockResolvedValue(null),
+    // Every result row written, as the database answers when none was there before.
+    record: jest.fn((entries: Array<{ results: Array<{ id: string }> }>) => Promise.resolve(entries.map((e) => new Set(e.results.map((r) => r.id))))),
+    setMessageOutcome: jest.fn().mockResolvedValue(undefined),
+    lookUp: jest.fn((requests: unknown[]) => Promise.resolve(requests.map(() => ({ ...found })))),
     latestAccepted: jest.fn().mockResolvedValue(null),
-    patientsAt: jest.fn().mockResolvedValue(['p-1']),
-    mappedCode: jest.fn().mockResolvedValue(undefined),
   };
   const engine = { apply: jest.fn().mockResolvedValue({ seq: 9, replayed: false }) };
   const sut = new LabIntakeService(repository as unknown as LabIntakeRepository, engine as unknown as WorkflowEngine, clock);
@@ -53,23 +66,59 @@ describe('LabIntakeService', () => {
       { type: 'LAB_RESULT_RECORDED', data: { code: 'ANC', value: 4.2, unit: '10^9/L', collectedAt: '2026-12-04T08:00:00.000Z' }, idempotencyKey: 'lab:SITE-A:MSG1-1' },
       lab,
     );
-    expect(mocks.repository.insertResult).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'accepted', seq: 9, labCode: 'ANC', patientId: 'p-1' }));
-    expect(mocks.repository.insertMessage).toHaveBeenCalledWith(expect.objectContaining({ acknowledgement: 'AA', outcome: 'accepted', siteId: 'SITE-A' }));
+    expect(recorded(mocks)).toEqual({
+      message: expect.objectContaining({ acknowledgement: 'AA', outcome: 'accepted', siteId: 'SITE-A' }),
+      results: [expect.objectContaining({ outcome: 'accepted', seq: 9, labCode: 'ANC', patientId: 'p-1' })],
+    });
+    expect(mocks.repository.setMessageOutcome).not.toHaveBeenCalled();
   });
 
   it('writes nothing for a control id seen before', async () => {
     const { sut, mocks } = build();
-    mocks.repository.resultByControlId.mockResolvedValue({ id: 'r-1' });
+    found = { duplicate: true, patientIds: ['p-1'] };
     const { outcomes } = await sut.receive(message, [result()], lab);
     expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'duplicate' }]);
     expect(mocks.engine.apply).not.toHaveBeenCalled();
-    expect(mocks.repository.insertResult).not.toHaveBeenCalled();
-    expect(mocks.repository.insertMessage).toHaveBeenCalledWith(expect.objectContaining({ acknowledgement: 'AA', outcome: 'duplicate' }));
+    expect(recorded(mocks)).toEqual({ message: expect.objectContaining({ acknowledgement: 'AA', outcome: 'duplicate' }), results: [] });
+  });
+
+  it('takes a control id given twice in one message once', async () => {
+    const { sut, mocks } = build();
+    const { outcomes } = await sut.receive(message, [result(), result({ value: 5, valueText: '5' })], lab);
+    expect(outcomes).toEqual([
+      { controlId: 'MSG1-1', outcome: 'accepted', seq: 9 },
+      { controlId: 'MSG1-1', outcome: 'duplicate' },
+    ]);
+    expect(mocks.engine.apply).toHaveBeenCalledTimes(1);
+    expect(recorded(mocks).results).toHaveLength(1);
+  });
+
+  it('keeps the row of a result the engine already had under its key (a resend after a crash), as a duplicate', async () => {
+    const { sut, mocks } = build();
+    mocks.engine.apply.mockResolvedValue({ seq: 7, replayed: true });
+    const { outcomes } = await sut.receive(message, [result()], lab);
+    expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'duplicate' }]);
+    expect(recorded(mocks)).toEqual({
+      message: expect.objectContaining({ acknowledgement: 'AA', outcome: 'duplicate' }),
+      results: [expect.objectContaining({ outcome: 'accepted', seq: 7, patientId: 'p-1' })],
+    });
+  });
+
+  it('calls a result a duplicate when another connection wrote its row first, and corrects the message', async () => {
+    const { sut, mocks } = build();
+    mocks.repository.record.mockImplementation((entries) => Promise.resolve(entries.map(() => new Set<string>())));
+    const { outcomes } = await sut.receive(message, [result()], lab);
+    expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'duplicate' }]);
+    expect(mocks.repository.setMessageOutcome).toHaveBeenCalledWith(expect.any(String), {
+      acknowledgement: 'AA',
+      outcome: 'duplicate',
+      results: [{ controlId: 'MSG1-1', outcome: 'duplicate' }],
+    });
   });
 
   it.each([
-    ['no patient', (m: Mocks) => m.repository.patientsAt.mockResolvedValue([]), result(), 'no patient at site SITE-A'],
-    ['two patients', (m: Mocks) => m.repository.patientsAt.mockResolvedValue(['p-1', 'p-2']), result(), '2 patients at site SITE-A'],
+    ['no patient', () => (found = { duplicate: false, patientIds: [] }), result(), 'no patient at site SITE-A'],
+    ['two patients', () => (found = { duplicate: false, patientIds: ['p-1', 'p-2'] }), result(), '2 patients at site SITE-A'],
     ['an unknown code', () => undefined, result({ code: { system: '99LAB', code: 'NEUT' } }), 'neither a LOINC code of the catalogue nor mapped'],
     ['a unit that does not convert', () => undefined, result({ unit: 'g/dL' }), 'cannot be converted'],
     ['a value out of bounds', () => undefined, result({ value: 600, valueText: '600', unit: '10*9/L' }), 'at most 500'],
@@ -77,12 +126,11 @@ describe('LabIntakeService', () => {
     ['a time without offset', () => undefined, result({ collectedAt: undefined, problems: ['collection time "20261204080000" has no UTC offset'] }), 'no UTC offset'],
   ])('holds %s in the inbox with the reason, applying nothing', async (_what, arrange, incoming, reason) => {
     const { sut, mocks } = build();
-    arrange(mocks);
+    arrange();
     const { outcomes } = await sut.receive(message, [incoming], lab);
     expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'inbox', reason: expect.stringContaining(reason) }]);
     expect(mocks.engine.apply).not.toHaveBeenCalled();
-    expect(mocks.repository.insertResult).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'inbox', inboxStatus: 'open' }));
-    expect(mocks.repository.insertMessage).toHaveBeenCalledWith(expect.objectContaining({ acknowledgement: 'AE' }));
+    expect(recorded(mocks)).toEqual({ message: expect.objectContaining({ acknowledgement: 'AE' }), results: [expect.objectContaining({ outcome: 'inbox', inboxStatus: 'open' })] });
   });
 
   it("holds a result the patient's record refuses, with the engine's reason", async () => {
@@ -97,7 +145,7 @@ describe('LabIntakeService', () => {
     const { refused, outcomes } = await sut.receive({ ...message, siteId: 'SITE-B' }, [result()], lab);
     expect(refused).toContain('SITE-B is not a site this sender may send results for');
     expect(outcomes).toEqual([]);
-    expect(mocks.repository.patientsAt).not.toHaveBeenCalled();
+    expect(mocks.repository.lookUp).not.toHaveBeenCalled();
     expect(mocks.engine.apply).not.toHaveBeenCalled();
     expect(mocks.repository.insertMessage).toHaveBeenCalledWith(expect.objectContaining({ acknowledgement: 'AR', outcome: 'rejected', siteId: null }));
   });
@@ -107,6 +155,6 @@ describe('LabIntakeService', () => {
     mocks.repository.latestAccepted.mockResolvedValue({ seq: 4, valueText: '4.0', unit: '10*3/uL', controlId: 'MSG0-1' });
     await sut.receive(message, [result({ resultStatus: 'C', status: 'corrected' })], lab);
     expect(mocks.engine.apply.mock.calls[0][1].reason).toBe('Corrected result (C) of seq 4, which was 4.0 10*3/uL (control id MSG0-1)');
-    expect(mocks.repository.insertResult).toHaveBeenCalledWith(expect.objectContaining({ correctsSeq: 4 }));
+    expect(recorded(mocks)).toEqual({ message: expect.anything(), results: [expect.objectContaining({ correctsSeq: 4 })] });
   });
 });

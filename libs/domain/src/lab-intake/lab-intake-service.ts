@@ -7,14 +7,29 @@ import { Clock } from '../kernel/clock';
 import { WorkflowEngine } from '../engine/workflow-engine';
 import type { LabMessageEntity, LabOutcome, LabResultEntity, ResultOutcome } from '../persistence/entities';
 import { type IncomingResult, LOINC_SYSTEM, type ReceivedMessage } from './incoming-result';
-import { LabIntakeRepository } from './lab-intake-repository';
+import { InFlightBatch } from '../persistence/in-flight-batch';
+import { LabIntakeRepository, type LookUp, type LookUpRequest } from './lab-intake-repository';
 import { toCanonicalUnit } from './unit-conversion';
 
 /** Raw bytes kept of a message refused for its size. */
 export const KEPT_BYTES_OF_OVERSIZED = 64 * 1024;
 
 /** What a result comes to: an event to apply, or a reason for a person to look at it. */
-type Verdict = { apply: { patientId: string; labCode: string; data: LabResultData; reason?: string; correctsSeq?: number } } | { inbox: string };
+type Verdict = { apply: Apply } | { inbox: string };
+
+interface Apply {
+  patientId: string;
+  labCode: string;
+  data: LabResultData;
+  reason?: string;
+  correctsSeq?: number;
+}
+
+/** A result taken in: its outcome in the message, and the row to keep of it (none for a duplicate already on record). */
+interface Taken {
+  outcome: ResultOutcome;
+  row?: LabResultEntity;
+}
 
 interface LabResultData {
   code: string;
@@ -34,11 +49,21 @@ export type InboxResolution = { action: 'apply'; patientId?: string; labCode?: s
  */
 @Injectable()
 export class LabIntakeService {
+  /**
+   * The look-ups and writes of the results that arrive together (a burst over several connections)
+   * share round trips; the engine's events stay one per result, each under its own key.
+   */
+  private readonly lookUps: InFlightBatch<LookUpRequest, LookUp>;
+  private readonly records: InFlightBatch<{ message: LabMessageEntity; results: LabResultEntity[] }, Set<string>>;
+
   constructor(
     private readonly repository: LabIntakeRepository,
     private readonly engine: WorkflowEngine,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.lookUps = new InFlightBatch((requests) => this.repository.lookUp(requests));
+    this.records = new InFlightBatch((entries) => this.repository.record(entries));
+  }
 
   /** Records a message refused whole (not parseable, not ORU^R01, too large, another site's): nothing of it is applied. */
   async refuse(message: ReceivedMessage, reason: string, acknowledgement: string, sender: Actor): Promise<void> {
@@ -48,7 +73,8 @@ export class LabIntakeService {
   /**
    * Takes a message's results in. The sender must be allowed to send for the message's site (a lab
    * user's sites, the listener's configured sites): otherwise the message is refused whole and
-   * nothing is matched, so another site's patients are neither touched nor named.
+   * nothing is matched, so another site's patients are neither touched nor named. Each result is
+   * judged and applied in turn; then the message and its results' rows are written together.
    */
   async receive(message: ReceivedMessage, results: IncomingResult[], sender: Actor): Promise<{ refused?: string; outcomes: ResultOutcome[] }> {
     const siteId = message.siteId;
@@ -58,35 +84,55 @@ export class LabIntakeService {
       return { refused, outcomes: [] };
     }
     const messageId = randomUUID();
-    const outcomes: ResultOutcome[] = [];
-    for (const result of results) outcomes.push(await this.takeIn(messageId, siteId, result, sender));
-    const kinds = new Set(outcomes.map((o) => o.outcome));
-    const outcome = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'rejected' : 'mixed';
-    const acknowledgement = outcomes.every((o) => o.outcome === 'accepted' || o.outcome === 'duplicate') ? 'AA' : 'AE';
-    await this.repository.insertMessage({
-      ...this.messageRow(message, sender, { acknowledgement, outcome, reason: results.length ? null : 'the message holds no results', results: outcomes }),
+    const taken: Taken[] = [];
+    const seen = new Set<string>();
+    for (const result of results) {
+      // A control id twice in one message: the second is the first again.
+      if (seen.has(result.controlId)) taken.push({ outcome: { controlId: result.controlId, outcome: 'duplicate' } });
+      else taken.push(await this.takeIn(messageId, siteId, result, sender));
+      seen.add(result.controlId);
+    }
+    const rows = taken.flatMap((t) => (t.row ? [t.row] : []));
+    let outcomes = taken.map((t) => t.outcome);
+    const row = {
+      ...this.messageRow(message, sender, { ...messageOutcome(outcomes), reason: results.length ? null : 'the message holds no results', results: outcomes }),
       id: messageId,
-    });
+    };
+    const written = await this.records.call({ message: row, results: rows });
+    const lost = new Set(rows.filter((r) => !written.has(r.id)).map((r) => r.controlId));
+    if (lost.size) {
+      // Sent again on another connection while this one was judged: that copy's row stands.
+      outcomes = outcomes.map((o) => (lost.has(o.controlId) ? { controlId: o.controlId, outcome: 'duplicate' } : o));
+      await this.repository.setMessageOutcome(messageId, { ...messageOutcome(outcomes), results: outcomes });
+    }
     return { outcomes };
   }
 
-  /** One result: a duplicate, applied, or into the inbox. */
-  private async takeIn(messageId: string, siteId: string, result: IncomingResult, sender: Actor): Promise<ResultOutcome> {
+  /**
+   * One result: a duplicate, applied, or into the inbox, with the row to keep of it. A result the
+   * engine had already applied under its key (sent again after a crash cut the first answer short)
+   * is a duplicate whose row is kept if it was lost.
+   */
+  private async takeIn(messageId: string, siteId: string, result: IncomingResult, sender: Actor): Promise<Taken> {
     const { controlId } = result;
-    if (await this.repository.resultByControlId(siteId, controlId)) return { controlId, outcome: 'duplicate' };
-    const verdict = await this.judge(siteId, result);
-    const row = this.resultRow(messageId, siteId, result);
-    const written = await this.applyOrHold(row, verdict, sender);
-    if (written === 'duplicate') return { controlId, outcome: 'duplicate' };
-    if (!(await this.repository.insertResult(written))) return { controlId, outcome: 'duplicate' };
-    return written.outcome === 'accepted'
-      ? { controlId, outcome: 'accepted', seq: written.seq ?? undefined }
-      : { controlId, outcome: 'inbox', reason: written.reason ?? undefined };
+    const found = await this.lookUps.call({ siteId, controlId, identifiers: result.patientIdentifiers, code: result.code });
+    if (found.duplicate) return { outcome: { controlId, outcome: 'duplicate' } };
+    const verdict = this.judge(siteId, result, found);
+    const correction = 'apply' in verdict ? await this.correction(result, verdict.apply) : verdict;
+    const { row, replayed } = await this.applyOrHold(this.resultRow(messageId, siteId, result), correction, sender);
+    if (replayed) return { outcome: { controlId, outcome: 'duplicate' }, ...(row ? { row } : {}) };
+    return row.outcome === 'accepted'
+      ? { outcome: { controlId, outcome: 'accepted', seq: row.seq ?? undefined }, row }
+      : { outcome: { controlId, outcome: 'inbox', reason: row.reason ?? undefined }, row };
   }
 
-  /** Applies a verdict: the event through the engine (a refusal sends the result to the inbox), or the inbox. */
-  private async applyOrHold(row: LabResultEntity, verdict: Verdict, actor: Actor): Promise<LabResultEntity | 'duplicate'> {
-    if ('inbox' in verdict) return { ...row, outcome: 'inbox', inboxStatus: 'open', reason: verdict.inbox };
+  /**
+   * Applies a verdict: the event through the engine (a refusal sends the result to the inbox), or the
+   * inbox. `replayed`: the engine had the event under its key already (the row then says so, with
+   * the seq; none when the key was used for another result).
+   */
+  private async applyOrHold(row: LabResultEntity, verdict: Verdict, actor: Actor): Promise<{ row: LabResultEntity; replayed: false } | { row?: LabResultEntity; replayed: true }> {
+    if ('inbox' in verdict) return { row: { ...row, outcome: 'inbox', inboxStatus: 'open', reason: verdict.inbox }, replayed: false };
     const { patientId, labCode, data, reason, correctsSeq } = verdict.apply;
     try {
       const applied = await this.engine.apply(
@@ -94,12 +140,12 @@ export class LabIntakeService {
         { type: 'LAB_RESULT_RECORDED', data, ...(reason ? { reason } : {}), idempotencyKey: idempotencyKey(row.siteId, row.controlId) },
         actor,
       );
-      if (applied.replayed) return 'duplicate';
-      return { ...row, outcome: 'accepted', patientId, labCode, collectedAt: data.collectedAt, seq: applied.seq, correctsSeq: correctsSeq ?? null };
+      const accepted = { ...row, outcome: 'accepted' as const, patientId, labCode, collectedAt: data.collectedAt, seq: applied.seq, correctsSeq: correctsSeq ?? null };
+      return applied.replayed ? { row: accepted, replayed: true } : { row: accepted, replayed: false };
     } catch (error) {
-      if (error instanceof IdempotencyKeyReusedError) return 'duplicate';
+      if (error instanceof IdempotencyKeyReusedError) return { replayed: true };
       if (!(error instanceof DomainError)) throw error;
-      return { ...row, outcome: 'inbox', inboxStatus: 'open', patientId, labCode, reason: `the patient's record refused it: ${refusal(error)}` };
+      return { row: { ...row, outcome: 'inbox', inboxStatus: 'open', patientId, labCode, reason: `the patient's record refused it: ${refusal(error)}` }, replayed: false };
     }
   }
 
@@ -108,21 +154,17 @@ export class LabIntakeService {
    * the patient one of the site's (by subject id or a saved identifier), the code LOINC in the
    * catalogue or mapped by the site, the value a number in a unit that converts, within bounds.
    */
-  private async judge(siteId: string, result: IncomingResult, chosen: { patientId?: string; labCode?: string } = {}): Promise<Verdict> {
+  private judge(siteId: string, result: IncomingResult, found: { patientIds: string[]; mappedCode?: string }, chosen: { patientId?: string; labCode?: string } = {}): Verdict {
     if (result.status === 'other') return { inbox: `result status "${result.resultStatus}" is not final: final (F) and corrected (C) results are recorded` };
-    // The two look-ups are independent: run side by side.
-    const [matches, mappedCode] = await Promise.all([
-      chosen.patientId ? [chosen.patientId] : this.repository.patientsAt(siteId, result.patientIdentifiers),
-      chosen.labCode ?? this.labCodeOf(siteId, result),
-    ]);
     let patientId = chosen.patientId;
     if (!patientId) {
+      const matches = found.patientIds;
       const given = result.patientIdentifiers.length ? result.patientIdentifiers.join(', ') : 'none';
       if (matches.length === 0) return { inbox: `no patient at site ${siteId} has the identifier the result gives (${given})` };
       if (matches.length > 1) return { inbox: `${matches.length} patients at site ${siteId} have the identifiers the result gives (${given})` };
       patientId = matches[0];
     }
-    const labCode = mappedCode;
+    const labCode = chosen.labCode ?? found.mappedCode ?? (result.code.system === LOINC_SYSTEM ? labCodeForLoinc(result.code.code) : undefined);
     if (!labCode)
       return {
         inbox: `code ${result.code.code} (${result.code.system}${result.code.text ? `, ${result.code.text}` : ''}) is neither a LOINC code of the catalogue nor mapped for site ${siteId}`,
@@ -137,12 +179,17 @@ export class LabIntakeService {
     const data = { code: labCode, value: converted.value, unit: converted.unit, collectedAt: result.collectedAt, ...this.rangeIn(labCode, test, result) };
     const outOfBounds = labResultProblems(data);
     if (outOfBounds.length) return { inbox: `${outOfBounds.map((p) => p.message).join('; ')}; sent as ${result.valueText} ${result.unit}` };
-    if (result.status !== 'corrected') return { apply: { patientId, labCode, data } };
-    const earlier = await this.repository.latestAccepted(patientId, labCode, data.collectedAt);
+    return { apply: { patientId, labCode, data } };
+  }
+
+  /** A corrected result names the earlier one it corrects, when it is on record: the same test of the patient collected at the same instant. */
+  private async correction(result: IncomingResult, apply: Apply): Promise<Verdict> {
+    if (result.status !== 'corrected') return { apply };
+    const earlier = await this.repository.latestAccepted(apply.patientId, apply.labCode, apply.data.collectedAt);
     const reason = earlier
       ? `Corrected result (${result.resultStatus}) of seq ${earlier.seq}, which was ${earlier.valueText} ${earlier.unit} (control id ${earlier.controlId})`
-      : `Corrected result (${result.resultStatus}); no earlier result of ${labCode} collected at ${data.collectedAt} is on record`;
-    return { apply: { patientId, labCode, data, reason, correctsSeq: earlier?.seq ?? undefined } };
+      : `Corrected result (${result.resultStatus}); no earlier result of ${apply.labCode} collected at ${apply.data.collectedAt} is on record`;
+    return { apply: { ...apply, reason, correctsSeq: earlier?.seq ?? undefined } };
   }
 
   /** The lab's reference range in the catalogue's unit, converted as the value was; left out when a limit does not convert. */
@@ -157,12 +204,6 @@ export class LabIntakeService {
     const [low, high] = [convert(range.low), convert(range.high)];
     if (low === null || high === null) return {};
     return { referenceRange: { ...(low !== undefined ? { low } : {}), ...(high !== undefined ? { high } : {}) } };
-  }
-
-  private async labCodeOf(siteId: string, result: IncomingResult): Promise<string | undefined> {
-    const mapped = await this.repository.mappedCode(siteId, result.code.system, result.code.code);
-    if (mapped) return mapped;
-    return result.code.system === LOINC_SYSTEM ? labCodeForLoinc(result.code.code) : undefined;
   }
 
   /** The open inbox items and those already settled, of the actor's sites only. */
@@ -193,7 +234,10 @@ export class LabIntakeService {
       throw new NotFoundError(`Patient ${resolution.patientId} does not exist at site ${item.siteId}.`);
     }
     if (resolution.labCode && !labTest(resolution.labCode)) throw new RefusedError('Resolution refused', [`${resolution.labCode} is not a lab code of the catalogue`]);
-    const verdict = await this.judge(item.siteId, incomingOf(item), { patientId: resolution.patientId, labCode: resolution.labCode });
+    const incoming = incomingOf(item);
+    const [found] = await this.repository.lookUp([{ siteId: item.siteId, controlId: item.controlId, identifiers: item.patientIdentifiers, code: incoming.code }]);
+    const judged = this.judge(item.siteId, incoming, found, { patientId: resolution.patientId, labCode: resolution.labCode });
+    const verdict = 'apply' in judged ? await this.correction(incoming, judged.apply) : judged;
     if ('inbox' in verdict) {
       await this.repository.setInboxReason(itemId, verdict.inbox);
       throw new RefusedError('Resolution refused', [verdict.inbox]);
@@ -203,9 +247,9 @@ export class LabIntakeService {
       .join(', ');
     const note = `Lab result from the integration inbox (control id ${item.controlId})${how ? `, ${how}` : ''} by ${actor.name}`;
     const apply = { ...verdict.apply, reason: verdict.apply.reason ? `${verdict.apply.reason}. ${note}` : note };
-    const applied = await this.applyOrHold(item, { apply }, actor);
-    if (applied === 'duplicate' || applied.outcome !== 'accepted') {
-      const why = applied === 'duplicate' ? 'the result was already recorded' : (applied.reason ?? 'refused');
+    const { row: applied, replayed } = await this.applyOrHold(item, { apply }, actor);
+    if (replayed || !applied || applied.outcome !== 'accepted') {
+      const why = replayed ? 'the result was already recorded' : (applied?.reason ?? 'refused');
       await this.repository.setInboxReason(itemId, why);
       throw new RefusedError('Resolution refused', [why]);
     }
@@ -289,6 +333,14 @@ export class LabIntakeService {
       resolution: null,
     };
   }
+}
+
+/** The message's outcome from its results': AA when every result was recorded (now or before), AE when one went to the inbox. */
+function messageOutcome(outcomes: ResultOutcome[]): Pick<LabMessageEntity, 'acknowledgement' | 'outcome'> {
+  const kinds = new Set(outcomes.map((o) => o.outcome));
+  const outcome = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'rejected' : 'mixed';
+  const acknowledgement = outcomes.every((o) => o.outcome === 'accepted' || o.outcome === 'duplicate') ? 'AA' : 'AE';
+  return { acknowledgement, outcome };
 }
 
 /** The engine's idempotency key of a result: visible ASCII of at most 200 characters, whatever the control id holds. */

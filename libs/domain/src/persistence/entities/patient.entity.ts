@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** The patient's workflow row: the persisted machine snapshot under optimistic concurrency. */
 @Entity('patients')
 @Index('ux_patients_protocol_subject', ['protocolId', 'subjectId'], { unique: true })
+@Index('ix_patients_site_subject', ['siteId', 'subjectId'])
 export class PatientEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -10,6 +10,7 @@ import { TrialNotices1764520000000 } from './1764520000000-trial-notices';
 import { SiteAmendmentApprovals1764530000000 } from './1764530000000-site-amendment-approvals';
 import { OneTrialAcrossVersions1764530000000 } from './1764530000000-one-trial-across-versions';
 import { LabIntake1764600000000 } from './1764600000000-lab-intake';
+import { PatientsBySiteSubject1764610000000 } from './1764610000000-patients-by-site-subject';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SiteAmendmentApprovals1764530000000,
   OneTrialAcrossVersions1764530000000,
   LabIntake1764600000000,
+  PatientsBySiteSubject1764610000000,
 ];
