@@ -1,3 +1,4 @@
+import { ackOf } from '#domain';
 import { DataSource } from 'typeorm';
 import { eligibleCd19Screening, SIGNING_PASSWORD } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -301,6 +302,23 @@ describe('amendments that reach patients on study', () => {
     expect(parentLog.filter((e) => e.type === 'ROLLED_OVER')).toEqual([
       expect.objectContaining({ data: { to: 'car-t-ltfu@1', patientId: ltfu.id, subjectId: expect.any(String) } }),
     ]);
+    // The site's lab still names the patient by the parent's subject id: its results now go to the follow-up, not to the trial that ended.
+    const subjectId = (await a.get(`/patients/${p.completed}`)).body.subjectId;
+    const lab = await createUser(t, 'lab', ['site-a']);
+    const now = t.clock.now().toISOString();
+    const ts = `${now.slice(0, 19).replace(/[-:T]/g, '')}+0000`;
+    const oru = [
+      `MSH|^~\\&|LIS|site-a|CART|ENGINE|${ts}||ORU^R01^ORU_R01|LTFU-CBC-1|P|2.5.1`,
+      `PID|1||${subjectId}^^^site-a^PI`,
+      `OBR|1||LTFU-CBC-1|58410-2^CBC panel^LN|||${ts}`,
+      `OBX|1|NM|751-8^Neutrophils^LN||3.1|10*3/uL^^UCUM|||||F|||${ts}`,
+    ].join('\r');
+    const ack = await http().post('/integrations/hl7').set(as(lab)).set('Content-Type', 'x-application/hl7-v2+er7').send(oru);
+    expect(ackOf(ack.text).code).toBe('AA');
+    const labs = async (id: string) => (await readLog(t, id, a.coordinator)).filter((e) => e.type === 'LAB_RESULT_RECORDED');
+    expect((await labs(ltfu.id)).map((e) => e.data)).toEqual([expect.objectContaining({ code: 'ANC', value: 3.1 })]);
+    expect(await labs(p.completed)).toEqual([]);
+
     await assertPatientConsistent(t, p.completed, a.coordinator, monitor);
     await assertPatientConsistent(t, ltfu.id, a.coordinator, monitor);
 

@@ -38,6 +38,18 @@ test('the smoke benchmark measures every part and finds nothing lost, doubled or
   }
   expect(run.rss.peakMiB).toBeGreaterThan(20);
 
+  // The lab's MLLP burst: every message acknowledged AA, logged and recorded once; the resent ones wrote nothing.
+  expect(run.mllp).toMatchObject({
+    messages: SMOKE.mllpMessages,
+    acks: { AA: SMOKE.mllpMessages },
+    logged: SMOKE.mllpMessages,
+    recorded: SMOKE.mllpMessages,
+    resent: SMOKE.mllpResend,
+    resentAcks: { AA: SMOKE.mllpResend },
+    resentLogged: 0,
+  });
+  expect(run.mllp.messagesPerSecond).toBeGreaterThan(0);
+
   // The long patient's log, counted in the database (last seq), reached the size asked for.
   expect(run.history.longEvents).toBe(SMOKE.historyEvents);
   expect(run.history.ratio).toBeGreaterThan(0);
@@ -53,7 +65,13 @@ test('the smoke benchmark measures every part and finds nothing lost, doubled or
   expect(redis.beyondHorizon).toBe(0);
 
   const table = markdownTable(result.rows);
-  for (const measure of ['engine / pgbench', 'long / short history', 'timer lateness p99', 'Redis: jobs beyond the horizon']) {
+  for (const measure of [
+    'engine / pgbench',
+    'MLLP burst of 200 ORU^R01, 4 connections: / engine events/s at 4 clients',
+    'long / short history',
+    'timer lateness p99',
+    'Redis: jobs beyond the horizon',
+  ]) {
     expect(table).toContain(measure);
   }
 }, 240_000);

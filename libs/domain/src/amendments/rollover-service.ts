@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { findProtocol, ROLLED_OVER, type PatientInput, type Protocol } from '#protocols';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventWriter } from '../persistence/event-writer';
-import type { PatientEntity } from '../persistence/entities';
+import { LabPatientIdentifierEntity, type PatientEntity } from '../persistence/entities';
+import { insertRows } from '../persistence/insert-rows';
 import { GENESIS_HASH } from '../audit/hash-chain';
 import { AlreadyExistsError, NotFoundError, RefusedError, VersionConflictError } from '../errors';
 import { type Actor, canSeeSite } from '../kernel/actor';
@@ -125,6 +126,16 @@ export class RolloverService {
         const parentAfter = { ...parent, version: parent.version + 1, lastSeq: note.seq, lastHash: note.hash, updatedAt: at };
         const { written } = await this.writer.write(manager, { expectedVersion: parent.version, patient: parentAfter, entry: note, timers: [], outbox: [], cancel: [] });
         if (!written) throw new VersionConflictError(parent.version, (await this.writer.currentVersion(manager, parent.id)) ?? parent.version);
+        // The site's lab keeps sending results under the parent's subject id: from now on it names the follow-up's patient (README, "Lab systems").
+        await manager.delete(LabPatientIdentifierEntity, { siteId: parent.siteId, identifier: parent.subjectId });
+        await insertRows(manager, LabPatientIdentifierEntity, {
+          id: randomUUID(),
+          siteId: parent.siteId,
+          identifier: parent.subjectId,
+          patientId: child.id,
+          createdBy: actor.id,
+          createdAt: at,
+        });
         const answer = { patient: toPatientView(child, ltfu, now, snapshot), parentPatientId: parent.id, replayed: false };
         return { answer, effects: { timers, outbox, cancelledTimerIds: [] } };
       })

@@ -15,7 +15,10 @@ export interface LookUpRequest {
 
 export interface LookUp {
   duplicate: boolean;
+  /** The patients of the site whose subject id is one of the identifiers. */
   patientIds: string[];
+  /** The patients an identifier the site saved names (an MRN matched by a person, a rollover's subject id). */
+  savedPatientIds: string[];
   mappedCode?: string;
 }
 
@@ -89,7 +92,7 @@ export class LabIntakeRepository {
 
   /**
    * What each result needs looked up, all in one round trip: whether the site already has a result
-   * under its control id, the patients of the site the identifiers name (by subject id or an
+   * under its control id, the patients of the site the identifiers name (by subject id, and by an
    * identifier the site saved), and the site's mapping of the code.
    */
   async lookUp(requests: LookUpRequest[]): Promise<LookUp[]> {
@@ -102,7 +105,7 @@ export class LabIntakeRepository {
       ...(identifiers.length
         ? [
             `SELECT ${n}, 'patient', id FROM patients WHERE site_id = ${bind(siteId)} AND subject_id IN (${list(identifiers)})`,
-            `SELECT ${n}, 'patient', patient_id FROM lab_patient_identifiers WHERE site_id = ${bind(siteId)} AND identifier IN (${list(identifiers)})`,
+            `SELECT ${n}, 'saved', patient_id FROM lab_patient_identifiers WHERE site_id = ${bind(siteId)} AND identifier IN (${list(identifiers)})`,
           ]
         : []),
       `SELECT ${n}, 'mapping', lab_code FROM lab_code_mappings WHERE site_id = ${bind(siteId)} AND code_system = ${bind(code.system)} AND code = ${bind(code.code)}`,
@@ -113,6 +116,7 @@ export class LabIntakeRepository {
       return {
         duplicate: own.some((r) => r.kind === 'duplicate'),
         patientIds: [...new Set(own.filter((r) => r.kind === 'patient').map((r) => r.value))],
+        savedPatientIds: [...new Set(own.filter((r) => r.kind === 'saved').map((r) => r.value))],
         mappedCode: own.find((r) => r.kind === 'mapping')?.value,
       };
     });

@@ -28,9 +28,9 @@ function result(overrides: Partial<IncomingResult> = {}): IncomingResult {
 }
 
 /** What the look-up finds for each result, unless a test says otherwise. */
-let found = { duplicate: false, patientIds: ['p-1'] };
+let found = { duplicate: false, patientIds: ['p-1'], savedPatientIds: [] as string[] };
 beforeEach(() => {
-  found = { duplicate: false, patientIds: ['p-1'] };
+  found = { duplicate: false, patientIds: ['p-1'], savedPatientIds: [] };
 });
 
 /** The message and result rows a test's one message was recorded with. */
@@ -75,7 +75,7 @@ describe('LabIntakeService', () => {
 
   it('writes nothing for a control id seen before', async () => {
     const { sut, mocks } = build();
-    found = { duplicate: true, patientIds: ['p-1'] };
+    found = { duplicate: true, patientIds: ['p-1'], savedPatientIds: [] };
     const { outcomes } = await sut.receive(message, [result()], lab);
     expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'duplicate' }]);
     expect(mocks.engine.apply).not.toHaveBeenCalled();
@@ -117,8 +117,8 @@ describe('LabIntakeService', () => {
   });
 
   it.each([
-    ['no patient', () => (found = { duplicate: false, patientIds: [] }), result(), 'no patient at site SITE-A'],
-    ['two patients', () => (found = { duplicate: false, patientIds: ['p-1', 'p-2'] }), result(), '2 patients at site SITE-A'],
+    ['no patient', () => (found = { duplicate: false, patientIds: [], savedPatientIds: [] }), result(), 'no patient at site SITE-A'],
+    ['two patients', () => (found = { duplicate: false, patientIds: ['p-1', 'p-2'], savedPatientIds: [] }), result(), '2 patients at site SITE-A'],
     ['an unknown code', () => undefined, result({ code: { system: '99LAB', code: 'NEUT' } }), 'neither a LOINC code of the catalogue nor mapped'],
     ['a unit that does not convert', () => undefined, result({ unit: 'g/dL' }), 'cannot be converted'],
     ['a value out of bounds', () => undefined, result({ value: 600, valueText: '600', unit: '10*9/L' }), 'at most 500'],
@@ -131,6 +131,14 @@ describe('LabIntakeService', () => {
     expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'inbox', reason: expect.stringContaining(reason) }]);
     expect(mocks.engine.apply).not.toHaveBeenCalled();
     expect(recorded(mocks)).toEqual({ message: expect.objectContaining({ acknowledgement: 'AE' }), results: [expect.objectContaining({ outcome: 'inbox', inboxStatus: 'open' })] });
+  });
+
+  it('takes the patient an identifier the site saved names before the patients whose subject id it is (a rollover)', async () => {
+    const { sut, mocks } = build();
+    found = { duplicate: false, patientIds: ['p-parent', 'p-ltfu'], savedPatientIds: ['p-ltfu'] };
+    const { outcomes } = await sut.receive(message, [result()], lab);
+    expect(outcomes).toEqual([{ controlId: 'MSG1-1', outcome: 'accepted', seq: 9 }]);
+    expect(mocks.engine.apply.mock.calls[0][0]).toBe('p-ltfu');
   });
 
   it("holds a result the patient's record refuses, with the engine's reason", async () => {

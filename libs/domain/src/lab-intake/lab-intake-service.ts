@@ -151,14 +151,16 @@ export class LabIntakeService {
 
   /**
    * What a result comes to, without writing anything: the status must be final or a correction,
-   * the patient one of the site's (by subject id or a saved identifier), the code LOINC in the
-   * catalogue or mapped by the site, the value a number in a unit that converts, within bounds.
+   * the patient one of the site's, the code LOINC in the catalogue or mapped by the site, the value a
+   * number in a unit that converts, within bounds. An identifier the site saved for a patient is
+   * the site's own word and goes before a subject id: a person matched it, or the patient rolled over
+   * to a follow-up protocol (the parent's subject id then names the follow-up's patient).
    */
-  private judge(siteId: string, result: IncomingResult, found: { patientIds: string[]; mappedCode?: string }, chosen: { patientId?: string; labCode?: string } = {}): Verdict {
+  private judge(siteId: string, result: IncomingResult, found: Omit<LookUp, 'duplicate'>, chosen: { patientId?: string; labCode?: string } = {}): Verdict {
     if (result.status === 'other') return { inbox: `result status "${result.resultStatus}" is not final: final (F) and corrected (C) results are recorded` };
     let patientId = chosen.patientId;
     if (!patientId) {
-      const matches = found.patientIds;
+      const matches = found.savedPatientIds.length ? found.savedPatientIds : found.patientIds;
       const given = result.patientIdentifiers.length ? result.patientIdentifiers.join(', ') : 'none';
       if (matches.length === 0) return { inbox: `no patient at site ${siteId} has the identifier the result gives (${given})` };
       if (matches.length > 1) return { inbox: `${matches.length} patients at site ${siteId} have the identifiers the result gives (${given})` };

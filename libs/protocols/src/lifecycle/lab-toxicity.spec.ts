@@ -173,6 +173,40 @@ describe('lab results graded and proposed as adverse events', () => {
   });
 });
 
+describe('ICAHT from corrected counts', () => {
+  it('a count corrected upward stops counting: the corrected value stands for its instant', () => {
+    const p = cd19();
+    for (let day = 0; day <= 9; day++) p.lab('ANC', day, day < 8 ? 0.3 : 1.2);
+    // Day 7's 0.3 was a lab error, corrected to 1.1 for the same collection: days 0–6 low, 7 days, still grade 2.
+    p.lab('ANC', 7, 1.1);
+    // Day 6 too: 6 days (0–5), grade 1.
+    p.lab('ANC', 6, 1.1);
+    expect(labToxicityView(p.context, at(9.5)).icaht?.early).toMatchObject({ grade: 1, daysAtOrBelow500: 6 });
+    // A second sample of day 6, twelve hours later, is a sample of its own: the day takes the lower, days 0–6 low again.
+    p.lab('ANC', 6.5, 0.2);
+    expect(labToxicityView(p.context, at(9.5)).icaht?.early).toMatchObject({ grade: 2, daysAtOrBelow500: 7 });
+  });
+
+  it('late ICAHT: a low count corrected upward no longer grades, and the next lowest does', () => {
+    const p = cd19();
+    for (let day = 0; day <= 30; day += 2) p.lab('ANC', day, 2.0);
+    p.lab('ANC', 40, 0.4);
+    p.lab('ANC', 50, 0.8);
+    p.lab('ANC', 60, 1.4);
+    // The two lowest on distinct days are 0.4 and 0.8: the second reaches grade 2 (≤ 1000/µL).
+    expect(labToxicityView(p.context, at(61)).icaht?.late.grade).toBe(2);
+    // Day 40's count corrected to 2.2: the two lowest are now 0.8 and 1.4, grade 1 (≤ 1500/µL).
+    p.lab('ANC', 40, 2.2);
+    expect(labToxicityView(p.context, at(61)).icaht?.late).toMatchObject({
+      grade: 1,
+      lowest: [
+        { day: 50, value: 0.8 },
+        { day: 60, value: 1.4 },
+      ],
+    });
+  });
+});
+
 describe('ICAHT on the record of a patient who left the study', () => {
   it('reads the series as of the day the patient left: later days are not unknown days', () => {
     const p = cd19();

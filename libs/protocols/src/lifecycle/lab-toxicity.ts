@@ -11,7 +11,7 @@ import { EARLY_ICAHT_LAST_DAY, gradeIcaht, type AncSample } from '../rules/icaht
  * adverse event for the investigator to confirm (ADVERSE_EVENT_REPORTED naming the proposal) or
  * dismiss with a reason (LAB_TOXICITY_DISMISSED). Nothing is recorded as an AE without them. The
  * record keeps what is needed and stays bounded: one baseline and one latest grade per code, at most
- * one open proposal per term, and the ANC by study day up to day 30 with the two lowest after.
+ * one open proposal per term, and the ANC samples ICAHT can use (withAnc).
  */
 
 /** A result of this grade or worse is proposed as an AE; grade 1 is shown on the record only. */
@@ -41,7 +41,7 @@ export interface LabToxicityRecord {
   proposals: LabToxicityProposal[];
   /** Each term's last confirmed or dismissed grade, until a later result is normal again; `prolonged` once a prolonged cytopenia was settled. */
   settled: Record<string, { grade: number; prolonged?: true }>;
-  /** ANC (×10⁹/L), the lowest of each study day up to day 30; of later days the two lowest. */
+  /** ANC (×10⁹/L) samples: up to day 30 each, after day 30 those at or below 1500/µL (withAnc). */
   anc: { early: AncSample[]; late: AncSample[] };
 }
 
@@ -61,25 +61,25 @@ const treatmentStart = (c: PatientContext): string | undefined => c.lymphodeplet
 
 export const proposalId = (code: string, collectedAt: string): string => `${code}@${collectedAt}`;
 
-/** The ANC series with one more sample: the day's lowest up to day 30, the two lowest after. */
-function withAnc(anc: LabToxicityRecord['anc'], sample: AncSample): LabToxicityRecord['anc'] {
-  const lowest = (samples: AncSample[]) => {
-    const byDay = new Map(samples.map((s) => [s.day, s.value]));
-    byDay.set(sample.day, Math.min(byDay.get(sample.day) ?? Number.POSITIVE_INFINITY, sample.value));
-    return [...byDay.entries()].map(([day, value]) => ({ day, value }));
-  };
+/** After day 30 only a count at or below this (1500/µL) can grade late ICAHT. */
+const LATE_ICAHT_MAX = 1.5;
+
+/**
+ * The ANC series with one more sample. A sample for an instant already in the series corrects it (a
+ * corrected result, OBX-11 `C`: the later value stands, as `standingResults` in rules/lab-results.ts
+ * reads the log), so that a count corrected upward stops counting as neutropenia. Kept: every sample
+ * from Day 0 to day 30, before Day 0 those of the last sampled day (they bound the gap before the
+ * first sample on study), after day 30 those at or below 1500/µL. Samples recorded before they
+ * carried their instant (`at`) are kept as they are.
+ */
+function withAnc(anc: LabToxicityRecord['anc'], sample: AncSample & { at: string }): LabToxicityRecord['anc'] {
+  const others = (samples: AncSample[]) => samples.filter((s) => s.at !== sample.at);
   if (sample.day <= EARLY_ICAHT_LAST_DAY) {
-    // Before Day 0 only the last sampled day matters: it bounds the gap before the first sample on study.
-    const early = lowest(anc.early).sort((a, b) => a.day - b.day);
-    const lastBefore = early.filter((s) => s.day < 0).at(-1);
-    return { ...anc, early: early.filter((s) => s.day >= 0 || s === lastBefore) };
+    const early = [...others(anc.early), sample].sort((a, b) => a.day - b.day || (a.at ?? '').localeCompare(b.at ?? ''));
+    const lastDayBefore = early.filter((s) => s.day < 0).at(-1)?.day;
+    return { early: early.filter((s) => s.day >= 0 || s.day === lastDayBefore), late: others(anc.late) };
   }
-  return {
-    ...anc,
-    late: lowest(anc.late)
-      .sort((a, b) => a.value - b.value || a.day - b.day)
-      .slice(0, 2),
-  };
+  return { early: others(anc.early), late: [...others(anc.late), sample].filter((s) => s.value <= LATE_ICAHT_MAX) };
 }
 
 /** The grade a result would be proposed at, with the DLT clause it meets, if it is worth proposing now. */
@@ -112,7 +112,7 @@ export function recordLabResult(spec: LifecycleSpec, c: PatientContext, e: Clini
   const t = c.labToxicity ?? empty();
   const collectedAt = clinicalInstant(d.collectedAt, day0);
   const day = studyDay(collectedAt, day0);
-  const anc = d.code === 'ANC' ? withAnc(t.anc, { day, value: d.value }) : t.anc;
+  const anc = d.code === 'ANC' ? withAnc(t.anc, { day, value: d.value, at: collectedAt }) : t.anc;
   const start = treatmentStart(c)!;
   if (collectedAt < start) {
     const current = t.baselines[d.code];

@@ -36,6 +36,8 @@ export interface AncSample {
   day: number;
   /** ANC in ×10⁹/L. */
   value: number;
+  /** The collection instant, by which a corrected result replaces the sample it corrects (absent on samples recorded before it was kept). */
+  at?: string;
 }
 
 export const EARLY_ICAHT_LAST_DAY = 30;
