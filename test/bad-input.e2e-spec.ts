@@ -46,7 +46,7 @@ const CD19: PatientKind = {
   eligible: eligibleCd19Screening,
   minCells: 5e6,
   maxCells: 10e6,
-  response: { visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.4, platelets: 120, mrdPct: 0.005 },
+  response: { visit: 'D28', marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.4, platelets: 120, countsUnit: '10^9/L', mrdPct: 0.005 },
   visits: ['D7', 'D14', 'D28', 'M3'],
 };
 
@@ -147,6 +147,9 @@ const WRONG_FIELDS: Array<{ type: UserEventType; field: string; value: fc.Arbitr
   { type: 'LAB_RESULT_RECORDED', field: 'compartment', value: fc.oneof(fc.constantFrom('XX', 'pb', ''), fc.integer()) },
   { type: 'RESPONSE_ASSESSED', field: 'visit', value: notAString },
   { type: 'RESPONSE_ASSESSED', field: 'marrowBlastsPct', value: fc.oneof(notANumber, fc.constantFrom(-1, 101)) },
+  // The valid response gives its counts in ×10⁹/L: 800 is a count per µL typed in the wrong unit (CR where CRi is right), refused.
+  { type: 'RESPONSE_ASSESSED', field: 'anc', value: fc.oneof(notANumber, fc.constantFrom(-1, 800, 1e6)) },
+  { type: 'RESPONSE_ASSESSED', field: 'countsUnit', value: fc.oneof(notAString, fc.constantFrom('cells/uL', '10^9', '', 'G/L', '/µl')) },
   { type: 'VISIT_COMPLETED', field: 'visit', value: notAString },
   { type: 'PROGRESSION_OR_RELAPSE', field: 'kind', value: fc.oneof(notAString, fc.constant('relapse')) },
   { type: 'WITHDRAWN', field: 'reason', value: notAString },

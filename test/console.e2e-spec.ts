@@ -568,8 +568,8 @@ async function seed(t: TestApp, site: TrialSite, siteB: TrialSite): Promise<Seed
     }
   }
 
-  const complete = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, mrdPct: 0.001 };
-  const noResponse = { marrowBlastsPct: 42, circulatingBlasts: true, extramedullary: false, anc: 0.4, platelets: 30 };
+  const complete = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, countsUnit: '10^9/L', mrdPct: 0.001 };
+  const noResponse = { marrowBlastsPct: 42, circulatingBlasts: true, extramedullary: false, anc: 0.4, platelets: 30, countsUnit: '10^9/L' };
   const respond = (p: { id: string; day0: number; by: TrialSite }, findings: object) =>
     p.by.post(p.id, { type: 'RESPONSE_ASSESSED', occurredAt: iso(p.day0 + 28 * DAY), data: { visit: 'D28', ...findings } }).then((r) => {
       if (r.status !== 200) throw new Error(`response failed: ${r.status} ${JSON.stringify(r.body)}`);

@@ -56,6 +56,7 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
       extramedullary: false,
       anc: 1.4,
       platelets: 120,
+      countsUnit: '10^9/L',
       mrdPct: 0.005,
     });
     expect(response.result).toEqual({ response: 'CR', mrdNegative: true });

@@ -36,6 +36,7 @@ describe('exports', () => {
       extramedullary: false,
       anc: 1.3,
       platelets: 130,
+      countsUnit: '10^9/L',
       mrdPct: 0.001,
     });
   });

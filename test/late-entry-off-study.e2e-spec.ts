@@ -133,7 +133,7 @@ describe.each(['postgres', 'sqlite'] as const)('late entry about a patient off s
     const assessed = await p.site.post(p.id, {
       type: 'RESPONSE_ASSESSED',
       occurredAt: iso(p.day0 + 14 * DAY),
-      data: { visit: 'D14', marrowBlastsPct: 2, circulatingBlasts: false, extramedullary: false, anc: 1.1, platelets: 120 },
+      data: { visit: 'D14', marrowBlastsPct: 2, circulatingBlasts: false, extramedullary: false, anc: 1.1, platelets: 120, countsUnit: '10^9/L' },
     });
     expect(assessed.status).toBe(200);
     expect(assessed.body.result).toMatchObject({ response: 'CR' });

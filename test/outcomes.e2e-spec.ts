@@ -36,6 +36,7 @@ describe('trial outcomes on CD20/CD22', () => {
       extramedullary: false,
       anc: 1.5,
       platelets: 120,
+      countsUnit: '10^9/L',
       mrdPct: 0.001,
     });
     t.clock.advanceDays(30);

@@ -15,7 +15,7 @@ interface TrialCase {
   response: Record<string, unknown>;
 }
 
-const ALL_CR = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, mrdPct: 0.001 };
+const ALL_CR = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.5, platelets: 140, countsUnit: '10^9/L', mrdPct: 0.001 };
 
 const LUGANO_CR = { deauville: 2, newLesion: false };
 

@@ -5,6 +5,11 @@ import { type Random, round } from '../random';
 /** The findings of a RESPONSE_ASSESSED (its data without the visit), from which the engine computes the response. */
 export type ResponseFindings = Omit<z.input<typeof responseAssessedDataSchema>, 'visit' | 'response'>;
 
+/** Counts as a site's lab reports them: half in ×10⁹/L, half in cells/µL, the unit always said (the engine converts, never guesses). */
+function inLabUnits(rng: Random, counts: { anc: number; platelets: number }): Pick<ResponseFindings, 'anc' | 'platelets' | 'countsUnit'> {
+  return rng.chance(0.5) ? { ...counts, countsUnit: '10^9/L' } : { anc: Math.round(counts.anc * 1000), platelets: Math.round(counts.platelets * 1000), countsUnit: '/uL' };
+}
+
 /** ALL in morphologic remission: < 5 % marrow blasts, none in blood or elsewhere; counts recovered or not (CR / CRi). */
 export function allRemissionFindings(rng: Random, o: { countsRecovered: boolean; mrdPct: number }): ResponseFindings {
   const recovered = { anc: round(rng.between(1.1, 4.5), 1), platelets: rng.int(105, 320) };
@@ -16,7 +21,7 @@ export function allRemissionFindings(rng: Random, o: { countsRecovered: boolean;
     marrowBlastsPct: round(rng.between(0, 4.5), 1),
     circulatingBlasts: false,
     extramedullary: false,
-    ...(o.countsRecovered ? recovered : notRecovered),
+    ...inLabUnits(rng, o.countsRecovered ? recovered : notRecovered),
     mrdPct: o.mrdPct,
   };
 }
@@ -28,8 +33,7 @@ export function allMarrowDiseaseFindings(rng: Random): ResponseFindings {
     marrowBlastsPct: blasts,
     circulatingBlasts: blasts > 25 ? rng.chance(0.7) : rng.chance(0.2),
     extramedullary: rng.chance(0.1),
-    anc: round(rng.between(0.1, 1.4), 1),
-    platelets: rng.int(8, 110),
+    ...inLabUnits(rng, { anc: round(rng.between(0.1, 1.4), 1), platelets: rng.int(8, 110) }),
     mrdPct: round(Math.min(100, blasts * rng.between(0.8, 1.1)), 2),
   };
 }

@@ -73,6 +73,15 @@ export const lesionDataSchema = z
     path: ['baselineSdiCm'],
   });
 
+/** The units a blood count may be given in on a response assessment: ×10⁹/L (the engine's) or cells per µL (1 ×10⁹/L = 1000/µL). */
+export const COUNT_UNITS = ['10^9/L', '/uL'] as const;
+export type CountUnit = (typeof COUNT_UNITS)[number];
+/** The most a count can be, in ×10⁹/L: beyond it the unit was misread (an ANC of 800 ×10⁹/L is 800/µL typed in the wrong unit). */
+const COUNT_MAXIMA = { anc: 100, platelets: 5000 } as const;
+
+/** A response assessment's count in ×10⁹/L, whichever unit it was given in. */
+export const countsIn109PerL = (value: number, unit: CountUnit | undefined): number => (unit === '/uL' ? value / 1000 : value);
+
 export const responseAssessedDataSchema = z
   .object({
     visit: z.string().trim().min(1).max(20),
@@ -80,8 +89,10 @@ export const responseAssessedDataSchema = z
     marrowBlastsPct: z.number().min(0).max(100).optional(),
     circulatingBlasts: z.boolean().optional(),
     extramedullary: z.boolean().optional(),
-    anc: z.number().min(0).max(1000).optional(),
-    platelets: z.number().min(0).max(5000).optional(),
+    // Counts in the unit the lab reports them in, said explicitly (countsUnit), converted to ×10⁹/L by the record (countsIn109PerL).
+    anc: z.number().min(0).optional(),
+    platelets: z.number().min(0).optional(),
+    countsUnit: z.enum(COUNT_UNITS).optional(),
     mrdPct: z.number().min(0).max(100).optional(),
     // Lugano 2014 findings (B-NHL): docs/api.md's `spdChangePct` (section "The event vocabulary") is the SPD change from baseline.
     deauville: z.number().int().min(1).max(5).optional(),
@@ -92,7 +103,29 @@ export const responseAssessedDataSchema = z
     uptakeReducedFromBaseline: z.boolean().optional(),
     uptakeIncreasedFromBaseline: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.anc === undefined && d.platelets === undefined) return;
+    if (d.countsUnit === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['countsUnit'],
+        message: `the unit of anc and platelets is required, never guessed: '10^9/L' (ANC 0.8, platelets 150) or '/uL' (ANC 800, platelets 150000)`,
+      });
+      return;
+    }
+    for (const field of ['anc', 'platelets'] as const) {
+      const value = d[field];
+      const max = COUNT_MAXIMA[field] * (d.countsUnit === '/uL' ? 1000 : 1);
+      if (value !== undefined && value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} ${value} ${d.countsUnit} is beyond any plausible count (at most ${max} ${d.countsUnit}): is the unit right?`,
+        });
+      }
+    }
+  });
 
 const empty = z.object({}).strict();
 

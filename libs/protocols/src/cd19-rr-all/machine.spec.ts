@@ -102,6 +102,7 @@ describe('CD19 R/R ALL lifecycle', () => {
       extramedullary: false,
       anc: 1.2,
       platelets: 110,
+      countsUnit: '10^9/L',
       mrdPct: 0.001,
     });
     expect(assessed.next.value).toMatchObject({ postInfusion: { course: 'followUp' } });
@@ -113,7 +114,7 @@ describe('CD19 R/R ALL lifecycle', () => {
 
   it('names a relapse after remission in the answer: morphologic, or molecular after MRD negativity', () => {
     const { next: s } = infused();
-    const findings = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.2, platelets: 110 };
+    const findings = { marrowBlastsPct: 1, circulatingBlasts: false, extramedullary: false, anc: 1.2, platelets: 110, countsUnit: '10^9/L' };
     const cr = send(s, 'RESPONSE_ASSESSED', at(28), { visit: 'D28', ...findings, mrdPct: 0.001 }).next;
     const event = (data: Record<string, unknown>) => ({ type: 'RESPONSE_ASSESSED' as const, occurredAt: at(90), data: { visit: 'M3', ...data } });
     expect(protocol.answer(ctx(cr), event({ ...findings, marrowBlastsPct: 12 }))).toMatchObject({ response: 'NR', relapse: { kind: 'morphologic' } });

@@ -1,6 +1,6 @@
 import type { LesionRecord, PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
-import type { ClinicalEvent } from '../events';
+import { type ClinicalEvent, type CountUnit, countsIn109PerL } from '../events';
 import { mergeScreeningData } from '../rules/screening-data';
 import type { ScreeningData } from '../rules/screening-data';
 import { lymphodepletionPlan } from '../rules/chemotherapy-dose';
@@ -232,6 +232,8 @@ export interface ResponseData {
   extramedullary?: boolean;
   anc?: number;
   platelets?: number;
+  /** The unit of anc and platelets; absent on assessments recorded before it was asked for, which were in ×10⁹/L. */
+  countsUnit?: CountUnit;
   mrdPct?: number;
   deauville?: number;
   spdChangePct?: number;
@@ -318,8 +320,8 @@ export function assessedResponse(spec: LifecycleSpec, e: Event<ResponseData>, le
     marrowBlastsPct: d.marrowBlastsPct ?? 100,
     circulatingBlasts: d.circulatingBlasts ?? false,
     extramedullary: d.extramedullary ?? false,
-    anc: d.anc ?? 0,
-    platelets: d.platelets ?? 0,
+    anc: countsIn109PerL(d.anc ?? 0, d.countsUnit),
+    platelets: countsIn109PerL(d.platelets ?? 0, d.countsUnit),
     mrdPct: d.mrdPct,
   });
 }

@@ -22,7 +22,7 @@ describe('the value sets', () => {
   });
 
   it('requires the ALL findings the response is computed from, MRD aside', () => {
-    expect(ALL_REQUIRED_FINDINGS).toEqual(['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets']);
+    expect(ALL_REQUIRED_FINDINGS).toEqual(['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'countsUnit']);
     for (const finding of ALL_REQUIRED_FINDINGS) expect(RESPONSE_FINDINGS.ALL).toContain(finding);
   });
 });

@@ -23,9 +23,9 @@ export const RESPONSES_BY_CRITERIA: Readonly<Record<ResponseCriteria, readonly R
  * assessment by one criteria carries none of the other's.
  */
 export const RESPONSE_FINDINGS: Readonly<Record<ResponseCriteria, readonly string[]>> = {
-  ALL: ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'mrdPct'],
+  ALL: ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'countsUnit', 'mrdPct'],
   LUGANO_2014: ['deauville', 'spdChangePct', 'spdChangeFromNadirPct', 'lesions', 'newLesion', 'uptakeReducedFromBaseline', 'uptakeIncreasedFromBaseline'],
 };
 
 /** The ALL findings a response is computed from (rules/all-response.ts): without a response given directly, each is required. */
-export const ALL_REQUIRED_FINDINGS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets'] as const;
+export const ALL_REQUIRED_FINDINGS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'countsUnit'] as const;
