@@ -257,6 +257,13 @@ describe('web console', () => {
     const after = await apiWorklist();
     expect(after.notifications.unread).toBe(unread - 1);
     expect(after.notifications.items.map((n) => n.id)).not.toContain(marked.id);
+
+    // "Mark all read" marks every unread notice up to the moment the worklist was read, in one click.
+    expect(await page.getByTestId('mark-all-read').textContent()).toBe(`Mark all ${unread - 1} read`);
+    await page.getByTestId('mark-all-read').click();
+    await eventually(async () => (await stat('stat-unread')) === 0, 10_000, 'no notification unread');
+    expect((await apiWorklist()).notifications).toMatchObject({ unread: 0, items: [] });
+    expect(await page.getByTestId('notifications').textContent()).toContain('Nothing unread.');
   });
 
   it('records an event through the form generated from the protocol, and the timeline grows', async () => {

@@ -112,6 +112,48 @@ describe('notifications', () => {
     expect((await t.http.post(`/notifications/${items[0].id}/read`).set('Authorization', `Bearer ${other.coordinator}`)).status).toBe(404);
   });
 
+  it("filters the inbox by kind and patient, and marks all read at once: only the caller's, only what matches, only what was there when the page was read", async () => {
+    const unreadOf = async (token: string) => (await t.http.get('/notifications').set('Authorization', `Bearer ${token}`)).body.unread as number;
+    const before = await unreadOf(site.coordinator);
+    const [p1, p2] = [await site.infused(), await site.infused()];
+    await dltOn(p1);
+    await site.record(p2, 'DEATH', { cause: 'progressive disease' });
+    // The investigator of the same site gets the same notices: they stay theirs to read.
+    const other = site.investigator;
+    await eventually(async () => (await unreadOf(site.coordinator)) >= before + 2 && (await unreadOf(other)) >= 2, 10_000, 'the notices of the DLT and the death');
+    const otherBefore = await unreadOf(other);
+    const all = (await site.get('/notifications?unread=true&limit=200')).body;
+    const kinds = [...new Set((all.items as Array<{ kind: string }>).map((n) => n.kind))];
+    expect(kinds.length).toBeGreaterThan(1);
+    const kind = kinds[0];
+    const ofKind = (await site.get(`/notifications?unread=true&kind=${kind}&limit=200`)).body;
+    expect(ofKind.items.length).toBeGreaterThan(0);
+    expect(ofKind.items.every((n: { kind: string }) => n.kind === kind)).toBe(true);
+    expect(ofKind.total).toBe(all.items.filter((n: { kind: string }) => n.kind === kind).length);
+    const ofP1 = (await site.get(`/notifications?patientId=${p1}&limit=200`)).body;
+    expect(ofP1.items.length).toBeGreaterThan(0);
+    expect(ofP1.items.every((n: { patientId: string }) => n.patientId === p1)).toBe(true);
+
+    const markAll = (body: object) => t.http.post('/notifications/read').set('Authorization', `Bearer ${site.coordinator}`).send(body);
+    // Up to a moment before any of them: nothing is marked.
+    expect((await markAll({ upTo: '2000-01-01T00:00:00Z' })).body).toMatchObject({ marked: 0, unread: all.unread });
+    // One kind: those, and only those.
+    const byKind = await markAll({ kind });
+    expect(byKind.status).toBe(200);
+    expect(byKind.body).toMatchObject({ marked: ofKind.total, unread: all.unread - ofKind.total });
+    expect((await site.get(`/notifications?unread=true&kind=${kind}`)).body.total).toBe(0);
+    // The rest, of everything.
+    expect((await markAll({})).body).toMatchObject({ marked: all.unread - ofKind.total, unread: 0 });
+    // Another user of the same site keeps every one of theirs unread.
+    expect(await unreadOf(other)).toBe(otherBefore);
+    for (const bad of [{ kind: 'DROP TABLE' }, { upTo: 'yesterday' }, { extra: true }, { patientId: '' }]) {
+      const res = await markAll(bad);
+      expect(res.status).toBe(400);
+    }
+    expect(await unreadOf(site.coordinator)).toBe(0);
+    expect(await unreadOf(other)).toBe(otherBefore);
+  });
+
   it('retries a failing endpoint with backoff until it answers', async () => {
     hook.fail(2);
     const before = hook.received.length;

@@ -180,13 +180,27 @@ export const createUserSchema = z
 /** A new signing password; `currentPassword` is needed to change one that is set (21 CFR Part 11 §11.300). */
 export const signingPasswordSchema = z.object({ password: z.string().min(12, 'at least 12 characters').max(200), currentPassword: z.string().min(1).max(200).optional() }).strict();
 
+/** A notification kind as the engine names them (`visit.reminder`, `dlt.window.closing` …). */
+const notificationKind = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-zA-Z0-9.-]{0,59}$/, 'a notification kind: letters, digits, dots and dashes, as the notices name them');
+const inboxFilter = { kind: notificationKind.optional(), patientId: z.string().trim().min(1).max(60).optional() };
 export const inboxQuery = z
   .object({
     unread: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
+    ...inboxFilter,
     ...page,
+  })
+  .strict();
+/** `POST /notifications/read`: every unread notice that matches, up to the moment the page was read. */
+export const markAllReadSchema = z
+  .object({
+    ...inboxFilter,
+    upTo: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 export const deliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'dead']).optional(), ...page }).strict();

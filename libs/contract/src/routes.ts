@@ -572,6 +572,17 @@ route({
 });
 route({
   method: 'post',
+  path: '/notifications/read',
+  operationId: 'markNotificationsRead',
+  tag: 'notifications',
+  roles: 'any',
+  body: ask.markAllReadSchema,
+  summary: "Mark the caller's unread notifications read",
+  description: 'Every unread notice of the caller that matches (`kind`, `patientId`), created at or before `upTo` (the moment the list was read; now when absent).',
+  ok: { 200: json(answer.notificationsReadSchema, 'How many were marked, and how many are unread still.') },
+});
+route({
+  method: 'post',
   path: '/notifications/{id}/read',
   operationId: 'markNotificationRead',
   tag: 'notifications',

@@ -105,6 +105,8 @@ export const api = {
   worklistWith: (token: string) => request<Worklist>('/worklist', { token, keepSessionOn401: true }),
   worklist: () => request<Worklist>('/worklist'),
   markRead: (id: string) => request<Pick<Notification, 'id' | 'readAt'>>(`/notifications/${seg(id)}/read`, { method: 'POST', body: {} }),
+  /** Every unread notice of the caller (of one kind, when given) created at or before `upTo`. */
+  markAllRead: (body: { kind?: string; upTo?: string }) => request<{ marked: number; unread: number; readAt: string }>('/notifications/read', { method: 'POST', body }),
 
   protocols: () => request<ProtocolSummary[]>('/protocols'),
   protocol: (id: string, version?: number) => request<ProtocolDefinition>(`/protocols/${seg(id)}${q({ version })}`),

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Anchor, Badge, Button, Grid, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Grid, Group, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { worklist as readWorklist } from '../api/cache';
 import { api } from '../api/client';
 import type { Notification, Worklist as WorklistAnswer, WorklistDltWindow, WorklistPatient, WorklistTrial, WorklistVisit } from '../api/types';
@@ -240,8 +240,11 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
 
 function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onChange: () => Promise<void> }) {
   const [marking, setMarking] = useState<string | null>(null);
+  const [kind, setKind] = useState<string | null>(null);
   const { unread, items } = worklist.notifications;
   const subjects = new Map(worklist.patients.map((p) => [p.id, p.subjectId]));
+  const kinds = [...new Set(items.map((n) => n.kind))];
+  const shown = kind ? items.filter((n) => n.kind === kind) : items;
 
   async function markRead(n: Notification) {
     setMarking(n.id);
@@ -253,13 +256,42 @@ function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onCha
     }
   }
 
+  /** Every unread notice (of the kind chosen) up to the moment this worklist was read: one that arrived since stays unread. */
+  async function markAllRead() {
+    setMarking('all');
+    try {
+      await api.markAllRead({ ...(kind ? { kind } : {}), upTo: worklist.now });
+      setKind(null);
+      await onChange();
+    } finally {
+      setMarking(null);
+    }
+  }
+
   return (
     <Section title="Unread notifications" description={unread > items.length ? `The ${items.length} newest of ${unread} unread.` : 'Newest first.'} testId="notifications">
+      {items.length > 0 && (
+        <Group justify="space-between" mb={6} wrap="nowrap">
+          <Select
+            size="xs"
+            placeholder="Every kind"
+            clearable
+            value={kind}
+            onChange={setKind}
+            data={kinds.map((k) => ({ value: k, label: KIND_LABEL[k]?.label ?? k }))}
+            aria-label="Show notifications of one kind"
+            data-testid="notification-kind"
+          />
+          <Button size="compact-xs" variant="light" loading={marking === 'all'} onClick={() => void markAllRead()} data-testid="mark-all-read">
+            {kind ? `Mark all ${(KIND_LABEL[kind]?.label ?? kind).toLowerCase()} read` : `Mark all ${unread} read`}
+          </Button>
+        </Group>
+      )}
       {!items.length ? (
         <NoData>Nothing unread.</NoData>
       ) : (
         <Stack gap={0}>
-          {items.map((n) => {
+          {shown.map((n) => {
             const kind = KIND_LABEL[n.kind] ?? { label: n.kind, color: 'gray' };
             const subject = n.payload?.subjectId ?? (n.patientId ? subjects.get(n.patientId) : undefined);
             return (

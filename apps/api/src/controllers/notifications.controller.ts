@@ -1,6 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { z } from 'zod';
-import { createWebhookSchema, deliveriesQuery, inboxQuery, createdWebhookSchema, inboxSchema, notificationReadSchema, webhookDeliverySchema, webhookSchema } from '#contract';
+import {
+  createWebhookSchema,
+  deliveriesQuery,
+  inboxQuery,
+  createdWebhookSchema,
+  inboxSchema,
+  markAllReadSchema,
+  notificationReadSchema,
+  notificationsReadSchema,
+  webhookDeliverySchema,
+  webhookSchema,
+} from '#contract';
 import { type Actor, type Caller, NotificationService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
@@ -13,6 +24,12 @@ export class NotificationsController {
   @Get('notifications')
   inbox(@Query(new ZodPipe(inboxQuery, 'query')) query: z.infer<typeof inboxQuery>, @CurrentActor() actor: Actor): Promise<z.output<typeof inboxSchema>> {
     return this.notifications.inbox(actor, query);
+  }
+
+  @Post('notifications/read')
+  @HttpCode(200)
+  markAllRead(@Body(new ZodPipe(markAllReadSchema)) body: z.infer<typeof markAllReadSchema>, @CurrentActor() actor: Actor): Promise<z.output<typeof notificationsReadSchema>> {
+    return this.notifications.markAllRead(actor, body);
   }
 
   @Post('notifications/:id/read')

@@ -23,6 +23,8 @@ export const inboxSchema = z.strictObject({
 });
 
 export const notificationReadSchema = z.strictObject({ id: z.string(), readAt: instant });
+/** `POST /notifications/read`: how many were marked, how many are still unread in all. */
+export const notificationsReadSchema = z.strictObject({ marked: z.number().int(), unread: z.number().int(), readAt: instant });
 
 export const webhookSchema = z.strictObject({
   id: z.string(),

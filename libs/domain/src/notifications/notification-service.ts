@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { WebhookDeliveryEntity, WebhookEntity, type WebhookDeliveryStatus } from '../persistence/entities';
-import { NotificationRepository } from '../persistence/repositories/notification-repository';
+import { type InboxFilter, NotificationRepository } from '../persistence/repositories/notification-repository';
 import { type Actor, userIdOf } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
@@ -28,7 +28,7 @@ export class NotificationService {
     this.destinations = new WebhookDestinations(config.webhook);
   }
 
-  async inbox(actor: Actor, query: { unread?: boolean; limit: number; offset: number }) {
+  async inbox(actor: Actor, query: InboxFilter & { unread?: boolean; limit: number; offset: number }) {
     const { rows, total, unread } = await this.rows.inbox(userIdOf(actor), query);
     return { items: rows.map(({ userId: _u, outboxId: _o, ...n }) => n), total, unread, limit: query.limit, offset: query.offset };
   }
@@ -39,6 +39,18 @@ export class NotificationService {
     const readAt = row.readAt ?? this.clock.now().toISOString();
     if (!row.readAt) await this.rows.markRead(id, readAt);
     return { id, readAt };
+  }
+
+  /**
+   * Marks read, at once, every unread notice of the caller's that matches (a kind, a patient),
+   * created at or before `upTo` (the moment the caller's page was read, so a notice that arrived since
+   * stays unread); without `upTo`, up to now.
+   */
+  async markAllRead(actor: Actor, filter: InboxFilter & { upTo?: string }) {
+    const now = this.clock.now().toISOString();
+    const upTo = filter.upTo && filter.upTo < now ? filter.upTo : now;
+    const marked = await this.rows.markAllRead(userIdOf(actor), { kind: filter.kind, patientId: filter.patientId, upTo }, now);
+    return { marked, unread: await this.rows.unreadCount(userIdOf(actor)), readAt: now };
   }
 
   /** Registers a webhook whose URL passes the destination rules (https, a public address) with its host resolved now. */

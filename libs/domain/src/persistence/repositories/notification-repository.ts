@@ -1,24 +1,43 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, IsNull } from 'typeorm';
+import { type DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { NotificationEntity, OutboxEntity, type WebhookDeliveryStatus, WebhookDeliveryEntity, WebhookEntity } from '../entities';
+
+/** Which notices of an inbox: of one kind, of one patient. */
+export interface InboxFilter {
+  kind?: string;
+  patientId?: string;
+}
+
+const filterOf = (f: InboxFilter) => ({ ...(f.kind ? { kind: f.kind } : {}), ...(f.patientId ? { patientId: f.patientId } : {}) });
 
 /** The inboxes, the webhooks and their deliveries. */
 @Injectable()
 export class NotificationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One page of a user's inbox, newest first, how many match, and how many are unread. */
-  async inbox(userId: string, query: { unread?: boolean; limit: number; offset: number }) {
+  /** One page of a user's inbox, newest first (of one kind, of one patient, when asked), how many match, and how many are unread in all. */
+  async inbox(userId: string, query: InboxFilter & { unread?: boolean; limit: number; offset: number }) {
     const repo = this.dataSource.getRepository(NotificationEntity);
     const [rows, total] = await repo.findAndCount({
-      where: { userId, ...(query.unread ? { readAt: IsNull() } : {}) },
+      where: { userId, ...filterOf(query), ...(query.unread ? { readAt: IsNull() } : {}) },
       order: { createdAt: 'DESC', id: 'ASC' },
       take: query.limit,
       skip: query.offset,
     });
-    const unread = await repo.countBy({ userId, readAt: IsNull() });
-    return { rows, total, unread };
+    return { rows, total, unread: await this.unreadCount(userId) };
+  }
+
+  unreadCount(userId: string): Promise<number> {
+    return this.dataSource.getRepository(NotificationEntity).countBy({ userId, readAt: IsNull() });
+  }
+
+  /** Marks read every unread notice of the user that matches, created at or before `upTo`: answers how many. */
+  async markAllRead(userId: string, filter: InboxFilter & { upTo: string }, readAt: string): Promise<number> {
+    const updated = await this.dataSource
+      .getRepository(NotificationEntity)
+      .update({ userId, ...filterOf(filter), readAt: IsNull(), createdAt: LessThanOrEqual(filter.upTo) }, { readAt });
+    return updated.affected ?? 0;
   }
 
   notificationOf(userId: string, id: string): Promise<NotificationEntity | null> {
