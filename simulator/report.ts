@@ -150,7 +150,7 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   lines.push(survival('OS', s.os), survival('PFS', s.pfs), survival('EFS', s.efs), survival('DOR', s.dor));
 
   const safety = outcomes.safety;
-  lines.push('', `Safety: ${safety.participantsWithGrade3OrWorse} of ${outcomes.participants} participants had a grade ≥ 3 adverse event`);
+  lines.push('', `Safety: ${safety.participantsWithGrade3OrWorse} of ${safety.treated} treated (infused) participants had a grade ≥ 3 adverse event`);
   lines.push(`  CRS (ASTCT), worst grade per participant:   ${byGrade(safety.crsByGrade)}`);
   lines.push(`  ICANS (ASTCT), worst grade per participant: ${byGrade(safety.icansByGrade)}`);
   lines.push(`  ${pad('adverse event (participants by worst grade)', 56)} G1  G2  G3  G4  G5`);

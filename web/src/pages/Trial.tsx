@@ -96,7 +96,7 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
         <Stat label="Dose level now" value={formatLevel(trial.currentDoseLevel)} hint={levelLabel(trial.currentDoseLevel)} testId="stat-level" />
         <Stat label="MTD" value={trial.mtd === null ? 'not yet' : formatLevel(trial.mtd)} hint={trial.mtd === null ? undefined : levelLabel(trial.mtd)} testId="stat-mtd" />
         <Stat label="ORR" value={formatPercent(outcomes.response.orr.rate, 0)} hint={`${outcomes.response.orr.successes} of ${outcomes.response.orr.n} infused`} />
-        <Stat label="Grade ≥ 3 AEs" value={outcomes.safety.participantsWithGrade3OrWorse} hint="participants" />
+        <Stat label="Grade ≥ 3 AEs" value={outcomes.safety.participantsWithGrade3OrWorse} hint={`of ${outcomes.safety.treated} treated`} />
       </SimpleGrid>
 
       {!trial.enrollmentOpen && trial.enrollmentClosedReasons.length > 0 && (
@@ -161,7 +161,11 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
           </Section>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 7 }}>
-          <Section title="Adverse events by grade" description={`${group.safety.participantsWithGrade3OrWorse} participant(s) with a grade ≥ 3 event.`} testId="safety-section">
+          <Section
+            title="Adverse events by grade"
+            description={`${group.safety.participantsWithGrade3OrWorse} of ${group.safety.treated} treated (infused) participant(s) with a grade ≥ 3 event.`}
+            testId="safety-section"
+          >
             <AeTable group={group} />
           </Section>
         </Grid.Col>

@@ -128,6 +128,8 @@ export const outcomeGroupSchema = z.object({
     dor: kaplanMeierSchema.nullable(),
   }),
   safety: z.object({
+    /** The patients infused: the denominator of the safety figures. */
+    treated: z.number().int(),
     participantsWithGrade3OrWorse: z.number().int(),
     adverseEventsByTerm: z.array(z.object({ term: z.string(), byWorstGrade: z.array(gradeCountSchema) })),
     crsByGrade: z.array(gradeCountSchema),

@@ -112,6 +112,15 @@ describe('trial outcomes', () => {
     expect(outcomes.safety.crsByGrade.find((g) => g.grade === 2)).toEqual({ grade: 2, patients: 1 });
   });
 
+  it("counts safety over the treated (infused) patients only: an AE before a never-given infusion is not the product's", () => {
+    const never = log('p5', [ae(-3, { term: 'Febrile neutropenia', grade: 4 }), ev('WITHDRAWN', 5, { reason: 'manufacturing failed' })]);
+    const withNever = trialOutcomes(cd19RrAllV1, [...logs, never], day(365));
+    expect(withNever.participants).toBe(5);
+    expect(withNever.safety.treated).toBe(4);
+    expect(withNever.safety.participantsWithGrade3OrWorse).toBe(2);
+    expect(withNever.safety.adverseEventsByTerm.find((t) => t.term === 'febrile neutropenia')).toBeUndefined();
+  });
+
   it('computes CAR-T kinetics by the trapezoid rule, counting a duplicated result once, and cytokine peaks', () => {
     // From (day 0, 0): (0 + 1000) / 2 × 7 + (1000 + 3000) / 2 × 7 + (3000 + 500) / 2 × 14 = 3 500 + 14 000 + 24 500 = 42 000 copies × days.
     expect(outcomes.kinetics.perPatient).toEqual([

@@ -83,8 +83,10 @@ export function outcomesOf(
     best.reduce<Record<string, number>>((table, b) => ({ ...table, [b.best ?? 'not assessed']: (table[b.best ?? 'not assessed'] ?? 0) + 1 }), {}),
   ).map(([response, patients]) => ({ response, patients }));
 
+  // The safety tables are over the treated patients (those infused; ICH E9's safety set): an AE of a
+  // patient never infused is on that patient's record, not in the product's safety figures.
   const worstByTerm = new Map<string, Map<string, number>>();
-  for (const p of facts) {
+  for (const p of infused) {
     for (const ae of p.adverseEvents) {
       const term = ae.term.toLowerCase();
       const byPatient = worstByTerm.get(term) ?? new Map<string, number>();
@@ -95,7 +97,7 @@ export function outcomesOf(
   const gradeCounts = (byPatient: Map<string, number>) => [1, 2, 3, 4, 5].map((grade) => ({ grade, patients: [...byPatient.values()].filter((g) => g === grade).length }));
   const syndrome = (scale: string) => {
     const worst = new Map<string, number>();
-    for (const p of facts) for (const ae of p.adverseEvents) if (ae.scale === scale) worst.set(p.patientId, Math.max(worst.get(p.patientId) ?? 0, ae.grade));
+    for (const p of infused) for (const ae of p.adverseEvents) if (ae.scale === scale) worst.set(p.patientId, Math.max(worst.get(p.patientId) ?? 0, ae.grade));
     return gradeCounts(worst);
   };
 
@@ -172,7 +174,9 @@ export function outcomesOf(
       ),
     },
     safety: {
-      participantsWithGrade3OrWorse: facts.filter((p) => p.adverseEvents.some((ae) => ae.grade >= 3)).length,
+      /** The denominator of every safety figure: the patients infused. */
+      treated: infused.length,
+      participantsWithGrade3OrWorse: infused.filter((p) => p.adverseEvents.some((ae) => ae.grade >= 3)).length,
       adverseEventsByTerm: [...worstByTerm.entries()].map(([term, byPatient]) => ({ term, byWorstGrade: gradeCounts(byPatient) })),
       crsByGrade: syndrome('ASTCT CRS'),
       icansByGrade: syndrome('ASTCT ICANS'),
