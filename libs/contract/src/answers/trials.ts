@@ -107,6 +107,54 @@ export const kineticsRowSchema = z.object({
 });
 export type KineticsRow = z.infer<typeof kineticsRowSchema>;
 
+/** A time in days as CAR-T publications report it: median, range, and the number of patients it is taken over. */
+export const medianAndRangeSchema = z.object({
+  n: z.number().int().describe('patients with both steps on record'),
+  median: z.number().nullable().describe('the mean of the two middle values when n is even; null when n is 0'),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+});
+export type MedianAndRange = z.infer<typeof medianAndRangeSchema>;
+
+const veinToVeinCountsSchema = z.object({
+  apheresed: z.number().int().describe('patients whose cells were collected (LEUKAPHERESIS_COMPLETED)'),
+  released: z.number().int().describe('of them, patients with a released product (PRODUCT_RELEASED)'),
+  infused: z.number().int().describe('of them, patients infused'),
+  manufacturingFailures: z.number().int().describe('of them, patients whose manufacture failed (MANUFACTURING_FAILED)'),
+  inManufacturing: z.number().int().describe('apheresed patients on study whose product is neither released nor failed yet'),
+  awaitingInfusion: z.number().int().describe('patients on study with a released product not infused yet'),
+  apheresisToRelease: medianAndRangeSchema,
+  releaseToInfusion: medianAndRangeSchema,
+  apheresisToInfusion: medianAndRangeSchema.describe('vein to vein'),
+});
+
+export const notInfusedReasonSchema = z.enum(['manufacturing failed', 'died', 'withdrew']);
+
+/** From apheresis to infusion: the times, the manufacturing success rate, and who never received the product and why. */
+export const veinToVeinSchema = veinToVeinCountsSchema.extend({
+  unit: z.literal('days').describe('whole UTC calendar days from one step to the next, as study days are counted'),
+  manufacturingSuccess: proportionSchema.describe('released of apheresed, with the exact 95 % CI; patients still in manufacturing count in the denominator'),
+  notInfused: z
+    .object({
+      patients: z.number().int(),
+      byReason: z.array(
+        z.object({
+          reason: notInfusedReasonSchema,
+          patients: z.number().int(),
+          afterRelease: z.number().int().describe('of them, patients whose product had been released'),
+          texts: z
+            .array(z.object({ text: z.string(), patients: z.number().int() }))
+            .describe("the words given (failure reason, cause of death, reason for withdrawal), grouped; another site's patient ids in them are replaced"),
+        }),
+      ),
+    })
+    .describe('apheresed patients who left the study without an infusion'),
+  bySite: z
+    .array(veinToVeinCountsSchema.extend({ siteId: z.string().nullable().describe('null: the patients of the sites the caller cannot see, pooled'), notInfused: z.number().int() }))
+    .describe("the caller's sites by id; the patients of every site the caller cannot see pooled in one row with siteId null"),
+});
+export type VeinToVein = z.infer<typeof veinToVeinSchema>;
+
 /** The outcomes of the trial or of one cohort: response, survival, safety, kinetics. */
 export const outcomeGroupSchema = z.object({
   participants: z.number().int(),
@@ -162,6 +210,7 @@ export const outcomeGroupSchema = z.object({
       }),
     ),
   }),
+  veinToVein: veinToVeinSchema,
 });
 export type OutcomeGroup = z.infer<typeof outcomeGroupSchema>;
 

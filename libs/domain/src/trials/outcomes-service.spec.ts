@@ -9,14 +9,11 @@ import { OutcomesService } from './outcomes-service';
 const DAY0 = '2026-03-16T10:00:00.000Z';
 const on = (day: number) => addDays(DAY0, day);
 
-/** The service on mocked repositories: one CD19 patient whose log is given (after registration and the infusion). */
-function outcomesOf(after: Array<[type: string, day: number, data?: Record<string, unknown>]>, actor: Actor = SITE_A) {
-  const patients = [{ id: 'p-1', cohort: null, siteId: 'site-a', subjectId: 'S-1' }];
-  const log = [
-    ['PATIENT_REGISTERED', -30, { subjectId: 'S-1', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 }] as const,
-    ['INFUSION_COMPLETED', 0, { cellsPerKg: 7e6 }] as const,
-    ...after.map(([type, day, data]) => [type, day, data ?? {}] as const),
-  ].map(([type, day, data], index) => ({ patientId: 'p-1', seq: index + 1, type, data, occurredAt: on(day) }));
+type Row = { id: string; cohort: null; siteId: string; subjectId: string };
+type Entry = { patientId: string; seq: number; type: string; data: Record<string, unknown>; occurredAt: string };
+
+/** The service on mocked repositories, over the given patients and their logs. */
+function serviceOver(patients: Row[], log: Entry[]) {
   const rows = new Map<unknown, unknown[]>([
     [PatientEntity, patients],
     // the log is read raw: its JSON column as text
@@ -28,7 +25,25 @@ function outcomesOf(after: Array<[type: string, day: number, data?: Record<strin
   };
   const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity), createQueryBuilder: () => queryOf(entity) }) } as unknown as DataSource;
   const clock = { now: () => new Date(on(200)) } as Clock;
-  return new OutcomesService(new PatientRepository(dataSource), clock).outcomes('cd19-rr-all', { version: 1 }, actor);
+  return new OutcomesService(new PatientRepository(dataSource), clock);
+}
+
+/** One patient's log entries, numbered from 1, its registration first. */
+function logOf(patientId: string, subjectId: string, entries: Array<[type: string, day: number, data?: Record<string, unknown>]>): Entry[] {
+  return [['PATIENT_REGISTERED', -30, { subjectId, sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 }] as const, ...entries].map(([type, day, data], index) => ({
+    patientId,
+    seq: index + 1,
+    type,
+    data: data ?? {},
+    occurredAt: on(day),
+  }));
+}
+
+/** The service on mocked repositories: one CD19 patient whose log is given (after registration and the infusion). */
+function outcomesOf(after: Array<[type: string, day: number, data?: Record<string, unknown>]>, actor: Actor = SITE_A) {
+  const patients = [{ id: 'p-1', cohort: null, siteId: 'site-a', subjectId: 'S-1' }];
+  const log = logOf('p-1', 'S-1', [['INFUSION_COMPLETED', 0, { cellsPerKg: 7e6 }], ...after]);
+  return serviceOver(patients, log).outcomes('cd19-rr-all', { version: 1 }, actor);
 }
 
 const SITE_A: Actor = { id: 'user:a', name: 'A', role: 'coordinator', siteIds: ['site-a'] };
@@ -95,5 +110,54 @@ describe('OutcomesService', () => {
     ]);
     const other = await outcomesOf(labs, SITE_B);
     expect(other.dataIssues).toEqual([expect.objectContaining({ patientId: null, subjectId: null, seq: 4, field: 'data.value' })]);
+  });
+
+  describe('vein to vein', () => {
+    // p-1 at site A and p-2 at site B, each apheresed 40 days before Day 0; p-2's product failed, in words naming p-1 and p-2.
+    const patients: Row[] = [
+      { id: 'p-1', cohort: null, siteId: 'site-a', subjectId: 'A-001' },
+      { id: 'p-2', cohort: null, siteId: 'site-b', subjectId: 'B-007' },
+      { id: 'p-3', cohort: null, siteId: 'site-c', subjectId: 'C-001' },
+    ];
+    const log = [
+      ...logOf('p-1', 'A-001', [
+        ['LEUKAPHERESIS_COMPLETED', -40],
+        ['PRODUCT_RELEASED', -22, { lot: 'LOT-A' }],
+        ['INFUSION_COMPLETED', 0, { cellsPerKg: 7e6 }],
+      ]),
+      ...logOf('p-2', 'B-007', [
+        ['LEUKAPHERESIS_COMPLETED', -40],
+        ['MANUFACTURING_FAILED', -20, { reason: 'B-007: insufficient expansion (cf. A-001, p-2 and b-007-bis)' }],
+      ]),
+      ...logOf('p-3', 'C-001', [
+        ['LEUKAPHERESIS_COMPLETED', -35],
+        ['PRODUCT_RELEASED', -20],
+      ]),
+    ];
+    const outcomes = (actor: Actor) => serviceOver(patients, log).outcomes('cd19-rr-all', { version: 1 }, actor);
+
+    it("gives the caller's sites by id and pools every other site's patients in one row without a site", async () => {
+      const v2v = (await outcomes(SITE_A)).veinToVein;
+      expect(v2v).toMatchObject({ apheresed: 3, released: 2, infused: 1, manufacturingFailures: 1, manufacturingSuccess: { successes: 2, n: 3 } });
+      expect(v2v.apheresisToRelease).toEqual({ n: 2, median: 16.5, min: 15, max: 18 });
+      expect(v2v.bySite.map((s) => [s.siteId, s.apheresed, s.released, s.manufacturingFailures])).toEqual([
+        ['site-a', 1, 1, 0],
+        [null, 2, 1, 1],
+      ]);
+      const admin = (await outcomes({ id: 'user:admin', name: 'Admin', role: 'admin', siteIds: 'all' })).veinToVein;
+      expect(admin.bySite.map((s) => s.siteId)).toEqual(['site-a', 'site-b', 'site-c']);
+    });
+
+    it("replaces another site's patient ids and subject ids in the words given, whatever their case, and keeps the caller's own", async () => {
+      const texts = (o: Awaited<ReturnType<typeof outcomes>>) => o.veinToVein.notInfused.byReason.find((r) => r.reason === 'manufacturing failed')!.texts;
+      const seenFromA = await outcomes(SITE_A);
+      expect(texts(seenFromA)).toEqual([
+        { text: "[another site's patient]: insufficient expansion (cf. A-001, [another site's patient] and [another site's patient]-bis)", patients: 1 },
+      ]);
+      const text = JSON.stringify(seenFromA);
+      for (const hidden of ['p-2', 'B-007', 'b-007', 'p-3', 'C-001']) expect(text).not.toContain(hidden);
+      // Site B reads its own patient's words as written; A's subject id in them is another site's to B.
+      expect(texts(await outcomes(SITE_B))).toEqual([{ text: "B-007: insufficient expansion (cf. [another site's patient], p-2 and b-007-bis)", patients: 1 }]);
+    });
   });
 });

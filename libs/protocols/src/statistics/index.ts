@@ -10,3 +10,5 @@ export { carTKinetics } from './pharmacokinetics';
 export type { CarTKinetics, KineticsSample } from './pharmacokinetics';
 export { proportion } from './proportion';
 export type { Proportion } from './proportion';
+export { median, medianAndRange } from './median';
+export type { MedianAndRange } from './median';

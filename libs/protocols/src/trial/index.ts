@@ -6,3 +6,4 @@ export * from './data-lock';
 export * from './patient-facts';
 export * from './outcomes';
 export * from './data-issues';
+export * from './vein-to-vein';

@@ -152,7 +152,9 @@ describe('objective responses', () => {
   const facts = (patientId: string, responses: PatientFacts['responses']): PatientFacts => ({
     patientId,
     cohort: null,
+    site: null,
     infusedAt: T0,
+    product: { apheresisAt: null, releasedAt: null, manufacturingFailed: null, leftBeforeInfusion: null },
     responses,
     progressionAt: null,
     relapseAt: null,

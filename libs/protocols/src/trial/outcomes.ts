@@ -1,7 +1,8 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { carTKinetics, kaplanMeier, proportion, type SurvivalObservation } from '../statistics';
+import { carTKinetics, kaplanMeier, median, proportion, type SurvivalObservation } from '../statistics';
 import { bestResponse, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
 import { type DataIssue, messageOf, unreadableEntry } from './data-issues';
+import { veinToVein } from './vein-to-vein';
 
 const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
 /** An ALL remission (docs/clinical.md, section "Response"): the responses an MRD-negative response must be. */
@@ -15,14 +16,6 @@ const ALL_REMISSION = ['CR', 'CRi'];
 function objectiveResponses(spec: LifecycleSpec): string[] {
   if (spec.responseCriteria === 'LUGANO_2014') return ['CR', 'PR'];
   return spec.extraResponses?.includes('PR') ? [...ALL_REMISSION, 'PR'] : ALL_REMISSION;
-}
-
-/** Median of numbers (null for none). */
-function median(values: number[]): number | null {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Time to an event from infusion, censored at the last contact when the event has not happened. */
@@ -183,6 +176,7 @@ export function outcomesOf(
       icaht: icahtCounts(infused),
     },
     kinetics: { perPatient: kinetics, summary: kineticsSummary, cytokinePeaks },
+    veinToVein: veinToVein(facts),
   };
 }
 

@@ -7,6 +7,7 @@ import { standingResults } from '../rules/lab-results';
 import { assessedResponse, recordLesions, type LesionRecords, type ResponseData } from '../lifecycle/record';
 import { type DataIssue, unreadableEntry } from './data-issues';
 import { gradeIcaht, type IcahtGrade } from '../rules/icaht';
+import { productPath, type ProductPath } from './vein-to-vein';
 
 /** One logged event, as the outcomes read it. */
 export interface LoggedEvent {
@@ -20,6 +21,8 @@ export interface LoggedEvent {
 export interface PatientLog {
   patientId: string;
   cohort: string | null;
+  /** The site its vein-to-vein figures are grouped under, as the reader may see it: null pools the sites the reader may not see. */
+  site?: string | null;
   birthDate: string;
   /** The entries the read model can trust (see `screenLog`). */
   events: LoggedEvent[];
@@ -31,7 +34,11 @@ export interface PatientLog {
 export interface PatientFacts {
   patientId: string;
   cohort: string | null;
+  /** As the log gives it (`PatientLog.site`). */
+  site: string | null;
   infusedAt: string | null;
+  /** Apheresis, release or manufacturing failure, and a death or withdrawal before the infusion: the vein-to-vein figures. */
+  product: ProductPath;
   responses: Array<{ at: string; response: string; mrdNegative?: boolean }>;
   /** The first progression or clinical relapse (morphologic, extramedullary, lymphoma progression): the PFS and DOR event. */
   progressionAt: string | null;
@@ -80,7 +87,9 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
   return {
     patientId: log.patientId,
     cohort: log.cohort,
+    site: log.site ?? null,
     infusedAt,
+    product: productPath(events),
     responses: responses(spec, events, readable),
     progressionAt: first('PROGRESSION_OR_RELAPSE', (e) => !isMolecular(e)),
     relapseAt: first('PROGRESSION_OR_RELAPSE'),
