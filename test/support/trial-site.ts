@@ -62,13 +62,18 @@ export class TrialSite {
     return this.t.http.get(path).set('Authorization', `Bearer ${token}`);
   }
 
-  /** Consent (seq 2) through product release (seq 7), the eligibility sign-off (seq 4) signed by the investigator. */
-  async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
+  /** Consent (seq 2) through enrollment (seq 5), the eligibility sign-off (seq 4) signed by the investigator. */
+  async enrolled(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     const { screening, attestations } = eligible();
     await this.record(patientId, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
     await this.record(patientId, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     await this.record(patientId, 'ELIGIBILITY_CONFIRMED', { attestations }, this.investigator);
     await this.record(patientId, 'ENROLLED');
+  }
+
+  /** Consent (seq 2) through product release (seq 7), the eligibility sign-off (seq 4) signed by the investigator. */
+  async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
+    await this.enrolled(patientId, eligible);
     await this.record(patientId, 'LEUKAPHERESIS_COMPLETED');
     await this.record(patientId, 'PRODUCT_RELEASED', { lot: 'LOT-1' });
   }
