@@ -412,6 +412,14 @@ describe('web console', () => {
     expect(await kineticsTable.locator('tbody a[href^="#/patients/"]').count()).toBe(5);
     expect(await page.getByTestId('kinetics-section').textContent()).not.toContain(seeded.elsewhere.subjectId);
 
+    // Vein to vein: all sites, her site, and site B's patient pooled as "Other sites", never named.
+    const veinToVein = page.getByTestId('vein-to-vein-table');
+    expect(await veinToVein.locator('thead th').allTextContents()).toEqual(['Days, median (range)', 'All sites', 'site-a', 'Other sites']);
+    expect(await rows(veinToVein).filter({ hasText: 'Apheresed' }).locator('td').allTextContents()).toEqual(['Apheresed', '6', '5', '1']);
+    expect(await rows(veinToVein).filter({ hasText: 'vein to vein' }).locator('td').last().textContent()).toMatch(/n 1$/);
+    expect(await page.getByTestId('manufacturing-success').textContent()).toBe('Manufacturing success: 6 released of 6 apheresed, 100% (95% CI 54%–100%).');
+    expect(await page.getByTestId('vein-to-vein-section').textContent()).not.toMatch(new RegExp(`${seeded.elsewhere.subjectId}|site-b`));
+
     const diagram = page.locator('[data-testid="state-diagram"][data-rendered="true"] svg');
     await diagram.waitFor({ timeout: 30_000 });
     expect(await diagram.textContent()).toContain('readyForInfusion');
@@ -438,6 +446,7 @@ describe('web console', () => {
     expect(await page.getByTestId('km-os').getByTestId('no-data').textContent()).toBe('No infused patients yet.');
     expect(await page.getByTestId('escalation-section').textContent()).toContain('No patient has been infused yet.');
     expect(await page.getByTestId('kinetics-section').getByTestId('no-data').first().textContent()).toBe('No CAR copy results yet.');
+    expect(await page.getByTestId('vein-to-vein-section').getByTestId('no-data').textContent()).toBe('No apheresis recorded yet.');
     expect(await page.locator('[data-testid="km-os"] svg').count()).toBe(0);
     await page.locator('[data-testid="state-diagram"][data-rendered="true"] svg').waitFor({ timeout: 30_000 });
     // The list of protocols (their versions) was read once, for the trial before.

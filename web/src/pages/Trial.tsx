@@ -17,6 +17,7 @@ import { KineticsChart } from './trial/KineticsChart';
 import { AeTable, CytokineTable, KineticsTable, ResponseTables } from './trial/OutcomeTables';
 import { StateDiagram } from './trial/StateDiagram';
 import { SurvivalChart } from './trial/SurvivalChart';
+import { VeinToVeinTables } from './trial/VeinToVein';
 
 interface TrialData {
   protocol: ProtocolDefinition;
@@ -48,7 +49,7 @@ const STATUS: Record<string, { label: string; color: string }> = {
   stopped: { label: 'Stopped', color: 'red' },
 };
 
-/** A trial at a glance: enrollment, dose escalation, efficacy, survival, safety, kinetics, the state machine. */
+/** A trial at a glance: enrollment, dose escalation, vein to vein, efficacy, survival, safety, kinetics, the state machine. */
 export default function TrialPage({ protocolId, version }: { protocolId: string; version?: number }) {
   const page = useResource(() => loadTrial(protocolId, version), `${protocolId}@${version ?? ''}`);
   const [cohort, setCohort] = useState('all');
@@ -141,6 +142,14 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
           />
         </Group>
       )}
+
+      <Section
+        title="Vein to vein"
+        description="Whole calendar days from apheresis to product release to infusion, per site (another site's patients pooled as “Other sites”); the apheresed patients never infused, and why."
+        testId="vein-to-vein-section"
+      >
+        <VeinToVeinTables figures={group.veinToVein} />
+      </Section>
 
       <Section
         title="Survival"
