@@ -3,6 +3,7 @@ import type { ApiError } from './api';
 import type { Hl7Report } from './hl7';
 import { DAY_MS } from '#protocols';
 import type { PatientSummary } from './patient';
+import type { MedianAndRange, VeinToVein } from '#contract';
 
 export interface TrialDecision {
   at: string;
@@ -138,6 +139,8 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
     lines.push('  Decisions: none yet (no cohort completed its DLT evaluation)');
   }
 
+  if (outcomes.veinToVein) lines.push('', ...veinToVeinLines(outcomes.veinToVein));
+
   lines.push('');
   // On a trial with cohorts each cohort is read out by its own criteria (B-ALL by ALL, B-NHL by
   // Lugano 2014); the trial-level response applies the protocol's default criteria to every patient.
@@ -209,5 +212,40 @@ function amendmentLines(a: AmendmentReport): string[] {
   lines.push(`  re-consent: signed ${a.reconsent.signed} · declined ${a.reconsent.declined} · still due ${a.reconsent.due}`);
   lines.push(`  timers re-derived by the migrations: added ${a.timers.added} · moved ${a.timers.moved} · cancelled ${a.timers.cancelled}`);
   lines.push(`  rollovers into long-term follow-up: ${a.rollovers}`);
+  return lines;
+}
+
+/** "median 14 (range 10–18), n 38" in days, or "none" without a patient who took both steps. */
+function days(m: MedianAndRange): string {
+  if (m.median === null) return 'none';
+  return `median ${num(m.median, 1)} (range ${num(m.min)}–${num(m.max)}), n ${m.n}`;
+}
+
+/** The "Vein to vein" section: the times from apheresis to infusion, the manufacturing success rate, who was never infused and why, per site. */
+export function veinToVeinLines(v: VeinToVein): string[] {
+  if (!v.apheresed) return ['Vein to vein: no apheresis recorded'];
+  const lines = [`Vein to vein (whole calendar days), of ${v.apheresed} apheresed:`];
+  lines.push(`  ${pad('apheresis → release', 22)} ${days(v.apheresisToRelease)}`);
+  lines.push(`  ${pad('release → infusion', 22)} ${days(v.releaseToInfusion)}`);
+  lines.push(`  ${pad('apheresis → infusion', 22)} ${days(v.apheresisToInfusion)}`);
+  const waiting = [v.inManufacturing ? `${v.inManufacturing} in manufacturing` : '', v.awaitingInfusion ? `${v.awaitingInfusion} released, awaiting infusion` : '']
+    .filter(Boolean)
+    .join(' · ');
+  lines.push(
+    `  ${pad('manufacturing', 22)} ${v.released} released of ${v.apheresed} = ${pct(v.manufacturingSuccess.rate)} (95 % CI ${pct(v.manufacturingSuccess.ci?.lower)}–${pct(
+      v.manufacturingSuccess.ci?.upper,
+    )}); ${v.manufacturingFailures} failure${v.manufacturingFailures === 1 ? '' : 's'}${waiting ? `; ${waiting}` : ''}`,
+  );
+  lines.push(`  ${pad('never infused', 22)} ${v.notInfused.patients}${v.notInfused.patients ? ':' : ''}`);
+  for (const r of v.notInfused.byReason.filter((row) => row.patients > 0)) {
+    const released = r.afterRelease ? `, ${r.afterRelease} after release` : '';
+    lines.push(`    ${String(r.patients).padStart(3)}  ${r.reason}${released}: ${r.texts.map((t) => (t.patients > 1 ? `${t.text} ×${t.patients}` : t.text)).join(' · ')}`);
+  }
+  if (v.bySite.length > 1) {
+    lines.push('  per site (apheresed, released, infused; apheresis → infusion):');
+    for (const site of v.bySite) {
+      lines.push(`    ${pad(site.siteId ?? 'other sites', 12)} ${pad(`${site.apheresed}, ${site.released}, ${site.infused}`, 12)} ${days(site.apheresisToInfusion)}`);
+    }
+  }
   return lines;
 }

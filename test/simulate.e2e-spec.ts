@@ -76,6 +76,15 @@ describe('npm run simulate, smoke size', () => {
     expect(outcomes.safety.adverseEventsByTerm.length).toBeGreaterThan(0);
     expect(outcomes.kinetics.summary.map((k: { compartment: string }) => k.compartment)).toEqual(expect.arrayContaining(['PB', 'BM', 'LN']));
     expect(out.join('')).toMatch(/ORR\s+\d+ of \d+/);
+    // Vein to vein: every infused patient was apheresed and released first; the lines are printed.
+    const v2v = outcomes.veinToVein;
+    expect(v2v.infused).toBe(outcomes.infused);
+    expect(v2v.released).toBeGreaterThanOrEqual(v2v.infused);
+    expect(v2v.apheresisToInfusion.n).toBe(v2v.infused);
+    // Every patient is off study at the end: each apheresed one was infused or is counted among those never infused.
+    expect(v2v).toMatchObject({ inManufacturing: 0, awaitingInfusion: 0 });
+    expect(v2v.apheresed).toBe(v2v.infused + v2v.notInfused.patients);
+    expect(out.join('')).toMatch(new RegExp(`Vein to vein \\(whole calendar days\\), of ${v2v.apheresed} apheresed:\\n  apheresis → release +median`));
     expect(result.report!.audit).toMatchObject({ ok: true, patientsChecked: 9 });
   });
 
