@@ -34,7 +34,7 @@ const textOf = (data: Record<string, unknown>, field: string) => {
 
 const byTime = (a: LoggedEvent, b: LoggedEvent) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0);
 
-/** The product path of one patient, from its log (already cut to the outcomes' date), each step the first recorded. */
+/** The product path of one patient, from its log (already cut to the outcomes' date), each step the earliest by clinical time (a late entry dated before counts first). */
 export function productPath(events: readonly LoggedEvent[]): ProductPath {
   const first = (type: string) => events.filter((e) => e.type === type).sort(byTime)[0];
   const failed = first('MANUFACTURING_FAILED');
