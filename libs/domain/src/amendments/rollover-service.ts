@@ -127,6 +127,8 @@ export class RolloverService {
         const { written } = await this.writer.write(manager, { expectedVersion: parent.version, patient: parentAfter, entry: note, timers: [], outbox: [], cancel: [] });
         if (!written) throw new VersionConflictError(parent.version, (await this.writer.currentVersion(manager, parent.id)) ?? parent.version);
         // The site's lab keeps sending results under the parent's subject id: from now on it names the follow-up's patient (README, "Lab systems").
+        // The identifiers a person saved for the parent (an MRN) name the follow-up's patient too.
+        await manager.update(LabPatientIdentifierEntity, { siteId: parent.siteId, patientId: parent.id }, { patientId: child.id });
         await manager.delete(LabPatientIdentifierEntity, { siteId: parent.siteId, identifier: parent.subjectId });
         await insertRows(manager, LabPatientIdentifierEntity, {
           id: randomUUID(),

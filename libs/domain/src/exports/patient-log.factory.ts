@@ -210,6 +210,7 @@ export function cd19PatientInFollowUp(overrides: Partial<Pick<PatientLogStart, '
       extramedullary: false,
       anc: 1.6,
       platelets: 112,
+      countsUnit: '10^9/L',
       mrdPct: 0.004,
     })
     .post('DLT_WINDOW_CLOSED', '2026-04-13T10:00:00.000Z');

@@ -5,6 +5,15 @@ import { type InboxStatus, LabCodeMappingEntity, LabMessageEntity, LabPatientIde
 import { insertRows } from '../persistence/insert-rows';
 import { TransactionRunner } from '../persistence/transaction-runner';
 
+/** Bound values per statement, well within PostgreSQL's 65,535 and SQLite's 32,766. */
+const MAX_BOUND_VALUES = 10_000;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** One result's look-up: the site, its control id, the identifiers it gives the patient, its code. */
 export interface LookUpRequest {
   siteId: string;
@@ -43,23 +52,36 @@ export class LabIntakeRepository {
    */
   async record(entries: Array<{ message: LabMessageEntity; results: LabResultEntity[] }>): Promise<Array<Set<string>>> {
     const postgres = this.tx.dialect.name === 'postgres';
-    const m = this.insertStatement(
-      LabMessageEntity,
-      entries.map((e) => e.message),
-      1,
-    );
+    const messages = entries.map((e) => e.message);
     const results = entries.flatMap((e) => e.results);
+    const perStatement = (target: EntityTarget<ObjectLiteral>) => Math.max(1, Math.floor(MAX_BOUND_VALUES / this.manager.connection.getMetadata(target).columns.length));
+    const newResults = (rows: LabResultEntity[], from: number) => {
+      const r = this.insertStatement(LabResultEntity, rows, from);
+      return { text: `${r.text} ON CONFLICT (site_id, control_id) DO NOTHING RETURNING id`, values: r.values };
+    };
     let written: Array<{ id: string }> = [];
-    if (!results.length) await this.manager.query(m.text, m.values);
-    else {
-      const r = this.insertStatement(LabResultEntity, results, postgres ? m.values.length + 1 : 1);
-      const newResults = `${r.text} ON CONFLICT (site_id, control_id) DO NOTHING RETURNING id`;
-      written = postgres
-        ? await this.manager.query<Array<{ id: string }>>(`WITH messages AS (${m.text}) ${newResults}`, [...m.values, ...r.values])
-        : await this.tx.run(async (manager) => {
-            await manager.query(m.text, m.values);
-            return manager.query<Array<{ id: string }>>(newResults, r.values);
-          });
+    if (postgres && messages.length + results.length <= perStatement(LabResultEntity)) {
+      // The usual case, one statement: the messages, and their results as one data-modifying CTE.
+      const m = this.insertStatement(LabMessageEntity, messages, 1);
+      if (!results.length) await this.manager.query(m.text, m.values);
+      else {
+        const r = newResults(results, m.values.length + 1);
+        written = await this.manager.query<Array<{ id: string }>>(`WITH messages AS (${m.text}) ${r.text}`, [...m.values, ...r.values]);
+      }
+    } else {
+      // One transaction of statements each within the database's limit of bound values.
+      written = await this.tx.run(async (manager) => {
+        for (const rows of chunks(messages, perStatement(LabMessageEntity))) {
+          const m = this.insertStatement(LabMessageEntity, rows, 1);
+          await manager.query(m.text, m.values);
+        }
+        const ids: Array<{ id: string }> = [];
+        for (const rows of chunks(results, perStatement(LabResultEntity))) {
+          const r = newResults(rows, 1);
+          ids.push(...(await manager.query<Array<{ id: string }>>(r.text, r.values)));
+        }
+        return ids;
+      });
     }
     const ids = new Set(written.map((row) => row.id));
     return entries.map((e) => new Set(e.results.filter((row) => ids.has(row.id)).map((row) => row.id)));
@@ -105,7 +127,7 @@ export class LabIntakeRepository {
       ...(identifiers.length
         ? [
             `SELECT ${n}, 'patient', id FROM patients WHERE site_id = ${bind(siteId)} AND subject_id IN (${list(identifiers)})`,
-            `SELECT ${n}, 'saved', patient_id FROM lab_patient_identifiers WHERE site_id = ${bind(siteId)} AND identifier IN (${list(identifiers)})`,
+            `SELECT ${n}, 'saved', i.patient_id FROM lab_patient_identifiers i JOIN patients p ON p.id = i.patient_id AND p.site_id = i.site_id WHERE i.site_id = ${bind(siteId)} AND i.identifier IN (${list(identifiers)})`,
           ]
         : []),
       `SELECT ${n}, 'mapping', lab_code FROM lab_code_mappings WHERE site_id = ${bind(siteId)} AND code_system = ${bind(code.system)} AND code = ${bind(code.code)}`,
@@ -183,8 +205,11 @@ export class LabIntakeRepository {
 
   /** Saves the identifiers a lab gave for a patient, so the next result with one of them is matched. */
   async saveIdentifiers(siteId: string, identifiers: string[], patientId: string, by: { createdBy: string; createdAt: string }): Promise<void> {
-    // An identifier longer than the column is not saved (it is matched by a person each time), rather than failing after the event.
-    for (const identifier of identifiers.filter((id) => id.length <= 200)) {
+    // An identifier longer than the column is not saved (it is matched by a person each time), rather than failing after the event;
+    // nor is one that is another patient's subject id at the site: it names that patient, and saving it would send that patient's results here.
+    const others = await this.manager.find(PatientEntity, { select: { id: true, subjectId: true }, where: { siteId, subjectId: In(identifiers) } });
+    const taken = new Set(others.filter((p) => p.id !== patientId).map((p) => p.subjectId));
+    for (const identifier of identifiers.filter((id) => id.length <= 200 && !taken.has(id))) {
       await this.manager.delete(LabPatientIdentifierEntity, { siteId, identifier });
       await insertRows(this.manager, LabPatientIdentifierEntity, { id: randomUUID(), siteId, identifier, patientId, ...by });
     }

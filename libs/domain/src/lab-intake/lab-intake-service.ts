@@ -11,6 +11,11 @@ import { InFlightBatch } from '../persistence/in-flight-batch';
 import { LabIntakeRepository, type LookUp, type LookUpRequest } from './lab-intake-repository';
 import { toCanonicalUnit } from './unit-conversion';
 
+/** The most results one message may carry (an OBX each, an Observation each); a larger one is refused whole. */
+export const MAX_RESULTS_PER_MESSAGE = 500;
+/** The most identifiers a result may give its patient (PID-3 repetitions with PID-2). */
+export const MAX_PATIENT_IDENTIFIERS = 20;
+
 /** Raw bytes kept of a message refused for its size. */
 export const KEPT_BYTES_OF_OVERSIZED = 64 * 1024;
 
@@ -76,12 +81,23 @@ export class LabIntakeService {
    * nothing is matched, so another site's patients are neither touched nor named. Each result is
    * judged and applied in turn; then the message and its results' rows are written together.
    */
-  async receive(message: ReceivedMessage, results: IncomingResult[], sender: Actor): Promise<{ refused?: string; outcomes: ResultOutcome[] }> {
+  async receive(message: ReceivedMessage, results: IncomingResult[], sender: Actor): Promise<{ refused?: string; refusedAs?: 'forbidden' | 'invalid'; outcomes: ResultOutcome[] }> {
     const siteId = message.siteId;
     if (!siteId || !canSeeSite(sender, siteId)) {
       const refused = siteId ? `site ${siteId} is not a site this sender may send results for` : 'the message names no sending site';
       await this.refuse(message, refused, 'AR', sender);
-      return { refused, outcomes: [] };
+      return { refused, refusedAs: 'forbidden', outcomes: [] };
+    }
+    // Refused whole before anything is applied: a message this size is not one lab report.
+    const tooMuch =
+      results.length > MAX_RESULTS_PER_MESSAGE
+        ? `the message holds ${results.length} results; at most ${MAX_RESULTS_PER_MESSAGE} are taken in one message: split it`
+        : results.some((r) => r.patientIdentifiers.length > MAX_PATIENT_IDENTIFIERS)
+          ? `a result gives more than ${MAX_PATIENT_IDENTIFIERS} patient identifiers`
+          : undefined;
+    if (tooMuch) {
+      await this.refuse(message, tooMuch, 'AR', sender);
+      return { refused: tooMuch, refusedAs: 'invalid', outcomes: [] };
     }
     const messageId = randomUUID();
     const taken: Taken[] = [];
@@ -152,15 +168,13 @@ export class LabIntakeService {
   /**
    * What a result comes to, without writing anything: the status must be final or a correction,
    * the patient one of the site's, the code LOINC in the catalogue or mapped by the site, the value a
-   * number in a unit that converts, within bounds. An identifier the site saved for a patient is
-   * the site's own word and goes before a subject id: a person matched it, or the patient rolled over
-   * to a follow-up protocol (the parent's subject id then names the follow-up's patient).
+   * number in a unit that converts, within bounds (the patients matched: matchedPatients).
    */
   private judge(siteId: string, result: IncomingResult, found: Omit<LookUp, 'duplicate'>, chosen: { patientId?: string; labCode?: string } = {}): Verdict {
     if (result.status === 'other') return { inbox: `result status "${result.resultStatus}" is not final: final (F) and corrected (C) results are recorded` };
     let patientId = chosen.patientId;
     if (!patientId) {
-      const matches = found.savedPatientIds.length ? found.savedPatientIds : found.patientIds;
+      const matches = matchedPatients(found);
       const given = result.patientIdentifiers.length ? result.patientIdentifiers.join(', ') : 'none';
       if (matches.length === 0) return { inbox: `no patient at site ${siteId} has the identifier the result gives (${given})` };
       if (matches.length > 1) return { inbox: `${matches.length} patients at site ${siteId} have the identifiers the result gives (${given})` };
@@ -335,6 +349,18 @@ export class LabIntakeService {
       resolution: null,
     };
   }
+}
+
+/**
+ * The patients a result's identifiers name. A saved identifier goes before a subject id only where
+ * every patient it names also has that subject id (a rollover: the follow-up's patient registered
+ * under the parent's subject id, which the site saved for it); otherwise every patient either names
+ * is a match, and two are two (the inbox), never a guess between them.
+ */
+function matchedPatients(found: Pick<LookUp, 'patientIds' | 'savedPatientIds'>): string[] {
+  const { patientIds, savedPatientIds } = found;
+  if (savedPatientIds.length && savedPatientIds.every((id) => patientIds.includes(id))) return savedPatientIds;
+  return [...new Set([...savedPatientIds, ...patientIds])];
 }
 
 /** The message's outcome from its results': AA when every result was recorded (now or before), AE when one went to the inbox. */

@@ -10,8 +10,9 @@ import { EARLY_ICAHT_LAST_DAY, gradeIcaht, type AncSample } from '../rules/icaht
  * against the patient's baseline and reference range; a grade worth reporting is proposed as an
  * adverse event for the investigator to confirm (ADVERSE_EVENT_REPORTED naming the proposal) or
  * dismiss with a reason (LAB_TOXICITY_DISMISSED). Nothing is recorded as an AE without them. The
- * record keeps what is needed and stays bounded: one baseline and one latest grade per code, at most
- * one open proposal per term, and the ANC samples ICAHT can use (withAnc).
+ * record keeps what is needed: one baseline and one latest grade per code, at most one open proposal
+ * per term, and the ANC samples ICAHT can use (withAnc; after day 30 every count at or below
+ * 1500/µL, so a patient neutropenic for long keeps a longer list).
  */
 
 /** A result of this grade or worse is proposed as an AE; grade 1 is shown on the record only. */

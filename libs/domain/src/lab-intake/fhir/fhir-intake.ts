@@ -34,8 +34,12 @@ export class FhirIntake {
       await this.intake.refuse(message, problem, '400', sender);
       return { status: 400, outcome: operationOutcome([{ severity: 'error', text: problem, code: 'required' }]) };
     }
-    const { refused, outcomes } = await this.intake.receive(message, read.results, sender);
-    if (refused) return { status: 403, outcome: operationOutcome([{ severity: 'error', text: refused, code: 'forbidden' }]) };
+    const { refused, refusedAs, outcomes } = await this.intake.receive(message, read.results, sender);
+    if (refused) {
+      return refusedAs === 'invalid'
+        ? { status: 400, outcome: operationOutcome([{ severity: 'error', text: refused, code: 'too-costly' }]) }
+        : { status: 403, outcome: operationOutcome([{ severity: 'error', text: refused, code: 'forbidden' }]) };
+    }
     const issues = outcomes.map((o) =>
       o.outcome === 'inbox'
         ? { severity: 'warning' as const, text: `${o.controlId}: held in the integration inbox: ${o.reason}`, code: 'business-rule' }

@@ -59,7 +59,12 @@ export function readOruR01(text: string): OruR01 | Unreadable {
   // OBX-1 is a sequence id (SI, at most 4 digits); anything else is replaced by the OBX's position in its order.
   const setIds = grouped.map((g) => (/^\d{1,4}$/.test(field(g.obx, 1).trim()) ? field(g.obx, 1).trim() : ''));
   const setIdsUnique = setIds.every(Boolean) && new Set(setIds).size === setIds.length;
-  const results = grouped.map((group, i) => readObx(group, setIdsUnique ? `${controlId}-${setIds[i]}` : `${controlId}-${group.obrIndex}.${setIds[i] || group.obxIndex}`));
+  // Keys in order of preference: the set id alone, the OBR and set id, and where set ids repeat inside one OBR (or are missing) the OBR and the OBX's place in it.
+  const byObr = grouped.map((g, i) => `${g.obrIndex}.${setIds[i]}`);
+  const obrSetIdsUnique = setIds.every(Boolean) && new Set(byObr).size === byObr.length;
+  const keyOf = (group: ObxInGroup, i: number) =>
+    setIdsUnique ? `${controlId}-${setIds[i]}` : obrSetIdsUnique ? `${controlId}-${byObr[i]}` : `${controlId}-${group.obrIndex}.${group.obxIndex}`;
+  const results = grouped.map((group, i) => readObx(group, keyOf(group, i)));
   return { message, controlId, siteId, results };
 }
 
