@@ -8,11 +8,12 @@ import { Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
 import type { OutboxJobHandler } from './queues/outbox-queue';
 import { TRIAL_SCOPE } from '../trials/trial-notices';
+import { INVESTIGATORS } from '../engine/bedside-alarm';
 import { trialSiteIds } from '../trials/trial-sites';
 
 /** Who sees a site's notifications in the app: its coordinators and investigators. */
 const INBOX_ROLES = ['coordinator', 'investigator'] as const;
-/** Who sees a notice to the whole trial (a revised escalation decision): the investigators of every site of the trial. */
+/** Who sees a notice to the whole trial (a revised escalation decision), or a notice for the investigators of a site: investigators. */
 const TRIAL_INBOX_ROLES = ['investigator'] as const;
 
 /**
@@ -41,7 +42,8 @@ export class OutboxRelay implements OutboxJobHandler {
       const { message } = row.payload as { message?: string };
       const trialWide = row.payload.scope === TRIAL_SCOPE;
       const sites = await this.sitesOf(manager, row);
-      const roles = trialWide ? TRIAL_INBOX_ROLES : INBOX_ROLES;
+      // A notice for the investigators alone (the bedside alarm) reaches only them, at the patient's site.
+      const roles = trialWide || row.payload.audience === INVESTIGATORS ? TRIAL_INBOX_ROLES : INBOX_ROLES;
       const users = await manager.find(UserEntity, { where: { revokedAt: IsNull(), role: In([...roles]) } });
       const recipients = users.filter((u) => u.siteIds.some((s) => sites.includes(s)));
       if (recipients.length) {
