@@ -48,11 +48,15 @@ describe('chain of identity and the bedside check', () => {
     await site.released(id);
     const coi: string = (await patient(id)).chainOfIdentity;
     for (const bag of ['apheresis', 'product']) {
-      const svg = await t.http.get(`/patients/${id}/labels/${bag}`).set(bearer(site.coordinator)).buffer(true).parse((res, done) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => done(null, text));
-      });
+      const svg = await t.http
+        .get(`/patients/${id}/labels/${bag}`)
+        .set(bearer(site.coordinator))
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => done(null, text));
+        });
       expect(svg.status).toBe(200);
       expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
       const text = svg.body as string;
@@ -129,7 +133,8 @@ describe('chain of identity and the bedside check', () => {
       expect((await patient(id)).state).toBe('readyForInfusion');
 
       const notice = await eventually(
-        async () => (await site.get('/notifications', site.investigator)).body.items.find((n: { kind: string; patientId: string }) => n.kind === 'BEDSIDE_MISMATCH' && n.patientId === id),
+        async () =>
+          (await site.get('/notifications', site.investigator)).body.items.find((n: { kind: string; patientId: string }) => n.kind === 'BEDSIDE_MISMATCH' && n.patientId === id),
         10_000,
         'the bedside alarm',
       );

@@ -342,6 +342,10 @@ describe('web console', () => {
     await page.getByTestId('event-item-INFUSION_COMPLETED').getByRole('button').first().click();
     const form = page.getByTestId('event-form-INFUSION_COMPLETED');
     await form.locator('#root_cellsPerKg').fill('4000000');
+    // The bedside check passes (the patient's own bag, the investigator witnessing): only the dose is refused.
+    await form.locator('#root_bedsideCheck_bagCoi').fill((await site.coiOf(seeded.ready.id))!);
+    await form.getByTestId('witness-id').fill(site.investigatorId);
+    await form.getByTestId('witness-password').fill(SIGNING_PASSWORD);
     await form.getByTestId('submit-event').click();
     const explanation = form.getByTestId('explanation');
     await explanation.waitFor();

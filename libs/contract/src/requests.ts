@@ -37,9 +37,7 @@ const signatureSchema = z.object({ password: z.string().min(1).max(200), meaning
  * The second person of the bedside check on INFUSION_COMPLETED (README, "Chain of identity and the
  * bedside check"): their user id and their own signing password; the meaning defaults to the policy's.
  */
-const witnessSchema = z
-  .object({ userId: z.uuid(), password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500).optional() })
-  .strict();
+const witnessSchema = z.object({ userId: z.uuid(), password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500).optional() }).strict();
 
 export const postEventSchema = z
   .object({

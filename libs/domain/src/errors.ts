@@ -92,7 +92,7 @@ export class BedsideMismatchError extends RefusedError {
     reasons: string[],
     readonly mismatch: { patientId: string; siteId: string; protocolId: string; subjectId: string; bagCoi: string; patientCoi: string },
   ) {
-    super('INFUSION_COMPLETED refused: the product bag is not this patient\'s', reasons);
+    super("INFUSION_COMPLETED refused: the product bag is not this patient's", reasons);
   }
 }
 

@@ -135,9 +135,7 @@ export const baseEventDataSchemas = {
       if (problem) ctx.addIssue({ code: 'custom', path: ['weightKg'], message: problem });
     }),
   LYMPHODEPLETION_COMPLETED: empty,
-  INFUSION_COMPLETED: z
-    .object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() })
-    .strict(),
+  INFUSION_COMPLETED: z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() }).strict(),
   ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
   /** The investigator's call on whether a reported AE (named by term and onset) is dose-limiting. */
   DLT_ADJUDICATED: z

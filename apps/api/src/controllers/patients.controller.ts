@@ -20,7 +20,21 @@ import {
   patientSchema,
   scheduleSchema,
 } from '#contract';
-import { AccessLog, type Actor, type Bag, BagLabelService, type BedsideWitness, type Caller, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
+import {
+  AccessLog,
+  type Actor,
+  type Bag,
+  BagLabelService,
+  type BedsideWitness,
+  type Caller,
+  canSeeSite,
+  ExportService,
+  ForbiddenError,
+  NotFoundError,
+  PatientService,
+  SignatureService,
+  WorkflowEngine,
+} from '#domain';
 import type { z } from 'zod';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';

@@ -63,7 +63,7 @@ export class BedsideAlarm {
       await insertRows(manager, OutboxEntity, [notice]);
       await this.access.record({ actor, origin }, 'bedside.mismatch', [{ patientId, subject: bagCoi, details: { patientCoi, siteId } }], manager);
     });
-    this.logger.warn({ patientId, siteId, bagCoi, patientCoi, actor: actor.id }, 'bedside check refused: the product bag is another patient\'s');
+    this.logger.warn({ patientId, siteId, bagCoi, patientCoi, actor: actor.id }, "bedside check refused: the product bag is another patient's");
     await this.dispatcher.enqueueOutbox([notice]).catch((error: Error) => {
       this.logger.warn(`Bedside alarm not enqueued; the reconciler will retry: ${error.message}`);
     });

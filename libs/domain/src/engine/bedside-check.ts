@@ -62,7 +62,7 @@ export function bedsideCheckOf(patient: PatientEntity, context: PatientContext, 
   const reasons = bedsidePeopleProblems({ id: poster.id, role: poster.role }, witness && { id: witness.actor.id, role: witness.actor.role });
   if (witness && !canSeeSite(witness.actor, patient.siteId)) reasons.push(`the witness ${witness.actor.name} is not assigned to site ${patient.siteId}`);
   if (!given) {
-    return { reasons: ["INFUSION_COMPLETED needs the bedside check: the chain-of-identity identifier read off the product bag (data.bedsideCheck.bagCoi)", ...reasons] };
+    return { reasons: ['INFUSION_COMPLETED needs the bedside check: the chain-of-identity identifier read off the product bag (data.bedsideCheck.bagCoi)', ...reasons] };
   }
   const patientCoi = context.enrollment?.coi;
   if (!patientCoi) {

@@ -23,7 +23,17 @@ import type { RequestOrigin } from '../audit/access-log';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { GENESIS_HASH } from '../audit/hash-chain';
-import { AlreadyExistsError, BedsideMismatchError, EventNotAcceptedError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError, RefusedError, VersionConflictError, DomainError } from '../errors';
+import {
+  AlreadyExistsError,
+  BedsideMismatchError,
+  EventNotAcceptedError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+  RefusedError,
+  VersionConflictError,
+  DomainError,
+} from '../errors';
 import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import * as machine from '../kernel/machine-boundary';

@@ -112,9 +112,7 @@ export class SignatureService {
     }
     const actor: Actor = { id: `user:${user.id}`, name: user.name, role: user.role, siteIds: user.role === 'admin' ? 'all' : user.siteIds };
     const meaning = given.meaning ?? BEDSIDE_WITNESS_MEANING;
-    return this.signing({ actor, origin: caller.origin }, { password: given.password, meaning }, patientId, (check) =>
-      apply({ actor, authenticate: () => check.authenticate() }),
-    );
+    return this.signing({ actor, origin: caller.origin }, { password: given.password, meaning }, patientId, (check) => apply({ actor, authenticate: () => check.authenticate() }));
   }
 
   /**

@@ -12,9 +12,7 @@ describe('the two people of the bedside check', () => {
 
   it('refuses one person alone, or the same person twice', () => {
     expect(bedsidePeopleProblems(investigator, undefined)[0]).toContain('needs a second person');
-    expect(bedsidePeopleProblems(investigator, investigator)).toEqual([
-      'the bedside check needs two different people: the witness cannot be the person recording the infusion',
-    ]);
+    expect(bedsidePeopleProblems(investigator, investigator)).toEqual(['the bedside check needs two different people: the witness cannot be the person recording the infusion']);
   });
 
   it('refuses two coordinators, and a witness who has no part at the bedside', () => {

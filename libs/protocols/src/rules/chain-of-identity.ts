@@ -73,7 +73,9 @@ export function chainOfIdentityProblems(given: string, field = 'chain-of-identit
   const coi = normalizeChainOfIdentityId(given);
   if (coi.length !== COI_LENGTH) return [`${field} ${given} has ${coi.length} characters; a chain-of-identity identifier has ${COI_LENGTH}`];
   if (!COI_PATTERN.test(coi)) {
-    return [`${field} ${given} is not a chain-of-identity identifier: a FIN (a letter A–N or P–Z and four digits), two digits of year, ${COI_SERIAL_LENGTH} digits or capital letters and a check character`];
+    return [
+      `${field} ${given} is not a chain-of-identity identifier: a FIN (a letter A–N or P–Z and four digits), two digits of year, ${COI_SERIAL_LENGTH} digits or capital letters and a check character`,
+    ];
   }
   const expected = mod37_2CheckCharacter(coi.slice(0, -1));
   const check = coi.slice(-1);
