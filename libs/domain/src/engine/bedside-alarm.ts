@@ -8,12 +8,11 @@ import { AccessLog, type RequestOrigin } from '../audit/access-log';
 import type { Actor } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { JobDispatcher } from '../scheduling/job-dispatcher';
+import { INVESTIGATORS } from '../scheduling/outbox-relay';
 import type { BedsideMismatchError } from '../errors';
 
 /** The notice's kind, as inboxes and webhooks filter on it. */
 export const BEDSIDE_MISMATCH = 'BEDSIDE_MISMATCH';
-/** Who reads the alarm in the app: the site's investigators (payload.audience, read by the outbox relay). */
-export const INVESTIGATORS = 'investigators';
 
 /**
  * The alarm of a refused bedside check (docs/design.md, section "Chain of identity"): the wrong bag

@@ -9,18 +9,9 @@ import {
 } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import { type Actor, canSeeSite } from '../kernel/actor';
-import type { AuthenticatedSignature } from '../users/signature-service';
+import type { BedsideWitness } from '../users/signature-service';
 
-/**
- * The second person of a bedside check, as the engine receives them: who they are (known before
- * anything is judged, so the rules about people can refuse first) and the check of their signing
- * password, run only once everything else has been accepted (like a signature's).
- */
-export interface BedsideWitness {
-  /** `user:<id>`. */
-  actor: Actor;
-  authenticate(): Promise<AuthenticatedSignature>;
-}
+export type { BedsideWitness };
 
 /** One of the two people of a bedside check, as the log entry keeps them. */
 export interface BedsideVerifier {

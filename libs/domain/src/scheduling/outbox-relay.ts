@@ -8,11 +8,12 @@ import { Clock } from '../kernel/clock';
 import { JobDispatcher } from './job-dispatcher';
 import type { OutboxJobHandler } from './queues/outbox-queue';
 import { TRIAL_SCOPE } from '../trials/trial-notices';
-import { INVESTIGATORS } from '../engine/bedside-alarm';
 import { trialSiteIds } from '../trials/trial-sites';
 
 /** Who sees a site's notifications in the app: its coordinators and investigators. */
 const INBOX_ROLES = ['coordinator', 'investigator'] as const;
+/** `payload.audience` of a notice for the investigators of the patient's site alone (the bedside alarm). */
+export const INVESTIGATORS = 'investigators';
 /** Who sees a notice to the whole trial (a revised escalation decision), or a notice for the investigators of a site: investigators. */
 const TRIAL_INBOX_ROLES = ['investigator'] as const;
 

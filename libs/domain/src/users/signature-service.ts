@@ -10,7 +10,6 @@ import { AccessLog, type Caller } from '../audit/access-log';
 import { ForbiddenError, InvalidInputError, NotFoundError, RefusedError, SigningLockedError, UnauthenticatedError } from '../errors';
 import { hashSigningPassword, signingPasswordMatches } from './signing';
 import { BEDSIDE_WITNESS_MEANING } from '#protocols';
-import type { BedsideWitness } from '../engine/bedside-check';
 
 /** A signature the signer has just authenticated: who, and what they mean by it. The engine adds the time. */
 export interface AuthenticatedSignature {
@@ -31,6 +30,17 @@ const BUSY_POLL_MS = 25;
  */
 export interface SignatureCheck {
   meaning: string;
+  authenticate(): Promise<AuthenticatedSignature>;
+}
+
+/**
+ * The second person of a bedside check, as the engine receives them: who they are (known before
+ * anything is judged, so the rules about people can refuse first) and the check of their signing
+ * password, run only once everything else has been accepted (like a signature's).
+ */
+export interface BedsideWitness {
+  /** `user:<id>`. */
+  actor: Actor;
   authenticate(): Promise<AuthenticatedSignature>;
 }
 
