@@ -170,6 +170,9 @@ describe('chain of identity and the bedside check', () => {
       const twice = await infuse(id, coi, { userId: site.coordinatorId, password: SIGNING_PASSWORD });
       expect(twice.status).toBe(422);
       expect(twice.body.reasons).toEqual(['the bedside check needs two different people: the witness cannot be the person recording the infusion']);
+      const elsewhere = await site.post(id, { type: 'VISIT_COMPLETED', data: { visit: 'D7' }, witness: investigatorWitness() });
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.issues).toEqual(['witness: only INFUSION_COMPLETED has a second person (the bedside check)']);
       const noBag = await infuse(id, undefined, investigatorWitness());
       expect(noBag.status).toBe(422);
       expect(noBag.body.reasons[0]).toContain('needs the bedside check');

@@ -204,6 +204,9 @@ export class WorkflowEngine {
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
     }
+    if (command.witness && command.type !== 'INFUSION_COMPLETED') {
+      throw new InvalidInputError(`${command.type} takes no witness.`, ['witness: only INFUSION_COMPLETED has a second person (the bedside check)']);
+    }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
     const outcome = await this.applyOnce({ patientId, command, occurredAt, actor, now }).catch(async (error: unknown) => {
