@@ -1,5 +1,5 @@
 import { DAY_MS, type DoseLevel } from '#protocols';
-import { signOff } from '#testing';
+import { signOff, withBedsideCheck } from '#testing';
 import { type ApiAnswer, type ExpectedRefusal, isOk } from './api';
 import { iso } from './clock';
 import { cellDoseWithin } from './clinical/dose';
@@ -16,6 +16,8 @@ export interface PatientView {
   state: string;
   status: 'active' | 'offStudy';
   day0: string | null;
+  /** Allocated at enrollment; read off the bags. */
+  chainOfIdentity?: string | null;
 }
 
 /** How one simulated patient ended, for the report. */
@@ -293,7 +295,9 @@ export class SimulatedPatient {
     await this.ctx.amendmentSettled?.();
     const role = options.as ?? 'coordinator';
     const signature = signOff(type, data, { password: this.ctx.staff.signingPassword, meaning: SIGNATURE_MEANINGS[type] });
-    const body = { type, data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }), ...signature };
+    const plain = { type, data, ...(options.occurredAt === undefined ? {} : { occurredAt: iso(options.occurredAt) }), ...signature };
+    // At the bedside the coordinator reads the product bag's chain-of-identity identifier; the investigator witnesses and signs.
+    const body = withBedsideCheck(plain, this.current?.chainOfIdentity, this.site.investigatorId, this.ctx.staff.signingPassword);
     return this.settle(await this.ctx.api.post(`/patients/${this.current!.id}/events`, this.site[role], body, options.expect));
   }
 

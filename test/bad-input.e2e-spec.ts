@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import stableStringify from 'fast-json-stable-stringify';
 import { requiresSignature, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD, signOff } from '#testing';
+import { eligibleCd19Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD, signOff, withBedsideCheck } from '#testing';
 import { type Actor, ForbiddenError, type Role } from '#domain';
 import { assertMayPost } from '../apps/api/src/http/event-permissions';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -321,6 +321,8 @@ interface PatientModel {
   consented: boolean;
   screened: boolean;
   postInfusionSteps: number;
+  /** The chain-of-identity identifier the answer to ENROLLED showed: the bag's at the bedside. */
+  coi?: string;
 }
 
 const FINAL_STATES = new Set(['screenFailed', 'manufacturingFailed', 'completed', 'lostToFollowUp', 'withdrawn', 'died']);
@@ -470,8 +472,11 @@ describe('bad input, property-based, on PostgreSQL', () => {
         return step('LYMPHODEPLETION_STARTED');
       case 'lymphodepletion':
         return step('LYMPHODEPLETION_COMPLETED');
-      case 'readyForInfusion':
-        return step('INFUSION_COMPLETED', { cellsPerKg: (m.kind.minCells + m.kind.maxCells) / 2 });
+      case 'readyForInfusion': {
+        // The bedside check: the bag read off as the patient's own, the investigator witnessing.
+        const infusion = step('INFUSION_COMPLETED', { cellsPerKg: (m.kind.minCells + m.kind.maxCells) / 2 });
+        return { ...infusion, body: withBedsideCheck(infusion.body as Record<string, unknown>, m.coi, site.investigatorId) };
+      }
       default: {
         if (FINAL_STATES.has(state) || !POST_INFUSION.has(state)) return step('WITHDRAWN', { reason: 'patient decision' });
         const n = m.postInfusionSteps++;
@@ -583,6 +588,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
           if (after.events !== before.events + 1) throw new Error(`${after.events - before.events} log entries written: ${where()}`);
           successes.push({ p: req.p, seq, type: req.type! });
           if (storeKey) stored.set(storeKey, { request: req, answer: res.body });
+          if (res.body.patient?.chainOfIdentity) m.coi = res.body.patient.chainOfIdentity;
           if (req.type === 'CONSENT_SIGNED') m.consented = true;
           if (req.type === 'SCREENING_DATA_RECORDED') m.screened = true;
           return res;

@@ -340,6 +340,18 @@ describe('web console', () => {
     ).toBe(0);
   });
 
+  it("shows the patient's chain of identity and renders the bag labels", async () => {
+    await page.goto(`${base}/app/#/patients/${seeded.ready.id}`);
+    await page.getByTestId('patient-subject').filter({ hasText: seeded.ready.subjectId }).waitFor();
+    const coi = (await site.coiOf(seeded.ready.id))!;
+    const grouped = `${coi.slice(0, 5)} ${coi.slice(5, 7)} ${coi.slice(7, 12)} ${coi.slice(12, 17)} ${coi.slice(17)}`;
+    expect(await page.getByTestId('coi').textContent()).toBe(grouped);
+    await page.getByTestId('show-label-product').click();
+    const label = page.getByTestId('label-product');
+    await label.waitFor();
+    expect(decodeURIComponent((await label.getAttribute('src'))!)).toContain(`data-coi="${coi}"`);
+  });
+
   it('explains a refused event in plain words, and the refusal writes nothing', async () => {
     await page.goto(`${base}/app/#/patients/${seeded.ready.id}`);
     await page.getByTestId('patient-subject').filter({ hasText: seeded.ready.subjectId }).waitFor();
@@ -349,6 +361,10 @@ describe('web console', () => {
     await page.getByTestId('event-item-INFUSION_COMPLETED').getByRole('button').first().click();
     const form = page.getByTestId('event-form-INFUSION_COMPLETED');
     await form.locator('#root_cellsPerKg').fill('4000000');
+    // The bedside check passes (the patient's own bag, the investigator witnessing): only the dose is refused.
+    await form.locator('#root_bedsideCheck_bagCoi').fill((await site.coiOf(seeded.ready.id))!);
+    await form.getByTestId('witness-id').fill(site.investigatorId);
+    await form.getByTestId('witness-password').fill(SIGNING_PASSWORD);
     await form.getByTestId('submit-event').click();
     const explanation = form.getByTestId('explanation');
     await explanation.waitFor();

@@ -45,7 +45,10 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     for (const type of ['ENROLLED', 'LEUKAPHERESIS_COMPLETED']) await apply(patient.id, { type });
     await apply(patient.id, { type: 'PRODUCT_RELEASED', data: { lot: 'LOT-1' } });
     for (const type of ['LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) await apply(patient.id, { type });
-    await apply(patient.id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6 } });
+    // The bedside check: the coordinator records it, the investigator witnesses and signs.
+    const coi = (await row(patient.id)).snapshot as unknown as { context: { enrollment: { coi: string } } };
+    const witness = { actor: INVESTIGATOR, authenticate: async () => ({ signerId: INVESTIGATOR.id, signerName: INVESTIGATOR.name, meaning }) };
+    await apply(patient.id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6, bedsideCheck: { bagCoi: coi.context.enrollment.coi } }, witness });
     return patient.id;
   }
 

@@ -16,6 +16,7 @@ import {
   TrialLedger,
   WorkflowEngine,
 } from '#domain';
+import { BedsideAlarm } from '../../libs/domain/src/engine/bedside-alarm';
 import { EventWriter } from '../../libs/domain/src/persistence/event-writer';
 import { OutboxRepository } from '../../libs/domain/src/persistence/repositories/outbox-repository';
 import { TimerRepository } from '../../libs/domain/src/persistence/repositories/timer-repository';
@@ -65,6 +66,7 @@ export async function mediumEngine(kind: DatabaseKind): Promise<MediumEngine> {
     timeScale: 1,
     clockOrigin: undefined,
     timerHorizonMs: 7 * 24 * 3600 * 1000,
+    isbtFin: 'A9999',
     webhook: { maxAttempts: 3, backoffMs: 100 },
   } as unknown as AppConfig;
   const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
@@ -76,7 +78,8 @@ export async function mediumEngine(kind: DatabaseKind): Promise<MediumEngine> {
   const tx = new TransactionRunner(dataSource);
   const writer = new EventWriter(tx);
   const siteApprovals = new SiteApprovalService(new SiteApprovalRepository(tx), tx, new AccessLog(dataSource, tx, clock), clock);
-  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config, siteApprovals);
+  const alarm = new BedsideAlarm(tx, new AccessLog(dataSource, tx, clock), dispatcher, clock);
+  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config, siteApprovals, alarm);
   return {
     kind,
     dataSource,

@@ -1,4 +1,4 @@
-import { eligibleCd19Screening, SIGNING_PASSWORD, signOff } from '#testing';
+import { eligibleCd19Screening, SIGNING_PASSWORD, signOff, withBedsideCheck } from '#testing';
 import type { TestApp } from './test-app';
 
 /** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */
@@ -15,13 +15,31 @@ export class TrialSite {
     readonly siteId: string,
     readonly coordinator: string,
     readonly investigator: string,
+    /** The investigator's user id: the witness of the bedside check when the coordinator records an infusion. */
+    readonly investigatorId: string,
+    /** The coordinator's user id: the witness when the investigator records one. */
+    readonly coordinatorId: string,
   ) {}
 
+  /** Each patient's chain-of-identity identifier, as the answers to its events showed it. */
+  private readonly cois = new Map<string, string>();
+
   static async open(t: TestApp, siteId: string): Promise<TrialSite> {
-    const investigator = await createUser(t, 'investigator', [siteId]);
-    const res = await t.http.post('/users/me/signing-password').set('Authorization', `Bearer ${investigator}`).send({ password: SIGNING_PASSWORD });
-    if (res.status !== 204) throw new Error(`signing password not set: ${res.status} ${JSON.stringify(res.body)}`);
-    return new TrialSite(t, siteId, await createUser(t, 'coordinator', [siteId]), investigator);
+    const investigator = await createUserWithId(t, 'investigator', [siteId]);
+    const coordinator = await createUserWithId(t, 'coordinator', [siteId]);
+    for (const user of [investigator, coordinator]) {
+      const res = await t.http.post('/users/me/signing-password').set('Authorization', `Bearer ${user.token}`).send({ password: SIGNING_PASSWORD });
+      if (res.status !== 204) throw new Error(`signing password not set: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return new TrialSite(t, siteId, coordinator.token, investigator.token, investigator.id, coordinator.id);
+  }
+
+  /** The patient's chain-of-identity identifier (read from the API when no answer showed it yet). */
+  async coiOf(patientId: string): Promise<string | null> {
+    const known = this.cois.get(patientId);
+    if (known) return known;
+    const res = await this.get(`/patients/${patientId}`, this.investigator);
+    return (res.body?.chainOfIdentity as string | null | undefined) ?? null;
   }
 
   async register(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -43,12 +61,24 @@ export class TrialSite {
     return res.body.id;
   }
 
-  /** Posts an event; the site's investigator signs a sign-off (re-entering the signing password) unless the body says otherwise. */
-  post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
+  /**
+   * Posts an event; the site's investigator signs a sign-off (re-entering the signing password)
+   * unless the body says otherwise. An infusion without a bedside check gets the patient's own
+   * identifier as the bag's and the site's other person as the witness.
+   */
+  async post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
     const req = this.t.http.post(`/patients/${patientId}/events`).set('Authorization', `Bearer ${token}`);
     for (const [k, v] of Object.entries(headers)) req.set(k, v);
     const signs = token === this.investigator && body.signature === undefined;
-    return req.send(signs ? { ...body, ...signOff(String(body.type), body.data) } : body);
+    let sent = signs ? { ...body, ...signOff(String(body.type), body.data) } : body;
+    if (body.type === 'INFUSION_COMPLETED') {
+      const witness = token === this.investigator ? this.coordinatorId : this.investigatorId;
+      sent = withBedsideCheck(sent, await this.coiOf(patientId), witness);
+    }
+    const res = await req.send(sent);
+    const coi = (res.body as { patient?: { chainOfIdentity?: string | null } } | undefined)?.patient?.chainOfIdentity;
+    if (coi) this.cois.set(patientId, coi);
+    return res;
   }
 
   /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */
@@ -94,10 +124,14 @@ export class TrialSite {
 }
 
 export async function createUser(t: TestApp, role: Role, siteIds: string[]): Promise<string> {
+  return (await createUserWithId(t, role, siteIds)).token;
+}
+
+export async function createUserWithId(t: TestApp, role: Role, siteIds: string[]): Promise<{ id: string; token: string }> {
   const res = await t.http
     .post('/users')
     .set('Authorization', `Bearer ${t.adminToken}`)
     .send({ name: `${role} of ${siteIds.join(',') || 'all'}`, role, siteIds });
   if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.token;
+  return { id: res.body.id, token: res.body.token };
 }

@@ -33,6 +33,12 @@ export type RegisterPatientBody = z.infer<typeof registerPatientSchema>;
 /** An electronic signature: the signer's signing password, re-entered, and what the signature means. */
 const signatureSchema = z.object({ password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500) }).strict();
 
+/**
+ * The second person of the bedside check on INFUSION_COMPLETED (README, "Chain of identity and the
+ * bedside check"): their user id and their own signing password; the meaning defaults to the policy's.
+ */
+const witnessSchema = z.object({ userId: z.uuid(), password: z.string().min(1).max(200), meaning: z.string().trim().min(3).max(500).optional() }).strict();
+
 export const postEventSchema = z
   .object({
     type: z.string().min(1).max(60),
@@ -40,6 +46,7 @@ export const postEventSchema = z
     data: z.record(z.string(), z.unknown()).optional(),
     reason: z.string().trim().min(1).max(2000).optional(),
     signature: signatureSchema.optional(),
+    witness: witnessSchema.optional(),
   })
   .strict();
 export type PostEventBody = z.infer<typeof postEventSchema>;
@@ -265,3 +272,7 @@ export const labCodeMappingSchema = z
   .object({ siteId: code(60), codeSystem: z.string().trim().min(1).max(100), code: z.string().trim().min(1).max(100), labCode: code(40) })
   .strict();
 export const fhirIntakeQuery = z.object({ siteId: code(60).optional() }).strict();
+
+/** The bag a label is for, and its image format (GET /patients/{id}/labels/{bag}). */
+export const bagParam = z.enum(['apheresis', 'product'], { message: 'must be apheresis or product' });
+export const labelQuery = z.object({ format: z.enum(['svg', 'png'], { message: 'must be svg or png' }).default('svg') }).strict();

@@ -240,6 +240,25 @@ route({
 });
 route({
   method: 'get',
+  path: '/patients/{id}/labels/{bag}',
+  operationId: 'getPatientBagLabel',
+  tag: 'patients',
+  roles: 'any',
+  params: patientPath.extend({ bag: ask.bagParam.describe('apheresis or product') }),
+  query: ask.labelQuery,
+  summary: "Render the label of a patient's apheresis or product bag",
+  description:
+    'The chain-of-identity identifier as a DataMatrix and a Code 128, in eye-readable groups, with the subject and the issuing FIN. SVG, or PNG (`format=png`, the Code 128 with its text). 422 before enrollment. In the access audit.',
+  ok: {
+    200: {
+      description: 'The label.',
+      content: { 'image/svg+xml': { schema: z.string() }, 'image/png': { schema: z.string().describe('binary') } },
+    },
+  },
+  errors: [400, 404, 422],
+});
+route({
+  method: 'get',
   path: '/patients/{id}/schedule',
   operationId: 'getPatientSchedule',
   tag: 'patients',

@@ -35,4 +35,6 @@ export const ACCESS_ACTIONS = [
   'lab-inbox.reject',
   'lab-messages.read',
   'lab-mapping.save',
+  'patient.label.read',
+  'bedside.mismatch',
 ] as const;

@@ -7,6 +7,8 @@ import { dataSourceOptions } from './persistence/data-source-options';
 import { TransactionRunner } from './persistence/transaction-runner';
 import { Clock, clockFor } from './kernel/clock';
 import { WorkflowEngine } from './engine/workflow-engine';
+import { BedsideAlarm } from './engine/bedside-alarm';
+import { BagLabelService } from './patients/bag-label';
 import { EventWriter } from './persistence/event-writer';
 import { TimerRepository } from './persistence/repositories/timer-repository';
 import { OutboxRepository } from './persistence/repositories/outbox-repository';
@@ -63,6 +65,8 @@ const SERVICES = [
   AuditRepository,
   NotificationRepository,
   WorkflowEngine,
+  BedsideAlarm,
+  BagLabelService,
   AmendmentMigrator,
   RolloverService,
   JobDispatcher,

@@ -83,6 +83,19 @@ export class RefusedError extends DomainError {
   }
 }
 
+/**
+ * The product bag at the bedside is not the patient's (docs/design.md, section "Chain of identity"):
+ * a hard stop, refused like any other (422, nothing written), and raised as an alarm besides.
+ */
+export class BedsideMismatchError extends RefusedError {
+  constructor(
+    reasons: string[],
+    readonly mismatch: { patientId: string; siteId: string; protocolId: string; subjectId: string; bagCoi: string; patientCoi: string },
+  ) {
+    super("INFUSION_COMPLETED refused: the product bag is not this patient's", reasons);
+  }
+}
+
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'idempotency_key_reused';
   constructor(key: string) {

@@ -141,6 +141,14 @@ export const visitFindingsSchema = z
   })
   .strict();
 
+/**
+ * The bedside check of the product bag (docs/design.md, section "Chain of identity"): the
+ * chain-of-identity identifier read off the bag. The engine requires it on every infusion it
+ * records, checks it against the patient's and adds who verified it (`verifiedBy`); optional here
+ * because infusions recorded before it have none.
+ */
+export const bedsideCheckSchema = z.object({ bagCoi: z.string().trim().min(1).max(40) }).strict();
+
 /** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {
   CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
@@ -160,7 +168,7 @@ export const baseEventDataSchemas = {
       if (problem) ctx.addIssue({ code: 'custom', path: ['weightKg'], message: problem });
     }),
   LYMPHODEPLETION_COMPLETED: empty,
-  INFUSION_COMPLETED: z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional() }).strict(),
+  INFUSION_COMPLETED: z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() }).strict(),
   ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
   /** The investigator's call on whether a reported AE (named by term and onset) is dose-limiting. */
   DLT_ADJUDICATED: z

@@ -1,7 +1,7 @@
 import { eligibleCd19Screening, eligibleCd22Screening } from './eligibility';
 import type { ServiceProcess, ServiceStack } from './processes';
 import { call } from './http';
-import { SIGNING_PASSWORD, signOff } from './signing';
+import { SIGNING_PASSWORD, signOff, withBedsideCheck } from './signing';
 
 export { type Answer, call } from './http';
 
@@ -24,23 +24,29 @@ let subjects = 0;
 
 /** A site's coordinator and investigator, and the calls they make against one API process. */
 export class Site {
+  /** Each patient's chain-of-identity identifier, as the answers to its events showed it. */
+  private readonly cois = new Map<string, string>();
+
   private constructor(
     readonly stack: ServiceStack,
     readonly siteId: string,
     readonly coordinator: string,
     readonly investigator: string,
+    /** The investigator's user id: the witness of the bedside check. */
+    readonly investigatorId: string,
   ) {}
 
   static async open(stack: ServiceStack, api: ServiceProcess, siteId = 'site-f'): Promise<Site> {
-    const user = async (role: string) => {
+    const userWithId = async (role: string) => {
       const res = await call(api.url!, 'POST', '/users', stack.adminToken, { name: `${role} of ${siteId}`, role, siteIds: [siteId] });
       if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body.token as string;
+      return { id: res.body.id as string, token: res.body.token as string };
     };
-    const investigator = await user('investigator');
+    const user = async (role: string) => (await userWithId(role)).token;
+    const { id: investigatorId, token: investigator } = await userWithId('investigator');
     const signing = await call(api.url!, 'POST', '/users/me/signing-password', investigator, { password: SIGNING_PASSWORD });
     if (signing.status !== 204) throw new Error(`signing password not set: ${signing.status} ${JSON.stringify(signing.body)}`);
-    return new Site(stack, siteId, await user('coordinator'), investigator);
+    return new Site(stack, siteId, await user('coordinator'), investigator, investigatorId);
   }
 
   async register(api: ServiceProcess, protocolId: WalkedProtocol = 'cd19-rr-all'): Promise<string> {
@@ -60,8 +66,13 @@ export class Site {
 
   async record(api: ServiceProcess, patientId: string, type: string, data: Record<string, unknown>, occurredAt: Date, token = this.coordinator) {
     // A sign-off is an electronic signature: the investigator re-enters the signing password.
-    const res = await call(api.url!, 'POST', `/patients/${patientId}/events`, token, { type, data, occurredAt: occurredAt.toISOString(), ...signOff(type, data) });
+    const body = { type, data, occurredAt: occurredAt.toISOString(), ...signOff(type, data) };
+    // At the bedside the coordinator reads the bag's chain-of-identity identifier (the patient's) and the investigator witnesses.
+    const coi = type === 'INFUSION_COMPLETED' ? this.cois.get(patientId) : undefined;
+    const res = await call(api.url!, 'POST', `/patients/${patientId}/events`, token, withBedsideCheck(body, coi, this.investigatorId));
     if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const allocated = (res.body as { patient?: { chainOfIdentity?: string | null } }).patient?.chainOfIdentity;
+    if (allocated) this.cois.set(patientId, allocated);
     return res.body;
   }
 

@@ -14,3 +14,19 @@ export function signOff(
 ): { signature?: { password: string; meaning: string } } {
   return requiresSignature(type, data) ? { signature: { password, meaning } } : {};
 }
+
+/**
+ * The bedside check an infusion carries (README, "Chain of identity and the bedside check"): the
+ * product bag's chain-of-identity identifier as read at the bedside, and the second person, who
+ * signs with their own signing password. Added to INFUSION_COMPLETED only when it has none.
+ */
+export function withBedsideCheck(
+  body: { type?: unknown; data?: unknown; witness?: unknown },
+  bagCoi: string | null | undefined,
+  witnessUserId: string,
+  password = SIGNING_PASSWORD,
+): Record<string, unknown> {
+  const data = (body.data ?? {}) as Record<string, unknown>;
+  if (body.type !== 'INFUSION_COMPLETED' || data.bedsideCheck !== undefined || body.witness !== undefined || !bagCoi) return body as Record<string, unknown>;
+  return { ...body, data: { ...data, bedsideCheck: { bagCoi } }, witness: { userId: witnessUserId, password } };
+}

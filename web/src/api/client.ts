@@ -125,6 +125,8 @@ export const api = {
     }
   },
   /** Posts one event; `ifMatch` makes it a 409 if the patient changed since that version was read. */
+  /** The label of the patient's apheresis or product bag, as SVG text (shown as an image, never as markup). */
+  bagLabel: (id: string, bag: 'apheresis' | 'product') => request<string>(`/patients/${seg(id)}/labels/${bag}`, { as: 'text', headers: { Accept: 'image/svg+xml' } }),
   postEvent: (id: string, body: EventBody, ifMatch?: number) =>
     request<EventAnswer>(`/patients/${seg(id)}/events`, {
       method: 'POST',

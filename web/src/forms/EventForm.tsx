@@ -64,6 +64,9 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
   const [meaning, setMeaning] = useState(signOffMeaning(type) ?? '');
   const [problem, setProblem] = useState<Explanation | null>(null);
   const [busy, setBusy] = useState(false);
+  const [witnessId, setWitnessId] = useState('');
+  const [witnessPassword, setWitnessPassword] = useState('');
+  const bedside = type === 'INFUSION_COMPLETED';
 
   const signs = requiresSignature(type, (prune(data) ?? {}) as Data);
 
@@ -75,6 +78,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
       ...(occurredAt ? { occurredAt } : {}),
       ...(reason.trim() ? { reason: reason.trim() } : {}),
       ...(requiresSignature(type, sent) ? { signature: { password, meaning: meaning.trim() } } : {}),
+      ...(bedside && witnessId.trim() ? { witness: { userId: witnessId.trim(), password: witnessPassword } } : {}),
     };
     setBusy(true);
     setProblem(null);
@@ -84,6 +88,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
       setOccurredAt(undefined);
       setReason('');
       setPassword('');
+      setWitnessPassword('');
       onRecorded(type, answer);
     } catch (error) {
       setProblem(explain(error, type));
@@ -112,6 +117,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
         />
       </Group>
       {signs && <SignatureFields type={type} data={prune(data)} user={user} password={password} meaning={meaning} onPassword={setPassword} onMeaning={setMeaning} />}
+      {bedside && <WitnessFields witnessId={witnessId} password={witnessPassword} onWitnessId={setWitnessId} onPassword={setWitnessPassword} />}
       {problem && <ExplanationAlert explanation={problem} onReload={onReload} onClose={() => setProblem(null)} />}
       <Group>
         <Button type="submit" loading={busy} data-testid="submit-event">
@@ -154,6 +160,43 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
         </form>
       )}
     </div>
+  );
+}
+
+/**
+ * The second person of the bedside check (README, "Chain of identity and the bedside check"): they
+ * read the product bag's identifier with you and sign with their own signing password. One of you
+ * is an investigator.
+ */
+function WitnessFields(props: { witnessId: string; password: string; onWitnessId: (id: string) => void; onPassword: (password: string) => void }) {
+  return (
+    <Alert color="orange" variant="light" title="Bedside check: a second person" p="sm" data-testid="bedside-witness">
+      <Stack gap="xs">
+        <Text size="sm">
+          Scan or type the chain-of-identity identifier on the product bag above. A second person (one of you an investigator) checks it against the patient's and signs here; a bag
+          that is not this patient's is refused and the site's investigators are alerted.
+        </Text>
+        <Group align="flex-start" gap="md" wrap="wrap">
+          <TextInput
+            label="Witness user id"
+            value={props.witnessId}
+            onChange={(e) => props.onWitnessId(e.currentTarget.value)}
+            maxLength={36}
+            style={{ minWidth: 320 }}
+            data-testid="witness-id"
+          />
+          <PasswordInput
+            label="Witness's signing password"
+            description="Typed by the witness."
+            value={props.password}
+            onChange={(e) => props.onPassword(e.currentTarget.value)}
+            autoComplete="off"
+            style={{ minWidth: 220 }}
+            data-testid="witness-password"
+          />
+        </Group>
+      </Stack>
+    </Alert>
   );
 }
 

@@ -157,6 +157,16 @@ export function eventFormSpec(type: string, ctx: EventFormContext): EventFormSpe
         };
       }
       uiSchema.cellsPerKg = { 'ui:options': { thousandSeparator: ',' } };
+      // The engine records no infusion without the bedside check: the bag's identifier is asked for, not an optional group.
+      if (properties.bedsideCheck) {
+        properties.bedsideCheck = {
+          ...properties.bedsideCheck,
+          title: 'Bedside check',
+          description: "The chain-of-identity identifier on the product bag, scanned or typed; it must be this patient's.",
+          properties: { bagCoi: { ...((properties.bedsideCheck.properties as Record<string, Schema>)?.bagCoi ?? {}), title: "Product bag's chain-of-identity identifier" } },
+        };
+        schema.required = [...new Set([...((schema.required as string[] | undefined) ?? []), 'bedsideCheck'])];
+      }
       break;
     }
     case 'LYMPHODEPLETION_STARTED': {

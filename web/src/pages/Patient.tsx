@@ -1,3 +1,4 @@
+import { BagLabels } from './patient/BagLabels';
 import { useMemo } from 'react';
 import { Grid, Group, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
@@ -65,6 +66,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
       />
       <ReconsentBanner patient={patient} protocol={protocol} />
       <Facts patient={patient} protocol={protocol} now={schedule.now} />
+      <BagLabels patient={patient} />
       <ProtocolHistory patient={patient} events={events} />
       <RolloverForm patient={patient} events={events} followUp={followUp} user={user} />
       <Grid gap="lg">

@@ -2,6 +2,8 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import type { FastifyReply } from 'fastify';
 import {
   adverseEventSchema,
+  bagParam,
+  labelQuery,
   idempotencyKeyHeader,
   ifMatchHeader,
   listEventsQuery,
@@ -18,7 +20,21 @@ import {
   patientSchema,
   scheduleSchema,
 } from '#contract';
-import { AccessLog, type Actor, type Caller, canSeeSite, ExportService, ForbiddenError, NotFoundError, PatientService, SignatureService, WorkflowEngine } from '#domain';
+import {
+  AccessLog,
+  type Actor,
+  type Bag,
+  BagLabelService,
+  type BedsideWitness,
+  type Caller,
+  canSeeSite,
+  ExportService,
+  ForbiddenError,
+  NotFoundError,
+  PatientService,
+  SignatureService,
+  WorkflowEngine,
+} from '#domain';
 import type { z } from 'zod';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
@@ -42,6 +58,7 @@ export class PatientsController {
     private readonly exports: ExportService,
     private readonly signatures: SignatureService,
     private readonly access: AccessLog,
+    private readonly labels: BagLabelService,
   ) {}
 
   /** Registers a patient on a protocol version (the newest unless named) at one of the caller's sites. */
@@ -127,13 +144,15 @@ export class PatientsController {
   ): Promise<z.output<typeof eventAnswerSchema>> {
     const { actor } = caller;
     assertMayPost(actor, body.type, body.data);
-    const { signature: given, ...event } = body;
+    const { signature: given, witness: witnessing, ...event } = body;
     const idempotencyKey = new ZodPipe(idempotencyKeyHeader, 'Idempotency-Key header').transform(headers['idempotency-key']);
     const expectedVersion = new ZodPipe(ifMatchHeader, 'If-Match header').transform(headers['if-match']);
-    const command = { ...event, idempotencyKey, expectedVersion };
-    const applied = given
-      ? await this.signatures.signing(caller, given, id, (signature) => this.engine.apply(id, { ...command, signature }, actor))
-      : await this.engine.apply(id, command, actor);
+    const command = { ...event, idempotencyKey, expectedVersion, origin: caller.origin };
+    const signed = (witness?: BedsideWitness) =>
+      given
+        ? this.signatures.signing(caller, given, id, (signature) => this.engine.apply(id, { ...command, signature, witness }, actor))
+        : this.engine.apply(id, { ...command, witness }, actor);
+    const applied = witnessing ? await this.signatures.witnessing(caller, witnessing, id, signed) : await signed();
     if (applied.replayed) response.header('Idempotent-Replayed', 'true');
     response.header('ETag', `"${applied.patient.version}"`);
     const { replayed: _replayed, ...answer } = applied;
@@ -159,6 +178,25 @@ export class PatientsController {
     await this.access.record(caller, 'export.fhir', [{ patientId: id }]);
     response.header('Content-Type', 'application/fhir+json; charset=utf-8');
     return bundle;
+  }
+
+  /**
+   * The label of the patient's apheresis or product bag: its chain-of-identity identifier as a
+   * DataMatrix and a Code 128 (SVG, or `?format=png`), in the access audit like every read of a patient.
+   */
+  @Get(':id/labels/:bag')
+  async label(
+    @Param('id', patientId) id: string,
+    @Param('bag', new ZodPipe(bagParam, 'bag')) bag: Bag,
+    @Query(new ZodPipe(labelQuery, 'query')) query: ReturnType<typeof labelQuery.parse>,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: FastifyReply,
+  ) {
+    const label = await this.labels.label(id, caller.actor, bag, query.format);
+    await this.access.record(caller, 'patient.label.read', [{ patientId: id, details: { bag, format: query.format } }]);
+    response.header('Content-Type', label.contentType);
+    response.header('Cache-Control', 'no-store');
+    return label.body;
   }
 
   /** Visits anchored at Day 0: target date, window, status. */

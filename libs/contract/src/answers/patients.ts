@@ -96,7 +96,7 @@ export const patientRecordSchema = z.strictObject({
   screening: z.record(z.string(), z.unknown()),
   consent: z.object({ version: z.string(), signedAt: z.string() }).nullable(),
   eligibility: z.object({ confirmedAt: z.string(), attestations: z.array(z.string()) }).nullable(),
-  enrollment: z.object({ enrolledAt: z.string(), doseLevel: z.number().int() }).nullable(),
+  enrollment: z.object({ enrolledAt: z.string(), doseLevel: z.number().int(), coi: z.string().optional() }).nullable(),
   leukapheresisAt: z.string().nullable(),
   product: z.object({ releasedAt: z.string(), lot: z.string().optional() }).nullable(),
   lymphodepletion: z.object({ startedAt: z.string(), plan: lymphodepletionPlanSchema, completedAt: z.string().optional() }).nullable(),
@@ -146,6 +146,10 @@ export const patientSchema = z.strictObject({
   lastSeq: z.number().int(),
   acceptedEvents: z.array(z.string()).readonly(),
   doseLevel: z.number().int().nullable(),
+  chainOfIdentity: z
+    .string()
+    .nullable()
+    .describe('the ISBT 128 chain-of-identity identifier allocated at enrollment (FIN, year, serial, MOD 37-2 check character); null before enrollment'),
   day0: instant.nullable(),
   nextVisits: z.array(visitSchema),
   record: patientRecordSchema,

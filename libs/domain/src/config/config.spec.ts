@@ -42,6 +42,8 @@ describe('configuration', () => {
     expect(loadConfig({ TOKEN_TTL: '12h' }).tokenTtlMs).toBe(12 * 3_600_000);
     expect(loadConfig({ TOKEN_TTL: '365d' }).tokenTtlMs).toBe(365 * 86_400_000);
     expect(loadConfig({ SIGNING_MAX_FAILURES: '3' }).signingMaxFailures).toBe(3);
+    expect(defaults.isbtFin).toBe('A9999');
+    expect(loadConfig({ ISBT_FIN: 'W1234' }).isbtFin).toBe('W1234');
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
     const webhook = loadConfig({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1,192.168.1.0/24' }).webhook;
     expect(webhook).toMatchObject({ allowHttp: true, allowedNetworks: ['127.0.0.1', '192.168.1.0/24'] });
@@ -53,6 +55,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ TOKEN_TTL: '366d' })).toThrow(/TOKEN_TTL must be at most 365d/);
     expect(() => loadConfig({ SIGNING_MAX_FAILURES: '0' })).toThrow(/SIGNING_MAX_FAILURES/);
     expect(() => loadConfig({ SIGNING_MAX_FAILURES: '21' })).toThrow(/SIGNING_MAX_FAILURES/);
+    for (const fin of ['O1234', 'w1234', 'W123', 'W12345', '12345']) {
+      expect(() => loadConfig({ ISBT_FIN: fin })).toThrow(/ISBT_FIN must be an ISBT 128 FIN: a capital letter A–N or P–Z and four digits/);
+    }
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY must be a comma-separated list of addresses or CIDR blocks \(or loopback, linklocal, uniquelocal\)/);
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
     expect(() => loadConfig({ WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/WEBHOOK_ALLOW_HTTP must be true or false/);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { FIN_PATTERN } from '#protocols';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -73,6 +74,11 @@ const schema = z.object({
     .default('30d'),
   /** Wrong signing passwords in a row after which signing is locked for that user until an admin unlocks it. */
   SIGNING_MAX_FAILURES: z.coerce.number().int().min(1).max(20).default(5),
+  /**
+   * The ISBT 128 Facility Identification Number that issues the patients' chain-of-identity
+   * identifiers (ICCBBA assigns it). The default is a placeholder for development and tests.
+   */
+  ISBT_FIN: z.string().regex(FIN_PATTERN, { message: 'must be an ISBT 128 FIN: a capital letter A–N or P–Z and four digits, e.g. A9999' }).default('A9999'),
   /** The proxies whose X-Forwarded-For is believed; unset: none, the socket's address is the caller's. */
   TRUST_PROXY: networkList(['loopback', 'linklocal', 'uniquelocal']).optional(),
   /** Webhook URLs may be plain http:// (else https:// only). */
@@ -143,6 +149,8 @@ export interface AppConfig {
   /** How long a bearer token is valid after it is issued or rotated. */
   tokenTtlMs: number;
   signingMaxFailures: number;
+  /** The ISBT 128 FIN that issues chain-of-identity identifiers. */
+  isbtFin: string;
   /** Addresses, CIDR blocks or proxy-addr names (`loopback` …) of trusted proxies; empty: trust none. */
   trustProxy: string[];
   webhook: {
@@ -215,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authCacheMs: c.AUTH_CACHE_MS,
     tokenTtlMs: toMs(c.TOKEN_TTL),
     signingMaxFailures: c.SIGNING_MAX_FAILURES,
+    isbtFin: c.ISBT_FIN,
     trustProxy: c.TRUST_PROXY ?? [],
     webhook: {
       maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,

@@ -17,10 +17,23 @@ import {
   requiresSignature,
   trialRefusals,
 } from '#protocols';
+import { bedsideCheckOf, type BedsideWitness, chainOfIdentityFor } from './bedside-check';
+import { BedsideAlarm } from './bedside-alarm';
+import type { RequestOrigin } from '../audit/access-log';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { GENESIS_HASH } from '../audit/hash-chain';
-import { AlreadyExistsError, EventNotAcceptedError, IdempotencyKeyReusedError, InvalidInputError, NotFoundError, RefusedError, VersionConflictError, DomainError } from '../errors';
+import {
+  AlreadyExistsError,
+  BedsideMismatchError,
+  EventNotAcceptedError,
+  IdempotencyKeyReusedError,
+  InvalidInputError,
+  NotFoundError,
+  RefusedError,
+  VersionConflictError,
+  DomainError,
+} from '../errors';
 import { type Actor, canSeeSite, SCHEDULER } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import * as machine from '../kernel/machine-boundary';
@@ -61,6 +74,13 @@ export interface ApplyEventCommand {
    * the lockout bounds how often a wrong one can hold the lock.
    */
   signature?: SignatureCheck;
+  /**
+   * The second person of the bedside check on INFUSION_COMPLETED (docs/design.md, section "Chain of
+   * identity"), who signs with their own signing password; checked, like a signature, last.
+   */
+  witness?: BedsideWitness;
+  /** Where the request came from, for the access audit of a refused bedside check. */
+  origin?: RequestOrigin;
 }
 
 export interface AppliedEvent {
@@ -99,11 +119,16 @@ export class WorkflowEngine {
     private readonly metrics: Metrics,
     private readonly trials: TrialLedger,
     private readonly writer: EventWriter,
-    @Inject(APP_CONFIG) config: Pick<AppConfig, 'timeScale' | 'clockOrigin'>,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'timeScale' | 'clockOrigin' | 'isbtFin'>,
     private readonly siteApprovals: SiteApprovalService,
+    private readonly bedsideAlarm: BedsideAlarm,
   ) {
     this.earlyTolerance = earlyTolerance(config);
+    this.isbtFin = config.isbtFin;
   }
+
+  /** The ISBT 128 FIN that issues the chain-of-identity identifiers allocated at enrollment. */
+  private readonly isbtFin: string;
 
   async register(command: RegisterPatientCommand, actor: Actor): Promise<AppliedEvent> {
     // The version in force at the site: an amendment that needs IRB approval reaches a site only from its approval date.
@@ -179,10 +204,15 @@ export class WorkflowEngine {
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
     }
+    if (command.witness && command.type !== 'INFUSION_COMPLETED') {
+      throw new InvalidInputError(`${command.type} takes no witness.`, ['witness: only INFUSION_COMPLETED has a second person (the bedside check)']);
+    }
     const now = this.clock.now();
     const occurredAt = this.occurredAt(command.occurredAt, now);
-    const outcome = await this.applyOnce({ patientId, command, occurredAt, actor, now }).catch((error: unknown) => {
+    const outcome = await this.applyOnce({ patientId, command, occurredAt, actor, now }).catch(async (error: unknown) => {
       if (error instanceof DomainError) this.metrics.eventsRefused.inc({ code: error.code });
+      // The wrong bag at the bedside: refused (nothing written to the patient), and the alarm raised on its own.
+      if (error instanceof BedsideMismatchError) await this.bedsideAlarm.raise(error, actor, command.origin);
       throw error;
     });
     if (!outcome.replayed) {
@@ -246,7 +276,7 @@ export class WorkflowEngine {
   private async applyOnce(request: EventRequest): Promise<ApplyOutcome> {
     const { command } = request;
     const keyed = Boolean(command.idempotencyKey);
-    if (this.writer.lockFreeWrites && !(keyed && command.signature) && !movesTrial(command.type as ClinicalEventType)) {
+    if (this.writer.lockFreeWrites && !(keyed && (command.signature || command.witness)) && !movesTrial(command.type as ClinicalEventType)) {
       const outcome = await this.applyInTransaction(LOCK_FREE, request).catch((error: unknown) => {
         if (error instanceof TrialRowNeeded) return undefined;
         if (keyed && (error instanceof DomainError || this.writer.isDuplicate(error))) return undefined;
@@ -297,8 +327,14 @@ export class WorkflowEngine {
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
     let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
     if (trial) reasons.push(...trialRefusals(trial.spec, trial.state, event, patientId, context));
+    const bedside = type === 'INFUSION_COMPLETED' ? bedsideCheckOf(patient, context, event, actor, command.witness) : undefined;
+    if (bedside?.mismatch) throw new BedsideMismatchError([...bedside.reasons, ...reasons], bedside.mismatch);
+    if (bedside) reasons.push(...bedside.reasons);
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
-    if (trial && type === 'ENROLLED') event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state) } };
+    if (trial && type === 'ENROLLED') {
+      const coi = chainOfIdentityFor(this.isbtFin, event.occurredAt, patientId);
+      event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state), coi } };
+    }
     const step = machine.stepMachine(protocol, snapshot, event);
     if (!step.changed) throw notAccepted();
     // Late data on a patient the escalation has already counted moves the trial too; any other AE stays off the trial row.
@@ -311,6 +347,7 @@ export class WorkflowEngine {
     }
     // The signing password is checked only now that every other refusal has had its say.
     const signature = command.signature ? await command.signature.authenticate() : undefined;
+    if (bedside?.record) event = { ...event, data: { ...event.data, bedsideCheck: await bedside.record(now) } };
     const by = { actor, reason: command.reason ?? null, idempotencyKey: command.idempotencyKey ?? null, signature };
     const planned = this.plan(patient, protocol, step, event, by, now);
     const moved = trial && this.moveTrial(protocol, trial, planned, step, event);

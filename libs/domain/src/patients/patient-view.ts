@@ -20,6 +20,7 @@ export function toPatientView(patient: PatientEntity, protocol: Protocol, now: D
     lastSeq: patient.lastSeq,
     acceptedEvents: machine.handledEvents(snapshot).posted,
     doseLevel: patient.doseLevel,
+    chainOfIdentity: context.enrollment?.coi ?? null,
     day0: patient.day0,
     nextVisits: schedule.filter((v) => v.status === 'planned' || v.status === 'due').slice(0, 3),
     record: {

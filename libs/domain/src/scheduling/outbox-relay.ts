@@ -12,7 +12,9 @@ import { trialSiteIds } from '../trials/trial-sites';
 
 /** Who sees a site's notifications in the app: its coordinators and investigators. */
 const INBOX_ROLES = ['coordinator', 'investigator'] as const;
-/** Who sees a notice to the whole trial (a revised escalation decision): the investigators of every site of the trial. */
+/** `payload.audience` of a notice for the investigators of the patient's site alone (the bedside alarm). */
+export const INVESTIGATORS = 'investigators';
+/** Who sees a notice to the whole trial (a revised escalation decision), or a notice for the investigators of a site: investigators. */
 const TRIAL_INBOX_ROLES = ['investigator'] as const;
 
 /**
@@ -41,7 +43,8 @@ export class OutboxRelay implements OutboxJobHandler {
       const { message } = row.payload as { message?: string };
       const trialWide = row.payload.scope === TRIAL_SCOPE;
       const sites = await this.sitesOf(manager, row);
-      const roles = trialWide ? TRIAL_INBOX_ROLES : INBOX_ROLES;
+      // A notice for the investigators alone (the bedside alarm) reaches only them, at the patient's site.
+      const roles = trialWide || row.payload.audience === INVESTIGATORS ? TRIAL_INBOX_ROLES : INBOX_ROLES;
       const users = await manager.find(UserEntity, { where: { revokedAt: IsNull(), role: In([...roles]) } });
       const recipients = users.filter((u) => u.siteIds.some((s) => sites.includes(s)));
       if (recipients.length) {

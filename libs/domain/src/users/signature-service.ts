@@ -9,6 +9,7 @@ import { Clock } from '../kernel/clock';
 import { AccessLog, type Caller } from '../audit/access-log';
 import { ForbiddenError, InvalidInputError, NotFoundError, RefusedError, SigningLockedError, UnauthenticatedError } from '../errors';
 import { hashSigningPassword, signingPasswordMatches } from './signing';
+import { BEDSIDE_WITNESS_MEANING } from '#protocols';
 
 /** A signature the signer has just authenticated: who, and what they mean by it. The engine adds the time. */
 export interface AuthenticatedSignature {
@@ -30,6 +31,24 @@ const BUSY_POLL_MS = 25;
 export interface SignatureCheck {
   meaning: string;
   authenticate(): Promise<AuthenticatedSignature>;
+}
+
+/**
+ * The second person of a bedside check, as the engine receives them: who they are (known before
+ * anything is judged, so the rules about people can refuse first) and the check of their signing
+ * password, run only once everything else has been accepted (like a signature's).
+ */
+export interface BedsideWitness {
+  /** `user:<id>`. */
+  actor: Actor;
+  authenticate(): Promise<AuthenticatedSignature>;
+}
+
+/** The witness of a bedside check as given: who, their signing password, and (optionally) what they state. */
+export interface GivenWitness {
+  userId: string;
+  password: string;
+  meaning?: string;
 }
 
 /** A signing password as given: the password, and the meaning the signer states. */
@@ -88,6 +107,22 @@ export class SignatureService {
     } finally {
       await this.settle(attempt, caller, patientId);
     }
+  }
+
+  /**
+   * Runs `apply` with the witness of a bedside check (docs/design.md, section "Chain of identity"):
+   * a second user, named by id, who signs with their own signing password. The password is checked
+   * when the engine calls `authenticate`, last, and the try is settled and audited as the witness's
+   * own (a wrong one counts towards their lockout, not the caller's).
+   */
+  async witnessing<T>(caller: Caller, given: GivenWitness, patientId: string, apply: (witness: BedsideWitness) => Promise<T>): Promise<T> {
+    const user = await this.users.byId(given.userId);
+    if (!user || user.revokedAt) {
+      throw new RefusedError('INFUSION_COMPLETED refused', [`the witness ${given.userId} is not a user of this service, or was revoked`]);
+    }
+    const actor: Actor = { id: `user:${user.id}`, name: user.name, role: user.role, siteIds: user.role === 'admin' ? 'all' : user.siteIds };
+    const meaning = given.meaning ?? BEDSIDE_WITNESS_MEANING;
+    return this.signing({ actor, origin: caller.origin }, { password: given.password, meaning }, patientId, (check) => apply({ actor, authenticate: () => check.authenticate() }));
   }
 
   /**

@@ -81,7 +81,11 @@ export interface PatientContext {
   screening: ScreeningData;
   consent?: { version: string; signedAt: string };
   eligibility?: { confirmedAt: string; attestations: string[] };
-  enrollment?: { enrolledAt: string; doseLevel: number };
+  /**
+   * `coi`: the chain-of-identity identifier the engine allocated at enrollment (rules/chain-of-identity.ts);
+   * absent for a patient enrolled before identifiers were allocated.
+   */
+  enrollment?: { enrolledAt: string; doseLevel: number; coi?: string };
   leukapheresisAt?: string;
   product?: { releasedAt: string; lot?: string };
   lymphodepletion?: { startedAt: string; completedAt?: string; plan: LymphodepletionPlan };

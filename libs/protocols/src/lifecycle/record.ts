@@ -76,8 +76,8 @@ export const recordEligibility = (_c: PatientContext, e: Event<{ attestations?: 
 });
 
 /** The trial assigns the dose level (the engine puts it on the event); a single-level protocol has only one. */
-export const recordEnrollment = (spec: LifecycleSpec, _c: PatientContext, e: Event<{ doseLevel?: number }>): Partial<PatientContext> => ({
-  enrollment: { enrolledAt: e.occurredAt, doseLevel: e.data.doseLevel ?? spec.doseLevels[0].level },
+export const recordEnrollment = (spec: LifecycleSpec, _c: PatientContext, e: Event<{ doseLevel?: number; coi?: string }>): Partial<PatientContext> => ({
+  enrollment: { enrolledAt: e.occurredAt, doseLevel: e.data.doseLevel ?? spec.doseLevels[0].level, ...(e.data.coi ? { coi: e.data.coi } : {}) },
 });
 
 export function recordLymphodepletionStart(spec: LifecycleSpec, c: PatientContext, e: Event<{ weightKg?: number; heightCm?: number }>): Partial<PatientContext> {

@@ -8,3 +8,4 @@ export * from './roles';
 export * from './event-policy';
 export * from './values';
 export * from './visits';
+export * from './bedside-check';

@@ -17,3 +17,4 @@ export * from './body-size';
 export * from './lab-results';
 export * from './ctcae-labs';
 export * from './icaht';
+export * from './chain-of-identity';

@@ -8,6 +8,21 @@ describe('stored entries against the current schemas', () => {
   it('finds nothing wrong with an entry the engine writes today, ENROLLED with its dose level and a registration included', () => {
     expect(storedEntryProblems(lab(copies))).toEqual([]);
     expect(storedEntryProblems({ type: 'ENROLLED', data: { doseLevel: 2 }, occurredAt: AT })).toEqual([]);
+    expect(storedEntryProblems({ type: 'ENROLLED', data: { doseLevel: 2, coi: 'W123426UY6N1OPWYOE' }, occurredAt: AT })).toEqual([]);
+    const bedsideCheck = {
+      bagCoi: 'W123426UY6N1OPWYOE',
+      patientCoi: 'W123426UY6N1OPWYOE',
+      verifiedBy: [
+        { userId: 'user:c', name: 'Carla', role: 'coordinator' },
+        { userId: 'user:i', name: 'Ivan', role: 'investigator', meaning: 'I verified it', signedAt: AT },
+      ],
+    };
+    expect(storedEntryProblems({ type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6, bedsideCheck }, occurredAt: AT })).toEqual([]);
+    // An infusion recorded before the bedside check: still sound.
+    expect(storedEntryProblems({ type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6 }, occurredAt: AT })).toEqual([]);
+    expect(storedEntryProblems({ type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6, bedsideCheck: { ...bedsideCheck, verifiedBy: [] } }, occurredAt: AT })).toEqual([
+      { field: 'data.bedsideCheck.verifiedBy', problem: expect.any(String) },
+    ]);
     expect(storedEntryProblems({ type: 'VISIT_MISSED', data: { visit: 'D7' }, occurredAt: AT })).toEqual([]);
     const registration = { protocol: 'cd19-rr-all@2', siteId: 'site-a', subjectId: 'S-1', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 };
     expect(storedEntryProblems({ type: 'PATIENT_REGISTERED', data: registration, occurredAt: AT })).toEqual([]);

@@ -39,12 +39,24 @@ const registrationSchema = z.looseObject({
   heightCm: heightCmSchema,
 });
 
-/** The engine writes the dose level the trial assigned onto ENROLLED. */
-const enrolledSchema = z.object({ doseLevel: z.number().int().positive().optional() }).strict();
+/** The engine writes the dose level the trial assigned, and the chain-of-identity identifier it allocated, onto ENROLLED. */
+const enrolledSchema = z.object({ doseLevel: z.number().int().positive().optional(), coi: z.string().min(1).max(40).optional() }).strict();
+
+/** The engine writes who verified the product bag at the bedside onto INFUSION_COMPLETED. */
+const verifierSchema = z
+  .object({ userId: z.string().min(1).max(80), name: z.string().max(200), role: z.string().max(40), signedAt: z.string().optional(), meaning: z.string().optional() })
+  .strict();
+const infusionSchema = baseEventDataSchemas.INFUSION_COMPLETED.extend({
+  bedsideCheck: z
+    .object({ bagCoi: z.string().min(1).max(40), patientCoi: z.string().min(1).max(40), verifiedBy: z.array(verifierSchema).min(2).max(2) })
+    .strict()
+    .optional(),
+});
 
 function storedSchema(type: string): z.ZodType | undefined {
   if (type === 'PATIENT_REGISTERED') return registrationSchema;
   if (type === 'ENROLLED') return enrolledSchema;
+  if (type === 'INFUSION_COMPLETED') return infusionSchema;
   if (type === PROTOCOL_MIGRATED) return protocolMigratedSchema;
   if (type === ROLLED_OVER) return rolledOverSchema;
   if (type === 'SCREENING_DATA_RECORDED') return screeningDataSchema;
