@@ -96,8 +96,9 @@ describe('vein-to-vein figures in the outcomes', () => {
     expect(v2v.apheresisToInfusion).toEqual({ n: 4, median: 25.5, min: 23, max: 28 });
     expect(v2v.notInfused.patients).toBe(3);
     expect(v2v.notInfused.byReason).toEqual([
-      { reason: 'manufacturing failed', patients: 1, afterRelease: 0, texts: [{ text: "insufficient T-cell expansion (as for [another site's patient])", patients: 1 }] },
-      { reason: 'died', patients: 1, afterRelease: 1, texts: [{ text: 'rapidly progressive disease', patients: 1 }] },
+      // Site B's words are site B's: counted, not shown to site A.
+      { reason: 'manufacturing failed', patients: 1, afterRelease: 0, texts: [{ text: '(given at another site)', patients: 1 }] },
+      { reason: 'died', patients: 1, afterRelease: 1, texts: [{ text: '(given at another site)', patients: 1 }] },
       { reason: 'withdrew', patients: 1, afterRelease: 0, texts: [{ text: 'Patient decision', patients: 1 }] },
     ]);
   });

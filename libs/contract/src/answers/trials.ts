@@ -144,7 +144,9 @@ export const veinToVeinSchema = veinToVeinCountsSchema.extend({
           afterRelease: z.number().int().describe('of them, patients whose product had been released'),
           texts: z
             .array(z.object({ text: z.string(), patients: z.number().int() }))
-            .describe("the words given (failure reason, cause of death, reason for withdrawal), grouped; another site's patient ids in them are replaced"),
+            .describe(
+              'the words given (failure reason, cause of death, reason for withdrawal), grouped; another site\'s words are counted as "(given at another site)", not shown',
+            ),
         }),
       ),
     })

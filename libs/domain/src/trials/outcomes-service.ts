@@ -20,9 +20,9 @@ const OUTCOME_EVENTS = [
   'MANUFACTURING_FAILED',
   'WITHDRAWN',
 ];
-/** The free text the vein-to-vein figures show, by event: written by another site, it may name one of that site's patients. */
+/** The free text the vein-to-vein figures show, by event: written at another site, it is that site's to read (it may name a patient, a person, a place). */
 const GIVEN_WORDS: Record<string, string> = { MANUFACTURING_FAILED: 'reason', WITHDRAWN: 'reason', DEATH: 'cause' };
-const ANOTHER_SITES_PATIENT = "[another site's patient]";
+export const ANOTHER_SITES_WORDS = '(given at another site)';
 
 /** Trial outcomes (`GET /trials/:protocolId/outcomes`): a read model computed from the event log. */
 @Injectable()
@@ -38,7 +38,7 @@ export class OutcomesService {
    * it); the rows that name a patient (kinetics, cytokine peaks) name only the caller's own sites'
    * patients, by id and subject id, and leave the others anonymous. The vein-to-vein figures are
    * given per site for the caller's sites; the patients of the others are pooled in one row without
-   * a site, and the words given for a failure, death or withdrawal never name another site's patient.
+   * a site, and the words another site gave for a failure, death or withdrawal are counted, not shown.
    */
   async outcomes(protocolId: string, options: { version?: number; asOf?: string }, actor: Actor) {
     const rules = requireTrialRules(protocolId);
@@ -47,12 +47,10 @@ export class OutcomesService {
     // Every site's patients are counted; only the caller's are named (below).
     const patients = await this.patientRows.ofTrial({ id: rules.id, version: version ?? undefined }, 'all');
     const logs = await this.patientRows.logs(patients.map((p) => p.id));
-    const unseen = patients.filter((p) => !canSeeSite(actor, p.siteId));
-    const withoutUnseen = redactor(unseen.flatMap((p) => [p.id, p.subjectId]));
-    const patientLogs: PatientLog[] = patients.map((p) => ({
-      ...outcomeLog(p, logs.get(p.id) ?? [], withoutUnseen),
-      site: canSeeSite(actor, p.siteId) ? p.siteId : null,
-    }));
+    const patientLogs: PatientLog[] = patients.map((p) => {
+      const seen = canSeeSite(actor, p.siteId);
+      return { ...outcomeLog(p, logs.get(p.id) ?? [], seen), site: seen ? p.siteId : null };
+    });
     // One trial, one reading of its measures: the trial's rules (the newest version's) for every patient.
     const outcomes = trialOutcomes(rules, patientLogs, asOf);
     const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
@@ -92,7 +90,7 @@ function versionCounts(patients: ReadonlyArray<Pick<PatientEntity, 'protocolVers
  * (survival is censored at the last contact); what the scheduler raised on its own (a reminder, a
  * missed visit, the DLT window or follow-up ending) is not. The outcome events feed the measures.
  */
-function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[], redact: (text: string) => string): PatientLog {
+function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[], ownWords: boolean): PatientLog {
   const { trusted, issues } = screenLog(patient.id, log, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
   const registration = trusted.find((e) => e.type === 'PATIENT_REGISTERED');
   const dataIssues: DataIssue[] = registration
@@ -108,29 +106,15 @@ function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLo
       .map((e) => ({
         seq: e.seq,
         type: OUTCOME_EVENTS.includes(e.type) ? e.type : 'CONTACT',
-        data: withWordsRedacted(e.type, e.data as Record<string, unknown>, redact),
+        data: ownWords ? (e.data as Record<string, unknown>) : withoutWords(e.type, e.data as Record<string, unknown>),
         occurredAt: e.occurredAt as string,
       })),
     dataIssues,
   };
 }
 
-/** The event's data with the words the figures show passed through `redact`. */
-function withWordsRedacted(type: string, data: Record<string, unknown>, redact: (text: string) => string): Record<string, unknown> {
+/** The event's data with the words the figures would show (another site's) replaced by a mark that they were given. */
+function withoutWords(type: string, data: Record<string, unknown>): Record<string, unknown> {
   const field = GIVEN_WORDS[type];
-  const words = field ? data[field] : undefined;
-  return typeof words === 'string' ? { ...data, [field]: redact(words) } : data;
-}
-
-/**
- * Replaces each of the given identifiers (another site's patient ids and subject ids) where it stands
- * as a word of its own, whatever its case: "see B-007's notes" loses "B-007", "AB-0071" keeps it.
- */
-function redactor(identifiers: readonly string[]): (text: string) => string {
-  const words = [...new Set(identifiers.filter((id) => id.trim()))].sort((a, b) => b.length - a.length);
-  if (!words.length) return (text) => text;
-  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  // Bounded by anything but a letter or digit: "B-007-related" and "x-B-007" lose it too (better one word too many gone than an id shown).
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
-  return (text) => text.replace(pattern, ANOTHER_SITES_PATIENT);
+  return field && typeof data[field] === 'string' ? { ...data, [field]: ANOTHER_SITES_WORDS } : data;
 }
