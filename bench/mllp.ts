@@ -1,4 +1,4 @@
-import { ackOf, MllpClient } from '#domain';
+import { ackOf, hl7Timestamp, MllpClient } from '#domain';
 import type { ServiceStack } from '#testing';
 import type { Phase } from './progress';
 import { Latency } from './report';
@@ -21,9 +21,6 @@ export interface MllpBurstResult {
   resentLogged: number;
 }
 
-/** HL7 v2 TS with the UTC offset. */
-const hl7Time = (date: Date) => `${date.toISOString().slice(0, 19).replace(/[-:T]/g, '')}+0000`;
-
 /**
  * A lab's burst of ORU^R01 messages over MLLP to the worker's listener: `messages` IL-6 results
  * (LOINC 26881-3, pg/mL: the engine load's own event, so the two rates compare) for patients drawn
@@ -44,7 +41,7 @@ export async function mllpBurst(options: {
   phase?: Phase;
 }): Promise<MllpBurstResult> {
   const { stack, siteId, subjects, tag } = options;
-  const at = hl7Time(new Date(Date.now() - 60_000));
+  const at = hl7Timestamp(new Date(Date.now() - 60_000));
   const messages = Array.from({ length: options.messages }, (_, i) => {
     const controlId = `${tag}-${i}`;
     const code = '26881-3^Interleukin 6^LN';

@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import { ackOf, MllpClient } from '#domain';
+import { ackOf, hl7Timestamp, MllpClient } from '#domain';
 import { LAB_TESTS } from '#protocols';
 import { isOk, type ApiAnswer, type ApiClient, type ApiStats, type ExpectedRefusal } from './api';
 
@@ -26,23 +25,6 @@ export interface Hl7Report {
   held: Record<string, number>;
   /** AR or no ACK: refused whole. */
   refused: number;
-}
-
-/** A free TCP port on this machine, for the engine's MLLP listener. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** HL7 v2 TS with the UTC offset: 2027-01-18T15:24:08.314Z → 20270118152408+0000. */
-function hl7Time(iso: string): string {
-  return `${iso.slice(0, 19).replace(/[-:T]/g, '')}+0000`;
 }
 
 /**
@@ -86,7 +68,7 @@ export class SimulatedLab {
     const loinc = test?.loinc;
     const code = loinc ? `${loinc.code}^${loinc.display}^LN` : `${test?.sdtm.testCode ?? result.code}^${test?.name ?? result.code}^${LOCAL_SYSTEM}`;
     const unit = test && test.units.includes(result.unit) ? test.ucum : result.unit;
-    const at = hl7Time(result.collectedAt);
+    const at = hl7Timestamp(result.collectedAt);
     const message = [
       `MSH|^~\\&|SIM-LIS|${result.siteId}|CART|ENGINE|${at}||ORU^R01^ORU_R01|${controlId}|P|2.5.1`,
       `PID|1||${result.subjectId}^^^${result.siteId}^PI`,

@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { DAY_MS, findProtocol, type Protocol } from '#protocols';
+import { freePort } from '#domain';
 import { arrivalIntervalDays, defaultDaysPerSecond, expectedStudyDays } from './pace';
 import { AmendmentRun, migratingAmendment } from './amendment';
 import { ApiClient, isOk } from './api';
 import { SimClock, scaleFor } from './clock';
 import { InfusionCalendar, type Milestone, type SimulationContext, type TrialSetup } from './context';
 import { type Engine, startEngine } from './engine';
-import { freePort, SimulatedLab } from './hl7';
+import { SimulatedLab } from './hl7';
 import { type SimulationOptions, USAGE } from './options';
 import { SimulatedPatient, type PatientSummary } from './patient';
 import { type Io, Progress } from './progress';

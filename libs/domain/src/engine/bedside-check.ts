@@ -1,12 +1,4 @@
-import {
-  bedsidePeopleProblems,
-  chainOfIdentityId,
-  chainOfIdentityProblems,
-  type ClinicalEvent,
-  formatChainOfIdentityId,
-  normalizeChainOfIdentityId,
-  type PatientContext,
-} from '#protocols';
+import { bedsidePeopleProblems, chainOfIdentityProblems, type ClinicalEvent, formatChainOfIdentityId, normalizeChainOfIdentityId, type PatientContext } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import { type Actor, canSeeSite } from '../kernel/actor';
 import type { BedsideWitness } from '../users/signature-service';
@@ -36,11 +28,6 @@ export interface BedsideJudgement {
   mismatch?: { patientId: string; siteId: string; protocolId: string; subjectId: string; bagCoi: string; patientCoi: string };
   /** When the check passes: what the log entry keeps of it, once the witness has signed. */
   record?: (now: Date) => Promise<BedsideRecord>;
-}
-
-/** The patient's chain-of-identity identifier, allocated at enrollment by the facility `fin` (rules/chain-of-identity.ts). */
-export function chainOfIdentityFor(fin: string, enrolledAt: string, patientId: string): string {
-  return chainOfIdentityId(fin, enrolledAt, patientId);
 }
 
 /**

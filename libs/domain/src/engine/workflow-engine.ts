@@ -4,6 +4,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol, TrialState } from '#protocols';
 import {
   birthDateRefusals,
+  chainOfIdentityId,
   doseLevelForNextPatient,
   escalationNote,
   evaluationTouched,
@@ -17,7 +18,7 @@ import {
   requiresSignature,
   trialRefusals,
 } from '#protocols';
-import { bedsideCheckOf, type BedsideWitness, chainOfIdentityFor } from './bedside-check';
+import { bedsideCheckOf, type BedsideWitness } from './bedside-check';
 import { BedsideAlarm } from './bedside-alarm';
 import type { RequestOrigin } from '../audit/access-log';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
@@ -332,7 +333,7 @@ export class WorkflowEngine {
     if (bedside) reasons.push(...bedside.reasons);
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);
     if (trial && type === 'ENROLLED') {
-      const coi = chainOfIdentityFor(this.isbtFin, event.occurredAt, patientId);
+      const coi = chainOfIdentityId(this.isbtFin, event.occurredAt, patientId);
       event = { ...event, data: { ...event.data, doseLevel: doseLevelForNextPatient(trial.state), coi } };
     }
     const step = machine.stepMachine(protocol, snapshot, event);

@@ -40,10 +40,6 @@ export class LabIntakeRepository {
     return this.tx.manager;
   }
 
-  async insertMessage(message: LabMessageEntity): Promise<void> {
-    await insertRows(this.manager, LabMessageEntity, message);
-  }
-
   /**
    * Records messages and their results together (one statement on PostgreSQL, one transaction on
    * SQLite), and answers, for each message, the ids of its results that were written: a result whose

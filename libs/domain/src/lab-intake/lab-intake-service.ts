@@ -72,7 +72,7 @@ export class LabIntakeService {
 
   /** Records a message refused whole (not parseable, not ORU^R01, too large, another site's): nothing of it is applied. */
   async refuse(message: ReceivedMessage, reason: string, acknowledgement: string, sender: Actor): Promise<void> {
-    await this.repository.insertMessage(this.messageRow(message, sender, { acknowledgement, outcome: 'rejected', reason, results: [] }));
+    await this.records.call({ message: this.messageRow(message, sender, { acknowledgement, outcome: 'rejected', reason, results: [] }), results: [] });
   }
 
   /**

@@ -27,6 +27,11 @@ export function messageText(raw: Buffer): { text: string } | { problem: string }
   return unfit ? { problem: `the message ${unfit}` } : { text };
 }
 
+/** An instant as an HL7 v2 timestamp in UTC, to the second: 2027-01-18T15:24:08.314Z → 20270118152408+0000 (what hl7Instant reads back). */
+export function hl7Timestamp(at: Date | string): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace(/[-:T]/g, '')}+0000`;
+}
+
 /**
  * An HL7 v2 timestamp (DTM/TS: `YYYYMMDD[HH[MM[SS[.S…]]]][+/-ZZZZ]`) as ISO 8601. A date alone is
  * a date; a time must carry its UTC offset, since the engine does not guess a lab's time zone.
