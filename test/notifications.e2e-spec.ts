@@ -146,7 +146,15 @@ describe('notifications', () => {
     expect((await markAll({})).body).toMatchObject({ marked: all.unread - ofKind.total, unread: 0 });
     // Another user of the same site keeps every one of theirs unread.
     expect(await unreadOf(other)).toBe(otherBefore);
-    for (const bad of [{ kind: 'DROP TABLE' }, { upTo: 'yesterday' }, { extra: true }, { patientId: '' }]) {
+    for (const bad of [
+      { kind: 'DROP TABLE' },
+      { kind: 'visit\uD800' },
+      { kind: 'death\u0000' },
+      { upTo: 'yesterday' },
+      { upTo: '1900-01-01T00:00:00' },
+      { extra: true },
+      { patientId: '' },
+    ]) {
       const res = await markAll(bad);
       expect(res.status).toBe(400);
     }
