@@ -1,4 +1,4 @@
-import { eligibleCd19Screening, SIGNING_PASSWORD, signOff, withBedsideCheck } from '#testing';
+import { eligibleCd19Screening, SIGNING_PASSWORD, signOff, thaw, toRelease, toSiteStorage, withBedsideCheck } from '#testing';
 import type { TestApp } from './test-app';
 
 /** The screening record and attestations of a fully eligible patient of a protocol (and cohort). */
@@ -64,7 +64,8 @@ export class TrialSite {
   /**
    * Posts an event; the site's investigator signs a sign-off (re-entering the signing password)
    * unless the body says otherwise. An infusion without a bedside check gets the patient's own
-   * identifier as the bag's and the site's other person as the witness.
+   * identifier as the bag's and the site's other person as the witness, and the bag is thawed
+   * first, at the infusion's time (a bag already thawed is left as it is).
    */
   async post(patientId: string, body: Record<string, unknown>, token = this.coordinator, headers: Record<string, string> = {}) {
     const req = this.t.http.post(`/patients/${patientId}/events`).set('Authorization', `Bearer ${token}`);
@@ -73,12 +74,26 @@ export class TrialSite {
     let sent = signs ? { ...body, ...signOff(String(body.type), body.data) } : body;
     if (body.type === 'INFUSION_COMPLETED') {
       const witness = token === this.investigator ? this.coordinatorId : this.investigatorId;
-      sent = withBedsideCheck(sent, await this.coiOf(patientId), witness);
+      const coi = await this.coiOf(patientId);
+      sent = withBedsideCheck(sent, coi, witness);
+      if (coi && sent !== body) await this.thawFor(patientId, coi, body.occurredAt as string | undefined);
     }
     const res = await req.send(sent);
     const coi = (res.body as { patient?: { chainOfIdentity?: string | null } } | undefined)?.patient?.chainOfIdentity;
     if (coi) this.cois.set(patientId, coi);
     return res;
+  }
+
+  /** The bag thawed for an infusion, unless it already is (or the patient's chain is not there yet: the infusion says why). */
+  private async thawFor(patientId: string, coi: string, occurredAt: string | undefined) {
+    const [type, data] = thaw(coi);
+    const res = await this.t.http
+      .post(`/patients/${patientId}/events`)
+      .set('Authorization', `Bearer ${this.coordinator}`)
+      .send({ type, data, ...(occurredAt ? { occurredAt } : {}) });
+    if (res.status === 200 || res.status === 409) return;
+    const reasons: string[] = res.body?.reasons ?? [];
+    if (!reasons.some((r) => r.includes('past the thaw'))) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */
@@ -101,16 +116,20 @@ export class TrialSite {
     await this.record(patientId, 'ENROLLED');
   }
 
-  /** Consent (seq 2) through product release (seq 7), the eligibility sign-off (seq 4) signed by the investigator. */
+  /**
+   * Consent (seq 2) through product release (seq 10): enrollment (seq 5), then the chain of custody
+   * from the collection (seq 6) to the release; the eligibility sign-off (seq 4) signed by the investigator.
+   */
   async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     await this.enrolled(patientId, eligible);
-    await this.record(patientId, 'LEUKAPHERESIS_COMPLETED');
-    await this.record(patientId, 'PRODUCT_RELEASED', { lot: 'LOT-1' });
+    const coi = (await this.coiOf(patientId))!;
+    for (const [type, data] of toRelease(coi)) await this.record(patientId, type, data);
   }
 
-  /** Screening through lymphodepletion: the patient is ready for infusion. */
+  /** Screening through lymphodepletion: the product at the site in storage, the patient ready for infusion. */
   async readyForInfusion(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     await this.released(patientId, eligible);
+    for (const [type, data] of toSiteStorage((await this.coiOf(patientId))!)) await this.record(patientId, type, data);
     await this.record(patientId, 'LYMPHODEPLETION_STARTED');
     await this.record(patientId, 'LYMPHODEPLETION_COMPLETED');
   }

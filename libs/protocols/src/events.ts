@@ -149,6 +149,53 @@ export const visitFindingsSchema = z
  */
 export const bedsideCheckSchema = z.object({ bagCoi: z.string().trim().min(1).max(40) }).strict();
 
+const person = z.string().trim().min(1).max(120);
+const place = z.string().trim().min(1).max(200);
+/** A bag's chain-of-identity identifier as read off it: checked against the patient's by the protocol's refusals. */
+const bagCoi = z.string().trim().min(1).max(40);
+const reference = z.string().trim().min(1).max(80);
+
+/**
+ * A hand-off of the chain of custody (docs/design.md, section "Chain of custody"): the bag's
+ * identifier, who handed it over and who received it, and where; when is the event's `occurredAt`.
+ */
+const handOff = { coi: bagCoi, handedOverBy: person, receivedBy: person, location: place };
+/** A shipment: the courier, the shipper (the dry shipper or box) and the reference of its temperature log. */
+const shipment = { ...handOff, courier: person, shipperId: reference, temperatureLogRef: reference };
+
+/**
+ * The apheresis collection as the chain of custody starts it: the bag, its volume and cell counts,
+ * where and by whom. Optional here because collections recorded before custody was tracked have
+ * none; the protocol's refusals require them on every new one.
+ */
+export const collectionSchema = z
+  .object({
+    bagId: reference.optional(),
+    volumeMl: z.number().finite().min(10).max(1000).optional(),
+    /** Total nucleated cells in the bag. */
+    totalNucleatedCells: z.number().finite().min(1e7).max(1e12).optional(),
+    cd3Cells: z.number().finite().min(1e6).max(1e12).optional(),
+    collectedBy: person.optional(),
+    location: place.optional(),
+  })
+  .strict()
+  .refine((c) => c.cd3Cells === undefined || c.totalNucleatedCells === undefined || c.cd3Cells <= c.totalNucleatedCells, {
+    message: 'CD3+ cells (cd3Cells) cannot outnumber the total nucleated cells (totalNucleatedCells)',
+    path: ['cd3Cells'],
+  });
+
+/** Release testing as the manufacturing site reports it (rules/custody.ts, `ReleaseResults`). */
+export const releaseResultsSchema = z
+  .object({
+    viabilityPct: z.number().finite().min(0).max(100),
+    carPositivePct: z.number().finite().min(0).max(100),
+    viableCarTCells: z.number().finite().positive().max(1e12),
+    sterility: z.enum(['noGrowth', 'growth']),
+    mycoplasma: z.enum(['notDetected', 'detected']),
+    endotoxinEuPerKg: z.number().finite().min(0).max(1000),
+  })
+  .strict();
+
 /** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {
   CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
@@ -156,9 +203,42 @@ export const baseEventDataSchemas = {
   ELIGIBILITY_CONFIRMED: z.object({ attestations: z.array(z.string().min(1).max(80)).max(50).optional() }).strict(),
   SCREEN_FAILED: z.object({ reason: shortText }).strict(),
   ENROLLED: empty,
-  LEUKAPHERESIS_COMPLETED: empty,
-  PRODUCT_RELEASED: z.object({ lot: z.string().trim().min(1).max(60).optional() }).strict(),
+  LEUKAPHERESIS_COMPLETED: collectionSchema,
+  APHERESIS_SHIPPED: z.object(shipment).strict(),
+  /** `temperatureInRange` false (the shipper's log out of its range) is kept as a deviation. */
+  APHERESIS_RECEIVED: z.object({ ...handOff, temperatureInRange: z.boolean() }).strict(),
+  MANUFACTURING_STARTED: z.object({ coi: bagCoi, batchId: reference, location: place }).strict(),
+  /**
+   * The product released with its release testing (the protocol's refusals require `coi` and
+   * `results`; optional here because releases recorded before custody was tracked have neither).
+   * `outOfSpecification`: the investigator's signed justification for releasing a product that
+   * misses a criterion the protocol lets be waived.
+   */
+  PRODUCT_RELEASED: z
+    .object({
+      lot: z.string().trim().min(1).max(60).optional(),
+      coi: bagCoi.optional(),
+      results: releaseResultsSchema.optional(),
+      outOfSpecification: z.object({ justification: shortText }).strict().optional(),
+    })
+    .strict(),
+  /** The investigator orders the product made again: from cells the manufacturing site retained, or from a new apheresis. */
+  REMANUFACTURE_ORDERED: z
+    .object({
+      cause: z.enum(['manufacturingFailure', 'outOfSpecification', 'productCompromised']),
+      source: z.enum(['retainedCells', 'newApheresis']),
+      reason: shortText,
+    })
+    .strict(),
   MANUFACTURING_FAILED: z.object({ reason: shortText }).strict(),
+  /** Therapy given to hold the disease while the product is made (ASTCT; FDA CAR T guidance, 2024): the regimen and its dates. */
+  BRIDGING_THERAPY_GIVEN: z.object({ regimen: shortText, startedOn: clinicalDateOrDateTime, endedOn: clinicalDateOrDateTime.optional() }).strict(),
+  PRODUCT_SHIPPED: z.object(shipment).strict(),
+  PRODUCT_RECEIVED: z.object({ ...handOff, temperatureInRange: z.boolean() }).strict(),
+  /** Where the product is kept until the thaw (a liquid-nitrogen freezer's name and position). */
+  PRODUCT_STORED: z.object({ coi: bagCoi, storedBy: person, location: place }).strict(),
+  ELIGIBILITY_RECONFIRMED: z.object({ note: shortText.optional() }).strict(),
+  PRODUCT_THAWED: z.object({ coi: bagCoi, thawedBy: person, location: place }).strict(),
   /** Height and weight on the day (else the registered ones), each within a person's bounds (rules/body-size.ts). */
   LYMPHODEPLETION_STARTED: z
     .object({ weightKg: weightKgSchema.optional(), heightCm: heightCmSchema.optional() })
@@ -199,4 +279,6 @@ export const baseEventDataSchemas = {
   DLT_WINDOW_ENDING: empty,
   DLT_WINDOW_CLOSED: empty,
   FOLLOW_UP_ENDED: empty,
+  APHERESIS_STABILITY_EXCEEDED: empty,
+  POST_THAW_LIMIT_EXCEEDED: empty,
 } satisfies Record<Exclude<ClinicalEventType, 'SCREENING_DATA_RECORDED'>, z.ZodType>;

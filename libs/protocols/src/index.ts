@@ -21,3 +21,4 @@ export type { Cd20Cd22Cohort } from './cd20-cd22/eligibility';
 export * from './trial';
 export * from './lifecycle/migration';
 export * from './lifecycle/timers';
+export * from './lifecycle/custody';

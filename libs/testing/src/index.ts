@@ -11,3 +11,4 @@ export * from './process-site';
 export * from './processes';
 export * from './redis-keys';
 export * from './signing';
+export * from './custody';

@@ -2,6 +2,7 @@ import { eligibleCd19Screening, eligibleCd22Screening } from './eligibility';
 import type { ServiceProcess, ServiceStack } from './processes';
 import { call } from './http';
 import { SIGNING_PASSWORD, signOff, withBedsideCheck } from './signing';
+import { thaw, toRelease, toSiteStorage } from './custody';
 
 export { type Answer, call } from './http';
 
@@ -81,20 +82,21 @@ export class Site {
     const id = await this.register(api, protocolId);
     const { eligible, cellsPerKg } = WALKS[protocolId];
     const { screening, attestations } = eligible();
-    const steps: Array<[string, Record<string, unknown>, string?]> = [
+    const enrollment: Array<[string, Record<string, unknown>, string?]> = [
       ['CONSENT_SIGNED', { consentVersion: 'v1.0' }],
       ['SCREENING_DATA_RECORDED', screening as unknown as Record<string, unknown>],
       ['ELIGIBILITY_CONFIRMED', { attestations }, this.investigator],
       ['ENROLLED', {}],
-      ['LEUKAPHERESIS_COMPLETED', {}],
-      ['PRODUCT_RELEASED', { lot: 'LOT-F' }],
-      ['LYMPHODEPLETION_STARTED', {}],
-      ['LYMPHODEPLETION_COMPLETED', {}],
     ];
     const start = infusedAt.getTime() - 10 * DAY;
-    for (const [i, [type, data, token]] of steps.entries()) {
-      await this.record(api, id, type, data, new Date(start + i * HOUR), token ?? this.coordinator);
-    }
+    let i = 0;
+    for (const [type, data, token] of enrollment) await this.record(api, id, type, data, new Date(start + i++ * HOUR), token ?? this.coordinator);
+    // The chain of custody, with the identifier enrollment allocated, hours apart; the thaw minutes before the infusion.
+    const coi = this.cois.get(id)!;
+    const custody = [...toRelease(coi, 'LOT-F'), ...toSiteStorage(coi), ['LYMPHODEPLETION_STARTED', {}] as const, ['LYMPHODEPLETION_COMPLETED', {}] as const];
+    for (const [type, data] of custody) await this.record(api, id, type, data, new Date(start + i++ * HOUR));
+    const [thawType, thawData] = thaw(coi);
+    await this.record(api, id, thawType, thawData, new Date(infusedAt.getTime() - 10 * 60_000));
     await this.record(api, id, 'INFUSION_COMPLETED', { cellsPerKg }, infusedAt);
     return id;
   }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { ClinicalEvent, ClinicalEventType, PatientDemographics, Protocol } from '#protocols';
-import { findProtocol } from '#protocols';
+import { chainOfIdentityId, findProtocol } from '#protocols';
 import { eligibleCd19Screening, eligibleCd20Cd22Screening } from '#testing/eligibility';
+import { thaw, toRelease, toSiteStorage } from '#testing/custody';
 import * as machine from '../kernel/machine-boundary';
 import { replayLog } from '../audit/replay';
 import type { PatientEntity } from '../persistence/entities';
@@ -32,6 +34,13 @@ export class PatientLogBuilder {
   private snapshot: AnyMachineSnapshot;
   private readonly events: LoggedEvent[] = [];
 
+  /** The chain-of-identity identifier enrollment gave the patient (as the engine allocates it). */
+  get coi(): string {
+    // The specs name patients `p-0009`; the identifier's serial is taken from a UUID, here one made from that name.
+    const hex = createHash('sha256').update(this.start.id).digest('hex').slice(0, 32);
+    return chainOfIdentityId('W1234', this.start.registeredAt, hex);
+  }
+
   constructor(private readonly start: PatientLogStart) {
     this.protocol = start.protocol.forCohort(start.cohort ?? null);
     const demographics: PatientDemographics = { subjectId: start.subjectId, ...start.demographics };
@@ -44,9 +53,21 @@ export class PatientLogBuilder {
     });
   }
 
+  /** The chain of custody from the collection at `collectedAt` to the release at `releasedAt`, the hand-offs an hour apart after the collection. */
+  custodyToRelease(collectedAt: string, releasedAt: string): this {
+    const steps = toRelease(this.coi, 'L-0042');
+    steps.forEach(([type, data], i) => {
+      const at = i === steps.length - 1 ? releasedAt : new Date(Date.parse(collectedAt) + i * 3_600_000).toISOString();
+      this.post(type as ClinicalEventType, at, data);
+    });
+    return this;
+  }
+
   /** Posts an event; `recordedAt` later than `occurredAt` is a late entry. Throws when the engine would refuse it. */
   post(type: ClinicalEventType, occurredAt: string, data: Record<string, unknown> = {}, recordedAt = occurredAt): this {
     const parsed = this.protocol.eventDataSchemas[type].parse(data) as Record<string, unknown>;
+    // The engine adds the dose level the trial assigned and the chain-of-identity identifier to an enrollment.
+    if (type === 'ENROLLED') Object.assign(parsed, { doseLevel: 1, coi: this.coi });
     const event: ClinicalEvent = { type, occurredAt, data: parsed };
     const context = machine.contextOf(this.snapshot);
     const refusals = this.protocol.refusals(context, event);
@@ -123,18 +144,23 @@ export function cd19PatientInScreening(overrides: Partial<Pick<PatientLogStart, 
 }
 
 /**
- * Eligibility, enrollment, leukapheresis, release, lymphodepletion (Flu/Cy, days −5 to −3) and the
+ * Eligibility, enrollment, the chain of custody (collection on day 2, manufacturing from day 3,
+ * release on day 7, at the site on day 8), lymphodepletion (Flu/Cy, days −5 to −3), the thaw and the
  * infusion, at fixed days from the eligibility sign-off: the infusion (Day 0) is 14 days after it.
  */
 function treatThroughInfusion(log: PatientLogBuilder, eligibleOn: string, attestations: string[], cellsPerKg: number): PatientLogBuilder {
   const on = (days: number, time: string) => new Date(Date.parse(`${eligibleOn}T${time}Z`) + days * 86_400_000).toISOString();
+  const coi = log.coi;
+  const toProduct = toRelease(coi, 'L-0042');
+  const custodyDays = [2, 2, 3, 3, 7];
+  log.post('ELIGIBILITY_CONFIRMED', on(0, '11:00:00'), { attestations }).post('ENROLLED', on(1, '09:00:00'));
+  toProduct.forEach(([type, data], i) => log.post(type as ClinicalEventType, on(custodyDays[i], `1${i}:00:00`), data));
+  toSiteStorage(coi).forEach(([type, data], i) => log.post(type as ClinicalEventType, on(8, `1${i}:00:00`), data));
+  const [thawType, thawData] = thaw(coi);
   return log
-    .post('ELIGIBILITY_CONFIRMED', on(0, '11:00:00'), { attestations })
-    .post('ENROLLED', on(1, '09:00:00'))
-    .post('LEUKAPHERESIS_COMPLETED', on(2, '13:00:00'))
-    .post('PRODUCT_RELEASED', on(7, '15:00:00'), { lot: 'L-0042' })
     .post('LYMPHODEPLETION_STARTED', on(9, '08:00:00'), { weightKg: 70, heightCm: 170 })
     .post('LYMPHODEPLETION_COMPLETED', on(11, '16:00:00'))
+    .post(thawType as ClinicalEventType, on(14, '09:50:00'), thawData)
     .post('INFUSION_COMPLETED', on(14, '10:00:00'), { cellsPerKg });
 }
 

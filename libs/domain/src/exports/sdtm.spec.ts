@@ -169,8 +169,7 @@ describe('sdtmTables', () => {
       const midLymphodepletion = cd19PatientInScreening({ id: 'p-0012', subjectId: '002-0012' })
         .post('ELIGIBILITY_CONFIRMED', '2026-03-02T11:00:00.000Z', { attestations })
         .post('ENROLLED', '2026-03-03T09:00:00.000Z')
-        .post('LEUKAPHERESIS_COMPLETED', '2026-03-04T13:00:00.000Z')
-        .post('PRODUCT_RELEASED', '2026-03-09T15:00:00.000Z')
+        .custodyToRelease('2026-03-04T13:00:00.000Z', '2026-03-09T15:00:00.000Z')
         .post('LYMPHODEPLETION_STARTED', '2026-03-11T08:00:00.000Z')
         .build();
       expect(tablesOf(midLymphodepletion).EX.rows.map((r) => [r.EXTRT, r.EXSTDTC, r.EXENDTC])).toEqual([
@@ -186,7 +185,7 @@ describe('sdtmTables', () => {
       expect(rowsOf('AE', '002-0007').map(({ STUDYID: _s, DOMAIN: _d, USUBJID: _u, ...row }) => row)).toEqual([
         {
           AESEQ: 1,
-          AESPID: '11',
+          AESPID: '18',
           AETERM: CRS_TERM,
           AELLT: CRS_TERM,
           AELLTCD: '10052015',
@@ -203,7 +202,7 @@ describe('sdtmTables', () => {
         },
         {
           AESEQ: 2,
-          AESPID: '13',
+          AESPID: '20',
           AETERM: ICANS_TERM,
           AELLT: null,
           AELLTCD: null,
@@ -220,7 +219,7 @@ describe('sdtmTables', () => {
         },
         {
           AESEQ: 3,
-          AESPID: '14',
+          AESPID: '21',
           AETERM: 'Neutropenia',
           AELLT: null,
           AELLTCD: null,

@@ -2,6 +2,8 @@ import type { ScreeningData } from '../rules/screening-data';
 import type { LymphodepletionPlan } from '../rules/chemotherapy-dose';
 import type { LesionSize } from '../rules/lugano-response';
 import type { LabToxicityRecord } from './lab-toxicity';
+import type { CustodyStep, ReleaseCriterion } from '../rules/custody';
+import type { DeviationRecord, ManufacturingAttempt } from './custody';
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 
@@ -87,7 +89,22 @@ export interface PatientContext {
    */
   enrollment?: { enrolledAt: string; doseLevel: number; coi?: string };
   leukapheresisAt?: string;
-  product?: { releasedAt: string; lot?: string };
+  /**
+   * Where the product is in its chain of custody (rules/custody.ts) and since when; the bag and lot it
+   * carries, and when it was thawed. Absent before the collection, and on a patient collected before
+   * custody was tracked.
+   */
+  custody?: { step: CustodyStep; at: string; bagId?: string; lot?: string; thawedAt?: string };
+  /** Each manufacturing attempt, the first included: from what, when it started, how it ended. */
+  manufacturing?: { history: ManufacturingAttempt[] };
+  /** `outOfSpecification`: the release criteria waived on the investigator's signed justification. */
+  product?: { releasedAt: string; lot?: string; viableCarTCells?: number; outOfSpecification?: ReleaseCriterion[] };
+  /** Bridging therapy given between the apheresis and lymphodepletion. */
+  bridging?: Array<{ regimen: string; startedOn: string; endedOn?: string; recordedAt: string }>;
+  /** When the investigator last re-confirmed eligibility after bridging therapy. */
+  eligibilityReconfirmedAt?: string;
+  /** Protocol deviations of the custody chain: a stability window or post-thaw limit passed, a shipper out of temperature, an out-of-specification release. */
+  deviations?: DeviationRecord[];
   lymphodepletion?: { startedAt: string; completedAt?: string; plan: LymphodepletionPlan };
   infusion?: { infusedAt: string; cellsPerKg: number; weightKg: number; totalCells: number };
   dltWindow?: { closesAt: string; closedAt?: string };

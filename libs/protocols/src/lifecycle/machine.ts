@@ -4,6 +4,7 @@ import type { PatientContext, PatientInput } from './context';
 import type { LifecycleSpec } from './spec';
 import * as record from './record';
 import * as labToxicity from './lab-toxicity';
+import * as custody from './custody';
 import { visitWindow } from './schedule';
 import { addDays, msUntil } from './clinical-time';
 import { followUpTimers, timerIds } from './timers';
@@ -21,7 +22,11 @@ export interface Notification {
     | 'lab-toxicity-proposed'
     | 'death'
     | 'withdrawal'
-    | 'secondary-malignancy';
+    | 'secondary-malignancy'
+    | 'apheresis-stability-exceeded'
+    | 'post-thaw-limit-exceeded'
+    | 'product-out-of-specification'
+    | 'remanufacture-ordered';
   message: string;
   visit?: string;
 }
@@ -166,6 +171,89 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       message: `DLT adjudicated: ${event.data.term} ${event.data.dlt ? 'is' : 'is not'} dose-limiting (${event.data.rationale})`,
     })),
   ];
+  // The chain of custody (rules/custody.ts): each hand-off steps the chain the refusals keep in order.
+  const recordCustody = lifecycle.assign(({ context, event }) => custody.recordCustody(spec, context, event));
+  const handOff = { actions: recordCustody };
+  // The fresh apheresis product must reach the manufacturing site within its stability window; the timer is the watch.
+  const collect = lifecycle.enqueueActions(({ context, event, enqueue }) => {
+    enqueue.assign(custody.recordCustody(spec, context, event));
+    enqueue.cancel(timerIds.apheresisStability);
+    const due = custody.apheresisStableUntil(spec, event.occurredAt);
+    enqueue.raise({ type: 'APHERESIS_STABILITY_EXCEEDED', data: {} } as MachineEvent, { id: timerIds.apheresisStability, delay: msUntil(event.occurredAt, due) });
+  });
+  const receiveApheresis = [recordCustody, lifecycle.cancel(timerIds.apheresisStability)];
+  const stabilityExceeded = {
+    guard: ({ context }: { context: PatientContext }) => context.custody?.step === 'collected' || context.custody?.step === 'shippedToManufacturing',
+    actions: [
+      lifecycle.assign(({ context, event }) => ({
+        deviations: [...(context.deviations ?? []), custody.stabilityDeviation(spec, context.custody!.at, event.occurredAt)],
+      })),
+      notify(({ context }) => ({
+        kind: 'apheresis-stability-exceeded',
+        message: `${custody.stabilityDeviation(spec, context.leukapheresisAt ?? context.custody!.at, '').message}: ask the manufacturing site whether it can still be used`,
+      })),
+    ],
+  };
+  // A thawed product must be infused within the protocol's limit; the timer is the watch, the infusion ends it.
+  const thaw = lifecycle.enqueueActions(({ context, event, enqueue }) => {
+    enqueue.assign(custody.recordCustody(spec, context, event));
+    enqueue.cancel(timerIds.postThawLimit);
+    enqueue.raise({ type: 'POST_THAW_LIMIT_EXCEEDED', data: {} } as MachineEvent, {
+      id: timerIds.postThawLimit,
+      delay: msUntil(event.occurredAt, custody.postThawLimitAt(spec, event.occurredAt)),
+    });
+  });
+  const postThawExceeded = {
+    guard: ({ context }: { context: PatientContext }) => context.custody?.step === 'thawed',
+    actions: [
+      lifecycle.assign(({ context, event }) => ({
+        deviations: [...(context.deviations ?? []), custody.postThawDeviation(spec, context.custody!.thawedAt!, event.occurredAt)],
+      })),
+      notify(({ context }) => ({
+        kind: 'post-thaw-limit-exceeded',
+        message: `${custody.postThawDeviation(spec, context.custody!.thawedAt!, '').message}: do not infuse it without the investigator`,
+      })),
+    ],
+  };
+  const release = [
+    recordCustody,
+    lifecycle.enqueueActions(({ context, event, enqueue }) => {
+      const waived = context.product?.outOfSpecification;
+      if (waived?.length) {
+        enqueue({
+          type: 'notify',
+          params: {
+            kind: 'product-out-of-specification',
+            message: `Product ${event.data.lot ?? ''} released out of specification (${waived.join(', ')}) under the protocol's rule, on the investigator's signed justification`,
+          },
+        });
+      }
+    }),
+  ];
+  const bridging = {
+    BRIDGING_THERAPY_GIVEN: { actions: lifecycle.assign(({ context, event }) => custody.recordBridging(context, event)) },
+    ELIGIBILITY_RECONFIRMED: { actions: lifecycle.assign(({ event }) => ({ eligibilityReconfirmedAt: event.occurredAt })) },
+  } as const;
+  const remanufactureNotice = notify(({ context, event }) => ({
+    kind: 'remanufacture-ordered',
+    message: `Product to be made again (attempt ${context.manufacturing?.history.length ?? 1}) from ${event.data.source === 'retainedCells' ? 'retained cells' : 'a new apheresis'}: ${event.data.reason}`,
+  }));
+  // Made again from retained cells: back to manufacturing, the cells at the manufacturing site; from a new apheresis: back to enrolled.
+  const remanufacture = {
+    REMANUFACTURE_ORDERED: [
+      {
+        guard: ({ event }: { event: MachineEvent }) => event.data.source === 'retainedCells',
+        target: '#patient.manufacturing',
+        actions: [lifecycle.assign(({ context, event }) => custody.recordRemanufacture(context, event)), lifecycle.cancel(timerIds.postThawLimit), remanufactureNotice],
+      },
+      {
+        target: '#patient.enrolled',
+        actions: [lifecycle.assign(({ context, event }) => custody.recordRemanufacture(context, event)), lifecycle.cancel(timerIds.postThawLimit), remanufactureNotice],
+      },
+    ],
+  } as const;
+  const productHandOffs = { PRODUCT_SHIPPED: handOff, PRODUCT_RECEIVED: handOff, PRODUCT_STORED: handOff } as const;
+
   // Withdrawal and death end the study from every state on it; an off-study state accepts neither.
   const leaveStudy = {
     WITHDRAWN: {
@@ -253,20 +341,20 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         on: {
           ...leaveStudy,
           ...reconsent,
-          LEUKAPHERESIS_COMPLETED: {
-            target: 'manufacturing',
-            actions: assign(({ event }) => ({ leukapheresisAt: event.occurredAt })),
-          },
+          LEUKAPHERESIS_COMPLETED: { target: 'manufacturing', actions: collect },
         },
       },
       manufacturing: {
         on: {
           ...leaveStudy,
           ...reconsent,
-          PRODUCT_RELEASED: {
-            target: 'productReleased',
-            actions: assign(({ event }) => ({ product: { releasedAt: event.occurredAt, lot: event.data.lot } })),
-          },
+          ...bridging,
+          ...remanufacture,
+          APHERESIS_SHIPPED: handOff,
+          APHERESIS_RECEIVED: { actions: receiveApheresis },
+          MANUFACTURING_STARTED: handOff,
+          APHERESIS_STABILITY_EXCEEDED: stabilityExceeded,
+          PRODUCT_RELEASED: { target: 'productReleased', actions: release },
           MANUFACTURING_FAILED: {
             target: 'manufacturingFailed',
             actions: assign(({ context, event }) => record.recordOffStudy('manufacturing failure')(context, event)),
@@ -277,6 +365,9 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         on: {
           ...leaveStudy,
           ...reconsent,
+          ...bridging,
+          ...remanufacture,
+          ...productHandOffs,
           LYMPHODEPLETION_STARTED: {
             target: 'lymphodepletion',
             actions: assign(({ context, event }) => record.recordLymphodepletionStart(spec, context, event)),
@@ -287,6 +378,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         on: {
           ...leaveStudy,
           ...reconsent,
+          ...remanufacture,
+          ...productHandOffs,
           LYMPHODEPLETION_COMPLETED: {
             target: 'readyForInfusion',
             actions: assign(({ context, event }) => ({
@@ -299,9 +392,16 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         on: {
           ...leaveStudy,
           ...reconsent,
+          ...remanufacture,
+          ...productHandOffs,
+          PRODUCT_THAWED: { actions: thaw },
+          POST_THAW_LIMIT_EXCEEDED: postThawExceeded,
           INFUSION_COMPLETED: {
             target: 'postInfusion',
-            actions: assign(({ context, event }) => record.recordInfusion(spec, context, event)),
+            actions: [
+              assign(({ context, event }) => ({ ...custody.recordCustody(spec, context, event), ...record.recordInfusion(spec, context, event) })),
+              cancel(timerIds.postThawLimit),
+            ],
           },
         },
       },

@@ -34,7 +34,7 @@ describe('lifecycle dates in order', () => {
     ['ELIGIBILITY_CONFIRMED', 'consent', 'CONSENT_SIGNED'],
     ['ENROLLED', 'eligibility sign-off', 'ELIGIBILITY_CONFIRMED'],
     ['LEUKAPHERESIS_COMPLETED', 'enrollment', 'ENROLLED'],
-    ['PRODUCT_RELEASED', 'leukapheresis', 'LEUKAPHERESIS_COMPLETED'],
+    ['PRODUCT_RELEASED', 'start of manufacturing', 'MANUFACTURING_STARTED'],
     ['LYMPHODEPLETION_STARTED', 'product release', 'PRODUCT_RELEASED'],
     ['LYMPHODEPLETION_COMPLETED', 'lymphodepletion start', 'LYMPHODEPLETION_STARTED'],
   ])('%s is refused a second before the %s, and taken at the same instant', (type, previous, previousType) => {
@@ -48,7 +48,10 @@ describe('lifecycle dates in order', () => {
 
   it('refuses an infusion before lymphodepletion completed', () => {
     const { s } = walkTo();
-    expect(refusals(s, event('INFUSION_COMPLETED', at(-4), { cellsPerKg: 7e6 }))).toEqual([`infusion at ${at(-4)} is before the lymphodepletion completion at ${at(-3)}`]);
+    expect(refusals(s, event('INFUSION_COMPLETED', at(-4), { cellsPerKg: 7e6 }))).toEqual([
+      `infusion at ${at(-4)} is before the lymphodepletion completion at ${at(-3)}`,
+      `INFUSION_COMPLETED at ${at(-4)} is before the thaw of the product at ${at(0)}`,
+    ]);
   });
 
   it('refuses a step dated before the patient was born, whatever its order', () => {

@@ -11,6 +11,7 @@ import { bodySizeProblem } from '../rules/body-size';
 import { screeningRecordRefusals } from '../rules/screening-data';
 import { ALL_REQUIRED_FINDINGS, RESPONSES_BY_CRITERIA } from '../policy/values';
 import { proposalRefusals } from './lab-toxicity';
+import { custodyRefusals } from './custody';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before; each rule reads its own event's fields
 type Refusal = (spec: LifecycleSpec, context: PatientContext, event: ClinicalEvent<any>, cohort: string | null) => string[];
@@ -196,6 +197,7 @@ export function refusalsFor(spec: LifecycleSpec, cohort: string | null, context:
   return [
     ...beforeBirthRefusals(event, context.patient.birthDate),
     ...(refusals[event.type]?.(spec, context, event, cohort) ?? []),
+    ...custodyRefusals(spec, context, event),
     ...afterLeaving(context, event),
     ...reconsentGate(spec, context, event),
   ];

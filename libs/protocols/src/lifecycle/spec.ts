@@ -3,6 +3,7 @@ import type { DoseLevel } from '../rules/cell-dose';
 import type { LymphodepletionRegimen } from '../rules/chemotherapy-dose';
 import type { DltRule } from '../rules/dlt';
 import type { ResponseCriteria } from '../policy/values';
+import type { CustodySpec } from '../rules/custody';
 
 export type { DltRule };
 
@@ -187,6 +188,8 @@ export interface LifecycleSpec {
   amendment?: Amendment;
   /** Set on a long-term follow-up protocol that patients roll over into. */
   rollover?: RolloverSpec;
+  /** The product's stability, release criteria and re-manufacture rules (lifecycle/custody.ts has the defaults). */
+  custody?: CustodySpec;
   /** Values the trial record leaves open that this protocol had to choose, stated as assumptions. */
   assumptions: string[];
 }

@@ -12,6 +12,8 @@ export const timerIds = {
   followUpEnd: 'follow-up-end',
   visitReminder: (visit: string) => `visit-reminder.${visit}`,
   visitMissed: (visit: string) => `visit-missed.${visit}`,
+  apheresisStability: 'apheresis-stability',
+  postThawLimit: 'post-thaw-limit',
 };
 
 /** A timer as the record calls for it: the scheduler event it raises and when it falls due. */

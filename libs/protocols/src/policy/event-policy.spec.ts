@@ -20,10 +20,21 @@ const ROLES_BEFORE: Record<string, string[]> = {
   SCREEN_FAILED: CLINICAL,
   ENROLLED: CLINICAL,
   LEUKAPHERESIS_COMPLETED: CLINICAL,
+  // The chain of custody (issue 18): hand-offs by the site's staff; making the product again and re-confirming eligibility are the investigator's.
+  APHERESIS_SHIPPED: CLINICAL,
+  APHERESIS_RECEIVED: CLINICAL,
+  MANUFACTURING_STARTED: CLINICAL,
   PRODUCT_RELEASED: CLINICAL,
+  REMANUFACTURE_ORDERED: ['investigator'],
   MANUFACTURING_FAILED: CLINICAL,
+  BRIDGING_THERAPY_GIVEN: CLINICAL,
+  PRODUCT_SHIPPED: CLINICAL,
+  PRODUCT_RECEIVED: CLINICAL,
+  PRODUCT_STORED: CLINICAL,
+  ELIGIBILITY_RECONFIRMED: ['investigator'],
   LYMPHODEPLETION_STARTED: CLINICAL,
   LYMPHODEPLETION_COMPLETED: CLINICAL,
+  PRODUCT_THAWED: CLINICAL,
   INFUSION_COMPLETED: CLINICAL,
   ADVERSE_EVENT_REPORTED: CLINICAL,
   DLT_ADJUDICATED: ['investigator'],
@@ -40,6 +51,8 @@ const MEANINGS_BEFORE: Record<string, string> = {
   ELIGIBILITY_CONFIRMED: 'I confirm the patient meets every eligibility criterion',
   DLT_ADJUDICATED: 'I adjudicate the dose-limiting toxicity call for this adverse event',
   RESPONSE_ASSESSED: 'I confirm this response assessment',
+  PRODUCT_RELEASED: "I justify infusing this out-of-specification product under the protocol's rule",
+  ELIGIBILITY_RECONFIRMED: "I confirm the patient still meets the protocol's criteria for lymphodepletion after bridging therapy",
 };
 const ENDS_STUDY_BEFORE = ['SCREEN_FAILED', 'MANUFACTURING_FAILED', 'LOST_TO_FOLLOW_UP', 'WITHDRAWN', 'DEATH'];
 
@@ -60,10 +73,18 @@ describe('the event policy', () => {
     expect(USER_EVENT_TYPES.filter((type) => mayPost('monitor', type))).toEqual([]);
   });
 
-  it('asks for a signature on eligibility, DLT adjudication and a response given directly, and on nothing else', () => {
+  it('asks for a signature on eligibility (and its re-confirmation), DLT adjudication, a response given directly and an out-of-specification release, and on nothing else', () => {
     const signed = USER_EVENT_TYPES.filter((type) => requiresSignature(type, { response: 'CR' }));
-    expect(signed).toEqual(['ELIGIBILITY_CONFIRMED', 'DLT_ADJUDICATED', 'RESPONSE_ASSESSED']);
-    expect(USER_EVENT_TYPES.filter((type) => requiresSignature(type, {}))).toEqual(['ELIGIBILITY_CONFIRMED', 'DLT_ADJUDICATED']);
+    expect(signed).toEqual(['ELIGIBILITY_CONFIRMED', 'ELIGIBILITY_RECONFIRMED', 'DLT_ADJUDICATED', 'RESPONSE_ASSESSED']);
+    expect(USER_EVENT_TYPES.filter((type) => requiresSignature(type, {}))).toEqual(['ELIGIBILITY_CONFIRMED', 'ELIGIBILITY_RECONFIRMED', 'DLT_ADJUDICATED']);
+    expect(USER_EVENT_TYPES.filter((type) => requiresSignature(type, { outOfSpecification: { justification: 'x' } }))).toEqual([
+      'ELIGIBILITY_CONFIRMED',
+      'PRODUCT_RELEASED',
+      'ELIGIBILITY_RECONFIRMED',
+      'DLT_ADJUDICATED',
+    ]);
+    expect(rolesMayPost('PRODUCT_RELEASED', { lot: 'L1' })).toEqual(CLINICAL);
+    expect(rolesMayPost('PRODUCT_RELEASED', { lot: 'L1', outOfSpecification: { justification: 'x' } })).toEqual(['investigator']);
     expect(requiresSignature('ELIGIBILITY_CONFIRMED', undefined)).toBe(true);
     expect(requiresSignature('RESPONSE_ASSESSED', undefined)).toBe(false);
     expect(requiresSignature('RESPONSE_ASSESSED', { marrowBlastsPct: 2 })).toBe(false);

@@ -31,6 +31,9 @@ const CLINICAL: readonly Role[] = ['coordinator', 'investigator'];
 /** Data that state the response directly instead of the findings it is computed from. */
 const givesResponse = (data: unknown): boolean => typeof (data as { response?: unknown } | undefined)?.response === 'string';
 
+/** A release that waives a release criterion under the protocol's out-of-specification rule. */
+const releasesOutOfSpecification = (data: unknown): boolean => (data as { outOfSpecification?: unknown } | undefined)?.outOfSpecification !== undefined;
+
 /** A response the investigator gives directly (not computed from findings): an adjudication, the investigator's alone. */
 export function isDirectResponse(type: string, data: unknown): boolean {
   return type === 'RESPONSE_ASSESSED' && givesResponse(data);
@@ -49,10 +52,29 @@ export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
   SCREEN_FAILED: { roles: CLINICAL, endsStudy: true },
   ENROLLED: { roles: CLINICAL },
   LEUKAPHERESIS_COMPLETED: { roles: CLINICAL },
-  PRODUCT_RELEASED: { roles: CLINICAL },
+  // The hand-offs of the chain of custody are recorded by the site's staff; the people of the other side (courier, manufacturing site) are named in the data.
+  APHERESIS_SHIPPED: { roles: CLINICAL },
+  APHERESIS_RECEIVED: { roles: CLINICAL },
+  MANUFACTURING_STARTED: { roles: CLINICAL },
+  /** Releasing a product that misses a release criterion is the investigator's signed decision under the protocol's out-of-specification rule. */
+  PRODUCT_RELEASED: {
+    roles: CLINICAL,
+    signOff: { meaning: "I justify infusing this out-of-specification product under the protocol's rule", when: releasesOutOfSpecification },
+  },
+  /** Whether to make the product again, and from what, is the investigator's decision. */
+  REMANUFACTURE_ORDERED: { roles: SIGNER_ROLES },
   MANUFACTURING_FAILED: { roles: CLINICAL, endsStudy: true },
+  BRIDGING_THERAPY_GIVEN: { roles: CLINICAL },
+  PRODUCT_SHIPPED: { roles: CLINICAL },
+  PRODUCT_RECEIVED: { roles: CLINICAL },
+  PRODUCT_STORED: { roles: CLINICAL },
+  ELIGIBILITY_RECONFIRMED: {
+    roles: SIGNER_ROLES,
+    signOff: { meaning: "I confirm the patient still meets the protocol's criteria for lymphodepletion after bridging therapy" },
+  },
   LYMPHODEPLETION_STARTED: { roles: CLINICAL },
   LYMPHODEPLETION_COMPLETED: { roles: CLINICAL },
+  PRODUCT_THAWED: { roles: CLINICAL },
   INFUSION_COMPLETED: { roles: CLINICAL },
   VISIT_COMPLETED: { roles: CLINICAL },
   ADVERSE_EVENT_REPORTED: { roles: CLINICAL },

@@ -18,3 +18,4 @@ export * from './lab-results';
 export * from './ctcae-labs';
 export * from './icaht';
 export * from './chain-of-identity';
+export * from './custody';

@@ -1,4 +1,4 @@
-import { cd19RrAllV1, mergeScreeningData, type ClinicalEventType, type EligibilityInput, type ScreeningData } from '#protocols';
+import { chainOfIdentityId, cd19RrAllV1, mergeScreeningData, type ClinicalEventType, type EligibilityInput, type ScreeningData } from '#protocols';
 
 export interface Cd19ScreeningOverrides {
   /** Merged into the eligible record key by key (`{ labs: { creatinineMgDl: 1.8 } }` keeps the other labs). */
@@ -49,20 +49,36 @@ export function eligibleCd19Input(overrides: Cd19ScreeningOverrides & { patient?
   };
 }
 
+/** The chain-of-identity identifier the machine and record specs' patient is enrolled with (as the engine would allocate it). */
+export const SPEC_PATIENT_COI = chainOfIdentityId('W1234', '2026-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000001');
+
 /**
  * The events that take an eligible CD19 patient from screening to ready for infusion, each with its
- * study day (relative to a Day 0 the caller picks) and data: for machine and record specs.
+ * study day (relative to a Day 0 the caller picks) and data: for machine and record specs. The chain
+ * of custody runs from the collection to the thaw, on Day 0 (the caller infuses then).
  */
 export function cd19StepsToInfusion(): Array<[ClinicalEventType, number, Record<string, unknown>]> {
   const { screening, attestations } = eligibleCd19Screening();
+  const coi = SPEC_PATIENT_COI;
+  const people = { handedOverBy: 'A', receivedBy: 'B' };
   return [
     ['CONSENT_SIGNED', -30, { consentVersion: 'v1' }],
     ['SCREENING_DATA_RECORDED', -29, screening as Record<string, unknown>],
     ['ELIGIBILITY_CONFIRMED', -28, { attestations }],
-    ['ENROLLED', -27, {}],
-    ['LEUKAPHERESIS_COMPLETED', -26, {}],
-    ['PRODUCT_RELEASED', -8, { lot: 'L1' }],
+    ['ENROLLED', -27, { doseLevel: 1, coi }],
+    ['LEUKAPHERESIS_COMPLETED', -26, { bagId: 'APH-1', volumeMl: 220, totalNucleatedCells: 1.2e10, collectedBy: 'Nurse', location: 'Apheresis unit' }],
+    ['APHERESIS_SHIPPED', -26, { coi, ...people, location: 'Apheresis unit', courier: 'Courier', shipperId: 'DS-1', temperatureLogRef: 'TL-1' }],
+    ['APHERESIS_RECEIVED', -25, { coi, ...people, location: 'Manufacturing site', temperatureInRange: true }],
+    ['MANUFACTURING_STARTED', -25, { coi, batchId: 'B-1', location: 'Manufacturing site' }],
+    [
+      'PRODUCT_RELEASED',
+      -8,
+      { lot: 'L1', coi, results: { viabilityPct: 90, carPositivePct: 40, viableCarTCells: 5e9, sterility: 'noGrowth', mycoplasma: 'notDetected', endotoxinEuPerKg: 0.5 } },
+    ],
+    ['PRODUCT_SHIPPED', -7, { coi, ...people, location: 'Manufacturing site', courier: 'Courier', shipperId: 'DS-2', temperatureLogRef: 'TL-2' }],
+    ['PRODUCT_RECEIVED', -6, { coi, ...people, location: 'Cell therapy lab', temperatureInRange: true }],
     ['LYMPHODEPLETION_STARTED', -5, {}],
     ['LYMPHODEPLETION_COMPLETED', -3, {}],
+    ['PRODUCT_THAWED', 0, { coi, thawedBy: 'Cell therapy lab', location: 'Bedside' }],
   ];
 }
