@@ -5,7 +5,16 @@ const at = (day: number) => new Date(Date.UTC(2026, 0, 1 + day, 10)).toISOString
 const patient = (site: string, apheresis: number, released?: number, infused?: number, end?: VeinToVeinFacts['product']['manufacturingFailed']): VeinToVeinFacts => ({
   site,
   infusedAt: infused === undefined ? null : at(infused),
-  product: { apheresisAt: at(apheresis), releasedAt: released === undefined ? null : at(released), manufacturingFailed: end ?? null, leftBeforeInfusion: null },
+  product: {
+    attempts: 0,
+    remanufactures: [],
+    releasedOutOfSpecification: false,
+    bridged: false,
+    apheresisAt: at(apheresis),
+    releasedAt: released === undefined ? null : at(released),
+    manufacturingFailed: end ?? null,
+    leftBeforeInfusion: null,
+  },
 });
 
 describe("the report's vein-to-vein lines", () => {

@@ -1,6 +1,6 @@
 import { ackOf } from '#domain';
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening, SIGNING_PASSWORD } from '#testing';
+import { collection, eligibleCd19Screening, SIGNING_PASSWORD } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
@@ -70,7 +70,7 @@ describe('amendments that reach patients on study', () => {
       await a.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, a.investigator);
       await a.record(id, 'ENROLLED');
     }
-    await a.record(p.manufacturing, 'LEUKAPHERESIS_COMPLETED');
+    await a.record(p.manufacturing, 'LEUKAPHERESIS_COMPLETED', collection());
     p.dlt = await a.infused();
     await a.record(p.dlt, 'ADVERSE_EVENT_REPORTED', { term: 'Fatigue', grade: 1, onset: t.clock.now().toISOString(), related: false, serious: false });
     p.waiting = await b.infused();
@@ -221,14 +221,14 @@ describe('amendments that reach patients on study', () => {
     const worklist = (await a.get('/worklist')).body;
     expect(worklist.reconsentDue.map((r: { patientId: string }) => r.patientId)).toEqual(expect.arrayContaining([p.enrolled, p.followUp, p.dlt]));
     const before = await fingerprint(t);
-    const held = await a.post(p.enrolled, { type: 'LEUKAPHERESIS_COMPLETED', data: {} });
+    const held = await a.post(p.enrolled, { type: 'LEUKAPHERESIS_COMPLETED', data: collection() });
     expect(held.status).toBe(422);
     expect(held.body.reasons).toEqual([
       expect.stringMatching(/re-consent is due: amendment 2 \(version 3\) of cd19-rr-all requires consent version 3.0 before LEUKAPHERESIS_COMPLETED/),
     ]);
     expect(await fingerprint(t)).toEqual(before);
     await a.record(p.enrolled, 'CONSENT_SIGNED', { consentVersion: '3.0' });
-    await a.record(p.enrolled, 'LEUKAPHERESIS_COMPLETED');
+    await a.record(p.enrolled, 'LEUKAPHERESIS_COMPLETED', collection());
     expect((await a.get('/worklist')).body.reconsentDue.map((r: { patientId: string }) => r.patientId)).not.toContain(p.enrolled);
 
     await a.record(p.followUp, 'RECONSENT_DECLINED', { consentVersion: '3.0', reason: 'does not want more blood tests' });

@@ -1,4 +1,4 @@
-import { eligibleCd19Screening } from '#testing';
+import { eligibleCd19Screening, toRelease, toSiteStorage } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 
@@ -33,9 +33,9 @@ describe('protocol amendments', () => {
     expect(confirmV2.body.reasons).toEqual(['the patient has received a CD19-directed CAR-T product']);
 
     // The v1 patient keeps running on v1 to Day 0.
-    for (const type of ['ENROLLED', 'LEUKAPHERESIS_COMPLETED', 'PRODUCT_RELEASED', 'LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) {
-      await site.record(v1, type);
-    }
+    await site.record(v1, 'ENROLLED');
+    await site.custody(v1, (coi) => [...toRelease(coi), ...toSiteStorage(coi)]);
+    for (const type of ['LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) await site.record(v1, type);
     const infused = await site.record(v1, 'INFUSION_COMPLETED', { cellsPerKg: 6e6 });
     expect(infused.patient).toMatchObject({ protocol: 'cd19-rr-all@1', state: 'dltWindow' });
     expect((await site.get(`/patients/${v2}`)).body.state).toBe('screening');

@@ -25,7 +25,7 @@ describe('the audit trail', () => {
 
   const db = () => t.app.get(DataSource);
 
-  /** Registration, consent (seq 2), screening, eligibility sign-off, enrollment, leukapheresis, release: 7 entries. */
+  /** Registration, consent (seq 2), screening, eligibility sign-off, enrollment, the chain of custody from the collection to the release (seq 6 to 10): 10 entries. */
   async function walked(): Promise<string> {
     const id = await site.register();
     await site.released(id);
@@ -54,7 +54,7 @@ describe('the audit trail', () => {
 
   it('verifies an untouched patient: every entry checked, nothing broken', async () => {
     const id = await walked();
-    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 7, firstBroken: null, broken: [], checkpoint: null, checkpointProblem: null });
+    expect(await verify(id)).toEqual({ ok: true, patientsChecked: 1, entriesChecked: 10, firstBroken: null, broken: [], checkpoint: null, checkpointProblem: null });
   });
 
   it('names a log entry changed in the database as the first broken one; other patients still verify', async () => {
@@ -66,7 +66,7 @@ describe('the audit trail', () => {
     expect(await verify(id)).toEqual({
       ok: false,
       patientsChecked: 1,
-      entriesChecked: 7,
+      entriesChecked: 10,
       firstBroken: { patientId: id, seq: 2, problem: 'hash does not match the entry' },
       broken: [{ patientId: id, seq: 2, problem: 'hash does not match the entry' }],
       checkpoint: null,
@@ -99,9 +99,9 @@ describe('the audit trail', () => {
     expect(await verify(id)).toEqual({
       ok: false,
       patientsChecked: 1,
-      entriesChecked: 7,
-      firstBroken: { patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
-      broken: [{ patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' }],
+      entriesChecked: 10,
+      firstBroken: { patientId: id, seq: 10, problem: 'the stored snapshot differs from replaying the log' },
+      broken: [{ patientId: id, seq: 10, problem: 'the stored snapshot differs from replaying the log' }],
       checkpoint: null,
       checkpointProblem: null,
     });
@@ -114,7 +114,7 @@ describe('the audit trail', () => {
     expect(await verify(id)).toEqual({
       ok: false,
       patientsChecked: 1,
-      entriesChecked: 6,
+      entriesChecked: 9,
       firstBroken: { patientId: id, seq: 4, problem: 'expected seq 3, found 4' },
       broken: [{ patientId: id, seq: 4, problem: 'expected seq 3, found 4' }],
       checkpoint: null,
@@ -122,17 +122,17 @@ describe('the audit trail', () => {
     });
     // The log read pages by seq, not by position: past the gap, "after 3" is 4 on, not the entries after the third row left.
     const seqs = async (afterSeq: number) => ((await site.get(`/patients/${id}/events?afterSeq=${afterSeq}`)).body as Array<{ seq: number }>).map((e) => e.seq);
-    expect(await seqs(2)).toEqual([4, 5, 6, 7]);
-    expect(await seqs(3)).toEqual([4, 5, 6, 7]);
-    expect(await seqs(5)).toEqual([6, 7]);
+    expect(await seqs(2)).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    expect(await seqs(3)).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    expect(await seqs(5)).toEqual([6, 7, 8, 9, 10]);
   });
 
   it('catches the last entry deleted (no gap left behind), by the head the patient row keeps', async () => {
     const id = await walked();
-    await db().query('DELETE FROM patient_events WHERE patient_id = $1 AND seq = 7', [id]);
+    await db().query('DELETE FROM patient_events WHERE patient_id = $1 AND seq = 10', [id]);
     const answer = await verify(id);
     expect(answer.ok).toBe(false);
-    expect(answer.firstBroken).toEqual({ patientId: id, seq: 7, problem: 'the patient record ends at seq 7, but the log ends at seq 6' });
+    expect(answer.firstBroken).toEqual({ patientId: id, seq: 10, problem: 'the patient record ends at seq 10, but the log ends at seq 9' });
   });
 
   // Deleting the newest entries and putting back the snapshot they started from (replaying the
@@ -158,9 +158,9 @@ describe('the audit trail', () => {
     expect(await verify(id)).toEqual({
       ok: false,
       patientsChecked: 1,
-      entriesChecked: 7,
-      firstBroken: { patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
-      broken: [{ patientId: id, seq: 7, problem: 'the stored snapshot differs from replaying the log' }],
+      entriesChecked: 10,
+      firstBroken: { patientId: id, seq: 10, problem: 'the stored snapshot differs from replaying the log' },
+      broken: [{ patientId: id, seq: 10, problem: 'the stored snapshot differs from replaying the log' }],
       checkpoint: null,
       checkpointProblem: null,
     });
@@ -177,7 +177,7 @@ describe('the audit trail', () => {
     expect(all.broken).toEqual(
       expect.arrayContaining([
         { patientId: dataChanged, seq: 2, problem: 'hash does not match the entry' },
-        { patientId: snapshotChanged, seq: 7, problem: 'the stored snapshot differs from replaying the log' },
+        { patientId: snapshotChanged, seq: 10, problem: 'the stored snapshot differs from replaying the log' },
       ]),
     );
     expect(all.broken.map((b: { patientId: string }) => b.patientId)).not.toContain(untouched);
@@ -195,7 +195,7 @@ describe('the audit trail', () => {
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.body).toMatchObject({ error: 'not_found' });
     expect(await verify(undefined, otherMonitor)).toMatchObject({ ok: true, patientsChecked: 0, entriesChecked: 0 });
-    expect(await verify(id, t.adminToken)).toMatchObject({ ok: true, entriesChecked: 7 });
+    expect(await verify(id, t.adminToken)).toMatchObject({ ok: true, entriesChecked: 10 });
     expect((await verifyAudit(t, monitor, 'not-a-uuid')).status).toBe(400);
   });
 
@@ -225,9 +225,16 @@ describe('the audit trail', () => {
       'SCREENING_DATA_RECORDED',
       'ENROLLED',
       'LEUKAPHERESIS_COMPLETED',
+      'APHERESIS_SHIPPED',
+      'APHERESIS_RECEIVED',
+      'MANUFACTURING_STARTED',
       'PRODUCT_RELEASED',
+      'PRODUCT_SHIPPED',
+      'PRODUCT_RECEIVED',
+      'PRODUCT_STORED',
       'LYMPHODEPLETION_STARTED',
       'LYMPHODEPLETION_COMPLETED',
+      'PRODUCT_THAWED',
       'INFUSION_COMPLETED',
     ]);
     expect(new Set(byActor(coordinatorActor).map((e) => e.actorName))).toEqual(new Set(['coordinator of site-a']));

@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import stableStringify from 'fast-json-stable-stringify';
 import { requiresSignature, SCHEDULER_EVENT_TYPES, USER_EVENT_TYPES, type UserEventType } from '#protocols';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, SIGNING_PASSWORD, signOff, withBedsideCheck } from '#testing';
+import {
+  collection,
+  eligibleCd19Screening,
+  eligibleCd20Cd22Screening,
+  RELEASE_RESULTS_IN_SPEC,
+  SIGNING_PASSWORD,
+  signOff,
+  thaw,
+  toRelease,
+  toSiteStorage,
+  withBedsideCheck,
+} from '#testing';
 import { type Actor, ForbiddenError, type Role } from '#domain';
 import { assertMayPost } from '../apps/api/src/http/event-permissions';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -323,6 +334,10 @@ interface PatientModel {
   postInfusionSteps: number;
   /** The chain-of-identity identifier the answer to ENROLLED showed: the bag's at the bedside. */
   coi?: string;
+  /** The custody events applied since the chain last started (a re-manufacture from a new apheresis starts it again). */
+  custody: string[];
+  /** Set while bridging therapy waits for the investigator to re-confirm eligibility. */
+  bridged?: boolean;
 }
 
 const FINAL_STATES = new Set(['screenFailed', 'manufacturingFailed', 'completed', 'lostToFollowUp', 'withdrawn', 'died']);
@@ -356,9 +371,24 @@ describe('bad input, property-based, on PostgreSQL', () => {
     await t?.close();
   });
 
-  function validData(type: UserEventType, kind: PatientKind, v: number, cells: number): Record<string, unknown> {
+  function validData(type: UserEventType, kind: PatientKind, v: number, cells: number, coi = ''): Record<string, unknown> {
     const now = t.clock.now().toISOString();
+    const custody = Object.fromEntries([...toRelease(coi), ...toSiteStorage(coi), thaw(coi)]);
     switch (type) {
+      case 'APHERESIS_SHIPPED':
+      case 'APHERESIS_RECEIVED':
+      case 'MANUFACTURING_STARTED':
+      case 'PRODUCT_SHIPPED':
+      case 'PRODUCT_RECEIVED':
+      case 'PRODUCT_STORED':
+      case 'PRODUCT_THAWED':
+        return custody[type];
+      case 'REMANUFACTURE_ORDERED':
+        return { cause: 'manufacturingFailure', source: 'newApheresis', reason: 'expansion failed' };
+      case 'BRIDGING_THERAPY_GIVEN':
+        return { regimen: 'dexamethasone', startedOn: now.slice(0, 10) };
+      case 'ELIGIBILITY_RECONFIRMED':
+        return {};
       case 'CONSENT_SIGNED':
         return { consentVersion: v % 2 ? 'v2.0' : 'v1.0' };
       case 'RECONSENT_DECLINED':
@@ -372,7 +402,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
       case 'MANUFACTURING_FAILED':
         return { reason: 'sterility test failed' };
       case 'PRODUCT_RELEASED':
-        return v % 2 ? { lot: `LOT-${v}` } : {};
+        return v % 2 ? { lot: `LOT-${v}`, coi, results: RELEASE_RESULTS_IN_SPEC } : {};
       case 'LYMPHODEPLETION_STARTED':
         return v % 2 ? { weightKg: 60 + v } : {};
       case 'INFUSION_COMPLETED':
@@ -409,8 +439,9 @@ describe('bad input, property-based, on PostgreSQL', () => {
         return { cause: 'progressive disease' };
       case 'WITHDRAWN':
         return { reason: 'patient decision' };
-      case 'ENROLLED':
       case 'LEUKAPHERESIS_COMPLETED':
+        return collection();
+      case 'ENROLLED':
       case 'LYMPHODEPLETION_COMPLETED':
       case 'LOST_TO_FOLLOW_UP':
         return {};
@@ -465,14 +496,19 @@ describe('bad input, property-based, on PostgreSQL', () => {
       case 'eligible':
         return step('ENROLLED');
       case 'enrolled':
-        return step('LEUKAPHERESIS_COMPLETED');
+        return step('LEUKAPHERESIS_COMPLETED', collection());
       case 'manufacturing':
-        return step('PRODUCT_RELEASED', { lot: 'LOT-1' });
       case 'productReleased':
-        return step('LYMPHODEPLETION_STARTED');
-      case 'lymphodepletion':
-        return step('LYMPHODEPLETION_COMPLETED');
+      case 'lymphodepletion': {
+        // The next hand-off of the chain of custody; then lymphodepletion, after the re-confirmation bridging therapy asks for.
+        const phase = state === 'manufacturing' ? toRelease(m.coi ?? '') : toSiteStorage(m.coi ?? '');
+        const next = phase.find(([type]) => !m.custody.includes(type));
+        if (next) return step(next[0] as UserEventType, next[1]);
+        if (m.bridged) return step('ELIGIBILITY_RECONFIRMED', {}, tokens.investigator);
+        return step(state === 'lymphodepletion' ? 'LYMPHODEPLETION_COMPLETED' : 'LYMPHODEPLETION_STARTED');
+      }
       case 'readyForInfusion': {
+        if (!m.custody.includes('PRODUCT_THAWED')) return step('PRODUCT_THAWED', thaw(m.coi ?? '')[1]);
         // The bedside check: the bag read off as the patient's own, the investigator witnessing.
         const infusion = step('INFUSION_COMPLETED', { cellsPerKg: (m.kind.minCells + m.kind.maxCells) / 2 });
         return { ...infusion, body: withBedsideCheck(infusion.body as Record<string, unknown>, m.coi, site.investigatorId) };
@@ -482,7 +518,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
         const n = m.postInfusionSteps++;
         const types: UserEventType[] = ['LAB_RESULT_RECORDED', 'ADVERSE_EVENT_REPORTED', 'VISIT_COMPLETED', 'RESPONSE_ASSESSED'];
         const type = types[n % types.length];
-        return step(type, type === 'VISIT_COMPLETED' ? { visit: 'D7' } : validData(type, m.kind, 0, 1));
+        return step(type, type === 'VISIT_COMPLETED' ? { visit: 'D7' } : validData(type, m.kind, 0, 1, m.coi));
       }
     }
   }
@@ -507,7 +543,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
         stats.runs += 1;
         const patients: PatientModel[] = [];
         for (const kind of KINDS) {
-          patients.push({ id: await site.register(kind.register), kind, consented: false, screened: false, postInfusionSteps: 0 });
+          patients.push({ id: await site.register(kind.register), kind, consented: false, screened: false, postInfusionSteps: 0, custody: [] });
         }
         const stored = new Map<string, StoredAnswer>();
         const successes: Array<{ p: number; seq: number; type: string }> = [];
@@ -591,6 +627,12 @@ describe('bad input, property-based, on PostgreSQL', () => {
           if (res.body.patient?.chainOfIdentity) m.coi = res.body.patient.chainOfIdentity;
           if (req.type === 'CONSENT_SIGNED') m.consented = true;
           if (req.type === 'SCREENING_DATA_RECORDED') m.screened = true;
+          if (res.status === 200) {
+            if (req.type === 'REMANUFACTURE_ORDERED' || req.type === 'LEUKAPHERESIS_COMPLETED') m.custody = [];
+            if (req.type) m.custody.push(req.type);
+            if (req.type === 'BRIDGING_THERAPY_GIVEN') m.bridged = true;
+            if (req.type === 'ELIGIBILITY_RECONFIRMED') m.bridged = false;
+          }
           return res;
         };
 
@@ -635,7 +677,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
                 if (accepted.length) type = accepted[cmd.v % accepted.length];
               }
               const token = type === 'ELIGIBILITY_CONFIRMED' ? tokens.investigator : tokens[cmd.as];
-              const req = setHeaders(eventRequest(cmd.p, type, validData(type, m.kind, cmd.v, cmd.cells), token, cmd.viaReportRoute), cmd.key);
+              const req = setHeaders(eventRequest(cmd.p, type, validData(type, m.kind, cmd.v, cmd.cells, m.coi), token, cmd.viaReportRoute), cmd.key);
               await run(`event ${type}${cmd.key ? ` key=${cmd.key}` : ''}`, req);
               break;
             }
@@ -681,7 +723,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
               break;
             case 'wrongField': {
               const m = patients[cmd.p];
-              const data = { ...validData(cmd.type, m.kind, 0, 1), [cmd.field]: cmd.value };
+              const data = { ...validData(cmd.type, m.kind, 0, 1, m.coi), [cmd.field]: cmd.value };
               await run(`wrongField ${cmd.type}.${cmd.field}`, {
                 p: cmd.p,
                 path: 'events',
@@ -695,7 +737,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
             case 'extraField': {
               const m = patients[cmd.p];
               // Built as text so that "__proto__" is an own key of the parsed body, as a client can send it.
-              const fields = JSON.stringify(validData(cmd.type, m.kind, 0, 1)).slice(1, -1);
+              const fields = JSON.stringify(validData(cmd.type, m.kind, 0, 1, m.coi)).slice(1, -1);
               const data = `{${JSON.stringify(cmd.field)}:1${fields ? `,${fields}` : ''}}`;
               await run(`extraField ${cmd.type}.${cmd.field}`, {
                 p: cmd.p,
@@ -728,7 +770,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
             case 'future': {
               const m = patients[cmd.p];
               const occurredAt = new Date(t.clock.now().getTime() + cmd.minutes * 60_000).toISOString();
-              const req = eventRequest(cmd.p, cmd.type, validData(cmd.type, m.kind, 0, 1), tokens.investigator, false, { occurredAt });
+              const req = eventRequest(cmd.p, cmd.type, validData(cmd.type, m.kind, 0, 1, m.coi), tokens.investigator, false, { occurredAt });
               req.expect = { status: 422, error: 'refused' };
               await run(`future ${cmd.type} +${cmd.minutes}min`, req);
               break;
@@ -755,7 +797,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
                     : cmd.who === 'badPassword'
                       ? tokens.guesser
                       : tokens[cmd.who];
-              const req = eventRequest(cmd.p, type, validData(type, m.kind, 0, 1), token);
+              const req = eventRequest(cmd.p, type, validData(type, m.kind, 0, 1, m.coi), token);
               const body = req.body as Record<string, unknown>;
               if (cmd.who === 'unsigned') delete body.signature;
               if (cmd.who === 'badPassword') body.signature = { password: `${SIGNING_PASSWORD}-not`, meaning: 'I sign off eligibility' };

@@ -1,5 +1,5 @@
 import { chainOfIdentityProblems, mod37_2CheckCharacter } from '#protocols';
-import { SIGNING_PASSWORD } from '#testing';
+import { SIGNING_PASSWORD, thaw } from '#testing';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUserWithId, TrialSite } from './support/trial-site';
 
@@ -97,6 +97,8 @@ describe('chain of identity and the bedside check', () => {
       id = await site.register();
       await site.readyForInfusion(id);
       coi = (await patient(id)).chainOfIdentity;
+      // The bag thawed for the bedside (the custody chain's last step before the infusion).
+      await site.custody(id, (c) => [thaw(c)]);
     });
 
     it('records the infusion with the right bag and two people, the witness signed, kept in the log', async () => {

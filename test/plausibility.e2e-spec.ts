@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening, type DatabaseKind } from '#testing';
+import { collection, eligibleCd19Screening, thaw, type DatabaseKind } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { fingerprint } from './support/invariants';
@@ -51,9 +51,9 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
         ...body,
       });
 
-  /** The patient's timers, from the database. */
+  /** The patient's timers waiting to fire, from the database. */
   const timerCount = async (patientId: string) =>
-    Number((await db().query(`SELECT count(*) AS n FROM timers WHERE patient_id = ${kind === 'postgres' ? '$1' : '?'}`, [patientId]))[0].n);
+    Number((await db().query(`SELECT count(*) AS n FROM timers WHERE status = 'pending' AND patient_id = ${kind === 'postgres' ? '$1' : '?'}`, [patientId]))[0].n);
 
   describe('dates', () => {
     it('refuses a consent dated 1800: 400 naming occurredAt and the 1900 floor', async () => {
@@ -99,6 +99,9 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
       expect(reasons).toEqual([
         "occurredAt 1900-01-01T00:00:00.000Z is before the patient's birth date 1991-07-14",
         expect.stringMatching(/^infusion at 1900-01-01T00:00:00\.000Z is before the lymphodepletion completion at /),
+        // The thaw dated 1900 was refused too: the chain has no thaw, and the storage came later.
+        'a gap in the chain of custody: the infusion cannot follow the storage of the product at the site; record the thaw of the product (PRODUCT_THAWED) first',
+        expect.stringMatching(/^INFUSION_COMPLETED at 1900-01-01T00:00:00\.000Z is before the storage of the product at the site at /),
       ]);
       expect(await timerCount(id)).toBe(0);
     });
@@ -127,7 +130,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
       const enrolled = await site.record(id, 'ENROLLED');
       const enrolledAt = enrolled.patient.record.enrollment.enrolledAt;
       const beforeEnrollment = iso(Date.parse(enrolledAt) - 60_000);
-      expect(await refused(() => site.post(id, { type: 'LEUKAPHERESIS_COMPLETED', occurredAt: beforeEnrollment }), 422)).toEqual([
+      expect(await refused(() => site.post(id, { type: 'LEUKAPHERESIS_COMPLETED', occurredAt: beforeEnrollment, data: collection() }), 422)).toEqual([
         `leukapheresis at ${beforeEnrollment} is before the enrollment at ${enrolledAt}`,
       ]);
     });
@@ -204,6 +207,7 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('implausible data on %s', (k
     it('refuses an infusion weight no person of the registered height has', async () => {
       const id = await site.register();
       await site.readyForInfusion(id);
+      await site.custody(id, (coi) => [thaw(coi)]);
       expect(await refused(() => site.post(id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6, weightKg: 0.5 } }), 400)).toEqual([
         'data.weightKg: a weight is at least 2 kg (a newborn at term)',
       ]);

@@ -1,7 +1,7 @@
 import { unzipSync, strFromU8 } from 'fflate';
 import { DataSource } from 'typeorm';
 import { OutboxEntity } from '#domain';
-import { eligibleCd19Screening, eligibleCd38Screening, SIGNING_PASSWORD } from '#testing';
+import { collection, eligibleCd19Screening, eligibleCd38Screening, SIGNING_PASSWORD } from '#testing';
 import { eventually, startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 import { settleDueTimers } from './support/timers';
@@ -243,7 +243,7 @@ describe.each(['postgres', 'sqlite'] as const)('patients off study on %s', (kind
     await site.record(failed, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     await site.record(failed, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
     await site.record(failed, 'ENROLLED');
-    await site.record(failed, 'LEUKAPHERESIS_COMPLETED');
+    await site.record(failed, 'LEUKAPHERESIS_COMPLETED', collection());
     await site.record(failed, 'MANUFACTURING_FAILED', { reason: 'insufficient expansion' });
     expect(await patient(failed)).toMatchObject({ state: 'manufacturingFailed', status: 'offStudy', nextVisits: [] });
 

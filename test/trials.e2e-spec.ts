@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { eligibleCd19Screening, eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#testing';
+import { toManufacturing, eligibleCd19Screening, eligibleCd20Cd22Screening, eligibleCd22Screening, eligibleCd38Screening } from '#testing';
 import { TimerEntity } from '#domain';
 import { startTestApp, type TestApp } from './support/test-app';
 import { type EligibleScreening, TrialSite } from './support/trial-site';
@@ -124,7 +124,7 @@ describe.each(TRIALS)('$name', (trial) => {
     await site.record(id, 'SCREENING_DATA_RECORDED', screening as Record<string, unknown>);
     await site.record(id, 'ELIGIBILITY_CONFIRMED', { attestations }, site.investigator);
     await site.record(id, 'ENROLLED');
-    await site.record(id, 'LEUKAPHERESIS_COMPLETED');
+    await site.custody(id, (coi) => toManufacturing(coi));
     await site.record(id, 'MANUFACTURING_FAILED', { reason: 'insufficient expansion' });
     expect((await state(id)).state).toBe('manufacturingFailed');
   });

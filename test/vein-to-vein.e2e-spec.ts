@@ -1,5 +1,5 @@
 import { outcomesSchema, type VeinToVein } from '#contract';
-import { eligibleCd20Cd22Screening } from '#testing';
+import { eligibleCd20Cd22Screening, release, toManufacturing, toSiteStorage } from '#testing';
 import { createUser, TrialSite } from './support/trial-site';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -29,9 +29,9 @@ describe('vein-to-vein figures in the outcomes', () => {
   /** Apheresis, then release, lymphodepletion (days −5 to −3) and infusion where a day is given. */
   async function walk(site: TrialSite, name: string, apheresis: number, released?: number, infused?: number) {
     const { id } = ids[name]!;
-    await step(site, id, 'LEUKAPHERESIS_COMPLETED', apheresis);
+    await site.custody(id, (coi) => toManufacturing(coi), day(apheresis));
     if (released === undefined) return id;
-    await step(site, id, 'PRODUCT_RELEASED', released, { lot: `LOT-${name}` });
+    await site.custody(id, (coi) => [release(coi, `LOT-${name}`), ...toSiteStorage(coi)], day(released));
     if (infused === undefined) return id;
     await step(site, id, 'LYMPHODEPLETION_STARTED', infused - 5);
     await step(site, id, 'LYMPHODEPLETION_COMPLETED', infused - 3);

@@ -1,4 +1,4 @@
-import { eligibleCd19Screening } from '#testing';
+import { eligibleCd19Screening, thaw, toRelease, toSiteStorage } from '#testing';
 import {
   AlreadyExistsError,
   type ApplyEventCommand,
@@ -42,11 +42,14 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     const meaning = 'I confirm this patient is eligible';
     const signature = { meaning, authenticate: async () => ({ signerId: INVESTIGATOR.id, signerName: INVESTIGATOR.name, meaning }) };
     await apply(patient.id, { type: 'ELIGIBILITY_CONFIRMED', data: { attestations }, signature }, INVESTIGATOR);
-    for (const type of ['ENROLLED', 'LEUKAPHERESIS_COMPLETED']) await apply(patient.id, { type });
-    await apply(patient.id, { type: 'PRODUCT_RELEASED', data: { lot: 'LOT-1' } });
-    for (const type of ['LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) await apply(patient.id, { type });
-    // The bedside check: the coordinator records it, the investigator witnesses and signs.
+    await apply(patient.id, { type: 'ENROLLED' });
     const coi = (await row(patient.id)).snapshot as unknown as { context: { enrollment: { coi: string } } };
+    // The chain of custody to the site, lymphodepletion, the thaw.
+    for (const [type, data] of [...toRelease(coi.context.enrollment.coi), ...toSiteStorage(coi.context.enrollment.coi)]) await apply(patient.id, { type, data });
+    for (const type of ['LYMPHODEPLETION_STARTED', 'LYMPHODEPLETION_COMPLETED']) await apply(patient.id, { type });
+    const [thawType, thawData] = thaw(coi.context.enrollment.coi);
+    await apply(patient.id, { type: thawType, data: thawData });
+    // The bedside check: the coordinator records it, the investigator witnesses and signs.
     const witness = { actor: INVESTIGATOR, authenticate: async () => ({ signerId: INVESTIGATOR.id, signerName: INVESTIGATOR.name, meaning }) };
     await apply(patient.id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 7e6, bedsideCheck: { bagCoi: coi.context.enrollment.coi } }, witness });
     return patient.id;

@@ -84,16 +84,24 @@ export class TrialSite {
     return res;
   }
 
-  /** The bag thawed for an infusion, unless it already is (or the patient's chain is not there yet: the infusion says why). */
+  /** The bag thawed for an infusion, unless it already is; a thaw refused is left for the infusion's answer to explain. */
   private async thawFor(patientId: string, coi: string, occurredAt: string | undefined) {
     const [type, data] = thaw(coi);
-    const res = await this.t.http
+    await this.t.http
       .post(`/patients/${patientId}/events`)
       .set('Authorization', `Bearer ${this.coordinator}`)
       .send({ type, data, ...(occurredAt ? { occurredAt } : {}) });
-    if (res.status === 200 || res.status === 409) return;
-    const reasons: string[] = res.body?.reasons ?? [];
-    if (!reasons.some((r) => r.includes('past the thaw'))) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  /**
+   * Posts steps of the chain of custody (libs/testing/src/custody.ts: `toRelease`, `toSiteStorage`…)
+   * with the patient's identifier, each dated `occurredAt` when given.
+   */
+  async custody(patientId: string, steps: (coi: string) => Array<[string, Record<string, unknown>]>, occurredAt?: string) {
+    for (const [type, data] of steps((await this.coiOf(patientId))!)) {
+      const res = await this.post(patientId, { type, data, ...(occurredAt ? { occurredAt } : {}) });
+      if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    }
   }
 
   /** Posts an event that must succeed, at the test clock's "now" unless `occurredAt` is given. */
@@ -122,14 +130,13 @@ export class TrialSite {
    */
   async released(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     await this.enrolled(patientId, eligible);
-    const coi = (await this.coiOf(patientId))!;
-    for (const [type, data] of toRelease(coi)) await this.record(patientId, type, data);
+    await this.custody(patientId, (coi) => toRelease(coi));
   }
 
   /** Screening through lymphodepletion: the product at the site in storage, the patient ready for infusion. */
   async readyForInfusion(patientId: string, eligible: EligibleScreening = eligibleCd19Screening) {
     await this.released(patientId, eligible);
-    for (const [type, data] of toSiteStorage((await this.coiOf(patientId))!)) await this.record(patientId, type, data);
+    await this.custody(patientId, toSiteStorage);
     await this.record(patientId, 'LYMPHODEPLETION_STARTED');
     await this.record(patientId, 'LYMPHODEPLETION_COMPLETED');
   }

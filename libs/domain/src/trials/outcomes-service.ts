@@ -16,8 +16,11 @@ const OUTCOME_EVENTS = [
   'LAB_RESULT_RECORDED',
   // the vein-to-vein figures
   'LEUKAPHERESIS_COMPLETED',
+  'MANUFACTURING_STARTED',
   'PRODUCT_RELEASED',
+  'REMANUFACTURE_ORDERED',
   'MANUFACTURING_FAILED',
+  'BRIDGING_THERAPY_GIVEN',
   'WITHDRAWN',
 ];
 /** The free text the vein-to-vein figures show, by event: written at another site, it is that site's to read (it may name a patient, a person, a place). */

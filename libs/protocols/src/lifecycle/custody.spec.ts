@@ -258,6 +258,13 @@ describe('the custody timers', () => {
     expect(context(infused).deviations).toHaveLength(1);
   });
 
+  it('withdraws the deviation a timer marked when the step, entered late, happened within the limit', () => {
+    const late = send(walkTo(), event('POST_THAW_LIMIT_EXCEEDED', at(0, 30))).s;
+    expect(context(take(late, event('INFUSION_COMPLETED', at(0, 25), { cellsPerKg: 7e6 })).s).deviations).toEqual([]);
+    const shipped = send(walkTo('APHERESIS_RECEIVED'), event('APHERESIS_STABILITY_EXCEEDED', at(-24))).s;
+    expect(context(take(shipped, event('APHERESIS_RECEIVED', at(-25), stepData('APHERESIS_RECEIVED'))).s).deviations).toEqual([]);
+  });
+
   it('records the deviation at an infusion entered late, past the limit, that the timer did not reach', () => {
     const infused = take(walkTo(), event('INFUSION_COMPLETED', at(0, 31), { cellsPerKg: 7e6 })).s;
     expect(context(infused).deviations).toEqual([expect.objectContaining({ kind: 'post-thaw-limit', at: at(0, 31) })]);

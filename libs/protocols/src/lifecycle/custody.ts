@@ -101,13 +101,20 @@ export function recordCustody(spec: LifecycleSpec, c: PatientContext, e: Event):
       };
     }
     case 'APHERESIS_RECEIVED':
-    case 'PRODUCT_RECEIVED':
+    case 'PRODUCT_RECEIVED': {
+      // A receipt within the stability window, entered after its timer fired, withdraws the deviation the timer marked.
+      const inTime = e.type === 'APHERESIS_RECEIVED' && c.leukapheresisAt && e.occurredAt <= apheresisStableUntil(spec, c.leukapheresisAt);
+      const marked = (d: DeviationRecord) => d.kind === 'apheresis-stability' && d.at >= c.leukapheresisAt!;
+      const kept = inTime && (c.deviations ?? []).some(marked) ? { deviations: (c.deviations ?? []).filter((d) => !marked(d)) } : {};
+      const base = { ...c, ...kept };
       return {
         custody,
+        ...kept,
         ...(e.data.temperatureInRange
           ? {}
-          : withDeviation(c, { kind: 'shipping-temperature', at: e.occurredAt, message: `The ${custodyStepLabel(step!)} found the shipper's temperature out of range` })),
+          : withDeviation(base, { kind: 'shipping-temperature', at: e.occurredAt, message: `The ${custodyStepLabel(step!)} found the shipper's temperature out of range` })),
       };
+    }
     case 'MANUFACTURING_STARTED':
       return { custody, manufacturing: withLastAttempt(c, { startedAt: e.occurredAt }) };
     case 'PRODUCT_RELEASED': {
@@ -140,11 +147,20 @@ export function recordCustody(spec: LifecycleSpec, c: PatientContext, e: Event):
   }
 }
 
-/** An infusion entered after the thawed product's limit, with no deviation on record for that thaw yet (the timer did not get to it). */
+/**
+ * The post-thaw deviation as the infusion settles it: an infusion past the limit keeps the one the
+ * timer marked (or marks it, when it is entered before the timer got to it); an infusion within the
+ * limit, entered after the timer fired (a late entry), withdraws it: the timer saw no infusion
+ * because none was entered yet, not because none was given.
+ */
 function lateInfusionDeviation(spec: LifecycleSpec, c: PatientContext, infusedAt: string): Partial<PatientContext> {
   const thawedAt = c.custody?.thawedAt;
-  if (!thawedAt || infusedAt <= postThawLimitAt(spec, thawedAt)) return {};
-  if ((c.deviations ?? []).some((d) => d.kind === 'post-thaw-limit' && d.at >= thawedAt)) return {};
+  if (!thawedAt) return {};
+  const marked = (d: DeviationRecord) => d.kind === 'post-thaw-limit' && d.at >= thawedAt;
+  if (infusedAt <= postThawLimitAt(spec, thawedAt)) {
+    return (c.deviations ?? []).some(marked) ? { deviations: (c.deviations ?? []).filter((d) => !marked(d)) } : {};
+  }
+  if ((c.deviations ?? []).some(marked)) return {};
   return withDeviation(c, postThawDeviation(spec, thawedAt, infusedAt));
 }
 

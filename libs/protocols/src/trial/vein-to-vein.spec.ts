@@ -1,7 +1,7 @@
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import type { LoggedEvent, PatientLog } from './patient-facts';
 import { trialOutcomes } from './outcomes';
-import { productPath, veinToVein, type VeinToVeinFacts } from './vein-to-vein';
+import { productPath, veinToVein, type ProductPath, type VeinToVeinFacts } from './vein-to-vein';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const HOUR = 3_600_000;
@@ -76,6 +76,11 @@ describe('vein-to-vein figures', () => {
         released: 4,
         infused: 3,
         manufacturingFailures: 0,
+        manufacturingAttempts: 0,
+        remanufactured: 0,
+        releasedOutOfSpecification: 0,
+        rejectedOutOfSpecification: 0,
+        bridged: 0,
         inManufacturing: 1,
         awaitingInfusion: 1,
         notInfused: 1,
@@ -89,6 +94,11 @@ describe('vein-to-vein figures', () => {
         released: 2,
         infused: 1,
         manufacturingFailures: 2,
+        manufacturingAttempts: 0,
+        remanufactured: 0,
+        releasedOutOfSpecification: 0,
+        rejectedOutOfSpecification: 0,
+        bridged: 0,
         inManufacturing: 0,
         awaitingInfusion: 0,
         notInfused: 3,
@@ -141,7 +151,16 @@ describe('vein-to-vein figures', () => {
       {
         site: 'site-a',
         infusedAt: null,
-        product: { apheresisAt: at(0, 23.5), releasedAt: at(1, 0.5), manufacturingFailed: null, leftBeforeInfusion: null },
+        product: {
+          attempts: 0,
+          remanufactures: [],
+          releasedOutOfSpecification: false,
+          bridged: false,
+          apheresisAt: at(0, 23.5),
+          releasedAt: at(1, 0.5),
+          manufacturingFailed: null,
+          leftBeforeInfusion: null,
+        },
       },
     ]);
     expect(overnight.apheresisToRelease).toEqual({ n: 1, median: 1, min: 1, max: 1 });
@@ -151,7 +170,16 @@ describe('vein-to-vein figures', () => {
     const patient = (site: string | null, released: number): VeinToVeinFacts => ({
       site,
       infusedAt: null,
-      product: { apheresisAt: at(0), releasedAt: at(released), manufacturingFailed: null, leftBeforeInfusion: null },
+      product: {
+        attempts: 0,
+        remanufactures: [],
+        releasedOutOfSpecification: false,
+        bridged: false,
+        apheresisAt: at(0),
+        releasedAt: at(released),
+        manufacturingFailed: null,
+        leftBeforeInfusion: null,
+      },
     });
     const pooled = veinToVein([patient(null, 20), patient('site-z', 10), patient(null, 30), patient('site-c', 15)]);
     expect(pooled.bySite.map((s) => [s.siteId, s.apheresed, s.apheresisToRelease.median])).toEqual([
@@ -169,16 +197,57 @@ describe('vein-to-vein figures', () => {
 });
 
 describe('product path', () => {
-  it('takes the first of each step by clinical time, and a death or withdrawal only before the infusion', () => {
+  it('counts from the first collection to the last release, and a death or withdrawal only before the infusion', () => {
     const read = productPath([
       ev('LEUKAPHERESIS_COMPLETED', 0),
-      ev('PRODUCT_RELEASED', 15),
-      // a late entry recorded after, dated before: the earlier release counts
-      ev('PRODUCT_RELEASED', 14),
-      ev('INFUSION_COMPLETED', 20),
+      ev('MANUFACTURING_STARTED', 1),
+      ev('PRODUCT_RELEASED', 14, { outOfSpecification: { justification: 'viability 65%' } }),
+      ev('BRIDGING_THERAPY_GIVEN', 10),
+      // the released product was compromised in transit: made again from a new apheresis, released again
+      ev('REMANUFACTURE_ORDERED', 16, { cause: 'productCompromised', source: 'newApheresis' }),
+      ev('LEUKAPHERESIS_COMPLETED', 18),
+      ev('MANUFACTURING_STARTED', 19),
+      ev('PRODUCT_RELEASED', 30),
+      ev('INFUSION_COMPLETED', 36),
       ev('WITHDRAWN', 40, { reason: 'relocation' }),
     ]);
-    expect(read).toEqual({ apheresisAt: at(0), releasedAt: at(14), manufacturingFailed: null, leftBeforeInfusion: null });
+    expect(read).toEqual({
+      apheresisAt: at(0),
+      releasedAt: at(30),
+      attempts: 2,
+      remanufactures: [{ at: at(16), cause: 'productCompromised', source: 'newApheresis' }],
+      releasedOutOfSpecification: true,
+      bridged: true,
+      manufacturingFailed: null,
+      leftBeforeInfusion: null,
+    });
+  });
+
+  it('counts the attempts, the products made again, the out-of-specification releases and rejections, and bridging', () => {
+    const made = (remanufactures: ProductPath['remanufactures'], releasedOutOfSpecification = false): VeinToVeinFacts => ({
+      site: 'site-a',
+      infusedAt: null,
+      product: {
+        apheresisAt: at(0),
+        releasedAt: null,
+        attempts: 1 + remanufactures.length,
+        remanufactures,
+        releasedOutOfSpecification,
+        bridged: remanufactures.length > 0,
+        manufacturingFailed: null,
+        leftBeforeInfusion: null,
+      },
+    });
+    const figures = veinToVein([
+      made([]),
+      made([], true),
+      made([{ at: at(5), cause: 'outOfSpecification', source: 'retainedCells' }]),
+      made([
+        { at: at(5), cause: 'manufacturingFailure', source: 'retainedCells' },
+        { at: at(9), cause: 'outOfSpecification', source: 'newApheresis' },
+      ]),
+    ]);
+    expect(figures).toMatchObject({ apheresed: 4, manufacturingAttempts: 7, remanufactured: 2, releasedOutOfSpecification: 1, rejectedOutOfSpecification: 2, bridged: 2 });
   });
 
   it('keeps the words given, or says none were', () => {

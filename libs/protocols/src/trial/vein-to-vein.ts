@@ -8,8 +8,18 @@ import type { LoggedEvent } from './patient-facts';
  * (`MANUFACTURING_FAILED`, an end of the road), and a death or withdrawal before the infusion.
  */
 export interface ProductPath {
+  /** The first collection: the way is counted from it, whatever had to be made again. */
   apheresisAt: string | null;
+  /** The last release: the product the patient was (or is to be) given. */
   releasedAt: string | null;
+  /** Manufacturing attempts started (`MANUFACTURING_STARTED`); 0 for a patient whose chain of custody was not recorded. */
+  attempts: number;
+  /** Each order to make the product again (`REMANUFACTURE_ORDERED`): why, and from what. */
+  remanufactures: Array<{ at: string; cause: string; source: string }>;
+  /** A release that waived a criterion under the protocol's out-of-specification rule. */
+  releasedOutOfSpecification: boolean;
+  /** Bridging therapy was given between the apheresis and lymphodepletion. */
+  bridged: boolean;
   manufacturingFailed: { at: string; reason: string } | null;
   /** The patient left the study before any infusion: died or withdrew, in the words given (`cause`, `reason`). */
   leftBeforeInfusion: { at: string; kind: 'died' | 'withdrew'; text: string } | null;
@@ -36,13 +46,18 @@ const byTime = (a: LoggedEvent, b: LoggedEvent) => (a.occurredAt < b.occurredAt 
 
 /** The product path of one patient, from its log (already cut to the outcomes' date), each step the earliest by clinical time (a late entry dated before counts first). */
 export function productPath(events: readonly LoggedEvent[]): ProductPath {
-  const first = (type: string) => events.filter((e) => e.type === type).sort(byTime)[0];
+  const all = (type: string) => events.filter((e) => e.type === type).sort(byTime);
+  const first = (type: string) => all(type)[0];
   const failed = first('MANUFACTURING_FAILED');
   const infused = first('INFUSION_COMPLETED');
   const left = [first('DEATH'), first('WITHDRAWN')].filter((e): e is LoggedEvent => e !== undefined && (!infused || e.occurredAt < infused.occurredAt)).sort(byTime)[0];
   return {
     apheresisAt: first('LEUKAPHERESIS_COMPLETED')?.occurredAt ?? null,
-    releasedAt: first('PRODUCT_RELEASED')?.occurredAt ?? null,
+    releasedAt: all('PRODUCT_RELEASED').at(-1)?.occurredAt ?? null,
+    attempts: all('MANUFACTURING_STARTED').length,
+    remanufactures: all('REMANUFACTURE_ORDERED').map((e) => ({ at: e.occurredAt, cause: String(e.data.cause), source: String(e.data.source) })),
+    releasedOutOfSpecification: all('PRODUCT_RELEASED').some((e) => e.data.outOfSpecification !== undefined),
+    bridged: all('BRIDGING_THERAPY_GIVEN').length > 0,
     manufacturingFailed: failed ? { at: failed.occurredAt, reason: textOf(failed.data, 'reason') } : null,
     leftBeforeInfusion: left
       ? left.type === 'DEATH'
@@ -77,6 +92,16 @@ export interface VeinToVeinCounts {
   /** Of them, patients infused. */
   infused: number;
   manufacturingFailures: number;
+  /** Manufacturing attempts started, the first ones included. */
+  manufacturingAttempts: number;
+  /** Patients whose product had to be made again (from retained cells or a new apheresis). */
+  remanufactured: number;
+  /** Patients given a product released out of specification, on the investigator's signed justification. */
+  releasedOutOfSpecification: number;
+  /** Patients whose product was rejected as out of specification and made again. */
+  rejectedOutOfSpecification: number;
+  /** Patients given bridging therapy while their product was made. */
+  bridged: number;
   /** Apheresed patients on study whose product is neither released nor failed yet. */
   inManufacturing: number;
   /** Patients on study with a released product not infused yet. */
@@ -108,6 +133,11 @@ function counts(group: readonly VeinToVeinFacts[]): VeinToVeinCounts {
     released: released.length,
     infused: infused.length,
     manufacturingFailures: apheresed.filter((p) => p.product.manufacturingFailed).length,
+    manufacturingAttempts: apheresed.reduce((sum, p) => sum + p.product.attempts, 0),
+    remanufactured: apheresed.filter((p) => p.product.remanufactures.length > 0).length,
+    releasedOutOfSpecification: apheresed.filter((p) => p.product.releasedOutOfSpecification).length,
+    rejectedOutOfSpecification: apheresed.filter((p) => p.product.remanufactures.some((r) => r.cause === 'outOfSpecification')).length,
+    bridged: apheresed.filter((p) => p.product.bridged).length,
     inManufacturing: apheresed.filter((p) => onStudy(p) && p.product.releasedAt === null).length,
     awaitingInfusion: released.filter(onStudy).length,
     apheresisToRelease: between(
