@@ -1,5 +1,5 @@
 import { DAY_MS, type DoseLevel } from '#protocols';
-import { signOff, withBedsideCheck } from '#testing';
+import { collection, RELEASE_RESULTS_IN_SPEC, signOff, thaw, toManufacturing, toSiteStorage, withBedsideCheck } from '#testing';
 import { type ApiAnswer, type ExpectedRefusal, isOk } from './api';
 import { iso } from './clock';
 import { cellDoseWithin } from './clinical/dose';
@@ -52,10 +52,27 @@ const MAX_SLOT_WAIT_DAYS = 120;
 
 const MANUFACTURING_FAILURES = ['insufficient T-cell expansion', 'CAR transduction efficiency below the release specification', 'failed sterility testing of the final product'];
 
+/**
+ * How often the manufacturing path goes wrong, and what sites do about it (docs/clinical.md, section
+ * "Chain of custody", with the sources):
+ * - a manufacture fails for 3.9% of patients (3.87% of 981 patients with large B-cell lymphoma in a
+ *   real-world series); half of them are made again from retained cells, the rest end the study;
+ * - release testing misses a waivable criterion for 6% of products (assumed: the commercial
+ *   tisagenlecleucel out-of-specification rate is reported in the high single digits); the
+ *   investigator releases two thirds of them under the protocol's rule, the others are made again;
+ * - half of the patients get bridging therapy while the product is made (53% in the US Lymphoma CAR T
+ *   Consortium's standard-of-care axicabtagene ciloleucel series, Nastoupil et al., J Clin Oncol 2020).
+ */
+export const MANUFACTURING_RATES = { failure: 0.0387, remanufactureAfterFailure: 0.5, outOfSpecification: 0.06, oosReleased: 2 / 3, bridging: 0.53 } as const;
+
+const BRIDGING_REGIMENS = ['dexamethasone', 'R-GemOx', 'involved-site radiotherapy', 'polatuzumab vedotin and rituximab'];
+
 const SIGNATURE_MEANINGS: Record<string, string> = {
   ELIGIBILITY_CONFIRMED: 'I confirm that the patient meets every eligibility criterion',
   DLT_ADJUDICATED: 'I adjudicate whether this adverse event is dose-limiting',
   RESPONSE_ASSESSED: 'I assess the response on the findings of this visit',
+  PRODUCT_RELEASED: 'I justify infusing this out-of-specification product under the protocol rule',
+  ELIGIBILITY_RECONFIRMED: 'I confirm the patient still meets the criteria for lymphodepletion after bridging therapy',
 };
 
 /**
@@ -216,20 +233,59 @@ export class SimulatedPatient {
   /** From leukapheresis to Day 0; the infusion instant, or undefined when the patient left before it. */
   private async prepareAndInfuse(dose: DoseLevel): Promise<number | undefined> {
     await this.days(2, 7);
-    await this.post('LEUKAPHERESIS_COMPLETED', {});
-    await this.days(10, 18);
-    if (this.rng.chance(0.05)) {
-      const reason = this.rng.pick(MANUFACTURING_FAILURES);
+    const coi = this.current!.chainOfIdentity!;
+    // The chain of custody: the collection, the courier, the manufacturing site's receipt the next day, the start.
+    const [collect, ...toSite] = toManufacturing(coi, `B-${this.subjectId}-1`);
+    await this.post(collect[0], { ...collection(`APH-${this.subjectId}`), ...collect[1] });
+    for (const [type, data] of toSite) {
+      await this.hours(4, 20);
+      await this.post(type, data);
+    }
+    const rates = MANUFACTURING_RATES;
+    const bridging = this.rng.chance(rates.bridging);
+    if (bridging) {
+      await this.days(1, 3);
+      await this.post('BRIDGING_THERAPY_GIVEN', { regimen: this.rng.pick(BRIDGING_REGIMENS), startedOn: iso(this.ctx.clock.now()).slice(0, 10) });
+      this.milestone('bridging therapy while the product is made');
+    }
+    for (let attempt = 1; ; attempt++) {
+      await this.days(10, 18);
+      if (this.rng.chance(0.02)) {
+        await this.post('DEATH', { cause: 'rapidly progressive disease before the infusion' });
+        this.milestone('died before the infusion');
+        return undefined;
+      }
+      const failed = this.rng.chance(rates.failure);
+      const oos = !failed && this.rng.chance(rates.outOfSpecification);
+      if (!failed && (!oos || this.rng.chance(rates.oosReleased))) {
+        const results = oos ? { ...RELEASE_RESULTS_IN_SPEC, viabilityPct: 55 + Math.round(this.rng.between(0, 14)) } : RELEASE_RESULTS_IN_SPEC;
+        const justification = oos ? { outOfSpecification: { justification: 'viability below specification; no alternative therapy, the benefit outweighs the risk' } } : {};
+        await this.post('PRODUCT_RELEASED', { lot: `LOT-${this.subjectId}-${attempt}`, coi, results, ...justification }, { as: oos ? 'investigator' : 'coordinator' });
+        if (oos) this.milestone(`product released out of specification (viability ${results.viabilityPct}%) on the investigator's justification`);
+        break;
+      }
+      const reason = failed ? this.rng.pick(MANUFACTURING_FAILURES) : 'viability below the release specification';
+      if (attempt < 3 && (oos || this.rng.chance(rates.remanufactureAfterFailure))) {
+        await this.post(
+          'REMANUFACTURE_ORDERED',
+          { cause: failed ? 'manufacturingFailure' : 'outOfSpecification', source: 'retainedCells', reason },
+          { as: 'investigator' },
+        );
+        this.milestone(`product to be made again from retained cells (${reason})`);
+        await this.days(1, 2);
+        await this.post('MANUFACTURING_STARTED', { coi, batchId: `B-${this.subjectId}-${attempt + 1}`, location: 'Manufacturing site' });
+        continue;
+      }
       await this.post('MANUFACTURING_FAILED', { reason });
       this.milestone(`manufacturing failed: ${reason}`);
       return undefined;
     }
-    if (this.rng.chance(0.02)) {
-      await this.post('DEATH', { cause: 'rapidly progressive disease before the infusion' });
-      this.milestone('died before the infusion');
-      return undefined;
+    // The product back to the site, into the freezer.
+    for (const [type, data] of toSiteStorage(coi)) {
+      await this.hours(6, 30);
+      await this.post(type, data);
     }
-    await this.post('PRODUCT_RELEASED', { lot: `LOT-${this.subjectId}` });
+    if (bridging) await this.post('ELIGIBILITY_RECONFIRMED', { note: 'eligibility re-checked after bridging therapy' }, { as: 'investigator' });
 
     const earliest = this.ctx.clock.now() + (this.timing.between(1, 4) + 5) * DAY_MS;
     const infusionAt = this.ctx.calendar.book(earliest, await this.lastInfusion());
@@ -238,6 +294,9 @@ export class SimulatedPatient {
     await this.post('LYMPHODEPLETION_STARTED', {});
     await this.ctx.clock.until(infusionAt - 2.6 * DAY_MS);
     await this.post('LYMPHODEPLETION_COMPLETED', {});
+    await this.ctx.clock.until(infusionAt - 20 * 60_000);
+    const [thawType, thawData] = thaw(coi);
+    await this.post(thawType, thawData);
     await this.ctx.clock.until(infusionAt);
 
     const cellsPerKg = cellDoseWithin(this.rng, dose);
@@ -341,6 +400,11 @@ export class SimulatedPatient {
   /** Waits a random number of simulated days between `min` and `max`. */
   private days(min: number, max: number): Promise<void> {
     return this.ctx.clock.days(this.timing.between(min, max));
+  }
+
+  /** Waits a random number of simulated hours between `min` and `max`. */
+  private hours(min: number, max: number): Promise<void> {
+    return this.ctx.clock.days(this.timing.between(min, max) / 24);
   }
 
   milestone(text: string): void {

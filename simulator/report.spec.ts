@@ -35,6 +35,8 @@ describe("the report's vein-to-vein lines", () => {
       '  apheresis → infusion   median 21 (range 20–25), n 3',
       // 3 of 4: R binom.test(3, 4)$conf.int → 0.1941 0.9937
       '  manufacturing          3 released of 4 = 75 % (95 % CI 19 %–99 %); 1 failure',
+      '  made again             0 patients (0 attempts in all); out of specification: 0 released on justification, 0 rejected',
+      '  bridging therapy       0 of 4',
       '  never infused          1:',
       '      1  manufacturing failed: insufficient T-cell expansion',
       '  per site (apheresed, released, infused; apheresis → infusion):',

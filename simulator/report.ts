@@ -236,6 +236,10 @@ export function veinToVeinLines(v: VeinToVein): string[] {
       v.manufacturingSuccess.ci?.upper,
     )}); ${v.manufacturingFailures} failure${v.manufacturingFailures === 1 ? '' : 's'}${waiting ? `; ${waiting}` : ''}`,
   );
+  lines.push(
+    `  ${pad('made again', 22)} ${v.remanufactured} patient${v.remanufactured === 1 ? '' : 's'} (${v.manufacturingAttempts} attempts in all); out of specification: ${v.releasedOutOfSpecification} released on justification, ${v.rejectedOutOfSpecification} rejected`,
+  );
+  lines.push(`  ${pad('bridging therapy', 22)} ${v.bridged} of ${v.apheresed}`);
   lines.push(`  ${pad('never infused', 22)} ${v.notInfused.patients}${v.notInfused.patients ? ':' : ''}`);
   for (const r of v.notInfused.byReason.filter((row) => row.patients > 0)) {
     const released = r.afterRelease ? `, ${r.afterRelease} after release` : '';

@@ -1,3 +1,4 @@
+import { ENTRY_WATCH_GRACE_MS, ENTRY_WATCH_TIMERS } from '#protocols';
 import type { Actor } from '../kernel/actor';
 import type { MachineAction } from '../kernel/machine-boundary';
 import type { OutboxEntity, PatientEntity, PatientEventEntity, TimerEntity } from '../persistence/entities';
@@ -46,6 +47,13 @@ export function sealedEntry(
  * Turns the machine's actions into rows: delayed raises → timers, cancels → send ids of pending
  * timers to cancel, notify → outbox rows. Pure: the writer writes them.
  */
+/** When a timer falls due: its delay from the event's clinical time; a watch for an entry, already past due when entered, an hour after the entry (ENTRY_WATCH_TIMERS). */
+function dueAtOf(sendId: string, entry: PatientEventEntity, delay: number): string {
+  const due = Date.parse(entry.occurredAt) + delay;
+  const recorded = Date.parse(entry.recordedAt);
+  return new Date(ENTRY_WATCH_TIMERS.includes(sendId) && due < recorded ? recorded + ENTRY_WATCH_GRACE_MS : due).toISOString();
+}
+
 export function planEffects(patient: PatientEntity, entry: PatientEventEntity, actions: MachineAction[]) {
   const cancelSendIds = new Set<string>();
   const timers = new Map<string, TimerEntity>();
@@ -68,7 +76,7 @@ export function planEffects(patient: PatientEntity, entry: PatientEventEntity, a
         sendId,
         eventType: raised.type,
         eventData: raised.data ?? {},
-        dueAt: new Date(Date.parse(entry.occurredAt) + params.delay).toISOString(),
+        dueAt: dueAtOf(sendId, entry, params.delay),
         status: 'pending',
         createdSeq: entry.seq,
         settledSeq: null,

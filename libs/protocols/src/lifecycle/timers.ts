@@ -16,6 +16,15 @@ export const timerIds = {
   postThawLimit: 'post-thaw-limit',
 };
 
+/**
+ * Timers that watch for an entry (the custody chain's next hand-off) rather than mark a moment of
+ * the trial (a DLT window's close). When the step that starts one is itself entered after the limit
+ * passed (a late entry), the watch falls due `ENTRY_WATCH_GRACE_MS` after that entry instead of at
+ * once, so the next step, entered with it, is not taken for missing.
+ */
+export const ENTRY_WATCH_TIMERS: readonly string[] = [timerIds.apheresisStability, timerIds.postThawLimit];
+export const ENTRY_WATCH_GRACE_MS = 60 * 60_000;
+
 /** A timer as the record calls for it: the scheduler event it raises and when it falls due. */
 export interface PlannedTimer {
   sendId: string;
