@@ -266,11 +266,7 @@ export class SimulatedPatient {
       }
       const reason = failed ? this.rng.pick(MANUFACTURING_FAILURES) : 'viability below the release specification';
       if (attempt < 3 && (oos || this.rng.chance(rates.remanufactureAfterFailure))) {
-        await this.post(
-          'REMANUFACTURE_ORDERED',
-          { cause: failed ? 'manufacturingFailure' : 'outOfSpecification', source: 'retainedCells', reason },
-          { as: 'investigator' },
-        );
+        await this.post('REMANUFACTURE_ORDERED', { cause: failed ? 'manufacturingFailure' : 'outOfSpecification', source: 'retainedCells', reason }, { as: 'investigator' });
         this.milestone(`product to be made again from retained cells (${reason})`);
         await this.days(1, 2);
         await this.post('MANUFACTURING_STARTED', { coi, batchId: `B-${this.subjectId}-${attempt + 1}`, location: 'Manufacturing site' });

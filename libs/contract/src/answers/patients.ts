@@ -98,7 +98,35 @@ export const patientRecordSchema = z.strictObject({
   eligibility: z.object({ confirmedAt: z.string(), attestations: z.array(z.string()) }).nullable(),
   enrollment: z.object({ enrolledAt: z.string(), doseLevel: z.number().int(), coi: z.string().optional() }).nullable(),
   leukapheresisAt: z.string().nullable(),
-  product: z.object({ releasedAt: z.string(), lot: z.string().optional() }).nullable(),
+  product: z
+    .object({
+      releasedAt: z.string(),
+      lot: z.string().optional(),
+      viableCarTCells: z.number().optional(),
+      outOfSpecification: z.array(z.string()).optional().describe("the release criteria waived on the investigator's signed justification"),
+    })
+    .nullable(),
+  custody: z
+    .object({ step: z.string(), at: z.string(), bagId: z.string().optional(), lot: z.string().optional(), thawedAt: z.string().optional() })
+    .nullable()
+    .describe('where the product is in its chain of custody and since when (README, "Chain of custody")'),
+  manufacturing: z
+    .array(
+      z.object({
+        attempt: z.number().int(),
+        source: z.enum(['apheresis', 'retainedCells', 'newApheresis']),
+        startedAt: z.string().optional(),
+        outcome: z.enum(['released', 'releasedOutOfSpecification', 'rejected', 'failed']).optional(),
+        at: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    )
+    .describe('each manufacturing attempt, the first included'),
+  bridging: z.array(z.object({ regimen: z.string(), startedOn: z.string(), endedOn: z.string().optional(), recordedAt: z.string() })),
+  eligibilityReconfirmedAt: z.string().nullable(),
+  deviations: z
+    .array(z.object({ kind: z.string(), at: z.string(), message: z.string() }))
+    .describe('deviations of the chain of custody: a stability window or post-thaw limit passed, a shipper out of temperature, an out-of-specification release'),
   lymphodepletion: z.object({ startedAt: z.string(), plan: lymphodepletionPlanSchema, completedAt: z.string().optional() }).nullable(),
   infusion: z.object({ infusedAt: z.string(), cellsPerKg: z.number(), weightKg: z.number(), totalCells: z.number() }).nullable(),
   dltWindow: z.object({ closesAt: z.string(), closedAt: z.string().optional() }).nullable(),
