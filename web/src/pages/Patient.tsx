@@ -1,4 +1,5 @@
 import { BagLabels } from './patient/BagLabels';
+import { CustodyTimeline } from './patient/CustodyTimeline';
 import { useMemo } from 'react';
 import { Grid, Group, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
@@ -67,6 +68,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
       <ReconsentBanner patient={patient} protocol={protocol} />
       <Facts patient={patient} protocol={protocol} now={schedule.now} />
       <BagLabels patient={patient} />
+      <CustodyTimeline patient={patient} events={events} />
       <ProtocolHistory patient={patient} events={events} />
       <RolloverForm patient={patient} events={events} followUp={followUp} user={user} />
       <Grid gap="lg">

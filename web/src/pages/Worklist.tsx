@@ -235,6 +235,10 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'dose-escalation-revised': { label: 'Escalation revised', color: 'red' },
   death: { label: 'Death', color: 'dark' },
   'secondary-malignancy': { label: 'Secondary malignancy', color: 'red' },
+  'apheresis-stability-exceeded': { label: 'Apheresis stability passed', color: 'orange' },
+  'post-thaw-limit-exceeded': { label: 'Post-thaw limit passed', color: 'red' },
+  'product-out-of-specification': { label: 'Out-of-specification release', color: 'orange' },
+  'remanufacture-ordered': { label: 'Made again', color: 'orange' },
   'reconsent-due': { label: 'Re-consent due', color: 'orange' },
 };
 

@@ -9,3 +9,4 @@ export * from './event-policy';
 export * from './values';
 export * from './visits';
 export * from './bedside-check';
+export * from './custody-steps';
