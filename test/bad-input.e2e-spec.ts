@@ -406,6 +406,7 @@ describe('bad input, property-based, on PostgreSQL', () => {
       case 'LYMPHODEPLETION_STARTED':
         return v % 2 ? { weightKg: 60 + v } : {};
       case 'INFUSION_COMPLETED':
+      case 'SECOND_INFUSION_COMPLETED':
         return { cellsPerKg: cells * kind.minCells };
       case 'DLT_ADJUDICATED':
         return { term: 'Encephalopathy', onset: now, dlt: v % 2 === 0, rationale: 'investigator review of the case' };

@@ -196,6 +196,8 @@ export const releaseResultsSchema = z
   })
   .strict();
 
+const infusionDataSchema = z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() }).strict();
+
 /** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {
   CONSENT_SIGNED: z.object({ consentVersion: z.string().trim().min(1).max(40) }).strict(),
@@ -248,7 +250,9 @@ export const baseEventDataSchemas = {
       if (problem) ctx.addIssue({ code: 'custom', path: ['weightKg'], message: problem });
     }),
   LYMPHODEPLETION_COMPLETED: empty,
-  INFUSION_COMPLETED: z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() }).strict(),
+  INFUSION_COMPLETED: infusionDataSchema,
+  /** A second infusion, where the protocol allows one (its `secondInfusion`): the dose and the bedside check, as the first. */
+  SECOND_INFUSION_COMPLETED: infusionDataSchema,
   ADVERSE_EVENT_REPORTED: adverseEventDataSchema,
   /** The investigator's call on whether a reported AE (named by term and onset) is dose-limiting. */
   DLT_ADJUDICATED: z

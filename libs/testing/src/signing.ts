@@ -1,4 +1,4 @@
-import { requiresSignature } from '#protocols';
+import { requiresSignature, takesBedsideCheck } from '#protocols';
 
 /** The signing password every investigator of a test site sets. */
 export const SIGNING_PASSWORD = 'sign-here-1234';
@@ -27,6 +27,6 @@ export function withBedsideCheck(
   password = SIGNING_PASSWORD,
 ): Record<string, unknown> {
   const data = (body.data ?? {}) as Record<string, unknown>;
-  if (body.type !== 'INFUSION_COMPLETED' || data.bedsideCheck !== undefined || body.witness !== undefined || !bagCoi) return body as Record<string, unknown>;
+  if (!takesBedsideCheck(body.type) || data.bedsideCheck !== undefined || body.witness !== undefined || !bagCoi) return body as Record<string, unknown>;
   return { ...body, data: { ...data, bedsideCheck: { bagCoi } }, witness: { userId: witnessUserId, password } };
 }

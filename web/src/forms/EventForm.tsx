@@ -11,7 +11,7 @@ import { eventFormSpec, prune, type EventFormContext } from './event-schema';
 import { UtcDateTimeInput } from './UtcDateTimeInput';
 import { schemaValidator } from './validator';
 import { EventDataForm } from './widgets';
-import { mayPost, requiresSignature, signOffMeaning, type UserEventType } from '@protocols/policy';
+import { mayPost, requiresSignature, signOffMeaning, takesBedsideCheck, type UserEventType } from '@protocols/policy';
 
 type Data = Record<string, unknown>;
 
@@ -39,6 +39,7 @@ const ACTIONS: Record<UserEventType, string> = {
   LYMPHODEPLETION_COMPLETED: 'Complete lymphodepletion',
   PRODUCT_THAWED: 'Record the thaw',
   INFUSION_COMPLETED: 'Record infusion',
+  SECOND_INFUSION_COMPLETED: 'Record the second infusion',
   ADVERSE_EVENT_REPORTED: 'Report adverse event',
   DLT_ADJUDICATED: 'Sign off DLT adjudication',
   LAB_RESULT_RECORDED: 'Record lab result',
@@ -76,7 +77,7 @@ export function EventForm({ type, context, user, onRecorded, onReload }: EventFo
   const [busy, setBusy] = useState(false);
   const [witnessId, setWitnessId] = useState('');
   const [witnessPassword, setWitnessPassword] = useState('');
-  const bedside = type === 'INFUSION_COMPLETED';
+  const bedside = takesBedsideCheck(type);
 
   const signs = requiresSignature(type, (prune(data) ?? {}) as Data);
 

@@ -16,6 +16,7 @@ import {
   movesTrial,
   nextTrialState,
   requiresSignature,
+  takesBedsideCheck,
   trialRefusals,
 } from '#protocols';
 import { bedsideCheckOf, type BedsideWitness } from './bedside-check';
@@ -205,7 +206,7 @@ export class WorkflowEngine {
     if (!isUserEventType(command.type)) {
       throw new InvalidInputError(`Unknown event type "${command.type}".`, [`type "${command.type}" is not an event of the vocabulary`]);
     }
-    if (command.witness && command.type !== 'INFUSION_COMPLETED') {
+    if (command.witness && !takesBedsideCheck(command.type)) {
       throw new InvalidInputError(`${command.type} takes no witness.`, ['witness: only INFUSION_COMPLETED has a second person (the bedside check)']);
     }
     const now = this.clock.now();
@@ -328,7 +329,7 @@ export class WorkflowEngine {
     // The trial row is locked after the patient row, on every path, so two paths never wait on each other.
     let trial = manager && movesTrial(type) ? await this.trials.lock(manager, protocol) : undefined;
     if (trial) reasons.push(...trialRefusals(trial.spec, trial.state, event, patientId, context));
-    const bedside = type === 'INFUSION_COMPLETED' ? bedsideCheckOf(patient, context, event, actor, command.witness) : undefined;
+    const bedside = takesBedsideCheck(type) ? bedsideCheckOf(patient, context, event, actor, command.witness) : undefined;
     if (bedside?.mismatch) throw new BedsideMismatchError([...bedside.reasons, ...reasons], bedside.mismatch);
     if (bedside) reasons.push(...bedside.reasons);
     if (reasons.length) throw new RefusedError(`${type} refused`, reasons);

@@ -107,6 +107,8 @@ export interface PatientContext {
   deviations?: DeviationRecord[];
   lymphodepletion?: { startedAt: string; completedAt?: string; plan: LymphodepletionPlan };
   infusion?: { infusedAt: string; cellsPerKg: number; weightKg: number; totalCells: number };
+  /** A second infusion, where the protocol allows one; Day 0 stays the first's. */
+  secondInfusion?: { infusedAt: string; cellsPerKg: number; weightKg: number; totalCells: number };
   dltWindow?: { closesAt: string; closedAt?: string };
   dlts: DltRecord[];
   /** AEs the investigator adjudicated as not dose-limiting (term and onset), so a later report does not count them again. */

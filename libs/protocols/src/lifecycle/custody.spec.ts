@@ -6,6 +6,7 @@ import { addDays } from './clinical-time';
 import { chainOfIdentityId, formatChainOfIdentityId } from '../rules/chain-of-identity';
 import { custodyOrderProblems, releaseFailures } from '../rules/custody';
 import { DEFAULT_CUSTODY } from './custody';
+import { buildProtocol } from './protocol';
 import type { PatientContext } from './context';
 
 const protocol = cd19RrAll[0];
@@ -276,5 +277,50 @@ describe('the custody timers', () => {
     expect(context(late.s).deviations).toEqual([expect.objectContaining({ kind: 'apheresis-stability', at: at(-24) })]);
     const received = walkTo('MANUFACTURING_STARTED');
     expect(send(received, event('APHERESIS_STABILITY_EXCEEDED', at(-24))).actions).toEqual([]);
+  });
+});
+
+describe('a second infusion, where the protocol allows one', () => {
+  const twice = buildProtocol({ ...protocol.spec, secondInfusion: { minDaysAfterFirst: 14, maxDaysAfterFirst: 60, source: 'a protocol that allows one' } });
+  const refusedBy = (p: typeof twice, s: AnyMachineSnapshot, e: ClinicalEvent) => p.refusals(s.context as PatientContext, e);
+  const takeBy = (p: typeof twice, s: AnyMachineSnapshot, e: ClinicalEvent) => {
+    expect(refusedBy(p, s, e)).toEqual([]);
+    const [next, actions] = transition(p.machine, s as never, e as never);
+    return { s: next as AnyMachineSnapshot, actions: actions as Array<{ type: string; params?: Record<string, unknown> }> };
+  };
+  function infusedBy(p: typeof twice) {
+    let [s] = initialTransition(p.machine, { patient: { subjectId: 'S-002', sex: 'female', birthDate: '1991-07-14', weightKg: 70, heightCm: 170 } }) as unknown as [
+      AnyMachineSnapshot,
+    ];
+    for (const [type, day, data] of STEPS) s = takeBy(p, s, event(type, at(day), data)).s;
+    return takeBy(p, s, event('INFUSION_COMPLETED', at(0, 10), { cellsPerKg: 7e6 })).s;
+  }
+
+  it('takes a second bag thawed in the window at the assigned dose, once, keeping Day 0', () => {
+    let s = infusedBy(twice);
+    const thawed = takeBy(twice, s, event('PRODUCT_THAWED', at(20), stepData('PRODUCT_THAWED')));
+    expect(raised(thawed.actions, 'post-thaw-limit')).toEqual([30 * 60_000]);
+    s = takeBy(twice, thawed.s, event('SECOND_INFUSION_COMPLETED', at(20, 15), { cellsPerKg: 6e6 })).s;
+    expect(context(s).infusion!.infusedAt).toBe(at(0, 10));
+    expect(context(s).secondInfusion).toEqual({ infusedAt: at(20, 15), cellsPerKg: 6e6, weightKg: 70, totalCells: 4.2e8 });
+    expect(refusedBy(twice, s, event('SECOND_INFUSION_COMPLETED', at(21), { cellsPerKg: 6e6 }))[0]).toMatch(/^a second infusion was given on/);
+  });
+
+  it('refuses one outside the window, without a thawed bag, or outside the dose level', () => {
+    const s = infusedBy(twice);
+    expect(refusedBy(twice, s, event('SECOND_INFUSION_COMPLETED', at(10), { cellsPerKg: 6e6 }))).toEqual([
+      `a second infusion is given 14 to 60 days after the first (${at(0).slice(0, 10)}), not on day 10`,
+      'the second bag has not been thawed: record PRODUCT_THAWED first',
+    ]);
+    const thawed = takeBy(twice, s, event('PRODUCT_THAWED', at(61), stepData('PRODUCT_THAWED'))).s;
+    const late = refusedBy(twice, thawed, event('SECOND_INFUSION_COMPLETED', at(61, 5), { cellsPerKg: 2e7 }));
+    expect(late[0]).toMatch(/not on day 61/);
+    expect(late[1]).toMatch(/above the assigned dose level 1 range/);
+  });
+
+  it('is not taken at all where the protocol allows none', () => {
+    const s = infusedBy(protocol);
+    expect(s.can({ type: 'SECOND_INFUSION_COMPLETED', occurredAt: at(20), data: { cellsPerKg: 6e6 } } as never)).toBe(false);
+    expect(s.can({ type: 'PRODUCT_THAWED', occurredAt: at(20), data: stepData('PRODUCT_THAWED') } as never)).toBe(false);
   });
 });

@@ -12,8 +12,9 @@ import {
   type ReleaseResults,
 } from '../rules/custody';
 import { chainOfIdentityProblems, formatChainOfIdentityId, normalizeChainOfIdentityId } from '../rules/chain-of-identity';
-import { clinicalInstant } from './clinical-time';
+import { clinicalInstant, studyDay } from './clinical-time';
 import { assignedDoseLevel } from './record';
+import { checkCellDose } from '../rules/cell-dose';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event's data was validated against its type's schema before
 type Event = ClinicalEvent<any>;
@@ -178,6 +179,16 @@ export function stabilityDeviation(spec: LifecycleSpec, collectedAt: string, at:
   };
 }
 
+/** A second infusion, where the protocol allows one: kept beside the first, whose Day 0 stays. */
+export function recordSecondInfusion(spec: LifecycleSpec, c: PatientContext, e: Event): Partial<PatientContext> {
+  const weightKg = e.data.weightKg ?? c.patient.weightKg;
+  return {
+    secondInfusion: { infusedAt: e.occurredAt, cellsPerKg: e.data.cellsPerKg, weightKg, totalCells: e.data.cellsPerKg * weightKg },
+    custody: { ...c.custody!, step: 'infused', at: e.occurredAt },
+    ...lateInfusionDeviation(spec, c, e.occurredAt),
+  };
+}
+
 /** What the order to make the product again changes: the attempt closed, a new one opened, the chain back where the cells are. */
 export function recordRemanufacture(c: PatientContext, e: Event): Partial<PatientContext> {
   const closed = withLastAttempt(c, { outcome: e.data.cause === 'manufacturingFailure' ? 'failed' : 'rejected', at: e.occurredAt, reason: e.data.reason });
@@ -241,6 +252,9 @@ export function custodyRefusals(spec: LifecycleSpec, c: PatientContext, e: Event
     case 'LYMPHODEPLETION_STARTED':
       reasons.push(...bridgingGate(spec, c));
       break;
+    case 'SECOND_INFUSION_COMPLETED':
+      reasons.push(...secondInfusionRefusals(spec, c, e));
+      break;
     case 'INFUSION_COMPLETED': {
       const held = c.product?.viableCarTCells;
       const total = e.data.cellsPerKg * (e.data.weightKg ?? c.patient.weightKg);
@@ -250,6 +264,23 @@ export function custodyRefusals(spec: LifecycleSpec, c: PatientContext, e: Event
       break;
     }
   }
+  return reasons;
+}
+
+/** A second infusion: the protocol's window after the first, the assigned dose level, a bag thawed for it, once. */
+function secondInfusionRefusals(spec: LifecycleSpec, c: PatientContext, e: Event): string[] {
+  const rule = spec.secondInfusion;
+  const first = c.infusion?.infusedAt;
+  if (!rule || !first) return ['this protocol allows no second infusion'];
+  if (c.secondInfusion) return [`a second infusion was given on ${c.secondInfusion.infusedAt}: the protocol allows one`];
+  const reasons: string[] = [];
+  const days = studyDay(e.occurredAt, first);
+  if (days < rule.minDaysAfterFirst || days > rule.maxDaysAfterFirst) {
+    reasons.push(`a second infusion is given ${rule.minDaysAfterFirst} to ${rule.maxDaysAfterFirst} days after the first (${first.slice(0, 10)}), not on day ${days}`);
+  }
+  if (c.custody?.step !== 'thawed' || !c.custody.thawedAt || c.custody.thawedAt < first) reasons.push('the second bag has not been thawed: record PRODUCT_THAWED first');
+  const dose = checkCellDose(e.data.cellsPerKg, e.data.weightKg ?? c.patient.weightKg, assignedDoseLevel(spec, c));
+  reasons.push(...dose.reasons);
   return reasons;
 }
 

@@ -253,6 +253,16 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
     ],
   } as const;
   const productHandOffs = { PRODUCT_SHIPPED: handOff, PRODUCT_RECEIVED: handOff, PRODUCT_STORED: handOff } as const;
+  // Where the protocol allows a second infusion: its bag thawed and given after the first, Day 0 unchanged.
+  const secondInfusion = spec.secondInfusion
+    ? {
+        PRODUCT_THAWED: { guard: ({ context }: { context: PatientContext }) => !context.secondInfusion, actions: thaw },
+        POST_THAW_LIMIT_EXCEEDED: postThawExceeded,
+        SECOND_INFUSION_COMPLETED: {
+          actions: [lifecycle.assign(({ context, event }) => custody.recordSecondInfusion(spec, context, event)), lifecycle.cancel(timerIds.postThawLimit)],
+        },
+      }
+    : {};
 
   // Withdrawal and death end the study from every state on it; an off-study state accepts neither.
   const leaveStudy = {
@@ -425,6 +435,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         on: {
           ...leaveStudy,
           ...reconsent,
+          ...secondInfusion,
           FOLLOW_UP_ENDED: {
             target: 'completed',
             actions: assign(({ context, event }) => record.recordOffStudy('follow-up completed')(context, event)),

@@ -188,6 +188,12 @@ export interface LifecycleSpec {
   amendment?: Amendment;
   /** Set on a long-term follow-up protocol that patients roll over into. */
   rollover?: RolloverSpec;
+  /**
+   * A second infusion the protocol allows (none of the seeds does): from how many to how many days
+   * after the first, at the patient's assigned dose level, with its own thawed bag and bedside check.
+   * Day 0 stays the first infusion's.
+   */
+  secondInfusion?: { minDaysAfterFirst: number; maxDaysAfterFirst: number; source: string };
   /** The product's stability, release criteria and re-manufacture rules (lifecycle/custody.ts has the defaults). */
   custody?: CustodySpec;
   /** Values the trial record leaves open that this protocol had to choose, stated as assumptions. */

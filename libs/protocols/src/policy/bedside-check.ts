@@ -10,6 +10,10 @@ import type { Role } from './roles';
  * for CAR-T products (e.g. Kymriah, Yescarta) ask that the patient's identity be matched with the
  * identifiers on the infusion bag before infusing. The console reads this rule here too.
  */
+/** The events that give a product bag to the patient, each checked at the bedside. */
+export const BEDSIDE_CHECKED_EVENTS: readonly string[] = ['INFUSION_COMPLETED', 'SECOND_INFUSION_COMPLETED'];
+export const takesBedsideCheck = (type: unknown): boolean => typeof type === 'string' && BEDSIDE_CHECKED_EVENTS.includes(type);
+
 export const BEDSIDE_VERIFIER_ROLES: readonly Role[] = ['investigator', 'admin'];
 /** Who may take part in the check at all: the roles that may post an infusion. */
 export const BEDSIDE_ROLES: readonly Role[] = ['coordinator', 'investigator', 'admin'];

@@ -14,6 +14,7 @@ export const CUSTODY_STEPS = [
   { step: 'receivedAtSite', event: 'PRODUCT_RECEIVED', label: 'receipt of the product at the site', after: ['shippedToSite'] },
   // A site may keep the product in the shipper it came in until the thaw: storage is a step it may skip.
   { step: 'stored', event: 'PRODUCT_STORED', label: 'storage of the product at the site', after: ['receivedAtSite'] },
-  { step: 'thawed', event: 'PRODUCT_THAWED', label: 'thaw of the product', after: ['receivedAtSite', 'stored'] },
+  // After an infusion only where the protocol allows a second one (its second bag).
+  { step: 'thawed', event: 'PRODUCT_THAWED', label: 'thaw of the product', after: ['receivedAtSite', 'stored', 'infused'] },
   { step: 'infused', event: 'INFUSION_COMPLETED', label: 'infusion', after: ['thawed'] },
 ] as const;

@@ -1,5 +1,6 @@
 import type { AnyStateNode } from 'xstate';
 import { PROTOCOLS } from '../registry';
+import { buildProtocol } from '../lifecycle/protocol';
 import { OFF_STUDY } from '../lifecycle/machine';
 import { EVENT_POLICY, SIGNER_ROLES, endsStudy, isDirectResponse, mayPost, requiresSignature, rolesMayPost, signOffMeaning } from './event-policy';
 import { ROLES } from './roles';
@@ -36,6 +37,7 @@ const ROLES_BEFORE: Record<string, string[]> = {
   LYMPHODEPLETION_COMPLETED: CLINICAL,
   PRODUCT_THAWED: CLINICAL,
   INFUSION_COMPLETED: CLINICAL,
+  SECOND_INFUSION_COMPLETED: CLINICAL,
   ADVERSE_EVENT_REPORTED: CLINICAL,
   DLT_ADJUDICATED: ['investigator'],
   LAB_RESULT_RECORDED: ['lab', 'coordinator', 'investigator'],
@@ -164,7 +166,19 @@ describe('the vocabulary and the machines', () => {
         for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);
       };
       visit(protocol.machine.root);
-      expect(USER_EVENT_TYPES.filter((type) => !accepted.has(type))).toEqual([]);
+      // A second infusion is the one event a protocol opts into (its spec's `secondInfusion`); none of the seeds does.
+      expect(USER_EVENT_TYPES.filter((type) => !accepted.has(type))).toEqual(protocol.spec.secondInfusion ? [] : ['SECOND_INFUSION_COMPLETED']);
     },
   );
+
+  it('accepts a second infusion in a protocol that allows one', () => {
+    const twice = buildProtocol({ ...PROTOCOLS[0].spec, cohorts: undefined, secondInfusion: { minDaysAfterFirst: 14, maxDaysAfterFirst: 60, source: 'test' } });
+    const accepted = new Set<string>();
+    const visit = (node: AnyStateNode) => {
+      for (const type of node.transitions.keys()) accepted.add(type);
+      for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);
+    };
+    visit(twice.machine.root);
+    expect(USER_EVENT_TYPES.filter((type) => !accepted.has(type))).toEqual([]);
+  });
 });

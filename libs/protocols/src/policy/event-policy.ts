@@ -76,6 +76,8 @@ export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
   LYMPHODEPLETION_COMPLETED: { roles: CLINICAL },
   PRODUCT_THAWED: { roles: CLINICAL },
   INFUSION_COMPLETED: { roles: CLINICAL },
+  /** Only where the protocol allows a second infusion (none of the seeds does): the state after the first takes it then. */
+  SECOND_INFUSION_COMPLETED: { roles: CLINICAL },
   VISIT_COMPLETED: { roles: CLINICAL },
   ADVERSE_EVENT_REPORTED: { roles: CLINICAL },
   DLT_ADJUDICATED: { roles: SIGNER_ROLES, signOff: { meaning: 'I adjudicate the dose-limiting toxicity call for this adverse event' } },

@@ -56,7 +56,7 @@ const infusionSchema = baseEventDataSchemas.INFUSION_COMPLETED.extend({
 function storedSchema(type: string): z.ZodType | undefined {
   if (type === 'PATIENT_REGISTERED') return registrationSchema;
   if (type === 'ENROLLED') return enrolledSchema;
-  if (type === 'INFUSION_COMPLETED') return infusionSchema;
+  if (type === 'INFUSION_COMPLETED' || type === 'SECOND_INFUSION_COMPLETED') return infusionSchema;
   if (type === PROTOCOL_MIGRATED) return protocolMigratedSchema;
   if (type === ROLLED_OVER) return rolledOverSchema;
   if (type === 'SCREENING_DATA_RECORDED') return screeningDataSchema;
