@@ -60,7 +60,7 @@ export const capacitySchema = z.strictObject({
   ),
   queue: z.array(slotHolderSchema.extend({ position: z.number().int(), queuedAt: instant })),
 });
-export type Capacity = z.infer<typeof capacitySchema>;
+export type ManufacturingCapacity = z.infer<typeof capacitySchema>;
 
 /** `GET|PUT /patients/{id}/manufacturing-slot`: the patient's slot (null: none), and on a change what it moved. */
 export const slotAnswerSchema = z.strictObject({
