@@ -215,7 +215,8 @@ describe('manufacturing capacity', () => {
       .send({ week: addWeeks(current, 1) });
     expect(moved.status).toBe(422);
     expect(moved.body.reasons[0]).toContain('manufacturing has begun');
-    await site.record(patients.A, 'DEATH', { cause: 'progressive disease' });
+    const died = await site.record(patients.A, 'DEATH', { cause: 'progressive disease' });
+    expect(died.patient.manufacturingSlot).toMatchObject({ status: 'consumed', week: current });
     expect(await slotOf(patients.A)).toMatchObject({ status: 'consumed', week: current });
     expect((await capacity()).weeks[0].taken).toBe(2);
   });
@@ -227,6 +228,35 @@ describe('manufacturing capacity', () => {
     expect(res.body.slot).toMatchObject({ week: current, status: 'booked' });
     const [row] = await accessRows('manufacturing.slot-rebook', patients.C);
     expect(row.details).toMatchObject({ to: current, reason: 'cells ready early' });
+  });
+
+  it('gives the last free slot of a week to one of two coordinators rebooking into it at once', async () => {
+    const next = addWeeks(current, 1);
+    expect((await capacity()).weeks.map((w) => [w.week, w.taken, w.free])).toEqual([
+      [current, 3, 0],
+      [next, 2, 1],
+    ]);
+    const answers = await Promise.all([patients.C, patients.F].map((id) => t.http.put(`/patients/${id}/manufacturing-slot`).set(bearer(site.coordinator)).send({ week: next })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(answers.find((r) => r.status === 409)!.body).toMatchObject({ error: 'slot_full', reasons: [`week ${next} is full: its 3 slots are taken`] });
+    expect((await capacity()).weeks.map((w) => [w.taken, w.free])).toEqual([
+      [2, 1],
+      [3, 0],
+    ]);
+  });
+
+  it('refuses a reason that is not text (a lone surrogate, a NUL) with nothing written', async () => {
+    // Written as JSON escapes: a lone surrogate in a JavaScript string would reach the wire as U+FFFD.
+    for (const reason of [String.raw`\ud800 postponed`, String.raw`post\u0000poned`]) {
+      const res = await t.http
+        .post(`/patients/${patients.D}/manufacturing-slot/cancel`)
+        .set({ ...bearer(site.coordinator), 'Content-Type': 'application/json' })
+        .send(`{"reason":"${reason}"}`);
+      expect(res.status).toBe(400);
+      expect(res.body.issues.join(' ')).toMatch(/surrogate|NUL/);
+    }
+    expect(await slotOf(patients.D)).toMatchObject({ status: 'booked' });
+    expect(await accessRows('manufacturing.slot-cancel', patients.D)).toEqual([]);
   });
 
   it('gives the last free slot to one of two enrollments racing for it, in two trials at once', async () => {

@@ -58,9 +58,9 @@ export class AlreadyExistsError extends DomainError {
 export class SlotFullError extends DomainError {
   readonly code = 'slot_full';
   constructor(week: string, siteName: string, slotsPerWeek: number) {
-    super(`Week ${week} at ${siteName} is full: all ${slotsPerWeek} slots are taken. Choose another week.`, {
+    super(`Week ${week} at ${siteName} has no free slot (${slotsPerWeek} a week, all taken). Choose another week.`, {
       week,
-      reasons: [`week ${week} is full (${slotsPerWeek} of ${slotsPerWeek} slots taken)`],
+      reasons: [`week ${week} is full: its ${slotsPerWeek} slots are taken`],
     });
   }
 }

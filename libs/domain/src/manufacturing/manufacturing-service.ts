@@ -87,8 +87,8 @@ export class ManufacturingService {
       const before = await this.repository.lockSite(manager, id);
       if (!before) throw new NotFoundError(`Manufacturing site ${id} does not exist.`);
       await this.trialsFree(manager, id, input.protocolIds);
-      const site: ManufacturingSiteEntity = { ...before, ...input, updatedAt: this.clock.now().toISOString() };
-      delete (site as Partial<ManufacturingSiteInput>).protocolIds;
+      const { name, slotsPerWeek, releaseDays, horizonWeeks } = input;
+      const site: ManufacturingSiteEntity = { ...before, name, slotsPerWeek, releaseDays, horizonWeeks, updatedAt: this.clock.now().toISOString() };
       await this.repository.updateSite(manager, site);
       await this.repository.setTrials(manager, id, unique(input.protocolIds));
       await this.access.record(caller, 'manufacturing.site-update', [{ subject: id, details: { ...input } }], manager);

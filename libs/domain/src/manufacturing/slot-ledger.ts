@@ -70,10 +70,7 @@ export class SlotLedger {
   async afterEvent(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<ManufacturingSlot | null | undefined> {
     if (event.type === 'ENROLLED') return this.bookAtEnrollment(manager, event, caller, now);
     if (event.type === CONSUMES_SLOT) return this.consume(manager, event.patientId, now);
-    if (event.leftStudy) {
-      await this.releaseOnLeaving(manager, event, caller, now);
-      return null;
-    }
+    if (event.leftStudy) return this.releaseOnLeaving(manager, event, caller, now);
     return undefined;
   }
 
@@ -126,14 +123,16 @@ export class SlotLedger {
   }
 
   /** Leaving the study before manufacturing began frees the slot (or the place in the queue); a consumed slot stays consumed. */
-  private async releaseOnLeaving(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<void> {
+  private async releaseOnLeaving(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<ManufacturingSlot | null> {
     const booking = await this.repository.liveBookingOf(manager, event.patientId);
-    if (!booking || booking.status === 'consumed') return;
+    if (!booking) return null;
     const site = await this.repository.lockSite(manager, booking.manufacturingSiteId);
-    if (!site) return;
+    if (!site) return null;
+    if (booking.status === 'consumed') return this.viewOf(manager, site, booking);
     await this.cancel(manager, booking, `freed: the patient left the study (${event.type})`, now);
     await this.audit(manager, caller, 'manufacturing.slot-release', booking, { week: booking.week, status: booking.status, event: event.type });
     await this.fillFromQueue(manager, site, caller, now);
+    return null;
   }
 
   /** Marks a booking cancelled. The caller holds the site's lock and fills the queue after. */
