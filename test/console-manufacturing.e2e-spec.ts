@@ -94,6 +94,18 @@ describe('console: manufacturing capacity', () => {
     expect(await site.getByTestId('capacity-queue').getByRole('link', { name: subjects[1] }).count()).toBe(1);
     // A coordinator has no form to create a site.
     expect(await page.getByTestId('create-site').count()).toBe(0);
+
+    // On the queued patient's page: the place in the queue; a past week refused with its reason, nothing written.
+    await site.getByTestId('capacity-queue').getByRole('link', { name: subjects[1] }).click();
+    const slot = page.getByTestId('manufacturing-slot');
+    await slot.getByText('Queue #1').waitFor();
+    await slot.getByTestId('slot-week-input').fill(addWeeks(current, -1));
+    await slot.getByTestId('slot-rebook').click();
+    await slot
+      .getByTestId('explanation')
+      .getByText(`week ${addWeeks(current, -1)} is in the past`, { exact: false })
+      .waitFor();
+    expect((await a.get(`/patients/${ours[1]}/manufacturing-slot`)).body.slot).toMatchObject({ status: 'queued', queuePosition: 1 });
     expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -9,6 +9,9 @@ import type {
   ManufacturingCapacity,
   ManufacturingSite,
   CreateManufacturingSiteBody,
+  RebookSlotBody,
+  CancelSlotBody,
+  SlotAnswer,
   MigratePatientBody,
   MigrateSiteBody,
   MigrationAnswer,
@@ -159,4 +162,7 @@ export const api = {
   capacity: (siteId: string) => request<ManufacturingCapacity>(`/manufacturing/sites/${seg(siteId)}/capacity`),
   /** An admin creates a manufacturing site. */
   createManufacturingSite: (body: CreateManufacturingSiteBody) => request<ManufacturingSite>('/manufacturing/sites', { method: 'POST', body }),
+  /** Books the patient into a chosen ISO week (`2027-W05`). */
+  rebookSlot: (id: string, body: RebookSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot`, { method: 'PUT', body }),
+  cancelSlot: (id: string, body: CancelSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot/cancel`, { method: 'POST', body }),
 };
