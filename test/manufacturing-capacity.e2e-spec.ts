@@ -1,5 +1,5 @@
 import { addWeeks, isoWeekOf } from '#domain';
-import { eligibleCd19Screening, eligibleCd22Screening } from '#testing';
+import { eligibleCd19Screening, eligibleCd22Screening, toManufacturing } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite, type EligibleScreening } from './support/trial-site';
 
@@ -206,19 +206,38 @@ describe('manufacturing capacity', () => {
     expect(await accessRows('manufacturing.slot-release', patients.B)).toHaveLength(1);
   });
 
-  it('keeps the slot once the cells are collected: consumed, not moved, not freed by leaving', async () => {
-    const answer = await site.record(patients.A, 'LEUKAPHERESIS_COMPLETED');
+  it('keeps the slot once manufacturing starts, books another when the product is to be made again, and frees only that one on leaving', async () => {
+    // The cells collected and on their way: the slot still moves.
+    await site.custody(patients.A, (coi) => toManufacturing(coi).slice(0, 3));
+    expect(await slotOf(patients.A)).toMatchObject({ status: 'booked', week: current });
+    const [started] = toManufacturing((await site.coiOf(patients.A))!).slice(3);
+    const answer = await site.record(patients.A, started[0], started[1]);
     expect(answer.patient.manufacturingSlot).toMatchObject({ status: 'consumed', week: current });
     const moved = await t.http
       .put(`/patients/${patients.A}/manufacturing-slot`)
       .set(bearer(site.coordinator))
       .send({ week: addWeeks(current, 1) });
     expect(moved.status).toBe(422);
-    expect(moved.body.reasons[0]).toContain('manufacturing has begun');
+    expect(moved.body.reasons[0]).toContain('manufacturing has begun: attempt 1 started on');
+    expect((await t.http.post(`/patients/${patients.A}/manufacturing-slot/cancel`).set(bearer(site.coordinator)).send({ reason: 'x' })).status).toBe(422);
+
+    // Made again from retained cells: a slot of its own, here the queue (every week is full); the consumed one stays.
+    const again = await site.record(
+      patients.A,
+      'REMANUFACTURE_ORDERED',
+      { cause: 'manufacturingFailure', source: 'retainedCells', reason: 'culture did not expand' },
+      site.investigator,
+    );
+    expect(again.patient.manufacturingSlot).toMatchObject({ status: 'queued', queuePosition: 1 });
+    expect((await capacity()).weeks[0].taken).toBe(2);
+    expect(await accessRows('manufacturing.slot-book', patients.A)).toHaveLength(2);
+
     const died = await site.record(patients.A, 'DEATH', { cause: 'progressive disease' });
     expect(died.patient.manufacturingSlot).toMatchObject({ status: 'consumed', week: current });
     expect(await slotOf(patients.A)).toMatchObject({ status: 'consumed', week: current });
-    expect((await capacity()).weeks[0].taken).toBe(2);
+    const after = await capacity();
+    expect(after.weeks[0].taken).toBe(2);
+    expect(after.queue).toEqual([]);
   });
 
   it('rebooks a patient into a chosen week with a free slot, the old week going to the queue', async () => {

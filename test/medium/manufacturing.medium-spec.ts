@@ -1,4 +1,4 @@
-import { eligibleCd19Screening } from '#testing';
+import { eligibleCd19Screening, toManufacturing } from '#testing';
 import { type ApplyEventCommand, isoWeekOf, ManufacturingBookingEntity, ManufacturingSiteEntity, ManufacturingSiteTrialEntity } from '#domain';
 import { COORDINATOR, INVESTIGATOR, type MediumEngine, mediumEngine } from './medium-engine';
 
@@ -38,7 +38,8 @@ describe.each(['postgres', 'sqlite'] as const)('manufacturing slots through the 
     const week = isoWeekOf(m.clock.now());
     const [first, second, third] = [await eligible(), await eligible(), await eligible()];
     expect((await apply(first, { type: 'ENROLLED' })).patient.manufacturingSlot).toMatchObject({ status: 'booked', week });
-    expect((await apply(second, { type: 'ENROLLED' })).patient.manufacturingSlot).toMatchObject({ status: 'queued', queuePosition: 1 });
+    const enrolled = await apply(second, { type: 'ENROLLED' });
+    expect(enrolled.patient.manufacturingSlot).toMatchObject({ status: 'queued', queuePosition: 1 });
     expect((await apply(third, { type: 'ENROLLED' })).patient.manufacturingSlot).toMatchObject({ status: 'queued', queuePosition: 2 });
 
     await apply(first, { type: 'WITHDRAWN', data: { reason: 'patient decision' } });
@@ -46,7 +47,11 @@ describe.each(['postgres', 'sqlite'] as const)('manufacturing slots through the 
     expect((await bookings(second)).map((b) => [b.status, b.week])).toEqual([['booked', week]]);
     expect((await bookings(third)).map((b) => b.status)).toEqual(['queued']);
 
-    expect((await apply(second, { type: 'LEUKAPHERESIS_COMPLETED' })).patient.manufacturingSlot).toMatchObject({ status: 'consumed', week });
+    const steps = toManufacturing(enrolled.patient.chainOfIdentity!);
+    for (const [type, data] of steps.slice(0, -1)) await apply(second, { type, data });
+    expect((await bookings(second)).map((b) => b.status)).toEqual(['booked']);
+    const [started, data] = steps.at(-1)!;
+    expect((await apply(second, { type: started, data })).patient.manufacturingSlot).toMatchObject({ status: 'consumed', week });
     await apply(second, { type: 'WITHDRAWN', data: { reason: 'after collection' } });
     expect((await bookings(second)).map((b) => b.status)).toEqual(['consumed']);
     expect((await bookings(third)).map((b) => b.status)).toEqual(['queued']);

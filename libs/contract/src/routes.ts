@@ -923,7 +923,7 @@ route({
   params: patientPath,
   summary: 'Book a patient into a chosen week',
   description:
-    "Takes the patient out of the queue or moves their slot; the week they held goes to the head of the queue in the same transaction. Refused, nothing written: a week that does not exist, is in the past or beyond the site's horizon (422), a full week (409 `slot_full`), a patient not enrolled, off study or whose cells were collected (422). In the access audit.",
+    "Takes the patient out of the queue or moves their slot; the week they held goes to the head of the queue in the same transaction. Refused, nothing written: a week that does not exist, is in the past or beyond the site's horizon (422), a full week (409 `slot_full`), a patient not enrolled, off study or whose manufacturing has started (422). In the access audit.",
   body: ask.rebookSlotSchema,
   ok: { 200: json(answer.slotAnswerSchema, 'Booked: the slot, the one before, and how many left the queue.') },
   errors: [404, 409, 422],

@@ -96,7 +96,7 @@ function SiteCapacity({ capacity }: { capacity: ManufacturingCapacity }) {
                         <Holder holder={p} />
                         {p.status === 'consumed' && (
                           <Badge size="xs" variant="light" color="gray">
-                            cells collected
+                            in manufacture
                           </Badge>
                         )}
                       </Group>

@@ -8,6 +8,8 @@ import type { TakenSlots } from './booking-rules';
 
 /** Statuses that hold a slot of their week. */
 const HOLDS_SLOT = ['booked', 'consumed'] as const;
+/** Statuses of a booking still to be used. */
+const PENDING = ['booked', 'queued'] as const;
 
 /** The manufacturing sites, the trials they serve and the patients' bookings of their slots. */
 @Injectable()
@@ -58,15 +60,26 @@ export class ManufacturingRepository {
     }
   }
 
-  /** The patient's booking that is not cancelled (at most one: a partial unique index). */
-  liveBookingOf(manager: EntityManager, patientId: string): Promise<ManufacturingBookingEntity | null> {
-    return manager.findOneBy(ManufacturingBookingEntity, { patientId, status: Not('cancelled') });
+  /** The patient's pending booking, booked or queued (at most one: a partial unique index). */
+  pendingBookingOf(manager: EntityManager, patientId: string): Promise<ManufacturingBookingEntity | null> {
+    return manager.findOneBy(ManufacturingBookingEntity, { patientId, status: In([...PENDING]) });
   }
 
-  /** The live bookings of these patients. */
-  liveBookingsOf(patientIds: readonly string[], manager: EntityManager = this.tx.manager): Promise<ManufacturingBookingEntity[]> {
-    if (!patientIds.length) return Promise.resolve([]);
-    return manager.findBy(ManufacturingBookingEntity, { patientId: In([...patientIds]), status: Not('cancelled') });
+  /** The patient's slot as it stands: the pending booking, else the latest consumed one (the product being or already made). */
+  async currentBookingOf(manager: EntityManager, patientId: string): Promise<ManufacturingBookingEntity | null> {
+    return (await this.currentBookingsOf([patientId], manager))[0] ?? null;
+  }
+
+  /** The current booking (see currentBookingOf) of each of these patients that has one. */
+  async currentBookingsOf(patientIds: readonly string[], manager: EntityManager = this.tx.manager): Promise<ManufacturingBookingEntity[]> {
+    if (!patientIds.length) return [];
+    const rows = await manager.find(ManufacturingBookingEntity, { where: { patientId: In([...patientIds]), status: Not('cancelled') }, order: { createdAt: 'DESC', id: 'ASC' } });
+    const current = new Map<string, ManufacturingBookingEntity>();
+    for (const row of rows) {
+      const seen = current.get(row.patientId);
+      if (!seen || (seen.status === 'consumed' && row.status !== 'consumed')) current.set(row.patientId, row);
+    }
+    return [...current.values()];
   }
 
   /** Slots taken per week at a site, in the weeks given. */

@@ -155,10 +155,10 @@ export class ManufacturingService {
     return { patientId, slot: await this.currentSlot(manager, patientId) };
   }
 
-  /** The live slots of these patients (the patient view, the worklist), by patient id. */
+  /** The current slots of these patients (the patient view, the worklist), by patient id: pending, else the latest consumed. */
   async slotsOf(patientIds: readonly string[]): Promise<Map<string, ManufacturingSlot>> {
     const manager = this.tx.manager;
-    const bookings = await this.repository.liveBookingsOf(patientIds, manager);
+    const bookings = await this.repository.currentBookingsOf(patientIds, manager);
     if (!bookings.length) return new Map();
     const sites = new Map((await this.repository.sites(manager)).map((s) => [s.id, s]));
     const queues = new Map<string, ReturnType<typeof queueEntries>>();
@@ -189,10 +189,9 @@ export class ManufacturingService {
       const patient = await this.movablePatient(manager, patientId, caller.actor, 'booked');
       const siteId = await this.repository.siteServing(manager, patient.protocolId);
       if (!siteId) throw new RefusedError('Slot not booked', [`no manufacturing site makes product for ${patient.protocolId}`]);
-      const previous = await this.repository.liveBookingOf(manager, patientId);
+      const previous = await this.repository.pendingBookingOf(manager, patientId);
       const sites = await this.lockSites(manager, [siteId, previous?.manufacturingSiteId]);
       const site = sites.get(siteId)!;
-      refuseConsumed(previous);
       const refusals = chosenWeekRefusals(week, isoWeekOf(now), site.horizonWeeks);
       if (refusals.length) throw new RefusedError('Slot not booked', refusals);
       const before = previous ? await this.ledger.viewOf(manager, sites.get(previous.manufacturingSiteId)!, previous) : null;
@@ -229,9 +228,8 @@ export class ManufacturingService {
     return this.tx.run(async (manager) => {
       const now = this.clock.now();
       await this.movablePatient(manager, patientId, caller.actor, 'cancelled');
-      const booking = await this.repository.liveBookingOf(manager, patientId);
+      const booking = await this.repository.pendingBookingOf(manager, patientId);
       if (!booking) throw new RefusedError('Slot not cancelled', ['the patient holds no manufacturing slot and is in no queue']);
-      refuseConsumed(booking);
       const site = (await this.lockSites(manager, [booking.manufacturingSiteId])).get(booking.manufacturingSiteId)!;
       const before = await this.ledger.viewOf(manager, site, booking);
       await this.ledger.cancel(manager, booking, `cancelled by ${caller.actor.name}: ${reason}`, now);
@@ -241,11 +239,8 @@ export class ManufacturingService {
     });
   }
 
-  private async currentSlot(manager: EntityManager, patientId: string): Promise<ManufacturingSlot | null> {
-    const booking = await this.repository.liveBookingOf(manager, patientId);
-    if (!booking) return null;
-    const site = await this.repository.site(manager, booking.manufacturingSiteId);
-    return site ? this.ledger.viewOf(manager, site, booking) : null;
+  private currentSlot(manager: EntityManager, patientId: string): Promise<ManufacturingSlot | null> {
+    return this.ledger.currentSlot(manager, patientId);
   }
 
   private async visiblePatient(manager: EntityManager, patientId: string, actor: Actor, lock = false): Promise<PatientEntity> {
@@ -254,15 +249,18 @@ export class ManufacturingService {
     return patient;
   }
 
-  /** The patient, locked (the engine's order: the patient's row before the site's), if their slot may still move: enrolled, on study, cells not yet collected. */
+  /** The patient, locked (the engine's order: the patient's row before the site's), if their slot may still move: enrolled, on study, manufacturing not begun. */
   private async movablePatient(manager: EntityManager, patientId: string, actor: Actor, what: 'booked' | 'cancelled'): Promise<PatientEntity> {
     const patient = await this.visiblePatient(manager, patientId, actor, true);
     const summary = what === 'booked' ? 'Slot not booked' : 'Slot not cancelled';
     if (patient.status === 'offStudy') throw new RefusedError(summary, [`the patient has left the study (${patient.state})`]);
     const context = machine.contextOf(machine.restoreMachine(protocolOf(patient), patient.snapshot));
     if (!context.enrollment) throw new RefusedError(summary, [`the patient is not enrolled yet (${patient.state}): a slot is booked at ENROLLED`]);
-    if (context.leukapheresisAt)
-      throw new RefusedError(summary, [`manufacturing has begun: the cells were collected on ${context.leukapheresisAt.slice(0, 10)}, so the slot is in use`]);
+    // The product being made (or made): its slot is in use until an order to make it again opens another attempt.
+    const attempt = context.manufacturing?.history.at(-1);
+    if (attempt?.startedAt) {
+      throw new RefusedError(summary, [`manufacturing has begun: attempt ${attempt.attempt} started on ${attempt.startedAt.slice(0, 10)}, so its slot is in use`]);
+    }
     return patient;
   }
 
@@ -308,10 +306,6 @@ function refuseUnknownTrials(protocolIds: readonly string[]): void {
       'Manufacturing site not saved',
       unknown.map((id) => `no trial ${id} runs on this service`),
     );
-}
-
-function refuseConsumed(booking: ManufacturingBookingEntity | null): void {
-  if (booking?.status === 'consumed') throw new RefusedError('Slot not moved', [`the slot of week ${booking.week} is in use: the cells were collected for it`]);
 }
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

@@ -24,20 +24,19 @@ export interface ManufacturingSlot {
 
 /**
  * The patient events that take or free a slot, applied in the event's own transaction (on the
- * locked path, never lock-free): ENROLLED books one, the collection of the cells
- * (LEUKAPHERESIS_COMPLETED, after which manufacturing has begun) consumes it, and an event that
- * ends the study frees it while manufacturing has not begun.
+ * locked path, never lock-free): ENROLLED books one, MANUFACTURING_STARTED consumes it,
+ * REMANUFACTURE_ORDERED books another for the product made again, and an event that ends the study
+ * frees the pending one.
  */
 export function touchesSlots(type: string): boolean {
-  return type === 'ENROLLED' || type === CONSUMES_SLOT || endsStudy(type);
+  return type === 'ENROLLED' || type === CONSUMES_SLOT || type === BOOKS_AGAIN || endsStudy(type);
 }
 
-/**
- * The event after which the patient's slot is in use and no longer freed when they leave: the
- * cells are collected and on their way to the manufacturing site. The vocabulary has no event of
- * manufacturing's own start; this is the last point before it the record knows.
- */
-const CONSUMES_SLOT = 'LEUKAPHERESIS_COMPLETED';
+/** Manufacturing has begun in the slot: it is in use, no longer moved, and not freed when the patient leaves. */
+const CONSUMES_SLOT = 'MANUFACTURING_STARTED';
+
+/** The product is to be made again (from retained cells or a new apheresis): it needs a slot of its own. */
+const BOOKS_AGAIN = 'REMANUFACTURE_ORDERED';
 
 /** What the engine tells the ledger of one event it is writing. */
 export interface SlotEvent {
@@ -68,71 +67,81 @@ export class SlotLedger {
    * or undefined when the event does not concern slots.
    */
   async afterEvent(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<ManufacturingSlot | null | undefined> {
-    if (event.type === 'ENROLLED') return this.bookAtEnrollment(manager, event, caller, now);
-    if (event.type === CONSUMES_SLOT) return this.consume(manager, event.patientId, now);
+    if (event.type === 'ENROLLED') return this.book(manager, event, caller, now, 'enrollment');
+    if (event.type === BOOKS_AGAIN) return this.book(manager, event, caller, now, 'remanufacture');
+    if (event.type === CONSUMES_SLOT) return this.consume(manager, event, now);
     if (event.leftStudy) return this.releaseOnLeaving(manager, event, caller, now);
     return undefined;
   }
 
   /**
-   * ENROLLED: the earliest week with a free slot from the enrollment's week within the horizon, at
-   * the site serving the trial, else the queue. Patients already queued are served first. No site
-   * serving the trial: no slot (enrollment goes on; README, "Manufacturing capacity").
+   * ENROLLED (and REMANUFACTURE_ORDERED): the earliest week with a free slot from the event's week
+   * within the horizon, at the site serving the trial, else the queue. Patients already queued are
+   * served first. No site serving the trial: no slot (enrollment goes on; README, "Manufacturing capacity").
    */
-  private async bookAtEnrollment(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<ManufacturingSlot | null> {
+  private async book(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date, at: 'enrollment' | 'remanufacture'): Promise<ManufacturingSlot | null> {
     const siteId = await this.repository.siteServing(manager, event.protocolId);
-    if (!siteId) return null;
+    if (!siteId) return this.currentSlot(manager, event.patientId);
     const site = await this.repository.lockSite(manager, siteId);
     if (!site) return null;
-    // A patient enrolled again never holds two slots (the partial unique index says so too).
-    const existing = await this.repository.liveBookingOf(manager, event.patientId);
-    if (existing) return this.viewOf(manager, site, existing);
+    // A patient never holds two pending slots (the partial unique index says so too).
+    const pending = await this.repository.pendingBookingOf(manager, event.patientId);
+    if (pending) return this.viewOf(manager, site, pending);
     await this.fillFromQueue(manager, site, caller, now);
     const current = isoWeekOf(now);
     const weeks = bookableWeeks(current, site.horizonWeeks);
     const taken = await this.repository.takenSlots(manager, site.id, weeks);
     const week = earliestFreeWeek(firstWeekFor(event.occurredAt, now), current, site, taken);
-    const at = now.toISOString();
+    const stamp = now.toISOString();
     const booking: ManufacturingBookingEntity = {
       id: randomUUID(),
       patientId: event.patientId,
       manufacturingSiteId: site.id,
       week: week ?? null,
       status: week ? 'booked' : 'queued',
-      queuedAt: week ? null : at,
+      queuedAt: week ? null : stamp,
       cancelReason: null,
-      createdAt: at,
-      updatedAt: at,
+      createdAt: stamp,
+      updatedAt: stamp,
     };
     await this.repository.insertBooking(manager, booking);
     const slot = await this.viewOf(manager, site, booking);
-    await this.audit(manager, caller, 'manufacturing.slot-book', booking, { week: slot.week, queuePosition: slot.queuePosition, at: 'enrollment' });
+    await this.audit(manager, caller, 'manufacturing.slot-book', booking, { week: slot.week, queuePosition: slot.queuePosition, at });
     return slot;
   }
 
-  /** The cells are collected: the booked slot is in use from now on. */
-  private async consume(manager: EntityManager, patientId: string, now: Date): Promise<ManufacturingSlot | null> {
-    const booking = await this.repository.liveBookingOf(manager, patientId);
-    if (!booking) return null;
+  /**
+   * Manufacturing started: the pending slot is in use from now on. A patient still queued was made
+   * room for: the slot is counted in the week manufacturing started.
+   */
+  private async consume(manager: EntityManager, event: SlotEvent, now: Date): Promise<ManufacturingSlot | null> {
+    const booking = await this.repository.pendingBookingOf(manager, event.patientId);
+    if (!booking) return this.currentSlot(manager, event.patientId);
     const site = await this.repository.lockSite(manager, booking.manufacturingSiteId);
     if (!site) return null;
-    if (booking.status !== 'booked') return this.viewOf(manager, site, booking);
-    const consumed = { ...booking, status: 'consumed' as const, updatedAt: now.toISOString() };
-    await this.repository.updateBooking(manager, booking.id, { status: consumed.status, updatedAt: consumed.updatedAt });
+    const consumed = { ...booking, status: 'consumed' as const, week: booking.week ?? isoWeekOf(event.occurredAt), updatedAt: now.toISOString() };
+    await this.repository.updateBooking(manager, booking.id, { status: consumed.status, week: consumed.week, updatedAt: consumed.updatedAt });
     return this.viewOf(manager, site, consumed);
   }
 
   /** Leaving the study before manufacturing began frees the slot (or the place in the queue); a consumed slot stays consumed. */
   private async releaseOnLeaving(manager: EntityManager, event: SlotEvent, caller: Caller, now: Date): Promise<ManufacturingSlot | null> {
-    const booking = await this.repository.liveBookingOf(manager, event.patientId);
-    if (!booking) return null;
+    const booking = await this.repository.pendingBookingOf(manager, event.patientId);
+    if (!booking) return this.currentSlot(manager, event.patientId);
     const site = await this.repository.lockSite(manager, booking.manufacturingSiteId);
     if (!site) return null;
-    if (booking.status === 'consumed') return this.viewOf(manager, site, booking);
     await this.cancel(manager, booking, `freed: the patient left the study (${event.type})`, now);
     await this.audit(manager, caller, 'manufacturing.slot-release', booking, { week: booking.week, status: booking.status, event: event.type });
     await this.fillFromQueue(manager, site, caller, now);
-    return null;
+    return this.currentSlot(manager, event.patientId);
+  }
+
+  /** The patient's slot as it stands (pending, else the latest consumed), or null. */
+  async currentSlot(manager: EntityManager, patientId: string): Promise<ManufacturingSlot | null> {
+    const booking = await this.repository.currentBookingOf(manager, patientId);
+    if (!booking) return null;
+    const site = await this.repository.site(manager, booking.manufacturingSiteId);
+    return site ? this.viewOf(manager, site, booking) : null;
   }
 
   /** Marks a booking cancelled. The caller holds the site's lock and fills the queue after. */

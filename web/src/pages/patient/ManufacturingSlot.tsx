@@ -11,7 +11,7 @@ import { href } from '../../lib/router';
 /**
  * The patient's manufacturing slot (README, "Manufacturing capacity"): the week and expected release,
  * or the place in the queue; a coordinator or investigator books another week or gives the slot up.
- * Shown once the patient is enrolled, while the cells are not yet collected or a slot is held.
+ * Shown once the patient is enrolled; a slot in which manufacturing began no longer moves.
  */
 export function ManufacturingSlot({ patient, user, onChanged }: { patient: Patient; user: User; onChanged: () => Promise<void> | void }) {
   const [week, setWeek] = useState('');
@@ -21,7 +21,7 @@ export function ManufacturingSlot({ patient, user, onChanged }: { patient: Patie
   const slot = patient.manufacturingSlot;
   const enrolled = Boolean(patient.record.enrollment);
   if (!enrolled || (!slot && patient.status === 'offStudy')) return null;
-  const movable = patient.status === 'active' && !patient.record.leukapheresisAt && ['coordinator', 'investigator', 'admin'].includes(user.role);
+  const movable = patient.status === 'active' && slot?.status !== 'consumed' && ['coordinator', 'investigator', 'admin'].includes(user.role);
 
   async function act(work: () => Promise<unknown>) {
     setBusy(true);
@@ -53,7 +53,7 @@ export function ManufacturingSlot({ patient, user, onChanged }: { patient: Patie
                 {formatDate(slot.expectedRelease)}{' '}
                 {slot.status === 'consumed' && (
                   <Badge size="xs" variant="light" color="gray">
-                    cells collected
+                    in manufacture
                   </Badge>
                 )}
               </Text>

@@ -48,9 +48,10 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 /**
  * A patient's manufacturing slot: `booked` into an ISO week, `queued` (no week; the queue position is
- * derived from `queued_at`), `consumed` once the patient's cells were collected for it, `cancelled`
- * when freed (by a coordinator, a rebooking, or the patient leaving the study). A patient has at
- * most one booking that is not cancelled (a partial unique index); cancelled ones stay as history.
+ * derived from `queued_at`), `consumed` once manufacturing started in it, `cancelled` when freed (by
+ * a coordinator, a rebooking, or the patient leaving the study). A patient has at most one pending
+ * booking, booked or queued (a partial unique index); a product made again books another, and the
+ * consumed and cancelled ones stay as history.
  */
 @Entity('manufacturing_bookings')
 @Index('ix_manufacturing_bookings_site_week', ['manufacturingSiteId', 'week', 'status'])

@@ -5,8 +5,8 @@ const varchar = (name: string, length: number, nullable = false) => ({ name, typ
 /**
  * Manufacturing capacity (README, "Manufacturing capacity"; ADR 0019): the manufacturing sites, the
  * trial each makes product for (one site per trial: the protocol id is the key), and the patients'
- * bookings of weekly slots. At most one booking of a patient is not cancelled: a partial unique index,
- * which PostgreSQL and SQLite both build.
+ * bookings of weekly slots. At most one booking of a patient is pending (booked or queued): a partial
+ * unique index, which PostgreSQL and SQLite both build; consumed and cancelled ones are history.
  */
 export class ManufacturingCapacity1764720000000 implements MigrationInterface {
   name = 'ManufacturingCapacity1764720000000';
@@ -50,7 +50,7 @@ export class ManufacturingCapacity1764720000000 implements MigrationInterface {
         indices: [
           new TableIndex({ name: 'ix_manufacturing_bookings_site_week', columnNames: ['manufacturing_site_id', 'week', 'status'] }),
           new TableIndex({ name: 'ix_manufacturing_bookings_patient', columnNames: ['patient_id'] }),
-          new TableIndex({ name: 'ux_manufacturing_bookings_live', columnNames: ['patient_id'], isUnique: true, where: "status <> 'cancelled'" }),
+          new TableIndex({ name: 'ux_manufacturing_bookings_pending', columnNames: ['patient_id'], isUnique: true, where: "status IN ('booked', 'queued')" }),
         ],
       }),
     );
