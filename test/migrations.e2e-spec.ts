@@ -5,6 +5,9 @@ import { createTestDatabase, type DatabaseKind } from '#testing';
 const TABLES = [
   'access_audit',
   'idempotency_keys',
+  'manufacturing_bookings',
+  'manufacturing_site_trials',
+  'manufacturing_sites',
   'notifications',
   'outbox',
   'patient_events',

@@ -17,6 +17,8 @@ import {
   WorkflowEngine,
 } from '#domain';
 import { BedsideAlarm } from '../../libs/domain/src/engine/bedside-alarm';
+import { ManufacturingRepository } from '../../libs/domain/src/manufacturing/manufacturing-repository';
+import { SlotLedger } from '../../libs/domain/src/manufacturing/slot-ledger';
 import { EventWriter } from '../../libs/domain/src/persistence/event-writer';
 import { OutboxRepository } from '../../libs/domain/src/persistence/repositories/outbox-repository';
 import { TimerRepository } from '../../libs/domain/src/persistence/repositories/timer-repository';
@@ -79,7 +81,8 @@ export async function mediumEngine(kind: DatabaseKind): Promise<MediumEngine> {
   const writer = new EventWriter(tx);
   const siteApprovals = new SiteApprovalService(new SiteApprovalRepository(tx), tx, new AccessLog(dataSource, tx, clock), clock);
   const alarm = new BedsideAlarm(tx, new AccessLog(dataSource, tx, clock), dispatcher, clock);
-  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config, siteApprovals, alarm);
+  const slots = new SlotLedger(new ManufacturingRepository(tx), new AccessLog(dataSource, tx, clock));
+  const engine = new WorkflowEngine(tx, dispatcher, clock, metrics, new TrialLedger(tx), writer, config, siteApprovals, alarm, slots);
   return {
     kind,
     dataSource,

@@ -12,6 +12,7 @@ import { NotFound } from './pages/NotFound';
 const PatientPage = lazy(() => import('./pages/Patient'));
 const TrialPage = lazy(() => import('./pages/Trial'));
 const AmendmentsPage = lazy(() => import('./pages/Amendments'));
+const ManufacturingPage = lazy(() => import('./pages/Manufacturing'));
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -27,6 +28,7 @@ export function App() {
         {route.page === 'trials' && <Trials />}
         {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} />}
         {route.page === 'amendments' && <AmendmentsPage key={route.protocolId} protocolId={route.protocolId} version={route.version} user={session.user} />}
+        {route.page === 'manufacturing' && <ManufacturingPage user={session.user} />}
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </Suspense>
     </Shell>

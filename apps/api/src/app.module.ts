@@ -18,6 +18,7 @@ import { NotificationsController } from './controllers/notifications.controller'
 import { WorklistController } from './controllers/worklist.controller';
 import { AmendmentsController } from './controllers/amendments.controller';
 import { IntegrationsController } from './controllers/integrations.controller';
+import { ManufacturingController } from './controllers/manufacturing.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -60,6 +61,7 @@ export class AppModule {
         UsersController,
         AuditController,
         IntegrationsController,
+        ManufacturingController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

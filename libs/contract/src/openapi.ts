@@ -12,6 +12,7 @@ const TAGS = [
   { name: 'audit', description: 'Hash-chain verification, checkpoints, the access audit.' },
   { name: 'health', description: 'Liveness and readiness.' },
   { name: 'integrations', description: 'Lab results in (HL7 v2 ORU^R01, FHIR R4 Observations) and the integration inbox.' },
+  { name: 'manufacturing', description: "Manufacturing sites, their weekly slots and queue, and each patient's slot." },
 ];
 
 /** The OpenAPI 3.1 document of the HTTP API, generated from the contract's routes (served at /docs-json). */

@@ -276,3 +276,36 @@ export const fhirIntakeQuery = z.object({ siteId: code(60).optional() }).strict(
 /** The bag a label is for, and its image format (GET /patients/{id}/labels/{bag}). */
 export const bagParam = z.enum(['apheresis', 'product'], { message: 'must be apheresis or product' });
 export const labelQuery = z.object({ format: z.enum(['svg', 'png'], { message: 'must be svg or png' }).default('svg') }).strict();
+
+/** An ISO 8601 week as the manufacturing slots are booked: `YYYY-Www`; whether the week exists and may be booked is the service's to say (422). */
+export const isoWeekText = z.string().regex(/^\d{4}-W\d{2}$/, 'must be an ISO 8601 week written YYYY-Www (e.g. 2027-W05)');
+
+/** What an admin says of a manufacturing site (README, "Manufacturing capacity"). */
+const manufacturingSiteFields = {
+  name: lineOfText(200).describe('the site as people call it'),
+  protocolIds: z.array(code(60)).max(50).describe('the trials it makes product for; a trial has one manufacturing site'),
+  slotsPerWeek: z.number().int().min(0).max(1000).describe('products it can start per ISO week'),
+  releaseDays: z.number().int().min(1).max(365).describe('days from the Monday of the slot week to the expected release of the product'),
+  horizonWeeks: z.number().int().min(1).max(104).describe('how many weeks ahead, the current week included, it books'),
+};
+
+/** `POST /manufacturing/sites`. */
+export const createManufacturingSiteSchema = z.object({ id: code(60).describe('a short id of your choosing, e.g. mfg-east'), ...manufacturingSiteFields }).strict();
+export type CreateManufacturingSiteBody = z.infer<typeof createManufacturingSiteSchema>;
+
+/** `PUT /manufacturing/sites/{siteId}`: the whole definition again. */
+export const updateManufacturingSiteSchema = z.object(manufacturingSiteFields).strict();
+export type UpdateManufacturingSiteBody = z.infer<typeof updateManufacturingSiteSchema>;
+
+/** `GET /manufacturing/sites/{siteId}/capacity`. */
+export const capacityQuery = z
+  .object({ weeks: z.coerce.number().int().min(1).max(104).optional().describe("how many weeks from the current one (default: the site's horizon)") })
+  .strict();
+
+/** `PUT /patients/{id}/manufacturing-slot`: book the patient into a chosen week. */
+export const rebookSlotSchema = z.object({ week: isoWeekText, reason: lineOfText(2000).optional().describe('why, for the access audit') }).strict();
+export type RebookSlotBody = z.infer<typeof rebookSlotSchema>;
+
+/** `POST /patients/{id}/manufacturing-slot/cancel`. */
+export const cancelSlotSchema = z.object({ reason: lineOfText(2000).describe('why the slot is given up') }).strict();
+export type CancelSlotBody = z.infer<typeof cancelSlotSchema>;

@@ -23,7 +23,7 @@ const ERRORS = {
   401: 'No bearer token, or one that is unknown, expired or revoked: `unauthenticated`.',
   403: "The caller's role or sites do not allow this: `forbidden` (`signing_locked` after wrong signing passwords).",
   404: 'No such resource, or one at a site the caller cannot see: `not_found`.',
-  409: 'The state does not allow it: `event_not_accepted` (with `state` and `acceptedEvents`), `version_conflict` (with `currentVersion`) or `already_exists`.',
+  409: 'The state does not allow it: `event_not_accepted` (with `state` and `acceptedEvents`), `version_conflict` (with `currentVersion`), `already_exists` or `slot_full` (a manufacturing week with no free slot).',
   413: 'The request body is larger than the limit: `body_too_large`.',
   415: 'The request body is not JSON: `unsupported_media_type`.',
   422: 'A rule refused it: `refused`, with one sentence per unmet rule in `reasons` (`idempotency_key_reused` for a key sent with another body).',
@@ -846,5 +846,98 @@ route({
     "A result sent under the site's code (OBX-3 in its coding system) is then recorded under the catalogue's. Replaces an earlier mapping of the same code. In the access audit.",
   body: ask.labCodeMappingSchema,
   ok: noContent,
+  errors: [404, 422],
+});
+
+// ------------------------------------------------------------------ manufacturing capacity (docs/adr/0019-manufacturing-capacity.md)
+const manufacturingSitePath = pathId('siteId', 'the manufacturing site id, e.g. mfg-east');
+const slotReaders = ['coordinator', 'investigator', 'monitor'] as const;
+route({
+  method: 'get',
+  path: '/manufacturing/sites',
+  operationId: 'listManufacturingSites',
+  tag: 'manufacturing',
+  roles: slotReaders,
+  summary: 'List the manufacturing sites',
+  description: 'Each site with the trials it makes product for, its slots per ISO week, its days from slot to release and its booking horizon.',
+  ok: { 200: json(answer.manufacturingSitesSchema, 'The manufacturing sites.') },
+});
+route({
+  method: 'post',
+  path: '/manufacturing/sites',
+  operationId: 'createManufacturingSite',
+  tag: 'manufacturing',
+  roles: [],
+  summary: 'Create a manufacturing site',
+  description: 'A trial has one manufacturing site: a trial another site makes product for is a 409 naming it; an unknown trial a 422. In the access audit.',
+  body: ask.createManufacturingSiteSchema,
+  ok: { 201: json(answer.manufacturingSiteSchema, 'Created: the site.') },
+  errors: [409, 422],
+});
+route({
+  method: 'put',
+  path: '/manufacturing/sites/{siteId}',
+  operationId: 'updateManufacturingSite',
+  tag: 'manufacturing',
+  roles: [],
+  params: manufacturingSitePath,
+  summary: 'Change a manufacturing site',
+  description:
+    'The whole definition again. More slots or a longer horizon books the head of the queue into the free slots at once; fewer slots keep the bookings already made. In the access audit.',
+  body: ask.updateManufacturingSiteSchema,
+  ok: { 200: json(answer.manufacturingSiteSchema, 'Changed: the site.') },
+  errors: [404, 409, 422],
+});
+route({
+  method: 'get',
+  path: '/manufacturing/sites/{siteId}/capacity',
+  operationId: 'getManufacturingCapacity',
+  tag: 'manufacturing',
+  roles: slotReaders,
+  params: manufacturingSitePath,
+  query: ask.capacityQuery,
+  summary: "Read a manufacturing site's weeks and queue",
+  description:
+    "The weeks from the current one: slots, taken, free, and the patients in each; the queue in order. Another site's patients are counted, not named. In the access audit (one record per patient named).",
+  ok: { 200: json(answer.capacitySchema, 'The capacity.') },
+  errors: [404],
+});
+route({
+  method: 'get',
+  path: '/patients/{id}/manufacturing-slot',
+  operationId: 'getManufacturingSlot',
+  tag: 'manufacturing',
+  roles: slotReaders,
+  params: patientPath,
+  summary: "Read a patient's manufacturing slot",
+  description: 'The week and expected release, or the place in the queue; null when the patient holds none. In the access audit.',
+  ok: { 200: json(answer.slotAnswerSchema, 'The slot.') },
+  errors: [404],
+});
+route({
+  method: 'put',
+  path: '/patients/{id}/manufacturing-slot',
+  operationId: 'rebookManufacturingSlot',
+  tag: 'manufacturing',
+  roles: ['coordinator', 'investigator'],
+  params: patientPath,
+  summary: 'Book a patient into a chosen week',
+  description:
+    "Takes the patient out of the queue or moves their slot; the week they held goes to the head of the queue in the same transaction. Refused, nothing written: a week that does not exist, is in the past or beyond the site's horizon (422), a full week (409 `slot_full`), a patient not enrolled, off study or whose manufacturing has started (422). In the access audit.",
+  body: ask.rebookSlotSchema,
+  ok: { 200: json(answer.slotAnswerSchema, 'Booked: the slot, the one before, and how many left the queue.') },
+  errors: [404, 409, 422],
+});
+route({
+  method: 'post',
+  path: '/patients/{id}/manufacturing-slot/cancel',
+  operationId: 'cancelManufacturingSlot',
+  tag: 'manufacturing',
+  roles: ['coordinator', 'investigator'],
+  params: patientPath,
+  summary: "Cancel a patient's manufacturing slot",
+  description: 'Frees the slot (or the place in the queue); the head of the queue takes the slot in the same transaction. In the access audit.',
+  body: ask.cancelSlotSchema,
+  ok: { 200: json(answer.slotAnswerSchema, 'Cancelled: the slot before, and how many left the queue.') },
   errors: [404, 422],
 });

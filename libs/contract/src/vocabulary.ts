@@ -37,4 +37,13 @@ export const ACCESS_ACTIONS = [
   'lab-mapping.save',
   'patient.label.read',
   'bedside.mismatch',
+  'manufacturing.site-create',
+  'manufacturing.site-update',
+  'manufacturing.capacity-read',
+  'manufacturing.slot-read',
+  'manufacturing.slot-book',
+  'manufacturing.slot-rebook',
+  'manufacturing.slot-cancel',
+  'manufacturing.slot-release',
+  'manufacturing.slot-promote',
 ] as const;

@@ -45,6 +45,9 @@ import { RolloverService } from './amendments/rollover-service';
 import { SITE_APPROVALS_PROVIDER, SiteApprovals } from './amendments/site-approvals';
 import { SiteApprovalRepository } from './site-approvals/site-approval-repository';
 import { SiteApprovalService } from './site-approvals/site-approval-service';
+import { ManufacturingRepository } from './manufacturing/manufacturing-repository';
+import { SlotLedger } from './manufacturing/slot-ledger';
+import { ManufacturingService } from './manufacturing/manufacturing-service';
 import { LabIntakeRepository } from './lab-intake/lab-intake-repository';
 import { LabIntakeService } from './lab-intake/lab-intake-service';
 import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
@@ -90,6 +93,9 @@ const SERVICES = [
   LabIntakeService,
   Hl7Intake,
   FhirIntake,
+  ManufacturingRepository,
+  SlotLedger,
+  ManufacturingService,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */

@@ -22,6 +22,7 @@ export type DomainErrorCode =
   | 'event_not_accepted'
   | 'version_conflict'
   | 'already_exists'
+  | 'slot_full'
   | 'refused'
   | 'idempotency_key_reused';
 
@@ -51,6 +52,17 @@ export class NotFoundError extends DomainError {
 
 export class AlreadyExistsError extends DomainError {
   readonly code = 'already_exists';
+}
+
+/** Every slot of the manufacturing week asked for is taken (README, "Manufacturing capacity"). */
+export class SlotFullError extends DomainError {
+  readonly code = 'slot_full';
+  constructor(week: string, siteName: string, slotsPerWeek: number) {
+    super(`Week ${week} at ${siteName} has no free slot (${slotsPerWeek} a week, all taken). Choose another week.`, {
+      week,
+      reasons: [`week ${week} is full: its ${slotsPerWeek} slots are taken`],
+    });
+  }
 }
 
 export class EventNotAcceptedError extends DomainError {

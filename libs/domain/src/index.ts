@@ -52,6 +52,7 @@ export * from './site-approvals/site-approval-service';
 export * from './site-approvals/site-approval-repository';
 export * from './site-approvals/approval-rules';
 export * from './lab-intake';
+export * from './manufacturing';
 export * from './engine/bedside-check';
 export * from './engine/bedside-alarm';
 export * from './patients/bag-label';

@@ -6,6 +6,12 @@ import type {
   EventAnswer,
   EventBody,
   LogEntry,
+  ManufacturingCapacity,
+  ManufacturingSite,
+  CreateManufacturingSiteBody,
+  RebookSlotBody,
+  CancelSlotBody,
+  SlotAnswer,
   MigratePatientBody,
   MigrateSiteBody,
   MigrationAnswer,
@@ -150,4 +156,13 @@ export const api = {
     request<SiteMigration>(`/trials/${seg(protocolId)}/amendments/${version}/migrations`, { method: 'POST', body }),
   migratePatient: (id: string, body: MigratePatientBody) => request<MigrationAnswer>(`/patients/${seg(id)}/migrations`, { method: 'POST', body }),
   rollover: (id: string, body: RolloverBody) => request<RolloverAnswer>(`/patients/${seg(id)}/rollover`, { method: 'POST', body }),
+
+  manufacturingSites: () => request<{ items: ManufacturingSite[] }>('/manufacturing/sites'),
+  /** A manufacturing site's weeks from the current one (its horizon) and its queue. */
+  capacity: (siteId: string) => request<ManufacturingCapacity>(`/manufacturing/sites/${seg(siteId)}/capacity`),
+  /** An admin creates a manufacturing site. */
+  createManufacturingSite: (body: CreateManufacturingSiteBody) => request<ManufacturingSite>('/manufacturing/sites', { method: 'POST', body }),
+  /** Books the patient into a chosen ISO week (`2027-W05`). */
+  rebookSlot: (id: string, body: RebookSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot`, { method: 'PUT', body }),
+  cancelSlot: (id: string, body: CancelSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot/cancel`, { method: 'POST', body }),
 };

@@ -25,6 +25,7 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
               </Text>
               {link(href.worklist(), 'Worklist', route.page === 'worklist')}
               {link(href.trials(), 'Trials', route.page === 'trials' || route.page === 'trial' || route.page === 'amendments')}
+              {link(href.manufacturing(), 'Manufacturing', route.page === 'manufacturing')}
             </Group>
             <Group gap="sm" wrap="nowrap">
               <div style={{ textAlign: 'right' }}>

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'trials' }
   | { page: 'trial'; protocolId: string; version?: number }
   | { page: 'amendments'; protocolId: string; version?: number }
+  | { page: 'manufacturing' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0) return { page: 'worklist' };
   if (parts[0] === 'patients' && parts.length === 2) return { page: 'patient', id: parts[1]! };
   if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
+  if (parts[0] === 'manufacturing' && parts.length === 1) return { page: 'manufacturing' };
   const version = Number(params.get('version'));
   const chosen = Number.isInteger(version) && version > 0 ? { version } : {};
   if (parts[0] === 'trials' && parts.length === 2) return { page: 'trial', protocolId: parts[1]!, ...chosen };
@@ -27,6 +29,7 @@ export const href = {
   worklist: () => '#/',
   patient: (id: string) => `#/patients/${encodeURIComponent(id)}`,
   trials: () => '#/trials',
+  manufacturing: () => '#/manufacturing',
   trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
   amendments: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}/amendments${version ? `?version=${version}` : ''}`,
 };

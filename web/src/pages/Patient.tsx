@@ -15,6 +15,7 @@ import { EventPanel } from './patient/EventPanel';
 import { Facts } from './patient/Facts';
 import { ScheduleTable } from './patient/ScheduleTable';
 import { Timeline } from './patient/Timeline';
+import { ManufacturingSlot } from './patient/ManufacturingSlot';
 
 interface PatientData {
   patient: Patient;
@@ -69,6 +70,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
       <Facts patient={patient} protocol={protocol} now={schedule.now} />
       <BagLabels patient={patient} />
       <CustodyTimeline patient={patient} events={events} />
+      <ManufacturingSlot patient={patient} user={user} onChanged={page.reload} />
       <ProtocolHistory patient={patient} events={events} />
       <RolloverForm patient={patient} events={events} followUp={followUp} user={user} />
       <Grid gap="lg">

@@ -55,6 +55,15 @@ export function Worklist() {
             <Section title="Open DLT windows" description="Patients still inside the dose-limiting toxicity window." testId="dlt-windows">
               <DltWindowTable windows={w.dltWindows} />
             </Section>
+            {w.manufacturing.length > 0 && (
+              <Section
+                title="Manufacturing slots"
+                description="Enrolled patients not yet infused: their slot week and expected release, or their place in the queue."
+                testId="manufacturing-slots"
+              >
+                <SlotTable slots={w.manufacturing} titles={titles} />
+              </Section>
+            )}
             {w.reconsentDue.length > 0 && (
               <Section
                 title="Re-consent due"
@@ -179,6 +188,47 @@ function DltWindowTable({ windows }: { windows: WorklistDltWindow[] }) {
                 <ClinicalDate iso={d.closesAt} />
               </Table.Td>
               <Table.Td className="num">{d.daysLeft}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+function SlotTable({ slots, titles }: { slots: WorklistAnswer['manufacturing']; titles: Map<string, string> }) {
+  return (
+    <Table.ScrollContainer minWidth={480}>
+      <Table verticalSpacing={6} highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Subject</Table.Th>
+            <Table.Th>Trial</Table.Th>
+            <Table.Th>Manufacturing site</Table.Th>
+            <Table.Th>Slot</Table.Th>
+            <Table.Th>Expected release</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {slots.map(({ patientId, subjectId, protocolId, slot }) => (
+            <Table.Tr key={patientId} data-subject={subjectId}>
+              <Table.Td>
+                <PatientLink id={patientId} subjectId={subjectId} />
+              </Table.Td>
+              <Table.Td title={titles.get(protocolId)} className="nowrap">
+                {protocolId}
+              </Table.Td>
+              <Table.Td>
+                <Anchor href={href.manufacturing()}>{slot.manufacturingSiteName}</Anchor>
+              </Table.Td>
+              <Table.Td className="nowrap" data-testid="slot-week">
+                {slot.week ?? (
+                  <Badge color="orange" variant="light">
+                    queue #{slot.queuePosition}
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td className="nowrap">{slot.expectedRelease ? <ClinicalDate iso={slot.expectedRelease} /> : '—'}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -11,6 +11,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   event_not_accepted: 409,
   version_conflict: 409,
   already_exists: 409,
+  slot_full: 409,
   refused: 422,
   idempotency_key_reused: 422,
 };

@@ -14,3 +14,4 @@ export * from './worklist';
 export * from './migrations';
 export * from './amendments';
 export * from './lab-intake';
+export * from './manufacturing';

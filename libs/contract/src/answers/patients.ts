@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataIssueSchema, instant, pageOf, signatureRecordSchema } from './common';
+import { manufacturingSlotSchema } from './manufacturing';
 
 /**
  * `cancelled`: the patient went off study before the visit was done or missed; it will not happen.
@@ -183,6 +184,10 @@ export const patientSchema = z.strictObject({
   record: patientRecordSchema,
   registeredAt: instant,
   updatedAt: instant,
+  manufacturingSlot: manufacturingSlotSchema
+    .nullable()
+    .optional()
+    .describe('the manufacturing slot (README, "Manufacturing capacity"): on GET /patients/{id} and the answer of an event that took or freed one; null: none'),
   dataIssues: z.array(dataIssueSchema).optional().describe('only when the stored snapshot cannot be read'),
 });
 export type Patient = z.infer<typeof patientSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dataIssueSchema, instant, roleSchema } from './common';
 import { notificationSchema } from './notifications';
+import { manufacturingSlotSchema } from './manufacturing';
 
 export const worklistTrialSchema = z.strictObject({
   protocolId: z.string(),
@@ -80,6 +81,17 @@ export const worklistSchema = z.strictObject({
       }),
     )
     .describe('patients an amendment moved who owe its re-consent: the steps in `blocks` are refused until CONSENT_SIGNED with `consentVersion`'),
+  manufacturing: z
+    .array(
+      z.strictObject({
+        patientId: z.string(),
+        subjectId: z.string(),
+        protocolId: z.string(),
+        state: z.string(),
+        slot: manufacturingSlotSchema,
+      }),
+    )
+    .describe('patients enrolled and not yet infused who hold or await a manufacturing slot: the week and expected release, or the place in the queue'),
   notifications: z.strictObject({ unread: z.number().int(), items: z.array(notificationSchema) }),
   dataIssues: z.array(dataIssueSchema).describe('patients whose stored row could not be read: left out of visits and DLT windows'),
   truncated: z.boolean().optional().describe('set when more patients exist than the worklist walks'),

@@ -51,6 +51,7 @@ import { type PatientView, toPatientView } from '../patients/patient-view';
 import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
 import { planEffects, sealedEntry } from './log-entry';
 import { SiteApprovalService } from '../site-approvals/site-approval-service';
+import { SlotLedger, touchesSlots } from '../manufacturing/slot-ledger';
 
 export interface RegisterPatientCommand {
   protocolId: string;
@@ -124,6 +125,7 @@ export class WorkflowEngine {
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'timeScale' | 'clockOrigin' | 'isbtFin'>,
     private readonly siteApprovals: SiteApprovalService,
     private readonly bedsideAlarm: BedsideAlarm,
+    private readonly slots: SlotLedger,
   ) {
     this.earlyTolerance = earlyTolerance(config);
     this.isbtFin = config.isbtFin;
@@ -278,7 +280,8 @@ export class WorkflowEngine {
   private async applyOnce(request: EventRequest): Promise<ApplyOutcome> {
     const { command } = request;
     const keyed = Boolean(command.idempotencyKey);
-    if (this.writer.lockFreeWrites && !(keyed && (command.signature || command.witness)) && !movesTrial(command.type as ClinicalEventType)) {
+    // An event that takes or frees a manufacturing slot writes it in its transaction: never lock-free.
+    if (this.writer.lockFreeWrites && !(keyed && (command.signature || command.witness)) && !movesTrial(command.type as ClinicalEventType) && !touchesSlots(command.type)) {
       const outcome = await this.applyInTransaction(LOCK_FREE, request).catch((error: unknown) => {
         if (error instanceof TrialRowNeeded) return undefined;
         if (keyed && (error instanceof DomainError || this.writer.isDuplicate(error))) return undefined;
@@ -356,7 +359,11 @@ export class WorkflowEngine {
     const note = lateData && moved ? escalationNote(moved.trial.state, moved.next, patientId, machine.contextOf(step.next)) : undefined;
     const result = withEscalation(protocol.answer(context, event), note);
     const seq = planned.entry.seq;
-    const answer: AppliedEvent = { patient: toPatientView(planned.write.patient, protocol, now, step.next), seq, ...(result ? { result } : {}), replayed: false };
+    // The manufacturing slot the event books, consumes or frees, in this transaction (README, "Manufacturing capacity").
+    const slot =
+      manager && touchesSlots(type) ? await this.slots.afterEvent(manager, slotEvent(patient, event, step), { actor, origin: command.origin ?? NO_ORIGIN }, now) : undefined;
+    const view = toPatientView(planned.write.patient, protocol, now, step.next);
+    const answer: AppliedEvent = { patient: slot === undefined ? view : { ...view, manufacturingSlot: slot }, seq, ...(result ? { result } : {}), replayed: false };
     if (command.idempotencyKey) {
       // The key keeps the answer, written in the same statement as the event.
       const { replayed: _replayed, ...response } = answer;
@@ -499,6 +506,13 @@ class TrialRowNeeded extends Error {}
 interface MovedTrial {
   trial: LockedTrial;
   next: TrialState;
+}
+
+const NO_ORIGIN = { address: null, requestId: null };
+
+/** What the slot ledger needs of an event the engine is writing. */
+function slotEvent(patient: PatientEntity, event: ClinicalEvent, step: ReturnType<typeof machine.stepMachine>) {
+  return { patientId: patient.id, protocolId: patient.protocolId, type: event.type, occurredAt: event.occurredAt, leftStudy: machine.leftStudy(step) };
 }
 
 /** The protocol's answer, with what late data did to the escalation when it did something. */

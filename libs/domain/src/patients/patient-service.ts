@@ -8,6 +8,7 @@ import { protocolOf } from '../kernel/require-protocol';
 import * as machine from '../kernel/machine-boundary';
 import { NotFoundError } from '../errors';
 import { readablePatientView } from './patient-view';
+import { ManufacturingService } from '../manufacturing/manufacturing-service';
 
 export interface PatientFilter {
   protocolId?: string;
@@ -25,11 +26,14 @@ export class PatientService {
   constructor(
     private readonly patients: PatientRepository,
     private readonly clock: Clock,
+    private readonly manufacturing: ManufacturingService,
   ) {}
 
+  /** The patient, with its manufacturing slot (null: none). */
   async get(patientId: string, actor: Actor) {
     const patient = await this.visible(patientId, actor);
-    return readablePatientView(patient, protocolOf(patient), this.clock.now());
+    const slots = await this.manufacturing.slotsOf([patient.id]);
+    return { ...readablePatientView(patient, protocolOf(patient), this.clock.now()), manufacturingSlot: slots.get(patient.id) ?? null };
   }
 
   async list(filter: PatientFilter, actor: Actor) {

@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { labToxicityView, type DataIssue, type PatientDemographics, type Protocol } from '#protocols';
 import type { PatientEntity } from '../persistence/entities';
 import * as machine from '../kernel/machine-boundary';
+import type { ManufacturingSlot } from '../manufacturing/slot-ledger';
 
 /** The patient as the API shows it (docs/api.md, section "Routes", `GET /patients/:id`). */
 export function toPatientView(patient: PatientEntity, protocol: Protocol, now: Date, snapshot: AnyMachineSnapshot = machine.restoreMachine(protocol, patient.snapshot)) {
@@ -63,7 +64,8 @@ export function toPatientView(patient: PatientEntity, protocol: Protocol, now: D
   };
 }
 
-export type PatientView = ReturnType<typeof toPatientView>;
+/** The view, with the manufacturing slot where the answer read it (GET /patients/{id}, an event that took or freed one). */
+export type PatientView = ReturnType<typeof toPatientView> & { manufacturingSlot?: ManufacturingSlot | null };
 
 /**
  * The patient as far as its row can be read when its stored snapshot cannot (an odd stored

@@ -7,6 +7,7 @@ import { Clock } from '../kernel/clock';
 import { protocolOf } from '../kernel/require-protocol';
 import * as machine from '../kernel/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
+import { ManufacturingService } from '../manufacturing/manufacturing-service';
 
 const DAY_MS = 86_400_000;
 /** The most patients a worklist lists (most recently changed first); counts and visits cover them all. */
@@ -46,6 +47,7 @@ export class WorklistService {
     private readonly patientRows: PatientRepository,
     private readonly clock: Clock,
     private readonly notifications: NotificationService,
+    private readonly manufacturing: ManufacturingService,
   ) {}
 
   async forActor(actor: Actor) {
@@ -111,6 +113,7 @@ export class WorklistService {
     dltWindows.sort((a, b) => a.closesAt.localeCompare(b.closesAt));
 
     const reconsentDue = await this.reconsentDue(actor);
+    const manufacturing = await this.manufacturingSlots(actor);
     const inbox = await this.notifications.inbox(actor, { unread: true, limit: UNREAD_SHOWN, offset: 0 });
     return {
       now: nowIso,
@@ -120,11 +123,28 @@ export class WorklistService {
       visits: { dueToday, overdue },
       dltWindows,
       reconsentDue,
+      manufacturing,
       notifications: { unread: inbox.unread, items: inbox.items },
       /** Patients whose stored row the worklist could not read: left out of visits and DLT windows. */
       dataIssues,
       ...(truncated ? { truncated: true } : {}),
     };
+  }
+
+  /**
+   * Patients enrolled and not yet infused with a manufacturing slot or a place in the queue (README,
+   * "Manufacturing capacity"): the slot week and expected release first, then the queue.
+   */
+  private async manufacturingSlots(actor: Actor) {
+    const rows = await this.patientRows.awaitingInfusion(actor.siteIds, WALKED_PATIENTS);
+    const slots = await this.manufacturing.slotsOf(rows.map((r) => r.id));
+    return rows
+      .filter((row) => slots.has(row.id))
+      .map((row) => ({ patientId: row.id, subjectId: row.subjectId, protocolId: row.protocolId, state: row.state, slot: slots.get(row.id)! }))
+      .sort(
+        (a, b) =>
+          (a.slot.week ?? '9999').localeCompare(b.slot.week ?? '9999') || (a.slot.queuePosition ?? 0) - (b.slot.queuePosition ?? 0) || a.subjectId.localeCompare(b.subjectId),
+      );
   }
 
   /**

@@ -9,6 +9,7 @@ import { NotificationEntity } from './notification.entity';
 import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { AccessRecordEntity } from './access-record.entity';
 import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
+import { ManufacturingBookingEntity, ManufacturingSiteEntity, ManufacturingSiteTrialEntity } from './manufacturing.entity';
 import { LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity } from './lab-intake.entity';
 
 export {
@@ -28,6 +29,9 @@ export {
   LabResultEntity,
   LabCodeMappingEntity,
   LabPatientIdentifierEntity,
+  ManufacturingSiteEntity,
+  ManufacturingSiteTrialEntity,
+  ManufacturingBookingEntity,
 };
 export type { LabChannel, LabOutcome, InboxStatus, ResultOutcome } from './lab-intake.entity';
 export type { Role } from './user.entity';
@@ -36,6 +40,8 @@ export type { TimerStatus } from './timer.entity';
 export type { OutboxStatus } from './outbox.entity';
 export type { WebhookDeliveryStatus } from './webhook.entity';
 export type { ElectronicSignature } from './patient-event.entity';
+export type { BookingStatus } from './manufacturing.entity';
+export { BOOKING_STATUSES } from './manufacturing.entity';
 
 export const ENTITIES = [
   UserEntity,
@@ -54,4 +60,7 @@ export const ENTITIES = [
   LabResultEntity,
   LabCodeMappingEntity,
   LabPatientIdentifierEntity,
+  ManufacturingSiteEntity,
+  ManufacturingSiteTrialEntity,
+  ManufacturingBookingEntity,
 ];

@@ -11,6 +11,7 @@ import { SiteAmendmentApprovals1764530000000 } from './1764530000000-site-amendm
 import { OneTrialAcrossVersions1764530000000 } from './1764530000000-one-trial-across-versions';
 import { LabIntake1764600000000 } from './1764600000000-lab-intake';
 import { PatientsBySiteSubject1764610000000 } from './1764610000000-patients-by-site-subject';
+import { ManufacturingCapacity1764720000000 } from './1764720000000-manufacturing-capacity';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   OneTrialAcrossVersions1764530000000,
   LabIntake1764600000000,
   PatientsBySiteSubject1764610000000,
+  ManufacturingCapacity1764720000000,
 ];

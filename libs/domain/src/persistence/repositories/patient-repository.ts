@@ -124,6 +124,20 @@ export class PatientRepository {
     return this.rawRows(siteIds).andWhere("p.status = 'active' AND p.day0 IS NOT NULL").orderBy('p.day0', 'ASC').addOrderBy('p.id', 'ASC').limit(take).getRawMany();
   }
 
+  /** Active patients not yet infused who hold or await a manufacturing slot (the worklist's manufacturing list), without snapshots. */
+  awaitingInfusion(siteIds: string[] | 'all', take: number): Promise<Array<{ id: string; subjectId: string; protocolId: string; state: string }>> {
+    return this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(['p.id AS "id"', 'p.subject_id AS "subjectId"', 'p.protocol_id AS "protocolId"', 'p.state AS "state"'])
+      .where(siteIds === 'all' ? '1 = 1' : 'p.site_id IN (:...sites)', { sites: siteIds })
+      .andWhere("p.status = 'active' AND p.day0 IS NULL")
+      .andWhere("EXISTS (SELECT 1 FROM manufacturing_bookings b WHERE b.patient_id = p.id AND b.status <> 'cancelled')")
+      .orderBy('p.id', 'ASC')
+      .limit(take)
+      .getRawMany();
+  }
+
   /**
    * Active patients an amendment moved (a `PROTOCOL_MIGRATED` entry in their log), with their
    * snapshots: the only ones who can owe a re-consent.
