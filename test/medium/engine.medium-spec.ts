@@ -1,3 +1,4 @@
+import { ENTRY_WATCH_TIMERS } from '#protocols';
 import { eligibleCd19Screening, thaw, toRelease, toSiteStorage } from '#testing';
 import {
   AlreadyExistsError,
@@ -30,7 +31,9 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
   const apply = (patientId: string, command: ApplyEventCommand, actor = COORDINATOR) => m.engine.apply(patientId, command, actor);
   const row = (id: string) => m.dataSource.getRepository(PatientEntity).findOneByOrFail({ id });
   const logOf = (patientId: string) => m.dataSource.getRepository(PatientEventEntity).find({ where: { patientId }, order: { seq: 'ASC' } });
-  const timersOf = (patientId: string) => m.dataSource.getRepository(TimerEntity).find({ where: { patientId }, order: { dueAt: 'ASC', id: 'ASC' } });
+  /** The patient's timers of the infusion and after: the custody watches, settled by the receipt and the infusion, left aside (test/custody.e2e-spec.ts has them). */
+  const timersOf = async (patientId: string) =>
+    (await m.dataSource.getRepository(TimerEntity).find({ where: { patientId }, order: { dueAt: 'ASC', id: 'ASC' } })).filter((t) => !ENTRY_WATCH_TIMERS.includes(t.sendId));
   const outboxOf = (patientId: string) => m.dataSource.getRepository(OutboxEntity).find({ where: { patientId }, order: { id: 'ASC' } });
 
   /** Registration through the infusion (Day 0 now), the eligibility signed by the investigator. */
