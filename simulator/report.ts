@@ -91,6 +91,10 @@ function responseLines(outcomes: any, label: string): string[] {
   ];
   if (r.criteria !== 'LUGANO_2014') lines.push(`  MRD-negative ORR  ${proportion(r.mrdNegativeOrr)}${r.criteria === 'BY_COHORT' ? ' (of ALL-criteria patients)' : ''}`);
   if (r.dcr) lines.push(`  DCR               ${proportion(r.dcr)}`);
+  for (const l of (r.landmarks ?? []) as Array<{ measure: string; rate: unknown; notYetDue: number; notAssessed: number }>) {
+    const pending = [l.notYetDue ? `${l.notYetDue} not yet due` : '', l.notAssessed ? `${l.notAssessed} not assessed` : ''].filter(Boolean).join(', ');
+    lines.push(`  ${l.measure}: ${proportion(l.rate as never)}${pending ? ` (${pending})` : ''}`);
+  }
   const best = (r.bestResponse as Array<{ response: string; patients: number }>).map((b) => `${b.response} ${b.patients}`).join(' · ');
   lines.push(`  best response     ${best || 'none assessed'}`);
   return lines;

@@ -54,6 +54,19 @@ describe('trial outcomes on CD20/CD22', () => {
     expect(nhl.survival.os.points.find((p: { events: number }) => p.events > 0).time).toBeCloseTo(58, 2);
     expect(nhl.safety.participantsWithGrade3OrWorse).toBe(1);
     expect(bAll.response).toMatchObject({ criteria: 'ALL', orr: { successes: 1, n: 1 }, mrdNegativeOrr: { successes: 1, n: 1 } });
+    // The landmarks the record names: W4 ORR (CR + PR) 1 of 3 assessed there (the PD patient a non-responder, dead only after);
+    // at W12 (day 84 ± 7, 58 days on) nobody is due yet. The B-ALL patient's M3 MRD-negative ORR is not due either.
+    expect(
+      nhl.response.landmarks.map((l: { visit: string; rate: { successes: number; n: number }; notYetDue: number }) => [l.visit, l.rate.successes, l.rate.n, l.notYetDue]),
+    ).toEqual([
+      ['W4', 1, 3, 0],
+      ['W12', 0, 1, 2],
+      ['M6', 0, 1, 2],
+      ['M12', 0, 1, 2],
+      ['M18', 0, 1, 2],
+      ['M24', 0, 1, 2],
+    ]);
+    expect(bAll.response.landmarks[0]).toMatchObject({ visit: 'M3', mrdNegative: true, rate: { successes: 0, n: 0 }, notYetDue: 1 });
     expect(res.body).toMatchObject({ participants: 4, infused: 4 });
     // The trial level counts each patient by its own cohort's criteria.
     expect(res.body.response).toMatchObject({

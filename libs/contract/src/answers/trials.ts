@@ -174,6 +174,19 @@ export const outcomeGroupSchema = z.object({
     mrdNegativeOrr: proportionSchema,
     dcr: proportionSchema.optional(),
     bestResponse: z.array(z.object({ response: z.string(), patients: z.number().int() })),
+    landmarks: z
+      .array(
+        z.object({
+          visit: z.string(),
+          day: z.number().int().describe('the landmark: days from infusion'),
+          measure: z.string().describe("the record's measure, in its words"),
+          mrdNegative: z.boolean().optional().describe('only MRD-negative responses count'),
+          rate: proportionSchema.describe('responders at the landmark of the evaluable: assessed there, or progressed, relapsed or died by then'),
+          notYetDue: z.number().int().describe('infused patients whose landmark window has not closed yet and who are not assessed there'),
+          notAssessed: z.number().int().describe('infused patients with no assessment at the landmark after its window closed, and no event before it'),
+        }),
+      )
+      .describe('response at the time points the trial record names, beside the best response to date (docs/clinical.md, "Landmark rates")'),
   }),
   survival: z.object({
     unit: z.string(),

@@ -53,6 +53,10 @@ export const cd19RrAllV1: LifecycleSpec = {
     visit('M18', 545, 30, [ASSESS.mrd, ASSESS.survival]),
     visit('M24', 730, 30, [ASSESS.mrd, ASSESS.survival]),
   ],
+  responseLandmarks: [
+    { visit: 'D28', measure: 'Remission (CR, CRi) at day 28' },
+    { visit: 'D28', measure: 'MRD-negative remission at day 28', mrdNegative: true },
+  ],
   outcomeMeasures: [
     { kind: 'primary', title: 'Remission rate (CR, CRi) and MRD-negative remission at day 28 (assumed; the record lists no outcome measures)', timeFrame: '28 days' },
     { kind: 'primary', title: 'Incidence and severity of adverse events (assumed)', timeFrame: '28 days' },

@@ -65,6 +65,10 @@ export const cd20Cd22V1: LifecycleSpec = {
       responseCriteria: 'ALL',
       primaryResponseVisit: 'M3',
       schedule: [...EARLY, visit('D28', 28, 3, ALL_REMISSION), visit('M3', 90, 7, ALL_REMISSION), ...LATER(ALL_REMISSION)],
+      responseLandmarks: [
+        { visit: 'M3', measure: 'MRD-negative overall response rate (CR, CRi) at 3 months', mrdNegative: true },
+        ...['M6', 'M12', 'M18', 'M24'].map((visit) => ({ visit, measure: `Overall response rate (CR + CRi) at month ${visit.slice(1)}` })),
+      ],
       outcomeMeasures: [
         ...SAFETY,
         { kind: 'secondary', title: 'MRD-negative overall response rate (MRD- ORR)', timeFrame: '3 months' },
@@ -81,6 +85,11 @@ export const cd20Cd22V1: LifecycleSpec = {
       responseCriteria: 'LUGANO_2014',
       primaryResponseVisit: 'W12',
       schedule: [...EARLY, visit('W4', 28, 3, [ASSESS.petCt]), visit('W12', 84, 7, [ASSESS.petCt]), ...LATER([ASSESS.petCt])],
+      responseLandmarks: [
+        { visit: 'W4', measure: 'Overall response rate (CR + PR) at week 4' },
+        { visit: 'W12', measure: 'Overall response rate (CR + PR) at week 12' },
+        ...['M6', 'M12', 'M18', 'M24'].map((visit) => ({ visit, measure: `Overall response rate (CR + PR) at month ${visit.slice(1)}` })),
+      ],
       outcomeMeasures: [
         ...SAFETY,
         { kind: 'secondary', title: 'Overall response rate (ORR = CR + PR) per Lugano 2014', timeFrame: 'Weeks 4, 12, months 6, 12, 18 and 24' },

@@ -78,6 +78,7 @@ function assertCoherent(spec: LifecycleSpec): void {
   const names = spec.schedule.map((v) => v.name);
   if (new Set(names).size !== names.length) problems.push('visit names must be unique');
   if (!names.includes(spec.primaryResponseVisit)) problems.push(`primary response visit ${spec.primaryResponseVisit} is not in the schedule`);
+  for (const landmark of spec.responseLandmarks ?? []) if (!names.includes(landmark.visit)) problems.push(`response landmark ${landmark.visit} is not in the schedule`);
   if (!spec.doseLevels.length) problems.push('at least one dose level is needed');
   problems.push(...escalationDesignProblems(spec).map((problem) => `dose escalation (${spec.doseEscalation!.design}): ${problem}`));
   const range = spec.cellDoseRange;

@@ -32,7 +32,20 @@ export interface OutcomeMeasure {
 }
 
 /** What a cohort changes: the parts of the spec that differ between, say, B-ALL and B-NHL patients. */
-export type CohortOverrides = Partial<Pick<LifecycleSpec, 'responseCriteria' | 'primaryResponseVisit' | 'schedule' | 'followUpDays' | 'outcomeMeasures' | 'dlt'>>;
+export type CohortOverrides = Partial<
+  Pick<LifecycleSpec, 'responseCriteria' | 'primaryResponseVisit' | 'schedule' | 'followUpDays' | 'outcomeMeasures' | 'dlt' | 'responseLandmarks'>
+>;
+
+/**
+ * A time point at which the trial record measures response (docs/clinical.md, section "Landmark
+ * rates"): the visit of the schedule that assesses it, and the measure in the record's words.
+ */
+export interface ResponseLandmark {
+  visit: string;
+  measure: string;
+  /** The measure counts MRD-negative responses only (an MRD-negative remission rate). */
+  mrdNegative?: boolean;
+}
 
 export interface CohortSpec extends CohortOverrides {
   id: string;
@@ -180,6 +193,8 @@ export interface LifecycleSpec {
   /** Days from infusion to the end of follow-up. */
   followUpDays: number;
   outcomeMeasures: OutcomeMeasure[];
+  /** The time points the record measures response at, beside the best response to date. */
+  responseLandmarks?: ResponseLandmark[];
   /** Responses an investigator may record besides the criteria's own (e.g. a PR the record counts in ALL). */
   extraResponses?: string[];
   /** Cohorts that differ in response criteria, endpoints or schedule; a patient registers into one. */

@@ -59,6 +59,7 @@ export const nct03754764V1: LifecycleSpec = {
     visit('W20', 140, 7, [ASSESS.counts, ASSESS.carCopiesPb]),
     visit('W24', 168, 7, [ASSESS.marrow, ASSESS.mrd, ASSESS.survival, ASSESS.adverseEvents, ...CAR_COPIES_ALL_SITES]),
   ],
+  responseLandmarks: [{ visit: 'W24', measure: 'Six-month objective response rate (CR and PR)' }],
   outcomeMeasures: [
     { kind: 'primary', title: 'Number of participants with severe/adverse events (safety and tolerability)', timeFrame: '24 weeks' },
     { kind: 'primary', title: 'MTD of specificity CD38 CAR-T cells', timeFrame: '4 weeks' },

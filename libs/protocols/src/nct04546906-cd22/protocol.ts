@@ -61,6 +61,7 @@ export const nct04546906V1: LifecycleSpec = {
     visit('M18', 545, 30, [...REMISSION, ASSESS.survival]),
     visit('M24', 730, 30, [...REMISSION, ASSESS.survival]),
   ],
+  responseLandmarks: [{ visit: 'M3', measure: 'Remission rate (CR, CRi) at 3 months post infusion' }],
   outcomeMeasures: [
     { kind: 'primary', title: 'Remission rate (CR, CRi, NR)', timeFrame: '3 months post CAR-T cell infusion' },
     { kind: 'primary', title: 'Incidence and severity of adverse events, including CRS and neurotoxicity', timeFrame: 'First month post CAR-T cell infusion' },

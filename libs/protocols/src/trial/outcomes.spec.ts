@@ -1,6 +1,7 @@
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import { cd20Cd22V1 } from '../cd20-cd22/protocol';
 import { nct03754764V1 } from '../nct03754764-cd38/protocol';
+import { nct04546906V1 } from '../nct04546906-cd22/protocol';
 import { addDays } from '../lifecycle/clinical-time';
 import type { LoggedEvent, PatientFacts, PatientLog } from './patient-facts';
 import { outcomesOf, trialOutcomes } from './outcomes';
@@ -192,6 +193,85 @@ describe('objective responses', () => {
 
   it('counts only an MRD-negative CR or CRi as an MRD-negative response', () => {
     expect(outcomesOf(cd20Cd22V1, group).response.mrdNegativeOrr).toMatchObject({ successes: 1, n: 4 });
+  });
+});
+
+describe('landmark rates: response at the time points the record names', () => {
+  const at = (d: number) => day(d);
+  const patient = (patientId: string, responses: PatientFacts['responses'], events: Partial<Pick<PatientFacts, 'progressionAt' | 'deathAt'>> = {}): PatientFacts => ({
+    patientId,
+    cohort: null,
+    site: null,
+    infusedAt: T0,
+    product: {
+      attempts: 0,
+      remanufactures: [],
+      releasedOutOfSpecification: false,
+      bridged: false,
+      apheresisAt: null,
+      releasedAt: null,
+      manufacturingFailed: null,
+      leftBeforeInfusion: null,
+    },
+    responses,
+    progressionAt: events.progressionAt ?? null,
+    relapseAt: events.progressionAt ?? null,
+    deathAt: events.deathAt ?? null,
+    lastContactAt: at(120),
+    adverseEvents: [],
+    labs: [],
+    icaht: null,
+    dataIssues: [],
+  });
+  // NCT04546906: remission rate at 3 months (M3, day 90 ± 7).
+  const group = [
+    patient('cr-at-m3', [
+      { at: at(28), response: 'CR', visit: 'D28' },
+      { at: at(90), response: 'CR', visit: 'M3' },
+    ]),
+    // A day-28 CR that relapsed before month 3: not a month-3 remission, though its best response is CR.
+    patient('relapsed', [{ at: at(28), response: 'CR', visit: 'D28' }], { progressionAt: at(70) }),
+    patient('nr-at-m3', [
+      { at: at(28), response: 'CRi', visit: 'D28' },
+      { at: at(92), response: 'NR', visit: 'M3' },
+    ]),
+    patient('died', [], { deathAt: at(40) }),
+    // Assessed on the last day of the window (day 97): counts.
+    patient('late-in-window', [{ at: at(97), response: 'CRi', visit: 'M3' }]),
+    // Never assessed at M3 and nothing happened: not evaluable.
+    patient('missed', [{ at: at(28), response: 'CR', visit: 'D28' }]),
+  ];
+
+  it('counts a remission at the landmark, not the best response to date', () => {
+    const outcomes = outcomesOf(nct04546906V1, group, undefined, [], at(120));
+    expect(outcomes.response.orr).toMatchObject({ successes: 5, n: 6 });
+    expect(outcomes.response.landmarks).toEqual([
+      {
+        visit: 'M3',
+        day: 90,
+        measure: 'Remission rate (CR, CRi) at 3 months post infusion',
+        rate: expect.objectContaining({ successes: 2, n: 5 }),
+        notYetDue: 0,
+        notAssessed: 1,
+      },
+    ]);
+  });
+
+  it('leaves a patient whose landmark window is still open as not yet due, on the last day of the window included', () => {
+    const outcomes = outcomesOf(nct04546906V1, [patient('waiting', [{ at: at(28), response: 'CR', visit: 'D28' }])], undefined, [], at(97));
+    expect(outcomes.response.landmarks[0]).toMatchObject({ rate: { successes: 0, n: 0 }, notYetDue: 1, notAssessed: 0 });
+    const closed = outcomesOf(nct04546906V1, [patient('waiting', [{ at: at(28), response: 'CR', visit: 'D28' }])], undefined, [], at(98));
+    expect(closed.response.landmarks[0]).toMatchObject({ notYetDue: 0, notAssessed: 1 });
+  });
+
+  it('counts only an MRD-negative remission where the measure asks for one (cd19-rr-all, day 28)', () => {
+    const d28 = [
+      patient('mrd-neg', [{ at: at(28), response: 'CR', visit: 'D28', mrdNegative: true }]),
+      patient('mrd-pos', [{ at: at(28), response: 'CRi', visit: 'D28', mrdNegative: false }]),
+    ];
+    const [remission, mrdNegative] = outcomesOf(cd19RrAllV1, d28, undefined, [], at(60)).response.landmarks;
+    expect(remission).toMatchObject({ measure: 'Remission (CR, CRi) at day 28', rate: { successes: 2, n: 2 } });
+    expect(mrdNegative).toMatchObject({ mrdNegative: true, rate: { successes: 1, n: 2 } });
   });
 });
 

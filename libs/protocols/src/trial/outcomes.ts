@@ -42,6 +42,49 @@ function survival(observations: Array<SurvivalObservation | null>) {
 
 const RESPONSE_ORDER = ['CR', 'CRi', 'PR'];
 
+/**
+ * The response at a landmark the record names (docs/clinical.md, section "Landmark rates"): of the
+ * infused patients, a responder is assessed at the landmark's visit with a response the trial counts
+ * (MRD-negative where the measure asks it), with no progression, clinical relapse or death before;
+ * a progression, relapse or death on or before the landmark day, or an assessment there that is not a
+ * response, is a non-responder. A patient not assessed there is not evaluable: still to come while the
+ * visit's window is open (or not reached), missed once it closed. A day-28 CR that relapsed before
+ * month 3 is not a month-3 remission, whatever its best response.
+ */
+function landmarkRates(spec: LifecycleSpec, infused: Array<{ p: PatientFacts; objective: string[] }>, asOf: string) {
+  return (spec.responseLandmarks ?? []).map((landmark) => {
+    const visit = spec.schedule.find((v) => v.name === landmark.visit)!;
+    let responders = 0;
+    let nonResponders = 0;
+    let notYetDue = 0;
+    let notAssessed = 0;
+    for (const { p, objective } of infused) {
+      const day = (at: string) => daysBetween(p.infusedAt!, at);
+      const ended = firstOf(p.progressionAt, p.deathAt);
+      const assessed = p.responses
+        .filter((r) => r.visit === landmark.visit)
+        .sort((a, b) => (a.at < b.at ? -1 : 1))
+        .at(-1);
+      if (ended && day(ended) <= visit.day && (!assessed || ended <= assessed.at)) nonResponders += 1;
+      else if (assessed) {
+        const responds = objective.includes(assessed.response) && (!landmark.mrdNegative || assessed.mrdNegative === true);
+        if (responds) responders += 1;
+        else nonResponders += 1;
+      } else if (day(asOf) <= visit.day + visit.windowAfterDays) notYetDue += 1;
+      else notAssessed += 1;
+    }
+    return {
+      visit: landmark.visit,
+      day: visit.day,
+      measure: landmark.measure,
+      ...(landmark.mrdNegative ? { mrdNegative: true } : {}),
+      rate: proportion(responders, responders + nonResponders),
+      notYetDue,
+      notAssessed,
+    };
+  });
+}
+
 /** Patients by their early and late ICAHT grade (1–4), of those with an ANC after infusion. */
 function icahtCounts(infused: PatientFacts[]) {
   const graded = infused.flatMap((p) => (p.icaht ? [p.icaht] : []));
@@ -63,6 +106,8 @@ export function outcomesOf(
   specOf: (p: PatientFacts) => LifecycleSpec = () => spec,
   /** Where a curve the kinetics could not be computed from is reported. */
   dataIssues: DataIssue[] = [],
+  /** The date the outcomes are read as of: a landmark whose window is still open is not yet due. */
+  asOf: string = facts.reduce((last, p) => (p.lastContactAt > last ? p.lastContactAt : last), ''),
 ) {
   const infused = facts.filter((p) => p.infusedAt);
   const best = infused.map((p) => ({ p, best: bestResponse(p), criteria: specOf(p).responseCriteria, objective: objectiveResponses(specOf(p)) }));
@@ -149,6 +194,8 @@ export function outcomesOf(
         : {}),
       ...(mixed ? { criteriaByCohort: Object.fromEntries(best.map((b) => [b.p.cohort ?? 'none', b.criteria])) } : {}),
       bestResponse: responseTable,
+      // The time points the record names, beside the best response to date; a group of cohorts with their own has none of its own.
+      landmarks: mixed ? [] : landmarkRates(infused.length ? specOf(infused[0]) : spec, best, asOf),
     },
     survival: {
       unit: 'days from infusion',
@@ -201,7 +248,7 @@ export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: str
       return [];
     }
   });
-  const trial = outcomesOf(spec, facts, (p) => cohortSpec(p.cohort), dataIssues);
+  const trial = outcomesOf(spec, facts, (p) => cohortSpec(p.cohort), dataIssues, asOf);
   return {
     protocol: `${spec.id}@${spec.version}`,
     asOf,
@@ -211,6 +258,9 @@ export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: str
       ...outcomesOf(
         cohortSpec(c.id),
         facts.filter((p) => p.cohort === c.id),
+        undefined,
+        [],
+        asOf,
       ),
     })),
     /** The stored records left out of these outcomes, one entry per problem. */

@@ -39,7 +39,7 @@ export interface PatientFacts {
   infusedAt: string | null;
   /** Apheresis, release or manufacturing failure, and a death or withdrawal before the infusion: the vein-to-vein figures. */
   product: ProductPath;
-  responses: Array<{ at: string; response: string; mrdNegative?: boolean }>;
+  responses: Array<{ at: string; response: string; mrdNegative?: boolean; visit?: string }>;
   /** The first progression or clinical relapse (morphologic, extramedullary, lymphoma progression): the PFS and DOR event. */
   progressionAt: string | null;
   /** The first relapse of any kind, a molecular (MRD) relapse included: with death, the EFS event. */
@@ -122,7 +122,7 @@ function responses(spec: LifecycleSpec, events: LoggedEvent[], readable: Readabl
     .flatMap((e) =>
       readable(e, () => {
         const event = { type: 'RESPONSE_ASSESSED' as const, occurredAt: e.occurredAt, data: e.data as unknown as ResponseData };
-        const assessed = { at: e.occurredAt, ...assessedResponse(spec, event, lesions) };
+        const assessed = { at: e.occurredAt, ...assessedResponse(spec, event, lesions), ...(typeof event.data.visit === 'string' ? { visit: event.data.visit } : {}) };
         lesions = recordLesions(lesions, event.data, event.occurredAt);
         return assessed;
       }),

@@ -49,6 +49,14 @@ export function ResponseTables({ group }: { group: OutcomeGroup }) {
             <ProportionRow label="MRD-negative ORR" note={r.criteria === 'BY_COHORT' ? 'of patients assessed by ALL criteria' : undefined} p={r.mrdNegativeOrr} />
           )}
           {r.dcr && <ProportionRow label="Disease control rate" note={`CR + PR + SD${r.criteria === 'BY_COHORT' ? ', of patients assessed by Lugano' : ''}`} p={r.dcr} />}
+          {r.landmarks.map((l) => (
+            <ProportionRow
+              key={l.measure}
+              label={l.measure}
+              note={[`at ${l.visit}`, l.notYetDue ? `${l.notYetDue} not yet due` : '', l.notAssessed ? `${l.notAssessed} not assessed` : ''].filter(Boolean).join(' · ')}
+              p={l.rate}
+            />
+          ))}
         </Table.Tbody>
       </Table>
       <Table verticalSpacing={4} w="auto" miw={260}>
