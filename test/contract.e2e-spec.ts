@@ -21,6 +21,7 @@ import {
   userSchema,
   worklistSchema,
 } from '#contract';
+import { USER_EVENT_TYPES } from '#protocols';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
 
@@ -78,6 +79,17 @@ describe.each(['postgres', 'sqlite'] as const)('the HTTP contract on %s', (kind)
     const advice = problems.map((p) => `${p.rule} at ${p.at}: ${p.message}`).join('\n');
     process.stdout.write(`Redocly recommended on /docs-json: ${errors} errors, ${warnings} warnings\n${advice}\n`);
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
+  it('describes the data of every event, every number with its unit', () => {
+    const schemas = (
+      document.components as unknown as { schemas: Record<string, { properties?: Record<string, { 'x-unit'?: string; properties?: Record<string, { 'x-unit'?: string }> }> }> }
+    ).schemas;
+    expect(schemas.EventData_INFUSION_COMPLETED.properties!.cellsPerKg['x-unit']).toBe('{cells}/kg');
+    expect(schemas.EventData_RESPONSE_ASSESSED.properties!.anc['x-unit']).toBe('given in countsUnit (10^9/L or /uL)');
+    expect(schemas.EventData_ADVERSE_EVENT_REPORTED.properties!.crs.properties!.temperatureC['x-unit']).toBe('Cel');
+    expect(schemas.EventData_PRODUCT_RELEASED.properties!.results.properties!.viabilityPct['x-unit']).toBe('%');
+    expect(Object.keys(schemas).filter((name) => name.startsWith('EventData_'))).toHaveLength(USER_EVENT_TYPES.length);
   });
 
   it('lints a broken document with errors, so the check can fail', () => {

@@ -1,4 +1,6 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { baseEventDataSchemas, screeningDataSchema, USER_EVENT_TYPES } from '#protocols';
 import { registry } from './routes';
 
 const TAGS = [
@@ -17,7 +19,7 @@ const TAGS = [
 
 /** The OpenAPI 3.1 document of the HTTP API, generated from the contract's routes (served at /docs-json). */
 export function openApiDocument() {
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'CAR-T trial workflow engine',
@@ -28,4 +30,14 @@ export function openApiDocument() {
     servers: [{ url: '/' }],
     tags: TAGS,
   });
+  // The `data` of each event a person may post, as every protocol starts from it (a protocol's own, with its
+  // cohort's, is at GET /protocols/{id}): every number with its unit (`x-unit`, UCUM where it is a physical quantity).
+  const schemas = (document.components ??= {}).schemas ?? {};
+  for (const type of USER_EVENT_TYPES) {
+    const schema = type === 'SCREENING_DATA_RECORDED' ? screeningDataSchema : baseEventDataSchemas[type];
+    const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    schemas[`EventData_${type}`] = json as never;
+  }
+  document.components.schemas = schemas;
+  return document;
 }

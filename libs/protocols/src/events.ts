@@ -39,12 +39,15 @@ export const labResultDataSchema = z
   .object({
     code: z.string().trim().min(1).max(40),
     compartment: z.enum(['PB', 'BM', 'LN', 'CSF']).optional(),
-    value: z.number().finite(),
+    value: z.number().finite().meta({ 'x-unit': 'given in unit' }),
     unit: z.string().trim().min(1).max(40),
     collectedAt: clinicalDateOrDateTime,
     /** The lab's reference range for this result, in the result's unit: CTCAE grades against its LLN and ULN (rules/ctcae-labs.ts). */
     referenceRange: z
-      .object({ low: z.number().finite().min(0).optional(), high: z.number().finite().positive().optional() })
+      .object({
+        low: z.number().finite().min(0).meta({ 'x-unit': 'given in unit' }).optional(),
+        high: z.number().finite().positive().meta({ 'x-unit': 'given in unit' }).optional(),
+      })
       .strict()
       .refine((range) => range.low === undefined || range.high === undefined || range.low < range.high, {
         message: 'the reference range must have its low limit below its high limit',
@@ -86,18 +89,18 @@ export const responseAssessedDataSchema = z
   .object({
     visit: z.string().trim().min(1).max(20),
     response: z.enum(RESPONSE_VALUES).optional(),
-    marrowBlastsPct: z.number().min(0).max(100).optional(),
+    marrowBlastsPct: z.number().min(0).max(100).meta({ 'x-unit': '%' }).optional(),
     circulatingBlasts: z.boolean().optional(),
     extramedullary: z.boolean().optional(),
     // Counts in the unit the lab reports them in, said explicitly (countsUnit), converted to ×10⁹/L by the record (countsIn109PerL).
-    anc: z.number().min(0).optional(),
-    platelets: z.number().min(0).optional(),
+    anc: z.number().min(0).meta({ 'x-unit': 'given in countsUnit (10^9/L or /uL)' }).optional(),
+    platelets: z.number().min(0).meta({ 'x-unit': 'given in countsUnit (10^9/L or /uL)' }).optional(),
     countsUnit: z.enum(COUNT_UNITS).optional(),
-    mrdPct: z.number().min(0).max(100).optional(),
+    mrdPct: z.number().min(0).max(100).meta({ 'x-unit': '%' }).optional(),
     // Lugano 2014 findings (B-NHL): docs/api.md's `spdChangePct` (section "The event vocabulary") is the SPD change from baseline.
-    deauville: z.number().int().min(1).max(5).optional(),
-    spdChangePct: z.number().min(-100).max(10_000).optional(),
-    spdChangeFromNadirPct: z.number().min(-100).max(10_000).optional(),
+    deauville: z.number().int().min(1).max(5).meta({ 'x-unit': '{Deauville score}' }).optional(),
+    spdChangePct: z.number().min(-100).max(10_000).meta({ 'x-unit': '%' }).optional(),
+    spdChangeFromNadirPct: z.number().min(-100).max(10_000).meta({ 'x-unit': '%' }).optional(),
     lesions: z.array(lesionDataSchema).min(1).max(20).optional(),
     newLesion: z.boolean().optional(),
     uptakeReducedFromBaseline: z.boolean().optional(),
@@ -171,10 +174,10 @@ const shipment = { ...handOff, courier: person, shipperId: reference, temperatur
 export const collectionSchema = z
   .object({
     bagId: reference.optional(),
-    volumeMl: z.number().finite().min(10).max(1000).optional(),
+    volumeMl: z.number().finite().min(10).max(1000).meta({ 'x-unit': 'mL' }).optional(),
     /** Total nucleated cells in the bag. */
-    totalNucleatedCells: z.number().finite().min(1e7).max(1e12).optional(),
-    cd3Cells: z.number().finite().min(1e6).max(1e12).optional(),
+    totalNucleatedCells: z.number().finite().min(1e7).max(1e12).meta({ 'x-unit': '{cells}' }).optional(),
+    cd3Cells: z.number().finite().min(1e6).max(1e12).meta({ 'x-unit': '{cells}' }).optional(),
     collectedBy: person.optional(),
     location: place.optional(),
   })
@@ -187,16 +190,18 @@ export const collectionSchema = z
 /** Release testing as the manufacturing site reports it (rules/custody.ts, `ReleaseResults`). */
 export const releaseResultsSchema = z
   .object({
-    viabilityPct: z.number().finite().min(0).max(100),
-    carPositivePct: z.number().finite().min(0).max(100),
-    viableCarTCells: z.number().finite().positive().max(1e12),
+    viabilityPct: z.number().finite().min(0).max(100).meta({ 'x-unit': '%' }),
+    carPositivePct: z.number().finite().min(0).max(100).meta({ 'x-unit': '%' }),
+    viableCarTCells: z.number().finite().positive().max(1e12).meta({ 'x-unit': '{cells}' }),
     sterility: z.enum(['noGrowth', 'growth']),
     mycoplasma: z.enum(['notDetected', 'detected']),
-    endotoxinEuPerKg: z.number().finite().min(0).max(1000),
+    endotoxinEuPerKg: z.number().finite().min(0).max(1000).meta({ 'x-unit': '[EU]/kg' }),
   })
   .strict();
 
-const infusionDataSchema = z.object({ cellsPerKg: z.number().positive().finite(), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() }).strict();
+const infusionDataSchema = z
+  .object({ cellsPerKg: z.number().positive().finite().meta({ 'x-unit': '{cells}/kg' }), weightKg: weightKgSchema.optional(), bedsideCheck: bedsideCheckSchema.optional() })
+  .strict();
 
 /** Payload schemas every protocol starts from (docs/api.md, section "The event vocabulary"); a protocol may tighten or extend them. */
 export const baseEventDataSchemas = {

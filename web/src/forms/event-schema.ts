@@ -27,14 +27,27 @@ function isClinicalTime(schema: Schema): boolean {
 }
 
 /**
+ * A field's unit as a person reads it: the schema states it in UCUM (`Cel`, `{cells}/kg`, `[EU]/kg`),
+ * annotations in braces; a unit the request names elsewhere is said so.
+ */
+export function readableUnit(unit: string): string {
+  if (unit === 'Cel') return '°C';
+  if (unit === '%' || unit.startsWith('given in')) return unit;
+  return unit.replace(/[{}[\]]/g, '').replace(/^× ULN$/, '× ULN');
+}
+
+/**
  * The protocol's JSON Schema made into a form: no `$schema`, dates as one date-time field, a title
- * for every field, required yes/no questions answered "no" until ticked.
+ * for every field (with its unit, which the schema states for every number), required yes/no
+ * questions answered "no" until ticked.
  */
 function normalize(schema: Schema, key?: string, depth = 0): Schema {
   if (isClinicalTime(schema)) return { type: 'string', format: 'date-time', ...(key ? { title: humanizeKey(key) } : {}) };
   const { $schema: _s, propertyNames: _p, ...rest } = schema;
   const out: Schema = { ...rest };
   if (key && !out.title) out.title = humanizeKey(key);
+  const unit = out['x-unit'];
+  if (typeof unit === 'string' && typeof out.title === 'string' && !out.title.includes('(')) out.title = `${out.title} (${readableUnit(unit)})`;
   if (isObject(rest.properties)) {
     const required = new Set(Array.isArray(rest.required) ? (rest.required as string[]) : []);
     out.properties = Object.fromEntries(

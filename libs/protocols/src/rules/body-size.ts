@@ -33,12 +33,14 @@ const { heightCm: HEIGHT, weightKg: WEIGHT, bmi: BMI } = BODY_SIZE_BOUNDS;
 export const heightCmSchema = z
   .number()
   .min(HEIGHT.min, `a height is at least ${HEIGHT.min} cm (a newborn at term)`)
-  .max(HEIGHT.max, `a height is at most ${HEIGHT.max} cm (the tallest person on record)`);
+  .max(HEIGHT.max, `a height is at most ${HEIGHT.max} cm (the tallest person on record)`)
+  .meta({ 'x-unit': 'cm' });
 
 export const weightKgSchema = z
   .number()
   .min(WEIGHT.min, `a weight is at least ${WEIGHT.min} kg (a newborn at term)`)
-  .max(WEIGHT.max, `a weight is at most ${WEIGHT.max} kg (the heaviest person on record)`);
+  .max(WEIGHT.max, `a weight is at most ${WEIGHT.max} kg (the heaviest person on record)`)
+  .meta({ 'x-unit': 'kg' });
 
 /** The body mass index, kg/m². */
 export function bodyMassIndex(heightCm: number, weightKg: number): number {

@@ -19,15 +19,15 @@ export const CRS_FEVER_FROM_C = 38;
 export const crsInputSchema = z
   .object({
     /** Highest temperature, °C. */
-    temperatureC: z.number().min(30).max(45),
+    temperatureC: z.number().min(30).max(45).meta({ 'x-unit': 'Cel' }),
     hypotension: z.boolean(),
     /** How many vasopressors other than vasopressin the hypotension needs at once. */
-    vasopressors: z.number().int().min(0).max(10),
+    vasopressors: z.number().int().min(0).max(10).meta({ 'x-unit': '{vasopressors}' }),
     /** Vasopressin is given too (it does not count toward "multiple vasopressors"). */
     vasopressin: z.boolean().optional(),
     oxygen: z.enum(oxygenSupports),
     /** Oxygen flow; needed with a nasal cannula, where >6 L/min is high-flow. */
-    oxygenLitresPerMinute: z.number().min(0).max(100).optional(),
+    oxygenLitresPerMinute: z.number().min(0).max(100).meta({ 'x-unit': 'L/min' }).optional(),
     /** Tocilizumab or steroids already given: fever is then not required (ASTCT). */
     afterTocilizumabOrSteroids: z.boolean().optional(),
     /** Antipyretics already given: they mask fever too, so it is then not required (ASTCT). */

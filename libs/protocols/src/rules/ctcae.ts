@@ -35,7 +35,7 @@ export const adverseEventReportSchema = z
   .object({
     term: z.string().trim().min(1).max(200),
     /** CTCAE v5.0 grade, when the site grades the event itself. */
-    grade: z.number().int().min(1).max(5).optional(),
+    grade: z.number().int().min(1).max(5).meta({ 'x-unit': '{CTCAE grade}' }).optional(),
     crs: crsInputSchema.optional(),
     icans: icansInputSchema.optional(),
     onset: isoDateOrDateTime,

@@ -53,9 +53,9 @@ export const edemaFindings = ['none', 'focal-local', 'diffuse-cerebral', 'raised
 export const icansInputSchema = z
   .object({
     /** ICE score 0–10, for patients over 12. */
-    ice: z.number().int().min(0).max(10).optional(),
+    ice: z.number().int().min(0).max(10).meta({ 'x-unit': '{ICE score}' }).optional(),
     /** Cornell Assessment of Pediatric Delirium 0–32, for children aged 12 or under. */
-    capd: z.number().int().min(0).max(32).optional(),
+    capd: z.number().int().min(0).max(32).meta({ 'x-unit': '{CAPD score}' }).optional(),
     consciousness: z.enum(consciousnessLevels),
     seizure: z.enum(seizureKinds),
     motor: z.enum(motorFindings),

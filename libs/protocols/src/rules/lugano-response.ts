@@ -33,7 +33,7 @@ export interface LesionPrior {
 export const MAX_TARGET_LESIONS = 6;
 
 /** A lesion diameter in cm. */
-export const lesionDiameterCm = z.number().min(0).max(100);
+export const lesionDiameterCm = z.number().min(0).max(100).meta({ 'x-unit': 'cm' });
 
 /** The fields of a lesion measurement, for the schemas that carry one (events.ts adds the baseline). */
 export const lesionMeasurementShape = { id: z.string().trim().min(1).max(40), ldiCm: lesionDiameterCm, sdiCm: lesionDiameterCm };

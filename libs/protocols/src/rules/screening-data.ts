@@ -86,11 +86,11 @@ export const screeningDataSchema = z
   .object({
     diagnosis: z.string().min(1).max(100),
     markers: z.record(z.string().min(1).max(40), z.enum(['positive', 'negative', 'dim', 'unknown'])).refine(...atMostKeys(SCREENING_RECORD_LIMITS.markers, 'markers')),
-    ecog: z.number().int().min(0).max(5),
-    karnofsky: z.number().int().min(0).max(100).multipleOf(10),
-    lifeExpectancyWeeks: z.number().min(0).max(5200),
+    ecog: z.number().int().min(0).max(5).meta({ 'x-unit': '{ECOG}' }),
+    karnofsky: z.number().int().min(0).max(100).multipleOf(10).meta({ 'x-unit': '%' }),
+    lifeExpectancyWeeks: z.number().min(0).max(5200).meta({ 'x-unit': 'wk' }),
     priorCd19CarT: z.boolean(),
-    consolidationCycles: z.number().int().min(0).max(50),
+    consolidationCycles: z.number().int().min(0).max(50).meta({ 'x-unit': '{cycles}' }),
     /** Disease status after the last line of therapy. */
     remissionAchieved: z.boolean(),
     /** Residual disease (MRD) still detectable. */
@@ -106,11 +106,11 @@ export const screeningDataSchema = z
     /** The disease did not respond to its last line of therapy (primary or secondary refractory). */
     refractory: z.boolean(),
     /** Courses of chemotherapy given so far to bring the disease into remission (induction and re-induction). */
-    chemotherapyCourses: z.number().int().min(0).max(50),
+    chemotherapyCourses: z.number().int().min(0).max(50).meta({ 'x-unit': '{courses}' }),
     /** The disease is extramedullary only: no involvement of the bone marrow or the blood. */
     extramedullaryOnly: z.boolean(),
     /** How many assessable (measurable) lesions the extramedullary disease has. */
-    assessableLesions: z.number().int().min(0).max(100),
+    assessableLesions: z.number().int().min(0).max(100).meta({ 'x-unit': '{lesions}' }),
     /**
      * The patient has received an investigational gene or cell therapy product other than the CD19
      * CAR-T recorded in `priorCd19CarT` (for example another CAR-T, TCR-T or gene-modified cells).
@@ -120,12 +120,12 @@ export const screeningDataSchema = z
     /** The patient has ever received an investigational medicinal product (a CAR-T given in a trial included). */
     priorInvestigationalProduct: z.boolean(),
     /** Days from the last dose of an investigational medicinal product to screening. */
-    daysSinceInvestigationalProduct: z.number().int().min(0).max(36500),
+    daysSinceInvestigationalProduct: z.number().int().min(0).max(36500).meta({ 'x-unit': 'd' }),
     /** Graft-versus-host disease at screening; record `0` / `'none'` for a patient without GVHD. */
     gvhd: z
       .object({
         /** Acute GVHD grade by Glucksberg: 0 (none) to 4 (IV). */
-        acuteGlucksbergGrade: z.number().int().min(0).max(4),
+        acuteGlucksbergGrade: z.number().int().min(0).max(4).meta({ 'x-unit': '{Glucksberg grade}' }),
         /** Acute GVHD severity index by IBMTR: none, or A to D. */
         acuteIbmtrIndex: z.enum(['none', 'A', 'B', 'C', 'D']),
         /** Chronic GVHD: none, limited or extensive. */
@@ -135,12 +135,12 @@ export const screeningDataSchema = z
       .strict(),
     labs: z
       .object({
-        creatinineMgDl: z.number().min(0).max(50),
-        bilirubinMgDl: z.number().min(0).max(100),
-        astXUln: z.number().min(0).max(1000),
-        altXUln: z.number().min(0).max(1000),
+        creatinineMgDl: z.number().min(0).max(50).meta({ 'x-unit': 'mg/dL' }),
+        bilirubinMgDl: z.number().min(0).max(100).meta({ 'x-unit': 'mg/dL' }),
+        astXUln: z.number().min(0).max(1000).meta({ 'x-unit': '{× ULN}' }),
+        altXUln: z.number().min(0).max(1000).meta({ 'x-unit': '{× ULN}' }),
         /** Left ventricular ejection fraction as a fraction (0.5, not 50). */
-        lvef: z.number().min(0).max(1),
+        lvef: z.number().min(0).max(1).meta({ 'x-unit': '{fraction}' }),
       })
       .partial()
       .strict(),
