@@ -18,6 +18,7 @@ import { NotificationsController } from './controllers/notifications.controller'
 import { WorklistController } from './controllers/worklist.controller';
 import { AmendmentsController } from './controllers/amendments.controller';
 import { IntegrationsController } from './controllers/integrations.controller';
+import { ReachController } from './controllers/reach.controller';
 import { ManufacturingController } from './controllers/manufacturing.controller';
 
 export interface AppOptions {
@@ -62,6 +63,7 @@ export class AppModule {
         AuditController,
         IntegrationsController,
         ManufacturingController,
+        ReachController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

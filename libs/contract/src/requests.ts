@@ -51,6 +51,14 @@ export const postEventSchema = z
   .strict();
 export type PostEventBody = z.infer<typeof postEventSchema>;
 
+/** The caller's email address and how notices reach it. */
+export const reachPreferencesBodySchema = z
+  .object({
+    email: z.email({ message: 'must be an email address' }).max(254).nullable(),
+    emailPreference: z.enum(['immediate', 'daily', 'off']),
+  })
+  .strict();
+
 /** The body of a signed act on a trial (a data lock, the release of a hold): the electronic signature alone. */
 export const signedActSchema = z.object({ signature: signatureSchema }).strict();
 export type SignedActBody = z.infer<typeof signedActSchema>;

@@ -509,6 +509,60 @@ route({
   errors: [404, 422],
 });
 route({
+  method: 'get',
+  path: '/users/me/notification-preferences',
+  operationId: 'getNotificationPreferences',
+  tag: 'users',
+  roles: 'any',
+  summary: "The caller's email address and email preference",
+  ok: { 200: json(answer.reachPreferencesSchema, 'The preferences.') },
+});
+route({
+  method: 'put',
+  path: '/users/me/notification-preferences',
+  operationId: 'setNotificationPreferences',
+  tag: 'users',
+  roles: 'any',
+  summary: 'Set how notices reach the caller by email',
+  description:
+    '`immediate` emails each notice within a reconciler period; `daily` one digest at MAIL_DIGEST_HOUR (UTC); `off` none. A preference other than off needs an email address (422).',
+  body: ask.reachPreferencesBodySchema,
+  ok: { 200: json(answer.reachPreferencesSchema, 'The preferences saved.') },
+  errors: [422],
+});
+route({
+  method: 'post',
+  path: '/users/me/calendar-feed',
+  operationId: 'createCalendarFeed',
+  tag: 'users',
+  roles: 'any',
+  summary: "Create (or replace) the caller's calendar feed",
+  description: "The visit windows and DLT window closings of the patients at the caller's sites, as iCalendar; the old feed address stops working.",
+  ok: { 201: json(answer.calendarFeedSchema, 'The feed address, in this answer only.') },
+});
+route({
+  method: 'delete',
+  path: '/users/me/calendar-feed',
+  operationId: 'revokeCalendarFeed',
+  tag: 'users',
+  roles: 'any',
+  summary: "Revoke the caller's calendar feed",
+  ok: noContent,
+  errors: [404],
+});
+route({
+  method: 'get',
+  path: '/calendar/{file}',
+  operationId: 'getCalendarFeed',
+  tag: 'users',
+  roles: 'public',
+  summary: 'A calendar feed (iCalendar)',
+  description: 'Authenticated by the feed token in the path (revocable, not the bearer token): an unknown, replaced or revoked one is a 404.',
+  params: z.object({ file: z.string().describe('the feed token followed by `.ics`') }),
+  ok: { 200: { description: 'The feed.', content: { 'text/calendar': { schema: z.string() } } } },
+  errors: [404],
+});
+route({
   method: 'post',
   path: '/users',
   operationId: 'createUser',

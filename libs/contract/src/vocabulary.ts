@@ -46,4 +46,8 @@ export const ACCESS_ACTIONS = [
   'manufacturing.slot-cancel',
   'manufacturing.slot-release',
   'manufacturing.slot-promote',
+  'user.email-preferences',
+  'calendar.feed-create',
+  'calendar.feed-revoke',
+  'calendar.feed-read',
 ] as const;

@@ -29,6 +29,9 @@ import { NotificationService } from './notifications/notification-service';
 import { PatientService } from './patients/patient-service';
 import { WorklistService } from './patients/worklist-service';
 import { UserService } from './users/user-service';
+import { ReachService } from './users/reach-service';
+import { MailService } from './notifications/mail-service';
+import { CalendarService } from './patients/calendar-service';
 import { SignatureService } from './users/signature-service';
 import { AuditService } from './audit/audit-service';
 import { AccessLog } from './audit/access-log';
@@ -81,6 +84,9 @@ const SERVICES = [
   PatientService,
   WorklistService,
   UserService,
+  ReachService,
+  MailService,
+  CalendarService,
   SignatureService,
   AuditService,
   AccessLog,

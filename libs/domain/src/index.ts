@@ -56,3 +56,6 @@ export * from './manufacturing';
 export * from './engine/bedside-check';
 export * from './engine/bedside-alarm';
 export * from './patients/bag-label';
+export * from './users/reach-service';
+export * from './notifications/mail-service';
+export * from './patients/calendar-service';

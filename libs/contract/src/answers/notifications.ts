@@ -10,6 +10,7 @@ export const notificationSchema = z.strictObject({
   payload: z.looseObject({ subjectId: z.string().optional(), protocol: z.string().optional(), siteId: z.string().optional() }),
   createdAt: instant,
   readAt: instant.nullable(),
+  emailedAt: instant.nullable().describe('when the notice was emailed (at once or in a digest); null: not by email'),
 });
 export type Notification = z.infer<typeof notificationSchema>;
 

@@ -21,4 +21,15 @@ export const bearerTokenSchema = z.string().describe('an opaque bearer token, `c
 export const createdUserSchema = userSchema.extend({ token: bearerTokenSchema });
 
 /** A rotated token: in this answer only; the old one stops working at once. */
+/** How the engine reaches the user outside the app (README, "Email and calendar feeds"). */
+export const reachPreferencesSchema = z.strictObject({
+  email: z.string().nullable(),
+  emailPreference: z.enum(['immediate', 'daily', 'off']).describe('immediate: each notice as it comes; daily: one digest a day; off: the in-app inbox only'),
+  calendarFeed: z.boolean().describe('whether the user has a calendar feed (its address is shown once, when created)'),
+});
+export const calendarFeedSchema = z.strictObject({
+  token: z.string().describe('the feed token, `cf_` and 32 base64url characters: shown this once'),
+  path: z.string().describe('the feed, `/calendar/<token>.ics`: subscribe to it from a calendar application'),
+});
+
 export const rotatedTokenSchema = z.strictObject({ token: bearerTokenSchema, expiresAt: instant.nullable() });

@@ -79,6 +79,14 @@ const schema = z.object({
    * identifiers (ICCBBA assigns it). The default is a placeholder for development and tests.
    */
   ISBT_FIN: z.string().regex(FIN_PATTERN, { message: 'must be an ISBT 128 FIN: a capital letter A–N or P–Z and four digits, e.g. A9999' }).default('A9999'),
+  /** The SMTP server notices are emailed through (`smtp://user:pass@host:587`, `smtps://…`); unset: no email. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional(),
+  /** The sender of the emails. */
+  MAIL_FROM: z.string().min(3).max(200).default('CAR-T trial engine <no-reply@localhost>'),
+  /** The hour (UTC, 0–23) at which the daily digests go. */
+  MAIL_DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
+  /** The address the links in emails and the calendar feed start with (the console is at <PUBLIC_URL>/app). */
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
   /** The proxies whose X-Forwarded-For is believed; unset: none, the socket's address is the caller's. */
   TRUST_PROXY: networkList(['loopback', 'linklocal', 'uniquelocal']).optional(),
   /** Webhook URLs may be plain http:// (else https:// only). */
@@ -151,6 +159,8 @@ export interface AppConfig {
   signingMaxFailures: number;
   /** The ISBT 128 FIN that issues chain-of-identity identifiers. */
   isbtFin: string;
+  mail: { smtpUrl?: string; from: string; digestHour: number };
+  publicUrl: string;
   /** Addresses, CIDR blocks or proxy-addr names (`loopback` …) of trusted proxies; empty: trust none. */
   trustProxy: string[];
   webhook: {
@@ -224,6 +234,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenTtlMs: toMs(c.TOKEN_TTL),
     signingMaxFailures: c.SIGNING_MAX_FAILURES,
     isbtFin: c.ISBT_FIN,
+    mail: { smtpUrl: c.SMTP_URL, from: c.MAIL_FROM, digestHour: c.MAIL_DIGEST_HOUR },
+    publicUrl: c.PUBLIC_URL.replace(/\/$/, ''),
     trustProxy: c.TRUST_PROXY ?? [],
     webhook: {
       maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,

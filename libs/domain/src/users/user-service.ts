@@ -56,6 +56,10 @@ export class UserService {
       signingLockedAt: null,
       createdAt: this.clock.now().toISOString(),
       revokedAt: null,
+      email: null,
+      emailPreference: 'off',
+      digestSentAt: null,
+      calendarTokenHash: null,
     };
     await this.tx.run(async (manager) => {
       await manager.insert(UserEntity, user);

@@ -32,4 +32,8 @@ export class NotificationEntity {
 
   @Column({ name: 'read_at', type: 'varchar', length: 30, nullable: true })
   readAt!: string | null;
+
+  /** When the notice was emailed (at once, or in a digest); null: not emailed. */
+  @Column({ name: 'emailed_at', type: 'varchar', length: 30, nullable: true })
+  emailedAt!: string | null;
 }

@@ -42,4 +42,19 @@ export class UserEntity {
 
   @Column({ name: 'revoked_at', type: 'varchar', length: 30, nullable: true })
   revokedAt!: string | null;
+
+  /** Where the user's notices are emailed; null: not by email. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email!: string | null;
+
+  /** `immediate`: each notice as it comes; `daily`: one digest a day; `off`: the in-app inbox only. */
+  @Column({ name: 'email_preference', type: 'varchar', length: 10, default: 'off' })
+  emailPreference!: 'immediate' | 'daily' | 'off';
+
+  @Column({ name: 'digest_sent_at', type: 'varchar', length: 30, nullable: true })
+  digestSentAt!: string | null;
+
+  /** The SHA-256 of the user's calendar feed token; null: no feed. */
+  @Column({ name: 'calendar_token_hash', type: 'varchar', length: 64, nullable: true, unique: true })
+  calendarTokenHash!: string | null;
 }

@@ -12,6 +12,7 @@ import { OneTrialAcrossVersions1764530000000 } from './1764530000000-one-trial-a
 import { LabIntake1764600000000 } from './1764600000000-lab-intake';
 import { PatientsBySiteSubject1764610000000 } from './1764610000000-patients-by-site-subject';
 import { ManufacturingCapacity1764720000000 } from './1764720000000-manufacturing-capacity';
+import { EmailAndCalendar1764800000000 } from './1764800000000-email-and-calendar';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   LabIntake1764600000000,
   PatientsBySiteSubject1764610000000,
   ManufacturingCapacity1764720000000,
+  EmailAndCalendar1764800000000,
 ];

@@ -24,6 +24,10 @@ export class UserRepository {
     return this.users.findOneBy({ tokenHash });
   }
 
+  byCalendarTokenHash(calendarTokenHash: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ calendarTokenHash });
+  }
+
   /** Users whose token never expires and is not revoked, but `tokenHash` (an earlier ADMIN_TOKEN's admin). */
   nonExpiringOtherThan(tokenHash: string): Promise<UserEntity[]> {
     return this.users.findBy({ tokenExpiresAt: IsNull(), revokedAt: IsNull(), tokenHash: Not(tokenHash) });

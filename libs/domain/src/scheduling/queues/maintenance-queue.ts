@@ -3,10 +3,11 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Reconciler } from '../reconciler';
+import { MailService } from '../../notifications/mail-service';
 import { LoggedWorkerHost } from './logged-worker-host';
 
 /**
- * The maintenance queue, whole: its one job runs the reconciler. The producer is a BullMQ job
+ * The maintenance queue, whole: its one job runs the reconciler, then emails the notices due (MailService). The producer is a BullMQ job
  * scheduler with a stable id, every `RECONCILE_EVERY_MS`; a Redis that lost its keys lost the
  * scheduler too, so the worker re-asserts it on every period (an idempotent upsert), and runs the
  * reconciler once at start so a restart catches up at once.
@@ -25,6 +26,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   constructor(
     private readonly reconciler: Reconciler,
+    private readonly mail: MailService,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<ReconcileJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -51,6 +53,9 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   async process(job: Job<ReconcileJob>) {
     if (job.name !== RECONCILE_JOB) throw new UnrecoverableError(`no handler for ${MAINTENANCE_QUEUE} job "${job.name}"`);
-    return this.reconciler.run();
+    const reconciled = await this.reconciler.run();
+    // Notices by email go on the same beat (README, "Email and calendar feeds"); a refused send is tried again next time.
+    const mailed = await this.mail.deliver();
+    return { ...reconciled, mailed };
   }
 }
