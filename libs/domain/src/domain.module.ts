@@ -20,7 +20,7 @@ import { JobDispatcher } from './scheduling/job-dispatcher';
 import { TIMER_QUEUE } from './scheduling/queues/timer-queue';
 import { OUTBOX_QUEUE } from './scheduling/queues/outbox-queue';
 import { WEBHOOK_QUEUE } from './scheduling/queues/webhook-queue';
-import { MAINTENANCE_QUEUE } from './scheduling/queues/maintenance-queue';
+import { MAINTENANCE_QUEUE, MaintenanceDelivery } from './scheduling/queues/maintenance-queue';
 import { TimerService } from './engine/timer-service';
 import { Reconciler } from './scheduling/reconciler';
 import { OutboxRelay } from './scheduling/outbox-relay';
@@ -116,8 +116,8 @@ export class DomainModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES, SITE_APPROVALS_PROVIDER],
-      exports: [APP_CONFIG, Clock, BullModule, ...SERVICES, SiteApprovals],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES, SITE_APPROVALS_PROVIDER, { provide: MaintenanceDelivery, useExisting: MailService }],
+      exports: [APP_CONFIG, Clock, BullModule, ...SERVICES, SiteApprovals, MaintenanceDelivery],
     };
   }
 }

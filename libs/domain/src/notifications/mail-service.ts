@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { NotificationEntity, UserEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { Clock } from '../kernel/clock';
+import { MaintenanceDelivery } from '../scheduling/queues/maintenance-queue';
 
 /** The most notices one user is emailed in one round (the rest wait for the next). */
 const BATCH = 50;
@@ -25,7 +26,7 @@ export interface MailRound {
  * An email names the subject id and the notice, as the in-app inbox does, and links to the console.
  */
 @Injectable()
-export class MailService implements OnApplicationShutdown {
+export class MailService implements MaintenanceDelivery, OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private transport?: Transporter;
 

@@ -3,11 +3,10 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Reconciler } from '../reconciler';
-import { MailService } from '../../notifications/mail-service';
 import { LoggedWorkerHost } from './logged-worker-host';
 
 /**
- * The maintenance queue, whole: its one job runs the reconciler, then emails the notices due (MailService). The producer is a BullMQ job
+ * The maintenance queue, whole: its one job runs the reconciler, then the MaintenanceDelivery (the notices due by email). The producer is a BullMQ job
  * scheduler with a stable id, every `RECONCILE_EVERY_MS`; a Redis that lost its keys lost the
  * scheduler too, so the worker re-asserts it on every period (an idempotent upsert), and runs the
  * reconciler once at start so a restart catches up at once.
@@ -15,6 +14,15 @@ import { LoggedWorkerHost } from './logged-worker-host';
 export const MAINTENANCE_QUEUE = 'maintenance';
 const RECONCILE_JOB = 'reconcile';
 const RECONCILER_SCHEDULER_ID = 'reconciler';
+
+/**
+ * What else runs on the maintenance beat: the mail of notices (notifications/mail-service.ts) is bound to
+ * this in the domain module, so scheduling does not import the folder that imports it.
+ */
+export abstract class MaintenanceDelivery {
+  /** Sends what is due and says what went out. A refused send is left for the next beat. */
+  abstract deliver(): Promise<object>;
+}
 
 /** A reconcile job carries nothing: the reconciler reads the pending rows from the database. */
 export type ReconcileJob = Record<string, never>;
@@ -26,7 +34,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
 
   constructor(
     private readonly reconciler: Reconciler,
-    private readonly mail: MailService,
+    private readonly mail: MaintenanceDelivery,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<ReconcileJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
