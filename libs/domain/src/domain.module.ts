@@ -116,7 +116,13 @@ export class DomainModule {
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: Clock, useValue: options.clock ?? clockFor(config) }, ...SERVICES, SITE_APPROVALS_PROVIDER, { provide: MaintenanceDelivery, useExisting: MailService }],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: Clock, useValue: options.clock ?? clockFor(config) },
+        ...SERVICES,
+        SITE_APPROVALS_PROVIDER,
+        { provide: MaintenanceDelivery, useExisting: MailService },
+      ],
       exports: [APP_CONFIG, Clock, BullModule, ...SERVICES, SiteApprovals, MaintenanceDelivery],
     };
   }
