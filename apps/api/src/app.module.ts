@@ -20,6 +20,7 @@ import { AmendmentsController } from './controllers/amendments.controller';
 import { IntegrationsController } from './controllers/integrations.controller';
 import { ReachController } from './controllers/reach.controller';
 import { ManufacturingController } from './controllers/manufacturing.controller';
+import { QueriesController } from './controllers/queries.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -58,6 +59,7 @@ export class AppModule {
         NotificationsController,
         ProtocolsController,
         PatientsController,
+        QueriesController,
         WorklistController,
         UsersController,
         AuditController,

@@ -15,6 +15,7 @@ const TAGS = [
   { name: 'health', description: 'Liveness and readiness.' },
   { name: 'integrations', description: 'Lab results in (HL7 v2 ORU^R01, FHIR R4 Observations) and the integration inbox.' },
   { name: 'manufacturing', description: "Manufacturing sites, their weekly slots and queue, and each patient's slot." },
+  { name: 'queries', description: "Data queries: a monitor's or an investigator's question on one log entry or field, and the site's answer." },
 ];
 
 /** The OpenAPI 3.1 document of the HTTP API, generated from the contract's routes (served at /docs-json). */

@@ -317,3 +317,54 @@ export type RebookSlotBody = z.infer<typeof rebookSlotSchema>;
 /** `POST /patients/{id}/manufacturing-slot/cancel`. */
 export const cancelSlotSchema = z.object({ reason: lineOfText(2000).describe('why the slot is given up') }).strict();
 export type CancelSlotBody = z.infer<typeof cancelSlotSchema>;
+
+// ------------------------------------------------------------------ data queries (README, "Data queries")
+/** Text a person writes into the record over lines (a question, a reply): line breaks and tabs, no other control character. */
+const paragraphOfText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .regex(/^(?:\P{Cc}|[\t\n\r])*$/u, 'may hold no control character but a line break or a tab');
+
+/** A dotted path into an entry's data (`grade`, `crs.temperatureC`, `attestations.0`), or `occurredAt`, `reason`. */
+const queryField = z
+  .string()
+  .trim()
+  .max(200)
+  .regex(/^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/, 'a field of the entry: names and indexes joined by dots, e.g. crs.temperatureC');
+
+export const raiseQuerySchema = z
+  .object({
+    seq: z.number().int().positive().describe('the log entry asked about'),
+    field: queryField.optional().describe('the field of that entry; leave out for the whole entry'),
+    question: paragraphOfText(4000),
+  })
+  .strict();
+export type RaiseQueryBody = z.infer<typeof raiseQuerySchema>;
+
+export const answerQuerySchema = z
+  .object({
+    text: paragraphOfText(4000).optional().describe('the reply'),
+    correctionSeq: z.number().int().positive().optional().describe('the later log entry (with a reason) that corrects the queried one'),
+  })
+  .strict()
+  .refine((b) => b.text !== undefined || b.correctionSeq !== undefined, { message: 'an answer is a reply (text), a correcting entry (correctionSeq), or both' });
+export type AnswerQueryBody = z.infer<typeof answerQuerySchema>;
+
+export const closeQuerySchema = z.object({ text: paragraphOfText(4000).optional().describe('why it is closed, if anything needs saying') }).strict();
+export type CloseQueryBody = z.infer<typeof closeQuerySchema>;
+
+export const reopenQuerySchema = z.object({ text: paragraphOfText(4000).describe('why the answer does not settle it') }).strict();
+export type ReopenQueryBody = z.infer<typeof reopenQuerySchema>;
+
+export const queriesQuery = z
+  .object({
+    status: z.enum(['open', 'answered', 'closed'], { message: 'must be open, answered or closed' }).optional(),
+    siteId: code(60).optional(),
+    protocolId: code(60).optional(),
+    patientId: z.uuid().optional(),
+    ...page,
+  })
+  .strict();

@@ -23,7 +23,7 @@ const ERRORS = {
   401: 'No bearer token, or one that is unknown, expired or revoked: `unauthenticated`.',
   403: "The caller's role or sites do not allow this: `forbidden` (`signing_locked` after wrong signing passwords).",
   404: 'No such resource, or one at a site the caller cannot see: `not_found`.',
-  409: 'The state does not allow it: `event_not_accepted` (with `state` and `acceptedEvents`), `version_conflict` (with `currentVersion`), `already_exists` or `slot_full` (a manufacturing week with no free slot).',
+  409: 'The state does not allow it: `event_not_accepted` (with `state` and `acceptedEvents`), `version_conflict` (with `currentVersion`), `already_exists`, `slot_full` (a manufacturing week with no free slot) or `query_state` (a data query whose status does not allow the step, with `status`).',
   413: 'The request body is larger than the limit: `body_too_large`.',
   415: 'The request body is not JSON: `unsupported_media_type`.',
   422: 'A rule refused it: `refused`, with one sentence per unmet rule in `reasons` (`idempotency_key_reused` for a key sent with another body).',
@@ -994,4 +994,90 @@ route({
   body: ask.cancelSlotSchema,
   ok: { 200: json(answer.slotAnswerSchema, 'Cancelled: the slot before, and how many left the queue.') },
   errors: [404, 422],
+});
+
+// ------------------------------------------------------------------ data queries (README, "Data queries")
+const queryPath = pathId('queryId', 'the query id (a UUID)');
+const queryReaders = ['coordinator', 'investigator', 'monitor'] as const;
+const queryRaisers = ['investigator', 'monitor'] as const;
+const queryAnswerers = ['coordinator', 'investigator'] as const;
+const afterStep = (what: string) => ({ 200: json(answer.dataQuerySchema, `${what}: the query with its exchange.`) });
+route({
+  method: 'post',
+  path: '/patients/{id}/queries',
+  operationId: 'raiseQuery',
+  tag: 'queries',
+  roles: queryRaisers,
+  params: patientPath,
+  summary: 'Raise a data query on one log entry or one field of it',
+  description:
+    "Sends a notice to the site's coordinators and investigators. Refused, nothing written: an entry the log does not have, or a field the entry does not have (422); a query on the same entry and field not closed yet (409 `already_exists`). In the access audit (`query.raise`).",
+  body: ask.raiseQuerySchema,
+  ok: { 201: json(answer.dataQuerySchema, 'Raised: the query with its question.') },
+  errors: [400, 404, 409, 422],
+});
+route({
+  method: 'get',
+  path: '/queries',
+  operationId: 'listQueries',
+  tag: 'queries',
+  roles: queryReaders,
+  query: ask.queriesQuery,
+  summary: "List the data queries of the caller's sites",
+  description:
+    'Oldest raised first, with their age in days; `sites` gives per site the counts by status, the age of the oldest and the median age of those not closed, and the median days to close. In the access audit (`query.read`, one row per patient named).',
+  ok: { 200: json(answer.dataQueriesSchema, 'The queries.') },
+  errors: [400],
+});
+route({
+  method: 'get',
+  path: '/queries/{queryId}',
+  operationId: 'getQuery',
+  tag: 'queries',
+  roles: queryReaders,
+  params: queryPath,
+  summary: 'Read one data query with its exchange',
+  description: 'In the access audit (`query.read`).',
+  ok: { 200: json(answer.dataQuerySchema, 'The query.') },
+  errors: [404],
+});
+route({
+  method: 'post',
+  path: '/queries/{queryId}/answers',
+  operationId: 'answerQuery',
+  tag: 'queries',
+  roles: queryAnswerers,
+  params: queryPath,
+  summary: 'Answer a data query: a reply, a correcting entry, or both',
+  description:
+    'The query becomes `answered`. A correcting entry is posted first (POST /patients/{id}/events with a `reason`) and named here by its `seq`. Refused, nothing written: a closed query (409 `query_state`); a correcting entry that does not exist, comes before the queried one, was recorded before the query, or gives no reason (422). In the access audit (`query.answer`).',
+  body: ask.answerQuerySchema,
+  ok: afterStep('Answered'),
+  errors: [400, 404, 409, 422],
+});
+route({
+  method: 'post',
+  path: '/queries/{queryId}/close',
+  operationId: 'closeQuery',
+  tag: 'queries',
+  roles: queryRaisers,
+  params: queryPath,
+  summary: 'Close a data query',
+  description: 'An open or answered query; a closed one is a 409 `query_state`. In the access audit (`query.close`).',
+  body: ask.closeQuerySchema,
+  ok: afterStep('Closed'),
+  errors: [400, 404, 409],
+});
+route({
+  method: 'post',
+  path: '/queries/{queryId}/reopen',
+  operationId: 'reopenQuery',
+  tag: 'queries',
+  roles: queryRaisers,
+  params: queryPath,
+  summary: 'Send an answered or closed data query back to the site, saying why',
+  description: 'The answer does not settle it: the query is open again for the site. An open query is a 409 `query_state`. In the access audit (`query.reopen`).',
+  body: ask.reopenQuerySchema,
+  ok: afterStep('Re-opened'),
+  errors: [400, 404, 409],
 });

@@ -50,4 +50,9 @@ export const ACCESS_ACTIONS = [
   'calendar.feed-create',
   'calendar.feed-revoke',
   'calendar.feed-read',
+  'query.raise',
+  'query.answer',
+  'query.close',
+  'query.reopen',
+  'query.read',
 ] as const;

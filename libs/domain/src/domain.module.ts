@@ -55,6 +55,7 @@ import { LabIntakeRepository } from './lab-intake/lab-intake-repository';
 import { LabIntakeService } from './lab-intake/lab-intake-service';
 import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
 import { FhirIntake } from './lab-intake/fhir/fhir-intake';
+import { DataQueryService } from './queries/data-query-service';
 
 const SERVICES = [
   Metrics,
@@ -102,6 +103,7 @@ const SERVICES = [
   ManufacturingRepository,
   SlotLedger,
   ManufacturingService,
+  DataQueryService,
 ];
 
 /** Persistence, the engine, scheduling and read services: what both apps import. */

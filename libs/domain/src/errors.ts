@@ -23,6 +23,7 @@ export type DomainErrorCode =
   | 'version_conflict'
   | 'already_exists'
   | 'slot_full'
+  | 'query_state'
   | 'refused'
   | 'idempotency_key_reused';
 
@@ -62,6 +63,14 @@ export class SlotFullError extends DomainError {
       week,
       reasons: [`week ${week} is full: its ${slotsPerWeek} slots are taken`],
     });
+  }
+}
+
+/** A data query whose status does not allow the step: a reply to a closed query, a query closed twice. */
+export class QueryStateError extends DomainError {
+  readonly code = 'query_state';
+  constructor(queryId: string, status: string, what: string) {
+    super(`Query ${queryId} is ${status}: ${what}.`, { status });
   }
 }
 

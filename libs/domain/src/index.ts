@@ -59,3 +59,4 @@ export * from './patients/bag-label';
 export * from './users/reach-service';
 export * from './notifications/mail-service';
 export * from './patients/calendar-service';
+export * from './queries/data-query-service';

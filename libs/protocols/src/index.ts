@@ -22,3 +22,4 @@ export * from './trial';
 export * from './lifecycle/migration';
 export * from './lifecycle/timers';
 export * from './lifecycle/custody';
+export { median, medianAndRange, type MedianAndRange } from './statistics/median';

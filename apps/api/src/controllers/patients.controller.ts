@@ -30,7 +30,6 @@ import {
   canSeeSite,
   ExportService,
   ForbiddenError,
-  NotFoundError,
   PatientService,
   SignatureService,
   WorkflowEngine,
@@ -39,16 +38,10 @@ import type { z } from 'zod';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { assertMayPost } from '../http/event-permissions';
 import { ZodPipe } from '../http/zod-pipe';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { uuidParam } from '../http/uuid-param';
 
 /** A patient id that is not even a UUID names no patient: 404, like any unknown one. */
-export const patientId = {
-  transform(id: string) {
-    if (!UUID.test(id)) throw new NotFoundError(`Patient ${id} does not exist.`);
-    return id.toLowerCase();
-  },
-};
+export const patientId = uuidParam('Patient');
 
 @Controller('patients')
 export class PatientsController {

@@ -12,6 +12,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   version_conflict: 409,
   already_exists: 409,
   slot_full: 409,
+  query_state: 409,
   refused: 422,
   idempotency_key_reused: 422,
 };

@@ -15,3 +15,4 @@ export * from './migrations';
 export * from './amendments';
 export * from './lab-intake';
 export * from './manufacturing';
+export * from './queries';

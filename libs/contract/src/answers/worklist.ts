@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dataIssueSchema, instant, roleSchema } from './common';
 import { notificationSchema } from './notifications';
 import { manufacturingSlotSchema } from './manufacturing';
+import { worklistQueriesSchema } from './queries';
 
 export const worklistTrialSchema = z.strictObject({
   protocolId: z.string(),
@@ -92,6 +93,7 @@ export const worklistSchema = z.strictObject({
       }),
     )
     .describe('patients enrolled and not yet infused who hold or await a manufacturing slot: the week and expected release, or the place in the queue'),
+  queries: z.array(worklistQueriesSchema).describe('patients with data queries not closed (README, "Data queries"), oldest first'),
   notifications: z.strictObject({ unread: z.number().int(), items: z.array(notificationSchema) }),
   dataIssues: z.array(dataIssueSchema).describe('patients whose stored row could not be read: left out of visits and DLT windows'),
   truncated: z.boolean().optional().describe('set when more patients exist than the worklist walks'),

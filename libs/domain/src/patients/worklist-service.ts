@@ -8,6 +8,7 @@ import { protocolOf } from '../kernel/require-protocol';
 import * as machine from '../kernel/machine-boundary';
 import { NotificationService } from '../notifications/notification-service';
 import { ManufacturingService } from '../manufacturing/manufacturing-service';
+import { DataQueryService } from '../queries/data-query-service';
 
 const DAY_MS = 86_400_000;
 /** The most patients a worklist lists (most recently changed first); counts and visits cover them all. */
@@ -48,6 +49,7 @@ export class WorklistService {
     private readonly clock: Clock,
     private readonly notifications: NotificationService,
     private readonly manufacturing: ManufacturingService,
+    private readonly queries: DataQueryService,
   ) {}
 
   async forActor(actor: Actor) {
@@ -114,6 +116,7 @@ export class WorklistService {
 
     const reconsentDue = await this.reconsentDue(actor);
     const manufacturing = await this.manufacturingSlots(actor);
+    const queries = await this.queries.openByPatient(actor.siteIds);
     const inbox = await this.notifications.inbox(actor, { unread: true, limit: UNREAD_SHOWN, offset: 0 });
     return {
       now: nowIso,
@@ -124,6 +127,7 @@ export class WorklistService {
       dltWindows,
       reconsentDue,
       manufacturing,
+      queries,
       notifications: { unread: inbox.unread, items: inbox.items },
       /** Patients whose stored row the worklist could not read: left out of visits and DLT windows. */
       dataIssues,

@@ -10,6 +10,7 @@ import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { AccessRecordEntity } from './access-record.entity';
 import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
 import { ManufacturingBookingEntity, ManufacturingSiteEntity, ManufacturingSiteTrialEntity } from './manufacturing.entity';
+import { DataQueryEntity, DataQueryMessageEntity } from './data-query.entity';
 import { LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity } from './lab-intake.entity';
 
 export {
@@ -32,6 +33,8 @@ export {
   ManufacturingSiteEntity,
   ManufacturingSiteTrialEntity,
   ManufacturingBookingEntity,
+  DataQueryEntity,
+  DataQueryMessageEntity,
 };
 export type { LabChannel, LabOutcome, InboxStatus, ResultOutcome } from './lab-intake.entity';
 export type { Role } from './user.entity';
@@ -42,6 +45,8 @@ export type { WebhookDeliveryStatus } from './webhook.entity';
 export type { ElectronicSignature } from './patient-event.entity';
 export type { BookingStatus } from './manufacturing.entity';
 export { BOOKING_STATUSES } from './manufacturing.entity';
+export type { QueryStatus, QueryMessageKind } from './data-query.entity';
+export { QUERY_STATUSES } from './data-query.entity';
 
 export const ENTITIES = [
   UserEntity,
@@ -63,4 +68,6 @@ export const ENTITIES = [
   ManufacturingSiteEntity,
   ManufacturingSiteTrialEntity,
   ManufacturingBookingEntity,
+  DataQueryEntity,
+  DataQueryMessageEntity,
 ];

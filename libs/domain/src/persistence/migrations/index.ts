@@ -13,6 +13,7 @@ import { LabIntake1764600000000 } from './1764600000000-lab-intake';
 import { PatientsBySiteSubject1764610000000 } from './1764610000000-patients-by-site-subject';
 import { ManufacturingCapacity1764720000000 } from './1764720000000-manufacturing-capacity';
 import { EmailAndCalendar1764800000000 } from './1764800000000-email-and-calendar';
+import { DataQueries1764810000000 } from './1764810000000-data-queries';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   PatientsBySiteSubject1764610000000,
   ManufacturingCapacity1764720000000,
   EmailAndCalendar1764800000000,
+  DataQueries1764810000000,
 ];
