@@ -13,6 +13,7 @@ const PatientPage = lazy(() => import('./pages/Patient'));
 const TrialPage = lazy(() => import('./pages/Trial'));
 const AmendmentsPage = lazy(() => import('./pages/Amendments'));
 const ManufacturingPage = lazy(() => import('./pages/Manufacturing'));
+const QueriesPage = lazy(() => import('./pages/Queries'));
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -29,6 +30,7 @@ export function App() {
         {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} />}
         {route.page === 'amendments' && <AmendmentsPage key={route.protocolId} protocolId={route.protocolId} version={route.version} user={session.user} />}
         {route.page === 'manufacturing' && <ManufacturingPage user={session.user} />}
+        {route.page === 'queries' && <QueriesPage key={route.status ?? ''} status={route.status} />}
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </Suspense>
     </Shell>

@@ -12,6 +12,10 @@ import type {
   RebookSlotBody,
   CancelSlotBody,
   SlotAnswer,
+  DataQuery,
+  DataQueries,
+  RaiseQueryBody,
+  AnswerQueryBody,
   MigratePatientBody,
   MigrateSiteBody,
   MigrationAnswer,
@@ -165,4 +169,12 @@ export const api = {
   /** Books the patient into a chosen ISO week (`2027-W05`). */
   rebookSlot: (id: string, body: RebookSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot`, { method: 'PUT', body }),
   cancelSlot: (id: string, body: CancelSlotBody) => request<SlotAnswer>(`/patients/${seg(id)}/manufacturing-slot/cancel`, { method: 'POST', body }),
+
+  /** Data queries (README, "Data queries"): of one patient, or of the caller's sites with their figures. */
+  queries: (filter: { patientId?: string; status?: string; siteId?: string } = {}) => request<DataQueries>(`/queries${q({ ...filter, limit: 500 })}`),
+  raiseQuery: (id: string, body: RaiseQueryBody) => request<DataQuery>(`/patients/${seg(id)}/queries`, { method: 'POST', body }),
+  answerQuery: (queryId: string, body: AnswerQueryBody) => request<DataQuery>(`/queries/${seg(queryId)}/answers`, { method: 'POST', body }),
+  closeQuery: (queryId: string, body: { text?: string }) => request<DataQuery>(`/queries/${seg(queryId)}/close`, { method: 'POST', body }),
+  reopenQuery: (queryId: string, body: { text: string }) => request<DataQuery>(`/queries/${seg(queryId)}/reopen`, { method: 'POST', body }),
+  query: (queryId: string) => request<DataQuery>(`/queries/${seg(queryId)}`),
 };

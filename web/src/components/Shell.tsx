@@ -26,6 +26,7 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
               {link(href.worklist(), 'Worklist', route.page === 'worklist')}
               {link(href.trials(), 'Trials', route.page === 'trials' || route.page === 'trial' || route.page === 'amendments')}
               {link(href.manufacturing(), 'Manufacturing', route.page === 'manufacturing')}
+              {link(href.queries(), 'Queries', route.page === 'queries')}
             </Group>
             <Group gap="sm" wrap="nowrap">
               <div style={{ textAlign: 'right' }}>

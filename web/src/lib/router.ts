@@ -8,6 +8,7 @@ export type Route =
   | { page: 'trial'; protocolId: string; version?: number }
   | { page: 'amendments'; protocolId: string; version?: number }
   | { page: 'manufacturing' }
+  | { page: 'queries'; status?: string }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -18,6 +19,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'patients' && parts.length === 2) return { page: 'patient', id: parts[1]! };
   if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
   if (parts[0] === 'manufacturing' && parts.length === 1) return { page: 'manufacturing' };
+  if (parts[0] === 'queries' && parts.length === 1) {
+    const status = params.get('status');
+    return { page: 'queries', ...(status && ['open', 'answered', 'closed'].includes(status) ? { status } : {}) };
+  }
   const version = Number(params.get('version'));
   const chosen = Number.isInteger(version) && version > 0 ? { version } : {};
   if (parts[0] === 'trials' && parts.length === 2) return { page: 'trial', protocolId: parts[1]!, ...chosen };
@@ -30,6 +35,7 @@ export const href = {
   patient: (id: string) => `#/patients/${encodeURIComponent(id)}`,
   trials: () => '#/trials',
   manufacturing: () => '#/manufacturing',
+  queries: (status?: string) => `#/queries${status ? `?status=${status}` : ''}`,
   trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
   amendments: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}/amendments${version ? `?version=${version}` : ''}`,
 };

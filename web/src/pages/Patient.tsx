@@ -16,6 +16,7 @@ import { Facts } from './patient/Facts';
 import { ScheduleTable } from './patient/ScheduleTable';
 import { Timeline } from './patient/Timeline';
 import { ManufacturingSlot } from './patient/ManufacturingSlot';
+import { DataQueries } from './patient/DataQueries';
 
 interface PatientData {
   patient: Patient;
@@ -93,6 +94,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
           </Section>
         </Grid.Col>
       </Grid>
+      <DataQueries patient={patient} events={events} user={user} />
       <Section
         title="Timeline"
         description={`${events.length} entries, newest first. “When it happened” is clinical time; “Recorded” is when the server wrote the entry.`}

@@ -34,6 +34,17 @@ export function Worklist() {
         <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
         <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
         {w.reconsentDue.length > 0 && <Stat label="Re-consent due" value={w.reconsentDue.length} color="orange.8" testId="stat-reconsent" />}
+        {w.queries.length > 0 && (
+          <Anchor href={href.queries('open')} underline="never" c="inherit">
+            <Stat
+              label="Open data queries"
+              value={w.queries.reduce((n, q) => n + q.open, 0)}
+              hint={`on ${w.queries.length} patient${w.queries.length === 1 ? '' : 's'}`}
+              color="orange.8"
+              testId="stat-queries"
+            />
+          </Anchor>
+        )}
       </SimpleGrid>
       {w.truncated && (
         <Text size="sm" c="orange.8" data-testid="worklist-truncated">
@@ -62,6 +73,16 @@ export function Worklist() {
                 testId="manufacturing-slots"
               >
                 <SlotTable slots={w.manufacturing} titles={titles} />
+              </Section>
+            )}
+            {w.queries.length > 0 && (
+              <Section
+                title="Data queries"
+                description="Patients with questions on their record not closed: open ones wait for the site, answered ones for the one who asked."
+                actions={<Anchor href={href.queries()}>All queries</Anchor>}
+                testId="worklist-queries"
+              >
+                <QueryTable queries={w.queries} titles={titles} />
               </Section>
             )}
             {w.reconsentDue.length > 0 && (
@@ -237,6 +258,37 @@ function SlotTable({ slots, titles }: { slots: WorklistAnswer['manufacturing']; 
   );
 }
 
+function QueryTable({ queries, titles }: { queries: WorklistAnswer['queries']; titles: Map<string, string> }) {
+  return (
+    <Table verticalSpacing={6} highlightOnHover>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Subject</Table.Th>
+          <Table.Th>Trial</Table.Th>
+          <Table.Th className="num">Open</Table.Th>
+          <Table.Th className="num">Answered</Table.Th>
+          <Table.Th>Oldest raised</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {queries.map((q) => (
+          <Table.Tr key={q.patientId} data-subject={q.subjectId}>
+            <Table.Td>
+              <PatientLink id={q.patientId} subjectId={q.subjectId} />
+            </Table.Td>
+            <Table.Td title={titles.get(q.protocolId)}>{q.protocolId}</Table.Td>
+            <Table.Td className="num">{q.open}</Table.Td>
+            <Table.Td className="num">{q.answered}</Table.Td>
+            <Table.Td>
+              <ClinicalDate iso={q.oldestRaisedAt} />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
 function ReconsentTable({ due, titles }: { due: WorklistAnswer['reconsentDue']; titles: Map<string, string> }) {
   return (
     <Table.ScrollContainer minWidth={480}>
@@ -288,6 +340,7 @@ const KIND_LABEL: Record<string, { label: string; color: string }> = {
   'apheresis-stability-exceeded': { label: 'Apheresis stability passed', color: 'orange' },
   'post-thaw-limit-exceeded': { label: 'Post-thaw limit passed', color: 'red' },
   'product-out-of-specification': { label: 'Out-of-specification release', color: 'orange' },
+  'query-raised': { label: 'Data query', color: 'blue' },
   'remanufacture-ordered': { label: 'Made again', color: 'orange' },
   'reconsent-due': { label: 'Re-consent due', color: 'orange' },
 };

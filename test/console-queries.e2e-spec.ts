@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { eligibleCd19Screening } from '#testing';
+import { launchBrowser, type LaunchedBrowser } from './support/browser';
+import { startTestApp, type TestApp } from './support/test-app';
+import { createUser, TrialSite } from './support/trial-site';
+
+const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
+
+/**
+ * Data queries in Chromium against the real API on PostgreSQL (README, "Data queries"): a monitor
+ * raises a query on one field of an entry from the patient page; the coordinator sees the patient
+ * marked on the worklist, corrects the entry and answers the query by the correcting entry; the
+ * monitor closes it and the queries page gives the site's figures. A coordinator is offered no
+ * form to raise a query, a monitor none to answer it.
+ */
+describe('console: data queries', () => {
+  let t: TestApp;
+  let site: TrialSite;
+  let monitor: string;
+  let base: string;
+  let launched: LaunchedBrowser;
+  let page: Page;
+  const problems: string[] = [];
+
+  const signInAs = async (token: string) => {
+    await page.goto(`${base}/app/#/`);
+    if (await page.getByRole('button', { name: 'Sign out' }).count()) await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByTestId('token-input').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
+    t = await startTestApp('postgres', { RATE_LIMIT_PER_MINUTE: '0' });
+    site = await TrialSite.open(t, 'site-a');
+    monitor = await createUser(t, 'monitor', ['site-a']);
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    launched = await launchBrowser();
+    page = await launched.context.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await launched?.close();
+    await t?.close();
+  });
+
+  it('raises a query on a field, answers it by a correcting entry and closes it', async () => {
+    const id = await site.register({ protocolId: 'cd19-rr-all' });
+    await site.record(id, 'CONSENT_SIGNED', { consentVersion: 'v1.0' });
+    await site.record(id, 'SCREENING_DATA_RECORDED', eligibleCd19Screening().screening as unknown as Record<string, unknown>);
+    const screeningSeq = ((await site.get(`/patients/${id}/events`)).body as Array<{ seq: number; type: string }>).find((e) => e.type === 'SCREENING_DATA_RECORDED')!.seq;
+    const subjectId = (await site.get(`/patients/${id}`)).body.subjectId as string;
+
+    // The monitor asks about the creatinine of the screening entry.
+    await signInAs(monitor);
+    await page.goto(`${base}/app/#/patients/${id}`);
+    const raise = page.getByTestId('raise-query');
+    await raise.waitFor();
+    await page.getByTestId('query-entry').click();
+    await page.getByRole('option', { name: `#${screeningSeq} ` }).click();
+    await page.getByTestId('query-field').click();
+    await page.getByRole('option', { name: 'labs.creatinineMgDl', exact: true }).click();
+    await page.getByTestId('query-question').fill('Creatinine 0.9 mg/dL: the source lab report says 1.9.');
+    await page.getByTestId('query-raise').click();
+    const card = page.getByTestId('query-card');
+    await card.waitFor();
+    expect(await card.getByTestId('query-status').textContent()).toBe('open');
+    expect(await card.textContent()).toContain('labs.creatinineMgDl');
+    // A monitor answers nothing: the card offers close, not answer.
+    expect(await card.getByTestId('query-answer').count()).toBe(0);
+
+    // The coordinator sees the patient marked on the worklist, opens it, corrects the entry and answers by it.
+    await signInAs(site.coordinator);
+    const marked = page.getByTestId('worklist-queries').locator(`[data-subject="${subjectId}"]`);
+    await marked.waitFor();
+    expect(await page.getByTestId('stat-queries').textContent()).toContain('1');
+    await marked.getByRole('link').click();
+    await page.getByTestId('query-card').waitFor();
+    expect(await page.getByTestId('raise-query').count()).toBe(0);
+    await site.post(id, {
+      type: 'SCREENING_DATA_RECORDED',
+      data: eligibleCd19Screening({ labs: { creatinineMgDl: 1.9 } } as never).screening,
+      reason: 'Creatinine transcribed wrongly; the source report says 1.9 mg/dL',
+    });
+    await page.reload();
+    await page.getByTestId('query-correction').click();
+    await page.getByRole('option', { name: /Creatinine transcribed wrongly/ }).click();
+    await page.getByTestId('query-text').fill('Corrected from the source report.');
+    await page.getByTestId('query-answer').click();
+    await page.locator('[data-testid="query-card"][data-status="answered"]').waitFor();
+    expect(await page.getByTestId('query-card').textContent()).toMatch(/corrected.*by entry #\d+: Corrected from the source report\./);
+
+    // The monitor closes it; the queries page counts it closed at site A.
+    await signInAs(monitor);
+    await page.goto(`${base}/app/#/patients/${id}`);
+    await page.getByTestId('query-close').click();
+    await page.locator('[data-testid="query-card"][data-status="closed"]').waitFor();
+    await page.getByRole('link', { name: 'Queries' }).click();
+    const row = page.getByTestId('query-site-table').locator('[data-site="site-a"]');
+    await row.waitFor();
+    expect((await row.locator('td').allTextContents()).slice(0, 4)).toEqual(['site-a', '0', '0', '1']);
+
+    const query = (await t.http.get(`/queries?patientId=${id}`).set('Authorization', `Bearer ${monitor}`)).body.items[0];
+    const exchange = (await t.http.get(`/queries/${query.id}`).set('Authorization', `Bearer ${monitor}`)).body.messages.map((m: { kind: string }) => m.kind);
+    expect(exchange).toEqual(['question', 'correction', 'close']);
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
