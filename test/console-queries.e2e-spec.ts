@@ -14,7 +14,7 @@ const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
  * raises a query on one field of an entry from the patient page; the coordinator sees the patient
  * marked on the worklist, corrects the entry and answers the query by the correcting entry; the
  * monitor closes it and the queries page gives the site's figures. A coordinator is offered no
- * form to raise a query, a monitor none to answer it.
+ * form to raise a query, a monitor none to answer it. The patient page counts AEs, not their reports.
  */
 describe('console: data queries', () => {
   let t: TestApp;
@@ -112,6 +112,28 @@ describe('console: data queries', () => {
     const query = (await t.http.get(`/queries?patientId=${id}`).set('Authorization', `Bearer ${monitor}`)).body.items[0];
     const exchange = (await t.http.get(`/queries/${query.id}`).set('Authorization', `Bearer ${monitor}`)).body.messages.map((m: { kind: string }) => m.kind);
     expect(exchange).toEqual(['question', 'correction', 'close']);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('counts AEs, not reports: follow-up reports of the same AE are grouped on the patient page', async () => {
+    const id = await site.infused();
+    const onset = t.clock.now().toISOString();
+    const report = (body: Record<string, unknown>) => t.http.post(`/patients/${id}/adverse-events`).set('Authorization', `Bearer ${site.coordinator}`).send(body);
+    // Fatigue reported, then followed up twice (same term, same onset, other case); a second AE alongside.
+    for (const [term, grade] of [
+      ['Fatigue', 1],
+      ['fatigue', 2],
+      ['FATIGUE', 2],
+      ['Nausea', 1],
+    ] as const) {
+      expect((await report({ term, grade, onset, related: false, serious: false })).status).toBe(200);
+    }
+    await signInAs(site.coordinator);
+    await page.goto(`${base}/app/#/patients/${id}`);
+    const safety = page.getByTestId('fact-safety');
+    await safety.getByTestId('ae-count').waitFor();
+    expect(await safety.getByTestId('ae-count').textContent()).toBe('2 AEs (4 reports), worst grade 2');
+    expect(await safety.textContent()).toContain('Fatigue: 3 reports');
     expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -68,7 +68,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
         }
       />
       <ReconsentBanner patient={patient} protocol={protocol} />
-      <Facts patient={patient} protocol={protocol} now={schedule.now} />
+      <Facts patient={patient} protocol={protocol} now={schedule.now} events={events} />
       <BagLabels patient={patient} />
       <CustodyTimeline patient={patient} events={events} />
       <ManufacturingSlot patient={patient} user={user} onChanged={page.reload} />

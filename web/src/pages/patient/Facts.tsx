@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
-import type { Patient, ProtocolDefinition } from '../../api/types';
+import type { LogEntry, Patient, ProtocolDefinition } from '../../api/types';
+import { adverseEventGroups } from '../../lib/adverse-events';
 import { DltBadge, StateBadge } from '../../components/Badges';
 import { ClinicalDate } from '../../components/Dates';
 import { Caption } from '../../components/Stat';
@@ -43,7 +44,9 @@ function LabToxicity({ record }: { record: Patient['record'] }) {
 }
 
 /** The patient at a glance: where they are, Day 0 (and the study day at the server's `now`), the dose, safety so far. */
-export function Facts({ patient, protocol, now }: { patient: Patient; protocol: ProtocolDefinition; now: string }) {
+export function Facts({ patient, protocol, now, events }: { patient: Patient; protocol: ProtocolDefinition; now: string; events: LogEntry[] }) {
+  const adverseEvents = adverseEventGroups(events);
+  const reports = adverseEvents.reduce((n, g) => n + g.reports, 0);
   const { record } = patient;
   const level = protocol.doseLevels.find((d) => d.level === patient.doseLevel);
   const lastResponse = record.responses.at(-1);
@@ -113,10 +116,18 @@ export function Facts({ patient, protocol, now }: { patient: Patient; protocol: 
         </Fact>
         <Fact label="Safety" testId="fact-safety">
           <Stack gap={2}>
-            <Text size="sm">
-              {record.adverseEventCount} AE{record.adverseEventCount === 1 ? '' : 's'}
+            <Text size="sm" data-testid="ae-count">
+              {adverseEvents.length} AE{adverseEvents.length === 1 ? '' : 's'}
+              {reports > adverseEvents.length ? ` (${reports} reports)` : ''}
               {record.worstAdverseEventGrade ? `, worst grade ${record.worstAdverseEventGrade}` : ''}
             </Text>
+            {adverseEvents
+              .filter((g) => g.reports > 1)
+              .map((g) => (
+                <Text key={`${g.term}-${g.onset}`} size="xs" c="dimmed">
+                  {g.term}: {g.reports} reports
+                </Text>
+              ))}
             {record.dlts.map((d) => (
               <Group key={`${d.term}-${d.onset}`} gap={4} wrap="nowrap">
                 <DltBadge provisional={d.provisional} />
