@@ -165,11 +165,11 @@ export function formatReport(report: SimulationReport, studyStart: number): stri
   for (const t of terms) lines.push(`  ${pad(t.term, 56)} ${t.byWorstGrade.map((g) => String(g.patients).padStart(2)).join('  ')}`);
 
   const k = outcomes.kinetics;
-  lines.push('', 'CAR-T kinetics (CAR copies/µg gDNA; medians over patients)');
+  lines.push('', 'CAR-T kinetics (CAR copies/µg gDNA; medians over the patients with a sample by day 28)');
   if (!k.summary.length) lines.push('  no CAR copy results');
   for (const c of k.summary) {
     lines.push(
-      `  ${pad(c.compartment, 3)} ${pad(`${c.patients} patients`, 12)} Cmax ${pad(num(c.medianCmax), 9)} Tmax day ${pad(num(c.medianTmax, 1), 6)} AUC0–28 ${num(c.medianAuc0to28)}`,
+      `  ${pad(c.compartment, 3)} ${pad(`n = ${c.patients}`, 12)} Cmax ${pad(num(c.medianCmax), 9)} Tmax day ${pad(num(c.medianTmax, 1), 6)} AUC0–28 ${num(c.medianAuc0to28)}${c.withoutSamples ? ` (${c.withoutSamples} more without a sample by day 28)` : ''}`,
     );
   }
   const cytokines = (k.cytokinePeaks as Array<{ code: string; patients: number; medianPeak: number | null }>).filter((c) => c.patients > 0);

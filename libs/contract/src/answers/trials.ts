@@ -101,8 +101,8 @@ export const kineticsRowSchema = z.object({
   compartment: z.string(),
   cmax: z.number().nullable(),
   tmax: z.number().nullable(),
-  auc: z.number(),
-  samples: z.number().int(),
+  auc: z.number().nullable().describe('AUC 0–28 days (copies/µg DNA × days); null without a sample in the first 28 days'),
+  samples: z.number().int().describe('samples in the first 28 days'),
   curve: z.array(z.object({ day: z.number(), value: z.number() })).describe('one CAR_COPIES value per study day, in day order'),
 });
 export type KineticsRow = z.infer<typeof kineticsRowSchema>;
@@ -215,7 +215,8 @@ export const outcomeGroupSchema = z.object({
     summary: z.array(
       z.object({
         compartment: z.string(),
-        patients: z.number().int(),
+        patients: z.number().int().describe('the patients the medians are taken over: those with a sample in the first 28 days'),
+        withoutSamples: z.number().int().describe('patients with CAR copies measured only after day 28: listed, not in the medians'),
         medianCmax: z.number().nullable(),
         medianTmax: z.number().nullable(),
         medianAuc0to28: z.number().nullable(),

@@ -143,6 +143,16 @@ describe('trial outcomes', () => {
     expect(outcomes.kinetics.cytokinePeaks.find((c) => c.code === 'IL6')).toMatchObject({ patients: 1, medianPeak: 200 });
   });
 
+  it('takes the kinetics medians over the patients with a sample by day 28, and says how many those are', () => {
+    const late = log('p6', [ev('INFUSION_COMPLETED', 0), lab('CAR_COPIES', 60, 80)]);
+    const second = log('p7', [ev('INFUSION_COMPLETED', 0), lab('CAR_COPIES', 7, 9000), lab('CAR_COPIES', 28, 1000)]);
+    const k = trialOutcomes(cd19RrAllV1, [...logs, late, second], day(365)).kinetics;
+    // Only a day-60 sample: listed without an area (not an area of 0), and out of the medians.
+    expect(k.perPatient.find((r) => r.patientId === 'p6')).toMatchObject({ samples: 0, cmax: null, tmax: null, auc: null });
+    // p1: AUC 42 000; p7: (0 + 9000) / 2 × 7 + (9000 + 1000) / 2 × 21 = 31 500 + 105 000 = 136 500.
+    expect(k.summary).toEqual([{ compartment: 'PB', patients: 2, withoutSamples: 1, medianCmax: 6000, medianTmax: 10.5, medianAuc0to28: 89_250 }]);
+  });
+
   it('reads the log as of a date: before day 60 nobody has died', () => {
     const early = trialOutcomes(cd19RrAllV1, logs, day(59));
     expect(early.survival.os!.points.filter((pt) => pt.events > 0)).toEqual([]);

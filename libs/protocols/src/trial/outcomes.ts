@@ -146,7 +146,9 @@ export function outcomesOf(
       // The statistics refuse what is not a curve (a negative value, two values on a day): one
       // patient's odd curve is left out and listed, the others are still summarised.
       try {
-        return [{ patientId: p.patientId, compartment, ...carTKinetics(curve), curve: [...curve].sort((a, b) => a.day - b.day) }];
+        const k = carTKinetics(curve);
+        // No sample in the first 28 days: no area to speak of (null, not 0), and no part of the medians.
+        return [{ patientId: p.patientId, compartment, ...k, auc: k.samples ? k.auc : null, curve: [...curve].sort((a, b) => a.day - b.day) }];
       } catch (error) {
         dataIssues.push({
           ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, error, `kinetics.${compartment}`),
@@ -157,13 +159,15 @@ export function outcomesOf(
     });
   });
   const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
-    const of = kinetics.filter((k) => k.compartment === compartment);
+    // The medians are over the patients with a sample in the first 28 days, and say how many those are.
+    const of = kinetics.filter((k) => k.compartment === compartment && k.samples > 0);
     return {
       compartment,
       patients: of.length,
+      withoutSamples: kinetics.filter((k) => k.compartment === compartment && k.samples === 0).length,
       medianCmax: median(of.map((k) => k.cmax).filter((v): v is number => v !== null)),
       medianTmax: median(of.map((k) => k.tmax).filter((v): v is number => v !== null)),
-      medianAuc0to28: median(of.map((k) => k.auc)),
+      medianAuc0to28: median(of.map((k) => k.auc).filter((v): v is number => v !== null)),
     };
   });
   const cytokinePeaks = CYTOKINES.map((code) => {

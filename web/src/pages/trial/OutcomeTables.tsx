@@ -173,17 +173,25 @@ export function KineticsTable({ group }: { group: OutcomeGroup }) {
               </Table.Td>
               <Table.Td>{row.compartment}</Table.Td>
               <Table.Td className="num">{scientific(row.cmax)}</Table.Td>
-              <Table.Td className="num">{row.tmax ?? '—'}</Table.Td>
+              <Table.Td className="num">{formatDays(row.tmax)}</Table.Td>
               <Table.Td className="num">{scientific(row.auc)}</Table.Td>
               <Table.Td className="num">{row.samples}</Table.Td>
             </Table.Tr>
           ))}
           {k.summary.map((m) => (
             <Table.Tr key={`median-${m.compartment}`} fw={600} style={{ borderTop: '2px solid var(--mantine-color-gray-4)' }}>
-              <Table.Td>Median ({m.patients})</Table.Td>
+              <Table.Td title="Over the patients with a sample in the first 28 days">
+                Median, n = {m.patients}
+                {m.withoutSamples > 0 && (
+                  <Text span size="xs" c="dimmed" fw={400}>
+                    {' '}
+                    ({m.withoutSamples} without a sample by day 28)
+                  </Text>
+                )}
+              </Table.Td>
               <Table.Td>{m.compartment}</Table.Td>
               <Table.Td className="num">{scientific(m.medianCmax)}</Table.Td>
-              <Table.Td className="num">{m.medianTmax === null ? '—' : formatDays(m.medianTmax)}</Table.Td>
+              <Table.Td className="num">{formatDays(m.medianTmax)}</Table.Td>
               <Table.Td className="num">{scientific(m.medianAuc0to28)}</Table.Td>
               <Table.Td />
             </Table.Tr>
