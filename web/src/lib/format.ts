@@ -90,6 +90,22 @@ export function humanizeState(state: string | null | undefined): string {
   return STATE_NAMES[last] ?? sentence(camelWords(last));
 }
 
+/** How a sentence says where a patient ended: "The patient has died and is off study". */
+const END_PHRASES: Record<string, string> = {
+  screenFailed: 'failed screening',
+  manufacturingFailed: 'could not be given a product (manufacturing failed)',
+  withdrawn: 'has withdrawn',
+  died: 'has died',
+  lostToFollowUp: 'is lost to follow-up',
+  completed: 'has completed the study',
+};
+
+/** "The patient has died", "The patient is in follow-up": the state in a plain sentence. */
+export function patientStateSentence(state: string | null | undefined): string {
+  const last = state?.split('.').at(-1) ?? '';
+  return `The patient ${END_PHRASES[last] ?? `is in ${humanizeState(state).toLowerCase()}`}`;
+}
+
 /** "lostToFollowUp" → "lost to follow up". */
 function camelWords(name: string): string {
   return name
@@ -231,12 +247,14 @@ function summarizeValue(key: string, value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') return key === 'cellsPerKg' || Math.abs(value) >= 1e5 ? scientific(value) : formatNumber(value);
   if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}T/.test(value) ? formatDateTime(value) : value;
+  // Attestations are the protocol's statements by id: the log says how many were attested, the eligibility panel which.
+  if (key === 'attestations' && Array.isArray(value)) return `${value.length} statement${value.length === 1 ? '' : 's'} attested`;
   if (Array.isArray(value)) return value.length <= 3 ? value.map((v) => summarizeValue(key, v)).join(', ') : `${value.length} items`;
   if (typeof value === 'object') {
     const inner = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
     return `{ ${inner
       .slice(0, 4)
-      .map(([k, v]) => `${humanizeKey(k).toLowerCase()} ${summarizeValue(k, v)}`)
+      .map(([k, v]) => `${humanizeKey(k)}: ${summarizeValue(k, v)}`)
       .join(', ')}${inner.length > 4 ? ', …' : ''} }`;
   }
   return String(value);

@@ -4,7 +4,7 @@ import type { EventAnswer, User } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import type { EventFormContext } from '../../forms/event-schema';
 import { EventForm } from '../../forms/EventForm';
-import { humanizeEvent, humanizeState } from '../../lib/format';
+import { humanizeEvent, patientStateSentence } from '../../lib/format';
 import { ResultSummary } from './ResultSummary';
 import { endsStudy, mayPost, requiresSignature, USER_EVENT_TYPES, type UserEventType } from '@protocols/policy';
 
@@ -44,7 +44,7 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
     <Stack gap="sm">
       {last && <ResultSummary type={last.type} answer={last.answer} onClose={() => setLast(null)} />}
       {accepted.length === 0 ? (
-        <NoData>The patient is {humanizeState(patient.state).toLowerCase()} and off study: no further events are accepted.</NoData>
+        <NoData>{patientStateSentence(patient.state)} and is off study: no further events are accepted.</NoData>
       ) : (
         <Accordion variant="separated" value={open} onChange={setOpen} transitionDuration={0} data-testid="event-forms">
           {accepted.map((type) => (

@@ -41,7 +41,7 @@ export function ScheduleTable({ visits, day0, now }: { visits: Visit[]; day0: st
               <Table.Td>
                 <ClinicalDate iso={v.targetDate} />
               </Table.Td>
-              <Table.Td className="nowrap">{formatRange(v.windowStart, v.windowEnd, false)}</Table.Td>
+              <Table.Td className="nowrap">{formatRange(v.windowStart, v.windowEnd)}</Table.Td>
               <Table.Td>
                 <Group gap={4}>
                   <VisitBadge status={visitDisplayStatus(v, now)} />
