@@ -46,10 +46,15 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     return res.body;
   }
 
-  /** Registration, consent, screening, the signed eligibility sign-off (seq 4), enrollment, leukapheresis, release: 7 entries. */
+  /**
+   * Registration, consent, screening, the signed eligibility sign-off, enrollment, then the chain of
+   * custody from the collection to the release (TrialSite.released). The seqs the tests name are read
+   * from the log (`head`, `signOffSeq`), not counted by hand.
+   */
   async function walked(on = site): Promise<string> {
     const id = await on.register();
     await on.released(id);
+    expect((await entries(id)).at(-1)?.type).toBe('PRODUCT_RELEASED');
     return id;
   }
 
@@ -57,6 +62,20 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     db()
       .getRepository(PatientEventEntity)
       .find({ where: { patientId }, order: { seq: 'ASC' } });
+
+  /** The seq of the patient's newest entry, which is also how many entries its log has. */
+  async function head(patientId: string): Promise<number> {
+    const rows = await entries(patientId);
+    expect(rows.map((e) => e.seq)).toEqual(rows.map((_, i) => i + 1));
+    return rows.length;
+  }
+
+  /** The seq of the investigator's signed eligibility sign-off. */
+  async function signOffSeq(patientId: string): Promise<number> {
+    const signed = (await entries(patientId)).filter((e) => e.type === 'ELIGIBILITY_CONFIRMED');
+    expect(signed).toHaveLength(1);
+    return signed[0].seq;
+  }
 
   /** The forger's finish: every hash from `fromSeq` on recomputed, then the patient row rebuilt from the log as the engine would write it. */
   async function recomputeEverything(patientId: string, fromSeq = 1) {
@@ -87,82 +106,96 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
   const forgeries = {
     /** The newest entry deleted. */
     async deleteLast(id: string) {
-      await sql('DELETE FROM patient_events WHERE patient_id = $1 AND seq = 7', [id]);
+      await sql('DELETE FROM patient_events WHERE patient_id = $1 AND seq = $2', [id, await head(id)]);
       await recomputeEverything(id);
     },
-    /** A WITHDRAWN that nobody recorded, put in before the last entry (which moves to seq 8). */
+    /** A WITHDRAWN that nobody recorded, put in before the last entry (which moves up one seq). */
     async inventWithdrawal(id: string) {
-      const [sixth] = (await entries(id)).filter((e) => e.seq === 6);
-      await sql('UPDATE patient_events SET seq = 8 WHERE patient_id = $1 AND seq = 7', [id]);
-      const at = new Date(Date.parse(sixth.recordedAt) + 1000).toISOString();
+      const last = await head(id);
+      const [before] = (await entries(id)).filter((e) => e.seq === last - 1);
+      await sql('UPDATE patient_events SET seq = $1 WHERE patient_id = $2 AND seq = $3', [last + 1, id, last]);
+      const at = new Date(Date.parse(before.recordedAt) + 1000).toISOString();
       await sql(
         `INSERT INTO patient_events (patient_id, seq, type, data, actor, actor_name, reason, occurred_at, recorded_at, idempotency_key, signature, seal_version, prev_hash, hash)
-         VALUES ($1, 7, 'WITHDRAWN', $2, $3, $4, NULL, $5, $6, NULL, NULL, 2, '', '')`,
-        [id, JSON.stringify({ reason: 'patient decision' }), sixth.actor, sixth.actorName, at, at],
+         VALUES ($1, $2, 'WITHDRAWN', $3, $4, $5, NULL, $6, $7, NULL, NULL, 2, '', '')`,
+        [id, last, JSON.stringify({ reason: 'patient decision' }), before.actor, before.actorName, at, at],
       );
-      await recomputeEverything(id, 7);
+      await recomputeEverything(id, last);
     },
-    /** The name under the eligibility sign-off (seq 4) changed. */
+    /** The name under the eligibility sign-off changed. */
     async renameSigner(id: string) {
-      const [signed] = (await entries(id)).filter((e) => e.seq === 4);
+      const seq = await signOffSeq(id);
+      const [signed] = (await entries(id)).filter((e) => e.seq === seq);
       expect(signed.signature?.signerName).toMatch(/^investigator of site-/);
-      await sql('UPDATE patient_events SET signature = $1 WHERE patient_id = $2 AND seq = 4', [JSON.stringify({ ...signed.signature, signerName: 'Dr Somebody Else' }), id]);
-      await recomputeEverything(id, 4);
+      await sql('UPDATE patient_events SET signature = $1 WHERE patient_id = $2 AND seq = $3', [JSON.stringify({ ...signed.signature, signerName: 'Dr Somebody Else' }), id, seq]);
+      await recomputeEverything(id, seq);
     },
   };
 
   describe('each forgery, recomputed throughout, is named against the last checkpoint', () => {
     it('the last entry deleted: the log no longer reaches the sealed head', async () => {
       const id = await walked();
+      const last = await head(id);
       const { checkpoint: sealedBy } = await checkpoint();
       await forgeries.deleteLast(id);
       const answer = await verify(id);
-      expect(answer).toMatchObject({ ok: false, patientsChecked: 1, entriesChecked: 6, checkpointProblem: null });
-      expect(answer.broken).toEqual([{ patientId: id, seq: 7, problem: `checkpoint ${sealedBy.number} sealed seq 7, but the log ends at seq 6` }]);
+      expect(answer).toMatchObject({ ok: false, patientsChecked: 1, entriesChecked: last - 1, checkpointProblem: null });
+      expect(answer.broken).toEqual([{ patientId: id, seq: last, problem: `checkpoint ${sealedBy.number} sealed seq ${last}, but the log ends at seq ${last - 1}` }]);
       expect(answer.firstBroken).toEqual(answer.broken[0]);
     });
 
-    it('an invented WITHDRAWN: the patient reads as withdrawn, and the sealed entry 7 is not in the log any more', async () => {
+    it('an invented WITHDRAWN: the patient reads as withdrawn, and the sealed last entry is not in the log any more', async () => {
       const id = await walked();
+      const last = await head(id);
       const { checkpoint: sealedBy } = await checkpoint();
-      const sealedSeven = (await entries(id))[6].hash;
+      const sealedLast = (await entries(id))[last - 1].hash;
       await forgeries.inventWithdrawal(id);
-      expect((await site.get(`/patients/${id}`)).body).toMatchObject({ state: 'withdrawn', status: 'offStudy', version: 8 });
+      expect((await site.get(`/patients/${id}`)).body).toMatchObject({ state: 'withdrawn', status: 'offStudy', version: last + 1 });
       const answer = await verify(id);
       expect(answer.broken).toEqual([
         {
           patientId: id,
-          seq: 7,
-          problem: expect.stringMatching(new RegExp(`^checkpoint ${sealedBy.number} sealed seq 7 as ${sealedSeven.slice(0, 12)}…, but the log's entry 7 is [0-9a-f]{12}…$`)),
+          seq: last,
+          problem: expect.stringMatching(
+            new RegExp(`^checkpoint ${sealedBy.number} sealed seq ${last} as ${sealedLast.slice(0, 12)}…, but the log's entry ${last} is [0-9a-f]{12}…$`),
+          ),
         },
       ]);
     });
 
     it("a signer's name changed: the log shows the new name, and the sealed head no longer matches", async () => {
       const id = await walked();
+      const last = await head(id);
+      const signed = await signOffSeq(id);
       const { checkpoint: sealedBy } = await checkpoint();
       await forgeries.renameSigner(id);
-      expect((await readLog(t, id, monitor))[3]).toMatchObject({ signature: { signerName: 'Dr Somebody Else' } });
-      expect((await verify(id)).broken).toEqual([{ patientId: id, seq: 7, problem: expect.stringContaining(`checkpoint ${sealedBy.number} sealed seq 7 as `) }]);
+      expect((await readLog(t, id, monitor))[signed - 1]).toMatchObject({ seq: signed, signature: { signerName: 'Dr Somebody Else' } });
+      expect((await verify(id)).broken).toEqual([{ patientId: id, seq: last, problem: expect.stringContaining(`checkpoint ${sealedBy.number} sealed seq ${last} as `) }]);
     });
 
     it('a patient deleted from the database is named too, even asked for by id', async () => {
       const id = await walked();
+      const last = await head(id);
       await checkpoint();
       for (const table of ['patient_events', 'timers', 'outbox', 'idempotency_keys']) await sql(`DELETE FROM ${table} WHERE patient_id = $1`, [id]);
       await sql('DELETE FROM patients WHERE id = $1', [id]);
       expect((await verify(id)).broken).toEqual([
-        { patientId: id, seq: 7, problem: expect.stringMatching(/^checkpoint \d+ sealed this patient at seq 7 at site site-a, but it is not there in the database$/) },
+        {
+          patientId: id,
+          seq: last,
+          problem: expect.stringMatching(new RegExp(`^checkpoint \\d+ sealed this patient at seq ${last} at site site-a, but it is not there in the database$`)),
+        },
       ]);
       expect((await verifyAudit(t, monitor)).body.broken).toContainEqual(expect.objectContaining({ patientId: id }));
     });
 
     it('a patient moved to another site in the database is named at the site the checkpoint sealed it at', async () => {
       const id = await walked();
+      const last = await head(id);
       await checkpoint();
       await sql(`UPDATE patients SET site_id = 'site-b' WHERE id = $1`, [id]);
       expect((await verify(id, t.adminToken)).broken).toEqual([
-        { patientId: id, seq: 7, problem: expect.stringMatching(/sealed this patient at site site-a, but the patient record says site-b$/) },
+        { patientId: id, seq: last, problem: expect.stringMatching(/sealed this patient at site site-a, but the patient record says site-b$/) },
       ]);
       // A monitor of site-a no longer finds the patient in the database, but the checkpoint says it was theirs.
       expect((await verifyAudit(t, monitor)).body.broken).toContainEqual(expect.objectContaining({ patientId: id, problem: expect.stringContaining('not there in the database') }));
@@ -188,6 +221,7 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
   it('never seals a rewritten history: the next checkpoint holds the patient back and says why, and seals the others', async () => {
     const forged = await walked();
     const honest = await walked();
+    const sealedHead = await head(forged);
     await checkpoint();
     await forgeries.renameSigner(forged);
     // Both patients move on; only the honest one's log extends the head sealed before.
@@ -198,7 +232,7 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
     expect(next.held).toContainEqual({
       patientId: forged,
       siteId: 'site-a',
-      problem: expect.stringMatching(/^its log no longer holds the entry 7 sealed with hash [0-9a-f]{64}$/),
+      problem: expect.stringMatching(new RegExp(`^its log no longer holds the entry ${sealedHead} sealed with hash [0-9a-f]{64}$`)),
     });
     expect(next.held.map((h) => h.patientId)).not.toContain(honest);
     const sealed = readFileSync(t.config.checkpoint.file, 'utf8').trim().split('\n').at(-1)!;
@@ -219,29 +253,32 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
 
   it('verifies entries sealed the old way (version 1), extends them with version 2, and refuses a chain that goes back', async () => {
     const id = await walked();
+    const old = await head(id);
     // What a log written before seal versions looks like: every entry version 1.
     await sql('UPDATE patient_events SET seal_version = 1 WHERE patient_id = $1', [id]);
     await recomputeEverything(id);
     expect((await verify(id)).ok).toBe(true);
     await site.record(id, 'LYMPHODEPLETION_STARTED');
     await site.record(id, 'LYMPHODEPLETION_COMPLETED');
-    expect((await entries(id)).map((e) => e.sealVersion)).toEqual([1, 1, 1, 1, 1, 1, 1, 2, 2]);
-    expect(await verify(id)).toMatchObject({ ok: true, entriesChecked: 9 });
+    const [first, second] = [old + 1, old + 2];
+    expect((await entries(id)).map((e) => e.sealVersion)).toEqual([...Array<number>(old).fill(1), 2, 2]);
+    expect(await verify(id)).toMatchObject({ ok: true, entriesChecked: second });
     const { checkpoint: sealedBy } = await checkpoint();
     // The newest entry re-sealed the weaker way (its idempotency key unsealed again) shows, even re-hashed …
-    await sql('UPDATE patient_events SET seal_version = 1 WHERE patient_id = $1 AND seq = 9', [id]);
-    await recomputeEverything(id, 9);
-    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: 9, problem: 'sealed the version 1 way after an entry sealed the version 2 way' }]);
+    await sql('UPDATE patient_events SET seal_version = 1 WHERE patient_id = $1 AND seq = $2', [id, second]);
+    await recomputeEverything(id, second);
+    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: second, problem: 'sealed the version 1 way after an entry sealed the version 2 way' }]);
     // … and so does every version 2 entry re-sealed the old way, which the chain alone cannot tell from an old log: the checkpoint can.
-    await sql('UPDATE patient_events SET seal_version = 1 WHERE patient_id = $1 AND seq = 8', [id]);
-    await recomputeEverything(id, 8);
-    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: 9, problem: expect.stringContaining(`checkpoint ${sealedBy.number} sealed seq 9 as `) }]);
+    await sql('UPDATE patient_events SET seal_version = 1 WHERE patient_id = $1 AND seq = $2', [id, first]);
+    await recomputeEverything(id, first);
+    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: second, problem: expect.stringContaining(`checkpoint ${sealedBy.number} sealed seq ${second} as `) }]);
   });
 
   it("checks the patient row's columns against the log", async () => {
     const id = await walked();
+    const last = await head(id);
     await sql(`UPDATE patients SET state = 'withdrawn', status = 'offStudy' WHERE id = $1`, [id]);
-    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: 7, problem: 'the patient record\'s state is "withdrawn", but the log gives "productReleased"' }]);
+    expect((await verify(id)).broken).toEqual([{ patientId: id, seq: last, problem: 'the patient record\'s state is "withdrawn", but the log gives "productReleased"' }]);
   });
 
   describe('the checkpoints and the key', () => {
@@ -325,6 +362,8 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
       try {
         const freshSite = await TrialSite.open(t, 'site-a');
         const ids = [await walked(freshSite), await walked(freshSite)];
+        const walkedEntries = [await head(ids[0]), await head(ids[1])];
+        const sealedEntries = walkedEntries[0] + walkedEntries[1];
         await checkpoint();
         await freshSite.record(ids[0], 'LYMPHODEPLETION_STARTED');
         const kept = await exports();
@@ -332,11 +371,11 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
         expect(whole).toMatchObject({
           ok: true,
           patients: 2,
-          entries: 15,
+          entries: sealedEntries + 1,
           unsealedEntries: 1,
           broken: [],
           checkpointProblem: null,
-          checkpoint: { number: 1, patients: 2, entries: 14 },
+          checkpoint: { number: 1, patients: 2, entries: sealedEntries },
         });
         expect(
           kept.log
@@ -349,7 +388,13 @@ describe.each(['postgres', 'sqlite'] as const)('the audit chain against a databa
         const later = await exports();
         expect(verifyRecord({ ...later, checkpoints: kept.checkpoints })).toMatchObject({
           ok: false,
-          broken: [{ patientId: ids[1], seq: 7, problem: expect.stringMatching(/^checkpoint 1 sealed seq 7 as [0-9a-f]{64}, but the log's entry is [0-9a-f]{64}$/) }],
+          broken: [
+            {
+              patientId: ids[1],
+              seq: walkedEntries[1],
+              problem: expect.stringMatching(new RegExp(`^checkpoint 1 sealed seq ${walkedEntries[1]} as [0-9a-f]{64}, but the log's entry is [0-9a-f]{64}$`)),
+            },
+          ],
         });
         // Another key (a forger's own) is not the one the sponsor keeps.
         const { generateKeyPairSync } = await import('node:crypto');
