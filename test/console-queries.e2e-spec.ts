@@ -86,6 +86,9 @@ describe('console: data queries', () => {
     await marked.getByRole('link').click();
     await page.getByTestId('query-card').waitFor();
     expect(await page.getByTestId('raise-query').count()).toBe(0);
+    // The coordinator is offered the screening form, not the investigator's signed eligibility sign-off.
+    await page.getByTestId('event-item-SCREENING_DATA_RECORDED').waitFor();
+    expect(await page.getByTestId('event-item-ELIGIBILITY_CONFIRMED').count()).toBe(0);
     await site.post(id, {
       type: 'SCREENING_DATA_RECORDED',
       data: eligibleCd19Screening({ labs: { creatinineMgDl: 1.9 } } as never).screening,

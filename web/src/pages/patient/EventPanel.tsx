@@ -4,7 +4,7 @@ import type { EventAnswer, User } from '../../api/types';
 import { NoData } from '../../components/Feedback';
 import type { EventFormContext } from '../../forms/event-schema';
 import { EventForm } from '../../forms/EventForm';
-import { humanizeEvent, patientStateSentence } from '../../lib/format';
+import { humanizeEvent, listInWords, patientStateSentence } from '../../lib/format';
 import { ResultSummary } from './ResultSummary';
 import { endsStudy, mayPost, requiresSignature, USER_EVENT_TYPES, type UserEventType } from '@protocols/policy';
 
@@ -38,14 +38,20 @@ export function EventPanel({ context, user, onRecorded, onReload }: { context: E
   const { patient } = context;
 
   if (!USER_EVENT_TYPES.some((type) => mayPost(user.role, type))) return <NoData>Monitors have read-only access: no events are recorded from this account.</NoData>;
-  const accepted = sortEvents(patient.acceptedEvents);
+  // Only the forms this user may post: a coordinator is not offered an investigator's sign-off.
+  const accepted = sortEvents(patient.acceptedEvents.filter((type) => mayPost(user.role, type)));
+  const othersOnly = sortEvents(patient.acceptedEvents.filter((type) => !mayPost(user.role, type)));
 
   return (
     <Stack gap="sm">
       {last && <ResultSummary type={last.type} answer={last.answer} onClose={() => setLast(null)} />}
-      {accepted.length === 0 ? (
-        <NoData>{patientStateSentence(patient.state)} and is off study: no further events are accepted.</NoData>
-      ) : (
+      {accepted.length === 0 && othersOnly.length === 0 && <NoData>{patientStateSentence(patient.state)} and is off study: no further events are accepted.</NoData>}
+      {accepted.length === 0 && othersOnly.length > 0 && (
+        <NoData>
+          The next step{othersOnly.length === 1 ? '' : 's'} ({listInWords(othersOnly.map(humanizeEvent))}) {othersOnly.length === 1 ? 'is' : 'are'} for another role to record.
+        </NoData>
+      )}
+      {accepted.length > 0 && (
         <Accordion variant="separated" value={open} onChange={setOpen} transitionDuration={0} data-testid="event-forms">
           {accepted.map((type) => (
             <Accordion.Item key={type} value={type} data-testid={`event-item-${type}`}>
