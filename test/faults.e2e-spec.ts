@@ -124,12 +124,37 @@ async function expectWholeLog(stack: ServiceStack, api: ServiceProcess, patientI
 }
 
 /**
+ * The timers the walk to infusion (`Site.infused`) cancels itself, each by the hand-off its custody
+ * watch waits for: the apheresis-stability watch by the receipt at the manufacturing site, the
+ * post-thaw watch by the infusion. Every other timer of a walked patient stays pending until it
+ * fires.
+ */
+const CANCELLED_BY_THE_WALK = [
+  ['apheresis-stability', 'cancelled', 'APHERESIS_RECEIVED'],
+  ['post-thaw-limit', 'cancelled', 'INFUSION_COMPLETED'],
+];
+
+/** The patient's timers that are neither pending nor fired, by send id: each with its status and the type of the entry that settled it. */
+async function settledUnfired(stack: ServiceStack, patientId: string): Promise<Array<[string, string, string | undefined]>> {
+  const bySeq = new Map((await logOf(stack, patientId)).map((e) => [e.seq, e.type]));
+  return (await timersOf(stack, patientId))
+    .filter((t) => t.status !== 'pending' && t.status !== 'fired')
+    .map((t): [string, string, string | undefined] => [t.send_id, t.status, t.settled_seq === null ? undefined : bySeq.get(t.settled_seq)])
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/**
  * Every timer due by `now` fired, once: its row is `fired`, each scheduler event of the log belongs
  * to exactly one fired timer, no (type, visit) twice; and the patient's scheduler events are in the
- * order the timers fell due. Returns the scheduler events' names (`VISIT_MISSED D7`) in log order.
+ * order the timers fell due. The custody watches the walk cancelled (CANCELLED_BY_THE_WALK) stay
+ * cancelled, whenever they were due, and are all that is cancelled: a timer that fired although
+ * cancelled would be one scheduler event too many. Returns the scheduler events' names
+ * (`VISIT_MISSED D7`) in log order.
  */
 async function expectDueTimersFiredOnce(stack: ServiceStack, patientId: string, now: string) {
-  const timers = await timersOf(stack, patientId); // in due order: due_at, created_seq, id, as the worker fires them
+  expect(await settledUnfired(stack, patientId)).toEqual(CANCELLED_BY_THE_WALK);
+  // In due order: due_at, created_seq, id, as the worker fires them.
+  const timers = (await timersOf(stack, patientId)).filter((t) => t.status !== 'cancelled');
   const due = timers.filter((t) => t.due_at <= now);
   expect(due.map((t) => [t.send_id, t.status])).toEqual(due.map((t) => [t.send_id, 'fired']));
   expect(timers.filter((t) => t.due_at > now && t.status !== 'pending')).toEqual([]);
@@ -243,10 +268,11 @@ describe('faults injected into the real processes', () => {
       for (let i = 0; i < 10; i++) patients.push(await site.infused(api, late));
       const held = patients[3];
       const now = new Date().toISOString();
-      const due = Number((await stack.query<{ n: string }>('SELECT count(*) AS n FROM timers WHERE due_at <= $1', [now]))[0].n);
+      // The custody watches the walks cancelled (CANCELLED_BY_THE_WALK) have no job and never fire.
+      const due = Number((await stack.query<{ n: string }>("SELECT count(*) AS n FROM timers WHERE due_at <= $1 AND status <> 'cancelled'", [now]))[0].n);
       expect(due).toBeGreaterThanOrEqual(60);
       expect(await stack.queue('timers').getWaitingCount()).toBe(due);
-      const heldJobs = (await timersOf(stack, held)).filter((t) => t.due_at <= now).map((t) => `timer-${t.id}`);
+      const heldJobs = (await timersOf(stack, held)).filter((t) => t.due_at <= now && t.status !== 'cancelled').map((t) => `timer-${t.id}`);
 
       // The test holds the held patient's row lock. The worker fires the first three patients'
       // timers, then every job slot takes one of the held patient's jobs and its transaction waits
@@ -280,8 +306,10 @@ describe('faults injected into the real processes', () => {
         await locker.query('ROLLBACK');
       }
       // Killed mid-backlog: the held patient's jobs it had taken were undone (its timers all still
-      // pending), and its last due timer's job still waits, so the next worker runs it.
-      expect((await timersOf(stack, held)).filter((t) => t.status !== 'pending')).toEqual([]);
+      // pending, bar the custody watches its walk cancelled), and its last due timer's job still
+      // waits, so the next worker runs it.
+      expect(await settledUnfired(stack, held)).toEqual(CANCELLED_BY_THE_WALK);
+      expect((await timersOf(stack, held)).filter((t) => t.status === 'fired')).toEqual([]);
       expect(activeAtKill).not.toContain(heldJobs.at(-1));
       expect(pendingAtKill).toBeGreaterThan(0);
       expect(pendingAtKill).toBeLessThan(due);
@@ -522,11 +550,13 @@ describe('faults injected into the real processes', () => {
         await stack.startWorker();
         const site = await Site.open(stack, api);
         const patients = await inBatches([0, 1, 2], 3, () => site.infused(api, new Date(Date.now() - 60_000)));
-        const scheduledTimers = (await timersOf(stack, patients[0])).length;
+        // Every timer pending, bar the custody watches the walk cancelled.
+        const scheduledTimers = (await timersOf(stack, patients[0])).filter((t) => t.status === 'pending').length;
         for (const id of patients) {
           const timers = await timersOf(stack, id);
-          expect(timers.length).toBeGreaterThan(20);
-          expect(timers.filter((t) => t.status !== 'pending')).toEqual([]);
+          expect(timers.filter((t) => t.status === 'pending').length).toBeGreaterThan(20);
+          expect(await settledUnfired(stack, id)).toEqual(CANCELLED_BY_THE_WALK);
+          expect(timers.filter((t) => t.status === 'fired')).toEqual([]);
         }
         // The D7 reminder (day 4) waits in Redis as a delayed job; later ones wait in the database.
         const delayedBefore = (await stack.queue('timers').getDelayed()).length;
