@@ -14,6 +14,7 @@ const TrialPage = lazy(() => import('./pages/Trial'));
 const AmendmentsPage = lazy(() => import('./pages/Amendments'));
 const ManufacturingPage = lazy(() => import('./pages/Manufacturing'));
 const QueriesPage = lazy(() => import('./pages/Queries'));
+const ReachPage = lazy(() => import('./pages/Reach'));
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -30,6 +31,7 @@ export function App() {
         {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} />}
         {route.page === 'amendments' && <AmendmentsPage key={route.protocolId} protocolId={route.protocolId} version={route.version} user={session.user} />}
         {route.page === 'manufacturing' && <ManufacturingPage user={session.user} />}
+        {route.page === 'reach' && <ReachPage />}
         {route.page === 'queries' && <QueriesPage key={route.status ?? ''} status={route.status} />}
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </Suspense>

@@ -12,6 +12,8 @@ import type {
   RebookSlotBody,
   CancelSlotBody,
   SlotAnswer,
+  ReachPreferences,
+  CalendarFeed,
   DataQuery,
   DataQueries,
   RaiseQueryBody,
@@ -48,7 +50,7 @@ export class ApiError extends Error {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   headers?: Record<string, string>;
   /** Use this token instead of the session's (signing in). */
@@ -177,4 +179,10 @@ export const api = {
   closeQuery: (queryId: string, body: { text?: string }) => request<DataQuery>(`/queries/${seg(queryId)}/close`, { method: 'POST', body }),
   reopenQuery: (queryId: string, body: { text: string }) => request<DataQuery>(`/queries/${seg(queryId)}/reopen`, { method: 'POST', body }),
   query: (queryId: string) => request<DataQuery>(`/queries/${seg(queryId)}`),
+
+  /** How notices reach the caller by email, and the calendar feed (README, "Email and calendar feeds"). */
+  reach: () => request<ReachPreferences>('/users/me/notification-preferences'),
+  saveReach: (body: Pick<ReachPreferences, 'email' | 'emailPreference'>) => request<ReachPreferences>('/users/me/notification-preferences', { method: 'PUT', body }),
+  createCalendarFeed: () => request<CalendarFeed>('/users/me/calendar-feed', { method: 'POST', body: {} }),
+  revokeCalendarFeed: () => request<void>('/users/me/calendar-feed', { method: 'DELETE' }),
 };

@@ -29,6 +29,8 @@ export type {
   RebookSlotBody,
   CancelSlotBody,
   SlotAnswer,
+  ReachPreferences,
+  CalendarFeed,
   DataQuery,
   DataQueries,
   RaiseQueryBody,

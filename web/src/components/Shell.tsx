@@ -40,6 +40,9 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
               <Badge variant="light" color="gray">
                 {user.role}
               </Badge>
+              <Anchor href={href.reach()} size="xs" data-testid="reach-link" title="How your notices reach you: email and a calendar feed">
+                Email & calendar
+              </Anchor>
               <Button variant="default" size="xs" onClick={onSignOut}>
                 Sign out
               </Button>

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'amendments'; protocolId: string; version?: number }
   | { page: 'manufacturing' }
   | { page: 'queries'; status?: string }
+  | { page: 'reach' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'patients' && parts.length === 2) return { page: 'patient', id: parts[1]! };
   if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
   if (parts[0] === 'manufacturing' && parts.length === 1) return { page: 'manufacturing' };
+  if (parts[0] === 'me' && parts.length === 1) return { page: 'reach' };
   if (parts[0] === 'queries' && parts.length === 1) {
     const status = params.get('status');
     return { page: 'queries', ...(status && ['open', 'answered', 'closed'].includes(status) ? { status } : {}) };
@@ -35,6 +37,7 @@ export const href = {
   patient: (id: string) => `#/patients/${encodeURIComponent(id)}`,
   trials: () => '#/trials',
   manufacturing: () => '#/manufacturing',
+  reach: () => '#/me',
   queries: (status?: string) => `#/queries${status ? `?status=${status}` : ''}`,
   trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
   amendments: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}/amendments${version ? `?version=${version}` : ''}`,

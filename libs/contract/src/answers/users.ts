@@ -20,7 +20,6 @@ export const bearerTokenSchema = z.string().describe('an opaque bearer token, `c
 /** `POST /users`: the user and its token, which is in this answer only. */
 export const createdUserSchema = userSchema.extend({ token: bearerTokenSchema });
 
-/** A rotated token: in this answer only; the old one stops working at once. */
 /** How the engine reaches the user outside the app (README, "Email and calendar feeds"). */
 export const reachPreferencesSchema = z.strictObject({
   email: z.string().nullable(),
@@ -32,4 +31,8 @@ export const calendarFeedSchema = z.strictObject({
   path: z.string().describe('the feed, `/calendar/<token>.ics`: subscribe to it from a calendar application'),
 });
 
+export type ReachPreferences = z.infer<typeof reachPreferencesSchema>;
+export type CalendarFeed = z.infer<typeof calendarFeedSchema>;
+
+/** A rotated token: in this answer only; the old one stops working at once. */
 export const rotatedTokenSchema = z.strictObject({ token: bearerTokenSchema, expiresAt: instant.nullable() });

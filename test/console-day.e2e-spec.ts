@@ -15,8 +15,9 @@ const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
  * marked on the worklist, corrects the entry and answers the query by the correcting entry; the
  * monitor closes it and the queries page gives the site's figures. A coordinator is offered no
  * form to raise a query, a monitor none to answer it. The patient page counts AEs, not their reports.
+ * A user sets how notices reach them by email and makes, reads and revokes a calendar feed.
  */
-describe('console: data queries', () => {
+describe("console: the coordinator's day", () => {
   let t: TestApp;
   let site: TrialSite;
   let monitor: string;
@@ -137,6 +138,39 @@ describe('console: data queries', () => {
     await safety.getByTestId('ae-count').waitFor();
     expect(await safety.getByTestId('ae-count').textContent()).toBe('2 AEs (4 reports), worst grade 2');
     expect(await safety.textContent()).toContain('Fatigue: 3 reports');
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('saves how notices reach a user by email, and makes and revokes a calendar feed that a calendar can read', async () => {
+    await signInAs(site.investigator);
+    await page.getByTestId('reach-link').click();
+    await page.getByTestId('reach-email').waitFor();
+    await page.getByTestId('reach-address').fill('not an address');
+    await page.getByTestId('reach-save').click();
+    await page.getByTestId('explanation').waitFor();
+    expect((await site.get('/users/me/notification-preferences', site.investigator)).body).toMatchObject({ email: null, emailPreference: 'off' });
+    // The browser logs the refused save (a 400); that one was asked for.
+    expect(problems.splice(0)).toEqual([expect.stringContaining('status of 400')]);
+    await page.getByTestId('reach-address').fill('investigator@site-a.example');
+    await page.getByTestId('reach-daily').check();
+    await page.getByTestId('reach-save').click();
+    await page.getByTestId('reach-done').waitFor();
+    expect((await site.get('/users/me/notification-preferences', site.investigator)).body).toEqual({
+      email: 'investigator@site-a.example',
+      emailPreference: 'daily',
+      calendarFeed: false,
+    });
+
+    await page.getByTestId('reach-feed-create').click();
+    const url = (await page.getByTestId('reach-feed-url').textContent())!.trim();
+    expect(url).toMatch(new RegExp(`^${base}/calendar/cf_[A-Za-z0-9_-]{32}\\.ics$`));
+    const feed = await fetch(url);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toContain('text/calendar');
+    expect(await feed.text()).toContain('BEGIN:VCALENDAR');
+    await page.getByTestId('reach-feed-revoke').click();
+    await page.getByText('The feed was revoked').waitFor();
+    expect((await fetch(url)).status).toBe(404);
     expect(problems).toEqual([]);
   }, 120_000);
 });
