@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { eligibleCd19Screening } from '#testing';
 import { launchBrowser, type LaunchedBrowser } from './support/browser';
@@ -8,6 +9,8 @@ import { startTestApp, type TestApp } from './support/test-app';
 import { createUser, TrialSite } from './support/trial-site';
 
 const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
+/** `SCREENSHOTS=1` writes the README's pictures of these pages to docs/screenshots. */
+const SCREENSHOTS = process.env.SCREENSHOTS === '1' ? resolve(__dirname, '..', 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'console-screens-'));
 
 /**
  * Data queries in Chromium against the real API on PostgreSQL (README, "Data queries"): a monitor
@@ -48,6 +51,12 @@ describe("console: the coordinator's day", () => {
       if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
     });
   }, 120_000);
+
+  const shot = async (name: string) => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
 
   afterAll(async () => {
     await launched?.close();
@@ -102,6 +111,8 @@ describe("console: the coordinator's day", () => {
     await page.getByTestId('query-answer').click();
     await page.locator('[data-testid="query-card"][data-status="answered"]').waitFor();
     expect(await page.getByTestId('query-card').textContent()).toMatch(/corrected.*by entry #\d+: Corrected from the source report\./);
+    await page.getByTestId('data-queries').scrollIntoViewIfNeeded();
+    await shot('patient-query');
 
     // The monitor closes it; the queries page counts it closed at site A.
     await signInAs(monitor);
@@ -112,6 +123,7 @@ describe("console: the coordinator's day", () => {
     const row = page.getByTestId('query-site-table').locator('[data-site="site-a"]');
     await row.waitFor();
     expect((await row.locator('td').allTextContents()).slice(0, 4)).toEqual(['site-a', '0', '0', '1']);
+    await shot('queries');
 
     const query = (await t.http.get(`/queries?patientId=${id}`).set('Authorization', `Bearer ${monitor}`)).body.items[0];
     const exchange = (await t.http.get(`/queries/${query.id}`).set('Authorization', `Bearer ${monitor}`)).body.messages.map((m: { kind: string }) => m.kind);
