@@ -1,4 +1,4 @@
-import { Group, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Group, Table, Text, Tooltip } from '@mantine/core';
 import type { Visit } from '../../api/types';
 import { VisitBadge, type VisitDisplayStatus } from '../../components/Badges';
 import { ClinicalDate } from '../../components/Dates';
@@ -45,6 +45,13 @@ export function ScheduleTable({ visits, day0, now }: { visits: Visit[]; day0: st
               <Table.Td>
                 <Group gap={4}>
                   <VisitBadge status={visitDisplayStatus(v, now)} />
+                  {v.outOfWindow && (
+                    <Tooltip label="Done outside its window: a protocol deviation" openDelay={300}>
+                      <Badge color="orange" variant="outline" data-testid="visit-out-of-window">
+                        Outside window
+                      </Badge>
+                    </Tooltip>
+                  )}
                 </Group>
                 {v.reason && (
                   <Text size="xs" c="dimmed" data-testid="visit-reason">
