@@ -27,6 +27,7 @@ describe.each(KINDS)('clinical rules against their sources, on %s', (kind) => {
 
   /** Posts an event that must be refused with `status`; the patient and its log stay exactly as they were. */
   async function refused(id: string, body: Record<string, unknown>, status: number, token = site.coordinator) {
+    if (body.type === 'INFUSION_COMPLETED') await site.thawed(id); // the bag at the bedside, so only the rule under test refuses
     const before = { patient: await patient(id), log: await log(id) };
     const res = await site.post(id, body, token);
     expect(res.status).toBe(status);

@@ -341,6 +341,7 @@ describe('web console', () => {
   });
 
   it("shows the patient's chain of identity and renders the bag labels", async () => {
+    await site.thawed(seeded.ready.id); // the bag at the bedside, so the next test's infusion is refused for its dose alone
     await page.goto(`${base}/app/#/patients/${seeded.ready.id}`);
     await page.getByTestId('patient-subject').filter({ hasText: seeded.ready.subjectId }).waitFor();
     const coi = (await site.coiOf(seeded.ready.id))!;

@@ -76,7 +76,7 @@ export class TrialSite {
       const witness = token === this.investigator ? this.coordinatorId : this.investigatorId;
       const coi = await this.coiOf(patientId);
       sent = withBedsideCheck(sent, coi, witness);
-      if (coi && sent !== body) await this.thawFor(patientId, coi, body.occurredAt as string | undefined);
+      if (coi && sent !== body) await this.thawed(patientId, body.occurredAt as string | undefined);
     }
     const res = await req.send(sent);
     const coi = (res.body as { patient?: { chainOfIdentity?: string | null } } | undefined)?.patient?.chainOfIdentity;
@@ -85,7 +85,9 @@ export class TrialSite {
   }
 
   /** The bag thawed for an infusion, unless it already is; a thaw refused is left for the infusion's answer to explain. */
-  private async thawFor(patientId: string, coi: string, occurredAt: string | undefined) {
+  async thawed(patientId: string, occurredAt?: string) {
+    const coi = await this.coiOf(patientId);
+    if (!coi) return;
     const [type, data] = thaw(coi);
     await this.t.http
       .post(`/patients/${patientId}/events`)
