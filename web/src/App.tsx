@@ -15,6 +15,8 @@ const AmendmentsPage = lazy(() => import('./pages/Amendments'));
 const ManufacturingPage = lazy(() => import('./pages/Manufacturing'));
 const QueriesPage = lazy(() => import('./pages/Queries'));
 const ReachPage = lazy(() => import('./pages/Reach'));
+const RegisterPage = lazy(() => import('./pages/Register'));
+const AdminPage = lazy(() => import('./pages/Admin'));
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -28,11 +30,13 @@ export function App() {
         {route.page === 'worklist' && <Worklist />}
         {route.page === 'patient' && <PatientPage key={route.id} patientId={route.id} user={session.user} />}
         {route.page === 'trials' && <Trials />}
-        {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} />}
+        {route.page === 'trial' && <TrialPage key={`${route.protocolId}@${route.version ?? ''}`} protocolId={route.protocolId} version={route.version} user={session.user} />}
         {route.page === 'amendments' && <AmendmentsPage key={route.protocolId} protocolId={route.protocolId} version={route.version} user={session.user} />}
         {route.page === 'manufacturing' && <ManufacturingPage user={session.user} />}
         {route.page === 'reach' && <ReachPage />}
         {route.page === 'queries' && <QueriesPage key={route.status ?? ''} status={route.status} />}
+        {route.page === 'register' && <RegisterPage user={session.user} />}
+        {route.page === 'admin' && <AdminPage user={session.user} />}
         {route.page === 'not-found' && <NotFound path={route.path} />}
       </Suspense>
     </Shell>

@@ -36,6 +36,11 @@ import type {
   SiteMigration,
   Trial,
   Worklist,
+  RegisterPatientBody,
+  UserAccount,
+  CreateUserBody,
+  CreatedUser,
+  RotatedToken,
 } from './types';
 
 /** An answer other than 2xx, or no answer at all (`status` 0). */
@@ -185,4 +190,40 @@ export const api = {
   saveReach: (body: Pick<ReachPreferences, 'email' | 'emailPreference'>) => request<ReachPreferences>('/users/me/notification-preferences', { method: 'PUT', body }),
   createCalendarFeed: () => request<CalendarFeed>('/users/me/calendar-feed', { method: 'POST', body: {} }),
   revokeCalendarFeed: () => request<void>('/users/me/calendar-feed', { method: 'DELETE' }),
+
+  /** Registers a patient (README, "Register a patient"): 201 with the patient. */
+  registerPatient: (body: RegisterPatientBody) => request<Patient>('/patients', { method: 'POST', body }),
+  /** An admin's users (README, "Users"): the token of each is never shown again after its creation or rotation. */
+  users: () => request<UserAccount[]>('/users'),
+  createUser: (body: CreateUserBody) => request<CreatedUser>('/users', { method: 'POST', body }),
+  rotateToken: (userId: string) => request<RotatedToken>(`/users/${seg(userId)}/token`, { method: 'POST', body: {} }),
+  revokeUser: (userId: string) => request<void>(`/users/${seg(userId)}`, { method: 'DELETE' }),
+  /** A patient's FHIR R4 bundle, as a file to save. */
+  fhirBundle: (id: string, subjectId: string) => download(`/patients/${seg(id)}/fhir`, `${subjectId}-fhir.json`),
+  /** A trial's CDISC SDTM tables, all domains in one zip. */
+  sdtm: (protocolId: string, version?: number) => download(`/trials/${seg(protocolId)}/export${q({ format: 'sdtm', version })}`, `${protocolId}-sdtm.zip`),
 };
+
+/** A file the API answers: its bytes and the name it gives it (`Content-Disposition`), else `fallbackName`. */
+export interface DownloadedFile {
+  blob: Blob;
+  fileName: string;
+}
+
+/** Reads a file with the session's bearer token, which a plain link cannot send; errors as `request`'s. */
+async function download(path: string, fallbackName: string): Promise<DownloadedFile> {
+  const token = currentSession()?.token;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { error: 'unreachable', message: 'The server could not be reached. Check the connection and try again.' });
+  }
+  if (!response.ok) {
+    const body = await errorBody(response);
+    if (response.status === 401) endSession(SESSION_ENDED);
+    throw new ApiError(response.status, body);
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1];
+  return { blob: await response.blob(), fileName: named ?? fallbackName };
+}

@@ -4,7 +4,7 @@
  * Nothing here is written by hand.
  */
 import type { z } from 'zod';
-import type { postEventSchema, WorklistUser } from '#contract';
+import type { createdUserSchema, createUserSchema, postEventSchema, registerPatientSchema, rotatedTokenSchema, userSchema, WorklistUser } from '#contract';
 
 export type {
   Amendments,
@@ -77,3 +77,15 @@ export type User = WorklistUser;
 
 /** The body of `POST /patients/{id}/events`. */
 export type EventBody = z.input<typeof postEventSchema>;
+
+/** The body of `POST /patients`. */
+export type RegisterPatientBody = z.input<typeof registerPatientSchema>;
+
+/** A user as an admin lists them (`GET /users`): role, sites, token expiry, revocation; never the token. */
+export type UserAccount = z.output<typeof userSchema>;
+/** The body of `POST /users`. */
+export type CreateUserBody = z.input<typeof createUserSchema>;
+/** `POST /users`: the user and its token, in this answer only. */
+export type CreatedUser = z.output<typeof createdUserSchema>;
+/** `POST /users/:id/token`: the new token, in this answer only. */
+export type RotatedToken = z.output<typeof rotatedTokenSchema>;

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Anchor, AppShell, Badge, Button, Container, Group, Text } from '@mantine/core';
 import type { User } from '../api/types';
+import { may } from '../lib/permissions';
 import { href, type Route } from '../lib/router';
 
 function siteList(user: User): string {
@@ -27,6 +28,8 @@ export function Shell({ user, route, onSignOut, children }: { user: User; route:
               {link(href.trials(), 'Trials', route.page === 'trials' || route.page === 'trial' || route.page === 'amendments')}
               {link(href.manufacturing(), 'Manufacturing', route.page === 'manufacturing')}
               {link(href.queries(), 'Queries', route.page === 'queries')}
+              {may(user.role, 'register') && link(href.register(), 'Register', route.page === 'register')}
+              {may(user.role, 'administer') && link(href.admin(), 'Admin', route.page === 'admin')}
             </Group>
             <Group gap="sm" wrap="nowrap">
               <div style={{ textAlign: 'right' }}>

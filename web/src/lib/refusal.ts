@@ -50,6 +50,15 @@ export function explainError(status: number, body: Partial<ApiErrorBody> | null 
       reload: true,
     };
   }
+  if (status === 409 && answer.error === 'already_exists') {
+    return {
+      ...base,
+      kind: 'refused',
+      title: 'Already exists',
+      summary: asSentence(answer.message ?? 'It is already on record.'),
+      details: ['Nothing was written: check the identifier, or open the record that has it.'],
+    };
+  }
   if (status === 422 && answer.error === 'idempotency_key_reused') {
     return {
       ...base,

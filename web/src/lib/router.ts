@@ -10,6 +10,8 @@ export type Route =
   | { page: 'manufacturing' }
   | { page: 'queries'; status?: string }
   | { page: 'reach' }
+  | { page: 'register' }
+  | { page: 'admin' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -21,6 +23,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'trials' && parts.length === 1) return { page: 'trials' };
   if (parts[0] === 'manufacturing' && parts.length === 1) return { page: 'manufacturing' };
   if (parts[0] === 'me' && parts.length === 1) return { page: 'reach' };
+  if (parts[0] === 'register' && parts.length === 1) return { page: 'register' };
+  if (parts[0] === 'admin' && parts.length === 1) return { page: 'admin' };
   if (parts[0] === 'queries' && parts.length === 1) {
     const status = params.get('status');
     return { page: 'queries', ...(status && ['open', 'answered', 'closed'].includes(status) ? { status } : {}) };
@@ -38,6 +42,8 @@ export const href = {
   trials: () => '#/trials',
   manufacturing: () => '#/manufacturing',
   reach: () => '#/me',
+  register: () => '#/register',
+  admin: () => '#/admin',
   queries: (status?: string) => `#/queries${status ? `?status=${status}` : ''}`,
   trial: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}${version ? `?version=${version}` : ''}`,
   amendments: (protocolId: string, version?: number) => `#/trials/${encodeURIComponent(protocolId)}/amendments${version ? `?version=${version}` : ''}`,

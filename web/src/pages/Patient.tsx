@@ -7,6 +7,7 @@ import { protocolDefinition, protocolSummaries, splitProtocol } from '../api/cac
 import type { LogEntry, Patient, ProtocolDefinition, Schedule, User } from '../api/types';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
+import { ExportButton } from '../components/ExportButton';
 import { Section } from '../components/Section';
 import { href } from '../lib/router';
 import { useResource } from '../lib/use-resource';
@@ -55,6 +56,16 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
       <PageHeader
         crumbs={[{ label: 'Worklist', href: href.worklist() }, { label: protocol.title, href: href.trial(protocol.id, protocol.version) }, { label: patient.subjectId }]}
         title={<span data-testid="patient-subject">{patient.subjectId}</span>}
+        actions={
+          <ExportButton
+            label="FHIR bundle"
+            title="The patient as a FHIR R4 Bundle (JSON): study, subject, pseudonymous patient, adverse events, observations"
+            role={user.role}
+            export="exportFhir"
+            fetchFile={() => api.fhirBundle(patient.id, patient.subjectId)}
+            testId="export-fhir"
+          />
+        }
         subtitle={
           <Group gap="xs" component="span">
             <Text span>

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { Badge, Button, Grid, Group, Progress, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
 import { api } from '../api/client';
 import { protocolDefinition, protocolSummaries } from '../api/cache';
-import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial } from '../api/types';
+import type { OutcomeGroup, Outcomes, Patient, ProtocolDefinition, Trial, User } from '../api/types';
+import { ExportButton } from '../components/ExportButton';
 import { LoadError, Loading } from '../components/Feedback';
 import { PageHeader } from '../components/PageHeader';
 import { DataIssues } from '../components/DataIssues';
@@ -50,7 +51,7 @@ const STATUS: Record<string, { label: string; color: string }> = {
 };
 
 /** A trial at a glance: enrollment, dose escalation, vein to vein, efficacy, survival, safety, kinetics, the state machine. */
-export default function TrialPage({ protocolId, version }: { protocolId: string; version?: number }) {
+export default function TrialPage({ protocolId, version, user }: { protocolId: string; version?: number; user: User }) {
   const page = useResource(() => loadTrial(protocolId, version), `${protocolId}@${version ?? ''}`);
   const [cohort, setCohort] = useState('all');
   if (!page.data) return page.error ? <LoadError error={page.error} onRetry={page.reload} /> : <Loading label="Loading the trial…" />;
@@ -72,19 +73,29 @@ export default function TrialPage({ protocolId, version }: { protocolId: string;
         }
         subtitle={[protocol.registryId, protocol.phase, protocol.product].filter(Boolean).join(' · ')}
         actions={
-          versions.length > 1 ? (
-            <Group gap="sm">
-              <SegmentedControl
-                size="xs"
-                value={String(protocol.version)}
-                data={versions.map((v) => ({ value: String(v), label: `Version ${v}` }))}
-                onChange={(v) => navigate(href.trial(protocol.id, Number(v)))}
-              />
-              <Button component="a" href={href.amendments(protocol.id)} size="xs" variant="light" data-testid="amendments-link">
-                Amendments
-              </Button>
-            </Group>
-          ) : undefined
+          <Group gap="sm">
+            {versions.length > 1 && (
+              <>
+                <SegmentedControl
+                  size="xs"
+                  value={String(protocol.version)}
+                  data={versions.map((v) => ({ value: String(v), label: `Version ${v}` }))}
+                  onChange={(v) => navigate(href.trial(protocol.id, Number(v)))}
+                />
+                <Button component="a" href={href.amendments(protocol.id)} size="xs" variant="light" data-testid="amendments-link">
+                  Amendments
+                </Button>
+              </>
+            )}
+            <ExportButton
+              label={version ? `SDTM of version ${version} (zip)` : 'SDTM (zip)'}
+              title="CDISC SDTM tables (DM, EX, AE, SUPPAE, RS, LB) of your sites' patients, as CSV in a zip"
+              role={user.role}
+              export="exportSdtm"
+              fetchFile={() => api.sdtm(protocol.id, version)}
+              testId="export-sdtm"
+            />
+          </Group>
         }
       />
 

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { Anchor, Badge, Button, Grid, Group, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { Anchor, Badge, Button, Grid, Group, Select, SimpleGrid, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { worklist as readWorklist } from '../api/cache';
 import { api } from '../api/client';
 import type { Notification, Worklist as WorklistAnswer, WorklistDltWindow, WorklistPatient, WorklistTrial, WorklistVisit } from '../api/types';
@@ -28,12 +28,26 @@ export function Worklist() {
     <Stack gap="lg">
       <PageHeader title="Worklist" subtitle={`${w.user.name} · as of ${formatDateTime(w.now)}`} />
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
-        <Stat label="Active patients" value={active} hint={`${registered} on ${w.trials.length} trial${w.trials.length === 1 ? '' : 's'}`} testId="stat-active" />
-        <Stat label="Visits due today" value={w.visits.dueToday.length} testId="stat-due" />
-        <Stat label="Overdue visits" value={w.visits.overdue.length} color={w.visits.overdue.length ? 'orange.8' : undefined} testId="stat-overdue" />
-        <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
-        <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
-        {w.reconsentDue.length > 0 && <Stat label="Re-consent due" value={w.reconsentDue.length} color="orange.8" testId="stat-reconsent" />}
+        <CountLink section="my-patients">
+          <Stat label="Active patients" value={active} hint={`${registered} on ${w.trials.length} trial${w.trials.length === 1 ? '' : 's'}`} testId="stat-active" />
+        </CountLink>
+        <CountLink section="due-visits">
+          <Stat label="Visits due today" value={w.visits.dueToday.length} testId="stat-due" />
+        </CountLink>
+        <CountLink section="overdue-visits">
+          <Stat label="Overdue visits" value={w.visits.overdue.length} color={w.visits.overdue.length ? 'orange.8' : undefined} testId="stat-overdue" />
+        </CountLink>
+        <CountLink section="dlt-windows">
+          <Stat label="Open DLT windows" value={w.dltWindows.length} testId="stat-dlt" />
+        </CountLink>
+        <CountLink section="notifications">
+          <Stat label="Unread notifications" value={w.notifications.unread} testId="stat-unread" />
+        </CountLink>
+        {w.reconsentDue.length > 0 && (
+          <CountLink section="reconsent-due">
+            <Stat label="Re-consent due" value={w.reconsentDue.length} color="orange.8" testId="stat-reconsent" />
+          </CountLink>
+        )}
         {w.queries.length > 0 && (
           <Anchor href={href.queries('open')} underline="never" c="inherit">
             <Stat
@@ -117,6 +131,22 @@ export function Worklist() {
         )}
       </Section>
     </Stack>
+  );
+}
+
+const SCROLL_MARGIN = 72;
+
+/** A count of the summary row that takes the reader to the patients behind it: the section of this page that lists them. */
+function CountLink({ section, children }: { section: string; children: ReactNode }) {
+  const show = () => {
+    const target = document.querySelector(`[data-testid="${section}"]`);
+    // Below the fixed header (56 px), with a little room.
+    if (target) window.scrollTo({ top: target.getBoundingClientRect().top + window.scrollY - SCROLL_MARGIN, behavior: 'smooth' });
+  };
+  return (
+    <UnstyledButton onClick={show} data-testid={`count-link-${section}`} title="Show the patients behind this count" style={{ display: 'block', width: '100%' }}>
+      {children}
+    </UnstyledButton>
   );
 }
 
@@ -429,6 +459,9 @@ function Notifications({ worklist, onChange }: { worklist: WorklistAnswer; onCha
 
 function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patients: WorklistPatient[]; now: string }) {
   const states = Object.entries(trial.byState).sort((a, b) => b[1] - a[1]);
+  // A state's count shows the patients behind it; a second click shows them all again.
+  const [state, setState] = useState<string | null>(null);
+  const shown = state ? patients.filter((p) => p.state === state) : patients;
   return (
     <Stack gap={6} data-testid="trial-patients" data-protocol={trial.protocolId}>
       <Group justify="space-between" align="baseline">
@@ -441,13 +474,33 @@ function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patient
           </Text>
         </div>
         <Group gap={4}>
-          {states.map(([state, n]) => (
-            <Badge key={state} variant="default" fw={500}>
-              {humanizeState(state)}: {n}
+          {states.map(([name, n]) => (
+            <Badge
+              key={name}
+              component="button"
+              variant={state === name ? 'filled' : 'default'}
+              fw={500}
+              style={{ cursor: 'pointer' }}
+              onClick={() => setState(state === name ? null : name)}
+              aria-pressed={state === name}
+              title={state === name ? 'Show every patient' : `Show the patients in ${humanizeState(name)}`}
+              data-testid="state-count"
+              data-state={name}
+            >
+              {humanizeState(name)}: {n}
             </Badge>
           ))}
         </Group>
       </Group>
+      {state && (
+        <Text size="xs" c="dimmed" data-testid="state-filter">
+          {shown.length} patient{shown.length === 1 ? '' : 's'} in {humanizeState(state)}
+          {shown.length < (trial.byState[state] ?? 0) ? ` of the ${trial.byState[state]} (the others changed less recently than those listed)` : ''}.{' '}
+          <Anchor component="button" size="xs" onClick={() => setState(null)}>
+            Show all
+          </Anchor>
+        </Text>
+      )}
       <Table.ScrollContainer minWidth={640}>
         <Table verticalSpacing={4} striped highlightOnHover>
           <Table.Thead>
@@ -462,8 +515,8 @@ function TrialPatients({ trial, patients, now }: { trial: WorklistTrial; patient
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {patients.map((p) => (
-              <Table.Tr key={p.id}>
+            {shown.map((p) => (
+              <Table.Tr key={p.id} data-subject={p.subjectId}>
                 <Table.Td>
                   <PatientLink id={p.id} subjectId={p.subjectId} />
                   {p.cohort && (
