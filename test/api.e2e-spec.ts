@@ -159,7 +159,16 @@ describe('the HTTP API', () => {
       type: 'atomic',
       tags: ['offStudy'],
       scheduled: [],
-      accepts: ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
+      accepts: [
+        'ADVERSE_EVENT_REPORTED',
+        'DLT_ADJUDICATED',
+        'LAB_RESULT_RECORDED',
+        'LAB_TOXICITY_DISMISSED',
+        'PROTOCOL_DEVIATION_RECORDED',
+        'RESPONSE_ASSESSED',
+        'UNSCHEDULED_VISIT_COMPLETED',
+        'VISIT_COMPLETED',
+      ],
     });
     expect(res.body.states.find((s: { id: string }) => s.id === 'screenFailed')).toEqual({ id: 'screenFailed', type: 'final', tags: ['offStudy'], accepts: [], scheduled: [] });
     const dltWindow = res.body.states.find((s: { id: string }) => s.id === 'postInfusion.course.dltWindow');

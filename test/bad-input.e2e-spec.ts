@@ -434,6 +434,10 @@ describe('bad input, property-based, on PostgreSQL', () => {
         return kind.response;
       case 'VISIT_COMPLETED':
         return { visit: [...kind.visits, 'X1'][v % (kind.visits.length + 1)] };
+      case 'UNSCHEDULED_VISIT_COMPLETED':
+        return { reason: 'fever on day 9, seen in clinic' };
+      case 'PROTOCOL_DEVIATION_RECORDED':
+        return { category: 'procedure', severity: v % 2 ? 'major' : 'minor', description: 'ICE score not done before the infusion', rule: 'ICE at baseline' };
       case 'PROGRESSION_OR_RELAPSE':
         return { kind: ['morphologic', 'mrd', 'extramedullary', 'progression'][v % 4] };
       case 'DEATH':

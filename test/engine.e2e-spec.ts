@@ -75,7 +75,16 @@ describe.each(KINDS)('the workflow engine on %s', (kind) => {
     );
     expect(done.status).toBe('offStudy');
     // Off study, only data about the time on study entered late (README, "Late data").
-    expect(done.acceptedEvents).toEqual(['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED']);
+    expect(done.acceptedEvents).toEqual([
+      'ADVERSE_EVENT_REPORTED',
+      'DLT_ADJUDICATED',
+      'LAB_RESULT_RECORDED',
+      'LAB_TOXICITY_DISMISSED',
+      'PROTOCOL_DEVIATION_RECORDED',
+      'RESPONSE_ASSESSED',
+      'UNSCHEDULED_VISIT_COMPLETED',
+      'VISIT_COMPLETED',
+    ]);
 
     const entries = await log(id);
     const scheduled = entries.filter((e) => e.actor === 'system:scheduler');

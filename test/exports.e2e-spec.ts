@@ -84,7 +84,7 @@ describe('exports', () => {
     expect((await other.get(`/patients/${patientId}/fhir`)).status).toBe(404);
   });
 
-  it('exports SDTM domains to a monitor: a zip of DM, EX, AE, SUPPAE, RS and LB, or one CSV', async () => {
+  it('exports SDTM domains to a monitor: a zip of DM, EX, AE, SUPPAE, RS, LB and DV, or one CSV', async () => {
     const monitor = await createUser(t, 'monitor', ['site-a']);
     const zip = await t.http
       .get('/trials/cd19-rr-all/export?format=sdtm')
@@ -98,7 +98,7 @@ describe('exports', () => {
     expect(zip.status).toBe(200);
     expect(zip.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(zip.body as Buffer));
-    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'data-issues.csv', 'dm.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
+    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'data-issues.csv', 'dm.csv', 'dv.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
     // no stored record was left out: the list of data issues is its header alone
     expect(strFromU8(files['data-issues.csv'])).toBe('SUBJID,SEQ,TYPE,FIELD,PROBLEM\r\n');
     expect(zip.headers['x-data-issues']).toBe('0');

@@ -8,7 +8,16 @@ import { DAY, dose3plus3, TRIAL, type Treated } from './support/three-plus-three
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** What a patient who left the study after its infusion accepts: data about its time on study, entered late. */
-const LATE_ENTRIES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'];
+const LATE_ENTRIES = [
+  'ADVERSE_EVENT_REPORTED',
+  'DLT_ADJUDICATED',
+  'LAB_RESULT_RECORDED',
+  'LAB_TOXICITY_DISMISSED',
+  'PROTOCOL_DEVIATION_RECORDED',
+  'RESPONSE_ASSESSED',
+  'UNSCHEDULED_VISIT_COMPLETED',
+  'VISIT_COMPLETED',
+];
 
 /**
  * Late data about a patient who has left the study (README, "Late data and revised escalation

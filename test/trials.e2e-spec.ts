@@ -142,7 +142,16 @@ describe.each(TRIALS)('$name', (trial) => {
     expect([p.state, p.status, p.acceptedEvents]).toEqual([
       expected,
       'offStudy',
-      ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'],
+      [
+        'ADVERSE_EVENT_REPORTED',
+        'DLT_ADJUDICATED',
+        'LAB_RESULT_RECORDED',
+        'LAB_TOXICITY_DISMISSED',
+        'PROTOCOL_DEVIATION_RECORDED',
+        'RESPONSE_ASSESSED',
+        'UNSCHEDULED_VISIT_COMPLETED',
+        'VISIT_COMPLETED',
+      ],
     ]);
     expect(await pendingTimers(id)).toBe(0);
   });

@@ -21,6 +21,7 @@ import { IntegrationsController } from './controllers/integrations.controller';
 import { ReachController } from './controllers/reach.controller';
 import { ManufacturingController } from './controllers/manufacturing.controller';
 import { QueriesController } from './controllers/queries.controller';
+import { DeviationsController } from './controllers/deviations.controller';
 
 export interface AppOptions {
   /** Run the BullMQ worker in this process too (`npm start`). */
@@ -60,6 +61,7 @@ export class AppModule {
         ProtocolsController,
         PatientsController,
         QueriesController,
+        DeviationsController,
         WorklistController,
         UsersController,
         AuditController,

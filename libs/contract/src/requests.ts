@@ -142,7 +142,7 @@ const versionCut = z.strictObject({
 
 export const exportQuery = versionCut.extend({
   format: z.literal('sdtm', { error: 'format must be sdtm' }),
-  domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB']).optional(),
+  domain: z.enum(['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB', 'DV']).optional(),
 });
 
 export const outcomesQuery = versionCut.extend({ asOf: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() });
@@ -366,5 +366,13 @@ export const queriesQuery = z
     protocolId: code(60).optional(),
     patientId: z.uuid().optional(),
     ...page,
+  })
+  .strict();
+
+/** `GET /trials/{protocolId}/deviations`: one site's, one patient's, or (neither) every deviation of the caller's sites. */
+export const deviationsQuery = z
+  .object({
+    siteId: code(60).optional(),
+    patientId: z.uuid().optional(),
   })
   .strict();

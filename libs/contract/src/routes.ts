@@ -415,7 +415,7 @@ route({
   query: ask.exportQuery,
   summary: 'Export CDISC SDTM',
   description:
-    "DM, EX, AE with SUPPAE, RS, LB as CSV, of the patients of the caller's sites on every version of the protocol (`<protocol>-sdtm.zip`), or on one (`version`: `<protocol>-v<version>-sdtm.zip`): one `domain`, or all in a zip. In the access audit.",
+    "DM, EX, AE with SUPPAE, RS, LB, DV (protocol deviations) as CSV, of the patients of the caller's sites on every version of the protocol (`<protocol>-sdtm.zip`), or on one (`version`: `<protocol>-v<version>-sdtm.zip`): one `domain`, or all in a zip. In the access audit.",
   ok: {
     200: {
       description: 'One domain as CSV, or every domain in a zip (with data-issues.csv).',
@@ -1080,4 +1080,20 @@ route({
   body: ask.reopenQuerySchema,
   ok: afterStep('Re-opened'),
   errors: [400, 404, 409],
+});
+
+// ------------------------------------------------------------------ protocol deviations (README, "Protocol deviations")
+route({
+  method: 'get',
+  path: '/trials/{protocolId}/deviations',
+  operationId: 'listProtocolDeviations',
+  tag: 'trials',
+  roles: ['coordinator', 'investigator', 'monitor'],
+  params: protocolPath,
+  query: ask.deviationsQuery,
+  summary: "List the trial's protocol deviations at the caller's sites, with each site's window compliance",
+  description:
+    "Found by the engine in each patient's record and log (a visit done outside its window or missed, a DLT reported after its window closed, a break of the chain of custody) or recorded by the site (`PROTOCOL_DEVIATION_RECORDED`), oldest first; `sites` gives per site the count by severity and the window-compliance rate (visits done in their window over the visits done or missed). `siteId` or `patientId` narrow it; another site's patients are never listed. In the access audit (`deviations.read`, one row per patient named).",
+  ok: { 200: json(answer.trialDeviationsSchema, 'The deviations.') },
+  errors: [404],
 });

@@ -1,5 +1,7 @@
 /** The roles a user holds: the event policy's (libs/protocols/src/policy/roles.ts). */
 export { ROLES, type Role } from '#protocols';
+/** A hand-recorded deviation's categories and severities (libs/protocols/src/policy/values.ts). */
+export { DEVIATION_CATEGORIES, DEVIATION_SEVERITIES } from '#protocols';
 
 /** Everything the access audit records. Reads and exports name the patients; the rest name a user, a webhook or a delivery. */
 export const ACCESS_ACTIONS = [
@@ -55,4 +57,5 @@ export const ACCESS_ACTIONS = [
   'query.close',
   'query.reopen',
   'query.read',
+  'deviations.read',
 ] as const;

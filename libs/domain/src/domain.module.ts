@@ -56,6 +56,7 @@ import { LabIntakeService } from './lab-intake/lab-intake-service';
 import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
 import { FhirIntake } from './lab-intake/fhir/fhir-intake';
 import { DataQueryService } from './queries/data-query-service';
+import { DeviationService } from './deviations/deviation-service';
 
 const SERVICES = [
   Metrics,
@@ -63,6 +64,7 @@ const SERVICES = [
   TrialService,
   OutcomesService,
   ExportService,
+  DeviationService,
   TransactionRunner,
   EventWriter,
   TimerRepository,

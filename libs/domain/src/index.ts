@@ -60,3 +60,4 @@ export * from './users/reach-service';
 export * from './notifications/mail-service';
 export * from './patients/calendar-service';
 export * from './queries/data-query-service';
+export * from './deviations/deviation-service';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ClinicalEventType } from './policy/vocabulary';
-import { RESPONSE_VALUES } from './policy/values';
+import { DEVIATION_CATEGORIES, DEVIATION_SEVERITIES, RESPONSE_VALUES } from './policy/values';
 import { adverseEventReportSchema } from './rules/ctcae';
 import { clinicalDateOrDateTime } from './rules/clinical-dates';
 import { labResultProblems } from './rules/lab-results';
@@ -131,6 +131,17 @@ export const responseAssessedDataSchema = z
   });
 
 const empty = z.object({}).strict();
+
+/** A deviation the site records by hand: when it happened is the event's `occurredAt`. */
+export const protocolDeviationSchema = z
+  .object({
+    category: z.enum(DEVIATION_CATEGORIES),
+    severity: z.enum(DEVIATION_SEVERITIES),
+    description: shortText,
+    /** The protocol's rule that was not followed (its section, or the rule in words). */
+    rule: z.string().trim().min(1).max(200),
+  })
+  .strict();
 
 /** What a follow-up visit found new since the last (the visit's `findings` in the protocol say which it must record). */
 export const visitFindingsSchema = z
@@ -273,6 +284,9 @@ export const baseEventDataSchemas = {
   LAB_TOXICITY_DISMISSED: z.object({ proposal: z.string().trim().min(1).max(80), reason: shortText }).strict(),
   RESPONSE_ASSESSED: responseAssessedDataSchema,
   VISIT_COMPLETED: z.object({ visit: z.string().trim().min(1).max(20), findings: visitFindingsSchema.optional() }).strict(),
+  /** A visit the schedule does not plan, with why it took place; when is the event's `occurredAt`. */
+  UNSCHEDULED_VISIT_COMPLETED: z.object({ reason: shortText, findings: visitFindingsSchema.optional() }).strict(),
+  PROTOCOL_DEVIATION_RECORDED: protocolDeviationSchema,
   PROGRESSION_OR_RELAPSE: z
     .object({
       kind: z.enum(['morphologic', 'mrd', 'extramedullary', 'progression']),

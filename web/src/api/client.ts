@@ -42,6 +42,7 @@ import type {
   CreatedUser,
   RotatedToken,
 } from './types';
+import type { TrialDeviations } from '#contract';
 
 /** An answer other than 2xx, or no answer at all (`status` 0). */
 export class ApiError extends Error {
@@ -184,6 +185,8 @@ export const api = {
   closeQuery: (queryId: string, body: { text?: string }) => request<DataQuery>(`/queries/${seg(queryId)}/close`, { method: 'POST', body }),
   reopenQuery: (queryId: string, body: { text: string }) => request<DataQuery>(`/queries/${seg(queryId)}/reopen`, { method: 'POST', body }),
   query: (queryId: string) => request<DataQuery>(`/queries/${seg(queryId)}`),
+  /** Protocol deviations of a trial at the caller's sites (README, "Protocol deviations"): one site's or one patient's when filtered, with each site's window compliance. */
+  deviations: (protocolId: string, filter: { siteId?: string; patientId?: string } = {}) => request<TrialDeviations>(`/trials/${seg(protocolId)}/deviations${q(filter)}`),
 
   /** How notices reach the caller by email, and the calendar feed (README, "Email and calendar feeds"). */
   reach: () => request<ReachPreferences>('/users/me/notification-preferences'),

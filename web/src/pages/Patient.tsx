@@ -18,6 +18,7 @@ import { ScheduleTable } from './patient/ScheduleTable';
 import { Timeline } from './patient/Timeline';
 import { ManufacturingSlot } from './patient/ManufacturingSlot';
 import { DataQueries } from './patient/DataQueries';
+import { PatientDeviations } from './patient/Deviations';
 
 interface PatientData {
   patient: Patient;
@@ -106,6 +107,7 @@ export default function PatientPage({ patientId, user }: { patientId: string; us
         </Grid.Col>
       </Grid>
       <DataQueries patient={patient} events={events} user={user} />
+      <PatientDeviations patient={patient} events={events} user={user} />
       <Section
         title="Timeline"
         description={`${events.length} entries, newest first. “When it happened” is clinical time; “Recorded” is when the server wrote the entry.`}

@@ -19,6 +19,7 @@ import { AeTable, CytokineTable, KineticsTable, ResponseTables } from './trial/O
 import { StateDiagram } from './trial/StateDiagram';
 import { SurvivalChart } from './trial/SurvivalChart';
 import { VeinToVeinTables } from './trial/VeinToVein';
+import { TrialDeviations } from './trial/Deviations';
 
 interface TrialData {
   protocol: ProtocolDefinition;
@@ -139,6 +140,8 @@ export default function TrialPage({ protocolId, version, user }: { protocolId: s
         <DecisionsTable trial={trial} />
         <HoldsList trial={trial} />
       </Section>
+
+      <TrialDeviations protocolId={protocol.id} />
 
       {cohorts.length > 0 && (
         <Group gap="sm">

@@ -72,7 +72,7 @@ export class TrialsController {
     return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, holdId, caller, await check.authenticate()));
   }
 
-  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */
+  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB, DV) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */
   @Get(':protocolId/export')
   @Roles('monitor')
   async export(

@@ -16,3 +16,4 @@ export * from './amendments';
 export * from './lab-intake';
 export * from './manufacturing';
 export * from './queries';
+export * from './deviations';

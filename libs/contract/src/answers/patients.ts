@@ -137,6 +137,9 @@ export const patientRecordSchema = z.strictObject({
   labResultCount: z.number().int(),
   labToxicity: labToxicitySchema.describe('toxicity from the labs: CTCAE grades, open AE proposals and ICAHT (README, "Toxicity from the labs")'),
   responses: z.array(z.object({ visit: z.string(), response: z.string(), assessedAt: z.string(), mrdNegative: z.boolean().optional() })),
+  unscheduledVisits: z
+    .array(z.object({ at: z.string(), reason: z.string() }))
+    .describe('visits the schedule does not plan (UNSCHEDULED_VISIT_COMPLETED), each with its reason (README, "Protocol deviations")'),
   progression: z.object({ at: z.string(), kind: z.string(), antigenNegative: z.boolean().optional() }).nullable(),
   offStudy: z.object({ at: z.string(), reason: z.string(), detail: z.string().optional() }).nullable(),
   reconsent: z

@@ -1,4 +1,4 @@
-import type { DataIssue, ResponseCriteria } from '#protocols';
+import type { DataIssue, ProtocolDeviation, ResponseCriteria } from '#protocols';
 import type { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import type { PatientView } from '../patients/patient-view';
 
@@ -27,4 +27,6 @@ export interface PatientExportInput {
   responseCriteria: ResponseCriteria;
   /** Stored entries left out of `events` (and so of the export), and why. */
   dataIssues: DataIssue[];
+  /** The patient's protocol deviations as of the export (trial/protocol-deviations.ts); none when not given. */
+  deviations?: ProtocolDeviation[];
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { screenLog, unreadableEntry } from '#protocols';
+import { protocolDeviations, screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
 import type { Protocol, TrialState, DataIssue } from '#protocols';
 import { protocolOf, requireProtocol, requireTrialRules } from '../kernel/require-protocol';
@@ -8,6 +8,7 @@ import { PatientRepository } from '../persistence/repositories/patient-repositor
 import type { Actor } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { replayLog } from '../audit/replay';
+import { contextOf } from '../kernel/machine-boundary';
 import { PatientService } from '../patients/patient-service';
 import { toPatientView } from '../patients/patient-view';
 import { dataIssuesBundle, patientFhirBundle } from './fhir-bundle';
@@ -95,12 +96,14 @@ export class ExportService {
       const { trusted, issues } = screenLog(patient.id, logs.get(patient.id) ?? []);
       const log = trusted as LoggedEvent[];
       const dataIssues: DataIssue[] = [...issues];
-      const { final, answers } = replayLog(protocol, log, {
+      const replayed = replayLog(protocol, log, {
         answers: true,
         onUnreadable: (entry, error) => dataIssues.push(unreadableEntry(patient.id, entry, error)),
       });
+      const { final, answers } = replayed;
       if (!final) dataIssues.push({ patientId: patient.id, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration to replay from' });
       const skipped = new Set(dataIssues.map((i) => i.seq));
+      const deviations = final ? protocolDeviations(replayed.protocol.spec, contextOf(final), log, now.toISOString()) : [];
       return {
         patient,
         record: toPatientView(patient, protocol, now, final ?? replayLog(protocol, [REGISTRATION_PLACEHOLDER]).final).record,
@@ -108,6 +111,7 @@ export class ExportService {
         computed: (event) => answers.get(event.seq),
         responseCriteria: protocol.spec.responseCriteria,
         dataIssues,
+        deviations,
       };
     });
   }

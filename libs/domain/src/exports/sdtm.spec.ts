@@ -28,8 +28,8 @@ const rowsOf = (domain: SdtmDomain, subjectId: string) => tables[domain].rows.fi
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$/;
 
 describe('sdtmTables', () => {
-  it('gives DM, EX, AE, SUPPAE, RS and LB, each row with exactly its domain’s columns, ordered by USUBJID', () => {
-    expect(Object.keys(tables).sort()).toEqual(['AE', 'DM', 'EX', 'LB', 'RS', 'SUPPAE']);
+  it('gives DM, EX, AE, SUPPAE, RS, LB and DV, each row with exactly its domain’s columns, ordered by USUBJID', () => {
+    expect(Object.keys(tables).sort()).toEqual(['AE', 'DM', 'DV', 'EX', 'LB', 'RS', 'SUPPAE']);
     for (const [domain, table] of Object.entries(tables) as Array<[SdtmDomain, (typeof tables)[SdtmDomain]]>) {
       expect(table.columns).toEqual(SDTM_COLUMNS[domain]);
       for (const row of table.rows) {
@@ -307,6 +307,55 @@ describe('sdtmTables', () => {
       const nhl = sdtmTables({ protocol: cd20, patients: [cd20Cd22NhlPatientAtWeek4().build()] });
       expect(nhl.RS.rows.map((r) => [r.RSCAT, r.RSORRES, r.VISIT])).toEqual([['LUGANO 2014', 'PR', 'W4']]);
       expect(nhl.DM.rows[0]).toMatchObject({ ARMCD: 'B-NHL', ARM: `${cd20.title}, cohort B-NHL`, SEX: 'M', AGE: 52 });
+    });
+  });
+
+  describe('DV', () => {
+    const deviations: PatientExportInput['deviations'] = [
+      {
+        id: 'visit-out-of-window:D7',
+        kind: 'visit-out-of-window',
+        category: 'visitSchedule',
+        severity: 'minor',
+        rule: 'visit D7 is done within its window, 2026-03-22 to 2026-03-24 (day 7)',
+        description: 'Visit D7 was done on 2026-03-30, after its window closed',
+        at: '2026-03-30T09:00:00.000Z',
+        source: 'engine',
+        visit: 'D7',
+      },
+      {
+        id: 'recorded:31',
+        kind: 'recorded',
+        category: 'procedure',
+        severity: 'major',
+        rule: 'ICE score at baseline',
+        description: 'ICE score not done before the infusion',
+        at: '2026-03-16T08:00:00.000Z',
+        source: 'site',
+        seq: 31,
+      },
+    ];
+
+    it('gives one row per deviation: what happened, its kind, category and severity, numbered per subject', () => {
+      const dv = tablesOf({ ...treated, deviations }).DV.rows;
+      expect(dv).toEqual([
+        expect.objectContaining({
+          DOMAIN: 'DV',
+          DVSEQ: 1,
+          DVSPID: 'visit-out-of-window:D7',
+          DVTERM: 'Visit D7 was done on 2026-03-30, after its window closed',
+          DVDECOD: 'VISIT OUT OF WINDOW',
+          DVCAT: 'VISIT SCHEDULE',
+          DVSCAT: 'MINOR',
+          VISIT: 'D7',
+          DVSTDTC: '2026-03-30T09:00:00',
+        }),
+        expect.objectContaining({ DVSEQ: 2, DVDECOD: 'RECORDED BY SITE', DVCAT: 'STUDY PROCEDURE', DVSCAT: 'MAJOR', VISIT: null, DVSTDTC: '2026-03-16T08:00:00' }),
+      ]);
+    });
+
+    it('is empty for a patient without deviations', () => {
+      expect(tables.DV.rows).toEqual([]);
     });
   });
 

@@ -1,11 +1,11 @@
-import { ageOn, ctcaeMeddraTerm, type DataIssue, labTest, unreadableEntry } from '#protocols';
+import { ageOn, ctcaeMeddraTerm, type DataIssue, labTest, type ProtocolDeviation, unreadableEntry } from '#protocols';
 import { adverseEventFacts, labResultFacts, responseFacts } from './clinical-facts';
 import type { ExportTable } from './csv';
 import type { PatientExportInput } from './export-input';
 import { catalogueUnit, COMPARTMENTS, labTestName } from './lab-tests';
 
 /** The SDTM domains of the export (docs/api.md, section "Routes", `GET /trials/:protocolId/export?format=sdtm`). */
-export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB';
+export type SdtmDomain = 'DM' | 'EX' | 'AE' | 'SUPPAE' | 'RS' | 'LB' | 'DV';
 
 export interface SdtmProtocol {
   id: string;
@@ -70,16 +70,17 @@ export const SDTM_COLUMNS: Record<SdtmDomain, string[]> = {
   SUPPAE: ['STUDYID', 'RDOMAIN', 'USUBJID', 'IDVAR', 'IDVARVAL', 'QNAM', 'QLABEL', 'QVAL', 'QORIG', 'QEVAL'],
   RS: ['STUDYID', 'DOMAIN', 'USUBJID', 'RSSEQ', 'RSTESTCD', 'RSTEST', 'RSCAT', 'RSORRES', 'RSSTRESC', 'VISIT', 'RSDTC'],
   LB: ['STUDYID', 'DOMAIN', 'USUBJID', 'LBSEQ', 'LBTESTCD', 'LBTEST', 'LBCAT', 'LBORRES', 'LBORRESU', 'LBSTRESC', 'LBSTRESN', 'LBSTRESU', 'LBLOINC', 'LBSPEC', 'LBDTC'],
+  DV: ['STUDYID', 'DOMAIN', 'USUBJID', 'DVSEQ', 'DVSPID', 'DVTERM', 'DVDECOD', 'DVCAT', 'DVSCAT', 'VISIT', 'DVSTDTC'],
 };
 
 /**
  * The trial's patients as SDTM-style tables (docs/clinical.md, section "Interoperability"): one DM row per
  * registered patient, EX for the lymphodepletion agents and the CAR-T infusion, AE with the
  * CTCAE/ASTCT grade, SUPPAE for the DLT call and the grading scale (non-standard qualifiers), RS for
- * each overall response and LB for each lab result. Dates are ISO 8601 in UTC.
+ * each overall response, LB for each lab result and DV for each protocol deviation. Dates are ISO 8601 in UTC.
  */
 export function sdtmTables(input: SdtmInput, dataIssues: DataIssue[] = []): Record<SdtmDomain, ExportTable> {
-  const rows: Record<SdtmDomain, Row[]> = { DM: [], EX: [], AE: [], SUPPAE: [], RS: [], LB: [] };
+  const rows: Record<SdtmDomain, Row[]> = { DM: [], EX: [], AE: [], SUPPAE: [], RS: [], LB: [], DV: [] };
   const patients = [...input.patients].sort((a, b) => compare(usubjid(input.protocol, a), usubjid(input.protocol, b)));
   for (const patient of patients) {
     // A patient whose record cannot be exported is left out and listed; the others are exported.
@@ -95,7 +96,7 @@ export function sdtmTables(input: SdtmInput, dataIssues: DataIssue[] = []): Reco
     columns: [...SDTM_COLUMNS[domain]],
     rows: rows[domain].map((row) => Object.fromEntries(SDTM_COLUMNS[domain].map((column) => [column, row[column] ?? null]))),
   });
-  return { DM: table('DM'), EX: table('EX'), AE: table('AE'), SUPPAE: table('SUPPAE'), RS: table('RS'), LB: table('LB') };
+  return { DM: table('DM'), EX: table('EX'), AE: table('AE'), SUPPAE: table('SUPPAE'), RS: table('RS'), LB: table('LB'), DV: table('DV') };
 }
 
 /** One patient's rows of every domain. */
@@ -109,6 +110,7 @@ function patientRows(protocol: SdtmProtocol, patient: PatientExportInput): Recor
     SUPPAE: suppae.map((row) => ({ STUDYID: keys.STUDYID, RDOMAIN: 'AE', USUBJID: keys.USUBJID, ...row })),
     RS: numbered('RSSEQ', responses(patient)).map((row) => ({ ...keys, DOMAIN: 'RS', ...row })),
     LB: numbered('LBSEQ', labResults(patient)).map((row) => ({ ...keys, DOMAIN: 'LB', ...row })),
+    DV: numbered('DVSEQ', protocolDeviations(patient)).map((row) => ({ ...keys, DOMAIN: 'DV', ...row })),
   };
 }
 
@@ -306,6 +308,34 @@ function labResults({ events }: PatientExportInput): Row[] {
       LBDTC: dateTime(lab.collectedAt),
     };
   });
+}
+
+/** The controlled terms of DVCAT for each category of deviation. */
+const DEVIATION_CATEGORY: Record<ProtocolDeviation['category'], string> = {
+  consent: 'INFORMED CONSENT',
+  eligibility: 'ELIGIBILITY CRITERIA',
+  visitSchedule: 'VISIT SCHEDULE',
+  procedure: 'STUDY PROCEDURE',
+  investigationalProduct: 'INVESTIGATIONAL PRODUCT',
+  safetyReporting: 'SAFETY REPORTING',
+  other: 'OTHER',
+};
+
+/**
+ * DV (SDTMIG 3.4, Protocol Deviations): each deviation of the patient (README, "Protocol
+ * deviations") as found or recorded. DVTERM says what happened, DVDECOD the kind (`VISIT MISSED`,
+ * `RECORDED BY SITE`), DVCAT the category, DVSCAT the severity (`MAJOR`, `MINOR`), DVSPID its id.
+ */
+function protocolDeviations({ deviations }: PatientExportInput): Row[] {
+  return (deviations ?? []).map((d) => ({
+    DVSPID: d.id,
+    DVTERM: d.description,
+    DVDECOD: d.kind === 'recorded' ? 'RECORDED BY SITE' : d.kind.replace(/-/g, ' ').toUpperCase(),
+    DVCAT: DEVIATION_CATEGORY[d.category],
+    DVSCAT: d.severity.toUpperCase(),
+    VISIT: d.visit ?? null,
+    DVSTDTC: dateTime(d.at),
+  }));
 }
 
 function numbered(seqColumn: string, rows: Row[]): Row[] {

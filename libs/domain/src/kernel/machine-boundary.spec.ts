@@ -100,7 +100,16 @@ describe('the XState boundary', () => {
   describe('off study', () => {
     const protocol = findProtocol('cd19-rr-all')!;
     const at = '2026-01-01T00:00:00.000Z';
-    const LATE_ENTRIES = ['ADVERSE_EVENT_REPORTED', 'DLT_ADJUDICATED', 'LAB_RESULT_RECORDED', 'LAB_TOXICITY_DISMISSED', 'RESPONSE_ASSESSED', 'VISIT_COMPLETED'];
+    const LATE_ENTRIES = [
+      'ADVERSE_EVENT_REPORTED',
+      'DLT_ADJUDICATED',
+      'LAB_RESULT_RECORDED',
+      'LAB_TOXICITY_DISMISSED',
+      'PROTOCOL_DEVIATION_RECORDED',
+      'RESPONSE_ASSESSED',
+      'UNSCHEDULED_VISIT_COMPLETED',
+      'VISIT_COMPLETED',
+    ];
     const walk = (types: string[]) => {
       let { snapshot } = startMachine(protocol, { patient: { subjectId: 'S', sex: 'male', birthDate: '1980-01-01', weightKg: 80, heightCm: 180 } });
       for (const type of types) {

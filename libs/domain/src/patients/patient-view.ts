@@ -46,6 +46,7 @@ export function toPatientView(patient: PatientEntity, protocol: Protocol, now: D
       labResultCount: context.labResultCount,
       labToxicity: labToxicityView(context, now.toISOString()),
       responses: context.responses,
+      unscheduledVisits: context.unscheduledVisits ?? [],
       progression: context.progression ?? null,
       offStudy: context.offStudy ?? null,
       reconsent: context.reconsent ?? null,

@@ -119,6 +119,10 @@ export interface PatientContext {
   /** Toxicity from the labs: baselines, latest grades, open AE proposals and the ANC series (lab-toxicity.ts). Absent until a graded result arrives. */
   labToxicity?: LabToxicityRecord;
   visits: Record<string, VisitRecord>;
+  /** Visits the schedule does not plan, each with its reason (README, "Protocol deviations"). Absent until the first. */
+  unscheduledVisits?: Array<{ at: string; reason: string }>;
+  /** How many deviations the site recorded by hand (PROTOCOL_DEVIATION_RECORDED); the log holds each one. */
+  deviationsRecorded?: number;
   responses: Array<{ visit: string; response: string; assessedAt: string; mrdNegative?: boolean }>;
   /**
    * Lugano target lesions by id: the baseline size and each measurement on study, from which the

@@ -54,7 +54,9 @@ export const LATE_ENTRY_EVENT_TYPES = [
   'DLT_ADJUDICATED',
   'LAB_RESULT_RECORDED',
   'LAB_TOXICITY_DISMISSED',
+  'PROTOCOL_DEVIATION_RECORDED',
   'RESPONSE_ASSESSED',
+  'UNSCHEDULED_VISIT_COMPLETED',
   'VISIT_COMPLETED',
 ] as const;
 
@@ -110,6 +112,11 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
           ...(event.data.findings ? { findings: event.data.findings } : {}),
         });
       }),
+      recordUnscheduledVisit: assign(({ context, event }) => ({
+        unscheduledVisits: [...(context.unscheduledVisits ?? []), { at: event.occurredAt, reason: event.data.reason }],
+      })),
+      // The deviation itself stays in the log, from which the deviations are listed (trial/protocol-deviations.ts).
+      countDeviationRecorded: assign(({ context }) => ({ deviationsRecorded: (context.deviationsRecorded ?? 0) + 1 })),
       recordLabToxicityDismissal: assign(({ context, event }) => labToxicity.recordLabToxicityDismissal(context, event)),
       recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),
       cancelVisitReminder: cancel(({ event }) => timerIds.visitReminder(event.data.visit)),
@@ -264,6 +271,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       }
     : {};
 
+  // A deviation the site records by hand is taken in every state on study (and, off study after an infusion, as a late entry).
+  const deviationRecorded = { PROTOCOL_DEVIATION_RECORDED: { actions: 'countDeviationRecorded' } } as const;
   // Withdrawal and death end the study from every state on it; an off-study state accepts neither.
   const leaveStudy = {
     WITHDRAWN: {
@@ -306,7 +315,9 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       DLT_ADJUDICATED: { guard: 'infused', actions: recordDltAdjudication },
       LAB_RESULT_RECORDED: { guard: 'infused', actions: recordLabResult },
       LAB_TOXICITY_DISMISSED: { guard: 'infused', actions: 'recordLabToxicityDismissal' },
+      PROTOCOL_DEVIATION_RECORDED: { guard: 'infused', actions: 'countDeviationRecorded' },
       RESPONSE_ASSESSED: { guard: 'infused', actions: 'recordResponse' },
+      UNSCHEDULED_VISIT_COMPLETED: { guard: 'infused', actions: 'recordUnscheduledVisit' },
       VISIT_COMPLETED: { guard: 'infused', actions: 'recordVisitCompleted' },
     },
   });
@@ -320,6 +331,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       screening: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           RECONSENT_DECLINED: reconsent.RECONSENT_DECLINED,
           SCREENING_DATA_RECORDED: { actions: assign(({ context, event }) => record.recordScreening(context, event)) },
           CONSENT_SIGNED: { actions: assign(({ context, event }) => ({ ...record.recordConsent(context, event), ...record.recordReconsent(context, event) })) },
@@ -336,6 +348,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       eligible: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ENROLLED: {
             target: 'enrolled',
@@ -350,6 +363,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       enrolled: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           LEUKAPHERESIS_COMPLETED: { target: 'manufacturing', actions: collect },
         },
@@ -357,6 +371,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       manufacturing: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ...bridging,
           ...remanufacture,
@@ -374,6 +389,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       productReleased: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ...bridging,
           ...remanufacture,
@@ -387,6 +403,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       lymphodepletion: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ...remanufacture,
           ...productHandOffs,
@@ -401,6 +418,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       readyForInfusion: {
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ...remanufacture,
           ...productHandOffs,
@@ -434,6 +452,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
         }),
         on: {
           ...leaveStudy,
+          ...deviationRecorded,
           ...reconsent,
           ...secondInfusion,
           FOLLOW_UP_ENDED: {
@@ -513,6 +532,7 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
               tracking: {
                 on: {
                   VISIT_COMPLETED: { actions: ['recordVisitCompleted', notifyNewMalignancy, 'cancelVisitReminder', 'cancelVisitClosing', 'cancelVisitMissed'] },
+                  UNSCHEDULED_VISIT_COMPLETED: { actions: 'recordUnscheduledVisit' },
                   VISIT_WINDOW_CLOSING: {
                     guard: 'visitStillPlanned',
                     actions: notify(({ context, event }) => {

@@ -162,6 +162,7 @@ const refusals: Partial<Record<string, Refusal>> = {
   },
   LAB_TOXICITY_DISMISSED: (_spec, context, event) => proposalRefusals(context, event.data.proposal),
   PROGRESSION_OR_RELAPSE: (_spec, context, event) => notBefore('infusion', context.infusion?.infusedAt, event, 'progression or relapse'),
+  UNSCHEDULED_VISIT_COMPLETED: (_spec, context, event) => notBefore('infusion', context.infusion?.infusedAt, event, 'unscheduled visit'),
   WITHDRAWN: (_spec, context, event) => notBeforeLastStep(context, event, 'withdrawal'),
   DEATH: (_spec, context, event) => notBeforeLastStep(context, event, 'death'),
   LOST_TO_FOLLOW_UP: (_spec, context, event) => notBeforeLastStep(context, event, 'loss to follow-up'),
@@ -174,6 +175,8 @@ const LATE_ENTRY_DATES: Partial<Record<string, (event: ClinicalEvent<any>) => { 
   LAB_RESULT_RECORDED: (event) => ({ what: `collectedAt ${event.data.collectedAt}`, at: event.data.collectedAt }),
   RESPONSE_ASSESSED: (event) => ({ what: `the ${event.data.visit} assessment at ${event.occurredAt}`, at: event.occurredAt }),
   VISIT_COMPLETED: (event) => ({ what: `visit ${event.data.visit} at ${event.occurredAt}`, at: event.occurredAt }),
+  UNSCHEDULED_VISIT_COMPLETED: (event) => ({ what: `the unscheduled visit at ${event.occurredAt}`, at: event.occurredAt }),
+  PROTOCOL_DEVIATION_RECORDED: (event) => ({ what: `the deviation at ${event.occurredAt}`, at: event.occurredAt }),
 };
 
 /**

@@ -79,6 +79,8 @@ export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
   /** Only where the protocol allows a second infusion (none of the seeds does): the state after the first takes it then. */
   SECOND_INFUSION_COMPLETED: { roles: CLINICAL },
   VISIT_COMPLETED: { roles: CLINICAL },
+  /** A visit the schedule does not plan (a symptom, a check the investigator asked for), with its reason. */
+  UNSCHEDULED_VISIT_COMPLETED: { roles: CLINICAL },
   ADVERSE_EVENT_REPORTED: { roles: CLINICAL },
   DLT_ADJUDICATED: { roles: SIGNER_ROLES, signOff: { meaning: 'I adjudicate the dose-limiting toxicity call for this adverse event' } },
   LAB_RESULT_RECORDED: { roles: ['lab', ...CLINICAL] },
@@ -89,6 +91,8 @@ export const EVENT_POLICY: { readonly [T in UserEventType]: EventRule } = {
     signOff: { meaning: 'I confirm this response assessment', when: givesResponse },
   },
   PROGRESSION_OR_RELAPSE: { roles: CLINICAL },
+  /** A deviation the engine cannot see (a consent, a procedure, a dose), recorded by the site's staff (README, "Protocol deviations"). */
+  PROTOCOL_DEVIATION_RECORDED: { roles: CLINICAL },
   LOST_TO_FOLLOW_UP: { roles: CLINICAL, endsStudy: true },
   WITHDRAWN: { roles: CLINICAL, endsStudy: true },
   DEATH: { roles: CLINICAL, endsStudy: true },

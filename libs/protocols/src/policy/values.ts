@@ -29,3 +29,13 @@ export const RESPONSE_FINDINGS: Readonly<Record<ResponseCriteria, readonly strin
 
 /** The ALL findings a response is computed from (rules/all-response.ts): without a response given directly, each is required. */
 export const ALL_REQUIRED_FINDINGS = ['marrowBlastsPct', 'circulatingBlasts', 'extramedullary', 'anc', 'platelets', 'countsUnit'] as const;
+
+/**
+ * What a hand-recorded protocol deviation is about: the categories sponsors report deviations by
+ * (ICH E3 (R1) Q&A, 2012; TransCelerate, Protocol Deviations process, 2017).
+ */
+export const DEVIATION_CATEGORIES = ['consent', 'eligibility', 'visitSchedule', 'procedure', 'investigationalProduct', 'safetyReporting', 'other'] as const;
+export type DeviationCategory = (typeof DEVIATION_CATEGORIES)[number];
+/** Major: it may affect the patient's safety or rights, or the reliability of the trial's data (ICH E3 (R1) Q&A: an "important" deviation); minor otherwise. */
+export const DEVIATION_SEVERITIES = ['minor', 'major'] as const;
+export type DeviationSeverity = (typeof DEVIATION_SEVERITIES)[number];

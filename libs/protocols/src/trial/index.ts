@@ -7,3 +7,4 @@ export * from './patient-facts';
 export * from './outcomes';
 export * from './data-issues';
 export * from './vein-to-vein';
+export * from './protocol-deviations';

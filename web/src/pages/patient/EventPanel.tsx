@@ -21,7 +21,9 @@ const HINTS: Partial<Record<UserEventType, string>> = {
   LAB_RESULT_RECORDED: 'Blood counts, chemistry, CAR copies, cytokines, MRD …',
   LAB_TOXICITY_DISMISSED: 'Dismiss a lab toxicity proposal as not an adverse event, with the reason.',
   RESPONSE_ASSESSED: 'Computed from the findings by the protocol’s criteria.',
-  VISIT_COMPLETED: 'Marks a scheduled visit as done.',
+  VISIT_COMPLETED: 'Marks a scheduled visit as done; one outside its window is listed as a protocol deviation.',
+  UNSCHEDULED_VISIT_COMPLETED: 'A visit the schedule does not plan, with the reason it took place.',
+  PROTOCOL_DEVIATION_RECORDED: 'A deviation the engine cannot see (consent, a procedure, the product), with the rule not followed.',
 };
 
 /** In the vocabulary's order, the order a patient meets the events. */

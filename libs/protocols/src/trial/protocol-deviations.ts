@@ -1,0 +1,212 @@
+import type { DeviationCategory, DeviationSeverity } from '../policy/values';
+import type { PatientContext } from '../lifecycle/context';
+import type { DeviationKind } from '../lifecycle/custody';
+import { custodySpecOf } from '../lifecycle/custody';
+import type { LifecycleSpec } from '../lifecycle/spec';
+import { patientSchedule, type ScheduledVisit } from '../lifecycle/schedule';
+import { clinicalInstant } from '../lifecycle/clinical-time';
+
+/**
+ * What a deviation is: one the engine finds in the record (a visit outside its window or missed, a
+ * DLT reported after its window closed, a break in the chain of custody), or one the site recorded by
+ * hand (PROTOCOL_DEVIATION_RECORDED).
+ */
+export type ProtocolDeviationKind = 'visit-out-of-window' | 'visit-missed' | 'late-dlt' | DeviationKind | 'recorded';
+
+/** One protocol deviation of a patient (README, "Protocol deviations"). */
+export interface ProtocolDeviation {
+  /** Stable within the patient: the kind and what it is about (a visit, a log entry, a time). */
+  id: string;
+  kind: ProtocolDeviationKind;
+  category: DeviationCategory;
+  severity: DeviationSeverity;
+  /** The protocol's rule that was not followed, in words. */
+  rule: string;
+  /** What happened, in words. */
+  description: string;
+  /** When it happened (clinical time). */
+  at: string;
+  /** `engine`: found in the record; `site`: recorded by hand. */
+  source: 'engine' | 'site';
+  visit?: string;
+  /** The log entry behind it, where one entry is. */
+  seq?: number;
+}
+
+/** A log entry as far as the deviations read it. */
+export interface DeviationLogEntry {
+  seq: number;
+  type: string;
+  data: unknown;
+  occurredAt: string;
+}
+
+/** Visits settled by `now`: done in their window, done outside it, or missed (the window closed without them). */
+export interface WindowCompliance {
+  inWindow: number;
+  outOfWindow: number;
+  missed: number;
+}
+
+const day = (at: string) => at.slice(0, 10);
+
+/**
+ * A visit is missed once its window has closed without it: the scheduler's VISIT_MISSED marks it so,
+ * and a window that closed before the timer ran (`planned` past its end) counts the same. Visits of a
+ * patient who left the study before their window (`cancelled`) and visits an amendment made not
+ * required are neither done nor missed.
+ */
+function isMissed(visit: ScheduledVisit, now: string): boolean {
+  return visit.status === 'missed' || (visit.status === 'planned' && now > visit.windowEnd);
+}
+
+/** The patient's visits settled by `now`, for the site's window-compliance rate (done in window over done or missed). */
+export function windowCompliance(spec: LifecycleSpec, record: PatientContext, now: string): WindowCompliance {
+  const tally: WindowCompliance = { inWindow: 0, outOfWindow: 0, missed: 0 };
+  for (const visit of patientSchedule(spec, record, now)) {
+    if (visit.status === 'done') tally[visit.outOfWindow ? 'outOfWindow' : 'inWindow'] += 1;
+    else if (isMissed(visit, now)) tally.missed += 1;
+  }
+  return tally;
+}
+
+/**
+ * Visits done outside their window (minor) or missed (minor; major for the primary endpoint's visit,
+ * whose response the trial's primary analysis needs). The HL7 Vulcan Schedule of Activities guide
+ * (2023) counts visit-window adherence as a measure of the site's conduct; ICH E6(R3) 3.10.1 asks the
+ * investigator to follow the protocol's schedule and to document every deviation from it.
+ */
+function visitDeviations(spec: LifecycleSpec, record: PatientContext, now: string): ProtocolDeviation[] {
+  const deviations: ProtocolDeviation[] = [];
+  for (const visit of patientSchedule(spec, record, now)) {
+    const window = `its window, ${day(visit.windowStart)} to ${day(visit.windowEnd)} (day ${visit.day})`;
+    const rule = `visit ${visit.name} is done within ${window}`;
+    if (visit.status === 'done' && visit.outOfWindow && visit.completedAt) {
+      const when = visit.completedAt < visit.windowStart ? 'before its window opened' : 'after its window closed';
+      deviations.push({
+        id: `visit-out-of-window:${visit.name}`,
+        kind: 'visit-out-of-window',
+        category: 'visitSchedule',
+        severity: 'minor',
+        rule,
+        description: `Visit ${visit.name} was done on ${day(visit.completedAt)}, ${when}`,
+        at: visit.completedAt,
+        source: 'engine',
+        visit: visit.name,
+      });
+    } else if (isMissed(visit, now)) {
+      const primary = visit.name === spec.primaryResponseVisit;
+      deviations.push({
+        id: `visit-missed:${visit.name}`,
+        kind: 'visit-missed',
+        category: 'visitSchedule',
+        severity: primary ? 'major' : 'minor',
+        rule,
+        description: `Visit ${visit.name} was not done in its window, which closed on ${day(visit.windowEnd)}${primary ? ': it is the primary endpoint visit' : ''}`,
+        at: record.visits[visit.name]?.missedAt ?? visit.windowEnd,
+        source: 'engine',
+        visit: visit.name,
+      });
+    }
+  }
+  return deviations;
+}
+
+/**
+ * A DLT (onset inside the DLT window) first reported after the window closed: major, as it changes
+ * the escalation's tallies after the fact (README, "Late data"; 21 CFR 312.64(b): the investigator
+ * reports adverse events to the sponsor promptly). Late means the report came after the log's
+ * DLT_WINDOW_CLOSED, or is dated after the window's end (a patient who left before it closed).
+ */
+function lateDltDeviations(spec: LifecycleSpec, record: PatientContext, log: readonly DeviationLogEntry[]): ProtocolDeviation[] {
+  const window = record.dltWindow;
+  if (!window || !record.dlts.length) return [];
+  const closedSeq = log.find((e) => e.type === 'DLT_WINDOW_CLOSED')?.seq;
+  const infusedAt = record.infusion?.infusedAt;
+  const deviations: ProtocolDeviation[] = [];
+  for (const dlt of record.dlts) {
+    if (dlt.onset > window.closesAt) continue;
+    const report = log.find((entry) => {
+      if (entry.type !== 'ADVERSE_EVENT_REPORTED' && entry.type !== 'DLT_ADJUDICATED') return false;
+      const data = entry.data as { term?: unknown; onset?: unknown; dlt?: unknown };
+      if (entry.type === 'DLT_ADJUDICATED' && data.dlt !== true) return false;
+      if (typeof data.term !== 'string' || typeof data.onset !== 'string') return false;
+      return data.term.toLowerCase() === dlt.term.toLowerCase() && clinicalInstant(data.onset, infusedAt) === dlt.onset;
+    });
+    if (!report) continue;
+    const late = (closedSeq !== undefined && report.seq > closedSeq) || report.occurredAt > window.closesAt;
+    if (!late) continue;
+    deviations.push({
+      id: `late-dlt:${report.seq}`,
+      kind: 'late-dlt',
+      category: 'safetyReporting',
+      severity: 'major',
+      rule: `a dose-limiting toxicity is reported within the ${spec.dlt.windowDays}-day DLT window, which closed on ${day(window.closesAt)}`,
+      description: `DLT ${dlt.term} (onset ${day(dlt.onset)}) was reported on ${day(report.occurredAt)}, after the DLT window had closed`,
+      at: report.occurredAt,
+      source: 'engine',
+      seq: report.seq,
+    });
+  }
+  return deviations;
+}
+
+/** The rule each deviation of the chain of custody breaks (rules/custody.ts, the protocol's custody settings). */
+function custodyRule(spec: LifecycleSpec, kind: DeviationKind): string {
+  const custody = custodySpecOf(spec);
+  switch (kind) {
+    case 'apheresis-stability':
+      return `the fresh apheresis product reaches the manufacturing site within ${custody.apheresisStabilityHours} hours of collection`;
+    case 'post-thaw-limit':
+      return `the thawed product is infused within ${custody.postThawLimitMinutes} minutes of thaw`;
+    case 'shipping-temperature':
+      return "a shipper's temperature log stays within its range";
+    case 'out-of-specification-release':
+      return 'the product meets every release criterion';
+  }
+}
+
+/** The deviations of the chain of custody the record keeps: major, each puts the product, so the patient, at risk. */
+function custodyDeviations(spec: LifecycleSpec, record: PatientContext): ProtocolDeviation[] {
+  return (record.deviations ?? []).map((d) => ({
+    id: `${d.kind}:${d.at}`,
+    kind: d.kind,
+    category: 'investigationalProduct',
+    severity: 'major',
+    rule: custodyRule(spec, d.kind),
+    description: d.message,
+    at: d.at,
+    source: 'engine',
+  }));
+}
+
+/** The deviations the site recorded by hand, as recorded. */
+function recordedDeviations(log: readonly DeviationLogEntry[]): ProtocolDeviation[] {
+  return log
+    .filter((e) => e.type === 'PROTOCOL_DEVIATION_RECORDED')
+    .map((e) => {
+      const data = e.data as { category: DeviationCategory; severity: DeviationSeverity; rule: string; description: string };
+      return {
+        id: `recorded:${e.seq}`,
+        kind: 'recorded' as const,
+        category: data.category,
+        severity: data.severity,
+        rule: data.rule,
+        description: data.description,
+        at: e.occurredAt,
+        source: 'site' as const,
+        seq: e.seq,
+      };
+    });
+}
+
+/**
+ * Every protocol deviation of one patient as of `now`, oldest first: found in its record and log by
+ * the engine, or recorded by the site. `record` is the record the log replays to; `log` the entries
+ * the read model trusts. A pure function: the same record, log and `now` give the same list.
+ */
+export function protocolDeviations(spec: LifecycleSpec, record: PatientContext, log: readonly DeviationLogEntry[], now: string): ProtocolDeviation[] {
+  return [...visitDeviations(spec, record, now), ...lateDltDeviations(spec, record, log), ...custodyDeviations(spec, record), ...recordedDeviations(log)].sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+  );
+}
