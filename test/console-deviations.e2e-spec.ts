@@ -83,7 +83,7 @@ describe('console: protocol deviations', () => {
     expect(await row.textContent()).toContain('Visit outside its window');
     expect(await row.locator('[data-severity]').textContent()).toBe('Minor');
     expect(await row.textContent()).toContain('Visit M24 was done on');
-    expect(await row.textContent()).toMatch(/visit M24 is done within its window, \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(day 730\)/);
+    expect(await row.textContent()).toMatch(/Visit M24 is done within its window, \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(day 730\)/);
 
     // A deviation the engine cannot see, recorded by hand through the generated form.
     await page.getByTestId('event-item-PROTOCOL_DEVIATION_RECORDED').getByRole('button').first().click();
