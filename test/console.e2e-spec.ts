@@ -450,7 +450,13 @@ describe('web console', () => {
     // off-study patient's page read them all already, to offer the rollover into long-term follow-up).
     const api = requestedSince(from).filter((path) => /^\/(trials|protocols|patients)\b/.test(path) && !/^\/protocols(\/[^/]+)?$/.test(path));
     expect(api.sort()).toEqual(
-      ['/patients?protocolId=NCT03754764&limit=500&offset=0', '/protocols/NCT03754764/diagram?version=1', '/trials/NCT03754764', '/trials/NCT03754764/outcomes'].sort(),
+      [
+        '/patients?protocolId=NCT03754764&limit=500&offset=0',
+        '/protocols/NCT03754764/diagram?version=1',
+        '/trials/NCT03754764',
+        '/trials/NCT03754764/deviations',
+        '/trials/NCT03754764/outcomes',
+      ].sort(),
     );
     const session = requestedSince(0);
     expect(['/protocols', '/protocols/NCT03754764'].map((path) => session.filter((p) => p === path).length)).toEqual([1, 1]);

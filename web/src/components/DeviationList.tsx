@@ -8,6 +8,7 @@ import { NoData } from './Feedback';
 const KIND: Record<ProtocolDeviationAnswer['kind'], string> = {
   'visit-out-of-window': 'Visit outside its window',
   'visit-missed': 'Visit missed',
+  'assessment-out-of-window': 'Assessment outside its window',
   'late-dlt': 'DLT reported late',
   'apheresis-stability': 'Apheresis stability window passed',
   'post-thaw-limit': 'Post-thaw limit passed',

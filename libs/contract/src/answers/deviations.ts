@@ -6,7 +6,17 @@ import { dataIssueSchema, instant } from './common';
 export const protocolDeviationSchema = z.strictObject({
   id: z.string().describe('stable within the patient: the kind and what it is about (`visit-missed:D28`, `recorded:12`)'),
   kind: z
-    .enum(['visit-out-of-window', 'visit-missed', 'late-dlt', 'apheresis-stability', 'post-thaw-limit', 'shipping-temperature', 'out-of-specification-release', 'recorded'])
+    .enum([
+      'visit-out-of-window',
+      'visit-missed',
+      'assessment-out-of-window',
+      'late-dlt',
+      'apheresis-stability',
+      'post-thaw-limit',
+      'shipping-temperature',
+      'out-of-specification-release',
+      'recorded',
+    ])
     .describe('recorded: by the site (PROTOCOL_DEVIATION_RECORDED); the others the engine finds in the record'),
   category: z.enum(DEVIATION_CATEGORIES),
   severity: z.enum(DEVIATION_SEVERITIES).describe('major: may affect the safety or rights of the patient or the reliability of the data (ICH E3 (R1) Q&A, "important")'),

@@ -115,7 +115,8 @@ export function buildLifecycleMachine(spec: LifecycleSpec) {
       recordUnscheduledVisit: assign(({ context, event }) => ({
         unscheduledVisits: [...(context.unscheduledVisits ?? []), { at: event.occurredAt, reason: event.data.reason }],
       })),
-      // The deviation itself stays in the log, from which the deviations are listed (trial/protocol-deviations.ts).
+      // The deviation itself stays in the log, from which the deviations are listed (trial/protocol-deviations.ts); the
+      // count is the action that makes the transition one the state takes (a transition without one is not `can`).
       countDeviationRecorded: assign(({ context }) => ({ deviationsRecorded: (context.deviationsRecorded ?? 0) + 1 })),
       recordLabToxicityDismissal: assign(({ context, event }) => labToxicity.recordLabToxicityDismissal(context, event)),
       recordResponse: assign(({ context, event }) => record.recordResponse(spec, context, event)),

@@ -14,6 +14,7 @@ const record = (over: Partial<PatientContext> = {}) =>
     dltWindow: { closesAt },
     dlts: [],
     visits: {},
+    responses: [],
     ...over,
   }) as unknown as PatientContext;
 
@@ -77,6 +78,24 @@ describe('protocolDeviations', () => {
     it('is none for a visit not required of the patient', () => {
       const notRequired = record({ visits: { D7: { status: 'notRequired', reason: 'added by an amendment after its window' } } });
       expect(protocolDeviations(spec, notRequired, [], day(10))).toEqual([]);
+    });
+  });
+
+  describe('a response assessment outside the window of its visit (D28: day 25 to day 31)', () => {
+    const visits = { D7: { status: 'done', completedAt: day(7) }, D14: { status: 'done', completedAt: day(14) } } as PatientContext['visits'];
+    const assessed = (n: number, hour = 10) => record({ visits, responses: [{ visit: 'D28', response: 'CR', assessedAt: day(n, hour) }] });
+
+    it.each([
+      ['as the window opens', 25, 0],
+      ['as it closes', 31, 0],
+    ])('is no deviation %s', (_what, n, hour) => {
+      expect(protocolDeviations(spec, assessed(n, hour), [], day(26))).toEqual([]);
+    });
+
+    it('is a minor deviation an hour after the window closed', () => {
+      const [deviation] = protocolDeviations(spec, assessed(31, 1), [], day(26));
+      expect(deviation).toMatchObject({ kind: 'assessment-out-of-window', severity: 'minor', category: 'visitSchedule', visit: 'D28', at: day(31, 1) });
+      expect(deviation!.description).toBe('The D28 response assessment was done on 2026-04-01, after the window closed');
     });
   });
 

@@ -3,7 +3,7 @@ import type { PatientContext } from '../lifecycle/context';
 import type { DeviationKind } from '../lifecycle/custody';
 import { custodySpecOf } from '../lifecycle/custody';
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { patientSchedule, type ScheduledVisit } from '../lifecycle/schedule';
+import { patientSchedule, type ScheduledVisit, visitWindow } from '../lifecycle/schedule';
 import { clinicalInstant } from '../lifecycle/clinical-time';
 
 /**
@@ -11,7 +11,7 @@ import { clinicalInstant } from '../lifecycle/clinical-time';
  * DLT reported after its window closed, a break in the chain of custody), or one the site recorded by
  * hand (PROTOCOL_DEVIATION_RECORDED).
  */
-export type ProtocolDeviationKind = 'visit-out-of-window' | 'visit-missed' | 'late-dlt' | DeviationKind | 'recorded';
+export type ProtocolDeviationKind = 'visit-out-of-window' | 'visit-missed' | 'assessment-out-of-window' | 'late-dlt' | DeviationKind | 'recorded';
 
 /** One protocol deviation of a patient (README, "Protocol deviations"). */
 export interface ProtocolDeviation {
@@ -113,6 +113,36 @@ function visitDeviations(spec: LifecycleSpec, record: PatientContext, now: strin
 }
 
 /**
+ * A response assessment dated outside the window of the visit it names (a D28 marrow taken on day
+ * 45): minor, as a visit done out of window is; the response still counts as recorded. Visits the
+ * protocol's schedule does not have are refused when the assessment is recorded, so none is met here.
+ */
+function assessmentDeviations(spec: LifecycleSpec, record: PatientContext): ProtocolDeviation[] {
+  const infusedAt = record.infusion?.infusedAt;
+  if (!infusedAt) return [];
+  return record.responses.flatMap((response) => {
+    const visit = spec.schedule.find((v) => v.name === response.visit);
+    if (!visit) return [];
+    const window = visitWindow(visit, infusedAt, spec.reminderLeadDays);
+    if (response.assessedAt >= window.windowStart && response.assessedAt <= window.windowEnd) return [];
+    const when = response.assessedAt < window.windowStart ? 'before the window opened' : 'after the window closed';
+    return [
+      {
+        id: `assessment-out-of-window:${visit.name}@${response.assessedAt}`,
+        kind: 'assessment-out-of-window' as const,
+        category: 'visitSchedule' as const,
+        severity: 'minor' as const,
+        rule: `the ${visit.name} response assessment is done within the visit's window, ${day(window.windowStart)} to ${day(window.windowEnd)} (day ${visit.day})`,
+        description: `The ${visit.name} response assessment was done on ${day(response.assessedAt)}, ${when}`,
+        at: response.assessedAt,
+        source: 'engine' as const,
+        visit: visit.name,
+      },
+    ];
+  });
+}
+
+/**
  * A DLT (onset inside the DLT window) first reported after the window closed: major, as it changes
  * the escalation's tallies after the fact (README, "Late data"; 21 CFR 312.64(b): the investigator
  * reports adverse events to the sponsor promptly). Late means the report came after the log's
@@ -206,7 +236,11 @@ function recordedDeviations(log: readonly DeviationLogEntry[]): ProtocolDeviatio
  * the read model trusts. A pure function: the same record, log and `now` give the same list.
  */
 export function protocolDeviations(spec: LifecycleSpec, record: PatientContext, log: readonly DeviationLogEntry[], now: string): ProtocolDeviation[] {
-  return [...visitDeviations(spec, record, now), ...lateDltDeviations(spec, record, log), ...custodyDeviations(spec, record), ...recordedDeviations(log)].sort((a, b) =>
-    a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
-  );
+  return [
+    ...visitDeviations(spec, record, now),
+    ...assessmentDeviations(spec, record),
+    ...lateDltDeviations(spec, record, log),
+    ...custodyDeviations(spec, record),
+    ...recordedDeviations(log),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
