@@ -247,7 +247,7 @@ describe('console: registration, users and exports', () => {
     const [sdtm] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-sdtm').click()]);
     expect(sdtm.suggestedFilename()).toBe('cd19-rr-all-sdtm.zip');
     const files = unzipSync(new Uint8Array(readFileSync((await sdtm.path())!)));
-    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'data-issues.csv', 'dm.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
+    expect(Object.keys(files).sort()).toEqual(['ae.csv', 'data-issues.csv', 'dm.csv', 'dv.csv', 'ex.csv', 'lb.csv', 'rs.csv', 'suppae.csv']);
     expect(strFromU8(files['dm.csv']!)).toContain(subjectId);
     // Both downloads are in the access audit, under the one who made them.
     const audit = (await t.http.get(`/audit/access?patientId=${id}`).set('Authorization', `Bearer ${t.adminToken}`)).body.items as Array<{ action: string }>;

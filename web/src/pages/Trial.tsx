@@ -90,7 +90,7 @@ export default function TrialPage({ protocolId, version, user }: { protocolId: s
             )}
             <ExportButton
               label={version ? `SDTM of version ${version} (zip)` : 'SDTM (zip)'}
-              title="CDISC SDTM tables (DM, EX, AE, SUPPAE, RS, LB) of your sites' patients, as CSV in a zip"
+              title="CDISC SDTM tables (DM, EX, AE, SUPPAE, RS, LB, DV) of your sites' patients, as CSV in a zip"
               role={user.role}
               export="exportSdtm"
               fetchFile={() => api.sdtm(protocol.id, version)}
