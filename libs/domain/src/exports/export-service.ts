@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { protocolDeviations, screenLog, unreadableEntry } from '#protocols';
 import { zipSync, strToU8 } from 'fflate';
-import type { Protocol, TrialState, DataIssue } from '#protocols';
+import type { Protocol, ProtocolDeviation, TrialState, DataIssue } from '#protocols';
 import { protocolOf, requireProtocol, requireTrialRules } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
@@ -103,7 +103,13 @@ export class ExportService {
       const { final, answers } = replayed;
       if (!final) dataIssues.push({ patientId: patient.id, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration to replay from' });
       const skipped = new Set(dataIssues.map((i) => i.seq));
-      const deviations = final ? protocolDeviations(replayed.protocol.spec, contextOf(final), log, now.toISOString()) : [];
+      // A record the deviations cannot be read from is listed, and exported without them.
+      let deviations: ProtocolDeviation[] = [];
+      try {
+        if (final) deviations = protocolDeviations(replayed.protocol.spec, contextOf(final), log, now.toISOString());
+      } catch (error) {
+        dataIssues.push(unreadableEntry(patient.id, { type: null }, error, 'deviations'));
+      }
       return {
         patient,
         record: toPatientView(patient, protocol, now, final ?? replayLog(protocol, [REGISTRATION_PLACEHOLDER]).final).record,
