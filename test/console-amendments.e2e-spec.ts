@@ -1,15 +1,10 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { SIGNING_PASSWORD } from '#testing';
-import { launchBrowser, type LaunchedBrowser } from './support/browser';
+import { ConsoleBrowser } from './support/console-browser';
 import { fingerprint } from './support/invariants';
 import { startTestApp, type TestApp } from './support/test-app';
 import { settleDueTimers } from './support/timers';
 import { TrialSite } from './support/trial-site';
-
-const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
 
 /**
  * The amendment in the console (issue 16, item 8), in Chromium against the real API on PostgreSQL:
@@ -25,28 +20,19 @@ describe('console: amendments', () => {
   let a: TrialSite;
   let b: TrialSite;
   let base: string;
-  let launched: LaunchedBrowser;
+  let browser: ConsoleBrowser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
   const p: Record<string, string> = {};
   const subject: Record<string, string> = {};
 
   const logLength = async (id: string) => ((await a.get(`/patients/${id}/events?limit=1000`, t.adminToken)).body as unknown[]).length;
   const protocolOf = async (id: string) => (await a.get(`/patients/${id}`, t.adminToken)).body.protocol as string;
-  const signInAs = async (token: string) => {
-    await page.goto(`${base}/app/#/`);
-    if (await page.getByRole('button', { name: 'Sign out' }).count()) {
-      await page.getByRole('button', { name: 'Sign out' }).click();
-    }
-    await page.getByTestId('token-input').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
-  };
+  const signInAs = (token: string) => browser.signInAs(token);
   const previewRow = (name: string) => page.getByTestId('preview-table').locator(`tr[data-subject="${subject[name]}"]`);
   const count = async (testId: string) => Number(await page.getByTestId(testId).locator('.num').textContent());
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
     t = await startTestApp('postgres', { RATE_LIMIT_PER_MINUTE: '0' });
     a = await TrialSite.open(t, 'site-a');
     b = await TrialSite.open(t, 'site-b');
@@ -61,19 +47,13 @@ describe('console: amendments', () => {
     expect(await Promise.all([p.completed, p.early, p.dlt].map(protocolOf))).toEqual(['cd19-rr-all@1', 'cd19-rr-all@1', 'cd19-rr-all@2']);
     expect((await a.get(`/patients/${p.completed}`, t.adminToken)).body.state).toBe('completed');
 
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    launched = await launchBrowser();
-    page = await launched.context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
-    });
+    browser = await ConsoleBrowser.open(t);
+    ({ base, page, problems } = browser);
     await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`);
   }, 240_000);
 
   afterAll(async () => {
-    await launched?.close();
+    await browser?.close();
     await t?.close();
   });
 

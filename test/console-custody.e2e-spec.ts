@@ -1,15 +1,10 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { formatChainOfIdentityId } from '#protocols';
 import { RELEASE_RESULTS_IN_SPEC, toManufacturing, toSiteStorage } from '#testing';
-import { launchBrowser, type LaunchedBrowser } from './support/browser';
+import { ConsoleBrowser } from './support/console-browser';
 import { fingerprint } from './support/invariants';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
-
-const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
 
 /**
  * The chain of custody in the console, in Chromium against the real API on PostgreSQL: the patient
@@ -22,9 +17,9 @@ describe('console: chain of custody', () => {
   let t: TestApp;
   let site: TrialSite;
   let base: string;
-  let launched: LaunchedBrowser;
+  let browser: ConsoleBrowser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
   let remade: string;
   let midway: string;
   let other: string;
@@ -36,7 +31,6 @@ describe('console: chain of custody', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
     t = await startTestApp('postgres', { RATE_LIMIT_PER_MINUTE: '0' });
     site = await TrialSite.open(t, 'site-a');
     // One product failed, made again from retained cells, released out of specification on the investigator's justification.
@@ -56,14 +50,8 @@ describe('console: chain of custody', () => {
     other = await site.register();
     await site.enrolled(other);
 
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    launched = await launchBrowser();
-    page = await launched.context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
-    });
+    browser = await ConsoleBrowser.open(t);
+    ({ base, page, problems } = browser);
     await page.goto(`${base}/app/#/`);
     await page.getByTestId('token-input').fill(site.coordinator);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -71,7 +59,7 @@ describe('console: chain of custody', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await launched?.close();
+    await browser?.close();
     await t?.close();
   });
 

@@ -1,15 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { launchBrowser, type LaunchedBrowser } from './support/browser';
+import { ConsoleBrowser } from './support/console-browser';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
-
-const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
-/** `SCREENSHOTS=1` writes the README's pictures of these pages to docs/screenshots. */
-const SCREENSHOTS = process.env.SCREENSHOTS === '1' ? resolve(__dirname, '..', 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'console-screens-'));
 
 /**
  * Protocol deviations in Chromium against the real API on PostgreSQL (README, "Protocol
@@ -21,42 +13,25 @@ describe('console: protocol deviations', () => {
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
+  let browser: ConsoleBrowser;
   let base: string;
-  let launched: LaunchedBrowser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
-  const signInAs = async (token: string) => {
-    await page.goto(`${base}/app/#/`);
-    if (await page.getByRole('button', { name: 'Sign out' }).count()) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByTestId('token-input').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
-  };
+  const signInAs = (token: string) => browser.signInAs(token);
   /** A picture of one panel of the page. */
-  const shot = async (panel: Locator, name: string) => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.mouse.move(0, 0);
-    await panel.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-  };
+  const shot = (panel: Locator, name: string) => browser.shot(name, panel);
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
     t = await startTestApp('postgres', { RATE_LIMIT_PER_MINUTE: '0' });
     siteA = await TrialSite.open(t, 'site-a');
     siteB = await TrialSite.open(t, 'site-b');
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    launched = await launchBrowser();
-    page = await launched.context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
-    });
+    browser = await ConsoleBrowser.open(t);
+    ({ base, page, problems } = browser);
   }, 120_000);
 
   afterAll(async () => {
-    await launched?.close();
+    await browser?.close();
     await t?.close();
   });
 

@@ -1,13 +1,8 @@
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { addWeeks, isoWeekOf } from '#domain';
-import { launchBrowser, type LaunchedBrowser } from './support/browser';
+import { ConsoleBrowser } from './support/console-browser';
 import { startTestApp, type TestApp } from './support/test-app';
 import { TrialSite } from './support/trial-site';
-
-const BUNDLE = resolve(__dirname, '..', 'dist', 'web', 'index.html');
 
 /**
  * The manufacturing page in Chromium against the real API on PostgreSQL (README, "Manufacturing
@@ -20,36 +15,22 @@ describe('console: manufacturing capacity', () => {
   let t: TestApp;
   let a: TrialSite;
   let b: TrialSite;
-  let base: string;
-  let launched: LaunchedBrowser;
+  let browser: ConsoleBrowser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
-  const signInAs = async (token: string) => {
-    await page.goto(`${base}/app/#/`);
-    if (await page.getByRole('button', { name: 'Sign out' }).count()) await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByTestId('token-input').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
-  };
+  const signInAs = (token: string) => browser.signInAs(token);
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build:web before this spec.`);
     t = await startTestApp('postgres', { RATE_LIMIT_PER_MINUTE: '0' });
     a = await TrialSite.open(t, 'site-a');
     b = await TrialSite.open(t, 'site-b');
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    launched = await launchBrowser();
-    page = await launched.context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[139]|status of 422/.test(m.text())) problems.push(`console error: ${m.text()}`);
-    });
+    browser = await ConsoleBrowser.open(t);
+    ({ page, problems } = browser);
   }, 120_000);
 
   afterAll(async () => {
-    await launched?.close();
+    await browser?.close();
     await t?.close();
   });
 
