@@ -396,6 +396,8 @@ describe('web console', () => {
     await page.getByTestId('trial-title').waitFor();
     expect(await page.getByTestId('stat-enrolled').textContent()).toContain('6 / 80');
     expect(await page.getByTestId('stat-level').textContent()).toContain('L2');
+    // ORR over the six infused, saying that one has no assessment yet (counted, not hidden).
+    expect(await page.getByTestId('stat-orr').textContent()).toBe('ORR67%4 of 6 infused · 1 not assessed yet');
 
     // Escalation: the five infused patients of her site in order (site B's sixth is not hers to see), one DLT marked, both decisions with their reasons.
     const escalation = page.getByTestId('escalation-chart');

@@ -108,7 +108,7 @@ export default function TrialPage({ protocolId, version, user }: { protocolId: s
         <Stat label="Infused" value={outcomes.infused} hint={`${outcomes.participants} registered`} />
         <Stat label="Dose level now" value={formatLevel(trial.currentDoseLevel)} hint={levelLabel(trial.currentDoseLevel)} testId="stat-level" />
         <Stat label="MTD" value={trial.mtd === null ? 'not yet' : formatLevel(trial.mtd)} hint={trial.mtd === null ? undefined : levelLabel(trial.mtd)} testId="stat-mtd" />
-        <Stat label="ORR" value={formatPercent(outcomes.response.orr.rate, 0)} hint={`${outcomes.response.orr.successes} of ${outcomes.response.orr.n} infused`} />
+        <OrrStat response={outcomes.response} />
         <Stat label="Grade ≥ 3 AEs" value={outcomes.safety.participantsWithGrade3OrWorse} hint={`of ${outcomes.safety.treated} treated`} />
       </SimpleGrid>
 
@@ -218,4 +218,16 @@ export default function TrialPage({ protocolId, version, user }: { protocolId: s
 function criteriaLabel(criteria: string): string {
   if (criteria === 'BY_COHORT') return "Each patient by its cohort's criteria (ALL or Lugano 2014)";
   return `${criteria === 'LUGANO_2014' ? 'Lugano 2014' : 'ALL'} criteria`;
+}
+
+/**
+ * The ORR over the infused patients (best response to date), saying how many have no assessment yet:
+ * with none assessed there is no rate to show, not a 0 %.
+ */
+function OrrStat({ response }: { response: OutcomeGroup['response'] }) {
+  const { orr } = response;
+  const unassessed = response.bestResponse.find((row) => row.response === 'not assessed')?.patients ?? 0;
+  const pending = unassessed ? ` · ${unassessed} not assessed yet` : '';
+  if (orr.n > 0 && unassessed === orr.n) return <Stat label="ORR" value="not yet" hint={`none of ${orr.n} infused assessed yet`} testId="stat-orr" />;
+  return <Stat label="ORR" value={formatPercent(orr.rate, 0)} hint={`${orr.successes} of ${orr.n} infused${pending}`} testId="stat-orr" />;
 }
