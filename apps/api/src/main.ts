@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError, loadConfig, redisAtStart } from '#domain';
+import { ConfigurationError, loadConfig, queuesRedisAtStart } from '#domain';
 import { createApp } from './bootstrap';
 
 async function main() {
@@ -10,7 +10,7 @@ async function main() {
   }
   // One process with its worker and no REDIS_URL (npm start on a fresh machine) may run on a private
   // redis-server; otherwise a Redis that does not answer stops the start with one sentence.
-  const redis = await redisAtStart(config.redisUrl, { privateAllowed: withWorker && !process.env.REDIS_URL });
+  const redis = await queuesRedisAtStart(config, { privateAllowed: withWorker && !process.env.REDIS_URL && !config.redisClusterNodes });
   const app = await createApp({ ...config, redisUrl: redis.url }, { withWorker });
   // Every interface, as a plain Node server would (Fastify's own default is the loopback only).
   await app.listen(config.port, '0.0.0.0');

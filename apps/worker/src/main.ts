@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
-import { type AppConfig, ConfigurationError, DomainModule, loadConfig, redisAtStart } from '#domain';
+import { type AppConfig, ConfigurationError, DomainModule, loadConfig, queuesRedisAtStart } from '#domain';
 import { WorkerModule } from './worker.module';
 
 @Module({})
@@ -21,7 +21,7 @@ async function main() {
     console.warn('Warning: the SQLite file takes writes from one process only; run the worker inside the API (npm start) or use PostgreSQL.');
   }
   // The worker shares its Redis with the API processes: it never starts a private one.
-  await redisAtStart(config.redisUrl, { privateAllowed: false });
+  await queuesRedisAtStart(config, { privateAllowed: false });
   const app = await NestFactory.createApplicationContext(WorkerRootModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

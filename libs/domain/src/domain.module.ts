@@ -1,8 +1,8 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BullModule } from '@nestjs/bullmq';
 import { APP_CONFIG, type AppConfig } from './config/config';
-import { redisOptions } from './config/redis';
+import { closeRedisConnection, redisConnection } from './config/redis';
 import { dataSourceOptions } from './persistence/data-source-options';
 import { TransactionRunner } from './persistence/transaction-runner';
 import { Clock, clockFor } from './kernel/clock';
@@ -108,16 +108,26 @@ const SERVICES = [
   DataQueryService,
 ];
 
+/** Closes the queues' Redis connection when the application shuts down. */
+class RedisConnectionCloser implements OnApplicationShutdown {
+  constructor(private readonly close: () => Promise<void>) {}
+
+  onApplicationShutdown() {
+    return this.close();
+  }
+}
+
 /** Persistence, the engine, scheduling and read services: what both apps import. */
 @Module({})
 export class DomainModule {
   static forRoot(config: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
+    const connection = redisConnection(config);
     return {
       module: DomainModule,
       global: true,
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(config)),
-        BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
+        BullModule.forRoot({ connection, prefix: config.queuePrefix }),
         BullModule.registerQueue({ name: TIMER_QUEUE }, { name: OUTBOX_QUEUE }, { name: WEBHOOK_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
       providers: [
@@ -126,6 +136,8 @@ export class DomainModule {
         ...SERVICES,
         SITE_APPROVALS_PROVIDER,
         { provide: MaintenanceDelivery, useExisting: MailService },
+        // A cluster client is the module's own: closed after the queues and workers (which close at module destroy).
+        { provide: RedisConnectionCloser, useFactory: () => new RedisConnectionCloser(() => closeRedisConnection(connection)) },
       ],
       exports: [APP_CONFIG, Clock, BullModule, ...SERVICES, SiteApprovals, MaintenanceDelivery],
     };

@@ -40,8 +40,21 @@ const schema = z.object({
     .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "-" and "_"')
+    .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'may hold only letters, digits, "-" and "_", or be those in braces (a Redis Cluster hash tag, {cart})')
     .default('cart'),
+  /** A Redis Cluster instead of the one Redis of REDIS_URL: some of its nodes, `host:port` comma-separated. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.length > 0 && entries.every((entry) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry) && Number(entry.split(':')[1]) <= 65535), {
+      message: "must be a comma-separated list of host:port (some of the cluster's nodes)",
+    })
+    .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TIME_SCALE: z.coerce.number().positive().max(10_000_000).default(1),
   /** With it, the server clock itself runs TIME_SCALE times as fast from this instant (simulations). */
@@ -140,6 +153,8 @@ export interface AppConfig {
   port: number;
   database: Database;
   redisUrl: string;
+  /** Set: the queues run on this Redis Cluster (REDIS_URL then gives only the credentials and TLS). */
+  redisClusterNodes?: Array<{ host: string; port: number }>;
   queuePrefix: string;
   adminToken?: string;
   timeScale: number;
@@ -212,6 +227,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.CHECKPOINT_KEY && c.CHECKPOINT_KEY_FILE) {
     throw new ConfigurationError('Configuration error: CHECKPOINT_KEY and CHECKPOINT_KEY_FILE are both set; set one.');
   }
+  if (c.REDIS_CLUSTER_NODES && !/^\{.+\}$/.test(c.QUEUE_PREFIX)) {
+    // BullMQ's scripts touch several keys of a queue at once: on a cluster they must share one hash slot.
+    throw new ConfigurationError(
+      `Configuration error: QUEUE_PREFIX "${c.QUEUE_PREFIX}" is not a hash tag; on a Redis Cluster (REDIS_CLUSTER_NODES) write it in braces, {${c.QUEUE_PREFIX}}, so each queue's keys share one hash slot.`,
+    );
+  }
   if (c.HL7_MLLP_PORT !== undefined && !c.HL7_MLLP_SITES) {
     throw new ConfigurationError('Configuration error: HL7_MLLP_PORT is set without HL7_MLLP_SITES; name the sites the listener takes results for (or all).');
   }
@@ -219,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     database: c.DATABASE_URL ? { type: 'postgres', url: c.DATABASE_URL } : { type: 'sqlite', path: join(c.DATA_DIR, 'trials.sqlite') },
     redisUrl: c.REDIS_URL,
+    redisClusterNodes: c.REDIS_CLUSTER_NODES?.map((entry) => ({ host: entry.split(':')[0], port: Number(entry.split(':')[1]) })),
     queuePrefix: c.QUEUE_PREFIX,
     adminToken: c.ADMIN_TOKEN,
     timeScale: c.TIME_SCALE,

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { ConfigurationError } from './config';
 import { freePort } from './free-port';
 import { redisOptions } from './redis';
+import type { AppConfig } from './config';
 
 /** How long start-up waits for a Redis to answer PING before it says so. */
 const REACH_TIMEOUT_MS = 1500;
@@ -51,6 +52,35 @@ export async function redisAtStart(url: string, options: { privateAllowed: boole
       'It keeps nothing on disk and stops with the service; timers are kept in the database and queued again at each start.',
   );
   return { url: privateUrl, stop };
+}
+
+/**
+ * The Redis the queues run on answers before the service starts: the configured Redis Cluster
+ * (REDIS_CLUSTER_NODES), which must answer PING and report its state `ok` (every slot served), or
+ * else the one Redis of REDIS_URL (`redisAtStart`, which may start a private one).
+ */
+export async function queuesRedisAtStart(config: Pick<AppConfig, 'redisUrl' | 'redisClusterNodes'>, options: { privateAllowed: boolean }): Promise<RedisAtStart> {
+  if (!config.redisClusterNodes) return redisAtStart(config.redisUrl, options);
+  const nodes = config.redisClusterNodes.map(({ host, port }) => `${host}:${port}`).join(', ');
+  const { host: _host, port: _port, db: _db, ...credentials } = redisOptions(config.redisUrl);
+  const cluster = new Cluster(config.redisClusterNodes, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: () => null,
+    redisOptions: { ...credentials, connectTimeout: REACH_TIMEOUT_MS, maxRetriesPerRequest: 0 },
+  });
+  cluster.on('error', () => undefined); // the rejection below says what went wrong
+  try {
+    await cluster.connect();
+    const info = await cluster.cluster('INFO');
+    const state = /cluster_state:(\w+)/.exec(String(info))?.[1];
+    if (state !== 'ok') throw new Error(`cluster_state is ${state ?? 'unknown'}: not every hash slot is served`);
+    return { url: config.redisUrl };
+  } catch (error) {
+    throw new ConfigurationError(`Cannot use the Redis Cluster at ${nodes} (${(error as Error).message}): check REDIS_CLUSTER_NODES and that the cluster is up.`);
+  } finally {
+    cluster.disconnect();
+  }
 }
 
 /** Why a Redis at `url` does not answer PING, or undefined when it does. */
