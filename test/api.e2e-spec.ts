@@ -129,6 +129,39 @@ describe('the HTTP API', () => {
     expect(entries[1].recordedAt > entries[1].occurredAt).toBe(true);
   });
 
+  it('answers an event minimally on Prefer: return=minimal (RFC 7240), the whole patient otherwise', async () => {
+    const id = await site.register();
+    const consent = { type: 'CONSENT_SIGNED', data: { consentVersion: 'v1.0' } };
+    const minimal = await site.post(id, consent, site.coordinator, { Prefer: 'respond-async, return=minimal; x=1', 'Idempotency-Key': 'minimal-1' });
+    expect(minimal.status).toBe(200);
+    expect(minimal.headers['preference-applied']).toBe('return=minimal');
+    expect(minimal.headers.etag).toBe(`"${minimal.body.patient.version}"`);
+    expect(minimal.body).toEqual({ patient: { id, version: 2, state: 'screening', status: 'active' }, seq: 2 });
+    // The same key again: the first answer, as small as it was asked.
+    const replayed = await site.post(id, consent, site.coordinator, { Prefer: 'return=minimal', 'Idempotency-Key': 'minimal-1' });
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(minimal.body);
+
+    // The whole patient is given when the small answer is not asked for, or the whole one is too.
+    const screening = await site.post(id, { type: 'SCREENING_DATA_RECORDED', data: {} }, site.coordinator, { Prefer: 'return=minimal' });
+    expect(screening.status).toBe(200);
+    expect(Object.keys(screening.body.patient).sort()).toEqual(['id', 'state', 'status', 'version']);
+    for (const prefer of [undefined, 'return=representation', 'return=minimal, return=representation', 'handling=strict']) {
+      const whole = await site.post(id, { type: 'SCREENING_DATA_RECORDED', data: {} }, site.coordinator, prefer ? { Prefer: prefer } : {});
+      expect(whole.headers['preference-applied']).toBeUndefined();
+      expect(whole.body.patient).toMatchObject({ id, subjectId: expect.any(String), acceptedEvents: expect.any(Array) });
+    }
+    expect(JSON.stringify(screening.body).length * 5).toBeLessThan(JSON.stringify((await site.get(`/patients/${id}`)).body).length);
+
+    // A refusal is the same error whatever was preferred, and writes nothing.
+    const before = (await log(id)).length;
+    const refused = await site.post(id, { type: 'INFUSION_COMPLETED', data: { cellsPerKg: 1e6 } }, site.coordinator, { Prefer: 'return=minimal' });
+    expect(refused.status).toBe(409);
+    expect(refused.headers['preference-applied']).toBeUndefined();
+    expect(refused.body.error).toBeDefined();
+    expect((await log(id)).length).toBe(before);
+  });
+
   it('answers 404 for an unknown patient, protocol or route, and 409 for a subject registered twice', async () => {
     expect((await site.get('/patients/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await site.get('/patients/not-a-uuid')).body).toMatchObject({ error: 'not_found' });
@@ -229,6 +262,19 @@ describe('the report routes', () => {
       .send({ term: 'Encephalopathy', grade: 3, onset: t.clock.now().toISOString(), related: true, serious: true });
     expect(ae.status).toBe(200);
     expect(ae.body.result).toMatchObject({ grade: 3, dlt: true });
+    // Asked for the small answer, the route keeps what the protocol computed.
+    const small = await t.http
+      .post(`/patients/${id}/adverse-events`)
+      .set('Authorization', `Bearer ${site.coordinator}`)
+      .set('Prefer', 'return=minimal')
+      .send({ term: 'Fatigue', grade: 2, onset: t.clock.now().toISOString(), related: false, serious: false });
+    expect(small.status).toBe(200);
+    expect(small.headers['preference-applied']).toBe('return=minimal');
+    expect(small.body).toEqual({
+      patient: { id, version: expect.any(Number), state: 'dltWindow', status: 'active' },
+      seq: expect.any(Number),
+      result: expect.objectContaining({ grade: 2, dlt: false }),
+    });
     const lab = await createUser(t, 'lab', ['site-a']);
     const refused = await t.http
       .post(`/patients/${id}/adverse-events`)

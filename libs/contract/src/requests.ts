@@ -252,6 +252,26 @@ export const idempotencyKeyHeader = z
   .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces')
   .optional();
 
+/**
+ * `Prefer` (RFC 7240): `return=minimal` asks for the small answer to an event; any other preference,
+ * or `return=representation`, leaves the whole one. Preferences the engine does not know are ignored,
+ * as the RFC asks.
+ */
+export const preferHeader = z
+  .string()
+  .max(1000)
+  .optional()
+  .transform((value) => {
+    const preferences = (value ?? '').split(',').map((p) =>
+      p
+        .split(';')[0]
+        .trim()
+        .toLowerCase()
+        .replace(/\s*=\s*/, '='),
+    );
+    return { returnMinimal: preferences.includes('return=minimal') && !preferences.includes('return=representation') };
+  });
+
 /** `If-Match: 7`, `"7"` or `W/"7"`. */
 export const ifMatchHeader = z
   .string()

@@ -119,13 +119,18 @@ route({
 const eventHeaders = z.object({
   'Idempotency-Key': ask.idempotencyKeyHeader.describe('same key and body: the first answer again, nothing new written'),
   'If-Match': z.string().optional().describe('the patient version the caller last saw (`7`, `"7"` or `W/"7"`); a stale one is a 409'),
+  Prefer: z.string().optional().describe('`return=minimal` (RFC 7240): the small answer, the patient cut to id, version, state and status'),
 });
 const eventAnswered = {
   200: {
-    ...json(answer.eventAnswerSchema, 'Applied: the patient after the event, its `seq` and what the protocol computed.'),
+    ...json(
+      z.union([answer.eventAnswerSchema, answer.minimalEventAnswerSchema]),
+      'Applied: the patient after the event, its `seq` and what the protocol computed; with `Prefer: return=minimal`, the patient cut to id, version, state and status.',
+    ),
     headers: z.object({
       ETag: z.string().describe('the patient version after the event, quoted'),
       'Idempotent-Replayed': z.string().optional().describe('`true` when this is the answer of an earlier request with the same key'),
+      'Preference-Applied': z.string().optional().describe('`return=minimal` when the small answer was given'),
     }),
   },
 };

@@ -15,6 +15,8 @@ import {
   type PostEventBody,
   type RegisterPatientBody,
   eventAnswerSchema,
+  minimalEventAnswerSchema,
+  preferHeader,
   logEntrySchema,
   patientPageSchema,
   patientSchema,
@@ -134,7 +136,7 @@ export class PatientsController {
     headers: Record<string, string | undefined>,
     caller: Caller,
     response: FastifyReply,
-  ): Promise<z.output<typeof eventAnswerSchema>> {
+  ): Promise<z.output<typeof eventAnswerSchema> | z.output<typeof minimalEventAnswerSchema>> {
     const { actor } = caller;
     assertMayPost(actor, body.type, body.data);
     const { signature: given, witness: witnessing, ...event } = body;
@@ -149,7 +151,11 @@ export class PatientsController {
     if (applied.replayed) response.header('Idempotent-Replayed', 'true');
     response.header('ETag', `"${applied.patient.version}"`);
     const { replayed: _replayed, ...answer } = applied;
-    return answer;
+    if (!new ZodPipe(preferHeader, 'Prefer header').transform(headers.prefer).returnMinimal) return answer;
+    // Prefer: return=minimal (RFC 7240): what the next request needs, not the whole patient.
+    response.header('Preference-Applied', 'return=minimal');
+    const { id: patientId, version, state, status } = answer.patient;
+    return { patient: { id: patientId, version, state, status }, seq: answer.seq, ...(answer.result === undefined ? {} : { result: answer.result }) };
   }
 
   /** The patient's event log in recording order, with its hash chain. */

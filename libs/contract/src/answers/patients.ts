@@ -222,3 +222,15 @@ export const eventAnswerSchema = z.strictObject({
   result: z.record(z.string(), z.unknown()).optional().describe('what the protocol computed (an AE grade, a dose plan …)'),
 });
 export type EventAnswer = z.infer<typeof eventAnswerSchema>;
+
+/**
+ * The answer to an event asked for with `Prefer: return=minimal` (RFC 7240): the entry's `seq`, what
+ * the protocol computed, and of the patient only what the next request needs (its version for
+ * If-Match, its state and status); the whole patient is one GET away.
+ */
+export const minimalEventAnswerSchema = z.strictObject({
+  patient: patientSchema.pick({ id: true, version: true, state: true, status: true }),
+  seq: z.number().int(),
+  result: z.record(z.string(), z.unknown()).optional().describe('what the protocol computed (an AE grade, a dose plan …)'),
+});
+export type MinimalEventAnswer = z.infer<typeof minimalEventAnswerSchema>;
