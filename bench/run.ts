@@ -105,7 +105,15 @@ export interface Preparation {
  * worker as separate processes from the compiled code. Each measure is taken `runs` times; the
  * table gives the median and the range.
  */
-export async function runBench(options: { sizes: Sizes; runs: number; progress: Progress; nodeArgs?: string[]; loadOnly?: boolean }): Promise<BenchResult> {
+export async function runBench(options: {
+  sizes: Sizes;
+  runs: number;
+  progress: Progress;
+  nodeArgs?: string[];
+  loadOnly?: boolean;
+  /** `--minimal`: the load asks for the small answer to each event (`Prefer: return=minimal`). */
+  minimal?: boolean;
+}): Promise<BenchResult> {
   const { sizes, progress } = options;
   const stack = await ServiceStack.create('bench', {
     prefix: 'bench',
@@ -157,7 +165,7 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
     await prepare(`history: ${longEvents} events on one patient`, longEvents / 400, long, () =>
       loadEvents({ url, token, patients: [long], clients: 4, seconds: 0, amount: longEvents }),
     );
-    await prepare('warm-up', sizes.warmupSeconds, throughputLogs, () => loadEvents({ url, token, patients, clients: 16, seconds: sizes.warmupSeconds }));
+    await prepare('warm-up', sizes.warmupSeconds, throughputLogs, () => loadEvents({ url, token, patients, clients: 16, seconds: sizes.warmupSeconds, minimal: options.minimal }));
 
     const runs: RunResult[] = [];
     const rss = new RssSampler(api.pid);
@@ -168,7 +176,7 @@ export async function runBench(options: { sizes: Sizes; runs: number; progress: 
         const engine = await progress.timed(
           `run ${run}: engine, ${clients} clients`,
           sizes.seconds,
-          () => withLogGrowth(stack, throughputLogs, () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds })),
+          () => withLogGrowth(stack, throughputLogs, () => loadEvents({ url, token, patients, clients, seconds: sizes.seconds, minimal: options.minimal })),
           (r) => `${Math.round(r.eventsPerSecond)} events/s, p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.answerBytes} B per answer${failed(r)}`,
         );
         const db = await progress.timed(
@@ -382,6 +390,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/results' },
       profile: { type: 'boolean', default: false },
       'load-only': { type: 'boolean', default: false },
+      minimal: { type: 'boolean', default: false },
       clients: { type: 'string' },
       seconds: { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -394,7 +403,7 @@ async function main(): Promise<void> {
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
   const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`] : [];
-  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), nodeArgs, loadOnly: values['load-only'] });
+  const result = await runBench({ sizes, runs, progress: new Progress(values.quiet), nodeArgs, loadOnly: values['load-only'], minimal: values.minimal });
   const stamp = result.date.replace(/[:.]/g, '-');
   writeFileSync(join(out, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);

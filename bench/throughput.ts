@@ -27,6 +27,8 @@ export async function loadEvents(options: {
   seconds: number;
   /** Stop after this many requests instead of after `seconds`. */
   amount?: number;
+  /** Ask for the small answer (`Prefer: return=minimal`). */
+  minimal?: boolean;
 }): Promise<LoadResult> {
   const latency = new Latency();
   const failures: Record<string, number> = {};
@@ -45,7 +47,7 @@ export async function loadEvents(options: {
       pipelining: 1,
       ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
       timeout: 30,
-      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', ...(options.minimal ? { prefer: 'return=minimal' } : {}) },
       requests: [
         {
           method: 'POST',
