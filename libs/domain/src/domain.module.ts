@@ -42,6 +42,7 @@ import { Metrics } from './metrics';
 import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
+import { OutcomeFacts } from './trials/outcome-facts';
 import { ExportService } from './exports/export-service';
 import { AmendmentMigrator } from './amendments/amendment-migrator';
 import { RolloverService } from './amendments/rollover-service';
@@ -63,6 +64,7 @@ const SERVICES = [
   TrialLedger,
   TrialService,
   OutcomesService,
+  OutcomeFacts,
   ExportService,
   DeviationService,
   TransactionRunner,

@@ -41,6 +41,7 @@ export * from './metrics';
 export * from './trials/trial-ledger';
 export * from './trials/trial-service';
 export * from './trials/outcomes-service';
+export * from './trials/outcome-facts';
 export * from './exports';
 export * from './audit/replay';
 export * from './notifications/notification-service';

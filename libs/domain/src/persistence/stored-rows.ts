@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { Brackets, type DataSource } from 'typeorm';
 import { PatientEntity, PatientEventEntity } from './entities';
 
 /**
@@ -50,11 +50,14 @@ export const PATIENT_ROW_COLUMNS = {
   updatedAt: true,
 } as const;
 
-/** Every entry of the given patients' logs, in seq order, by patient. */
-export async function readStoredLogs(dataSource: DataSource, patientIds: readonly string[]): Promise<Map<string, StoredLogEntry[]>> {
+/**
+ * Every entry of the given patients' logs, in seq order, by patient; with `after`, only the entries
+ * past the seq it gives each patient (a patient it does not name: the whole log).
+ */
+export async function readStoredLogs(dataSource: DataSource, patientIds: readonly string[], after?: ReadonlyMap<string, number>): Promise<Map<string, StoredLogEntry[]>> {
   const logs = new Map<string, StoredLogEntry[]>();
   if (!patientIds.length) return logs;
-  const rows: RawEntry[] = await dataSource
+  const query = dataSource
     .getRepository(PatientEventEntity)
     .createQueryBuilder('e')
     .select([
@@ -67,10 +70,15 @@ export async function readStoredLogs(dataSource: DataSource, patientIds: readonl
       'e.actor AS "actor"',
       'e.actor_name AS "actorName"',
     ])
-    .where('e.patient_id IN (:...patientIds)', { patientIds })
-    .orderBy('e.patient_id', 'ASC')
-    .addOrderBy('e.seq', 'ASC')
-    .getRawMany();
+    .where('e.patient_id IN (:...patientIds)', { patientIds });
+  if (after?.size) {
+    query.andWhere(
+      new Brackets((past) =>
+        patientIds.forEach((id, i) => past.orWhere(`(e.patient_id = :id${i} AND e.seq > :after${i})`, { [`id${i}`]: id, [`after${i}`]: after.get(id) ?? 0 })),
+      ),
+    );
+  }
+  const rows: RawEntry[] = await query.orderBy('e.patient_id', 'ASC').addOrderBy('e.seq', 'ASC').getRawMany();
   for (const { patientId, ...row } of rows) {
     const entry: StoredLogEntry = { ...row, seq: Number(row.seq), data: parseStoredJson(row.data) };
     const log = logs.get(patientId);

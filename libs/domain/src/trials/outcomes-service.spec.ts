@@ -5,6 +5,7 @@ import type { Actor } from '../kernel/actor';
 import { PatientEntity, PatientEventEntity } from '../persistence/entities';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { ANOTHER_SITES_WORDS, OutcomesService } from './outcomes-service';
+import type { OutcomeFacts } from './outcome-facts';
 
 const DAY0 = '2026-03-16T10:00:00.000Z';
 const on = (day: number) => addDays(DAY0, day);
@@ -25,7 +26,9 @@ function serviceOver(patients: Row[], log: Entry[]) {
   };
   const dataSource = { getRepository: (entity: unknown) => ({ find: async () => rows.get(entity), createQueryBuilder: () => queryOf(entity) }) } as unknown as DataSource;
   const clock = { now: () => new Date(on(200)) } as Clock;
-  return new OutcomesService(new PatientRepository(dataSource), clock);
+  // No read model: every patient is read from its whole log, the reading the read model must equal (test/outcome-facts.e2e-spec.ts).
+  const noReadModel = { readings: async () => new Map() } as unknown as OutcomeFacts;
+  return new OutcomesService(new PatientRepository(dataSource), clock, noReadModel);
 }
 
 /** One patient's log entries, numbered from 1, its registration first. */

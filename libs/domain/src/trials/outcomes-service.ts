@@ -1,31 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { type DataIssue, isSchedulerEventType, screenLog, trialOutcomes, type PatientLog } from '#protocols';
+import { type DataIssue, type PatientReading, readPatient, trialOutcomesOf } from '#protocols';
 import { requireProtocol, requireTrialRules } from '../kernel/require-protocol';
 import type { PatientEntity } from '../persistence/entities';
-import type { StoredLogEntry } from '../persistence/stored-rows';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import { Clock } from '../kernel/clock';
 import { type Actor, canSeeSite } from '../kernel/actor';
+import { OutcomeFacts, outcomeLog, readingFor } from './outcome-facts';
 
-const OUTCOME_EVENTS = [
-  'INFUSION_COMPLETED',
-  'RESPONSE_ASSESSED',
-  'PROGRESSION_OR_RELAPSE',
-  'DEATH',
-  'ADVERSE_EVENT_REPORTED',
-  'LAB_RESULT_RECORDED',
-  // the vein-to-vein figures
-  'LEUKAPHERESIS_COMPLETED',
-  'MANUFACTURING_STARTED',
-  'PRODUCT_RELEASED',
-  'REMANUFACTURE_ORDERED',
-  'MANUFACTURING_FAILED',
-  'BRIDGING_THERAPY_GIVEN',
-  'WITHDRAWN',
-];
-/** The free text the vein-to-vein figures show, by event: written at another site, it is that site's to read (it may name a patient, a person, a place). */
-const GIVEN_WORDS: Record<string, string> = { MANUFACTURING_FAILED: 'reason', WITHDRAWN: 'reason', DEATH: 'cause' };
-export const ANOTHER_SITES_WORDS = '(given at another site)';
+export { ANOTHER_SITES_WORDS } from './outcome-facts';
 
 /** Trial outcomes (`GET /trials/:protocolId/outcomes`): a read model computed from the event log. */
 @Injectable()
@@ -33,6 +15,7 @@ export class OutcomesService {
   constructor(
     private readonly patientRows: PatientRepository,
     private readonly clock: Clock,
+    private readonly facts: OutcomeFacts,
   ) {}
 
   /**
@@ -49,13 +32,24 @@ export class OutcomesService {
     const asOf = options.asOf ? new Date(options.asOf).toISOString() : this.clock.now().toISOString();
     // Every site's patients are counted; only the caller's are named (below).
     const patients = await this.patientRows.ofTrial({ id: rules.id, version: version ?? undefined }, 'all');
-    const logs = await this.patientRows.logs(patients.map((p) => p.id));
-    const patientLogs: PatientLog[] = patients.map((p) => {
+    // Each patient's reading from the read model (ADR 0021); the patients it cannot stand for as of
+    // `asOf` (a date before their last entry, an odd log) are read from their whole logs.
+    const kept = await this.facts.readings(rules, patients, asOf);
+    const logs = await this.patientRows.logs(patients.filter((p) => !kept.has(p.id)).map((p) => p.id));
+    const screened: DataIssue[] = [];
+    const readings: PatientReading[] = patients.map((p) => {
       const seen = canSeeSite(actor, p.siteId);
-      return { ...outcomeLog(p, logs.get(p.id) ?? [], seen), site: seen ? p.siteId : null };
+      const stored = kept.get(p.id);
+      if (stored) {
+        screened.push(...stored.issues);
+        return readingFor(stored, p, seen, asOf);
+      }
+      const log = { ...outcomeLog(p, logs.get(p.id) ?? [], seen), site: seen ? p.siteId : null };
+      screened.push(...(log.dataIssues ?? []));
+      return readPatient(rules, log, asOf);
     });
     // One trial, one reading of its measures: the trial's rules (the newest version's) for every patient.
-    const outcomes = trialOutcomes(rules, patientLogs, asOf);
+    const outcomes = trialOutcomesOf(rules, screened, readings, asOf);
     const subjects = new Map(patients.filter((p) => canSeeSite(actor, p.siteId)).map((p) => [p.id, p.subjectId]));
     const named = <T extends { patientId: string }>(row: T) => {
       const subjectId = subjects.get(row.patientId);
@@ -86,38 +80,4 @@ function versionCounts(patients: ReadonlyArray<Pick<PatientEntity, 'protocolVers
   const counts = new Map<number, number>();
   for (const p of patients) counts.set(p.protocolVersion, (counts.get(p.protocolVersion) ?? 0) + 1);
   return [...counts.entries()].sort(([a], [b]) => a - b).map(([version, n]) => ({ version, patients: n }));
-}
-
-/**
- * A patient's log as the outcomes read it. Every event a person recorded is contact with the patient
- * (survival is censored at the last contact); what the scheduler raised on its own (a reminder, a
- * missed visit, the DLT window or follow-up ending) is not. The outcome events feed the measures.
- */
-function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[], ownWords: boolean): PatientLog {
-  const { trusted, issues } = screenLog(patient.id, log, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
-  const registration = trusted.find((e) => e.type === 'PATIENT_REGISTERED');
-  const dataIssues: DataIssue[] = registration
-    ? issues
-    : [...issues, { patientId: patient.id, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration: the age is unknown' }];
-  const birthDate = (registration?.data as { birthDate?: unknown } | undefined)?.birthDate;
-  return {
-    patientId: patient.id,
-    cohort: patient.cohort,
-    birthDate: typeof birthDate === 'string' ? birthDate : '',
-    events: trusted
-      .filter((e) => !isSchedulerEventType(e.type))
-      .map((e) => ({
-        seq: e.seq,
-        type: OUTCOME_EVENTS.includes(e.type) ? e.type : 'CONTACT',
-        data: ownWords ? (e.data as Record<string, unknown>) : withoutWords(e.type, e.data as Record<string, unknown>),
-        occurredAt: e.occurredAt as string,
-      })),
-    dataIssues,
-  };
-}
-
-/** The event's data with the words the figures would show (another site's) replaced by a mark that they were given. */
-function withoutWords(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  const field = GIVEN_WORDS[type];
-  return field && typeof data[field] === 'string' ? { ...data, [field]: ANOTHER_SITES_WORDS } : data;
 }

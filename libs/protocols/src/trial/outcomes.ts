@@ -1,10 +1,9 @@
 import type { LifecycleSpec } from '../lifecycle/spec';
 import { carTKinetics, kaplanMeier, median, proportion, type SurvivalObservation } from '../statistics';
-import { bestResponse, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
+import { bestResponse, CYTOKINE_CODES, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
 import { type DataIssue, messageOf, unreadableEntry } from './data-issues';
 import { veinToVein } from './vein-to-vein';
 
-const CYTOKINES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
 /** An ALL remission (docs/clinical.md, section "Response"): the responses an MRD-negative response must be. */
 const ALL_REMISSION = ['CR', 'CRi'];
 
@@ -170,7 +169,7 @@ export function outcomesOf(
       medianAuc0to28: median(of.map((k) => k.auc).filter((v): v is number => v !== null)),
     };
   });
-  const cytokinePeaks = CYTOKINES.map((code) => {
+  const cytokinePeaks = CYTOKINE_CODES.map((code) => {
     const peaks = infused
       .map((p) => {
         const firstMonth = p.labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
@@ -231,33 +230,62 @@ export function outcomesOf(
   };
 }
 
-/** Outcomes of the whole trial and, where it has cohorts, of each cohort, as of a date. */
-export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: string) {
+/** The spec a cohort's patients are read by: the trial's, with the cohort's own settings over it. */
+export function cohortSpecOf(spec: LifecycleSpec): (cohort: string | null) => LifecycleSpec {
   const cohorts = spec.cohorts ?? [];
-  const cohortSpec = (cohort: string | null): LifecycleSpec => {
+  return (cohort) => {
     const found = cohorts.find((c) => c.id === cohort);
     if (!found) return spec;
     const { id: _id, title: _title, diagnoses: _diagnoses, ...overrides } = found;
     return { ...spec, ...overrides };
   };
-  const dataIssues: DataIssue[] = logs.flatMap((log) => log.dataIssues ?? []);
-  const facts = logs.flatMap((log) => {
-    try {
-      const read = patientFacts(cohortSpec(log.cohort), log, asOf);
-      dataIssues.push(...read.dataIssues);
-      return [read];
-    } catch (error) {
-      // Nothing of this patient could be read: counted nowhere, and said so.
-      dataIssues.push({ patientId: log.patientId, seq: null, type: null, field: 'log', problem: `could not be read: ${messageOf(error)}` });
+}
+
+/** One patient's facts as of a date, or why nothing of the patient could be read. */
+export type PatientReading = { facts: PatientFacts } | { failure: DataIssue };
+
+/** Reads one patient's log as of a date (the cohort's spec); an exception becomes the patient's failure. */
+export function readPatient(spec: LifecycleSpec, log: PatientLog, asOf: string): PatientReading {
+  try {
+    return { facts: patientFacts(cohortSpecOf(spec)(log.cohort), log, asOf) };
+  } catch (error) {
+    // Nothing of this patient could be read: counted nowhere, and said so.
+    return { failure: { patientId: log.patientId, seq: null, type: null, field: 'log', problem: `could not be read: ${messageOf(error)}` } };
+  }
+}
+
+/** Outcomes of the whole trial and, where it has cohorts, of each cohort, as of a date. */
+export function trialOutcomes(spec: LifecycleSpec, logs: PatientLog[], asOf: string) {
+  return trialOutcomesOf(
+    spec,
+    logs.flatMap((log) => log.dataIssues ?? []),
+    logs.map((log) => readPatient(spec, log, asOf)),
+    asOf,
+  );
+}
+
+/**
+ * The trial's outcomes from each patient's reading (in the patients' order) and the issues the
+ * screening of their logs found: what `trialOutcomes` computes once the logs are read, and what a
+ * read model that keeps each patient's facts computes from them.
+ */
+export function trialOutcomesOf(spec: LifecycleSpec, screened: DataIssue[], readings: PatientReading[], asOf: string) {
+  const cohortSpec = cohortSpecOf(spec);
+  const dataIssues: DataIssue[] = [...screened];
+  const facts = readings.flatMap((reading) => {
+    if ('failure' in reading) {
+      dataIssues.push(reading.failure);
       return [];
     }
+    dataIssues.push(...reading.facts.dataIssues);
+    return [reading.facts];
   });
   const trial = outcomesOf(spec, facts, (p) => cohortSpec(p.cohort), dataIssues, asOf);
   return {
     protocol: `${spec.id}@${spec.version}`,
     asOf,
     ...trial,
-    cohorts: cohorts.map((c) => ({
+    cohorts: (spec.cohorts ?? []).map((c) => ({
       cohort: c.id,
       ...outcomesOf(
         cohortSpec(c.id),

@@ -102,6 +102,24 @@ export function patientFacts(spec: LifecycleSpec, log: PatientLog, asOf: string)
   };
 }
 
+/** The cytokines whose first-month peaks the outcomes report. */
+export const CYTOKINE_CODES = ['IL6', 'IL10', 'IFNG', 'TNFA'];
+
+/**
+ * The lab tests the outcomes read (`PatientFacts.labs`): CAR copies (kinetics), the cytokines (peaks)
+ * and the ANC (ICAHT). A result of any other test counts only as contact with the patient.
+ */
+export const OUTCOME_LAB_CODES: readonly string[] = ['CAR_COPIES', 'ANC', ...CYTOKINE_CODES];
+
+/**
+ * Facts read as of a later date than their log's last entry: the same but for ICAHT, the one fact that
+ * depends on the date read (a neutropenia lasts until a count says otherwise). `patientFacts` of a log
+ * as of its last entry, then `factsAsOf` any later date, equals `patientFacts` as of that date.
+ */
+export function factsAsOf(facts: PatientFacts, asOf: string): PatientFacts {
+  return { ...facts, icaht: facts.infusedAt ? icahtOf(facts.labs, facts.infusedAt, facts.relapseAt, facts.deathAt ?? asOf) : null };
+}
+
 /** ICAHT from the facts' ANC (peripheral blood) read as of `asOf` (or the death), censored at the first progression or relapse. */
 function icahtOf(labs: PatientFacts['labs'], infusedAt: string, relapseAt: string | null, asOf: string): IcahtGrade | null {
   const anc = labs.filter((l) => l.code === 'ANC' && (l.compartment ?? 'PB') === 'PB').map((l) => ({ day: l.day, value: l.value }));

@@ -11,6 +11,7 @@ import { AccessRecordEntity } from './access-record.entity';
 import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
 import { ManufacturingBookingEntity, ManufacturingSiteEntity, ManufacturingSiteTrialEntity } from './manufacturing.entity';
 import { DataQueryEntity, DataQueryMessageEntity } from './data-query.entity';
+import { OutcomeFactsEntity } from './outcome-facts.entity';
 import { LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity } from './lab-intake.entity';
 
 export {
@@ -35,6 +36,7 @@ export {
   ManufacturingBookingEntity,
   DataQueryEntity,
   DataQueryMessageEntity,
+  OutcomeFactsEntity,
 };
 export type { LabChannel, LabOutcome, InboxStatus, ResultOutcome } from './lab-intake.entity';
 export type { Role } from './user.entity';
@@ -70,4 +72,5 @@ export const ENTITIES = [
   ManufacturingBookingEntity,
   DataQueryEntity,
   DataQueryMessageEntity,
+  OutcomeFactsEntity,
 ];

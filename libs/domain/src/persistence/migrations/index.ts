@@ -14,6 +14,7 @@ import { PatientsBySiteSubject1764610000000 } from './1764610000000-patients-by-
 import { ManufacturingCapacity1764720000000 } from './1764720000000-manufacturing-capacity';
 import { EmailAndCalendar1764800000000 } from './1764800000000-email-and-calendar';
 import { DataQueries1764810000000 } from './1764810000000-data-queries';
+import { OutcomeFacts1764900000000 } from './1764900000000-outcome-facts';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ManufacturingCapacity1764720000000,
   EmailAndCalendar1764800000000,
   DataQueries1764810000000,
+  OutcomeFacts1764900000000,
 ];

@@ -3,10 +3,12 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Reconciler } from '../reconciler';
+import { OutcomeFacts } from '../../trials/outcome-facts';
 import { LoggedWorkerHost } from './logged-worker-host';
 
 /**
- * The maintenance queue, whole: its one job runs the reconciler, then the MaintenanceDelivery (the notices due by email). The producer is a BullMQ job
+ * The maintenance queue, whole: its one job runs the reconciler, then the MaintenanceDelivery (the notices due by email), then
+ * brings the outcomes' read model up to the logs (ADR 0021). The producer is a BullMQ job
  * scheduler with a stable id, every `RECONCILE_EVERY_MS`; a Redis that lost its keys lost the
  * scheduler too, so the worker re-asserts it on every period (an idempotent upsert), and runs the
  * reconciler once at start so a restart catches up at once.
@@ -35,6 +37,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
   constructor(
     private readonly reconciler: Reconciler,
     private readonly mail: MaintenanceDelivery,
+    private readonly outcomeFacts: OutcomeFacts,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<ReconcileJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -64,6 +67,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     const reconciled = await this.reconciler.run();
     // Notices by email go on the same beat (README, "Email and calendar feeds"); a refused send is tried again next time.
     const mailed = await this.mail.deliver();
-    return { ...reconciled, mailed };
+    // The outcomes' readings of the patients whose logs grew since the last beat: a read then finds them current.
+    const outcomeFacts = await this.outcomeFacts.catchUp();
+    return { ...reconciled, mailed, outcomeFacts };
   }
 }

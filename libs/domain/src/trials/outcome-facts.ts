@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type DataSource, In } from 'typeorm';
+import {
+  type DataIssue,
+  factsAsOf,
+  isSchedulerEventType,
+  latestProtocols,
+  type LifecycleSpec,
+  type LoggedEvent,
+  OUTCOME_LAB_CODES,
+  type PatientLog,
+  type PatientReading,
+  productPath,
+  type ProductPath,
+  readPatient,
+  screenLog,
+  trialRulesOf,
+} from '#protocols';
+import { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
+import { readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
+import { TransactionRunner } from '../persistence/transaction-runner';
+
+/** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
+export const OUTCOME_EVENTS = [
+  'INFUSION_COMPLETED',
+  'RESPONSE_ASSESSED',
+  'PROGRESSION_OR_RELAPSE',
+  'DEATH',
+  'ADVERSE_EVENT_REPORTED',
+  'LAB_RESULT_RECORDED',
+  // the vein-to-vein figures
+  'LEUKAPHERESIS_COMPLETED',
+  'MANUFACTURING_STARTED',
+  'PRODUCT_RELEASED',
+  'REMANUFACTURE_ORDERED',
+  'MANUFACTURING_FAILED',
+  'BRIDGING_THERAPY_GIVEN',
+  'WITHDRAWN',
+];
+/** The free text the vein-to-vein figures show, by event: written at another site, it is that site's to read (it may name a patient, a person, a place). */
+const GIVEN_WORDS: Record<string, string> = { MANUFACTURING_FAILED: 'reason', WITHDRAWN: 'reason', DEATH: 'cause' };
+export const ANOTHER_SITES_WORDS = '(given at another site)';
+
+/** The patient row's fields a reading depends on. */
+export type ReadPatient = Pick<PatientEntity, 'id' | 'cohort' | 'siteId' | 'lastSeq'>;
+
+/**
+ * A patient's log as the outcomes read it (the whole log; `OutcomeFacts` keeps the same reading
+ * folded). Every event a person recorded is contact with the patient (survival is censored at the
+ * last contact); what the scheduler raised on its own (a reminder, a missed visit, the DLT window or
+ * follow-up ending) is not. The outcome events feed the measures.
+ */
+export function outcomeLog(patient: Pick<PatientEntity, 'id' | 'cohort'>, log: StoredLogEntry[], ownWords: boolean): PatientLog {
+  const { trusted, issues } = screenLog(patient.id, log, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
+  const registration = trusted.find((e) => e.type === 'PATIENT_REGISTERED');
+  return {
+    patientId: patient.id,
+    cohort: patient.cohort,
+    birthDate: birthDateOf(registration),
+    events: trusted
+      .filter((e) => !isSchedulerEventType(e.type))
+      .map((e) => ({
+        seq: e.seq,
+        type: OUTCOME_EVENTS.includes(e.type) ? e.type : 'CONTACT',
+        data: ownWords ? (e.data as Record<string, unknown>) : withoutWords(e.type, e.data as Record<string, unknown>),
+        occurredAt: e.occurredAt as string,
+      })),
+    dataIssues: registration ? issues : [...issues, unregistered(patient.id)],
+  };
+}
+
+const birthDateOf = (registration: StoredLogEntry | undefined): string => {
+  const birthDate = (registration?.data as { birthDate?: unknown } | undefined)?.birthDate;
+  return typeof birthDate === 'string' ? birthDate : '';
+};
+
+const unregistered = (patientId: string): DataIssue => ({ patientId, seq: null, type: 'PATIENT_REGISTERED', field: 'log', problem: 'has no registration: the age is unknown' });
+
+/** The event's data with the words the figures would show (another site's) replaced by a mark that they were given. */
+function withoutWords(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  const field = GIVEN_WORDS[type];
+  return field && typeof data[field] === 'string' ? { ...data, [field]: ANOTHER_SITES_WORDS } : data;
+}
+
+/**
+ * What the outcomes need of a log, folded entry by entry: the outcome events (of the lab results,
+ * those of the tests the outcomes read), the latest time of contact among the rest, and what the
+ * screening left out. `odd` marks a log this cannot stand for (an entry whose time is not text),
+ * which is then always read whole.
+ */
+export interface OutcomeFold {
+  /** The last log entry folded in (the row's \`seq\` says the same; a row where the two differ is folded again from the start). */
+  seq: number;
+  registered: boolean;
+  birthDate: string;
+  events: LoggedEvent[];
+  contactAt: string | null;
+  issues: DataIssue[];
+  odd: boolean;
+}
+
+/** Folds the entries (in seq order, past those already folded) into `fold`; a new fold when null. */
+export function foldOutcomeLog(patientId: string, fold: OutcomeFold | null, entries: readonly StoredLogEntry[]): OutcomeFold {
+  const { trusted, issues } = screenLog(patientId, entries, ['PATIENT_REGISTERED', ...OUTCOME_EVENTS]);
+  const next: OutcomeFold = fold
+    ? { ...fold, events: [...fold.events], issues: [...fold.issues, ...issues] }
+    : { seq: 0, registered: false, birthDate: '', events: [], contactAt: null, issues, odd: false };
+  next.seq = entries.at(-1)?.seq ?? next.seq;
+  for (const e of trusted) {
+    if (e.type === 'PATIENT_REGISTERED' && !next.registered) {
+      next.registered = true;
+      next.birthDate = birthDateOf(e);
+    }
+    if (isSchedulerEventType(e.type)) continue;
+    if (typeof e.occurredAt !== 'string') {
+      next.odd = true;
+      continue;
+    }
+    const data = e.data as Record<string, unknown>;
+    const read = OUTCOME_EVENTS.includes(e.type) && (e.type !== 'LAB_RESULT_RECORDED' || OUTCOME_LAB_CODES.includes(String(data?.code)));
+    if (read) next.events.push({ seq: e.seq, type: e.type, data, occurredAt: e.occurredAt });
+    else if (next.contactAt === null || e.occurredAt > next.contactAt) next.contactAt = e.occurredAt;
+  }
+  return next;
+}
+
+/** A patient's reading kept in the read model: as of `through`, with the product path as another site sees it. */
+export interface StoredReading {
+  reading: PatientReading;
+  othersProduct: ProductPath | null;
+  /** The screening's issues, and a missing registration. */
+  issues: DataIssue[];
+}
+
+/** The reading of a fold as of its last clinical time (`through`, null when there is nothing to read or the fold is odd). */
+export function readFold(rules: LifecycleSpec, patient: Pick<PatientEntity, 'id' | 'cohort' | 'siteId'>, fold: OutcomeFold): { through: string | null; stored: StoredReading | null } {
+  const events: LoggedEvent[] = fold.contactAt ? [...fold.events, { type: 'CONTACT', data: {}, occurredAt: fold.contactAt }] : fold.events;
+  const through = fold.odd ? null : events.reduce<string | null>((last, e) => (last === null || e.occurredAt > last ? e.occurredAt : last), null);
+  const issues = fold.registered ? fold.issues : [...fold.issues, unregistered(patient.id)];
+  // Nothing to read it as of: such a patient is read from its whole log.
+  if (through === null) return { through, stored: null };
+  const log: PatientLog = { patientId: patient.id, cohort: patient.cohort, site: patient.siteId, birthDate: fold.birthDate, events, dataIssues: [] };
+  const reading = readPatient(rules, log, through);
+  const othersProduct = 'facts' in reading ? productPath(events.map((e) => ({ ...e, data: withoutWords(e.type, e.data) }))) : null;
+  return { through, stored: { reading, othersProduct, issues } };
+}
+
+/** The reading a caller gets as of `asOf` (at or after the stored `through`): its site named only when it may see it, another site's words only as given. */
+export function readingFor(stored: StoredReading, patient: Pick<PatientEntity, 'siteId'>, seen: boolean, asOf: string): PatientReading {
+  const { reading } = stored;
+  if ('failure' in reading) return reading;
+  const facts = { ...reading.facts, site: seen ? patient.siteId : null, product: seen ? reading.facts.product : (stored.othersProduct ?? reading.facts.product) };
+  return { facts: factsAsOf(facts, asOf) };
+}
+
+/** Bump when what the fold keeps or how a reading is made changes: every row is then folded again from its log. */
+const READING_VERSION = 1;
+const rulesKeys = new Map<LifecycleSpec, string>();
+/** The rules and the reading a row was made by. */
+export function rulesKey(rules: LifecycleSpec): string {
+  let key = rulesKeys.get(rules);
+  if (!key) {
+    key = createHash('sha256').update(`${READING_VERSION}:${JSON.stringify(rules)}`).digest('hex');
+    rulesKeys.set(rules, key);
+  }
+  return key;
+}
+
+/** A patient's row as a reading needs it (the fold left unread). */
+interface ReadingRow {
+  seq: number;
+  rulesKey: string;
+  cohort: string | null;
+  through: string | null;
+  stored: StoredReading | null;
+}
+
+const BATCH = 200;
+
+/**
+ * The outcomes' read model (ADR 0021): each patient's reading, kept in `outcome_facts` and folded
+ * forward from the entries added since, by the worker on its maintenance beat and by a read that finds
+ * a row behind its patient. It is derived, never the record: a missing row, or one behind the log, of
+ * other rules or another cohort, is folded again; deleting the table loses nothing.
+ */
+@Injectable()
+export class OutcomeFacts {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+  ) {}
+
+  /**
+   * Each patient's stored reading, brought up to its log first where it is behind; a patient whose
+   * reading cannot stand for `asOf` (a date before its last entry, an odd log) is left out, for the
+   * caller to read from the whole log.
+   */
+  async readings(rules: LifecycleSpec, patients: readonly ReadPatient[], asOf: string): Promise<Map<string, StoredReading>> {
+    const key = rulesKey(rules);
+    const rows = await this.rows(patients.map((p) => p.id));
+    const behind = patients.filter((p) => !current(rows.get(p.id), p, key));
+    for (const [id, row] of await this.refresh(rules, behind)) rows.set(id, row);
+    const readings = new Map<string, StoredReading>();
+    for (const p of patients) {
+      const row = rows.get(p.id);
+      if (row?.stored && row.through && asOf >= row.through) readings.set(p.id, row.stored);
+    }
+    return readings;
+  }
+
+  /** Brings the rows of up to `limit` patients that are behind their logs up to them (the worker's beat); says how many. */
+  async catchUp(limit = 1000): Promise<number> {
+    let folded = 0;
+    for (const protocol of latestProtocols()) {
+      const rules = trialRulesOf(protocol.spec.id);
+      if (!rules || folded >= limit) continue;
+      const behind: ReadPatient[] = await this.dataSource
+        .getRepository(PatientEntity)
+        .createQueryBuilder('p')
+        .leftJoin(OutcomeFactsEntity, 'f', 'f.patient_id = p.id')
+        .select(['p.id AS "id"', 'p.cohort AS "cohort"', 'p.site_id AS "siteId"', 'p.last_seq AS "lastSeq"'])
+        .where('p.protocol_id = :protocolId', { protocolId: rules.id })
+        .andWhere(
+          "(f.patient_id IS NULL OR f.seq < p.last_seq OR f.rules_key <> :key OR COALESCE(f.cohort, '') <> COALESCE(p.cohort, ''))",
+          { key: rulesKey(rules) },
+        )
+        .orderBy('p.id', 'ASC')
+        .limit(limit - folded)
+        .getRawMany();
+      folded += (await this.refresh(rules, behind.map((p) => ({ ...p, lastSeq: Number(p.lastSeq) })))).size;
+    }
+    return folded;
+  }
+
+  /** Folds the patients' rows forward (or afresh) and stores them. */
+  private async refresh(rules: LifecycleSpec, patients: readonly ReadPatient[]): Promise<Map<string, ReadingRow>> {
+    const refreshed = new Map<string, ReadingRow>();
+    const key = rulesKey(rules);
+    for (let i = 0; i < patients.length; i += BATCH) {
+      const batch = patients.slice(i, i + BATCH);
+      const folds = await this.folds(batch.map((p) => p.id));
+      const bases = new Map<string, { seq: number; fold: OutcomeFold }>();
+      for (const p of batch) {
+        const base = folds.get(p.id);
+        if (base && base.rulesKey === key && base.cohort === p.cohort && base.fold.seq === base.seq) bases.set(p.id, base);
+      }
+      const entries = await readStoredLogs(
+        this.dataSource,
+        batch.map((p) => p.id),
+        new Map(batch.map((p) => [p.id, bases.get(p.id)?.seq ?? 0])),
+      );
+      const rows: OutcomeFactsEntity[] = batch.map((p) => {
+        const base = bases.get(p.id);
+        const added = entries.get(p.id) ?? [];
+        const fold = foldOutcomeLog(p.id, base?.fold ?? null, added);
+        const seq = fold.seq;
+        const { through, stored } = readFold(rules, p, fold);
+        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, stored });
+        return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading: JSON.stringify(stored) };
+      });
+      // Two readers folding the same patient write the same row; a row written from an older read is behind its log and folded again.
+      await this.tx.dialect.standalone((m) =>
+        m.createQueryBuilder().insert().into(OutcomeFactsEntity).values(rows).orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id']).execute(),
+      );
+    }
+    return refreshed;
+  }
+
+  private async rows(ids: readonly string[]): Promise<Map<string, ReadingRow>> {
+    const rows = new Map<string, ReadingRow>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const found = await this.dataSource.getRepository(OutcomeFactsEntity).find({
+        where: { patientId: In(ids.slice(i, i + 1000)) },
+        select: { patientId: true, seq: true, rulesKey: true, cohort: true, through: true, reading: true },
+      });
+      for (const row of found) {
+        const stored = parsed<StoredReading | null>(row.reading);
+        if (stored !== undefined) rows.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, stored });
+      }
+    }
+    return rows;
+  }
+
+  private async folds(ids: readonly string[]): Promise<Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>> {
+    const found = await this.dataSource.getRepository(OutcomeFactsEntity).find({
+      where: { patientId: In([...ids]) },
+      select: { patientId: true, seq: true, rulesKey: true, cohort: true, fold: true },
+    });
+    const folds = new Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>();
+    for (const row of found) {
+      const fold = parsed<OutcomeFold>(row.fold);
+      if (fold) folds.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, fold });
+    }
+    return folds;
+  }
+}
+
+/** Whether the row stands for the patient's log as the patient row gives it. */
+function current(row: ReadingRow | undefined, patient: ReadPatient, key: string): boolean {
+  return row !== undefined && row.rulesKey === key && row.cohort === patient.cohort && row.seq >= patient.lastSeq;
+}
+
+/** A stored JSON column; undefined when it is not JSON (the row is then folded again). */
+function parsed<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
