@@ -14,6 +14,7 @@ import { clonePatients } from './seed';
 import { mllpBurst, type MllpBurstResult, mllpBurstProblems } from './mllp';
 import { loadEvents, type LoadResult, RssSampler } from './throughput';
 import { EARLY_SLACK_MS, timerFiring, type TimerResult } from './timers';
+import { runReadSide } from './read-side';
 
 /** How big each part of a run is: the full benchmark, or the smoke version `npm test` runs. */
 export interface Sizes {
@@ -394,8 +395,31 @@ async function main(): Promise<void> {
       clients: { type: 'string' },
       seconds: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'read-side': { type: 'boolean', default: false },
+      'read-patients': { type: 'string', default: '2000' },
+      walked: { type: 'string', default: '200' },
+      sites: { type: 'string', default: '10' },
+      calls: { type: 'string', default: '20' },
     },
   });
+  if (values['read-side']) {
+    const out = resolve(values.out!);
+    mkdirSync(out, { recursive: true });
+    const runs = Number(values.runs ?? 3);
+    const result = await runReadSide({
+      patients: Number(values['read-patients']),
+      walked: Number(values.walked),
+      sites: Number(values.sites),
+      calls: Number(values.calls),
+      runs,
+      progress: new Progress(values.quiet),
+    });
+    writeFileSync(join(out, `read-side-${result.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${result.patients} patients (${result.walked} walked), ${result.events} entries, seeded in ${result.seedSeconds.toFixed(0)} s; ${runs} run(s)\n`);
+    console.log(textTable(result.rows));
+    if (Object.keys(result.refused).length) console.log(`\nSteps refused while walking: ${JSON.stringify(result.refused, null, 2)}`);
+    return;
+  }
   const sizes = { ...(values.smoke ? SMOKE : FULL) };
   if (values.clients) sizes.clients = values.clients.split(',').map(Number);
   if (values.seconds) sizes.seconds = Number(values.seconds);
