@@ -135,7 +135,11 @@ export interface StoredReading {
 }
 
 /** The reading of a fold as of its last clinical time (`through`, null when there is nothing to read or the fold is odd). */
-export function readFold(rules: LifecycleSpec, patient: Pick<PatientEntity, 'id' | 'cohort' | 'siteId'>, fold: OutcomeFold): { through: string | null; stored: StoredReading | null } {
+export function readFold(
+  rules: LifecycleSpec,
+  patient: Pick<PatientEntity, 'id' | 'cohort' | 'siteId'>,
+  fold: OutcomeFold,
+): { through: string | null; stored: StoredReading | null } {
   const events: LoggedEvent[] = fold.contactAt ? [...fold.events, { type: 'CONTACT', data: {}, occurredAt: fold.contactAt }] : fold.events;
   const through = fold.odd ? null : events.reduce<string | null>((last, e) => (last === null || e.occurredAt > last ? e.occurredAt : last), null);
   const issues = fold.registered ? fold.issues : [...fold.issues, unregistered(patient.id)];
@@ -162,7 +166,9 @@ const rulesKeys = new Map<LifecycleSpec, string>();
 export function rulesKey(rules: LifecycleSpec): string {
   let key = rulesKeys.get(rules);
   if (!key) {
-    key = createHash('sha256').update(`${READING_VERSION}:${JSON.stringify(rules)}`).digest('hex');
+    key = createHash('sha256')
+      .update(`${READING_VERSION}:${JSON.stringify(rules)}`)
+      .digest('hex');
     rulesKeys.set(rules, key);
   }
   return key;
@@ -222,14 +228,16 @@ export class OutcomeFacts {
         .leftJoin(OutcomeFactsEntity, 'f', 'f.patient_id = p.id')
         .select(['p.id AS "id"', 'p.cohort AS "cohort"', 'p.site_id AS "siteId"', 'p.last_seq AS "lastSeq"'])
         .where('p.protocol_id = :protocolId', { protocolId: rules.id })
-        .andWhere(
-          "(f.patient_id IS NULL OR f.seq < p.last_seq OR f.rules_key <> :key OR COALESCE(f.cohort, '') <> COALESCE(p.cohort, ''))",
-          { key: rulesKey(rules) },
-        )
+        .andWhere("(f.patient_id IS NULL OR f.seq < p.last_seq OR f.rules_key <> :key OR COALESCE(f.cohort, '') <> COALESCE(p.cohort, ''))", { key: rulesKey(rules) })
         .orderBy('p.id', 'ASC')
         .limit(limit - folded)
         .getRawMany();
-      folded += (await this.refresh(rules, behind.map((p) => ({ ...p, lastSeq: Number(p.lastSeq) })))).size;
+      folded += (
+        await this.refresh(
+          rules,
+          behind.map((p) => ({ ...p, lastSeq: Number(p.lastSeq) })),
+        )
+      ).size;
     }
     return folded;
   }
@@ -262,7 +270,13 @@ export class OutcomeFacts {
       });
       // Two readers folding the same patient write the same row; a row written from an older read is behind its log and folded again.
       await this.tx.dialect.standalone((m) =>
-        m.createQueryBuilder().insert().into(OutcomeFactsEntity).values(rows).orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id']).execute(),
+        m
+          .createQueryBuilder()
+          .insert()
+          .into(OutcomeFactsEntity)
+          .values(rows)
+          .orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id'])
+          .execute(),
       );
     }
     return refreshed;
