@@ -79,8 +79,8 @@ export async function buildServices(timeoutMs = 120_000): Promise<void> {
 }
 
 /** Spawns `node dist/apps/<kind>/src/main.js` with the given environment (and node flags). */
-export function spawnService(kind: ServiceKind, name: string, env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [...nodeArgs, ENTRY[kind]], {
+export function spawnService(kind: ServiceKind, name: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, ENTRY[kind], ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -266,10 +266,15 @@ export class ServiceStack {
     return stack;
   }
 
-  /** Starts an API process on a free port and waits until `/health` answers 200. */
-  async startApi(label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  /** Starts an API process on a free port and waits until `/health` answers 200; `args` go to the API (`--with-worker`: `npm start`'s one process). */
+  async startApi(
+    label = `api-${this.processes.filter((p) => p.kind === 'api').length + 1}`,
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+    args: string[] = [],
+  ): Promise<ServiceProcess> {
     const port = await freePort();
-    const api = spawnService('api', `${this.name}/${label}`, { ...this.env, PORT: String(port), ...env }, [...(this.options.nodeArgs ?? []), ...nodeArgs]);
+    const api = spawnService('api', `${this.name}/${label}`, { ...this.env, PORT: String(port), ...env }, [...(this.options.nodeArgs ?? []), ...nodeArgs], args);
     this.processes.push(api);
     await waitForHealth(api);
     return api;
