@@ -29,8 +29,11 @@ export interface ExportSummary {
 /** The prefix of the directory a zip export spools its domains to (in EXPORT_SPOOL_DIR); removed when the export ends, however it ends. */
 export const SPOOL_PREFIX = 'sdtm-export-';
 
-/** Bytes gathered before they are handed on (to the client, to a spool file, to the deflater). */
-const CHUNK_BYTES = 64 * 1024;
+/** Bytes gathered before they go to the client. */
+const CHUNK_BYTES = 16 * 1024;
+
+/** Bytes gathered before they go to a spool file, and read back from it at a time. */
+const SPOOL_BYTES = 64 * 1024;
 
 /**
  * One domain as CSV, made as the patients come: the header, then each patient's rows. Nothing is
@@ -58,22 +61,25 @@ export async function* domainCsv(domain: SdtmDomain, patients: AsyncIterable<Exp
  * records that could not be exported.
  */
 export async function* sdtmZip(patients: AsyncIterable<ExportedPatient>, summary: ExportSummary, spoolDir: string): AsyncGenerator<Uint8Array> {
-  const spool = await DomainSpool.open(spoolDir, SDTM_DOMAINS.filter((domain) => domain !== 'DM'));
+  const spool = await DomainSpool.open(
+    spoolDir,
+    SDTM_DOMAINS.filter((domain) => domain !== 'DM'),
+  );
   const zipped = new ZipOutput();
   try {
     const dm = zipped.file('dm.csv');
-    const dmChunk = new TextChunk(csvRecord(SDTM_COLUMNS.DM));
+    dm.push(Buffer.from(csvRecord(SDTM_COLUMNS.DM)));
     const issues = new DataIssueList();
     for await (const exported of patients) {
       issues.add(exported);
       if (exported.rows) {
-        for (const row of exported.rows.DM) dmChunk.add(csvRow(SDTM_COLUMNS.DM, row));
+        // The deflater gathers what it is given into blocks of its own; its output goes out as soon as there is some.
+        dm.push(Buffer.from(exported.rows.DM.map((row) => csvRow(SDTM_COLUMNS.DM, row)).join('')));
         await spool.write(exported.rows);
       }
-      if (dmChunk.full) dm.push(dmChunk.take());
-      if (zipped.full) yield zipped.take();
+      if (zipped.length) yield zipped.take();
     }
-    dm.push(dmChunk.take(), true);
+    dm.push(new Uint8Array(0), true);
     for (const domain of spool.domains) {
       const file = zipped.file(`${domain.toLowerCase()}.csv`);
       for await (const chunk of spool.read(domain)) {
@@ -95,12 +101,15 @@ function issuesOf(exported: ExportedPatient): number {
   return exported.dataIssues.length + (exported.failure ? 1 : 0);
 }
 
-/** Text gathered into chunks of about CHUNK_BYTES. */
+/** Text gathered into chunks of about `size` bytes. */
 class TextChunk {
   private parts: string[] = [];
   private length = 0;
 
-  constructor(first = '') {
+  constructor(
+    first = '',
+    private readonly size = CHUNK_BYTES,
+  ) {
     this.add(first);
   }
 
@@ -110,7 +119,7 @@ class TextChunk {
   }
 
   get full(): boolean {
-    return this.length >= CHUNK_BYTES;
+    return this.length >= this.size;
   }
 
   take(): Buffer {
@@ -125,7 +134,8 @@ class TextChunk {
 class ZipOutput {
   private readonly zip: Zip;
   private chunks: Uint8Array[] = [];
-  private length = 0;
+  /** Bytes made and not yet taken. */
+  length = 0;
   private failure: Error | null = null;
 
   constructor() {
@@ -177,7 +187,7 @@ class DomainSpool {
     readonly domains: readonly SdtmDomain[],
     private readonly files: Map<SdtmDomain, FileHandle>,
   ) {
-    for (const domain of domains) this.pending.set(domain, new TextChunk(csvRecord(SDTM_COLUMNS[domain])));
+    for (const domain of domains) this.pending.set(domain, new TextChunk(csvRecord(SDTM_COLUMNS[domain]), SPOOL_BYTES));
   }
 
   static async open(spoolDir: string, domains: readonly SdtmDomain[]): Promise<DomainSpool> {
@@ -208,7 +218,7 @@ class DomainSpool {
     await file.write(this.pending.get(domain)!.take());
     await file.close();
     this.files.delete(domain);
-    yield* createReadStream(join(this.directory, `${domain}.csv`), { highWaterMark: CHUNK_BYTES });
+    yield* createReadStream(join(this.directory, `${domain}.csv`), { highWaterMark: SPOOL_BYTES });
   }
 
   async remove(): Promise<void> {
