@@ -423,8 +423,9 @@ route({
     "DM, EX, AE with SUPPAE, RS, LB, DV (protocol deviations) as CSV, of the patients of the caller's sites on every version of the protocol (`<protocol>-sdtm.zip`), or on one (`version`: `<protocol>-v<version>-sdtm.zip`): one `domain`, or all in a zip. In the access audit.",
   ok: {
     200: {
-      description: 'One domain as CSV, or every domain in a zip (with data-issues.csv).',
-      headers: z.object({ 'X-Data-Issues': z.string().describe('how many stored entries were left out of the tables') }),
+      description:
+        'One domain as CSV, or every domain in a zip (with data-issues.csv), streamed as it is made (chunked). After the body, the HTTP trailer `X-Data-Issues`: how many stored entries were left out of the tables (known only at the end; in the zip, also the rows of data-issues.csv).',
+      headers: z.object({ Trailer: z.literal('x-data-issues').describe('the trailer that follows the body: X-Data-Issues, how many stored entries were left out of the tables') }),
       content: { 'text/csv': { schema: z.string() }, 'application/zip': { schema: z.string().describe('binary') } },
     },
   },

@@ -16,7 +16,7 @@ import {
   trialQuery,
   trialSchema,
 } from '#contract';
-import { type AccessEntry, AccessLog, type Actor, type Caller, ExportService, OutcomesService, SignatureService, SiteApprovalService, TrialService } from '#domain';
+import { type Actor, type Caller, ExportService, OutcomesService, SignatureService, SiteApprovalService, TrialService } from '#domain';
 import { CurrentActor, CurrentCaller, Roles } from '../http/auth';
 import { ZodPipe } from '../http/zod-pipe';
 
@@ -26,7 +26,6 @@ export class TrialsController {
     private readonly trials: TrialService,
     private readonly outcomes: OutcomesService,
     private readonly exports: ExportService,
-    private readonly access: AccessLog,
     private readonly signatures: SignatureService,
     private readonly siteApprovals: SiteApprovalService,
   ) {}
@@ -72,22 +71,24 @@ export class TrialsController {
     return this.signatures.signing(caller, body.signature, null, async (check) => this.trials.releaseHold(protocolId, holdId, caller, await check.authenticate()));
   }
 
-  /** CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB, DV) as CSV, of the patients of the caller's sites: one `domain=`, or all in a zip. */
+  /**
+   * CDISC SDTM domains (DM, EX, AE with SUPPAE, RS, LB, DV) as CSV, of the patients of the caller's
+   * sites: one `domain=`, or all in a zip. Streamed as it is made (ADR 0022); how many stored entries
+   * were left out is known at the end, so it comes as the trailer `X-Data-Issues` (and, in the zip,
+   * as the rows of data-issues.csv).
+   */
   @Get(':protocolId/export')
   @Roles('monitor')
-  async export(
+  export(
     @Param('protocolId') protocolId: string,
     @Query(new ZodPipe(exportQuery, 'query')) query: z.infer<typeof exportQuery>,
     @CurrentCaller() caller: Caller,
     @Res() response: FastifyReply,
-  ) {
-    const file = await this.exports.sdtm(protocolId, query, caller.actor);
-    // One record per patient exported (one without a patient when there were none), naming the file.
-    const exported: AccessEntry = { subject: file.fileName, details: { domain: query.domain ?? 'all' } };
-    await this.access.record(caller, 'export.sdtm', file.patientIds.length ? file.patientIds.map((patientId) => ({ ...exported, patientId })) : [exported]);
-    // Stored entries left out of the tables: listed in the zip's data-issues.csv.
-    response.header('X-Data-Issues', String(file.dataIssues));
-    response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+  ): void {
+    const file = this.exports.sdtm(protocolId, query, caller);
+    response.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${file.fileName}"`);
+    response.trailer('X-Data-Issues', async () => String(file.summary.dataIssues));
+    void response.send(file.body);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FIN_PATTERN } from '#protocols';
@@ -30,6 +31,8 @@ const networkList = (names: readonly string[] = []) =>
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Where a zip export spools its domains while it streams (ADR 0022); the OS temp directory when unset. */
+  EXPORT_SPOOL_DIR: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded SQLite file)')
@@ -152,6 +155,8 @@ export type Database = { type: 'sqlite'; path: string } | { type: 'postgres'; ur
 export interface AppConfig {
   port: number;
   database: Database;
+  /** Where a zip export spools its domains while it streams (EXPORT_SPOOL_DIR, else the OS temp directory). */
+  exportSpoolDir: string;
   redisUrl: string;
   /** Set: the queues run on this Redis Cluster (REDIS_URL then gives only the credentials and TLS). */
   redisClusterNodes?: Array<{ host: string; port: number }>;
@@ -239,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: c.PORT,
     database: c.DATABASE_URL ? { type: 'postgres', url: c.DATABASE_URL } : { type: 'sqlite', path: join(c.DATA_DIR, 'trials.sqlite') },
+    exportSpoolDir: c.EXPORT_SPOOL_DIR ?? tmpdir(),
     redisUrl: c.REDIS_URL,
     redisClusterNodes: c.REDIS_CLUSTER_NODES?.map((entry) => ({ host: entry.split(':')[0], port: Number(entry.split(':')[1]) })),
     queuePrefix: c.QUEUE_PREFIX,

@@ -10,8 +10,17 @@ export interface ExportTable {
  * empty field.
  */
 export function toCsv(table: ExportTable): string {
-  const records = [table.columns, ...table.rows.map((row) => table.columns.map((column) => row[column] ?? null))];
-  return records.map((fields) => fields.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return csvRecord(table.columns) + table.rows.map((row) => csvRow(table.columns, row)).join('');
+}
+
+/** One row of a table as a CSV record, its fields in the order of `columns`, ended by CRLF. */
+export function csvRow(columns: readonly string[], row: ExportTable['rows'][number]): string {
+  return csvRecord(columns.map((column) => row[column] ?? null));
+}
+
+/** One CSV record (a header, or a row's fields), ended by CRLF. */
+export function csvRecord(fields: ReadonlyArray<string | number | null>): string {
+  return fields.map(csvField).join(',') + '\r\n';
 }
 
 function csvField(value: string | number | null): string {

@@ -85,18 +85,34 @@ export function sdtmTables(input: SdtmInput, dataIssues: DataIssue[] = []): Reco
   for (const patient of patients) {
     // A patient whose record cannot be exported is left out and listed; the others are exported.
     try {
-      const own = patientRows(input.protocol, patient);
-      for (const domain of Object.keys(rows) as SdtmDomain[]) rows[domain].push(...own[domain]);
+      const own = sdtmRowsOf(input.protocol, patient);
+      for (const domain of SDTM_DOMAINS) rows[domain].push(...own[domain]);
     } catch (error) {
-      const issue = unreadableEntry(patient.patient.id, { type: null }, error, 'record');
-      dataIssues.push({ ...issue, problem: `could not be exported: ${issue.problem.replace(/^could not be read: /, '')}` });
+      dataIssues.push(exportFailure(patient.patient.id, error));
     }
   }
-  const table = (domain: SdtmDomain): ExportTable => ({
-    columns: [...SDTM_COLUMNS[domain]],
-    rows: rows[domain].map((row) => Object.fromEntries(SDTM_COLUMNS[domain].map((column) => [column, row[column] ?? null]))),
-  });
+  const table = (domain: SdtmDomain): ExportTable => ({ columns: [...SDTM_COLUMNS[domain]], rows: rows[domain] });
   return { DM: table('DM'), EX: table('EX'), AE: table('AE'), SUPPAE: table('SUPPAE'), RS: table('RS'), LB: table('LB'), DV: table('DV') };
+}
+
+/** The domains in the order the export writes them (the zip's files, `sdtmTables`' keys). */
+export const SDTM_DOMAINS: readonly SdtmDomain[] = ['DM', 'EX', 'AE', 'SUPPAE', 'RS', 'LB', 'DV'];
+
+/**
+ * One patient's rows of every domain, each row with exactly its domain's columns in order, its
+ * --SEQ numbered within the patient. Throws when the record cannot be exported (`exportFailure`
+ * says so as a data issue).
+ */
+export function sdtmRowsOf(protocol: SdtmProtocol, patient: PatientExportInput): Record<SdtmDomain, Row[]> {
+  const own = patientRows(protocol, patient);
+  const columned = (domain: SdtmDomain) => own[domain].map((row) => Object.fromEntries(SDTM_COLUMNS[domain].map((column) => [column, row[column] ?? null])));
+  return { DM: columned('DM'), EX: columned('EX'), AE: columned('AE'), SUPPAE: columned('SUPPAE'), RS: columned('RS'), LB: columned('LB'), DV: columned('DV') };
+}
+
+/** The data issue of a patient whose record could not be exported: left out of every domain, listed in data-issues.csv. */
+export function exportFailure(patientId: string, error: unknown): DataIssue {
+  const issue = unreadableEntry(patientId, { type: null }, error, 'record');
+  return { ...issue, problem: `could not be exported: ${issue.problem.replace(/^could not be read: /, '')}` };
 }
 
 /** One patient's rows of every domain. */

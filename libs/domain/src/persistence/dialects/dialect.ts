@@ -20,6 +20,8 @@ export interface Dialect {
   readonly rowLock: { mode: 'pessimistic_write' } | undefined;
   /** Whether an event may first be tried without a transaction, as one version-checked statement (ADR 0001). */
   readonly lockFreeWrites: boolean;
+  /** The collation that orders text byte by byte (as JavaScript compares ASCII), whatever the database's default. */
+  readonly byteOrder: 'COLLATE "C"' | 'COLLATE BINARY';
   /** Whether `error` is the database refusing a duplicate key. */
   isUniqueViolation(error: unknown): boolean;
   /** The engine's reads and writes of one event. */

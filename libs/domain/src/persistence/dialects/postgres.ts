@@ -13,6 +13,7 @@ export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly rowLock = { mode: 'pessimistic_write' } as const;
   readonly lockFreeWrites = true;
+  readonly byteOrder = 'COLLATE "C"' as const;
   readonly events: EventStatements;
 
   constructor(private readonly dataSource: DataSource) {

@@ -14,6 +14,7 @@ export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
   readonly rowLock = undefined;
   readonly lockFreeWrites = false;
+  readonly byteOrder = 'COLLATE BINARY' as const;
   readonly events: EventStatements = new SqliteEventStatements();
   private readonly writer = new Mutex();
 

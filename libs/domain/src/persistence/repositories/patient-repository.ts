@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type FindOptionsWhere, In, MoreThan } from 'typeorm';
+import { dialectFor } from '../dialects/dialect';
 import { PatientEntity, PatientEventEntity, TrialEntity } from '../entities';
 import { PATIENT_ROW_COLUMNS, readPatientRows, readStoredLogs, type StoredLogEntry } from '../stored-rows';
 
@@ -66,6 +67,25 @@ export class PatientRepository {
       select: PATIENT_ROW_COLUMNS,
       order: { registeredAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /**
+   * One page of the trial's patients (cut and scoped as `ofTrial`), every column but the snapshot,
+   * in the order of their subject ids compared byte by byte (the SDTM export's USUBJID order), those
+   * after `afterSubjectId`: a keyset on the trial's unique subject ids, never an offset.
+   */
+  async trialPage(trial: TrialCut, siteIds: string[] | 'all', page: { afterSubjectId: string | null; limit: number }): Promise<PatientEntity[]> {
+    if (siteIds !== 'all' && !siteIds.length) return [];
+    const subjectId = `p.subject_id ${dialectFor(this.dataSource).byteOrder}`;
+    const query = this.dataSource
+      .getRepository(PatientEntity)
+      .createQueryBuilder('p')
+      .select(Object.keys(PATIENT_ROW_COLUMNS).map((property) => `p.${property}`))
+      .where('p.protocol_id = :protocolId', { protocolId: trial.id });
+    if (trial.version !== undefined) query.andWhere('p.protocol_version = :version', { version: trial.version });
+    if (siteIds !== 'all') query.andWhere('p.site_id IN (:...siteIds)', { siteIds });
+    if (page.afterSubjectId !== null) query.andWhere(`${subjectId} > :afterSubjectId`, { afterSubjectId: page.afterSubjectId });
+    return query.orderBy(subjectId, 'ASC').limit(page.limit).getMany();
   }
 
   /** Site and subject of the given patients. */
