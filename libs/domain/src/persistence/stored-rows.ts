@@ -73,9 +73,7 @@ export async function readStoredLogs(dataSource: DataSource, patientIds: readonl
     .where('e.patient_id IN (:...patientIds)', { patientIds });
   if (after?.size) {
     query.andWhere(
-      new Brackets((past) =>
-        patientIds.forEach((id, i) => past.orWhere(`(e.patient_id = :id${i} AND e.seq > :after${i})`, { [`id${i}`]: id, [`after${i}`]: after.get(id) ?? 0 })),
-      ),
+      new Brackets((past) => patientIds.forEach((id, i) => past.orWhere(`(e.patient_id = :id${i} AND e.seq > :after${i})`, { [`id${i}`]: id, [`after${i}`]: after.get(id) ?? 0 }))),
     );
   }
   const rows: RawEntry[] = await query.orderBy('e.patient_id', 'ASC').addOrderBy('e.seq', 'ASC').getRawMany();
