@@ -95,7 +95,6 @@ export async function walkPatients(
       const site = sites[i % sites.length]!;
       const day0 = start + i * 3 * HOUR;
       const id = await site.infused(api, new Date(day0));
-      events += 15;
       for (const [type, data, when] of followUp(day0, i)) {
         const res = await call(
           api.url!,
@@ -106,16 +105,17 @@ export async function walkPatients(
           { Prefer: 'return=minimal' },
         );
         if (res.status === 200) events += 1;
-        else
-          refused[`${type} ${res.status} ${String(res.body?.message ?? '').slice(0, 80)}`] =
-            (refused[`${type} ${res.status} ${String(res.body?.message ?? '').slice(0, 80)}`] ?? 0) + 1;
+        else {
+          const why = `${type} ${res.status} ${String(res.body?.message ?? '').slice(0, 80)}`;
+          refused[why] = (refused[why] ?? 0) + 1;
+        }
       }
       ids.push(id);
       phase.update(ids.length);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  phase.done(`${count} patients, ${events.toLocaleString('en-US')} events posted`);
+  phase.done(`${count} patients walked to Day 0, ${events.toLocaleString('en-US')} follow-up events posted`);
   return { ids, events, refused };
 }
 

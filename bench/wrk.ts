@@ -3,9 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { labResultEvent } from '#testing';
 import type { LoadResult } from './throughput';
 
 const run = promisify(execFile);
+
+/** The bodies autocannon's load posts (`labResultEvent`, collected today), made once: the script cycles through them. */
+const BODIES = Array.from({ length: 500 }, (_, i) => JSON.stringify(labResultEvent(i)));
+/** A Lua string literal of `text` (JSON: no newlines; quotes and backslashes escaped). */
+const luaString = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /**
  * The same load as `loadEvents` (lab results posted to patients drawn at random, one request in
@@ -21,6 +27,7 @@ export async function loadWithWrk(options: { url: string; token: string; patient
     writeFileSync(
       script,
       `local patients = {${options.patients.map((p) => `"${p}"`).join(',')}}
+local bodies = {${BODIES.map((b) => luaString(b)).join(',')}}
 local n = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer ${options.token}"
@@ -29,8 +36,7 @@ ${options.minimal ? 'wrk.headers["Prefer"] = "return=minimal"' : ''}
 request = function()
   n = n + 1
   local patient = patients[math.random(#patients)]
-  local body = '{"type":"LAB_RESULT_RECORDED","data":{"code":"IL6","compartment":"PB","value":' .. (10 + n % 500) .. ',"unit":"pg/mL","collectedAt":"' .. os.date("!%Y-%m-%d") .. '"}}'
-  return wrk.format(nil, "/patients/" .. patient .. "/events", nil, body)
+  return wrk.format(nil, "/patients/" .. patient .. "/events", nil, bodies[n % #bodies + 1])
 end
 done = function(summary, latency, requests)
   local e = summary.errors

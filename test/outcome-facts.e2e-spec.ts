@@ -136,6 +136,17 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     await expectEqual(t.clock.now().toISOString());
   });
 
+  it('gives every reader the same answer when several fold the same emptied rows at once, beside the worker', async () => {
+    const now = t.clock.now().toISOString();
+    const expected = await wholeLogs.outcomes(TRIAL, { asOf: now }, MONITOR);
+    await dataSource.query('DELETE FROM outcome_facts');
+    const [answers] = await Promise.all([Promise.all([1, 2, 3, 4].map(() => service.outcomes(TRIAL, { asOf: now }, MONITOR))), facts.catchUp()]);
+    for (const answer of answers) expect(answer).toEqual(expected);
+    // The rows the racing folds left are whole: one per patient, at its log, and read again as the same answer.
+    expect((await rows()).sort()).toEqual((await lastSeqs()).sort());
+    expect(await service.outcomes(TRIAL, { asOf: now }, MONITOR)).toEqual(expected);
+  });
+
   it('rebuilds what is missing or spoiled from the logs: an emptied table, a row behind, of other rules, not JSON', async () => {
     const now = t.clock.now().toISOString();
     const expected = await wholeLogs.outcomes(TRIAL, { asOf: now }, MONITOR);

@@ -19,7 +19,7 @@ import {
   trialRulesOf,
 } from '#protocols';
 import { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
-import { readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
+import { parseStoredJson, readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
 import { TransactionRunner } from '../persistence/transaction-runner';
 
 /** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
@@ -183,7 +183,12 @@ interface ReadingRow {
   stored: StoredReading | null;
 }
 
-const BATCH = 200;
+/**
+ * Patients folded per read of their logs. The worker's beat shares its event loop with the timers it
+ * fires, so a fold is cut into batches small enough not to hold them up (one batch of patients with
+ * two years of follow-up each is some 25,000 entries screened).
+ */
+const BATCH = 50;
 
 /**
  * The outcomes' read model (ADR 0021): each patient's reading, kept in `outcome_facts` and folded
@@ -217,7 +222,7 @@ export class OutcomeFacts {
   }
 
   /** Brings the rows of up to `limit` patients that are behind their logs up to them (the worker's beat); says how many. */
-  async catchUp(limit = 1000): Promise<number> {
+  async catchUp(limit = 500): Promise<number> {
     let folded = 0;
     for (const protocol of latestProtocols()) {
       const rules = trialRulesOf(protocol.spec.id);
@@ -290,7 +295,7 @@ export class OutcomeFacts {
         select: { patientId: true, seq: true, rulesKey: true, cohort: true, through: true, reading: true },
       });
       for (const row of found) {
-        const stored = parsed<StoredReading | null>(row.reading);
+        const stored = parseStoredJson(row.reading) as StoredReading | null | undefined;
         if (stored !== undefined) rows.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, stored });
       }
     }
@@ -304,7 +309,7 @@ export class OutcomeFacts {
     });
     const folds = new Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>();
     for (const row of found) {
-      const fold = parsed<OutcomeFold>(row.fold);
+      const fold = parseStoredJson(row.fold) as OutcomeFold | undefined;
       if (fold) folds.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, fold });
     }
     return folds;
@@ -314,13 +319,4 @@ export class OutcomeFacts {
 /** Whether the row stands for the patient's log as the patient row gives it. */
 function current(row: ReadingRow | undefined, patient: ReadPatient, key: string): boolean {
   return row !== undefined && row.rulesKey === key && row.cohort === patient.cohort && row.seq >= patient.lastSeq;
-}
-
-/** A stored JSON column; undefined when it is not JSON (the row is then folded again). */
-function parsed<T>(text: string): T | undefined {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
 }
