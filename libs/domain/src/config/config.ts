@@ -80,6 +80,8 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Patients whose outcome readings an API process keeps parsed in memory (about 9 kB each at two years of follow-up); 0 keeps none. */
+  OUTCOMES_MEMO_PATIENTS: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
   /** How long an API process trusts a token it has looked up; a revocation made through another process takes up to this long. 0: look up every request. */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** How long a bearer token is valid after it is issued or rotated: `<n>s`, `<n>m`, `<n>h` or `<n>d`, at most 365 days. */
@@ -174,6 +176,7 @@ export interface AppConfig {
   timerConcurrency: number;
   rateLimitPerMinute: number;
   authCacheMs: number;
+  outcomesMemoPatients: number;
   /** How long a bearer token is valid after it is issued or rotated. */
   tokenTtlMs: number;
   signingMaxFailures: number;
@@ -259,6 +262,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timerConcurrency: c.TIMER_CONCURRENCY,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     authCacheMs: c.AUTH_CACHE_MS,
+    outcomesMemoPatients: c.OUTCOMES_MEMO_PATIENTS,
     tokenTtlMs: toMs(c.TOKEN_TTL),
     signingMaxFailures: c.SIGNING_MAX_FAILURES,
     isbtFin: c.ISBT_FIN,

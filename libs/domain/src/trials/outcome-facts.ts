@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, In } from 'typeorm';
 import {
@@ -21,6 +21,7 @@ import {
 import { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
 import { parseStoredJson, readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
 import { TransactionRunner } from '../persistence/transaction-runner';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 
 /** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
 export const OUTCOME_EVENTS = [
@@ -155,8 +156,9 @@ export function readFold(
 export function readingFor(stored: StoredReading, patient: Pick<PatientEntity, 'siteId'>, seen: boolean, asOf: string): PatientReading {
   const { reading } = stored;
   if ('failure' in reading) return reading;
-  const facts = { ...reading.facts, site: seen ? patient.siteId : null, product: seen ? reading.facts.product : (stored.othersProduct ?? reading.facts.product) };
-  return { facts: factsAsOf(facts, asOf) };
+  // As of `asOf` first, from the stored facts themselves (their ICAHT is graded once a day: `factsAsOf`), then as the caller sees them.
+  const facts = factsAsOf(reading.facts, asOf);
+  return { facts: { ...facts, site: seen ? patient.siteId : null, product: seen ? facts.product : (stored.othersProduct ?? facts.product) } };
 }
 
 /** Bump when what the fold keeps or how a reading is made changes: every row is then folded again from its log. */
@@ -174,14 +176,20 @@ export function rulesKey(rules: LifecycleSpec): string {
   return key;
 }
 
-/** A patient's row as a reading needs it (the fold left unread). */
+/** A patient's row as a reading needs it (the fold left unread); `size`: the stored reading's length in bytes. */
 interface ReadingRow {
   seq: number;
   rulesKey: string;
   cohort: string | null;
   through: string | null;
+  size: number;
   stored: StoredReading | null;
 }
+
+/** The columns that say which reading a row holds, without the reading: what a read compares its memo with. */
+type RowHead = Omit<ReadingRow, 'stored'>;
+
+const sameHead = (a: RowHead, b: RowHead) => a.seq === b.seq && a.rulesKey === b.rulesKey && a.cohort === b.cohort && a.through === b.through && a.size === b.size;
 
 /**
  * Patients folded per read of their logs. The worker's beat shares its event loop with the timers it
@@ -198,9 +206,18 @@ const BATCH = 50;
  */
 @Injectable()
 export class OutcomeFacts {
+  /**
+   * The readings this process last read or folded, by patient, parsed (least recently used first):
+   * a read takes a patient's from here while its row's head (`seq`, rules, cohort, `through`, the
+   * reading's size) is the one it was parsed from, and reads and parses the row only when it is not.
+   * At most `OUTCOMES_MEMO_PATIENTS` patients.
+   */
+  private readonly memo = new Map<string, ReadingRow>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'outcomesMemoPatients'>,
   ) {}
 
   /**
@@ -270,8 +287,9 @@ export class OutcomeFacts {
         const fold = foldOutcomeLog(p.id, base?.fold ?? null, added);
         const seq = fold.seq;
         const { through, stored } = readFold(rules, p, fold);
-        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, stored });
-        return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading: JSON.stringify(stored) };
+        const reading = JSON.stringify(stored);
+        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored });
+        return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
       // Two readers folding the same patient write the same row; a row written from an older read is behind its log and folded again.
       await this.tx.dialect.standalone((m) =>
@@ -283,20 +301,65 @@ export class OutcomeFacts {
           .orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id'])
           .execute(),
       );
+      for (const p of batch) this.remember(p.id, refreshed.get(p.id)!);
     }
     return refreshed;
   }
 
+  private remember(patientId: string, row: ReadingRow): void {
+    const limit = this.config.outcomesMemoPatients;
+    if (limit === 0) return;
+    this.memo.delete(patientId);
+    this.memo.set(patientId, row);
+    // The least recently used go first: a Map iterates in insertion order.
+    for (const oldest of this.memo.keys()) {
+      if (this.memo.size <= limit) break;
+      this.memo.delete(oldest);
+    }
+  }
+
+  /**
+   * The rows of the patients, their readings parsed: each row's head is read, and its reading only
+   * where the memo does not hold the one that head stands for. A reading that is not JSON is left
+   * out (the patient is then folded again).
+   */
   private async rows(ids: readonly string[]): Promise<Map<string, ReadingRow>> {
     const rows = new Map<string, ReadingRow>();
+    const unread: string[] = [];
+    const repository = this.dataSource.getRepository(OutcomeFactsEntity);
     for (let i = 0; i < ids.length; i += 1000) {
-      const found = await this.dataSource.getRepository(OutcomeFactsEntity).find({
-        where: { patientId: In(ids.slice(i, i + 1000)) },
+      const heads: Array<RowHead & { patientId: string }> = await repository
+        .createQueryBuilder('f')
+        .select([
+          'f.patient_id AS "patientId"',
+          'f.seq AS "seq"',
+          'f.rules_key AS "rulesKey"',
+          'f.cohort AS "cohort"',
+          'f.through AS "through"',
+          'OCTET_LENGTH(f.reading) AS "size"',
+        ])
+        .where('f.patient_id IN (:...ids)', { ids: ids.slice(i, i + 1000) })
+        .getRawMany();
+      for (const { patientId, ...raw } of heads) {
+        const head = { ...raw, seq: Number(raw.seq), size: Number(raw.size) };
+        const kept = this.memo.get(patientId);
+        if (kept && sameHead(kept, head)) {
+          rows.set(patientId, kept);
+          this.remember(patientId, kept);
+        } else unread.push(patientId);
+      }
+    }
+    for (let i = 0; i < unread.length; i += 1000) {
+      const found = await repository.find({
+        where: { patientId: In(unread.slice(i, i + 1000)) },
         select: { patientId: true, seq: true, rulesKey: true, cohort: true, through: true, reading: true },
       });
       for (const row of found) {
         const stored = parseStoredJson(row.reading) as StoredReading | null | undefined;
-        if (stored !== undefined) rows.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, stored });
+        if (stored === undefined) continue;
+        const read = { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, size: Buffer.byteLength(row.reading), stored };
+        rows.set(row.patientId, read);
+        this.remember(row.patientId, read);
       }
     }
     return rows;

@@ -92,6 +92,50 @@ function icahtCounts(infused: PatientFacts[]) {
   return { patientsWithAnc: graded.length, earlyByGrade: byGrade((g) => g.early.grade), lateByGrade: byGrade((g) => g.late.grade) };
 }
 
+/** One patient's CAR-T kinetics in one compartment (the curve one value per study day), or why its curve could not be summarised. */
+type PatientKinetics =
+  | { row: { patientId: string; compartment: string; cmax: number | null; tmax: number | null; auc: number | null; samples: number; curve: Array<{ day: number; value: number }> } }
+  | { compartment: string; error: unknown };
+
+/** What the kinetics and the cytokine peaks read of a patient's lab results. */
+interface LabSummary {
+  kinetics: PatientKinetics[];
+  /** Each cytokine's first-month peak (Day 0 to 28), absent without a result then. */
+  peaks: Map<string, { patientId: string; peak: number; day: number; unit: string }>;
+}
+
+/**
+ * Computed once per list of lab results: facts a read model keeps across reads (never changed) share
+ * their list, so a trial's curves are summarised when a patient's results change, not on every read.
+ */
+const labSummaries = new WeakMap<PatientFacts['labs'], LabSummary>();
+
+function labSummaryOf(p: PatientFacts): LabSummary {
+  const known = labSummaries.get(p.labs);
+  if (known) return known;
+  const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
+  const kinetics = compartments.map((compartment): PatientKinetics => {
+    const curve = onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
+    try {
+      const k = carTKinetics(curve);
+      // No sample in the first 28 days: no area to speak of (null, not 0), and no part of the medians.
+      return { row: { patientId: p.patientId, compartment, ...k, auc: k.samples ? k.auc : null, curve: [...curve].sort((a, b) => a.day - b.day) } };
+    } catch (error) {
+      return { compartment, error };
+    }
+  });
+  const peaks = new Map<string, { patientId: string; peak: number; day: number; unit: string }>();
+  for (const code of CYTOKINE_CODES) {
+    const firstMonth = p.labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
+    if (!firstMonth.length) continue;
+    const peak = firstMonth.reduce((a, b) => (b.value > a.value ? b : a));
+    peaks.set(code, { patientId: p.patientId, peak: peak.value, day: peak.day, unit: peak.unit });
+  }
+  const summary = { kinetics, peaks };
+  labSummaries.set(p.labs, summary);
+  return summary;
+}
+
 /**
  * The trial's efficacy, safety and kinetics outcomes for a group of patients (days from infusion).
  * `specOf` gives each patient's own protocol (its cohort's, where cohorts differ in response
@@ -138,25 +182,18 @@ export function outcomesOf(
     return gradeCounts(worst);
   };
 
-  const kinetics = infused.flatMap((p) => {
-    const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
-    return compartments.flatMap((compartment) => {
-      const curve = onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
+  const kinetics = infused.flatMap((p) =>
+    labSummaryOf(p).kinetics.flatMap((k) => {
+      if ('row' in k) return [k.row];
       // The statistics refuse what is not a curve (a negative value, two values on a day): one
       // patient's odd curve is left out and listed, the others are still summarised.
-      try {
-        const k = carTKinetics(curve);
-        // No sample in the first 28 days: no area to speak of (null, not 0), and no part of the medians.
-        return [{ patientId: p.patientId, compartment, ...k, auc: k.samples ? k.auc : null, curve: [...curve].sort((a, b) => a.day - b.day) }];
-      } catch (error) {
-        dataIssues.push({
-          ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, error, `kinetics.${compartment}`),
-          problem: `CAR copies could not be summarised: ${messageOf(error)}`,
-        });
-        return [];
-      }
-    });
-  });
+      dataIssues.push({
+        ...unreadableEntry(p.patientId, { type: 'LAB_RESULT_RECORDED' }, k.error, `kinetics.${k.compartment}`),
+        problem: `CAR copies could not be summarised: ${messageOf(k.error)}`,
+      });
+      return [];
+    }),
+  );
   const kineticsSummary = [...new Set(kinetics.map((k) => k.compartment))].map((compartment) => {
     // The medians are over the patients with a sample in the first 28 days, and say how many those are.
     const of = kinetics.filter((k) => k.compartment === compartment && k.samples > 0);
@@ -170,14 +207,7 @@ export function outcomesOf(
     };
   });
   const cytokinePeaks = CYTOKINE_CODES.map((code) => {
-    const peaks = infused
-      .map((p) => {
-        const firstMonth = p.labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
-        if (!firstMonth.length) return null;
-        const peak = firstMonth.reduce((a, b) => (b.value > a.value ? b : a));
-        return { patientId: p.patientId, peak: peak.value, day: peak.day, unit: peak.unit };
-      })
-      .filter((x): x is NonNullable<typeof x> => x !== null);
+    const peaks = infused.flatMap((p) => labSummaryOf(p).peaks.get(code) ?? []);
     return { code, patients: peaks.length, medianPeak: median(peaks.map((x) => x.peak)), peaks };
   });
 

@@ -117,8 +117,18 @@ export const OUTCOME_LAB_CODES: readonly string[] = ['CAR_COPIES', 'ANC', ...CYT
  * as of its last entry, then `factsAsOf` any later date, equals `patientFacts` as of that date.
  */
 export function factsAsOf(facts: PatientFacts, asOf: string): PatientFacts {
-  return { ...facts, icaht: facts.infusedAt ? icahtOf(facts.labs, facts.infusedAt, facts.relapseAt, facts.deathAt ?? asOf) : null };
+  if (!facts.infusedAt) return { ...facts, icaht: null };
+  // ICAHT reads the date only as a study day: the same facts read twice on one day grade alike.
+  const day = studyDay(facts.deathAt ?? asOf, facts.infusedAt);
+  const known = icahtByDay.get(facts);
+  if (known?.day === day) return { ...facts, icaht: known.icaht };
+  const icaht = icahtOf(facts.labs, facts.infusedAt, facts.relapseAt, facts.deathAt ?? asOf);
+  icahtByDay.set(facts, { day, icaht });
+  return { ...facts, icaht };
 }
+
+/** The ICAHT last graded of facts (a read model keeps them across reads, never changed), and the study day it was graded through. */
+const icahtByDay = new WeakMap<PatientFacts, { day: number; icaht: IcahtGrade | null }>();
 
 /** ICAHT from the facts' ANC (peripheral blood) read as of `asOf` (or the death), censored at the first progression or relapse. */
 function icahtOf(labs: PatientFacts['labs'], infusedAt: string, relapseAt: string | null, asOf: string): IcahtGrade | null {
