@@ -1,4 +1,5 @@
-import { call, type ServiceProcess, ServiceStack, Site } from '#testing';
+import { Client } from 'pg';
+import { call, type ServiceProcess, ServiceStack, Site, testDatabaseExists, testDatabaseUrl } from '#testing';
 import { type Row, spread } from './report';
 import type { Progress } from './progress';
 import { RssSampler } from './throughput';
@@ -177,20 +178,24 @@ export async function timeGets(url: string, path: string, token: string, times: 
   return { p50: at(0.5), p95: at(0.95), max: sorted.at(-1)!, bytes };
 }
 
+/** The readers the benchmark can time (`--reads`). */
+export const READS = ['outcomes', 'trial', 'worklist', 'patient', 'deviations', 'export'] as const;
+export type Read = (typeof READS)[number];
+
 export interface ReadSideRun {
   /** The first read after the read model was emptied: every patient folded from its whole log. */
-  outcomesColdMs: number;
-  outcomes: Timing;
+  outcomesColdMs?: number;
+  outcomes?: Timing;
   /** A read after a new entry at each of up to 100 patients (five rounds): those folded forward. */
-  outcomesAfterWrites: Timing;
-  trial: Timing;
-  worklist: Timing;
-  patient: Timing;
-  deviations: Timing;
-  export: Timing & { rssPeakMiB: number; rssBeforeMiB: number };
+  outcomesAfterWrites?: Timing;
+  trial?: Timing;
+  worklist?: Timing;
+  patient?: Timing;
+  deviations?: Timing;
+  export?: Timing & { rssPeakMiB: number; rssBeforeMiB: number };
 }
 
-/** One run of the readers' measures against the seeded trial. */
+/** One run of the readers' measures (those of `reads`) against the seeded trial. */
 export async function measureReads(options: {
   stack: ServiceStack;
   api: ServiceProcess;
@@ -199,44 +204,52 @@ export async function measureReads(options: {
   /** Patients of `site`'s (the worklist's and the writes'). */
   patientIds: string[];
   calls: number;
+  reads: ReadonlySet<Read>;
   progress: Progress;
   run: number;
 }): Promise<ReadSideRun> {
-  const { stack, api, monitor, site, calls, progress, run } = options;
+  const { stack, api, monitor, site, calls, reads, progress, run } = options;
   const url = api.url!;
   const trial = '/trials/cd19-rr-all';
   const timed = <T>(what: string, work: () => Promise<T>, show: (r: T) => string) => progress.timed(`run ${run}: ${what}`, 5, work, show);
   const ms = (t: Timing) => `p50 ${t.p50.toFixed(0)} ms, p95 ${t.p95.toFixed(0)} ms, ${t.bytes.toLocaleString('en-US')} B`;
-  await stack.query('DELETE FROM outcome_facts');
-  const cold = await timed('outcomes, read model emptied', () => timeGets(url, `${trial}/outcomes`, monitor, 1), ms);
-  const outcomes = await timed(`outcomes × ${calls}`, () => timeGets(url, `${trial}/outcomes`, monitor, calls), ms);
-  const afterWrites: number[] = [];
-  const perRound = Math.min(100, Math.floor(options.patientIds.length / 5));
-  for (let round = 0; round < 5; round++) {
-    const some = options.patientIds.slice(round * perRound, round * perRound + perRound);
-    await Promise.all(
-      some.map((id, i) =>
-        call(url, 'POST', `/patients/${id}/events`, site.coordinator, {
-          type: 'LAB_RESULT_RECORDED',
-          data: { code: 'CRP', compartment: 'PB', value: 3 + (i % 7), unit: 'mg/L', collectedAt: new Date(Date.now() - 40 * DAY).toISOString() },
-          occurredAt: new Date(Date.now() - 40 * DAY).toISOString(),
-        }),
-      ),
-    );
-    afterWrites.push((await timeGets(url, `${trial}/outcomes`, monitor, 1)).p50);
+  const result: ReadSideRun = {};
+  if (reads.has('outcomes')) {
+    await stack.query('DELETE FROM outcome_facts');
+    result.outcomesColdMs = (await timed('outcomes, read model emptied', () => timeGets(url, `${trial}/outcomes`, monitor, 1), ms)).p50;
+    const outcomes = await timed(`outcomes × ${calls}`, () => timeGets(url, `${trial}/outcomes`, monitor, calls), ms);
+    const afterWrites: number[] = [];
+    const perRound = Math.min(100, Math.floor(options.patientIds.length / 5));
+    for (let round = 0; round < 5; round++) {
+      const some = options.patientIds.slice(round * perRound, round * perRound + perRound);
+      await Promise.all(
+        some.map((id, i) =>
+          call(url, 'POST', `/patients/${id}/events`, site.coordinator, {
+            type: 'LAB_RESULT_RECORDED',
+            data: { code: 'CRP', compartment: 'PB', value: 3 + (i % 7), unit: 'mg/L', collectedAt: new Date(Date.now() - 40 * DAY).toISOString() },
+            occurredAt: new Date(Date.now() - 40 * DAY).toISOString(),
+          }),
+        ),
+      );
+      afterWrites.push((await timeGets(url, `${trial}/outcomes`, monitor, 1)).p50);
+    }
+    const sortedWrites = [...afterWrites].sort((a, b) => a - b);
+    result.outcomes = outcomes;
+    result.outcomesAfterWrites = { p50: sortedWrites[2]!, p95: sortedWrites[4]!, max: sortedWrites[4]!, bytes: outcomes.bytes };
   }
-  const sortedWrites = [...afterWrites].sort((a, b) => a - b);
-  const outcomesAfterWrites = { p50: sortedWrites[2]!, p95: sortedWrites[4]!, max: sortedWrites[4]!, bytes: outcomes.bytes };
-  const trialView = await timed(`trial × ${calls}`, () => timeGets(url, trial, monitor, calls), ms);
-  const worklist = await timed(`worklist (one site) × ${calls}`, () => timeGets(url, '/worklist', site.coordinator, calls), ms);
-  const patient = await timed(`patient × ${calls}`, () => timeGets(url, `/patients/${options.patientIds[0]}`, site.coordinator, calls), ms);
-  const deviations = await timed('deviations', () => timeGets(url, `${trial}/deviations`, monitor, 1), ms);
-  const rss = new RssSampler(api.pid);
-  const rssBeforeMiB = rss.now();
-  rss.start(100);
-  const exported = await timed('SDTM export', () => timeGets(url, `${trial}/export?format=sdtm`, monitor, 1), ms);
-  const { peakMiB } = rss.stop();
-  return { outcomesColdMs: cold.p50, outcomes, outcomesAfterWrites, trial: trialView, worklist, patient, deviations, export: { ...exported, rssPeakMiB: peakMiB, rssBeforeMiB } };
+  if (reads.has('trial')) result.trial = await timed(`trial × ${calls}`, () => timeGets(url, trial, monitor, calls), ms);
+  if (reads.has('worklist')) result.worklist = await timed(`worklist (one site) × ${calls}`, () => timeGets(url, '/worklist', site.coordinator, calls), ms);
+  if (reads.has('patient')) result.patient = await timed(`patient × ${calls}`, () => timeGets(url, `/patients/${options.patientIds[0]}`, site.coordinator, calls), ms);
+  if (reads.has('deviations')) result.deviations = await timed('deviations', () => timeGets(url, `${trial}/deviations`, monitor, 1), ms);
+  if (reads.has('export')) {
+    const rss = new RssSampler(api.pid);
+    const rssBeforeMiB = rss.now();
+    rss.start(100);
+    const exported = await timed('SDTM export', () => timeGets(url, `${trial}/export?format=sdtm`, monitor, 1), ms);
+    const { peakMiB } = rss.stop();
+    result.export = { ...exported, rssPeakMiB: peakMiB, rssBeforeMiB };
+  }
+  return result;
 }
 
 export interface ReadSideResult {
@@ -250,64 +263,148 @@ export interface ReadSideResult {
   rows: Row[];
 }
 
+/** What a seeding left for the runs that measure it: the users' tokens, and how the seeding went. */
+interface Seed {
+  adminToken: string;
+  sites: Array<Pick<Site, 'siteId' | 'coordinator' | 'investigator' | 'investigatorId'>>;
+  walked: number;
+  seedSeconds: number;
+  refused: Record<string, number>;
+}
+
+interface ReadSideOptions {
+  patients: number;
+  walked: number;
+  runs: number;
+  calls: number;
+  sites: number;
+  reads: readonly Read[];
+  /**
+   * A database to keep the seeded trial in: seeded into it when it does not exist, and each
+   * benchmark measures a copy of it (the runs write), so the six minutes of seeding are paid once.
+   */
+  seeded?: string;
+  /** Where the measured API writes its CPU profile (`--cpu-prof`), when given. */
+  profileDir?: string;
+  progress: Progress;
+}
+
+const STACK_ENV = { CHECKPOINT_EVERY_MS: '0' };
+
+/** Seeds the trial on `stack`'s database through its own API and worker (stopped by the caller with the stack). */
+async function seedTrial(stack: ServiceStack, options: ReadSideOptions): Promise<Seed> {
+  const { progress } = options;
+  const api = await stack.startApi('api');
+  await stack.startWorker();
+  const sites: Site[] = [];
+  for (let i = 1; i <= options.sites; i++) sites.push(await Site.open(stack, api, `site-${String(i).padStart(2, '0')}`));
+  const seeded = Date.now();
+  const walked = await walkPatients(api, sites, options.walked, 8, progress);
+  const copies = Math.max(0, Math.round(options.patients / options.walked) - 1);
+  await progress.timed(
+    `copy each walked patient ${copies} times`,
+    30,
+    () => copyPatients(stack, walked.ids, copies),
+    () => 'copied',
+  );
+  return {
+    adminToken: stack.adminToken,
+    sites: sites.map(({ siteId, coordinator, investigator, investigatorId }) => ({ siteId, coordinator, investigator, investigatorId })),
+    walked: options.walked,
+    seedSeconds: (Date.now() - seeded) / 1000,
+    refused: walked.refused,
+  };
+}
+
+/** The seed kept in database `name`: seeded now when the database does not exist yet. */
+async function keptSeed(name: string, options: ReadSideOptions): Promise<Seed> {
+  if (!(await testDatabaseExists(name))) {
+    const seeding = await ServiceStack.create('bench-seed', { prefix: 'benchseed', env: STACK_ENV, database: { name, keep: true } });
+    try {
+      const seed = await seedTrial(seeding, options);
+      await seeding.query('CREATE TABLE bench_seed (seed text NOT NULL)');
+      await seeding.query('INSERT INTO bench_seed (seed) VALUES ($1)', [JSON.stringify(seed)]);
+    } finally {
+      await seeding.stop();
+    }
+  }
+  const client = new Client({ connectionString: testDatabaseUrl(name) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ seed: string }>('SELECT seed FROM bench_seed');
+    if (rows.length !== 1) throw new Error(`database ${name} holds no benchmark seed`);
+    return JSON.parse(rows[0]!.seed) as Seed;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The read-side benchmark: seeds the trial on a database of its own (API and worker as separate
- * processes), then measures the readers `runs` times.
+ * processes), or copies the one kept in `seeded`, then measures the readers `runs` times.
  */
-export async function runReadSide(options: { patients: number; walked: number; runs: number; calls: number; sites: number; progress: Progress }): Promise<ReadSideResult> {
+export async function runReadSide(options: ReadSideOptions): Promise<ReadSideResult> {
   const { progress } = options;
-  const stack = await ServiceStack.create('bench-read', { prefix: 'benchread', env: { CHECKPOINT_EVERY_MS: '0' } });
+  const kept = options.seeded === undefined ? undefined : await keptSeed(options.seeded, options);
+  const stack = await ServiceStack.create('bench-read', {
+    prefix: 'benchread',
+    env: kept ? { ...STACK_ENV, ADMIN_TOKEN: kept.adminToken } : STACK_ENV,
+    ...(options.seeded === undefined ? {} : { database: { template: options.seeded } }),
+  });
   try {
-    const api = await stack.startApi('api');
-    await stack.startWorker();
-    const sites: Site[] = [];
-    for (let i = 1; i <= options.sites; i++) sites.push(await Site.open(stack, api, `site-${String(i).padStart(2, '0')}`));
-    const seeded = Date.now();
-    const walked = await walkPatients(api, sites, options.walked, 8, progress);
-    const copies = Math.max(0, Math.round(options.patients / options.walked) - 1);
-    await progress.timed(
-      `copy each walked patient ${copies} times`,
-      30,
-      () => copyPatients(stack, walked.ids, copies),
-      () => 'copied',
-    );
-    const seedSeconds = (Date.now() - seeded) / 1000;
+    const seed = kept ?? (await seedTrial(stack, options));
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    const api = kept ? await stack.startApi('api', {}, profile) : stack.processes.find((p) => p.kind === 'api')!;
+    if (kept) await stack.startWorker();
+    const sites = seed.sites.map((site) => Site.known(stack, site));
     const [{ n: events }] = await stack.query<{ n: string }>('SELECT COUNT(*) AS n FROM patient_events');
     const [{ n: patients }] = await stack.query<{ n: string }>('SELECT COUNT(*) AS n FROM patients');
     const sitePatients = (await stack.query<{ id: string }>('SELECT id FROM patients WHERE site_id = $1 ORDER BY id', [sites[0]!.siteId])).map((r) => r.id);
-    const res = await call(api.url!, 'POST', '/users', stack.adminToken, { name: 'Monitor', role: 'monitor', siteIds: sites.map((s) => s.siteId) });
+    const res = await call(api.url!, 'POST', '/users', kept?.adminToken ?? stack.adminToken, { name: 'Monitor', role: 'monitor', siteIds: sites.map((s) => s.siteId) });
     if (res.status !== 201) throw new Error(`monitor not created: ${res.status}`);
+    const reads = new Set(options.reads);
     const runs: ReadSideRun[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      runs.push(await measureReads({ stack, api, monitor: res.body.token, site: sites[0]!, patientIds: sitePatients, calls: options.calls, progress, run }));
+      runs.push(await measureReads({ stack, api, monitor: res.body.token, site: sites[0]!, patientIds: sitePatients, calls: options.calls, reads, progress, run }));
     }
     const rows = readSideRows(runs, Number(patients), Number(events));
-    return { date: new Date().toISOString(), patients: Number(patients), walked: options.walked, events: Number(events), seedSeconds, refused: walked.refused, runs, rows };
+    return {
+      date: new Date().toISOString(),
+      patients: Number(patients),
+      walked: seed.walked,
+      events: Number(events),
+      seedSeconds: seed.seedSeconds,
+      refused: seed.refused,
+      runs,
+      rows,
+    };
   } finally {
     await stack.stop();
   }
 }
 
 function readSideRows(runs: ReadSideRun[], patients: number, events: number): Row[] {
-  const of = (pick: (r: ReadSideRun) => number) => spread(runs.map(pick));
+  const of = (pick: (r: ReadSideRun) => number | undefined) => spread(runs.map((r) => pick(r) ?? Number.NaN));
   const label = `${patients.toLocaleString('en-US')} patients, ${events.toLocaleString('en-US')} entries`;
   const under = (ms: number) => (value: ReturnType<typeof spread>) => ({ text: `≤ ${ms} ms`, met: value.median <= ms });
-  const p95Outcomes = of((r) => r.outcomes.p95);
-  const p95Worklist = of((r) => r.worklist.p95);
-  return [
+  const p95Outcomes = of((r) => r.outcomes?.p95);
+  const p95Worklist = of((r) => r.worklist?.p95);
+  const rows: Row[] = [
     { metric: `${label}: outcomes, read model emptied (every patient folded)`, value: of((r) => r.outcomesColdMs), unit: 'ms' },
-    { metric: 'outcomes p50', value: of((r) => r.outcomes.p50), unit: 'ms' },
+    { metric: 'outcomes p50', value: of((r) => r.outcomes?.p50), unit: 'ms' },
     { metric: 'outcomes p95', value: p95Outcomes, unit: 'ms', target: under(200)(p95Outcomes) },
-    { metric: 'outcomes after new entries at up to 100 patients, median of 5', value: of((r) => r.outcomesAfterWrites.p50), unit: 'ms' },
-    { metric: 'outcomes answer size', value: of((r) => r.outcomes.bytes / 1024), unit: 'KiB' },
-    { metric: 'GET /trials/:id p95', value: of((r) => r.trial.p95), unit: 'ms' },
-    { metric: 'worklist (a site of the trial) p50', value: of((r) => r.worklist.p50), unit: 'ms' },
+    { metric: 'outcomes after new entries at up to 100 patients, median of 5', value: of((r) => r.outcomesAfterWrites?.p50), unit: 'ms' },
+    { metric: 'outcomes answer size', value: of((r) => (r.outcomes ? r.outcomes.bytes / 1024 : undefined)), unit: 'KiB' },
+    { metric: 'GET /trials/:id p95', value: of((r) => r.trial?.p95), unit: 'ms' },
+    { metric: 'worklist (a site of the trial) p50', value: of((r) => r.worklist?.p50), unit: 'ms' },
     { metric: 'worklist (a site of the trial) p95', value: p95Worklist, unit: 'ms', target: under(200)(p95Worklist) },
-    { metric: 'patient page (GET /patients/:id) p95', value: of((r) => r.patient.p95), unit: 'ms' },
-    { metric: 'deviations of the trial', value: of((r) => r.deviations.p50), unit: 'ms' },
-    { metric: 'SDTM export (time to its last byte)', value: of((r) => r.export.p50), unit: 'ms' },
-    { metric: 'SDTM export size', value: of((r) => r.export.bytes / 2 ** 20), unit: 'MiB' },
-    { metric: 'API RSS before the export', value: of((r) => r.export.rssBeforeMiB), unit: 'MiB' },
-    { metric: 'API RSS peak during the export', value: of((r) => r.export.rssPeakMiB), unit: 'MiB' },
+    { metric: 'patient page (GET /patients/:id) p95', value: of((r) => r.patient?.p95), unit: 'ms' },
+    { metric: 'deviations of the trial', value: of((r) => r.deviations?.p50), unit: 'ms' },
+    { metric: 'SDTM export (time to its last byte)', value: of((r) => r.export?.p50), unit: 'ms' },
+    { metric: 'SDTM export size', value: of((r) => (r.export ? r.export.bytes / 2 ** 20 : undefined)), unit: 'MiB' },
+    { metric: 'API RSS before the export', value: of((r) => r.export?.rssBeforeMiB), unit: 'MiB' },
+    { metric: 'API RSS peak during the export', value: of((r) => r.export?.rssPeakMiB), unit: 'MiB' },
   ];
+  // The readers not timed (`--reads`) have no row.
+  return rows.filter((row) => row.value.runs.some(Number.isFinite));
 }

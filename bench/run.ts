@@ -14,7 +14,7 @@ import { clonePatients } from './seed';
 import { mllpBurst, type MllpBurstResult, mllpBurstProblems } from './mllp';
 import { loadEvents, type LoadResult, RssSampler } from './throughput';
 import { EARLY_SLACK_MS, timerFiring, type TimerResult } from './timers';
-import { runReadSide } from './read-side';
+import { type Read, READS, runReadSide } from './read-side';
 import { loadWithWrk } from './wrk';
 
 /** How big each part of a run is: the full benchmark, or the smoke version `npm test` runs. */
@@ -409,17 +409,25 @@ async function main(): Promise<void> {
       walked: { type: 'string', default: '50' },
       sites: { type: 'string', default: '10' },
       calls: { type: 'string', default: '20' },
+      reads: { type: 'string', default: READS.join(',') },
+      seeded: { type: 'string' },
     },
   });
   if (values['read-side']) {
     const out = resolve(values.out!);
     mkdirSync(out, { recursive: true });
     const runs = Number(values.runs ?? 3);
+    const reads = values.reads!.split(',') as Read[];
+    const unknown = reads.filter((read) => !READS.includes(read));
+    if (unknown.length) throw new Error(`--reads names ${READS.join(', ')}, not ${unknown.join(', ')}`);
     const result = await runReadSide({
       patients: Number(values['read-patients']),
       walked: Number(values.walked),
       sites: Number(values.sites),
       calls: Number(values.calls),
+      reads,
+      ...(values.seeded === undefined ? {} : { seeded: values.seeded }),
+      ...(values.profile ? { profileDir: join(out, 'profiles') } : {}),
       runs,
       progress: new Progress(values.quiet),
     });

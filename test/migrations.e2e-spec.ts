@@ -62,6 +62,29 @@ describe.each<DatabaseKind>(['postgres', 'sqlite'])('migrations on %s', (kind) =
     });
   });
 
+  it('index the entries of amendments, and only those, for the patients an amendment moved (1764930000000)', async () => {
+    await withDatabase(kind, async (dataSource) => {
+      await dataSource.runMigrations();
+      const definition = async () =>
+        (kind === 'postgres'
+          ? await dataSource.query("SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'ix_patient_events_migrated'")
+          : await dataSource.query("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_patient_events_migrated'")) as Array<{ sql: string }>;
+      expect((await definition()).map((d) => d.sql)).toEqual([expect.stringMatching(/\(patient_id\) WHERE .*type.* = 'PROTOCOL_MIGRATED'/)]);
+      // The worklist's question, "has this patient such an entry", is answered from the index, not by reading the log.
+      const question = "SELECT 1 FROM patient_events e WHERE e.patient_id = 'p-1' AND e.type = 'PROTOCOL_MIGRATED'";
+      const plan =
+        kind === 'postgres'
+          ? await dataSource.transaction(async (m) => {
+              await m.query('SET LOCAL enable_seqscan = off');
+              return JSON.stringify(await m.query(`EXPLAIN ${question}`));
+            })
+          : JSON.stringify(await dataSource.query(`EXPLAIN QUERY PLAN ${question}`));
+      expect(plan).toContain('ix_patient_events_migrated');
+      await dataSource.undoLastMigration();
+      expect(await definition()).toEqual([]);
+    });
+  });
+
   describe('one trial across versions (1764530000000)', () => {
     const at = (day: number) => `2026-0${day < 10 ? 1 : 2}-${String((day % 28) + 1).padStart(2, '0')}T08:00:00.000Z`;
     const level = (enrolled: number, evaluable = 0, dlts = 0) => ({ enrolled, evaluable, dlts });

@@ -87,6 +87,25 @@ describe.each(['postgres', 'sqlite'] as const)('GET /worklist on %s', (kind) => 
     expect(other.notifications.items.filter((n: { patientId: string }) => n.patientId === infused)).toEqual([]);
   });
 
+  it("gives another site's caller nothing of these sites, and a site without patients an empty day", async () => {
+    const other = await worklist(siteB.coordinator);
+    expect(other.patients.map((p: { id: string }) => p.id)).toEqual([elsewhere]);
+    expect(other.dltWindows.map((w: { patientId: string }) => w.patientId)).toEqual([elsewhere]);
+    for (const id of [infused, screening]) expect(JSON.stringify(other)).not.toContain(id);
+    const empty = await worklist((await TrialSite.open(t, 'site-c')).coordinator);
+    expect(empty).toMatchObject({
+      trials: [],
+      patients: [],
+      visits: { dueToday: [], overdue: [] },
+      dltWindows: [],
+      reconsentDue: [],
+      manufacturing: [],
+      queries: [],
+      dataIssues: [],
+    });
+    for (const id of [infused, screening, elsewhere]) expect(JSON.stringify(empty)).not.toContain(id);
+  });
+
   it('is refused without a token', async () => {
     const res = await t.http.get('/worklist');
     expect(res.status).toBe(401);

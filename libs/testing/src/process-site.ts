@@ -37,6 +37,11 @@ export class Site {
     readonly investigatorId: string,
   ) {}
 
+  /** A site opened earlier on the stack's database (a benchmark's kept seed), from its users' tokens. */
+  static known(stack: ServiceStack, site: Pick<Site, 'siteId' | 'coordinator' | 'investigator' | 'investigatorId'>): Site {
+    return new Site(stack, site.siteId, site.coordinator, site.investigator, site.investigatorId);
+  }
+
   static async open(stack: ServiceStack, api: ServiceProcess, siteId = 'site-f'): Promise<Site> {
     const userWithId = async (role: string) => {
       const res = await call(api.url!, 'POST', '/users', stack.adminToken, { name: `${role} of ${siteId}`, role, siteIds: [siteId] });

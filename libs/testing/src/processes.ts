@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { freePort } from '#domain';
-import { createTestDatabase } from './database';
+import { createTestDatabase, type DatabaseOptions } from './database';
 import { eventually, sleep } from './polling';
 import { deleteKeysUnder } from './redis-keys';
 
@@ -208,6 +208,8 @@ export interface StackOptions {
   nodeArgs?: string[];
   /** The start of the Redis key prefix (a random suffix is added). */
   prefix?: string;
+  /** The stack's PostgreSQL database: a copy of a template, a given name, kept after `stop()`. */
+  database?: DatabaseOptions;
 }
 
 /**
@@ -237,7 +239,7 @@ export class ServiceStack {
   }
 
   static async create(name: string, options: StackOptions = {}): Promise<ServiceStack> {
-    const database = await createTestDatabase('postgres');
+    const database = await createTestDatabase('postgres', options.database);
     const prefix = `${options.prefix ?? 'e2e-faults'}-${randomBytes(4).toString('hex')}`;
     const adminToken = `admin-${randomBytes(12).toString('hex')}`;
     // The stack's own DATA_DIR: its processes share one checkpoint key and file there, and no other stack's.

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** What a signed log entry records of its signature (21 CFR Part 11 §11.50). */
 export interface ElectronicSignature {
@@ -10,6 +10,8 @@ export interface ElectronicSignature {
 
 /** One entry of a patient's append-only, hash-chained event log. Never updated, never deleted. */
 @Entity('patient_events')
+// The patients an amendment moved (migration AmendmentEntriesIndex1764930000000).
+@Index('ix_patient_events_migrated', ['patientId'], { where: "type = 'PROTOCOL_MIGRATED'" })
 export class PatientEventEntity {
   @PrimaryColumn({ name: 'patient_id', type: 'varchar', length: 36 })
   patientId!: string;

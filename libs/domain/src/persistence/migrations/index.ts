@@ -15,6 +15,7 @@ import { ManufacturingCapacity1764720000000 } from './1764720000000-manufacturin
 import { EmailAndCalendar1764800000000 } from './1764800000000-email-and-calendar';
 import { DataQueries1764810000000 } from './1764810000000-data-queries';
 import { OutcomeFacts1764900000000 } from './1764900000000-outcome-facts';
+import { AmendmentEntriesIndex1764930000000 } from './1764930000000-amendment-entries-index';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   EmailAndCalendar1764800000000,
   DataQueries1764810000000,
   OutcomeFacts1764900000000,
+  AmendmentEntriesIndex1764930000000,
 ];

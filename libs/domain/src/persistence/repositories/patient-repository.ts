@@ -160,7 +160,9 @@ export class PatientRepository {
 
   /**
    * Active patients an amendment moved (a `PROTOCOL_MIGRATED` entry in their log), with their
-   * snapshots: the only ones who can owe a re-consent.
+   * snapshots: the only ones who can owe a re-consent. The entry is looked up in the partial index of
+   * `PROTOCOL_MIGRATED` entries (`ix_patient_events_migrated`), whose condition this one must match
+   * word for word: any other reads every entry of every log.
    */
   migratedOnStudy(siteIds: string[] | 'all', take: number): Promise<RawPatientRow[]> {
     return this.rawRows(siteIds)
