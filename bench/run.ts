@@ -67,6 +67,8 @@ export const SMOKE: Sizes = {
   mllpResend: 20,
 };
 
+/** Engine events/s over pgbench TPS of the same transaction at 16 clients (issue 20; the first wave's target was 0.5). */
+const RATIO_TARGET = 0.7;
 /** The worker's TIMER_HORIZON_DAYS: the stack is started with it, and the Redis measure checks against it. */
 const HORIZON_DAYS = 7;
 /** The id prefixes of each scenario's copied patients (ids are UUIDs). */
@@ -301,7 +303,12 @@ function rows(sizes: Sizes, runs: RunResult[], redis: RedisBoundResult[]): Row[]
     out.push({ metric: `${label}: engine events/s`, value: spread(load.map((l) => l.eventsPerSecond)), unit: '/s' });
     out.push({ metric: `${label}: pgbench TPS (same transaction)`, value: spread(load.map((l) => l.pgbenchTps)), unit: '/s' });
     const ratio = spread(load.map((l) => l.ratio));
-    out.push({ metric: `${label}: engine / pgbench`, value: ratio, unit: '', ...(clients === 16 && target16 ? { target: { text: '≥ 0.5', met: ratio.median >= 0.5 } } : {}) });
+    out.push({
+      metric: `${label}: engine / pgbench`,
+      value: ratio,
+      unit: '',
+      ...(clients === 16 && target16 ? { target: { text: `≥ ${RATIO_TARGET}`, met: ratio.median >= RATIO_TARGET } } : {}),
+    });
     out.push({ metric: `${label}: latency p50`, value: spread(load.map((l) => l.latencyMs.p50)), unit: 'ms' });
     out.push({ metric: `${label}: latency p95`, value: spread(load.map((l) => l.latencyMs.p95)), unit: 'ms' });
     const p99 = spread(load.map((l) => l.latencyMs.p99));
