@@ -59,7 +59,7 @@ export interface CpuPerEvent {
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-/** utime + stime of a process, in ms (0 once it is gone). */
+/** utime + stime of a process, in ms (0 once it is gone: its share then counts as nothing). */
 function cpuMs(pid: number): number {
   try {
     // The command may hold spaces and parentheses: the fields after the last ')' are fixed.
@@ -73,22 +73,26 @@ function cpuMs(pid: number): number {
 /**
  * Runs `load` and divides the CPU time each kind of process spent during it by the events it
  * answered with 200. PostgreSQL is the backends connected to this stack's database when the load
- * starts (the pools keep theirs open).
+ * starts (the pools keep theirs open; pgbench's are left out), each counted only if it is still
+ * there at the end.
  */
 export async function withCpu<T extends { ok: number }>(stack: ServiceStack, deployment: Deployment, load: () => Promise<T>): Promise<T & { cpu: CpuPerEvent }> {
-  const backends = (await stack.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).map((r) => r.pid);
+  const backends = (
+    await stack.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'pgbench'")
+  ).map((r) => r.pid);
   const kinds = { api: deployment.apis.map((p) => p.pid), worker: deployment.workers.map((p) => p.pid), postgres: backends };
-  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuMs(pid), 0);
-  const before = { api: sum(kinds.api), worker: sum(kinds.worker), postgres: sum(kinds.postgres), self: process.cpuUsage() };
+  const read = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuMs(pid)]));
+  const spent = (before: Map<number, number>) => [...before].reduce((total, [pid, ms]) => total + Math.max(0, cpuMs(pid) - ms), 0);
+  const before = { api: read(kinds.api), worker: read(kinds.worker), postgres: read(kinds.postgres), self: process.cpuUsage() };
   const result = await load();
   const self = process.cpuUsage(before.self);
   const per = (ms: number) => ms / Math.max(1, result.ok);
   return {
     ...result,
     cpu: {
-      api: per(sum(kinds.api) - before.api),
-      worker: per(sum(kinds.worker) - before.worker),
-      postgres: per(sum(kinds.postgres) - before.postgres),
+      api: per(spent(before.api)),
+      worker: per(spent(before.worker)),
+      postgres: per(spent(before.postgres)),
       loadGenerator: per((self.user + self.system) / 1000),
     },
   };
