@@ -39,6 +39,12 @@ export async function startDeployment(stack: ServiceStack, shape: DeploymentShap
   // One after the other: the first runs the migrations, and booting Node processes at once on two cores is slow.
   else for (let n = 1; n <= shape.apis; n++) apis.push(await stack.startApi(shape.apis === 1 ? 'api' : `api-${n}`));
   for (let n = 1; n <= shape.workers; n++) workers.push(await stack.startWorker(`worker-${n}`, true, n === 1 ? mllp : {}));
+  // A process that dies under load says so, with its last words (a stop at the end exits 0 or by SIGTERM).
+  for (const p of [...apis, ...workers]) {
+    void p.exited.then(({ code, signal }) => {
+      if (code !== 0 && signal !== 'SIGTERM') console.error(`\n${p.name} (pid ${p.pid}) exited during the run: code ${code}, signal ${signal}\n${p.output().slice(-4000)}`);
+    });
+  }
   return {
     shape,
     api: apis[0],
