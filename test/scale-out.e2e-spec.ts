@@ -68,6 +68,7 @@ test('three APIs and two workers under load lose, double and reorder nothing; ev
         patients,
         clients: 12,
         seconds: LOAD_SECONDS,
+        atLeast: { acked: 120, repeats: 6, maxSeconds: 40 },
         at: new Date(Date.now() - 60_000).toISOString(),
         replayEvery: 7,
         raceEvery: 11,
@@ -85,7 +86,7 @@ test('three APIs and two workers under load lose, double and reorder nothing; ev
 
     // Every request answered 200, on every API; the replays and races happened.
     expect(ledger.refused).toEqual([]);
-    // (The floors hold on a machine busy with other work, where an answer takes half a second.)
+    // (The load goes on past LOAD_SECONDS on a machine busy with other work until it has these.)
     expect(ledger.perApi.every((n) => n >= 20)).toBe(true);
     expect(ledger.acked.length).toBeGreaterThanOrEqual(100);
     expect(ledger.repeats.filter((r) => r.kind === 'replay').length).toBeGreaterThanOrEqual(5);
@@ -94,7 +95,7 @@ test('three APIs and two workers under load lose, double and reorder nothing; ev
     // Every timer due by the end of the load fires, once, with two workers taking jobs.
     await eventually(
       async () => Number((await stack.query<{ n: string }>("SELECT count(*) AS n FROM timers WHERE status = 'pending' AND due_at <= $1", [loadEnded]))[0].n) === 0,
-      20_000,
+      40_000,
       'every timer due by the end of the load to fire',
     );
     await sleep(1000); // room for a duplicate to show up, if a job were to fire a timer again
@@ -125,4 +126,4 @@ test('three APIs and two workers under load lose, double and reorder nothing; ev
     expect(await stack.workerConnections()).toBe(2);
     console.log(`scale-out: ${timers.fired} timers fired once; ${entries} entries verified`);
   });
-}, 120_000);
+}, 180_000);
