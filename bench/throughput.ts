@@ -18,9 +18,11 @@ export interface LoadResult {
 /**
  * `POST /patients/:id/events` at a fixed number of concurrent clients (autocannon connections, one
  * request in flight each) for `seconds`, each request a lab result for a patient drawn at random.
+ * Given several API URLs, autocannon deals the connections out over them in turn (connection c to
+ * URL c mod N).
  */
 export async function loadEvents(options: {
-  url: string;
+  url: string | string[];
   token: string;
   patients: string[];
   clients: number;
@@ -42,7 +44,8 @@ export async function loadEvents(options: {
   });
   const instance = autocannon(
     {
-      url: options.url,
+      // The typings say one URL; autocannon takes a list (lib/run.js, ofURL).
+      url: options.url as string,
       connections: options.clients,
       pipelining: 1,
       ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),

@@ -20,7 +20,16 @@ const luaString = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g
  * C, not JavaScript. Its two threads share the connections. Latency is wrk's (µs resolution);
  * answers other than 2xx are counted, not told apart.
  */
-export async function loadWithWrk(options: { url: string; token: string; patients: string[]; clients: number; seconds: number; minimal?: boolean }): Promise<LoadResult> {
+export async function loadWithWrk(options: {
+  url: string | string[];
+  token: string;
+  patients: string[];
+  clients: number;
+  seconds: number;
+  minimal?: boolean;
+}): Promise<LoadResult> {
+  const urls = [options.url].flat();
+  if (urls.length !== 1) throw new Error('--load-tool wrk loads one API; several APIs take the autocannon load');
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   try {
     const script = join(dir, 'load.lua');
@@ -47,7 +56,7 @@ end
 `,
     );
     const threads = Math.min(2, options.clients);
-    const { stdout } = await run('wrk', [`-t${threads}`, `-c${options.clients}`, `-d${options.seconds}s`, '--timeout', '30s', '-s', script, options.url], { maxBuffer: 1 << 20 });
+    const { stdout } = await run('wrk', [`-t${threads}`, `-c${options.clients}`, `-d${options.seconds}s`, '--timeout', '30s', '-s', script, urls[0]], { maxBuffer: 1 << 20 });
     const line = stdout.split('\n').find((l) => l.startsWith('WRK '));
     if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
     const w = JSON.parse(line.slice(4)) as Record<string, number>;

@@ -4,9 +4,10 @@ import { runBench, SMOKE } from '../bench/run';
 import { buildServices, stopAllStacks } from '#testing';
 
 /**
- * The benchmark's smoke version (`npm run bench -- --smoke`): every part of `npm run bench` at a
- * few seconds' size, against the real API and worker processes, PostgreSQL, Redis and pgbench, so
- * the benchmark cannot rot. Speed is not judged here (docs/benchmarks.md is); correctness is.
+ * The benchmark's smoke version (`npm run bench -- --smoke --apis 2 --workers 2`): every part of
+ * `npm run bench` at a few seconds' size, against two API and two worker processes, PostgreSQL,
+ * Redis and pgbench, so the benchmark (and its deployment of more than one process) cannot rot.
+ * Speed is not judged here (docs/benchmarks.md is); correctness is.
  */
 
 beforeAll(() => buildServices(), 180_000);
@@ -19,8 +20,9 @@ function expectLogged(ok: number, clients: number, logged: number): void {
 }
 
 test('the smoke benchmark measures every part and finds nothing lost, doubled or refused', async () => {
-  const result = await runBench({ sizes: SMOKE, runs: 1, progress: new Progress(true) });
+  const result = await runBench({ sizes: SMOKE, runs: 1, progress: new Progress(true), apis: 2, workers: 2 });
   expect(result.violations).toEqual([]);
+  expect(result.deployment).toBe('2 APIs + 2 workers');
 
   // The loads before the measures (the long history, the warm-up) too: all 200, all logged.
   for (const { load, logged } of result.preparation) {
@@ -35,6 +37,10 @@ test('the smoke benchmark measures every part and finds nothing lost, doubled or
     expect(load.failures).toEqual({});
     expect(load.pgbenchTps).toBeGreaterThan(0);
     expectLogged(load.ok, load.clients, load.logged);
+    // Every kind of process worked for the events, the APIs most of all.
+    expect(load.cpu).toEqual({ api: expect.any(Number), worker: expect.any(Number), postgres: expect.any(Number), loadGenerator: expect.any(Number) });
+    expect(load.cpu!.api).toBeGreaterThan(0);
+    expect(load.cpu!.postgres).toBeGreaterThan(0);
   }
   expect(run.rss.peakMiB).toBeGreaterThan(20);
 
@@ -67,6 +73,7 @@ test('the smoke benchmark measures every part and finds nothing lost, doubled or
   const table = markdownTable(result.rows);
   for (const measure of [
     'engine / pgbench',
+    '4 clients: CPU per event, API processes',
     'MLLP burst of 200 ORU^R01, 4 connections: / engine events/s at 4 clients',
     'long / short history',
     'timer lateness p99',
