@@ -268,8 +268,12 @@ export class OutcomeFacts {
   private async refresh(rules: LifecycleSpec, patients: readonly ReadPatient[]): Promise<Map<string, ReadingRow>> {
     const refreshed = new Map<string, ReadingRow>();
     const key = rulesKey(rules);
-    for (let i = 0; i < patients.length; i += BATCH) {
-      const batch = patients.slice(i, i + BATCH);
+    // Every folder stores its rows in the order of their ids: two folding the same patients at once
+    // (a read and the worker's beat) lock the rows in one order and wait for each other, never in a
+    // deadlock (in the order the patients came, a 2,000-patient trial's first read deadlocked with the beat).
+    const inOrder = [...patients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 0; i < inOrder.length; i += BATCH) {
+      const batch = inOrder.slice(i, i + BATCH);
       const folds = await this.folds(batch.map((p) => p.id));
       const bases = new Map<string, { seq: number; fold: OutcomeFold }>();
       for (const p of batch) {
