@@ -27,12 +27,28 @@ export interface WriteOutcome {
   cancelledTimerIds: string[];
 }
 
+/**
+ * The patient row is locked by another transaction and the read was asked not to wait for it
+ * (`FOR UPDATE NOWAIT`, PostgreSQL): the caller tries again later rather than hold a connection and a
+ * worker slot behind the lock.
+ */
+export class RowBusyError extends Error {
+  constructor(patientId: string) {
+    super(`Patient ${patientId} is locked by another transaction`);
+  }
+}
+
+/** How the patient row is read: `noWait`, inside a transaction, fails with RowBusyError instead of waiting behind another lock. */
+export interface ReadPatientOptions {
+  noWait?: boolean;
+}
+
 export type SettledTimer = Pick<TimerEntity, 'status' | 'settledSeq' | 'settledAt'>;
 
 /** The statements of one event as a dialect makes them (`dialects/postgres.ts`, `dialects/sqlite.ts`). */
 export interface EventStatements {
-  /** The patient row: locked `FOR UPDATE` in a transaction; lock-free, read as it is. */
-  readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null>;
+  /** The patient row: locked `FOR UPDATE` (or `FOR UPDATE NOWAIT`) in a transaction; lock-free, read as it is. */
+  readPatient(scope: Scope, patientId: string, options?: ReadPatientOptions): Promise<PatientEntity | null>;
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null>;
   settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void>;
   /** Writes the event: the row (inserted or updated under its version), the log entry, cancelled and new timers, outbox rows, the idempotency key. */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyKeyEntity, PatientEntity, PatientEventEntity, TimerEntity } from './entities';
-import type { EventWrite, Scope, SettledTimer, WriteOutcome } from './event-statements';
+import type { EventWrite, ReadPatientOptions, Scope, SettledTimer, WriteOutcome } from './event-statements';
 import { TransactionRunner } from './transaction-runner';
 
-export { type EventWrite, LOCK_FREE, type Scope, type WriteOutcome } from './event-statements';
+export { type EventWrite, LOCK_FREE, RowBusyError, type Scope, type WriteOutcome } from './event-statements';
 
 /**
  * The one write path of the patients' logs: a registration and every event, posted or fired by a
@@ -20,9 +20,13 @@ export class EventWriter {
     return this.tx.dialect.lockFreeWrites;
   }
 
-  /** The patient row: locked `FOR UPDATE` inside a transaction; lock-free (PostgreSQL only), read unlocked from the pool. */
-  readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null> {
-    return this.tx.dialect.events.readPatient(scope, patientId);
+  /**
+   * The patient row: locked `FOR UPDATE` inside a transaction (with `noWait`, PostgreSQL fails with
+   * RowBusyError rather than wait behind another lock; SQLite has one writer and never waits on a
+   * row); lock-free (PostgreSQL only), read unlocked from the pool.
+   */
+  readPatient(scope: Scope, patientId: string, options?: ReadPatientOptions): Promise<PatientEntity | null> {
+    return this.tx.dialect.events.readPatient(scope, patientId, options);
   }
 
   /** The version the row has now (after a write found it moved on). */

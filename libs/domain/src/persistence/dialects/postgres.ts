@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { PatientEntity, TimerEntity } from '../entities';
-import { type EventStatements, type EventWrite, LOCK_FREE, type Scope, type SettledTimer, type WriteOutcome } from '../event-statements';
+import { type EventStatements, type EventWrite, LOCK_FREE, type ReadPatientOptions, RowBusyError, type Scope, type SettledTimer, type WriteOutcome } from '../event-statements';
 import type { Dialect } from './dialect';
 import { eventWriteStatement, type PgClient } from './postgres-event-statement';
 
@@ -81,15 +81,19 @@ class PostgresEventStatements implements EventStatements {
     return (this.timerColumnsRead ??= entityColumns(this.dataSource, TimerEntity));
   }
 
-  async readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null> {
-    const locked = scope !== LOCK_FREE;
-    const { rows } = await (
-      await this.client(scope)
-    ).query({
-      name: locked ? 'cart_lock_patient' : 'cart_read_patient',
-      text: `SELECT ${this.patientColumns.select} FROM patients WHERE id = $1${locked ? ' FOR UPDATE' : ''}`,
-      values: [patientId],
-    });
+  async readPatient(scope: Scope, patientId: string, options: ReadPatientOptions = {}): Promise<PatientEntity | null> {
+    const lock = scope === LOCK_FREE ? '' : options.noWait ? ' FOR UPDATE NOWAIT' : ' FOR UPDATE';
+    const client = await this.client(scope);
+    const { rows } = await client
+      .query({
+        name: { '': 'cart_read_patient', ' FOR UPDATE': 'cart_lock_patient', ' FOR UPDATE NOWAIT': 'cart_lock_patient_nowait' }[lock],
+        text: `SELECT ${this.patientColumns.select} FROM patients WHERE id = $1${lock}`,
+        values: [patientId],
+      })
+      .catch((error: { code?: string }) => {
+        // lock_not_available: another transaction holds the row.
+        throw error.code === '55P03' ? new RowBusyError(patientId) : error;
+      });
     return rows.length ? this.patientColumns.toEntity(rows[0]) : null;
   }
 

@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { LoggedWorkerHost } from './logged-worker-host';
-import { ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
+import { absentJobIds, ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
 
 /**
  * The outbox queue, whole: a job per outbox row (a notification), added after the commit that wrote
@@ -25,6 +25,15 @@ export class OutboxJobs {
     if (!rows.length) return 0;
     await this.queue.addBulk(rows.map((row) => ({ name: OUTBOX_JOB, data: { outboxId: row.id }, opts: { ...ROW_JOB_OPTIONS, jobId: outboxJobId(row.id) } })));
     return rows.length;
+  }
+
+  /** The reconciler's add: only the rows whose job is not in Redis. */
+  async addAbsent(rows: Array<{ id: string }>): Promise<number> {
+    const absent = await absentJobIds(
+      this.queue,
+      rows.map((row) => outboxJobId(row.id)),
+    );
+    return absent.size ? this.add(rows.filter((row) => absent.has(outboxJobId(row.id)))) : 0;
   }
 
   revive(outboxIds: string[], options: { promoteDelayed: boolean }): Promise<number> {
