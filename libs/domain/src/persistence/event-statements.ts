@@ -19,6 +19,8 @@ export interface EventWrite {
   /** Pending timers to cancel: by the machine's send id, or all of them (the patient left the study). */
   cancel: string[] | 'all';
   idempotencyKey?: IdempotencyKeyEntity;
+  /** The timer this event fires (read pending under the patient's lock): settled `fired` by the entry, in the same write. */
+  firedTimerId?: string;
 }
 
 export interface WriteOutcome {
@@ -38,18 +40,15 @@ export class RowBusyError extends Error {
   }
 }
 
-/** How the patient row is read: `noWait`, inside a transaction, fails with RowBusyError instead of waiting behind another lock. */
-export interface ReadPatientOptions {
-  noWait?: boolean;
-}
-
 export type SettledTimer = Pick<TimerEntity, 'status' | 'settledSeq' | 'settledAt'>;
 
 /** The statements of one event as a dialect makes them (`dialects/postgres.ts`, `dialects/sqlite.ts`). */
 export interface EventStatements {
-  /** The patient row: locked `FOR UPDATE` (or `FOR UPDATE NOWAIT`) in a transaction; lock-free, read as it is. */
-  readPatient(scope: Scope, patientId: string, options?: ReadPatientOptions): Promise<PatientEntity | null>;
+  /** The patient row: locked `FOR UPDATE` in a transaction; lock-free, read as it is. */
+  readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null>;
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null>;
+  /** A timer and its patient's row, the row locked `FOR UPDATE NOWAIT` (RowBusyError when held): one read where the dialect can. */
+  lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }>;
   settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void>;
   /** Writes the event: the row (inserted or updated under its version), the log entry, cancelled and new timers, outbox rows, the idempotency key. */
   write(scope: Scope, write: EventWrite): Promise<WriteOutcome>;

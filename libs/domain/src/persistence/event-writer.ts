@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { IdempotencyKeyEntity, PatientEntity, PatientEventEntity, TimerEntity } from './entities';
-import type { EventWrite, ReadPatientOptions, Scope, SettledTimer, WriteOutcome } from './event-statements';
+import type { EventWrite, Scope, SettledTimer, WriteOutcome } from './event-statements';
 import { TransactionRunner } from './transaction-runner';
 
 export { type EventWrite, LOCK_FREE, RowBusyError, type Scope, type WriteOutcome } from './event-statements';
@@ -20,13 +20,9 @@ export class EventWriter {
     return this.tx.dialect.lockFreeWrites;
   }
 
-  /**
-   * The patient row: locked `FOR UPDATE` inside a transaction (with `noWait`, PostgreSQL fails with
-   * RowBusyError rather than wait behind another lock; SQLite has one writer and never waits on a
-   * row); lock-free (PostgreSQL only), read unlocked from the pool.
-   */
-  readPatient(scope: Scope, patientId: string, options?: ReadPatientOptions): Promise<PatientEntity | null> {
-    return this.tx.dialect.events.readPatient(scope, patientId, options);
+  /** The patient row: locked `FOR UPDATE` inside a transaction; lock-free (PostgreSQL only), read unlocked from the pool. */
+  readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null> {
+    return this.tx.dialect.events.readPatient(scope, patientId);
   }
 
   /** The version the row has now (after a write found it moved on). */
@@ -45,6 +41,14 @@ export class EventWriter {
 
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null> {
     return this.tx.dialect.events.readTimer(manager, timerId);
+  }
+
+  /**
+   * A timer and its patient's row, the row locked without waiting: PostgreSQL fails with RowBusyError
+   * while another transaction holds it (SQLite has one writer and never waits on a row).
+   */
+  lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }> {
+    return this.tx.dialect.events.lockForTimer(manager, patientId, timerId);
   }
 
   /** The patient's timers a migration reads: those pending, and the send ids of those already fired or skipped (never raised again). */
