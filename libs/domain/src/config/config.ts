@@ -74,6 +74,8 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Timers a worker process fires at once (each on its own patient row and connection). */
   TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** Outbox rows (notifications) a worker process relays at once: they share the worker with the timers. */
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** How long a timer whose patient row a request holds waits before its job is tried again (ADR 0023). */
   TIMER_BUSY_RETRY_MS: z.coerce.number().int().min(1).max(60_000).default(20),
   /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
@@ -175,6 +177,7 @@ export interface AppConfig {
   dbPoolSize: number;
   timerConcurrency: number;
   timerBusyRetryMs: number;
+  outboxConcurrency: number;
   rateLimitPerMinute: number;
   authCacheMs: number;
   /** How long a bearer token is valid after it is issued or rotated. */
@@ -261,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: c.DB_POOL_SIZE,
     timerConcurrency: c.TIMER_CONCURRENCY,
     timerBusyRetryMs: c.TIMER_BUSY_RETRY_MS,
+    outboxConcurrency: c.OUTBOX_CONCURRENCY,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     authCacheMs: c.AUTH_CACHE_MS,
     tokenTtlMs: toMs(c.TOKEN_TTL),

@@ -1,5 +1,7 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { LoggedWorkerHost } from './logged-worker-host';
 import { absentJobIds, ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
 
@@ -50,11 +52,18 @@ export abstract class OutboxJobHandler {
   abstract deliver(outboxId: string): Promise<boolean>;
 }
 
-/** The consumer: relays outbox rows once each, four at a time. */
-@Processor(OUTBOX_QUEUE, { concurrency: 4 })
-export class OutboxProcessor extends LoggedWorkerHost {
-  constructor(private readonly relay: OutboxJobHandler) {
+/** The consumer: relays outbox rows once each, `OUTBOX_CONCURRENCY` at a time. */
+@Processor(OUTBOX_QUEUE)
+export class OutboxProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly relay: OutboxJobHandler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.outboxConcurrency;
   }
 
   async process(job: Job<OutboxJob>) {
