@@ -75,7 +75,7 @@ const schema = z.object({
   /** Timers a worker process fires at once (each on its own patient row and connection). */
   TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** Outbox rows (notifications) a worker process relays at once: they share the worker with the timers. */
-  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(1),
   /** How long a timer whose patient row a request holds waits before its job is tried again (ADR 0023). */
   TIMER_BUSY_RETRY_MS: z.coerce.number().int().min(1).max(60_000).default(20),
   /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
