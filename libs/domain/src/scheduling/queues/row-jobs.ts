@@ -42,20 +42,29 @@ export async function reviveJobs<T>(queue: Queue<T>, jobIds: string[], options: 
   // Failed jobs are rare and kept at most 10,000 (removeOnFail): one read of the failed set, not a lookup per pending row.
   if ((await queue.getFailedCount()) > 0) {
     for (const job of await queue.getFailed()) {
-      if (job.id && wanted.has(job.id)) {
-        await job.retry('failed');
-        revived += 1;
-      }
+      if (job.id && wanted.has(job.id) && (await movedOn(() => job.retry('failed')))) revived += 1;
     }
   }
   if (options.promoteDelayed) {
     for (const id of wanted) {
       const job = await queue.getJob(id);
-      if (job && (await job.isDelayed())) {
-        await job.promote();
-        revived += 1;
-      }
+      if (job && (await job.isDelayed()) && (await movedOn(() => job.promote()))) revived += 1;
     }
   }
   return revived;
+}
+
+/**
+ * Runs a move of a job out of the delayed or failed set; false when the job had already left that
+ * set between the look and the move (BullMQ's "is not in the delayed state": its own promotion, a
+ * worker taking it, a retry re-delaying it). Such a job is on its way and needs nothing more.
+ */
+async function movedOn(move: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await move();
+    return true;
+  } catch (error) {
+    if (error instanceof Error && /is not in the (delayed|failed) state/.test(error.message)) return false;
+    throw error;
+  }
 }
