@@ -9,10 +9,15 @@ import { TIMER_QUEUE } from './queues/timer-queue';
 import { WEBHOOK_QUEUE } from './queues/webhook-queue';
 
 const PAGE = 2000;
+/** How long after its due time a pending timer's job is checked for being stuck as delayed (the engine's clock-skew tolerance). */
+const OVERDUE_MS = 1000;
 
 /**
- * Re-enqueues every pending timer due within the horizon and every undelivered outbox row. The
- * database is the source of truth; a Redis that lost everything loses nothing once this has run.
+ * Enqueues the jobs missing from Redis: of the pending timers due within the horizon and the
+ * undelivered outbox rows and webhook deliveries, those whose job is in no state in Redis (ADR 0023).
+ * A job that is there is not added again; one that will not run by itself is revived (a failed job
+ * retried, a timer's job still delayed well after its timer fell due promoted). The database is the
+ * source of truth; a Redis that lost everything loses nothing once this has run.
  */
 @Injectable()
 export class Reconciler {
@@ -28,33 +33,35 @@ export class Reconciler {
 
   async run(): Promise<{ timers: number; outbox: number; promoted: number }> {
     const now = this.clock.now().getTime();
-    const nowIso = new Date(now).toISOString();
     let promoted = 0;
+    // A due timer's job is normally promoted by BullMQ within milliseconds, then taken: only one still
+    // pending this long after its due time is looked at (a clock jump, a lost promotion).
+    const overdue = new Date(now - OVERDUE_MS * this.config.timeScale).toISOString();
     const horizon = new Date(now + this.config.timerHorizonMs * this.config.timeScale).toISOString();
     let timers = 0;
     let afterId = '';
     for (;;) {
       const page = await this.timerRows.pendingDueBy(horizon, afterId, PAGE);
       if (!page.length) break;
-      timers += await this.dispatcher.enqueueTimers(page);
+      timers += await this.dispatcher.enqueueAbsentTimers(page);
       promoted += await this.dispatcher.revive(
         TIMER_QUEUE,
-        page.filter((t) => t.dueAt <= nowIso).map((t) => t.id),
+        page.filter((t) => t.dueAt <= overdue).map((t) => t.id),
         { promoteDelayed: true },
       );
       afterId = page[page.length - 1].id;
     }
     const pendingOutbox = await this.outboxRows.pendingIds(10_000);
-    const outbox = await this.dispatcher.enqueueOutbox(pendingOutbox);
+    const outbox = await this.dispatcher.enqueueAbsentOutbox(pendingOutbox);
     await this.dispatcher.revive(
       OUTBOX_QUEUE,
       pendingOutbox.map((o) => o.id),
       { promoteDelayed: false },
     );
     const pendingDeliveries = await this.outboxRows.pendingDeliveryIds(10_000);
-    await this.dispatcher.enqueueWebhookDeliveries(pendingDeliveries);
+    await this.dispatcher.enqueueAbsentWebhookDeliveries(pendingDeliveries);
     await this.dispatcher.revive(WEBHOOK_QUEUE, pendingDeliveries, { promoteDelayed: false });
-    if (timers || outbox) this.logger.log(`Reconciled ${timers} pending timers (${promoted} promoted) and ${outbox} undelivered notifications`);
+    if (timers || outbox) this.logger.log(`Enqueued the missing jobs of ${timers} pending timers (${promoted} revived) and ${outbox} undelivered notifications`);
     return { timers, outbox, promoted };
   }
 }

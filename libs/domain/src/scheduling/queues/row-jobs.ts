@@ -12,6 +12,25 @@ export const ROW_JOB_OPTIONS = {
 } as const;
 
 /**
+ * The ids of these jobs that are not in Redis in any state (waiting, delayed, active, failed), by one
+ * pipelined EXISTS per job key: what the reconciler adds. Adding a job that exists is a no-op, but a
+ * costly one (a Lua script per job, on the Redis the worker is taking jobs from), and the reconciler
+ * would otherwise make it for every pending row on every beat.
+ */
+export async function absentJobIds<T>(queue: Queue<T>, jobIds: string[]): Promise<Set<string>> {
+  if (!jobIds.length) return new Set();
+  const pipeline = (await queue.getBackend().client).pipeline();
+  for (const id of jobIds) pipeline.runCommand('exists', [queue.toKey(id)]);
+  const answers = (await pipeline.exec()) ?? [];
+  const absent = new Set<string>();
+  answers.forEach(([error, found], i) => {
+    if (error) throw error;
+    if (found === 0) absent.add(jobIds[i]);
+  });
+  return absent;
+}
+
+/**
  * Jobs of rows still pending that will not run by themselves: a due timer whose job waits as
  * delayed (the clock jumped) is promoted; a job that failed for good (its retries ran out while the
  * database was unreachable) is retried. A plain re-add would be a no-op: the job id still exists.
