@@ -9,14 +9,12 @@ import { TIMER_QUEUE } from './queues/timer-queue';
 import { WEBHOOK_QUEUE } from './queues/webhook-queue';
 
 const PAGE = 2000;
-/** How long after its due time a pending timer's job is checked for being stuck as delayed (the engine's clock-skew tolerance). */
-const OVERDUE_MS = 1000;
 
 /**
  * Enqueues the jobs missing from Redis: of the pending timers due within the horizon and the
  * undelivered outbox rows and webhook deliveries, those whose job is in no state in Redis (ADR 0023).
  * A job that is there is not added again; one that will not run by itself is revived (a failed job
- * retried, a timer's job still delayed well after its timer fell due promoted). The database is the
+ * retried, a timer's job still delayed after its timer fell due promoted). The database is the
  * source of truth; a Redis that lost everything loses nothing once this has run.
  */
 @Injectable()
@@ -33,10 +31,8 @@ export class Reconciler {
 
   async run(): Promise<{ timers: number; outbox: number; promoted: number }> {
     const now = this.clock.now().getTime();
+    const nowIso = new Date(now).toISOString();
     let promoted = 0;
-    // A due timer's job is normally promoted by BullMQ within milliseconds, then taken: only one still
-    // pending this long after its due time is looked at (a clock jump, a lost promotion).
-    const overdue = new Date(now - OVERDUE_MS * this.config.timeScale).toISOString();
     const horizon = new Date(now + this.config.timerHorizonMs * this.config.timeScale).toISOString();
     let timers = 0;
     let afterId = '';
@@ -46,7 +42,10 @@ export class Reconciler {
       timers += await this.dispatcher.enqueueAbsentTimers(page);
       promoted += await this.dispatcher.revive(
         TIMER_QUEUE,
-        page.filter((t) => t.dueAt <= overdue).map((t) => t.id),
+        // Every due one: the clock may have jumped past a timer a moment ago (a test's clock, a
+        // corrected system clock) while its job waits for the real time it was given. Looking costs one
+        // pipelined ZSCORE per timer; only a job found in the delayed set is promoted.
+        page.filter((t) => t.dueAt <= nowIso).map((t) => t.id),
         { promoteDelayed: true },
       );
       afterId = page[page.length - 1].id;
