@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { type Clock, JobDispatcher, loadConfig, OUTBOX_QUEUE, type OutboxRepository, Reconciler, TIMER_QUEUE, type TimerRepository, WEBHOOK_QUEUE } from '#domain';
+import { type Clock, JobDispatcher, loadConfig, OUTBOX_QUEUE, Reconciler, TIMER_QUEUE, WEBHOOK_QUEUE } from '#domain';
 import { deleteKeysUnder } from '#testing';
 
 /**
@@ -10,6 +10,8 @@ import { deleteKeysUnder } from '#testing';
  */
 const NOW = Date.parse('2026-03-01T00:00:00.000Z');
 const HOUR = 3_600_000;
+/** The reconciler's row sources, stood in for: this spec is about what it asks of Redis. */
+type ReconcilerRows = ConstructorParameters<typeof Reconciler>;
 const at = (ms: number) => new Date(NOW + ms).toISOString();
 
 describe('row jobs on a real Redis', () => {
@@ -94,8 +96,8 @@ describe('row jobs on a real Redis', () => {
     const outboxRows = { pendingIds: async () => [], pendingDeliveryIds: async () => [] };
     const config = loadConfig({ TIMER_HORIZON_DAYS: '7' });
     const reconciler = new Reconciler(
-      timerRows as unknown as TimerRepository,
-      outboxRows as unknown as OutboxRepository,
+      timerRows as unknown as ReconcilerRows[0],
+      outboxRows as unknown as ReconcilerRows[1],
       new JobDispatcher(queues[0], queues[1], queues[2], config, jumped),
       jumped,
       config,
