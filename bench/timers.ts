@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sleep, type ServiceStack } from '#testing';
 import type { Phase } from './progress';
 import { Latency } from './report';
@@ -18,6 +19,17 @@ export interface TimerResult {
   /** Timers fired over the span from the first to the last firing, and the busiest second. */
   firedPerSecond: number;
   peakPerSecond: number;
+  /** The worker process's CPU (user + system) from the rows' insert until every timer and its notification settled, per 1,000 timers fired. */
+  workerCpuMsPer1000: number;
+}
+
+/** A process's CPU time so far (user + system), in ms, from /proc (clock ticks of 10 ms on Linux). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
+  // After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** How far before its due time a timer may seem to fire and still count as on time: rounding of the stored milliseconds, clock reads. */
@@ -37,6 +49,8 @@ export async function timerFiring(options: {
   leadMs: number;
   spreadMs: number;
   phase: Phase;
+  /** The process that fires the timers (the worker, or the API with `--one-process`). */
+  workerPid: number;
 }): Promise<TimerResult> {
   const { stack, count } = options;
   const [template] = await stack.query<{ send_id: string; event_data: string }>(
@@ -46,6 +60,7 @@ export async function timerFiring(options: {
   if (!template) throw new Error('the timer template patient has no pending visit reminder');
   await clonePatients(stack, options.templateId, options.idPrefix, count);
   const start = Date.now() + options.leadMs;
+  const cpuBefore = cpuMs(options.workerPid);
   await stack.query(
     `INSERT INTO timers (id, patient_id, send_id, event_type, event_data, due_at, status, created_seq, settled_seq, settled_at)
      SELECT p.id || '.' || p.last_seq || '.bench.' || $2, p.id, $2, 'VISIT_REMINDER', $3,
@@ -69,6 +84,7 @@ export async function timerFiring(options: {
     const [{ n }] = await stack.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE patient_id LIKE $1 || '%' AND status = 'pending'`, [options.idPrefix]);
     if (Number(n) === 0) break;
   }
+  const workerCpu = cpuMs(options.workerPid) - cpuBefore;
   const rows = await stack.query<{ status: string; late_ms: string | null; settled_ms: string | null }>(
     `SELECT status,
             extract(epoch FROM (settled_at::timestamptz - due_at::timestamptz)) * 1000 AS late_ms,
@@ -110,5 +126,6 @@ export async function timerFiring(options: {
     latenessMs: { p50: l.p50, p99: l.p99, max: l.max },
     firedPerSecond: fired > 1 ? fired / ((last - first) / 1000) : fired,
     peakPerSecond: Math.max(0, ...perSecond.values()),
+    workerCpuMsPer1000: fired ? (workerCpu / fired) * 1000 : Number.NaN,
   };
 }

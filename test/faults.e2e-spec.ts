@@ -261,25 +261,27 @@ describe('faults injected into the real processes', () => {
       const api = await stack.startApi();
       const site = await Site.open(stack, api);
       // Ten infusions entered 29 days late, with no worker running: each leaves ~9 past-due timers
-      // whose jobs (delay 0) pile up in Redis, each patient's together, in due order. The fourth
-      // patient is the "held" one.
+      // whose jobs (delay 0) pile up in Redis, each patient's together, in due order, the DLT
+      // window's last.
       const late = new Date(Date.now() - 29 * DAY);
       const patients: string[] = [];
       for (let i = 0; i < 10; i++) patients.push(await site.infused(api, late));
-      const held = patients[3];
       const now = new Date().toISOString();
       // The custody watches the walks cancelled (CANCELLED_BY_THE_WALK) have no job and never fire.
       const due = Number((await stack.query<{ n: string }>("SELECT count(*) AS n FROM timers WHERE due_at <= $1 AND status <> 'cancelled'", [now]))[0].n);
       expect(due).toBeGreaterThanOrEqual(60);
       expect(await stack.queue('timers').getWaitingCount()).toBe(due);
-      const heldJobs = (await timersOf(stack, held)).filter((t) => t.due_at <= now && t.status !== 'cancelled').map((t) => `timer-${t.id}`);
+      const dltJobs = new Map<string, string>();
+      for (const id of patients) dltJobs.set(`timer-${(await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.id}`, id);
 
-      // The test holds the held patient's row lock. The worker fires the first three patients'
-      // timers, then every job slot takes one of the held patient's jobs and its transaction waits
-      // on the lock: the SIGKILL lands mid-backlog, in open transactions.
+      // The test holds the trial's row lock. A timer never waits on a patient's row (it is taken
+      // NOWAIT, ADR 0023), but the DLT window's closing moves the trial and waits for the trial's row
+      // with the patient's row locked and the event computed. The worker fires the earlier timers,
+      // then every job slot takes a DLT window's job and its transaction waits on the trial: the
+      // SIGKILL lands mid-backlog, in open transactions.
       const locker = await stack.connect();
       await locker.query('BEGIN');
-      await locker.query('SELECT id FROM patients WHERE id = $1 FOR UPDATE', [held]);
+      await locker.query('SELECT protocol_id FROM trials WHERE protocol_id = (SELECT protocol_id FROM patients WHERE id = $1) FOR UPDATE', [patients[0]]);
       // Backends waiting on a lock (the first waiter on the locker, the next ones on the first).
       const waitingOnLocks = async () =>
         Number((await stack.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0'))[0].n);
@@ -291,11 +293,11 @@ describe('faults injected into the real processes', () => {
         activeAtKill = await eventually(
           async () => {
             const active = (await stack.queue('timers').getActive()).map((j) => j.id!);
-            const allHeld = active.length > 0 && active.every((job) => heldJobs.includes(job));
+            const allHeld = active.length > 0 && active.every((job) => dltJobs.has(job));
             return allHeld && (await waitingOnLocks()) === active.length && active;
           },
           30_000,
-          "every job slot of the worker to wait on the held patient's row",
+          "every job slot of the worker to wait on the trial's row",
           10,
         );
         first.signal('SIGKILL');
@@ -305,21 +307,25 @@ describe('faults injected into the real processes', () => {
       } finally {
         await locker.query('ROLLBACK');
       }
-      // Killed mid-backlog: the held patient's jobs it had taken were undone (its timers all still
-      // pending, bar the custody watches its walk cancelled), and its last due timer's job still
-      // waits, so the next worker runs it.
-      expect(await settledUnfired(stack, held)).toEqual(CANCELLED_BY_THE_WALK);
-      expect((await timersOf(stack, held)).filter((t) => t.status === 'fired')).toEqual([]);
-      expect(activeAtKill).not.toContain(heldJobs.at(-1));
-      expect(pendingAtKill).toBeGreaterThan(0);
+      // Killed mid-backlog: the DLT windows it had taken were undone (each still pending, its
+      // patient's log without it), and some patients' jobs had not been taken at all.
+      expect(activeAtKill.length).toBeGreaterThan(0);
+      for (const job of activeAtKill) {
+        const id = dltJobs.get(job)!;
+        expect(await settledUnfired(stack, id)).toEqual(CANCELLED_BY_THE_WALK);
+        expect((await timersOf(stack, id)).find((t) => t.send_id === 'dlt-window')!.status).toBe('pending');
+        expect((await logOf(stack, id)).filter((e) => e.type === 'DLT_WINDOW_CLOSED')).toEqual([]);
+      }
+      expect(pendingAtKill).toBeGreaterThan(activeAtKill.length);
       expect(pendingAtKill).toBeLessThan(due);
 
       // A new worker finishes the backlog. The jobs the dead worker held stay "active" in Redis
       // until BullMQ's stalled check runs them again (60–90 s later: lockDuration and
-      // stalledInterval are 30 s) and the reconciler cannot re-add a job id that exists; the held
-      // patient's later job fires its earlier pending timers first, in due order.
+      // stalledInterval are 30 s) and the reconciler cannot re-add a job id that exists.
       await stack.startWorker('worker-2');
-      await eventually(async () => (await pendingDue(stack, now)) === 0, 60_000, 'every due timer to fire after the restart', 100);
+      // The DLT windows the dead worker held are each patient's last due timer: no later job fires
+      // them, and they wait for the stalled check.
+      await eventually(async () => (await pendingDue(stack, now)) === 0, 150_000, 'every due timer to fire after the restart', 100);
       note(
         `worker killed: ${due} due timers, ${due - pendingAtKill} fired before the SIGKILL, ${activeAtKill.length} jobs left active ` +
           `by the dead worker; every due timer fired ${Date.now() - killedAt} ms after the kill`,
@@ -336,7 +342,7 @@ describe('faults injected into the real processes', () => {
       const [{ n: firedRows }] = await stack.query<{ n: string }>("SELECT count(*) AS n FROM timers WHERE status = 'fired'");
       expect(Number(firedRows)).toBe(due);
     });
-  }, 180_000);
+  }, 300_000);
 
   it('serialises ~50 concurrent events on one patient sent through two API processes: no 5xx, no lost update', async () => {
     await withStack('two-apis', {}, async (stack) => {

@@ -28,7 +28,7 @@ export class Metrics {
 
   readonly timersSettled = new Counter({
     name: 'cart_timers_settled_total',
-    help: 'Timers taken by the worker, by outcome (fired, skipped, stale, early: not yet due, left pending)',
+    help: 'Timers taken by the worker, by outcome (fired, skipped, stale, early: not yet due, left pending; busy: its patient row locked by a request, tried again shortly)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -74,6 +74,10 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Timers a worker process fires at once (each on its own patient row and connection). */
   TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** Outbox rows (notifications) a worker process relays at once: they share the worker with the timers. */
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(1),
+  /** How long a timer whose patient row a request holds waits before its job is tried again (ADR 0023). */
+  TIMER_BUSY_RETRY_MS: z.coerce.number().int().min(1).max(60_000).default(20),
   /** Webhook delivery: attempts before a delivery is dead-lettered, and the first retry's delay. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
@@ -174,6 +178,8 @@ export interface AppConfig {
   reconcileEveryMs: number;
   dbPoolSize: number;
   timerConcurrency: number;
+  timerBusyRetryMs: number;
+  outboxConcurrency: number;
   rateLimitPerMinute: number;
   authCacheMs: number;
   outcomesMemoPatients: number;
@@ -260,6 +266,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     dbPoolSize: c.DB_POOL_SIZE,
     timerConcurrency: c.TIMER_CONCURRENCY,
+    timerBusyRetryMs: c.TIMER_BUSY_RETRY_MS,
+    outboxConcurrency: c.OUTBOX_CONCURRENCY,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     authCacheMs: c.AUTH_CACHE_MS,
     outcomesMemoPatients: c.OUTCOMES_MEMO_PATIENTS,

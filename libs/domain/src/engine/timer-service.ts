@@ -19,6 +19,8 @@ export class TimerService implements TimerJobHandler {
     const counts: TimerFiring = { fired: 0, skipped: 0, early: 0 };
     for (const { id, patientId, dueAt } of await this.timers.pendingThrough(timerId)) {
       const outcome = await this.engine.fireTimer(id, patientId);
+      // A request holds the patient's row: nothing was written; the job is tried again shortly (the timers before it fired stay fired).
+      if (outcome === 'busy') return { ...counts, busy: true };
       if (outcome === 'fired') counts.fired += 1;
       if (outcome === 'skipped') counts.skipped += 1;
       if (outcome === 'early') counts.early += 1;

@@ -48,7 +48,7 @@ import type { AuthenticatedSignature, SignatureCheck } from '../users/signature-
 import { type LockedTrial, TrialLedger } from '../trials/trial-ledger';
 import { trialNotices } from '../trials/trial-notices';
 import { type PatientView, toPatientView } from '../patients/patient-view';
-import { type EventWrite, EventWriter, LOCK_FREE, type Scope } from '../persistence/event-writer';
+import { type EventWrite, EventWriter, LOCK_FREE, RowBusyError, type Scope } from '../persistence/event-writer';
 import { planEffects, sealedEntry } from './log-entry';
 import { SiteApprovalService } from '../site-approvals/site-approval-service';
 import { SlotLedger, touchesSlots } from '../manufacturing/slot-ledger';
@@ -233,31 +233,40 @@ export class WorkflowEngine {
    * the row is read again under the patient's lock either way, so a timer settled meanwhile is stale.
    * A timer not yet due (a forged or early job) is refused as `early` and left pending; the timer
    * queue's consumer moves that job back to the delayed set until the timer falls due.
+   * The patient's row is locked without waiting (ADR 0023): while a request holds it, nothing is
+   * written and the answer is `busy`, and the consumer tries the job again shortly, rather than hold
+   * a worker slot and a connection behind the request while the other timers fall due.
    */
-  async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale' | 'early'> {
+  async fireTimer(timerId: string, patientId?: string): Promise<'fired' | 'skipped' | 'stale' | 'early' | 'busy'> {
     const now = this.clock.now();
-    const outcome = await this.tx.run(async (manager) => {
-      const owner = patientId ?? (await this.writer.readTimer(manager, timerId))?.patientId;
-      if (!owner) return { kind: 'stale' as const };
-      const patient = await this.lockPatient(manager, owner, SCHEDULER);
-      const timer = await this.writer.readTimer(manager, timerId);
-      if (!timer || timer.status !== 'pending' || timer.patientId !== owner) return { kind: 'stale' as const };
-      if (Date.parse(timer.dueAt) > now.getTime() + this.earlyTolerance) return { kind: 'early' as const };
-      const protocol = protocolOf(patient);
-      const snapshot = machine.restoreMachine(protocol, patient.snapshot);
-      const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
-      const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType) ? machine.stepMachine(protocol, snapshot, event) : undefined;
-      if (!step?.changed) {
-        await this.writer.settleTimer(manager, timer.id, { status: 'skipped', settledSeq: null, settledAt: now.toISOString() });
-        return { kind: 'skipped' as const };
-      }
-      const planned = this.plan(patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
-      await this.writer.settleTimer(manager, timer.id, { status: 'fired', settledSeq: planned.entry.seq, settledAt: now.toISOString() });
-      const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
-      const moved = trial && this.moveTrial(protocol, trial, planned, step, event);
-      const effects = await this.commit(manager, planned, moved);
-      return { kind: 'fired' as const, effects, type: timer.eventType };
-    });
+    const outcome = await this.tx
+      .run(async (manager) => {
+        const owner = patientId ?? (await this.writer.readTimer(manager, timerId))?.patientId;
+        if (!owner) return { kind: 'stale' as const };
+        const { patient, timer } = await this.writer.lockForTimer(manager, owner, timerId);
+        if (!patient || !canSeeSite(SCHEDULER, patient.siteId)) throw new NotFoundError(`Patient ${owner} does not exist.`);
+        if (!timer || timer.status !== 'pending' || timer.patientId !== owner) return { kind: 'stale' as const };
+        if (Date.parse(timer.dueAt) > now.getTime() + this.earlyTolerance) return { kind: 'early' as const };
+        const protocol = protocolOf(patient);
+        const snapshot = machine.restoreMachine(protocol, patient.snapshot);
+        const event: ClinicalEvent = { type: timer.eventType as ClinicalEventType, occurredAt: timer.dueAt, data: timer.eventData };
+        const step = machine.handledEvents(snapshot).scheduled.includes(timer.eventType) ? machine.stepMachine(protocol, snapshot, event) : undefined;
+        if (!step?.changed) {
+          await this.writer.settleTimer(manager, timer.id, { status: 'skipped', settledSeq: null, settledAt: now.toISOString() });
+          return { kind: 'skipped' as const };
+        }
+        const planned = this.plan(patient, protocol, step, event, { actor: SCHEDULER, reason: null, idempotencyKey: null }, now);
+        // Settled by the event's own write statement (one round trip less).
+        planned.write.firedTimerId = timer.id;
+        const trial = movesTrial(event.type) ? await this.trials.lock(manager, protocol) : undefined;
+        const moved = trial && this.moveTrial(protocol, trial, planned, step, event);
+        const effects = await this.commit(manager, planned, moved);
+        return { kind: 'fired' as const, effects, type: timer.eventType };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof RowBusyError) return { kind: 'busy' as const };
+        throw error;
+      });
     this.metrics.timersSettled.inc({ outcome: outcome.kind });
     if (outcome.kind === 'fired') {
       this.metrics.eventsApplied.inc({ type: outcome.type, actor: 'scheduler' });

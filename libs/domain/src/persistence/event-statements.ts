@@ -19,12 +19,25 @@ export interface EventWrite {
   /** Pending timers to cancel: by the machine's send id, or all of them (the patient left the study). */
   cancel: string[] | 'all';
   idempotencyKey?: IdempotencyKeyEntity;
+  /** The timer this event fires (read pending under the patient's lock): settled `fired` by the entry, in the same write. */
+  firedTimerId?: string;
 }
 
 export interface WriteOutcome {
   /** False when the version had moved on: nothing was written. */
   written: boolean;
   cancelledTimerIds: string[];
+}
+
+/**
+ * The patient row is locked by another transaction and the read was asked not to wait for it
+ * (`FOR UPDATE NOWAIT`, PostgreSQL): the caller tries again later rather than hold a connection and a
+ * worker slot behind the lock.
+ */
+export class RowBusyError extends Error {
+  constructor(patientId: string) {
+    super(`Patient ${patientId} is locked by another transaction`);
+  }
 }
 
 export type SettledTimer = Pick<TimerEntity, 'status' | 'settledSeq' | 'settledAt'>;
@@ -34,6 +47,8 @@ export interface EventStatements {
   /** The patient row: locked `FOR UPDATE` in a transaction; lock-free, read as it is. */
   readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null>;
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null>;
+  /** A timer and its patient's row, the row locked `FOR UPDATE NOWAIT` (RowBusyError when held): one read where the dialect can. */
+  lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }>;
   settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void>;
   /** Writes the event: the row (inserted or updated under its version), the log entry, cancelled and new timers, outbox rows, the idempotency key. */
   write(scope: Scope, write: EventWrite): Promise<WriteOutcome>;

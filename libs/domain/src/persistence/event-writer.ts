@@ -4,7 +4,7 @@ import { IdempotencyKeyEntity, PatientEntity, PatientEventEntity, TimerEntity } 
 import type { EventWrite, Scope, SettledTimer, WriteOutcome } from './event-statements';
 import { TransactionRunner } from './transaction-runner';
 
-export { type EventWrite, LOCK_FREE, type Scope, type WriteOutcome } from './event-statements';
+export { type EventWrite, LOCK_FREE, RowBusyError, type Scope, type WriteOutcome } from './event-statements';
 
 /**
  * The one write path of the patients' logs: a registration and every event, posted or fired by a
@@ -41,6 +41,14 @@ export class EventWriter {
 
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null> {
     return this.tx.dialect.events.readTimer(manager, timerId);
+  }
+
+  /**
+   * A timer and its patient's row, the row locked without waiting: PostgreSQL fails with RowBusyError
+   * while another transaction holds it (SQLite has one writer and never waits on a row).
+   */
+  lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }> {
+    return this.tx.dialect.events.lockForTimer(manager, patientId, timerId);
   }
 
   /** The patient's timers a migration reads: those pending, and the send ids of those already fired or skipped (never raised again). */

@@ -59,21 +59,6 @@ describe('JobDispatcher', () => {
     expect(mocks.webhooks.addBulk.mock.calls[0][0][0].opts).toMatchObject({ jobId: 'webhook-o.1.w', attempts: 4, backoff: { type: 'exponential', delay: 100 } });
   });
 
-  it('revives jobs that will not run by themselves: failed ones are retried, due delayed ones promoted', async () => {
-    const { sut, mocks } = build();
-    const failed = mocks.job('timer-p.1.a', 'failed');
-    const delayed = mocks.job('timer-p.1.b', 'delayed');
-    const waiting = mocks.job('timer-p.1.c', 'waiting');
-    const failedElsewhere = mocks.job('timer-q.1.a', 'failed');
-    expect(await sut.revive('timers', ['p.1.a', 'p.1.b', 'p.1.c', 'p.1.gone'], { promoteDelayed: true })).toBe(2);
-    expect(failed.retry).toHaveBeenCalledWith('failed');
-    // A failed job whose row the caller did not name (settled, or not pending) is left alone.
-    expect(failedElsewhere.retry).not.toHaveBeenCalled();
-    expect(delayed.promote).toHaveBeenCalled();
-    expect(waiting.retry).not.toHaveBeenCalled();
-    expect(waiting.promote).not.toHaveBeenCalled();
-  });
-
   it('never fails the caller when Redis is down: the rows stay pending for the reconciler', async () => {
     const { sut, mocks } = build();
     mocks.timers.addBulk.mockRejectedValue(new Error('ECONNREFUSED'));

@@ -44,6 +44,23 @@ export class JobDispatcher {
     return this.timers.add(timers);
   }
 
+  /**
+   * The reconciler's adds: of these pending rows, only those whose job is not in Redis in any state
+   * (timers: due within the horizon). A job that exists is left alone; `revive` handles those that
+   * will not run by themselves.
+   */
+  enqueueAbsentTimers(timers: Array<{ id: string; dueAt: string }>): Promise<number> {
+    return this.timers.addAbsent(timers);
+  }
+
+  enqueueAbsentOutbox(rows: Array<{ id: string }>): Promise<number> {
+    return this.outbox.addAbsent(rows);
+  }
+
+  enqueueAbsentWebhookDeliveries(deliveryIds: string[]): Promise<number> {
+    return this.webhooks.addAbsent(deliveryIds);
+  }
+
   /** Retries the failed jobs of these pending rows and, when asked, promotes their jobs still waiting as delayed. */
   revive(queue: typeof TIMER_QUEUE | typeof OUTBOX_QUEUE | typeof WEBHOOK_QUEUE, ids: string[], options: { promoteDelayed: boolean }): Promise<number> {
     return { [TIMER_QUEUE]: this.timers, [OUTBOX_QUEUE]: this.outbox, [WEBHOOK_QUEUE]: this.webhooks }[queue].revive(ids, options);

@@ -37,6 +37,7 @@ export function eventWriteStatement(w: EventWrite): PreparedStatement {
   const parts = [
     w.expectedVersion === null ? insertedPatient(w) : updatedPatient(w),
     loggedEntry(w),
+    ...(w.firedTimerId ? [firedTimer(w)] : []),
     ...(w.cancel === 'all' || w.cancel.length ? [cancelledTimers(w)] : []),
     ...(w.timers.length ? [newTimers(w)] : []),
     ...(w.outbox.length ? [newOutbox(w)] : []),
@@ -137,16 +138,34 @@ function loggedEntry(w: EventWrite): Part {
   };
 }
 
-/** The patient's pending timers of the cancelled send ids, or all of them, settled by this entry. */
+/** The timer the event fires, settled by this entry (read pending under the patient's lock, which the write still holds). */
+function firedTimer(w: EventWrite): Part {
+  return {
+    tag: '_f',
+    values: { firedTimerId: w.firedTimerId, seq: w.entry.seq, recordedAt: w.entry.recordedAt },
+    sql: ($) => `fired AS (
+      UPDATE timers SET status = 'fired', settled_seq = ${$.seq}, settled_at = ${$.recordedAt}
+       WHERE id = ${$.firedTimerId} AND EXISTS (SELECT 1 FROM saved))`,
+  };
+}
+
+/** The patient's pending timers of the cancelled send ids, or all of them, settled by this entry (never the one it fires). */
 function cancelledTimers(w: EventWrite): Part {
   const all = w.cancel === 'all';
+  const fires = Boolean(w.firedTimerId);
   return {
     tag: all ? '_ca' : '_c',
     cancels: true,
-    values: { patientId: w.patient.id, seq: w.entry.seq, recordedAt: w.entry.recordedAt, ...(all ? {} : { cancelSendIds: w.cancel }) },
+    values: {
+      patientId: w.patient.id,
+      seq: w.entry.seq,
+      recordedAt: w.entry.recordedAt,
+      ...(all ? {} : { cancelSendIds: w.cancel }),
+      ...(fires ? { firedTimerId: w.firedTimerId } : {}),
+    },
     sql: ($) => `cancelled AS (
       UPDATE timers SET status = 'cancelled', settled_seq = ${$.seq}, settled_at = ${$.recordedAt}
-       WHERE patient_id = ${$.patientId} AND status = 'pending'${all ? '' : ` AND send_id = ANY(${$.cancelSendIds}::text[])`}
+       WHERE patient_id = ${$.patientId} AND status = 'pending'${all ? '' : ` AND send_id = ANY(${$.cancelSendIds}::text[])`}${fires ? ` AND id <> ${$.firedTimerId}` : ''}
          AND EXISTS (SELECT 1 FROM saved) RETURNING id)`,
   };
 }

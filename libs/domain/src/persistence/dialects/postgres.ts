@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { PatientEntity, TimerEntity } from '../entities';
-import { type EventStatements, type EventWrite, LOCK_FREE, type Scope, type SettledTimer, type WriteOutcome } from '../event-statements';
+import { type EventStatements, type EventWrite, LOCK_FREE, RowBusyError, type Scope, type SettledTimer, type WriteOutcome } from '../event-statements';
 import type { Dialect } from './dialect';
 import { eventWriteStatement, type PgClient } from './postgres-event-statement';
 
@@ -104,6 +104,24 @@ class PostgresEventStatements implements EventStatements {
     return rows.length ? this.timerColumns.toEntity(rows[0]) : null;
   }
 
+  async lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }> {
+    const { rows } = await (
+      await this.client(manager)
+    )
+      .query({
+        name: 'cart_lock_patient_for_timer',
+        text: `SELECT ${this.patientColumns.selectFrom('p', 'p_')}, ${this.timerColumns.selectFrom('t', 't_')}
+                 FROM patients p LEFT JOIN timers t ON t.id = $2 WHERE p.id = $1 FOR UPDATE OF p NOWAIT`,
+        values: [patientId, timerId],
+      })
+      .catch((error: { code?: string }) => {
+        // lock_not_available: another transaction holds the row.
+        throw error.code === '55P03' ? new RowBusyError(patientId) : error;
+      });
+    if (!rows.length) return { patient: null, timer: null };
+    return { patient: this.patientColumns.toEntity(rows[0], 'p_'), timer: rows[0].t_id === null ? null : this.timerColumns.toEntity(rows[0], 't_') };
+  }
+
   async settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void> {
     await (
       await this.client(manager)
@@ -129,7 +147,9 @@ class PostgresEventStatements implements EventStatements {
 
 interface EntityColumns<T> {
   select: string;
-  toEntity(row: Record<string, unknown>): T;
+  /** The columns of table `alias`, each named with `prefix` (two tables in one read). */
+  selectFrom(alias: string, prefix: string): string;
+  toEntity(row: Record<string, unknown>, prefix?: string): T;
 }
 
 /** An entity's columns (database name, property, JSON or not), so a raw read maps rows as TypeORM would. */
@@ -141,9 +161,13 @@ function entityColumns<T>(dataSource: DataSource, entity: new () => T): EntityCo
   }));
   return {
     select: columns.map((c) => `"${c.column}"`).join(', '),
-    toEntity(row: Record<string, unknown>): T {
+    selectFrom: (alias, prefix) => columns.map((c) => `${alias}."${c.column}" AS "${prefix}${c.column}"`).join(', '),
+    toEntity(row: Record<string, unknown>, prefix = ''): T {
       const entity: Record<string, unknown> = {};
-      for (const c of columns) entity[c.property] = c.json && row[c.column] !== null ? JSON.parse(row[c.column] as string) : row[c.column];
+      for (const c of columns) {
+        const value = row[prefix + c.column];
+        entity[c.property] = c.json && value !== null ? JSON.parse(value as string) : value;
+      }
       return entity as unknown as T;
     },
   };

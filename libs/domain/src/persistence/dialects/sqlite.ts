@@ -49,6 +49,11 @@ class SqliteEventStatements implements EventStatements {
     return manager.findOneBy(TimerEntity, { id: timerId });
   }
 
+  /** One writer at a time: the row is never held by another transaction here. */
+  async lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }> {
+    return { patient: await this.readPatient(manager, patientId), timer: await this.readTimer(manager, timerId) };
+  }
+
   async settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void> {
     await manager.update(TimerEntity, { id: timerId }, settled);
   }
@@ -57,6 +62,7 @@ class SqliteEventStatements implements EventStatements {
     const manager = inTransaction(scope);
     if (!(await this.savePatient(manager, w))) return { written: false, cancelledTimerIds: [] };
     await insertRows(manager, PatientEventEntity, w.entry);
+    if (w.firedTimerId) await manager.update(TimerEntity, { id: w.firedTimerId }, { status: 'fired', settledSeq: w.entry.seq, settledAt: w.entry.recordedAt });
     let cancelledTimerIds: string[] = [];
     if (w.cancel === 'all' || w.cancel.length) {
       const where = { patientId: w.patient.id, status: 'pending' as const, ...(w.cancel === 'all' ? {} : { sendId: In(w.cancel) }) };

@@ -3,6 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
 import { TimerEntity } from '../entities';
 
+const PENDING_THROUGH = `
+  SELECT t.id AS "id", t.patient_id AS "patientId", t.due_at AS "dueAt"
+    FROM timers asked JOIN timers t ON t.patient_id = asked.patient_id AND t.status = 'pending' AND t.due_at <= asked.due_at
+   WHERE asked.id = :timerId AND asked.status = 'pending'
+   ORDER BY t.due_at, t.created_seq, t.id`;
+
 /** The timers table as the scheduler reads it (the engine writes and settles timers with the event: EventWriter). */
 @Injectable()
 export class TimerRepository {
@@ -13,16 +19,9 @@ export class TimerRepository {
    * it, in due order (then creation, then id): one read.
    */
   async pendingThrough(timerId: string): Promise<Array<{ id: string; patientId: string; dueAt: string }>> {
-    return this.dataSource
-      .getRepository(TimerEntity)
-      .createQueryBuilder('t')
-      .innerJoin(TimerEntity, 'asked', "asked.id = :timerId AND asked.status = 'pending'", { timerId })
-      .select(['t.id AS "id"', 't.patient_id AS "patientId"', 't.due_at AS "dueAt"'])
-      .where("t.patient_id = asked.patient_id AND t.status = 'pending' AND t.due_at <= asked.due_at")
-      .orderBy('t.due_at')
-      .addOrderBy('t.created_seq')
-      .addOrderBy('t.id')
-      .getRawMany();
+    // Plain SQL: it runs for every timer fired, and the query builder cost more CPU than the query.
+    const [sql, values] = this.dataSource.driver.escapeQueryWithParameters(PENDING_THROUGH, { timerId });
+    return this.dataSource.query(sql, values);
   }
 
   /** A page of pending timers due by `horizon`, in id order after `afterId`. */

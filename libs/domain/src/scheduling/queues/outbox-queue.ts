@@ -1,7 +1,9 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { LoggedWorkerHost } from './logged-worker-host';
-import { ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
+import { absentJobIds, ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
 
 /**
  * The outbox queue, whole: a job per outbox row (a notification), added after the commit that wrote
@@ -27,6 +29,15 @@ export class OutboxJobs {
     return rows.length;
   }
 
+  /** The reconciler's add: only the rows whose job is not in Redis. */
+  async addAbsent(rows: Array<{ id: string }>): Promise<number> {
+    const absent = await absentJobIds(
+      this.queue,
+      rows.map((row) => outboxJobId(row.id)),
+    );
+    return absent.size ? this.add(rows.filter((row) => absent.has(outboxJobId(row.id)))) : 0;
+  }
+
   revive(outboxIds: string[], options: { promoteDelayed: boolean }): Promise<number> {
     return reviveJobs(this.queue, outboxIds.map(outboxJobId), options);
   }
@@ -41,11 +52,18 @@ export abstract class OutboxJobHandler {
   abstract deliver(outboxId: string): Promise<boolean>;
 }
 
-/** The consumer: relays outbox rows once each, four at a time. */
-@Processor(OUTBOX_QUEUE, { concurrency: 4 })
-export class OutboxProcessor extends LoggedWorkerHost {
-  constructor(private readonly relay: OutboxJobHandler) {
+/** The consumer: relays outbox rows once each, `OUTBOX_CONCURRENCY` at a time. */
+@Processor(OUTBOX_QUEUE)
+export class OutboxProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly relay: OutboxJobHandler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap() {
+    this.worker.concurrency = this.config.outboxConcurrency;
   }
 
   async process(job: Job<OutboxJob>) {

@@ -60,7 +60,7 @@ describe('each queue file', () => {
     const { queue, asJob } = recordingQueue();
     await new OutboxJobs(queue).add([{ id: 'p.1.notify' }]);
     const handler = { deliver: jest.fn().mockResolvedValue(true) };
-    expect(await new OutboxProcessor(handler).process(asJob(0))).toEqual({ delivered: true });
+    expect(await new OutboxProcessor(handler, loadConfig({})).process(asJob(0))).toEqual({ delivered: true });
     expect(handler.deliver).toHaveBeenCalledWith('p.1.notify');
   });
 
@@ -75,7 +75,7 @@ describe('each queue file', () => {
   it('a consumer refuses a job of another name for good, and runs nothing', async () => {
     const handlers = { fire: jest.fn(), deliver: jest.fn(), send: jest.fn() };
     await expect(new TimerProcessor(handlers, loadConfig({}), clock).process(foreignJob({ timerId: 'x' }))).rejects.toThrow(UnrecoverableError);
-    await expect(new OutboxProcessor(handlers).process(foreignJob({ outboxId: 'x' }))).rejects.toThrow(/no handler for outbox job "something-else"/);
+    await expect(new OutboxProcessor(handlers, loadConfig({})).process(foreignJob({ outboxId: 'x' }))).rejects.toThrow(/no handler for outbox job "something-else"/);
     await expect(new WebhookProcessor(handlers).process(foreignJob({ deliveryId: 'x' }))).rejects.toThrow(UnrecoverableError);
     expect(handlers.fire).not.toHaveBeenCalled();
     expect(handlers.deliver).not.toHaveBeenCalled();

@@ -12,8 +12,46 @@ export const ROW_JOB_OPTIONS = {
 } as const;
 
 /**
+ * The ids of these jobs that are not in Redis in any state (waiting, delayed, active, failed), by one
+ * pipelined EXISTS per job key: what the reconciler adds. Adding a job that exists is a no-op, but a
+ * costly one (a Lua script per job, on the Redis the worker is taking jobs from), and the reconciler
+ * would otherwise make it for every pending row on every beat.
+ */
+export async function absentJobIds<T>(queue: Queue<T>, jobIds: string[]): Promise<Set<string>> {
+  return pickJobIds(
+    queue,
+    jobIds,
+    (id) => ['exists', [queue.toKey(id)]],
+    (found) => found === 0,
+  );
+}
+
+/** The ids of these jobs that wait in the queue's delayed set, by one pipelined ZSCORE per job. */
+export async function delayedJobIds<T>(queue: Queue<T>, jobIds: string[]): Promise<Set<string>> {
+  return pickJobIds(
+    queue,
+    jobIds,
+    (id) => ['zscore', [queue.keys.delayed, id]],
+    (score) => score !== null,
+  );
+}
+
+async function pickJobIds<T>(queue: Queue<T>, jobIds: string[], command: (id: string) => [string, string[]], keep: (answer: unknown) => boolean): Promise<Set<string>> {
+  const picked = new Set<string>();
+  if (!jobIds.length) return picked;
+  const pipeline = (await queue.getBackend().client).pipeline();
+  for (const id of jobIds) pipeline.runCommand(...command(id));
+  const answers = (await pipeline.exec()) ?? [];
+  answers.forEach(([error, answer], i) => {
+    if (error) throw error;
+    if (keep(answer)) picked.add(jobIds[i]);
+  });
+  return picked;
+}
+
+/**
  * Jobs of rows still pending that will not run by themselves: a due timer whose job waits as
- * delayed (the clock jumped) is promoted; a job that failed for good (its retries ran out while the
+ * delayed (the clock jumped, a promotion was lost, a busy retry waits) is promoted; a job that failed for good (its retries ran out while the
  * database was unreachable) is retried. A plain re-add would be a no-op: the job id still exists.
  */
 export async function reviveJobs<T>(queue: Queue<T>, jobIds: string[], options: { promoteDelayed: boolean }): Promise<number> {
@@ -27,9 +65,10 @@ export async function reviveJobs<T>(queue: Queue<T>, jobIds: string[], options: 
     }
   }
   if (options.promoteDelayed) {
-    for (const id of wanted) {
+    // One pipelined look at the delayed set for all of them; a job is fetched only to be promoted.
+    for (const id of await delayedJobIds(queue, jobIds)) {
       const job = await queue.getJob(id);
-      if (job && (await job.isDelayed()) && (await movedOn(() => job.promote()))) revived += 1;
+      if (job && (await movedOn(() => job.promote()))) revived += 1;
     }
   }
   return revived;

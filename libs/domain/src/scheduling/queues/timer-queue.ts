@@ -4,7 +4,7 @@ import { DelayedError, type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Clock } from '../../kernel/clock';
 import { LoggedWorkerHost } from './logged-worker-host';
-import { ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
+import { absentJobIds, ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
 
 /**
  * The timers queue, whole: a delayed job per pending timer row due within `TIMER_HORIZON_DAYS`,
@@ -48,6 +48,15 @@ export class TimerJobs {
     return jobs.length;
   }
 
+  /** The reconciler's add: of these timers due within the horizon, only those whose job is not in Redis. */
+  async addAbsent(timers: Array<{ id: string; dueAt: string }>): Promise<number> {
+    const absent = await absentJobIds(
+      this.queue,
+      timers.map((t) => timerJobId(t.id)),
+    );
+    return absent.size ? this.add(timers.filter((t) => absent.has(timerJobId(t.id)))) : 0;
+  }
+
   /** Removes the jobs of cancelled timers (the row, cancelled, would skip them anyway). */
   async remove(timerIds: string[]): Promise<void> {
     await Promise.all(timerIds.map((id) => this.queue.remove(timerJobId(id))));
@@ -67,12 +76,16 @@ export abstract class TimerJobHandler {
   abstract fire(timerId: string): Promise<TimerFiring>;
 }
 
-/** What firing a timer (and its patient's earlier ones) did; `notBefore`: the timer asked for is not due until then. */
+/**
+ * What firing a timer (and its patient's earlier ones) did; `notBefore`: the timer asked for is not
+ * due until then; `busy`: its patient's row was locked by a request, and it was left pending.
+ */
 export interface TimerFiring {
   fired: number;
   skipped: number;
   early: number;
   notBefore?: string;
+  busy?: boolean;
 }
 
 /** The consumer: fires due timers, `TIMER_CONCURRENCY` at a time. */
@@ -94,6 +107,12 @@ export class TimerProcessor extends LoggedWorkerHost implements OnApplicationBoo
     if (job.name !== TIMER_JOB) throw new UnrecoverableError(`no handler for ${TIMER_QUEUE} job "${job.name}"`);
     const outcome = await this.timers.fire(job.data.timerId);
     if (outcome.fired || outcome.skipped) this.logger.debug(`timer ${job.data.timerId}: ${JSON.stringify(outcome)}`);
+    if (outcome.busy) {
+      // Its patient's row is held by a request (ADR 0023): the same job waits a moment and tries
+      // again, without taking an attempt; meanwhile the slot fires the other timers that fall due.
+      await job.moveToDelayed(Date.now() + this.config.timerBusyRetryMs, token);
+      throw new DelayedError();
+    }
     if (outcome.notBefore) {
       // Ran before its timer was due (a forged or early job): nothing was written; the same job waits
       // until the timer falls due, so the timer still fires on time (the reconciler would, later).

@@ -2,7 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { AppConfig } from '../../config/config';
 import { LoggedWorkerHost } from './logged-worker-host';
-import { ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
+import { absentJobIds, ROW_JOB_OPTIONS, reviveJobs } from './row-jobs';
 
 /**
  * The webhooks queue, whole: a job per webhook delivery row, added when the outbox relay fans an
@@ -37,6 +37,12 @@ export class WebhookJobs {
       })),
     );
     return deliveryIds.length;
+  }
+
+  /** The reconciler's add: only the deliveries whose job is not in Redis. */
+  async addAbsent(deliveryIds: string[]): Promise<number> {
+    const absent = await absentJobIds(this.queue, deliveryIds.map(webhookJobId));
+    return absent.size ? this.add(deliveryIds.filter((id) => absent.has(webhookJobId(id)))) : 0;
   }
 
   /** Queues a delivery again after a resend: a finished or failed job of that id would make a plain add a no-op. */
