@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { Clock, OutcomeFacts, OutcomesService, type Actor } from '#domain';
+import { Clock, OutcomeFacts, OutcomeFactsRows, OutcomesService, type Actor } from '#domain';
 import { PatientRepository } from '../libs/domain/src/persistence/repositories/patient-repository';
 import { eligibleCd20Cd22Screening, release, toManufacturing, toSiteStorage } from '#testing';
 import { TrialSite } from './support/trial-site';
@@ -161,5 +161,16 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     expect((await rows()).sort()).toEqual((await lastSeqs()).sort());
     // A row spoiled in the same way but still in step with its log would be believed: the read model is
     // derived, and a rewrite of the database behind the engine is for the audit chain to find.
+  });
+
+  it('reads the rows of more patients than one query takes, a chunk of ids at a time, each of the fold and the reading', async () => {
+    const table = t.app.get(OutcomeFactsRows);
+    const unknown = Array.from({ length: 2500 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    // The patients' ids come last: past the first chunks, which hold no row.
+    const asked = [...unknown, ...Object.values(ids)];
+    const stored = await rows();
+    for (const found of [await table.heads(asked), await table.texts(asked, 'fold'), await table.texts(asked, 'reading')]) {
+      expect([...found.entries()].map(([id, row]) => [id, row.seq]).sort()).toEqual(stored.sort());
+    }
   });
 });

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, In } from 'typeorm';
 import {
   type DataIssue,
   factsAsOf,
@@ -18,10 +16,10 @@ import {
   screenLog,
   trialRulesOf,
 } from '#protocols';
-import { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
-import { parseStoredJson, readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
-import { TransactionRunner } from '../persistence/transaction-runner';
+import type { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
+import { parseStoredJson, type StoredLogEntry } from '../persistence/stored-rows';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { type OutcomeRowHead, OutcomeFactsRows, type ReadPatient } from './outcome-facts-rows';
 
 /** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
 export const OUTCOME_EVENTS = [
@@ -44,8 +42,7 @@ export const OUTCOME_EVENTS = [
 const GIVEN_WORDS: Record<string, string> = { MANUFACTURING_FAILED: 'reason', WITHDRAWN: 'reason', DEATH: 'cause' };
 export const ANOTHER_SITES_WORDS = '(given at another site)';
 
-/** The patient row's fields a reading depends on. */
-export type ReadPatient = Pick<PatientEntity, 'id' | 'cohort' | 'siteId' | 'lastSeq'>;
+export type { ReadPatient } from './outcome-facts-rows';
 
 /**
  * A patient's log as the outcomes read it (the whole log; `OutcomeFacts` keeps the same reading
@@ -176,20 +173,12 @@ export function rulesKey(rules: LifecycleSpec): string {
   return key;
 }
 
-/** A patient's row as a reading needs it (the fold left unread); `size`: the stored reading's length in bytes. */
-interface ReadingRow {
-  seq: number;
-  rulesKey: string;
-  cohort: string | null;
-  through: string | null;
-  size: number;
+/** A patient's row as a reading needs it (the fold left unread), its reading parsed. */
+interface ReadingRow extends OutcomeRowHead {
   stored: StoredReading | null;
 }
 
-/** The columns that say which reading a row holds, without the reading: what a read compares its memo with. */
-type RowHead = Omit<ReadingRow, 'stored'>;
-
-const sameHead = (a: RowHead, b: RowHead) => a.seq === b.seq && a.rulesKey === b.rulesKey && a.cohort === b.cohort && a.through === b.through && a.size === b.size;
+const sameHead = (a: OutcomeRowHead, b: OutcomeRowHead) => a.seq === b.seq && a.rulesKey === b.rulesKey && a.cohort === b.cohort && a.through === b.through && a.size === b.size;
 
 /**
  * Patients folded per read of their logs. The worker's beat shares its event loop with the timers it
@@ -202,7 +191,8 @@ const BATCH = 50;
  * The outcomes' read model (ADR 0021): each patient's reading, kept in `outcome_facts` and folded
  * forward from the entries added since, by the worker on its maintenance beat and by a read that finds
  * a row behind its patient. It is derived, never the record: a missing row, or one behind the log, of
- * other rules or another cohort, is folded again; deleting the table loses nothing.
+ * other rules or another cohort, is folded again; deleting the table loses nothing. Its statements
+ * are `OutcomeFactsRows`'.
  */
 @Injectable()
 export class OutcomeFacts {
@@ -215,8 +205,7 @@ export class OutcomeFacts {
   private readonly memo = new Map<string, ReadingRow>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tx: TransactionRunner,
+    private readonly table: OutcomeFactsRows,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'outcomesMemoPatients'>,
   ) {}
 
@@ -244,22 +233,8 @@ export class OutcomeFacts {
     for (const protocol of latestProtocols()) {
       const rules = trialRulesOf(protocol.spec.id);
       if (!rules || folded >= limit) continue;
-      const behind: ReadPatient[] = await this.dataSource
-        .getRepository(PatientEntity)
-        .createQueryBuilder('p')
-        .leftJoin(OutcomeFactsEntity, 'f', 'f.patient_id = p.id')
-        .select(['p.id AS "id"', 'p.cohort AS "cohort"', 'p.site_id AS "siteId"', 'p.last_seq AS "lastSeq"'])
-        .where('p.protocol_id = :protocolId', { protocolId: rules.id })
-        .andWhere("(f.patient_id IS NULL OR f.seq < p.last_seq OR f.rules_key <> :key OR COALESCE(f.cohort, '') <> COALESCE(p.cohort, ''))", { key: rulesKey(rules) })
-        .orderBy('p.id', 'ASC')
-        .limit(limit - folded)
-        .getRawMany();
-      folded += (
-        await this.refresh(
-          rules,
-          behind.map((p) => ({ ...p, lastSeq: Number(p.lastSeq) })),
-        )
-      ).size;
+      const behind = await this.table.behind(rules.id, rulesKey(rules), limit - folded);
+      folded += (await this.refresh(rules, behind)).size;
     }
     return folded;
   }
@@ -274,14 +249,17 @@ export class OutcomeFacts {
     const inOrder = [...patients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let i = 0; i < inOrder.length; i += BATCH) {
       const batch = inOrder.slice(i, i + BATCH);
-      const folds = await this.folds(batch.map((p) => p.id));
       const bases = new Map<string, { seq: number; fold: OutcomeFold }>();
+      const folds = await this.table.texts(
+        batch.map((p) => p.id),
+        'fold',
+      );
       for (const p of batch) {
-        const base = folds.get(p.id);
-        if (base && base.rulesKey === key && base.cohort === p.cohort && base.fold.seq === base.seq) bases.set(p.id, base);
+        const row = folds.get(p.id);
+        const fold = row && (parseStoredJson(row.text) as OutcomeFold | undefined);
+        if (row && fold && row.rulesKey === key && row.cohort === p.cohort && fold.seq === row.seq) bases.set(p.id, { seq: row.seq, fold });
       }
-      const entries = await readStoredLogs(
-        this.dataSource,
+      const entries = await this.table.logsAfter(
         batch.map((p) => p.id),
         new Map(batch.map((p) => [p.id, bases.get(p.id)?.seq ?? 0])),
       );
@@ -295,16 +273,7 @@ export class OutcomeFacts {
         refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored });
         return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
-      // Two readers folding the same patient write the same row; a row written from an older read is behind its log and folded again.
-      await this.tx.dialect.standalone((m) =>
-        m
-          .createQueryBuilder()
-          .insert()
-          .into(OutcomeFactsEntity)
-          .values(rows)
-          .orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id'])
-          .execute(),
-      );
+      await this.table.store(rows);
       for (const p of batch) this.remember(p.id, refreshed.get(p.id)!);
     }
     return refreshed;
@@ -330,56 +299,22 @@ export class OutcomeFacts {
   private async rows(ids: readonly string[]): Promise<Map<string, ReadingRow>> {
     const rows = new Map<string, ReadingRow>();
     const unread: string[] = [];
-    const repository = this.dataSource.getRepository(OutcomeFactsEntity);
-    for (let i = 0; i < ids.length; i += 1000) {
-      const heads: Array<RowHead & { patientId: string }> = await repository
-        .createQueryBuilder('f')
-        .select([
-          'f.patient_id AS "patientId"',
-          'f.seq AS "seq"',
-          'f.rules_key AS "rulesKey"',
-          'f.cohort AS "cohort"',
-          'f.through AS "through"',
-          'OCTET_LENGTH(f.reading) AS "size"',
-        ])
-        .where('f.patient_id IN (:...ids)', { ids: ids.slice(i, i + 1000) })
-        .getRawMany();
-      for (const { patientId, ...raw } of heads) {
-        const head = { ...raw, seq: Number(raw.seq), size: Number(raw.size) };
-        const kept = this.memo.get(patientId);
-        if (kept && sameHead(kept, head)) {
-          rows.set(patientId, kept);
-          this.remember(patientId, kept);
-        } else unread.push(patientId);
-      }
+    for (const [patientId, head] of await this.table.heads(ids)) {
+      const kept = this.memo.get(patientId);
+      if (kept && sameHead(kept, head)) {
+        rows.set(patientId, kept);
+        this.remember(patientId, kept);
+      } else unread.push(patientId);
     }
-    for (let i = 0; i < unread.length; i += 1000) {
-      const found = await repository.find({
-        where: { patientId: In(unread.slice(i, i + 1000)) },
-        select: { patientId: true, seq: true, rulesKey: true, cohort: true, through: true, reading: true },
-      });
-      for (const row of found) {
-        const stored = parseStoredJson(row.reading) as StoredReading | null | undefined;
-        if (stored === undefined) continue;
-        const read = { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, size: Buffer.byteLength(row.reading), stored };
-        rows.set(row.patientId, read);
-        this.remember(row.patientId, read);
-      }
+    for (const [patientId, row] of await this.table.texts(unread, 'reading')) {
+      const stored = parseStoredJson(row.text) as StoredReading | null | undefined;
+      if (stored === undefined) continue;
+      const { text, ...head } = row;
+      const read = { ...head, size: Buffer.byteLength(text), stored };
+      rows.set(patientId, read);
+      this.remember(patientId, read);
     }
     return rows;
-  }
-
-  private async folds(ids: readonly string[]): Promise<Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>> {
-    const found = await this.dataSource.getRepository(OutcomeFactsEntity).find({
-      where: { patientId: In([...ids]) },
-      select: { patientId: true, seq: true, rulesKey: true, cohort: true, fold: true },
-    });
-    const folds = new Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>();
-    for (const row of found) {
-      const fold = parseStoredJson(row.fold) as OutcomeFold | undefined;
-      if (fold) folds.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, fold });
-    }
-    return folds;
   }
 }
 
