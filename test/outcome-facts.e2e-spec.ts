@@ -163,7 +163,7 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     // derived, and a rewrite of the database behind the engine is for the audit chain to find.
   });
 
-  it('reads the rows of more patients than one query takes, a chunk of ids at a time, each of the fold and the reading', async () => {
+  it('reads the rows of more patients than one query takes, a chunk of ids at a time, and sizes each reading in bytes', async () => {
     const table = t.app.get(OutcomeFactsRows);
     const unknown = Array.from({ length: 2500 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     // The patients' ids come last: past the first chunks, which hold no row.
@@ -172,5 +172,9 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     for (const found of [await table.heads(asked), await table.texts(asked, 'fold'), await table.texts(asked, 'reading')]) {
       expect([...found.entries()].map(([id, row]) => [id, row.seq]).sort()).toEqual(stored.sort());
     }
+    // A head's size is the reading's length in bytes (the units hold "µ"), as the memo measures what it parsed.
+    const texts = await table.texts(asked, 'reading');
+    expect([...texts.values()].some((row) => row.text.includes('µ'))).toBe(true);
+    for (const [id, head] of await table.heads(asked)) expect(head.size).toBe(Buffer.byteLength(texts.get(id)!.text));
   });
 });

@@ -48,7 +48,7 @@ export class OutcomeFactsRows {
       'f.rules_key AS "rulesKey"',
       'f.cohort AS "cohort"',
       'f.through AS "through"',
-      'OCTET_LENGTH(f.reading) AS "size"',
+      `${this.tx.dialect.byteLength('f.reading')} AS "size"`,
     ]);
     for (const { patientId, ...head } of found) heads.set(patientId, { ...head, seq: Number(head.seq), size: Number(head.size) });
     return heads;
