@@ -19,6 +19,7 @@ import {
 import type { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
 import { parseStoredJson, type StoredLogEntry } from '../persistence/stored-rows';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Metrics } from '../metrics';
 import { type OutcomeRowHead, OutcomeFactsRows, type ReadPatient } from './outcome-facts-rows';
 
 /** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
@@ -197,16 +198,18 @@ const BATCH = 50;
 @Injectable()
 export class OutcomeFacts {
   /**
-   * The readings this process last read or folded, by patient, parsed (least recently used first):
-   * a read takes a patient's from here while its row's head (`seq`, rules, cohort, `through`, the
-   * reading's size) is the one it was parsed from, and reads and parses the row only when it is not.
-   * At most `OUTCOMES_MEMO_PATIENTS` patients.
+   * The readings this process's requests last read or folded, by patient, parsed (least recently
+   * used first): a read takes a patient's from here while its row's head (`seq`, rules, cohort,
+   * `through`, the reading's size) is the one it was parsed from, and reads and parses the row only
+   * when it is not. At most `OUTCOMES_MEMO_PATIENTS` patients. Only a request fills it: the worker's
+   * beat folds rows it never reads again, and keeps none.
    */
   private readonly memo = new Map<string, ReadingRow>();
 
   constructor(
     private readonly table: OutcomeFactsRows,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'outcomesMemoPatients'>,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -218,7 +221,12 @@ export class OutcomeFacts {
     const key = rulesKey(rules);
     const rows = await this.rows(patients.map((p) => p.id));
     const behind = patients.filter((p) => !current(rows.get(p.id), p, key));
-    for (const [id, row] of await this.refresh(rules, behind)) rows.set(id, row);
+    const folded = await this.refresh(rules, behind);
+    for (const [id, row] of folded) {
+      rows.set(id, row);
+      this.remember(id, row);
+    }
+    this.metrics.outcomeReadings.inc({ from: 'fold' }, folded.size);
     const readings = new Map<string, StoredReading>();
     for (const p of patients) {
       const row = rows.get(p.id);
@@ -274,11 +282,11 @@ export class OutcomeFacts {
         return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
       await this.table.store(rows);
-      for (const p of batch) this.remember(p.id, refreshed.get(p.id)!);
     }
     return refreshed;
   }
 
+  /** Keeps a reading a request read or folded (never one the worker folded), the least recently used out past the limit. */
   private remember(patientId: string, row: ReadingRow): void {
     const limit = this.config.outcomesMemoPatients;
     if (limit === 0) return;
@@ -289,6 +297,7 @@ export class OutcomeFacts {
       if (this.memo.size <= limit) break;
       this.memo.delete(oldest);
     }
+    this.metrics.outcomeReadingsKept.set(this.memo.size);
   }
 
   /**
@@ -299,11 +308,14 @@ export class OutcomeFacts {
   private async rows(ids: readonly string[]): Promise<Map<string, ReadingRow>> {
     const rows = new Map<string, ReadingRow>();
     const unread: string[] = [];
+    let fromMemo = 0;
+    let parsed = 0;
     for (const [patientId, head] of await this.table.heads(ids)) {
       const kept = this.memo.get(patientId);
       if (kept && sameHead(kept, head)) {
         rows.set(patientId, kept);
         this.remember(patientId, kept);
+        fromMemo += 1;
       } else unread.push(patientId);
     }
     for (const [patientId, row] of await this.table.texts(unread, 'reading')) {
@@ -313,7 +325,10 @@ export class OutcomeFacts {
       const read = { ...head, size: Buffer.byteLength(text), stored };
       rows.set(patientId, read);
       this.remember(patientId, read);
+      parsed += 1;
     }
+    this.metrics.outcomeReadings.inc({ from: 'memo' }, fromMemo);
+    this.metrics.outcomeReadings.inc({ from: 'row' }, parsed);
     return rows;
   }
 }

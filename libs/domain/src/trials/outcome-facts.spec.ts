@@ -1,0 +1,153 @@
+import { trialRulesOf } from '#protocols';
+import { loadConfig } from '../config/config';
+import { Metrics } from '../metrics';
+import type { OutcomeFactsEntity } from '../persistence/entities';
+import type { StoredLogEntry } from '../persistence/stored-rows';
+import { OutcomeFacts } from './outcome-facts';
+import type { OutcomeFactsRows, OutcomeRowHead, OutcomeRowText, ReadPatient } from './outcome-facts-rows';
+
+const RULES = trialRulesOf('cd20-cd22')!;
+const AS_OF = '2026-06-01T00:00:00.000Z';
+
+/** A registration and a visit: a patient with something to read (the visit is contact). */
+function logOf(day: number): StoredLogEntry[] {
+  const at = (d: number) => new Date(Date.UTC(2026, 0, 1 + d, 10)).toISOString();
+  const entry = (seq: number, type: string, data: unknown, occurredAt: string) => ({ seq, type, data, occurredAt, recordedAt: occurredAt, actor: 'user:c', actorName: 'C' });
+  return [entry(1, 'PATIENT_REGISTERED', { birthDate: '1970-01-01' }, at(day)), entry(2, 'VISIT_COMPLETED', { visit: 'W4' }, at(day + 28))];
+}
+
+/** `outcome_facts` in memory, with what each statement was asked. */
+class FakeTable {
+  readonly rows = new Map<string, OutcomeFactsEntity>();
+  /** The patients of each store, in the order written. */
+  readonly stores: string[][] = [];
+  /** The patients whose stored reading (not only its head) was read. */
+  readonly readingsRead: string[] = [];
+
+  constructor(
+    readonly patients: Array<ReadPatient & { protocolId: string }>,
+    readonly logs: Map<string, StoredLogEntry[]>,
+  ) {}
+
+  async heads(ids: readonly string[]): Promise<Map<string, OutcomeRowHead>> {
+    return new Map(this.present(ids).map((r) => [r.patientId, { seq: r.seq, rulesKey: r.rulesKey, cohort: r.cohort, through: r.through, size: Buffer.byteLength(r.reading) }]));
+  }
+
+  async texts(ids: readonly string[], column: 'fold' | 'reading'): Promise<Map<string, OutcomeRowText>> {
+    if (column === 'reading') this.readingsRead.push(...this.present(ids).map((r) => r.patientId));
+    return new Map(this.present(ids).map((r) => [r.patientId, { seq: r.seq, rulesKey: r.rulesKey, cohort: r.cohort, through: r.through, text: r[column] }]));
+  }
+
+  async logsAfter(ids: readonly string[], after: ReadonlyMap<string, number>): Promise<Map<string, StoredLogEntry[]>> {
+    return new Map(ids.map((id) => [id, (this.logs.get(id) ?? []).filter((e) => e.seq > (after.get(id) ?? 0))]));
+  }
+
+  async behind(protocolId: string, rulesKey: string, limit: number): Promise<ReadPatient[]> {
+    return this.patients
+      .filter((p) => p.protocolId === protocolId)
+      .filter((p) => {
+        const row = this.rows.get(p.id);
+        return !row || row.seq < p.lastSeq || row.rulesKey !== rulesKey || row.cohort !== p.cohort;
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
+  }
+
+  async store(rows: readonly OutcomeFactsEntity[]): Promise<void> {
+    this.stores.push(rows.map((r) => r.patientId));
+    for (const row of rows) this.rows.set(row.patientId, { ...row });
+  }
+
+  private present(ids: readonly string[]) {
+    return ids.flatMap((id) => this.rows.get(id) ?? []);
+  }
+}
+
+/** `count` patients of the trial, listed in no order of their ids. */
+function build({ count = 5, env = {} as Record<string, string> } = {}) {
+  const ids = Array.from({ length: count }, (_, i) => `p-${String((i * 37) % count).padStart(4, '0')}`);
+  const patients = ids.map((id) => ({ id, cohort: 'B-NHL', siteId: 'site-a', lastSeq: 2, protocolId: RULES.id }));
+  const table = new FakeTable(patients, new Map(ids.map((id, i) => [id, logOf(i % 30)])));
+  const metrics = new Metrics();
+  const sut = new OutcomeFacts(table as unknown as OutcomeFactsRows, loadConfig(env), metrics);
+  const taken = async () => {
+    const values = (await metrics.outcomeReadings.get()).values;
+    return Object.fromEntries(['memo', 'row', 'fold'].map((from) => [from, values.find((v) => v.labels.from === from)?.value ?? 0]));
+  };
+  const kept = async () => (await metrics.outcomeReadingsKept.get()).values[0]?.value ?? 0;
+  return { sut, mocks: { table, patients, taken, kept } };
+}
+
+describe('OutcomeFacts', () => {
+  it('stores the rows it folds in the order of their patient ids, within and across statements, whatever order the patients came in', async () => {
+    const { sut, mocks } = build({ count: 120 });
+    expect(mocks.patients.map((p) => p.id)).not.toEqual(mocks.patients.map((p) => p.id).sort());
+    await sut.readings(RULES, mocks.patients, AS_OF);
+    const sorted = mocks.patients.map((p) => p.id).sort();
+    // Each statement in order (its rows are locked in that order), and the statements one after another.
+    for (const store of mocks.table.stores) expect(store).toEqual([...store].sort());
+    expect(mocks.table.stores.flat()).toEqual(sorted);
+    expect(mocks.table.stores.length).toBeGreaterThan(1);
+    // The worker's beat likewise.
+    mocks.table.rows.clear();
+    mocks.table.stores.length = 0;
+    expect(await sut.catchUp()).toBe(120);
+    for (const store of mocks.table.stores) expect(store).toEqual([...store].sort());
+    expect(mocks.table.stores.flat()).toEqual(sorted);
+  });
+
+  it('keeps the readings a request folded or read, and takes them from memory on the next request without parsing a row', async () => {
+    const { sut, mocks } = build();
+    const first = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(first.size).toBe(5);
+    expect(await mocks.taken()).toEqual({ memo: 0, row: 0, fold: 5 });
+    expect(await mocks.kept()).toBe(5);
+    const second = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(second).toEqual(first);
+    expect(await mocks.taken()).toEqual({ memo: 5, row: 0, fold: 5 });
+    expect(mocks.table.readingsRead).toEqual([]);
+  });
+
+  it('keeps nothing on the worker beat: the rows it folds are parsed by the first request that reads them', async () => {
+    const { sut, mocks } = build();
+    expect(await sut.catchUp()).toBe(5);
+    expect(await mocks.kept()).toBe(0);
+    expect(await mocks.taken()).toEqual({ memo: 0, row: 0, fold: 0 });
+    const read = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(read.size).toBe(5);
+    // Nothing was behind (the beat folded every row), and nothing was in memory.
+    expect(await mocks.taken()).toEqual({ memo: 0, row: 5, fold: 0 });
+    expect(mocks.table.readingsRead.sort()).toEqual(mocks.patients.map((p) => p.id).sort());
+    expect(await mocks.kept()).toBe(5);
+    // A later beat with nothing behind keeps what the request kept, and adds nothing.
+    expect(await sut.catchUp()).toBe(0);
+    expect(await mocks.kept()).toBe(5);
+  });
+
+  it('with OUTCOMES_MEMO_PATIENTS=0 keeps nothing and parses every row on every request, with the same answer', async () => {
+    const { sut, mocks } = build({ env: { OUTCOMES_MEMO_PATIENTS: '0' } });
+    const first = await sut.readings(RULES, mocks.patients, AS_OF);
+    const second = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(second).toEqual(first);
+    expect(await mocks.kept()).toBe(0);
+    expect(await mocks.taken()).toEqual({ memo: 0, row: 5, fold: 5 });
+  });
+
+  it('with OUTCOMES_MEMO_PATIENTS=1 keeps the patient read last, parses the others again, with the same answer', async () => {
+    const { sut, mocks } = build({ env: { OUTCOMES_MEMO_PATIENTS: '1' } });
+    const first = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(await mocks.kept()).toBe(1);
+    const second = await sut.readings(RULES, mocks.patients, AS_OF);
+    expect(second).toEqual(first);
+    expect(await mocks.taken()).toEqual({ memo: 1, row: 4, fold: 5 });
+    // The one kept is the last folded (the highest id); the others were parsed, each pushing out the one before.
+    const last = mocks.patients.map((p) => p.id).sort()[4];
+    expect(mocks.table.readingsRead.sort()).toEqual(
+      mocks.patients
+        .map((p) => p.id)
+        .filter((id) => id !== last)
+        .sort(),
+    );
+    expect(await mocks.kept()).toBe(1);
+  });
+});
