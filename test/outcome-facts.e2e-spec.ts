@@ -163,6 +163,44 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     // derived, and a rewrite of the database behind the engine is for the audit chain to find.
   });
 
+  it('answers a read in full when the database refuses to store the rows it folded, and writes none of them', async () => {
+    // The rows behind (two logs grew, one row is gone) are folded by the read below, whose store the database refuses.
+    await step(siteA, 'nhl1', 'VISIT_COMPLETED', 62, { visit: 'W12' });
+    await lab(siteB, 'nhl3', 'ANC', 63, 1.2, '10^9/L');
+    const param = kind === 'postgres' ? '$1' : '?';
+    await dataSource.query(`DELETE FROM outcome_facts WHERE patient_id = ${param}`, [ids.all1]);
+    const snapshot = () => dataSource.query('SELECT patient_id, seq, rules_key, cohort, through, fold, reading FROM outcome_facts ORDER BY patient_id');
+    const before = await snapshot();
+    const refuse =
+      kind === 'postgres'
+        ? [
+            "CREATE FUNCTION refuse_outcome_facts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outcome_facts is read-only here'; END $$ LANGUAGE plpgsql",
+            'CREATE TRIGGER refuse_outcome_facts BEFORE INSERT OR UPDATE ON outcome_facts FOR EACH ROW EXECUTE FUNCTION refuse_outcome_facts()',
+          ]
+        : [
+            "CREATE TRIGGER refuse_outcome_facts_insert BEFORE INSERT ON outcome_facts BEGIN SELECT RAISE(ABORT, 'outcome_facts is read-only here'); END",
+            "CREATE TRIGGER refuse_outcome_facts_update BEFORE UPDATE ON outcome_facts BEGIN SELECT RAISE(ABORT, 'outcome_facts is read-only here'); END",
+          ];
+    const allow =
+      kind === 'postgres'
+        ? ['DROP TRIGGER refuse_outcome_facts ON outcome_facts', 'DROP FUNCTION refuse_outcome_facts()']
+        : ['DROP TRIGGER refuse_outcome_facts_insert', 'DROP TRIGGER refuse_outcome_facts_update'];
+    for (const statement of refuse) await dataSource.query(statement);
+    try {
+      const now = t.clock.now().toISOString();
+      const res = await siteA.get(`/trials/${TRIAL}/outcomes?asOf=${encodeURIComponent(now)}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(JSON.parse(JSON.stringify(await wholeLogs.outcomes(TRIAL, { asOf: now }, SITE_A))));
+      await expectEqual(now);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      for (const statement of allow) await dataSource.query(statement);
+    }
+    // Once the table takes writes again, the next read stores the rows at their logs.
+    await expectEqual(t.clock.now().toISOString());
+    expect((await rows()).sort()).toEqual((await lastSeqs()).sort());
+  });
+
   it('reads the rows of more patients than one query takes, a chunk of ids at a time, and sizes each reading in bytes', async () => {
     const table = t.app.get(OutcomeFactsRows);
     const unknown = Array.from({ length: 2500 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { trialRulesOf } from '#protocols';
 import { loadConfig } from '../config/config';
 import { Metrics } from '../metrics';
@@ -149,5 +150,38 @@ describe('OutcomeFacts', () => {
         .sort(),
     );
     expect(await mocks.kept()).toBe(1);
+  });
+
+  it('answers a read whose rows cannot be stored as if they had been, logs the failure once, and keeps none of them', async () => {
+    const stored = build({ count: 120 });
+    const expected = await stored.sut.readings(RULES, stored.mocks.patients, AS_OF);
+    const { sut, mocks } = build({ count: 120 });
+    const refused = new Error('canceling statement due to lock timeout');
+    const store = jest.spyOn(mocks.table, 'store').mockRejectedValue(refused);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await sut.readings(RULES, mocks.patients, AS_OF)).toEqual(expected);
+      // Tried once (the first batch), not once per batch; told once, with the error.
+      expect(store).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0][0]).toMatchObject({ err: refused, protocolId: RULES.id, patients: 120 });
+      expect(mocks.table.rows.size).toBe(0);
+      expect(await mocks.kept()).toBe(0);
+      // The next read folds them again, and stores them once the table takes them.
+      store.mockRestore();
+      expect(await sut.readings(RULES, mocks.patients, AS_OF)).toEqual(expected);
+      expect(mocks.table.rows.size).toBe(120);
+      expect(await mocks.taken()).toEqual({ memo: 0, row: 0, fold: 240 });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('fails the worker beat when its rows cannot be stored, for the next beat to try again', async () => {
+    const { sut, mocks } = build();
+    jest.spyOn(mocks.table, 'store').mockRejectedValueOnce(new Error('cannot execute INSERT in a read-only transaction'));
+    await expect(sut.catchUp()).rejects.toThrow('read-only transaction');
+    expect(mocks.table.rows.size).toBe(0);
+    expect(await sut.catchUp()).toBe(5);
   });
 });

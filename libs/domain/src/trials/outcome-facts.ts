@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type DataIssue,
   factsAsOf,
@@ -197,6 +197,7 @@ const BATCH = 50;
  */
 @Injectable()
 export class OutcomeFacts {
+  private readonly logger = new Logger(OutcomeFacts.name);
   /**
    * The readings this process's requests last read or folded, by patient, parsed (least recently
    * used first): a read takes a patient's from here while its row's head (`seq`, rules, cohort,
@@ -221,10 +222,15 @@ export class OutcomeFacts {
     const key = rulesKey(rules);
     const rows = await this.rows(patients.map((p) => p.id));
     const behind = patients.filter((p) => !current(rows.get(p.id), p, key));
-    const folded = await this.refresh(rules, behind);
+    // A read answers from what it folded even when the rows could not be stored (a lock timeout, a
+    // read-only replica): the answer is the log's either way, and the next read or beat folds them again.
+    const { folded, unstored } = await this.refresh(rules, behind, (error) => {
+      this.logger.warn({ err: error, protocolId: rules.id, patients: behind.length }, 'outcome rows folded by a read not stored; answered from the fold, to be folded again');
+    });
     for (const [id, row] of folded) {
       rows.set(id, row);
-      this.remember(id, row);
+      // The memo mirrors the stored rows: one the table does not hold would never match its head.
+      if (!unstored.has(id)) this.remember(id, row);
     }
     this.metrics.outcomeReadings.inc({ from: 'fold' }, folded.size);
     const readings = new Map<string, StoredReading>();
@@ -242,14 +248,22 @@ export class OutcomeFacts {
       const rules = trialRulesOf(protocol.spec.id);
       if (!rules || folded >= limit) continue;
       const behind = await this.table.behind(rules.id, rulesKey(rules), limit - folded);
-      folded += (await this.refresh(rules, behind)).size;
+      folded += (await this.refresh(rules, behind)).folded.size;
     }
     return folded;
   }
 
-  /** Folds the patients' rows forward (or afresh) and stores them. */
-  private async refresh(rules: LifecycleSpec, patients: readonly ReadPatient[]): Promise<Map<string, ReadingRow>> {
+  /**
+   * Folds the patients' rows forward (or afresh) and stores them. A store that fails throws, unless
+   * `storeFailed` is given: it is then told once, and the rest are folded without being stored (`unstored`).
+   */
+  private async refresh(
+    rules: LifecycleSpec,
+    patients: readonly ReadPatient[],
+    storeFailed?: (error: unknown) => void,
+  ): Promise<{ folded: Map<string, ReadingRow>; unstored: Set<string> }> {
     const refreshed = new Map<string, ReadingRow>();
+    const unstored = new Set<string>();
     const key = rulesKey(rules);
     // Every folder stores its rows in the order of their ids: two folding the same patients at once
     // (a read and the worker's beat) lock the rows in one order and wait for each other, never in a
@@ -281,9 +295,18 @@ export class OutcomeFacts {
         refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored });
         return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
-      await this.table.store(rows);
+      if (unstored.size) for (const row of rows) unstored.add(row.patientId);
+      else {
+        try {
+          await this.table.store(rows);
+        } catch (error) {
+          if (!storeFailed) throw error;
+          storeFailed(error);
+          for (const row of rows) unstored.add(row.patientId);
+        }
+      }
     }
-    return refreshed;
+    return { folded: refreshed, unstored };
   }
 
   /** Keeps a reading a request read or folded (never one the worker folded), the least recently used out past the limit. */
