@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { trialRulesOf } from '#protocols';
+import { readPatient, trialRulesOf } from '#protocols';
 import { loadConfig } from '../config/config';
 import { Metrics } from '../metrics';
 import type { OutcomeFactsEntity } from '../persistence/entities';
 import type { StoredLogEntry } from '../persistence/stored-rows';
-import { OutcomeFacts } from './outcome-facts';
+import { OutcomeFacts, outcomeLog, readingFor } from './outcome-facts';
 import type { OutcomeFactsRows, OutcomeRowHead, OutcomeRowText, ReadPatient } from './outcome-facts-rows';
 
 const RULES = trialRulesOf('cd20-cd22')!;
@@ -183,5 +183,48 @@ describe('OutcomeFacts', () => {
     await expect(sut.catchUp()).rejects.toThrow('read-only transaction');
     expect(mocks.table.rows.size).toBe(0);
     expect(await sut.catchUp()).toBe(5);
+  });
+
+  it('grades the ICAHT of a kept reading as of each study day it is read on, as the whole log does', async () => {
+    const { sut, mocks } = build({ count: 1 });
+    const patient = mocks.patients[0];
+    const on = (d: number) => new Date(Date.UTC(2026, 2, 1 + d, 10)).toISOString();
+    const entry = (seq: number, type: string, data: unknown, d: number) => ({ seq, type, data, occurredAt: on(d), recordedAt: on(d), actor: 'user:c', actorName: 'C' });
+    // Infused on Day 0, one count below 0.5 on Day 1 and none since: the neutropenia may last as long as the date read.
+    const log = [
+      entry(1, 'PATIENT_REGISTERED', { birthDate: '1970-01-01' }, -30),
+      entry(2, 'INFUSION_COMPLETED', { cellsPerKg: 2e6 }, 0),
+      entry(3, 'LAB_RESULT_RECORDED', { code: 'ANC', compartment: 'PB', value: 0.3, unit: '10^9/L', collectedAt: on(1) }, 1),
+    ];
+    mocks.table.logs.set(patient.id, log);
+    const patients = [{ ...patient, lastSeq: 3 }];
+    const wholeLog = (asOf: string) => {
+      const reading = readPatient(RULES, { ...outcomeLog(patient, log, true), site: patient.siteId }, asOf);
+      return 'facts' in reading ? reading.facts.icaht : reading;
+    };
+    const graded: unknown[] = [];
+    for (const d of [3, 17, 3, 40]) {
+      const stored = (await sut.readings(RULES, patients, on(d))).get(patient.id)!;
+      const reading = readingFor(stored, patient, true, on(d));
+      expect('facts' in reading && reading.facts.icaht).toEqual(wholeLog(on(d)));
+      graded.push('facts' in reading && reading.facts.icaht);
+    }
+    expect(graded[0]).not.toEqual(graded[1]);
+    expect(graded[1]).not.toEqual(graded[3]);
+    // Folded once, then read three times from memory: the same kept reading, on three study days.
+    expect(await mocks.taken()).toEqual({ memo: 3, row: 0, fold: 1 });
+  });
+
+  it('keeps readings frozen through, whether folded or parsed from a row, so what is cached of them cannot go stale', async () => {
+    const { sut, mocks } = build({ count: 2, env: { OUTCOMES_MEMO_PATIENTS: '0' } });
+    for (let read = 0; read < 2; read++) {
+      const readings = await sut.readings(RULES, mocks.patients, AS_OF);
+      for (const stored of readings.values()) {
+        expect(Object.isFrozen(stored)).toBe(true);
+        expect('facts' in stored.reading && Object.isFrozen(stored.reading.facts.labs)).toBe(true);
+        expect(Object.isFrozen(stored.issues)).toBe(true);
+      }
+    }
+    expect(await mocks.taken()).toEqual({ memo: 0, row: 2, fold: 2 });
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type DataIssue,
+  deepFreeze,
   factsAsOf,
   isSchedulerEventType,
   latestProtocols,
@@ -174,7 +175,10 @@ export function rulesKey(rules: LifecycleSpec): string {
   return key;
 }
 
-/** A patient's row as a reading needs it (the fold left unread), its reading parsed. */
+/**
+ * A patient's row as a reading needs it (the fold left unread), its reading parsed and frozen through:
+ * the memo shares it across requests, and `factsAsOf` and `outcomesOf` cache what they compute of it.
+ */
 interface ReadingRow extends OutcomeRowHead {
   stored: StoredReading | null;
 }
@@ -292,7 +296,7 @@ export class OutcomeFacts {
         const seq = fold.seq;
         const { through, stored } = readFold(rules, p, fold);
         const reading = JSON.stringify(stored);
-        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored });
+        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored: deepFreeze(stored) });
         return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
       if (unstored.size) for (const row of rows) unstored.add(row.patientId);
@@ -342,7 +346,7 @@ export class OutcomeFacts {
       } else unread.push(patientId);
     }
     for (const [patientId, row] of await this.table.texts(unread, 'reading')) {
-      const stored = parseStoredJson(row.text) as StoredReading | null | undefined;
+      const stored = deepFreeze(parseStoredJson(row.text) as StoredReading | null | undefined);
       if (stored === undefined) continue;
       const { text, ...head } = row;
       const read = { ...head, size: Buffer.byteLength(text), stored };
