@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Clock, OutcomeFacts, OutcomesService, type Actor } from '#domain';
+import { Clock, Metrics, OutcomeFacts, OutcomeFactsRows, OutcomesService, type Actor } from '#domain';
+import { trialRulesOf } from '#protocols';
 import { PatientRepository } from '../libs/domain/src/persistence/repositories/patient-repository';
 import { eligibleCd20Cd22Screening, release, toManufacturing, toSiteStorage } from '#testing';
 import { TrialSite } from './support/trial-site';
@@ -14,9 +15,17 @@ const MONITOR: Actor = { id: 'user:m', name: 'M', role: 'monitor', siteIds: 'all
 /**
  * The outcomes' read model (ADR 0021) against the outcomes computed from every patient's whole log,
  * on both databases: equal for every caller and date, after new entries, after the table is emptied or
- * its rows are spoiled, and brought up to the logs by the worker's beat without re-reading them whole.
+ * its rows are spoiled, and brought up to the logs by the worker's beat without re-reading them whole;
+ * with the memo of parsed readings at its default, off (0) and at one patient (1).
  */
-describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', (kind) => {
+describe.each([
+  ['postgres', 'default'],
+  ['sqlite', 'default'],
+  ['postgres', '0'],
+  ['sqlite', '0'],
+  ['postgres', '1'],
+  ['sqlite', '1'],
+] as const)('the outcomes read model on %s, OUTCOMES_MEMO_PATIENTS %s', (kind, memo) => {
   let t: TestApp;
   let siteA: TrialSite;
   let siteB: TrialSite;
@@ -50,6 +59,13 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     (await dataSource.query('SELECT patient_id, seq FROM outcome_facts')).map((r: { patient_id: string; seq: number | string }) => [r.patient_id, Number(r.seq)]);
   const lastSeqs = async () => (await dataSource.query('SELECT id, last_seq FROM patients')).map((r: { id: string; last_seq: number | string }) => [r.id, Number(r.last_seq)]);
 
+  /** How many readings the app's reads took from memory, parsed from a row, and folded, so far. */
+  async function taken(metrics = t.app.get(Metrics)) {
+    const values = (await metrics.outcomeReadings.get()).values;
+    return Object.fromEntries(['memo', 'row', 'fold'].map((from) => [from, values.find((v) => v.labels.from === from)?.value ?? 0]));
+  }
+  const since = (before: Record<string, number>, after: Record<string, number>) => Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+
   /** The read model's answer equals the whole logs' for each caller, as of `asOf`. */
   async function expectEqual(asOf: string) {
     for (const actor of [SITE_A, SITE_B, MONITOR]) {
@@ -59,7 +75,7 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
   }
 
   beforeAll(async () => {
-    t = await startTestApp(kind);
+    t = await startTestApp(kind, memo === 'default' ? {} : { OUTCOMES_MEMO_PATIENTS: memo });
     dataSource = t.app.get(DataSource);
     service = t.app.get(OutcomesService);
     facts = t.app.get(OutcomeFacts);
@@ -161,5 +177,84 @@ describe.each(['postgres', 'sqlite'] as const)('the outcomes read model on %s', 
     expect((await rows()).sort()).toEqual((await lastSeqs()).sort());
     // A row spoiled in the same way but still in step with its log would be believed: the read model is
     // derived, and a rewrite of the database behind the engine is for the audit chain to find.
+  });
+
+  it('answers a read in full when the database refuses to store the rows it folded, and writes none of them', async () => {
+    // The rows behind (two logs grew, one row is gone) are folded by the read below, whose store the database refuses.
+    await step(siteA, 'nhl1', 'VISIT_COMPLETED', 62, { visit: 'W12' });
+    await lab(siteB, 'nhl3', 'ANC', 63, 1.2, '10^9/L');
+    const param = kind === 'postgres' ? '$1' : '?';
+    await dataSource.query(`DELETE FROM outcome_facts WHERE patient_id = ${param}`, [ids.all1]);
+    const snapshot = () => dataSource.query('SELECT patient_id, seq, rules_key, cohort, through, fold, reading FROM outcome_facts ORDER BY patient_id');
+    const before = await snapshot();
+    const refuse =
+      kind === 'postgres'
+        ? [
+            "CREATE FUNCTION refuse_outcome_facts() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outcome_facts is read-only here'; END $$ LANGUAGE plpgsql",
+            'CREATE TRIGGER refuse_outcome_facts BEFORE INSERT OR UPDATE ON outcome_facts FOR EACH ROW EXECUTE FUNCTION refuse_outcome_facts()',
+          ]
+        : [
+            "CREATE TRIGGER refuse_outcome_facts_insert BEFORE INSERT ON outcome_facts BEGIN SELECT RAISE(ABORT, 'outcome_facts is read-only here'); END",
+            "CREATE TRIGGER refuse_outcome_facts_update BEFORE UPDATE ON outcome_facts BEGIN SELECT RAISE(ABORT, 'outcome_facts is read-only here'); END",
+          ];
+    const allow =
+      kind === 'postgres'
+        ? ['DROP TRIGGER refuse_outcome_facts ON outcome_facts', 'DROP FUNCTION refuse_outcome_facts()']
+        : ['DROP TRIGGER refuse_outcome_facts_insert', 'DROP TRIGGER refuse_outcome_facts_update'];
+    for (const statement of refuse) await dataSource.query(statement);
+    try {
+      const now = t.clock.now().toISOString();
+      const res = await siteA.get(`/trials/${TRIAL}/outcomes?asOf=${encodeURIComponent(now)}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(JSON.parse(JSON.stringify(await wholeLogs.outcomes(TRIAL, { asOf: now }, SITE_A))));
+      await expectEqual(now);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      for (const statement of allow) await dataSource.query(statement);
+    }
+    // Once the table takes writes again, the next read stores the rows at their logs.
+    await expectEqual(t.clock.now().toISOString());
+    expect((await rows()).sort()).toEqual((await lastSeqs()).sort());
+  });
+
+  it('takes the readings of a read that follows another from memory, as many as OUTCOMES_MEMO_PATIENTS keeps, and parses only the rest', async () => {
+    const now = t.clock.now().toISOString();
+    await service.outcomes(TRIAL, { asOf: now }, MONITOR);
+    const before = await taken();
+    const answer = await service.outcomes(TRIAL, { asOf: now }, SITE_B);
+    const read = since(before, await taken());
+    expect(answer).toEqual(await wholeLogs.outcomes(TRIAL, { asOf: now }, SITE_B));
+    const patients = Object.keys(ids).length;
+    const kept = Math.min(t.config.outcomesMemoPatients, patients);
+    expect(read).toEqual({ memo: kept, row: patients - kept, fold: 0 });
+    expect((await t.app.get(Metrics).outcomeReadingsKept.get()).values[0]?.value ?? 0).toBe(kept);
+  });
+
+  it("keeps no reading of the rows the worker's beat folds: the first read after it parses them all", async () => {
+    // The beat's service as a worker process has it: its own memo and metrics, nothing read before.
+    const metrics = new Metrics();
+    const beat = new OutcomeFacts(t.app.get(OutcomeFactsRows), t.config, metrics);
+    await dataSource.query('DELETE FROM outcome_facts');
+    expect(await beat.catchUp()).toBe(Object.keys(ids).length);
+    expect((await metrics.outcomeReadingsKept.get()).values[0]?.value ?? 0).toBe(0);
+    const rules = trialRulesOf(TRIAL)!;
+    const patients = await t.app.get(PatientRepository).ofTrial({ id: rules.id }, 'all');
+    expect((await beat.readings(rules, patients, t.clock.now().toISOString())).size).toBe(patients.length);
+    expect(await taken(metrics)).toEqual({ memo: 0, row: patients.length, fold: 0 });
+  });
+
+  it('reads the rows of more patients than one query takes, a chunk of ids at a time, and sizes each reading in bytes', async () => {
+    const table = t.app.get(OutcomeFactsRows);
+    const unknown = Array.from({ length: 2500 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    // The patients' ids come last: past the first chunks, which hold no row.
+    const asked = [...unknown, ...Object.values(ids)];
+    const stored = await rows();
+    for (const found of [await table.heads(asked), await table.texts(asked, 'fold'), await table.texts(asked, 'reading')]) {
+      expect([...found.entries()].map(([id, row]) => [id, row.seq]).sort()).toEqual(stored.sort());
+    }
+    // A head's size is the reading's length in bytes (the units hold "µ"), as the memo measures what it parsed.
+    const texts = await table.texts(asked, 'reading');
+    expect([...texts.values()].some((row) => row.text.includes('µ'))).toBe(true);
+    for (const [id, head] of await table.heads(asked)) expect(head.size).toBe(Buffer.byteLength(texts.get(id)!.text));
   });
 });

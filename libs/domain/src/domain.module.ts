@@ -43,6 +43,7 @@ import { TrialLedger } from './trials/trial-ledger';
 import { TrialService } from './trials/trial-service';
 import { OutcomesService } from './trials/outcomes-service';
 import { OutcomeFacts } from './trials/outcome-facts';
+import { OutcomeFactsRows } from './trials/outcome-facts-rows';
 import { ExportService } from './exports/export-service';
 import { AmendmentMigrator } from './amendments/amendment-migrator';
 import { RolloverService } from './amendments/rollover-service';
@@ -65,6 +66,7 @@ const SERVICES = [
   TrialService,
   OutcomesService,
   OutcomeFacts,
+  OutcomeFactsRows,
   ExportService,
   DeviationService,
   TransactionRunner,

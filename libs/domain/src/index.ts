@@ -42,6 +42,7 @@ export * from './trials/trial-ledger';
 export * from './trials/trial-service';
 export * from './trials/outcomes-service';
 export * from './trials/outcome-facts';
+export { OutcomeFactsRows } from './trials/outcome-facts-rows';
 export * from './exports';
 export * from './audit/replay';
 export * from './notifications/notification-service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one process (`GET /metrics`). */
 @Injectable()
@@ -30,6 +30,19 @@ export class Metrics {
     name: 'cart_timers_settled_total',
     help: 'Timers taken by the worker, by outcome (fired, skipped, stale, early: not yet due, left pending; busy: its patient row locked by a request, tried again shortly)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outcomeReadings = new Counter({
+    name: 'cart_outcome_readings_total',
+    help: "Patient readings the trial outcomes took (ADR 0021), by where from: memo (kept parsed by this process), row (parsed from outcome_facts), fold (folded from the log's new entries)",
+    labelNames: ['from'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outcomeReadingsKept = new Gauge({
+    name: 'cart_outcome_readings_kept',
+    help: 'Patient readings this process keeps parsed for the trial outcomes (at most OUTCOMES_MEMO_PATIENTS; a worker keeps none)',
     registers: [this.registry],
   });
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessRecordEntity } from '../persistence/entities';
 import { TransactionRunner } from '../persistence/transaction-runner';
+import { insertRows } from '../persistence/insert-rows';
 import type { Actor } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { ACCESS_ACTIONS } from '#contract';
@@ -45,37 +46,6 @@ export interface AccessQuery {
   offset: number;
 }
 
-/** Rows per INSERT: a list or an export of many patients is written in a few statements. */
-const ROWS_PER_INSERT = 500;
-
-/** The columns of `access_audit` a record writes (the id is the database's), in the order of `accessValues`. */
-const ACCESS_COLUMNS = 'at, actor, actor_name, actor_role, address, request_id, action, patient_id, subject, details';
-
-function accessValues(row: Omit<AccessRecordEntity, 'id'>): unknown[] {
-  // `details` as TypeORM's simple-json stores it.
-  const details = row.details === null ? null : JSON.stringify(row.details);
-  return [row.at, row.actor, row.actorName, row.actorRole, row.address, row.requestId, row.action, row.patientId, row.subject, details];
-}
-
-/**
- * One multi-row INSERT, written out rather than through TypeORM's insert builder: for the hundreds
- * of rows of a worklist or an export, the builder's parameter escaping cost more than the statement
- * itself (about 10 ms of a 200-patient worklist's 90, issue 20).
- */
-function insertAccessRows(manager: EntityManager, rows: ReadonlyArray<Omit<AccessRecordEntity, 'id'>>): Promise<unknown> {
-  const postgres = manager.connection.options.type === 'postgres';
-  const parameters: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const start = parameters.length;
-    parameters.push(...accessValues(row));
-    return `(${parameters
-      .slice(start)
-      .map((_, i) => (postgres ? `$${start + i + 1}` : '?'))
-      .join(', ')})`;
-  });
-  return manager.query(`INSERT INTO access_audit (${ACCESS_COLUMNS}) VALUES ${tuples.join(', ')}`, parameters);
-}
-
 /**
  * The access audit (append-only; the database refuses UPDATE and DELETE): who read or exported
  * which patient, who changed users, tokens, webhooks and signing passwords, when, from which
@@ -109,9 +79,8 @@ export class AccessLog {
       subject: entry.subject ?? null,
       details: entry.details ?? null,
     }));
-    const write = async (m: EntityManager) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insertAccessRows(m, rows.slice(i, i + ROWS_PER_INSERT));
-    };
+    // A list or an export of many patients is written in a few multi-row statements.
+    const write = (m: EntityManager) => insertRows(m, AccessRecordEntity, rows as AccessRecordEntity[]);
     if (manager) return write(manager);
     // On SQLite (one connection) a write outside the writer's queue could land in another request's transaction.
     return this.tx.dialect.standalone(write);

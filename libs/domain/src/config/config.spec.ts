@@ -65,6 +65,17 @@ describe('configuration', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '::1/129' })).toThrow(/WEBHOOK_ALLOWED_NETWORKS/);
   });
 
+  it('keeps up to a million patients of outcome readings in memory, and says so past it', () => {
+    expect(loadConfig({}).outcomesMemoPatients).toBe(20_000);
+    expect(loadConfig({ OUTCOMES_MEMO_PATIENTS: '0' }).outcomesMemoPatients).toBe(0);
+    expect(loadConfig({ OUTCOMES_MEMO_PATIENTS: '1000000' }).outcomesMemoPatients).toBe(1_000_000);
+    expect(() => loadConfig({ OUTCOMES_MEMO_PATIENTS: '1000001' })).toThrow(
+      'Configuration error: OUTCOMES_MEMO_PATIENTS must be at most 1000000 (about 9 GB of readings kept in memory).',
+    );
+    expect(() => loadConfig({ OUTCOMES_MEMO_PATIENTS: '-1' })).toThrow('Configuration error: OUTCOMES_MEMO_PATIENTS must be 0 (keep none) or more.');
+    expect(() => loadConfig({ OUTCOMES_MEMO_PATIENTS: 'all' })).toThrow(/OUTCOMES_MEMO_PATIENTS/);
+  });
+
   it('keeps checkpoints in DATA_DIR by default, every 10 minutes, signed by a key file there', () => {
     expect(loadConfig({ DATA_DIR: '/srv/cart' }).checkpoint).toEqual({
       keyFile: '/srv/cart/checkpoint-signing-key.pem',

@@ -85,7 +85,12 @@ const schema = z.object({
   /** Requests a caller (token, else address) may make per minute; 0 turns the limit off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
   /** Patients whose outcome readings an API process keeps parsed in memory (about 9 kB each at two years of follow-up); 0 keeps none. */
-  OUTCOMES_MEMO_PATIENTS: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
+  OUTCOMES_MEMO_PATIENTS: z.coerce
+    .number()
+    .int()
+    .min(0, 'must be 0 (keep none) or more')
+    .max(1_000_000, 'must be at most 1000000 (about 9 GB of readings kept in memory)')
+    .default(20_000),
   /** How long an API process trusts a token it has looked up; a revocation made through another process takes up to this long. 0: look up every request. */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** How long a bearer token is valid after it is issued or rotated: `<n>s`, `<n>m`, `<n>h` or `<n>d`, at most 365 days. */

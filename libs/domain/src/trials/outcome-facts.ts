@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, In } from 'typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type DataIssue,
+  deepFreeze,
   factsAsOf,
   isSchedulerEventType,
   latestProtocols,
@@ -18,10 +17,11 @@ import {
   screenLog,
   trialRulesOf,
 } from '#protocols';
-import { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
-import { parseStoredJson, readStoredLogs, type StoredLogEntry } from '../persistence/stored-rows';
-import { TransactionRunner } from '../persistence/transaction-runner';
+import type { OutcomeFactsEntity, PatientEntity } from '../persistence/entities';
+import { parseStoredJson, type StoredLogEntry } from '../persistence/stored-rows';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Metrics } from '../metrics';
+import { type OutcomeRowHead, OutcomeFactsRows, type ReadPatient } from './outcome-facts-rows';
 
 /** The events the outcomes read beside the registration (every other entry a person recorded is contact with the patient). */
 export const OUTCOME_EVENTS = [
@@ -44,8 +44,7 @@ export const OUTCOME_EVENTS = [
 const GIVEN_WORDS: Record<string, string> = { MANUFACTURING_FAILED: 'reason', WITHDRAWN: 'reason', DEATH: 'cause' };
 export const ANOTHER_SITES_WORDS = '(given at another site)';
 
-/** The patient row's fields a reading depends on. */
-export type ReadPatient = Pick<PatientEntity, 'id' | 'cohort' | 'siteId' | 'lastSeq'>;
+export type { ReadPatient } from './outcome-facts-rows';
 
 /**
  * A patient's log as the outcomes read it (the whole log; `OutcomeFacts` keeps the same reading
@@ -176,20 +175,15 @@ export function rulesKey(rules: LifecycleSpec): string {
   return key;
 }
 
-/** A patient's row as a reading needs it (the fold left unread); `size`: the stored reading's length in bytes. */
-interface ReadingRow {
-  seq: number;
-  rulesKey: string;
-  cohort: string | null;
-  through: string | null;
-  size: number;
+/**
+ * A patient's row as a reading needs it (the fold left unread), its reading parsed and frozen through:
+ * the memo shares it across requests, and `factsAsOf` and `outcomesOf` cache what they compute of it.
+ */
+interface ReadingRow extends OutcomeRowHead {
   stored: StoredReading | null;
 }
 
-/** The columns that say which reading a row holds, without the reading: what a read compares its memo with. */
-type RowHead = Omit<ReadingRow, 'stored'>;
-
-const sameHead = (a: RowHead, b: RowHead) => a.seq === b.seq && a.rulesKey === b.rulesKey && a.cohort === b.cohort && a.through === b.through && a.size === b.size;
+const sameHead = (a: OutcomeRowHead, b: OutcomeRowHead) => a.seq === b.seq && a.rulesKey === b.rulesKey && a.cohort === b.cohort && a.through === b.through && a.size === b.size;
 
 /**
  * Patients folded per read of their logs. The worker's beat shares its event loop with the timers it
@@ -202,22 +196,25 @@ const BATCH = 50;
  * The outcomes' read model (ADR 0021): each patient's reading, kept in `outcome_facts` and folded
  * forward from the entries added since, by the worker on its maintenance beat and by a read that finds
  * a row behind its patient. It is derived, never the record: a missing row, or one behind the log, of
- * other rules or another cohort, is folded again; deleting the table loses nothing.
+ * other rules or another cohort, is folded again; deleting the table loses nothing. Its statements
+ * are `OutcomeFactsRows`'.
  */
 @Injectable()
 export class OutcomeFacts {
+  private readonly logger = new Logger(OutcomeFacts.name);
   /**
-   * The readings this process last read or folded, by patient, parsed (least recently used first):
-   * a read takes a patient's from here while its row's head (`seq`, rules, cohort, `through`, the
-   * reading's size) is the one it was parsed from, and reads and parses the row only when it is not.
-   * At most `OUTCOMES_MEMO_PATIENTS` patients.
+   * The readings this process's requests last read or folded, by patient, parsed (least recently
+   * used first): a read takes a patient's from here while its row's head (`seq`, rules, cohort,
+   * `through`, the reading's size) is the one it was parsed from, and reads and parses the row only
+   * when it is not. At most `OUTCOMES_MEMO_PATIENTS` patients. Only a request fills it: the worker's
+   * beat folds rows it never reads again, and keeps none.
    */
   private readonly memo = new Map<string, ReadingRow>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tx: TransactionRunner,
+    private readonly table: OutcomeFactsRows,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'outcomesMemoPatients'>,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -229,7 +226,17 @@ export class OutcomeFacts {
     const key = rulesKey(rules);
     const rows = await this.rows(patients.map((p) => p.id));
     const behind = patients.filter((p) => !current(rows.get(p.id), p, key));
-    for (const [id, row] of await this.refresh(rules, behind)) rows.set(id, row);
+    // A read answers from what it folded even when the rows could not be stored (a lock timeout, a
+    // read-only replica): the answer is the log's either way, and the next read or beat folds them again.
+    const { folded, unstored } = await this.refresh(rules, behind, (error) => {
+      this.logger.warn({ err: error, protocolId: rules.id, patients: behind.length }, 'outcome rows folded by a read not stored; answered from the fold, to be folded again');
+    });
+    for (const [id, row] of folded) {
+      rows.set(id, row);
+      // The memo mirrors the stored rows: one the table does not hold would never match its head.
+      if (!unstored.has(id)) this.remember(id, row);
+    }
+    this.metrics.outcomeReadings.inc({ from: 'fold' }, folded.size);
     const readings = new Map<string, StoredReading>();
     for (const p of patients) {
       const row = rows.get(p.id);
@@ -244,29 +251,23 @@ export class OutcomeFacts {
     for (const protocol of latestProtocols()) {
       const rules = trialRulesOf(protocol.spec.id);
       if (!rules || folded >= limit) continue;
-      const behind: ReadPatient[] = await this.dataSource
-        .getRepository(PatientEntity)
-        .createQueryBuilder('p')
-        .leftJoin(OutcomeFactsEntity, 'f', 'f.patient_id = p.id')
-        .select(['p.id AS "id"', 'p.cohort AS "cohort"', 'p.site_id AS "siteId"', 'p.last_seq AS "lastSeq"'])
-        .where('p.protocol_id = :protocolId', { protocolId: rules.id })
-        .andWhere("(f.patient_id IS NULL OR f.seq < p.last_seq OR f.rules_key <> :key OR COALESCE(f.cohort, '') <> COALESCE(p.cohort, ''))", { key: rulesKey(rules) })
-        .orderBy('p.id', 'ASC')
-        .limit(limit - folded)
-        .getRawMany();
-      folded += (
-        await this.refresh(
-          rules,
-          behind.map((p) => ({ ...p, lastSeq: Number(p.lastSeq) })),
-        )
-      ).size;
+      const behind = await this.table.behind(rules.id, rulesKey(rules), limit - folded);
+      folded += (await this.refresh(rules, behind)).folded.size;
     }
     return folded;
   }
 
-  /** Folds the patients' rows forward (or afresh) and stores them. */
-  private async refresh(rules: LifecycleSpec, patients: readonly ReadPatient[]): Promise<Map<string, ReadingRow>> {
+  /**
+   * Folds the patients' rows forward (or afresh) and stores them. A store that fails throws, unless
+   * `storeFailed` is given: it is then told once, and the rest are folded without being stored (`unstored`).
+   */
+  private async refresh(
+    rules: LifecycleSpec,
+    patients: readonly ReadPatient[],
+    storeFailed?: (error: unknown) => void,
+  ): Promise<{ folded: Map<string, ReadingRow>; unstored: Set<string> }> {
     const refreshed = new Map<string, ReadingRow>();
+    const unstored = new Set<string>();
     const key = rulesKey(rules);
     // Every folder stores its rows in the order of their ids: two folding the same patients at once
     // (a read and the worker's beat) lock the rows in one order and wait for each other, never in a
@@ -274,14 +275,17 @@ export class OutcomeFacts {
     const inOrder = [...patients].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let i = 0; i < inOrder.length; i += BATCH) {
       const batch = inOrder.slice(i, i + BATCH);
-      const folds = await this.folds(batch.map((p) => p.id));
       const bases = new Map<string, { seq: number; fold: OutcomeFold }>();
+      const folds = await this.table.texts(
+        batch.map((p) => p.id),
+        'fold',
+      );
       for (const p of batch) {
-        const base = folds.get(p.id);
-        if (base && base.rulesKey === key && base.cohort === p.cohort && base.fold.seq === base.seq) bases.set(p.id, base);
+        const row = folds.get(p.id);
+        const fold = row && (parseStoredJson(row.text) as OutcomeFold | undefined);
+        if (row && fold && row.rulesKey === key && row.cohort === p.cohort && fold.seq === row.seq) bases.set(p.id, { seq: row.seq, fold });
       }
-      const entries = await readStoredLogs(
-        this.dataSource,
+      const entries = await this.table.logsAfter(
         batch.map((p) => p.id),
         new Map(batch.map((p) => [p.id, bases.get(p.id)?.seq ?? 0])),
       );
@@ -292,24 +296,24 @@ export class OutcomeFacts {
         const seq = fold.seq;
         const { through, stored } = readFold(rules, p, fold);
         const reading = JSON.stringify(stored);
-        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored });
+        refreshed.set(p.id, { seq, rulesKey: key, cohort: p.cohort, through, size: Buffer.byteLength(reading), stored: deepFreeze(stored) });
         return { patientId: p.id, protocolId: rules.id, seq, rulesKey: key, cohort: p.cohort, through, fold: JSON.stringify(fold), reading };
       });
-      // Two readers folding the same patient write the same row; a row written from an older read is behind its log and folded again.
-      await this.tx.dialect.standalone((m) =>
-        m
-          .createQueryBuilder()
-          .insert()
-          .into(OutcomeFactsEntity)
-          .values(rows)
-          .orUpdate(['protocol_id', 'seq', 'rules_key', 'cohort', 'through', 'fold', 'reading'], ['patient_id'])
-          .execute(),
-      );
-      for (const p of batch) this.remember(p.id, refreshed.get(p.id)!);
+      if (unstored.size) for (const row of rows) unstored.add(row.patientId);
+      else {
+        try {
+          await this.table.store(rows);
+        } catch (error) {
+          if (!storeFailed) throw error;
+          storeFailed(error);
+          for (const row of rows) unstored.add(row.patientId);
+        }
+      }
     }
-    return refreshed;
+    return { folded: refreshed, unstored };
   }
 
+  /** Keeps a reading a request read or folded (never one the worker folded), the least recently used out past the limit. */
   private remember(patientId: string, row: ReadingRow): void {
     const limit = this.config.outcomesMemoPatients;
     if (limit === 0) return;
@@ -320,6 +324,7 @@ export class OutcomeFacts {
       if (this.memo.size <= limit) break;
       this.memo.delete(oldest);
     }
+    this.metrics.outcomeReadingsKept.set(this.memo.size);
   }
 
   /**
@@ -330,56 +335,28 @@ export class OutcomeFacts {
   private async rows(ids: readonly string[]): Promise<Map<string, ReadingRow>> {
     const rows = new Map<string, ReadingRow>();
     const unread: string[] = [];
-    const repository = this.dataSource.getRepository(OutcomeFactsEntity);
-    for (let i = 0; i < ids.length; i += 1000) {
-      const heads: Array<RowHead & { patientId: string }> = await repository
-        .createQueryBuilder('f')
-        .select([
-          'f.patient_id AS "patientId"',
-          'f.seq AS "seq"',
-          'f.rules_key AS "rulesKey"',
-          'f.cohort AS "cohort"',
-          'f.through AS "through"',
-          'OCTET_LENGTH(f.reading) AS "size"',
-        ])
-        .where('f.patient_id IN (:...ids)', { ids: ids.slice(i, i + 1000) })
-        .getRawMany();
-      for (const { patientId, ...raw } of heads) {
-        const head = { ...raw, seq: Number(raw.seq), size: Number(raw.size) };
-        const kept = this.memo.get(patientId);
-        if (kept && sameHead(kept, head)) {
-          rows.set(patientId, kept);
-          this.remember(patientId, kept);
-        } else unread.push(patientId);
-      }
+    let fromMemo = 0;
+    let parsed = 0;
+    for (const [patientId, head] of await this.table.heads(ids)) {
+      const kept = this.memo.get(patientId);
+      if (kept && sameHead(kept, head)) {
+        rows.set(patientId, kept);
+        this.remember(patientId, kept);
+        fromMemo += 1;
+      } else unread.push(patientId);
     }
-    for (let i = 0; i < unread.length; i += 1000) {
-      const found = await repository.find({
-        where: { patientId: In(unread.slice(i, i + 1000)) },
-        select: { patientId: true, seq: true, rulesKey: true, cohort: true, through: true, reading: true },
-      });
-      for (const row of found) {
-        const stored = parseStoredJson(row.reading) as StoredReading | null | undefined;
-        if (stored === undefined) continue;
-        const read = { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, through: row.through, size: Buffer.byteLength(row.reading), stored };
-        rows.set(row.patientId, read);
-        this.remember(row.patientId, read);
-      }
+    for (const [patientId, row] of await this.table.texts(unread, 'reading')) {
+      const stored = deepFreeze(parseStoredJson(row.text) as StoredReading | null | undefined);
+      if (stored === undefined) continue;
+      const { text, ...head } = row;
+      const read = { ...head, size: Buffer.byteLength(text), stored };
+      rows.set(patientId, read);
+      this.remember(patientId, read);
+      parsed += 1;
     }
+    this.metrics.outcomeReadings.inc({ from: 'memo' }, fromMemo);
+    this.metrics.outcomeReadings.inc({ from: 'row' }, parsed);
     return rows;
-  }
-
-  private async folds(ids: readonly string[]): Promise<Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>> {
-    const found = await this.dataSource.getRepository(OutcomeFactsEntity).find({
-      where: { patientId: In([...ids]) },
-      select: { patientId: true, seq: true, rulesKey: true, cohort: true, fold: true },
-    });
-    const folds = new Map<string, { seq: number; rulesKey: string; cohort: string | null; fold: OutcomeFold }>();
-    for (const row of found) {
-      const fold = parseStoredJson(row.fold) as OutcomeFold | undefined;
-      if (fold) folds.set(row.patientId, { seq: Number(row.seq), rulesKey: row.rulesKey, cohort: row.cohort, fold });
-    }
-    return folds;
   }
 }
 

@@ -4,6 +4,7 @@ export * from './escalation-design';
 export * from './late-data';
 export * from './data-lock';
 export * from './patient-facts';
+export * from './deep-freeze';
 export * from './outcomes';
 export * from './data-issues';
 export * from './vein-to-vein';

@@ -3,8 +3,9 @@ import { cd20Cd22V1 } from '../cd20-cd22/protocol';
 import { nct03754764V1 } from '../nct03754764-cd38/protocol';
 import { nct04546906V1 } from '../nct04546906-cd22/protocol';
 import { addDays } from '../lifecycle/clinical-time';
-import type { LoggedEvent, PatientFacts, PatientLog } from './patient-facts';
+import { patientFacts, type LoggedEvent, type PatientFacts, type PatientLog } from './patient-facts';
 import { outcomesOf, trialOutcomes } from './outcomes';
+import { deepFreeze } from './deep-freeze';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const day = (d: number) => addDays(T0, d);
@@ -368,5 +369,38 @@ describe('ICAHT in the safety tables', () => {
         { grade: 4, patients: 0 },
       ],
     });
+  });
+});
+
+describe('the lab summaries kept across reads', () => {
+  const asOf = day(365);
+  const named = (o: ReturnType<typeof outcomesOf>) => ({
+    kinetics: o.kinetics.perPatient.map((k) => [k.patientId, k.cmax]),
+    il6: o.kinetics.cytokinePeaks.find((c) => c.code === 'IL6')!.peaks.map((x) => [x.patientId, x.peak]),
+  });
+
+  it('name the patient whose facts they are read for, never the one they were first computed for', () => {
+    // Two patients' frozen facts holding one list of results (as a read model's may): one summary, two names.
+    const p1 = deepFreeze(patientFacts(cd19RrAllV1, logs[0], asOf));
+    const other = deepFreeze({ ...p1, patientId: 'other' });
+    expect(other.labs).toBe(p1.labs);
+    const expected = { kinetics: [['p1', 3000]], il6: [['p1', 200]] };
+    const expectedOther = { kinetics: [['other', 3000]], il6: [['other', 200]] };
+    expect(named(outcomesOf(cd19RrAllV1, [p1]))).toEqual(expected);
+    expect(named(outcomesOf(cd19RrAllV1, [other]))).toEqual(expectedOther);
+    expect(named(outcomesOf(cd19RrAllV1, [other, p1]))).toEqual({
+      kinetics: [...expectedOther.kinetics, ...expected.kinetics],
+      il6: [...expectedOther.il6, ...expected.il6],
+    });
+    // What is shared cannot be changed by a reader.
+    const row = outcomesOf(cd19RrAllV1, [p1]).kinetics.perPatient[0];
+    expect(Object.isFrozen(row.curve)).toBe(true);
+  });
+
+  it('summarise afresh a list of results that is not frozen, which may have changed since', () => {
+    const facts = patientFacts(cd19RrAllV1, logs[0], asOf);
+    expect(named(outcomesOf(cd19RrAllV1, [facts])).il6).toEqual([['p1', 200]]);
+    facts.labs.push({ code: 'IL6', compartment: 'PB', day: 9, value: 900, unit: 'u' });
+    expect(named(outcomesOf(cd19RrAllV1, [facts])).il6).toEqual([['p1', 900]]);
   });
 });

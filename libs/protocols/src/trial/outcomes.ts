@@ -3,6 +3,7 @@ import { carTKinetics, kaplanMeier, median, proportion, type SurvivalObservation
 import { bestResponse, CYTOKINE_CODES, daysBetween, patientFacts, type PatientFacts, type PatientLog } from './patient-facts';
 import { type DataIssue, messageOf, unreadableEntry } from './data-issues';
 import { veinToVein } from './vein-to-vein';
+import { deepFreeze } from './deep-freeze';
 
 /** An ALL remission (docs/clinical.md, section "Response"): the responses an MRD-negative response must be. */
 const ALL_REMISSION = ['CR', 'CRi'];
@@ -94,45 +95,55 @@ function icahtCounts(infused: PatientFacts[]) {
 
 /** One patient's CAR-T kinetics in one compartment (the curve one value per study day), or why its curve could not be summarised. */
 type PatientKinetics =
-  | { row: { patientId: string; compartment: string; cmax: number | null; tmax: number | null; auc: number | null; samples: number; curve: Array<{ day: number; value: number }> } }
+  | { row: { compartment: string; cmax: number | null; tmax: number | null; auc: number | null; samples: number; curve: Array<{ day: number; value: number }> } }
   | { compartment: string; error: unknown };
 
-/** What the kinetics and the cytokine peaks read of a patient's lab results. */
+/**
+ * What the kinetics and the cytokine peaks read of a list of lab results. It names no patient: the
+ * list is its key, and the rows are given the patient whose facts it is read for (`outcomesOf`).
+ */
 interface LabSummary {
   kinetics: PatientKinetics[];
   /** Each cytokine's first-month peak (Day 0 to 28), absent without a result then. */
-  peaks: Map<string, { patientId: string; peak: number; day: number; unit: string }>;
+  peaks: Map<string, { peak: number; day: number; unit: string }>;
 }
 
 /**
- * Computed once per list of lab results: facts a read model keeps across reads (never changed) share
- * their list, so a trial's curves are summarised when a patient's results change, not on every read.
+ * Computed once per frozen list of lab results: facts a read model keeps across reads are
+ * `deepFreeze`d and share their list, so a trial's curves are summarised when a patient's results
+ * change, not on every read. A list that is not frozen could change under its key, and is summarised
+ * afresh.
  */
 const labSummaries = new WeakMap<PatientFacts['labs'], LabSummary>();
 
-function labSummaryOf(p: PatientFacts): LabSummary {
-  const known = labSummaries.get(p.labs);
+function labSummaryOf(labs: PatientFacts['labs']): LabSummary {
+  const known = labSummaries.get(labs);
   if (known) return known;
-  const compartments = [...new Set(p.labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
+  const compartments = [...new Set(labs.filter((l) => l.code === 'CAR_COPIES').map((l) => l.compartment ?? 'PB'))];
   const kinetics = compartments.map((compartment): PatientKinetics => {
-    const curve = onePerStudyDay(p.labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
+    const curve = onePerStudyDay(labs.filter((l) => l.code === 'CAR_COPIES' && (l.compartment ?? 'PB') === compartment));
     try {
       const k = carTKinetics(curve);
       // No sample in the first 28 days: no area to speak of (null, not 0), and no part of the medians.
-      return { row: { patientId: p.patientId, compartment, ...k, auc: k.samples ? k.auc : null, curve: [...curve].sort((a, b) => a.day - b.day) } };
+      return { row: { compartment, ...k, auc: k.samples ? k.auc : null, curve: [...curve].sort((a, b) => a.day - b.day) } };
     } catch (error) {
       return { compartment, error };
     }
   });
-  const peaks = new Map<string, { patientId: string; peak: number; day: number; unit: string }>();
+  const peaks = new Map<string, { peak: number; day: number; unit: string }>();
   for (const code of CYTOKINE_CODES) {
-    const firstMonth = p.labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
+    const firstMonth = labs.filter((l) => l.code === code && l.day >= 0 && l.day <= 28);
     if (!firstMonth.length) continue;
     const peak = firstMonth.reduce((a, b) => (b.value > a.value ? b : a));
-    peaks.set(code, { patientId: p.patientId, peak: peak.value, day: peak.day, unit: peak.unit });
+    peaks.set(code, { peak: peak.value, day: peak.day, unit: peak.unit });
   }
   const summary = { kinetics, peaks };
-  labSummaries.set(p.labs, summary);
+  if (Object.isFrozen(labs)) {
+    // Shared by every read of the list from now on: frozen like it (a Map's entries are not its properties).
+    deepFreeze(kinetics);
+    for (const peak of peaks.values()) deepFreeze(peak);
+    labSummaries.set(labs, summary);
+  }
   return summary;
 }
 
@@ -183,8 +194,8 @@ export function outcomesOf(
   };
 
   const kinetics = infused.flatMap((p) =>
-    labSummaryOf(p).kinetics.flatMap((k) => {
-      if ('row' in k) return [k.row];
+    labSummaryOf(p.labs).kinetics.flatMap((k) => {
+      if ('row' in k) return [{ patientId: p.patientId, ...k.row }];
       // The statistics refuse what is not a curve (a negative value, two values on a day): one
       // patient's odd curve is left out and listed, the others are still summarised.
       dataIssues.push({
@@ -207,7 +218,10 @@ export function outcomesOf(
     };
   });
   const cytokinePeaks = CYTOKINE_CODES.map((code) => {
-    const peaks = infused.flatMap((p) => labSummaryOf(p).peaks.get(code) ?? []);
+    const peaks = infused.flatMap((p) => {
+      const peak = labSummaryOf(p.labs).peaks.get(code);
+      return peak ? [{ patientId: p.patientId, ...peak }] : [];
+    });
     return { code, patients: peaks.length, medianPeak: median(peaks.map((x) => x.peak)), peaks };
   });
 

@@ -1,7 +1,8 @@
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import { studyDay } from '../lifecycle/clinical-time';
 import type { LoggedEvent } from './patient-facts';
-import { patientFacts } from './patient-facts';
+import { factsAsOf, patientFacts } from './patient-facts';
+import { deepFreeze } from './deep-freeze';
 import { trialOutcomes } from './outcomes';
 
 describe('study days', () => {
@@ -57,5 +58,35 @@ describe('study days', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('facts read as of a later date (factsAsOf)', () => {
+  const infusedAt = '2026-01-01T09:00:00.000Z';
+  const on = (d: number) => new Date(Date.parse(infusedAt) + d * 86_400_000).toISOString();
+  const anc = (d: number, value: number): LoggedEvent => ({
+    type: 'LAB_RESULT_RECORDED',
+    occurredAt: on(d),
+    data: { code: 'ANC', compartment: 'PB', value, unit: '10^9/L', collectedAt: on(d) },
+  });
+  // One count below 0.5 on Day 1 and none since: how long the neutropenia may have lasted grows with the date read.
+  const log = { patientId: 'p1', cohort: null, birthDate: '1990-01-01', events: [{ type: 'INFUSION_COMPLETED', occurredAt: infusedAt, data: {} }, anc(1, 0.3)] };
+  const asOfDays = [3, 17, 3, 40, 17];
+
+  it('grade ICAHT as of each study day read, frozen facts read again and again on different days', () => {
+    const kept = deepFreeze(patientFacts(cd19RrAllV1, log, on(1)));
+    const graded = asOfDays.map((d) => factsAsOf(kept, on(d)).icaht);
+    graded.forEach((icaht, i) => expect(icaht).toEqual(patientFacts(cd19RrAllV1, log, on(asOfDays[i])).icaht));
+    expect(graded[0]!.early.worstPossibleGrade).toBeLessThan(graded[1]!.early.worstPossibleGrade);
+    expect(graded[1]).not.toEqual(graded[3]);
+  });
+
+  it('grade afresh facts that are not frozen, which may have changed since the last read that day', () => {
+    const facts = patientFacts(cd19RrAllV1, log, on(1));
+    const before = factsAsOf(facts, on(17)).icaht;
+    facts.labs.push({ code: 'ANC', compartment: 'PB', day: 2, value: 2.5, unit: '10^9/L' });
+    const after = factsAsOf(facts, on(17)).icaht;
+    expect(after).toEqual(patientFacts(cd19RrAllV1, { ...log, events: [...log.events, anc(2, 2.5)] }, on(17)).icaht);
+    expect(after).not.toEqual(before);
   });
 });

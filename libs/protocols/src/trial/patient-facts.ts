@@ -8,6 +8,7 @@ import { assessedResponse, recordLesions, type LesionRecords, type ResponseData 
 import { type DataIssue, unreadableEntry } from './data-issues';
 import { gradeIcaht, type IcahtGrade } from '../rules/icaht';
 import { productPath, type ProductPath } from './vein-to-vein';
+import { deepFreeze } from './deep-freeze';
 
 /** One logged event, as the outcomes read it. */
 export interface LoggedEvent {
@@ -118,16 +119,18 @@ export const OUTCOME_LAB_CODES: readonly string[] = ['CAR_COPIES', 'ANC', ...CYT
  */
 export function factsAsOf(facts: PatientFacts, asOf: string): PatientFacts {
   if (!facts.infusedAt) return { ...facts, icaht: null };
+  // Only facts that cannot change are graded once a day (a read model's, `deepFreeze`d); any others afresh.
+  const kept = Object.isFrozen(facts) && Object.isFrozen(facts.labs);
   // ICAHT reads the date only as a study day: the same facts read twice on one day grade alike.
   const day = studyDay(facts.deathAt ?? asOf, facts.infusedAt);
-  const known = icahtByDay.get(facts);
+  const known = kept ? icahtByDay.get(facts) : undefined;
   if (known?.day === day) return { ...facts, icaht: known.icaht };
   const icaht = icahtOf(facts.labs, facts.infusedAt, facts.relapseAt, facts.deathAt ?? asOf);
-  icahtByDay.set(facts, { day, icaht });
+  if (kept) icahtByDay.set(facts, { day, icaht: deepFreeze(icaht) });
   return { ...facts, icaht };
 }
 
-/** The ICAHT last graded of facts (a read model keeps them across reads, never changed), and the study day it was graded through. */
+/** The ICAHT last graded of frozen facts (a read model keeps them across reads), and the study day it was graded through. */
 const icahtByDay = new WeakMap<PatientFacts, { day: number; icaht: IcahtGrade | null }>();
 
 /** ICAHT from the facts' ANC (peripheral blood) read as of `asOf` (or the death), censored at the first progression or relapse. */

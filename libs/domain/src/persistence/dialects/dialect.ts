@@ -22,6 +22,8 @@ export interface Dialect {
   readonly lockFreeWrites: boolean;
   /** The collation that orders text byte by byte (as JavaScript compares ASCII), whatever the database's default. */
   readonly byteOrder: 'COLLATE "C"' | 'COLLATE BINARY';
+  /** SQL for the length in bytes of a text expression (as `Buffer.byteLength` counts its UTF-8). */
+  byteLength(expression: string): string;
   /** Whether `error` is the database refusing a duplicate key. */
   isUniqueViolation(error: unknown): boolean;
   /** The engine's reads and writes of one event. */

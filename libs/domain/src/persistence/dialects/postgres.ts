@@ -20,6 +20,10 @@ export class PostgresDialect implements Dialect {
     this.events = new PostgresEventStatements(dataSource);
   }
 
+  byteLength(expression: string): string {
+    return `OCTET_LENGTH(${expression})`;
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }

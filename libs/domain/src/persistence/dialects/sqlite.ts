@@ -20,6 +20,11 @@ export class SqliteDialect implements Dialect {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The text's UTF-8 as a blob: OCTET_LENGTH came only with SQLite 3.43 (2023), and LENGTH of text counts characters. */
+  byteLength(expression: string): string {
+    return `LENGTH(CAST(${expression} AS BLOB))`;
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.writer.runExclusive(() => this.dataSource.transaction(work));
   }
