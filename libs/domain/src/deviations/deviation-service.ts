@@ -4,10 +4,9 @@ import { protocolOf, requireTrialRules } from '../kernel/require-protocol';
 import type { Actor } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { contextOf } from '../kernel/machine-boundary';
-import { replayLog } from '../audit/replay';
+import { type LogEntry, replayLog } from '../audit/replay';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import type { PatientEntity } from '../persistence/entities';
-import type { LoggedEvent } from '../exports/export-input';
 import type { StoredLogEntry } from '../persistence/stored-rows';
 import { DeviationFacts, type StoredDeviations } from './deviation-facts';
 
@@ -102,7 +101,7 @@ export function readLog(patient: PatientEntity, log: readonly StoredLogEntry[]):
   const screened = screenLog(patient.id, log);
   const issues = [...screened.issues];
   // Screened: every trusted entry has an ISO 8601 occurredAt and data its schema takes.
-  const trusted = screened.trusted as LoggedEvent[];
+  const trusted = screened.trusted as LogEntry[];
   try {
     const replay = replayLog(protocolOf(patient), trusted, {
       answers: true,
