@@ -59,6 +59,7 @@ import { Hl7Intake } from './lab-intake/hl7/hl7-intake';
 import { FhirIntake } from './lab-intake/fhir/fhir-intake';
 import { DataQueryService } from './queries/data-query-service';
 import { DeviationService } from './deviations/deviation-service';
+import { DeviationFacts } from './deviations/deviation-facts';
 
 const SERVICES = [
   Metrics,
@@ -69,6 +70,7 @@ const SERVICES = [
   OutcomeFactsRows,
   ExportService,
   DeviationService,
+  DeviationFacts,
   TransactionRunner,
   EventWriter,
   TimerRepository,

@@ -63,3 +63,4 @@ export * from './notifications/mail-service';
 export * from './patients/calendar-service';
 export * from './queries/data-query-service';
 export * from './deviations/deviation-service';
+export * from './deviations/deviation-facts';

@@ -20,6 +20,12 @@ export interface Replay {
   protocol: Protocol;
 }
 
+/** Where a replay of a registered patient's log ends: what a further replay goes on from (`continueReplay`). */
+export interface ReplayEnd {
+  final: AnyMachineSnapshot;
+  protocol: Protocol;
+}
+
 export interface ReplayOptions {
   /** Keep the engine's answer to each event (the exports read them, the audit does not). */
   answers?: boolean;
@@ -45,14 +51,32 @@ export function replayLog(protocol: Protocol, log: readonly LogEntry[], options:
   const registration = log.find((e) => e.type === 'PATIENT_REGISTERED');
   if (!registration) return { final: undefined, protocol, ...(answers ? { answers } : {}) };
   const data = (registration.data ?? {}) as unknown as PatientDemographics & { protocol?: string; rollover?: PatientInput['rollover'] };
-  let current = registeredOn(protocol, data.protocol);
+  const current = registeredOn(protocol, data.protocol);
   const input: PatientInput = {
     patient: { subjectId: data.subjectId, sex: data.sex, birthDate: data.birthDate, weightKg: data.weightKg, heightCm: data.heightCm },
     ...(data.rollover ? { rollover: data.rollover } : {}),
   };
-  let snapshot: AnyMachineSnapshot = machine.startMachine(current, input).snapshot;
+  const started = { final: machine.startMachine(current, input).snapshot, protocol: current };
+  return continueReplay(
+    started,
+    log.filter((e) => e !== registration),
+    options,
+  );
+}
+
+/**
+ * Replays further entries onto a replay's end (`from`: the snapshot and the protocol version a
+ * replay of the earlier entries ended in), as `replayLog` does past the registration: a read model
+ * that keeps a replay's end folds the entries added since without reading the log again.
+ */
+export function continueReplay(from: ReplayEnd, log: readonly LogEntry[]): ReplayEnd;
+export function continueReplay(from: ReplayEnd, log: readonly LogEntry[], options: ReplayOptions & { answers: true }): ReplayEnd & { answers: ReplayedAnswers };
+export function continueReplay(from: ReplayEnd, log: readonly LogEntry[], options?: ReplayOptions): ReplayEnd & { answers?: ReplayedAnswers };
+export function continueReplay(from: ReplayEnd, log: readonly LogEntry[], options: ReplayOptions = {}): ReplayEnd & { answers?: ReplayedAnswers } {
+  const answers: ReplayedAnswers | undefined = options.answers ? new Map() : undefined;
+  let { final: snapshot, protocol: current } = from;
   for (const entry of log) {
-    if (entry === registration || entry.type === ROLLED_OVER) continue;
+    if (entry.type === ROLLED_OVER) continue;
     try {
       if (entry.type === PROTOCOL_MIGRATED) {
         ({ protocol: current, snapshot } = replayMigration(current, snapshot, entry));

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { type DataIssue, type ProtocolDeviation, protocolDeviations, screenLog, unreadableEntry, type WindowCompliance, windowCompliance } from '#protocols';
+import { type DataIssue, deviationsAsOf, type ProtocolDeviation, screenLog, standingDeviations, unreadableEntry, type WindowCompliance } from '#protocols';
 import { protocolOf, requireTrialRules } from '../kernel/require-protocol';
 import type { Actor } from '../kernel/actor';
 import { Clock } from '../kernel/clock';
 import { contextOf } from '../kernel/machine-boundary';
-import { replayLog } from '../audit/replay';
+import { type LogEntry, replayLog } from '../audit/replay';
 import { PatientRepository } from '../persistence/repositories/patient-repository';
 import type { PatientEntity } from '../persistence/entities';
-import type { LoggedEvent } from '../exports/export-input';
+import type { StoredLogEntry } from '../persistence/stored-rows';
+import { DeviationFacts, type StoredDeviations } from './deviation-facts';
 
 /** One deviation as the trial lists it: whose it is and where. */
 export interface TrialDeviation extends ProtocolDeviation {
@@ -46,12 +47,15 @@ export interface PatientDeviations {
  * Protocol deviations (README, "Protocol deviations"): each patient's log of the trial is screened and
  * replayed, and its deviations derived from the record and the log (trial/protocol-deviations.ts), so
  * a deviation is never stored twice nor out of step with the record. Only the caller's sites are read.
+ * What no date changes is kept per patient in the read model (`DeviationFacts`, ADR 0024), folded
+ * forward from the entries added; a patient it has nothing for is read from its whole log.
  */
 @Injectable()
 export class DeviationService {
   constructor(
     private readonly patientRows: PatientRepository,
     private readonly clock: Clock,
+    private readonly facts: DeviationFacts,
   ) {}
 
   /** The trial's deviations at the caller's sites (one site's, one patient's, when filtered), with each site's figures. */
@@ -68,33 +72,47 @@ export class DeviationService {
     return { protocolId: rules.id, asOf: now, deviations, sites: siteFigures(read), dataIssues };
   }
 
-  /** Each patient's deviations and settled visits; a log that cannot be replayed is listed as a data issue, never an error for the others. */
+  /**
+   * Each patient's deviations and settled visits as of `now`, in the patients' order: from the read
+   * model, or from the whole log for a patient it has nothing for. A log that cannot be replayed is
+   * listed as a data issue, never an error for the others.
+   */
   async read(patients: readonly PatientEntity[], now: string): Promise<{ read: PatientDeviations[]; dataIssues: DataIssue[] }> {
     if (!patients.length) return { read: [], dataIssues: [] };
-    const logs = await this.patientRows.logs(patients.map((p) => p.id));
+    const kept = await this.facts.readings(patients);
+    const unkept = patients.filter((p) => !kept.has(p.id));
+    const logs = unkept.length ? await this.patientRows.logs(unkept.map((p) => p.id)) : new Map<string, StoredLogEntry[]>();
     const read: PatientDeviations[] = [];
     const dataIssues: DataIssue[] = [];
     for (const patient of patients) {
-      const screened = screenLog(patient.id, logs.get(patient.id) ?? []);
-      dataIssues.push(...screened.issues);
-      // Screened: every trusted entry has an ISO 8601 occurredAt and data its schema takes.
-      const trusted = screened.trusted as LoggedEvent[];
-      try {
-        const replay = replayLog(protocolOf(patient), trusted, {
-          answers: true,
-          onUnreadable: (entry, error) => {
-            dataIssues.push(unreadableEntry(patient.id, entry, error));
-          },
-        });
-        if (!replay.final) continue;
-        const record = contextOf(replay.final);
-        const spec = replay.protocol.spec;
-        read.push({ patient, deviations: protocolDeviations(spec, record, trusted, now), compliance: windowCompliance(spec, record, now) });
-      } catch (error) {
-        dataIssues.push(unreadableEntry(patient.id, { type: null }, error, 'record'));
-      }
+      const { standing, issues } = kept.get(patient.id) ?? readLog(patient, logs.get(patient.id) ?? []);
+      dataIssues.push(...issues);
+      if (standing) read.push({ patient, ...deviationsAsOf(standing, now) });
     }
     return { read, dataIssues };
+  }
+}
+
+/**
+ * A patient's deviations from its whole log, screened and replayed from the registration: what the
+ * read model keeps folded (`foldDeviationLog`), computed at once.
+ */
+export function readLog(patient: PatientEntity, log: readonly StoredLogEntry[]): StoredDeviations {
+  const screened = screenLog(patient.id, log);
+  const issues = [...screened.issues];
+  // Screened: every trusted entry has an ISO 8601 occurredAt and data its schema takes.
+  const trusted = screened.trusted as LogEntry[];
+  try {
+    const replay = replayLog(protocolOf(patient), trusted, {
+      answers: true,
+      onUnreadable: (entry, error) => {
+        issues.push(unreadableEntry(patient.id, entry, error));
+      },
+    });
+    if (!replay.final) return { standing: null, issues };
+    return { standing: standingDeviations(replay.protocol.spec, contextOf(replay.final), trusted), issues };
+  } catch (error) {
+    return { standing: null, issues: [...issues, unreadableEntry(patient.id, { type: null }, error, 'record')] };
   }
 }
 

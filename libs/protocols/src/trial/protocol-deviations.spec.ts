@@ -1,6 +1,6 @@
 import { cd19RrAllV1 } from '../cd19-rr-all/protocol';
 import type { PatientContext } from '../lifecycle/context';
-import { protocolDeviations, windowCompliance, type DeviationLogEntry } from './protocol-deviations';
+import { deviationsAsOf, protocolDeviations, standingDeviations, windowCompliance, type DeviationLogEntry } from './protocol-deviations';
 
 const spec = cd19RrAllV1;
 const day0 = '2026-03-01T00:00:00.000Z';
@@ -172,5 +172,35 @@ describe('windowCompliance', () => {
 
   it('counts nothing of an off-study patient’s cancelled visits', () => {
     expect(windowCompliance(spec, record({ offStudy: { at: day(3), reason: 'death' } }), day(400))).toEqual({ inWindow: 0, outOfWindow: 0, missed: 0 });
+  });
+});
+
+describe('standingDeviations, read later with deviationsAsOf', () => {
+  const visits = { D7: { status: 'done', completedAt: day(9), outOfWindow: true } } as PatientContext['visits'];
+  const recorded: DeviationLogEntry = {
+    seq: 7,
+    type: 'PROTOCOL_DEVIATION_RECORDED',
+    occurredAt: day(16, 0),
+    data: { category: 'procedure', severity: 'minor', description: 'Vital signs not taken', rule: 'protocol 8.3' },
+  };
+  const kept = record({ visits });
+  // What a read model stores: made once, kept as JSON.
+  const stored = JSON.parse(JSON.stringify(standingDeviations(spec, kept, [recorded]))) as ReturnType<typeof standingDeviations>;
+
+  it.each([
+    ['before D14 opens', day(10)],
+    ['as D14 closes', day(16, 0)],
+    ['an hour after D14 closed', day(16, 1)],
+    ['after D28 closed', day(32)],
+    ['two years on', day(730)],
+  ])('gives what the record gives %s, deviations and settled visits', (_when, now) => {
+    expect(deviationsAsOf(stored, now)).toEqual({ deviations: protocolDeviations(spec, kept, [recorded], now), compliance: windowCompliance(spec, kept, now) });
+  });
+
+  it('turns an open visit missed only once its window has closed, the kept part unchanged', () => {
+    expect(deviationsAsOf(stored, day(16, 0)).deviations.map((d) => d.id)).toEqual(['visit-out-of-window:D7', 'recorded:7']);
+    // D14's window closes on day 16 at 00:00, the instant the site's deviation is dated: missed after it, listed after it.
+    expect(deviationsAsOf(stored, day(16, 1)).deviations.map((d) => d.id)).toEqual(['visit-out-of-window:D7', 'visit-missed:D14', 'recorded:7']);
+    expect(deviationsAsOf(stored, day(16, 1)).compliance).toEqual({ inWindow: 0, outOfWindow: 1, missed: 1 });
   });
 });

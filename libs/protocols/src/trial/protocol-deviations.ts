@@ -3,7 +3,7 @@ import type { PatientContext } from '../lifecycle/context';
 import type { DeviationKind } from '../lifecycle/custody';
 import { custodySpecOf } from '../lifecycle/custody';
 import type { LifecycleSpec } from '../lifecycle/spec';
-import { patientSchedule, type ScheduledVisit, visitWindow } from '../lifecycle/schedule';
+import { patientSchedule, visitWindow } from '../lifecycle/schedule';
 import { clinicalInstant } from '../lifecycle/clinical-time';
 
 /**
@@ -51,52 +51,67 @@ export interface WindowCompliance {
 const day = (at: string) => at.slice(0, 10);
 
 /**
- * A visit is missed once its window has closed without it: the scheduler's VISIT_MISSED marks it so,
- * and a window that closed before the timer ran (`planned` past its end) counts the same. Visits of a
- * patient who left the study before their window (`cancelled`) and visits an amendment made not
- * required are neither done nor missed.
+ * A visit still open: not done, not settled as missed, the patient on study. It is missed once its
+ * window has closed without it (`now` past `windowEnd`), whether or not the scheduler's VISIT_MISSED
+ * has run; until then it is neither done nor missed.
  */
-function isMissed(visit: ScheduledVisit, now: string): boolean {
-  return visit.status === 'missed' || (visit.status === 'planned' && now > visit.windowEnd);
+export interface OpenVisit {
+  windowEnd: string;
+  /** The deviation it is once missed. */
+  missed: ProtocolDeviation;
 }
 
-/** The patient's visits settled by `now`, for the site's window-compliance rate (done in window over done or missed). */
-export function windowCompliance(spec: LifecycleSpec, record: PatientContext, now: string): WindowCompliance {
-  const tally: WindowCompliance = { inWindow: 0, outOfWindow: 0, missed: 0 };
-  for (const visit of patientSchedule(spec, record, now)) {
-    if (visit.status === 'done') tally[visit.outOfWindow ? 'outOfWindow' : 'inWindow'] += 1;
-    else if (isMissed(visit, now)) tally.missed += 1;
-  }
-  return tally;
+/**
+ * What a patient's record and log say of its deviations whatever the date: every deviation no later
+ * date changes, in the order they are listed before sorting, the visits whose window may yet close
+ * without them (`open`, in schedule order among the visit deviations), and the visits already settled.
+ * A pure function of the record and the log, so it can be kept and read as of any later `now`
+ * (`deviationsAsOf`), which is what `protocolDeviations` does at once.
+ */
+export interface StandingDeviations {
+  /** The visits' deviations in schedule order: settled (`deviation`) or open (missed once its window closes). */
+  visits: Array<{ deviation: ProtocolDeviation } | OpenVisit>;
+  /** The others: assessments out of window, late DLTs, the chain of custody's, the site's. */
+  others: ProtocolDeviation[];
+  /** The visits settled whatever the date: done in their window, done outside it, or marked missed. */
+  settled: WindowCompliance;
 }
 
 /**
  * Visits done outside their window (minor) or missed (minor; major for the primary endpoint's visit,
  * whose response the trial's primary analysis needs). The HL7 Vulcan Schedule of Activities guide
  * (2023) counts visit-window adherence as a measure of the site's conduct; ICH E6(R3) 3.10.1 asks the
- * investigator to follow the protocol's schedule and to document every deviation from it.
+ * investigator to follow the protocol's schedule and to document every deviation from it. A visit of
+ * a patient who left the study before it (`cancelled`), or one an amendment made not required, is
+ * neither done nor missed.
  */
-function visitDeviations(spec: LifecycleSpec, record: PatientContext, now: string): ProtocolDeviation[] {
-  const deviations: ProtocolDeviation[] = [];
-  for (const visit of patientSchedule(spec, record, now)) {
+function visitStanding(spec: LifecycleSpec, record: PatientContext): Pick<StandingDeviations, 'visits' | 'settled'> {
+  const visits: StandingDeviations['visits'] = [];
+  const settled: WindowCompliance = { inWindow: 0, outOfWindow: 0, missed: 0 };
+  // As of the first instant: no window is open yet, so every visit still planned is `planned` (or `cancelled` off study).
+  for (const visit of patientSchedule(spec, record, '')) {
     const window = `its window, ${day(visit.windowStart)} to ${day(visit.windowEnd)} (day ${visit.day})`;
     const rule = `visit ${visit.name} is done within ${window}`;
+    if (visit.status === 'done') settled[visit.outOfWindow ? 'outOfWindow' : 'inWindow'] += 1;
+    if (visit.status === 'missed') settled.missed += 1;
     if (visit.status === 'done' && visit.outOfWindow && visit.completedAt) {
       const when = visit.completedAt < visit.windowStart ? 'before its window opened' : 'after its window closed';
-      deviations.push({
-        id: `visit-out-of-window:${visit.name}`,
-        kind: 'visit-out-of-window',
-        category: 'visitSchedule',
-        severity: 'minor',
-        rule,
-        description: `Visit ${visit.name} was done on ${day(visit.completedAt)}, ${when}`,
-        at: visit.completedAt,
-        source: 'engine',
-        visit: visit.name,
+      visits.push({
+        deviation: {
+          id: `visit-out-of-window:${visit.name}`,
+          kind: 'visit-out-of-window',
+          category: 'visitSchedule',
+          severity: 'minor',
+          rule,
+          description: `Visit ${visit.name} was done on ${day(visit.completedAt)}, ${when}`,
+          at: visit.completedAt,
+          source: 'engine',
+          visit: visit.name,
+        },
       });
-    } else if (isMissed(visit, now)) {
+    } else if (visit.status === 'missed' || visit.status === 'planned') {
       const primary = visit.name === spec.primaryResponseVisit;
-      deviations.push({
+      const missed: ProtocolDeviation = {
         id: `visit-missed:${visit.name}`,
         kind: 'visit-missed',
         category: 'visitSchedule',
@@ -106,10 +121,16 @@ function visitDeviations(spec: LifecycleSpec, record: PatientContext, now: strin
         at: record.visits[visit.name]?.missedAt ?? visit.windowEnd,
         source: 'engine',
         visit: visit.name,
-      });
+      };
+      visits.push(visit.status === 'missed' ? { deviation: missed } : { windowEnd: visit.windowEnd, missed });
     }
   }
-  return deviations;
+  return { visits, settled };
+}
+
+/** The patient's visits settled by `now`, for the site's window-compliance rate (done in window over done or missed). */
+export function windowCompliance(spec: LifecycleSpec, record: PatientContext, now: string): WindowCompliance {
+  return deviationsAsOf({ ...visitStanding(spec, record), others: [] }, now).compliance;
 }
 
 /**
@@ -230,17 +251,34 @@ function recordedDeviations(log: readonly DeviationLogEntry[]): ProtocolDeviatio
     });
 }
 
+/** What the patient's record and log say of its deviations whatever the date (`StandingDeviations`). */
+export function standingDeviations(spec: LifecycleSpec, record: PatientContext, log: readonly DeviationLogEntry[]): StandingDeviations {
+  return {
+    ...visitStanding(spec, record),
+    others: [...assessmentDeviations(spec, record), ...lateDltDeviations(spec, record, log), ...custodyDeviations(spec, record), ...recordedDeviations(log)],
+  };
+}
+
+/** The deviations and the settled visits as of `now`: each open visit whose window closed before it is missed. */
+export function deviationsAsOf(standing: StandingDeviations, now: string): { deviations: ProtocolDeviation[]; compliance: WindowCompliance } {
+  const compliance = { ...standing.settled };
+  const visits: ProtocolDeviation[] = [];
+  for (const visit of standing.visits) {
+    if ('deviation' in visit) visits.push(visit.deviation);
+    else if (now > visit.windowEnd) {
+      visits.push(visit.missed);
+      compliance.missed += 1;
+    }
+  }
+  const deviations = [...visits, ...standing.others].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return { deviations, compliance };
+}
+
 /**
  * Every protocol deviation of one patient as of `now`, oldest first: found in its record and log by
  * the engine, or recorded by the site. `record` is the record the log replays to; `log` the entries
  * the read model trusts. A pure function: the same record, log and `now` give the same list.
  */
 export function protocolDeviations(spec: LifecycleSpec, record: PatientContext, log: readonly DeviationLogEntry[], now: string): ProtocolDeviation[] {
-  return [
-    ...visitDeviations(spec, record, now),
-    ...assessmentDeviations(spec, record),
-    ...lateDltDeviations(spec, record, log),
-    ...custodyDeviations(spec, record),
-    ...recordedDeviations(log),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return deviationsAsOf(standingDeviations(spec, record, log), now).deviations;
 }

@@ -12,6 +12,7 @@ import { SiteAmendmentApprovalEntity } from './site-amendment-approval.entity';
 import { ManufacturingBookingEntity, ManufacturingSiteEntity, ManufacturingSiteTrialEntity } from './manufacturing.entity';
 import { DataQueryEntity, DataQueryMessageEntity } from './data-query.entity';
 import { OutcomeFactsEntity } from './outcome-facts.entity';
+import { DeviationFactsEntity } from './deviation-facts.entity';
 import { LabCodeMappingEntity, LabMessageEntity, LabPatientIdentifierEntity, LabResultEntity } from './lab-intake.entity';
 
 export {
@@ -37,6 +38,7 @@ export {
   DataQueryEntity,
   DataQueryMessageEntity,
   OutcomeFactsEntity,
+  DeviationFactsEntity,
 };
 export type { LabChannel, LabOutcome, InboxStatus, ResultOutcome } from './lab-intake.entity';
 export type { Role } from './user.entity';
@@ -73,4 +75,5 @@ export const ENTITIES = [
   DataQueryEntity,
   DataQueryMessageEntity,
   OutcomeFactsEntity,
+  DeviationFactsEntity,
 ];

@@ -16,6 +16,7 @@ import { EmailAndCalendar1764800000000 } from './1764800000000-email-and-calenda
 import { DataQueries1764810000000 } from './1764810000000-data-queries';
 import { OutcomeFacts1764900000000 } from './1764900000000-outcome-facts';
 import { AmendmentEntriesIndex1764930000000 } from './1764930000000-amendment-entries-index';
+import { DeviationFacts1764940000000 } from './1764940000000-deviation-facts';
 
 /** Every migration, in order. Checked in, run at start-up, written for SQLite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   DataQueries1764810000000,
   OutcomeFacts1764900000000,
   AmendmentEntriesIndex1764930000000,
+  DeviationFacts1764940000000,
 ];

@@ -4,11 +4,12 @@ import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { Reconciler } from '../reconciler';
 import { OutcomeFacts } from '../../trials/outcome-facts';
+import { DeviationFacts } from '../../deviations/deviation-facts';
 import { LoggedWorkerHost } from './logged-worker-host';
 
 /**
  * The maintenance queue, whole: its one job runs the reconciler, then the MaintenanceDelivery (the notices due by email), then
- * brings the outcomes' read model up to the logs (ADR 0021). The producer is a BullMQ job
+ * brings the outcomes' and the deviations' read models up to the logs (ADRs 0021, 0024). The producer is a BullMQ job
  * scheduler with a stable id, every `RECONCILE_EVERY_MS`; a Redis that lost its keys lost the
  * scheduler too, so the worker re-asserts it on every period (an idempotent upsert), and runs the
  * reconciler once at start so a restart catches up at once.
@@ -38,6 +39,7 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     private readonly reconciler: Reconciler,
     private readonly mail: MaintenanceDelivery,
     private readonly outcomeFacts: OutcomeFacts,
+    private readonly deviationFacts: DeviationFacts,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue<ReconcileJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -69,6 +71,8 @@ export class MaintenanceProcessor extends LoggedWorkerHost implements OnApplicat
     const mailed = await this.mail.deliver();
     // The outcomes' readings of the patients whose logs grew since the last beat: a read then finds them current.
     const outcomeFacts = await this.outcomeFacts.catchUp();
-    return { ...reconciled, mailed, outcomeFacts };
+    // The deviations' likewise (ADR 0024).
+    const deviationFacts = await this.deviationFacts.catchUp();
+    return { ...reconciled, mailed, outcomeFacts, deviationFacts };
   }
 }
