@@ -182,6 +182,75 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     expect(await row(patient.id)).toMatchObject({ version: 2, lastSeq: 2 });
   });
 
+  it('the writer writes nothing at all when the timer an event fires is no longer pending', async () => {
+    const { patient } = await register();
+    const read = await row(patient.id);
+    const [registered] = await logOf(patient.id);
+    const entry = { ...registered, seq: 2, type: 'VISIT_REMINDER', actor: 'system:scheduler', data: {}, prevHash: registered.hash, hash: 'e'.repeat(64) };
+    const timer: TimerEntity = {
+      id: `${patient.id}.1.probe`,
+      patientId: patient.id,
+      sendId: 'probe',
+      eventType: 'VISIT_REMINDER',
+      eventData: {},
+      dueAt: new Date(Date.now() - DAY).toISOString(),
+      status: 'skipped',
+      createdSeq: 1,
+      settledSeq: null,
+      settledAt: new Date().toISOString(),
+    };
+    await m.dataSource.getRepository(TimerEntity).save(timer);
+    const write = {
+      expectedVersion: read.version,
+      patient: { ...read, version: read.version + 1, lastSeq: 2, lastHash: entry.hash },
+      entry,
+      firedTimerId: timer.id,
+      timers: [],
+      outbox: [],
+      cancel: 'all' as const,
+    };
+    // Settled by another firing while this one was planned: the version is right, the timer is not.
+    expect(await m.tx.run((manager) => m.writer.write(manager, write))).toEqual({ written: false, cancelledTimerIds: [] });
+    if (kind === 'postgres') expect(await m.writer.write(LOCK_FREE, write)).toEqual({ written: false, cancelledTimerIds: [] });
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1]);
+    expect(await row(patient.id)).toMatchObject({ version: read.version, lastSeq: 1 });
+    expect(await m.dataSource.getRepository(TimerEntity).findOneByOrFail({ id: timer.id })).toMatchObject({ status: 'skipped', settledSeq: null });
+
+    await m.dataSource.getRepository(TimerEntity).update({ id: timer.id }, { status: 'pending', settledAt: null });
+    expect(await m.tx.run((manager) => m.writer.write(manager, write))).toEqual({ written: true, cancelledTimerIds: [] });
+    expect(await m.dataSource.getRepository(TimerEntity).findOneByOrFail({ id: timer.id })).toMatchObject({ status: 'fired', settledSeq: 2 });
+    expect((await logOf(patient.id)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  if (kind === 'postgres') {
+    it('locks the timer’s row as well as the patient’s to fire it, so a firing committed meanwhile is seen', async () => {
+      // Under READ COMMITTED only a locked row is read again when the patient row moved under the
+      // statement; a timer row merely joined would still read pending. Held elsewhere, it is busy.
+      const patientId = await infused();
+      const [first] = await timersOf(patientId);
+      m.clock.advanceMs(Date.parse(first.dueAt) - m.clock.now().getTime());
+      const before = await row(patientId);
+      const held = m.dataSource.createQueryRunner();
+      await held.connect();
+      await held.startTransaction();
+      let attempt: Promise<string> | undefined;
+      let answer: string;
+      try {
+        await held.query('SELECT id FROM timers WHERE id = $1 FOR UPDATE', [first.id]);
+        attempt = m.engine.fireTimer(first.id, patientId);
+        answer = await Promise.race([attempt, new Promise<string>((r) => setTimeout(() => r('still waiting for the timer row'), 5000))]);
+        expect(await row(patientId)).toMatchObject({ version: before.version });
+      } finally {
+        await held.rollbackTransaction();
+        await held.release();
+        await attempt?.catch(() => undefined);
+      }
+      expect(answer).toBe('busy');
+      expect(await m.engine.fireTimer(first.id, patientId)).toBe('fired');
+      expect(await m.engine.fireTimer(first.id, patientId)).toBe('stale');
+    });
+  }
+
   it('writes the infusion’s timers with it and hands them to the queue', async () => {
     const patientId = await infused();
     const timers = await timersOf(patientId);
@@ -195,7 +264,7 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     expect(timers.map((t) => t.eventType)).toContain('DLT_WINDOW_CLOSED');
     const queued = m.queues.timers.added.map((j) => j.opts.jobId);
     // Those due within the horizon (7 days) are queued, the others wait in the database.
-    for (const t of timers) expect(queued.includes(`timer-${t.id}`)).toBe(Date.parse(t.dueAt) - Date.now() <= 7 * DAY);
+    for (const t of timers) expect(queued.includes(`timer-${t.id}`)).toBe(Date.parse(t.dueAt) - m.clock.now().getTime() <= 7 * DAY);
   });
 
   it('refuses to fire a timer before it is due, leaving it pending, and fires it when it falls due', async () => {
@@ -245,6 +314,38 @@ describe.each(['postgres', 'sqlite'] as const)('the engine and its repositories 
     }
     expect(after.filter((t) => t.status === 'pending')).toEqual([]);
     expect(verifyChain(await logOf(patientId))).toBeNull();
+  });
+
+  it('fires every due timer once while jobs for one patient’s timers race on two workers', async () => {
+    // Each job fires its patient's earlier pending timers first (TimerService), so the jobs of one
+    // patient's timers, taken by two workers at once, all reach for the same rows. Whoever settles a
+    // timer first fires it; the others find it settled and write nothing.
+    const patients = [await infused(), await infused(), await infused()];
+    m.clock.advanceMs(16 * DAY);
+    const now = m.clock.now().toISOString();
+    const due = async (patientId: string) => (await timersOf(patientId)).filter((t) => t.dueAt <= now);
+    const fireUntilSettled = async (timerId: string) => {
+      for (let i = 0; i < 200 && (await m.timers.fire(timerId)).busy; i++) await new Promise((r) => setTimeout(r, 2));
+    };
+    for (let round = 0; round < 3; round++) {
+      const jobs = (await Promise.all(patients.map(due))).flat().filter((t) => t.status === 'pending');
+      // Two workers, each with the job of every due timer, taken in opposite orders.
+      await Promise.all([...jobs, ...[...jobs].reverse()].map((t) => fireUntilSettled(t.id)));
+    }
+    for (const patientId of patients) {
+      const timers = await due(patientId);
+      expect(timers.length).toBeGreaterThanOrEqual(4);
+      expect(timers.filter((t) => t.status === 'pending')).toEqual([]);
+      const log = await logOf(patientId);
+      const scheduled = log.filter((e) => e.actor === 'system:scheduler');
+      const fired = timers.filter((t) => t.status === 'fired');
+      // One scheduler entry for each fired timer, each settled by its own entry, and nothing written twice.
+      expect(fired.map((t) => t.settledSeq).sort((x, y) => x! - y!)).toEqual(scheduled.map((e) => e.seq));
+      for (const t of fired) expect(scheduled.find((e) => e.seq === t.settledSeq)).toMatchObject({ type: t.eventType, occurredAt: t.dueAt });
+      const names = scheduled.map((e) => `${e.type}/${JSON.stringify(e.data)}`);
+      expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+      expect(verifyChain(log)).toBeNull();
+    }
   });
 
   it('writes outbox rows with their event and delivers each once', async () => {

@@ -244,8 +244,8 @@ export class WorkflowEngine {
         const owner = patientId ?? (await this.writer.readTimer(manager, timerId))?.patientId;
         if (!owner) return { kind: 'stale' as const };
         const { patient, timer } = await this.writer.lockForTimer(manager, owner, timerId);
-        if (!patient || !canSeeSite(SCHEDULER, patient.siteId)) throw new NotFoundError(`Patient ${owner} does not exist.`);
         if (!timer || timer.status !== 'pending' || timer.patientId !== owner) return { kind: 'stale' as const };
+        if (!patient || !canSeeSite(SCHEDULER, patient.siteId)) throw new NotFoundError(`Patient ${owner} does not exist.`);
         if (Date.parse(timer.dueAt) > now.getTime() + this.earlyTolerance) return { kind: 'early' as const };
         const protocol = protocolOf(patient);
         const snapshot = machine.restoreMachine(protocol, patient.snapshot);
@@ -265,6 +265,8 @@ export class WorkflowEngine {
       })
       .catch((error: unknown) => {
         if (error instanceof RowBusyError) return { kind: 'busy' as const };
+        // Settled by another firing after all (the write checks the timer is still pending): nothing written.
+        if (error instanceof TimerSettledError) return { kind: 'stale' as const };
         throw error;
       });
     this.metrics.timersSettled.inc({ outcome: outcome.kind });
@@ -448,6 +450,7 @@ export class WorkflowEngine {
     const { write, entry } = planned;
     const { written, cancelledTimerIds } = await this.writer.write(scope, write);
     if (!written) {
+      if (write.firedTimerId) throw new TimerSettledError();
       if (scope === LOCK_FREE) throw new StaleReadError();
       const current = await this.writer.currentVersion(scope, write.patient.id);
       throw new VersionConflictError(write.expectedVersion, current ?? write.expectedVersion);
@@ -507,6 +510,9 @@ interface ApplyOutcome {
 
 /** The unlocked read of applyOnce was overtaken by another event: nothing was written, apply again under the lock. */
 class StaleReadError extends Error {}
+
+/** The timer an event was to fire was no longer pending when written: nothing was written. */
+class TimerSettledError extends Error {}
 
 /** The lock-free attempt met late data that moves the trial: nothing was written, apply again in a transaction that locks the trial row. */
 class TrialRowNeeded extends Error {}

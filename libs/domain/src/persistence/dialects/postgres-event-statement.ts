@@ -99,14 +99,19 @@ function insertedPatient(w: EventWrite): Part {
   };
 }
 
+/**
+ * The row under its version; an event that fires a timer also only while that timer is still pending
+ * (the `fired` part names the same timer, so the statement's shape, and its name, say which).
+ */
 function updatedPatient(w: EventWrite): Part {
+  const fires = Boolean(w.firedTimerId);
   return {
     tag: 'write_event',
-    values: { ...patientValues(w), expectedVersion: w.expectedVersion },
+    values: { ...patientValues(w), expectedVersion: w.expectedVersion, ...(fires ? { firedTimerId: w.firedTimerId } : {}) },
     sql: ($) => `saved AS (
       UPDATE patients SET protocol_version = ${$.protocolVersion}, state = ${$.state}, status = ${$.status}, snapshot = ${$.snapshot}, version = ${$.version}, last_seq = ${$.seq},
              last_hash = ${$.hash}, day0 = ${$.day0}, dose_level = ${$.doseLevel}, updated_at = ${$.updatedAt}
-       WHERE id = ${$.patientId} AND version = ${$.expectedVersion} RETURNING id)`,
+       WHERE id = ${$.patientId} AND version = ${$.expectedVersion}${fires ? ` AND EXISTS (SELECT 1 FROM timers WHERE id = ${$.firedTimerId} AND status = 'pending')` : ''} RETURNING id)`,
   };
 }
 
@@ -138,14 +143,17 @@ function loggedEntry(w: EventWrite): Part {
   };
 }
 
-/** The timer the event fires, settled by this entry (read pending under the patient's lock, which the write still holds). */
+/**
+ * The timer the event fires, settled by this entry: read pending under its own and the patient's
+ * lock, which the write still holds, and written only while pending (`saved` checks the same).
+ */
 function firedTimer(w: EventWrite): Part {
   return {
     tag: '_f',
     values: { firedTimerId: w.firedTimerId, seq: w.entry.seq, recordedAt: w.entry.recordedAt },
     sql: ($) => `fired AS (
       UPDATE timers SET status = 'fired', settled_seq = ${$.seq}, settled_at = ${$.recordedAt}
-       WHERE id = ${$.firedTimerId} AND EXISTS (SELECT 1 FROM saved))`,
+       WHERE id = ${$.firedTimerId} AND status = 'pending' AND EXISTS (SELECT 1 FROM saved))`,
   };
 }
 

@@ -114,16 +114,20 @@ class PostgresEventStatements implements EventStatements {
     )
       .query({
         name: 'cart_lock_patient_for_timer',
+        // Both rows locked: under READ COMMITTED a row only joined, not locked, is read as of the
+        // statement's start, so a firing committed between that start and the patient's lock would
+        // show the timer still pending beside the patient row it moved (and fire it again).
         text: `SELECT ${this.patientColumns.selectFrom('p', 'p_')}, ${this.timerColumns.selectFrom('t', 't_')}
-                 FROM patients p LEFT JOIN timers t ON t.id = $2 WHERE p.id = $1 FOR UPDATE OF p NOWAIT`,
+                 FROM patients p JOIN timers t ON t.id = $2 AND t.patient_id = p.id WHERE p.id = $1 FOR UPDATE OF p, t NOWAIT`,
         values: [patientId, timerId],
       })
       .catch((error: { code?: string }) => {
         // lock_not_available: another transaction holds the row.
         throw error.code === '55P03' ? new RowBusyError(patientId) : error;
       });
+    // No such timer of this patient: nothing to fire (the engine answers stale).
     if (!rows.length) return { patient: null, timer: null };
-    return { patient: this.patientColumns.toEntity(rows[0], 'p_'), timer: rows[0].t_id === null ? null : this.timerColumns.toEntity(rows[0], 't_') };
+    return { patient: this.patientColumns.toEntity(rows[0], 'p_'), timer: this.timerColumns.toEntity(rows[0], 't_') };
   }
 
   async settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void> {

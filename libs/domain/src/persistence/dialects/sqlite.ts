@@ -65,9 +65,18 @@ class SqliteEventStatements implements EventStatements {
 
   async write(scope: Scope, w: EventWrite): Promise<WriteOutcome> {
     const manager = inTransaction(scope);
+    // The timer it fires first, and only while pending: a timer settled already writes nothing. (Not
+    // written is refused by the engine, which rolls the transaction back, this update with it.)
+    if (w.firedTimerId) {
+      const { affected } = await manager.update(
+        TimerEntity,
+        { id: w.firedTimerId, status: 'pending' },
+        { status: 'fired', settledSeq: w.entry.seq, settledAt: w.entry.recordedAt },
+      );
+      if (affected !== 1) return { written: false, cancelledTimerIds: [] };
+    }
     if (!(await this.savePatient(manager, w))) return { written: false, cancelledTimerIds: [] };
     await insertRows(manager, PatientEventEntity, w.entry);
-    if (w.firedTimerId) await manager.update(TimerEntity, { id: w.firedTimerId }, { status: 'fired', settledSeq: w.entry.seq, settledAt: w.entry.recordedAt });
     let cancelledTimerIds: string[] = [];
     if (w.cancel === 'all' || w.cancel.length) {
       const where = { patientId: w.patient.id, status: 'pending' as const, ...(w.cancel === 'all' ? {} : { sendId: In(w.cancel) }) };
