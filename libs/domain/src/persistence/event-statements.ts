@@ -47,7 +47,7 @@ export interface EventStatements {
   /** The patient row: locked `FOR UPDATE` in a transaction; lock-free, read as it is. */
   readPatient(scope: Scope, patientId: string): Promise<PatientEntity | null>;
   readTimer(manager: EntityManager, timerId: string): Promise<TimerEntity | null>;
-  /** A timer and its patient's row, the row locked `FOR UPDATE NOWAIT` (RowBusyError when held): one read where the dialect can. */
+  /** A timer and its patient's row, both locked `FOR UPDATE NOWAIT` (RowBusyError when either is held): one read where the dialect can. */
   lockForTimer(manager: EntityManager, patientId: string, timerId: string): Promise<{ patient: PatientEntity | null; timer: TimerEntity | null }>;
   settleTimer(manager: EntityManager, timerId: string, settled: SettledTimer): Promise<void>;
   /** Writes the event: the row (inserted or updated under its version), the log entry, cancelled and new timers, outbox rows, the idempotency key. */
