@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager, In, IsNull } from 'typeorm';
 import { NotificationEntity, type OutboxEntity, UserEntity, WebhookDeliveryEntity, WebhookEntity } from '../persistence/entities';
-import { OutboxRepository } from '../persistence/repositories/outbox-repository';
+import { type FannedOut, OutboxRepository } from '../persistence/repositories/outbox-repository';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { insertRows } from '../persistence/insert-rows';
 import { Clock } from '../kernel/clock';
@@ -37,7 +37,27 @@ export class OutboxRelay implements OutboxJobHandler {
 
   async deliver(outboxId: string): Promise<boolean> {
     const now = this.clock.now().toISOString();
-    const fanned = await this.tx.run(async (manager) => {
+    const fanned =
+      this.tx.dialect.name === 'postgres'
+        ? await this.outbox.fanOut(outboxId, now, { trial: TRIAL_SCOPE, investigators: INVESTIGATORS })
+        : await this.fanOutInTransaction(outboxId, now);
+    if (!fanned) return false;
+    this.logger.log(
+      { notification: fanned.row.kind, outboxId: fanned.row.id, inbox: fanned.recipients, webhooks: fanned.deliveries.length },
+      `${fanned.row.kind} to ${fanned.recipients} inboxes and ${fanned.deliveries.length} webhooks`,
+    );
+    await this.dispatcher.enqueueWebhookDeliveries(fanned.deliveries).catch((error: Error) => {
+      this.logger.warn(`Webhook deliveries not enqueued; the reconciler will retry: ${error.message}`);
+    });
+    return true;
+  }
+
+  /**
+   * The fan-out as TypeORM statements in one transaction (SQLite, one writer at a time: no round trips
+   * to save). PostgreSQL does the same in one statement (OutboxRepository.fanOut).
+   */
+  private fanOutInTransaction(outboxId: string, now: string): Promise<FannedOut | undefined> {
+    return this.tx.run(async (manager) => {
       const row = await this.outbox.lock(manager, outboxId);
       if (!row || row.status !== 'pending') return undefined;
       const { message } = row.payload as { message?: string };
@@ -84,17 +104,8 @@ export class OutboxRelay implements OutboxJobHandler {
       }));
       if (deliveries.length) await insertRows(manager, WebhookDeliveryEntity, deliveries);
       await this.outbox.markDelivered(manager, row, now);
-      return { row, recipients: recipients.length, deliveries: deliveries.map((d) => d.id) };
+      return { row: { id: row.id, kind: row.kind }, recipients: recipients.length, deliveries: deliveries.map((d) => d.id) };
     });
-    if (!fanned) return false;
-    this.logger.log(
-      { notification: fanned.row.kind, outboxId: fanned.row.id, inbox: fanned.recipients, webhooks: fanned.deliveries.length },
-      `${fanned.row.kind} to ${fanned.recipients} inboxes and ${fanned.deliveries.length} webhooks`,
-    );
-    await this.dispatcher.enqueueWebhookDeliveries(fanned.deliveries).catch((error: Error) => {
-      this.logger.warn(`Webhook deliveries not enqueued; the reconciler will retry: ${error.message}`);
-    });
-    return true;
   }
 
   /** The sites an occurrence is for: the patient's, or for a notice to the trial, every site with a patient on it. */
