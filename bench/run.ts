@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '#domain';
+import { freePort, loadConfig } from '#domain';
 import { sleep, Site, ServiceStack, type ServiceProcess } from '#testing';
 import { historyLatency, type HistoryResult } from './history';
 import { lastSeqSum, logGrowthProblem, withLogGrowth } from './log-growth';
@@ -139,6 +139,9 @@ export async function runBench(options: {
       // The copied patients have a head but no log of their own (seed.ts): a checkpoint would hold each
       // of them back as broken. Checkpoints run beside the event path, not on it.
       CHECKPOINT_EVERY_MS: '0',
+      // The reconciler's beat as deployed (the test stacks' is 1 s): the timers part enqueues its jobs as
+      // the engine does, and the beat's work (the reconciler, the read models' catch-up) comes at its real rate.
+      RECONCILE_EVERY_MS: String(loadConfig({}).reconcileEveryMs),
       // Settings a run may try without a code change.
       ...Object.fromEntries(TUNABLES.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
     },
@@ -152,7 +155,8 @@ export async function runBench(options: {
     const { api } = deployment;
     // The timers' worker: the first worker process, or the one process.
     const worker = deployment.workers[0] ?? api;
-    if (options.timersOnly) return await timersOnly(stack, await Site.open(stack, api, siteId), api, worker.pid, sizes, options.runs, progress);
+    if (options.timersOnly)
+      return { ...(await timersOnly(stack, await Site.open(stack, api, siteId), api, worker.pid, sizes, options.runs, progress)), deployment: deployment.describe() };
     const measuredLoad = options.loadTool === 'wrk' ? loadWithWrk : loadEvents;
     const site = await Site.open(stack, api, siteId);
     const url = api.url!;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { clockFor, loadConfig, TimerJobs } from '#domain';
 import { sleep, type ServiceStack } from '#testing';
 import type { Phase } from './progress';
 import { Latency } from './report';
@@ -32,14 +33,19 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Timer jobs added per `addBulk`: one commit's worth is a handful; the bench adds 10,000 within its lead time. */
+const ENQUEUE_BATCH = 500;
+
 /** How far before its due time a timer may seem to fire and still count as on time: rounding of the stored milliseconds, clock reads. */
 export const EARLY_SLACK_MS = 5;
 
 /**
  * `count` patients (copies of an infused template) each get one visit-reminder timer row, due at
- * evenly spread moments within `spreadMs`, starting `leadMs` from now. The worker's reconciler
- * hands them to BullMQ as delayed jobs; the worker fires each through the engine. Lateness is the
- * fired event's recordedAt (when the worker took the job) minus the timer's due time.
+ * evenly spread moments within `spreadMs`, starting `leadMs` from now, and its delayed job, added
+ * as the engine adds a timer's job after the commit that wrote the row (`TimerJobs.add`, the
+ * JobDispatcher's producer); the worker fires each through the engine. The reconciler runs at the
+ * stack's beat beside it, as in production, and finds nothing missing. Lateness is the fired event's
+ * recordedAt (when the worker took the job) minus the timer's due time.
  */
 export async function timerFiring(options: {
   stack: ServiceStack;
@@ -61,15 +67,22 @@ export async function timerFiring(options: {
   await clonePatients(stack, options.templateId, options.idPrefix, count);
   const start = Date.now() + options.leadMs;
   const cpuBefore = cpuMs(options.workerPid);
-  await stack.query(
+  const inserted = await stack.query<{ id: string; due_at: string }>(
     `INSERT INTO timers (id, patient_id, send_id, event_type, event_data, due_at, status, created_seq, settled_seq, settled_at)
      SELECT p.id || '.' || p.last_seq || '.bench.' || $2, p.id, $2, 'VISIT_REMINDER', $3,
             to_char((to_timestamp($4::double precision / 1000) + (p.n - 1) * ($5::double precision / $6) * interval '1 millisecond')
                     AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
             'pending', p.last_seq, NULL, NULL
-       FROM (SELECT id, last_seq, row_number() OVER (ORDER BY id) AS n FROM patients WHERE id LIKE $1 || '%') p`,
+       FROM (SELECT id, last_seq, row_number() OVER (ORDER BY id) AS n FROM patients WHERE id LIKE $1 || '%') p
+     RETURNING id, due_at`,
     [options.idPrefix, template.send_id, template.event_data, start, options.spreadMs, count],
   );
+  // The worker's own settings (horizon, time scale), so each job's delay is the one the engine would give it.
+  const config = loadConfig(stack.env);
+  const jobs = new TimerJobs(stack.queue('timers'), config, clockFor(config));
+  for (let i = 0; i < inserted.length; i += ENQUEUE_BATCH) {
+    await jobs.add(inserted.slice(i, i + ENQUEUE_BATCH).map((t) => ({ id: t.id, dueAt: t.due_at })));
+  }
   const deadline = start + options.spreadMs + 60_000;
   let settled = 0;
   while (Date.now() < deadline) {

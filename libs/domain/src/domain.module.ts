@@ -60,6 +60,7 @@ import { FhirIntake } from './lab-intake/fhir/fhir-intake';
 import { DataQueryService } from './queries/data-query-service';
 import { DeviationService } from './deviations/deviation-service';
 import { DeviationFacts } from './deviations/deviation-facts';
+import { PromptWorker } from './scheduling/queues/prompt-worker';
 
 const SERVICES = [
   Metrics,
@@ -128,6 +129,8 @@ class RedisConnectionCloser implements OnApplicationShutdown {
 export class DomainModule {
   static forRoot(config: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
     const connection = redisConnection(config);
+    // Every queue's worker takes its delayed jobs when due, not at Redis's next tick (prompt-worker.ts).
+    BullModule.workerClass = PromptWorker;
     return {
       module: DomainModule,
       global: true,

@@ -16,6 +16,7 @@ export * from './scheduling/queues/outbox-queue';
 export * from './scheduling/queues/webhook-queue';
 export * from './scheduling/queues/maintenance-queue';
 export * from './scheduling/queues/checkpoint-queue';
+export * from './scheduling/queues/prompt-worker';
 export * from './scheduling/job-dispatcher';
 export * from './engine/timer-service';
 export * from './scheduling/reconciler';
